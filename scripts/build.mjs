@@ -1,0 +1,30 @@
+// Bundles the three entry points into dist/: the action (main + post), the CLI and the simulator.
+// esbuild, because it bundles in under a second and needs no compiler API from TypeScript
+// (see shared/research/toolchain-on-this-machine.md §3). Type checking is `npm run typecheck`.
+import { build } from 'esbuild';
+
+const banner = {
+  js: "import { createRequire as __vpgCreateRequire } from 'node:module'; const require = __vpgCreateRequire(import.meta.url);",
+};
+
+const entries = [
+  { in: 'src/action.ts', out: 'index' },
+  { in: 'src/cli.ts', out: 'cli' },
+  { in: 'sim/cli.ts', out: 'sim' },
+];
+
+await build({
+  entryPoints: entries.map((e) => ({ in: e.in, out: e.out })),
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  outdir: 'dist',
+  banner,
+  splitting: false,
+  legalComments: 'none',
+  logLevel: 'warning',
+  // Keep the output deterministic so check-dist can diff it.
+  metafile: false,
+  sourcemap: false,
+});

@@ -1,0 +1,500 @@
+/* Generated from schemas/config.schema.json by scripts/gen-types.mjs. Do not edit: edit the schema and run npm run gen:types. */
+
+/**
+ * This interface was referenced by `VllmPerfGateConfig`'s JSON-Schema
+ * via the `definition` "suiteEntry".
+ */
+export type SuiteEntry = ServingSuite | LatencySuite | ThroughputSuite | PresetSuite | VllmSuiteFile;
+/**
+ * Unique name of the suite; points are matched with the baseline by suite name and point key.
+ *
+ * This interface was referenced by `VllmPerfGateConfig`'s JSON-Schema
+ * via the `definition` "suiteName".
+ */
+export type SuiteName = string;
+/**
+ * Where prompts come from.
+ *
+ * This interface was referenced by `VllmPerfGateConfig`'s JSON-Schema
+ * via the `definition` "dataset".
+ */
+export type Dataset =
+  | {
+      type: 'random';
+      'input-len'?: number;
+      'output-len'?: number;
+      'prefix-len'?: number;
+      'range-ratio'?: number;
+      'num-prompts'?: number;
+      seed?: number;
+    }
+  | {
+      type: 'sharegpt';
+      path: string;
+      'num-prompts'?: number;
+      /**
+       * Overrides the reference completion's length.
+       */
+      'output-len'?: number;
+      seed?: number;
+    }
+  | {
+      type: 'sonnet';
+      /**
+       * Text file to draw lines from. Defaults to a built-in public-domain text.
+       */
+      path?: string;
+      'input-len'?: number;
+      'output-len'?: number;
+      'prefix-len'?: number;
+      'num-prompts'?: number;
+      seed?: number;
+    }
+  | {
+      type: 'fixed';
+      prompt: string;
+      'max-tokens'?: number;
+      'num-prompts'?: number;
+    };
+/**
+ * A tolerance sentence: "-5%" (a drop of more than 5% is a regression), "+10%", "+20ms", "+10% or +20ms" (a regression must exceed both), "observe" (report, never gate), "gate" (gate with the default tolerance).
+ *
+ * This interface was referenced by `VllmPerfGateConfig`'s JSON-Schema
+ * via the `definition` "threshold".
+ */
+export type Threshold = string;
+/**
+ * A duration: a number of seconds, or a string such as "500ms", "30s", "20m", "1h".
+ *
+ * This interface was referenced by `VllmPerfGateConfig`'s JSON-Schema
+ * via the `definition` "duration".
+ */
+export type Duration = number | string;
+
+/**
+ * vllm-perf-gate configuration: the server to boot, the suites to run against it, and the tolerances that decide pass or fail. Keys are kebab-case, as vLLM's flags are written.
+ */
+export interface VllmPerfGateConfig {
+  /**
+   * Config format version. Always 1.
+   */
+  version: 1;
+  /**
+   * Stable identifier of this config: names the PR comment marker, the artifact and the baseline history. Defaults to the config file name without extension.
+   */
+  id?: string;
+  server?: Server;
+  /**
+   * What to run, in order. Each entry is a suite (kind: serving | latency | throughput), a built-in preset (preset: NAME) or a vLLM CI suite file (vllm-suite: PATH).
+   *
+   * @minItems 1
+   */
+  suites: [SuiteEntry, ...SuiteEntry[]];
+  thresholds?: Thresholds;
+  gate?: Gate;
+  /**
+   * A/B mode: two config files (baseline, candidate) whose `server` sections are booted in turn on the same GPU and compared with each other instead of with a stored baseline. Their suites are ignored; this file's suites are run against both.
+   *
+   * @minItems 2
+   * @maxItems 2
+   */
+  'compare-servers'?: [string, string];
+  /**
+   * A/B mode: how many interleaved rounds (A B A B ...) to run.
+   */
+  rounds?: number;
+}
+/**
+ * The engine under test. Either booted from `command` + `serve` + `model` + `args`, or reached at `url` (nothing is booted or torn down).
+ *
+ * This interface was referenced by `VllmPerfGateConfig`'s JSON-Schema
+ * via the `definition` "server".
+ */
+export interface Server {
+  /**
+   * The vLLM executable: a string (one program name or path, never run through a shell) or an argv array such as [python, -m, vllm.entrypoints.cli.main]. `serve MODEL` and the args are appended.
+   */
+  command?: string | [string, ...string[]];
+  /**
+   * Model passed to `vllm serve` as its positional argument (a Hugging Face id or a local path).
+   */
+  model?: string;
+  /**
+   * Name the server exposes and requests use as `model`. Defaults to `model`.
+   */
+  'served-model-name'?: string;
+  /**
+   * Extra `vllm serve` flags. As a map: snake_case or kebab keys become --kebab-key; true or "" is a bare flag; false is omitted; arrays repeat the value. As a list: passed verbatim.
+   */
+  args?:
+    | {
+        [k: string]: string | number | boolean | null | (string | number)[] | undefined;
+      }
+    | string[];
+  env?: StringMap;
+  /**
+   * Names of runner environment variables passed to the server whose values are secrets (e.g. HF_TOKEN, VLLM_API_KEY); they are masked.
+   */
+  'secret-env'?: string[];
+  /**
+   * Base URL of an already running server (e.g. http://10.0.0.5:8000). Nothing is booted or torn down; readiness is still awaited.
+   */
+  url?: string;
+  /**
+   * Host the booted server binds (--host).
+   */
+  host?: string;
+  /**
+   * Port of the booted server (--port): a number, or "auto" to pick a free one.
+   */
+  port?: number | 'auto';
+  /**
+   * Name of an environment variable holding the API key sent as `Authorization: Bearer` (vLLM's --api-key). Masked.
+   */
+  'api-key-env'?: string;
+  /**
+   * How long to wait for /health and /v1/models before giving up.
+   */
+  'startup-timeout'?: number | string;
+  /**
+   * Time between SIGTERM and SIGKILL at teardown.
+   */
+  'shutdown-grace'?: number | string;
+  /**
+   * How often /metrics and nvidia-smi are sampled during serving points. 0 disables sampling.
+   */
+  'metrics-interval'?: number | string;
+}
+/**
+ * Environment variables merged over the runner's for the server and offline benches. Values are masked in logs.
+ */
+export interface StringMap {
+  [k: string]: string | number | boolean | undefined;
+}
+/**
+ * An online serving benchmark, measured as `vllm bench serve` measures it: a request-rate sweep (open loop) or a concurrency sweep (closed loop).
+ *
+ * This interface was referenced by `VllmPerfGateConfig`'s JSON-Schema
+ * via the `definition` "servingSuite".
+ */
+export interface ServingSuite {
+  name: SuiteName;
+  kind: 'serving';
+  /**
+   * /v1/completions or /v1/chat/completions.
+   */
+  endpoint?: 'completions' | 'chat';
+  /**
+   * Stream tokens (SSE). Non-streaming points report latency, not TTFT/ITL.
+   */
+  stream?: boolean;
+  dataset: Dataset;
+  /**
+   * Open-loop sweep: one point per rate (requests/s), arrivals drawn as vLLM draws them; "inf" sends all at once.
+   *
+   * @minItems 1
+   */
+  'request-rates'?: [number | 'inf', ...(number | 'inf')[]];
+  /**
+   * Closed-loop sweep: one point per level, exactly that many requests in flight.
+   *
+   * @minItems 1
+   */
+  concurrency?: [number, ...number[]];
+  /**
+   * Cap on requests in flight under a request rate (vLLM's --max-concurrency). Time spent waiting for a slot is recorded as client queue time.
+   */
+  'max-concurrency'?: number;
+  /**
+   * Gamma shape of the arrival gaps: 1 is Poisson, lower is burstier.
+   */
+  burstiness?: number;
+  /**
+   * Closed loop: send concurrency x this many requests per point instead of the dataset's num-prompts.
+   */
+  'prompts-per-concurrency'?: number;
+  /**
+   * Ask for exactly max_tokens output tokens.
+   */
+  'ignore-eos'?: boolean;
+  /**
+   * Requests sent before each point and left out of its figures.
+   */
+  warmup?: number;
+  temperature?: number;
+  'top-p'?: number;
+  /**
+   * Seed of the arrival process.
+   */
+  seed?: number;
+  goodput?: Goodput;
+  /**
+   * Percentiles reported for TTFT, TPOT, ITL and E2E latency.
+   *
+   * @minItems 1
+   */
+  percentiles?: [number, ...number[]];
+  /**
+   * A request taking longer is aborted and counted as a timeout.
+   */
+  'request-timeout'?: number | string;
+  /**
+   * Share of failed requests above which a point is invalid.
+   */
+  'max-error-rate'?: number;
+  /**
+   * Merged into every request body (vLLM's --extra-body).
+   */
+  'extra-body'?: {};
+  headers?: StringMap1;
+  /**
+   * Run every point this many times; the gate compares their mean and uses their spread.
+   */
+  repeat?: number;
+  server?: Server1;
+}
+/**
+ * Service-level objectives in milliseconds; a request is good when it meets every one given (vLLM's --goodput).
+ *
+ * This interface was referenced by `VllmPerfGateConfig`'s JSON-Schema
+ * via the `definition` "goodput".
+ */
+export interface Goodput {
+  'ttft-ms'?: number;
+  'tpot-ms'?: number;
+  'e2el-ms'?: number;
+}
+/**
+ * Extra HTTP headers on every request.
+ */
+export interface StringMap1 {
+  [k: string]: string | number | boolean | undefined;
+}
+/**
+ * The engine under test. Either booted from `command` + `serve` + `model` + `args`, or reached at `url` (nothing is booted or torn down).
+ */
+export interface Server1 {
+  /**
+   * The vLLM executable: a string (one program name or path, never run through a shell) or an argv array such as [python, -m, vllm.entrypoints.cli.main]. `serve MODEL` and the args are appended.
+   */
+  command?: string | [string, ...string[]];
+  /**
+   * Model passed to `vllm serve` as its positional argument (a Hugging Face id or a local path).
+   */
+  model?: string;
+  /**
+   * Name the server exposes and requests use as `model`. Defaults to `model`.
+   */
+  'served-model-name'?: string;
+  /**
+   * Extra `vllm serve` flags. As a map: snake_case or kebab keys become --kebab-key; true or "" is a bare flag; false is omitted; arrays repeat the value. As a list: passed verbatim.
+   */
+  args?:
+    | {
+        [k: string]: string | number | boolean | null | (string | number)[] | undefined;
+      }
+    | string[];
+  env?: StringMap;
+  /**
+   * Names of runner environment variables passed to the server whose values are secrets (e.g. HF_TOKEN, VLLM_API_KEY); they are masked.
+   */
+  'secret-env'?: string[];
+  /**
+   * Base URL of an already running server (e.g. http://10.0.0.5:8000). Nothing is booted or torn down; readiness is still awaited.
+   */
+  url?: string;
+  /**
+   * Host the booted server binds (--host).
+   */
+  host?: string;
+  /**
+   * Port of the booted server (--port): a number, or "auto" to pick a free one.
+   */
+  port?: number | 'auto';
+  /**
+   * Name of an environment variable holding the API key sent as `Authorization: Bearer` (vLLM's --api-key). Masked.
+   */
+  'api-key-env'?: string;
+  /**
+   * How long to wait for /health and /v1/models before giving up.
+   */
+  'startup-timeout'?: number | string;
+  /**
+   * Time between SIGTERM and SIGKILL at teardown.
+   */
+  'shutdown-grace'?: number | string;
+  /**
+   * How often /metrics and nvidia-smi are sampled during serving points. 0 disables sampling.
+   */
+  'metrics-interval'?: number | string;
+}
+/**
+ * Offline latency: `vllm bench latency` (one batch, timed over iterations). Runs while no server of ours holds the GPU.
+ *
+ * This interface was referenced by `VllmPerfGateConfig`'s JSON-Schema
+ * via the `definition` "latencySuite".
+ */
+export interface LatencySuite {
+  name: SuiteName;
+  kind: 'latency';
+  args?: OfflineArgs;
+  /**
+   * A duration: a number of seconds, or a string such as "500ms", "30s", "20m", "1h".
+   */
+  timeout?: number | string;
+  repeat?: number;
+  server?: Server;
+}
+/**
+ * Flags of `vllm bench latency|throughput` (kebab or snake_case keys; true or "" is a bare flag).
+ *
+ * This interface was referenced by `VllmPerfGateConfig`'s JSON-Schema
+ * via the `definition` "offlineArgs".
+ */
+export interface OfflineArgs {
+  [k: string]: string | number | boolean | null | (string | number)[] | undefined;
+}
+/**
+ * Offline throughput: `vllm bench throughput`. Runs while no server of ours holds the GPU.
+ *
+ * This interface was referenced by `VllmPerfGateConfig`'s JSON-Schema
+ * via the `definition` "throughputSuite".
+ */
+export interface ThroughputSuite {
+  name: SuiteName;
+  kind: 'throughput';
+  args?: OfflineArgs;
+  /**
+   * A duration: a number of seconds, or a string such as "500ms", "30s", "20m", "1h".
+   */
+  timeout?: number | string;
+  repeat?: number;
+  server?: Server;
+}
+/**
+ * A built-in standard suite; any key of the suites it expands to may be given next to it to override it.
+ *
+ * This interface was referenced by `VllmPerfGateConfig`'s JSON-Schema
+ * via the `definition` "presetSuite".
+ */
+export interface PresetSuite {
+  preset: 'vllm-nightly' | 'concurrency-sweep' | 'max-throughput' | 'min-latency' | 'chat-client';
+  name?: SuiteName;
+  /**
+   * ShareGPT file for presets that need one (vllm-nightly).
+   */
+  'dataset-path'?: string;
+}
+/**
+ * A vLLM CI suite file (serving-tests.json, latency-tests.json, throughput-tests.json); each test becomes a suite.
+ *
+ * This interface was referenced by `VllmPerfGateConfig`'s JSON-Schema
+ * via the `definition` "vllmSuiteFile".
+ */
+export interface VllmSuiteFile {
+  'vllm-suite': string;
+  /**
+   * Only these test names (default: all).
+   */
+  tests?: string[];
+  /**
+   * Keys merged into every suite the file expands to (e.g. a smaller dataset num-prompts).
+   */
+  overrides?: {};
+}
+/**
+ * Tolerances per metric, readable as sentences. `-` means a drop is bad, `+` a rise.
+ *
+ * This interface was referenced by `VllmPerfGateConfig`'s JSON-Schema
+ * via the `definition` "thresholds".
+ */
+export interface Thresholds {
+  /**
+   * Tolerance per metric family.
+   */
+  default?: {
+    /**
+     * A tolerance sentence: "-5%" (a drop of more than 5% is a regression), "+10%", "+20ms", "+10% or +20ms" (a regression must exceed both), "observe" (report, never gate), "gate" (gate with the default tolerance).
+     */
+    throughput?: string;
+    /**
+     * A tolerance sentence: "-5%" (a drop of more than 5% is a regression), "+10%", "+20ms", "+10% or +20ms" (a regression must exceed both), "observe" (report, never gate), "gate" (gate with the default tolerance).
+     */
+    latency?: string;
+    /**
+     * A tolerance sentence: "-5%" (a drop of more than 5% is a regression), "+10%", "+20ms", "+10% or +20ms" (a regression must exceed both), "observe" (report, never gate), "gate" (gate with the default tolerance).
+     */
+    startup?: string;
+  };
+  /**
+   * Per-suite overrides, keyed by suite name.
+   */
+  suites?: {
+    [k: string]: ThresholdMap | undefined;
+  };
+  [k: string]:
+    | Threshold
+    | {
+        /**
+         * A tolerance sentence: "-5%" (a drop of more than 5% is a regression), "+10%", "+20ms", "+10% or +20ms" (a regression must exceed both), "observe" (report, never gate), "gate" (gate with the default tolerance).
+         */
+        throughput?: string;
+        /**
+         * A tolerance sentence: "-5%" (a drop of more than 5% is a regression), "+10%", "+20ms", "+10% or +20ms" (a regression must exceed both), "observe" (report, never gate), "gate" (gate with the default tolerance).
+         */
+        latency?: string;
+        /**
+         * A tolerance sentence: "-5%" (a drop of more than 5% is a regression), "+10%", "+20ms", "+10% or +20ms" (a regression must exceed both), "observe" (report, never gate), "gate" (gate with the default tolerance).
+         */
+        startup?: string;
+      }
+    | {
+        [k: string]: ThresholdMap | undefined;
+      }
+    | undefined;
+}
+/**
+ * Per-metric tolerances keyed by metric name (e.g. median_ttft_ms, output_throughput).
+ *
+ * This interface was referenced by `VllmPerfGateConfig`'s JSON-Schema
+ * via the `definition` "thresholdMap".
+ */
+export interface ThresholdMap {
+  [k: string]: Threshold | undefined;
+}
+/**
+ * How the verdict is reached.
+ *
+ * This interface was referenced by `VllmPerfGateConfig`'s JSON-Schema
+ * via the `definition` "gate".
+ */
+export interface Gate {
+  /**
+   * Level of the prediction interval a regression must leave.
+   */
+  confidence?: number;
+  /**
+   * With a one-run baseline, the smallest relative change of each metric family that can count (run-to-run noise of GPU benchmarks).
+   */
+  'noise-floor'?: {
+    throughput?: number;
+    latency?: number;
+    ttft?: number;
+    startup?: number;
+  };
+  /**
+   * Run regressed points once more; they must regress again.
+   */
+  'confirm-regressions'?: boolean;
+  /**
+   * Compare even when the GPU, model, server args or dataset differ from the baseline's.
+   */
+  'allow-fingerprint-mismatch'?: boolean;
+}
+/**
+ * This interface was referenced by `VllmPerfGateConfig`'s JSON-Schema
+ * via the `definition` "stringMap".
+ */
+export interface StringMap2 {
+  [k: string]: string | number | boolean | undefined;
+}

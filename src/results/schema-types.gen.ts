@@ -1,0 +1,208 @@
+/* Generated from schemas/results.schema.json by scripts/gen-types.mjs. Do not edit: edit the schema and run npm run gen:types. */
+
+/**
+ * One run of vllm-perf-gate: metadata, environment fingerprint, and per suite the points with their metrics and validity. Metric names and units follow `vllm bench serve` (e.g. median_ttft_ms, output_throughput).
+ */
+export interface ResultsDocument {
+  'schema-version': 1;
+  tool: {
+    name: string;
+    version: string;
+  };
+  run: {
+    /**
+     * Unique id of this run.
+     */
+    id: string;
+    'started-at': string;
+    'finished-at'?: string;
+    'config-id': string;
+    /**
+     * sha256 of the expanded, defaulted config.
+     */
+    'config-hash': string;
+    'config-path'?: string;
+    'git-sha'?: string;
+    'git-ref'?: string;
+    /**
+     * Free label, e.g. the A/B side (baseline | candidate) or the source of an imported file.
+     */
+    label?: string;
+    /**
+     * Where the figures came from: our own run, or an imported vLLM result file.
+     */
+    source?: 'vllm-perf-gate' | 'vllm-bench-serve' | 'vllm-bench-latency' | 'vllm-bench-throughput';
+  };
+  environment: Environment;
+  suites: Suite[];
+  /**
+   * partial: some suites or points did not run (an error or a cancel); failed: nothing usable.
+   */
+  status: 'complete' | 'partial' | 'failed';
+  error?: RunError;
+}
+/**
+ * This interface was referenced by `ResultsDocument`'s JSON-Schema
+ * via the `definition` "environment".
+ */
+export interface Environment {
+  fingerprint?: Fingerprint;
+  'driver-version'?: string | null;
+  'cuda-version'?: string | null;
+  gpus?: {
+    index?: number;
+    name?: string;
+    'memory-total-mib'?: number | null;
+  }[];
+  'served-model-name'?: string | null;
+  /**
+   * argv of the booted server, secrets masked.
+   */
+  'server-command'?: string[];
+  'server-url'?: string | null;
+  runner?: string | null;
+  os?: string | null;
+  'node-version'?: string | null;
+  /**
+   * Spawn to ready, seconds.
+   */
+  'startup-s'?: number | null;
+  'telemetry-notes'?: string[];
+}
+/**
+ * What must match for two runs to be comparable.
+ *
+ * This interface was referenced by `ResultsDocument`'s JSON-Schema
+ * via the `definition` "fingerprint".
+ */
+export interface Fingerprint {
+  'gpu-name'?: string | null;
+  'gpu-count'?: number | null;
+  model?: string | null;
+  'server-args'?: string[];
+  /**
+   * The server's /version.
+   */
+  'engine-version'?: string | null;
+}
+/**
+ * This interface was referenced by `ResultsDocument`'s JSON-Schema
+ * via the `definition` "suite".
+ */
+export interface Suite {
+  name: string;
+  kind: 'serving' | 'latency' | 'throughput' | 'startup';
+  description?: string;
+  /**
+   * The suite as run (dataset, endpoint, lengths...), part of what makes points comparable.
+   */
+  parameters?: {};
+  /**
+   * Hash of the dataset parameters and prompts; differs => not comparable.
+   */
+  'dataset-fingerprint'?: string | null;
+  points: Point[];
+  error?: RunError;
+}
+/**
+ * This interface was referenced by `ResultsDocument`'s JSON-Schema
+ * via the `definition` "point".
+ */
+export interface Point {
+  /**
+   * Stable key matched against the baseline: `rate=4`, `rate=inf`, `concurrency=8`, `rate=inf,max-concurrency=16`, or `batch=8` / `offline` for offline suites.
+   */
+  key: string;
+  /**
+   * Human label, e.g. `4 req/s` or `concurrency 8`.
+   */
+  label?: string;
+  'request-rate'?: number | 'inf' | null;
+  /**
+   * Closed-loop level or max-concurrency cap.
+   */
+  concurrency?: number | null;
+  metrics: MetricMap;
+  /**
+   * With repeat > 1: each repeat's metrics; `metrics` holds their mean.
+   */
+  repeats?: MetricMap[];
+  validity: Validity;
+  errors?: Errors;
+  telemetry?: MetricMap1;
+  'started-at'?: string;
+  /**
+   * Path (relative to the results folder) of the same point in vLLM's --save-result format.
+   */
+  'vllm-result-file'?: string;
+}
+/**
+ * Metric name -> value (null when it could not be computed). Units are in the names (_ms, _s) or are per second (throughputs).
+ *
+ * This interface was referenced by `ResultsDocument`'s JSON-Schema
+ * via the `definition` "metricMap".
+ */
+export interface MetricMap {
+  [k: string]: number | null | undefined;
+}
+/**
+ * This interface was referenced by `ResultsDocument`'s JSON-Schema
+ * via the `definition` "validity".
+ */
+export interface Validity {
+  valid: boolean;
+  /**
+   * Why the point is invalid, one sentence each.
+   */
+  reasons: string[];
+}
+/**
+ * This interface was referenced by `ResultsDocument`'s JSON-Schema
+ * via the `definition` "errors".
+ */
+export interface Errors {
+  total: number;
+  /**
+   * Failed requests by class: http, timeout, connection, stream-error, malformed-stream, other.
+   */
+  'by-kind'?: {
+    [k: string]: number | undefined;
+  };
+  /**
+   * Responses by HTTP status code (successful ones included), as seed 000's client counts them.
+   */
+  'http-status'?: {
+    [k: string]: number | undefined;
+  };
+  /**
+   * A few error messages, escaped for display.
+   *
+   * @maxItems 5
+   */
+  examples?:
+    | []
+    | [string]
+    | [string, string]
+    | [string, string, string]
+    | [string, string, string, string]
+    | [string, string, string, string, string];
+}
+/**
+ * Metric name -> value (null when it could not be computed). Units are in the names (_ms, _s) or are per second (throughputs).
+ */
+export interface MetricMap1 {
+  [k: string]: number | null | undefined;
+}
+/**
+ * This interface was referenced by `ResultsDocument`'s JSON-Schema
+ * via the `definition` "runError".
+ */
+export interface RunError {
+  /**
+   * Stable error code, e.g. BOOT_EXIT, BOOT_TIMEOUT, PORT_IN_USE, CANCELLED, CONFIG.
+   */
+  code?: string;
+  message: string;
+  hint?: string;
+  where?: string;
+}
