@@ -1,0 +1,73 @@
+// The gate's output: plain data that report/ renders and github/ posts. Owned by compare/.
+
+export type Direction = 'higher-is-better' | 'lower-is-better';
+export type MetricFamily = 'throughput' | 'latency' | 'ttft' | 'startup' | 'telemetry' | 'count';
+export type Role = 'gated' | 'observed';
+
+export type MetricVerdict =
+  | 'regressed' // beyond tolerance and outside the noise interval
+  | 'improved'
+  | 'unchanged'
+  | 'inconclusive' // beyond tolerance but inside the noise interval
+  | 'new' // in current, not in baseline
+  | 'missing'; // in baseline, not in current
+
+export type RunVerdict = 'pass' | 'fail' | 'no-baseline' | 'not-comparable';
+
+export interface MetricComparison {
+  metric: string; // vLLM name, e.g. median_ttft_ms
+  unit: string; // 'ms' | 's' | 'req/s' | 'tok/s' | '%' | ''
+  direction: Direction;
+  role: Role;
+  verdict: MetricVerdict;
+  current: number | null;
+  /** Baseline value: the single run's value, or the history mean. */
+  baseline: number | null;
+  /** (current - baseline) / baseline, signed; null when undefined. */
+  change: number | null;
+  /** Human form of the tolerance that applied, e.g. "-5%" or "+10% or +20ms". */
+  tolerance: string;
+  /** Prediction / Welch interval for the current value, when a history or repeats made one. */
+  interval?: { low: number; high: number; level: number; method: 'prediction' | 'welch' | 'noise-floor' };
+  /** Runs in the baseline history that carried this metric. */
+  baselineRuns: number;
+  /** One sentence saying why this verdict. */
+  reason: string;
+}
+
+export interface PointComparison {
+  suite: string;
+  suiteKind: 'serving' | 'latency' | 'throughput' | 'startup';
+  key: string;
+  label: string;
+  /** Current point validity; an invalid point fails the run. */
+  valid: boolean;
+  invalidReasons: string[];
+  verdict: 'regressed' | 'improved' | 'unchanged' | 'inconclusive' | 'new' | 'missing' | 'invalid';
+  metrics: MetricComparison[];
+  /** Telemetry of the current point, shown, never gated unless configured. */
+  telemetry?: Record<string, number | null>;
+}
+
+export interface BaselineInfo {
+  runs: number;
+  /** The newest baseline run's identity. */
+  gitSha?: string;
+  gitRef?: string;
+  startedAt?: string;
+  source: string; // e.g. "artifact run 123", "branch perf-baselines", "file baselines/", "A/B: baseline config"
+}
+
+export interface GateReport {
+  verdict: RunVerdict;
+  /** One line: why this verdict. */
+  summary: string;
+  counts: { regressed: number; improved: number; unchanged: number; inconclusive: number; new: number; missing: number; invalid: number };
+  points: PointComparison[];
+  baseline: BaselineInfo | null;
+  /** Fingerprint differences that made the runs not comparable (or were allowed). */
+  fingerprintDiffs: { field: string; baseline: string; current: string }[];
+  /** A/B mode: labels of the two sides. */
+  ab?: { baselineLabel: string; candidateLabel: string; rounds: number };
+  notes: string[];
+}
