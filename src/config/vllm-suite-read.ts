@@ -1,0 +1,208 @@
+// Reading a vLLM CI suite file (serving-tests.json, latency-tests.json, throughput-tests.json) into
+// a list of tests with every key's location, so a mapping error can name file, line, test and key.
+// The yaml parser reads it because JSON is YAML 1.2 and vLLM's own README example of the
+// {defaults, tests} form has trailing commas, which JSON.parse refuses; it also gives line numbers.
+import { readFile } from 'node:fs/promises';
+import { LineCounter, parseDocument } from 'yaml';
+import { GateError } from '../errors.js';
+import { didYouMean, isPlainObject, joinPath } from './presets-overrides.js';
+
+export type Section =
+  | 'qps_list'
+  | 'max_concurrency_list'
+  | 'server_parameters'
+  | 'server_environment_variables'
+  | 'client_parameters'
+  | 'parameters'
+  | 'environment_variables';
+
+export const SECTIONS: readonly Section[] = [
+  'qps_list',
+  'max_concurrency_list',
+  'server_parameters',
+  'server_environment_variables',
+  'client_parameters',
+  'parameters',
+  'environment_variables',
+];
+
+const MAP_SECTIONS = new Set<Section>([
+  'server_parameters',
+  'server_environment_variables',
+  'client_parameters',
+  'parameters',
+  'environment_variables',
+]);
+
+/** A value from the file and where it was written (a key path inside the file). */
+export interface Located<T = unknown> {
+  value: T;
+  /** Path segments inside the file, e.g. ['tests', 1, 'client_parameters', 'dataset_name']. */
+  at: (string | number)[];
+}
+
+export interface SuiteFileTest {
+  name: string;
+  /** Position of the test in the file. */
+  at: (string | number)[];
+  /** List sections (qps_list, max_concurrency_list): the effective list, test over defaults. */
+  lists: Partial<Record<'qps_list' | 'max_concurrency_list', Located<unknown[]>>>;
+  /** Map sections after the shallow merge (test wins), keys as written, each with its location. */
+  maps: Partial<Record<Section, Map<string, Located>>>;
+  /** Which sections the test or the defaults had at all. */
+  present: Set<Section>;
+}
+
+export interface SuiteFile {
+  /** The path shown in messages. */
+  file: string;
+  /** `array` (plain list of tests) or `defaults` ({defaults, tests}). */
+  form: 'array' | 'defaults';
+  tests: SuiteFileTest[];
+  /** Line of a key path, when the parser knows it. */
+  lineOf(at: (string | number)[]): number | undefined;
+  /** True when the file was not strict JSON (e.g. trailing commas) and was read leniently. */
+  lenient: boolean;
+}
+
+export function formatAt(at: (string | number)[]): string {
+  return at.reduce<string>((p, s) => joinPath(p, s), '');
+}
+
+/** Section names as vLLM writes them, however the file spells them (`qps-list` is `qps_list`). */
+function sectionOf(key: string): Section | undefined {
+  const k = key.replace(/-/g, '_');
+  return (SECTIONS as readonly string[]).includes(k) ? (k as Section) : undefined;
+}
+
+export async function readSuiteFile(abs: string, shown: string): Promise<SuiteFile> {
+  let text: string;
+  try {
+    text = await readFile(abs, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new GateError('CONFIG', `vLLM suite file ${shown} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(err)})`}`, {
+      where: { file: shown },
+      hint: 'the `vllm-suite:` path is relative to the config file',
+      cause: err,
+    });
+  }
+  return parseSuiteText(text, shown);
+}
+
+export function parseSuiteText(text: string, shown: string): SuiteFile {
+  let value: unknown;
+  let lenient = false;
+  let jsonError: string | undefined;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    jsonError = (err as Error).message;
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: false });
+  if (value === undefined) {
+    if (doc.errors.length > 0) {
+      const first = doc.errors[0]!;
+      const line = first.linePos?.[0]?.line;
+      throw new GateError('CONFIG', `vLLM suite file ${shown} is not valid JSON: ${jsonError}`, {
+        where: { file: shown, ...(line ? { line } : {}) },
+      });
+    }
+    value = doc.toJS();
+    lenient = true;
+  }
+  const lineOf = (at: (string | number)[]): number | undefined => {
+    if (doc.errors.length > 0) return undefined;
+    const node = doc.getIn(at, true) as { range?: [number, number, number] } | undefined;
+    return node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
+  };
+  const fail = (at: (string | number)[], message: string, hint?: string): never => {
+    const line = lineOf(at);
+    throw new GateError('CONFIG', message, {
+      where: { file: shown, ...(at.length ? { path: formatAt(at) } : {}), ...(line ? { line } : {}) },
+      ...(hint ? { hint } : {}),
+    });
+  };
+
+  let form: SuiteFile['form'];
+  let rawTests: unknown[];
+  let defaults: Record<string, unknown> = {};
+  let testsAt: (string | number)[];
+  if (Array.isArray(value)) {
+    form = 'array';
+    rawTests = value;
+    testsAt = [];
+  } else if (isPlainObject(value) && Array.isArray(value.tests)) {
+    form = 'defaults';
+    rawTests = value.tests;
+    testsAt = ['tests'];
+    for (const k of Object.keys(value)) {
+      if (k !== 'tests' && k !== 'defaults') {
+        fail([k], `vLLM suite file ${shown}: unknown top-level key \`${k}\``, 'the {defaults, tests} form has only `defaults` and `tests`');
+      }
+    }
+    if (value.defaults !== undefined) {
+      if (!isPlainObject(value.defaults)) fail(['defaults'], `vLLM suite file ${shown}: \`defaults\` must be an object`);
+      defaults = value.defaults as Record<string, unknown>;
+    }
+  } else {
+    return fail([], `vLLM suite file ${shown} is neither a list of tests nor a {defaults, tests} object`, 'see docs/presets.md "vLLM CI suite files" for the formats vLLM uses');
+  }
+
+  const sectionsOf = (obj: Record<string, unknown>, at: (string | number)[], allowName: boolean) => {
+    const out = new Map<Section, Located>();
+    for (const [k, v] of Object.entries(obj)) {
+      if (allowName && k === 'test_name') continue;
+      const section = sectionOf(k);
+      if (!section) {
+        const guess = didYouMean(k, [...SECTIONS, ...(allowName ? ['test_name'] : [])]);
+        fail([...at, k], `vLLM suite file ${shown}: unknown key \`${k}\`${allowName && typeof obj.test_name === 'string' ? ` in test ${obj.test_name}` : ''}`, guess ? `did you mean \`${guess}\`?` : `a test has test_name and ${SECTIONS.join(', ')}`);
+      }
+      const s = section as Section;
+      if (MAP_SECTIONS.has(s) ? !isPlainObject(v) : !Array.isArray(v)) {
+        fail([...at, k], `vLLM suite file ${shown}: \`${k}\` must be ${MAP_SECTIONS.has(s) ? 'an object' : 'a list'}`);
+      }
+      out.set(s, { value: v, at: [...at, k] });
+    }
+    return out;
+  };
+
+  const defaultSections = sectionsOf(defaults, ['defaults'], false);
+  const seen = new Set<string>();
+  const tests: SuiteFileTest[] = rawTests.map((raw, i) => {
+    const at = [...testsAt, i];
+    if (!isPlainObject(raw)) return fail(at, `vLLM suite file ${shown}: test ${formatAt(at) || i} must be an object`);
+    const name = raw.test_name;
+    if (typeof name !== 'string' || name === '') {
+      return fail(at, `vLLM suite file ${shown}: test ${formatAt(at)} has no test_name`, 'every test needs "test_name": "serving_..." (or latency_..., throughput_...)');
+    }
+    if (seen.has(name)) fail([...at, 'test_name'], `vLLM suite file ${shown}: test_name ${name} appears twice`);
+    seen.add(name);
+    const own = sectionsOf(raw, at, true);
+    const test: SuiteFileTest = { name, at, lists: {}, maps: {}, present: new Set() };
+    for (const s of SECTIONS) {
+      const d = defaultSections.get(s);
+      const t = own.get(s);
+      if (!d && !t) continue;
+      test.present.add(s);
+      if (s === 'qps_list' || s === 'max_concurrency_list') {
+        test.lists[s] = (t ?? d) as Located<unknown[]>;
+        continue;
+      }
+      // Shallow merge per section, the test's keys over the defaults' (as vLLM's driver does).
+      const merged = new Map<string, Located>();
+      for (const src of [d, t]) {
+        if (!src) continue;
+        for (const [k, v] of Object.entries(src.value as Record<string, unknown>)) {
+          // `num_prompts` in defaults and `num-prompts` in a test are one key.
+          for (const existing of merged.keys()) if (existing.replace(/-/g, '_') === k.replace(/-/g, '_')) merged.delete(existing);
+          merged.set(k, { value: v, at: [...src.at, k] });
+        }
+      }
+      test.maps[s] = merged;
+    }
+    return test;
+  });
+  return { file: shown, form, tests, lineOf, lenient };
+}
