@@ -134,7 +134,7 @@ export function applyOverrides(
   suites: ExpandedSuite[],
   overrides: JsonObject,
   src: OverrideSource,
-  originOf: (i: number) => { file: string; path: string; what: string },
+  originOf: (i: number) => { file: string; path: string; what: string; line?: number },
 ): void {
   const written: Written[] = [];
   const reserved = new Set(src.reserved ?? []);
@@ -217,7 +217,7 @@ export function applyOverrides(
     const origin = originOf(i);
     const inner = problem.path.reduce<string>((p, s) => joinPath(p, s), '');
     throw new GateError('CONFIG', `${origin.what}: ${problem.message}${inner ? ` (suite key ${inner})` : ''}`, {
-      where: { file: origin.file, path: origin.path },
+      where: { file: origin.file, path: origin.path, ...(origin.line ? { line: origin.line } : {}) },
       ...(problem.hint ? { hint: problem.hint } : {}),
     });
   });

@@ -1,7 +1,8 @@
 // Reading a vLLM CI suite file (serving-tests.json, latency-tests.json, throughput-tests.json) into
 // a list of tests with every key's location, so a mapping error can name file, line, test and key.
-// The yaml parser reads it because JSON is YAML 1.2 and vLLM's own README example of the
-// {defaults, tests} form has trailing commas, which JSON.parse refuses; it also gives line numbers.
+// JSON.parse reads the values (trailing commas, which vLLM's own README example of the {defaults,
+// tests} form has, are blanked first); the yaml parser, which reads JSON as YAML 1.2, reads the same
+// text again for the line of every key, which JSON.parse cannot give.
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
 import { GateError } from '../errors.js';
@@ -90,28 +91,59 @@ export async function readSuiteFile(abs: string, shown: string): Promise<SuiteFi
   return parseSuiteText(text, shown);
 }
 
+/**
+ * vLLM's README example of the {defaults, tests} form has trailing commas; nothing else non-JSON is
+ * accepted. Each such comma becomes a space, so positions and lines stay where they were.
+ */
+export function blankTrailingCommas(text: string): string {
+  const out = text.split('');
+  let inString = false;
+  for (let i = 0; i < out.length; i++) {
+    const c = out[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') inString = true;
+    else if (c === ',') {
+      let j = i + 1;
+      while (j < out.length && /\s/.test(out[j]!)) j++;
+      if (out[j] === '}' || out[j] === ']') out[i] = ' ';
+    }
+  }
+  return out.join('');
+}
+
+function lineAt(text: string, pos: number): number {
+  let line = 1;
+  for (let i = 0; i < pos && i < text.length; i++) if (text[i] === '\n') line++;
+  return line;
+}
+
 export function parseSuiteText(text: string, shown: string): SuiteFile {
   let value: unknown;
   let lenient = false;
-  let jsonError: string | undefined;
   try {
     value = JSON.parse(text);
   } catch (err) {
-    jsonError = (err as Error).message;
-  }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: false });
-  if (value === undefined) {
-    if (doc.errors.length > 0) {
-      const first = doc.errors[0]!;
-      const line = first.linePos?.[0]?.line;
-      throw new GateError('CONFIG', `vLLM suite file ${shown} is not valid JSON: ${jsonError}`, {
+    const cleaned = blankTrailingCommas(text);
+    try {
+      value = JSON.parse(cleaned);
+      lenient = true;
+    } catch {
+      const msg = (err as Error).message;
+      const pos = /position (\d+)/.exec(msg);
+      const ln = /line (\d+)/.exec(msg);
+      const line = ln ? Number(ln[1]) : pos ? lineAt(text, Number(pos[1])) : undefined;
+      throw new GateError('CONFIG', `vLLM suite file ${shown} is not valid JSON: ${msg}`, {
         where: { file: shown, ...(line ? { line } : {}) },
       });
     }
-    value = doc.toJS();
-    lenient = true;
   }
+  // Parsed again only to know the line of every key, for error messages.
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(lenient ? blankTrailingCommas(text) : text, { lineCounter, uniqueKeys: false });
   const lineOf = (at: (string | number)[]): number | undefined => {
     if (doc.errors.length > 0) return undefined;
     const node = doc.getIn(at, true) as { range?: [number, number, number] } | undefined;

@@ -4,6 +4,7 @@
 // `parameters` onto offline suite args. What we cannot honour is a CONFIG error naming the file,
 // the line, the test and the key. The mapping table lives in docs/presets.md.
 import path from 'node:path';
+import configSchema from '../../schemas/config.schema.json' with { type: 'json' };
 import { GateError } from '../errors.js';
 import type { Goodput, LatencySuite, Server, ServingSuite, ThroughputSuite, VllmSuiteFile } from './schema-types.gen.js';
 import { SHAREGPT_FILE, configRelative, exists, sharegptCandidates, type ExpandContext, type Expansion } from './presets-common.js';
@@ -508,6 +509,8 @@ function kindOf(t: TestCtx, suiteFileAbs: string): 'serving' | 'latency' | 'thro
   return fail(t, test.at, 'test has neither "parameters" (latency/throughput) nor "client_parameters" (serving)');
 }
 
+const SUITE_NAME = new RegExp(configSchema.definitions.suiteName.pattern);
+
 function shownPath(abs: string): string {
   const rel = path.relative(process.cwd(), abs);
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs;
@@ -549,14 +552,18 @@ export async function expandVllmSuiteFile(entry: VllmSuiteFile, index: number, c
   }
 
   const suites: ExpandedSuite[] = [];
-  const origins: { file: string; path: string; what: string }[] = [];
+  const origins: { file: string; path: string; what: string; line?: number }[] = [];
   for (const test of tests) {
     const t: TestCtx = { file, test, ctx, notes };
     const kind = kindOf(t, abs);
     const made = kind === 'serving' ? await servingSuites(t, abs) : [await offlineSuite(t, kind, abs)];
     for (const s of made) {
+      if (!SUITE_NAME.test(s.name)) {
+        fail(t, [...test.at, 'test_name'], `suite name ${JSON.stringify(s.name)} made from test_name is not a valid suite name`, 'a test_name of letters, digits, `.`, `_` and `-`, at most 80 characters (with `_concurrency_<mc>` added when the test has several max concurrencies)');
+      }
       suites.push(s);
-      origins.push({ file: file.file, path: formatAt(test.at), what: `test ${test.name}` });
+      const line = file.lineOf(test.at);
+      origins.push({ file: file.file, path: formatAt(test.at), what: `test ${test.name}`, ...(line ? { line } : {}) });
     }
   }
   // With no overrides this still validates every suite, so a test that maps to something invalid

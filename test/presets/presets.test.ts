@@ -133,7 +133,7 @@ describe('overrides next to a preset', () => {
 
   it('a key merges into every expanded suite whose kind has it, and only those', async () => {
     const out = await expand([{ preset: 'vllm-nightly', dataset: { 'num-prompts': 20 }, args: { 'num-iters': 3 }, repeat: 2 }]);
-    const [serving, latency, throughput] = out.suites as Record<string, unknown>[];
+    const [serving, latency, throughput] = out.suites as unknown as Record<string, unknown>[];
     expect(serving!.dataset).toEqual({ type: 'sharegpt', path: SHAREGPT, 'num-prompts': 20, seed: 0 });
     expect(latency!.args).toMatchObject({ 'num-iters': 3, 'num-iters-warmup': 5 });
     expect(throughput!.args).toMatchObject({ 'num-iters': 3, 'num-prompts': 200 });
@@ -142,7 +142,7 @@ describe('overrides next to a preset', () => {
 
   it('serving:, latency: and throughput: hold overrides for the suites of that kind only', async () => {
     const out = await expand([{ preset: 'vllm-nightly', latency: { args: { 'num-iters': 3 } }, throughput: { args: { num_prompts: 10 } } }]);
-    const [, latency, throughput] = out.suites as { args: Record<string, unknown> }[];
+    const [, latency, throughput] = out.suites as unknown as { args: Record<string, unknown> }[];
     expect(latency!.args['num-iters']).toBe(3);
     expect(throughput!.args['num-iters']).toBeUndefined();
     // snake_case replaces the same flag spelled in kebab-case
