@@ -6,7 +6,9 @@
 //   - `serving:`, `latency:`, `throughput:` hold overrides for the suites of that kind only;
 //   - objects merge key by key; arrays and scalars replace; null removes the key;
 //   - a `dataset` with a different `type` replaces the dataset instead of merging into it;
-//   - `args` keys may be snake_case or kebab-case and replace the same flag however it was spelled.
+//   - `args` keys may be snake_case or kebab-case and replace the same flag however it was spelled;
+//   - setting `request-rates` drops `concurrency` and `prompts-per-concurrency`, setting `concurrency`
+//     drops `request-rates` and `max-concurrency` (one sweep mode per suite).
 // A key no target suite has is a CONFIG error with the key path and a did-you-mean, and every merged
 // suite is validated against its kind's schema here, so a wrong nested key is reported at the user's
 // entry (suites[3].dataset.num-promts), not at an expanded suite the user never wrote.
@@ -28,6 +30,16 @@ const KIND_DEFINITION: Record<SuiteKind, 'servingSuite' | 'latencySuite' | 'thro
 };
 
 type JsonObject = Record<string, unknown>;
+
+/**
+ * A serving suite sweeps either request rates (open loop, optionally under max-concurrency) or
+ * concurrency levels (closed loop, optionally with prompts-per-concurrency). An override that sets
+ * one mode removes the other's keys, so `concurrency: [1, 4]` next to vllm-nightly just works.
+ */
+const SWEEP_EXCLUDES: Record<string, string[]> = {
+  'request-rates': ['concurrency', 'prompts-per-concurrency'],
+  concurrency: ['request-rates', 'max-concurrency'],
+};
 
 export function isPlainObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -140,7 +152,7 @@ export function applyOverrides(
   const reserved = new Set(src.reserved ?? []);
   const kindsPresent = new Set(suites.map((s) => s.kind));
 
-  const applyKey = (key: string, value: unknown, targets: number[], userPath: string, kinds: Set<SuiteKind>): void => {
+  const applyKey = (key: string, value: unknown, targets: number[], userPath: string, kinds: Set<SuiteKind>, siblings: JsonObject): void => {
     if (key === 'kind') {
       throw new GateError('CONFIG', `${src.label}: \`kind\` cannot be overridden`, {
         where: { file: src.file, path: userPath },
@@ -173,6 +185,10 @@ export function applyOverrides(
       if (merged === undefined) delete suite[key];
       else suite[key] = merged;
       written.push({ suite: i, key, userPath });
+      // Switching the sweep mode drops the other mode's keys, unless the same override sets them too.
+      if (merged !== undefined) {
+        for (const other of SWEEP_EXCLUDES[key] ?? []) if (!(other in siblings)) delete suite[other];
+      }
     }
   };
 
@@ -194,10 +210,10 @@ export function applyOverrides(
           where: { file: src.file, path: userPath },
         });
       }
-      for (const [k, v] of Object.entries(value)) applyKey(k, v, targets, joinPath(userPath, k), new Set([kind]));
+      for (const [k, v] of Object.entries(value)) applyKey(k, v, targets, joinPath(userPath, k), new Set([kind]), value);
       continue;
     }
-    applyKey(key, value, all, userPath, kindsPresent);
+    applyKey(key, value, all, userPath, kindsPresent, overrides);
   }
 
   suites.forEach((suite, i) => {

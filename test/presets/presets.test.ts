@@ -156,6 +156,19 @@ describe('overrides next to a preset', () => {
     expect(out.suites[0]).not.toHaveProperty('prompts-per-concurrency');
   });
 
+  it('setting the other sweep mode drops the preset\'s: concurrency replaces request rates, and back', async () => {
+    const out = await expand([
+      { preset: 'vllm-nightly', serving: { concurrency: [1, 4] } },
+      { preset: 'concurrency-sweep', 'request-rates': [2, 'inf'], 'max-concurrency': 8 },
+    ]);
+    expect(out.suites[0]).toMatchObject({ concurrency: [1, 4] });
+    expect(out.suites[0]).not.toHaveProperty('request-rates');
+    expect(out.suites[3]).toMatchObject({ 'request-rates': [2, 'inf'], 'max-concurrency': 8 });
+    expect(out.suites[3]).not.toHaveProperty('concurrency');
+    expect(out.suites[3]).not.toHaveProperty('prompts-per-concurrency');
+    expectValidConfigSuites(out.suites);
+  });
+
   it('a dataset of another type replaces the preset dataset instead of merging into it', async () => {
     const out = await expand([{ preset: 'max-throughput', dataset: { type: 'sonnet', 'num-prompts': 64 } }]);
     expect((out.suites[0] as { dataset: unknown }).dataset).toEqual({ type: 'sonnet', 'num-prompts': 64 });
