@@ -37,16 +37,22 @@ const CLIENT_IGNORED: Record<string, string> = {
 /** Sampling keys vLLM's client puts into the request body as they are. */
 const CLIENT_BODY_KEYS = ['top_k', 'min_p', 'frequency_penalty', 'presence_penalty', 'repetition_penalty', 'logprobs'];
 
-/** Dataset-specific client keys: when the test uses another dataset vLLM ignores them, and so do we (with a note). */
-const DATASET_KEYS: Record<string, 'random' | 'sharegpt' | 'sonnet'> = {
-  random_input_len: 'random',
-  random_output_len: 'random',
-  random_prefix_len: 'random',
-  random_range_ratio: 'random',
-  sharegpt_output_len: 'sharegpt',
-  sonnet_input_len: 'sonnet',
-  sonnet_output_len: 'sonnet',
-  sonnet_prefix_len: 'sonnet',
+/**
+ * Dataset-specific client keys and the datasets they apply to. vLLM maps the generic --input-len to
+ * the random dataset only and --output-len to random and sharegpt; on another dataset it ignores
+ * them, and so do we (with a note).
+ */
+const DATASET_KEYS: Record<string, readonly string[]> = {
+  random_input_len: ['random'],
+  random_output_len: ['random'],
+  random_prefix_len: ['random'],
+  random_range_ratio: ['random'],
+  sharegpt_output_len: ['sharegpt'],
+  sonnet_input_len: ['sonnet'],
+  sonnet_output_len: ['sonnet'],
+  sonnet_prefix_len: ['sonnet'],
+  input_len: ['random'],
+  output_len: ['random', 'sharegpt'],
 };
 
 const SUPPORTED_DATASETS = ['random', 'sharegpt', 'sonnet'] as const;
@@ -61,8 +67,6 @@ const CLIENT_KNOWN = [
   'dataset_path',
   'dataset',
   'num_prompts',
-  'input_len',
-  'output_len',
   'seed',
   'ignore_eos',
   'no_stream',
@@ -311,8 +315,8 @@ async function servingSuites(t: TestCtx, suiteFileAbs: string): Promise<ServingS
     const v = take(k);
     return v ? asNumber(t, v, { min: 0 }) : undefined;
   };
-  for (const [k, owner] of Object.entries(DATASET_KEYS)) {
-    if (owner !== datasetName && client.has(k)) {
+  for (const [k, owners] of Object.entries(DATASET_KEYS)) {
+    if (!owners.includes(datasetName) && client.has(k)) {
       used.add(k);
       t.notes.push(`${t.file.file}: test ${test.name}: client_parameters.${client.get(k)!.key} ignored: the test uses the ${datasetName} dataset (vLLM ignores it too)`);
     }
@@ -338,7 +342,6 @@ async function servingSuites(t: TestCtx, suiteFileAbs: string): Promise<ServingS
     ignoreEos = true;
   } else if (datasetName === 'sharegpt') {
     if (!pathV) fail(t, nameV!.at, 'dataset_name sharegpt needs dataset_path', `e.g. "dataset_path": "./${SHAREGPT_FILE}"`);
-    if (inputLen) fail(t, inputLen.at, 'input_len has no meaning for the sharegpt dataset (prompts come from the file)');
     const out = ds('sharegpt_output_len') ?? (outputLen ? asNumber(t, outputLen, { integer: true, min: 1 }) : undefined);
     dataset = {
       type: 'sharegpt',
@@ -348,8 +351,8 @@ async function servingSuites(t: TestCtx, suiteFileAbs: string): Promise<ServingS
       ...(seed !== undefined ? { seed } : {}),
     };
   } else {
-    const inL = ds('sonnet_input_len') ?? (inputLen ? asNumber(t, inputLen, { integer: true, min: 1 }) : undefined);
-    const outL = ds('sonnet_output_len') ?? (outputLen ? asNumber(t, outputLen, { integer: true, min: 1 }) : undefined);
+    const inL = ds('sonnet_input_len');
+    const outL = ds('sonnet_output_len');
     const pre = ds('sonnet_prefix_len');
     dataset = {
       type: 'sonnet',

@@ -192,6 +192,19 @@ describe('serving tests', () => {
       expect(out.notes.join('\n')).toContain('client_parameters.sharegpt_output_len ignored');
       expect(out.notes.join('\n')).toContain('ignored save_result (results are always saved), percentile_metrics');
     });
+
+    it('the generic input_len and output_len reach the datasets vLLM maps them to', async () => {
+      await tmp.write('sg.json', '[]');
+      const out = await expandFile('s.json', [
+        { test_name: 'serving_r', qps_list: [1], client_parameters: { input_len: 300, output_len: 30 } },
+        { test_name: 'serving_s', qps_list: [1], client_parameters: { dataset_path: 'sg.json', input_len: 300, output_len: 30 } },
+      ]);
+      expect(out.suites.map((s) => (s as { dataset: unknown }).dataset)).toEqual([
+        { type: 'random', 'input-len': 300, 'output-len': 30, 'num-prompts': 1000 },
+        { type: 'sharegpt', path: 'sg.json', 'num-prompts': 1000, 'output-len': 30 },
+      ]);
+      expect(out.notes.join('\n')).toContain('test serving_s: client_parameters.input_len ignored: the test uses the sharegpt dataset');
+    });
   });
 });
 
