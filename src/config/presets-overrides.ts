@@ -152,6 +152,7 @@ export function applyOverrides(
   const reserved = new Set(src.reserved ?? []);
   const kindsPresent = new Set(suites.map((s) => s.kind));
 
+  // `kinds`: the kinds of suite the key may reach; `siblings`: the override map the key sits in.
   const applyKey = (key: string, value: unknown, targets: number[], userPath: string, kinds: Set<SuiteKind>, siblings: JsonObject): void => {
     if (key === 'kind') {
       throw new GateError('CONFIG', `${src.label}: \`kind\` cannot be overridden`, {
@@ -170,7 +171,9 @@ export function applyOverrides(
       const known = new Set<string>();
       for (const k of kinds) for (const p of suiteKeys(k)) known.add(p);
       for (const k of ['name', 'kind']) known.delete(k);
-      const guess = didYouMean(key, [...known, ...(userPath.endsWith(`.${key}`) && kinds.size > 1 ? [...kindsPresent] : [])]);
+      // At the top level `serving:` / `latency:` / `throughput:` are keys too.
+      const topLevel = siblings === overrides;
+      const guess = didYouMean(key, [...known, ...(topLevel ? kindsPresent : [])]);
       const kindList = [...kinds].join(', ');
       throw new GateError('CONFIG', `${src.label}: unknown key \`${key}\`: no ${kindList} suite it expands to has it`, {
         where: { file: src.file, path: userPath },
@@ -285,6 +288,10 @@ function toProblem(err: ErrorObject, candidates?: string[]): SuiteProblem {
       message: `unknown key \`${extra}\``,
       hint: guess ? `did you mean \`${guess}\`?` : candidates ? `allowed keys: ${candidates.join(', ')}` : undefined,
     } as SuiteProblem;
+  }
+  if (err.keyword === 'required') {
+    const missing = String((err.params as { missingProperty: string }).missingProperty);
+    return { path: [...path, missing], message: `\`${missing}\` is required` };
   }
   if (err.keyword === 'enum' || err.keyword === 'const') {
     const allowed = err.keyword === 'enum' ? (err.params as { allowedValues: unknown[] }).allowedValues : [(err.params as { allowedValue: unknown }).allowedValue];

@@ -210,6 +210,17 @@ describe('overrides next to a preset', () => {
     expect(err.message).toContain('no latency suite');
   });
 
+  it('removing a key a suite requires is an error at that key', async () => {
+    const err = await gateError(expand([{ preset: 'chat-client', dataset: null }]));
+    expect(err.where.path).toBe('suites[0].dataset');
+    expect(err.message).toContain('`dataset` is required');
+  });
+
+  it('a misspelt kind key is suggested', async () => {
+    const err = await gateError(expand([{ preset: 'vllm-nightly', latncy: {} }]));
+    expect(err.hint).toBe('did you mean `latency`?');
+  });
+
   it('kind cannot be overridden', async () => {
     const err = await gateError(expand([{ preset: 'min-latency', kind: 'latency' }]));
     expect(err.where.path).toBe('suites[0].kind');
