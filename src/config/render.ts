@@ -1,0 +1,23 @@
+// `vllm-perf-gate config --expand`: the config as it will run, presets and vllm-suite entries
+// replaced by their suites and every default filled in, as YAML. Secret values are masked.
+import { Document, isScalar, visit } from 'yaml';
+import type { LoadedConfig } from './load.js';
+
+export function renderExpandedConfig(loaded: LoadedConfig): string {
+  const secrets = new Set(loaded.secrets);
+  const masked = JSON.parse(JSON.stringify(loaded.config), (_k, v: unknown) => (typeof v === 'string' && secrets.has(v) ? '***' : v)) as unknown;
+  const doc = new Document(masked, { aliasDuplicateObjects: false });
+  // Lists of plain values read best on one line: `concurrency: [1, 2, 4]`.
+  visit(doc, {
+    Seq(_key, node) {
+      if (node.items.every((i) => isScalar(i))) node.flow = true;
+    },
+  });
+  const header = [
+    `# ${loaded.file}, expanded: presets and vllm-suite entries replaced by their suites, defaults filled in.`,
+    `# config-id: ${loaded.configId}`,
+    `# config-hash: ${loaded.configHash}`,
+    ...loaded.notes.map((n) => `# note: ${n}`),
+  ];
+  return `${header.join('\n')}\n${doc.toString({ lineWidth: 0, flowCollectionPadding: false })}`;
+}

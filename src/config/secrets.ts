@@ -1,0 +1,38 @@
+// Values that must never reach a log, a comment or an artifact: the values of server env vars whose
+// names look secret, of the runner env vars named in `secret-env`, and of the API key variable.
+import type { Server } from './schema-types.gen.js';
+
+const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|API[_-]?KEY|ACCESS[_-]?KEY|PRIVATE[_-]?KEY|CREDENTIAL|AUTH/i;
+
+/** Whether an environment variable name looks like it holds a secret (HF_TOKEN, VLLM_API_KEY, ...). */
+export function looksSecret(name: string): boolean {
+  return SECRET_NAME.test(name);
+}
+
+/**
+ * The secret values of these servers (top-level and per-suite), read from `server.env` and from
+ * `env` (the runner's environment) for `secret-env` and `api-key-env`; deduplicated, empty values
+ * left out (masking "" would mask everything).
+ */
+export function collectSecrets(servers: (Server | undefined)[], env: Record<string, string | undefined>): string[] {
+  const out = new Set<string>();
+  const add = (v: unknown): void => {
+    if (v === undefined || v === null) return;
+    const s = String(v);
+    if (s.length > 0) out.add(s);
+  };
+  for (const server of servers) {
+    if (!server) continue;
+    for (const [k, v] of Object.entries(server.env ?? {})) if (looksSecret(k)) add(v);
+    for (const name of server['secret-env'] ?? []) {
+      add(env[name]);
+      add(server.env?.[name]);
+    }
+    const keyVar = server['api-key-env'];
+    if (keyVar) {
+      add(env[keyVar]);
+      add(server.env?.[keyVar]);
+    }
+  }
+  return [...out];
+}

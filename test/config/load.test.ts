@@ -1,0 +1,297 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, loadConfigText, serverForSuite, type LoadedConfig } from '../../src/config/load.js';
+import { GateError } from '../../src/errors.js';
+import { tempDir, writeConfig } from './helpers.js';
+
+const MINIMAL = `version: 1
+server: { model: Qwen/Qwen2.5-0.5B-Instruct }
+suites:
+  - name: sweep
+    kind: serving
+    dataset: { type: random, input-len: 256, output-len: 128, num-prompts: 64 }
+    concurrency: [1, 2, 4]
+`;
+
+async function problemsOf(text: string, name = 'c.yaml'): Promise<ConfigError> {
+  try {
+    await loadConfigText(text, name);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('the config loaded, but it should not have');
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await tempDir();
+});
+
+describe('loadConfig: a valid config', () => {
+  let loaded: LoadedConfig;
+  beforeAll(async () => {
+    loaded = await loadConfig(await writeConfig(dir, 'perf-gate.yml', MINIMAL));
+  });
+
+  it('fills in the schema defaults inside what the user wrote', () => {
+    const s = loaded.config.suites[0]!;
+    expect(s.kind).toBe('serving');
+    if (s.kind !== 'serving') return;
+    expect(s.endpoint).toBe('completions');
+    expect(s.stream).toBe(true);
+    expect(s.percentiles).toEqual([50, 90, 95, 99]);
+    expect(s['request-timeout']).toBe('10m');
+    expect(s.dataset).toEqual({ type: 'random', 'input-len': 256, 'output-len': 128, 'prefix-len': 0, 'range-ratio': 0, 'num-prompts': 64, seed: 0 });
+    expect(loaded.config.server).toMatchObject({ command: 'vllm', port: 'auto', host: '127.0.0.1', 'startup-timeout': '20m' });
+  });
+
+  it('creates the gate and threshold defaults the user left out', () => {
+    expect(loaded.config.gate).toEqual({
+      confidence: 0.99,
+      'noise-floor': { throughput: 0.03, latency: 0.05, ttft: 0.15, startup: 0.2 },
+      'confirm-regressions': false,
+      'allow-fingerprint-mismatch': false,
+    });
+    expect(loaded.config.thresholds).toEqual({ default: { throughput: '-5%', latency: '+10%', startup: '+20%' } });
+  });
+
+  it('takes the config id from the file name when no id is given', () => {
+    expect(loaded.configId).toBe('perf-gate');
+    expect(loaded.file.endsWith('perf-gate.yml')).toBe(true);
+    expect(loaded.baseDir).toBe(dir);
+  });
+
+  it('takes the config id from `id` when given', async () => {
+    const l = await loadConfigText(`id: nightly\n${MINIMAL}`, 'x.yaml');
+    expect(l.configId).toBe('nightly');
+  });
+
+  it('hashes the expanded config: the same settings hash the same however they are written', async () => {
+    const reordered = `suites:
+  - concurrency: [1, 2, 4]
+    dataset: { num-prompts: 64, output-len: 128, input-len: 256, type: random }
+    kind: serving
+    name: sweep
+    stream: true
+server: { model: Qwen/Qwen2.5-0.5B-Instruct, command: vllm }
+version: 1
+`;
+    const asJson = JSON.stringify({ version: 1, server: { model: 'Qwen/Qwen2.5-0.5B-Instruct' }, suites: [{ name: 'sweep', kind: 'serving', dataset: { type: 'random', 'input-len': 256, 'output-len': 128, 'num-prompts': 64 }, concurrency: [1, 2, 4] }] }, null, 2);
+    expect((await loadConfigText(reordered, 'a.yaml')).configHash).toBe(loaded.configHash);
+    expect((await loadConfigText(asJson, 'a.json')).configHash).toBe(loaded.configHash);
+    expect(loaded.configHash).toMatch(/^[0-9a-f]{64}$/);
+    const changed = await loadConfigText(MINIMAL.replace('input-len: 256', 'input-len: 512'), 'a.yaml');
+    expect(changed.configHash).not.toBe(loaded.configHash);
+  });
+});
+
+describe('loadConfig: presets and vllm-suite entries', () => {
+  it('replaces a preset entry by the ordinary suites it expands to', async () => {
+    const l = await loadConfigText(`version: 1\nserver: { url: "http://127.0.0.1:8000" }\nsuites:\n  - preset: concurrency-sweep\n`, 'p.yaml');
+    expect(l.config.suites.length).toBeGreaterThan(0);
+    for (const s of l.config.suites) {
+      expect(['serving', 'latency', 'throughput']).toContain(s.kind);
+      expect(s).not.toHaveProperty('preset');
+    }
+  });
+
+  it('reports an expansion error at the line of the entry that caused it', async () => {
+    const err = await problemsOf(`version: 1\nserver: { model: m }\nsuites:\n  - preset: concurrency-sweep\n    num-promts: 3\n`);
+    expect(err.problems).toHaveLength(1);
+    expect(err.problems[0]).toMatchObject({ file: 'c.yaml', line: expect.any(Number) });
+    expect(err.problems[0]!.path.startsWith('suites[0]')).toBe(true);
+  });
+
+  it('expands a vLLM CI suite file named relative to the config file', async () => {
+    const sub = path.join(dir, 'vs');
+    await mkdir(sub, { recursive: true });
+    await writeFile(
+      path.join(sub, 'latency-tests.json'),
+      JSON.stringify([{ test_name: 'latency_tiny', parameters: { model: 'm', input_len: 8, output_len: 8, batch_size: 1 } }]),
+    );
+    const file = await writeConfig(sub, 'cfg.yaml', `version: 1\nsuites:\n  - vllm-suite: latency-tests.json\n`);
+    const l = await loadConfig(file);
+    expect(l.config.suites.map((s) => [s.name, s.kind])).toEqual([['latency_tiny', 'latency']]);
+  });
+});
+
+describe('loadConfig: problems are reported with file, line, key path, expectation and fix', () => {
+  it('names an unknown key with its line and a did-you-mean', async () => {
+    const err = await problemsOf(MINIMAL.replace('concurrency:', 'concurency:'));
+    expect(err.code).toBe('CONFIG');
+    expect(err.problems).toEqual([
+      { file: 'c.yaml', path: 'suites[0].concurency', line: 7, column: 5, message: 'unknown key `concurency`', hint: 'did you mean `concurrency`?' },
+    ]);
+    expect(err.format()).toBe('c.yaml:7:5: suites[0].concurency: unknown key `concurency`\n  fix: did you mean `concurrency`?');
+  });
+
+  it('explains a wrong value against the dataset type the user chose, not every dataset type', async () => {
+    const err = await problemsOf(MINIMAL.replace('input-len: 256', 'input-len: abc'));
+    expect(err.problems).toEqual([
+      { file: 'c.yaml', path: 'suites[0].dataset.input-len', line: 6, column: 41, message: 'expected an integer >= 1, got "abc"' },
+    ]);
+  });
+
+  it('reports an unknown discriminator value once, with the allowed values and a did-you-mean', async () => {
+    const err = await problemsOf(MINIMAL.replace('type: random', 'type: randon'));
+    expect(err.problems).toHaveLength(1);
+    expect(err.problems[0]).toMatchObject({
+      path: 'suites[0].dataset.type',
+      line: 6,
+      message: 'expected "random", "sharegpt", "sonnet" or "fixed", got "randon"',
+      hint: 'did you mean "random"?',
+    });
+  });
+
+  it('says which keys would make a suite entry one of the allowed forms', async () => {
+    const err = await problemsOf(`version: 1\nsuites:\n  - name: x\n`);
+    expect(err.problems).toHaveLength(1);
+    expect(err.problems[0]!.path).toBe('suites[0]');
+    expect(err.problems[0]!.message).toBe('missing `kind` (serving, latency or throughput), `preset` or `vllm-suite`');
+  });
+
+  it('reports a misspelt preset name with a did-you-mean', async () => {
+    const err = await problemsOf(`version: 1\nsuites:\n  - preset: min-latncy\n`);
+    expect(err.problems[0]).toMatchObject({ path: 'suites[0].preset', line: 3, hint: 'did you mean "min-latency"?' });
+  });
+
+  it('explains a malformed duration and a malformed scalar alternative', async () => {
+    const err = await problemsOf(
+      MINIMAL.replace('server: { model: Qwen/Qwen2.5-0.5B-Instruct }', 'server: { model: m, startup-timeout: 30 s, port: aut }'),
+    );
+    expect(err.problems.map((p) => [p.path, p.message, p.hint])).toEqual([
+      ['server.startup-timeout', 'expected a duration such as "500ms", "30s", "20m" or "1h", got "30 s"', undefined],
+      ['server.port', 'expected an integer >= 1 and <= 65535 or "auto", got "aut"', 'did you mean "auto"?'],
+    ]);
+  });
+
+  it('collects every problem in the file, in line order, and lists them all in the message', async () => {
+    const text = `version: 1
+server: { model: m }
+suits: []
+suites:
+  - name: a
+    kind: serving
+    dataset: { type: fixed, prompt: hi, max-tokens: 0 }
+    request-rates: [1, fast]
+    endpoint: chatt
+`;
+    const err = await problemsOf(text);
+    expect(err.problems.map((p) => `${p.line}:${p.path}`)).toEqual([
+      '3:suits',
+      '7:suites[0].dataset.max-tokens',
+      '8:suites[0].request-rates[1]',
+      '9:suites[0].endpoint',
+    ]);
+    expect(err.message.split('\n')[0]).toBe('c.yaml has 4 problems:');
+    expect(err.message).toContain('c.yaml:9:15: suites[0].endpoint: expected one of "completions", "chat", got "chatt"');
+    expect(err.message).toContain('fix: did you mean "chat"?');
+  });
+
+  it('names a missing required key and says what to add', async () => {
+    const err = await problemsOf(`version: 1\nserver: { model: m }\nsuites:\n  - name: a\n    kind: serving\n    concurrency: [1]\n`);
+    expect(err.problems).toHaveLength(1);
+    expect(err.problems[0]).toMatchObject({ path: 'suites[0]', line: 4, message: 'missing required key `dataset`' });
+    expect(err.problems[0]!.hint).toMatch(/^add `dataset:`/);
+  });
+
+  it('gives the line and column of YAML syntax errors', async () => {
+    const err = await problemsOf(`version: 1\nsuites:\n  - name: a\n    x: [1, 2\n`);
+    expect(err.problems[0]!.message).toMatch(/^syntax error: /);
+    expect(err.problems[0]!.line).toBeGreaterThanOrEqual(4);
+  });
+
+  it('reports duplicate keys as syntax errors with their line', async () => {
+    const err = await problemsOf(`version: 1\nversion: 1\nsuites: []\n`);
+    expect(err.problems[0]).toMatchObject({ line: 2, message: expect.stringMatching(/unique/) });
+  });
+
+  it('gives JSON configs line numbers too', async () => {
+    const text = '{\n  "version": 1,\n  "server": {"model": "m"},\n  "suites": [\n    {"name": "a", "kind": "serving", "dataset": {"type": "random"}, "concurrency": [1], "colour": 1}\n  ]\n}\n';
+    const err = await problemsOf(text, 'c.json');
+    expect(err.problems).toEqual([
+      { file: 'c.json', path: 'suites[0].colour', line: 5, column: 89, message: 'unknown key `colour`', hint: expect.stringMatching(/^keys allowed here: name, kind/) },
+    ]);
+  });
+
+  it('says so when the file is empty', async () => {
+    const err = await problemsOf('# nothing yet\n');
+    expect(err.problems[0]!.message).toBe('the config is empty');
+  });
+
+  it('names a missing file and the directory it was looked for in', async () => {
+    const err = await loadConfig(path.join(dir, 'nope.yaml')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GateError);
+    expect((err as GateError).code).toBe('CONFIG');
+    expect((err as GateError).message).toMatch(/config file not found: .*nope\.yaml/);
+  });
+});
+
+describe('loadConfig: rules beyond the schema', () => {
+  it('rejects two suites with the same name', async () => {
+    const text = `${MINIMAL}  - name: sweep\n    kind: serving\n    dataset: { type: random }\n    request-rates: [1]\n`;
+    const err = await problemsOf(text);
+    expect(err.problems.map((p) => p.message).join('\n')).toMatch(/sweep.* used twice/);
+  });
+
+  it('requires a server with a model or url when a serving suite has none, and says what to add', async () => {
+    const err = await problemsOf(MINIMAL.replace('server: { model: Qwen/Qwen2.5-0.5B-Instruct }\n', ''));
+    expect(err.problems).toHaveLength(1);
+    expect(err.problems[0]!.message).toBe('no server for the serving suite `sweep`');
+    expect(err.problems[0]!.hint).toMatch(/server: \{ model: .*server: \{ url:/);
+  });
+
+  it('accepts a serving suite whose own server names the model', async () => {
+    const text = MINIMAL.replace('server: { model: Qwen/Qwen2.5-0.5B-Instruct }\n', '').replace('concurrency: [1, 2, 4]', 'concurrency: [1]\n    server: { url: "http://127.0.0.1:9" }');
+    await expect(loadConfigText(text, 'c.yaml')).resolves.toBeDefined();
+  });
+
+  it('asks a serving suite for a request-rate or a concurrency sweep, not both and not neither', async () => {
+    const both = await problemsOf(MINIMAL.replace('concurrency: [1, 2, 4]', 'concurrency: [1]\n    request-rates: [1]'));
+    expect(both.problems[0]!.message).toMatch(/either `request-rates`.* or `concurrency`/);
+    const neither = await problemsOf(MINIMAL.replace('    concurrency: [1, 2, 4]\n', ''));
+    expect(neither.problems[0]).toMatchObject({ path: 'suites[0]', line: 4, message: 'a serving suite needs `request-rates` or `concurrency`' });
+  });
+
+  it('rejects per-suite thresholds for a suite that does not exist, with a did-you-mean', async () => {
+    const err = await problemsOf(`${MINIMAL}thresholds:\n  suites:\n    swep: { median_itl_ms: "+5%" }\n`);
+    expect(err.problems).toEqual([
+      { file: 'c.yaml', path: 'thresholds.suites.swep', line: 10, column: 5, message: 'no suite is named `swep`', hint: 'did you mean `sweep`?' },
+    ]);
+  });
+});
+
+describe('secrets', () => {
+  it('lists server env values with secret-looking names, secret-env values and the API key', async () => {
+    const text = MINIMAL.replace(
+      'server: { model: Qwen/Qwen2.5-0.5B-Instruct }',
+      'server:\n  model: m\n  env: { HF_TOKEN: hf_123, VLLM_LOGGING_LEVEL: WARNING }\n  secret-env: [MY_SECRET]\n  api-key-env: KEY_VAR',
+    );
+    const l = await loadConfigText(text, 'c.yaml', { env: { MY_SECRET: 's3cret', KEY_VAR: 'sk-999', OTHER: 'x' } });
+    expect(l.secrets.sort()).toEqual(['hf_123', 's3cret', 'sk-999']);
+  });
+});
+
+describe('serverForSuite', () => {
+  it('merges a suite server over the top-level one, args flag by flag however they are spelt', () => {
+    const s = serverForSuite(
+      { server: { model: 'm', args: { max_model_len: 4096, 'enable-chunked-prefill': true }, env: { A: '1' } } },
+      { server: { args: { 'max-model-len': 2048 }, env: { B: '2' } } },
+    );
+    expect(s).toMatchObject({ model: 'm', command: 'vllm', args: { 'enable-chunked-prefill': true, 'max-model-len': 2048 }, env: { A: '1', B: '2' } });
+    expect(s!.args).not.toHaveProperty('max_model_len');
+  });
+
+  it('leaves a suite server partial in the loaded config, so it never overrides top-level values with defaults', async () => {
+    const text = MINIMAL.replace('server: { model: Qwen/Qwen2.5-0.5B-Instruct }', 'server: { model: m, port: 8123 }').replace(
+      'concurrency: [1, 2, 4]',
+      'concurrency: [1]\n    server: { args: { max-model-len: 2048 } }',
+    );
+    const l = await loadConfigText(text, 'c.yaml');
+    const suite = l.config.suites[0]!;
+    expect(suite.server).toEqual({ args: { 'max-model-len': 2048 } });
+    expect(serverForSuite(l.config, suite)).toMatchObject({ port: 8123, model: 'm' });
+  });
+});
