@@ -56,6 +56,11 @@ describe('serving tests', () => {
     expect(out.suites[0]).not.toHaveProperty('server');
   });
 
+  it('a test whose server flags are a subset of the config server\'s runs on it (the config server\'s flags are laid under the test\'s)', async () => {
+    const out = await expandFile('s.json', serving({}, { server_parameters: { model: 'm', max_model_len: 4096 } }), {}, { model: 'm', args: { 'max-model-len': 4096, 'enable-chunked-prefill': true } });
+    expect(out.suites[0]).not.toHaveProperty('server');
+  });
+
   it('a test whose server differs only in one flag gets a server of its own', async () => {
     const out = await expandFile('s.json', serving({}, { server_parameters: { model: 'm', max_model_len: 2048 } }), {}, { model: 'm', args: { 'max-model-len': 4096 } });
     expect(out.suites[0]!.server).toEqual({ model: 'm', args: { 'max-model-len': 2048 } });
