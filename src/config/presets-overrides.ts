@@ -16,6 +16,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import configSchema from '../../schemas/config.schema.json' with { type: 'json' };
 import { GateError } from '../errors.js';
+import { didYouMean as closest } from './did-you-mean.js';
 import type { LatencySuite, ServingSuite, ThroughputSuite } from './schema-types.gen.js';
 
 export type ExpandedSuite = ServingSuite | LatencySuite | ThroughputSuite;
@@ -56,34 +57,15 @@ export function suiteKeys(kind: SuiteKind): string[] {
   return Object.keys(def?.properties ?? {});
 }
 
-/** Levenshtein distance, for did-you-mean hints. */
-function distance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j]!;
-      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return prev[b.length]!;
-}
-
-/** The closest candidate, when it is close enough to be what the user meant. */
+/**
+ * The closest candidate, when it is close enough to be what the user meant (the config's
+ * did-you-mean). Candidates may be snake_case, as vLLM's suite file keys are: `_` and `-` are one.
+ */
 export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  const w = kebab(word.toLowerCase());
-  for (const c of candidates) {
-    const d = distance(w, c.toLowerCase());
-    if (d < bestD) {
-      bestD = d;
-      best = c;
-    }
-  }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(w.length / 3)) ? best : undefined;
+  const byKebab = new Map<string, string>();
+  for (const c of candidates) byKebab.set(kebab(c), c);
+  const hit = closest(kebab(word), byKebab.keys());
+  return hit === undefined ? undefined : byKebab.get(hit);
 }
 
 /** `a.b` path segment, quoting nothing: our keys are kebab-case words. Array indices as [i]. */
