@@ -166,13 +166,13 @@ export interface Server {
   'metrics-interval'?: number | string;
 }
 /**
- * Environment variables merged over the runner's for the server and offline benches. Values are masked in logs.
+ * Environment variables merged over the runner's for the server and offline benches. Values of variables whose names look secret (containing TOKEN, SECRET, PASSWORD, API_KEY, ACCESS_KEY, PRIVATE_KEY, CREDENTIAL or AUTH) are masked in logs.
  */
 export interface StringMap {
   [k: string]: string | number | boolean | undefined;
 }
 /**
- * An online serving benchmark, measured as `vllm bench serve` measures it: a request-rate sweep (open loop) or a concurrency sweep (closed loop).
+ * An online serving benchmark, measured as `vllm bench serve` measures it: a request-rate sweep (open loop, `request-rates`) or a concurrency sweep (closed loop, `concurrency`); give one of the two.
  *
  * This interface was referenced by `VllmPerfGateConfig`'s JSON-Schema
  * via the `definition` "servingSuite".

@@ -29,9 +29,9 @@ export interface ResultsDocument {
      */
     label?: string;
     /**
-     * Where the figures came from: our own run, or an imported vLLM result file.
+     * Where the figures came from: our own run, or imported vLLM result files (vllm-bench: files of several of vLLM's benchmarks, such as a vLLM CI results folder).
      */
-    source?: 'vllm-perf-gate' | 'vllm-bench-serve' | 'vllm-bench-latency' | 'vllm-bench-throughput';
+    source?: 'vllm-perf-gate' | 'vllm-bench-serve' | 'vllm-bench-latency' | 'vllm-bench-throughput' | 'vllm-bench';
   };
   environment: Environment;
   suites: Suite[];
@@ -135,6 +135,7 @@ export interface Point {
    * Path (relative to the results folder) of the same point in vLLM's --save-result format.
    */
   'vllm-result-file'?: string;
+  'vllm-meta'?: VllmMeta;
 }
 /**
  * Metric name -> value (null when it could not be computed). Units are in the names (_ms, _s) or are per second (throughputs).
@@ -192,6 +193,48 @@ export interface Errors {
  */
 export interface MetricMap1 {
   [k: string]: number | null | undefined;
+}
+/**
+ * The fields of a `vllm bench serve --save-result` record that are not metrics, named as vLLM names them. Kept when a vLLM file is imported, so the point can be written back in vLLM's format unchanged; the serving runner may set them for its own points.
+ *
+ * This interface was referenced by `ResultsDocument`'s JSON-Schema
+ * via the `definition` "vllmMeta".
+ */
+export interface VllmMeta {
+  /**
+   * vLLM's "%Y%m%d-%H%M%S" timestamp of the run.
+   */
+  date?: string;
+  endpoint_type?: string | null;
+  /**
+   * vLLM's --backend: openai (completions), openai-chat, vllm, ...
+   */
+  backend?: string | null;
+  /**
+   * vLLM's --label.
+   */
+  label?: string | null;
+  model_id?: string | null;
+  tokenizer_id?: string | null;
+  num_prompts?: number | null;
+  burstiness?: number | 'inf' | null;
+  /**
+   * vLLM's --metadata KEY=VALUE pairs, in file order.
+   */
+  metadata?: {
+    [k: string]: string | undefined;
+  };
+  ramp_up_strategy?: string | null;
+  ramp_up_start_rps?: number | null;
+  ramp_up_end_rps?: number | null;
+  /**
+   * The file the point was imported from.
+   */
+  file?: string;
+  /**
+   * Its line in that file (JSON lines written by --append-result).
+   */
+  line?: number;
 }
 /**
  * This interface was referenced by `ResultsDocument`'s JSON-Schema
