@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { pythonFloatRepr, pythonJsonDumps } from '../../src/results/python-json.js';
+
+describe('pythonFloatRepr writes floats as CPython repr() does', () => {
+  // Expected strings are what python3 printed for repr(x).
+  const cases: [number, string][] = [
+    [1, '1.0'],
+    [0, '0.0'],
+    [-0, '-0.0'],
+    [0.1, '0.1'],
+    [1e-5, '1e-05'],
+    [0.0001, '0.0001'],
+    [1e16, '1e+16'],
+    [1e15, '1000000000000000.0'],
+    [123456789012345678, '1.2345678901234568e+17'],
+    [1.5e-7, '1.5e-07'],
+    [203.5104987300001, '203.5104987300001'],
+    [2.5e20, '2.5e+20'],
+    [0.9827502819171137, '0.9827502819171137'],
+    [5e-324, '5e-324'],
+    [1.7976931348623157e308, '1.7976931348623157e+308'],
+    [-3.25, '-3.25'],
+    [100, '100.0'],
+    [NaN, 'NaN'],
+    [Infinity, 'Infinity'],
+    [-Infinity, '-Infinity'],
+  ];
+  for (const [x, want] of cases) {
+    it(`${String(x)} -> ${want}`, () => expect(pythonFloatRepr(x)).toBe(want));
+  }
+});
+
+describe('pythonJsonDumps', () => {
+  it('uses json.dump separators, escapes non-ASCII, and writes ints only for the keys declared int', () => {
+    const v = { a: 'é\u007f\n\t"\\ 😀', b: [1, 2, null, true], c: {}, n: 3 };
+    expect(pythonJsonDumps(v, new Set(['n']))).toBe(
+      '{"a": "\\u00e9\\u007f\\n\\t\\"\\\\ \\ud83d\\ude00", "b": [1.0, 2.0, null, true], "c": {}, "n": 3}',
+    );
+  });
+});

@@ -1,0 +1,219 @@
+import { mkdir, mkdtemp, readFile, readdir, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { GateError } from '../../src/errors.js';
+import { readResults } from '../../src/results/read.js';
+import { validateResults } from '../../src/results/validate.js';
+import { writeResults, writeVllmServeFiles } from '../../src/results/write.js';
+import { MODERN_LINE, legacyLine, ourDocument } from './fixtures.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'vpg-results-'));
+});
+
+async function put(name: string, text: string): Promise<string> {
+  const file = path.join(dir, name);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, text);
+  return file;
+}
+
+async function inputError(target: string): Promise<GateError> {
+  const err = await readResults(target).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(GateError);
+  expect((err as GateError).code).toBe('INPUT');
+  return err as GateError;
+}
+
+describe('writeResults', () => {
+  it('writes results.json that reads back as the same document', async () => {
+    const doc = ourDocument();
+    const file = await writeResults(path.join(dir, 'out'), doc);
+    expect(file).toBe(path.join(dir, 'out', 'results.json'));
+    expect(await readResults(file)).toEqual([doc]);
+  });
+
+  it('refuses a document that does not validate, naming the key path, and writes nothing', async () => {
+    const doc = ourDocument() as unknown as { suites: { points: { metrics: Record<string, unknown> }[] }[] };
+    doc.suites[0]!.points[1]!.metrics.median_ttft_ms = 'fast';
+    const err = await writeResults(dir, doc as never).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GateError);
+    expect((err as GateError).code).toBe('INTERNAL');
+    expect((err as GateError).where.path).toBe('suites[0].points[1].metrics.median_ttft_ms');
+    expect(await readdir(dir)).toEqual([]);
+  });
+});
+
+describe('writeVllmServeFiles', () => {
+  it("writes each serving point in vLLM's format and records the file on the point", async () => {
+    const doc = await writeVllmServeFiles(dir, ourDocument());
+    const files = (await readdir(path.join(dir, 'vllm'))).sort();
+    expect(files).toEqual(['sweep_qps_2_concurrency_8.json', 'sweep_qps_inf_concurrency_4.json']);
+    expect(doc.suites[0]!.points.map((p) => p['vllm-result-file'])).toEqual(['vllm/sweep_qps_inf_concurrency_4.json', 'vllm/sweep_qps_2_concurrency_8.json']);
+    const rec = JSON.parse(await readFile(path.join(dir, 'vllm', files[1]!), 'utf8')) as Record<string, unknown>;
+    expect(rec).toMatchObject({ label: 'sweep', model_id: 'tiny', request_rate: 'inf', max_concurrency: 4, backend: 'openai' });
+    expect(validateResults(doc)).toEqual([]);
+  });
+
+  it('leaves the vLLM copies out when the folder is read back, so a run is not counted twice', async () => {
+    const doc = await writeVllmServeFiles(dir, ourDocument());
+    await writeResults(dir, doc);
+    expect(await readResults(dir)).toEqual([doc]);
+  });
+
+  it('writes files that import back to the same points (suite from the label, metrics by name)', async () => {
+    const doc = await writeVllmServeFiles(dir, ourDocument());
+    const [imported] = await readResults(path.join(dir, 'vllm'));
+    const suite = imported!.suites[0]!;
+    expect(suite.name).toBe('sweep');
+    expect(suite.points.map((p) => p.key).sort()).toEqual(['rate=2', 'rate=inf,max-concurrency=4']);
+    const rate2 = suite.points.find((p) => p.key === 'rate=2')!;
+    const { error_rate: _dropped, ...vllmMetrics } = doc.suites[0]!.points[1]!.metrics;
+    expect(rate2.metrics).toEqual({ ...vllmMetrics, rtfx: 0 });
+  });
+});
+
+describe('readResults: our results.json', () => {
+  it('rejects an invalid document with the file, the key path and a fix', async () => {
+    const doc = ourDocument() as unknown as Record<string, unknown>;
+    delete doc.status;
+    const err = await inputError(await put('results.json', JSON.stringify(doc)));
+    expect(err.where.file).toMatch(/results\.json$/);
+    expect(err.message).toContain("missing required key `status`");
+    expect(err.hint).toMatch(/vllm-perf-gate run/);
+  });
+
+  it('names the schema version it cannot read', async () => {
+    const err = await inputError(await put('results.json', JSON.stringify({ ...ourDocument(), 'schema-version': 2 })));
+    expect(err.message).toMatch(/schema version 2/);
+  });
+});
+
+describe('readResults: vLLM bench serve files', () => {
+  it('imports a modern --save-result file as one run with a point keyed by its rate', async () => {
+    const [doc] = await readResults(await put('openai-2.0qps-tiny-20260101-120000.json', MODERN_LINE));
+    expect(doc!.run).toMatchObject({ source: 'vllm-bench-serve', 'started-at': '2026-01-01T12:00:00.000Z' });
+    expect(doc!.environment.fingerprint?.model).toBe('org/tiny');
+    expect(doc!.suites).toHaveLength(1);
+    expect(doc!.suites[0]!.name).toBe('openai');
+    const p = doc!.suites[0]!.points[0]!;
+    expect(p).toMatchObject({ key: 'rate=2', 'request-rate': 2, concurrency: null, validity: { valid: true } });
+    expect(p.metrics).toMatchObject({ median_ttft_ms: 20, output_throughput: 100, max_concurrent_requests: 3, failed: 0 });
+    expect(p.metrics).not.toHaveProperty('request_rate');
+    expect(validateResults(doc)).toEqual([]);
+  });
+
+  it('imports legacy records: the "request_goodput:" typo, bare NaN, --metadata pairs, failures from num_prompts', async () => {
+    const [doc] = await readResults(await put('legacy.jsonl', legacyLine(1, '20250530-100000', 'base')));
+    const p = doc!.suites[0]!.points[0]!;
+    expect(doc!.suites[0]!.name).toBe('legacy');
+    expect(p.metrics).toMatchObject({ request_goodput: null, mean_tpot_ms: null, median_tpot_ms: 12, failed: 1 });
+    expect(p.metrics).not.toHaveProperty('request_goodput:');
+    expect(p['vllm-meta']).toMatchObject({ backend: 'vllm', num_prompts: 10, metadata: { deployment: 'base', gpu: '1xL4' } });
+  });
+
+  it('reads --append-result JSON lines: a repeated rate starts the next run, oldest first', async () => {
+    const lines = [
+      legacyLine(1, '20250530-100000', 'a'),
+      legacyLine('"inf"', '20250530-100100', 'a'),
+      legacyLine(1, '20250530-100200', 'b'),
+      legacyLine('"inf"', '20250530-100300', 'b'),
+    ];
+    const docs = await readResults(await put('sweeps.jsonl', `${lines.join('\n')}\n`));
+    expect(docs.map((d) => d.suites[0]!.points.map((p) => `${p.key}:${p['vllm-meta']?.metadata?.deployment}`))).toEqual([
+      ['rate=1:a', 'rate=inf:a'],
+      ['rate=1:b', 'rate=inf:b'],
+    ]);
+    expect(docs[1]!.suites[0]!.points[0]!['vllm-meta']?.line).toBe(3);
+  });
+
+  it('keys a capped point by rate and max concurrency, and names the suite from vLLM CI file names', async () => {
+    const line = MODERN_LINE.replace('"request_rate": 2.0', '"request_rate": "inf"').replace('"max_concurrency": null', '"max_concurrency": 16');
+    const [doc] = await readResults(await put('serving_llama8B_tp1_random_qps_inf_concurrency_16.json', line));
+    expect(doc!.suites[0]!.name).toBe('serving_llama8B_tp1_random');
+    expect(doc!.suites[0]!.points[0]!).toMatchObject({ key: 'rate=inf,max-concurrency=16', 'request-rate': 'inf', concurrency: 16 });
+  });
+
+  it('names the suite from --label when the record has one', async () => {
+    const [doc] = await readResults(await put('whatever.json', MODERN_LINE.replace('"label": null', '"label": "my bench"')));
+    expect(doc!.suites[0]!.name).toBe('my-bench');
+  });
+
+  it('rejects a figure that is not a number with the file, line and key', async () => {
+    const bad = MODERN_LINE.replace('"median_ttft_ms": 20.0', '"median_ttft_ms": "20 ms"');
+    const err = await inputError(await put('r.jsonl', `${MODERN_LINE}\n${bad}\n`));
+    expect(err.where).toMatchObject({ line: 2, path: 'median_ttft_ms' });
+    expect(err.message).toBe('median_ttft_ms: expected a number or null, got "20 ms"');
+  });
+
+  it('reports a JSON syntax error with its line', async () => {
+    const err = await inputError(await put('r.json', `${MODERN_LINE}\n{"date": ,}\n`));
+    expect(err.where.line).toBe(2);
+  });
+
+  it('says what a file is when it is no results file, and what to give instead', async () => {
+    const err = await inputError(await put('x.json', '[{"benchmark": {}, "model": {}, "metric": {}}]'));
+    expect(err.message).toMatch(/PyTorch benchmark format/);
+    expect(err.hint).toMatch(/--save-result/);
+  });
+});
+
+describe('readResults: vLLM bench latency and throughput files', () => {
+  it('imports latency in milliseconds, keyed offline, named by the file', async () => {
+    const text = '{\n    "avg_latency": 1.5,\n    "std_latency": 0.01,\n    "latencies": [1.49, 1.5, 1.51],\n    "percentiles": {"10": 1.49, "50": 1.5, "99": 1.51}\n}';
+    const [doc] = await readResults(await put('latency_tiny.json', text));
+    expect(doc!.run.source).toBe('vllm-bench-latency');
+    expect(doc!.suites[0]).toMatchObject({ name: 'latency_tiny', kind: 'latency' });
+    expect(doc!.suites[0]!.points[0]!.key).toBe('offline');
+    expect(doc!.suites[0]!.points[0]!.metrics).toEqual({
+      mean_latency_ms: 1500, std_latency_ms: 10, median_latency_ms: 1500, p10_latency_ms: 1490, p50_latency_ms: 1500, p99_latency_ms: 1510, num_iters: 3,
+    });
+  });
+
+  it('imports throughput figures verbatim', async () => {
+    const text = '{"elapsed_time": 10.0, "num_requests": 200, "total_num_tokens": 50000, "requests_per_second": 20.0, "tokens_per_second": 5000.0}';
+    const [doc] = await readResults(await put('throughput_tiny.json', text));
+    expect(doc!.suites[0]!.points[0]!.metrics).toEqual({ elapsed_time: 10, num_requests: 200, total_num_tokens: 50000, requests_per_second: 20, tokens_per_second: 5000 });
+  });
+});
+
+describe('readResults: folders', () => {
+  it('reads a vLLM CI results folder as one run, skipping files that are no results', async () => {
+    await put('ci/latency_tiny.json', '{"avg_latency": 1.0, "latencies": [1.0], "percentiles": {"50": 1.0}}');
+    await put('ci/serving_tiny_qps_1_concurrency_10.json', MODERN_LINE.replace('"request_rate": 2.0', '"request_rate": 1.0'));
+    await put('ci/serving_tiny_qps_inf_concurrency_10.json', MODERN_LINE.replace('"request_rate": 2.0', '"request_rate": "inf"').replace('"max_concurrency": null', '"max_concurrency": 10'));
+    await put('ci/benchmark_results.json', '[{"Test name": "serving_tiny"}]');
+    await put('ci/notes.txt', 'not json');
+    const notes: string[] = [];
+    const docs = await readResults(path.join(dir, 'ci'), { notes });
+    expect(docs).toHaveLength(1);
+    expect(docs[0]!.run.source).toBe('vllm-bench');
+    expect(docs[0]!.suites.map((s) => `${s.name}:${s.points.map((p) => p.key).join('|')}`).sort()).toEqual([
+      'latency_tiny:offline',
+      'serving_tiny:rate=1|rate=inf,max-concurrency=10',
+    ]);
+    expect(notes).toEqual([expect.stringMatching(/benchmark_results\.json: skipped, not a results file/)]);
+  });
+
+  it('reads a folder of runs as a history sorted by time', async () => {
+    await put('h/b/results.json', JSON.stringify(ourDocument('2026-11-22T12:00:00.000Z')));
+    await put('h/a/results.json', JSON.stringify(ourDocument('2026-11-23T12:00:00.000Z')));
+    const old = await put('h/c/openai-2.0qps-tiny-20260101-120000.json', MODERN_LINE);
+    await utimes(old, new Date(), new Date());
+    const docs = await readResults(path.join(dir, 'h'));
+    expect(docs.map((d) => d.run['started-at'])).toEqual(['2026-01-01T12:00:00.000Z', '2026-11-22T12:00:00.000Z', '2026-11-23T12:00:00.000Z']);
+  });
+
+  it('fails on a folder with no results in it', async () => {
+    await put('empty/readme.md', '# nothing');
+    const err = await inputError(path.join(dir, 'empty'));
+    expect(err.message).toMatch(/no results in/);
+  });
+
+  it('names a path that does not exist', async () => {
+    const err = await inputError(path.join(dir, 'missing.json'));
+    expect(err.message).toMatch(/results not found/);
+  });
+});
