@@ -20,40 +20,103 @@ export type SuiteName = string;
  */
 export type Dataset =
   | {
+      /**
+       * Random token ids, as vLLM's `--dataset-name random`.
+       */
       type: 'random';
+      /**
+       * Prompt length in tokens (vLLM --random-input-len).
+       */
       'input-len'?: number;
+      /**
+       * Output length in tokens asked with max_tokens (vLLM --random-output-len).
+       */
       'output-len'?: number;
+      /**
+       * Tokens of a prefix shared by every prompt, before the random part (vLLM --random-prefix-len).
+       */
       'prefix-len'?: number;
+      /**
+       * Lengths are drawn uniformly from [len*(1-r), len*(1+r)] (vLLM --random-range-ratio); 0 makes every request the same length.
+       */
       'range-ratio'?: number;
+      /**
+       * Requests per point (vLLM --num-prompts).
+       */
       'num-prompts'?: number;
+      /**
+       * Seed of the prompt generator (vLLM --seed).
+       */
       seed?: number;
     }
   | {
+      /**
+       * A ShareGPT conversation file, as vLLM's `--dataset-name sharegpt`.
+       */
       type: 'sharegpt';
+      /**
+       * The ShareGPT JSON file (e.g. ShareGPT_V3_unfiltered_cleaned_split.json), relative to the config file.
+       */
       path: string;
+      /**
+       * Conversations sampled per point (vLLM --num-prompts).
+       */
       'num-prompts'?: number;
       /**
        * Overrides the reference completion's length.
        */
       'output-len'?: number;
+      /**
+       * Seed of the sample (vLLM --seed).
+       */
       seed?: number;
     }
   | {
+      /**
+       * Prompts packed from the lines of a text file, as vLLM's `--dataset-name sonnet`.
+       */
       type: 'sonnet';
       /**
        * Text file to draw lines from. Defaults to a built-in public-domain text.
        */
       path?: string;
+      /**
+       * Prompt length in tokens (vLLM --sonnet-input-len).
+       */
       'input-len'?: number;
+      /**
+       * Output length in tokens (vLLM --sonnet-output-len).
+       */
       'output-len'?: number;
+      /**
+       * Tokens of the prefix shared by every prompt (vLLM --sonnet-prefix-len).
+       */
       'prefix-len'?: number;
+      /**
+       * Requests per point (vLLM --num-prompts).
+       */
       'num-prompts'?: number;
+      /**
+       * Seed of the line sampling.
+       */
       seed?: number;
     }
   | {
+      /**
+       * The same prompt every time.
+       */
       type: 'fixed';
+      /**
+       * The prompt text (a completion prompt, or the user message with endpoint: chat).
+       */
       prompt: string;
+      /**
+       * max_tokens of every request.
+       */
       'max-tokens'?: number;
+      /**
+       * Requests per point.
+       */
       'num-prompts'?: number;
     };
 /**
@@ -179,6 +242,9 @@ export interface StringMap {
  */
 export interface ServingSuite {
   name: SuiteName;
+  /**
+   * Online serving against the server (vllm bench serve).
+   */
   kind: 'serving';
   /**
    * /v1/completions or /v1/chat/completions.
@@ -221,7 +287,13 @@ export interface ServingSuite {
    * Requests sent before each point and left out of its figures.
    */
   warmup?: number;
+  /**
+   * Sampling temperature sent with every request. Unset: the server's default (vLLM bench serve no longer sends temperature 0 by default).
+   */
   temperature?: number;
+  /**
+   * Top-p sent with every request. Unset: the server's default.
+   */
   'top-p'?: number;
   /**
    * Seed of the arrival process.
@@ -260,8 +332,17 @@ export interface ServingSuite {
  * via the `definition` "goodput".
  */
 export interface Goodput {
+  /**
+   * Time to first token must be at most this (ms).
+   */
   'ttft-ms'?: number;
+  /**
+   * Time per output token must be at most this (ms).
+   */
   'tpot-ms'?: number;
+  /**
+   * End-to-end latency must be at most this (ms).
+   */
   'e2el-ms'?: number;
 }
 /**
@@ -336,12 +417,18 @@ export interface Server1 {
  */
 export interface LatencySuite {
   name: SuiteName;
+  /**
+   * Offline latency (vllm bench latency).
+   */
   kind: 'latency';
   args?: OfflineArgs;
   /**
-   * A duration: a number of seconds, or a string such as "500ms", "30s", "20m", "1h".
+   * The bench is stopped and the suite failed after this long.
    */
   timeout?: number | string;
+  /**
+   * Run the bench this many times; the gate compares their mean and uses their spread.
+   */
   repeat?: number;
   server?: Server;
 }
@@ -362,12 +449,18 @@ export interface OfflineArgs {
  */
 export interface ThroughputSuite {
   name: SuiteName;
+  /**
+   * Offline throughput (vllm bench throughput).
+   */
   kind: 'throughput';
   args?: OfflineArgs;
   /**
-   * A duration: a number of seconds, or a string such as "500ms", "30s", "20m", "1h".
+   * The bench is stopped and the suite failed after this long.
    */
   timeout?: number | string;
+  /**
+   * Run the bench this many times; the gate compares their mean and uses their spread.
+   */
   repeat?: number;
   server?: Server;
 }
@@ -378,6 +471,9 @@ export interface ThroughputSuite {
  * via the `definition` "presetSuite".
  */
 export interface PresetSuite {
+  /**
+   * Which standard suite (see docs/presets.md).
+   */
   preset: 'vllm-nightly' | 'concurrency-sweep' | 'max-throughput' | 'min-latency' | 'chat-client';
   name?: SuiteName;
   /**
@@ -392,6 +488,9 @@ export interface PresetSuite {
  * via the `definition` "vllmSuiteFile".
  */
 export interface VllmSuiteFile {
+  /**
+   * Path of the suite file (relative to the config file); vLLM's formats: an array of tests, or {defaults, tests}.
+   */
   'vllm-suite': string;
   /**
    * Only these test names (default: all).
@@ -414,15 +513,15 @@ export interface Thresholds {
    */
   default?: {
     /**
-     * A tolerance sentence: "-5%" (a drop of more than 5% is a regression), "+10%", "+20ms", "+10% or +20ms" (a regression must exceed both), "observe" (report, never gate), "gate" (gate with the default tolerance).
+     * Default tolerance of throughput metrics (higher is better).
      */
     throughput?: string;
     /**
-     * A tolerance sentence: "-5%" (a drop of more than 5% is a regression), "+10%", "+20ms", "+10% or +20ms" (a regression must exceed both), "observe" (report, never gate), "gate" (gate with the default tolerance).
+     * Default tolerance of latency metrics (lower is better).
      */
     latency?: string;
     /**
-     * A tolerance sentence: "-5%" (a drop of more than 5% is a regression), "+10%", "+20ms", "+10% or +20ms" (a regression must exceed both), "observe" (report, never gate), "gate" (gate with the default tolerance).
+     * Default tolerance of the server start-up time.
      */
     startup?: string;
   };
@@ -436,15 +535,15 @@ export interface Thresholds {
     | Threshold
     | {
         /**
-         * A tolerance sentence: "-5%" (a drop of more than 5% is a regression), "+10%", "+20ms", "+10% or +20ms" (a regression must exceed both), "observe" (report, never gate), "gate" (gate with the default tolerance).
+         * Default tolerance of throughput metrics (higher is better).
          */
         throughput?: string;
         /**
-         * A tolerance sentence: "-5%" (a drop of more than 5% is a regression), "+10%", "+20ms", "+10% or +20ms" (a regression must exceed both), "observe" (report, never gate), "gate" (gate with the default tolerance).
+         * Default tolerance of latency metrics (lower is better).
          */
         latency?: string;
         /**
-         * A tolerance sentence: "-5%" (a drop of more than 5% is a regression), "+10%", "+20ms", "+10% or +20ms" (a regression must exceed both), "observe" (report, never gate), "gate" (gate with the default tolerance).
+         * Default tolerance of the server start-up time.
          */
         startup?: string;
       }
@@ -477,9 +576,21 @@ export interface Gate {
    * With a one-run baseline, the smallest relative change of each metric family that can count (run-to-run noise of GPU benchmarks).
    */
   'noise-floor'?: {
+    /**
+     * Throughput metrics (relative, 0.03 = 3%).
+     */
     throughput?: number;
+    /**
+     * TPOT, ITL, E2E and offline latency (relative).
+     */
     latency?: number;
+    /**
+     * Time to first token, the noisiest at low load (relative).
+     */
     ttft?: number;
+    /**
+     * Server start-up time (relative).
+     */
     startup?: number;
   };
   /**
