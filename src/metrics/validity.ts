@@ -1,0 +1,97 @@
+// Whether a point's figures can be trusted, with one sentence per reason when not (issue 3
+// "Run validity", plus the client-saturation signals of research/measured-here.md). Invalid is
+// never reported as a pass. Pure: metric map and settings in, verdict out.
+import type { MetricMap, Validity } from '../results/schema-types.gen.js';
+
+/** Limits of the validity rules; the defaults are the issue's. */
+export const VALIDITY_LIMITS = {
+  /** Achieved send rate must reach this share of the configured rate. */
+  minRateShare: 0.95,
+  /** Send lag p99 above this means the client could not keep to the schedule. */
+  maxSendLagP99Ms: 10,
+  /** Event-loop delay p99 above this means every timestamp the client took may be this late. */
+  maxEventLoopLagP99Ms: 10,
+  /** Share of token chunks read together with the previous one above which ITL is understated. */
+  maxCoalescedChunkRatio: 0.1,
+  /** Relative prompt-length difference tolerated per request. */
+  maxPromptLenDiff: 0.01,
+} as const;
+
+export interface ValidityInput {
+  metrics: MetricMap;
+  /** Configured rate; a number enables the send-rate and send-lag rules. Closed loops pass null. */
+  requestRate: number | 'inf' | null;
+  closedLoop: boolean;
+  maxErrorRate: number;
+  ignoreEos: boolean;
+  stream: boolean;
+  /** The run was cancelled before the point finished. */
+  aborted?: boolean;
+}
+
+export function pointValidity(input: ValidityInput): Validity {
+  const m = input.metrics;
+  const reasons: string[] = [];
+  const num = (k: string): number | null => {
+    const v = m[k];
+    return typeof v === 'number' && Number.isFinite(v) ? v : null;
+  };
+  const completed = num('completed') ?? 0;
+  const failed = num('failed') ?? 0;
+  const total = completed + failed;
+
+  if (input.aborted) reasons.push('the run was cancelled before this point finished');
+  if (completed === 0) reasons.push(total === 0 ? 'no request was sent' : `no request succeeded (${failed} failed)`);
+
+  const errorRate = total > 0 ? failed / total : 0;
+  if (completed > 0 && errorRate > input.maxErrorRate) {
+    reasons.push(`error rate ${pct(errorRate)} (${failed} of ${total}) is over max-error-rate ${pct(input.maxErrorRate)}`);
+  }
+
+  const rate = input.requestRate;
+  if (typeof rate === 'number' && Number.isFinite(rate)) {
+    const achieved = num('achieved_request_rate');
+    if (achieved !== null && achieved < VALIDITY_LIMITS.minRateShare * rate) {
+      reasons.push(
+        `the client sent ${fmt(achieved)} req/s, under 95% of the configured ${fmt(rate)} req/s (the client could not keep up)`,
+      );
+    }
+  }
+  if ((typeof rate === 'number' && Number.isFinite(rate)) || input.closedLoop) {
+    const lag = num('send_lag_p99_ms');
+    if (lag !== null && lag > VALIDITY_LIMITS.maxSendLagP99Ms) {
+      reasons.push(`send lag p99 is ${fmt(lag)} ms, over ${VALIDITY_LIMITS.maxSendLagP99Ms} ms (the client could not keep up)`);
+    }
+  }
+
+  const loopLag = num('event_loop_lag_p99_ms');
+  if (loopLag !== null && loopLag > VALIDITY_LIMITS.maxEventLoopLagP99Ms) {
+    reasons.push(
+      `the client's event loop lagged ${fmt(loopLag)} ms at p99, over ${VALIDITY_LIMITS.maxEventLoopLagP99Ms} ms (the client was saturated; its timestamps are late)`,
+    );
+  }
+  const coalesced = num('coalesced_chunk_ratio');
+  if (input.stream && coalesced !== null && coalesced > VALIDITY_LIMITS.maxCoalescedChunkRatio) {
+    reasons.push(
+      `${pct(coalesced)} of token chunks were read together with the previous chunk of their stream (the client read late; ITL is understated)`,
+    );
+  }
+
+  const short = num('output_len_short') ?? 0;
+  if (input.ignoreEos && short > 0) {
+    reasons.push(`with ignore-eos, ${short} of ${completed} outputs were shorter than asked`);
+  }
+  const mismatched = num('prompt_len_mismatched') ?? 0;
+  if (mismatched > 0) {
+    reasons.push(`${mismatched} of ${completed} prompts differ from their intended length by more than 1% (usage.prompt_tokens)`);
+  }
+  return { valid: reasons.length === 0, reasons };
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(x < 0.1 ? 1 : 0)}%`;
+}
+
+function fmt(x: number): string {
+  return x >= 100 ? x.toFixed(0) : x.toFixed(2);
+}
