@@ -91,7 +91,11 @@ How the file is read (\`src/config/load.ts\`):
   \`prompts-per-concurrency\` with \`concurrency\`. Serving suites need a server with \`model\` (booted)
   or \`url\` (already running); latency and throughput suites need \`server.model\` or \`args.model\`.
   Keys under \`thresholds.suites\` name existing suites.
-- **Paths** (datasets, \`vllm-suite\` files, \`compare-servers\`) are relative to the config file's directory.
+- **Paths** (datasets, \`vllm-suite\` files, \`compare-servers\`) are relative to the config file's
+  directory; \`compare-servers\` files are checked to exist when the config is loaded.
+- **YAML** anchors and merge keys work, so suites can share settings:
+  \`- &base { name: a, kind: serving, ... }\` then \`- { <<: *base, name: b }\`. JSON files are read by
+  the same parser and get line numbers too; duplicate keys are an error.
 - **Identity.** The config id is \`id\`, or the file name without its extension. The config hash is
   the sha256 of the expanded, defaulted config with sorted keys: the same settings hash the same
   however they are written.

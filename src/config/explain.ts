@@ -120,12 +120,10 @@ function chooseObjectBranch(branches: Branch[], data: Record<string, unknown>, p
     const unique = (b.node.required ?? []).find((k) => !others.includes(k));
     if (unique) keys.push(`\`${unique}\``);
   }
-  return { problem: { path, message: `missing ${listOr(keys)}`, hint: parent(branches) } };
-}
-
-function parent(branches: Branch[]): string | undefined {
-  const d = branches.map((b) => b.node.description).filter(Boolean);
-  return d.length ? `one of: ${d.join(' | ')}` : undefined;
+  const examples: string[] = [];
+  for (const [k, values] of byKey) examples.push(`\`${k}: ${String(values[0])}\``);
+  for (const k of keys.slice(byKey.size)) examples.push(`${k.slice(0, -1)}: ...\``);
+  return { problem: { path, message: `missing ${listOr(keys)}`, hint: `add one, e.g. ${listOr(examples)}` } };
 }
 
 function chooseScalarBranch(branches: Branch[], data: unknown, path: KeyPath): Choice {
@@ -265,9 +263,26 @@ function describe(e: ErrorObject, path: KeyPath): Problem {
         path,
         message: `expected ${p.format === 'uri' ? 'a URL such as http://127.0.0.1:8000' : `a ${String(p.format)}`}, got ${show(e.data)}`,
       };
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return { path, message: `expected ${describeSchema(parentSchema)}, got ${show(e.data)}` };
+    case 'minItems':
+      return { path, message: `expected at least ${plural(Number(p.limit), 'entry', 'entries')}, got ${show(e.data)}` };
+    case 'maxItems':
+      return { path, message: `expected at most ${plural(Number(p.limit), 'entry', 'entries')}, got ${show(e.data)}` };
+    case 'minProperties':
+      return { path, message: `expected at least ${plural(Number(p.limit), 'key', 'keys')}, got ${show(e.data)}`, hint: 'give a value or remove the key' };
+    case 'minLength':
+      return { path, message: `expected a non-empty string, got ${show(e.data)}` };
     default:
       return { path, message: `${e.message ?? 'is invalid'}, got ${show(e.data)}` };
   }
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
 }
 
 function patternHint(node: SchemaNode): { hint?: string } {

@@ -3,7 +3,7 @@
 // with its id, its hash and the secrets to mask. Every problem is reported at once, each with the
 // file, line:column, key path, what was expected and how to fix it.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GateError, isGateError } from '../errors.js';
 import { applyDefaults, applyDefaultsAt } from './defaults.js';
@@ -141,7 +141,7 @@ export async function loadConfigText(text: string, file: string, opts: LoadOptio
   }
 
   const config = applyDefaults({ ...raw, suites } as ExpandedConfig);
-  const problems = checkMeaning(config, raw);
+  const problems = [...checkMeaning(config, raw), ...(await checkFiles(raw, baseDir))];
   if (problems.length > 0) throw new ConfigError(locate(problems));
 
   const env = opts.env ?? process.env;
@@ -252,6 +252,19 @@ function checkMeaning(config: ExpandedConfig, raw: VllmPerfGateConfig): Problem[
         message: `no suite is named \`${name}\``,
         hint: guess ? `did you mean \`${guess}\`?` : `suites: ${names.join(', ')}`,
       });
+    }
+  }
+  return problems;
+}
+
+/** Files the config names that nothing else opens before the run starts. */
+async function checkFiles(raw: VllmPerfGateConfig, baseDir: string): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  for (const [i, f] of (raw['compare-servers'] ?? []).entries()) {
+    try {
+      await access(path.resolve(baseDir, f));
+    } catch {
+      problems.push({ path: ['compare-servers', i], message: `file not found: ${f}`, hint: `paths are relative to the config file's directory (${baseDir})` });
     }
   }
   return problems;

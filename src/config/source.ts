@@ -1,6 +1,7 @@
 // The config file as text and as a YAML document that remembers where every node came from, so a
 // problem found in the data can be reported at its line and column. JSON files are read by the same
-// parser (JSON is YAML 1.2), which gives them line numbers too.
+// parser (JSON is YAML 1.2), which gives them line numbers too. YAML merge keys (`<<: *defaults`)
+// are honoured, so suites can share settings through an anchor.
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import type { KeyPath } from './key-path.js';
 
@@ -24,7 +25,7 @@ export interface ConfigSource {
 
 export function parseConfigText(text: string, file: string): ConfigSource {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: false });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   const at = (offset: number | undefined): Position | undefined => {
     if (offset === undefined) return undefined;
     const p = lineCounter.linePos(offset);

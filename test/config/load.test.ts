@@ -150,6 +150,14 @@ describe('loadConfig: problems are reported with file, line, key path, expectati
     expect(err.problems).toHaveLength(1);
     expect(err.problems[0]!.path).toBe('suites[0]');
     expect(err.problems[0]!.message).toBe('missing `kind` (serving, latency or throughput), `preset` or `vllm-suite`');
+    expect(err.problems[0]!.hint).toBe('add one, e.g. `kind: serving`, `preset: vllm-nightly` or `vllm-suite: ...`');
+  });
+
+  it('says how many entries a list needs and how many keys a map needs', async () => {
+    const empty = await problemsOf('version: 1\nsuites: []\n');
+    expect(empty.problems[0]).toMatchObject({ path: 'suites', line: 2, message: 'expected at least 1 entry, got []' });
+    const goodput = await problemsOf(MINIMAL.replace('concurrency: [1, 2, 4]', 'concurrency: [0]\n    goodput: {}'));
+    expect(goodput.problems.map((p) => p.message)).toEqual(['expected an integer >= 1, got 0', 'expected at least 1 key, got {}']);
   });
 
   it('reports a misspelt preset name with a did-you-mean', async () => {
@@ -229,6 +237,15 @@ suites:
   });
 });
 
+describe('loadConfig: YAML conveniences', () => {
+  it('honours merge keys, so suites can share settings through an anchor', async () => {
+    const text = `${MINIMAL}    ignore-eos: true\n  - <<: *first\n    name: again\n`.replace('  - name: sweep', '  - &first\n    name: sweep');
+    const l = await loadConfigText(text, 'c.yaml');
+    expect(l.config.suites.map((s) => s.name)).toEqual(['sweep', 'again']);
+    expect(l.config.suites[1]).toMatchObject({ kind: 'serving', concurrency: [1, 2, 4], 'ignore-eos': true });
+  });
+});
+
 describe('loadConfig: rules beyond the schema', () => {
   it('rejects two suites with the same name', async () => {
     const text = `${MINIMAL}  - name: sweep\n    kind: serving\n    dataset: { type: random }\n    request-rates: [1]\n`;
@@ -259,6 +276,19 @@ describe('loadConfig: rules beyond the schema', () => {
     const err = await problemsOf(`${MINIMAL}thresholds:\n  suites:\n    swep: { median_itl_ms: "+5%" }\n`);
     expect(err.problems).toEqual([
       { file: 'c.yaml', path: 'thresholds.suites.swep', line: 10, column: 5, message: 'no suite is named `swep`', hint: 'did you mean `sweep`?' },
+    ]);
+  });
+});
+
+describe('loadConfig: files the config names', () => {
+  it('checks that the compare-servers configs exist, relative to the config file', async () => {
+    const sub = await tempDir();
+    await writeConfig(sub, 'a.yaml', 'version: 1\n');
+    const file = await writeConfig(sub, 'ab.yaml', `${MINIMAL}compare-servers: [a.yaml, b.yaml]\n`);
+    const err = await loadConfig(file).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).problems).toEqual([
+      expect.objectContaining({ path: 'compare-servers[1]', line: 8, message: 'file not found: b.yaml' }),
     ]);
   });
 });
