@@ -1,5 +1,5 @@
-// The action and CLI run as esbuild bundles from dist/, far from schemas/: the config schema must
-// travel inside the bundle. This builds a bundle of the loader into a temporary folder and runs it
+// The action and CLI run as esbuild bundles from dist/, far from schemas/: the config and results
+// schemas must travel inside the bundle. This builds a bundle of the loader into a temporary folder and runs it
 // there with node.
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -13,14 +13,16 @@ import { tempDir, writeConfig } from './helpers.js';
 const run = promisify(execFile);
 
 describe('the config loader bundled by esbuild', () => {
-  it('carries the schema inside the bundle and loads a config as it does from source', async () => {
+  it('carries the schemas inside the bundle and loads a config as it does from source', async () => {
     const dir = await tempDir();
     const entry = path.join(dir, 'entry.ts');
     await writeFile(
       entry,
       `import { loadConfig } from ${JSON.stringify(path.resolve('src/config/load.ts'))};\n` +
+        `import { validateResults } from ${JSON.stringify(path.resolve('src/results/validate.ts'))};\n` +
         `const l = await loadConfig(process.argv[2]);\n` +
-        `console.log(JSON.stringify({ hash: l.configHash, suites: l.config.suites.map((s) => s.name) }));\n`,
+        `const problems = validateResults({ 'schema-version': 2 }).length;\n` +
+        `console.log(JSON.stringify({ hash: l.configHash, suites: l.config.suites.map((s) => s.name), problems }));\n`,
     );
     const out = path.join(dir, 'bundle.mjs');
     await build({
@@ -36,6 +38,7 @@ describe('the config loader bundled by esbuild', () => {
     const code = await readFile(out, 'utf8');
     expect(code).not.toContain('../schemas/');
     expect(code).toContain('"Config format version. Always 1."');
+    expect(code).toContain('"Unique id of this run."');
     const cfg = await writeConfig(
       dir,
       'gate.yml',
@@ -43,6 +46,7 @@ describe('the config loader bundled by esbuild', () => {
     );
     const { stdout } = await run(process.execPath, [out, cfg], { cwd: dir });
     const fromSource = await loadConfig(cfg);
-    expect(JSON.parse(stdout)).toEqual({ hash: fromSource.configHash, suites: ['a'] });
+    expect(JSON.parse(stdout)).toEqual({ hash: fromSource.configHash, suites: ['a'], problems: expect.any(Number) });
+    expect(JSON.parse(stdout).problems).toBeGreaterThan(0);
   });
 });
