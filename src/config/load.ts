@@ -144,6 +144,9 @@ export async function loadConfigText(text: string, file: string, opts: LoadOptio
   const problems = [...checkMeaning(config, raw), ...(await checkFiles(raw, baseDir))];
   if (problems.length > 0) throw new ConfigError(locate(problems));
 
+  // TODO(thresholds): when src/config/thresholds.ts (the gate helper's) exports parseThresholds, parse
+  // config.thresholds here, turn its GateError('CONFIG') into a located ConfigProblem (as withLocation
+  // does for the expansion) and return the result as LoadedConfig.thresholds.
   const env = opts.env ?? process.env;
   return {
     config,
