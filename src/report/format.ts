@@ -1,0 +1,149 @@
+// Numbers and verdicts as people read them in the seeds' tables: a few significant digits, the
+// change in percent with its sign, one mark per verdict.
+import type { GateReport, MetricVerdict, PointComparison, RunVerdict } from '../compare/types.js';
+
+/** 3 significant digits at most, at least one decimal under 10 (0.927, 9.41, 94.1, 1147). */
+export function formatNumber(v: number | null | undefined): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return '–';
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+  const a = Math.abs(v);
+  if (a === 0) return '0';
+  if (Number.isInteger(v) && a < 1e15) return String(v);
+  if (a >= 1000) return Math.round(v).toString();
+  if (a >= 100) return v.toFixed(1).replace(/\.0$/, '');
+  if (a >= 10) return v.toFixed(2).replace(/0$/, '').replace(/\.$/, '');
+  if (a >= 1) return v.toFixed(2);
+  if (a >= 0.01) return v.toFixed(3);
+  return v.toPrecision(2);
+}
+
+/** Signed percent with one decimal: +2.3%, -10.0%, ±0.0% for zero. */
+export function formatChange(change: number | null | undefined): string {
+  if (change === null || change === undefined || !Number.isFinite(change)) return '';
+  const pct = change * 100;
+  if (Math.abs(pct) < 0.05) return '±0.0%';
+  return `${pct > 0 ? '+' : '−'}${Math.abs(pct).toFixed(1)}%`;
+}
+
+export const VERDICT_MARK: Record<MetricVerdict | 'invalid', string> = {
+  regressed: '🔴',
+  improved: '🟢',
+  unchanged: '',
+  inconclusive: '🟡',
+  new: '🆕',
+  missing: '❔',
+  invalid: '⛔',
+};
+
+export const RUN_HEADLINE: Record<RunVerdict, { emoji: string; word: string }> = {
+  pass: { emoji: '✅', word: 'pass' },
+  fail: { emoji: '❌', word: 'fail' },
+  'no-baseline': { emoji: '🆕', word: 'no baseline' },
+  'not-comparable': { emoji: '⚠️', word: 'not comparable' },
+};
+
+/** "0 regressed · 2 improved · 10 unchanged · 1 inconclusive · 0 invalid" (+ new/missing when any). */
+export function countsLine(report: GateReport, bold = true): string {
+  const c = report.counts;
+  const b = (n: number): string => (bold ? `**${n}**` : String(n));
+  const parts = [
+    `${b(c.regressed)} regressed`,
+    `${b(c.improved)} improved`,
+    `${b(c.unchanged)} unchanged`,
+    `${b(c.inconclusive)} inconclusive`,
+    `${b(c.invalid)} invalid`,
+  ];
+  if (c.new > 0) parts.push(`${b(c.new)} new`);
+  if (c.missing > 0) parts.push(`${b(c.missing)} missing`);
+  return parts.join(' · ');
+}
+
+/** Whether the report says something changed: what `comment: on-change` creates a comment for. */
+export function hasChanges(report: GateReport): boolean {
+  const c = report.counts;
+  return (
+    report.verdict === 'fail' ||
+    report.verdict === 'not-comparable' ||
+    c.regressed > 0 ||
+    c.improved > 0 ||
+    c.invalid > 0 ||
+    c.missing > 0 ||
+    report.points.some((p) => !p.valid)
+  );
+}
+
+/** Display names of the metrics the tables show, as the seeds title them. */
+export const METRIC_TITLE: Record<string, string> = {
+  request_throughput: 'req/s',
+  output_throughput: 'output tok/s',
+  total_token_throughput: 'total tok/s',
+  median_ttft_ms: 'TTFT p50 (ms)',
+  p95_ttft_ms: 'TTFT p95 (ms)',
+  median_tpot_ms: 'TPOT p50 (ms)',
+  p95_tpot_ms: 'TPOT p95 (ms)',
+  median_itl_ms: 'ITL p50 (ms)',
+  p95_itl_ms: 'ITL p95 (ms)',
+  median_e2el_ms: 'E2E p50 (ms)',
+  p95_e2el_ms: 'E2E p95 (ms)',
+  mean_latency_ms: 'mean (ms)',
+  median_latency_ms: 'p50 (ms)',
+  p90_latency_ms: 'p90 (ms)',
+  p99_latency_ms: 'p99 (ms)',
+  requests_per_second: 'req/s',
+  tokens_per_second: 'total tok/s',
+  elapsed_time: 'elapsed (s)',
+};
+
+/** Telemetry keys in the order seed 003 lists its resource peaks, with their titles. */
+export const TELEMETRY_TITLE: [key: string, title: string, unit: string][] = [
+  ['peak_gpu_util_pct', 'GPU utilisation', '%'],
+  ['mean_gpu_util_pct', 'GPU utilisation (mean)', '%'],
+  ['peak_gpu_memory_used_mib', 'GPU memory used', 'MiB'],
+  ['peak_gpu_power_w', 'GPU power', 'W'],
+  ['peak_kv_cache_usage_perc', 'KV-cache usage', '%'],
+  ['peak_num_requests_running', 'Requests running', ''],
+  ['peak_num_requests_waiting', 'Requests waiting', ''],
+  ['num_preemptions', 'Preemptions', ''],
+  ['prompt_tokens', 'Prompt tokens', ''],
+  ['generation_tokens', 'Generation tokens', ''],
+];
+
+/** KV-cache usage is reported by vLLM as a 0..1 fraction under a `_perc` name; show percent. */
+export function telemetryValue(key: string, v: number | null | undefined): string {
+  if (v === null || v === undefined) return '–';
+  if (key.endsWith('_usage_perc') && v <= 1) return `${formatNumber(v * 100)} %`;
+  const unit = TELEMETRY_TITLE.find(([k]) => k === key)?.[2] ?? '';
+  return unit ? `${formatNumber(v)} ${unit}` : formatNumber(v);
+}
+
+/** The x value of a serving point: its request rate or concurrency, "inf" for an unbounded rate. */
+export function pointAxis(p: { 'request-rate'?: number | 'inf' | null; concurrency?: number | null; key: string }): {
+  rate: number | 'inf' | null;
+  concurrency: number | null;
+} {
+  let rate = p['request-rate'] ?? null;
+  let concurrency = p.concurrency ?? null;
+  // Fall back to the stable key (`rate=4`, `concurrency=8`, `rate=inf,max-concurrency=16`).
+  for (const part of p.key.split(',')) {
+    const [k, v] = part.split('=');
+    if (v === undefined) continue;
+    if (k === 'rate' && rate === null) rate = v === 'inf' ? 'inf' : Number(v);
+    if ((k === 'concurrency' || k === 'max-concurrency') && concurrency === null) concurrency = Number(v);
+  }
+  if (typeof rate === 'number' && !Number.isFinite(rate)) rate = 'inf';
+  return { rate, concurrency };
+}
+
+export function pointSortValue(axis: number | 'inf' | null): number {
+  if (axis === 'inf') return Number.POSITIVE_INFINITY;
+  return axis ?? Number.NaN;
+}
+
+export function sortPoints<T extends Pick<PointComparison, 'key'>>(points: T[], axisOf: (p: T) => number | 'inf' | null): T[] {
+  return [...points].sort((a, b) => {
+    const x = pointSortValue(axisOf(a));
+    const y = pointSortValue(axisOf(b));
+    if (Number.isNaN(x) || Number.isNaN(y)) return a.key.localeCompare(b.key);
+    return x - y;
+  });
+}

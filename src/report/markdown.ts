@@ -1,0 +1,574 @@
+// The PR comment and the job summary: one Markdown document built from sections, so that when it is
+// too big for GitHub the least important sections go first (details, charts, telemetry, offline
+// tables, then serving tables from the last), each replaced by a pointer to the full report.
+import type { GateReport, MetricComparison } from '../compare/types.js';
+import type { ResultsDocument } from '../results/schema-types.gen.js';
+import { commentMarker, escapeCell, escapeMarkdown, inlineCode, markerId, mermaidLabel } from './escape.js';
+import {
+  METRIC_TITLE,
+  RUN_HEADLINE,
+  TELEMETRY_TITLE,
+  VERDICT_MARK,
+  countsLine,
+  formatChange,
+  formatNumber,
+  sortPoints,
+  telemetryValue,
+} from './format.js';
+import { axisValue, buildViews, cellOf, hasMetric, sweepAxis, type PointView, type SuiteView } from './model.js';
+
+/** GitHub refuses comment bodies over 65,536 characters; keep a margin for the marker and notice. */
+export const COMMENT_LIMIT = 65_000;
+/** The runner drops (not truncates) a step summary over 1 MiB. */
+export const SUMMARY_LIMIT_BYTES = 1_000_000;
+
+export interface RenderContext {
+  configId: string;
+  runUrl?: string;
+  artifactUrl?: string;
+  baselineDoc?: ResultsDocument;
+}
+
+interface Section {
+  md: string;
+  /** Lower is dropped first; Infinity is never dropped. */
+  keep: number;
+  /** What the reader is told is missing when this section goes. */
+  what: string;
+}
+
+const KEEP = { details: 1, telemetryPoints: 2, charts: 3, telemetry: 4, offline: 5, serving: 10, always: Number.POSITIVE_INFINITY };
+
+/** Columns of a serving table: seed 001's medians, or seed 003's p50/p95 when the run has p95s. */
+function servingColumns(s: SuiteView): string[] {
+  const hasP95 = s.points.some((p) => hasMetric(p, 'p95_ttft_ms') || hasMetric(p, 'p95_itl_ms'));
+  const cols = hasP95
+    ? ['request_throughput', 'output_throughput', 'median_ttft_ms', 'p95_ttft_ms', 'median_tpot_ms', 'median_itl_ms', 'p95_itl_ms', 'median_e2el_ms', 'p95_e2el_ms']
+    : ['request_throughput', 'output_throughput', 'median_ttft_ms', 'median_tpot_ms', 'median_itl_ms'];
+  // A column nobody measured is noise; the first two are always shown.
+  return cols.filter((m, i) => i < 2 || s.points.some((p) => hasMetric(p, m)));
+}
+
+const SHOWN_IN_TABLES = new Set([
+  'request_throughput',
+  'output_throughput',
+  'median_ttft_ms',
+  'p95_ttft_ms',
+  'median_tpot_ms',
+  'median_itl_ms',
+  'p95_itl_ms',
+  'median_e2el_ms',
+  'p95_e2el_ms',
+  'mean_latency_ms',
+  'median_latency_ms',
+  'p90_latency_ms',
+  'p99_latency_ms',
+  'requests_per_second',
+  'tokens_per_second',
+  'elapsed_time',
+]);
+
+interface Wording {
+  /** "baseline" or the A side's label. */
+  base: string;
+  cand: string;
+}
+
+function cellText(p: PointView, metric: string, w: Wording, withBaseline: boolean): string {
+  const c = cellOf(p, metric);
+  if (c.current === null && c.baseline === null) return '–';
+  const mark = c.verdict ? VERDICT_MARK[c.verdict] : '';
+  let text = formatNumber(c.current);
+  if (withBaseline && c.change !== null) text += ` (${formatChange(c.change)})`;
+  else if (withBaseline && c.current === null && c.baseline !== null) text = `– (${w.base}: ${formatNumber(c.baseline)})`;
+  return mark ? `${text} ${mark}` : text;
+}
+
+function table(header: string[], rows: string[][], align?: ('l' | 'r')[]): string {
+  const sep = header.map((_, i) => ((align?.[i] ?? (i === 0 ? 'l' : 'r')) === 'r' ? '---:' : ':---'));
+  return [`| ${header.join(' | ')} |`, `| ${sep.join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+function pointTitle(p: PointView, axis: 'rate' | 'concurrency' | null): string {
+  if (axis === 'rate' && p.rate !== null) return p.rate === 'inf' ? 'inf' : formatNumber(p.rate);
+  if (axis === 'concurrency' && p.concurrency !== null) return String(p.concurrency);
+  return escapeCell(p.label, 60);
+}
+
+function pointMark(p: PointView): string {
+  if (!p.valid) return ` ${VERDICT_MARK.invalid}`;
+  return '';
+}
+
+function servingSection(s: SuiteView, w: Wording, withBaseline: boolean, maxRows: number): string {
+  const axis = sweepAxis(s);
+  const cols = servingColumns(s);
+  const pts = sortPoints(s.points, (p) => axisValue(p, axis));
+  const head = [axis === 'rate' ? 'request rate (req/s)' : 'concurrency', ...cols.map((c) => METRIC_TITLE[c] ?? escapeCell(c))];
+  const rows = pts.slice(0, maxRows).map((p) => [pointTitle(p, axis) + pointMark(p), ...cols.map((c) => cellText(p, c, w, withBaseline))]);
+  const lines = [`#### Serving: ${escapeCell(s.name, 80)}`];
+  if (s.description) lines.push('', escapeCell(s.description, 300));
+  if (s.error) lines.push('', `⚠️ ${escapeCell(s.error, 300)}`);
+  lines.push('', table(head, rows));
+  if (pts.length > maxRows) lines.push('', `_…and ${pts.length - maxRows} more points in the full report._`);
+  if (withBaseline) lines.push('', `<sub>Each cell: current (change vs ${escapeMarkdown(w.base)}). Medians unless marked p95.</sub>`);
+  return lines.join('\n');
+}
+
+/** A number as Mermaid reads it: plain decimal, no exponent, no thousands separators. */
+function mermaidNumber(v: number): string {
+  const r = Math.round(v * 1000) / 1000;
+  return Number.isFinite(r) ? r.toFixed(Math.abs(r) >= 100 ? 1 : 3).replace(/\.?0+$/, '') || '0' : '0';
+}
+
+/** Two `xychart-beta` charts per sweep: output tok/s and p50 TTFT, current as bars, baseline as a line. */
+function chartSection(s: SuiteView, w: Wording): string | null {
+  if (s.points.length < 2) return null;
+  const axis = sweepAxis(s);
+  const pts = sortPoints(s.points, (p) => axisValue(p, axis)).slice(0, 24);
+  const xs = pts.map((p) => {
+    const v = axisValue(p, axis);
+    return `"${v === 'inf' ? 'inf' : v === null ? mermaidLabel(p.label, 12) : mermaidNumber(v)}"`;
+  });
+  const charts: string[] = [];
+  for (const [metric, title] of [
+    ['output_throughput', 'output tok/s'],
+    ['median_ttft_ms', 'TTFT p50 (ms)'],
+  ] as const) {
+    const cur = pts.map((p) => cellOf(p, metric).current);
+    if (cur.some((v) => v === null || !Number.isFinite(v))) continue;
+    const base = pts.map((p) => cellOf(p, metric).baseline);
+    const hasBase = base.every((v) => v !== null && Number.isFinite(v));
+    const legend = hasBase ? `bars ${mermaidLabel(w.cand, 20)}, line ${mermaidLabel(w.base, 20)}` : 'current';
+    charts.push(
+      [
+        '```mermaid',
+        'xychart-beta',
+        `  title "${mermaidLabel(s.name, 40)}: ${title} (${legend})"`,
+        `  x-axis "${axis === 'rate' ? 'request rate (req/s)' : 'concurrency'}" [${xs.join(', ')}]`,
+        `  y-axis "${title}"`,
+        `  bar [${(cur as number[]).map(mermaidNumber).join(', ')}]`,
+        ...(hasBase ? [`  line [${(base as number[]).map(mermaidNumber).join(', ')}]`] : []),
+        '```',
+      ].join('\n'),
+    );
+  }
+  if (charts.length === 0) return null;
+  return charts.join('\n\n');
+}
+
+function offlineSections(views: SuiteView[], w: Wording, withBaseline: boolean): string[] {
+  const out: string[] = [];
+  const lat = views.filter((s) => s.kind === 'latency');
+  if (lat.length > 0) {
+    const cols = ['mean_latency_ms', 'median_latency_ms', 'p90_latency_ms', 'p99_latency_ms'];
+    const rows = lat.flatMap((s) => s.points.map((p) => [escapeCell(s.name, 60) + pointLabelSuffix(s, p) + pointMark(p), ...cols.map((c) => cellText(p, c, w, withBaseline))]));
+    out.push(['#### Offline latency', '', table(['suite', ...cols.map((c) => METRIC_TITLE[c] ?? c)], rows)].join('\n'));
+  }
+  const thr = views.filter((s) => s.kind === 'throughput');
+  if (thr.length > 0) {
+    const cols = ['requests_per_second', 'tokens_per_second', 'elapsed_time'];
+    const rows = thr.flatMap((s) => s.points.map((p) => [escapeCell(s.name, 60) + pointLabelSuffix(s, p) + pointMark(p), ...cols.map((c) => cellText(p, c, w, withBaseline))]));
+    out.push(['#### Offline throughput', '', table(['suite', ...cols.map((c) => METRIC_TITLE[c] ?? c)], rows)].join('\n'));
+  }
+  return out;
+}
+
+function pointLabelSuffix(s: SuiteView, p: PointView): string {
+  return s.points.length > 1 ? ` · ${escapeCell(p.label, 40)}` : '';
+}
+
+function startupSection(views: SuiteView[], current: ResultsDocument | undefined, baselineDoc: ResultsDocument | undefined, w: Wording): string | null {
+  const rows: string[][] = [];
+  for (const s of views.filter((v) => v.kind === 'startup')) {
+    for (const p of s.points) {
+      const metrics = new Set([...p.comparisons.map((c) => c.metric), ...Object.keys(p.current?.metrics ?? {})]);
+      for (const m of metrics) rows.push([escapeCell(s.name, 60), escapeCell(m, 60), cellText(p, m, w, true)]);
+    }
+  }
+  if (rows.length === 0) {
+    const cur = current?.environment['startup-s'];
+    if (cur === undefined || cur === null) return null;
+    const base = baselineDoc?.environment['startup-s'];
+    const change = base ? (cur - base) / base : null;
+    return `**Start-up time:** ${formatNumber(cur)} s${change !== null ? ` (${formatChange(change)} vs ${escapeMarkdown(w.base)}: ${formatNumber(base)} s)` : ''}`;
+  }
+  return ['#### Start-up time', '', table(['suite', 'metric', 'current'], rows)].join('\n');
+}
+
+/** Seed 003's "resource peaks over the run": the highest value of each telemetry key, and where. */
+function telemetrySection(views: SuiteView[], w: Wording): string | null {
+  const peaks = new Map<string, { v: number; at: string; base: number | null }>();
+  for (const s of views) {
+    for (const p of s.points) {
+      for (const [k, v] of Object.entries(p.telemetry)) {
+        if (v === null || !Number.isFinite(v)) continue;
+        const prev = peaks.get(k);
+        const bv = p.baseline?.telemetry?.[k];
+        const base = typeof bv === 'number' ? Math.max(bv, prev?.base ?? Number.NEGATIVE_INFINITY) : (prev?.base ?? null);
+        if (!prev || v > prev.v) peaks.set(k, { v, at: `${s.name} · ${p.label}`, base });
+        else prev.base = base;
+      }
+    }
+  }
+  if (peaks.size === 0) return null;
+  const known = TELEMETRY_TITLE.map(([k]) => k);
+  const keys = [...known.filter((k) => peaks.has(k)), ...[...peaks.keys()].filter((k) => !known.includes(k)).sort()];
+  const withBase = keys.some((k) => peaks.get(k)?.base !== null);
+  const rows = keys.map((k) => {
+    const pk = peaks.get(k)!;
+    const title = TELEMETRY_TITLE.find(([key]) => key === k)?.[1];
+    const name = title ? `${title} (${inlineCode(k)})` : inlineCode(k);
+    const r = [name, `**${telemetryValue(k, pk.v)}**`, escapeCell(pk.at, 80)];
+    if (withBase) r.push(telemetryValue(k, pk.base));
+    return r;
+  });
+  const head = ['', 'peak', 'at'];
+  if (withBase) head.push(`${escapeMarkdown(w.base)} peak`);
+  return ['#### Resource peaks over the run', '', table(head, rows, ['l', 'r', 'l', 'r'])].join('\n');
+}
+
+function telemetryPointsSection(views: SuiteView[]): string | null {
+  const parts: string[] = [];
+  for (const s of views) {
+    const pts = s.points.filter((p) => Object.keys(p.telemetry).length > 0);
+    if (pts.length === 0) continue;
+    const keys = [...new Set(pts.flatMap((p) => Object.keys(p.telemetry)))];
+    const rows = pts.map((p) => [escapeCell(p.label, 40), ...keys.map((k) => telemetryValue(k, p.telemetry[k]))]);
+    parts.push(`**${escapeCell(s.name, 60)}**\n\n${table(['point', ...keys.map((k) => inlineCode(k, 40))], rows)}`);
+  }
+  if (parts.length === 0) return null;
+  return `<details><summary>Telemetry per point</summary>\n\n${parts.join('\n\n')}\n\n</details>`;
+}
+
+function otherMetricsSection(views: SuiteView[], w: Wording): string | null {
+  const rows: string[][] = [];
+  for (const s of views) {
+    for (const p of s.points) {
+      const names = new Set<string>([...p.comparisons.map((c) => c.metric), ...Object.keys(p.current?.metrics ?? {})]);
+      for (const m of [...names].sort()) {
+        if (SHOWN_IN_TABLES.has(m) && s.kind !== 'startup') continue;
+        const c = cellOf(p, m);
+        if (c.current === null && c.baseline === null) continue;
+        rows.push([
+          escapeCell(s.name, 40),
+          escapeCell(p.label, 40),
+          inlineCode(m, 60),
+          formatNumber(c.current),
+          formatNumber(c.baseline),
+          formatChange(c.change),
+          c.comparison ? escapeCell(c.comparison.tolerance, 40) : '',
+          c.verdict ? `${VERDICT_MARK[c.verdict]} ${c.verdict}`.trim() : '',
+        ]);
+      }
+    }
+  }
+  if (rows.length === 0) return null;
+  return [
+    `<details><summary>All other metrics (${rows.length})</summary>`,
+    '',
+    table(['suite', 'point', 'metric', 'current', escapeMarkdown(w.base), 'change', 'tolerance', 'verdict'], rows, ['l', 'l', 'l', 'r', 'r', 'r', 'l', 'l']),
+    '',
+    '</details>',
+  ].join('\n');
+}
+
+function metricLine(suite: string, p: { label: string }, m: MetricComparison, w: Wording): string {
+  const title = METRIC_TITLE[m.metric] ?? m.metric;
+  const unit = m.unit && !title.includes(m.unit) ? ` ${escapeMarkdown(m.unit)}` : '';
+  const change = m.change !== null ? `${formatChange(m.change)}, ` : '';
+  return (
+    `${VERDICT_MARK[m.verdict]} **${escapeCell(suite, 60)}** · ${escapeCell(p.label, 40)} · ${METRIC_TITLE[m.metric] ?? inlineCode(m.metric, 60)}: ` +
+    `${formatNumber(m.current)}${unit} vs ${escapeMarkdown(w.base)} ${formatNumber(m.baseline)}${unit} ` +
+    `(${change}tolerance ${escapeCell(m.tolerance, 40)}) — ${escapeCell(m.reason, 200)}`
+  );
+}
+
+function regressionsSection(report: GateReport, w: Wording, max: number): string | null {
+  const items = report.points.flatMap((p) => p.metrics.filter((m) => m.verdict === 'regressed' && m.role === 'gated').map((m) => ({ p, m })));
+  const observed = report.points.flatMap((p) => p.metrics.filter((m) => m.verdict === 'regressed' && m.role !== 'gated').map((m) => ({ p, m })));
+  if (items.length === 0 && observed.length === 0) return null;
+  const lines: string[] = [];
+  if (items.length > 0) {
+    lines.push('### Regressions', '');
+    for (const { p, m } of items.slice(0, max)) lines.push(`- ${metricLine(p.suite, p, m, w)}`);
+    if (items.length > max) lines.push(`- …and ${items.length - max} more`);
+  }
+  if (observed.length > 0) {
+    lines.push('', `<sub>Observed (not gated) metrics beyond tolerance: ${observed
+      .slice(0, max)
+      .map(({ p, m }) => `${escapeCell(p.suite, 40)} · ${escapeCell(p.label, 30)} · ${inlineCode(m.metric, 40)} ${formatChange(m.change)}`)
+      .join('; ')}${observed.length > max ? `; …and ${observed.length - max} more` : ''}</sub>`);
+  }
+  return lines.join('\n');
+}
+
+function improvementSummary(report: GateReport, w: Wording, max: number): string | null {
+  const rows: string[][] = [];
+  for (const p of report.points) {
+    for (const m of p.metrics) {
+      if (m.role !== 'gated' || m.current === null || m.baseline === null) continue;
+      rows.push([
+        escapeCell(p.suite, 40),
+        escapeCell(p.label, 40),
+        METRIC_TITLE[m.metric] ?? inlineCode(m.metric, 60),
+        formatNumber(m.baseline),
+        formatNumber(m.current),
+        `${m.verdict === 'improved' || m.verdict === 'regressed' ? '**' : ''}${formatChange(m.change)}${m.verdict === 'improved' || m.verdict === 'regressed' ? '**' : ''} ${VERDICT_MARK[m.verdict]}`.trim(),
+      ]);
+    }
+  }
+  if (rows.length === 0) return null;
+  const shown = rows.slice(0, max);
+  return [
+    '### Improvement summary',
+    '',
+    table(['suite', 'point', 'metric', escapeMarkdown(w.base), escapeMarkdown(w.cand), 'change'], shown, ['l', 'l', 'l', 'r', 'r', 'r']),
+    ...(rows.length > max ? ['', `_…and ${rows.length - max} more rows in the full report._`] : []),
+  ].join('\n');
+}
+
+function invalidSection(views: SuiteView[]): string | null {
+  const lines: string[] = [];
+  for (const s of views) {
+    for (const p of s.points) {
+      if (p.valid) continue;
+      const reasons = p.invalidReasons.length > 0 ? p.invalidReasons.map((r) => escapeCell(r, 200)).join('; ') : 'no reason given';
+      let line = `- ${VERDICT_MARK.invalid} **${escapeCell(s.name, 60)}** · ${escapeCell(p.label, 40)}: ${reasons}`;
+      const ex = p.errors?.examples?.[0];
+      if (ex) line += ` (e.g. ${inlineCode(ex, 120)})`;
+      lines.push(line);
+    }
+  }
+  if (lines.length === 0) return null;
+  return ['### Invalid points', '', ...lines.slice(0, 30), ...(lines.length > 30 ? [`- …and ${lines.length - 30} more`] : [])].join('\n');
+}
+
+function environmentLine(doc: ResultsDocument | undefined): string | null {
+  if (!doc) return null;
+  const env = doc.environment;
+  const fp = env.fingerprint ?? {};
+  const parts: string[] = [];
+  const gpuName = fp['gpu-name'] ?? env.gpus?.[0]?.name;
+  const gpuCount = fp['gpu-count'] ?? env.gpus?.length;
+  if (gpuName) parts.push(`${gpuCount ? `${gpuCount}× ` : ''}${escapeCell(gpuName, 80)}`);
+  if (env['driver-version']) parts.push(`driver ${escapeCell(env['driver-version'], 40)}`);
+  if (env['cuda-version']) parts.push(`CUDA ${escapeCell(env['cuda-version'], 40)}`);
+  if (fp['engine-version']) parts.push(`vLLM ${escapeCell(fp['engine-version'], 60)}`);
+  if (fp.model) parts.push(`model ${inlineCode(fp.model, 120)}`);
+  if (env.runner) parts.push(`runner ${escapeCell(env.runner, 60)}`);
+  if (parts.length === 0) return null;
+  return `**Environment:** ${parts.join(' · ')}`;
+}
+
+function baselineLine(report: GateReport, w: Wording): string {
+  const b = report.baseline;
+  if (report.ab) return `**A/B:** ${escapeMarkdown(report.ab.candidateLabel)} vs ${escapeMarkdown(report.ab.baselineLabel)}, ${report.ab.rounds} round${report.ab.rounds === 1 ? '' : 's'} interleaved on one machine`;
+  if (!b) return `**${escapeMarkdown(w.base[0]?.toUpperCase() + w.base.slice(1))}:** none yet — this run's figures are recorded; the gate judges from the next run on.`;
+  const parts: string[] = [];
+  if (b.gitSha) parts.push(inlineCode(b.gitSha.slice(0, 12)));
+  if (b.gitRef) parts.push(`on ${inlineCode(b.gitRef.replace(/^refs\/heads\//, ''), 80)}`);
+  if (b.startedAt) parts.push(escapeCell(b.startedAt.slice(0, 10), 20));
+  parts.push(`${b.runs} run${b.runs === 1 ? '' : 's'}`);
+  parts.push(escapeCell(b.source, 100));
+  return `**Baseline:** ${parts.join(' · ')}`;
+}
+
+function fingerprintSection(report: GateReport, w: Wording): string | null {
+  if (report.fingerprintDiffs.length === 0) return null;
+  const rows = report.fingerprintDiffs.map((d) => [escapeCell(d.field, 60), escapeCell(d.baseline, 120), escapeCell(d.current, 120)]);
+  const head = report.verdict === 'not-comparable' ? '### ⚠️ Not comparable: the environments differ' : '### Environment differences (allowed)';
+  return [head, '', table(['field', escapeMarkdown(w.base), 'current'], rows, ['l', 'l', 'l'])].join('\n');
+}
+
+export interface BuildOptions {
+  headingLevel: 2 | 3;
+  maxListItems: number;
+  maxRowsPerTable: number;
+}
+
+/** The sections of one config's report, in display order. */
+function buildSections(report: GateReport, current: ResultsDocument | undefined, ctx: RenderContext, o: BuildOptions): Section[] {
+  const w: Wording = report.ab ? { base: report.ab.baselineLabel, cand: report.ab.candidateLabel } : { base: 'baseline', cand: 'current' };
+  const withBaseline = report.baseline !== null || report.ab !== undefined;
+  const views = buildViews(report, current, ctx.baselineDoc);
+  const h = (n: number): string => '#'.repeat(Math.min(6, o.headingLevel + n));
+  const fix = (md: string): string => md.replace(/^(#{3,4}) /gm, (_, hs: string) => `${h(hs.length - 2)} `);
+  const head = RUN_HEADLINE[report.verdict];
+  const sections: Section[] = [];
+  const top: string[] = [
+    `${h(0)} ${head.emoji} vLLM performance gate: ${head.word} — ${inlineCode(ctx.configId, 80)}`,
+    '',
+    countsLine(report),
+    '',
+    `> ${escapeCell(report.summary, 500)}`,
+    '',
+    baselineLine(report, w),
+  ];
+  const env = environmentLine(current);
+  if (env) top.push('', env);
+  const links: string[] = [];
+  if (ctx.runUrl) links.push(`[workflow run](${safeUrl(ctx.runUrl)})`);
+  if (ctx.artifactUrl) links.push(`[results artifact](${safeUrl(ctx.artifactUrl)})`);
+  if (links.length > 0) top.push('', links.join(' · '));
+  sections.push({ md: top.join('\n'), keep: KEEP.always, what: 'headline' });
+
+  const push = (md: string | null, keep: number, what: string): void => {
+    if (md) sections.push({ md: fix(md), keep, what });
+  };
+  push(fingerprintSection(report, w), KEEP.always, 'environment differences');
+  push(regressionsSection(report, w, o.maxListItems), KEEP.always, 'regressions');
+  push(invalidSection(views), KEEP.always, 'invalid points');
+  if (report.ab) push(improvementSummary(report, w, o.maxRowsPerTable), KEEP.serving + 1000, 'improvement summary');
+  if (report.notes.length > 0) {
+    push(['**Notes**', '', ...report.notes.slice(0, o.maxListItems).map((n) => `- ${escapeCell(n, 300)}`)].join('\n'), KEEP.offline + 1, 'notes');
+  }
+  const serving = views.filter((s) => s.kind === 'serving');
+  serving.forEach((s, i) => {
+    // Earlier suites are kept longer than later ones.
+    push(servingSection(s, w, withBaseline, o.maxRowsPerTable), KEEP.serving + (serving.length - i), `the table of ${s.name}`);
+    push(chartSection(s, w), KEEP.charts, 'charts');
+  });
+  for (const md of offlineSections(views, w, withBaseline)) push(md, KEEP.offline, 'offline tables');
+  push(startupSection(views, current, ctx.baselineDoc, w), KEEP.offline + 2, 'start-up time');
+  push(telemetrySection(views, w), KEEP.telemetry, 'resource peaks');
+  push(telemetryPointsSection(views), KEEP.telemetryPoints, 'telemetry per point');
+  push(otherMetricsSection(views, w), KEEP.details, 'other metrics');
+  return sections;
+}
+
+/** Only http(s) links; anything else (javascript:, data:) is not linked at all. */
+function safeUrl(u: string): string {
+  try {
+    const url = new URL(u);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return '#';
+    return url.toString().replace(/[()\s<>"`]/g, (c) => encodeURIComponent(c));
+  } catch {
+    return '#';
+  }
+}
+
+type Measure = (s: string) => number;
+const chars: Measure = (s) => s.length;
+const utf8: Measure = (s) => new TextEncoder().encode(s).length;
+
+/**
+ * Joins sections under a limit: drops the least important ones until it fits, then says what was
+ * left out and where to find it. Sections are never cut in half, so no table or <details> breaks.
+ */
+function assemble(prefix: string, sections: Section[], limit: number, measure: Measure, ctx: { artifactUrl?: string; runUrl?: string }): string {
+  const kept = sections.map(() => true);
+  const dropped: string[] = [];
+  const notice = (): string => {
+    if (dropped.length === 0) return '';
+    const where = ctx.artifactUrl
+      ? `the [results artifact](${safeUrl(ctx.artifactUrl)})`
+      : ctx.runUrl
+        ? `the [job summary](${safeUrl(ctx.runUrl)}) and the results artifact`
+        : 'the job summary and the results artifact';
+    return `\n\n---\n✂️ Left out to stay under GitHub's size limit: ${[...new Set(dropped)].map((d) => escapeMarkdown(d)).join(', ')}. The full report is in ${where}.`;
+  };
+  const render = (): string => prefix + sections.filter((_, i) => kept[i]).map((s) => s.md).join('\n\n') + notice() + '\n';
+  let out = render();
+  const order = sections.map((s, i) => ({ s, i })).filter(({ s }) => Number.isFinite(s.keep)).sort((a, b) => a.s.keep - b.s.keep || b.i - a.i);
+  for (const { s, i } of order) {
+    if (measure(out) <= limit) break;
+    kept[i] = false;
+    dropped.push(s.what);
+    out = render();
+  }
+  // Even the sections that are always kept can be too big (thousands of regressions); cut at a
+  // section boundary, then at a line boundary outside any table, as a last resort.
+  while (measure(out) > limit) {
+    const last = kept.lastIndexOf(true);
+    if (last <= 0) break;
+    kept[last] = false;
+    dropped.push(sections[last]!.what);
+    out = render();
+  }
+  if (measure(out) > limit) {
+    const tail = notice() || `\n\n---\n✂️ Cut to stay under GitHub's size limit.`;
+    let body = prefix + sections[0]!.md;
+    while (measure(body + tail + '\n') > limit && body.length > 0) body = body.slice(0, Math.max(0, body.lastIndexOf('\n', body.length - 2)));
+    out = body + tail + '\n';
+  }
+  return out;
+}
+
+/** The sticky PR comment for one config: hidden marker first, under GitHub's 65,536 characters. */
+export function renderComment(report: GateReport, current: ResultsDocument, ctx: RenderContext): string {
+  const sections = buildSections(report, current, ctx, { headingLevel: 2, maxListItems: 10, maxRowsPerTable: 40 });
+  return assemble(`${commentMarker(ctx.configId)}\n`, sections, COMMENT_LIMIT, chars, ctx);
+}
+
+/** The job summary: the same report with everything in it, under the runner's 1 MiB. */
+export function renderSummary(report: GateReport, current: ResultsDocument, ctx: RenderContext): string {
+  const sections = buildSections(report, current, ctx, { headingLevel: 2, maxListItems: 50, maxRowsPerTable: 500 });
+  return assemble('', sections, SUMMARY_LIMIT_BYTES, utf8, ctx);
+}
+
+export interface AggregateEntry {
+  configId: string;
+  report: GateReport;
+  current: ResultsDocument;
+  baselineDoc?: ResultsDocument;
+  artifactUrl?: string;
+}
+
+const VERDICT_RANK: Record<GateReport['verdict'], number> = { fail: 3, 'not-comparable': 2, 'no-baseline': 1, pass: 0 };
+
+/** The overall verdict of several configs: the worst of them. */
+export function worstVerdict(reports: GateReport[]): GateReport['verdict'] {
+  return reports.reduce<GateReport['verdict']>((w, r) => (VERDICT_RANK[r.verdict] > VERDICT_RANK[w] ? r.verdict : w), 'pass');
+}
+
+/**
+ * One comment for a matrix of configs (aggregate mode): an overview table, then each config's report
+ * one heading level down. Its marker is `<!-- vllm-perf-gate:aggregate:<id> -->`.
+ */
+export function renderAggregate(entries: AggregateEntry[], ctx: { id: string; runUrl?: string; artifactUrl?: string }, target: 'comment' | 'summary' = 'comment'): string {
+  const verdict = worstVerdict(entries.map((e) => e.report));
+  const head = RUN_HEADLINE[verdict];
+  const rows = entries.map((e) => [
+    inlineCode(e.configId, 80),
+    `${RUN_HEADLINE[e.report.verdict].emoji} ${RUN_HEADLINE[e.report.verdict].word}`,
+    String(e.report.counts.regressed),
+    String(e.report.counts.improved),
+    String(e.report.counts.unchanged),
+    String(e.report.counts.inconclusive),
+    String(e.report.counts.invalid),
+  ]);
+  const overview: Section = {
+    md: [
+      `## ${head.emoji} vLLM performance gate: ${head.word} — ${entries.length} configuration${entries.length === 1 ? '' : 's'}`,
+      '',
+      table(['config', 'verdict', 'regressed', 'improved', 'unchanged', 'inconclusive', 'invalid'], rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r']),
+      ...(ctx.runUrl ? ['', `[workflow run](${safeUrl(ctx.runUrl)})`] : []),
+    ].join('\n'),
+    keep: Number.POSITIVE_INFINITY,
+    what: 'overview',
+  };
+  const all: Section[] = [overview];
+  for (const e of entries) {
+    const rctx: RenderContext = { configId: e.configId };
+    if (e.baselineDoc) rctx.baselineDoc = e.baselineDoc;
+    if (e.artifactUrl) rctx.artifactUrl = e.artifactUrl;
+    const secs = buildSections(e.report, e.current, rctx, {
+      headingLevel: 3,
+      maxListItems: target === 'comment' ? 5 : 50,
+      maxRowsPerTable: target === 'comment' ? 30 : 500,
+    });
+    // Within a config, the same order of importance; across configs, headlines are kept.
+    for (const s of secs) all.push({ ...s, what: `${e.configId}: ${s.what}` });
+  }
+  const prefix = target === 'comment' ? `<!-- vllm-perf-gate:aggregate:${markerId(ctx.id)} -->\n` : '';
+  const actx: { artifactUrl?: string; runUrl?: string } = {};
+  if (ctx.artifactUrl) actx.artifactUrl = ctx.artifactUrl;
+  if (ctx.runUrl) actx.runUrl = ctx.runUrl;
+  return assemble(prefix, all, target === 'comment' ? COMMENT_LIMIT : SUMMARY_LIMIT_BYTES, target === 'comment' ? chars : utf8, actx);
+}
+
+/** The marker of the aggregate comment, for finding it again. */
+export function aggregateMarker(id: string): string {
+  return `<!-- vllm-perf-gate:aggregate:${markerId(id)} -->`;
+}
