@@ -1,5 +1,6 @@
 // Values that must never reach a log, a comment or an artifact: the values of server env vars whose
-// names look secret, of the runner env vars named in `secret-env`, and of the API key variable.
+// names look secret, of the runner env vars named in `secret-env`, of the API key variable, and of
+// server args whose flag names look secret (`--api-key`).
 import type { Server } from './schema-types.gen.js';
 
 const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|API[_-]?KEY|ACCESS[_-]?KEY|PRIVATE[_-]?KEY|CREDENTIAL|AUTH/i;
@@ -27,6 +28,21 @@ export function collectSecrets(servers: (Server | undefined)[], env: Record<stri
     for (const name of server['secret-env'] ?? []) {
       add(env[name]);
       add(server.env?.[name]);
+    }
+    // `vllm serve --api-key KEY` written into args puts the key on the command line.
+    const args = server.args;
+    if (Array.isArray(args)) {
+      args.forEach((a, i) => {
+        const m = /^--?([^=]+)(?:=(.*))?$/.exec(a);
+        if (!m || !looksSecret(m[1]!)) return;
+        if (m[2] !== undefined) add(m[2]);
+        else if (args[i + 1] !== undefined && !args[i + 1]!.startsWith('-')) add(args[i + 1]);
+      });
+    } else if (args) {
+      for (const [k, v] of Object.entries(args)) {
+        if (!looksSecret(k) || typeof v === 'boolean' || v === null) continue;
+        for (const x of Array.isArray(v) ? v : [v]) add(x);
+      }
     }
     const keyVar = server['api-key-env'];
     if (keyVar) {

@@ -302,6 +302,16 @@ describe('secrets', () => {
     const l = await loadConfigText(text, 'c.yaml', { env: { MY_SECRET: 's3cret', KEY_VAR: 'sk-999', OTHER: 'x' } });
     expect(l.secrets.sort()).toEqual(['hf_123', 's3cret', 'sk-999']);
   });
+
+  it('lists the values of server args whose flags look secret, as a map or as a list', async () => {
+    const asMap = await loadConfigText(MINIMAL.replace('server: { model: Qwen/Qwen2.5-0.5B-Instruct }', 'server: { model: m, args: { api-key: k-map, max-model-len: 4096 } }'), 'c.yaml');
+    expect(asMap.secrets).toEqual(['k-map']);
+    const asList = await loadConfigText(
+      MINIMAL.replace('server: { model: Qwen/Qwen2.5-0.5B-Instruct }', 'server: { model: m, args: [--api-key, k-list, --hf-token=k-eq, --max-model-len, "4096"] }'),
+      'c.yaml',
+    );
+    expect(asList.secrets.sort()).toEqual(['k-eq', 'k-list']);
+  });
 });
 
 describe('serverForSuite', () => {
