@@ -142,7 +142,7 @@ function chooseScalarBranch(branches: Branch[], data: unknown, path: KeyPath): C
 }
 
 function expectedOneOf(branches: Branch[], data: unknown, path: KeyPath): Problem {
-  return { path, message: `expected ${listOr(branches.map((b) => describeSchema(b.node)))}, got ${show(data)}` };
+  return { path, message: `expected ${listOr(branches.flatMap((b) => describeAlts(b.node)))}, got ${show(data)}` };
 }
 
 type JsonType = 'null' | 'boolean' | 'integer' | 'number' | 'string' | 'array' | 'object';
@@ -176,8 +176,12 @@ const DURATION_PATTERN = nodeAt('/definitions/duration/oneOf/1').pattern;
 
 /** A short noun phrase for what a schema accepts: `an integer >= 1`, `"inf"`, `a duration such as "30s"`. */
 export function describeSchema(node: SchemaNode): string {
-  if (node.const !== undefined) return JSON.stringify(node.const);
-  if (node.enum) return `one of ${node.enum.map((v) => JSON.stringify(v)).join(', ')}`;
+  return listOr(describeAlts(node));
+}
+
+function describeAlts(node: SchemaNode): string[] {
+  if (node.const !== undefined) return [JSON.stringify(node.const)];
+  if (node.enum) return [`one of ${node.enum.map((v) => JSON.stringify(v)).join(', ')}`];
   const types = typesOf(node) ?? [];
   const bounds = [
     node.minimum !== undefined ? `>= ${node.minimum}` : '',
@@ -201,12 +205,12 @@ export function describeSchema(node: SchemaNode): string {
       case 'object':
         return 'a map';
       case 'boolean':
-        return 'true or false';
+        return 'a boolean';
       case 'null':
         return 'null';
     }
   };
-  return types.length ? listOr(types.map(phrase)) : 'a value';
+  return types.length ? types.map(phrase) : ['a value'];
 }
 
 function listOr(items: string[]): string {
@@ -247,9 +251,10 @@ function describe(e: ErrorObject, path: KeyPath): Problem {
       };
     }
     case 'type':
+      return { path, message: `expected ${describeSchema(parentSchema)}, got ${show(e.data)}`, ...(parentSchema.description ? { hint: parentSchema.description } : {}) };
     case 'const':
     case 'pattern':
-      return { path, message: `expected ${describeSchema(parentSchema)}, got ${show(e.data)}`, ...(patternHint(parentSchema)) };
+      return { path, message: `expected ${describeSchema(parentSchema)}, got ${show(e.data)}`, ...patternHint(parentSchema) };
     case 'enum': {
       const guess = typeof e.data === 'string' ? didYouMean(e.data, (parentSchema.enum ?? []).map(String)) : undefined;
       return {

@@ -130,7 +130,7 @@ describe('loadConfig: problems are reported with file, line, key path, expectati
   it('explains a wrong value against the dataset type the user chose, not every dataset type', async () => {
     const err = await problemsOf(MINIMAL.replace('input-len: 256', 'input-len: abc'));
     expect(err.problems).toEqual([
-      { file: 'c.yaml', path: 'suites[0].dataset.input-len', line: 6, column: 41, message: 'expected an integer >= 1, got "abc"' },
+      { file: 'c.yaml', path: 'suites[0].dataset.input-len', line: 6, column: 41, message: 'expected an integer >= 1, got "abc"', hint: 'Prompt length in tokens (vLLM --random-input-len).' },
     ]);
   });
 
