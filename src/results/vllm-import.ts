@@ -7,7 +7,7 @@ import { GateError } from '../errors.js';
 import { formatKeyPath, type KeyPath } from '../config/key-path.js';
 import type { MetricMap, Point, VllmMeta } from './schema-types.gen.js';
 import { servingPointKey, servingPointLabel } from './point-key.js';
-import { VLLM_HEAD_KEYS, VLLM_RAMP_KEYS, VLLM_RATE_KEYS, parseVllmDate } from './vllm-format.js';
+import { VLLM_AGGREGATE_KEYS, VLLM_HEAD_KEYS, VLLM_OPTIONAL_KEYS, VLLM_RAMP_KEYS, VLLM_RATE_KEYS, parseVllmDate } from './vllm-format.js';
 
 export type VllmRecordKind = 'serve' | 'latency' | 'throughput';
 
@@ -144,9 +144,11 @@ export function importServeRecord(rec: Json, origin: RecordOrigin): ImportedPoin
   };
 }
 
-/** Figures vLLM writes as numbers; a string there is a broken file, not --metadata. */
+const VLLM_FIGURES = new Set<string>([...VLLM_AGGREGATE_KEYS, ...VLLM_OPTIONAL_KEYS]);
+
+/** Figures vLLM writes as numbers; a string there is a broken file, not a --metadata pair. */
 function looksLikeMetric(k: string): boolean {
-  return /^(mean|median|std|p\d+(\.\d+)?)_.+_ms$/.test(k) || /throughput$|^total_|^duration$|^completed$|^failed$|^max_/.test(k);
+  return VLLM_FIGURES.has(k) || /^(mean|median|std|p\d+(\.\d+)?)_.+_ms$/.test(k);
 }
 
 /** `vllm bench latency --output-json`: seconds and a percentiles map -> milliseconds. */

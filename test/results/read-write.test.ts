@@ -129,6 +129,12 @@ describe('readResults: vLLM bench serve files', () => {
     expect(docs[1]!.suites[0]!.points[0]!['vllm-meta']?.line).toBe(3);
   });
 
+  it('reads --metadata pairs whose names look like figures as metadata (they are strings)', async () => {
+    const line = MODERN_LINE.replace('"num_prompts": 10, ', '"num_prompts": 10, "max_model_len": "4096", "total_gpus": "8", ');
+    const [doc] = await readResults(await put('m.json', line));
+    expect(doc!.suites[0]!.points[0]!['vllm-meta']?.metadata).toEqual({ max_model_len: '4096', total_gpus: '8' });
+  });
+
   it('keys a capped point by rate and max concurrency, and names the suite from vLLM CI file names', async () => {
     const line = MODERN_LINE.replace('"request_rate": 2.0', '"request_rate": "inf"').replace('"max_concurrency": null', '"max_concurrency": 16');
     const [doc] = await readResults(await put('serving_llama8B_tp1_random_qps_inf_concurrency_16.json', line));
