@@ -46,3 +46,35 @@ describe('parseJsonRecords', () => {
     expect(() => parseJsonRecords('{"a": 1}\n{"b": [1, 2}\n')).toThrow(/line 2 is not closed/);
   });
 });
+
+describe('parseJsonRecords on generated JSON', () => {
+  // A seeded generator of nested values whose strings are full of the tokens the rewrite looks for.
+  function rng(seed: number): () => number {
+    let s = seed >>> 0;
+    return () => {
+      s = (s + 0x6d2b79f5) >>> 0;
+      let t = Math.imul(s ^ (s >>> 15), 1 | s);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+  const PIECES = ['NaN', 'Infinity', '-Infinity', '"', '\\', '{', '}', '[', ']', ',', ':', ' ', '\n', 'é', 'x', '1e5'];
+  function value(r: () => number, depth: number): unknown {
+    const k = Math.floor(r() * (depth > 3 ? 4 : 6));
+    if (k === 0) return null;
+    if (k === 1) return (r() - 0.5) * 10 ** Math.floor(r() * 20 - 10);
+    if (k === 2) return Array.from({ length: Math.floor(r() * 6) }, () => PIECES[Math.floor(r() * PIECES.length)]).join('');
+    if (k === 3) return r() < 0.5;
+    if (k === 4) return Array.from({ length: Math.floor(r() * 4) }, () => value(r, depth + 1));
+    return Object.fromEntries(Array.from({ length: Math.floor(r() * 4) }, (_, i) => [`${PIECES[Math.floor(r() * PIECES.length)]}${i}`, value(r, depth + 1)]));
+  }
+
+  it('reads every JSON document exactly as JSON.parse does, however it is indented or packed into lines', () => {
+    const r = rng(42);
+    for (let i = 0; i < 300; i++) {
+      const values = Array.from({ length: 1 + Math.floor(r() * 3) }, () => ({ v: value(r, 0) }));
+      const text = values.map((v) => JSON.stringify(v, null, i % 3 === 0 ? 2 : undefined)).join(i % 2 ? '\n' : '');
+      expect(parseJsonRecords(text).map((x) => x.value)).toEqual(values);
+    }
+  });
+});
