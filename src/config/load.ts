@@ -243,6 +243,16 @@ function checkMeaning(config: ExpandedConfig, raw: VllmPerfGateConfig): Problem[
     });
   }
 
+  const urls: [KeyPath, string | undefined][] = [[['server', 'url'], raw.server?.url]];
+  raw.suites.forEach((e, i) => {
+    if ('server' in e && e.server) urls.push([['suites', i, 'server', 'url'], e.server.url]);
+  });
+  for (const [p, url] of urls) {
+    if (url !== undefined && !/^https?:\/\/[^/]/i.test(url)) {
+      problems.push({ path: p, message: `expected an http:// or https:// URL, got ${JSON.stringify(url)}`, hint: 'e.g. http://127.0.0.1:8000 (the server root, without /v1)' });
+    }
+  }
+
   const perSuite = config.thresholds?.suites;
   if (perSuite && typeof perSuite === 'object') {
     const names = config.suites.map((s) => s.name);

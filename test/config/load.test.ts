@@ -265,6 +265,13 @@ describe('loadConfig: rules beyond the schema', () => {
     await expect(loadConfigText(text, 'c.yaml')).resolves.toBeDefined();
   });
 
+  it('asks for an http(s) URL where a server is reached', async () => {
+    const err = await problemsOf(MINIMAL.replace('server: { model: Qwen/Qwen2.5-0.5B-Instruct }', 'server: { url: "localhost:8000" }'));
+    expect(err.problems).toEqual([
+      expect.objectContaining({ path: 'server.url', line: 2, message: 'expected an http:// or https:// URL, got "localhost:8000"' }),
+    ]);
+  });
+
   it('asks a serving suite for a request-rate or a concurrency sweep, not both and not neither', async () => {
     const both = await problemsOf(MINIMAL.replace('concurrency: [1, 2, 4]', 'concurrency: [1]\n    request-rates: [1]'));
     expect(both.problems[0]!.message).toMatch(/either `request-rates`.* or `concurrency`/);
