@@ -1,0 +1,108 @@
+// Drives the engine in real time. Steps are scheduled against absolute monotonic deadlines: the
+// next step starts at the previous step's deadline, not when its timer happened to fire, so timer
+// lateness never accumulates. A coarse setTimeout gets within ~1.5 ms of the deadline, then
+// setImmediate polls (letting I/O run in between) until it is reached.
+import { performance } from 'node:perf_hooks';
+import type { Engine } from './engine.js';
+
+/** Seconds on the process's monotonic clock. */
+export function monoNow(): number {
+  return performance.now() / 1000;
+}
+
+const COARSE_MARGIN_S = 0.0015;
+/** When a step fires this late, the schedule resynchronises to now instead of catching up. */
+const RESYNC_LATE_S = 0.05;
+const ERR_RING = 1 << 16;
+
+export class RealtimeLoop {
+  private armed = false;
+  private deadline = 0;
+  private inStep = false;
+  private stepStart = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  /** Step-timing errors (fire time - deadline, seconds), ring buffer. */
+  readonly errors = new Float64Array(ERR_RING);
+  errorCount = 0;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly now: () => number = monoNow,
+  ) {}
+
+  /** Call after adding a request: starts the engine if idle, or wakes it earlier. */
+  kick(): void {
+    if (this.stopped || this.inStep) return;
+    const t = this.now();
+    if (!this.armed) {
+      this.plan(t);
+      return;
+    }
+    // Idle-waiting for a pending request: re-arm if a newly added one is ready sooner.
+    const next = this.engine.nextReadyAt();
+    if (next < this.deadline) this.arm(Math.max(next, t), false);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  private plan(t: number): void {
+    const d = this.engine.beginStep(t);
+    if (d >= 0) {
+      this.inStep = true;
+      this.stepStart = t;
+      this.arm(t + d, true);
+      return;
+    }
+    const next = this.engine.nextReadyAt();
+    if (next !== Infinity) this.arm(Math.max(next, t), false);
+    else this.armed = false;
+  }
+
+  private arm(deadline: number, _step: boolean): void {
+    this.armed = true;
+    this.deadline = deadline;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.tick();
+  }
+
+  private readonly tick = (): void => {
+    this.timer = null;
+    if (this.stopped) return;
+    const t = this.now();
+    const rem = this.deadline - t;
+    if (rem <= 0) {
+      this.fire(t);
+    } else if (rem > COARSE_MARGIN_S) {
+      this.timer = setTimeout(this.tick, Math.floor((rem - COARSE_MARGIN_S) * 1000));
+    } else {
+      setImmediate(this.tick);
+    }
+  };
+
+  private fire(t: number): void {
+    const deadline = this.deadline;
+    this.armed = false;
+    if (this.inStep) {
+      this.inStep = false;
+      this.errors[this.errorCount++ & (ERR_RING - 1)] = t - deadline;
+      this.engine.endStep(t);
+      void this.stepStart;
+    }
+    const start = t - deadline > RESYNC_LATE_S ? t : deadline;
+    this.plan(start);
+  }
+
+  /** Step-timing error percentiles over the last steps, in seconds. */
+  errorPercentiles(ps: number[]): number[] {
+    const n = Math.min(this.errorCount, ERR_RING);
+    const arr = Array.from(this.errors.subarray(0, n)).sort((a, b) => a - b);
+    return ps.map((p) => (n === 0 ? 0 : arr[Math.min(n - 1, Math.floor((p / 100) * n))]!));
+  }
+}

@@ -1,0 +1,541 @@
+// The HTTP front end: vLLM's OpenAI-compatible routes over node:http, streaming tokens as the
+// engine emits them.
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { EngineArgs, SimKnobs } from './args.js';
+import { Engine, EngineRequest, targetLength, type EngineObserver } from './engine.js';
+import { Faults, type RequestFault } from './faults.js';
+import * as log from './log.js';
+import { monoNow, RealtimeLoop } from './loop.js';
+import { Metrics } from './metrics.js';
+import { hashString, mixSeed, streamRng } from './rng.js';
+import { engineConfig } from './setup.js';
+import {
+  chatFormat,
+  chatResponse,
+  completionFormat,
+  completionResponse,
+  DONE_EVENT,
+  errorBody,
+  roleChunk,
+  tokenChunk,
+  usageChunk,
+  usageJson,
+  WORD_JSON,
+  type StreamFormat,
+} from './sse.js';
+import { countTokens, decode, encode, renderChat, OUTPUT_WORDS, type ChatMessage } from './tokenizer.js';
+
+export const VLLM_VERSION = '0.11.0';
+
+export interface ServeConfig {
+  model: string;
+  host: string;
+  port: number;
+  servedNames: string[];
+  engine: EngineArgs;
+  knobs: SimKnobs;
+  forceIncludeUsage: boolean;
+  logStats: boolean;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly param: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+/** What the server keeps per request in flight. */
+class Job {
+  text = '';
+  prevTokenAt = 0;
+  dead = false;
+  tokenTimes: number[] | null = null;
+  constructor(
+    readonly res: ServerResponse,
+    readonly chat: boolean,
+    readonly stream: boolean,
+    readonly fmt: StreamFormat | null,
+    readonly id: string,
+    readonly created: number,
+    readonly model: string,
+    readonly includeUsage: boolean,
+    readonly continuousUsage: boolean,
+    public wordState: number,
+    readonly fault: RequestFault | null,
+    readonly faultAt: number,
+  ) {}
+}
+
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+};
+
+function nextWord(job: Job): number {
+  // xorshift32: no allocation per token.
+  let x = job.wordState;
+  x ^= x << 13;
+  x ^= x >>> 17;
+  x ^= x << 5;
+  job.wordState = x >>> 0;
+  return job.wordState % OUTPUT_WORDS.length;
+}
+
+export class SimServer implements EngineObserver {
+  readonly engine: Engine;
+  readonly loop: RealtimeLoop;
+  readonly metrics: Metrics;
+  readonly faults: Faults;
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  private trace: WriteStream | null = null;
+  private seq = 0;
+  private completed = 0;
+  private readonly idSalt: string;
+  readonly runFactor: number;
+  private statsPrompt = 0;
+  private statsGen = 0;
+
+  constructor(readonly cfg: ServeConfig) {
+    const setup = engineConfig(cfg.engine, cfg.knobs, cfg.knobs.timeScale);
+    this.runFactor = setup.runFactor;
+    this.engine = new Engine(setup.config, this);
+    this.loop = new RealtimeLoop(this.engine);
+    this.metrics = new Metrics(cfg.servedNames[0]!, {
+      blockSize: cfg.engine.blockSize,
+      gpuMemoryUtilization: cfg.engine.gpuMemoryUtilization,
+      numGpuBlocks: cfg.engine.numGpuBlocks,
+      enablePrefixCaching: false,
+    });
+    this.engine.onStep = (n) => this.metrics.iteration.observe(n);
+    this.faults = new Faults(cfg.knobs.faults, streamRng(cfg.knobs.seed, 'faults'));
+    this.idSalt = mixSeed(cfg.knobs.seed, hashString(cfg.model)).toString(16).padStart(8, '0');
+    if (cfg.knobs.trace !== null) this.trace = createWriteStream(cfg.knobs.trace, { flags: 'w' });
+    this.server = createServer({ keepAlive: true, noDelay: true }, (req, res) => this.handle(req, res));
+    this.server.keepAliveTimeout = 5000;
+    this.server.on('connection', (s: Socket) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.cfg.port, this.cfg.host, () => {
+        const addr = this.server.address();
+        resolve(typeof addr === 'object' && addr !== null ? addr.port : this.cfg.port);
+      });
+    });
+  }
+
+  startStatsLog(): void {
+    if (!this.cfg.logStats) return;
+    const everyS = 10;
+    setInterval(() => {
+      const p = this.engine.promptTokensTotal - this.statsPrompt;
+      const g = this.engine.generationTokensTotal - this.statsGen;
+      this.statsPrompt += p;
+      this.statsGen += g;
+      if (p === 0 && g === 0 && !this.engine.hasWork()) return;
+      log.api(
+        'INFO',
+        'loggers.py:123',
+        `Engine 000: Avg prompt throughput: ${(p / everyS).toFixed(1)} tokens/s, Avg generation throughput: ${(g / everyS).toFixed(1)} tokens/s, ` +
+          `Running: ${this.engine.numRunning} reqs, Waiting: ${this.engine.numWaiting} reqs, GPU KV cache usage: ${(this.engine.kvUsage * 100).toFixed(1)}%, Prefix cache hit rate: 0.0%`,
+      );
+    }, everyS * 1000).unref();
+  }
+
+  async close(): Promise<void> {
+    this.loop.stop();
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((r) => this.server.close(() => r()));
+    if (this.trace) await new Promise<void>((r) => this.trace!.end(() => r()));
+  }
+
+  // ---- engine observer -------------------------------------------------------------------
+
+  onToken(r: EngineRequest, now: number, last: boolean): void {
+    const job = r.sink as Job;
+    if (r.generated === 1) this.metrics.ttft.observe(now - r.arrival);
+    else this.metrics.itl.observe(now - job.prevTokenAt);
+    job.prevTokenAt = now;
+    if (job.tokenTimes !== null) job.tokenTimes.push(now);
+    if (job.dead) return;
+    const w = nextWord(job);
+    if (job.fault !== null && r.generated === job.faultAt && this.applyFault(job, r)) return;
+    if (!job.stream) {
+      job.text += OUTPUT_WORDS[w];
+      if (last) this.respondFinal(job, r);
+      return;
+    }
+    const f = job.fmt!;
+    const res = job.res;
+    const usage = job.continuousUsage ? usageJson(r.promptTokens, r.generated) : null;
+    let out = '';
+    if (r.generated === 1 && job.chat) out = roleChunk(f, job.continuousUsage ? usageJson(r.promptTokens, 0) : null);
+    out += tokenChunk(f, job.chat, WORD_JSON[w]!, last ? r.finishReason : null, usage);
+    if (last) {
+      if (job.includeUsage) out += usageChunk(f, r.promptTokens, r.generated);
+      out += DONE_EVENT;
+      res.end(out);
+    } else {
+      res.write(out);
+    }
+  }
+
+  onFinish(r: EngineRequest, now: number): void {
+    const job = r.sink as Job;
+    const m = this.metrics;
+    const reason = r.finishReason ?? 'abort';
+    m.success[reason] = (m.success[reason] ?? 0) + 1;
+    if (reason !== 'abort') {
+      m.e2e.observe(now - r.arrival);
+      const sched = r.firstScheduledAt < 0 ? now : r.firstScheduledAt;
+      m.queue.observe(sched - r.arrival);
+      m.inference.observe(now - sched);
+      m.prefill.observe(r.firstTokenAt - sched);
+      m.decode.observe(now - r.firstTokenAt);
+      m.promptHist.observe(r.promptTokens);
+      m.genHist.observe(r.generated);
+      if (r.generated > 1) m.tpot.observe((now - r.firstTokenAt) / (r.generated - 1));
+    }
+    if (this.trace !== null) {
+      this.trace.write(
+        JSON.stringify({
+          id: job.id,
+          arrival_s: r.arrival,
+          first_token_s: r.firstTokenAt < 0 ? null : r.firstTokenAt,
+          token_times_s: job.tokenTimes ?? [],
+          finish_s: now,
+          prompt_tokens: r.promptTokens,
+          output_tokens: r.generated,
+          finish_reason: reason,
+        }) + '\n',
+      );
+    }
+    this.completed++;
+    const crashAfter = this.faults.crashAfter;
+    if (crashAfter !== null && this.completed >= crashAfter) {
+      // Let the response that just ended reach the client, then die like a crashed engine.
+      setImmediate(() => this.crash());
+    }
+  }
+
+  crash(): never {
+    log.core('ERROR', 'core.py:710', 'EngineCore encountered a fatal error.');
+    log.api('ERROR', 'async_llm.py:420', 'AsyncLLM output_handler failed. vllm.v1.engine.exceptions.EngineDeadError: EngineCore encountered an issue.');
+    process.exit(1);
+  }
+
+  /** Returns true when the fault replaced the normal handling of this token. */
+  private applyFault(job: Job, r: EngineRequest): boolean {
+    const res = job.res;
+    switch (job.fault) {
+      case 'stream-error': {
+        const body = JSON.stringify(errorBody(500, 'vllm-sim injected fault: stream-error'));
+        if (job.stream) res.end(`data: ${body}\n\n${DONE_EVENT}`);
+        else this.sendJson(res, 500, body);
+        job.dead = true;
+        this.engine.abort(r, r.lastTokenAt);
+        return true;
+      }
+      case 'stream-stall':
+        job.dead = true;
+        this.engine.abort(r, r.lastTokenAt);
+        return true;
+      case 'drop-connection':
+        job.dead = true;
+        res.socket?.destroy();
+        this.engine.abort(r, r.lastTokenAt);
+        return true;
+      case 'malformed-sse':
+        if (job.stream) {
+          res.write(`${job.fmt!.head.slice(0, job.fmt!.head.length - 30)}\n\n`);
+          return false;
+        }
+        job.dead = true;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"id":"' + job.id + '","object":"text_comp');
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  private respondFinal(job: Job, r: EngineRequest): void {
+    const body = (job.chat ? chatResponse : completionResponse)(
+      job.id,
+      job.created,
+      job.model,
+      job.text,
+      r.finishReason ?? 'abort',
+      r.promptTokens,
+      r.generated,
+    );
+    this.sendJson(job.res, 200, body);
+  }
+
+  // ---- HTTP ------------------------------------------------------------------------------
+
+  private sendJson(res: ServerResponse, status: number, body: string): void {
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+
+  private sendError(res: ServerResponse, e: HttpError): void {
+    this.sendJson(res, e.status, JSON.stringify(errorBody(e.status, e.message, e.param)));
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q >= 0 ? url.slice(0, q) : url;
+    const method = req.method ?? 'GET';
+    const route = ROUTES[path];
+    if (route === undefined) {
+      req.resume();
+      return this.sendJson(res, 404, '{"detail":"Not Found"}');
+    }
+    if (!route.includes(method)) {
+      req.resume();
+      return this.sendJson(res, 405, '{"detail":"Method Not Allowed"}');
+    }
+    if (method === 'GET' || method === 'HEAD') {
+      req.resume();
+      return this.handleGet(path, res);
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const arrival = monoNow();
+      try {
+        const raw = Buffer.concat(chunks).toString('utf8');
+        if (path === '/ping') return this.sendJson(res, 200, '');
+        let body: unknown;
+        try {
+          body = JSON.parse(raw);
+        } catch (e) {
+          throw new HttpError(400, `Invalid JSON body: ${(e as Error).message}`);
+        }
+        if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'The request body must be a JSON object.');
+        const b = body as Record<string, unknown>;
+        if (path === '/tokenize') return this.tokenize(res, b);
+        if (path === '/detokenize') return this.detokenize(res, b);
+        this.generate(req, res, b, path === '/v1/chat/completions', arrival);
+      } catch (e) {
+        if (e instanceof HttpError) this.sendError(res, e);
+        else this.sendError(res, new HttpError(500, (e as Error).message));
+      }
+    });
+  }
+
+  private handleGet(path: string, res: ServerResponse): void {
+    switch (path) {
+      case '/health':
+      case '/ping':
+        res.writeHead(200, { 'content-length': 0 });
+        return void res.end();
+      case '/version':
+        return this.sendJson(res, 200, JSON.stringify({ version: VLLM_VERSION }));
+      case '/load':
+        return this.sendJson(res, 200, JSON.stringify({ server_load: this.engine.inflight }));
+      case '/v1/models':
+        return this.sendJson(res, 200, JSON.stringify(this.models()));
+      case '/metrics': {
+        const text = this.metrics.render(this.engine);
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+        return void res.end(text);
+      }
+      case '/sim/stats':
+        return this.sendJson(res, 200, JSON.stringify(this.stats()));
+      default:
+        return this.sendJson(res, 404, '{"detail":"Not Found"}');
+    }
+  }
+
+  stats(): Record<string, unknown> {
+    const [p50, p99, p999, max] = this.loop.errorPercentiles([50, 99, 99.9, 100]);
+    return {
+      steps: this.engine.steps,
+      step_error_ms: { p50: p50! * 1000, p99: p99! * 1000, p999: p999! * 1000, max: max! * 1000 },
+      requests_in_flight: this.engine.inflight,
+      running: this.engine.numRunning,
+      waiting: this.engine.numWaiting,
+      generation_tokens_total: this.engine.generationTokensTotal,
+      run_factor: this.runFactor,
+    };
+  }
+
+  private models(): unknown {
+    const created = Math.floor(Date.now() / 1000);
+    return {
+      object: 'list',
+      data: this.cfg.servedNames.map((id, i) => ({
+        id,
+        object: 'model',
+        created,
+        owned_by: 'vllm',
+        root: this.cfg.model,
+        parent: null,
+        max_model_len: this.cfg.engine.maxModelLen,
+        permission: [
+          {
+            id: `modelperm-${this.idSalt}${String(i).padStart(24, '0')}`,
+            object: 'model_permission',
+            created,
+            allow_create_engine: false,
+            allow_sampling: true,
+            allow_logprobs: true,
+            allow_search_indices: false,
+            allow_view: true,
+            allow_fine_tuning: false,
+            organization: '*',
+            group: null,
+            is_blocking: false,
+          },
+        ],
+      })),
+    };
+  }
+
+  private checkModel(b: Record<string, unknown>): string {
+    const model = b.model;
+    if (model === undefined || model === null) return this.cfg.servedNames[0]!;
+    if (typeof model !== 'string' || !this.cfg.servedNames.includes(model)) {
+      throw new HttpError(404, `The model \`${String(model)}\` does not exist.`, 'model');
+    }
+    return model;
+  }
+
+  private tokenize(res: ServerResponse, b: Record<string, unknown>): void {
+    this.checkModel(b);
+    let text: string;
+    if (Array.isArray(b.messages)) text = renderChat(b.messages as ChatMessage[]);
+    else if (typeof b.prompt === 'string') text = b.prompt;
+    else throw new HttpError(400, 'Either `prompt` (a string) or `messages` must be given.');
+    const tokens = encode(text);
+    const out: Record<string, unknown> = { count: tokens.length, max_model_len: this.cfg.engine.maxModelLen, tokens, token_strs: null };
+    if (b.return_token_strs === true) out.token_strs = tokens.map((t) => decode([t]));
+    this.sendJson(res, 200, JSON.stringify(out));
+  }
+
+  private detokenize(res: ServerResponse, b: Record<string, unknown>): void {
+    this.checkModel(b);
+    if (!Array.isArray(b.tokens) || !b.tokens.every((t) => Number.isInteger(t))) {
+      throw new HttpError(400, '`tokens` must be a list of integers.', 'tokens');
+    }
+    this.sendJson(res, 200, JSON.stringify({ prompt: decode(b.tokens as number[]) }));
+  }
+
+  /** Prompt token count and a key for seeding, from a completions prompt or chat messages. */
+  private promptOf(b: Record<string, unknown>, chat: boolean): { tokens: number; key: string } {
+    if (chat) {
+      const msgs = b.messages;
+      if (!Array.isArray(msgs) || msgs.length === 0) throw new HttpError(400, '`messages` must be a non-empty list.', 'messages');
+      for (const m of msgs) {
+        if (m === null || typeof m !== 'object' || typeof (m as { role?: unknown }).role !== 'string') {
+          throw new HttpError(400, 'Each message needs a `role`.', 'messages');
+        }
+      }
+      const text = renderChat(msgs as ChatMessage[]);
+      return { tokens: countTokens(text), key: text };
+    }
+    let p = b.prompt;
+    if (Array.isArray(p) && p.length === 1 && (typeof p[0] === 'string' || Array.isArray(p[0]))) p = p[0];
+    if (typeof p === 'string') {
+      if (p.length === 0) throw new HttpError(400, 'The prompt cannot be empty.', 'prompt');
+      return { tokens: countTokens(p), key: p };
+    }
+    if (Array.isArray(p) && p.length > 0 && p.every((t) => Number.isInteger(t))) {
+      return { tokens: p.length, key: p.join(',') };
+    }
+    if (Array.isArray(p) && p.length > 1) throw new HttpError(400, 'vllm-sim serves one prompt per request.', 'prompt');
+    throw new HttpError(400, '`prompt` must be a non-empty string or a non-empty list of token ids.', 'prompt');
+  }
+
+  private generate(req: IncomingMessage, res: ServerResponse, b: Record<string, unknown>, chat: boolean, arrival: number): void {
+    const model = this.checkModel(b);
+    const prompt = this.promptOf(b, chat);
+    const maxLen = this.cfg.engine.maxModelLen;
+    const mt = chat ? (b.max_completion_tokens ?? b.max_tokens) : b.max_tokens;
+    let maxTokens: number;
+    if (mt === undefined || mt === null) maxTokens = chat ? maxLen - prompt.tokens : 16;
+    else if (typeof mt === 'number' && Number.isInteger(mt) && mt >= 1) maxTokens = mt;
+    else throw new HttpError(400, `max_tokens must be at least 1, got ${JSON.stringify(mt)}.`, 'max_tokens');
+    if (prompt.tokens + maxTokens > maxLen || maxTokens < 1) {
+      throw new HttpError(
+        400,
+        `This model's maximum context length is ${maxLen} tokens. However, you requested ${prompt.tokens + Math.max(maxTokens, 0)} tokens ` +
+          `(${prompt.tokens} in the messages, ${Math.max(maxTokens, 0)} in the completion). Please reduce the length of the messages or completion.`,
+        chat ? 'messages' : 'prompt',
+      );
+    }
+    if (b.n !== undefined && b.n !== null && b.n !== 1) throw new HttpError(400, 'vllm-sim supports n = 1 only.', 'n');
+    const stream = b.stream === true;
+    const so = b.stream_options;
+    if (so !== undefined && so !== null && !stream) throw new HttpError(400, 'Stream options can only be defined when `stream=True`.', 'stream_options');
+    const opts = (so ?? {}) as { include_usage?: unknown; continuous_usage_stats?: unknown };
+    const includeUsage = stream && (opts.include_usage === true || this.cfg.forceIncludeUsage);
+    const continuousUsage = includeUsage && opts.continuous_usage_stats === true;
+    const ignoreEos = b.ignore_eos === true;
+
+    const seq = ++this.seq;
+    if (this.faults.crashAfter === 0) this.crash();
+    const fault = this.faults.draw();
+    if (fault === 'http-500') throw new HttpError(500, 'vllm-sim injected fault: http-500');
+    if (fault === 'http-429') throw new HttpError(429, 'vllm-sim injected fault: http-429 (too many requests)');
+
+    // Greedy decoding repeats for the same prompt; sampling differs per request unless seeded.
+    const reqSeed = typeof b.seed === 'number' ? b.seed : b.temperature === 0 ? 0 : seq;
+    const rs = mixSeed(this.cfg.knobs.seed, hashString(prompt.key), reqSeed);
+    const u = (mixSeed(rs, 1) + 0.5) / 4294967296;
+    const target = targetLength(maxTokens, ignoreEos, this.cfg.knobs.profile.eos_hazard, u);
+    const id = `${chat ? 'chatcmpl' : 'cmpl'}-${this.idSalt}${seq.toString(16).padStart(24, '0')}`;
+    const created = Math.floor(Date.now() / 1000);
+    const fmt = stream ? (chat ? chatFormat : completionFormat)(id, created, model) : null;
+    const faultAt = stream ? Math.max(1, Math.floor(target / 2)) : target;
+    const job = new Job(res, chat, stream, fmt, id, created, model, includeUsage, continuousUsage, mixSeed(rs, 2) || 1, fault, faultAt);
+    if (this.trace !== null) job.tokenTimes = [];
+    const er = new EngineRequest(id, prompt.tokens, maxTokens, target, arrival, job);
+    this.metrics.maxTokensHist.observe(maxTokens);
+    this.metrics.nHist.observe(1);
+    if (stream) {
+      res.writeHead(200, SSE_HEADERS);
+      res.flushHeaders();
+    }
+    res.on('close', () => {
+      if (er.finishReason === null) this.engine.abort(er, monoNow());
+    });
+    void req;
+    this.engine.add(er);
+    this.loop.kick();
+  }
+}
+
+const ROUTES: Record<string, string[]> = {
+  '/health': ['GET', 'HEAD'],
+  '/ping': ['GET', 'POST', 'HEAD'],
+  '/version': ['GET', 'HEAD'],
+  '/load': ['GET', 'HEAD'],
+  '/v1/models': ['GET', 'HEAD'],
+  '/metrics': ['GET', 'HEAD'],
+  '/sim/stats': ['GET'],
+  '/tokenize': ['POST'],
+  '/detokenize': ['POST'],
+  '/v1/completions': ['POST'],
+  '/v1/chat/completions': ['POST'],
+};
+
+export const ROUTE_LIST = ROUTES;

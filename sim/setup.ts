@@ -1,0 +1,40 @@
+// Builds the engine configuration from engine flags, simulator knobs and the profile. Shared by
+// the server (real time) and the offline benches (simulated time).
+import type { EngineArgs, SimKnobs } from './args.js';
+import type { EngineConfig } from './engine.js';
+import { streamRng } from './rng.js';
+
+export interface EngineSetup {
+  config: EngineConfig;
+  runFactor: number;
+}
+
+export function engineConfig(e: EngineArgs, k: SimKnobs, timeScale: number): EngineSetup {
+  const p = k.profile;
+  const runFactor = streamRng(k.seed, 'run').factor(k.runCv);
+  const factor = k.slowdown * runFactor * timeScale;
+  return {
+    runFactor,
+    config: {
+      maxNumSeqs: e.maxNumSeqs,
+      // Like vLLM: without chunked prefill a whole prompt must fit one step.
+      maxNumBatchedTokens: e.chunkedPrefill ? e.maxNumBatchedTokens : Math.max(e.maxNumBatchedTokens, e.maxModelLen),
+      maxModelLen: e.maxModelLen,
+      kvBlocks: e.numGpuBlocks,
+      blockSize: e.blockSize,
+      chunkedPrefill: e.chunkedPrefill,
+      cost: {
+        base: p.step_base_s,
+        perSeq: p.step_per_seq_s,
+        perPrefillToken: p.step_per_prefill_token_s,
+        perContextToken: p.step_per_context_token_s,
+      },
+      costFactor: factor,
+      noiseCv: k.noiseCv,
+      noiseRng: streamRng(k.seed, 'noise'),
+      // The front end is CPU, not GPU: it scales with time but not with --sim-slowdown.
+      frontendBase: p.frontend_base_s * timeScale,
+      frontendPerInflight: p.frontend_per_inflight_s * timeScale,
+    },
+  };
+}
