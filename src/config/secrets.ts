@@ -1,6 +1,6 @@
 // Values that must never reach a log, a comment or an artifact: the values of server env vars whose
 // names look secret, of the runner env vars named in `secret-env`, of the API key variable, and of
-// server args whose flag names look secret (`--api-key`).
+// server args whose flag names look secret (`--api-key`), and of a password in `server.url`.
 import type { Server } from './schema-types.gen.js';
 
 const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|API[_-]?KEY|ACCESS[_-]?KEY|PRIVATE[_-]?KEY|CREDENTIAL|AUTH/i;
@@ -42,6 +42,15 @@ export function collectSecrets(servers: (Server | undefined)[], env: Record<stri
       for (const [k, v] of Object.entries(args)) {
         if (!looksSecret(k) || typeof v === 'boolean' || v === null) continue;
         for (const x of Array.isArray(v) ? v : [v]) add(x);
+      }
+    }
+    if (server.url) {
+      try {
+        const u = new URL(server.url);
+        add(u.password ? decodeURIComponent(u.password) : undefined);
+        add(u.password ? u.password : undefined);
+      } catch {
+        // not a URL: reported by the loader
       }
     }
     const keyVar = server['api-key-env'];

@@ -310,6 +310,11 @@ describe('secrets', () => {
     expect(l.secrets.sort()).toEqual(['hf_123', 's3cret', 'sk-999']);
   });
 
+  it('lists the password of a server URL', async () => {
+    const l = await loadConfigText(MINIMAL.replace('server: { model: Qwen/Qwen2.5-0.5B-Instruct }', 'server: { url: "https://bench:p%40ss@gpu-box:8000" }'), 'c.yaml');
+    expect(l.secrets.sort()).toEqual(['p%40ss', 'p@ss']);
+  });
+
   it('lists the values of server args whose flags look secret, as a map or as a list', async () => {
     const asMap = await loadConfigText(MINIMAL.replace('server: { model: Qwen/Qwen2.5-0.5B-Instruct }', 'server: { model: m, args: { api-key: k-map, max-model-len: 4096 } }'), 'c.yaml');
     expect(asMap.secrets).toEqual(['k-map']);
