@@ -39,6 +39,8 @@ export interface RequestRecord {
   itlMs: number[];
   /** Last token chunk - start (streaming) or end of the body - start (non-streaming). */
   latencyMs: number | null;
+  /** When the response ended: its last byte, or the failure (ms since t0). */
+  endMs: number | null;
   /** usage.prompt_tokens as the server reported it. */
   promptTokens: number | null;
   /** The prompt length the dataset meant to send (token ids counted, or the server's /tokenize). */

@@ -24,6 +24,11 @@ export interface ServingMetricsInput {
   requestRate: number | 'inf' | null;
   /** vLLM's --max-concurrency: the cap, or the closed-loop level. Enables client_queue_time. */
   maxConcurrency: number | null;
+  /**
+   * A closed loop is vLLM's `--request-rate inf --max-concurrency C`: every request arrives at t0 and
+   * waits for a slot, so its client queue time is its start.
+   */
+  closedLoop?: boolean;
   health?: ClientHealth | undefined;
 }
 
@@ -165,9 +170,10 @@ export function servingMetrics(input: ServingMetricsInput): MetricMap {
   // client_queue_time = start - arrival (time waiting for a concurrency slot), successful only;
   // e2el_including_client_queue only under a finite rate, as serve.py.
   if (input.maxConcurrency !== null) {
-    addStats(m, 'client_queue_time', ok.map((r) => r.startMs - r.arrivalMs), percentiles);
+    const queued = (r: RequestRecord): number => (input.closedLoop ? r.startMs : r.startMs - r.arrivalMs);
+    addStats(m, 'client_queue_time', ok.map(queued), percentiles);
     if (typeof input.requestRate === 'number' && Number.isFinite(input.requestRate)) {
-      addStats(m, 'e2el_including_client_queue', ok.map((r) => (r.latencyMs ?? 0) + r.startMs - r.arrivalMs), percentiles);
+      addStats(m, 'e2el_including_client_queue', ok.map((r) => (r.latencyMs ?? 0) + queued(r)), percentiles);
     }
   }
 

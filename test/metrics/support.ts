@@ -16,6 +16,7 @@ export function rec(p: Partial<RequestRecord> & { startMs?: number }): RequestRe
     ttftMs: null,
     itlMs: [],
     latencyMs: null,
+    endMs: null,
     promptTokens: null,
     intendedPromptTokens: null,
     outputTokens: null,

@@ -1,0 +1,300 @@
+// The streaming HTTP client: one undici Pool per point (connections sized to the concurrency,
+// keep-alive), raw dispatch handlers, and timestamps taken with performance.now() the moment a read
+// delivers bytes, before any decoding or JSON parsing. Measures each request as vLLM's
+// endpoint_request_func does (research doc §1.5): TTFT at the first event with a non-empty
+// `choices`, one ITL per later such event, latency at the last of them (the usage chunk and [DONE]
+// do not extend it), token counts from `usage`. Failures are classified, never thrown.
+import { Pool, type Dispatcher } from 'undici';
+import { SseReader } from './sse.js';
+import type { ErrorKind, RequestRecord } from './types.js';
+
+/** A request ready to send: its body is built before the point starts. */
+export interface RequestSpec {
+  body: string;
+  datasetIndex: number;
+  intendedPromptTokens: number | null;
+  maxTokens: number;
+}
+
+export interface ClientOptions {
+  /** e.g. http://127.0.0.1:8000 (a path prefix is kept). */
+  baseUrl: string;
+  /** e.g. /v1/completions */
+  path: string;
+  headers: Record<string, string>;
+  stream: boolean;
+  /** A request still running after this long is aborted and counted as a timeout. */
+  timeoutMs: number;
+  /** Sockets to open at most (the concurrency, or the number of requests for an uncapped rate). */
+  connections: number;
+}
+
+export class TimeoutError extends Error {
+  constructor(ms: number) {
+    super(`no complete response within ${ms} ms (request-timeout)`);
+    this.name = 'TimeoutError';
+  }
+}
+
+class CancelledError extends Error {
+  constructor() {
+    super('the run was cancelled');
+    this.name = 'CancelledError';
+  }
+}
+
+const CONNECTION_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EHOSTUNREACH']);
+const MAX_ERROR_BODY = 4096;
+
+export class LoadClient {
+  private readonly pool: Pool;
+  private readonly origin: string;
+  private readonly path: string;
+  private readonly headers: Record<string, string>;
+  readonly stream: boolean;
+  readonly timeoutMs: number;
+  private readonly inFlight = new Set<RequestHandler>();
+  /** Reads that delivered bytes of streaming bodies, and SSE events parsed from them. */
+  reads = 0;
+  events = 0;
+
+  constructor(opts: ClientOptions) {
+    const url = new URL(opts.baseUrl);
+    this.origin = url.origin;
+    this.path = url.pathname.replace(/\/+$/, '') + opts.path;
+    this.headers = { 'content-type': 'application/json', ...opts.headers };
+    this.stream = opts.stream;
+    this.timeoutMs = opts.timeoutMs;
+    this.pool = new Pool(this.origin, {
+      connections: Math.max(1, opts.connections),
+      pipelining: 1,
+      keepAliveTimeout: 60_000,
+      // Our own request-timeout governs; undici's would cut long generations at 300 s.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+  }
+
+  /**
+   * Sends one request now. `rec.startMs` must already be set (ms since t0); the record is filled in
+   * and `done(rec)` is called exactly once, whatever happens.
+   */
+  send(spec: RequestSpec, rec: RequestRecord, t0: number, done: (rec: RequestRecord) => void): void {
+    const h = new RequestHandler(this, rec, t0, done);
+    this.inFlight.add(h);
+    const opts: Dispatcher.DispatchOptions = { origin: this.origin, path: this.path, method: 'POST', headers: this.headers, body: spec.body };
+    try {
+      this.pool.dispatch(opts, h);
+    } catch (err) {
+      h.fail(classify(err as Error), (err as Error).message);
+    }
+  }
+
+  /** Aborts every request still running (they finish as failures of kind 'other'). */
+  cancelAll(): void {
+    for (const h of [...this.inFlight]) h.abort(new CancelledError());
+  }
+
+  release(h: RequestHandler): void {
+    this.inFlight.delete(h);
+  }
+
+  async close(): Promise<void> {
+    this.cancelAll();
+    await this.pool.destroy().catch(() => undefined);
+  }
+}
+
+function classify(err: Error): ErrorKind {
+  if (err instanceof TimeoutError) return 'timeout';
+  const code = (err as { code?: string }).code;
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return 'timeout';
+  if ((code && CONNECTION_CODES.has(code)) || /other side closed|socket hang up|ECONNRESET/i.test(err.message)) return 'connection';
+  return 'other';
+}
+
+class RequestHandler implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | null = null;
+  private pendingAbort: Error | null = null;
+  private readonly timer: NodeJS.Timeout;
+  private finished = false;
+  private status = 0;
+  private readonly sse: SseReader | null;
+  private body: Buffer[] | null = null;
+  private bodyBytes = 0;
+  private readNow = 0;
+  private readSeq = 0;
+  private lastTokenRead = -1;
+  private lastTokenMs = 0;
+  private doneSeen = false;
+  private streamError: string | null = null;
+  private badEvent: string | null = null;
+
+  constructor(
+    private readonly client: LoadClient,
+    private readonly rec: RequestRecord,
+    private readonly t0: number,
+    private readonly done: (rec: RequestRecord) => void,
+  ) {
+    this.sse = client.stream ? new SseReader((d) => this.onEvent(d)) : null;
+    this.timer = setTimeout(() => this.abort(new TimeoutError(client.timeoutMs)), client.timeoutMs);
+  }
+
+  abort(reason: Error): void {
+    if (this.finished) return;
+    if (this.controller) this.controller.abort(reason);
+    else this.pendingAbort = reason;
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.pendingAbort) controller.abort(this.pendingAbort);
+  }
+
+  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number): void {
+    this.status = statusCode;
+    this.rec.httpStatus = statusCode;
+    if (statusCode !== 200 || !this.sse) this.body = [];
+  }
+
+  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+    // The moment the bytes arrived: taken first, before any decoding or parsing.
+    this.readNow = performance.now() - this.t0;
+    if (this.body !== null) {
+      if (this.status === 200 || this.bodyBytes < MAX_ERROR_BODY) {
+        this.body.push(chunk);
+        this.bodyBytes += chunk.length;
+      }
+      return;
+    }
+    this.readSeq++;
+    this.client.reads++;
+    this.client.events += this.sse!.push(chunk);
+  }
+
+  private onEvent(data: string): void {
+    if (data === '[DONE]') {
+      this.doneSeen = true;
+      return;
+    }
+    let obj: { id?: unknown; choices?: unknown; usage?: Usage | null; error?: { message?: unknown } | unknown };
+    try {
+      obj = JSON.parse(data);
+    } catch {
+      this.badEvent ??= data.slice(0, 120);
+      return;
+    }
+    if (obj === null || typeof obj !== 'object') {
+      this.badEvent ??= data.slice(0, 120);
+      return;
+    }
+    const rec = this.rec;
+    const choices = obj.choices;
+    if (Array.isArray(choices) && choices.length > 0) {
+      const now = this.readNow;
+      if (rec.tokenChunks === 0) {
+        rec.ttftMs = now - rec.startMs;
+        if (typeof obj.id === 'string') rec.responseId = obj.id;
+      } else {
+        rec.itlMs.push(now - this.lastTokenMs);
+        if (this.lastTokenRead === this.readSeq) rec.coalescedChunks++;
+      }
+      this.lastTokenMs = now;
+      this.lastTokenRead = this.readSeq;
+      rec.tokenChunks++;
+    } else if (obj.error !== undefined && obj.error !== null) {
+      this.streamError ??= errorMessage(obj) ?? data.slice(0, 200);
+    }
+    if (obj.usage) readUsage(rec, obj.usage);
+  }
+
+  onResponseEnd(): void {
+    if (this.finished) return;
+    const rec = this.rec;
+    if (this.status !== 200) {
+      const text = Buffer.concat(this.body ?? []).toString('utf8');
+      return this.fail('http', `HTTP ${this.status}${describeErrorBody(text)}`);
+    }
+    if (this.sse) {
+      this.client.events += this.sse.end();
+      if (this.streamError !== null) return this.fail('stream-error', this.streamError);
+      const bad = this.badEvent ?? this.sse.malformed;
+      if (bad !== null) return this.fail('malformed-stream', `not an SSE JSON event: ${bad}`);
+      if (rec.tokenChunks === 0) return this.fail('malformed-stream', 'the stream carried no token chunk');
+      if (!this.doneSeen) return this.fail('malformed-stream', 'the stream ended without data: [DONE]');
+      rec.latencyMs = this.lastTokenMs - rec.startMs;
+      return this.succeed();
+    }
+    // Non-streaming: the whole body is the response; latency runs to its last byte.
+    rec.latencyMs = this.readNow - rec.startMs;
+    let obj: { choices?: unknown; usage?: Usage | null; id?: unknown };
+    try {
+      obj = JSON.parse(Buffer.concat(this.body ?? []).toString('utf8'));
+    } catch {
+      return this.fail('malformed-stream', 'the response body is not JSON');
+    }
+    if (!Array.isArray(obj?.choices) || obj.choices.length === 0) return this.fail('malformed-stream', 'the response has no choices');
+    rec.tokenChunks = 1;
+    if (typeof obj.id === 'string') rec.responseId = obj.id;
+    if (obj.usage) readUsage(rec, obj.usage);
+    this.succeed();
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    if (this.finished) return;
+    this.fail(classify(err), err instanceof TimeoutError || err instanceof CancelledError ? err.message : `${(err as { code?: string }).code ?? err.name}: ${err.message}`);
+  }
+
+  private succeed(): void {
+    this.rec.success = true;
+    this.finish();
+  }
+
+  fail(kind: ErrorKind, message: string): void {
+    if (this.finished) return;
+    this.rec.success = false;
+    this.rec.errorKind = kind;
+    this.rec.error = message;
+    this.readNow = performance.now() - this.t0; // ends now, not at its last read
+    // A failed request has no latency figures (vLLM keeps them out of every summary).
+    this.finish();
+  }
+
+  private finish(): void {
+    this.finished = true;
+    this.rec.endMs = this.readNow > 0 ? this.readNow : performance.now() - this.t0;
+    clearTimeout(this.timer);
+    this.client.release(this);
+    this.done(this.rec);
+  }
+}
+
+interface Usage {
+  prompt_tokens?: unknown;
+  completion_tokens?: unknown;
+}
+
+function readUsage(rec: RequestRecord, u: Usage): void {
+  if (typeof u.completion_tokens === 'number') rec.outputTokens = u.completion_tokens;
+  if (typeof u.prompt_tokens === 'number') rec.promptTokens = u.prompt_tokens;
+}
+
+function errorMessage(obj: { error?: unknown; message?: unknown }): string | null {
+  const e = obj.error;
+  if (typeof e === 'string') return e;
+  if (e && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string') return (e as { message: string }).message;
+  if (typeof obj.message === 'string') return obj.message;
+  return null;
+}
+
+/** `: message` from vLLM's error envelope (new `{"error": {...}}` or old flat), when there is one. */
+function describeErrorBody(text: string): string {
+  if (!text) return '';
+  try {
+    const m = errorMessage(JSON.parse(text));
+    if (m) return `: ${m}`;
+  } catch {
+    // not JSON: show the start of it
+  }
+  return `: ${text.slice(0, 120)}`;
+}

@@ -1,0 +1,219 @@
+// Runs one point: sends the prepared requests on schedule (open loop, optionally capped) or keeps
+// exactly C in flight (closed loop), and returns the raw records. The hot path does no formatting,
+// logging or per-token allocation (autocannon's lesson); progress is sampled from counters by a
+// timer, never pushed from the loop.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { LoadClient, type ClientOptions, type RequestSpec } from './client.js';
+import type { PointRun, RequestRecord } from './types.js';
+
+export type LoadShape =
+  /** Arrivals at the given offsets (ms from t0); with a cap, at most that many in flight (vLLM's --max-concurrency). */
+  | { kind: 'open'; scheduleMs: Float64Array; maxConcurrency: number | null }
+  /** Exactly `concurrency` requests in flight until all are sent. */
+  | { kind: 'closed'; concurrency: number };
+
+export interface PointProgress {
+  total: number;
+  sent: number;
+  completed: number;
+  failed: number;
+  inFlight: number;
+  elapsedMs: number;
+}
+
+export interface RunPointOptions {
+  client: Omit<ClientOptions, 'connections'>;
+  specs: readonly RequestSpec[];
+  shape: LoadShape;
+  /** Sent (all at once, capped like the point) before t0 and left out of the records. */
+  warmup?: readonly RequestSpec[];
+  signal?: AbortSignal | undefined;
+  onProgress?: ((p: PointProgress) => void) | undefined;
+  progressIntervalMs?: number;
+}
+
+/** Event-loop delay sampling interval; the histogram's values include it, so it is subtracted. */
+const LOOP_RESOLUTION_MS = 5;
+/** Below this the sender polls with setImmediate instead of sleeping on a ~1 ms-grained timer. */
+const SPIN_WINDOW_MS = 2;
+
+export async function runPoint(opts: RunPointOptions): Promise<PointRun> {
+  const { specs, shape } = opts;
+  const n = specs.length;
+  const cap = shape.kind === 'closed' ? shape.concurrency : shape.maxConcurrency;
+  const client = new LoadClient({ ...opts.client, connections: Math.min(cap ?? n, Math.max(n, 1)) });
+  try {
+    if (opts.warmup && opts.warmup.length > 0 && !opts.signal?.aborted) await warm(client, opts.warmup, cap);
+    return await measure(client, opts, n, cap);
+  } finally {
+    await client.close();
+  }
+}
+
+async function warm(client: LoadClient, warmup: readonly RequestSpec[], cap: number | null): Promise<void> {
+  const limit = Math.max(1, Math.min(cap ?? warmup.length, warmup.length));
+  let next = 0;
+  const t0 = performance.now();
+  await new Promise<void>((resolve) => {
+    let running = 0;
+    const launch = (): void => {
+      while (running < limit && next < warmup.length) {
+        const i = next++;
+        running++;
+        const rec = blankRecord(i, warmup[i]!, 0, 0, performance.now() - t0);
+        client.send(warmup[i]!, rec, t0, () => {
+          running--;
+          if (next >= warmup.length && running === 0) resolve();
+          else launch();
+        });
+      }
+    };
+    launch();
+  });
+}
+
+function measure(client: LoadClient, opts: RunPointOptions, n: number, cap: number | null): Promise<PointRun> {
+  const { specs, shape, signal } = opts;
+  const records: RequestRecord[] = new Array(n);
+  const queue: RequestRecord[] = [];
+  let queueHead = 0;
+  let sent = 0;
+  let started = 0;
+  let inFlight = 0;
+  let finished = 0;
+  let failed = 0;
+  let aborted = false;
+  const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+
+  return new Promise<PointRun>((resolve) => {
+    const t0 = performance.now();
+    let progressTimer: NodeJS.Timeout | undefined;
+    let scheduleTimer: NodeJS.Timeout | undefined;
+    let scheduleImmediate: NodeJS.Immediate | undefined;
+    let settled = false;
+
+    const settle = (): void => {
+      if (settled) return;
+      settled = true;
+      const durationMs = performance.now() - t0;
+      loop.disable();
+      if (progressTimer) clearInterval(progressTimer);
+      if (scheduleTimer) clearTimeout(scheduleTimer);
+      if (scheduleImmediate) clearImmediate(scheduleImmediate);
+      signal?.removeEventListener('abort', onAbort);
+      const lag = (v: number): number | null => (loop.count > 0 ? Math.max(0, v / 1e6 - LOOP_RESOLUTION_MS) : null);
+      resolve({
+        records: records.filter((r) => r !== undefined),
+        durationMs,
+        aborted,
+        health: { eventLoopLagP99Ms: lag(loop.percentile(99)), eventLoopLagMaxMs: lag(loop.max), reads: client.reads, events: client.events },
+      });
+    };
+
+    const onDone = (rec: RequestRecord): void => {
+      inFlight--;
+      finished++;
+      if (!rec.success) failed++;
+      if (finished === n || (aborted && inFlight === 0)) return settle();
+      if (aborted) return;
+      if (shape.kind === 'closed') {
+        if (sent < n) {
+          // The next request was due the moment the last one's final bytes arrived.
+          dispatch(sent, rec.endMs ?? performance.now() - t0);
+        }
+      } else if (queueHead < queue.length) {
+        const q = queue[queueHead]!;
+        queue[queueHead++] = undefined as unknown as RequestRecord;
+        start(q);
+      }
+    };
+
+    const start = (rec: RequestRecord): void => {
+      rec.startMs = performance.now() - t0;
+      inFlight++;
+      started++;
+      client.send(specs[rec.index]!, rec, t0, onDone);
+    };
+
+    const dispatch = (i: number, scheduledMs: number): void => {
+      const arrival = performance.now() - t0;
+      const rec = blankRecord(i, specs[i]!, scheduledMs, arrival, arrival);
+      records[i] = rec;
+      sent++;
+      if (cap !== null && shape.kind === 'open' && inFlight >= cap) queue.push(rec);
+      else start(rec);
+    };
+
+    const onAbort = (): void => {
+      aborted = true;
+      if (scheduleTimer) clearTimeout(scheduleTimer);
+      if (scheduleImmediate) clearImmediate(scheduleImmediate);
+      queue.length = queueHead; // queued requests were never sent: they are left out
+      if (inFlight === 0) settle();
+      else client.cancelAll();
+    };
+
+    loop.enable();
+    if (opts.onProgress) {
+      const report = (): void => opts.onProgress!({ total: n, sent: started, completed: finished - failed, failed, inFlight, elapsedMs: performance.now() - t0 });
+      progressTimer = setInterval(report, opts.progressIntervalMs ?? 250);
+    }
+    if (signal?.aborted) {
+      aborted = true;
+      return settle();
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (n === 0) return settle();
+
+    if (shape.kind === 'closed') {
+      const c = Math.min(shape.concurrency, n);
+      for (let i = 0; i < c; i++) dispatch(i, 0);
+      return;
+    }
+
+    // Open loop: sends against absolute times from t0 (never chained sleeps); a late send does not
+    // delay the next one. Sleeps on a timer until ~2 ms before a send, then polls with setImmediate,
+    // which still lets I/O run between polls, for sub-millisecond accuracy.
+    const schedule = shape.scheduleMs;
+    let next = 0;
+    const tick = (): void => {
+      scheduleTimer = undefined;
+      scheduleImmediate = undefined;
+      if (aborted) return;
+      while (next < n && schedule[next]! <= performance.now() - t0) {
+        dispatch(next, schedule[next]!);
+        next++;
+      }
+      if (next >= n) return;
+      const wait = schedule[next]! - (performance.now() - t0);
+      if (wait > SPIN_WINDOW_MS) scheduleTimer = setTimeout(tick, wait - SPIN_WINDOW_MS + 0.5);
+      else scheduleImmediate = setImmediate(tick);
+    };
+    tick();
+  });
+}
+
+function blankRecord(index: number, spec: RequestSpec, scheduledMs: number, arrivalMs: number, startMs: number): RequestRecord {
+  return {
+    index,
+    datasetIndex: spec.datasetIndex,
+    success: false,
+    errorKind: null,
+    error: null,
+    httpStatus: null,
+    scheduledMs,
+    arrivalMs,
+    startMs,
+    ttftMs: null,
+    itlMs: [],
+    latencyMs: null,
+    endMs: null,
+    promptTokens: null,
+    intendedPromptTokens: spec.intendedPromptTokens,
+    outputTokens: null,
+    tokenChunks: 0,
+    maxTokens: spec.maxTokens,
+    coalescedChunks: 0,
+    responseId: null,
+  };
+}
