@@ -4,8 +4,10 @@ import { Document, isScalar, visit } from 'yaml';
 import type { LoadedConfig } from './load.js';
 
 export function renderExpandedConfig(loaded: LoadedConfig): string {
-  const secrets = new Set(loaded.secrets);
-  const masked = JSON.parse(JSON.stringify(loaded.config), (_k, v: unknown) => (typeof v === 'string' && secrets.has(v) ? '***' : v)) as unknown;
+  // Longest first, so a secret that contains another is masked whole.
+  const secrets = [...loaded.secrets].sort((a, b) => b.length - a.length);
+  const mask = (s: string): string => secrets.reduce((acc, x) => acc.split(x).join('***'), s);
+  const masked = JSON.parse(JSON.stringify(loaded.config), (_k, v: unknown) => (typeof v === 'string' ? mask(v) : v)) as unknown;
   const doc = new Document(masked, { aliasDuplicateObjects: false });
   // Lists of plain values read best on one line: `concurrency: [1, 2, 4]`.
   visit(doc, {

@@ -38,4 +38,11 @@ describe('renderExpandedConfig', () => {
     expect(text).toContain('HF_TOKEN: "***"');
     expect(text).toContain('VLLM_LOGGING_LEVEL: WARNING');
   });
+
+  it('masks a secret inside a longer value, such as the password of a URL', async () => {
+    const loaded = await loadConfigText(CONFIG.replace('  model: m\n', '  url: "https://bench:hunter2@gpu-box:8000"\n'), 'gate.yml');
+    const text = renderExpandedConfig(loaded);
+    expect(text).not.toContain('hunter2');
+    expect(text).toContain('url: https://bench:***@gpu-box:8000');
+  });
 });
