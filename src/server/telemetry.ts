@@ -1,0 +1,230 @@
+// Server-side numbers of each serving point (seed 003): vLLM's /metrics and nvidia-smi, sampled
+// while the point runs. The sampler must never slow the load generator: its own one-connection
+// client, one scrape at a time, a tick skipped when the previous scrape is still running, and the
+// parse kept small (its CPU time is measured and reported).
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { Client } from 'undici';
+import type { MetricMap } from '../results/schema-types.gen.js';
+import { GPU_QUERY_ARGS, parseGpuQuery, runNvidiaSmi, type GpuRow } from './nvidia-smi.js';
+
+/** What one /metrics scrape says, summed over engines (data parallel) and models. */
+export interface VllmSnapshot {
+  /** 0..1, the highest of the engines; V0's gpu_cache_usage_perc when kv_cache_usage_perc is absent. */
+  kvCacheUsage: number | null;
+  running: number | null;
+  waiting: number | null;
+  preemptions: number | null;
+  promptTokens: number | null;
+  generationTokens: number | null;
+}
+
+/** Sample name -> values of its series. Counters are looked up with and without `_total`. */
+function seriesByName(text: string): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const fam of parsePrometheusTextFormat(text)) {
+    if (fam.type === 'HISTOGRAM' || fam.type === 'SUMMARY') continue;
+    for (const s of fam.metrics) {
+      const v = Number(s.value);
+      if (!Number.isFinite(v)) continue;
+      const list = out.get(fam.name);
+      if (list) list.push(v);
+      else out.set(fam.name, [v]);
+    }
+  }
+  return out;
+}
+
+/** Parses vLLM's /metrics text (V1 names, V0 fallbacks). */
+export function parseVllmMetrics(text: string): VllmSnapshot {
+  const series = seriesByName(text);
+  const pick = (...names: string[]): number[] | undefined => {
+    for (const n of names) {
+      const v = series.get(n);
+      if (v) return v;
+    }
+    return undefined;
+  };
+  const sum = (...names: string[]): number | null => {
+    const v = pick(...names);
+    return v ? v.reduce((a, b) => a + b, 0) : null;
+  };
+  const max = (...names: string[]): number | null => {
+    const v = pick(...names);
+    return v ? Math.max(...v) : null;
+  };
+  return {
+    kvCacheUsage: max('vllm:kv_cache_usage_perc', 'vllm:gpu_cache_usage_perc'),
+    running: sum('vllm:num_requests_running'),
+    waiting: sum('vllm:num_requests_waiting'),
+    preemptions: sum('vllm:num_preemptions_total', 'vllm:num_preemptions'),
+    promptTokens: sum('vllm:prompt_tokens_total', 'vllm:prompt_tokens'),
+    generationTokens: sum('vllm:generation_tokens_total', 'vllm:generation_tokens'),
+  };
+}
+
+/** Peaks and counter deltas of a window of snapshots (first = before the point, last = after). */
+export function summariseSnapshots(snaps: VllmSnapshot[]): MetricMap {
+  if (snaps.length === 0) return {};
+  const peak = (f: (s: VllmSnapshot) => number | null): number | null => {
+    const v = snaps.map(f).filter((x): x is number => x !== null);
+    return v.length ? Math.max(...v) : null;
+  };
+  const delta = (f: (s: VllmSnapshot) => number | null): number | null => {
+    const a = f(snaps[0]!);
+    const b = f(snaps[snaps.length - 1]!);
+    // A counter that went down was reset (the server restarted): no honest delta.
+    return a === null || b === null || b < a ? null : b - a;
+  };
+  const kv = peak((s) => s.kvCacheUsage);
+  return {
+    kv_cache_usage_peak_pct: kv === null ? null : kv * 100,
+    num_requests_running_peak: peak((s) => s.running),
+    num_requests_waiting_peak: peak((s) => s.waiting),
+    num_preemptions_delta: delta((s) => s.preemptions),
+    prompt_tokens_delta: delta((s) => s.promptTokens),
+    generation_tokens_delta: delta((s) => s.generationTokens),
+    metrics_samples: snaps.length,
+  };
+}
+
+/** GPU peaks and means of a window of nvidia-smi samples (each sample: one row per GPU). */
+export function summariseGpuSamples(samples: GpuRow[][]): MetricMap {
+  const rows = samples.flat();
+  if (rows.length === 0) return {};
+  const vals = (f: (r: GpuRow) => number | null): number[] => rows.map(f).filter((x): x is number => x !== null);
+  const peak = (v: number[]): number | null => (v.length ? Math.max(...v) : null);
+  const mean = (v: number[]): number | null => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : null);
+  const util = vals((r) => r.utilizationPct);
+  return {
+    gpu_utilization_peak_pct: peak(util),
+    gpu_utilization_mean_pct: mean(util),
+    gpu_memory_used_peak_mib: peak(vals((r) => r.memoryUsedMiB)),
+    gpu_power_peak_w: peak(vals((r) => r.powerW)),
+    gpu_sm_clock_mean_mhz: mean(vals((r) => r.smClockMHz)),
+    gpu_samples: samples.length,
+  };
+}
+
+export interface TelemetryOptions {
+  /** Time between samples; 0 disables periodic sampling (marks still scrape /metrics once). */
+  intervalMs: number;
+  /** Sample nvidia-smi alongside (default true). */
+  nvidiaSmi?: boolean;
+  signal?: AbortSignal;
+  /** Headers for /metrics (the API key). */
+  headers?: Record<string, string>;
+  /** Environment for nvidia-smi (its PATH). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface TelemetryWindow {
+  /** Point telemetry: peaks, means and counter deltas (see docs/operations.md for names). */
+  figures: MetricMap;
+  /** Why figures are missing, one sentence each (e.g. nvidia-smi absent). */
+  notes: string[];
+}
+
+export interface SamplerStats {
+  scrapes: number;
+  /** Ticks skipped because the previous scrape was still running. */
+  skipped: number;
+  failures: number;
+  /** CPU time spent parsing /metrics, µs in total (the sampler's own cost on the load generator's cores). */
+  parseCpuMicros: number;
+}
+
+export interface TelemetrySampler {
+  /** Figures since the start or the previous mark; the next window starts now. */
+  mark(): Promise<TelemetryWindow>;
+  /** The last window's figures; sampling stops. */
+  stop(): Promise<TelemetryWindow>;
+  stats(): SamplerStats;
+}
+
+/**
+ * Starts sampling `baseUrl`/metrics (and nvidia-smi) every `intervalMs`. Resolves after the first
+ * scrape, so counter deltas start from a value taken before the point's load begins.
+ */
+export async function startTelemetry(baseUrl: string, opts: TelemetryOptions): Promise<TelemetrySampler> {
+  const client = new Client(baseUrl, { pipelining: 1, keepAliveTimeout: Math.max(4_000, opts.intervalMs * 4) });
+  const requestTimeoutMs = Math.max(2_000, opts.intervalMs * 5);
+  const stats: SamplerStats = { scrapes: 0, skipped: 0, failures: 0, parseCpuMicros: 0 };
+  const notes = new Set<string>();
+  let snaps: VllmSnapshot[] = [];
+  let gpu: GpuRow[][] = [];
+  let lastSnap: VllmSnapshot | undefined;
+  let metricsBusy: Promise<void> | undefined;
+  let gpuBusy: Promise<void> | undefined;
+  let gpuOn = opts.nvidiaSmi ?? true;
+  let gpuFailures = 0;
+  let stopped = false;
+
+  const scrape = async (): Promise<void> => {
+    try {
+      const res = await client.request({ path: '/metrics', method: 'GET', headers: opts.headers ?? {}, signal: AbortSignal.timeout(requestTimeoutMs) });
+      const text = await res.body.text();
+      if (res.statusCode !== 200) throw new Error(`/metrics answered ${res.statusCode}`);
+      const c0 = process.cpuUsage();
+      const snap = parseVllmMetrics(text);
+      const c = process.cpuUsage(c0);
+      stats.parseCpuMicros += c.user + c.system;
+      stats.scrapes++;
+      snaps.push(snap);
+      lastSnap = snap;
+      if (snap.running === null && snap.kvCacheUsage === null) notes.add('/metrics has no vllm: series (is it a vLLM server?)');
+    } catch (err) {
+      stats.failures++;
+      notes.add(`/metrics could not be read: ${(err as Error).message}`);
+    }
+  };
+
+  const sampleGpu = async (): Promise<void> => {
+    const r = await runNvidiaSmi(GPU_QUERY_ARGS, { timeoutMs: Math.max(2_000, opts.intervalMs * 5), ...(opts.env ? { env: opts.env } : {}) });
+    if (r.ok) {
+      gpuFailures = 0;
+      gpu.push(parseGpuQuery(r.stdout));
+      return;
+    }
+    notes.add(r.missing ? 'nvidia-smi not found on PATH: no GPU utilisation, memory, power or clock figures' : `${r.message}: GPU figures may be incomplete`);
+    if (r.missing || ++gpuFailures >= 3) gpuOn = false;
+  };
+
+  const tick = (): void => {
+    if (stopped) return;
+    if (metricsBusy) stats.skipped++;
+    else metricsBusy = scrape().finally(() => (metricsBusy = undefined));
+    if (gpuOn && !gpuBusy) gpuBusy = sampleGpu().finally(() => (gpuBusy = undefined));
+  };
+
+  await scrape();
+  if (gpuOn) await sampleGpu();
+  const timer = opts.intervalMs > 0 ? setInterval(tick, opts.intervalMs) : undefined;
+  const onAbort = (): void => {
+    if (timer) clearInterval(timer);
+  };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const closeWindow = async (): Promise<TelemetryWindow> => {
+    await metricsBusy;
+    await gpuBusy;
+    await scrape();
+    const window: TelemetryWindow = { figures: { ...summariseSnapshots(snaps), ...summariseGpuSamples(gpu) }, notes: [...notes] };
+    // The closing scrape is the next window's "before".
+    snaps = lastSnap ? [lastSnap] : [];
+    gpu = [];
+    return window;
+  };
+
+  return {
+    mark: closeWindow,
+    stop: async () => {
+      if (timer) clearInterval(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      const w = await closeWindow();
+      stopped = true;
+      await client.close().catch(() => {});
+      return w;
+    },
+    stats: () => ({ ...stats }),
+  };
+}
