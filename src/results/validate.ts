@@ -18,14 +18,28 @@ export interface ResultsProblem {
   message: string;
 }
 
-/** What is wrong with `doc` as a results document; [] when it is one. */
+/**
+ * What is wrong with `doc` as a results document; [] when it is one. Beyond the schema: suite names
+ * are unique, and so are point keys within a suite (points are matched with the baseline by them).
+ */
 export function validateResults(doc: unknown): ResultsProblem[] {
-  if (validate(doc)) return [];
-  return (validate.errors ?? []).map((e) => problem(e, doc));
+  if (!validate(doc)) return (validate.errors ?? []).map((e) => problem(e, doc));
+  const problems: ResultsProblem[] = [];
+  const suites = new Set<string>();
+  doc.suites.forEach((s, i) => {
+    if (suites.has(s.name)) problems.push({ path: `suites[${i}].name`, message: `suite name ${JSON.stringify(s.name)} appears twice` });
+    suites.add(s.name);
+    const keys = new Set<string>();
+    s.points.forEach((p, j) => {
+      if (keys.has(p.key)) problems.push({ path: `suites[${i}].points[${j}].key`, message: `point key ${JSON.stringify(p.key)} appears twice in suite ${JSON.stringify(s.name)}` });
+      keys.add(p.key);
+    });
+  });
+  return problems;
 }
 
 export function isResultsDocument(doc: unknown): doc is ResultsDocument {
-  return validate(doc);
+  return validateResults(doc).length === 0;
 }
 
 function problem(e: ErrorObject, doc: unknown): ResultsProblem {

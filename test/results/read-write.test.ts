@@ -75,6 +75,24 @@ describe('writeVllmServeFiles', () => {
   });
 });
 
+describe('validateResults', () => {
+  it('accepts a valid document', () => {
+    expect(validateResults(ourDocument())).toEqual([]);
+  });
+
+  it('rejects a point key used twice in a suite, since points are matched by key', () => {
+    const doc = ourDocument();
+    doc.suites[0]!.points[1]!.key = 'concurrency=4';
+    expect(validateResults(doc)).toEqual([{ path: 'suites[0].points[1].key', message: 'point key "concurrency=4" appears twice in suite "sweep"' }]);
+  });
+
+  it('rejects a suite name used twice', () => {
+    const doc = ourDocument();
+    doc.suites.push(structuredClone(doc.suites[0]!));
+    expect(validateResults(doc)).toEqual([{ path: 'suites[1].name', message: 'suite name "sweep" appears twice' }]);
+  });
+});
+
 describe('readResults: our results.json', () => {
   it('rejects an invalid document with the file, the key path and a fix', async () => {
     const doc = ourDocument() as unknown as Record<string, unknown>;
