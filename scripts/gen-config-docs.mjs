@@ -90,7 +90,8 @@ How the file is read (\`src/config/load.ts\`):
   \`concurrency\` (not both); \`max-concurrency\` goes with \`request-rates\`,
   \`prompts-per-concurrency\` with \`concurrency\`. Serving suites need a server with \`model\` (booted)
   or \`url\` (already running); latency and throughput suites need \`server.model\` or \`args.model\`.
-  Keys under \`thresholds.suites\` name existing suites. \`server.url\` is an http:// or https:// URL.
+  Keys under \`thresholds.suites\` name existing suites, and every tolerance sentence parses (and
+  agrees with its metric's direction). \`server.url\` is an http:// or https:// URL.
 - **Paths** (datasets, \`vllm-suite\` files, \`compare-servers\`) are relative to the config file's
   directory; \`compare-servers\` files are checked to exist when the config is loaded.
 - **YAML** anchors and merge keys work, so suites can share settings:

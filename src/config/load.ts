@@ -12,6 +12,7 @@ import { explain, type Problem } from './explain.js';
 import { formatKeyPath, parseKeyPath, type KeyPath } from './key-path.js';
 import { expandSuiteEntries } from './presets.js';
 import { collectSecrets } from './secrets.js';
+import { parseThresholds, type ParsedThresholds } from './thresholds.js';
 import { parseConfigText, type ConfigSource } from './source.js';
 import type {
   LatencySuite,
@@ -29,6 +30,8 @@ export type ExpandedConfig = Omit<VllmPerfGateConfig, 'suites'> & { suites: Suit
 
 export interface LoadedConfig {
   config: ExpandedConfig;
+  /** The `thresholds` section parsed into tolerances (src/config/thresholds.ts), built-in defaults included. */
+  thresholds: ParsedThresholds;
   /** `id` of the config, or the file name without its extension. */
   configId: string;
   /** sha256 (hex) of the expanded, defaulted config with keys sorted. */
@@ -142,14 +145,21 @@ export async function loadConfigText(text: string, file: string, opts: LoadOptio
 
   const config = applyDefaults({ ...raw, suites } as ExpandedConfig);
   const problems = [...checkMeaning(config, raw), ...(await checkFiles(raw, baseDir))];
-  if (problems.length > 0) throw new ConfigError(locate(problems));
+  let thresholds: ParsedThresholds | undefined;
+  try {
+    thresholds = parseThresholds(config.thresholds, { file, path: 'thresholds' }, { suites: config.suites.map((s) => s.name) });
+  } catch (err) {
+    if (!isGateError(err, 'CONFIG')) throw err;
+    const at = parseKeyPath(err.where.path ?? 'thresholds');
+    // The loader's own check of thresholds.suites names already reports every unknown suite.
+    if (!problems.some((p) => formatKeyPath(p.path) === formatKeyPath(at))) problems.push({ path: at, message: err.message, ...(err.hint ? { hint: err.hint } : {}) });
+  }
+  if (problems.length > 0 || !thresholds) throw new ConfigError(locate(problems));
 
-  // TODO(thresholds): when src/config/thresholds.ts (the gate helper's) exports parseThresholds, parse
-  // config.thresholds here, turn its GateError('CONFIG') into a located ConfigProblem (as withLocation
-  // does for the expansion) and return the result as LoadedConfig.thresholds.
   const env = opts.env ?? process.env;
   return {
     config,
+    thresholds,
     configId: raw.id ?? idFromFileName(file),
     configHash: hashConfig(config),
     file,

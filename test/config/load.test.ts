@@ -300,6 +300,22 @@ describe('loadConfig: files the config names', () => {
   });
 });
 
+describe('loadConfig: thresholds', () => {
+  it('parses the tolerance sentences into LoadedConfig.thresholds', async () => {
+    const l = await loadConfigText(`${MINIMAL}thresholds:\n  median_ttft_ms: "+10% or +20ms"\n  suites:\n    sweep: { output_throughput: "-3%" }\n`, 'c.yaml');
+    expect(l.thresholds.metrics.median_ttft_ms).toMatchObject({ mode: 'rule', sign: '+', relative: 0.1, absolute: 20 });
+    expect(l.thresholds.suites.sweep?.output_throughput).toMatchObject({ sign: '-', relative: 0.03 });
+    expect(l.thresholds.defaults.throughput).toMatchObject({ sign: '-', relative: 0.05 });
+  });
+
+  it('reports a malformed tolerance at its line, with the other problems of the file', async () => {
+    const text = `${MINIMAL.replace('concurrency: [1, 2, 4]', 'concurrency: [1]\n    request-rates: [1]')}thresholds:\n  median_ttft_ms: "ten percent"\n`;
+    const err = await problemsOf(text);
+    expect(err.problems.map((p) => `${p.line}:${p.path}`)).toEqual(['7:suites[0].concurrency', '10:thresholds.median_ttft_ms']);
+    expect(err.problems[1]!.hint).toBeTruthy();
+  });
+});
+
 describe('secrets', () => {
   it('lists server env values with secret-looking names, secret-env values and the API key', async () => {
     const text = MINIMAL.replace(
