@@ -1,0 +1,98 @@
+// One sticky comment per PR and config: found by its hidden marker among the comments written by the
+// token's own user, created once, then edited in place. A token that may not comment (a fork PR's
+// read-only token, missing `pull-requests: write`) is not an error: the report is in the job summary.
+import { GateError } from '../errors.js';
+import { apiMessage, httpStatus, type Octokit } from './octokit.js';
+import type { CommentPolicy } from './settings.js';
+
+/** The login GITHUB_TOKEN's comments carry; GET /user is refused for that token. */
+export const ACTIONS_BOT_LOGIN = 'github-actions[bot]';
+
+export interface CommentTarget {
+  owner: string;
+  repo: string;
+  issueNumber: number;
+}
+
+export interface UpsertOptions {
+  /** Whether the report has something to say (see report's hasChanges); for `on-change`. */
+  changed?: boolean;
+  /** Whose comments count as ours; found with GET /user when absent. */
+  authorLogin?: string;
+}
+
+export type UpsertResult =
+  | { action: 'created' | 'updated' | 'unchanged'; id: number; url: string; author: string }
+  | { action: 'skipped'; reason: string }
+  | { action: 'forbidden'; notice: string };
+
+export interface FoundComment {
+  id: number;
+  url: string;
+  body: string;
+}
+
+/** The token's own login, or github-actions[bot] for the Actions token (GET /user is 403 for it). */
+export async function tokenLogin(octokit: Octokit): Promise<string> {
+  try {
+    const { data } = await octokit.rest.users.getAuthenticated();
+    return data.login;
+  } catch (err) {
+    const s = httpStatus(err);
+    if (s === 403 || s === 401 || s === 404) return ACTIONS_BOT_LOGIN;
+    throw err;
+  }
+}
+
+/** Our comment for this marker, if any: walks every page (a busy PR has hundreds of comments). */
+export async function findComment(octokit: Octokit, target: CommentTarget, marker: string, author: string): Promise<FoundComment | null> {
+  const mine = (login: string | undefined): boolean => !!login && login.toLowerCase() === author.toLowerCase();
+  for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, {
+    owner: target.owner,
+    repo: target.repo,
+    issue_number: target.issueNumber,
+    per_page: 100,
+  })) {
+    // The oldest match wins, so the comment keeps its place in the conversation.
+    const hit = page.data.find((c) => mine(c.user?.login) && typeof c.body === 'string' && c.body.includes(marker));
+    if (hit) return { id: hit.id, url: hit.html_url, body: hit.body ?? '' };
+  }
+  return null;
+}
+
+function forbiddenNotice(err: unknown): UpsertResult {
+  return {
+    action: 'forbidden',
+    notice:
+      `The token may not write pull request comments (HTTP 403: ${apiMessage(err)}). ` +
+      'The report is in the job summary instead. To get the comment, give the job `permissions: { pull-requests: write }`; ' +
+      'for pull requests from forks the token is always read-only: use the pull_request + workflow_run pattern (see docs/action.md).',
+  };
+}
+
+/**
+ * Creates or updates our comment. `always`: create or update. `on-change`: update an existing one
+ * always, create one only when `changed`. `never`: nothing. An unchanged body is not re-sent.
+ */
+export async function upsertComment(octokit: Octokit, target: CommentTarget, marker: string, body: string, policy: CommentPolicy, opts: UpsertOptions = {}): Promise<UpsertResult> {
+  if (policy === 'never') return { action: 'skipped', reason: 'comment: never' };
+  if (!body.includes(marker)) throw new GateError('INTERNAL', 'the comment body does not contain its marker; it could never be found again');
+  try {
+    const author = opts.authorLogin ?? (await tokenLogin(octokit));
+    const existing = await findComment(octokit, target, marker, author);
+    if (existing) {
+      if (existing.body === body) return { action: 'unchanged', id: existing.id, url: existing.url, author };
+      const { data } = await octokit.rest.issues.updateComment({ owner: target.owner, repo: target.repo, comment_id: existing.id, body });
+      return { action: 'updated', id: data.id, url: data.html_url, author };
+    }
+    if (policy === 'on-change' && !opts.changed) return { action: 'skipped', reason: 'comment: on-change, and nothing changed' };
+    const { data } = await octokit.rest.issues.createComment({ owner: target.owner, repo: target.repo, issue_number: target.issueNumber, body });
+    return { action: 'created', id: data.id, url: data.html_url, author };
+  } catch (err) {
+    if (httpStatus(err) === 403) return forbiddenNotice(err);
+    throw new GateError('GITHUB', `Could not post the PR comment: ${apiMessage(err)}`, {
+      hint: httpStatus(err) === 404 ? 'check that the pull request exists and the token can read the repository' : 'see the job summary for the report',
+      cause: err,
+    });
+  }
+}

@@ -1,0 +1,70 @@
+// What the action needs to know about the workflow run it is part of, read from @actions/github's
+// context (GITHUB_* variables and the event payload) into plain data the rest of github/ takes.
+import * as github from '@actions/github';
+
+export interface RunContext {
+  owner: string;
+  repo: string;
+  eventName: string;
+  /** refs/heads/main, refs/pull/12/merge, ... */
+  ref: string;
+  sha: string;
+  runId: number;
+  runAttempt: number;
+  serverUrl: string;
+  /** The repository's default branch, when the payload says. */
+  defaultBranch?: string;
+  pullRequest?: {
+    number: number;
+    headSha: string;
+    baseSha: string;
+    baseRef: string;
+    headRepoFullName: string;
+    baseRepoFullName: string;
+  };
+  workflowRef?: string;
+}
+
+interface PayloadLike {
+  repository?: { default_branch?: string; full_name?: string };
+  pull_request?: {
+    number?: number;
+    head?: { sha?: string; repo?: { full_name?: string } | null };
+    base?: { sha?: string; ref?: string; repo?: { full_name?: string } };
+  };
+}
+
+/** From @actions/github's context; tests pass their own object of the same shape. */
+export function readRunContext(ctx: Pick<typeof github.context, 'repo' | 'eventName' | 'ref' | 'sha' | 'runId' | 'runAttempt' | 'serverUrl' | 'payload'> = github.context, env: Record<string, string | undefined> = process.env): RunContext {
+  const payload = ctx.payload as PayloadLike;
+  const out: RunContext = {
+    owner: ctx.repo.owner,
+    repo: ctx.repo.repo,
+    eventName: ctx.eventName,
+    ref: ctx.ref,
+    sha: ctx.sha,
+    runId: ctx.runId,
+    runAttempt: ctx.runAttempt,
+    serverUrl: ctx.serverUrl,
+  };
+  const db = payload.repository?.default_branch;
+  if (db) out.defaultBranch = db;
+  const pr = payload.pull_request;
+  if (pr && typeof pr.number === 'number') {
+    out.pullRequest = {
+      number: pr.number,
+      headSha: pr.head?.sha ?? '',
+      baseSha: pr.base?.sha ?? '',
+      baseRef: pr.base?.ref ?? '',
+      headRepoFullName: pr.head?.repo?.full_name ?? '',
+      baseRepoFullName: pr.base?.repo?.full_name ?? payload.repository?.full_name ?? `${ctx.repo.owner}/${ctx.repo.repo}`,
+    };
+  }
+  if (env.GITHUB_WORKFLOW_REF) out.workflowRef = env.GITHUB_WORKFLOW_REF;
+  return out;
+}
+
+/** https://github.com/o/r/actions/runs/123 */
+export function runUrl(ctx: RunContext): string {
+  return `${ctx.serverUrl.replace(/\/+$/, '')}/${ctx.owner}/${ctx.repo}/actions/runs/${ctx.runId}`;
+}

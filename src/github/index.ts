@@ -1,0 +1,20 @@
+// github/: the only place that knows GitHub. Inputs, run context, comment, artifacts, baseline stores.
+export { readSettings, resolveMode, DEFAULTS, MODES, BASELINE_SOURCES, COMMENT_POLICIES } from './settings.js';
+export type { Settings, Mode, ResolvedMode, BaselineSource, CommentPolicy, InputReader } from './settings.js';
+export { readRunContext, runUrl } from './context.js';
+export type { RunContext } from './context.js';
+export { createOctokit, apiBaseUrl, httpStatus, apiMessage } from './octokit.js';
+export type { Octokit } from './octokit.js';
+export { upsertComment, findComment, tokenLogin, ACTIONS_BOT_LOGIN } from './comment.js';
+export type { CommentTarget, UpsertOptions, UpsertResult } from './comment.js';
+export { uploadRunArtifacts, downloadRunArtifacts, artifactName, artifactsUnavailable, ARTIFACT_PREFIX } from './artifacts.js';
+export type { UploadResult, UploadOptions, DownloadOptions, DownloadedArtifact } from './artifacts.js';
+export { findArtifactBaseline, candidateRuns } from './baseline-artifact.js';
+export type { ArtifactBaseline, ArtifactBaselineQuery } from './baseline-artifact.js';
+export { readBranchBaseline, appendBranchBaseline, appendRun, historyPath } from './baseline-branch.js';
+export type { BaselineHistory, BranchStore, AppendResult, AppendOptions } from './baseline-branch.js';
+export { resolveFileBaseline } from './baseline-file.js';
+export { appendBaseline, branchStoreFor, defaultBranchOf } from './baseline.js';
+export type { AppendBaselineResult } from './baseline.js';
+export { isForkPullRequest, forkRefusalMessage } from './fork.js';
+export { maskSecrets } from './mask.js';
