@@ -1,0 +1,293 @@
+// A serving suite: builds the prompts once, then runs each point of its sweep (request rates, open
+// loop; or concurrency levels, closed loop) and turns the records into the results document's
+// points: vLLM-named metrics, validity with reasons, errors by class. A cancel returns the points
+// done so far (the interrupted one marked invalid) instead of throwing the work away.
+import { createHash } from 'node:crypto';
+import type { ServingSuite } from '../config/schema-types.gen.js';
+import { parseDuration } from '../config/duration.js';
+import { GateError } from '../errors.js';
+import { arrivalScheduleMs } from '../load/arrivals.js';
+import type { RequestSpec } from '../load/client.js';
+import { buildDataset, type DatasetEntry } from '../load/datasets.js';
+import { endpointPath, requestBody } from '../load/request-body.js';
+import { runPoint, type LoadShape, type PointProgress } from '../load/runner.js';
+import { estimatingTokenizer, serverTokenizer, type Tokenizer } from '../load/tokenize.js';
+import type { PointRun, RequestRecord } from '../load/types.js';
+import { errorSummary } from '../metrics/errors.js';
+import { servingMetrics, type GoodputSlo } from '../metrics/serving.js';
+import { pointValidity } from '../metrics/validity.js';
+import { servingPointKey, servingPointLabel } from '../results/point-key.js';
+import type { MetricMap, Point, Suite } from '../results/schema-types.gen.js';
+import { formatVllmDate } from '../results/vllm-format.js';
+
+export interface ServingTarget {
+  baseUrl: string;
+  /** The request "model" field: the served name. */
+  model: string;
+  /** What vLLM would call tokenizer_id (defaults to model). */
+  tokenizerModel?: string;
+  apiKey?: string;
+}
+
+export interface ServingProgress extends PointProgress {
+  suite: string;
+  pointKey: string;
+  /** 0-based index of the point in the sweep, and how many there are. */
+  pointIndex: number;
+  points: number;
+  /** 1-based repeat of the point when the suite repeats points. */
+  repeat: number;
+}
+
+export interface PointEndDetail {
+  point: Point;
+  /** Raw records of each repeat of the point (one array unless the suite repeats). */
+  records: RequestRecord[][];
+}
+
+export interface RunServingOptions {
+  signal?: AbortSignal;
+  onProgress?: (ev: ServingProgress) => void;
+  onPointStart?: (pointKey: string) => void | Promise<void>;
+  onPointEnd?: (pointKey: string, detail: PointEndDetail) => void | Promise<void>;
+  /** Wall clock for `started-at` and vLLM's date. */
+  clock?: { wallNow(): Date };
+  log?: (line: string) => void;
+  /** Folder relative dataset paths are read from (default: the working directory). */
+  datasetBaseDir?: string;
+  /** Where the suite sits in the config, for errors (e.g. `suites[2]`). */
+  configPath?: string;
+  progressIntervalMs?: number;
+}
+
+const recordsOf = new WeakMap<Point, RequestRecord[][]>();
+
+/** The raw request records behind a point this module produced (one array per repeat). */
+export function pointRecords(point: Point): RequestRecord[][] | undefined {
+  return recordsOf.get(point);
+}
+
+/** One point of a sweep, as planned. */
+export interface PlannedPoint {
+  key: string;
+  label: string;
+  requestRate: number | 'inf' | null;
+  /** Closed-loop level, or the cap under a rate. */
+  concurrency: number | null;
+  closed: boolean;
+  requests: number;
+}
+
+const DEFAULT_PERCENTILES = [50, 90, 95, 99];
+
+/** The points a suite sweeps, in config order, with the number of requests each sends. */
+export function planPoints(suite: ServingSuite): PlannedPoint[] {
+  const numPrompts = suite.dataset['num-prompts'] ?? (suite.dataset.type === 'fixed' ? 100 : 1000);
+  if (suite.concurrency && suite.concurrency.length > 0) {
+    const ppc = suite['prompts-per-concurrency'];
+    return suite.concurrency.map((c) => ({
+      key: servingPointKey({ concurrency: c }),
+      label: servingPointLabel({ concurrency: c }),
+      requestRate: null,
+      concurrency: c,
+      closed: true,
+      requests: ppc !== undefined ? c * ppc : numPrompts,
+    }));
+  }
+  const cap = suite['max-concurrency'] ?? null;
+  return (suite['request-rates'] ?? ['inf']).map((r) => {
+    const rate = r === 'inf' || r === Infinity ? 'inf' : r;
+    return {
+      key: servingPointKey({ requestRate: rate, maxConcurrency: cap }),
+      label: servingPointLabel({ requestRate: rate, maxConcurrency: cap }),
+      requestRate: rate,
+      concurrency: cap,
+      closed: false,
+      requests: numPrompts,
+    };
+  });
+}
+
+export async function runServingSuite(suite: ServingSuite, target: ServingTarget, opts: RunServingOptions = {}): Promise<Suite> {
+  const log = opts.log ?? (() => undefined);
+  const endpoint = suite.endpoint ?? 'completions';
+  const stream = suite.stream ?? true;
+  // vLLM forces ignore_eos for the random dataset (every output exactly output-len long).
+  const ignoreEos = suite['ignore-eos'] === true || suite.dataset.type === 'random';
+  const percentiles = suite.percentiles ?? DEFAULT_PERCENTILES;
+  const timeoutMs = parseDuration(suite['request-timeout'] ?? '10m', { path: `${opts.configPath ?? 'suite'}.request-timeout` });
+  const plan = planPoints(suite);
+  const repeat = Math.max(1, suite.repeat ?? 1);
+  const headers: Record<string, string> = {};
+  if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
+  for (const [k, v] of Object.entries(suite.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = String(v);
+
+  const needsTokenizer = !(suite.dataset.type === 'random' && endpoint === 'completions');
+  const tokenizer: Tokenizer = needsTokenizer ? await serverTokenizer({ baseUrl: target.baseUrl, model: target.model, headers, log }) : estimatingTokenizer();
+  const count = Math.max(...plan.map((p) => p.requests), 1);
+  const entries = await buildDataset(suite.dataset, { endpoint, tokenizer, count, baseDir: opts.datasetBaseDir, configPath: `${opts.configPath ?? 'suite'}.dataset`, log });
+  const bodyOpts = {
+    endpoint,
+    model: target.model,
+    stream,
+    ignoreEos,
+    temperature: suite.temperature,
+    topP: suite['top-p'],
+    extraBody: suite['extra-body'] as Record<string, unknown> | undefined,
+  };
+  const specs: RequestSpec[] = entries.map((e, i) => ({ body: requestBody(e, bodyOpts), datasetIndex: i, intendedPromptTokens: e.intendedPromptTokens, maxTokens: e.outputLen }));
+  const warmupCount = suite.warmup ?? 0;
+  const warmup = warmupCount > 0 ? Array.from({ length: warmupCount }, () => specs[0]!) : [];
+  const goodput: GoodputSlo | undefined = suite.goodput
+    ? { ttftMs: suite.goodput['ttft-ms'], tpotMs: suite.goodput['tpot-ms'], e2elMs: suite.goodput['e2el-ms'] }
+    : undefined;
+
+  const result: Suite = {
+    name: suite.name,
+    kind: 'serving',
+    parameters: suiteParameters(suite, { endpoint, stream, ignoreEos, percentiles, model: target.model }),
+    'dataset-fingerprint': datasetFingerprint(suite, entries),
+    points: [],
+  };
+
+  for (let pi = 0; pi < plan.length; pi++) {
+    const pp = plan[pi]!;
+    if (opts.signal?.aborted) break;
+    await opts.onPointStart?.(pp.key);
+    const startedAt = (opts.clock ?? { wallNow: () => new Date() }).wallNow();
+    const runs: PointRun[] = [];
+    for (let rep = 1; rep <= repeat; rep++) {
+      if (opts.signal?.aborted) break;
+      const shape: LoadShape = pp.closed
+        ? { kind: 'closed', concurrency: pp.concurrency! }
+        : { kind: 'open', scheduleMs: arrivalScheduleMs(pp.requests, pp.requestRate!, suite.burstiness ?? 1, (suite.seed ?? 0) + rep - 1), maxConcurrency: pp.concurrency };
+      log(`${suite.name} ${pp.key}${repeat > 1 ? ` (repeat ${rep}/${repeat})` : ''}: ${pp.requests} requests`);
+      const run = await runPoint({
+        client: { baseUrl: target.baseUrl, path: endpointPath(endpoint), headers, stream, timeoutMs },
+        specs: specs.slice(0, pp.requests),
+        shape,
+        warmup,
+        signal: opts.signal,
+        progressIntervalMs: opts.progressIntervalMs,
+        onProgress: opts.onProgress
+          ? (p) => opts.onProgress!({ ...p, suite: suite.name, pointKey: pp.key, pointIndex: pi, points: plan.length, repeat: rep })
+          : undefined,
+      });
+      runs.push(run);
+      if (run.aborted) break;
+    }
+    if (runs.length === 0) break;
+    const point = buildPoint(pp, runs, { stream, percentiles, goodput, ignoreEos, maxErrorRate: suite['max-error-rate'] ?? 0, startedAt, endpoint, target, burstiness: suite.burstiness ?? 1 });
+    recordsOf.set(point, runs.map((r) => r.records));
+    result.points.push(point);
+    await opts.onPointEnd?.(pp.key, { point, records: runs.map((r) => r.records) });
+    if (runs.some((r) => r.aborted)) break;
+  }
+  if (opts.signal?.aborted && result.points.length < plan.length) {
+    result.error = { code: 'CANCELLED', message: `cancelled after ${result.points.length} of ${plan.length} points` };
+  }
+  return result;
+}
+
+interface PointContext {
+  stream: boolean;
+  percentiles: number[];
+  goodput: GoodputSlo | undefined;
+  ignoreEos: boolean;
+  maxErrorRate: number;
+  startedAt: Date;
+  endpoint: 'completions' | 'chat';
+  target: ServingTarget;
+  burstiness: number;
+}
+
+function buildPoint(pp: PlannedPoint, runs: PointRun[], c: PointContext): Point {
+  const each = runs.map((run) => {
+    const metrics = servingMetrics({
+      records: run.records,
+      durationMs: run.durationMs,
+      percentiles: c.percentiles,
+      stream: c.stream,
+      goodput: c.goodput,
+      requestRate: pp.requestRate,
+      maxConcurrency: pp.concurrency,
+      closedLoop: pp.closed,
+      health: run.health,
+    });
+    const validity = pointValidity({
+      metrics,
+      requestRate: pp.requestRate,
+      closedLoop: pp.closed,
+      maxErrorRate: c.maxErrorRate,
+      ignoreEos: c.ignoreEos,
+      stream: c.stream,
+      aborted: run.aborted,
+    });
+    return { metrics, validity, errors: errorSummary(run.records) };
+  });
+  const reasons = [...new Set(each.flatMap((e, i) => e.validity.reasons.map((r) => (each.length > 1 ? `repeat ${i + 1}: ${r}` : r))))];
+  const backend = c.endpoint === 'chat' ? 'openai-chat' : 'openai';
+  const point: Point = {
+    key: pp.key,
+    label: pp.label,
+    'request-rate': pp.requestRate,
+    concurrency: pp.concurrency,
+    metrics: each.length === 1 ? each[0]!.metrics : meanMetrics(each.map((e) => e.metrics)),
+    validity: { valid: reasons.length === 0, reasons },
+    errors: mergeErrors(each.map((e) => e.errors)),
+    'started-at': c.startedAt.toISOString(),
+    'vllm-meta': {
+      date: formatVllmDate(c.startedAt),
+      endpoint_type: backend,
+      backend,
+      label: null,
+      model_id: c.target.model,
+      tokenizer_id: c.target.tokenizerModel ?? c.target.model,
+      num_prompts: pp.requests,
+      burstiness: c.burstiness === Infinity ? 'inf' : c.burstiness,
+    },
+  };
+  if (each.length > 1) point.repeats = each.map((e) => e.metrics);
+  return point;
+}
+
+/** Key-wise mean of the repeats' metrics (null where any repeat has none). */
+export function meanMetrics(ms: MetricMap[]): MetricMap {
+  const out: MetricMap = {};
+  for (const k of Object.keys(ms[0] ?? {})) {
+    const vs = ms.map((m) => m[k]);
+    out[k] = vs.every((v): v is number => typeof v === 'number') ? vs.reduce((a, b) => a + b, 0) / vs.length : null;
+  }
+  return out;
+}
+
+function mergeErrors(es: ReturnType<typeof errorSummary>[]): ReturnType<typeof errorSummary> {
+  if (es.length === 1) return es[0]!;
+  const sum = (pick: (e: (typeof es)[number]) => Record<string, number | undefined> | undefined): Record<string, number> => {
+    const out: Record<string, number> = {};
+    for (const e of es) for (const [k, v] of Object.entries(pick(e) ?? {})) out[k] = (out[k] ?? 0) + (v ?? 0);
+    return out;
+  };
+  const examples = [...new Set(es.flatMap((e) => e.examples ?? []))].slice(0, 5);
+  return { total: es.reduce((a, e) => a + e.total, 0), 'by-kind': sum((e) => e['by-kind']), 'http-status': sum((e) => e['http-status']), examples: examples as never };
+}
+
+function suiteParameters(
+  suite: ServingSuite,
+  eff: { endpoint: string; stream: boolean; ignoreEos: boolean; percentiles: number[]; model: string },
+): Record<string, unknown> {
+  const { name: _n, kind: _k, server: _s, headers: _h, ...rest } = suite;
+  return { ...rest, endpoint: eff.endpoint, stream: eff.stream, 'ignore-eos': eff.ignoreEos, percentiles: eff.percentiles, model: eff.model };
+}
+
+/** sha256 over the dataset's parameters and every prompt and output length actually sent. */
+export function datasetFingerprint(suite: ServingSuite, entries: readonly DatasetEntry[]): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify({ dataset: suite.dataset, endpoint: suite.endpoint ?? 'completions' }));
+  for (const e of entries) {
+    h.update(typeof e.prompt === 'string' ? e.prompt : e.prompt.join(','));
+    h.update(`\u0000${e.outputLen}\u0000`);
+  }
+  return `sha256:${h.digest('hex')}`;
+}
+
