@@ -1,0 +1,122 @@
+// The server's life across processes: a cancelled `main` tears it down and exits with the signal's
+// code; a SIGKILLed `main` leaves it to the `post` step, which stops it from the saved state.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { groupAlive, signalGroup } from '../../src/server/process-group.js';
+import { readServerState, teardownFromState, writeServerState } from '../../src/server/state.js';
+import { cancelExitCode, installCancelHandlers } from '../../src/server/signals.js';
+import { FIXTURES, killZero, tmpDir, until } from './helpers.js';
+
+const leftovers: number[] = [];
+afterEach(() => {
+  for (const pgid of leftovers.splice(0)) signalGroup(pgid, 'SIGKILL');
+});
+
+/** Starts test/fixtures/gate-main.ts; resolves with the server's pgid once it printed READY. */
+async function startMain(outDir: string, statePath: string, flags: string[] = []): Promise<{ main: ChildProcess; pgid: number; exit: Promise<number | null>; out: () => string }> {
+  const main = spawn(process.execPath, ['--import', 'tsx', path.join(FIXTURES, 'gate-main.ts'), outDir, statePath, ...flags], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  main.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  main.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  const exit = new Promise<number | null>((r) => main.once('exit', (code) => r(code)));
+  const ready = await until(() => /READY \d+/.test(out), 20_000);
+  if (!ready) throw new Error(`gate-main never became ready:\n${out}`);
+  const pgid = Number(/READY (\d+)/.exec(out)![1]);
+  leftovers.push(pgid);
+  return { main, pgid, exit, out: () => out };
+}
+
+describe('cancel (SIGTERM or SIGINT to our own process)', () => {
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const)('on %s stops the server group, writes partial results and exits with %i', async (signal, code) => {
+    const outDir = tmpDir();
+    const m = await startMain(outDir, path.join(outDir, 'state.json'), ['--fake-child']);
+    expect(groupAlive(m.pgid)).toBe(true);
+    m.main.kill(signal);
+    expect(await m.exit).toBe(code);
+    expect(groupAlive(m.pgid)).toBe(false);
+    expect(JSON.parse(readFileSync(path.join(outDir, 'partial.json'), 'utf8'))).toEqual({ status: 'partial', cancelledBy: signal });
+    expect(m.out()).toContain(`${signal} received: cancelling`);
+    expect(readFileSync(path.join(outDir, 'server.log'), 'utf8')).toContain(`stopping the server: cancelled by ${signal}`);
+  });
+
+  it('aborts the signal it hands out with a CANCELLED error, runs the cleanup, then exits with the code', async () => {
+    const exits: number[] = [];
+    const order: string[] = [];
+    const h = installCancelHandlers(async () => void order.push('cleanup'), { exit: (c) => void exits.push(c), warn: () => {} });
+    try {
+      process.emit('SIGTERM', 'SIGTERM');
+      expect(h.signal.aborted).toBe(true);
+      expect((h.signal.reason as { code: string }).code).toBe('CANCELLED');
+      await until(() => exits.length > 0);
+      expect(order).toEqual(['cleanup']);
+      expect(exits).toEqual([143]);
+      process.emit('SIGINT', 'SIGINT');
+      expect(exits).toEqual([143, 143]);
+    } finally {
+      h.dispose();
+    }
+    expect(cancelExitCode('SIGINT')).toBe(130);
+  });
+});
+
+describe('post-step teardown from state', () => {
+  it('stops the server group that a SIGKILLed main left behind', async () => {
+    const outDir = tmpDir();
+    const statePath = path.join(outDir, 'state.json');
+    const m = await startMain(outDir, statePath, ['--fake-child']);
+    m.main.kill('SIGKILL');
+    await m.exit;
+    // main is gone without a word; its server lives on in its own group.
+    expect(groupAlive(m.pgid)).toBe(true);
+    const state = readServerState(statePath)!;
+    expect(state.pgid).toBe(m.pgid);
+    const lines: string[] = [];
+    const res = await teardownFromState(state, { log: (l) => lines.push(l), graceMs: 2000 });
+    expect(res.outcome).toBe('terminated');
+    expect(groupAlive(m.pgid)).toBe(false);
+    expect(await until(() => killZero(-m.pgid) === 'ESRCH')).toBe(true);
+    expect(lines[0]).toContain(`stopping the server left running (process group ${m.pgid}`);
+  });
+
+  it('escalates to SIGKILL from the post step too when the server ignores SIGTERM', async () => {
+    const outDir = tmpDir();
+    const statePath = path.join(outDir, 'state.json');
+    const m = await startMain(outDir, statePath, ['--fake-ignore-term']);
+    m.main.kill('SIGKILL');
+    await m.exit;
+    const res = await teardownFromState(readServerState(statePath)!, { graceMs: 300 });
+    expect(res.outcome === 'terminated' && res.report.signal).toBe('SIGKILL');
+    expect(groupAlive(m.pgid)).toBe(false);
+  });
+
+  it('does nothing when the group is already gone', async () => {
+    const p = spawn(process.execPath, ['-e', ''], { detached: true, stdio: 'ignore' });
+    await new Promise((r) => p.once('exit', r));
+    const st = { pgid: p.pid!, pid: p.pid!, startedAt: '2026-01-01T00:00:00Z', logPath: '' };
+    expect(await teardownFromState(st)).toEqual({ outcome: 'gone' });
+  });
+
+  it('leaves alone a process that took over the PID (its start time differs from the saved one)', async () => {
+    const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: 'ignore' });
+    leftovers.push(other.pid!);
+    await until(() => groupAlive(other.pid!));
+    const statePath = path.join(tmpDir(), 's.json');
+    writeServerState(statePath, { pgid: other.pid!, pid: other.pid!, startedAt: '2026-01-01T00:00:00Z', logPath: '', leaderStartTicks: 1 });
+    const res = await teardownFromState(readServerState(statePath)!);
+    expect(res.outcome).toBe('not-ours');
+    expect(groupAlive(other.pid!)).toBe(true);
+  });
+
+  it('reads no state from a missing or foreign file', () => {
+    const dir = tmpDir();
+    expect(readServerState(path.join(dir, 'none.json'))).toBeUndefined();
+    writeServerState(path.join(dir, 'x.json'), { pgid: 1, pid: 1, startedAt: '', logPath: '' });
+    expect(readServerState(path.join(dir, 'x.json'))).toBeUndefined();
+    expect(existsSync(path.join(dir, 'x.json'))).toBe(true);
+  });
+});
