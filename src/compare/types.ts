@@ -28,7 +28,15 @@ export interface MetricComparison {
   /** Human form of the tolerance that applied, e.g. "-5%" or "+10% or +20ms". */
   tolerance: string;
   /** Prediction / Welch interval for the current value, when a history or repeats made one. */
-  interval?: { low: number; high: number; level: number; method: 'prediction' | 'welch' | 'noise-floor' };
+  interval?: { low: number; high: number; level: number; method: 'prediction' | 'welch' | 'noise-floor' | 'two-sample-t' | 'paired' };
+  /**
+   * The value the current figure had to pass, in the bad direction, to count as regressed: the
+   * tolerance line and the interval edge (or noise floor), whichever is further. Absent when the
+   * metric was not judged (new, missing).
+   */
+  limit?: number;
+  /** With confirm-regressions: the rerun's figure and what it showed against the same limit. */
+  confirmation?: { value: number | null; regressedAgain: boolean };
   /** Runs in the baseline history that carried this metric. */
   baselineRuns: number;
   /** One sentence saying why this verdict. */
@@ -60,8 +68,11 @@ export interface BaselineInfo {
 
 export interface GateReport {
   verdict: RunVerdict;
+  /** Level of the intervals (gate.confidence). */
+  confidence?: number;
   /** One line: why this verdict. */
   summary: string;
+  /** Points by their verdict (a point counts once). */
   counts: { regressed: number; improved: number; unchanged: number; inconclusive: number; new: number; missing: number; invalid: number };
   points: PointComparison[];
   baseline: BaselineInfo | null;

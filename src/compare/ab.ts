@@ -1,0 +1,136 @@
+// A/B mode: two server configs run in one job on one GPU, interleaved A B A B for `rounds`. Round i
+// of A and round i of B ran next to each other, so they share the machine's drift: the change is the
+// mean of the per-round differences, and its noise the paired t interval of those differences (the
+// run-level factor cancels). Unequal round counts fall back to Welch; one round each to the noise
+// floor. Tolerances and roles are the same as against a stored baseline.
+import type { Point, ResultsDocument, Suite } from '../results/schema-types.gen.js';
+import { fingerprintDiffs, type FingerprintDiff } from './fingerprint.js';
+import { judgeMetric, type MetricSamples } from './judge.js';
+import { noiseFloorFor, ruleFor, type GateSettings } from './settings.js';
+import { mean, pairedHalfWidth, welchHalfWidth } from './stats.js';
+import type { GateReport, MetricComparison, PointComparison } from './types.js';
+import { decide } from './verdict.js';
+
+export interface ABOptions {
+  baselineLabel?: string;
+  candidateLabel?: string;
+}
+
+/** What may differ between A and B: the server (args, even the model) is what A/B compares. */
+const AB_FIELDS = /^(gpu-name|gpu-count|suites\..*\.dataset-fingerprint)$/;
+
+export function compareAB(runsA: readonly ResultsDocument[], runsB: readonly ResultsDocument[], settings: GateSettings, opts: ABOptions = {}): GateReport {
+  const baselineLabel = opts.baselineLabel ?? runsA[0]?.run.label ?? 'baseline';
+  const candidateLabel = opts.candidateLabel ?? runsB[0]?.run.label ?? 'candidate';
+  const rounds = Math.min(runsA.length, runsB.length);
+  const notes: string[] = [];
+  if (runsA.length !== runsB.length) notes.push(`${baselineLabel} ran ${runsA.length} round(s) and ${candidateLabel} ${runsB.length}: compared with Welch's interval instead of paired rounds.`);
+
+  let diffs: FingerprintDiff[] = [];
+  for (const a of runsA) for (const b of runsB) if (diffs.length === 0) diffs = fingerprintDiffs(a, b).filter((d) => AB_FIELDS.test(d.field));
+  const notComparable = diffs.length > 0 && !settings.allowFingerprintMismatch;
+  if (diffs.length > 0 && settings.allowFingerprintMismatch) notes.push(`Compared across different setups (${diffs.map((d) => d.field).join(', ')}), as gate.allow-fingerprint-mismatch allows.`);
+
+  const points: PointComparison[] = [];
+  const first = runsB[0];
+  for (const suite of first?.suites ?? []) {
+    for (const point of suite.points) {
+      const aPoints = runsA.map((r) => find(r, suite.name, point.key));
+      const bPoints = runsB.map((r) => find(r, suite.name, point.key));
+      points.push(comparePointAB(suite, point.key, aPoints, bPoints, settings, baselineLabel, candidateLabel));
+    }
+  }
+  for (const suite of runsA[0]?.suites ?? []) {
+    for (const p of suite.points) {
+      if (points.some((x) => x.suite === suite.name && x.key === p.key)) continue;
+      points.push({ suite: suite.name, suiteKind: suite.kind, key: p.key, label: p.label ?? p.key, valid: true, invalidReasons: [], verdict: 'missing', metrics: [] });
+    }
+  }
+
+  const runFailed = [...runsA, ...runsB].some((r) => r.status === 'failed');
+  const d = decide(points, { notComparable, hasBaseline: runsA.length > 0, runFailed, runError: [...runsA, ...runsB].find((r) => r.status === 'failed')?.error?.message, diffs });
+  return {
+    verdict: d.verdict,
+    confidence: settings.confidence,
+    summary: d.summary.replace('No baseline yet', `No ${baselineLabel} runs`),
+    counts: d.counts,
+    points,
+    baseline: runsA.length === 0 ? null : { runs: runsA.length, source: `A/B: ${baselineLabel}` },
+    fingerprintDiffs: diffs,
+    ab: { baselineLabel, candidateLabel, rounds },
+    notes,
+  };
+}
+
+function comparePointAB(suite: Suite, key: string, aPoints: (Point | undefined)[], bPoints: (Point | undefined)[], settings: GateSettings, aLabel: string, bLabel: string): PointComparison {
+  const label = bPoints.find((p) => p)?.label ?? aPoints.find((p) => p)?.label ?? key;
+  const invalidReasons: string[] = [];
+  const collect = (pts: (Point | undefined)[], side: string): void =>
+    pts.forEach((p, i) => {
+      if (p && !p.validity.valid) invalidReasons.push(`${side} round ${i + 1}: ${p.validity.reasons[0] ?? 'invalid'}`);
+    });
+  collect(aPoints, aLabel);
+  collect(bPoints, bLabel);
+  const paired = aPoints.length === bPoints.length;
+
+  const names = new Set<string>();
+  for (const p of [...aPoints, ...bPoints]) for (const [m, v] of Object.entries(p?.metrics ?? {})) if (isNum(v)) names.add(m);
+  const metrics: MetricComparison[] = [];
+  for (const name of names) {
+    const resolved = ruleFor(settings, suite.name, name);
+    const a = aPoints.map((p) => (p?.validity.valid ? num(p.metrics[name]) : null));
+    const b = bPoints.map((p) => (p?.validity.valid ? num(p.metrics[name]) : null));
+    const av = a.filter(isNum);
+    const bv = b.filter(isNum);
+    if (av.length === 0 || bv.length === 0) {
+      metrics.push({
+        metric: name,
+        unit: resolved.info.unit,
+        direction: resolved.info.direction,
+        role: resolved.role,
+        verdict: bv.length === 0 ? 'missing' : 'new',
+        current: bv.length ? mean(bv) : null,
+        baseline: av.length ? mean(av) : null,
+        change: null,
+        tolerance: resolved.rule.text,
+        baselineRuns: av.length,
+        reason: bv.length === 0 ? `not measured on ${bLabel}` : `not measured on ${aLabel}`,
+      });
+      continue;
+    }
+    const samples: MetricSamples = { history: av, current: mean(bv), noise: abNoise(a, b, paired, settings, resolved.info.family, Math.abs(mean(av))) };
+    metrics.push(judgeMetric(name, resolved, samples, settings));
+  }
+  const gated = metrics.filter((m) => m.role === 'gated').map((m) => m.verdict);
+  const verdict: PointComparison['verdict'] =
+    invalidReasons.length > 0 ? 'invalid' : aPoints.every((p) => !p) ? 'new' : bPoints.every((p) => !p) ? 'missing' : ((['regressed', 'inconclusive', 'improved'] as const).find((v) => gated.includes(v)) ?? 'unchanged');
+  return { suite: suite.name, suiteKind: suite.kind, key, label, valid: invalidReasons.length === 0, invalidReasons, verdict, metrics };
+}
+
+function abNoise(a: (number | null)[], b: (number | null)[], paired: boolean, settings: GateSettings, family: Parameters<typeof noiseFloorFor>[1], base: number): NonNullable<MetricSamples['noise']> {
+  const level = settings.confidence;
+  if (paired) {
+    const diffs: number[] = [];
+    a.forEach((x, i) => {
+      const y = b[i];
+      if (x !== null && y !== null && y !== undefined) diffs.push(y - x);
+    });
+    if (diffs.length >= 2) return { half: pairedHalfWidth(diffs, level).half, method: 'paired', word: `of ${diffs.length} interleaved rounds` };
+  }
+  const av = a.filter(isNum);
+  const bv = b.filter(isNum);
+  if (av.length >= 2 && bv.length >= 2) return { half: welchHalfWidth(av, bv, level).half, method: 'welch', word: `of ${av.length} vs ${bv.length} rounds` };
+  return { half: noiseFloorFor(settings, family) * base, method: 'noise-floor', word: '(one round)' };
+}
+
+function find(doc: ResultsDocument, suite: string, key: string): Point | undefined {
+  return doc.suites.find((s) => s.name === suite)?.points.find((p) => p.key === key);
+}
+
+function num(v: number | null | undefined): number | null {
+  return isNum(v) ? v : null;
+}
+
+function isNum(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}

@@ -1,0 +1,198 @@
+// The gate: a baseline (one run or a history) and the current run -> a GateReport.
+// Points are matched by suite name and point key; each metric is judged by judge.ts; the run fails
+// when a current point is invalid or a gated metric regressed.
+import type { Point, ResultsDocument, Suite } from '../results/schema-types.gen.js';
+import { fingerprintDiffs, type FingerprintDiff } from './fingerprint.js';
+import { judgeMetric, type MetricSamples } from './judge.js';
+import { ruleFor, type GateSettings } from './settings.js';
+import { mean } from './stats.js';
+import type { BaselineInfo, GateReport, MetricComparison, PointComparison } from './types.js';
+import { decide } from './verdict.js';
+
+export interface CompareOptions {
+  /** Where the baseline came from, for the report (e.g. "artifact run 123"). */
+  source?: string;
+}
+
+/** The start-up time of the server, read from environment.startup-s, judged as a point of its own. */
+export const STARTUP_SUITE = 'server-startup';
+
+export function compareRuns(baseline: readonly ResultsDocument[], current: ResultsDocument, settings: GateSettings, opts: CompareOptions = {}): GateReport {
+  const notes: string[] = [];
+  const history = [...baseline].sort((a, b) => a.run['started-at'].localeCompare(b.run['started-at']));
+
+  // Fingerprints: keep the runs made on the same setup; say what differs.
+  let used = history;
+  let diffs: FingerprintDiff[] = [];
+  let notComparable = false;
+  if (history.length > 0) {
+    const withDiffs = history.map((doc) => ({ doc, diffs: fingerprintDiffs(doc, current) }));
+    const matching = withDiffs.filter((x) => x.diffs.length === 0).map((x) => x.doc);
+    const newestOther = [...withDiffs].reverse().find((x) => x.diffs.length > 0);
+    if (newestOther) diffs = newestOther.diffs;
+    if (settings.allowFingerprintMismatch) {
+      if (diffs.length > 0) notes.push(`Compared across different setups (${diffs.map((d) => d.field).join(', ')}), as gate.allow-fingerprint-mismatch allows.`);
+    } else if (matching.length === 0) {
+      notComparable = true;
+      notes.push('Figures are shown for information only: the baseline ran on another setup.');
+    } else {
+      if (matching.length < history.length) notes.push(`${history.length - matching.length} of ${history.length} baseline runs were left out: they ran on another setup (${diffs.map((d) => d.field).join(', ')}).`);
+      used = matching;
+      diffs = [];
+    }
+  }
+
+  const points: PointComparison[] = [];
+  const curSuites = withStartup(current);
+  const usedSuites = used.map(withStartup);
+  for (const suite of curSuites) {
+    for (const point of suite.points) {
+      const basePoints = usedSuites.map((suites) => findPoint(suites, suite.name, point.key)).filter((p): p is Point => p !== undefined);
+      const validBase = basePoints.filter((p) => p.validity.valid);
+      points.push(comparePoint(suite, point, validBase, settings));
+      if (basePoints.length > validBase.length) notes.push(`${suite.name} · ${point.label ?? point.key}: ${basePoints.length - validBase.length} invalid baseline point(s) left out of the history.`);
+    }
+    if (suite.error) notes.push(`Suite ${suite.name} stopped: ${suite.error.message}`);
+  }
+
+  // Points of the newest baseline run that the current run lacks: missing, or invalid when their
+  // suite failed in the current run.
+  const newest = usedSuites[usedSuites.length - 1] ?? [];
+  for (const bs of newest) {
+    for (const bp of bs.points) {
+      if (points.some((p) => p.suite === bs.name && p.key === bp.key)) continue;
+      const cs = curSuites.find((s) => s.name === bs.name);
+      const failed = cs?.error !== undefined || current.status === 'failed';
+      points.push({
+        suite: bs.name,
+        suiteKind: bs.kind,
+        key: bp.key,
+        label: bp.label ?? bp.key,
+        valid: !failed,
+        invalidReasons: failed ? [`did not run: ${cs?.error?.message ?? current.error?.message ?? 'the run failed'}`] : [],
+        verdict: failed ? 'invalid' : 'missing',
+        metrics: [],
+      });
+    }
+  }
+
+  const { verdict, summary, counts } = decide(points, { notComparable, hasBaseline: history.length > 0, runFailed: current.status === 'failed', runError: current.error?.message, diffs });
+  const report: GateReport = {
+    verdict,
+    confidence: settings.confidence,
+    summary,
+    counts,
+    points,
+    baseline: history.length === 0 ? null : baselineInfo(used, opts.source),
+    fingerprintDiffs: diffs,
+    notes,
+  };
+  return report;
+}
+
+function comparePoint(suite: Suite, point: Point, base: Point[], settings: GateSettings): PointComparison {
+  const metrics: MetricComparison[] = [];
+  const names: string[] = [];
+  const add = (m: string): void => {
+    if (!names.includes(m)) names.push(m);
+  };
+  for (const [m, v] of Object.entries(point.metrics)) if (isNum(v)) add(m);
+  for (const bp of base) for (const [m, v] of Object.entries(bp.metrics)) if (isNum(v)) add(m);
+  // Telemetry is shown as it is; it is judged only when a threshold names it.
+  for (const [m, v] of Object.entries(point.telemetry ?? {})) if (isNum(v) && ruleFor(settings, suite.name, m).explicit) add(m);
+
+  for (const name of names) {
+    const resolved = ruleFor(settings, suite.name, name);
+    const cur = valueOf(point, name);
+    const history = base.map((bp) => valueOf(bp, name)).filter(isNum);
+    if (cur === null && history.length === 0) continue;
+    if (cur === null || history.length === 0) {
+      metrics.push({
+        metric: name,
+        unit: resolved.info.unit,
+        direction: resolved.info.direction,
+        role: resolved.role,
+        verdict: cur === null ? 'missing' : 'new',
+        current: cur,
+        baseline: history.length > 0 ? mean(history) : null,
+        change: null,
+        tolerance: resolved.rule.text,
+        baselineRuns: history.length,
+        reason: cur === null ? 'in the baseline, not in this run' : 'not in the baseline',
+      });
+      continue;
+    }
+    const samples: MetricSamples = { history, current: cur };
+    const cr = repeatsOf(point, name);
+    if (cr) samples.currentRepeats = cr;
+    if (base.length === 1) {
+      const br = repeatsOf(base[0]!, name);
+      if (br) samples.baselineRepeats = br;
+    }
+    metrics.push(judgeMetric(name, resolved, samples, settings));
+  }
+
+  const out: PointComparison = {
+    suite: suite.name,
+    suiteKind: suite.kind,
+    key: point.key,
+    label: point.label ?? point.key,
+    valid: point.validity.valid,
+    invalidReasons: [...point.validity.reasons],
+    verdict: pointVerdict(point, base, metrics),
+    metrics,
+  };
+  if (point.telemetry) {
+    const t: Record<string, number | null> = {};
+    for (const [k, v] of Object.entries(point.telemetry)) if (v !== undefined) t[k] = v;
+    out.telemetry = t;
+  }
+  return out;
+}
+
+function pointVerdict(point: Point, base: Point[], metrics: MetricComparison[]): PointComparison['verdict'] {
+  if (!point.validity.valid) return 'invalid';
+  if (base.length === 0) return 'new';
+  const gated = metrics.filter((m) => m.role === 'gated').map((m) => m.verdict);
+  for (const v of ['regressed', 'inconclusive', 'improved'] as const) if (gated.includes(v)) return v;
+  return 'unchanged';
+}
+
+/** The suites of a run, plus the server's start-up time as a point when the run recorded it. */
+function withStartup(doc: ResultsDocument): Suite[] {
+  const s = doc.environment['startup-s'];
+  if (!isNum(s) || doc.suites.some((x) => x.name === STARTUP_SUITE)) return doc.suites;
+  const startup: Suite = {
+    name: STARTUP_SUITE,
+    kind: 'startup',
+    points: [{ key: 'startup', label: 'server start-up', metrics: { startup_time_s: s }, validity: { valid: true, reasons: [] } }],
+  };
+  return [...doc.suites, startup];
+}
+
+function findPoint(suites: Suite[], suite: string, key: string): Point | undefined {
+  return suites.find((s) => s.name === suite)?.points.find((p) => p.key === key);
+}
+
+function valueOf(p: Point, metric: string): number | null {
+  const v = p.metrics[metric] ?? p.telemetry?.[metric];
+  return isNum(v) ? v : null;
+}
+
+function repeatsOf(p: Point, metric: string): number[] | undefined {
+  const xs = (p.repeats ?? []).map((r) => r[metric]).filter(isNum);
+  return xs.length >= 2 ? xs : undefined;
+}
+
+function isNum(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+function baselineInfo(used: readonly ResultsDocument[], source: string | undefined): BaselineInfo {
+  const newest = used[used.length - 1];
+  const info: BaselineInfo = { runs: used.length, source: source ?? (used.length === 1 ? 'one baseline run' : `history of ${used.length} runs`) };
+  if (newest?.run['git-sha']) info.gitSha = newest.run['git-sha'];
+  if (newest?.run['git-ref']) info.gitRef = newest.run['git-ref'];
+  if (newest) info.startedAt = newest.run['started-at'];
+  return info;
+}

@@ -1,0 +1,93 @@
+// What the gate needs from the config: parsed thresholds, the `gate:` section with its defaults, and
+// which suites set goodput SLOs. `ruleFor` resolves one metric of one suite to a role and tolerance.
+import type { Gate } from '../config/schema-types.gen.js';
+import { BUILTIN_DEFAULTS, parseThresholds, type ParsedThresholds, type Tolerance } from '../config/thresholds.js';
+import { metricInfo, type MetricInfo } from './catalog.js';
+import type { MetricFamily, Role } from './types.js';
+
+export type NoiseFloors = Record<'throughput' | 'latency' | 'ttft' | 'startup', number>;
+
+export interface GateSettings {
+  thresholds: ParsedThresholds;
+  /** Level of every interval, default 0.99. */
+  confidence: number;
+  /** Smallest relative change that can count against a one-run baseline, per family. */
+  noiseFloor: NoiseFloors;
+  confirmRegressions: boolean;
+  allowFingerprintMismatch: boolean;
+  /** Suites that set goodput SLOs: their request_goodput gates. */
+  goodputSuites: string[];
+}
+
+/** The schema's defaults for the `gate:` section. */
+export const DEFAULT_CONFIDENCE = 0.99;
+export const DEFAULT_NOISE_FLOOR: NoiseFloors = { throughput: 0.03, latency: 0.05, ttft: 0.15, startup: 0.2 };
+
+/** Settings from the parsed config parts; anything absent takes the schema's default. */
+export function gateSettings(input: { thresholds?: ParsedThresholds; gate?: Gate; goodputSuites?: readonly string[] } = {}): GateSettings {
+  const g = input.gate ?? {};
+  return {
+    thresholds: input.thresholds ?? parseThresholds(undefined, { path: 'thresholds' }),
+    confidence: g.confidence ?? DEFAULT_CONFIDENCE,
+    noiseFloor: { ...DEFAULT_NOISE_FLOOR, ...definedOnly(g['noise-floor'] ?? {}) },
+    confirmRegressions: g['confirm-regressions'] ?? false,
+    allowFingerprintMismatch: g['allow-fingerprint-mismatch'] ?? false,
+    goodputSuites: [...(input.goodputSuites ?? [])],
+  };
+}
+
+export interface ResolvedRule {
+  info: MetricInfo;
+  role: Role;
+  /** The tolerance the metric is judged by (for observed metrics too: they get verdicts, not gates). */
+  rule: Tolerance;
+  /** Whether a threshold named this metric (suite or top level). */
+  explicit: boolean;
+}
+
+/**
+ * Role and tolerance of `metric` in `suite`. The first of: the suite's sentence, the top-level
+ * sentence, the family default. "observe" and "gate" set the role and take the tolerance from the
+ * next layer down; a sentence with an amount gates the metric (naming a metric is asking to gate it).
+ */
+export function ruleFor(settings: GateSettings, suite: string, metric: string): ResolvedRule {
+  const info = metricInfo(metric);
+  let role: Role = info.role;
+  if (metric === 'request_goodput' && settings.goodputSuites.includes(suite)) role = 'gated';
+  const layers = [settings.thresholds.suites[suite]?.[metric], settings.thresholds.metrics[metric]].filter((t): t is Tolerance => t !== undefined);
+  const familyDefault = defaultFor(settings, info.family);
+  if (familyDefault?.mode === 'observe') role = 'observed';
+  const top = layers[0];
+  if (top) role = top.mode === 'observe' ? 'observed' : 'gated';
+  const rule = layers.find((t) => t.mode === 'rule') ?? (familyDefault?.mode === 'rule' ? familyDefault : undefined) ?? fallbackRule(info);
+  return { info, role, rule, explicit: top !== undefined };
+}
+
+function defaultFor(settings: GateSettings, family: MetricFamily): Tolerance | undefined {
+  const d = settings.thresholds.defaults;
+  if (family === 'throughput') return d.throughput;
+  if (family === 'latency' || family === 'ttft') return d.latency;
+  if (family === 'startup') return d.startup;
+  return undefined;
+}
+
+/** Counts and telemetry have no family default: a 10% line in their bad direction, for the report. */
+function fallbackRule(info: MetricInfo): Tolerance {
+  const sign = info.direction === 'higher-is-better' ? '-' : '+';
+  if (info.family === 'throughput' || info.family === 'latency' || info.family === 'ttft' || info.family === 'startup') {
+    const builtin = BUILTIN_DEFAULTS[info.family === 'ttft' ? 'latency' : info.family];
+    return { text: builtin, mode: 'rule', sign, relative: Number(builtin.slice(1, -1)) / 100, path: '' };
+  }
+  return { text: `${sign}10%`, mode: 'rule', sign, relative: 0.1, path: '' };
+}
+
+/** The noise floor of a family; families without one (counts, telemetry) have 0. */
+export function noiseFloorFor(settings: GateSettings, family: MetricFamily): number {
+  return family === 'throughput' || family === 'latency' || family === 'ttft' || family === 'startup' ? settings.noiseFloor[family] : 0;
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
