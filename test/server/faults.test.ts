@@ -1,0 +1,122 @@
+// The server's part of the fault matrix, over real vllm-sim processes found through PATH exactly as
+// users run them (`server.command: vllm-sim`).
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Server } from '../../src/config/schema-types.gen.js';
+import { isGateError, type GateError } from '../../src/errors.js';
+import { bootServer, serverCrashError, type RunningServer } from '../../src/server/boot.js';
+import { groupAlive } from '../../src/server/process-group.js';
+import { startTelemetry } from '../../src/server/telemetry.js';
+import { pathWithSim } from '../support/sim.js';
+import { FIXTURES, killZero, tmpDir, until } from './helpers.js';
+
+const env = (): NodeJS.ProcessEnv => ({ ...process.env, PATH: pathWithSim([FIXTURES]) });
+const sim = (simArgs: string[] = [], over: Partial<Server> = {}): Server => ({
+  command: 'vllm-sim',
+  model: 'Qwen/Qwen2.5-0.5B-Instruct',
+  'served-model-name': 'qwen',
+  args: ['--max-model-len', '2048', '--sim-startup-s', '0.2', '--sim-time-scale', '0.05', ...simArgs],
+  'startup-timeout': '20s',
+  'shutdown-grace': '5s',
+  ...over,
+});
+
+const running: RunningServer[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((s) => s.stop('test over', { graceMs: 500 })));
+});
+
+async function boot(server: Server): Promise<RunningServer> {
+  const s = await bootServer(server, { outDir: tmpDir('vpg-faults-'), env: env(), pollMs: 50 });
+  running.push(s);
+  return s;
+}
+
+async function bootError(server: Server, onSpawn?: (pgid: number) => void): Promise<GateError> {
+  try {
+    running.push(await bootServer(server, { outDir: tmpDir('vpg-faults-'), env: env(), pollMs: 50, onSpawn: (st) => onSpawn?.(st.pgid) }));
+  } catch (err) {
+    if (isGateError(err)) return err;
+    throw err;
+  }
+  throw new Error('bootServer resolved; expected a GateError');
+}
+
+async function complete(s: RunningServer, maxTokens: number): Promise<{ prompt_tokens: number; completion_tokens: number }> {
+  const res = await fetch(`${s.baseUrl}/v1/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: s.servedModelName, prompt: 'Explain KV caching in two sentences.', max_tokens: maxTokens, ignore_eos: true }),
+  });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { usage: { prompt_tokens: number; completion_tokens: number } }).usage;
+}
+
+describe('vllm-sim booted as users boot vLLM', () => {
+  it('is ready with its start-up time and version, and teardown leaves no process of its group', async () => {
+    const s = await boot(sim());
+    expect(s.startupSeconds).toBeGreaterThanOrEqual(0.2);
+    expect(s.version).toMatch(/^\d+\.\d+/);
+    await complete(s, 4);
+    const report = await s.stop('done');
+    expect(report?.signal).toBe('SIGTERM');
+    expect(groupAlive(s.pgid!)).toBe(false);
+    expect(await until(() => killZero(-s.pgid!) === 'ESRCH')).toBe(true);
+  });
+
+  it("samples its /metrics: token deltas match the completions' usage, and GPU figures come from the fake nvidia-smi", async () => {
+    const s = await boot(sim());
+    const t = await startTelemetry(s.baseUrl, { intervalMs: 20, env: env() });
+    const usages = [await complete(s, 8), await complete(s, 16), await complete(s, 5)];
+    const w = await t.stop();
+    expect(w.figures.prompt_tokens_delta).toBe(usages.reduce((a, u) => a + u.prompt_tokens, 0));
+    expect(w.figures.generation_tokens_delta).toBe(29);
+    expect(w.figures.num_preemptions_delta).toBe(0);
+    expect(w.figures.kv_cache_usage_peak_pct).toBeGreaterThanOrEqual(0);
+    expect(w.figures.gpu_utilization_peak_pct).toBe(87);
+    expect(w.figures.gpu_memory_used_peak_mib).toBe(13900);
+    expect(w.notes).toEqual([]);
+  });
+});
+
+describe('fault matrix: the server side', () => {
+  it('boot-exit: BOOT_EXIT with the exit code, the log tail and the CUDA out-of-memory hint', async () => {
+    let pgid = 0;
+    const err = await bootError(sim(['--sim-fault', 'boot-exit']), (p) => (pgid = p));
+    expect(err.code).toBe('BOOT_EXIT');
+    expect(err.message).toMatch(/the server exited with code 1 during start-up/);
+    expect(err.message).toContain('torch.OutOfMemoryError: CUDA out of memory');
+    expect(err.hint).toMatch(/GPU ran out of memory/);
+    expect(groupAlive(pgid)).toBe(false);
+  });
+
+  it('boot-hang: BOOT_TIMEOUT after startup-timeout, and the hung server is gone', async () => {
+    let pgid = 0;
+    const err = await bootError(sim(['--sim-fault', 'boot-hang'], { 'startup-timeout': '1s' }), (p) => (pgid = p));
+    expect(err.code).toBe('BOOT_TIMEOUT');
+    expect(err.message).toContain('not ready within 1.0 s');
+    expect(err.message).toContain('Capturing CUDA graphs');
+    expect(groupAlive(pgid)).toBe(false);
+  });
+
+  it('crash-after:N: `exited` resolves after the N-th request and SERVER_CRASH quotes the engine error', async () => {
+    const s = await boot(sim(['--sim-fault', 'crash-after:2']));
+    await complete(s, 2);
+    await complete(s, 2);
+    const exit = await s.exited;
+    expect(exit).toEqual({ code: 1, signal: null });
+    await until(() => s.lastLogLines(5).some((l) => l.includes('EngineDeadError')));
+    const err = serverCrashError(s, exit);
+    expect(err.code).toBe('SERVER_CRASH');
+    expect(err.message).toContain('the server exited with code 1 while the suites ran');
+    expect(err.message).toContain('EngineDeadError');
+    await s.stop('crashed');
+    expect(groupAlive(s.pgid!)).toBe(false);
+  });
+
+  it('a wrong flag value: BOOT_EXIT naming the flag', async () => {
+    const err = await bootError(sim(['--max-num-seqs', 'many']));
+    expect(err.code).toBe('BOOT_EXIT');
+    expect(err.message).toContain('exited with code 2');
+    expect(err.hint).toMatch(/--max-num-seqs/);
+  });
+});
