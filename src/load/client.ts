@@ -255,14 +255,14 @@ class RequestHandler implements Dispatcher.DispatchHandler {
     this.rec.success = false;
     this.rec.errorKind = kind;
     this.rec.error = message;
-    this.readNow = performance.now() - this.t0; // ends now, not at its last read
     // A failed request has no latency figures (vLLM keeps them out of every summary).
     this.finish();
   }
 
   private finish(): void {
     this.finished = true;
-    this.rec.endMs = this.readNow > 0 ? this.readNow : performance.now() - this.t0;
+    // The response is complete (or failed) now: a closed loop's next request is due from here.
+    this.rec.endMs = performance.now() - this.t0;
     clearTimeout(this.timer);
     this.client.release(this);
     this.done(this.rec);

@@ -106,7 +106,7 @@ function measure(client: LoadClient, opts: RunPointOptions, n: number, cap: numb
         records: records.filter((r) => r !== undefined),
         durationMs,
         aborted,
-        health: { eventLoopLagP99Ms: lag(loop.percentile(99)), eventLoopLagMaxMs: lag(loop.max), reads: client.reads, events: client.events },
+        health: { eventLoopLagP99Ms: loop.count >= 100 ? lag(loop.percentile(99)) : null, eventLoopLagMaxMs: lag(loop.max), reads: client.reads, events: client.events },
       });
     };
 

@@ -39,7 +39,7 @@ export interface RequestRecord {
   itlMs: number[];
   /** Last token chunk - start (streaming) or end of the body - start (non-streaming). */
   latencyMs: number | null;
-  /** When the response ended: its last byte, or the failure (ms since t0). */
+  /** When the client saw the response complete (its end of body) or fail, ms since t0. */
   endMs: number | null;
   /** usage.prompt_tokens as the server reported it. */
   promptTokens: number | null;
@@ -59,7 +59,10 @@ export interface RequestRecord {
 
 /** How the client itself fared during a point: the signals that it, not the server, was the bottleneck. */
 export interface ClientHealth {
-  /** Event-loop delay beyond the sampling interval (perf_hooks.monitorEventLoopDelay), ms. */
+  /**
+   * Event-loop delay beyond the sampling interval (perf_hooks.monitorEventLoopDelay), ms. The p99
+   * is null below 100 samples (half a second of run): there it would only be the maximum.
+   */
   eventLoopLagP99Ms: number | null;
   eventLoopLagMaxMs: number | null;
   /** Socket reads that delivered response bytes of streaming requests. */
