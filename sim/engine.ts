@@ -27,6 +27,9 @@ export interface EngineConfig {
   /** Front-end delay before a request can be scheduled: base + perInflight x requests in flight (already scaled). */
   frontendBase: number;
   frontendPerInflight: number;
+  /** Jitter of the front-end delay (coefficient of variation), from its own seeded stream. */
+  frontendCv: number;
+  frontendRng: Rng;
 }
 
 export type FinishReason = 'length' | 'stop' | 'abort';
@@ -120,7 +123,9 @@ export class Engine {
   /** Accepts a request that arrived at req.arrival; it becomes schedulable after the front-end delay. */
   add(req: EngineRequest): void {
     this.inflight++;
-    req.readyAt = req.arrival + this.cfg.frontendBase + this.cfg.frontendPerInflight * this.inflight;
+    const c = this.cfg;
+    const delay = c.frontendBase + c.frontendPerInflight * this.inflight;
+    req.readyAt = req.arrival + (delay > 0 && c.frontendCv > 0 ? delay * c.frontendRng.factor(c.frontendCv) : delay);
     req.state = PENDING;
     this.pending.push(req);
   }

@@ -18,6 +18,8 @@ export interface Profile {
   frontend_base_s: number;
   /** Extra front-end time per request in flight (API server CPU under load), seconds. */
   frontend_per_inflight_s: number;
+  /** Jitter of the front-end delay (coefficient of variation, log-normal). */
+  frontend_cv: number;
   max_num_seqs: number;
   max_num_batched_tokens: number;
   max_model_len: number;
@@ -40,6 +42,7 @@ const DEFAULT: Profile = {
   step_per_context_token_s: 0,
   frontend_base_s: 0,
   frontend_per_inflight_s: 0,
+  frontend_cv: 0,
   max_num_seqs: 256,
   max_num_batched_tokens: 2048,
   max_model_len: 4096,
@@ -61,8 +64,9 @@ export const PROFILES: Record<string, Profile> = {
     step_per_seq_s: 0.000066,
     step_per_prefill_token_s: 0.000012,
     step_per_context_token_s: 0,
-    frontend_base_s: 0.0135,
-    frontend_per_inflight_s: 0.0033,
+    frontend_base_s: 0.019,
+    frontend_per_inflight_s: 0.003,
+    frontend_cv: 0.3,
     max_num_seqs: 256,
     max_num_batched_tokens: 2048,
     max_model_len: 8192,
@@ -75,18 +79,18 @@ export const PROFILES: Record<string, Profile> = {
     ...DEFAULT,
     name: 'rtx5090-qwen2.5-7b',
     description: 'Qwen2.5-7B-Instruct (BF16) on one RTX 5090, vLLM V1 defaults (seed 000).',
-    step_base_s: 0.00995,
-    step_per_seq_s: 0.0001,
+    step_base_s: 0.0102,
+    step_per_seq_s: 0.000093,
     step_per_prefill_token_s: 0.00004,
     step_per_context_token_s: 0,
-    frontend_base_s: 0.004,
+    frontend_base_s: 0.003,
     frontend_per_inflight_s: 0.0002,
     max_num_seqs: 256,
     max_num_batched_tokens: 2048,
     max_model_len: 32768,
     kv_cache_tokens: 210_000,
     gpu_memory_utilization: 0.9,
-    eos_hazard: 0.0004,
+    eos_hazard: 0.0002,
     noise_cv: 0.01,
   },
 };

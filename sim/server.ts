@@ -77,6 +77,25 @@ const SSE_HEADERS = {
   'cache-control': 'no-cache',
 };
 
+/**
+ * Writes one HTTP/1.1 chunk of a streaming response. After the headers are out, the framed chunk
+ * goes straight to the socket as one buffer: Node's res.write would cork, frame in four pieces
+ * and uncork on nextTick for every token, which costs more than the token itself. res.end()
+ * still writes the terminating zero-length chunk, in order, on the same socket.
+ */
+const ASCII = /^[\x00-\x7f]*$/;
+
+function writeChunk(res: ServerResponse, data: string): void {
+  const sock = res.socket;
+  if (sock === null || !res.headersSent || res.writableEnded) {
+    if (!res.writableEnded) res.write(data);
+    return;
+  }
+  // Chunks are ASCII unless the model name or an error message is not; only then scan for length.
+  const len = ASCII.test(data) ? data.length : Buffer.byteLength(data);
+  sock.write(len.toString(16) + '\r\n' + data + '\r\n', 'utf8');
+}
+
 function nextWord(job: Job): number {
   // xorshift32: no allocation per token.
   let x = job.wordState;
@@ -185,10 +204,9 @@ export class SimServer implements EngineObserver {
     if (last) {
       if (job.includeUsage) out += usageChunk(f, r.promptTokens, r.generated);
       out += DONE_EVENT;
-      res.end(out);
-    } else {
-      res.write(out);
     }
+    writeChunk(res, out);
+    if (last) res.end();
   }
 
   onFinish(r: EngineRequest, now: number): void {
@@ -241,7 +259,10 @@ export class SimServer implements EngineObserver {
     switch (job.fault) {
       case 'stream-error': {
         const body = JSON.stringify(errorBody(500, 'vllm-sim injected fault: stream-error'));
-        if (job.stream) res.end(`data: ${body}\n\n${DONE_EVENT}`);
+        if (job.stream) {
+          writeChunk(res, `data: ${body}\n\n${DONE_EVENT}`);
+          res.end();
+        }
         else this.sendJson(res, 500, body);
         job.dead = true;
         this.engine.abort(r, r.lastTokenAt);
@@ -258,7 +279,7 @@ export class SimServer implements EngineObserver {
         return true;
       case 'malformed-sse':
         if (job.stream) {
-          res.write(`${job.fmt!.head.slice(0, job.fmt!.head.length - 30)}\n\n`);
+          writeChunk(res, `${job.fmt!.head.slice(0, job.fmt!.head.length - 30)}\n\n`);
           return false;
         }
         job.dead = true;
@@ -314,7 +335,7 @@ export class SimServer implements EngineObserver {
     }
     if (method === 'GET' || method === 'HEAD') {
       req.resume();
-      return this.handleGet(path, res);
+      return this.handleGet(path, res, q >= 0 ? url.slice(q + 1) : '');
     }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -341,7 +362,7 @@ export class SimServer implements EngineObserver {
     });
   }
 
-  private handleGet(path: string, res: ServerResponse): void {
+  private handleGet(path: string, res: ServerResponse, query: string): void {
     switch (path) {
       case '/health':
       case '/ping':
@@ -358,8 +379,11 @@ export class SimServer implements EngineObserver {
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(text) });
         return void res.end(text);
       }
-      case '/sim/stats':
-        return this.sendJson(res, 200, JSON.stringify(this.stats()));
+      case '/sim/stats': {
+        const body = JSON.stringify(this.stats());
+        if (/(^|&)reset=1(&|$)/.test(query)) this.loop.resetErrors();
+        return this.sendJson(res, 200, body);
+      }
       default:
         return this.sendJson(res, 404, '{"detail":"Not Found"}');
     }
@@ -367,9 +391,12 @@ export class SimServer implements EngineObserver {
 
   stats(): Record<string, unknown> {
     const [p50, p99, p999, max] = this.loop.errorPercentiles([50, 99, 99.9, 100]);
+    const [w50, w99, wmax] = this.loop.errorPercentiles([50, 99, 100], 'work');
     return {
       steps: this.engine.steps,
+      measured_steps: Math.min(this.loop.errorCount, this.loop.errors.length),
       step_error_ms: { p50: p50! * 1000, p99: p99! * 1000, p999: p999! * 1000, max: max! * 1000 },
+      step_emit_work_ms: { p50: w50! * 1000, p99: w99! * 1000, max: wmax! * 1000 },
       requests_in_flight: this.engine.inflight,
       running: this.engine.numRunning,
       waiting: this.engine.numWaiting,
