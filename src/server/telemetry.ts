@@ -18,10 +18,27 @@ export interface VllmSnapshot {
   generationTokens: number | null;
 }
 
-/** Sample name -> values of its series. Counters are looked up with and without `_total`. */
+const WANTED = [
+  'vllm:kv_cache_usage_perc',
+  'vllm:gpu_cache_usage_perc',
+  'vllm:num_requests_running',
+  'vllm:num_requests_waiting',
+  'vllm:num_preemptions',
+  'vllm:prompt_tokens',
+  'vllm:generation_tokens',
+];
+// A sample line of one of the wanted series (with or without `_total`), labels or not.
+const WANTED_LINE = new RegExp(`^(?:${WANTED.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})(?:_total)?[{ ]`);
+
+/**
+ * Sample name -> values of its series. Only the lines of the series we read reach the parser:
+ * a vLLM /metrics is mostly histogram buckets, and skipping them cuts the parse cost several-fold.
+ */
 function seriesByName(text: string): Map<string, number[]> {
   const out = new Map<string, number[]>();
-  for (const fam of parsePrometheusTextFormat(text)) {
+  const lines = text.split('\n').filter((l) => WANTED_LINE.test(l));
+  // The parser drops a last line that has no newline.
+  for (const fam of parsePrometheusTextFormat(`${lines.join('\n')}\n`)) {
     if (fam.type === 'HISTOGRAM' || fam.type === 'SUMMARY') continue;
     for (const s of fam.metrics) {
       const v = Number(s.value);
