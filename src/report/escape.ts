@@ -93,7 +93,7 @@ export function inlineCode(input: unknown, maxLen = 200): string {
  */
 export function mermaidLabel(input: unknown, maxLen = 40): string {
   const cleaned = String(input ?? '')
-    .replace(/[^A-Za-z0-9 .,=+\-/%()]/g, ' ')
+    .replace(/[^A-Za-z0-9 .,=+\-/()]/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
   return cleaned.length > maxLen ? `${cleaned.slice(0, maxLen - 1)}…` : cleaned;
@@ -105,7 +105,7 @@ export function mermaidLabel(input: unknown, maxLen = 40): string {
  */
 export function markerId(configId: string): string {
   const s = configId
-    .replace(/[^A-Za-z0-9._/:=+-]/g, '_')
+    .replace(/[^A-Za-z0-9._/=+-]/g, '_')
     .replace(/-{2,}/g, '-')
     .slice(0, 120);
   return s.length > 0 ? s : '_';

@@ -376,7 +376,7 @@ function baselineLine(report: GateReport, w: Wording): string {
 
 function fingerprintSection(report: GateReport, w: Wording): string | null {
   if (report.fingerprintDiffs.length === 0) return null;
-  const rows = report.fingerprintDiffs.map((d) => [escapeCell(d.field, 60), escapeCell(d.baseline, 120), escapeCell(d.current, 120)]);
+  const rows = report.fingerprintDiffs.slice(0, 30).map((d) => [escapeCell(d.field, 60), escapeCell(d.baseline, 120), escapeCell(d.current, 120)]);
   const head = report.verdict === 'not-comparable' ? '### ⚠️ Not comparable: the environments differ' : '### Environment differences (allowed)';
   return [head, '', table(['field', escapeMarkdown(w.base), 'current'], rows, ['l', 'l', 'l'])].join('\n');
 }
@@ -466,27 +466,31 @@ function assemble(prefix: string, sections: Section[], limit: number, measure: M
       : ctx.runUrl
         ? `the [job summary](${safeUrl(ctx.runUrl)}) and the results artifact`
         : 'the job summary and the results artifact';
-    return `\n\n---\n✂️ Left out to stay under GitHub's size limit: ${[...new Set(dropped)].map((d) => escapeMarkdown(d)).join(', ')}. The full report is in ${where}.`;
+    const what = [...new Set(dropped)];
+    const list = what.length > 8 ? `${what.slice(0, 8).map((d) => escapeMarkdown(d)).join(', ')} and ${what.length - 8} more` : what.map((d) => escapeMarkdown(d)).join(', ');
+    return `\n\n---\n✂️ Left out to stay under GitHub's size limit: ${list}. The full report is in ${where}.`;
   };
+  // Sizes are additive (characters and UTF-8 bytes alike), so measure each part once.
+  const sep = measure('\n\n');
+  const sizes = sections.map((s) => measure(s.md));
+  let total = measure(prefix) + measure('\n') + sizes.reduce((a, b) => a + b, 0) + sep * Math.max(0, sections.length - 1);
+  const size = (): number => total + measure(notice());
+  const drop = (i: number): void => {
+    kept[i] = false;
+    dropped.push(sections[i]!.what);
+    total -= sizes[i]! + sep;
+  };
+  const order = sections.map((s, i) => ({ s, i })).filter(({ s }) => Number.isFinite(s.keep)).sort((a, b) => a.s.keep - b.s.keep || b.i - a.i);
+  for (const { i } of order) {
+    if (size() <= limit) break;
+    drop(i);
+  }
+  // Even the sections that are always kept can be too big: drop from the end, headline last.
+  for (let i = sections.length - 1; i > 0 && size() > limit; i--) if (kept[i]) drop(i);
   const render = (): string => prefix + sections.filter((_, i) => kept[i]).map((s) => s.md).join('\n\n') + notice() + '\n';
   let out = render();
-  const order = sections.map((s, i) => ({ s, i })).filter(({ s }) => Number.isFinite(s.keep)).sort((a, b) => a.s.keep - b.s.keep || b.i - a.i);
-  for (const { s, i } of order) {
-    if (measure(out) <= limit) break;
-    kept[i] = false;
-    dropped.push(s.what);
-    out = render();
-  }
-  // Even the sections that are always kept can be too big (thousands of regressions); cut at a
-  // section boundary, then at a line boundary outside any table, as a last resort.
-  while (measure(out) > limit) {
-    const last = kept.lastIndexOf(true);
-    if (last <= 0) break;
-    kept[last] = false;
-    dropped.push(sections[last]!.what);
-    out = render();
-  }
   if (measure(out) > limit) {
+    // Last resort: the headline alone is too big; cut it at a line boundary.
     const tail = notice() || `\n\n---\n✂️ Cut to stay under GitHub's size limit.`;
     let body = prefix + sections[0]!.md;
     while (measure(body + tail + '\n') > limit && body.length > 0) body = body.slice(0, Math.max(0, body.lastIndexOf('\n', body.length - 2)));

@@ -74,20 +74,34 @@ export function buildViews(report: GateReport, current: ResultsDocument | undefi
   for (const p of report.points) add(p.suite, p.suiteKind);
   for (const s of baselineDoc?.suites ?? []) add(s.name, s.kind);
 
+  const byKey = new Map<string, GateReport['points'][number]>();
+  const keysBySuite = new Map<string, string[]>();
+  for (const p of report.points) {
+    byKey.set(`${p.suite}\u0000${p.key}`, p);
+    const ks = keysBySuite.get(p.suite) ?? [];
+    ks.push(p.key);
+    keysBySuite.set(p.suite, ks);
+  }
   return order.map((name) => {
     const curSuite = current?.suites.find((s) => s.name === name);
     const baseSuite = baselineDoc?.suites.find((s) => s.name === name);
+    const seen = new Set<string>();
     const keys: string[] = [];
     const pushKey = (k: string): void => {
-      if (!keys.includes(k)) keys.push(k);
+      if (!seen.has(k)) {
+        seen.add(k);
+        keys.push(k);
+      }
     };
     for (const p of curSuite?.points ?? []) pushKey(p.key);
-    for (const p of report.points) if (p.suite === name) pushKey(p.key);
+    for (const k of keysBySuite.get(name) ?? []) pushKey(k);
+    const curByKey = new Map((curSuite?.points ?? []).map((p) => [p.key, p] as const));
+    const baseByKey = new Map((baseSuite?.points ?? []).map((p) => [p.key, p] as const));
     // Baseline-only points show up only when the gate reports them (as missing).
     const points = keys.map((key): PointView => {
-      const rp = report.points.find((p) => p.suite === name && p.key === key);
-      const cp = curSuite?.points.find((p) => p.key === key);
-      const bp = baseSuite?.points.find((p) => p.key === key);
+      const rp = byKey.get(`${name}\u0000${key}`);
+      const cp = curByKey.get(key);
+      const bp = baseByKey.get(key);
       const axis = pointAxis(cp ?? bp ?? { key });
       const telemetry: Record<string, number | null> = {};
       for (const [k, v] of Object.entries(rp?.telemetry ?? cp?.telemetry ?? {})) telemetry[k] = v ?? null;
