@@ -45,9 +45,8 @@ export function servedModelName(server: Server): string {
 }
 
 /**
- * `<command> serve <model> --host H --port P --served-model-name N <args>`. Our host, port and
- * served name come first so that the user's args can only add to them; a user who also sets
- * `--port` in args is told so by the config check, not silently overridden here.
+ * `<command> serve <model> --host H --port P --served-model-name N <args>`. bootServer refuses
+ * args that set one of ours (reservedFlagProblem), so nothing here is silently overridden.
  */
 export function buildServeArgv(server: Server, port: number, host: string): string[] {
   if (!server.model) throw new Error('server.model is required to boot a server');
@@ -157,4 +156,24 @@ export function serverEnv(server: Pick<Server, 'env'>, base: NodeJS.ProcessEnv =
   const env: NodeJS.ProcessEnv = { ...base };
   for (const [k, v] of Object.entries(server.env ?? {})) if (v !== undefined) env[k] = String(v);
   return env;
+}
+
+const OURS = new Map([
+  ['host', 'server.host'],
+  ['port', 'server.port'],
+  ['served-model-name', 'server.served-model-name'],
+  ['model', 'server.model'],
+]);
+
+/**
+ * The flags we set ourselves may not also come from `server.args`: argparse would take the later
+ * one, and readiness would wait on a port or a name the server does not use. Returns the problem.
+ */
+export function reservedFlagProblem(args: ArgsSpec): { flag: string; instead: string } | undefined {
+  for (const g of flagGroups(argsToFlags(args))) {
+    const name = g.flag.replace(/^-+/, '');
+    const instead = OURS.get(name);
+    if (instead) return { flag: `--${name}`, instead };
+  }
+  return undefined;
 }

@@ -6,7 +6,7 @@ import { systemClock, type Clock } from '../clock.js';
 import type { Server } from '../config/schema-types.gen.js';
 import { parseDuration } from '../config/duration.js';
 import { GateError } from '../errors.js';
-import { buildServeArgv, servedModelName, serverEnv } from './argv.js';
+import { buildServeArgv, reservedFlagProblem, servedModelName, serverEnv } from './argv.js';
 import { hintForLog } from './hints.js';
 import { LogCapture } from './log-capture.js';
 import { createMasker, type Masker } from './mask.js';
@@ -94,6 +94,13 @@ export async function bootServer(server: Server, opts: BootOptions): Promise<Run
 
   if (server.url) return awaitExternal(server.url.replace(/\/+$/, ''), name, headers, timeoutMs, opts, clock, masker);
 
+  const reserved = reservedFlagProblem(server.args);
+  if (reserved) {
+    throw new GateError('CONFIG', `server.args sets ${reserved.flag}, which vllm-perf-gate sets itself`, {
+      where: { path: 'server.args' },
+      hint: `remove it from args and set ${reserved.instead} instead`,
+    });
+  }
   const host = server.host ?? '127.0.0.1';
   const port = server.port === undefined || server.port === 'auto' ? await pickFreePort(host) : server.port;
   if (server.port !== undefined && server.port !== 'auto') await assertPortFree(port, host);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { argsToFlags, buildServeArgv, commandArgv, engineFlags, normaliseServerArgs, serverEnv } from '../../src/server/argv.js';
+import { argsToFlags, buildServeArgv, commandArgv, engineFlags, normaliseServerArgs, reservedFlagProblem, serverEnv } from '../../src/server/argv.js';
 import { createMasker, mask } from '../../src/server/mask.js';
 import { hintForLog } from '../../src/server/hints.js';
 
@@ -117,5 +117,13 @@ describe('hintForLog', () => {
 
   it('has no hint for a log it does not recognise', () => {
     expect(hintForLog(['INFO all fine', 'Killed'])).toBeUndefined();
+  });
+});
+
+describe('reservedFlagProblem', () => {
+  it('names a flag of ours set in args, and what to set instead', () => {
+    expect(reservedFlagProblem({ port: 9000 })).toEqual({ flag: '--port', instead: 'server.port' });
+    expect(reservedFlagProblem(['--max-model-len', '4096', '--served_model_name=x'])).toEqual({ flag: '--served-model-name', instead: 'server.served-model-name' });
+    expect(reservedFlagProblem({ 'max-model-len': 4096, port: false })).toBeUndefined();
   });
 });

@@ -188,3 +188,12 @@ describe('bootServer', () => {
     }
   });
 });
+
+describe('bootServer refuses what would make readiness wait on the wrong thing', () => {
+  it('fails with CONFIG when server.args sets the port itself, before anything starts', async () => {
+    const err = await bootError(fakeServer(['--port', '9999']), { outDir: tmpDir() });
+    expect(err.code).toBe('CONFIG');
+    expect(err.message).toBe('server.args sets --port, which vllm-perf-gate sets itself');
+    expect(err.hint).toBe('remove it from args and set server.port instead');
+  });
+});
