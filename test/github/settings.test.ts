@@ -84,7 +84,7 @@ describe('fork safety', () => {
     pull_request: { number: 3, head: { sha: 'h', repo: head === null ? null : { full_name: head } }, base: { sha: 'b', ref: 'main', repo: { full_name: 'octo/gpu-app' } } },
   });
   const ctx = (head: string | null, eventName = 'pull_request') =>
-    readRunContext({ repo: { owner: 'octo', repo: 'gpu-app' }, eventName, ref: 'refs/pull/3/merge', sha: 's', runId: 9, runAttempt: 1, serverUrl: 'https://github.com', payload: payload(head) as unknown as Parameters<typeof readRunContext>[0]['payload'] }, {});
+    readRunContext({ repo: { owner: 'octo', repo: 'gpu-app' }, eventName, ref: 'refs/pull/3/merge', sha: 's', runId: 9, runAttempt: 1, serverUrl: 'https://github.com', payload: payload(head) as unknown as NonNullable<Parameters<typeof readRunContext>[0]>['payload'] }, {});
 
   it('tells a fork PR from a same-repository PR', () => {
     expect(isForkPullRequest(ctx('octo/gpu-app'))).toBe(false);
