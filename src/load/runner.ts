@@ -32,6 +32,8 @@ export interface RunPointOptions {
   progressIntervalMs?: number;
 }
 
+/** Sockets opened ahead of a point at most (an uncapped rate may need as many as it sends). */
+const MAX_PRIMED_SOCKETS = 256;
 /** Event-loop delay sampling interval; the histogram's values include it, so it is subtracted. */
 const LOOP_RESOLUTION_MS = 5;
 /** Below this the sender polls with setImmediate instead of sleeping on a ~1 ms-grained timer. */
@@ -41,8 +43,10 @@ export async function runPoint(opts: RunPointOptions): Promise<PointRun> {
   const { specs, shape } = opts;
   const n = specs.length;
   const cap = shape.kind === 'closed' ? shape.concurrency : shape.maxConcurrency;
-  const client = new LoadClient({ ...opts.client, connections: Math.min(cap ?? n, Math.max(n, 1)) });
+  const connections = Math.min(cap ?? n, Math.max(n, 1));
+  const client = new LoadClient({ ...opts.client, connections });
   try {
+    await client.prime(Math.min(connections, MAX_PRIMED_SOCKETS));
     if (opts.warmup && opts.warmup.length > 0 && !opts.signal?.aborted) await warm(client, opts.warmup, cap);
     return await measure(client, opts, n, cap);
   } finally {
