@@ -21,6 +21,6 @@ export function forkRefusalMessage(ctx: Pick<RunContext, 'pullRequest'>): string
     '     (or after a maintainer approves), and upload the results; its token is read-only, so it posts nothing;',
     '  2. on `workflow_run` of that workflow (runs from the default branch, with a write token): download the results',
     '     artifact of the triggering run and run this action with `mode: aggregate` to compare and comment.',
-    'See examples/fork-pr-workflow-run.yml. If you trust every fork (a private repository), set `allow-fork-prs: true`.',
+    'See examples/fork-pr-benchmark.yml and examples/fork-pr-workflow-run.yml. If you trust every fork (a private repository), set `allow-fork-prs: true`.',
   ].join('\n');
 }

@@ -78,6 +78,14 @@ export interface ForbidRule {
   times?: number;
 }
 
+export interface FakePull {
+  number: number;
+  headOwner: string;
+  headBranch: string;
+  headSha: string;
+  state: 'open' | 'closed';
+}
+
 export interface FakeState {
   owner: string;
   repo: string;
@@ -86,6 +94,7 @@ export interface FakeState {
   branches: Map<string, FakeBranch>;
   runs: FakeRun[];
   artifacts: FakeArtifact[];
+  pulls: FakePull[];
   /** Commit sha -> commit date (ISO). */
   commits: Map<string, string>;
   /** Every request, in arrival order. */
@@ -149,6 +158,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     branches: new Map([[defaultBranch, { sha: sha(), files: new Map() }]]),
     runs: [],
     artifacts: [],
+    pulls: [],
     commits: new Map(),
     requests: [],
     forbidden: [...(opts.forbidden ?? [])],
@@ -356,6 +366,19 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
 
     if (rest === '/' && method === 'GET') {
       return send(res, 200, { name: state.repo, full_name: `${state.owner}/${state.repo}`, owner: { login: state.owner }, default_branch: state.defaultBranch });
+    }
+
+    if (rest === '/pulls' && method === 'GET') {
+      const st = url.searchParams.get('state') ?? 'open';
+      const head = url.searchParams.get('head');
+      const list = state.pulls.filter((x) => (st === 'all' || x.state === st) && (!head || `${x.headOwner}:${x.headBranch}` === head));
+      const pg = page(req, url, list);
+      return send(
+        res,
+        200,
+        pg.items.map((x) => ({ number: x.number, state: x.state, head: { sha: x.headSha, ref: x.headBranch, label: `${x.headOwner}:${x.headBranch}` } })),
+        pg.headers,
+      );
     }
 
     // ---- issue comments ----
