@@ -31,6 +31,8 @@ export function compareAB(runsA: readonly ResultsDocument[], runsB: readonly Res
   const notComparable = diffs.length > 0 && !settings.allowFingerprintMismatch;
   if (diffs.length > 0 && settings.allowFingerprintMismatch) notes.push(`Compared across different setups (${diffs.map((d) => d.field).join(', ')}), as gate.allow-fingerprint-mismatch allows.`);
 
+  // Rounds are the repeats of A/B: there is no confirmation rerun, so every look is at `confidence`.
+  settings = { ...settings, confirmRegressions: false };
   const points: PointComparison[] = [];
   const first = runsB[0];
   for (const suite of first?.suites ?? []) {

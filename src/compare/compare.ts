@@ -4,7 +4,7 @@
 import type { Point, ResultsDocument, Suite } from '../results/schema-types.gen.js';
 import { fingerprintDiffs, type FingerprintDiff } from './fingerprint.js';
 import { judgeMetric, type MetricSamples } from './judge.js';
-import { ruleFor, type GateSettings } from './settings.js';
+import { lookLevel, ruleFor, type GateSettings } from './settings.js';
 import { mean } from './stats.js';
 import type { BaselineInfo, GateReport, MetricComparison, PointComparison } from './types.js';
 import { decide } from './verdict.js';
@@ -76,6 +76,10 @@ export function compareRuns(baseline: readonly ResultsDocument[], current: Resul
     }
   }
 
+  const pending = points.filter((p) => p.valid && p.metrics.some((m) => m.role === 'gated' && m.verdict === 'regressed')).length;
+  if (settings.confirmRegressions && pending > 0) {
+    notes.push(`confirm-regressions: ${pending} regressed point${pending === 1 ? '' : 's'} must regress again in a rerun (each look at ${(lookLevel(settings) * 100).toFixed(0)}%, sharing the ${(settings.confidence * 100).toFixed(0)}% level).`);
+  }
   const { verdict, summary, counts } = decide(points, { notComparable, hasBaseline: history.length > 0, runFailed: current.status === 'failed', runError: current.error?.message, diffs });
   const report: GateReport = {
     verdict,
@@ -125,6 +129,7 @@ function comparePoint(suite: Suite, point: Point, base: Point[], settings: GateS
     const samples: MetricSamples = { history, current: cur };
     const cr = repeatsOf(point, name);
     if (cr) samples.currentRepeats = cr;
+    if (base.length >= 2 && base.every((bp) => repeatsOf(bp, name) !== undefined)) samples.historyHasRepeats = true;
     if (base.length === 1) {
       const br = repeatsOf(base[0]!, name);
       if (br) samples.baselineRepeats = br;

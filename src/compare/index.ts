@@ -3,7 +3,7 @@ export type * from './types.js';
 export { compareRuns, STARTUP_SUITE, type CompareOptions } from './compare.js';
 export { compareAB, type ABOptions } from './ab.js';
 export { pointsToConfirm, mergeConfirmation, type PointRef } from './confirm.js';
-export { gateSettings, ruleFor, noiseFloorFor, DEFAULT_CONFIDENCE, DEFAULT_NOISE_FLOOR, type GateSettings, type NoiseFloors, type ResolvedRule } from './settings.js';
+export { gateSettings, ruleFor, noiseFloorFor, lookLevel, DEFAULT_CONFIDENCE, DEFAULT_NOISE_FLOOR, type GateSettings, type NoiseFloors, type ResolvedRule } from './settings.js';
 export { metricInfo, isKnownMetric, catalogNames, type MetricInfo } from './catalog.js';
 export { fingerprintDiffs, type FingerprintDiff } from './fingerprint.js';
 export { judgeMetric, toleranceAmount, type MetricSamples } from './judge.js';

@@ -7,7 +7,7 @@
 //     family's noise floor against a one-run baseline.
 // Beyond the tolerance but inside the noise is `inconclusive`; improvements are judged the same way.
 import type { Tolerance } from '../config/thresholds.js';
-import { noiseFloorFor, type GateSettings, type ResolvedRule } from './settings.js';
+import { lookLevel, noiseFloorFor, type GateSettings, type ResolvedRule } from './settings.js';
 import { mean, pooledHalfWidth, predictionHalfWidth, welchHalfWidth } from './stats.js';
 import type { MetricComparison, MetricVerdict } from './types.js';
 
@@ -19,6 +19,11 @@ export interface MetricSamples {
   /** The current figure (the mean of its repeats when it had them). */
   current: number;
   currentRepeats?: readonly number[];
+  /**
+   * Every history run had repeats too (the same config): its figures are means like the current
+   * one, so the prediction interval over them already fits a mean of repeats.
+   */
+  historyHasRepeats?: boolean;
   /** A noise interval worked out by the caller (A/B rounds): used instead of the cases below. */
   noise?: { half: number; method: 'paired' | 'welch' | 'noise-floor'; word: string };
 }
@@ -27,7 +32,8 @@ type Interval = NonNullable<MetricComparison['interval']>;
 
 export function judgeMetric(metric: string, resolved: ResolvedRule, s: MetricSamples, settings: GateSettings): MetricComparison {
   const { info, role, rule } = resolved;
-  const level = settings.confidence;
+  // Only gated regressions get a confirmation rerun, so only they may use the shared (looser) look.
+  const level = role === 'gated' ? lookLevel(settings) : settings.confidence;
   const n = s.history.length;
   const b = mean(s.history);
   const c = s.current;
@@ -43,7 +49,7 @@ export function judgeMetric(metric: string, resolved: ResolvedRule, s: MetricSam
     half = s.noise.half;
     method = s.noise.method;
     runsWord = s.noise.word;
-  } else if (n >= 2 && k >= 2) {
+  } else if (n >= 2 && k >= 2 && !s.historyHasRepeats) {
     half = pooledHalfWidth(s.history, s.currentRepeats!, level).half;
     method = 'two-sample-t';
     runsWord = `of ${n} runs vs ${k} repeats`;
@@ -54,7 +60,9 @@ export function judgeMetric(metric: string, resolved: ResolvedRule, s: MetricSam
   } else {
     const floor = noiseFloorFor(settings, info.family) * Math.abs(b);
     const m = s.baselineRepeats?.length ?? 0;
-    if (m >= 2 && k >= 2) {
+    // Welch only with 3+ repeats a side: with 2, it has about 2 degrees of freedom and t(0.995, 2)
+    // is 9.9, so it would hide every change the noise floor can already judge.
+    if (m >= 3 && k >= 3) {
       half = Math.max(welchHalfWidth(s.baselineRepeats!, s.currentRepeats!, level).half, floor);
       method = 'welch';
       runsWord = `of ${m} vs ${k} repeats`;

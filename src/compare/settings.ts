@@ -81,6 +81,16 @@ function fallbackRule(info: MetricInfo): Tolerance {
   return { text: `${sign}10%`, mode: 'rule', sign, relative: 0.1, path: '' };
 }
 
+/**
+ * The level each look is judged at. Alone, `confidence`. With confirm-regressions the first run and
+ * the rerun are two independent looks that must both see a regression, so they share the level:
+ * each is judged at 1 − √(1 − confidence) (0.90 for 0.99), and noise passes both about as often as
+ * it would pass one look at `confidence`.
+ */
+export function lookLevel(settings: GateSettings): number {
+  return settings.confirmRegressions ? 1 - Math.sqrt(1 - settings.confidence) : settings.confidence;
+}
+
 /** The noise floor of a family; families without one (counts, telemetry) have 0. */
 export function noiseFloorFor(settings: GateSettings, family: MetricFamily): number {
   return family === 'throughput' || family === 'latency' || family === 'ttft' || family === 'startup' ? settings.noiseFloor[family] : 0;
