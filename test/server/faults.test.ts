@@ -1,13 +1,16 @@
 // The server's part of the fault matrix, over real vllm-sim processes found through PATH exactly as
 // users run them (`server.command: vllm-sim`).
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Clock } from '../../src/clock.js';
 import type { Server } from '../../src/config/schema-types.gen.js';
 import { isGateError, type GateError } from '../../src/errors.js';
 import { bootServer, serverCrashError, type RunningServer } from '../../src/server/boot.js';
 import { groupAlive } from '../../src/server/process-group.js';
 import { startTelemetry } from '../../src/server/telemetry.js';
 import { pathWithSim } from '../support/sim.js';
-import { FIXTURES, killZero, tmpDir, until } from './helpers.js';
+import { FIXTURES, killZero, tmpDir, until, virtualClock } from './helpers.js';
 
 const env = (): NodeJS.ProcessEnv => ({ ...process.env, PATH: pathWithSim([FIXTURES]) });
 const sim = (simArgs: string[] = [], over: Partial<Server> = {}): Server => ({
@@ -31,9 +34,9 @@ async function boot(server: Server): Promise<RunningServer> {
   return s;
 }
 
-async function bootError(server: Server, onSpawn?: (pgid: number) => void): Promise<GateError> {
+async function bootError(server: Server, onSpawn?: (pgid: number) => void, clock?: Clock, outDir = tmpDir('vpg-faults-')): Promise<GateError> {
   try {
-    running.push(await bootServer(server, { outDir: tmpDir('vpg-faults-'), env: env(), pollMs: 50, onSpawn: (st) => onSpawn?.(st.pgid) }));
+    running.push(await bootServer(server, { outDir, env: env(), pollMs: 50, onSpawn: (st) => onSpawn?.(st.pgid), ...(clock ? { clock } : {}) }));
   } catch (err) {
     if (isGateError(err)) return err;
     throw err;
@@ -91,7 +94,11 @@ describe('fault matrix: the server side', () => {
 
   it('boot-hang: BOOT_TIMEOUT after startup-timeout, and the hung server is gone', async () => {
     let pgid = 0;
-    const err = await bootError(sim(['--sim-fault', 'boot-hang'], { 'startup-timeout': '1s' }), (p) => (pgid = p));
+    const outDir = tmpDir('vpg-faults-');
+    const logPath = path.join(outDir, 'server.log');
+    // Time starts once the simulator hangs, however slow the machine is to get it there.
+    const hung = until(() => existsSync(logPath) && readFileSync(logPath, 'utf8').includes('Capturing CUDA graphs'), 20_000);
+    const err = await bootError(sim(['--sim-fault', 'boot-hang'], { 'startup-timeout': '1s' }), (p) => (pgid = p), virtualClock(0, hung), outDir);
     expect(err.code).toBe('BOOT_TIMEOUT');
     expect(err.message).toContain('not ready within 1.0 s');
     expect(err.message).toContain('Capturing CUDA graphs');
