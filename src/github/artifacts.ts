@@ -19,8 +19,8 @@ export function artifactName(configId: string): string {
 export type UploadResult = { uploaded: true; name: string; id: number | undefined; size: number | undefined; digest: string | undefined } | { uploaded: false; name: string; reason: string };
 
 export interface UploadOptions {
-  /** Folder the files are relative to inside the artifact. */
-  rootDirectory: string;
+  /** Folder the files are relative to inside the artifact (default: their deepest common folder). */
+  rootDirectory?: string;
   retentionDays?: number;
   /** Fail instead of warning (baseline mode with baseline-source artifact: the artifact IS the baseline). */
   required?: boolean;
@@ -34,7 +34,20 @@ export function artifactsUnavailable(env: Record<string, string | undefined> = p
   return null;
 }
 
-export async function uploadRunArtifacts(files: string[], name: string, opts: UploadOptions): Promise<UploadResult> {
+/** The deepest folder that holds every one of these files. */
+export function commonFolder(files: string[]): string {
+  const dirs = files.map((f) => path.resolve(path.dirname(f)).split(path.sep));
+  const first = dirs[0] ?? [path.resolve('.')];
+  let n = first.length;
+  for (const d of dirs) {
+    let i = 0;
+    while (i < n && i < d.length && d[i] === first[i]) i++;
+    n = i;
+  }
+  return first.slice(0, n).join(path.sep) || path.sep;
+}
+
+export async function uploadRunArtifacts(files: string[], name: string, opts: UploadOptions = {}): Promise<UploadResult> {
   const missing = artifactsUnavailable(opts.env);
   const fail = (reason: string, cause?: unknown): UploadResult => {
     if (opts.required) throw new GateError('GITHUB', `Could not upload the artifact ${name}: ${reason}`, { cause, hint: 'the baseline of later runs is this artifact; re-run the job' });
@@ -48,7 +61,7 @@ export async function uploadRunArtifacts(files: string[], name: string, opts: Up
   if (present.length === 0) return fail('none of its files exist');
   try {
     const client = new DefaultArtifactClient();
-    const up = await client.uploadArtifact(name, present, opts.rootDirectory, opts.retentionDays ? { retentionDays: opts.retentionDays } : {});
+    const up = await client.uploadArtifact(name, present, opts.rootDirectory ?? commonFolder(present), opts.retentionDays ? { retentionDays: opts.retentionDays } : {});
     return { uploaded: true, name, id: up.id, size: up.size, digest: up.digest };
   } catch (err) {
     return fail(apiMessage(err), err);

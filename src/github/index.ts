@@ -7,7 +7,7 @@ export { createOctokit, apiBaseUrl, httpStatus, apiMessage } from './octokit.js'
 export type { Octokit } from './octokit.js';
 export { upsertComment, findComment, tokenLogin, ACTIONS_BOT_LOGIN } from './comment.js';
 export type { CommentTarget, UpsertOptions, UpsertResult } from './comment.js';
-export { uploadRunArtifacts, downloadRunArtifacts, artifactName, artifactsUnavailable, ARTIFACT_PREFIX } from './artifacts.js';
+export { uploadRunArtifacts, downloadRunArtifacts, artifactName, artifactsUnavailable, commonFolder, ARTIFACT_PREFIX } from './artifacts.js';
 export type { UploadResult, UploadOptions, DownloadOptions, DownloadedArtifact } from './artifacts.js';
 export { findArtifactBaseline, candidateRuns } from './baseline-artifact.js';
 export type { ArtifactBaseline, ArtifactBaselineQuery } from './baseline-artifact.js';
