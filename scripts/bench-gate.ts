@@ -9,6 +9,7 @@
 // (× f) together; on top, each metric has its own run noise: median ITL 1% (per-step jitter),
 // median TPOT and E2E 0.5%, median TTFT 8%, p99 ITL 10%. A slowdown of s makes every figure s worse:
 // throughputs × (1 − s), latencies × (1 + s). Repeats and confirmation reruns are independent runs.
+import { compareAB } from '../src/compare/ab.js';
 import { compareRuns } from '../src/compare/compare.js';
 import { mergeConfirmation, pointsToConfirm } from '../src/compare/confirm.js';
 import { metricInfo } from '../src/compare/catalog.js';
@@ -26,6 +27,10 @@ const argOf = (name: string, dflt: number): number => {
 const TRIALS = argOf('--trials', 4000);
 const SEED = argOf('--seed', 20261122);
 const RUN_CV = 0.02;
+// A/B: interleaving puts A and B of a round on the same machine state, so they share the run-level
+// factor (measured-here.md's premise); each run keeps a residual of its own, assumed 1%.
+const AB_RESIDUAL_CV = 0.01;
+const AB_ROUNDS = [2, 3, 5];
 
 interface MetricModel {
   name: string;
@@ -51,9 +56,9 @@ function factor(rng: Rng, cv: number): number {
   return Math.exp(Math.sqrt(s2) * rng.normal() - s2 / 2);
 }
 
-/** One run's figures. */
-function drawRun(rng: Rng, slowdown: number): MetricMap {
-  const f = factor(rng, RUN_CV);
+/** One run's figures; `shared` is a run-level factor drawn by the caller (A/B rounds). */
+function drawRun(rng: Rng, slowdown: number, shared?: number): MetricMap {
+  const f = shared === undefined ? factor(rng, RUN_CV) : shared * factor(rng, AB_RESIDUAL_CV);
   const m: MetricMap = {};
   for (const x of MODEL) {
     const e = factor(rng, x.extraCv);
@@ -159,6 +164,27 @@ for (let si = 0; si < sizes.length; si++) {
     }
   }
 }
+// A/B mode: rounds of (A, B) pairs sharing the round's factor, judged by compareAB at the defaults.
+const abSettings = settingsWith(0.99, false);
+const abResults = AB_ROUNDS.map(() => slowdowns.map((): Counts => new Map()));
+for (let ri = 0; ri < AB_ROUNDS.length; ri++) {
+  for (let di = 0; di < slowdowns.length; di++) {
+    for (let trial = 0; trial < TRIALS; trial++) {
+      const a: ResultsDocument[] = [];
+      const b: ResultsDocument[] = [];
+      for (let r = 0; r < AB_ROUNDS[ri]!; r++) {
+        const g = factor(rng, RUN_CV);
+        a.push(doc([drawRun(rng, 0, g)], 2 * r));
+        b.push(doc([drawRun(rng, slowdowns[di]!, g)], 2 * r + 1));
+      }
+      const report = compareAB(a, b, abSettings);
+      const counts = abResults[ri]![di]!;
+      for (const p of report.points) for (const m of p.metrics) if (m.verdict === 'regressed') counts.set(m.metric, (counts.get(m.metric) ?? 0) + 1);
+      if (report.verdict === 'fail') counts.set('(run)', (counts.get('(run)') ?? 0) + 1);
+      judged++;
+    }
+  }
+}
 const seconds = (performance.now() - started) / 1000;
 
 const rate = (c: Counts, m: string): string => `${((100 * (c.get(m) ?? 0)) / TRIALS).toFixed(1)}%`;
@@ -179,6 +205,15 @@ for (let vi = 0; vi < VARIANTS.length; vi++) {
     const cells = sizes.flatMap((_, si) => slowdowns.map((_, di) => rate(results[vi]![si]![di]!, m)));
     out.push(`| ${m} | ${role} | ${cells.join(' | ')} |`);
   }
+}
+out.push('');
+out.push(`## A/B mode (compareAB, defaults): A and B of a round share the run-level factor; each run keeps a ${AB_RESIDUAL_CV * 100}% residual`);
+out.push('');
+out.push(`| metric | role | ${AB_ROUNDS.map((r) => `${r} rounds FPR | ${r} rounds det 5% | ${r} rounds det 10%`).join(' | ')} |`);
+out.push(`|---|---|${AB_ROUNDS.map(() => '--:|--:|--:|').join('')}`);
+for (const m of [...SHOWN, '(run)']) {
+  const cells = AB_ROUNDS.flatMap((_, ri) => slowdowns.map((_, di) => rate(abResults[ri]![di]!, m)));
+  out.push(`| ${m} | ${m === '(run)' ? '' : metricInfo(m).role} | ${cells.join(' | ')} |`);
 }
 out.push('');
 out.push(`${judged} judgements in ${seconds.toFixed(1)} s.`);

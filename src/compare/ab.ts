@@ -111,18 +111,20 @@ function comparePointAB(suite: Suite, key: string, aPoints: (Point | undefined)[
 
 function abNoise(a: (number | null)[], b: (number | null)[], paired: boolean, settings: GateSettings, family: Parameters<typeof noiseFloorFor>[1], base: number): NonNullable<MetricSamples['noise']> {
   const level = settings.confidence;
+  // Intervals need 3+ rounds: with 2, t has 1 degree of freedom (t(0.995, 1) = 63.7) and would call
+  // every change noise, so 2 rounds are judged like a one-run baseline, by the noise floor.
   if (paired) {
     const diffs: number[] = [];
     a.forEach((x, i) => {
       const y = b[i];
       if (x !== null && y !== null && y !== undefined) diffs.push(y - x);
     });
-    if (diffs.length >= 2) return { half: pairedHalfWidth(diffs, level).half, method: 'paired', word: `of ${diffs.length} interleaved rounds` };
+    if (diffs.length >= 3) return { half: pairedHalfWidth(diffs, level).half, method: 'paired', word: `of ${diffs.length} interleaved rounds` };
   }
   const av = a.filter(isNum);
   const bv = b.filter(isNum);
-  if (av.length >= 2 && bv.length >= 2) return { half: welchHalfWidth(av, bv, level).half, method: 'welch', word: `of ${av.length} vs ${bv.length} rounds` };
-  return { half: noiseFloorFor(settings, family) * base, method: 'noise-floor', word: '(one round)' };
+  if (av.length >= 3 && bv.length >= 3) return { half: welchHalfWidth(av, bv, level).half, method: 'welch', word: `of ${av.length} vs ${bv.length} rounds` };
+  return { half: noiseFloorFor(settings, family) * base, method: 'noise-floor', word: `(${Math.min(a.length, b.length)} round${Math.min(a.length, b.length) === 1 ? '' : 's'}: too few for an interval)` };
 }
 
 function find(doc: ResultsDocument, suite: string, key: string): Point | undefined {

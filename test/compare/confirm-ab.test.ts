@@ -95,12 +95,15 @@ describe('A/B mode', () => {
     expect(r.points[0]!.metrics.find((x) => x.metric === 'output_throughput')!.verdict).toBe('inconclusive');
   });
 
-  it("unequal round counts use Welch's interval; one round each, the noise floor", () => {
-    const welch = compareAB(side('a', [1000, 1010, 990]), side('b', [900, 905]), gateSettings());
+  it("unequal round counts use Welch's interval; fewer than 3 rounds, the noise floor", () => {
+    const welch = compareAB(side('a', [1000, 1010, 990, 1000]), side('b', [900, 905, 895]), gateSettings());
     expect(welch.points[0]!.metrics[0]!.interval?.method).toBe('welch');
     expect(welch.notes[0]).toContain("Welch's interval");
     const one = compareAB(side('a', [1000]), side('b', [900]), gateSettings());
     expect(one.points[0]!.metrics[0]!.interval?.method).toBe('noise-floor');
+    const two = compareAB(side('a', [1000, 1010]), side('b', [900, 905]), gateSettings());
+    expect(two.points[0]!.metrics[0]).toMatchObject({ verdict: 'regressed', interval: { method: 'noise-floor' } });
+    expect(two.points[0]!.metrics[0]!.reason).toContain('2 rounds: too few for an interval');
   });
 
   it('different server args are the experiment; a different GPU is not comparable', () => {
