@@ -89,10 +89,20 @@ export async function bootServer(server: Server, opts: BootOptions): Promise<Run
   const env = opts.env ?? process.env;
   const timeoutMs = parseDuration(server['startup-timeout'] ?? DEFAULT_STARTUP_TIMEOUT, { path: 'server.startup-timeout' });
   const graceMs = parseDuration(server['shutdown-grace'] ?? DEFAULT_GRACE, { path: 'server.shutdown-grace' });
-  const name = servedModelName(server);
   const headers = serverHeaders(server, env);
+  if (opts.signal?.aborted) throw new GateError('CANCELLED', 'cancelled before the server was started');
 
-  if (server.url) return awaitExternal(server.url.replace(/\/+$/, ''), name, headers, timeoutMs, opts, clock, masker);
+  if (server.url) {
+    const asked = server['served-model-name'] ?? server.model;
+    return awaitExternal(server.url.replace(/\/+$/, ''), asked, headers, timeoutMs, opts, clock, masker);
+  }
+  if (!server.model) {
+    throw new GateError('CONFIG', 'server.model is required to boot a server', {
+      where: { path: 'server.model' },
+      hint: 'set server.model to a Hugging Face id or a local path, or server.url for a server that is already running',
+    });
+  }
+  const name = servedModelName(server);
 
   const reserved = reservedFlagProblem(server.args);
   if (reserved) {
@@ -267,7 +277,7 @@ export async function waitReady(a: WaitReadyArgs): Promise<ReadyOutcome> {
 
 async function awaitExternal(
   baseUrl: string,
-  name: string,
+  asked: string | undefined,
   headers: Record<string, string>,
   timeoutMs: number,
   opts: BootOptions,
@@ -277,9 +287,14 @@ async function awaitExternal(
   const log = opts.log ?? (() => {});
   const dispatcher = probeAgent();
   const t0 = clock.monotonicMs();
+  let name = asked;
   try {
     const ready = await waitReady({
-      probe: () => probeReady(baseUrl, name, headers, dispatcher),
+      probe: async () => {
+        const p = await probeReady(baseUrl, asked, headers, dispatcher);
+        if (p.ready) name = p.model;
+        return p;
+      },
       timeoutMs,
       clock,
       signal: opts.signal,
@@ -298,7 +313,7 @@ async function awaitExternal(
     log(`using the server at ${masker(baseUrl)} (ready after ${seconds(clock.monotonicMs() - t0)}; nothing is booted or torn down)`);
     return {
       baseUrl,
-      servedModelName: name,
+      servedModelName: name ?? '',
       external: true,
       pid: null,
       pgid: null,

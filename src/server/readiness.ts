@@ -4,6 +4,8 @@ import { Agent, request } from 'undici';
 
 export interface Probe {
   ready: boolean;
+  /** The model that made it ready (the served name, or the first listed when none was asked). */
+  model?: string;
   /** What is missing, for progress lines and the timeout message. */
   detail: string;
 }
@@ -13,7 +15,8 @@ export function probeAgent(): Agent {
   return new Agent({ connections: 1, connectTimeout: 5_000, headersTimeout: 10_000, bodyTimeout: 10_000, keepAliveTimeout: 1_000 });
 }
 
-export async function probeReady(baseUrl: string, servedModelName: string, headers: Record<string, string>, dispatcher: Agent): Promise<Probe> {
+/** One readiness check. Without a served name (an external server given by URL only), any listed model will do. */
+export async function probeReady(baseUrl: string, servedModelName: string | undefined, headers: Record<string, string>, dispatcher: Agent): Promise<Probe> {
   try {
     const health = await request(`${baseUrl}/health`, { method: 'GET', headers, dispatcher });
     await health.body.dump();
@@ -26,8 +29,9 @@ export async function probeReady(baseUrl: string, servedModelName: string, heade
     }
     const body = (await models.body.json()) as { data?: { id?: unknown }[] };
     const ids = (body.data ?? []).map((m) => String(m.id));
-    if (ids.includes(servedModelName)) return { ready: true, detail: 'ready' };
-    return { ready: false, detail: `/v1/models lists ${ids.length ? ids.map((i) => `\`${i}\``).join(', ') : 'no model'}, not \`${servedModelName}\`` };
+    if (servedModelName === undefined ? ids.length > 0 : ids.includes(servedModelName)) return { ready: true, detail: 'ready', model: servedModelName ?? ids[0]! };
+    const listed = ids.length ? ids.map((i) => `\`${i}\``).join(', ') : 'no model';
+    return { ready: false, detail: servedModelName === undefined ? `/v1/models lists ${listed}` : `/v1/models lists ${listed}, not \`${servedModelName}\`` };
   } catch (err) {
     const code = (err as { code?: string }).code;
     return { ready: false, detail: code === 'ECONNREFUSED' ? 'not listening yet' : `no answer (${code ?? (err as Error).message})` };

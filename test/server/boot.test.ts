@@ -194,6 +194,24 @@ describe('bootServer', () => {
       ext.kill('SIGKILL');
     }
   });
+
+  it('with server.url and no model, takes the model the server lists', async () => {
+    const port = await freePort();
+    const ext = spawn(process.execPath, [FAKE_VLLM, 'serve', 'listed/model', '--port', String(port)], { stdio: 'ignore' });
+    try {
+      const s = await boot({ url: `http://127.0.0.1:${port}`, 'startup-timeout': '10s' }, { outDir: tmpDir(), pollMs: 20 });
+      expect(s.servedModelName).toBe('listed/model');
+    } finally {
+      ext.kill('SIGKILL');
+    }
+  });
+
+  it('starts nothing when the signal is already aborted', async () => {
+    let spawned = false;
+    const err = await bootError(fakeServer(), { outDir: tmpDir(), signal: AbortSignal.abort(), onSpawn: () => (spawned = true) });
+    expect(err.code).toBe('CANCELLED');
+    expect(spawned).toBe(false);
+  });
 });
 
 describe('bootServer refuses what would make readiness wait on the wrong thing', () => {

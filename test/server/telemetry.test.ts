@@ -145,6 +145,31 @@ describe('startTelemetry over a real socket', () => {
     expect(stats.parseCpuMicros).toBeGreaterThan(0);
   });
 
+  it('never has two scrapes in flight: ticks that come while a scrape is slow are skipped', async () => {
+    let release: () => void = () => {};
+    let requests = 0;
+    let inFlight = 0;
+    let maxInFlight = 0;
+    srv = createServer((_req, res) => {
+      requests++;
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      const answer = (): void => void res.end('vllm:num_requests_running{model_name="m"} 1\n', () => inFlight--);
+      // The second scrape (the first tick's) hangs until the test lets it go; the others answer at once.
+      if (requests === 2) release = answer;
+      else answer();
+    });
+    await new Promise<void>((r) => srv!.listen(0, '127.0.0.1', () => r()));
+    const t = await startTelemetry(`http://127.0.0.1:${(srv.address() as { port: number }).port}`, { intervalMs: 5, nvidiaSmi: false });
+    expect(await until(() => t.stats().skipped >= 3)).toBe(true);
+    expect(requests).toBe(2);
+    release();
+    const w = await t.stop();
+    expect(maxInFlight).toBe(1);
+    expect(w.figures.num_requests_running_peak).toBe(1);
+    expect(w.notes).toEqual([]);
+  });
+
   it('goes on without GPU figures, and says so, when nvidia-smi is not on PATH', async () => {
     const m = await metricsServer([2]);
     const t = await startTelemetry(m.url, { intervalMs: 0, env: { ...process.env, PATH: tmpDir() } });
