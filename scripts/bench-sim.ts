@@ -15,9 +15,10 @@ import { build } from 'esbuild';
 import { simulateClosedLoop } from '../sim/offline.js';
 import { PROFILES } from '../sim/profiles.js';
 
-const STREAMS = Number(process.env.STREAMS ?? 1000);
+const STREAM_COUNTS = (process.env.STREAMS ?? '250,500,1000').split(',').map(Number);
+let STREAMS = 1000;
 const WARMUP_S = Number(process.env.WARMUP_S ?? 4);
-const MEASURE_S = Number(process.env.MEASURE_S ?? 10);
+const MEASURE_S = Number(process.env.MEASURE_S ?? 6);
 const MAX_TOKENS = 256;
 
 async function startSim(dir: string): Promise<{ url: string; stop: () => void }> {
@@ -136,9 +137,17 @@ function calibration(): void {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-sim-'));
+  for (const streams of STREAM_COUNTS) {
+    STREAMS = streams;
+    await measure(dir);
+  }
+  calibration();
+}
+
+async function measure(dir: string): Promise<void> {
   const sim = await startSim(dir);
   try {
-    console.log(`vllm-sim bench: ${STREAMS} concurrent streaming requests (max_tokens ${MAX_TOKENS}, closed loop), ${WARMUP_S} s warm-up, ${MEASURE_S} s measured`);
+    console.log(`\nvllm-sim bench: ${STREAMS} concurrent streaming requests (max_tokens ${MAX_TOKENS / 2}..${(3 * MAX_TOKENS) / 2}, closed loop), ${WARMUP_S} s warm-up, ${MEASURE_S} s measured`);
     const r = await loadTest(sim.url);
     const err = r.stats.step_error_ms as { p50: number; p99: number; p999: number; max: number };
     console.log(`concurrent streams sustained: ${r.streams} (fewest open during the window: ${r.minOpen})`);
@@ -149,7 +158,6 @@ async function main(): Promise<void> {
   } finally {
     sim.stop();
   }
-  calibration();
 }
 
 await main();

@@ -92,8 +92,8 @@ function writeChunk(res: ServerResponse, data: string): void {
     return;
   }
   // Chunks are ASCII unless the model name or an error message is not; only then scan for length.
-  const len = ASCII.test(data) ? data.length : Buffer.byteLength(data);
-  sock.write(len.toString(16) + '\r\n' + data + '\r\n', 'utf8');
+  if (ASCII.test(data)) sock.write(data.length.toString(16) + '\r\n' + data + '\r\n', 'latin1');
+  else sock.write(Buffer.byteLength(data).toString(16) + '\r\n' + data + '\r\n', 'utf8');
 }
 
 function nextWord(job: Job): number {
