@@ -8,6 +8,7 @@ import type { Server } from '../../src/config/schema-types.gen.js';
 import { isGateError, type GateError } from '../../src/errors.js';
 import { bootServer, serverCrashError, type RunningServer } from '../../src/server/boot.js';
 import { groupAlive } from '../../src/server/process-group.js';
+import { withServer } from '../../src/server/lifecycle.js';
 import { startTelemetry } from '../../src/server/telemetry.js';
 import { pathWithSim } from '../support/sim.js';
 import { FIXTURES, killZero, tmpDir, until, virtualClock } from './helpers.js';
@@ -125,5 +126,56 @@ describe('fault matrix: the server side', () => {
     expect(err.code).toBe('BOOT_EXIT');
     expect(err.message).toContain('exited with code 2');
     expect(err.hint).toMatch(/--max-num-seqs/);
+  });
+});
+
+describe('withServer', () => {
+  it('returns the work’s result and leaves no process of the server behind', async () => {
+    let pgid = 0;
+    const out = await withServer(sim(), { outDir: tmpDir('vpg-faults-'), env: env(), pollMs: 50 }, async (s) => {
+      pgid = s.pgid!;
+      return (await complete(s, 3)).completion_tokens;
+    });
+    expect(out).toBe(3);
+    expect(groupAlive(pgid)).toBe(false);
+  });
+
+  it('aborts the work with SERVER_CRASH when the server dies mid-run, and throws it after the work settles', async () => {
+    let pgid = 0;
+    let done = 0;
+    let abortedWith: unknown;
+    const p = withServer(sim(['--sim-fault', 'crash-after:3']), { outDir: tmpDir('vpg-faults-'), env: env(), pollMs: 50 }, async (s, signal) => {
+      pgid = s.pgid!;
+      while (!signal.aborted) {
+        try {
+          await complete(s, 2);
+          done++;
+        } catch {
+          // the connection is refused once the server is gone; the abort follows
+          await until(() => signal.aborted);
+        }
+      }
+      abortedWith = signal.reason;
+      return done;
+    });
+    const err = await p.then(
+      () => undefined,
+      (e: unknown) => e as GateError,
+    );
+    expect(err?.code).toBe('SERVER_CRASH');
+    expect(abortedWith).toBe(err);
+    expect(done).toBe(3);
+    expect(groupAlive(pgid)).toBe(false);
+  });
+
+  it('tears the server down when the work throws, and rethrows the work’s error', async () => {
+    let pgid = 0;
+    await expect(
+      withServer(sim(), { outDir: tmpDir('vpg-faults-'), env: env(), pollMs: 50 }, async (s) => {
+        pgid = s.pgid!;
+        throw new Error('load generator failed');
+      }),
+    ).rejects.toThrow('load generator failed');
+    expect(groupAlive(pgid)).toBe(false);
   });
 });
