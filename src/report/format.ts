@@ -92,6 +92,7 @@ export const METRIC_TITLE: Record<string, string> = {
   requests_per_second: 'req/s',
   tokens_per_second: 'total tok/s',
   elapsed_time: 'elapsed (s)',
+  startup_time_s: 'start-up (s)',
 };
 
 /** Telemetry keys in the order seed 003 lists its resource peaks, with their titles. */

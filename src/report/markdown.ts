@@ -106,7 +106,7 @@ function servingSection(s: SuiteView, w: Wording, withBaseline: boolean, maxRows
   const pts = sortPoints(s.points, (p) => axisValue(p, axis));
   const head = [axis === 'rate' ? 'request rate (req/s)' : 'concurrency', ...cols.map((c) => METRIC_TITLE[c] ?? escapeCell(c))];
   const rows = pts.slice(0, maxRows).map((p) => [pointTitle(p, axis) + pointMark(p), ...cols.map((c) => cellText(p, c, w, withBaseline))]);
-  const lines = [`#### Serving: ${escapeCell(s.name, 80)}`];
+  const lines = [`### Serving: ${escapeCell(s.name, 80)}`];
   if (s.description) lines.push('', escapeCell(s.description, 300));
   if (s.error) lines.push('', `⚠️ ${escapeCell(s.error, 300)}`);
   lines.push('', table(head, rows));
@@ -163,13 +163,13 @@ function offlineSections(views: SuiteView[], w: Wording, withBaseline: boolean):
   if (lat.length > 0) {
     const cols = ['mean_latency_ms', 'median_latency_ms', 'p90_latency_ms', 'p99_latency_ms'];
     const rows = lat.flatMap((s) => s.points.map((p) => [escapeCell(s.name, 60) + pointLabelSuffix(s, p) + pointMark(p), ...cols.map((c) => cellText(p, c, w, withBaseline))]));
-    out.push(['#### Offline latency', '', table(['suite', ...cols.map((c) => METRIC_TITLE[c] ?? c)], rows)].join('\n'));
+    out.push(['### Offline latency', '', table(['suite', ...cols.map((c) => METRIC_TITLE[c] ?? c)], rows)].join('\n'));
   }
   const thr = views.filter((s) => s.kind === 'throughput');
   if (thr.length > 0) {
     const cols = ['requests_per_second', 'tokens_per_second', 'elapsed_time'];
     const rows = thr.flatMap((s) => s.points.map((p) => [escapeCell(s.name, 60) + pointLabelSuffix(s, p) + pointMark(p), ...cols.map((c) => cellText(p, c, w, withBaseline))]));
-    out.push(['#### Offline throughput', '', table(['suite', ...cols.map((c) => METRIC_TITLE[c] ?? c)], rows)].join('\n'));
+    out.push(['### Offline throughput', '', table(['suite', ...cols.map((c) => METRIC_TITLE[c] ?? c)], rows)].join('\n'));
   }
   return out;
 }
@@ -179,21 +179,29 @@ function pointLabelSuffix(s: SuiteView, p: PointView): string {
 }
 
 function startupSection(views: SuiteView[], current: ResultsDocument | undefined, baselineDoc: ResultsDocument | undefined, w: Wording): string | null {
-  const rows: string[][] = [];
+  const items: string[] = [];
   for (const s of views.filter((v) => v.kind === 'startup')) {
     for (const p of s.points) {
       const metrics = new Set([...p.comparisons.map((c) => c.metric), ...Object.keys(p.current?.metrics ?? {})]);
-      for (const m of metrics) rows.push([escapeCell(s.name, 60), escapeCell(m, 60), cellText(p, m, w, true)]);
+      for (const m of metrics) {
+        const c = cellOf(p, m);
+        if (c.current === null && c.baseline === null) continue;
+        const unit = m.endsWith('_s') ? ' s' : m.endsWith('_ms') ? ' ms' : '';
+        const name = m === 'startup_time_s' || metrics.size === 1 ? '' : `${inlineCode(m, 60)} `;
+        const vs = c.baseline !== null ? ` (${c.change !== null ? `${formatChange(c.change)} ` : ''}vs ${escapeMarkdown(w.base)} ${formatNumber(c.baseline)}${unit})` : '';
+        const mark = c.verdict ? VERDICT_MARK[c.verdict] : '';
+        items.push(`${name}${formatNumber(c.current)}${unit}${vs}${mark ? ` ${mark}` : ''}`);
+      }
     }
   }
-  if (rows.length === 0) {
+  if (items.length === 0) {
     const cur = current?.environment['startup-s'];
     if (cur === undefined || cur === null) return null;
     const base = baselineDoc?.environment['startup-s'];
     const change = base ? (cur - base) / base : null;
-    return `**Start-up time:** ${formatNumber(cur)} s${change !== null ? ` (${formatChange(change)} vs ${escapeMarkdown(w.base)}: ${formatNumber(base)} s)` : ''}`;
+    items.push(`${formatNumber(cur)} s${change !== null ? ` (${formatChange(change)} vs ${escapeMarkdown(w.base)} ${formatNumber(base)} s)` : ''}`);
   }
-  return ['#### Start-up time', '', table(['suite', 'metric', 'current'], rows)].join('\n');
+  return `**Start-up time** (spawn to ready): ${items.join(' · ')}`;
 }
 
 /** Seed 003's "resource peaks over the run": the highest value of each telemetry key, and where. */
@@ -225,7 +233,7 @@ function telemetrySection(views: SuiteView[], w: Wording): string | null {
   });
   const head = ['', 'peak', 'at'];
   if (withBase) head.push(`${escapeMarkdown(w.base)} peak`);
-  return ['#### Resource peaks over the run', '', table(head, rows, ['l', 'r', 'l', 'r'])].join('\n');
+  return ['### Resource peaks over the run', '', table(head, rows, ['l', 'r', 'l', 'r'])].join('\n');
 }
 
 function telemetryPointsSection(views: SuiteView[]): string | null {
@@ -244,10 +252,11 @@ function telemetryPointsSection(views: SuiteView[]): string | null {
 function otherMetricsSection(views: SuiteView[], w: Wording): string | null {
   const rows: string[][] = [];
   for (const s of views) {
+    if (s.kind === 'startup') continue; // shown on its own line
     for (const p of s.points) {
       const names = new Set<string>([...p.comparisons.map((c) => c.metric), ...Object.keys(p.current?.metrics ?? {})]);
       for (const m of [...names].sort()) {
-        if (SHOWN_IN_TABLES.has(m) && s.kind !== 'startup') continue;
+        if (SHOWN_IN_TABLES.has(m)) continue;
         const c = cellOf(p, m);
         if (c.current === null && c.baseline === null) continue;
         rows.push([
@@ -393,7 +402,7 @@ function buildSections(report: GateReport, current: ResultsDocument | undefined,
   const withBaseline = report.baseline !== null || report.ab !== undefined;
   const views = buildViews(report, current, ctx.baselineDoc);
   const h = (n: number): string => '#'.repeat(Math.min(6, o.headingLevel + n));
-  const fix = (md: string): string => md.replace(/^(#{3,4}) /gm, (_, hs: string) => `${h(hs.length - 2)} `);
+  const fix = (md: string): string => md.replace(/^### /gm, `${h(1)} `);
   const head = RUN_HEADLINE[report.verdict];
   const sections: Section[] = [];
   const top: string[] = [

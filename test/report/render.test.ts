@@ -59,7 +59,7 @@ describe('renderComment', () => {
     const md = renderComment(report(), current(), ctx);
     expect(tableAfter(md, '### Offline latency')[2]).toEqual(['latency', '1234 (−1.3%)', '1230 (−1.2%)', '1248 (−1.0%)', '1250 (−1.0%)']);
     expect(tableAfter(md, '### Offline throughput')[2]).toEqual(['throughput', '16.26 (+7.7%)', '8030 (+8.5%) 🟢', '12.3 (−6.8%)']);
-    expect(md).toContain('**Start-up time:** 41.5 s (+3.8% vs baseline: 40 s)');
+    expect(md).toContain('**Start-up time** (spawn to ready): 41.5 s (+3.8% vs baseline 40 s)');
     const peaks = tableAfter(md, '### Resource peaks over the run');
     expect(peaks[2]).toEqual(['GPU utilisation (<code>peak\\_gpu\\_util\\_pct</code>)', '**100 %**', 'sharegpt-qps · inf req/s', '90 %']);
     expect(peaks.find((r) => r[0]!.startsWith('KV-cache'))![1]).toBe('**2.20 %**');
@@ -274,7 +274,7 @@ describe('renderAggregate', () => {
       ['<code>l4</code>', '❌ fail', '1'],
     ]);
     expect(md).toContain('### ❌ vLLM performance gate: fail — <code>l4</code>');
-    expect(md).toContain('##### Serving: sharegpt-qps');
+    expect(md).toContain('#### Serving: sharegpt-qps');
     expect(md.length).toBeLessThanOrEqual(65_536);
   });
 });
