@@ -1,6 +1,7 @@
 // Boots the engine under test and owns its life: port check, spawn in its own process group, log
 // capture, readiness, start-up time, and a teardown that always runs and never throws.
 import type { ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
 import type { Server } from '../config/schema-types.gen.js';
@@ -153,6 +154,8 @@ export async function bootServer(server: Server, opts: BootOptions): Promise<Run
         const held = await waitGpuReleased(report.pids, { timeoutMs: opts.gpuReleaseTimeoutMs ?? 60_000 });
         if (held && held.length > 0) log(`warning: nvidia-smi still lists process ${held.join(', ')} of the server on a GPU`);
         capture.line(`[vllm-perf-gate] server stopped (${report.signal ?? 'already exited'}, ${Math.round(report.elapsedMs)} ms)`);
+        // Nothing left for the post step to do.
+        if (report.gone && opts.statePath) rmSync(opts.statePath, { force: true });
         return report;
       } catch (err) {
         log(`warning: teardown failed: ${(err as Error).message}`);

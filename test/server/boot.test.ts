@@ -161,11 +161,13 @@ describe('bootServer', () => {
     }
   });
 
-  it('writes the post-step state as soon as the server is spawned', async () => {
+  it('writes the post-step state as soon as the server is spawned, and removes it once the server is gone', async () => {
     const statePath = path.join(tmpDir(), 'state', 'server.json');
     const s = await boot(fakeServer(), { outDir: tmpDir(), pollMs: 20, statePath });
     const st = readServerState(statePath);
     expect(st).toMatchObject({ pgid: s.pgid, pid: s.pid, logPath: s.logPath, startedAt: s.startedAt, graceMs: 5000 });
+    await s.stop('done');
+    expect(existsSync(statePath)).toBe(false);
   });
 
   it('gives up with CANCELLED when the signal aborts during start-up, leaving no process behind', async () => {
