@@ -18,3 +18,5 @@ export { appendBaseline, branchStoreFor, defaultBranchOf } from './baseline.js';
 export type { AppendBaselineResult } from './baseline.js';
 export { isForkPullRequest, forkRefusalMessage } from './fork.js';
 export { maskSecrets } from './mask.js';
+export { setActionOutputs, outputCounts, writeJobSummary, emitAnnotations } from './publish.js';
+export type { ActionOutputs } from './publish.js';
