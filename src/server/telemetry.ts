@@ -94,12 +94,12 @@ export function summariseSnapshots(snaps: VllmSnapshot[]): MetricMap {
   };
   const kv = peak((s) => s.kvCacheUsage);
   return {
-    kv_cache_usage_peak_pct: kv === null ? null : kv * 100,
-    num_requests_running_peak: peak((s) => s.running),
-    num_requests_waiting_peak: peak((s) => s.waiting),
-    num_preemptions_delta: delta((s) => s.preemptions),
-    prompt_tokens_delta: delta((s) => s.promptTokens),
-    generation_tokens_delta: delta((s) => s.generationTokens),
+    peak_kv_cache_usage_perc: kv === null ? null : kv * 100,
+    peak_num_requests_running: peak((s) => s.running),
+    peak_num_requests_waiting: peak((s) => s.waiting),
+    num_preemptions: delta((s) => s.preemptions),
+    prompt_tokens: delta((s) => s.promptTokens),
+    generation_tokens: delta((s) => s.generationTokens),
     metrics_samples: snaps.length,
   };
 }
@@ -113,11 +113,11 @@ export function summariseGpuSamples(samples: GpuRow[][]): MetricMap {
   const mean = (v: number[]): number | null => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : null);
   const util = vals((r) => r.utilizationPct);
   return {
-    gpu_utilization_peak_pct: peak(util),
-    gpu_utilization_mean_pct: mean(util),
-    gpu_memory_used_peak_mib: peak(vals((r) => r.memoryUsedMiB)),
-    gpu_power_peak_w: peak(vals((r) => r.powerW)),
-    gpu_sm_clock_mean_mhz: mean(vals((r) => r.smClockMHz)),
+    peak_gpu_util_pct: peak(util),
+    mean_gpu_util_pct: mean(util),
+    peak_gpu_memory_used_mib: peak(vals((r) => r.memoryUsedMiB)),
+    peak_gpu_power_w: peak(vals((r) => r.powerW)),
+    mean_gpu_sm_clock_mhz: mean(vals((r) => r.smClockMHz)),
     gpu_samples: samples.length,
   };
 }

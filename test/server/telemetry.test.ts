@@ -62,29 +62,29 @@ describe('summaries', () => {
     const base = { kvCacheUsage: 0.01, running: 1, waiting: 0, preemptions: 0, promptTokens: 1000, generationTokens: 50 };
     const fig = summariseSnapshots([base, { ...base, kvCacheUsage: 0.011, running: 31, waiting: 2, promptTokens: 1256 }, { ...base, running: 2, preemptions: 3, promptTokens: 1512, generationTokens: 306 }]);
     expect(fig).toEqual({
-      kv_cache_usage_peak_pct: expect.closeTo(1.1, 12),
-      num_requests_running_peak: 31,
-      num_requests_waiting_peak: 2,
-      num_preemptions_delta: 3,
-      prompt_tokens_delta: 512,
-      generation_tokens_delta: 256,
+      peak_kv_cache_usage_perc: expect.closeTo(1.1, 12),
+      peak_num_requests_running: 31,
+      peak_num_requests_waiting: 2,
+      num_preemptions: 3,
+      prompt_tokens: 512,
+      generation_tokens: 256,
       metrics_samples: 3,
     });
   });
 
   it('gives no delta for a counter that went down (the server restarted)', () => {
     const a = { kvCacheUsage: 0, running: 0, waiting: 0, preemptions: 0, promptTokens: 500, generationTokens: 9 };
-    expect(summariseSnapshots([a, { ...a, promptTokens: 20 }]).prompt_tokens_delta).toBeNull();
+    expect(summariseSnapshots([a, { ...a, promptTokens: 20 }]).prompt_tokens).toBeNull();
   });
 
   it('takes GPU peaks and means over every GPU of every sample, skipping unsupported fields', () => {
     const row = (u: number | null, mem: number, p: number | null, clk: number) => ({ index: 0, name: 'L4', driverVersion: '1', memoryTotalMiB: 23034, utilizationPct: u, memoryUsedMiB: mem, powerW: p, smClockMHz: clk });
     expect(summariseGpuSamples([[row(20, 100, 30, 1000), row(null, 200, null, 1200)], [row(80, 150, 70, 2000)]])).toEqual({
-      gpu_utilization_peak_pct: 80,
-      gpu_utilization_mean_pct: 50,
-      gpu_memory_used_peak_mib: 200,
-      gpu_power_peak_w: 70,
-      gpu_sm_clock_mean_mhz: 1400,
+      peak_gpu_util_pct: 80,
+      mean_gpu_util_pct: 50,
+      peak_gpu_memory_used_mib: 200,
+      peak_gpu_power_w: 70,
+      mean_gpu_sm_clock_mhz: 1400,
       gpu_samples: 2,
     });
   });
@@ -124,21 +124,21 @@ describe('startTelemetry over a real socket', () => {
     await until(() => m.served() >= 4);
     const w1 = await t.mark();
     const scrapesInW1 = m.served();
-    expect(w1.figures.num_requests_running_peak).toBe(7);
-    expect(w1.figures.kv_cache_usage_peak_pct).toBe(20);
-    expect(w1.figures.generation_tokens_delta).toBe(100 * (scrapesInW1 - 1));
+    expect(w1.figures.peak_num_requests_running).toBe(7);
+    expect(w1.figures.peak_kv_cache_usage_perc).toBe(20);
+    expect(w1.figures.generation_tokens).toBe(100 * (scrapesInW1 - 1));
     expect(w1.figures.metrics_samples).toBe(scrapesInW1);
     const n = w1.figures.gpu_samples!;
     expect(n).toBeGreaterThanOrEqual(1);
-    expect(w1.figures.gpu_utilization_peak_pct).toBe(n > 1 ? 60 : 20);
-    expect(w1.figures.gpu_utilization_mean_pct).toBeCloseTo((20 + 60 * (n - 1)) / n, 9);
+    expect(w1.figures.peak_gpu_util_pct).toBe(n > 1 ? 60 : 20);
+    expect(w1.figures.mean_gpu_util_pct).toBeCloseTo((20 + 60 * (n - 1)) / n, 9);
     expect(w1.notes).toEqual([]);
 
     await until(() => m.served() >= scrapesInW1 + 2);
     const w2 = await t.stop();
-    expect(w2.figures.num_requests_running_peak).toBe(3);
-    expect(w2.figures.generation_tokens_delta).toBe(100 * (m.served() - scrapesInW1));
-    if (w2.figures.gpu_samples) expect(w2.figures.gpu_utilization_mean_pct).toBe(60);
+    expect(w2.figures.peak_num_requests_running).toBe(3);
+    expect(w2.figures.generation_tokens).toBe(100 * (m.served() - scrapesInW1));
+    if (w2.figures.gpu_samples) expect(w2.figures.mean_gpu_util_pct).toBe(60);
     expect(m.inFlight()).toBe(1);
     const stats = t.stats();
     expect(stats.scrapes).toBe(m.served());
@@ -166,7 +166,7 @@ describe('startTelemetry over a real socket', () => {
     release();
     const w = await t.stop();
     expect(maxInFlight).toBe(1);
-    expect(w.figures.num_requests_running_peak).toBe(1);
+    expect(w.figures.peak_num_requests_running).toBe(1);
     expect(w.notes).toEqual([]);
   });
 
@@ -174,7 +174,7 @@ describe('startTelemetry over a real socket', () => {
     const m = await metricsServer([2]);
     const t = await startTelemetry(m.url, { intervalMs: 0, env: { ...process.env, PATH: tmpDir() } });
     const w = await t.stop();
-    expect(w.figures.num_requests_running_peak).toBe(2);
+    expect(w.figures.peak_num_requests_running).toBe(2);
     expect(w.figures.gpu_samples).toBeUndefined();
     expect(w.notes).toEqual(['nvidia-smi not found on PATH: no GPU utilisation, memory, power or clock figures']);
   });
