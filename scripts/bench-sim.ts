@@ -112,17 +112,18 @@ async function loadTest(url: string): Promise<{ streams: number; tokensPerS: num
 }
 
 function calibration(): void {
-  const seed003: Record<number, [number, number, number, number]> = {
-    1: [27.0, 5.1, 679, 168], 2: [37.8, 5.2, 698, 367], 4: [50.1, 5.3, 722, 698],
-    8: [60.9, 5.5, 772, 1312], 16: [103.8, 6.0, 880, 2277], 32: [135.3, 7.1, 1082, 3773],
+  const seed003: Record<number, [number, number, number, number, number]> = {
+    1: [27.0, 5.1, 679, 168, 6.1], 2: [37.8, 5.2, 698, 367, 6.3], 4: [50.1, 5.3, 722, 698, 6.4],
+    8: [60.9, 5.5, 772, 1312, 7.4], 16: [103.8, 6.0, 880, 2277, 8.9], 32: [135.3, 7.1, 1082, 3773, 12.0],
   };
   console.log('\nCalibration, l4-qwen2.5-0.5b vs seed 003 (256 in / 128 out, ignore_eos, closed loop; simulated time):');
-  console.log('conc | TTFT p50 ms sim/seed | ITL p50 ms sim/seed | E2E p50 ms sim/seed | out tok/s sim/seed');
+  console.log('conc | TTFT p50 ms sim/seed | ITL p50 ms sim/seed | ITL p95 ms sim/seed | E2E p50 ms sim/seed | out tok/s sim/seed');
   for (const c of [1, 2, 4, 8, 16, 32]) {
     const r = simulateClosedLoop(PROFILES['l4-qwen2.5-0.5b']!, { concurrency: c, numRequests: Math.max(40, 8 * c), promptTokens: 256, maxTokens: 128, ignoreEos: true });
     const s = seed003[c]!;
     console.log(
       `${String(c).padStart(4)} | ${r.ttftMs.p50.toFixed(1).padStart(7)} / ${s[0].toFixed(1).padStart(6)} | ${r.itlMs.p50.toFixed(2).padStart(6)} / ${s[1].toFixed(1).padStart(4)} | ` +
+        `${r.itlMs.p95.toFixed(2).padStart(6)} / ${s[4].toFixed(1).padStart(4)} | ` +
         `${r.e2eMs.p50.toFixed(0).padStart(7)} / ${String(s[2]).padStart(5)} | ${r.outputTokPerS.toFixed(0).padStart(6)} / ${String(s[3]).padStart(5)}`,
     );
   }

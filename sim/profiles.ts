@@ -60,7 +60,7 @@ export const PROFILES: Record<string, Profile> = {
     name: 'l4-qwen2.5-0.5b',
     description:
       'Qwen2.5-0.5B-Instruct on one NVIDIA L4, vLLM 0.23 V1, --gpu-memory-utilization 0.6 --max-model-len 8192 (seed 003).',
-    step_base_s: 0.00498,
+    step_base_s: 0.00505,
     step_per_seq_s: 0.000066,
     step_per_prefill_token_s: 0.000012,
     step_per_context_token_s: 0,
@@ -73,7 +73,7 @@ export const PROFILES: Record<string, Profile> = {
     kv_cache_tokens: 1_040_000,
     gpu_memory_utilization: 0.6,
     eos_hazard: 0.002,
-    noise_cv: 0.01,
+    noise_cv: 0.12,
   },
   'rtx5090-qwen2.5-7b': {
     ...DEFAULT,
