@@ -94,7 +94,8 @@ export function summariseSnapshots(snaps: VllmSnapshot[]): MetricMap {
   };
   const kv = peak((s) => s.kvCacheUsage);
   return {
-    peak_kv_cache_usage_perc: kv === null ? null : kv * 100,
+    // A 0..1 fraction under vLLM's `_perc` name, as vLLM reports it; the report shows it as a percentage.
+    peak_kv_cache_usage_perc: kv,
     peak_num_requests_running: peak((s) => s.running),
     peak_num_requests_waiting: peak((s) => s.waiting),
     num_preemptions: delta((s) => s.preemptions),

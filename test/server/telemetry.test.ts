@@ -58,11 +58,11 @@ describe('parseVllmMetrics', () => {
 });
 
 describe('summaries', () => {
-  it('reports KV-cache usage as a percentage, gauge peaks, and counter deltas from the first to the last snapshot', () => {
+  it('reports the peak KV-cache usage (a 0..1 fraction, as vLLM does), gauge peaks, and counter deltas from the first to the last snapshot', () => {
     const base = { kvCacheUsage: 0.01, running: 1, waiting: 0, preemptions: 0, promptTokens: 1000, generationTokens: 50 };
     const fig = summariseSnapshots([base, { ...base, kvCacheUsage: 0.011, running: 31, waiting: 2, promptTokens: 1256 }, { ...base, running: 2, preemptions: 3, promptTokens: 1512, generationTokens: 306 }]);
     expect(fig).toEqual({
-      peak_kv_cache_usage_perc: expect.closeTo(1.1, 12),
+      peak_kv_cache_usage_perc: 0.011,
       peak_num_requests_running: 31,
       peak_num_requests_waiting: 2,
       num_preemptions: 3,
@@ -125,7 +125,7 @@ describe('startTelemetry over a real socket', () => {
     const w1 = await t.mark();
     const scrapesInW1 = m.served();
     expect(w1.figures.peak_num_requests_running).toBe(7);
-    expect(w1.figures.peak_kv_cache_usage_perc).toBe(20);
+    expect(w1.figures.peak_kv_cache_usage_perc).toBe(0.2);
     expect(w1.figures.generation_tokens).toBe(100 * (scrapesInW1 - 1));
     expect(w1.figures.metrics_samples).toBe(scrapesInW1);
     const n = w1.figures.gpu_samples!;
