@@ -2,6 +2,7 @@
 // pagination), pointed at GITHUB_API_URL as read now, not when @actions/github was loaded, so a
 // GHES host or a test's fake server is honoured whenever the variable is set.
 import { getOctokit } from '@actions/github';
+import { defaults } from '@actions/github/lib/utils';
 
 export type Octokit = ReturnType<typeof getOctokit>;
 
@@ -10,7 +11,12 @@ export function apiBaseUrl(env: Record<string, string | undefined> = process.env
 }
 
 export function createOctokit(token: string, env: Record<string, string | undefined> = process.env): Octokit {
-  return getOctokit(token, { baseUrl: apiBaseUrl(env) });
+  const baseUrl = apiBaseUrl(env);
+  // @actions/github built its fetch (with the runner's proxy settings) for the URL it saw at load
+  // time. When the URL changed since (a test's fake server), that proxy choice is for another host:
+  // use plain fetch, which goes straight to the given URL.
+  if (baseUrl !== defaults.baseUrl) return getOctokit(token, { baseUrl, request: { fetch: globalThis.fetch } });
+  return getOctokit(token, { baseUrl });
 }
 
 /** The HTTP status of an Octokit RequestError, or undefined for anything else. */
