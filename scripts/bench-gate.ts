@@ -15,7 +15,7 @@ import { mergeConfirmation, pointsToConfirm } from '../src/compare/confirm.js';
 import { metricInfo } from '../src/compare/catalog.js';
 import { gateSettings, type GateSettings } from '../src/compare/settings.js';
 import { parseThresholds } from '../src/config/thresholds.js';
-import type { Thresholds } from '../src/config/schema-types.gen.js';
+import type { Gate, Thresholds } from '../src/config/schema-types.gen.js';
 import { Rng } from '../src/load/rng.js';
 import type { MetricMap, ResultsDocument } from '../src/results/schema-types.gen.js';
 
@@ -106,15 +106,16 @@ interface Variant {
   ratio?: number;
 }
 
-function settingsWith(confidence: number, confirm: boolean, thresholds?: Thresholds): GateSettings {
-  return gateSettings({ thresholds: parseThresholds(thresholds, { path: 'thresholds' }), gate: { confidence, 'confirm-regressions': confirm } });
+function settingsWith(confidence: number, confirm: boolean, thresholds?: Thresholds, noiseFloor?: NonNullable<Gate['noise-floor']>): GateSettings {
+  return gateSettings({ thresholds: parseThresholds(thresholds, { path: 'thresholds' }), gate: { confidence, 'confirm-regressions': confirm, ...(noiseFloor ? { 'noise-floor': noiseFloor } : {}) } });
 }
 
 const VARIANTS: Variant[] = [
   { name: 'ratio to the previous run, alert at 200% (github-action-benchmark default)', ratio: 2 },
   { name: 'ratio to the previous run, alert at 105%', ratio: 1.05 },
   { name: 'gate defaults: one current run (-5% / +10%, confidence 0.99)', gate: { repeat: 1, confirm: false, settings: settingsWith(0.99, false) } },
-  { name: 'gate defaults + confirm-regressions: true (recommended; each look at 0.90)', gate: { repeat: 1, confirm: true, settings: settingsWith(0.99, true) } },
+  { name: 'gate defaults + confirm-regressions: true (each look at 0.90)', gate: { repeat: 1, confirm: true, settings: settingsWith(0.99, true) } },
+  { name: 'recommended: confirm-regressions: true + noise-floor.ttft 0.3', gate: { repeat: 1, confirm: true, settings: settingsWith(0.99, true, undefined, { ttft: 0.3 }) } },
   { name: 'gate defaults + repeat: 2 (the history runs repeat 2 as well)', gate: { repeat: 2, confirm: false, settings: settingsWith(0.99, false) } },
   { name: 'gate, latency "+5%" + confirm-regressions: true', gate: { repeat: 1, confirm: true, settings: settingsWith(0.99, true, { default: { latency: '+5%' } }) } },
 ];

@@ -195,7 +195,7 @@ function isNum(v: unknown): v is number {
 
 function baselineInfo(used: readonly ResultsDocument[], source: string | undefined): BaselineInfo {
   const newest = used[used.length - 1];
-  const info: BaselineInfo = { runs: used.length, source: source ?? (used.length === 1 ? 'one baseline run' : `history of ${used.length} runs`) };
+  const info: BaselineInfo = { runs: used.length, source: source ?? 'baseline runs' };
   if (newest?.run['git-sha']) info.gitSha = newest.run['git-sha'];
   if (newest?.run['git-ref']) info.gitRef = newest.run['git-ref'];
   if (newest) info.startedAt = newest.run['started-at'];
