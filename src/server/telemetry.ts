@@ -246,3 +246,45 @@ export async function startTelemetry(baseUrl: string, opts: TelemetryOptions): P
     stats: () => ({ ...stats }),
   };
 }
+
+export interface TelemetryHooks {
+  /** Starts a sampler for the point (runServingSuite's onPointStart). */
+  onPointStart(pointKey: string): Promise<void>;
+  /** Stops it and stores its figures as the point's `telemetry` (runServingSuite's onPointEnd). */
+  onPointEnd(pointKey: string, detail: { point: { telemetry?: MetricMap } }): Promise<void>;
+  /** Every note made so far, deduplicated (for environment.telemetry-notes). */
+  notes(): string[];
+  /** Stops a sampler a cancelled point left running. */
+  close(): Promise<void>;
+}
+
+/**
+ * Telemetry for each point of serving suites, as hooks of the serving runner. The window includes
+ * the point's warm-up requests. `intervalMs` 0 (server.metrics-interval: 0) disables it.
+ */
+export function telemetryHooks(baseUrl: string, opts: TelemetryOptions): TelemetryHooks {
+  const notes = new Set<string>();
+  let current: Promise<TelemetrySampler> | undefined;
+  const stopCurrent = async (): Promise<TelemetryWindow | undefined> => {
+    const s = current;
+    current = undefined;
+    if (!s) return undefined;
+    const w = await (await s).stop();
+    for (const n of w.notes) notes.add(n);
+    return w;
+  };
+  return {
+    onPointStart: async () => {
+      if (opts.intervalMs <= 0) return;
+      await stopCurrent();
+      current = startTelemetry(baseUrl, opts);
+      await current;
+    },
+    onPointEnd: async (_key, detail) => {
+      const w = await stopCurrent();
+      if (w && Object.keys(w.figures).length > 0) detail.point.telemetry = w.figures;
+    },
+    notes: () => [...notes],
+    close: async () => void (await stopCurrent()),
+  };
+}

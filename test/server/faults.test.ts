@@ -9,7 +9,8 @@ import { isGateError, type GateError } from '../../src/errors.js';
 import { bootServer, serverCrashError, type RunningServer } from '../../src/server/boot.js';
 import { groupAlive } from '../../src/server/process-group.js';
 import { withServer } from '../../src/server/lifecycle.js';
-import { startTelemetry } from '../../src/server/telemetry.js';
+import { startTelemetry, telemetryHooks } from '../../src/server/telemetry.js';
+import { runServingSuite } from '../../src/suites/serving.js';
 import { pathWithSim } from '../support/sim.js';
 import { FIXTURES, killZero, tmpDir, until, virtualClock } from './helpers.js';
 
@@ -177,5 +178,25 @@ describe('withServer', () => {
       }),
     ).rejects.toThrow('load generator failed');
     expect(groupAlive(pgid)).toBe(false);
+  });
+});
+
+describe('telemetryHooks with the serving runner', () => {
+  it('gives every point of a sweep its own telemetry, whose token counts are that point’s requests', async () => {
+    const s = await boot(sim());
+    const hooks = telemetryHooks(s.baseUrl, { intervalMs: 20, env: env() });
+    const suite = await runServingSuite(
+      { name: 'sweep', kind: 'serving', dataset: { type: 'random', 'input-len': 32, 'output-len': 8, 'num-prompts': 6 }, concurrency: [1, 2], 'ignore-eos': true, warmup: 0 },
+      { baseUrl: s.baseUrl, model: s.servedModelName },
+      { onPointStart: (k) => hooks.onPointStart(k), onPointEnd: (k, d) => hooks.onPointEnd(k, d) },
+    );
+    await hooks.close();
+    expect(suite.points.map((p) => p.key)).toEqual(['concurrency=1', 'concurrency=2']);
+    for (const p of suite.points) {
+      expect(p.telemetry?.generation_tokens).toBe(p.metrics.total_output_tokens);
+      expect(p.telemetry?.prompt_tokens).toBe(p.metrics.total_input_tokens);
+      expect(p.telemetry?.peak_gpu_util_pct).toBe(87);
+    }
+    expect(hooks.notes()).toEqual([]);
   });
 });
