@@ -87,6 +87,7 @@ const ASCII = /^[\x00-\x7f]*$/;
 
 function writeChunk(res: ServerResponse, data: string): void {
   const sock = res.socket;
+  if (sock !== null && sock.destroyed) return; // client gone; 'close' will abort the request
   if (sock === null || !res.headersSent || res.writableEnded) {
     if (!res.writableEnded) res.write(data);
     return;

@@ -188,6 +188,7 @@ describe('trace', () => {
   it('writes one JSON line per finished request with the server-side token times', async () => {
     const res = await post(`${sim.url}/v1/completions`, { prompt: 'trace me', max_tokens: 4, ignore_eos: true });
     const body = (await res.json()) as { id: string };
+    const long = (await (await post(`${sim.url}/v1/completions`, { prompt: 'pace me', max_tokens: 40, ignore_eos: true })).json()) as { id: string };
     await sim.stop();
     const lines = readFileSync(traceFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     const mine = lines.find((l) => l.id === body.id)!;
@@ -198,5 +199,10 @@ describe('trace', () => {
     expect(mine.finish_s).toBe(times[3]);
     expect(times[0]!).toBeGreaterThan(mine.arrival_s as number);
     expect([mine.output_tokens, mine.finish_reason]).toEqual([4, 'length']);
+    // Steps run against absolute deadlines: alone on sim-fast a decode step is 2 ms + 10 us,
+    // and the median gap between a request's tokens is that step.
+    const paced = lines.find((l) => l.id === long.id)!.token_times_s as number[];
+    const gaps = paced.slice(1).map((t, i) => t - paced[i]!).sort((a, b) => a - b);
+    expect(Math.abs(gaps[Math.floor(gaps.length / 2)]! * 1000 - 2.01)).toBeLessThan(0.25);
   });
 });
