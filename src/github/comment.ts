@@ -44,6 +44,43 @@ export async function tokenLogin(octokit: Octokit): Promise<string> {
   }
 }
 
+/** All of our comments carrying this marker, oldest first: walks every page. */
+export async function findComments(octokit: Octokit, target: CommentTarget, marker: string, author: string): Promise<FoundComment[]> {
+  const mine = (login: string | undefined): boolean => !!login && login.toLowerCase() === author.toLowerCase();
+  const out: FoundComment[] = [];
+  for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, {
+    owner: target.owner,
+    repo: target.repo,
+    issue_number: target.issueNumber,
+    per_page: 100,
+  })) {
+    for (const c of page.data) if (mine(c.user?.login) && typeof c.body === 'string' && c.body.includes(marker)) out.push({ id: c.id, url: c.html_url, body: c.body });
+  }
+  return out.sort((a, b) => a.id - b.id);
+}
+
+/**
+ * Two jobs of the same config racing on one PR can both find no comment and both create one.
+ * After creating, keep the oldest of ours, give it this body, and delete the rest.
+ */
+async function settleDuplicates(octokit: Octokit, target: CommentTarget, marker: string, author: string, body: string, createdId: number): Promise<FoundComment | null> {
+  const ours = await findComments(octokit, target, marker, author);
+  if (ours.length <= 1) return null;
+  const keep = ours[0]!;
+  for (const extra of ours.slice(1)) {
+    try {
+      await octokit.rest.issues.deleteComment({ owner: target.owner, repo: target.repo, comment_id: extra.id });
+    } catch (err) {
+      if (httpStatus(err) !== 404) throw err; // the other racer deleted it already
+    }
+  }
+  if (keep.id !== createdId && keep.body !== body) {
+    const { data } = await octokit.rest.issues.updateComment({ owner: target.owner, repo: target.repo, comment_id: keep.id, body });
+    return { id: data.id, url: data.html_url, body };
+  }
+  return keep;
+}
+
 /** Our comment for this marker, if any: walks every page (a busy PR has hundreds of comments). */
 export async function findComment(octokit: Octokit, target: CommentTarget, marker: string, author: string): Promise<FoundComment | null> {
   const mine = (login: string | undefined): boolean => !!login && login.toLowerCase() === author.toLowerCase();
@@ -87,6 +124,8 @@ export async function upsertComment(octokit: Octokit, target: CommentTarget, mar
     }
     if (policy === 'on-change' && !opts.changed) return { action: 'skipped', reason: 'comment: on-change, and nothing changed' };
     const { data } = await octokit.rest.issues.createComment({ owner: target.owner, repo: target.repo, issue_number: target.issueNumber, body });
+    const settled = await settleDuplicates(octokit, target, marker, author, body, data.id);
+    if (settled && settled.id !== data.id) return { action: 'updated', id: settled.id, url: settled.url, author };
     return { action: 'created', id: data.id, url: data.html_url, author };
   } catch (err) {
     if (httpStatus(err) === 403) return forbiddenNotice(err);

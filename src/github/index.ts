@@ -5,7 +5,7 @@ export { readRunContext, runUrl, pullRequestOfWorkflowRun } from './context.js';
 export type { RunContext } from './context.js';
 export { createOctokit, apiBaseUrl, httpStatus, apiMessage } from './octokit.js';
 export type { Octokit } from './octokit.js';
-export { upsertComment, findComment, tokenLogin, ACTIONS_BOT_LOGIN } from './comment.js';
+export { upsertComment, findComment, findComments, tokenLogin, ACTIONS_BOT_LOGIN } from './comment.js';
 export type { CommentTarget, UpsertOptions, UpsertResult } from './comment.js';
 export { uploadRunArtifacts, downloadRunArtifacts, artifactName, artifactsUnavailable, commonFolder, ARTIFACT_PREFIX } from './artifacts.js';
 export type { UploadResult, UploadOptions, DownloadOptions, DownloadedArtifact } from './artifacts.js';

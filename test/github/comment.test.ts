@@ -17,6 +17,7 @@ afterAll(async () => gh.close());
 beforeEach(() => {
   gh.state.comments = [];
   gh.state.forbidden = [];
+  gh.state.onRequest = null;
 });
 
 describe('upsertComment', () => {
@@ -52,6 +53,30 @@ describe('upsertComment', () => {
     expect(gh.state.comments.filter((c) => c.body.includes(commentMarker('nightly')))).toHaveLength(1);
     const pages = gh.state.requests.filter((q) => q.method === 'GET' && q.path.endsWith('/issues/7/comments'));
     expect(pages.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('a job that loses a race to create the comment deletes its copy and updates the first one', async () => {
+    let injected = 0;
+    gh.state.onRequest = (req, state) => {
+      if (req.method !== 'POST' || !req.path.endsWith('/issues/7/comments') || injected) return;
+      // The other job's create lands between our lookup and our create.
+      const now = new Date().toISOString();
+      injected = state.nextId();
+      state.comments.push({ id: injected, issue: 7, body: body('race', 'other job'), user: { login: 'alice', type: 'User' }, created_at: now, updated_at: now });
+    };
+    try {
+      const r = await upsertComment(pat(), target, commentMarker('race'), body('race', 'this job'), 'always');
+      expect(r).toMatchObject({ action: 'updated', id: injected });
+      expect(gh.state.comments).toHaveLength(1);
+      expect(gh.state.comments[0]).toMatchObject({ id: injected, body: body('race', 'this job') });
+    } finally {
+      gh.state.onRequest = null;
+    }
+  });
+
+  it('several jobs racing at once leave exactly one comment', async () => {
+    await Promise.all([1, 2, 3].map((i) => upsertComment(pat(), target, commentMarker('race3'), body('race3', `job ${i}`), 'always')));
+    expect(gh.state.comments.filter((c) => c.body.includes(commentMarker('race3')))).toHaveLength(1);
   });
 
   it('keeps one comment per config id', async () => {

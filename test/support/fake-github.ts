@@ -101,6 +101,8 @@ export interface FakeState {
   requests: { method: string; path: string; query: string; status?: number }[];
   /** Requests matching a rule get a 403 (as a read-only token would). */
   forbidden: ForbidRule[];
+  /** Called for every request before it is handled (after the 403 rules): lets a test act between two requests. */
+  onRequest: ((req: { method: string; path: string }, state: FakeState) => void) | null;
   /** Called once before the next contents PUT is handled: lets a test write in between (a racing writer). */
   beforeNextPut: ((state: FakeState) => void) | null;
   /** Files above this size come back from GET contents without content, as GitHub does above 1 MB. */
@@ -163,6 +165,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     requests: [],
     forbidden: [...(opts.forbidden ?? [])],
     beforeNextPut: null,
+    onRequest: null,
     contentsInlineLimit: 1_000_000,
     readFile(branch, path) {
       return state.branches.get(branch)?.files.get(path)?.content.toString('utf8') ?? null;
@@ -348,6 +351,8 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
       if (rule.times !== undefined) rule.times--;
       return send(res, 403, { message: rule.message ?? 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest' });
     }
+
+    state.onRequest?.({ method, path: p }, state);
 
     // ---- Actions results service (Twirp JSON, proto field names) ----
     const twirp = /^\/twirp\/github\.actions\.results\.api\.v1\.ArtifactService\/(\w+)$/.exec(p);
