@@ -29,6 +29,8 @@ export interface OfflineOptions {
   graceMs?: number;
   /** Log lines quoted in errors. */
   tailLines?: number;
+  /** How often a "still running" line with the bench's last output goes to `log`. Default 30 s. */
+  progressEveryMs?: number;
 }
 
 const LATENCY_PERCENTILES = ['10', '25', '50', '75', '90', '99'] as const;
@@ -230,6 +232,11 @@ async function runBench(argv: string[], b: BenchRun): Promise<void> {
     await terminateGroup(pgid, { graceMs: b.graceMs, clock: systemClock, log: (l) => capture.line(`[vllm-perf-gate] ${l}`) });
   };
 
+  const t0 = performance.now();
+  const progress = setInterval(() => {
+    const last = capture.lastOutputLine();
+    b.opts.log?.(`${suite.name}: still running after ${Math.round((performance.now() - t0) / 1000)} s${last ? `; last line: ${last}` : ''}`);
+  }, b.opts.progressEveryMs ?? 30_000);
   const timer = new AbortController();
   const timeout = b.clock.sleep(b.timeoutMs, timer.signal).then(
     () => 'timeout' as const,
@@ -267,6 +274,7 @@ async function runBench(argv: string[], b: BenchRun): Promise<void> {
       });
     }
   } finally {
+    clearInterval(progress);
     timer.abort();
   }
 }

@@ -149,13 +149,16 @@ describe('runOfflineSuite failures', () => {
     expect(log).toContain('sending SIGKILL');
   });
 
-  it('stops the bench and throws CANCELLED when the signal aborts', async () => {
+  it('reports progress while the bench runs, then stops it and throws CANCELLED when the signal aborts', async () => {
     const { server, env } = fake('hang');
     const ac = new AbortController();
     const outDir = tmpDir('vpg-offline-');
     const logPath = path.join(outDir, 'c.log');
-    const p = offlineError({ name: 'c', kind: 'latency' }, server, { outDir, env, signal: ac.signal, graceMs: 100 });
+    const lines: string[] = [];
+    const p = offlineError({ name: 'c', kind: 'latency' }, server, { outDir, env, signal: ac.signal, graceMs: 100, progressEveryMs: 50, log: (l) => lines.push(l) });
     await until(() => existsSync(logPath) && readFileSync(logPath, 'utf8').includes('fake bench bench latency'));
+    // A long bench says it is alive, with its last output line.
+    expect(await until(() => lines.some((l) => /^c: still running after \d+ s; last line: fake bench bench latency$/.test(l)))).toBe(true);
     ac.abort();
     const err = await p;
     expect(err.code).toBe('CANCELLED');
