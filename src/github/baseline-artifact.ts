@@ -96,14 +96,42 @@ export async function candidateRuns(octokit: Octokit, q: ArtifactBaselineQuery):
   return runs.map((run) => ({ run, match: 'newest' as const }));
 }
 
+interface ArtifactLite {
+  id: number;
+  name: string;
+  expired: boolean;
+  workflow_run?: { id?: number | null } | null;
+}
+
+/**
+ * This config's artifacts across the repository, by run id, newest per run: one paginated listing
+ * (`GET /actions/artifacts?name=`) instead of one call per candidate run.
+ */
+async function artifactsByRun(octokit: Octokit, q: ArtifactBaselineQuery): Promise<Map<number, ArtifactLite>> {
+  const byRun = new Map<number, ArtifactLite>();
+  const maxPages = Math.ceil((q.maxRuns ?? 100) / 100) + 1;
+  await guard(`the artifacts named ${q.artifactName}`, async () => {
+    let pages = 0;
+    for await (const page of octokit.paginate.iterator(octokit.rest.actions.listArtifactsForRepo, { owner: q.owner, repo: q.repo, name: q.artifactName, per_page: 100 })) {
+      for (const a of page.data as unknown as ArtifactLite[]) {
+        const runId = a.workflow_run?.id;
+        if (a.expired || a.name !== q.artifactName || typeof runId !== 'number') continue;
+        const prev = byRun.get(runId);
+        if (!prev || a.id > prev.id) byRun.set(runId, a);
+      }
+      if (++pages >= maxPages) break;
+    }
+  });
+  return byRun;
+}
+
 /** Finds and downloads the baseline artifact; null when no run has one (a first run: no-baseline). */
 export async function findArtifactBaseline(octokit: Octokit, q: ArtifactBaselineQuery): Promise<ArtifactBaseline | null> {
   const candidates = await candidateRuns(octokit, q);
+  if (candidates.length === 0) return null;
+  const arts = await artifactsByRun(octokit, q);
   for (const { run, match } of candidates) {
-    const { data } = await guard(`the artifacts of run ${run.id}`, () =>
-      octokit.rest.actions.listWorkflowRunArtifacts({ owner: q.owner, repo: q.repo, run_id: run.id, name: q.artifactName, per_page: 100 }),
-    );
-    const art = data.artifacts.filter((a) => !a.expired && a.name === q.artifactName).sort((a, b) => b.id - a.id)[0];
+    const art = arts.get(run.id);
     if (!art) continue;
     try {
       await new DefaultArtifactClient().downloadArtifact(art.id, {

@@ -139,6 +139,21 @@ describe('artifact baseline', () => {
     expect(from(b!.dir)).toBe('newer');
   });
 
+  it('skips expired artifacts, and lists artifacts once for the repository rather than once per run', async () => {
+    const art = gh.state.artifacts.find((a) => a.runId === newer.id && a.name === 'vllm-perf-gate-nightly')!;
+    art.expired = true;
+    const before = gh.state.requests.length;
+    try {
+      const b = await baseline.findArtifactBaseline(octokit(), query());
+      expect(b).toMatchObject({ runId: atBase.id, match: 'newest' });
+    } finally {
+      art.expired = false;
+    }
+    const calls = gh.state.requests.slice(before).map((q) => `${q.method} ${q.path}`);
+    expect(calls.filter((c) => c.endsWith('/actions/artifacts'))).toHaveLength(1);
+    expect(calls.filter((c) => /\/runs\/\d+\/artifacts$/.test(c))).toHaveLength(0);
+  });
+
   it('finds nothing for a config no run has uploaded yet (a first run)', async () => {
     expect(await baseline.findArtifactBaseline(octokit(), query({ artifactName: 'vllm-perf-gate-other' }))).toBeNull();
   });

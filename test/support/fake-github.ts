@@ -524,6 +524,12 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
       const pg = page(req, url, list);
       return send(res, 200, { total_count: list.length, artifacts: pg.items.map(artifactJson) }, pg.headers);
     }
+    if (rest === '/actions/artifacts' && method === 'GET') {
+      const name = url.searchParams.get('name');
+      const list = state.artifacts.filter((a) => a.finalized && (!name || a.name === name)).sort((a, b) => b.id - a.id);
+      const pg = page(req, url, list);
+      return send(res, 200, { total_count: list.length, artifacts: pg.items.map(artifactJson) }, pg.headers);
+    }
     m = /^\/actions\/artifacts\/(\d+)\/zip$/.exec(rest);
     if (m && method === 'GET') {
       const a = state.artifacts.find((x) => x.id === Number(m![1]) && x.finalized);
