@@ -6,11 +6,28 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { systemClock, type Clock } from '../clock.js';
 
+/** Groups we started and have not seen gone: the last resort kills them when we exit abruptly. */
+const ourGroups = new Set<number>();
+
 /** Spawns argv in a new process group (the child is its leader: pgid = pid), stdin closed. */
 export function spawnInGroup(argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): ChildProcess {
   const [file, ...args] = argv;
   if (!file) throw new Error('empty argv');
-  return spawn(file, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env, cwd: opts.cwd });
+  const child = spawn(file, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env, cwd: opts.cwd });
+  if (child.pid !== undefined) ourGroups.add(child.pid);
+  return child;
+}
+
+/**
+ * SIGKILL, synchronously, to every group we started that teardown has not yet seen gone. For the
+ * moments there is no time for a grace period: a second Ctrl-C, or our process exiting abruptly.
+ * Returns the groups signalled.
+ */
+export function killOurGroupsNow(): number[] {
+  const hit: number[] = [];
+  for (const pgid of ourGroups) if (signalGroup(pgid, 'SIGKILL')) hit.push(pgid);
+  ourGroups.clear();
+  return hit;
 }
 
 interface ProcStat {
@@ -112,13 +129,17 @@ export async function terminateGroup(pgid: number, opts: TerminateOptions): Prom
   const t0 = clock.monotonicMs();
   const pids = groupMembers(pgid) ?? [pgid];
   const report = (signal: TerminateReport['signal'], gone: boolean): TerminateReport => ({ pids, signal, gone, elapsedMs: clock.monotonicMs() - t0 });
+  const gone = (signal: TerminateReport['signal']): TerminateReport => {
+    ourGroups.delete(pgid);
+    return report(signal, true);
+  };
   try {
-    if (!groupAlive(pgid)) return report(null, true);
+    if (!groupAlive(pgid)) return gone(null);
     signalGroup(pgid, 'SIGTERM');
-    if (await waitGone(pgid, opts.graceMs, opts.pollMs ?? 50, clock)) return report('SIGTERM', true);
+    if (await waitGone(pgid, opts.graceMs, opts.pollMs ?? 50, clock)) return gone('SIGTERM');
     log(`process group ${pgid} still running ${Math.round(opts.graceMs / 1000)} s after SIGTERM; sending SIGKILL`);
     signalGroup(pgid, 'SIGKILL');
-    if (await waitGone(pgid, opts.killWaitMs ?? 10_000, opts.pollMs ?? 50, clock)) return report('SIGKILL', true);
+    if (await waitGone(pgid, opts.killWaitMs ?? 10_000, opts.pollMs ?? 50, clock)) return gone('SIGKILL');
     log(`warning: process group ${pgid} survived SIGKILL (pids ${(groupMembers(pgid) ?? []).join(', ')}); a process may be stuck in the kernel`);
     return report('SIGKILL', false);
   } catch (err) {

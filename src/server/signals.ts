@@ -1,9 +1,11 @@
 // A cancelled job (SIGINT from the runner or Ctrl-C, SIGTERM from a runner or `kill`) must still
 // tear the server down and write its partial results. The first signal aborts the run's
 // AbortSignal and runs `onCancel` (teardown, partial results); the process then exits with the
-// shell's code for that signal. A second signal exits at once: on GitHub the runner follows SIGINT
-// with SIGTERM 7.5 s later, and the action's `post` step finishes the teardown from the saved state.
+// shell's code for that signal. A second signal exits at once, after a SIGKILL to every process
+// group we started that is not gone yet (on GitHub the runner follows SIGINT with SIGTERM 7.5 s
+// later; the `post` step then only checks). Exiting any other way kills them too.
 import { GateError } from '../errors.js';
+import { killOurGroupsNow } from './process-group.js';
 
 export interface CancelHandle {
   /** Aborted on the first signal, with a GateError CANCELLED as its reason. */
@@ -28,7 +30,8 @@ export function installCancelHandlers(
   let first: NodeJS.Signals | undefined;
   const handler = (signal: NodeJS.Signals): void => {
     if (first) {
-      warn(`${signal} again: exiting now; the server is stopped by the post step (or left for you to stop)`);
+      const killed = killOurGroupsNow();
+      warn(`${signal} again: exiting now${killed.length ? ` (SIGKILL to process group ${killed.join(', ')})` : ''}`);
       exit(cancelExitCode(first));
       return;
     }
@@ -44,14 +47,19 @@ export function installCancelHandlers(
       exit(cancelExitCode(signal));
     })();
   };
+  // Whatever way we exit (an uncaught error, process.exit from anywhere), no server of ours
+  // outlives us: groups teardown has not finished are killed on the way out.
+  const onExit = (): void => void killOurGroupsNow();
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
+  process.on('exit', onExit);
   return {
     controller,
     signal: controller.signal,
     dispose: () => {
       process.off('SIGINT', handler);
       process.off('SIGTERM', handler);
+      process.off('exit', onExit);
     },
   };
 }

@@ -15,8 +15,13 @@ afterEach(() => {
 });
 
 /** Starts test/fixtures/gate-main.ts; resolves with the server's pgid once it printed READY. */
-async function startMain(outDir: string, statePath: string, flags: string[] = []): Promise<{ main: ChildProcess; pgid: number; exit: Promise<number | null>; out: () => string }> {
-  const main = spawn(process.execPath, ['--import', 'tsx', path.join(FIXTURES, 'gate-main.ts'), outDir, statePath, ...flags], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function startMain(
+  outDir: string,
+  statePath: string,
+  flags: string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ main: ChildProcess; pgid: number; exit: Promise<number | null>; out: () => string }> {
+  const main = spawn(process.execPath, ['--import', 'tsx', path.join(FIXTURES, 'gate-main.ts'), outDir, statePath, ...flags], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   main.stdout!.on('data', (b: Buffer) => (out += b.toString()));
   main.stderr!.on('data', (b: Buffer) => (out += b.toString()));
@@ -42,6 +47,18 @@ describe('cancel (SIGTERM or SIGINT to our own process)', () => {
     expect(JSON.parse(readFileSync(path.join(outDir, 'partial.json'), 'utf8'))).toEqual({ status: 'partial', cancelledBy: signal });
     expect(m.out()).toContain(`${signal} received: cancelling`);
     expect(readFileSync(path.join(outDir, 'server.log'), 'utf8')).toContain(`stopping the server: cancelled by ${signal}`);
+  });
+
+  it('on a second signal during a slow teardown, SIGKILLs the server group and exits at once', async () => {
+    const outDir = tmpDir();
+    const m = await startMain(outDir, path.join(outDir, 'state.json'), ['--fake-ignore-term'], { ...process.env, GATE_MAIN_GRACE: '60s' });
+    m.main.kill('SIGTERM');
+    // The server has been asked to stop and ignores it: teardown now waits out its 60 s grace.
+    expect(await until(() => readFileSync(path.join(outDir, 'server.log'), 'utf8').includes('ignoring SIGTERM'), 10_000)).toBe(true);
+    m.main.kill('SIGINT');
+    expect(await m.exit).toBe(143);
+    expect(m.out()).toContain(`SIGINT again: exiting now (SIGKILL to process group ${m.pgid})`);
+    expect(await until(() => !groupAlive(m.pgid))).toBe(true);
   });
 
   it('aborts the signal it hands out with a CANCELLED error, runs the cleanup, then exits with the code', async () => {
