@@ -1,7 +1,13 @@
 // The baseline store behind `baseline-source`, seen from the action: where to read, and writing only
 // in baseline mode (a PR never changes what later PRs are compared against).
+import path from 'node:path';
 import type { ResultsDocument } from '../results/schema-types.gen.js';
-import { appendBranchBaseline, historyPath, type AppendResult, type BranchStore } from './baseline-branch.js';
+import { readResults } from '../results/read.js';
+import { RESULTS_FILE } from '../results/write.js';
+import { artifactName } from './artifacts.js';
+import { findArtifactBaseline } from './baseline-artifact.js';
+import { appendBranchBaseline, historyPath, readBranchBaseline, type AppendResult, type BranchStore } from './baseline-branch.js';
+import { resolveFileBaseline } from './baseline-file.js';
 import type { RunContext } from './context.js';
 import type { Octokit } from './octokit.js';
 import type { ResolvedMode, Settings } from './settings.js';
@@ -39,6 +45,60 @@ export async function appendBaseline(args: {
       const defaultBranch = await defaultBranchOf(args.octokit, args.ctx);
       const r = await appendBranchBaseline(args.octokit, store, args.doc, { defaultBranch, cap: settings.baselineHistory, configId: args.configId });
       return { written: true, detail: `appended to ${store.branch}:${store.path} (${r.runs} runs kept, ${r.attempts} attempt${r.attempts === 1 ? '' : 's'})`, branch: r };
+    }
+  }
+}
+
+export interface LoadedBaseline {
+  /** Oldest first; what compareRuns takes as its baseline. */
+  docs: ResultsDocument[];
+  /** For compareRuns' `source` (the report's baseline line). */
+  source: string;
+}
+
+/**
+ * The baseline of this config from the configured store, as results documents; null when the store
+ * has none yet (a first run: the gate says no-baseline). Reads `results.json` of an artifact, the
+ * history of a branch, or the committed file or folder.
+ */
+export async function loadBaseline(args: {
+  settings: Settings;
+  octokit: Octokit;
+  ctx: RunContext;
+  configId: string;
+  /** The checkout (GITHUB_WORKSPACE), for baseline-source: file. */
+  workspace: string;
+  /** A scratch folder the artifact is downloaded into. */
+  downloadDir: string;
+}): Promise<LoadedBaseline | null> {
+  const { settings, octokit, ctx, configId } = args;
+  switch (settings.baselineSource) {
+    case 'artifact': {
+      const defaultBranch = await defaultBranchOf(octokit, ctx);
+      const found = await findArtifactBaseline(octokit, {
+        owner: ctx.owner,
+        repo: ctx.repo,
+        runId: ctx.runId,
+        defaultBranch,
+        ...(ctx.pullRequest?.baseSha ? { baseSha: ctx.pullRequest.baseSha } : {}),
+        artifactName: artifactName(configId),
+        token: settings.githubToken,
+        dir: args.downloadDir,
+      });
+      if (!found) return null;
+      const docs = await readResults(path.join(found.dir, RESULTS_FILE));
+      const how = found.match === 'base-commit' ? "the PR's base commit" : found.match === 'before-base-commit' ? "before the PR's base commit" : 'newest';
+      return { docs, source: `artifact of run ${found.runId} (${how})` };
+    }
+    case 'branch': {
+      const store = branchStoreFor(settings, ctx, configId);
+      const history = await readBranchBaseline(octokit, store);
+      if (!history || history.runs.length === 0) return null;
+      return { docs: history.runs, source: `branch ${store.branch}:${store.path}` };
+    }
+    case 'file': {
+      const abs = resolveFileBaseline(settings.baselinePath, args.workspace);
+      return { docs: await readResults(abs), source: `file ${settings.baselinePath}` };
     }
   }
 }

@@ -14,8 +14,8 @@ export type { ArtifactBaseline, ArtifactBaselineQuery } from './baseline-artifac
 export { readBranchBaseline, appendBranchBaseline, appendRun, historyPath } from './baseline-branch.js';
 export type { BaselineHistory, BranchStore, AppendResult, AppendOptions } from './baseline-branch.js';
 export { resolveFileBaseline } from './baseline-file.js';
-export { appendBaseline, branchStoreFor, defaultBranchOf } from './baseline.js';
-export type { AppendBaselineResult } from './baseline.js';
+export { appendBaseline, loadBaseline, branchStoreFor, defaultBranchOf } from './baseline.js';
+export type { AppendBaselineResult, LoadedBaseline } from './baseline.js';
 export { isForkPullRequest, forkRefusalMessage } from './fork.js';
 export { maskSecrets } from './mask.js';
 export { setActionOutputs, outputCounts, writeJobSummary, emitAnnotations } from './publish.js';

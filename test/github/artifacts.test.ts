@@ -10,6 +10,8 @@ import { runtimeToken, startFakeGitHub, type FakeGitHub, type FakeRun } from '..
 type ArtifactsMod = typeof import('../../src/github/artifacts.js');
 type BaselineMod = typeof import('../../src/github/baseline-artifact.js');
 type OctokitMod = typeof import('../../src/github/octokit.js');
+type StoreMod = typeof import('../../src/github/baseline.js');
+type SettingsMod = typeof import('../../src/github/settings.js');
 
 let az: RunningAzurite;
 let gh: FakeGitHub;
@@ -17,6 +19,8 @@ let work: string;
 let artifacts: ArtifactsMod;
 let baseline: BaselineMod;
 let ok: OctokitMod;
+let store: StoreMod;
+let settingsMod: SettingsMod;
 const saved = { ...process.env };
 
 function asRun(run: FakeRun): void {
@@ -50,6 +54,8 @@ beforeAll(async () => {
   artifacts = await import('../../src/github/artifacts.js');
   baseline = await import('../../src/github/baseline-artifact.js');
   ok = await import('../../src/github/octokit.js');
+  store = await import('../../src/github/baseline.js');
+  settingsMod = await import('../../src/github/settings.js');
 });
 
 afterAll(async () => {
@@ -162,5 +168,32 @@ describe('artifact baseline', () => {
     gh.state.forbidden.push({ path: /\/actions\/workflows\/.*\/runs$/, times: 1 });
     const err = await baseline.findArtifactBaseline(octokit(), query()).catch((e: unknown) => e as Error);
     expect(String((err as Error).message)).toContain('actions: read');
+  });
+});
+
+describe('loadBaseline from artifacts', () => {
+  it("reads results.json of the PR base commit's artifact into documents for the gate", async () => {
+    const fixture = readFileSync(path.join(import.meta.dirname, '../report/fixtures/nightly.baseline.json'), 'utf8');
+    const baseSha = '7'.repeat(40);
+    const run = gh.state.addRun({ head_sha: baseSha });
+    asRun(run);
+    const dir = path.join(work, 'out-load');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'results.json'), fixture);
+    writeFileSync(path.join(dir, 'verdict.json'), '{"verdict":"pass"}');
+    expect((await artifacts.uploadRunArtifacts([path.join(dir, 'results.json'), path.join(dir, 'verdict.json')], artifacts.artifactName('loadtest'))).uploaded).toBe(true);
+
+    const pr = gh.state.addRun({ head_sha: '8'.repeat(40), head_branch: 'feature', event: 'pull_request', status: 'in_progress', conclusion: null });
+    const settings = settingsMod.readSettings((n) => ({ 'github-token': 'pat-1' })[n] ?? '');
+    const loaded = await store.loadBaseline({
+      settings,
+      octokit: ok.createOctokit('pat-1'),
+      ctx: { owner: 'octo', repo: 'gpu-app', eventName: 'pull_request', ref: 'refs/pull/1/merge', sha: 's', runId: pr.id, runAttempt: 1, serverUrl: 'https://github.com', defaultBranch: 'main', pullRequest: { number: 1, headSha: '8'.repeat(40), baseSha, baseRef: 'main', headRepoFullName: 'octo/gpu-app', baseRepoFullName: 'octo/gpu-app' } },
+      configId: 'loadtest',
+      workspace: work,
+      downloadDir: path.join(work, 'dl-load'),
+    });
+    expect(loaded?.docs.map((d) => d.run.id)).toEqual(['run-1']);
+    expect(loaded?.source).toBe(`artifact of run ${run.id} (the PR's base commit)`);
   });
 });

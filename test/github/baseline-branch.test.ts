@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeGitHub, type FakeGitHub } from '../support/fake-github.js';
 import { createOctokit } from '../../src/github/octokit.js';
 import { appendBranchBaseline, historyPath, readBranchBaseline, type BaselineHistory } from '../../src/github/baseline-branch.js';
-import { appendBaseline } from '../../src/github/baseline.js';
+import { appendBaseline, loadBaseline } from '../../src/github/baseline.js';
 import { readSettings } from '../../src/github/settings.js';
 import { describeError } from '../../src/errors.js';
 import type { ResultsDocument } from '../../src/results/schema-types.gen.js';
@@ -89,14 +89,18 @@ describe('branch baseline store', () => {
     expect(describeError(err)).toMatch(/refused \(HTTP 403[\s\S]*fix: .*contents: write/);
   });
 
-  it('appendBaseline writes only in baseline mode', async () => {
+  it('appendBaseline writes only in baseline mode, and loadBaseline reads what it wrote', async () => {
     const settings = readSettings((n) => ({ 'baseline-source': 'branch' })[n] ?? '');
     const ctx: RunContext = { owner: 'octo', repo: 'gpu-app', eventName: 'pull_request', ref: 'refs/pull/1/merge', sha: 'x', runId: 1, runAttempt: 1, serverUrl: 'https://github.com', defaultBranch: 'main' };
     const gate = await appendBaseline({ mode: 'gate', settings, octokit: octokit(), ctx, doc: doc('g', 1), configId: 'nightly' });
     expect(gate.written).toBe(false);
     expect(gh.state.branches.has('perf-baselines')).toBe(false);
+    expect(await loadBaseline({ settings, octokit: octokit(), ctx, configId: 'nightly', workspace: '.', downloadDir: '.' })).toBeNull();
     const base = await appendBaseline({ mode: 'baseline', settings, octokit: octokit(), ctx, doc: doc('b', 2), configId: 'nightly' });
     expect(base.written).toBe(true);
     expect(stored().runs.map((x) => x.run.id)).toEqual(['b']);
+    const loaded = await loadBaseline({ settings, octokit: octokit(), ctx, configId: 'nightly', workspace: '.', downloadDir: '.' });
+    expect(loaded).toMatchObject({ source: 'branch perf-baselines:vllm-perf-gate/nightly.json' });
+    expect(loaded!.docs.map((d) => d.run.id)).toEqual(['b']);
   });
 });
