@@ -184,7 +184,7 @@ export async function bootServer(server: Server, opts: BootOptions): Promise<Run
       await drain(capture);
       await stop('it exited during start-up');
       const how = ready.exit.signal ? `was killed by ${ready.exit.signal}` : `exited with code ${ready.exit.code}`;
-      throw bootExitError(`the server ${how} during start-up, ${seconds(clock.monotonicMs() - t0)} after it was spawned`, capture, opts.tailLines);
+      throw bootExitError(`the server ${how} during start-up, ${seconds(clock.monotonicMs() - t0)} after it was spawned`, capture, opts.tailLines, ready.exit.signal);
     }
     if (ready.kind === 'timeout') {
       await stop('not ready within server.startup-timeout');
@@ -357,13 +357,16 @@ async function drain(capture: LogCapture): Promise<void> {
   while (!capture.drained && performance.now() < deadline) await systemClock.sleep(10);
 }
 
-function bootExitError(message: string, capture: LogCapture, tailLines = 40): GateError {
+function bootExitError(message: string, capture: LogCapture, tailLines = 40, signal?: NodeJS.Signals | null): GateError {
   const tail = capture.lastLines(tailLines);
   return new GateError('BOOT_EXIT', `${message}${formatTail(tail, capture.path)}`, {
     where: { file: capture.path },
-    hint: hintForLog([...tail, message]) ?? 'read the log above: the server printed why it stopped',
+    hint: hintForLog([...tail, message]) ?? (signal === 'SIGKILL' ? OOM_KILLER_HINT : 'read the log above: the server printed why it stopped'),
   });
 }
+
+const OOM_KILLER_HINT =
+  'SIGKILL without a message is often the kernel OOM killer (host memory, e.g. while loading weights): check dmesg, use a runner with more RAM, or lower --max-num-seqs / --swap-space';
 
 function formatTail(lines: string[], file: string): string {
   if (lines.length === 0) return `\n(${file} is empty)`;
@@ -382,8 +385,6 @@ export function serverCrashError(server: RunningServer, exit: ExitInfo, tailLine
     ...(server.logPath ? { where: { file: server.logPath } } : {}),
     hint:
       hintForLog(tail) ??
-      (exit.signal === 'SIGKILL'
-        ? 'SIGKILL without a message is often the kernel OOM killer (host memory): check dmesg, lower --max-num-seqs or --swap-space'
-        : 'read the log above: the server printed why it stopped'),
+      (exit.signal === 'SIGKILL' ? OOM_KILLER_HINT : 'read the log above: the server printed why it stopped'),
   });
 }
