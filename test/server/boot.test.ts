@@ -93,6 +93,19 @@ describe('bootServer', () => {
     expect(err.where.file).toBe(path.join(outDir, 'server.log'));
   });
 
+  it('blames the OOM killer when the server is SIGKILLed during start-up without a word', async () => {
+    const outDir = tmpDir();
+    const logPath = path.join(outDir, 'server.log');
+    let pid = 0;
+    const p = bootError(fakeServer(['--fake-mode', 'hang']), { outDir, pollMs: 20, onSpawn: (st) => (pid = st.pid) });
+    await until(() => existsSync(logPath) && readFileSync(logPath, 'utf8').includes('Starting to load model'));
+    process.kill(pid, 'SIGKILL');
+    const err = await p;
+    expect(err.code).toBe('BOOT_EXIT');
+    expect(err.message).toContain('the server was killed by SIGKILL during start-up');
+    expect(err.hint).toMatch(/OOM killer/);
+  });
+
   it('fails with BOOT_EXIT and an install hint when the command does not exist', async () => {
     const err = await bootError({ command: 'no-such-vllm-binary', model: 'm' }, { outDir: tmpDir(), pollMs: 20 });
     expect(err.code).toBe('BOOT_EXIT');
