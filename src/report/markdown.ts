@@ -373,7 +373,7 @@ function environmentLine(doc: ResultsDocument | undefined): string | null {
 function baselineLine(report: GateReport, w: Wording): string {
   const b = report.baseline;
   if (report.ab) return `**A/B:** ${escapeMarkdown(report.ab.candidateLabel)} vs ${escapeMarkdown(report.ab.baselineLabel)}, ${report.ab.rounds} round${report.ab.rounds === 1 ? '' : 's'} interleaved on one machine`;
-  if (!b) return `**${escapeMarkdown(w.base[0]?.toUpperCase() + w.base.slice(1))}:** none yet — this run's figures are recorded; the gate judges from the next run on.`;
+  if (!b) return `**Baseline:** none yet, so nothing was judged. A baseline run (a push or schedule on the default branch) stores one; later runs are compared with it.`;
   const parts: string[] = [];
   if (b.gitSha) parts.push(inlineCode(b.gitSha.slice(0, 12)));
   if (b.gitRef) parts.push(`on ${inlineCode(b.gitRef.replace(/^refs\/heads\//, ''), 80)}`);
