@@ -51,7 +51,7 @@ export async function writeJobSummary(markdown: string, notice?: string): Promis
 
 export function emitAnnotations(list: Annotation[]): void {
   for (const a of list) {
-    const props = { title: a.title };
+    const props = a.file ? { title: a.title, file: a.file } : { title: a.title };
     if (a.level === 'error') core.error(a.message, props);
     else if (a.level === 'warning') core.warning(a.message, props);
     else core.notice(a.message, props);

@@ -8,11 +8,13 @@ export interface Annotation {
   level: 'error' | 'warning' | 'notice';
   title: string;
   message: string;
+  /** The config file, so GitHub shows the annotation on it (the workspace-relative path). */
+  file?: string;
 }
 
 export const MAX_ANNOTATIONS = 10;
 
-export function annotations(report: GateReport, opts: { failOnRegression?: boolean } = {}): Annotation[] {
+export function annotations(report: GateReport, opts: { failOnRegression?: boolean; file?: string } = {}): Annotation[] {
   const level: Annotation['level'] = opts.failOnRegression === false ? 'warning' : 'error';
   const all: Annotation[] = [];
   for (const p of report.points) {
@@ -42,8 +44,10 @@ export function annotations(report: GateReport, opts: { failOnRegression?: boole
       message: escapeText(report.summary, 300) + (report.fingerprintDiffs.length ? ` (${report.fingerprintDiffs.map((d) => escapeText(d.field, 40)).join(', ')} differ)` : ''),
     });
   }
-  if (all.length <= MAX_ANNOTATIONS) return all;
-  const shown = all.slice(0, MAX_ANNOTATIONS - 1);
-  shown.push({ level, title: `${all.length - shown.length} more regressions or invalid points`, message: 'See the job summary for the full list.' });
-  return shown;
+  let shown = all;
+  if (all.length > MAX_ANNOTATIONS) {
+    shown = all.slice(0, MAX_ANNOTATIONS - 1);
+    shown.push({ level, title: `${all.length - shown.length} more regressions or invalid points`, message: 'See the job summary for the full list.' });
+  }
+  return opts.file ? shown.map((a) => ({ ...a, file: opts.file })) : shown;
 }

@@ -246,6 +246,7 @@ describe('text, JSON, annotations', () => {
     expect(a).toHaveLength(10);
     expect(a[9]!.title).toBe('21 more regressions or invalid points');
     expect(annotations(report(), { failOnRegression: false })[0]!.level).toBe('warning');
+    expect(annotations(report(), { file: '.github/vllm-perf-gate.yml' })[0]!.file).toBe('.github/vllm-perf-gate.yml');
   });
 
   it('hasChanges is what on-change comments on', () => {
