@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as core from '@actions/core';
-import { setActionOutputs, writeJobSummary, outputCounts } from '../../src/github/publish.js';
+import { setActionOutputs, writeJobSummary, outputCounts, emitAnnotations } from '../../src/github/publish.js';
 import type { GateReport } from '../../src/compare/types.js';
 
 let dir: string;
@@ -44,6 +44,23 @@ describe('publishing', () => {
   it('outside Actions the summary is skipped, not an error', async () => {
     delete process.env.GITHUB_STEP_SUMMARY;
     expect(await writeJobSummary('x')).toBe(false);
+  });
+
+  it('emits annotations as workflow commands, with title and file', () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      emitAnnotations([
+        { level: 'error', title: 'Performance regression: s / 1 req/s / TTFT', message: 'TTFT +20%', file: 'perf.yml' },
+        { level: 'warning', title: 'Runs not comparable', message: 'GPU differs' },
+      ]);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(lines.join('')).toBe('::error title=Performance regression%3A s / 1 req/s / TTFT,file=perf.yml::TTFT +20%\n::warning title=Runs not comparable::GPU differs\n');
   });
 
   it('counts gated regressions and improvements only', () => {
