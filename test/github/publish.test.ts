@@ -60,7 +60,7 @@ describe('publishing', () => {
     } finally {
       spy.mockRestore();
     }
-    expect(lines.join('')).toBe('::error title=Performance regression%3A s / 1 req/s / TTFT,file=perf.yml::TTFT +20%\n::warning title=Runs not comparable::GPU differs\n');
+    expect(lines.join('')).toBe('::error title=Performance regression%3A s / 1 req/s / TTFT,file=perf.yml::TTFT +20%25\n::warning title=Runs not comparable::GPU differs\n');
   });
 
   it('counts gated regressions and improvements only', () => {
