@@ -113,3 +113,8 @@ export async function pullRequestOfWorkflowRun(octokit: Octokit, ctx: Pick<RunCo
   const pr = data.find((p) => p.head.sha === wr.headSha);
   return pr ? pr.number : null;
 }
+
+/** The artifact's page, linked from the comment when a section had to be left out. */
+export function artifactUrl(ctx: RunContext, artifactId: number): string {
+  return `${runUrl(ctx)}/artifacts/${artifactId}`;
+}

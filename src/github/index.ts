@@ -1,7 +1,7 @@
 // github/: the only place that knows GitHub. Inputs, run context, comment, artifacts, baseline stores.
 export { readSettings, resolveMode, DEFAULTS, MODES, BASELINE_SOURCES, COMMENT_POLICIES } from './settings.js';
 export type { Settings, Mode, ResolvedMode, BaselineSource, CommentPolicy, InputReader } from './settings.js';
-export { readRunContext, runUrl, pullRequestOfWorkflowRun } from './context.js';
+export { readRunContext, runUrl, artifactUrl, pullRequestOfWorkflowRun } from './context.js';
 export type { RunContext } from './context.js';
 export { createOctokit, apiBaseUrl, httpStatus, apiMessage } from './octokit.js';
 export type { Octokit } from './octokit.js';

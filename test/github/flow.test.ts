@@ -84,6 +84,7 @@ describe('a PR gate step, composed', () => {
     expect(c.body.startsWith('<!-- vllm-perf-gate:nightly -->\n## ❌ vLLM performance gate: fail')).toBe(true);
     expect(c.body).toContain('branch perf-baselines\\:vllm-perf-gate/nightly.json'); // \: renders as :
     expect(c.body).toContain('[workflow run](https://github.com/octo/gpu-app/actions/runs/4242)');
+    expect(github.artifactUrl(ctx, 77)).toBe('https://github.com/octo/gpu-app/actions/runs/4242/artifacts/77');
     // The gate never touched the stored baseline.
     const history = JSON.parse(gh.state.readFile('perf-baselines', 'vllm-perf-gate/nightly.json')!) as { runs: ResultsDocument[] };
     expect(history.runs.map((r) => r.run.id)).toEqual(['run-1']);
