@@ -6,7 +6,7 @@
 //     by the client) and the server's step-timing error (GET /sim/stats: fire time - deadline).
 //  2. Runs the closed-loop calibration of l4-qwen2.5-0.5b (seed 003) and rtx5090-qwen2.5-7b
 //     (seed 000) in simulated time and prints them next to the seeds' figures.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,7 @@ let STREAMS = 1000;
 const WARMUP_S = Number(process.env.WARMUP_S ?? 4);
 const MEASURE_S = Number(process.env.MEASURE_S ?? 6);
 const MAX_TOKENS = 256;
+const PIN = process.env.PIN === '1' && spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
 
 async function startSim(dir: string): Promise<{ url: string; stop: () => void }> {
   const simJs = path.join(dir, 'sim.mjs');
@@ -27,7 +28,11 @@ async function startSim(dir: string): Promise<{ url: string; stop: () => void }>
   const profile = path.join(dir, 'bench-profile.json');
   // 9 ms + 10 us per sequence: ~19 ms steps with 1,000 sequences, i.e. ~50,000 tokens/s.
   writeFileSync(profile, JSON.stringify({ name: 'bench-1k', step_base_s: 0.009, step_per_seq_s: 0.00001, step_per_prefill_token_s: 0.000001, max_num_seqs: 2048, max_num_batched_tokens: 16384, kv_cache_tokens: 4_000_000 }));
-  const proc = spawn(process.execPath, [simJs, 'serve', 'bench-model', '--port', '0', '--host', '127.0.0.1', '--sim-startup-s', '0', '--sim-profile', profile, '--disable-log-stats'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // PIN=1 (with taskset): simulator on CPU 0, this client on CPU 1. Off by default: on this
+  // 2-core VM it made no measurable difference.
+  const pin = PIN ? ['taskset', '-c', '0', process.execPath] : [process.execPath];
+  if (PIN) spawnSync('taskset', ['-pc', '1', String(process.pid)], { stdio: 'ignore' });
+  const proc = spawn(pin[0]!, [...pin.slice(1), simJs, 'serve', 'bench-model', '--port', '0', '--host', '127.0.0.1', '--sim-startup-s', '0', '--sim-profile', profile, '--disable-log-stats'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     proc.stdout!.on('data', (b: Buffer) => {
@@ -96,15 +101,21 @@ async function loadTest(url: string): Promise<{ streams: number; tokensPerS: num
   const sockets: Socket[] = [];
   for (let i = 0; i < STREAMS; i++) stream();
   await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
-  await fetch(`${url}/sim/stats?reset=1`);
+  const s0 = (await (await fetch(`${url}/sim/stats?reset=1`)).json()) as { cpu_s: { user: number; system: number } };
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const k0 = tokens;
   let minOpen = open;
   const sampler = setInterval(() => (minOpen = Math.min(minOpen, open)), 50);
   await new Promise((r) => setTimeout(r, MEASURE_S * 1000));
   clearInterval(sampler);
-  const tokensPerS = ((tokens - k0) * 1000) / (performance.now() - t0);
-  const stats = (await (await fetch(`${url}/sim/stats`)).json()) as Record<string, unknown>;
+  const wall = (performance.now() - t0) / 1000;
+  const tokensPerS = (tokens - k0) / wall;
+  const c1 = process.cpuUsage(c0);
+  const stats = (await (await fetch(`${url}/sim/stats`)).json()) as Record<string, unknown> & { cpu_s: { user: number; system: number } };
+  const simCpu = (stats.cpu_s.user - s0.cpu_s.user + stats.cpu_s.system - s0.cpu_s.system) / wall;
+  const clientCpu = (c1.user + c1.system) / 1e6 / wall;
+  console.log(`CPU during the window: simulator ${(simCpu * 100).toFixed(0)}% of a core (${(((stats.cpu_s.system - s0.cpu_s.system) / wall) * 100).toFixed(0)}% in the kernel), client ${(clientCpu * 100).toFixed(0)}%`);
   running = false;
   for (const s of sockets) s.destroy();
   if (errors > 0) console.log(`client errors: ${errors}`);
@@ -136,8 +147,26 @@ function calibration(): void {
   }
 }
 
+/**
+ * How much CPU the machine gives two busy processes at once: the simulator and this client run
+ * side by side, so their figures only mean something next to this.
+ */
+async function cpuCapacity(): Promise<number[]> {
+  const spin = 'const t0=performance.now(),c0=process.cpuUsage();while(performance.now()-t0<1500);const c=process.cpuUsage(c0);console.log((c.user+c.system)/1e3/(performance.now()-t0))';
+  const one = (): Promise<number> =>
+    new Promise((resolve) => {
+      const p = spawn(process.execPath, ['-e', spin], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      p.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      p.once('exit', () => resolve(Number(out.trim())));
+    });
+  return Promise.all([one(), one()]);
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-sim-'));
+  const cap = await cpuCapacity();
+  console.log(`machine check: two busy processes at once get ${cap.map((c) => `${(c * 100).toFixed(0)}%`).join(' and ')} of a core each (the simulator and the client share what there is)`);
   for (const streams of STREAM_COUNTS) {
     STREAMS = streams;
     await measure(dir);
@@ -148,7 +177,7 @@ async function main(): Promise<void> {
 async function measure(dir: string): Promise<void> {
   const sim = await startSim(dir);
   try {
-    console.log(`\nvllm-sim bench: ${STREAMS} concurrent streaming requests (max_tokens ${MAX_TOKENS / 2}..${(3 * MAX_TOKENS) / 2}, closed loop), ${WARMUP_S} s warm-up, ${MEASURE_S} s measured`);
+    console.log(`\nvllm-sim bench${PIN ? ' (simulator on CPU 0, client on CPU 1)' : ''}: ${STREAMS} concurrent streaming requests (max_tokens ${MAX_TOKENS / 2}..${(3 * MAX_TOKENS) / 2}, closed loop), ${WARMUP_S} s warm-up, ${MEASURE_S} s measured`);
     const r = await loadTest(sim.url);
     const err = r.stats.step_error_ms as { p50: number; p99: number; p999: number; max: number };
     console.log(`concurrent streams sustained: ${r.streams} (fewest open during the window: ${r.minOpen})`);

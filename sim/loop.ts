@@ -19,8 +19,8 @@ export class RealtimeLoop {
   private armed = false;
   private deadline = 0;
   private inStep = false;
-  private stepStart = 0;
   private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
   private stopped = false;
   /** Step-timing errors (fire time - deadline, seconds), ring buffer. */
   readonly errors = new Float64Array(ERR_RING);
@@ -43,39 +43,48 @@ export class RealtimeLoop {
     }
     // Idle-waiting for a pending request: re-arm if a newly added one is ready sooner.
     const next = this.engine.nextReadyAt();
-    if (next < this.deadline) this.arm(Math.max(next, t), false);
+    if (next < this.deadline) this.arm(Math.max(next, t));
   }
 
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.cancel();
   }
 
   private plan(t: number): void {
     const d = this.engine.beginStep(t);
     if (d >= 0) {
       this.inStep = true;
-      this.stepStart = t;
-      this.arm(t + d, true);
+      this.arm(t + d);
       return;
     }
     const next = this.engine.nextReadyAt();
-    if (next !== Infinity) this.arm(Math.max(next, t), false);
+    if (next !== Infinity) this.arm(Math.max(next, t));
     else this.armed = false;
   }
 
-  private arm(deadline: number, _step: boolean): void {
+  private arm(deadline: number): void {
     this.armed = true;
     this.deadline = deadline;
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
-    this.tick();
+    this.cancel();
+    // Never fire synchronously from here: each step passes through the event loop at least once,
+    // so I/O is served even while the loop catches up on a late schedule.
+    const rem = deadline - this.now();
+    if (rem > COARSE_MARGIN_S) this.timer = setTimeout(this.tick, Math.floor((rem - COARSE_MARGIN_S) * 1000));
+    else this.immediate = setImmediate(this.tick);
+  }
+
+  /** Drops the pending timer or poll, so only one chain ever waits for the deadline. */
+  private cancel(): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.timer = null;
+    this.immediate = null;
   }
 
   private readonly tick = (): void => {
     this.timer = null;
+    this.immediate = null;
     if (this.stopped) return;
     const t = this.now();
     const rem = this.deadline - t;
@@ -84,7 +93,7 @@ export class RealtimeLoop {
     } else if (rem > COARSE_MARGIN_S) {
       this.timer = setTimeout(this.tick, Math.floor((rem - COARSE_MARGIN_S) * 1000));
     } else {
-      setImmediate(this.tick);
+      this.immediate = setImmediate(this.tick);
     }
   };
 
@@ -97,7 +106,6 @@ export class RealtimeLoop {
       this.errors[slot] = t - deadline;
       this.engine.endStep(t);
       this.work[slot] = this.now() - t;
-      void this.stepStart;
     }
     const start = t - deadline > RESYNC_LATE_S ? t : deadline;
     this.plan(start);

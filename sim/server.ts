@@ -398,6 +398,10 @@ export class SimServer implements EngineObserver {
       measured_steps: Math.min(this.loop.errorCount, this.loop.errors.length),
       step_error_ms: { p50: p50! * 1000, p99: p99! * 1000, p999: p999! * 1000, max: max! * 1000 },
       step_emit_work_ms: { p50: w50! * 1000, p99: w99! * 1000, max: wmax! * 1000 },
+      cpu_s: (() => {
+        const u = process.cpuUsage();
+        return { user: u.user / 1e6, system: u.system / 1e6 };
+      })(),
       requests_in_flight: this.engine.inflight,
       running: this.engine.numRunning,
       waiting: this.engine.numWaiting,
