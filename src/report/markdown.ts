@@ -3,7 +3,8 @@
 // tables, then serving tables from the last), each replaced by a pointer to the full report.
 import type { GateReport, MetricComparison } from '../compare/types.js';
 import type { ResultsDocument } from '../results/schema-types.gen.js';
-import { commentMarker, escapeCell, escapeMarkdown, inlineCode, markerId, mermaidLabel } from './escape.js';
+import { assemble, chars, safeUrl, utf8, KEEP, type Section } from './assemble.js';
+import { commentMarker, escapeCell, escapeMarkdown, inlineCode, mermaidLabel } from './escape.js';
 import {
   METRIC_TITLE,
   RUN_HEADLINE,
@@ -28,16 +29,6 @@ export interface RenderContext {
   artifactUrl?: string;
   baselineDoc?: ResultsDocument;
 }
-
-interface Section {
-  md: string;
-  /** Lower is dropped first; Infinity is never dropped. */
-  keep: number;
-  /** What the reader is told is missing when this section goes. */
-  what: string;
-}
-
-const KEEP = { details: 1, telemetryPoints: 2, charts: 3, telemetry: 4, offline: 5, serving: 10, always: Number.POSITIVE_INFINITY };
 
 /** Columns of a serving table: seed 001's medians, or seed 003's p50/p95 when the run has p95s. */
 function servingColumns(s: SuiteView): string[] {
@@ -84,7 +75,7 @@ function cellText(p: PointView, metric: string, w: Wording, withBaseline: boolea
   return mark ? `${text} ${mark}` : text;
 }
 
-function table(header: string[], rows: string[][], align?: ('l' | 'r')[]): string {
+export function table(header: string[], rows: string[][], align?: ('l' | 'r')[]): string {
   const sep = header.map((_, i) => ((align?.[i] ?? (i === 0 ? 'l' : 'r')) === 'r' ? '---:' : ':---'));
   return [`| ${header.join(' | ')} |`, `| ${sep.join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
@@ -397,7 +388,7 @@ export interface BuildOptions {
 }
 
 /** The sections of one config's report, in display order. */
-function buildSections(report: GateReport, current: ResultsDocument | undefined, ctx: RenderContext, o: BuildOptions): Section[] {
+export function buildSections(report: GateReport, current: ResultsDocument | undefined, ctx: RenderContext, o: BuildOptions): Section[] {
   const w: Wording = report.ab ? { base: report.ab.baselineLabel, cand: report.ab.candidateLabel } : { base: 'baseline', cand: 'current' };
   const withBaseline = report.baseline !== null || report.ab !== undefined;
   const views = buildViews(report, current, ctx.baselineDoc);
@@ -446,68 +437,6 @@ function buildSections(report: GateReport, current: ResultsDocument | undefined,
   return sections;
 }
 
-/** Only http(s) links; anything else (javascript:, data:) is not linked at all. */
-function safeUrl(u: string): string {
-  try {
-    const url = new URL(u);
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') return '#';
-    return url.toString().replace(/[()\s<>"`]/g, (c) => encodeURIComponent(c));
-  } catch {
-    return '#';
-  }
-}
-
-type Measure = (s: string) => number;
-const chars: Measure = (s) => s.length;
-const utf8: Measure = (s) => new TextEncoder().encode(s).length;
-
-/**
- * Joins sections under a limit: drops the least important ones until it fits, then says what was
- * left out and where to find it. Sections are never cut in half, so no table or <details> breaks.
- */
-function assemble(prefix: string, sections: Section[], limit: number, measure: Measure, ctx: { artifactUrl?: string; runUrl?: string }): string {
-  const kept = sections.map(() => true);
-  const dropped: string[] = [];
-  const notice = (): string => {
-    if (dropped.length === 0) return '';
-    const where = ctx.artifactUrl
-      ? `the [results artifact](${safeUrl(ctx.artifactUrl)})`
-      : ctx.runUrl
-        ? `the [job summary](${safeUrl(ctx.runUrl)}) and the results artifact`
-        : 'the job summary and the results artifact';
-    const what = [...new Set(dropped)];
-    const list = what.length > 8 ? `${what.slice(0, 8).map((d) => escapeMarkdown(d)).join(', ')} and ${what.length - 8} more` : what.map((d) => escapeMarkdown(d)).join(', ');
-    return `\n\n---\n✂️ Left out to stay under GitHub's size limit: ${list}. The full report is in ${where}.`;
-  };
-  // Sizes are additive (characters and UTF-8 bytes alike), so measure each part once.
-  const sep = measure('\n\n');
-  const sizes = sections.map((s) => measure(s.md));
-  let total = measure(prefix) + measure('\n') + sizes.reduce((a, b) => a + b, 0) + sep * Math.max(0, sections.length - 1);
-  const size = (): number => total + measure(notice());
-  const drop = (i: number): void => {
-    kept[i] = false;
-    dropped.push(sections[i]!.what);
-    total -= sizes[i]! + sep;
-  };
-  const order = sections.map((s, i) => ({ s, i })).filter(({ s }) => Number.isFinite(s.keep)).sort((a, b) => a.s.keep - b.s.keep || b.i - a.i);
-  for (const { i } of order) {
-    if (size() <= limit) break;
-    drop(i);
-  }
-  // Even the sections that are always kept can be too big: drop from the end, headline last.
-  for (let i = sections.length - 1; i > 0 && size() > limit; i--) if (kept[i]) drop(i);
-  const render = (): string => prefix + sections.filter((_, i) => kept[i]).map((s) => s.md).join('\n\n') + notice() + '\n';
-  let out = render();
-  if (measure(out) > limit) {
-    // Last resort: the headline alone is too big; cut it at a line boundary.
-    const tail = notice() || `\n\n---\n✂️ Cut to stay under GitHub's size limit.`;
-    let body = prefix + sections[0]!.md;
-    while (measure(body + tail + '\n') > limit && body.length > 0) body = body.slice(0, Math.max(0, body.lastIndexOf('\n', body.length - 2)));
-    out = body + tail + '\n';
-  }
-  return out;
-}
-
 /** The sticky PR comment for one config: hidden marker first, under GitHub's 65,536 characters. */
 export function renderComment(report: GateReport, current: ResultsDocument, ctx: RenderContext): string {
   const sections = buildSections(report, current, ctx, { headingLevel: 2, maxListItems: 10, maxRowsPerTable: 40 });
@@ -520,68 +449,3 @@ export function renderSummary(report: GateReport, current: ResultsDocument, ctx:
   return assemble('', sections, SUMMARY_LIMIT_BYTES, utf8, ctx);
 }
 
-export interface AggregateEntry {
-  configId: string;
-  report: GateReport;
-  current: ResultsDocument;
-  baselineDoc?: ResultsDocument;
-  artifactUrl?: string;
-}
-
-const VERDICT_RANK: Record<GateReport['verdict'], number> = { fail: 3, 'not-comparable': 2, 'no-baseline': 1, pass: 0 };
-
-/** The overall verdict of several configs: the worst of them. */
-export function worstVerdict(reports: GateReport[]): GateReport['verdict'] {
-  return reports.reduce<GateReport['verdict']>((w, r) => (VERDICT_RANK[r.verdict] > VERDICT_RANK[w] ? r.verdict : w), 'pass');
-}
-
-/**
- * One comment for a matrix of configs (aggregate mode): an overview table, then each config's report
- * one heading level down. Its marker is `<!-- vllm-perf-gate:aggregate:<id> -->`.
- */
-export function renderAggregate(entries: AggregateEntry[], ctx: { id: string; runUrl?: string; artifactUrl?: string }, target: 'comment' | 'summary' = 'comment'): string {
-  const verdict = worstVerdict(entries.map((e) => e.report));
-  const head = RUN_HEADLINE[verdict];
-  const rows = entries.map((e) => [
-    inlineCode(e.configId, 80),
-    `${RUN_HEADLINE[e.report.verdict].emoji} ${RUN_HEADLINE[e.report.verdict].word}`,
-    String(e.report.counts.regressed),
-    String(e.report.counts.improved),
-    String(e.report.counts.unchanged),
-    String(e.report.counts.inconclusive),
-    String(e.report.counts.invalid),
-  ]);
-  const overview: Section = {
-    md: [
-      `## ${head.emoji} vLLM performance gate: ${head.word} — ${entries.length} configuration${entries.length === 1 ? '' : 's'}`,
-      '',
-      table(['config', 'verdict', 'regressed', 'improved', 'unchanged', 'inconclusive', 'invalid'], rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r']),
-      ...(ctx.runUrl ? ['', `[workflow run](${safeUrl(ctx.runUrl)})`] : []),
-    ].join('\n'),
-    keep: Number.POSITIVE_INFINITY,
-    what: 'overview',
-  };
-  const all: Section[] = [overview];
-  for (const e of entries) {
-    const rctx: RenderContext = { configId: e.configId };
-    if (e.baselineDoc) rctx.baselineDoc = e.baselineDoc;
-    if (e.artifactUrl) rctx.artifactUrl = e.artifactUrl;
-    const secs = buildSections(e.report, e.current, rctx, {
-      headingLevel: 3,
-      maxListItems: target === 'comment' ? 5 : 50,
-      maxRowsPerTable: target === 'comment' ? 30 : 500,
-    });
-    // Within a config, the same order of importance; across configs, headlines are kept.
-    for (const s of secs) all.push({ ...s, what: `${e.configId}: ${s.what}` });
-  }
-  const prefix = target === 'comment' ? `<!-- vllm-perf-gate:aggregate:${markerId(ctx.id)} -->\n` : '';
-  const actx: { artifactUrl?: string; runUrl?: string } = {};
-  if (ctx.artifactUrl) actx.artifactUrl = ctx.artifactUrl;
-  if (ctx.runUrl) actx.runUrl = ctx.runUrl;
-  return assemble(prefix, all, target === 'comment' ? COMMENT_LIMIT : SUMMARY_LIMIT_BYTES, target === 'comment' ? chars : utf8, actx);
-}
-
-/** The marker of the aggregate comment, for finding it again. */
-export function aggregateMarker(id: string): string {
-  return `<!-- vllm-perf-gate:aggregate:${markerId(id)} -->`;
-}
