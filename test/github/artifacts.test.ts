@@ -81,6 +81,16 @@ describe('run artifacts', () => {
     expect(readFileSync(path.join(got[1]!.dir, 'report.md'), 'utf8')).toBe('# report l4\n');
   });
 
+  it("downloads another run's results artifacts by run id (the workflow_run pattern for fork PRs)", async () => {
+    const benchmarkRun = gh.state.addRun({ head_sha: '6'.repeat(40), head_branch: 'faster', event: 'pull_request' });
+    await uploadFor(benchmarkRun, 'fork', 'vllm-perf-gate-fork');
+    const commentRun = gh.state.addRun({ head_sha: 'c'.repeat(40), event: 'workflow_run', status: 'in_progress', conclusion: null });
+    asRun(commentRun); // this run has no artifacts of its own
+    const got = await artifacts.downloadRunArtifacts({ dir: path.join(work, 'from-run'), fromRun: { runId: benchmarkRun.id, owner: 'octo', repo: 'gpu-app', token: 'pat-1' } });
+    expect(got.map((g) => g.name)).toEqual(['vllm-perf-gate-fork']);
+    expect(JSON.parse(readFileSync(path.join(got[0]!.dir, 'results.json'), 'utf8'))).toEqual({ from: 'fork' });
+  });
+
   it('outside Actions (no runtime token) warns and goes on', async () => {
     const dir = resultsDir('local');
     const r = await artifacts.uploadRunArtifacts([path.join(dir, 'results.json')], 'vllm-perf-gate-x', { rootDirectory: dir, env: {} });
