@@ -1,6 +1,6 @@
 // The HTTP front end: vLLM's OpenAI-compatible routes over node:http, streaming tokens as the
 // engine emits them.
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { EngineArgs, SimKnobs } from './args.js';
@@ -114,7 +114,8 @@ export class SimServer implements EngineObserver {
   readonly faults: Faults;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
-  private trace: WriteStream | null = null;
+  /** Trace file descriptor: lines are written synchronously so a crash (crash-after) loses none. */
+  private trace: number | null = null;
   private seq = 0;
   private completed = 0;
   private readonly idSalt: string;
@@ -136,7 +137,7 @@ export class SimServer implements EngineObserver {
     this.engine.onStep = (n) => this.metrics.iteration.observe(n);
     this.faults = new Faults(cfg.knobs.faults, streamRng(cfg.knobs.seed, 'faults'));
     this.idSalt = mixSeed(cfg.knobs.seed, hashString(cfg.model)).toString(16).padStart(8, '0');
-    if (cfg.knobs.trace !== null) this.trace = createWriteStream(cfg.knobs.trace, { flags: 'w' });
+    if (cfg.knobs.trace !== null) this.trace = openSync(cfg.knobs.trace, 'w');
     this.server = createServer({ keepAlive: true, noDelay: true }, (req, res) => this.handle(req, res));
     this.server.keepAliveTimeout = 5000;
     this.server.on('connection', (s: Socket) => {
@@ -177,7 +178,8 @@ export class SimServer implements EngineObserver {
     this.loop.stop();
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((r) => this.server.close(() => r()));
-    if (this.trace) await new Promise<void>((r) => this.trace!.end(() => r()));
+    if (this.trace !== null) closeSync(this.trace);
+    this.trace = null;
   }
 
   // ---- engine observer -------------------------------------------------------------------
@@ -227,7 +229,8 @@ export class SimServer implements EngineObserver {
       if (r.generated > 1) m.tpot.observe((now - r.firstTokenAt) / (r.generated - 1));
     }
     if (this.trace !== null) {
-      this.trace.write(
+      writeSync(
+        this.trace,
         JSON.stringify({
           id: job.id,
           arrival_s: r.arrival,
