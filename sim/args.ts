@@ -162,6 +162,8 @@ export function parseArgs(argv: readonly string[], specs: Record<string, FlagSpe
 export interface SimKnobs {
   profile: Profile;
   seed: number;
+  /** --sim-seed was given: the run factor repeats too (else it is drawn fresh at each start). */
+  seedGiven: boolean;
   timeScale: number;
   slowdown: number;
   noiseCv: number;
@@ -200,6 +202,7 @@ export function simKnobs(p: Parsed): SimKnobs {
   return {
     profile,
     seed: (p.values.get('sim-seed') as number | undefined) ?? 0,
+    seedGiven: p.values.has('sim-seed'),
     timeScale: (p.values.get('sim-time-scale') as number | undefined) ?? 1,
     slowdown: (p.values.get('sim-slowdown') as number | undefined) ?? 1,
     noiseCv: (p.values.get('sim-noise-cv') as number | undefined) ?? profile.noise_cv,

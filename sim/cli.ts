@@ -115,6 +115,9 @@ async function serve(argv: string[]): Promise<void> {
   log.core('INFO', 'core.py:210', `init engine (profile, create kv cache, warmup model) took ${(knobs.startupS * 0.55).toFixed(2)} seconds`);
   await at(1);
   const server = new SimServer(cfg);
+  if (knobs.runCv > 0) {
+    log.api('INFO', 'vllm_sim.py:3', `run factor ${server.runFactor.toFixed(4)} (--sim-run-cv ${knobs.runCv}; ${knobs.seedGiven ? 'repeats for this --sim-seed' : 'drawn at start; give --sim-seed to repeat it'})`);
+  }
   let port: number;
   try {
     port = await server.listen();

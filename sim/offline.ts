@@ -209,6 +209,7 @@ export function simulateClosedLoop(profile: Profile, o: ClosedLoopOptions, engin
   const knobs: SimKnobs = {
     profile,
     seed,
+    seedGiven: true,
     timeScale: 1,
     slowdown: o.slowdown ?? 1,
     noiseCv: o.noiseCv ?? profile.noise_cv,

@@ -2,7 +2,8 @@
 // the server (real time) and the offline benches (simulated time).
 import type { EngineArgs, SimKnobs } from './args.js';
 import type { EngineConfig } from './engine.js';
-import { streamRng } from './rng.js';
+import { randomInt } from 'node:crypto';
+import { Rng, streamRng } from './rng.js';
 
 export interface EngineSetup {
   config: EngineConfig;
@@ -11,7 +12,9 @@ export interface EngineSetup {
 
 export function engineConfig(e: EngineArgs, k: SimKnobs, timeScale: number): EngineSetup {
   const p = k.profile;
-  const runFactor = streamRng(k.seed, 'run').factor(k.runCv);
+  // Run-to-run variance: one factor per process start, repeatable only when a seed was given.
+  const runRng = k.seedGiven ? streamRng(k.seed, 'run') : new Rng(randomInt(2 ** 32));
+  const runFactor = runRng.factor(k.runCv);
   const factor = k.slowdown * runFactor * timeScale;
   return {
     runFactor,

@@ -2,8 +2,10 @@
 // simulated time (closed-loop client, as the seeds' benchmarks did), so the figures are exact for
 // the seed and need no sleeping.
 import { describe, expect, it } from 'vitest';
-import { simulateClosedLoop } from '../offline.js';
+import type { SimKnobs } from '../args.js';
+import { defaultEngineArgs, simulateClosedLoop } from '../offline.js';
 import { PROFILES } from '../profiles.js';
+import { engineConfig } from '../setup.js';
 
 const within = (got: number, want: number, tol: number): void => {
   expect(Math.abs(got - want) / want, `got ${got.toFixed(2)}, seed ${want} (tolerance ${tol * 100}%)`).toBeLessThanOrEqual(tol);
@@ -53,5 +55,19 @@ describe('the knobs act on the model as documented', () => {
     const p = PROFILES['l4-qwen2.5-0.5b']!;
     const o = { concurrency: 8, numRequests: 40, promptTokens: 256, maxTokens: 64, ignoreEos: false, seed: 3 };
     expect(simulateClosedLoop(p, o)).toEqual(simulateClosedLoop(p, o));
+  });
+});
+
+describe('run-to-run variance (--sim-run-cv)', () => {
+  const knobs = (seedGiven: boolean): SimKnobs => ({
+    profile: PROFILES['sim-fast']!, seed: 5, seedGiven, timeScale: 1, slowdown: 1, noiseCv: 0, runCv: 0.1, startupS: 0, faults: [], trace: null,
+  });
+  const args = defaultEngineArgs(PROFILES['sim-fast']!);
+  it('repeats the run factor when a seed is given', () => {
+    expect(engineConfig(args, knobs(true), 1).runFactor).toBe(engineConfig(args, knobs(true), 1).runFactor);
+  });
+  it('draws a new run factor at each start without a seed', () => {
+    const factors = new Set(Array.from({ length: 5 }, () => engineConfig(args, knobs(false), 1).runFactor));
+    expect(factors.size).toBeGreaterThan(1);
   });
 });
