@@ -6,7 +6,7 @@ import { loadProfile, DEFAULT_PROFILE, type Profile } from './profiles.js';
 
 export class UsageError extends Error {}
 
-type Kind = 'int' | 'float' | 'str' | 'bool' | 'strs' | 'repeat';
+type Kind = 'int' | 'float' | 'str' | 'bool' | 'strs' | 'repeat' | 'size';
 interface FlagSpec {
   kind: Kind;
   min?: number;
@@ -23,7 +23,7 @@ export interface Parsed {
 
 export const ENGINE_FLAGS: Record<string, FlagSpec> = {
   model: { kind: 'str' },
-  'max-model-len': { kind: 'int', min: 1 },
+  'max-model-len': { kind: 'size', min: 1 },
   'max-num-seqs': { kind: 'int', min: 1 },
   'max-num-batched-tokens': { kind: 'int', min: 1 },
   'gpu-memory-utilization': { kind: 'float', above: 0, max: 1 },
@@ -73,6 +73,7 @@ export const THROUGHPUT_FLAGS: Record<string, FlagSpec> = {
 };
 
 const ALIASES: Record<string, string> = { tp: 'tensor-parallel-size', q: 'quantization' };
+const SIZE_SUFFIX: Record<string, number> = { k: 1e3, m: 1e6, g: 1e9, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
 const BOOL_WORDS: Record<string, boolean> = { true: true, false: false, True: true, False: false, '1': true, '0': false };
 
 function convert(name: string, spec: FlagSpec, raw: string): unknown {
@@ -82,10 +83,18 @@ function convert(name: string, spec: FlagSpec, raw: string): unknown {
     if (b === undefined) throw new UsageError(`argument --${name}: expected true or false, got '${raw}'`);
     return b;
   }
-  const text = raw.trim();
-  const n = Number(text);
-  if (text === '' || !Number.isFinite(n) || (spec.kind === 'int' && !Number.isInteger(n))) {
-    throw new UsageError(`argument --${name}: invalid ${spec.kind} value: '${raw}'`);
+  let text = raw.trim();
+  let mult = 1;
+  // Like vLLM's --max-model-len: 1k = 1000, 1K = 1024 (also m/M, g/G).
+  const suffix = spec.kind === 'size' ? SIZE_SUFFIX[text.slice(-1)] : undefined;
+  if (suffix !== undefined) {
+    mult = suffix;
+    text = text.slice(0, -1);
+  }
+  const n = Math.round(Number(text) * mult * 1e6) / 1e6;
+  const integral = spec.kind === 'int' || spec.kind === 'size';
+  if (text === '' || !Number.isFinite(n) || (integral && !Number.isInteger(n))) {
+    throw new UsageError(`argument --${name}: invalid ${integral ? 'int' : spec.kind} value: '${raw}'`);
   }
   if (spec.min !== undefined && n < spec.min) throw new UsageError(`argument --${name}: must be >= ${spec.min}, got ${raw}`);
   if (spec.max !== undefined && n > spec.max) throw new UsageError(`argument --${name}: must be <= ${spec.max}, got ${raw}`);

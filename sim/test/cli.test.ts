@@ -62,6 +62,16 @@ describe('vllm-sim serve', () => {
     expect(r.out).toContain(message);
   });
 
+  it('takes --max-model-len in vLLM\'s human-readable form (1k = 1000, 1K = 1024)', async () => {
+    const sim = await startSim(['--max-model-len', '2K']);
+    try {
+      const models = (await (await fetch(`${sim.url}/v1/models`)).json()) as { data: { max_model_len: number }[] };
+      expect(models.data[0]!.max_model_len).toBe(2048);
+    } finally {
+      await sim.stop();
+    }
+  });
+
   it('prints its version', () => {
     const r = run(['--version']);
     expect(r.status).toBe(0);
