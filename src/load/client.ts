@@ -43,8 +43,30 @@ class CancelledError extends Error {
   }
 }
 
+/**
+ * Socket reads, told apart. undici hands the body over per HTTP chunk, so one socket read that
+ * holds several SSE events arrives as several calls within one event-loop callback. A counter
+ * bumped at the first call of a callback, and closed by a microtask (which runs when that callback
+ * returns), numbers the reads; all calls of one read share its number and its arrival time.
+ */
+let readTurn = 0;
+let readOpen = false;
+let readNowMs = 0;
+const closeRead = (): void => {
+  readOpen = false;
+};
+function enterRead(): void {
+  if (readOpen) return;
+  readOpen = true;
+  readTurn++;
+  readNowMs = performance.now();
+  queueMicrotask(closeRead);
+}
+
 const CONNECTION_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EHOSTUNREACH']);
 const MAX_ERROR_BODY = 4096;
+/** A server that does not answer GET /health quickly is simply not primed. */
+const PRIME_TIMEOUT_MS = 2000;
 
 export class LoadClient {
   private readonly pool: Pool;
@@ -101,7 +123,7 @@ export class LoadClient {
     await Promise.all(
       Array.from({ length: Math.max(1, sockets) }, async () => {
         try {
-          const res = await this.pool.request({ path, method: 'GET', headers: this.headers });
+          const res = await this.pool.request({ path, method: 'GET', headers: this.headers, signal: AbortSignal.timeout(PRIME_TIMEOUT_MS) });
           await res.body.dump();
         } catch {
           // a server without /health is fine
@@ -179,8 +201,9 @@ class RequestHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
-    // The moment the bytes arrived: taken first, before any decoding or parsing.
-    this.readNow = performance.now() - this.t0;
+    // The moment the bytes arrived: taken once per socket read, before any decoding or parsing.
+    enterRead();
+    this.readNow = readNowMs - this.t0;
     if (this.body !== null) {
       if (this.status === 200 || this.bodyBytes < MAX_ERROR_BODY) {
         this.body.push(chunk);
@@ -188,8 +211,10 @@ class RequestHandler implements Dispatcher.DispatchHandler {
       }
       return;
     }
-    this.readSeq++;
-    this.client.reads++;
+    if (this.readSeq !== readTurn) {
+      this.readSeq = readTurn;
+      this.client.reads++;
+    }
     this.client.events += this.sse!.push(chunk);
   }
 

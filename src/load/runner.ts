@@ -109,8 +109,9 @@ function measure(client: LoadClient, opts: RunPointOptions, n: number, cap: numb
       resolve({
         records: records.filter((r) => r !== undefined),
         durationMs,
+        t0Ms: t0,
         aborted,
-        health: { eventLoopLagP99Ms: loop.count >= 100 ? lag(loop.percentile(99)) : null, eventLoopLagMaxMs: lag(loop.max), reads: client.reads, events: client.events },
+        health: { eventLoopLagP99Ms: lag(loop.percentile(99)), eventLoopLagMaxMs: lag(loop.max), reads: client.reads, events: client.events },
       });
     };
 

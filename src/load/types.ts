@@ -60,12 +60,13 @@ export interface RequestRecord {
 /** How the client itself fared during a point: the signals that it, not the server, was the bottleneck. */
 export interface ClientHealth {
   /**
-   * Event-loop delay beyond the sampling interval (perf_hooks.monitorEventLoopDelay), ms. The p99
-   * is null below 100 samples (half a second of run): there it would only be the maximum.
+   * Event-loop delay beyond the sampling interval (perf_hooks.monitorEventLoopDelay), ms. In a run
+   * shorter than half a second (under 100 samples) the p99 is in effect the maximum: one stall
+   * there touches a large share of the run's timestamps.
    */
   eventLoopLagP99Ms: number | null;
   eventLoopLagMaxMs: number | null;
-  /** Socket reads that delivered response bytes of streaming requests. */
+  /** Socket reads that delivered response bytes of streaming requests (not HTTP chunks: one read can hold several). */
   reads: number;
   /** SSE events parsed from those reads. */
   events: number;
@@ -77,6 +78,8 @@ export interface PointRun {
   /** t0 to the end of the last request (vLLM's benchmark_duration), ms. */
   durationMs: number;
   health: ClientHealth;
+  /** performance.now() at t0 in this process, to place the records on an absolute clock. */
+  t0Ms: number;
   /** True when the run was aborted before every request finished. */
   aborted: boolean;
 }

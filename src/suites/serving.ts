@@ -60,11 +60,16 @@ export interface RunServingOptions {
   progressIntervalMs?: number;
 }
 
-const recordsOf = new WeakMap<Point, RequestRecord[][]>();
+const runsOf = new WeakMap<Point, PointRun[]>();
 
 /** The raw request records behind a point this module produced (one array per repeat). */
 export function pointRecords(point: Point): RequestRecord[][] | undefined {
-  return recordsOf.get(point);
+  return runsOf.get(point)?.map((r) => r.records);
+}
+
+/** Everything the load generator returned for a point (records, duration, client health, t0). */
+export function pointRuns(point: Point): readonly PointRun[] | undefined {
+  return runsOf.get(point);
 }
 
 /** One point of a sweep, as planned. */
@@ -178,7 +183,7 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
     }
     if (runs.length === 0) break;
     const point = buildPoint(pp, runs, { stream, percentiles, goodput, ignoreEos, maxErrorRate: suite['max-error-rate'] ?? 0, startedAt, endpoint, target, burstiness: suite.burstiness ?? 1 });
-    recordsOf.set(point, runs.map((r) => r.records));
+    runsOf.set(point, runs);
     result.points.push(point);
     await opts.onPointEnd?.(pp.key, { point, records: runs.map((r) => r.records) });
     if (runs.some((r) => r.aborted)) break;

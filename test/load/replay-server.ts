@@ -28,6 +28,7 @@ export async function startReplay(opts: { tokens?: number; ttftMs?: number; gapM
     let raw = '';
     req.on('data', (b: Buffer) => (raw += b.toString()));
     req.on('end', () => {
+      if (req.method === 'GET') return void res.end(); // GET /health
       const body = JSON.parse(raw) as Record<string, unknown>;
       seen.push({ body, headers: req.headers });
       const scenario = String(body.prompt ?? 'ok') as Scenario;

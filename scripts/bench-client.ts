@@ -1,0 +1,202 @@
+// npm run bench:client — what the measuring client does on this machine, in three figures:
+//  1. the highest request rate one client process sends (open loop, vLLM's Poisson arrivals) with
+//     send-lag p99 under 1 ms, against a trivial local server in its own process (target >= 3,000);
+//  2. streamed tokens/s it parses on one core against a local server replaying pre-built vLLM SSE
+//     as fast as it can (concurrency 16, 512 tokens per request; target >= 250,000), next to the
+//     same parse loop with a hand-written SSE splitter (why src/load/sse.ts uses eventsource-parser);
+//  3. its measurement error against vllm-sim's --sim-trace at 256 concurrent streams: TTFT and ITL
+//     medians, client vs server (target within 0.5 ms).
+// Environment: RATES="1000,2000,..." POINT_S=2 STREAMS=256 SKIP=1,2 (skip parts).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { createParser } from 'eventsource-parser';
+import { arrivalScheduleMs } from '../src/load/arrivals.js';
+import type { RequestSpec } from '../src/load/client.js';
+import { runPoint } from '../src/load/runner.js';
+import { servingMetrics } from '../src/metrics/serving.js';
+import { parseTrace, traceAgreement } from '../src/metrics/trace-agreement.js';
+import { pointRuns, runServingSuite } from '../src/suites/serving.js';
+import { SseSplitter } from './hand-sse-splitter.js';
+
+const SKIP = new Set((process.env.SKIP ?? '').split(',').filter(Boolean));
+const POINT_S = Number(process.env.POINT_S ?? 2);
+const STREAMS = Number(process.env.STREAMS ?? 256);
+
+/** A child node process running `code` (an HTTP server that prints its port). */
+async function serverProcess(code: string): Promise<{ url: string; proc: ChildProcess }> {
+  const proc = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    proc.stdout!.once('data', (b: Buffer) => resolve(Number(b.toString().trim())));
+    proc.once('exit', (c) => reject(new Error(`server exited ${c}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, proc };
+}
+
+const TRIVIAL_SERVER = `
+import { createServer } from 'node:http';
+const body = JSON.stringify({ id: 'cmpl-x', object: 'text_completion', choices: [{ index: 0, text: 'ok', finish_reason: 'length' }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } });
+const s = createServer((req, res) => { req.resume(); req.on('end', () => { res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }); res.end(body); }); });
+s.keepAliveTimeout = 60000;
+s.listen(0, '127.0.0.1', () => console.log(s.address().port));
+`;
+
+const TOKENS = 512;
+const chunkText = (i: number): string =>
+  `data: {"id":"cmpl-0123456789abcdef","object":"text_completion","created":1700000000,"model":"bench","choices":[{"index":0,"text":" tok${i}","logprobs":null,"finish_reason":${i === TOKENS - 1 ? '"length"' : 'null'},"stop_reason":null}],"usage":null}\n\n`;
+
+const REPLAY_SERVER = `
+import { createServer } from 'node:http';
+const TOKENS = ${TOKENS};
+const chunks = [];
+for (let i = 0; i < TOKENS; i++) chunks.push(Buffer.from(${JSON.stringify(chunkText(0))}.replace(' tok0', ' tok' + i)));
+chunks.push(Buffer.from('data: {"id":"cmpl-0123456789abcdef","object":"text_completion","created":1700000000,"model":"bench","choices":[],"usage":{"prompt_tokens":8,"total_tokens":' + (8 + TOKENS) + ',"completion_tokens":' + TOKENS + '}}\\n\\ndata: [DONE]\\n\\n'));
+const s = createServer((req, res) => { req.resume(); req.on('end', () => {
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  for (const c of chunks) res.write(c);
+  res.end();
+}); });
+s.keepAliveTimeout = 60000;
+s.listen(0, '127.0.0.1', () => console.log(s.address().port));
+`;
+
+const spec = (body: string, maxTokens = 1): RequestSpec => ({ body, datasetIndex: 0, intendedPromptTokens: null, maxTokens });
+
+async function maxRate(): Promise<void> {
+  const srv = await serverProcess(TRIVIAL_SERVER);
+  const rates = (process.env.RATES ?? '500,1000,2000,3000,4000,5000,6000,8000').split(',').map(Number);
+  const body = JSON.stringify({ model: 'bench', prompt: 'hi', max_tokens: 1, stream: false });
+  console.log(`1. open-loop send rate against a trivial local server (${POINT_S} s per rate, Poisson arrivals)`);
+  console.log('   rate req/s   achieved   send lag p50 / p99 / max (ms)   loop lag p99 (ms)   failed');
+  let best = 0;
+  try {
+    for (const rate of rates) {
+      const n = Math.round(rate * POINT_S);
+      const specs = Array.from({ length: n }, () => spec(body));
+      const run = await runPoint({
+        client: { baseUrl: srv.url, path: '/v1/completions', headers: {}, stream: false, timeoutMs: 30_000 },
+        specs,
+        shape: { kind: 'open', scheduleMs: arrivalScheduleMs(n, rate, 1, 0), maxConcurrency: null },
+      });
+      const m = servingMetrics({ records: run.records, durationMs: run.durationMs, percentiles: [50, 99], stream: false, requestRate: rate, maxConcurrency: null, health: run.health });
+      const p99 = m.send_lag_p99_ms ?? Infinity;
+      if (p99 < 1 && (m.failed ?? 0) === 0) best = Math.max(best, rate);
+      console.log(
+        `   ${String(rate).padStart(10)}   ${(m.achieved_request_rate ?? 0).toFixed(0).padStart(8)}   ${fmt(m.send_lag_p50_ms)} / ${fmt(m.send_lag_p99_ms)} / ${fmt(m.send_lag_max_ms)}`.padEnd(66) +
+          `${fmt(m.event_loop_lag_p99_ms)}`.padEnd(20) +
+          `${m.failed}`,
+      );
+    }
+  } finally {
+    srv.proc.kill();
+  }
+  console.log(`   => highest rate with send-lag p99 < 1 ms: ${best} req/s (target >= 3,000)\n`);
+}
+
+async function parseRate(): Promise<void> {
+  const srv = await serverProcess(REPLAY_SERVER);
+  const requests = Number(process.env.REPLAY_REQUESTS ?? 400);
+  const body = JSON.stringify({ model: 'bench', prompt: 'hi', max_tokens: TOKENS, stream: true, stream_options: { include_usage: true } });
+  console.log(`2. streamed tokens parsed: a local server replays pre-built vLLM SSE (${TOKENS} tokens/request, concurrency 16, ${requests} requests)`);
+  try {
+    // one short round first so JIT warm-up is not in the figure
+    await runPoint({ client: { baseUrl: srv.url, path: '/v1/completions', headers: {}, stream: true, timeoutMs: 60_000 }, specs: Array.from({ length: 32 }, () => spec(body, TOKENS)), shape: { kind: 'closed', concurrency: 16 } });
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const run = await runPoint({
+      client: { baseUrl: srv.url, path: '/v1/completions', headers: {}, stream: true, timeoutMs: 60_000 },
+      specs: Array.from({ length: requests }, () => spec(body, TOKENS)),
+      shape: { kind: 'closed', concurrency: 16 },
+    });
+    const wall = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const cpuS = (cpu.user + cpu.system) / 1e6;
+    const tokens = run.records.reduce((a, r) => a + r.tokenChunks, 0);
+    const ok = run.records.filter((r) => r.success).length;
+    console.log(`   ${tokens} token chunks in ${wall.toFixed(2)} s wall, ${cpuS.toFixed(2)} s client CPU (${((cpuS / wall) * 100).toFixed(0)}% of a core), ${ok}/${requests} ok, ${(run.health.events / run.health.reads).toFixed(1)} events per read`);
+    console.log(`   => ${Math.round(tokens / wall).toLocaleString('en-US')} tokens/s wall; ${Math.round(tokens / cpuS).toLocaleString('en-US')} tokens per client CPU-second (target >= 250,000 on one core)`);
+  } finally {
+    srv.proc.kill();
+  }
+  // The parse loop alone, eventsource-parser vs the hand-written splitter, on the same events.
+  const chunks = Array.from({ length: TOKENS }, (_, i) => Buffer.from(chunkText(i)));
+  const onData = (d: string): void => {
+    if (d !== '[DONE]') JSON.parse(d);
+  };
+  const esp = (): ((b: Buffer) => void) => {
+    const dec = new TextDecoder();
+    const p = createParser({ onEvent: (e) => onData(e.data) });
+    return (b) => p.feed(dec.decode(b, { stream: true }));
+  };
+  const hand = (): ((b: Buffer) => void) => {
+    const s = new SseSplitter();
+    return (b) => void s.push(b, onData);
+  };
+  const time = (mk: () => (b: Buffer) => void): number => {
+    for (let w = 0; w < 40; w++) chunks.forEach(mk());
+    const t = performance.now();
+    const reps = 400;
+    for (let r = 0; r < reps; r++) chunks.forEach(mk());
+    return (reps * chunks.length) / ((performance.now() - t) / 1000);
+  };
+  const a = time(esp);
+  const b = time(hand);
+  console.log(`   parse loop alone (SSE split + JSON.parse, one event per read): eventsource-parser ${Math.round(a).toLocaleString('en-US')}/s, hand-written splitter ${Math.round(b).toLocaleString('en-US')}/s\n`);
+}
+
+async function traceError(): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'vpg-bench-client-'));
+  const simJs = path.join(dir, 'sim.mjs');
+  await build({ entryPoints: ['sim/cli.ts'], bundle: true, platform: 'node', format: 'esm', outfile: simJs, logLevel: 'error' });
+  const trace = path.join(dir, 'trace.jsonl');
+  const proc = spawn(process.execPath, [simJs, 'serve', 'bench-model', '--port', '0', '--host', '127.0.0.1', '--sim-startup-s', '0', '--sim-trace', trace, '--disable-log-stats', '--max-num-seqs', String(Math.max(256, STREAMS))], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      const m = /Starting vLLM API server 0 on (http:\/\/[^\s]+)/.exec(out);
+      if (m && out.includes('Application startup complete.')) resolve(m[1]!);
+    });
+    proc.once('exit', (c) => reject(new Error(`vllm-sim exited ${c}:\n${out}`)));
+  });
+  proc.stdout!.resume();
+  console.log(`3. measurement error against vllm-sim --sim-trace (default profile sim-fast), ${STREAMS} concurrent streams, random 128 in / 128 out`);
+  try {
+    const suite = {
+      name: 'trace',
+      kind: 'serving' as const,
+      dataset: { type: 'random' as const, 'input-len': 128, 'output-len': 128, 'num-prompts': STREAMS * 2 },
+      concurrency: [STREAMS] as [number],
+      warmup: 0,
+    };
+    const s = await runServingSuite(suite, { baseUrl: url, model: 'bench-model' });
+    await new Promise<void>((r) => {
+      proc.once('exit', () => r());
+      proc.kill('SIGTERM');
+    });
+    const p = s.points[0]!;
+    const run = pointRuns(p)![0]!;
+    const a = traceAgreement(run.records, parseTrace(readFileSync(trace, 'utf8')), run.t0Ms);
+    console.log(`   joined ${a.joined} requests; point valid: ${p.validity.valid}${p.validity.valid ? '' : ` (${p.validity.reasons.join('; ')})`}`);
+    console.log(`   TTFT median: client ${fmt(a.clientMedianTtftMs)} ms, server ${fmt(a.serverMedianTtftMs)} ms -> error ${fmt(a.ttftMedianErrorMs)} ms (per-request median |error| ${fmt(a.ttftMedianAbsErrorMs)} ms)`);
+    console.log(`   TTFT error split: request reaching the server ${fmt(a.requestTransitMedianMs)} ms, first token reaching the client ${fmt(a.firstTokenDeliveryMedianMs)} ms (medians beyond the fastest)`);
+    console.log(`   ITL  median: client ${fmt(a.clientMedianItlMs)} ms, server ${fmt(a.serverMedianItlMs)} ms -> error ${fmt(a.itlMedianErrorMs)} ms (per-gap median |error| ${fmt(a.itlMedianAbsErrorMs)} ms)`);
+    console.log(`   client health: send lag p99 ${fmt(p.metrics.send_lag_p99_ms)} ms, event-loop lag p99 ${fmt(p.metrics.event_loop_lag_p99_ms)} ms, ${fmt(p.metrics.events_per_read)} events per read, coalesced chunks ${fmt((p.metrics.coalesced_chunk_ratio ?? 0) * 100)}%`);
+    console.log('   (target: TTFT and ITL median error within 0.5 ms)');
+  } finally {
+    if (proc.exitCode === null) proc.kill('SIGKILL');
+  }
+}
+
+function fmt(v: number | null | undefined): string {
+  return typeof v === 'number' && Number.isFinite(v) ? v.toFixed(3) : 'n/a';
+}
+
+console.log(`bench:client on Node ${process.version}, ${(await import('node:os')).cpus().length} CPUs, load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
+if (!SKIP.has('1')) await maxRate();
+if (!SKIP.has('2')) await parseRate();
+if (!SKIP.has('3')) await traceError();
