@@ -73,6 +73,17 @@ export const THROUGHPUT_FLAGS: Record<string, FlagSpec> = {
 };
 
 const ALIASES: Record<string, string> = { tp: 'tensor-parallel-size', q: 'quantization' };
+/** vLLM flags that take no value, so an unknown-but-known one never swallows the next word. */
+const VLLM_BOOL_FLAGS = new Set([
+  'trust-remote-code', 'enforce-eager', 'enable-prefix-caching', 'no-enable-prefix-caching', 'disable-log-requests',
+  'enable-log-requests', 'enable-log-outputs', 'enable-auto-tool-choice', 'disable-custom-all-reduce', 'enable-lora',
+  'enable-expert-parallel', 'async-scheduling', 'disable-frontend-multiprocessing', 'enable-sleep-mode',
+  'disable-sliding-window', 'skip-tokenizer-init', 'enable-prompt-tokens-details', 'enable-server-load-tracking',
+  'disable-fastapi-docs', 'enable-request-id-headers', 'use-tqdm-on-load', 'disable-uvicorn-access-log',
+  'return-tokens-as-token-ids', 'disable-async-output-proc', 'headless', 'enable-tokenizer-info-endpoint',
+  'disable-cascade-attn', 'enable-dbo', 'enable-eplb', 'disable-detokenize', 'async-engine', 'profile', 'use-beam-search',
+]);
+
 const SIZE_SUFFIX: Record<string, number> = { k: 1e3, m: 1e6, g: 1e9, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
 const BOOL_WORDS: Record<string, boolean> = { true: true, false: false, True: true, False: false, '1': true, '0': false };
 
@@ -126,7 +137,7 @@ export function parseArgs(argv: readonly string[], specs: Record<string, FlagSpe
     const spec = specs[name];
     if (spec === undefined) {
       // Unknown: accepted and ignored, with its value if one follows.
-      if (inline === undefined && argv[i + 1] !== undefined && !isFlag(argv[i + 1])) {
+      if (inline === undefined && !VLLM_BOOL_FLAGS.has(name) && argv[i + 1] !== undefined && !isFlag(argv[i + 1])) {
         out.ignored.push(`--${name} ${argv[i + 1]}`);
         i++;
       } else {

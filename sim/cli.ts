@@ -31,7 +31,15 @@ function fail(msg: string): never {
 
 const sleep = (s: number): Promise<void> => new Promise((r) => setTimeout(r, s * 1000));
 
+/** What SIGTERM/SIGINT do: exit 0 during start-up, a graceful close once serving. */
+let onSignal = (): void => {
+  log.uvicorn('Shutting down');
+  process.exit(0);
+};
+
 async function serve(argv: string[]): Promise<void> {
+  process.on('SIGTERM', () => onSignal());
+  process.on('SIGINT', () => onSignal());
   const p = parseArgs(argv, SERVE_FLAGS);
   const model = (p.values.get('model') as string | undefined) ?? p.positionals[0];
   if (model === undefined) throw new UsageError('the following arguments are required: model_tag');
@@ -101,13 +109,7 @@ async function serve(argv: string[]): Promise<void> {
   }
   if (knobs.faults.some((f) => f.kind === 'boot-hang')) {
     log.core('INFO', 'gpu_model_runner.py:3388', 'Capturing CUDA graphs ...');
-    const hang = setInterval(() => undefined, 1 << 30);
-    const quit = (): void => {
-      clearInterval(hang);
-      process.exit(0);
-    };
-    process.once('SIGTERM', quit);
-    process.once('SIGINT', quit);
+    setInterval(() => undefined, 1 << 30); // stays alive until a signal
     return;
   }
   await at(0.9);
@@ -136,7 +138,7 @@ async function serve(argv: string[]): Promise<void> {
   log.uvicorn('Application startup complete.');
   server.startStatsLog();
   let closing = false;
-  const shutdown = (): void => {
+  onSignal = (): void => {
     if (closing) return;
     closing = true;
     log.uvicorn('Shutting down');
@@ -145,8 +147,6 @@ async function serve(argv: string[]): Promise<void> {
       process.exit(0);
     });
   };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
 }
 
 function bench(argv: string[]): void {

@@ -72,6 +72,31 @@ describe('vllm-sim serve', () => {
     }
   });
 
+  it('exits 0 on SIGTERM during start-up too', async () => {
+    let out = '';
+    const proc = spawn(process.execPath, [simJs(), 'serve', 'm', '--port', String(await freePort()), '--sim-startup-s', '30'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    proc.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    await waitFor(() => (out.includes('Starting to load model') ? true : undefined), 'the loading line');
+    const exit = new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
+    proc.kill('SIGTERM');
+    expect(await exit).toBe(0);
+  });
+
+  it('does not let a valueless vLLM flag swallow the model that follows it', async () => {
+    const port = await freePort();
+    let out = '';
+    const proc = spawn(process.execPath, [simJs(), 'serve', '--trust-remote-code', 'org/after-flag', '--port', String(port), '--sim-startup-s', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    proc.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    try {
+      await waitFor(() => (out.includes('Application startup complete.') ? true : undefined), 'start-up');
+      const models = (await (await fetch(`http://127.0.0.1:${port}/v1/models`)).json()) as { data: { id: string }[] };
+      expect(models.data[0]!.id).toBe('org/after-flag');
+      expect(out).toContain('(ignored): --trust-remote-code');
+    } finally {
+      proc.kill('SIGKILL');
+    }
+  });
+
   it('prints its version', () => {
     const r = run(['--version']);
     expect(r.status).toBe(0);
