@@ -226,7 +226,6 @@ export function simulateClosedLoop(profile: Profile, o: ClosedLoopOptions, engin
   let sent = 0;
   let outputTokens = 0;
   let lastFinish = 0;
-  // eslint-disable-next-line prefer-const
   let engine: Engine;
   const send = (t: number): void => {
     const u = (mixSeed(seed, sent, 7) + 0.5) / 4294967296;

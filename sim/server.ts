@@ -358,7 +358,7 @@ export class SimServer implements EngineObserver {
         const b = body as Record<string, unknown>;
         if (path === '/tokenize') return this.tokenize(res, b);
         if (path === '/detokenize') return this.detokenize(res, b);
-        this.generate(req, res, b, path === '/v1/chat/completions', arrival);
+        this.generate(res, b, path === '/v1/chat/completions', arrival);
       } catch (e) {
         if (e instanceof HttpError) this.sendError(res, e);
         else this.sendError(res, new HttpError(500, (e as Error).message));
@@ -500,7 +500,7 @@ export class SimServer implements EngineObserver {
     throw new HttpError(400, '`prompt` must be a non-empty string or a non-empty list of token ids.', 'prompt');
   }
 
-  private generate(req: IncomingMessage, res: ServerResponse, b: Record<string, unknown>, chat: boolean, arrival: number): void {
+  private generate(res: ServerResponse, b: Record<string, unknown>, chat: boolean, arrival: number): void {
     const model = this.checkModel(b);
     const prompt = this.promptOf(b, chat);
     const maxLen = this.cfg.engine.maxModelLen;
@@ -553,7 +553,6 @@ export class SimServer implements EngineObserver {
     res.on('close', () => {
       if (er.finishReason === null) this.engine.abort(er, monoNow());
     });
-    void req;
     this.engine.add(er);
     this.loop.kick();
   }
