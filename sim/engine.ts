@@ -27,6 +27,8 @@ export interface EngineConfig {
   /** Front-end delay before a request can be scheduled: base + perInflight x requests in flight (already scaled). */
   frontendBase: number;
   frontendPerInflight: number;
+  /** Exponent of the in-flight count in the front-end delay (1 = linear). */
+  frontendInflightExp: number;
   /** Jitter of the front-end delay (coefficient of variation), from its own seeded stream. */
   frontendCv: number;
   frontendRng: Rng;
@@ -124,7 +126,8 @@ export class Engine {
   add(req: EngineRequest): void {
     this.inflight++;
     const c = this.cfg;
-    const delay = c.frontendBase + c.frontendPerInflight * this.inflight;
+    const n = this.inflight;
+    const delay = c.frontendBase + c.frontendPerInflight * (c.frontendInflightExp === 1 ? n : Math.pow(n, c.frontendInflightExp));
     req.readyAt = req.arrival + (delay > 0 && c.frontendCv > 0 ? delay * c.frontendRng.factor(c.frontendCv) : delay);
     req.state = PENDING;
     this.pending.push(req);

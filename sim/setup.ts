@@ -38,6 +38,7 @@ export function engineConfig(e: EngineArgs, k: SimKnobs, timeScale: number): Eng
       // The front end is CPU, not GPU: it scales with time but not with --sim-slowdown.
       frontendBase: p.frontend_base_s * timeScale,
       frontendPerInflight: p.frontend_per_inflight_s * timeScale,
+      frontendInflightExp: p.frontend_inflight_exp,
       frontendCv: p.frontend_cv,
       frontendRng: streamRng(k.seed, 'frontend'),
     },

@@ -27,6 +27,7 @@ function setup(over: Partial<EngineConfig> = {}) {
     noiseRng: new Rng(1),
     frontendBase: 0,
     frontendPerInflight: 0,
+    frontendInflightExp: 1,
     frontendCv: 0,
     frontendRng: new Rng(2),
     ...over,
