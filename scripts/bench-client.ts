@@ -173,7 +173,9 @@ async function traceError(): Promise<void> {
       concurrency: [STREAMS] as [number],
       warmup: 0,
     };
+    const cpu0 = process.cpuUsage();
     const s = await runServingSuite(suite, { baseUrl: url, model: 'bench-model' });
+    const cpu = process.cpuUsage(cpu0);
     await new Promise<void>((r) => {
       proc.once('exit', () => r());
       proc.kill('SIGTERM');
@@ -191,6 +193,7 @@ async function traceError(): Promise<void> {
     console.log(
       `   steady state (requests after the first wave, ${steady.joined}): TTFT error ${fmt(steady.ttftMedianErrorMs)} ms (transit ${fmt(steady.requestTransitMedianMs)}, delivery ${fmt(steady.firstTokenDeliveryMedianMs)}), ITL error ${fmt(steady.itlMedianErrorMs)} ms`,
     );
+    console.log(`   client CPU ${(((cpu.user + cpu.system) / 1e6 / p.metrics.duration!) * 100).toFixed(0)}% of a core over the ${fmt(p.metrics.duration)} s point`);
     console.log(`   client health: send lag p99 ${fmt(p.metrics.send_lag_p99_ms)} ms, event-loop lag p99 ${fmt(p.metrics.event_loop_lag_p99_ms)} ms, ${fmt(p.metrics.events_per_read)} events per read, coalesced chunks ${fmt((p.metrics.coalesced_chunk_ratio ?? 0) * 100)}%`);
     console.log('   (target: TTFT and ITL median error within 0.5 ms)');
   } finally {

@@ -219,6 +219,24 @@ class RequestHandler implements Dispatcher.DispatchHandler {
   }
 
   private onEvent(data: string): void {
+    const rec = this.rec;
+    // Fast path for the bulk of a stream: a later token chunk in vLLM's shape is recognised without
+    // building its object (JSON escaping keeps these markers out of generated text). It halves the
+    // client's CPU per token and the garbage that makes GC pauses, which delay every timestamp.
+    // The first chunk, the chunk after chat's role chunk, usage, errors and anything else take the
+    // full parse below.
+    if (
+      rec.tokenChunks > 0 &&
+      !this.prevRoleOnly &&
+      data.charCodeAt(0) === 123 /* { */ &&
+      data.charCodeAt(data.length - 1) === 125 /* } */ &&
+      data.includes('"choices":[{') &&
+      !data.includes('"usage":{') &&
+      !data.includes('"error"')
+    ) {
+      this.tokenChunk(rec);
+      return;
+    }
     if (data === '[DONE]') {
       this.doneSeen = true;
       return;
@@ -234,27 +252,32 @@ class RequestHandler implements Dispatcher.DispatchHandler {
       this.badEvent ??= data.slice(0, 120);
       return;
     }
-    const rec = this.rec;
     const choices = obj.choices;
     if (Array.isArray(choices) && choices.length > 0) {
-      const now = this.readNow;
-      if (rec.tokenChunks === 0) {
-        rec.ttftMs = now - rec.startMs;
-        if (typeof obj.id === 'string') rec.responseId = obj.id;
-      } else {
-        rec.itlMs.push(now - this.lastTokenMs);
-        // vLLM's chat role chunk is written together with the first token: not a late read.
-        if (this.lastTokenRead === this.readSeq && !this.prevRoleOnly) rec.coalescedChunks++;
-      }
+      if (rec.tokenChunks === 0 && typeof obj.id === 'string') rec.responseId = obj.id;
+      this.tokenChunk(rec);
       const delta = (choices[0] as { delta?: { role?: unknown; content?: unknown } } | undefined)?.delta;
       this.prevRoleOnly = delta !== undefined && delta.role !== undefined && !delta.content;
-      this.lastTokenMs = now;
-      this.lastTokenRead = this.readSeq;
-      rec.tokenChunks++;
     } else if (obj.error !== undefined && obj.error !== null) {
       this.streamError ??= errorMessage(obj) ?? data.slice(0, 200);
     }
     if (obj.usage) readUsage(rec, obj.usage);
+  }
+
+  /** A token chunk arrived in the current read: TTFT for the first, one ITL sample for each later one. */
+  private tokenChunk(rec: RequestRecord): void {
+    const now = this.readNow;
+    if (rec.tokenChunks === 0) {
+      rec.ttftMs = now - rec.startMs;
+    } else {
+      rec.itlMs.push(now - this.lastTokenMs);
+      // vLLM's chat role chunk is written together with the first token: not a late read.
+      if (this.lastTokenRead === this.readSeq && !this.prevRoleOnly) rec.coalescedChunks++;
+      this.prevRoleOnly = false;
+    }
+    this.lastTokenMs = now;
+    this.lastTokenRead = this.readSeq;
+    rec.tokenChunks++;
   }
 
   onResponseEnd(): void {

@@ -161,3 +161,12 @@ describe.skipIf(!existsSync(modern))('conformance with vLLM saved results', () =
   });
 });
 if (!existsSync(modern)) console.warn(`note: ${modern} is absent; the vLLM conformance checks are skipped`);
+
+describe('send lag in a closed loop', () => {
+  it('leaves out the first wave (a burst due at t0) and judges only sends due when a slot freed', () => {
+    const wave = [0, 1].map((i) => rec({ index: i, scheduledMs: 0, arrivalMs: 20 + i, ttftMs: 1, latencyMs: 1, outputTokens: 1 }));
+    const later = rec({ index: 2, scheduledMs: 50, arrivalMs: 50.5, ttftMs: 1, latencyMs: 1, outputTokens: 1 });
+    const m = servingMetrics({ ...base, requestRate: null, maxConcurrency: 2, closedLoop: true, records: [...wave, later], durationMs: 100 });
+    expect(m.send_lag_max_ms).toBe(0.5);
+  });
+});
