@@ -30,6 +30,12 @@ describe('the streaming client over a real socket', () => {
     expect(run.health.events).toBeGreaterThanOrEqual(6); // 4 tokens + usage + [DONE]
   });
 
+  it('generated text that spells "error", "usage" or "choices" is still just a token', async () => {
+    const run = await runPoint({ client: client(), specs: [spec('tricky-text')], shape: { kind: 'closed', concurrency: 1 } });
+    expect(run.records[0]).toMatchObject({ success: true, tokenChunks: 4, outputTokens: 4 });
+    expect(run.records[0]!.itlMs).toHaveLength(3);
+  });
+
   it('classifies every failure and never throws', async () => {
     const kinds: Scenario[] = ['http-500', 'stream-error', 'drop', 'malformed', 'no-done'];
     const run = await runPoint({ client: client(), specs: kinds.map((k, i) => spec(k, i)), shape: { kind: 'closed', concurrency: 5 } });

@@ -3,7 +3,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Scenario = 'ok' | 'http-500' | 'stream-error' | 'stall' | 'drop' | 'malformed' | 'no-done' | 'nonstream';
+export type Scenario = 'ok' | 'tricky-text' | 'http-500' | 'stream-error' | 'stall' | 'drop' | 'malformed' | 'no-done' | 'nonstream';
 
 export interface Replay {
   url: string;
@@ -12,8 +12,8 @@ export interface Replay {
   close: () => Promise<void>;
 }
 
-const chunk = (i: number): string =>
-  `data: {"id":"cmpl-r","object":"text_completion","created":1,"model":"m","choices":[{"index":0,"text":" t${i}","logprobs":null,"finish_reason":null,"stop_reason":null}],"usage":null}\n\n`;
+const chunk = (i: number, text = ` t${i}`): string =>
+  `data: {"id":"cmpl-r","object":"text_completion","created":1,"model":"m","choices":[{"index":0,"text":${JSON.stringify(text)},"logprobs":null,"finish_reason":null,"stop_reason":null}],"usage":null}\n\n`;
 const usage = (p: number, c: number): string =>
   `data: {"id":"cmpl-r","object":"text_completion","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":${p},"total_tokens":${p + c},"completion_tokens":${c}}}\n\n`;
 
@@ -61,7 +61,8 @@ export async function startReplay(opts: { tokens?: number; ttftMs?: number; gapM
           return void res.end('data: [DONE]\n\n');
         }
         if (i < tokens) {
-          res.write(chunk(i++));
+          // Generated text that spells the client's markers: JSON escaping must keep them apart.
+          res.write(scenario === 'tricky-text' ? chunk(i++, '"error": {"usage":{ "choices":[{') : chunk(i++));
           setTimeout(step, gap);
           return;
         }
