@@ -8,7 +8,7 @@
 //     medians, client vs server (target within 0.5 ms).
 // Environment: RATES="1000,2000,..." POINT_S=2 STREAMS=256 SKIP=1,2 (skip parts).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -155,7 +155,11 @@ async function traceError(): Promise<void> {
   const simJs = path.join(dir, 'sim.mjs');
   await build({ entryPoints: ['sim/cli.ts'], bundle: true, platform: 'node', format: 'esm', outfile: simJs, logLevel: 'error' });
   const trace = path.join(dir, 'trace.jsonl');
-  const proc = spawn(process.execPath, [simJs, 'serve', 'bench-model', '--port', '0', '--host', '127.0.0.1', '--sim-startup-s', '0', '--sim-trace', trace, '--disable-log-stats', '--max-num-seqs', String(Math.max(256, STREAMS))], {
+  // Steps of ~15 ms (+10 us per sequence), a GPU-like pace: at 256 streams the server writes
+  // ~15,000 tokens/s, so neither process is pegged on a 2-core box and the trace is on time.
+  const profile = path.join(dir, 'bench-256.json');
+  writeFileSync(profile, JSON.stringify({ name: 'bench-256', step_base_s: 0.015, step_per_seq_s: 0.00001, step_per_prefill_token_s: 0.000001, max_num_seqs: Math.max(512, STREAMS), max_num_batched_tokens: 65536, kv_cache_tokens: 4_000_000 }));
+  const proc = spawn(process.execPath, [simJs, 'serve', 'bench-model', '--port', '0', '--host', '127.0.0.1', '--sim-startup-s', '0', '--sim-trace', trace, '--sim-profile', profile, '--disable-log-stats'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -168,18 +172,25 @@ async function traceError(): Promise<void> {
     proc.once('exit', (c) => reject(new Error(`vllm-sim exited ${c}:\n${out}`)));
   });
   proc.stdout!.resume();
-  console.log(`3. measurement error against vllm-sim --sim-trace (default profile sim-fast), ${STREAMS} concurrent streams, random 128 in / 128 out`);
+  console.log(`3. measurement error against vllm-sim --sim-trace (15 ms steps), ${STREAMS} concurrent streams, random 128 in / 64 out, two waves`);
   try {
     const suite = {
       name: 'trace',
       kind: 'serving' as const,
-      dataset: { type: 'random' as const, 'input-len': 128, 'output-len': 128, 'num-prompts': STREAMS * 2 },
+      dataset: { type: 'random' as const, 'input-len': 128, 'output-len': 64, 'num-prompts': STREAMS * 2 },
       concurrency: [STREAMS] as [number],
       warmup: 0,
     };
     const cpu0 = process.cpuUsage();
     const s = await runServingSuite(suite, { baseUrl: url, model: 'bench-model' });
     const cpu = process.cpuUsage(cpu0);
+    // The simulator's own view: how late its steps fired and how long writing a step's tokens took
+    // (part of what the client sees as delivery time is the server still writing).
+    const simStats = (await fetch(`${url}/sim/stats`).then((r) => r.json()).catch(() => null)) as {
+      step_error_ms?: { p50: number; p99: number };
+      step_emit_work_ms?: { p50: number; p99: number };
+      cpu_s?: { user: number; system: number };
+    } | null;
     await new Promise<void>((r) => {
       proc.once('exit', () => r());
       proc.kill('SIGTERM');
@@ -197,6 +208,11 @@ async function traceError(): Promise<void> {
     console.log(
       `   steady state (requests after the first wave, ${steady.joined}): TTFT error ${fmt(steady.ttftMedianErrorMs)} ms (transit ${fmt(steady.requestTransitMedianMs)}, delivery ${fmt(steady.firstTokenDeliveryMedianMs)}), ITL error ${fmt(steady.itlMedianErrorMs)} ms`,
     );
+    if (simStats?.step_error_ms && simStats.step_emit_work_ms) {
+      console.log(
+        `   server: step lateness p50/p99 ${fmt(simStats.step_error_ms.p50)}/${fmt(simStats.step_error_ms.p99)} ms, writing a step's tokens p50/p99 ${fmt(simStats.step_emit_work_ms.p50)}/${fmt(simStats.step_emit_work_ms.p99)} ms`,
+      );
+    }
     console.log(`   client CPU ${(((cpu.user + cpu.system) / 1e6 / p.metrics.duration!) * 100).toFixed(0)}% of a core over the ${fmt(p.metrics.duration)} s point`);
     console.log(`   client health: send lag p99 ${fmt(p.metrics.send_lag_p99_ms)} ms, event-loop lag p99 ${fmt(p.metrics.event_loop_lag_p99_ms)} ms, ${fmt(p.metrics.events_per_read)} events per read, coalesced chunks ${fmt((p.metrics.coalesced_chunk_ratio ?? 0) * 100)}%`);
     console.log('   (target: TTFT and ITL median error within 0.5 ms)');

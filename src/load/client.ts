@@ -98,8 +98,9 @@ export class LoadClient {
   }
 
   /**
-   * Sends one request now. `rec.startMs` must already be set (ms since t0); the record is filled in
-   * and `done(rec)` is called exactly once, whatever happens.
+   * Sends one request now. `rec.dispatchMs` and `rec.startMs` must already be set to now (ms since
+   * t0); startMs moves to the moment the bytes are written. The record is filled in and `done(rec)`
+   * is called exactly once, whatever happens.
    */
   send(spec: RequestSpec, rec: RequestRecord, t0: number, done: (rec: RequestRecord) => void): void {
     const h = new RequestHandler(this, rec, t0, done);
@@ -190,6 +191,8 @@ class RequestHandler implements Dispatcher.DispatchHandler {
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
+    // undici calls this right before it writes the request on its socket: the real start.
+    if (this.controller === null) this.rec.startMs = performance.now() - this.t0;
     this.controller = controller;
     if (this.pendingAbort) controller.abort(this.pendingAbort);
   }

@@ -133,8 +133,9 @@ function measure(client: LoadClient, opts: RunPointOptions, n: number, cap: numb
       }
     };
 
-    const start = (rec: RequestRecord): void => {
-      rec.startMs = performance.now() - t0;
+    /** Hands a request to the HTTP library; `now` when the caller has just read the clock. */
+    const start = (rec: RequestRecord, now = performance.now() - t0): void => {
+      rec.startMs = rec.dispatchMs = now;
       inFlight++;
       started++;
       client.send(specs[rec.index]!, rec, t0, onDone);
@@ -146,7 +147,7 @@ function measure(client: LoadClient, opts: RunPointOptions, n: number, cap: numb
       records[i] = rec;
       sent++;
       if (cap !== null && shape.kind === 'open' && inFlight >= cap) queue.push(rec);
-      else start(rec);
+      else start(rec, arrival);
     };
 
     const onAbort = (): void => {
@@ -208,6 +209,7 @@ function blankRecord(index: number, spec: RequestSpec, scheduledMs: number, arri
     httpStatus: null,
     scheduledMs,
     arrivalMs,
+    dispatchMs: startMs,
     startMs,
     ttftMs: null,
     itlMs: [],

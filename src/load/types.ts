@@ -31,7 +31,13 @@ export interface RequestRecord {
   scheduledMs: number;
   /** When the client actually dispatched it (vLLM's request_arrival_time). sendLag = arrival - scheduled. */
   arrivalMs: number;
-  /** st: when the request was written, after any wait for a concurrency slot (vLLM's start_time). */
+  /** When it was handed to the HTTP library, after any wait for a concurrency slot. */
+  dispatchMs: number;
+  /**
+   * st (vLLM's start_time): when its bytes were written to the socket. Later than dispatch by the
+   * HTTP library's own delays (undici checks a reused idle socket one event-loop turn before writing
+   * on it), which are the client's, not the server's, so TTFT and latency run from here.
+   */
   startMs: number;
   /** First token chunk - start; null when no token chunk came (or non-streaming). */
   ttftMs: number | null;

@@ -200,11 +200,14 @@ export function clientFigures(input: ServingMetricsInput): MetricMap {
   }
   const rate = input.requestRate;
   const h = input.health;
+  const writeDelay = summarize(records.map((r) => r.startMs - r.dispatchMs), [99]);
   return {
     error_rate: n > 0 ? (n - ok.length) / n : null,
     send_lag_p50_ms: lags.percentiles.get(50) ?? null,
     send_lag_p99_ms: lags.percentiles.get(99) ?? null,
     send_lag_max_ms: lags.max,
+    // The HTTP library's own delay between being handed a request and writing it.
+    write_delay_p99_ms: writeDelay.percentiles.get(99) ?? null,
     // The rate the client actually sent at: N over the time of its last dispatch (the schedule puts
     // the last arrival at exactly N/rate, so an on-time client sends at exactly the configured rate).
     achieved_request_rate: typeof rate === 'number' && Number.isFinite(rate) && lastArrival > 0 ? n / (lastArrival / 1000) : null,

@@ -12,6 +12,7 @@ export function rec(p: Partial<RequestRecord> & { startMs?: number }): RequestRe
     httpStatus: 200,
     scheduledMs: startMs,
     arrivalMs: startMs,
+    dispatchMs: startMs,
     startMs,
     ttftMs: null,
     itlMs: [],
