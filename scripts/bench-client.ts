@@ -62,12 +62,12 @@ s.keepAliveTimeout = 60000;
 s.listen(0, '127.0.0.1', () => console.log(s.address().port));
 `;
 
-const spec = (body: string, maxTokens = 1): RequestSpec => ({ body, datasetIndex: 0, intendedPromptTokens: null, maxTokens });
+const spec = (body: Buffer, maxTokens = 1): RequestSpec => ({ body, datasetIndex: 0, intendedPromptTokens: null, maxTokens });
 
 async function maxRate(): Promise<void> {
   const srv = await serverProcess(TRIVIAL_SERVER);
   const rates = (process.env.RATES ?? '500,1000,2000,3000,4000,5000,6000,8000').split(',').map(Number);
-  const body = JSON.stringify({ model: 'bench', prompt: 'hi', max_tokens: 1, stream: false });
+  const body = Buffer.from(JSON.stringify({ model: 'bench', prompt: 'hi', max_tokens: 1, stream: false }));
   console.log(`1. open-loop send rate against a trivial local server (${POINT_S} s per rate, Poisson arrivals)`);
   console.log('   rate req/s   achieved   send lag p50 / p99 / max (ms)   loop lag p99 (ms)   failed');
   let best = 0;
@@ -102,7 +102,7 @@ async function maxRate(): Promise<void> {
 async function parseRate(): Promise<void> {
   const srv = await serverProcess(REPLAY_SERVER);
   const requests = Number(process.env.REPLAY_REQUESTS ?? 400);
-  const body = JSON.stringify({ model: 'bench', prompt: 'hi', max_tokens: TOKENS, stream: true, stream_options: { include_usage: true } });
+  const body = Buffer.from(JSON.stringify({ model: 'bench', prompt: 'hi', max_tokens: TOKENS, stream: true, stream_options: { include_usage: true } }));
   console.log(`2. streamed tokens parsed: a local server replays pre-built vLLM SSE (${TOKENS} tokens/request, concurrency 16, ${requests} requests)`);
   try {
     // one short round first so JIT warm-up is not in the figure

@@ -8,9 +8,10 @@ import { Pool, type Dispatcher } from 'undici';
 import { SseReader } from './sse.js';
 import type { ErrorKind, RequestRecord } from './types.js';
 
-/** A request ready to send: its body is built before the point starts. */
+/** A request ready to send: its body is built and encoded before the point starts. */
 export interface RequestSpec {
-  body: string;
+  /** UTF-8 JSON (a Buffer is used as is; a string would be encoded again on every send). */
+  body: Buffer;
   datasetIndex: number;
   intendedPromptTokens: number | null;
   maxTokens: number;

@@ -140,7 +140,7 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
     topP: suite['top-p'],
     extraBody: suite['extra-body'] as Record<string, unknown> | undefined,
   };
-  const specs: RequestSpec[] = entries.map((e, i) => ({ body: requestBody(e, bodyOpts), datasetIndex: i, intendedPromptTokens: e.intendedPromptTokens, maxTokens: e.outputLen }));
+  const specs: RequestSpec[] = entries.map((e, i) => ({ body: Buffer.from(requestBody(e, bodyOpts)), datasetIndex: i, intendedPromptTokens: e.intendedPromptTokens, maxTokens: e.outputLen }));
   const warmupCount = suite.warmup ?? 0;
   const warmup = warmupCount > 0 ? Array.from({ length: warmupCount }, () => specs[0]!) : [];
   const goodput: GoodputSlo | undefined = suite.goodput

@@ -10,7 +10,7 @@ beforeAll(async () => {
 afterAll(async () => srv.close());
 
 const spec = (prompt: Scenario, i = 0): RequestSpec => ({
-  body: JSON.stringify({ model: 'm', prompt, max_tokens: 4, stream: prompt !== 'nonstream' }),
+  body: Buffer.from(JSON.stringify({ model: 'm', prompt, max_tokens: 4, stream: prompt !== 'nonstream' })),
   datasetIndex: i,
   intendedPromptTokens: 7,
   maxTokens: 4,
