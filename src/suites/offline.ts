@@ -29,6 +29,8 @@ export interface OfflineOptions {
   graceMs?: number;
   /** Log lines quoted in errors. */
   tailLines?: number;
+  /** Working folder of the bench (the config's folder, so relative dataset paths resolve as in the config). */
+  cwd?: string;
   /** How often a "still running" line with the bench's last output goes to `log`. Default 30 s. */
   progressEveryMs?: number;
 }
@@ -212,7 +214,7 @@ async function runBench(argv: string[], b: BenchRun): Promise<void> {
   };
   let child;
   try {
-    child = spawnInGroup(argv, { env: serverEnv(b.server ?? {}, b.opts.env ?? process.env) });
+    child = spawnInGroup(argv, { env: serverEnv(b.server ?? {}, b.opts.env ?? process.env), ...(b.opts.cwd ? { cwd: b.opts.cwd } : {}) });
   } catch (err) {
     throw new GateError('OFFLINE_BENCH', `could not start \`${argv[0]}\`: ${(err as Error).message}`, { hint: hintForLog([(err as Error).message]) });
   }

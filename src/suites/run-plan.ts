@@ -1,0 +1,253 @@
+// Runs every suite of a loaded config and writes one results document: the "run" half of the
+// pipeline that both the CLI and the action use (config -> server/load -> suites -> results).
+// Offline suites run first, while no server of ours holds the GPU; then serving suites are grouped
+// by the server they need, and each group gets one boot, its suites, and a teardown, always.
+// Whatever happens (a bad dataset, a crash, a cancel), the points done so far, the environment and
+// the server log are written, and the error is recorded in the document.
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { LoadedConfig, Suite as ConfigSuite } from '../config/load.js';
+import { serverForSuite } from '../config/load.js';
+import { parseDuration } from '../config/duration.js';
+import type { Server, ServingSuite } from '../config/schema-types.gen.js';
+import { describeError, GateError } from '../errors.js';
+import type { Environment, ResultsDocument, RunError, Suite } from '../results/schema-types.gen.js';
+import { writeResults, writeVllmServeFiles } from '../results/write.js';
+import type { RunningServer } from '../server/boot.js';
+import { collectEnvironment } from '../server/environment.js';
+import { withServer } from '../server/lifecycle.js';
+import { telemetryHooks } from '../server/telemetry.js';
+import { runOfflineSuite } from './offline.js';
+import { runServingSuite, type ServingProgress } from './serving.js';
+import type { PointEndDetail } from './serving.js';
+
+export const TOOL_NAME = 'vllm-perf-gate';
+export const TOOL_VERSION = '0.1.0';
+
+export interface RunPlanOptions {
+  outDir: string;
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+  onProgress?: (ev: ServingProgress) => void;
+  onPointEnd?: (suite: string, detail: PointEndDetail) => void;
+  /** Where the post step finds the running server's process group. */
+  statePath?: string;
+  /** Only these suite names (confirmation reruns); and only these point keys, when given. */
+  only?: { suite: string; keys?: string[] }[];
+  git?: { sha?: string; ref?: string };
+  label?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RunPlanResult {
+  doc: ResultsDocument;
+  resultsPath: string;
+  /** The first error that stopped the run early, if any (already recorded in doc.error). */
+  error?: GateError;
+}
+
+function asGateError(err: unknown): GateError {
+  if (err instanceof GateError) return err;
+  return new GateError('INTERNAL', describeError(err));
+}
+
+function runError(err: GateError): RunError {
+  const e: RunError = { code: err.code, message: err.message };
+  if (err.hint) e.hint = err.hint;
+  const where = [err.where.file, err.where.path].filter(Boolean).join(': ');
+  if (where) e.where = where;
+  return e;
+}
+
+/** Suites of the config in run order, each with the server it needs (undefined for an external-less offline run). */
+function plan(loaded: LoadedConfig, only: RunPlanOptions['only']): { suite: ConfigSuite; index: number; server: Server | undefined }[] {
+  const picked = loaded.config.suites
+    .map((suite, index) => ({ suite, index, server: serverForSuite(loaded.config, suite) }))
+    .filter((s) => !only || only.some((o) => o.suite === s.suite.name));
+  if (!only) return picked;
+  return picked.map((s) => {
+    const keys = only.find((o) => o.suite === s.suite.name)?.keys;
+    return { ...s, suite: keys && s.suite.kind === 'serving' ? restrictPoints(s.suite, keys) : s.suite };
+  });
+}
+
+/** A serving suite cut down to the given point keys (rate=R / concurrency=C), for confirmation reruns. */
+function restrictPoints(suite: ServingSuite, keys: string[]): ServingSuite {
+  const rates = suite['request-rates']?.filter((r) => keys.some((k) => k === `rate=${r}` || k.startsWith(`rate=${r},`)));
+  const conc = suite.concurrency?.filter((c) => keys.includes(`concurrency=${c}`));
+  const out: ServingSuite = { ...suite };
+  if (rates && rates.length) out['request-rates'] = rates as ServingSuite['request-rates'];
+  if (conc && conc.length) out.concurrency = conc as ServingSuite['concurrency'];
+  return out;
+}
+
+/** One key per distinct server, so suites sharing a server share a boot. */
+function serverKey(server: Server | undefined): string {
+  return JSON.stringify(server ?? null);
+}
+
+export async function runPlan(loaded: LoadedConfig, opts: RunPlanOptions): Promise<RunPlanResult> {
+  const log = opts.log ?? (() => {});
+  const outDir = path.resolve(opts.outDir);
+  await mkdir(outDir, { recursive: true });
+  const startedAt = new Date();
+  const steps = plan(loaded, opts.only);
+  const results = new Map<number, Suite>();
+  let firstError: GateError | undefined;
+  let environment: Environment | undefined;
+  let telemetryNotes: string[] = [];
+  const secrets = loaded.secrets;
+  const env = opts.env ?? process.env;
+  const signal = opts.signal;
+
+  const record = (err: unknown): GateError => {
+    const g = asGateError(err);
+    firstError ??= g;
+    return g;
+  };
+
+  // 1. Offline suites, while no server of ours holds the GPU.
+  for (const step of steps) {
+    if (step.suite.kind === 'serving') continue;
+    if (signal?.aborted || firstError) break;
+    log(`suite ${step.suite.name}: vllm bench ${step.suite.kind}`);
+    try {
+      results.set(
+        step.index,
+        await runOfflineSuite(step.suite, step.server, {
+          outDir,
+          signal,
+          log,
+          secrets,
+          env,
+          cwd: loaded.baseDir,
+          graceMs: step.server?.['shutdown-grace'] !== undefined ? parseDuration(step.server['shutdown-grace']) : undefined,
+        }),
+      );
+    } catch (err) {
+      const g = record(err);
+      results.set(step.index, { name: step.suite.name, kind: step.suite.kind, points: [], error: runError(g) });
+    }
+  }
+
+  // 2. Serving suites, grouped by server: one boot per group.
+  const groups = new Map<string, typeof steps>();
+  for (const step of steps) {
+    if (step.suite.kind !== 'serving') continue;
+    const k = serverKey(step.server);
+    groups.set(k, [...(groups.get(k) ?? []), step]);
+  }
+  for (const group of groups.values()) {
+    if (signal?.aborted || firstError) break;
+    const server = group[0]?.server;
+    if (!server) {
+      const g = record(
+        new GateError('CONFIG', `suite ${group[0]?.suite.name} needs a server, and the config has none`, {
+          where: { file: loaded.file, path: 'server' },
+          hint: 'add server.model (to boot vllm serve) or server.url (to use a running server)',
+        }),
+      );
+      for (const s of group) results.set(s.index, { name: s.suite.name, kind: 'serving', points: [], error: runError(g) });
+      break;
+    }
+    const done = new Map<number, Suite>();
+    let running: RunningServer | undefined;
+    try {
+      await withServer(
+        server,
+        {
+          outDir,
+          signal,
+          log,
+          secrets,
+          env,
+          ...(opts.statePath ? { statePath: opts.statePath } : {}),
+        },
+        async (r, sig) => {
+          running = r;
+          log(r.external ? `using the server at ${r.baseUrl}` : `server ready at ${r.baseUrl} after ${r.startupSeconds?.toFixed(1)} s`);
+          const intervalMs = parseDuration(server['metrics-interval'] ?? '1s');
+          for (const step of group) {
+            if (sig.aborted) break;
+            const suite = step.suite as ServingSuite;
+            const hooks = telemetryHooks(r.baseUrl, { intervalMs, signal: sig, headers: r.headers, env });
+            log(`suite ${suite.name}: serving, ${suite.endpoint ?? 'completions'} endpoint`);
+            try {
+              const res = await runServingSuite(
+                suite,
+                { baseUrl: r.baseUrl, model: r.servedModelName, tokenizerModel: server.model ?? r.servedModelName, ...apiKey(server, env) },
+                {
+                  signal: sig,
+                  log,
+                  datasetBaseDir: loaded.baseDir,
+                  configPath: `suites[${step.index}]`,
+                  ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+                  onPointStart: (k) => hooks.onPointStart(k),
+                  onPointEnd: async (k, detail) => {
+                    await hooks.onPointEnd(k, detail);
+                    opts.onPointEnd?.(suite.name, detail);
+                  },
+                },
+              );
+              done.set(step.index, res);
+            } finally {
+              await hooks.close();
+              telemetryNotes = [...new Set([...telemetryNotes, ...hooks.notes()])];
+            }
+          }
+        },
+      );
+    } catch (err) {
+      const g = record(err);
+      for (const s of group) {
+        const partial = done.get(s.index);
+        if (!partial) results.set(s.index, { name: s.suite.name, kind: 'serving', points: [], error: runError(g) });
+      }
+    }
+    for (const [i, s] of done) results.set(i, s);
+    environment ??= await collectEnvironment({ server, running: running ?? null, secrets, env, telemetryNotes }).catch(() => undefined);
+  }
+  if (signal?.aborted && !firstError) record(signal.reason instanceof GateError ? signal.reason : new GateError('CANCELLED', 'cancelled'));
+
+  // A suite's own recorded error (a cancel inside the serving runner) counts as the run's error too.
+  for (const s of results.values()) if (s.error && !firstError) firstError = new GateError((s.error.code as GateError['code']) ?? 'INTERNAL', s.error.message);
+
+  if (!environment) {
+    const server = steps.find((s) => s.server)?.server ?? loaded.config.server;
+    environment = server ? await collectEnvironment({ server, running: null, secrets, env, telemetryNotes }).catch(() => ({})) : {};
+  }
+
+  const suites = steps.map((s) => results.get(s.index)).filter((s): s is Suite => s !== undefined);
+  const ran = suites.some((s) => s.points.length > 0);
+  let doc: ResultsDocument = {
+    'schema-version': 1,
+    tool: { name: TOOL_NAME, version: TOOL_VERSION },
+    run: {
+      id: randomUUID(),
+      'started-at': startedAt.toISOString(),
+      'finished-at': new Date().toISOString(),
+      'config-id': loaded.configId,
+      'config-hash': loaded.configHash,
+      'config-path': path.relative(process.cwd(), loaded.file) || loaded.file,
+      ...(opts.git?.sha ? { 'git-sha': opts.git.sha } : {}),
+      ...(opts.git?.ref ? { 'git-ref': opts.git.ref } : {}),
+      ...(opts.label ? { label: opts.label } : {}),
+    },
+    environment: { ...environment, runner: environment['runner'] ?? env.RUNNER_NAME ?? os.hostname() },
+    suites,
+    status: firstError ? (ran ? 'partial' : 'failed') : 'complete',
+    ...(firstError ? { error: runError(firstError) } : {}),
+  };
+  doc = await writeVllmServeFiles(outDir, doc);
+  const resultsPath = await writeResults(outDir, doc);
+  return { doc, resultsPath, ...(firstError ? { error: firstError } : {}) };
+}
+
+function apiKey(server: Server, env: NodeJS.ProcessEnv): { apiKey?: string } {
+  const name = server['api-key-env'];
+  const v = name ? env[name] : undefined;
+  return v ? { apiKey: v } : {};
+}
+
