@@ -1,0 +1,230 @@
+// vllm-perf-gate on the command line: the same pipeline as the Action, for a laptop or any CI.
+//   run      boots the server, runs the suites, writes results (and judges them with --baseline)
+//   compare  judges results against a baseline (our results.json or vLLM result files)
+//   report   writes the Markdown the Action would post
+//   config   validates a config, or prints it expanded
+// Exit codes: 0 pass / no baseline, 1 regression or invalid run, 2 bad input, 130/143 cancelled.
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { compareRuns, gateSettings } from './compare/index.js';
+import { parseThresholds } from './config/thresholds.js';
+import type { GateReport } from './compare/types.js';
+import { loadConfig } from './config/load.js';
+import { renderExpandedConfig } from './config/render.js';
+import { describeError, GateError } from './errors.js';
+import { gateSettingsFor, runGate } from './pipeline.js';
+import { formatServingSummary, formatSweepTable, ProgressView } from './report/console.js';
+import { renderComment, renderText, toJson } from './report/index.js';
+import { readResults } from './results/read.js';
+import type { ResultsDocument } from './results/schema-types.gen.js';
+import { cancelExitCode, installCancelHandlers } from './server/signals.js';
+import { TOOL_VERSION } from './suites/run-plan.js';
+
+const USAGE = `vllm-perf-gate ${TOOL_VERSION}: stop vLLM serving performance regressions
+
+usage:
+  vllm-perf-gate run --config FILE [--out DIR] [--baseline PATH]... [--format text|markdown|json]
+  vllm-perf-gate compare --baseline PATH... --current PATH [--config FILE] [--format text|markdown|json]
+  vllm-perf-gate report --results FILE [--baseline PATH]... [--config FILE] [--out FILE]
+  vllm-perf-gate config --config FILE [--expand]
+
+PATH is a results.json, a vLLM result file (vllm bench serve --save-result, modern or legacy,
+JSON or JSON lines; vllm bench latency/throughput --output-json) or a folder of them (a history).
+Exit codes: 0 pass or no baseline, 1 regression or invalid run, 2 bad input, 130/143 cancelled.
+`;
+
+type Format = 'text' | 'markdown' | 'json';
+
+class UsageError extends Error {}
+
+function out(s: string): void {
+  process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
+}
+function err(s: string): void {
+  process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
+}
+
+function formatOf(v: string | undefined): Format {
+  if (v === undefined) return 'text';
+  if (v === 'text' || v === 'markdown' || v === 'json') return v;
+  throw new UsageError(`--format must be text, markdown or json, not "${v}"`);
+}
+
+async function readHistory(paths: string[], notes: string[]): Promise<ResultsDocument[]> {
+  const docs: ResultsDocument[] = [];
+  for (const p of paths) docs.push(...(await readResults(p, { notes })));
+  return docs.sort((a, b) => a.run['started-at'].localeCompare(b.run['started-at']));
+}
+
+function render(report: GateReport, current: ResultsDocument, format: Format, configId: string): string {
+  if (format === 'json') return toJson(report);
+  if (format === 'markdown') return renderComment(report, current, { configId });
+  return renderText(report, current, { configId });
+}
+
+function exitFor(report: GateReport): number {
+  return report.verdict === 'fail' ? 1 : 0;
+}
+
+async function cmdRun(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { config: { type: 'string' }, out: { type: 'string' }, baseline: { type: 'string', multiple: true }, format: { type: 'string' } },
+    strict: true,
+  });
+  if (!values.config) throw new UsageError('run needs --config FILE');
+  const format = formatOf(values.format);
+  const loaded = await loadConfig(values.config);
+  for (const n of loaded.notes) err(`note: ${n}`);
+  const outDir = path.resolve(values.out ?? path.join('out', loaded.configId));
+  const notes: string[] = [];
+  const baseline = values.baseline?.length ? await readHistory(values.baseline, notes) : null;
+  for (const n of notes) err(`note: ${n}`);
+
+  const progress = new ProgressView((s) => process.stderr.write(s), process.stderr.isTTY === true);
+  let cancelledBy: NodeJS.Signals | undefined;
+  let finished: Promise<unknown> = Promise.resolve();
+  const cancel = installCancelHandlers(async (sig) => {
+    cancelledBy = sig;
+    await finished; // the run aborts through the signal, tears down and writes partial results
+  });
+  const running = runGate(loaded, {
+    outDir,
+    signal: cancel.signal,
+    baseline,
+    ...(values.baseline?.length ? { baselineSource: values.baseline.join(', ') } : {}),
+    log: (line) => err(line),
+    onProgress: (ev) => progress.update(ev),
+    onPointEnd: (suite, { point }) => {
+      progress.endPoint();
+      err(formatServingSummary(point, { suite }));
+    },
+    git: { ...(process.env.GITHUB_SHA ? { sha: process.env.GITHUB_SHA } : {}), ...(process.env.GITHUB_REF ? { ref: process.env.GITHUB_REF } : {}) },
+  });
+  finished = running.catch(() => undefined);
+  const gate = await running;
+  cancel.dispose();
+
+  for (const s of gate.doc.suites) if (s.kind === 'serving' && s.points.length > 1) err(`\n${s.name}\n${formatSweepTable(s.points)}`);
+  err(`results: ${gate.resultsPath}`);
+  if (gate.error) {
+    err(`error: ${gate.error.format()}`);
+    err(`partial results and the server log are in ${outDir}`);
+  }
+  if (baseline !== null || format !== 'text') out(render(gate.report, gate.doc, format, loaded.configId));
+  await writeFile(path.join(outDir, 'report.md'), renderComment(gate.report, gate.doc, { configId: loaded.configId }));
+  await writeFile(path.join(outDir, 'verdict.json'), toJson(gate.report));
+  if (cancelledBy) return cancelExitCode(cancelledBy);
+  if (gate.error) return gate.error.code === 'CONFIG' || gate.error.code === 'DATASET' ? 2 : 1;
+  return exitFor(gate.report);
+}
+
+async function cmdCompare(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { baseline: { type: 'string', multiple: true }, current: { type: 'string' }, config: { type: 'string' }, format: { type: 'string' } },
+    strict: true,
+  });
+  if (!values.current) throw new UsageError('compare needs --current PATH');
+  if (!values.baseline?.length) throw new UsageError('compare needs at least one --baseline PATH');
+  const format = formatOf(values.format);
+  const notes: string[] = [];
+  const currentDocs = await readResults(values.current, { notes });
+  const current = currentDocs.at(-1);
+  if (!current) throw new GateError('INPUT', `no results found in ${values.current}`, { where: { file: values.current }, hint: 'point --current at a results.json or a vLLM result file' });
+  if (currentDocs.length > 1) notes.push(`${values.current} holds ${currentDocs.length} runs; the newest is the current one`);
+  const baseline = await readHistory(values.baseline, notes);
+  for (const n of notes) err(`note: ${n}`);
+  const loaded = values.config ? await loadConfig(values.config) : null;
+  const settings = loaded ? gateSettingsFor(loaded) : defaultSettings();
+  const report = compareRuns(baseline, current, settings, { source: values.baseline.join(', ') });
+  out(render(report, current, format, loaded?.configId ?? current.run['config-id']));
+  return exitFor(report);
+}
+
+async function cmdReport(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { results: { type: 'string' }, baseline: { type: 'string', multiple: true }, config: { type: 'string' }, out: { type: 'string' } },
+    strict: true,
+  });
+  if (!values.results) throw new UsageError('report needs --results FILE');
+  const notes: string[] = [];
+  const current = (await readResults(values.results, { notes })).at(-1);
+  if (!current) throw new GateError('INPUT', `no results found in ${values.results}`, { where: { file: values.results } });
+  const baseline = values.baseline?.length ? await readHistory(values.baseline, notes) : [];
+  for (const n of notes) err(`note: ${n}`);
+  const loaded = values.config ? await loadConfig(values.config) : null;
+  const report = compareRuns(baseline, current, loaded ? gateSettingsFor(loaded) : defaultSettings(), values.baseline?.length ? { source: values.baseline.join(', ') } : {});
+  const md = renderComment(report, current, { configId: loaded?.configId ?? current.run['config-id'] });
+  if (values.out) {
+    await mkdir(path.dirname(path.resolve(values.out)), { recursive: true });
+    await writeFile(values.out, md);
+    err(`wrote ${values.out}`);
+  } else out(md);
+  return 0;
+}
+
+async function cmdConfig(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { config: { type: 'string' }, expand: { type: 'boolean' } }, strict: true });
+  if (!values.config) throw new UsageError('config needs --config FILE');
+  const loaded = await loadConfig(values.config);
+  for (const n of loaded.notes) err(`note: ${n}`);
+  if (values.expand) out(renderExpandedConfig(loaded));
+  else out(`${values.config}: valid (${loaded.config.suites.length} suites, id ${loaded.configId})`);
+  return 0;
+}
+
+
+/** Without a config, compare uses the built-in tolerances. */
+function defaultSettings(): ReturnType<typeof gateSettings> {
+  return gateSettings({ thresholds: parseThresholds(undefined, { path: 'thresholds' }) });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'run':
+        return await cmdRun(rest);
+      case 'compare':
+        return await cmdCompare(rest);
+      case 'report':
+        return await cmdReport(rest);
+      case 'config':
+        return await cmdConfig(rest);
+      case '--version':
+      case 'version':
+        out(TOOL_VERSION);
+        return 0;
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        out(USAGE);
+        return cmd === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command "${cmd}"`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError || (e instanceof TypeError && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))) {
+      err(`error: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    err(`error: ${describeError(e)}`);
+    if (e instanceof GateError) return e.code === 'INTERNAL' ? 1 : e.code === 'CANCELLED' ? 130 : ['CONFIG', 'INPUT', 'DATASET'].includes(e.code) ? 2 : 1;
+    return 1;
+  }
+}
+
+const invokedDirectly = process.argv[1] !== undefined && /(cli\.(ts|js)|vllm-perf-gate(\.js)?)$/.test(process.argv[1]);
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      err(`error: ${describeError(e)}`);
+      process.exit(1);
+    },
+  );
+}

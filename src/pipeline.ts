@@ -1,0 +1,73 @@
+// The whole pipeline in one place for its two front ends, the CLI (cli.ts) and the Action
+// (action.ts): run the suites (run-plan), judge against a baseline (compare), rerun what regressed
+// when confirmation is asked for, or run A/B. Rendering and GitHub stay in the front ends.
+import path from 'node:path';
+import { compareAB, compareRuns, gateSettings, mergeConfirmation, pointsToConfirm, type GateSettings } from './compare/index.js';
+import type { GateReport } from './compare/types.js';
+import { loadConfig, type LoadedConfig } from './config/load.js';
+import type { GateError } from './errors.js';
+import type { ResultsDocument } from './results/schema-types.gen.js';
+import { runPlan, type RunPlanOptions } from './suites/run-plan.js';
+
+export function gateSettingsFor(loaded: LoadedConfig): GateSettings {
+  const goodputSuites = loaded.config.suites.filter((s) => s.kind === 'serving' && s.goodput).map((s) => s.name);
+  return gateSettings({ thresholds: loaded.thresholds, ...(loaded.config.gate ? { gate: loaded.config.gate } : {}), goodputSuites });
+}
+
+export interface GateRunOptions extends Omit<RunPlanOptions, 'only' | 'label'> {
+  /** Baseline history, oldest first; empty or null: first run. */
+  baseline: ResultsDocument[] | null;
+  baselineSource?: string;
+}
+
+export interface GateRun {
+  doc: ResultsDocument;
+  resultsPath: string;
+  report: GateReport;
+  error?: GateError;
+}
+
+/** Runs the config's suites (or its A/B comparison) and judges them. */
+export async function runGate(loaded: LoadedConfig, opts: GateRunOptions): Promise<GateRun> {
+  const settings = gateSettingsFor(loaded);
+  if (loaded.config['compare-servers']) return runAB(loaded, settings, opts);
+  const run = await runPlan(loaded, opts);
+  let report = compareRuns(opts.baseline ?? [], run.doc, settings, opts.baselineSource ? { source: opts.baselineSource } : {});
+  const confirm = pointsToConfirm(report);
+  if (loaded.config.gate?.['confirm-regressions'] && confirm.length > 0 && !run.error && !opts.signal?.aborted) {
+    opts.log?.(`confirming ${confirm.length} regressed point(s) with a rerun`);
+    const only = [...new Set(confirm.map((c) => c.suite))].map((suite) => ({ suite, keys: confirm.filter((c) => c.suite === suite).map((c) => c.key) }));
+    const rerun = await runPlan(loaded, { ...opts, outDir: path.join(opts.outDir, 'confirm'), only, label: 'confirmation' });
+    report = mergeConfirmation(report, rerun.doc);
+  }
+  return { doc: run.doc, resultsPath: run.resultsPath, report, ...(run.error ? { error: run.error } : {}) };
+}
+
+/** A/B: the two configs' servers booted in turn, A B A B for `rounds`, this config's suites on each. */
+async function runAB(loaded: LoadedConfig, settings: GateSettings, opts: GateRunOptions): Promise<GateRun> {
+  const [fileA, fileB] = loaded.config['compare-servers'] as [string, string];
+  const sides = await Promise.all(
+    [fileA, fileB].map(async (f) => {
+      const side = await loadConfig(path.resolve(loaded.baseDir, f));
+      const label = side.configId;
+      const config = { ...loaded.config, server: side.config.server ?? loaded.config.server };
+      delete (config as { 'compare-servers'?: unknown })['compare-servers'];
+      return { label, loaded: { ...loaded, config, secrets: [...loaded.secrets, ...side.secrets] } as LoadedConfig };
+    }),
+  );
+  const rounds = loaded.config.rounds ?? 2;
+  const runs: ResultsDocument[][] = [[], []];
+  let last: { doc: ResultsDocument; resultsPath: string; error?: GateError } | undefined;
+  for (let r = 1; r <= rounds && !last?.error && !opts.signal?.aborted; r++) {
+    for (const [i, side] of sides.entries()) {
+      opts.log?.(`A/B round ${r}/${rounds}: ${i === 0 ? 'A (baseline)' : 'B (candidate)'} ${side.label}`);
+      const res = await runPlan(side.loaded, { ...opts, outDir: path.join(opts.outDir, `${i === 0 ? 'a' : 'b'}-${r}`), label: side.label });
+      runs[i]!.push(res.doc);
+      last = res;
+      if (res.error) break;
+    }
+  }
+  const report = compareAB(runs[0]!, runs[1]!, settings, { baselineLabel: sides[0]!.label, candidateLabel: sides[1]!.label });
+  const current = runs[1]!.at(-1) ?? last!.doc;
+  return { doc: current, resultsPath: last!.resultsPath, report, ...(last?.error ? { error: last.error } : {}) };
+}
