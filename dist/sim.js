@@ -1980,6 +1980,11 @@ Total num output tokens:  ${r.outputTokens}
   }
   throw new UsageError(`bench: expected 'latency' or 'throughput', got '${kind ?? ""}'`);
 }
+function envSimArgs(value) {
+  const words = (value ?? "").split(/\s+/).filter(Boolean);
+  for (const w of words) if (w.startsWith("-") && !w.startsWith("--sim-")) throw new UsageError(`VLLM_SIM_ARGS takes only --sim-* knobs, not ${w}`);
+  return words;
+}
 async function main(argv) {
   const cmd = argv[0];
   if (cmd === "--version" || cmd === "-v" || cmd === "version") {
@@ -1992,8 +1997,9 @@ async function main(argv) {
     if (cmd === void 0) process.exit(2);
     return;
   }
-  if (cmd === "serve") return serve(argv.slice(1));
-  if (cmd === "bench") return bench(argv.slice(1));
+  const extra = envSimArgs(process.env.VLLM_SIM_ARGS);
+  if (cmd === "serve") return serve([...argv.slice(1), ...extra]);
+  if (cmd === "bench") return bench([...argv.slice(1), ...extra]);
   throw new UsageError(`invalid choice: '${cmd}' (choose from 'serve', 'bench')`);
 }
 main(process.argv.slice(2)).catch((e) => {

@@ -192,6 +192,17 @@ function bench(argv: string[]): void {
   throw new UsageError(`bench: expected 'latency' or 'throughput', got '${kind ?? ''}'`);
 }
 
+/**
+ * VLLM_SIM_ARGS: --sim-* knobs from the environment, appended to the command line. It stands for
+ * "a different engine build" (a PR that makes the engine slower without touching its flags), which
+ * is what a regression gate must catch while the server's flags, and so its fingerprint, stay put.
+ */
+function envSimArgs(value: string | undefined): string[] {
+  const words = (value ?? '').split(/\s+/).filter(Boolean);
+  for (const w of words) if (w.startsWith('-') && !w.startsWith('--sim-')) throw new UsageError(`VLLM_SIM_ARGS takes only --sim-* knobs, not ${w}`);
+  return words;
+}
+
 async function main(argv: string[]): Promise<void> {
   const cmd = argv[0];
   if (cmd === '--version' || cmd === '-v' || cmd === 'version') {
@@ -203,8 +214,9 @@ async function main(argv: string[]): Promise<void> {
     if (cmd === undefined) process.exit(2);
     return;
   }
-  if (cmd === 'serve') return serve(argv.slice(1));
-  if (cmd === 'bench') return bench(argv.slice(1));
+  const extra = envSimArgs(process.env.VLLM_SIM_ARGS);
+  if (cmd === 'serve') return serve([...argv.slice(1), ...extra]);
+  if (cmd === 'bench') return bench([...argv.slice(1), ...extra]);
   throw new UsageError(`invalid choice: '${cmd}' (choose from 'serve', 'bench')`);
 }
 
