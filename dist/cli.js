@@ -49389,9 +49389,10 @@ function metricLine(suite, p, m, w) {
   const change = m.change !== null ? `${formatChange(m.change)}, ` : "";
   return `${VERDICT_MARK[m.verdict]} **${escapeCell(suite, 60)}** \xB7 ${escapeCell(p.label, 40)} \xB7 ${METRIC_TITLE[m.metric] ?? inlineCode(m.metric, 60)}: ${formatNumber(m.current)}${unit} vs ${escapeMarkdown(w.base)} ${formatNumber(m.baseline)}${unit} (${change}tolerance ${escapeCell(m.tolerance, 40)}) \u2014 ${escapeCell(m.reason, 200)}`;
 }
+var CLIENT_HEALTH = /^(send_lag|event_loop_lag|write_delay|events_per_read|coalesced_chunk_ratio|achieved_request_rate|prompt_len_mismatched|output_len_short)/;
 function regressionsSection(report, w, max) {
   const items = report.points.flatMap((p) => p.metrics.filter((m) => m.verdict === "regressed" && m.role === "gated").map((m) => ({ p, m })));
-  const observed = report.points.flatMap((p) => p.metrics.filter((m) => m.verdict === "regressed" && m.role !== "gated").map((m) => ({ p, m })));
+  const observed = report.points.flatMap((p) => p.metrics.filter((m) => m.verdict === "regressed" && m.role !== "gated" && !CLIENT_HEALTH.test(m.metric)).map((m) => ({ p, m })));
   if (items.length === 0 && observed.length === 0) return null;
   const lines = [];
   if (items.length > 0) {

@@ -284,9 +284,12 @@ function metricLine(suite: string, p: { label: string }, m: MetricComparison, w:
   );
 }
 
+/** The client's own health figures (send lag, event-loop lag...): they judge the run's validity, not the server, so they are not listed as observed changes. */
+const CLIENT_HEALTH = /^(send_lag|event_loop_lag|write_delay|events_per_read|coalesced_chunk_ratio|achieved_request_rate|prompt_len_mismatched|output_len_short)/;
+
 function regressionsSection(report: GateReport, w: Wording, max: number): string | null {
   const items = report.points.flatMap((p) => p.metrics.filter((m) => m.verdict === 'regressed' && m.role === 'gated').map((m) => ({ p, m })));
-  const observed = report.points.flatMap((p) => p.metrics.filter((m) => m.verdict === 'regressed' && m.role !== 'gated').map((m) => ({ p, m })));
+  const observed = report.points.flatMap((p) => p.metrics.filter((m) => m.verdict === 'regressed' && m.role !== 'gated' && !CLIENT_HEALTH.test(m.metric)).map((m) => ({ p, m })));
   if (items.length === 0 && observed.length === 0) return null;
   const lines: string[] = [];
   if (items.length > 0) {

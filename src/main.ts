@@ -1,0 +1,173 @@
+// The Action's logic (src/action.ts is the entry that calls run()): one bundle for `main` and `post`, told apart by the isPost state (actions/checkout's
+// pattern). main: settings -> config -> run + judge (pipeline.ts) -> report -> artifacts -> comment
+// -> baseline store -> outputs -> fail on regression. post: tear down a server main left behind,
+// and only ever warn.
+import * as core from '@actions/core';
+import { readdir, readFile, writeFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { loadConfig } from './config/load.js';
+import type { GateReport } from './compare/types.js';
+import { describeError, GateError } from './errors.js';
+import * as gh from './github/index.js';
+import { runGate } from './pipeline.js';
+import { annotations, commentMarker, aggregateMarker, hasChanges, renderAggregate, renderComment, renderSummary, toJson, type AggregateEntry } from './report/index.js';
+import { readResults } from './results/read.js';
+import { readServerState, teardownFromState } from './server/state.js';
+import { installCancelHandlers } from './server/signals.js';
+
+const STATE_FILE = 'serverStateFile';
+
+async function main(): Promise<void> {
+  core.saveState('isPost', 'true');
+  const settings = gh.readSettings();
+  gh.maskSecrets([settings.githubToken]);
+  const ctx = gh.readRunContext();
+  const mode = gh.resolveMode(settings.mode, ctx);
+  const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
+  const resultsDir = path.resolve(workspace, settings.resultsDir);
+  await mkdir(resultsDir, { recursive: true });
+
+  if (mode !== 'aggregate' && gh.isForkPullRequest(ctx) && !settings.allowForkPrs) {
+    core.setOutput('verdict', 'not-comparable');
+    throw new GateError('GITHUB', gh.forkRefusalMessage(ctx), { hint: 'set allow-fork-prs: true only if you trust every fork; otherwise use the pull_request + workflow_run pattern (docs/action.md)' });
+  }
+  const octokit = gh.createOctokit(settings.githubToken);
+  if (mode === 'aggregate') return aggregate(settings, ctx, octokit, resultsDir);
+
+  const configPath = path.resolve(workspace, settings.config);
+  const loaded = await loadConfig(configPath);
+  gh.maskSecrets(loaded.secrets);
+  for (const n of loaded.notes) core.info(`note: ${n}`);
+
+  let baseline: Awaited<ReturnType<typeof gh.loadBaseline>> = null;
+  if (!loaded.config['compare-servers']) {
+    try {
+      baseline = await gh.loadBaseline({ settings, octokit, ctx, configId: loaded.configId, workspace, downloadDir: path.join(resultsDir, '.baseline') });
+    } catch (e) {
+      if (mode === 'gate') throw e;
+      core.warning(`no baseline read: ${describeError(e)}`);
+    }
+    core.info(baseline ? `baseline: ${baseline.source} (${baseline.docs.length} run(s))` : 'no baseline yet: this run will say no-baseline');
+  }
+
+  const statePath = path.join(process.env.RUNNER_TEMP ?? resultsDir, `vllm-perf-gate-${loaded.configId}-server.json`);
+  core.saveState(STATE_FILE, statePath);
+  let finished: Promise<unknown> = Promise.resolve();
+  const cancel = installCancelHandlers(async () => void (await finished), { warn: (l) => core.warning(l) });
+  const running = runGate(loaded, {
+    outDir: resultsDir,
+    signal: cancel.signal,
+    statePath,
+    baseline: baseline?.docs ?? null,
+    ...(baseline ? { baselineSource: baseline.source } : {}),
+    log: (line) => core.info(line),
+    git: { sha: ctx.pullRequest?.headSha ?? ctx.sha, ref: ctx.ref },
+  });
+  finished = running.catch(() => undefined);
+  const gate = await running;
+  cancel.dispose();
+
+  const report = gate.report;
+  const rctx = { configId: loaded.configId, runUrl: gh.runUrl(ctx), ...(baseline?.docs.at(-1) ? { baselineDoc: baseline.docs.at(-1)! } : {}) };
+  const reportPath = path.join(resultsDir, 'report.md');
+  await writeFile(reportPath, renderComment(report, gate.doc, rctx));
+  await writeFile(path.join(resultsDir, 'verdict.json'), toJson(report));
+
+  const files = await listFiles(resultsDir);
+  const upload = await gh.uploadRunArtifacts(files, gh.artifactName(loaded.configId), { rootDirectory: resultsDir, required: mode === 'baseline' && settings.baselineSource === 'artifact' && !gate.error });
+  if (!upload.uploaded) core.warning(`results were not uploaded as an artifact: ${upload.reason}`);
+  const artifactUrl = upload.uploaded && upload.id !== undefined ? gh.artifactUrl(ctx, upload.id) : undefined;
+  const fullCtx = { ...rctx, ...(artifactUrl ? { artifactUrl } : {}) };
+
+  let commentUrl: string | undefined;
+  let notice: string | undefined;
+  if (ctx.pullRequest && settings.comment !== 'never') {
+    const posted = await gh.upsertComment(
+      octokit,
+      { owner: ctx.owner, repo: ctx.repo, issueNumber: ctx.pullRequest.number },
+      commentMarker(loaded.configId),
+      renderComment(report, gate.doc, fullCtx),
+      settings.comment,
+      { changed: hasChanges(report) },
+    );
+    if ('url' in posted) commentUrl = posted.url;
+    if (posted.action === 'forbidden') {
+      notice = posted.notice;
+      core.notice(posted.notice);
+    }
+  }
+  await gh.writeJobSummary(renderSummary(report, gate.doc, fullCtx), notice);
+  gh.emitAnnotations(annotations(report, { failOnRegression: settings.failOnRegression, file: settings.config }));
+
+  if (mode === 'baseline' && !gate.error && gate.doc.status === 'complete') {
+    const appended = await gh.appendBaseline({ mode, settings, octokit, ctx, doc: gate.doc, configId: loaded.configId });
+    core.info(`baseline: ${appended.detail}`);
+  }
+
+  gh.setActionOutputs({ verdict: report.verdict, ...gh.outputCounts(report), resultsPath: gate.resultsPath, reportPath, ...(commentUrl ? { commentUrl } : {}) });
+  core.info(`verdict: ${report.verdict}: ${report.summary}`);
+  if (gate.error) throw gate.error;
+  if (report.verdict === 'fail' && settings.failOnRegression) core.setFailed(`vLLM performance gate failed: ${report.summary}`);
+}
+
+async function aggregate(settings: gh.Settings, ctx: gh.RunContext, octokit: gh.Octokit, dir: string): Promise<void> {
+  const downloaded = await gh.downloadRunArtifacts({ dir: path.join(dir, 'aggregate') });
+  const entries: AggregateEntry[] = [];
+  for (const a of downloaded) {
+    const current = (await readResults(path.join(a.dir, 'results.json'))).at(-1);
+    if (!current) continue;
+    const report = JSON.parse(await readFile(path.join(a.dir, 'verdict.json'), 'utf8')) as GateReport;
+    entries.push({ configId: current.run['config-id'], report, current, artifactUrl: gh.artifactUrl(ctx, a.id) });
+  }
+  if (entries.length === 0) throw new GateError('GITHUB', 'aggregate mode found no vllm-perf-gate results artifacts in this run', { hint: 'run the aggregate job after (needs:) the matrix jobs that ran the gate' });
+  const id = `aggregate-${ctx.workflowRef ?? 'run'}`.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 60);
+  const pr = ctx.pullRequest?.number ?? (ctx.workflowRun ? await gh.pullRequestOfWorkflowRun(octokit, ctx) : null);
+  let commentUrl: string | undefined;
+  if (pr && settings.comment !== 'never') {
+    const posted = await gh.upsertComment(octokit, { owner: ctx.owner, repo: ctx.repo, issueNumber: pr }, aggregateMarker(id), renderAggregate(entries, { id, runUrl: gh.runUrl(ctx) }), settings.comment, { changed: true });
+    if ('url' in posted) commentUrl = posted.url;
+  }
+  await gh.writeJobSummary(renderAggregate(entries, { id, runUrl: gh.runUrl(ctx) }, 'summary'));
+  const verdicts = entries.map((e) => e.report.verdict);
+  const verdict = verdicts.includes('fail') ? 'fail' : verdicts.includes('not-comparable') ? 'not-comparable' : verdicts.includes('no-baseline') ? 'no-baseline' : 'pass';
+  const counts = entries.map((e) => gh.outputCounts(e.report)).reduce((a, b) => ({ regressions: a.regressions + b.regressions, improvements: a.improvements + b.improvements }), { regressions: 0, improvements: 0 });
+  gh.setActionOutputs({ verdict, ...counts, resultsPath: dir, reportPath: '', ...(commentUrl ? { commentUrl } : {}) });
+  if (verdict === 'fail' && settings.failOnRegression) core.setFailed('vLLM performance gate failed in at least one configuration');
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    if (e.name.startsWith('.')) continue;
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await listFiles(p)));
+    else out.push(p);
+  }
+  return out;
+}
+
+async function post(): Promise<void> {
+  const file = core.getState(STATE_FILE);
+  if (!file) return;
+  const state = readServerState(file);
+  if (!state) return core.info('no server left to stop');
+  const r = await teardownFromState(state, { log: (l) => core.info(l) });
+  core.info(`post: server process group ${state.pgid}: ${typeof r === 'string' ? r : JSON.stringify(r)}`);
+}
+
+export async function run(): Promise<void> {
+  if (core.getState('isPost') === 'true') {
+    try {
+      await post();
+    } catch (e) {
+      core.warning(`post step: ${describeError(e)}`);
+    }
+    return;
+  }
+  try {
+    await main();
+  } catch (e) {
+    core.setFailed(describeError(e));
+  }
+}
+
