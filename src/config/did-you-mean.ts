@@ -21,7 +21,12 @@ export function levenshtein(a: string, b: string): number {
  * the word's letters wrong, and never 2 edits or fewer on a 1-2 letter word); undefined otherwise.
  */
 export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
-  const w = word.toLowerCase().replace(/_/g, '-');
+  return closest(word.replace(/_/g, '-'), candidates);
+}
+
+/** As didYouMean, with the word taken as it is (for snake_case names such as metric names). */
+export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  const w = word.toLowerCase();
   let best: string | undefined;
   let bestD = Infinity;
   for (const c of candidates) {

@@ -12,7 +12,7 @@
 import { GateError } from '../errors.js';
 import { catalogNames, metricInfo, type MetricInfo } from '../compare/catalog.js';
 import type { Thresholds } from './schema-types.gen.js';
-import { levenshtein } from './did-you-mean.js';
+import { closest as nearest } from './did-you-mean.js';
 import { formatKeyPath, parseKeyPath, type KeyPath } from './key-path.js';
 
 export type ToleranceUnit = 'ms' | 'tok/s' | 'req/s' | '';
@@ -208,21 +208,6 @@ function parseBuiltin(text: string): Tolerance {
   const t = parseSentence(text, [], () => new GateError('INTERNAL', `bad built-in threshold ${text}`));
   t.path = '';
   return t;
-}
-
-function nearest(word: string, candidates: Iterable<string>): string | undefined {
-  const w = word.toLowerCase();
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    const d = levenshtein(w, c.toLowerCase());
-    if (d < bestD) {
-      bestD = d;
-      best = c;
-    }
-  }
-  const allowed = Math.max(1, Math.min(3, Math.floor(w.length / 3)));
-  return best !== undefined && bestD <= allowed && bestD < w.length ? best : undefined;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
