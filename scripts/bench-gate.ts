@@ -113,10 +113,10 @@ function settingsWith(confidence: number, confirm: boolean, thresholds?: Thresho
 const VARIANTS: Variant[] = [
   { name: 'ratio to the previous run, alert at 200% (github-action-benchmark default)', ratio: 2 },
   { name: 'ratio to the previous run, alert at 105%', ratio: 1.05 },
-  { name: 'gate defaults: one current run (-5% / +10%, confidence 0.99)', gate: { repeat: 1, confirm: false, settings: settingsWith(0.99, false) } },
-  { name: 'gate defaults + confirm-regressions: true (each look at 0.90)', gate: { repeat: 1, confirm: true, settings: settingsWith(0.99, true) } },
-  { name: 'recommended: confirm-regressions: true + noise-floor.ttft 0.3', gate: { repeat: 1, confirm: true, settings: settingsWith(0.99, true, undefined, { ttft: 0.3 }) } },
-  { name: 'gate defaults + repeat: 2 (the history runs repeat 2 as well)', gate: { repeat: 2, confirm: false, settings: settingsWith(0.99, false) } },
+  { name: 'one current run, no confirmation, TTFT floor 0.15 (-5% / +10%, confidence 0.99)', gate: { repeat: 1, confirm: false, settings: settingsWith(0.99, false, undefined, { ttft: 0.15 }) } },
+  { name: 'confirm-regressions: true, TTFT floor 0.15 (each look at 0.90)', gate: { repeat: 1, confirm: true, settings: settingsWith(0.99, true, undefined, { ttft: 0.15 }) } },
+  { name: 'gate defaults: confirm-regressions: true + noise-floor.ttft 0.3', gate: { repeat: 1, confirm: true, settings: settingsWith(0.99, true, undefined, { ttft: 0.3 }) } },
+  { name: 'repeat: 2, no confirmation (the history runs repeat 2 as well)', gate: { repeat: 2, confirm: false, settings: settingsWith(0.99, false, undefined, { ttft: 0.15 }) } },
   { name: 'gate, latency "+5%" + confirm-regressions: true', gate: { repeat: 1, confirm: true, settings: settingsWith(0.99, true, { default: { latency: '+5%' } }) } },
 ];
 

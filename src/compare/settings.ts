@@ -21,7 +21,7 @@ export interface GateSettings {
 
 /** The schema's defaults for the `gate:` section. */
 export const DEFAULT_CONFIDENCE = 0.99;
-export const DEFAULT_NOISE_FLOOR: NoiseFloors = { throughput: 0.03, latency: 0.05, ttft: 0.15, startup: 0.2 };
+export const DEFAULT_NOISE_FLOOR: NoiseFloors = { throughput: 0.03, latency: 0.05, ttft: 0.3, startup: 0.2 };
 
 /** Settings from the parsed config parts; anything absent takes the schema's default. */
 export function gateSettings(input: { thresholds?: ParsedThresholds; gate?: Gate; goodputSuites?: readonly string[] } = {}): GateSettings {

@@ -594,7 +594,7 @@ export interface Gate {
     startup?: number;
   };
   /**
-   * Run regressed points once more; they must regress again.
+   * Run regressed points once more; they must regress again (one false alarm in a hundred becomes about one in ten thousand; see docs/gate.md). false saves the rerun time.
    */
   'confirm-regressions'?: boolean;
   /**

@@ -75,10 +75,10 @@ describe('verdicts against one baseline run (noise floor)', () => {
     expect(metric(r, 'output_throughput').verdict).toBe('inconclusive');
   });
 
-  it('TTFT has its own wider floor: +12% is inconclusive, +20% regressed', () => {
+  it('TTFT has its own wider floor (30% by default): +25% is inconclusive, +35% regressed', () => {
     const base = history([100], 'median_ttft_ms');
-    expect(metric(compareRuns(base, simple({ median_ttft_ms: 112 }), settings()), 'median_ttft_ms').verdict).toBe('inconclusive');
-    expect(metric(compareRuns(base, simple({ median_ttft_ms: 120 }), settings()), 'median_ttft_ms').verdict).toBe('regressed');
+    expect(metric(compareRuns(base, simple({ median_ttft_ms: 125 }), settings()), 'median_ttft_ms').verdict).toBe('inconclusive');
+    expect(metric(compareRuns(base, simple({ median_ttft_ms: 135 }), settings()), 'median_ttft_ms').verdict).toBe('regressed');
   });
 
   it('the floor is configurable per family', () => {

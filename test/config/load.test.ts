@@ -50,8 +50,8 @@ describe('loadConfig: a valid config', () => {
   it('creates the gate and threshold defaults the user left out', () => {
     expect(loaded.config.gate).toEqual({
       confidence: 0.99,
-      'noise-floor': { throughput: 0.03, latency: 0.05, ttft: 0.15, startup: 0.2 },
-      'confirm-regressions': false,
+      'noise-floor': { throughput: 0.03, latency: 0.05, ttft: 0.3, startup: 0.2 },
+      'confirm-regressions': true,
       'allow-fingerprint-mismatch': false,
     });
     expect(loaded.config.thresholds).toEqual({ default: { throughput: '-5%', latency: '+10%', startup: '+20%' } });
