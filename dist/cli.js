@@ -41864,7 +41864,10 @@ function levenshtein(a, b) {
   return row2[b.length];
 }
 function didYouMean(word, candidates) {
-  const w = word.toLowerCase().replace(/_/g, "-");
+  return closest(word.replace(/_/g, "-"), candidates);
+}
+function closest(word, candidates) {
+  const w = word.toLowerCase();
   let best;
   let bestD = Infinity;
   for (const c of candidates) {
@@ -41943,7 +41946,7 @@ function parseThresholds(raw, where, opts = {}) {
         if (text === void 0) continue;
         const p = [...path16, fam];
         if (!(fam in BUILTIN_DEFAULTS)) {
-          const near = nearest(fam, Object.keys(BUILTIN_DEFAULTS));
+          const near = closest(fam, Object.keys(BUILTIN_DEFAULTS));
           throw fail2(p, `unknown metric family "${fam}"`, `${near ? `did you mean "${near}"? ` : ""}families are throughput, latency (TTFT, TPOT, ITL, E2E, offline latency) and startup`);
         }
         defaults[fam] = parseFamilyDefault(fam, text, p, fail2);
@@ -41955,7 +41958,7 @@ function parseThresholds(raw, where, opts = {}) {
         if (map === void 0) continue;
         const sp = [...path16, suite];
         if (opts.suites && !opts.suites.includes(suite)) {
-          const near = nearest(suite, opts.suites);
+          const near = closest(suite, opts.suites);
           throw fail2(sp, `no suite is named "${suite}"`, near ? `did you mean "${near}"?` : `suites of this config: ${opts.suites.join(", ") || "(none)"}`);
         }
         if (!isRecord(map)) throw fail2(sp, `thresholds for suite "${suite}" must be a map of metric names to sentences`, `write e.g. \`${suite}: { median_itl_ms: "+5%" }\``);
@@ -41975,7 +41978,7 @@ function parseThresholds(raw, where, opts = {}) {
 function parseMetricThreshold(metric, text, path16, fail2) {
   const info = metricInfo(metric);
   if (!info.known) {
-    const near = nearest(metric, [...catalogNames(), "default", "suites"]);
+    const near = closest(metric, [...catalogNames(), "default", "suites"]);
     throw fail2(path16, `unknown metric "${metric}"`, near ? `did you mean "${near}"?` : "use a metric name as vLLM writes it, e.g. output_throughput, median_ttft_ms, p99_itl_ms (see docs/gate.md)");
   }
   const t = parseSentence(text, path16, fail2);
@@ -42063,27 +42066,13 @@ function parseBuiltin(text) {
   t.path = "";
   return t;
 }
-function nearest(word, candidates) {
-  const w = word.toLowerCase();
-  let best;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    const d = levenshtein(w, c.toLowerCase());
-    if (d < bestD) {
-      bestD = d;
-      best = c;
-    }
-  }
-  const allowed = Math.max(1, Math.min(3, Math.floor(w.length / 3)));
-  return best !== void 0 && bestD <= allowed && bestD < w.length ? best : void 0;
-}
 function isRecord(v) {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 // src/compare/settings.ts
 var DEFAULT_CONFIDENCE = 0.99;
-var DEFAULT_NOISE_FLOOR = { throughput: 0.03, latency: 0.05, ttft: 0.15, startup: 0.2 };
+var DEFAULT_NOISE_FLOOR = { throughput: 0.03, latency: 0.05, ttft: 0.3, startup: 0.2 };
 function gateSettings(input = {}) {
   const g = input.gate ?? {};
   return {
@@ -43059,11 +43048,11 @@ var config_schema_default = {
           properties: {
             throughput: { type: "number", minimum: 0, default: 0.03, description: "Throughput metrics (relative, 0.03 = 3%)." },
             latency: { type: "number", minimum: 0, default: 0.05, description: "TPOT, ITL, E2E and offline latency (relative)." },
-            ttft: { type: "number", minimum: 0, default: 0.15, description: "Time to first token, the noisiest at low load (relative)." },
+            ttft: { type: "number", minimum: 0, default: 0.3, description: "Time to first token, the noisiest at low load (relative)." },
             startup: { type: "number", minimum: 0, default: 0.2, description: "Server start-up time (relative)." }
           }
         },
-        "confirm-regressions": { type: "boolean", default: false, description: "Run regressed points once more; they must regress again." },
+        "confirm-regressions": { type: "boolean", default: true, description: "Run regressed points once more; they must regress again (one false alarm in a hundred becomes about one in ten thousand; see docs/gate.md). false saves the rerun time." },
         "allow-fingerprint-mismatch": { type: "boolean", default: false, description: "Compare even when the GPU, model, server args or dataset differ from the baseline's." }
       }
     }

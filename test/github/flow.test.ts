@@ -65,7 +65,7 @@ describe('a PR gate step, composed', () => {
     const step = async () => {
       const loaded = await github.loadBaseline({ settings, octokit, ctx, configId: 'nightly', workspace: work, downloadDir: path.join(work, 'dl') });
       expect(loaded).not.toBeNull();
-      const verdict = compareRuns(loaded!.docs, current, gateSettings(), { source: loaded!.source });
+      const verdict = compareRuns(loaded!.docs, current, gateSettings({ gate: { 'noise-floor': { ttft: 0.15 } } }), { source: loaded!.source });
       const body = report.renderComment(verdict, current, { configId: 'nightly', runUrl: github.runUrl(ctx), baselineDoc: loaded!.docs.at(-1)! });
       const posted = await github.upsertComment(octokit, { owner: ctx.owner, repo: ctx.repo, issueNumber: ctx.pullRequest!.number }, report.commentMarker('nightly'), body, settings.comment, { changed: report.hasChanges(verdict) });
       const written = await github.appendBaseline({ mode, settings, octokit, ctx, doc: current, configId: 'nightly' });
