@@ -47780,6 +47780,7 @@ async function runPoint(opts) {
   try {
     await client.prime(Math.min(connections, MAX_PRIMED_SOCKETS));
     if (opts.warmup && opts.warmup.length > 0 && !opts.signal?.aborted) await warm(client, opts.warmup, cap);
+    await opts.beforeMeasure?.();
     return await measure(client, opts, n, cap);
   } finally {
     await client.close();
@@ -48328,7 +48329,6 @@ async function runServingSuite(suite, target, opts = {}) {
   for (let pi = 0; pi < plan2.length; pi++) {
     const pp = plan2[pi];
     if (opts.signal?.aborted) break;
-    await opts.onPointStart?.(pp.key);
     const startedAt = (opts.clock ?? { wallNow: () => /* @__PURE__ */ new Date() }).wallNow();
     const runs = [];
     for (let rep = 1; rep <= repeat; rep++) {
@@ -48340,6 +48340,7 @@ async function runServingSuite(suite, target, opts = {}) {
         specs: specs.slice(0, pp.requests),
         shape,
         warmup,
+        beforeMeasure: rep === 1 ? () => opts.onPointStart?.(pp.key) : void 0,
         signal: opts.signal,
         progressIntervalMs: opts.progressIntervalMs,
         onProgress: opts.onProgress ? (p) => opts.onProgress({ ...p, suite: suite.name, pointKey: pp.key, pointIndex: pi, points: plan2.length, repeat: rep }) : void 0

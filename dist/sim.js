@@ -1402,6 +1402,9 @@ var SimServer = class {
   idSalt;
   runFactor;
   statsPrompt = 0;
+  /** Seconds each request waited between its arrival stamp and its handling (a ring). */
+  intake = new Float64Array(1 << 16);
+  intakeCount = 0;
   statsGen = 0;
   listen() {
     return new Promise((resolve, reject) => {
@@ -1587,29 +1590,31 @@ ${DONE_EVENT}`);
       req.resume();
       return this.handleGet(path, res, q >= 0 ? url.slice(q + 1) : "");
     }
+    const arrival = monoNow();
     const chunks = [];
     req.on("data", (c) => chunks.push(c));
-    req.on("end", () => {
-      const arrival = monoNow();
+    req.on("end", () => setImmediate(() => this.handlePost(path, chunks, res, arrival)));
+  }
+  handlePost(path, chunks, res, arrival) {
+    this.intake[this.intakeCount++ & this.intake.length - 1] = monoNow() - arrival;
+    try {
+      const raw = Buffer.concat(chunks).toString("utf8");
+      if (path === "/ping") return this.sendJson(res, 200, "");
+      let body;
       try {
-        const raw = Buffer.concat(chunks).toString("utf8");
-        if (path === "/ping") return this.sendJson(res, 200, "");
-        let body;
-        try {
-          body = JSON.parse(raw);
-        } catch (e) {
-          throw new HttpError(400, `Invalid JSON body: ${e.message}`);
-        }
-        if (body === null || typeof body !== "object" || Array.isArray(body)) throw new HttpError(400, "The request body must be a JSON object.");
-        const b = body;
-        if (path === "/tokenize") return this.tokenize(res, b);
-        if (path === "/detokenize") return this.detokenize(res, b);
-        this.generate(res, b, path === "/v1/chat/completions", arrival);
+        body = JSON.parse(raw);
       } catch (e) {
-        if (e instanceof HttpError) this.sendError(res, e);
-        else this.sendError(res, new HttpError(500, e.message));
+        throw new HttpError(400, `Invalid JSON body: ${e.message}`);
       }
-    });
+      if (body === null || typeof body !== "object" || Array.isArray(body)) throw new HttpError(400, "The request body must be a JSON object.");
+      const b = body;
+      if (path === "/tokenize") return this.tokenize(res, b);
+      if (path === "/detokenize") return this.detokenize(res, b);
+      this.generate(res, b, path === "/v1/chat/completions", arrival);
+    } catch (e) {
+      if (e instanceof HttpError) this.sendError(res, e);
+      else this.sendError(res, new HttpError(500, e.message));
+    }
   }
   handleGet(path, res, query) {
     switch (path) {
@@ -1645,6 +1650,12 @@ ${DONE_EVENT}`);
       measured_steps: Math.min(this.loop.errorCount, this.loop.errors.length),
       step_error_ms: { p50: p50 * 1e3, p99: p99 * 1e3, p999: p999 * 1e3, max: max * 1e3 },
       step_emit_work_ms: { p50: w50 * 1e3, p99: w99 * 1e3, max: wmax * 1e3 },
+      intake_ms: (() => {
+        const n = Math.min(this.intakeCount, this.intake.length);
+        const a = Array.from(this.intake.subarray(0, n)).sort((x, y) => x - y);
+        const at = (p) => n === 0 ? 0 : a[Math.min(n - 1, Math.floor(p * n))] * 1e3;
+        return { p50: at(0.5), p99: at(0.99), max: at(1) };
+      })(),
       cpu_s: (() => {
         const u = process.cpuUsage();
         return { user: u.user / 1e6, system: u.system / 1e6 };

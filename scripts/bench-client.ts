@@ -195,6 +195,7 @@ async function traceError(): Promise<void> {
     const simStats = (await fetch(`${url}/sim/stats`).then((r) => r.json()).catch(() => null)) as {
       step_error_ms?: { p50: number; p99: number };
       step_emit_work_ms?: { p50: number; p99: number };
+      intake_ms?: { p50: number; p99: number };
       cpu_s?: { user: number; system: number };
     } | null;
     await new Promise<void>((r) => {
@@ -216,7 +217,8 @@ async function traceError(): Promise<void> {
     );
     if (simStats?.step_error_ms && simStats.step_emit_work_ms) {
       console.log(
-        `   server: step lateness p50/p99 ${fmt(simStats.step_error_ms.p50)}/${fmt(simStats.step_error_ms.p99)} ms, writing a step's tokens p50/p99 ${fmt(simStats.step_emit_work_ms.p50)}/${fmt(simStats.step_emit_work_ms.p99)} ms`,
+        `   server: step lateness p50/p99 ${fmt(simStats.step_error_ms.p50)}/${fmt(simStats.step_error_ms.p99)} ms, writing a step's tokens p50/p99 ${fmt(simStats.step_emit_work_ms.p50)}/${fmt(simStats.step_emit_work_ms.p99)} ms, ` +
+          `a request's wait from its arrival stamp to its handling p50/p99 ${fmt(simStats.intake_ms?.p50)}/${fmt(simStats.intake_ms?.p99)} ms, CPU ${simStats.cpu_s ? (simStats.cpu_s.user + simStats.cpu_s.system).toFixed(2) : 'n/a'} s`,
       );
     }
     console.log(`   client CPU ${(((cpu.user + cpu.system) / 1e6 / p.metrics.duration!) * 100).toFixed(0)}% of a core over the ${fmt(p.metrics.duration)} s point`);

@@ -121,6 +121,9 @@ export class SimServer implements EngineObserver {
   private readonly idSalt: string;
   readonly runFactor: number;
   private statsPrompt = 0;
+  /** Seconds each request waited between its arrival stamp and its handling (a ring). */
+  private readonly intake = new Float64Array(1 << 16);
+  private intakeCount = 0;
   private statsGen = 0;
 
   constructor(readonly cfg: ServeConfig) {
@@ -341,29 +344,35 @@ export class SimServer implements EngineObserver {
       req.resume();
       return this.handleGet(path, res, q >= 0 ? url.slice(q + 1) : '');
     }
+    // The arrival is stamped as the request's head is parsed, and the work (JSON, tokenizing,
+    // admission) waits for the check phase: a burst of requests read in one poll phase is then
+    // stamped as it was read, not each one after the work of all those read before it.
+    const arrival = monoNow();
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const arrival = monoNow();
+    req.on('end', () => setImmediate(() => this.handlePost(path, chunks, res, arrival)));
+  }
+
+  private handlePost(path: string, chunks: Buffer[], res: ServerResponse, arrival: number): void {
+    this.intake[this.intakeCount++ & (this.intake.length - 1)] = monoNow() - arrival;
+    try {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      if (path === '/ping') return this.sendJson(res, 200, '');
+      let body: unknown;
       try {
-        const raw = Buffer.concat(chunks).toString('utf8');
-        if (path === '/ping') return this.sendJson(res, 200, '');
-        let body: unknown;
-        try {
-          body = JSON.parse(raw);
-        } catch (e) {
-          throw new HttpError(400, `Invalid JSON body: ${(e as Error).message}`);
-        }
-        if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'The request body must be a JSON object.');
-        const b = body as Record<string, unknown>;
-        if (path === '/tokenize') return this.tokenize(res, b);
-        if (path === '/detokenize') return this.detokenize(res, b);
-        this.generate(res, b, path === '/v1/chat/completions', arrival);
+        body = JSON.parse(raw);
       } catch (e) {
-        if (e instanceof HttpError) this.sendError(res, e);
-        else this.sendError(res, new HttpError(500, (e as Error).message));
+        throw new HttpError(400, `Invalid JSON body: ${(e as Error).message}`);
       }
-    });
+      if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'The request body must be a JSON object.');
+      const b = body as Record<string, unknown>;
+      if (path === '/tokenize') return this.tokenize(res, b);
+      if (path === '/detokenize') return this.detokenize(res, b);
+      this.generate(res, b, path === '/v1/chat/completions', arrival);
+    } catch (e) {
+      if (e instanceof HttpError) this.sendError(res, e);
+      else this.sendError(res, new HttpError(500, (e as Error).message));
+    }
   }
 
   private handleGet(path: string, res: ServerResponse, query: string): void {
@@ -401,6 +410,12 @@ export class SimServer implements EngineObserver {
       measured_steps: Math.min(this.loop.errorCount, this.loop.errors.length),
       step_error_ms: { p50: p50! * 1000, p99: p99! * 1000, p999: p999! * 1000, max: max! * 1000 },
       step_emit_work_ms: { p50: w50! * 1000, p99: w99! * 1000, max: wmax! * 1000 },
+      intake_ms: (() => {
+        const n = Math.min(this.intakeCount, this.intake.length);
+        const a = Array.from(this.intake.subarray(0, n)).sort((x, y) => x - y);
+        const at = (p: number): number => (n === 0 ? 0 : a[Math.min(n - 1, Math.floor(p * n))]! * 1000);
+        return { p50: at(0.5), p99: at(0.99), max: at(1) };
+      })(),
       cpu_s: (() => {
         const u = process.cpuUsage();
         return { user: u.user / 1e6, system: u.system / 1e6 };

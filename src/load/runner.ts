@@ -27,6 +27,8 @@ export interface RunPointOptions {
   shape: LoadShape;
   /** Sent (all at once, capped like the point) before t0 and left out of the records. */
   warmup?: readonly RequestSpec[];
+  /** Called after the warmup, right before t0 (the server's telemetry starts here, not with the warmup). */
+  beforeMeasure?: (() => void | Promise<void>) | undefined;
   signal?: AbortSignal | undefined;
   onProgress?: ((p: PointProgress) => void) | undefined;
   progressIntervalMs?: number;
@@ -48,6 +50,7 @@ export async function runPoint(opts: RunPointOptions): Promise<PointRun> {
   try {
     await client.prime(Math.min(connections, MAX_PRIMED_SOCKETS));
     if (opts.warmup && opts.warmup.length > 0 && !opts.signal?.aborted) await warm(client, opts.warmup, cap);
+    await opts.beforeMeasure?.();
     return await measure(client, opts, n, cap);
   } finally {
     await client.close();

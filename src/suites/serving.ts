@@ -48,6 +48,7 @@ export interface PointEndDetail {
 export interface RunServingOptions {
   signal?: AbortSignal;
   onProgress?: (ev: ServingProgress) => void;
+  /** Called once per point, after its (first) warmup and right before its first request is measured. */
   onPointStart?: (pointKey: string) => void | Promise<void>;
   onPointEnd?: (pointKey: string, detail: PointEndDetail) => void | Promise<void>;
   /** Wall clock for `started-at` and vLLM's date. */
@@ -158,7 +159,6 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
   for (let pi = 0; pi < plan.length; pi++) {
     const pp = plan[pi]!;
     if (opts.signal?.aborted) break;
-    await opts.onPointStart?.(pp.key);
     const startedAt = (opts.clock ?? { wallNow: () => new Date() }).wallNow();
     const runs: PointRun[] = [];
     for (let rep = 1; rep <= repeat; rep++) {
@@ -172,6 +172,7 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
         specs: specs.slice(0, pp.requests),
         shape,
         warmup,
+        beforeMeasure: rep === 1 ? () => opts.onPointStart?.(pp.key) : undefined,
         signal: opts.signal,
         progressIntervalMs: opts.progressIntervalMs,
         onProgress: opts.onProgress

@@ -182,11 +182,11 @@ describe('withServer', () => {
 });
 
 describe('telemetryHooks with the serving runner', () => {
-  it('gives every point of a sweep its own telemetry, whose token counts are that point’s requests', async () => {
+  it('gives every point of a sweep its own telemetry, whose token counts are that point’s requests (its warmup left out)', async () => {
     const s = await boot(sim());
     const hooks = telemetryHooks(s.baseUrl, { intervalMs: 20, env: env() });
     const suite = await runServingSuite(
-      { name: 'sweep', kind: 'serving', dataset: { type: 'random', 'input-len': 32, 'output-len': 8, 'num-prompts': 6 }, concurrency: [1, 2], 'ignore-eos': true, warmup: 0 },
+      { name: 'sweep', kind: 'serving', dataset: { type: 'random', 'input-len': 32, 'output-len': 8, 'num-prompts': 6 }, concurrency: [1, 2], 'ignore-eos': true, warmup: 2 },
       { baseUrl: s.baseUrl, model: s.servedModelName },
       { onPointStart: (k) => hooks.onPointStart(k), onPointEnd: (k, d) => hooks.onPointEnd(k, d) },
     );
