@@ -1,0 +1,223 @@
+// Runs the bundled action (dist/index.js) the way the Actions runner does: a fresh `node` process
+// per step, inputs as INPUT_* variables, the event as a JSON file, and GITHUB_OUTPUT, GITHUB_STATE
+// and GITHUB_STEP_SUMMARY as files the step appends to. `post:` is a second process that gets the
+// state main saved as STATE_* variables.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pathWithSim } from '../support/sim.js';
+
+export const DIST_INDEX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/index.js');
+
+export const OWNER = 'octo';
+export const REPO = 'gpu-app';
+
+/** `name<<delimiter\nvalue\ndelimiter` records, as @actions/core writes GITHUB_OUTPUT and GITHUB_STATE. */
+export function parseCommandFile(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^([^<=]+)<<(.+)$/.exec(lines[i]!);
+    if (!m) continue;
+    const [, name, delim] = m;
+    const value: string[] = [];
+    for (i++; i < lines.length && lines[i] !== delim; i++) value.push(lines[i]!);
+    out[name!] = value.join('\n');
+  }
+  return out;
+}
+
+export interface Workspace {
+  dir: string;
+  /** Writes a file relative to the workspace and returns its absolute path. */
+  write(rel: string, content: string): string;
+}
+
+export function workspace(label: string): Workspace {
+  const dir = mkdtempSync(path.join(tmpdir(), `vpg-e2e-${label}-`));
+  return {
+    dir,
+    write(rel, content) {
+      const p = path.join(dir, rel);
+      mkdirSync(path.dirname(p), { recursive: true });
+      writeFileSync(p, content);
+      return p;
+    },
+  };
+}
+
+/** A pull_request event payload; `headRepo` other than octo/gpu-app makes it a fork PR. */
+export function pullRequestEvent(o: { number: number; headSha: string; baseSha: string; headRepo?: string }): object {
+  const full = `${OWNER}/${REPO}`;
+  return {
+    action: 'synchronize',
+    number: o.number,
+    repository: { default_branch: 'main', full_name: full },
+    pull_request: {
+      number: o.number,
+      head: { sha: o.headSha, ref: 'feature', repo: { full_name: o.headRepo ?? full } },
+      base: { sha: o.baseSha, ref: 'main', repo: { full_name: full } },
+    },
+  };
+}
+
+export function pushEvent(sha: string): object {
+  return { ref: 'refs/heads/main', after: sha, repository: { default_branch: 'main', full_name: `${OWNER}/${REPO}` } };
+}
+
+export interface StepSpec {
+  ws: Workspace;
+  /** Inputs by their action.yml names (`github-token`, `baseline-source`, ...). */
+  inputs: Record<string, string>;
+  eventName: 'pull_request' | 'push';
+  event: object;
+  sha: string;
+  ref: string;
+  runId: number;
+  apiUrl: string;
+  /** Extra variables: ACTIONS_RUNTIME_TOKEN, VLLM_SIM_ARGS, STATE_*, ... */
+  env?: Record<string, string>;
+}
+
+export interface StepFiles {
+  output: string;
+  state: string;
+  summary: string;
+}
+
+export interface StepResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** stdout and stderr, interleaved as they came. */
+  log: string;
+  outputs: Record<string, string>;
+  state: Record<string, string>;
+  summary: string;
+}
+
+/** The environment the runner gives a step; nothing of this process's GITHUB_*, INPUT_* or STATE_* leaks in. */
+function stepEnv(spec: StepSpec, files: StepFiles): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^(GITHUB_|INPUT_|STATE_|ACTIONS_|RUNNER_)/.test(k) || k === 'VLLM_SIM_ARGS') continue;
+    env[k] = v;
+  }
+  const eventPath = spec.ws.write(`.event-${spec.runId}.json`, JSON.stringify(spec.event));
+  const runnerTemp = path.join(spec.ws.dir, '.runner-temp');
+  mkdirSync(runnerTemp, { recursive: true });
+  Object.assign(env, {
+    PATH: pathWithSim(),
+    GITHUB_ACTIONS: 'true',
+    GITHUB_EVENT_NAME: spec.eventName,
+    GITHUB_EVENT_PATH: eventPath,
+    GITHUB_REPOSITORY: `${OWNER}/${REPO}`,
+    GITHUB_REPOSITORY_OWNER: OWNER,
+    GITHUB_SHA: spec.sha,
+    GITHUB_REF: spec.ref,
+    GITHUB_RUN_ID: String(spec.runId),
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_API_URL: spec.apiUrl,
+    GITHUB_WORKSPACE: spec.ws.dir,
+    RUNNER_TEMP: runnerTemp,
+    GITHUB_OUTPUT: files.output,
+    GITHUB_STATE: files.state,
+    GITHUB_STEP_SUMMARY: files.summary,
+  });
+  for (const [name, value] of Object.entries(spec.inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
+  Object.assign(env, spec.env ?? {});
+  return env;
+}
+
+function stepFiles(ws: Workspace, label: string): StepFiles {
+  const files = { output: ws.write(`.step-${label}/output`, ''), state: ws.write(`.step-${label}/state`, ''), summary: ws.write(`.step-${label}/summary`, '') };
+  return files;
+}
+
+export interface RunningStep {
+  proc: ChildProcess;
+  files: StepFiles;
+  /** Everything logged so far. */
+  log(): string;
+  /** Resolves when a line matching `re` has been logged (rejects if the step ends first). */
+  waitFor(re: RegExp): Promise<string>;
+  done: Promise<StepResult>;
+}
+
+let steps = 0;
+
+/** Starts `node dist/index.js` as a step; `done` resolves with what the step left behind. */
+export function startStep(spec: StepSpec): RunningStep {
+  const files = stepFiles(spec.ws, `${spec.runId}-${++steps}`);
+  const proc = spawn(process.execPath, [DIST_INDEX], { cwd: spec.ws.dir, env: stepEnv(spec, files), stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const waiters: { re: RegExp; resolve: (line: string) => void; reject: (e: Error) => void }[] = [];
+  const onData = (b: Buffer): void => {
+    log += b.toString();
+    for (const w of [...waiters]) {
+      const m = w.re.exec(log);
+      if (m) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(m[0]);
+      }
+    }
+  };
+  proc.stdout!.on('data', onData);
+  proc.stderr!.on('data', onData);
+  const done = new Promise<StepResult>((resolve) => {
+    proc.once('close', (code, signal) => {
+      for (const w of waiters.splice(0)) w.reject(new Error(`the step ended (code ${code}, signal ${signal}) before logging ${w.re}:\n${log}`));
+      resolve({
+        code,
+        signal,
+        log,
+        outputs: parseCommandFile(readFileSync(files.output, 'utf8')),
+        state: parseCommandFile(readFileSync(files.state, 'utf8')),
+        summary: readFileSync(files.summary, 'utf8'),
+      });
+    });
+  });
+  return {
+    proc,
+    files,
+    log: () => log,
+    waitFor: (re) =>
+      new Promise<string>((resolve, reject) => {
+        const m = re.exec(log);
+        if (m) return resolve(m[0]);
+        if (proc.exitCode !== null || proc.signalCode !== null) return reject(new Error(`the step already ended before logging ${re}:\n${log}`));
+        waiters.push({ re, resolve, reject });
+      }),
+    done,
+  };
+}
+
+export function runStep(spec: StepSpec): Promise<StepResult> {
+  return startStep(spec).done;
+}
+
+/** The `post:` step: the same bundle, given main's saved state as STATE_<name>. */
+export function runPost(spec: StepSpec, mainState: Record<string, string>): Promise<StepResult> {
+  const env: Record<string, string> = { ...(spec.env ?? {}) };
+  for (const [k, v] of Object.entries(mainState)) env[`STATE_${k}`] = v;
+  return runStep({ ...spec, env });
+}
+
+/** Live (not zombie) processes of a process group, as `ps` lists them. */
+export function liveGroupMembers(pgid: number): number[] {
+  const r = spawnSync('ps', ['-e', '-o', 'pid=,pgid=,stat='], { encoding: 'utf8' });
+  return r.stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length === 3 && Number(f[1]) === pgid && !f[2]!.startsWith('Z'))
+    .map((f) => Number(f[0]));
+}
+
+/** The `::error::` and other workflow commands the step printed, by kind. */
+export function annotations(log: string, kind: 'error' | 'warning' | 'notice'): string[] {
+  return log
+    .split('\n')
+    .filter((l) => l.startsWith(`::${kind}`))
+    .map((l) => l.replace(/^::[a-z]+[^:]*::/, '').replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%'));
+}

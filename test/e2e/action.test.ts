@@ -1,0 +1,360 @@
+// The bundled action (dist/index.js) run as the Actions runner runs it: a `node` process per step
+// with INPUT_* variables and an event file, against a real-HTTP fake of the GitHub REST API and
+// of the artifact results service, Azurite for the artifact blobs, and vllm-sim booted from PATH.
+// Run `npm run build` first: these tests exercise dist/, not src/.
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAzurite, type RunningAzurite } from '../support/azurite.js';
+import { runtimeToken, startFakeGitHub, type FakeComment, type FakeGitHub, type FakeRun } from '../support/fake-github.js';
+import type { ResultsDocument } from '../../src/results/schema-types.gen.js';
+import {
+  annotations,
+  liveGroupMembers,
+  pullRequestEvent,
+  pushEvent,
+  runPost,
+  runStep,
+  startStep,
+  workspace,
+  type StepResult,
+  type StepSpec,
+  type Workspace,
+} from './action-support.js';
+
+const TOKEN = 'ghs_actions_token'; // not a known user: the fake treats it as GITHUB_TOKEN (comments by github-actions[bot])
+const BOT = 'github-actions[bot]';
+const marker = (id: string): string => `<!-- vllm-perf-gate:${id} -->`;
+
+let az: RunningAzurite;
+let gh: FakeGitHub;
+const workspaces: Workspace[] = [];
+
+beforeAll(async () => {
+  expect(existsSync(new URL('../../dist/index.js', import.meta.url)), 'dist/index.js is missing: run `npm run build`').toBe(true);
+  az = await startAzurite();
+  gh = await startFakeGitHub({ azurite: az });
+});
+
+afterAll(async () => {
+  await gh?.close();
+  await az?.stop();
+  for (const ws of workspaces) rmSync(ws.dir, { recursive: true, force: true });
+});
+
+/**
+ * The smallest config that boots a server and measures one valid point in about a second: the
+ * default sim profile at 5 ms per engine step. Start-up time and TTFT (the noisiest figures on a
+ * shared test machine) are observed; a 1.3x slower engine is -23% throughput and +30% TPOT/ITL,
+ * far outside the tolerances given here, while two runs of the same engine differ by about 1%.
+ */
+function config(id: string, o: { prompts?: number } = {}): string {
+  return [
+    'version: 1',
+    `id: ${id}`,
+    'server:',
+    '  command: vllm-sim',
+    '  model: sim-model',
+    '  args: { sim-startup-s: 0, sim-time-scale: 2.5, sim-seed: 1 }',
+    '  shutdown-grace: 5s',
+    'suites:',
+    '  - name: sweep',
+    '    kind: serving',
+    `    dataset: { type: random, input-len: 32, output-len: 24, num-prompts: ${o.prompts ?? 8}, seed: 1 }`,
+    '    concurrency: [2]',
+    `    prompts-per-concurrency: ${(o.prompts ?? 8) / 2}`,
+    '    ignore-eos: true',
+    'thresholds:',
+    '  default: { throughput: "-10%", latency: "+15%" }',
+    '  startup_time_s: observe',
+    '  median_ttft_ms: observe',
+    '',
+  ].join('\n');
+}
+
+const sha = (c: string): string => c.repeat(40);
+
+interface Job {
+  ws: Workspace;
+  run: FakeRun;
+  spec: StepSpec;
+}
+
+/**
+ * One job of the workflow: a run in the fake (so the action can look itself up and upload
+ * artifacts under it), a checkout holding the config, and the step's environment.
+ */
+function job(o: {
+  id: string;
+  ws?: Workspace;
+  event: 'push' | 'pull_request';
+  pr?: number;
+  headSha?: string;
+  baseSha?: string;
+  headRepo?: string;
+  inputs?: Record<string, string>;
+  env?: Record<string, string>;
+  prompts?: number;
+}): Job {
+  const ws = o.ws ?? workspace(o.id);
+  if (!o.ws) {
+    workspaces.push(ws);
+    ws.write('.github/vllm-perf-gate.yml', config(o.id, o.prompts ? { prompts: o.prompts } : {}));
+  }
+  const headSha = o.headSha ?? sha('a');
+  const isPr = o.event === 'pull_request';
+  const run = gh.state.addRun({
+    head_sha: headSha,
+    head_branch: isPr ? 'feature' : 'main',
+    event: o.event,
+    status: 'in_progress',
+    conclusion: null,
+  });
+  const spec: StepSpec = {
+    ws,
+    inputs: { 'github-token': TOKEN, ...o.inputs },
+    eventName: o.event,
+    event: isPr ? pullRequestEvent({ number: o.pr ?? 1, headSha, baseSha: o.baseSha ?? sha('b'), ...(o.headRepo ? { headRepo: o.headRepo } : {}) }) : pushEvent(headSha),
+    sha: isPr ? sha('9') : headSha,
+    ref: isPr ? `refs/pull/${o.pr ?? 1}/merge` : 'refs/heads/main',
+    runId: run.id,
+    apiUrl: gh.url,
+    env: { ACTIONS_RESULTS_URL: `${gh.url}/`, ACTIONS_RUNTIME_TOKEN: runtimeToken(run.backendId), ...o.env },
+  };
+  return { ws, run, spec };
+}
+
+/** Runs the job's step; the run then completes as GitHub would mark it. */
+async function step(j: Job): Promise<StepResult> {
+  const r = await runStep(j.spec);
+  j.run.status = 'completed';
+  j.run.conclusion = r.code === 0 ? 'success' : 'failure';
+  return r;
+}
+
+function ours(pr: number, id: string): FakeComment[] {
+  return gh.state.comments.filter((c) => c.issue === pr && c.body.includes(marker(id)));
+}
+
+function resultsDoc(r: StepResult): ResultsDocument {
+  return JSON.parse(readFileSync(r.outputs['results-path']!, 'utf8')) as ResultsDocument;
+}
+
+/** The step's log when an expectation fails, so a failure says why. */
+function withLog(r: StepResult): string {
+  return `exit ${r.code}\n${r.log}`;
+}
+
+describe('the bundled action on a pull request', () => {
+  it('with no baseline says no-baseline, comments once, then updates that comment in place on the next push', async () => {
+    const id = 'first-run';
+    const first = job({ id, event: 'pull_request', pr: 11 });
+    const r1 = await step(first);
+    expect(r1.code, withLog(r1)).toBe(0);
+    expect(r1.outputs.verdict).toBe('no-baseline');
+    expect(r1.outputs.regressions).toBe('0');
+    expect(resultsDoc(r1).run['config-id']).toBe(id);
+    expect(readFileSync(r1.outputs['report-path']!, 'utf8')).toContain(marker(id));
+    expect(r1.summary).toContain('vLLM performance gate');
+    expect(r1.summary).toContain('none yet');
+    const c1 = ours(11, id);
+    expect(c1).toHaveLength(1);
+    expect(c1[0]!.user.login).toBe(BOT);
+    expect(r1.outputs['comment-url']).toBe(`https://github.com/octo/gpu-app/pull/11#issuecomment-${c1[0]!.id}`);
+    const firstBody = c1[0]!.body;
+    expect(firstBody).toContain(`actions/runs/${first.run.id}`);
+
+    const second = job({ id, ws: first.ws, event: 'pull_request', pr: 11, headSha: sha('c') });
+    const r2 = await step(second);
+    expect(r2.code, withLog(r2)).toBe(0);
+    const c2 = ours(11, id);
+    expect(c2).toHaveLength(1);
+    expect(c2[0]!.id).toBe(c1[0]!.id);
+    expect(c2[0]!.body).not.toBe(firstBody);
+    expect(c2[0]!.body).toContain(`actions/runs/${second.run.id}`);
+    expect(r2.outputs['comment-url']).toBe(r1.outputs['comment-url']);
+    expect(gh.state.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/issues/11/comments'))).toHaveLength(1);
+    expect(gh.state.requests.filter((q) => q.method === 'PATCH' && q.path.endsWith(`/issues/comments/${c1[0]!.id}`))).toHaveLength(1);
+  });
+
+  it('finds its comment on the second page of a busy PR and updates it, leaving a quoted copy by a person alone', async () => {
+    const id = 'busy-pr';
+    const pr = 12;
+    const at = new Date().toISOString();
+    const add = (body: string, login: string, type: 'User' | 'Bot'): FakeComment => {
+      const c: FakeComment = { id: gh.state.nextId(), issue: pr, body, user: { login, type }, created_at: at, updated_at: at };
+      gh.state.comments.push(c);
+      return c;
+    };
+    for (let i = 0; i < 60; i++) add(`review remark ${i}`, 'alice', 'User');
+    const quoted = add(`> ${marker(id)}\n> old numbers, quoted`, 'bob', 'User');
+    for (let i = 0; i < 59; i++) add(`review remark ${i}`, 'alice', 'User');
+    const mine = add(`${marker(id)}\nstale report`, BOT, 'Bot'); // the 121st: page 2 at 100 a page
+    for (let i = 0; i < 30; i++) add(`later remark ${i}`, 'carol', 'User');
+    const before = gh.state.comments.filter((c) => c.issue === pr).length;
+
+    const r = await step(job({ id, event: 'pull_request', pr }));
+    expect(r.code, withLog(r)).toBe(0);
+    expect(gh.state.comments.filter((c) => c.issue === pr)).toHaveLength(before);
+    expect(mine.body).not.toContain('stale report');
+    expect(mine.body.startsWith(marker(id))).toBe(true);
+    expect(quoted.body).toBe(`> ${marker(id)}\n> old numbers, quoted`);
+    expect(r.outputs['comment-url']).toContain(`#issuecomment-${mine.id}`);
+    const listed = gh.state.requests.filter((q) => q.method === 'GET' && q.path.endsWith(`/issues/${pr}/comments`));
+    expect(listed.some((q) => /[?&]page=2\b/.test(q.query))).toBe(true);
+  });
+
+  it('when commenting is refused (403) still succeeds, puts the report in the job summary and says why', async () => {
+    const id = 'read-only';
+    const pr = 13;
+    gh.state.forbidden.push({ method: 'POST', path: new RegExp(`/issues/${pr}/comments$`) });
+    const r = await step(job({ id, event: 'pull_request', pr }));
+    expect(r.code, withLog(r)).toBe(0);
+    expect(r.outputs.verdict).toBe('no-baseline');
+    expect(ours(pr, id)).toHaveLength(0);
+    expect(gh.state.requests.some((q) => q.method === 'POST' && q.path.endsWith(`/issues/${pr}/comments`) && q.status === 403)).toBe(true);
+    const why = annotations(r.log, 'notice').join('\n');
+    expect(why).toMatch(/may not write pull request comments \(HTTP 403/);
+    expect(why).toContain('pull-requests: write');
+    expect(r.summary).toMatch(/^> \[!NOTE\]\n> The token may not write pull request comments/);
+    expect(r.summary).toContain('vLLM performance gate');
+    expect(r.outputs['comment-url']).toBe('');
+  });
+
+  it("compares with the results artifact of the PR's base commit, uploaded by the baseline run on main", async () => {
+    const id = 'artifact-base';
+    const base = sha('d');
+    const nightly = job({ id, event: 'push', headSha: base });
+    const rb = await step(nightly);
+    expect(rb.code, withLog(rb)).toBe(0);
+    expect(rb.log).toContain("this run's results artifact is the baseline of later runs");
+    const stored = gh.state.artifacts.filter((a) => a.runId === nightly.run.id && a.name === `vllm-perf-gate-${id}`);
+    expect(stored).toHaveLength(1);
+    expect(stored[0]!.finalized && stored[0]!.size > 0).toBe(true);
+
+    const pr = job({ id, ws: nightly.ws, event: 'pull_request', pr: 14, headSha: sha('e'), baseSha: base });
+    const r = await step(pr);
+    expect(r.code, withLog(r)).toBe(0);
+    expect(r.log).toContain(`baseline: artifact of run ${nightly.run.id} (the PR's base commit) (1 run(s))`);
+    expect(r.outputs.verdict).toBe('pass');
+    expect(r.outputs.regressions).toBe('0');
+    const [c] = ours(14, id);
+    expect(c?.body).toContain('vLLM performance gate: pass');
+    expect(c?.body).toContain(`artifact of run ${nightly.run.id}`);
+    // The baseline came through the zip download redirect to Azurite.
+    expect(gh.state.requests.some((q) => q.path === `/repos/octo/gpu-app/actions/artifacts/${stored[0]!.id}/zip`)).toBe(true);
+    // The PR's own results went up as an artifact of its run, too.
+    expect(gh.state.artifacts.some((a) => a.runId === pr.run.id && a.name === `vllm-perf-gate-${id}` && a.finalized)).toBe(true);
+  });
+});
+
+describe('the bundled action storing baselines on a branch', () => {
+  it('retries a history write whose sha went stale (409) and keeps the racing writer’s run', async () => {
+    const id = 'branch-race';
+    const inputs = { 'baseline-source': 'branch' };
+    const path = `vllm-perf-gate/${id}.json`;
+    const first = job({ id, event: 'push', headSha: sha('1'), inputs });
+    const r1 = await step(first);
+    expect(r1.code, withLog(r1)).toBe(0);
+    expect(r1.log).toContain(`baseline: appended to perf-baselines:${path} (1 runs kept, 2 attempts)`); // created the branch, then wrote
+    expect(gh.state.branches.has('perf-baselines')).toBe(true);
+    const run1 = resultsDoc(r1);
+
+    // Between the second nightly's read and its write, another job lands its own run.
+    gh.state.beforeNextPut = (state) => {
+      const h = JSON.parse(state.readFile('perf-baselines', path)!) as { runs: ResultsDocument[] };
+      const racer = structuredClone(run1);
+      racer.run.id = 'racer';
+      racer.run['started-at'] = new Date(Date.parse(run1.run['started-at']) + 1).toISOString();
+      h.runs.push(racer);
+      state.writeFile('perf-baselines', path, JSON.stringify(h));
+    };
+    const second = job({ id, ws: first.ws, event: 'push', headSha: sha('2'), inputs });
+    const r2 = await step(second);
+    expect(r2.code, withLog(r2)).toBe(0);
+    expect(gh.state.beforeNextPut).toBeNull();
+    expect(gh.state.requests.some((q) => q.method === 'PUT' && q.path.endsWith(path) && q.status === 409)).toBe(true);
+    expect(r2.log).toContain(`baseline: appended to perf-baselines:${path} (3 runs kept, 2 attempts)`);
+    const history = JSON.parse(gh.state.readFile('perf-baselines', path)!) as { runs: ResultsDocument[] };
+    expect(history.runs.map((d) => d.run.id)).toEqual([run1.run.id, 'racer', resultsDoc(r2).run.id]);
+  });
+
+  it('fail-on-regression fails the step when the engine is 1.3x slower than the stored baseline', async () => {
+    const id = 'slower-engine';
+    const inputs = { 'baseline-source': 'branch' };
+    const nightly = job({ id, event: 'push', headSha: sha('3'), inputs });
+    const rb = await step(nightly);
+    expect(rb.code, withLog(rb)).toBe(0);
+
+    const pr = job({ id, ws: nightly.ws, event: 'pull_request', pr: 16, headSha: sha('4'), baseSha: sha('3'), inputs, env: { VLLM_SIM_ARGS: '--sim-slowdown 1.3' } });
+    const r = await step(pr);
+    expect(r.code, withLog(r)).toBe(1);
+    expect(r.outputs.verdict).toBe('fail');
+    expect(Number(r.outputs.regressions)).toBeGreaterThan(0);
+    const errors = annotations(r.log, 'error');
+    expect(errors.some((e) => e.startsWith('vLLM performance gate failed:'))).toBe(true);
+    expect(r.log).toMatch(/::error title=[^:]*,file=\.github\/vllm-perf-gate\.yml::/);
+    const [c] = ours(16, id);
+    expect(c?.body).toContain('vLLM performance gate: fail');
+    expect(c?.body).toContain('### Regressions');
+    expect(c?.body).toMatch(/output_throughput|Output tok\/s|output tok\/s/);
+    // A PR never writes the baseline, even a failing one.
+    const history = JSON.parse(gh.state.readFile('perf-baselines', `vllm-perf-gate/${id}.json`)!) as { runs: ResultsDocument[] };
+    expect(history.runs).toHaveLength(1);
+  });
+});
+
+describe('the bundled action refusing and cleaning up', () => {
+  it('refuses a pull request from a fork by default, before booting anything', async () => {
+    const id = 'fork-pr';
+    const before = gh.state.requests.length;
+    const j = job({ id, event: 'pull_request', pr: 17, headRepo: 'mallory/gpu-app' });
+    const r = await step(j);
+    expect(r.code, withLog(r)).toBe(1);
+    expect(r.outputs.verdict).toBe('not-comparable');
+    const [err] = annotations(r.log, 'error');
+    expect(err).toContain('This pull request comes from mallory/gpu-app, a fork.');
+    expect(err).toContain('allow-fork-prs: true');
+    expect(r.state.serverStateFile).toBeUndefined(); // no server was ever spawned
+    expect(r.log).not.toContain('server ready');
+    expect(existsSync(`${j.ws.dir}/vllm-perf-gate-results/results.json`)).toBe(false);
+    expect(gh.state.requests.length).toBe(before); // not even the API was asked
+  });
+
+  it('post stops the server a killed main step left running', async () => {
+    const id = 'killed-main';
+    const j = job({ id, event: 'pull_request', pr: 18, prompts: 400 });
+    const main = startStep(j.spec);
+    let pgid = 0;
+    try {
+      await main.waitFor(/server ready at \S+/);
+      main.proc.kill('SIGKILL'); // the runner's hard kill: no handler of ours runs
+      const r = await main.done;
+      expect(r.signal).toBe('SIGKILL');
+      expect(r.state.isPost).toBe('true');
+      const stateFile = r.state.serverStateFile!;
+      expect(stateFile).toBeTruthy();
+      pgid = (JSON.parse(readFileSync(stateFile, 'utf8')) as { pgid: number }).pgid;
+      expect(liveGroupMembers(pgid).length, 'the server should outlive a SIGKILLed main').toBeGreaterThan(0);
+
+      const post = await runPost(j.spec, r.state);
+      expect(post.code, withLog(post)).toBe(0);
+      expect(post.log).toContain(`stopping the server left running (process group ${pgid}`);
+      expect(annotations(post.log, 'error')).toEqual([]);
+      expect(liveGroupMembers(pgid)).toEqual([]);
+    } finally {
+      if (main.proc.exitCode === null && main.proc.signalCode === null) main.proc.kill('SIGKILL');
+      if (pgid > 0 && liveGroupMembers(pgid).length > 0) process.kill(-pgid, 'SIGKILL');
+    }
+  });
+
+  it('post after a main that finished has nothing to stop', async () => {
+    const id = 'finished-main';
+    const j = job({ id, event: 'pull_request', pr: 19, inputs: { comment: 'never' } });
+    const r = await step(j);
+    expect(r.code, withLog(r)).toBe(0);
+    const post = await runPost(j.spec, r.state);
+    expect(post.code, withLog(post)).toBe(0);
+    expect(post.log).not.toContain('stopping the server');
+    expect(annotations(post.log, 'warning')).toEqual([]);
+  });
+});
