@@ -4,6 +4,8 @@
 // state main saved as STATE_* variables.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -220,4 +222,57 @@ export function annotations(log: string, kind: 'error' | 'warning' | 'notice'): 
     .split('\n')
     .filter((l) => l.startsWith(`::${kind}`))
     .map((l) => l.replace(/^::[a-z]+[^:]*::/, '').replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%'));
+}
+
+export interface BarrierProxy {
+  url: string;
+  /** How many requests the barrier held, and whether they were let go together. */
+  held: () => { count: number; releasedTogether: boolean };
+  close: () => Promise<void>;
+}
+
+/**
+ * A pass-through HTTP proxy in front of the fake that holds requests matching `hold` until
+ * `parties` of them have arrived, then lets them all go at once: two jobs are thereby made to race
+ * exactly where a race hurts (both listed the comments, found none, and now both create one).
+ * A request still alone after `timeoutMs` goes on by itself, and `held()` says so.
+ */
+export async function startBarrierProxy(target: string, hold: (method: string, path: string) => boolean, parties: number, timeoutMs = 20_000): Promise<BarrierProxy> {
+  const waiting: (() => void)[] = [];
+  let count = 0;
+  let releasedTogether = false;
+  const to = new URL(target);
+  const server = createServer((req, res) => {
+    const forward = (): void => {
+      const up = httpRequest({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        upRes.pipe(res);
+      });
+      up.on('error', () => res.destroy());
+      req.pipe(up);
+    };
+    if (!hold(req.method ?? 'GET', (req.url ?? '/').split('?')[0]!)) return forward();
+    count++;
+    waiting.push(forward);
+    if (waiting.length >= parties) {
+      releasedTogether = true;
+      for (const go of waiting.splice(0)) go();
+      return;
+    }
+    setTimeout(() => {
+      const i = waiting.indexOf(forward);
+      if (i >= 0) waiting.splice(i, 1)[0]!();
+    }, timeoutMs).unref();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    held: () => ({ count, releasedTogether }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }

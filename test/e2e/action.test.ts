@@ -14,6 +14,7 @@ import {
   pushEvent,
   runPost,
   runStep,
+  startBarrierProxy,
   startStep,
   workspace,
   type StepResult,
@@ -94,6 +95,8 @@ function job(o: {
   inputs?: Record<string, string>;
   env?: Record<string, string>;
   prompts?: number;
+  /** GITHUB_API_URL, when not the fake itself (a proxy in front of it). */
+  apiUrl?: string;
 }): Job {
   const ws = o.ws ?? workspace(o.id);
   if (!o.ws) {
@@ -117,7 +120,7 @@ function job(o: {
     sha: isPr ? sha('9') : headSha,
     ref: isPr ? `refs/pull/${o.pr ?? 1}/merge` : 'refs/heads/main',
     runId: run.id,
-    apiUrl: gh.url,
+    apiUrl: o.apiUrl ?? gh.url,
     env: { ACTIONS_RESULTS_URL: `${gh.url}/`, ACTIONS_RUNTIME_TOKEN: runtimeToken(run.backendId), ...o.env },
   };
   return { ws, run, spec };
@@ -174,6 +177,26 @@ describe('the bundled action on a pull request', () => {
     expect(r2.outputs['comment-url']).toBe(r1.outputs['comment-url']);
     expect(gh.state.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/issues/11/comments'))).toHaveLength(1);
     expect(gh.state.requests.filter((q) => q.method === 'PATCH' && q.path.endsWith(`/issues/comments/${c1[0]!.id}`))).toHaveLength(1);
+  });
+
+  it('two jobs of the same config racing to create the comment on one PR leave exactly one', async () => {
+    const id = 'racing-jobs';
+    const pr = 15;
+    // Both jobs have listed the comments and found none; their creates are let go together.
+    const proxy = await startBarrierProxy(gh.url, (method, path) => method === 'POST' && path.endsWith(`/issues/${pr}/comments`), 2);
+    try {
+      const [ra, rb] = await Promise.all([step(job({ id, event: 'pull_request', pr, apiUrl: proxy.url })), step(job({ id, event: 'pull_request', pr, apiUrl: proxy.url }))]);
+      expect(ra.code, withLog(ra)).toBe(0);
+      expect(rb.code, withLog(rb)).toBe(0);
+      expect(proxy.held()).toEqual({ count: 2, releasedTogether: true });
+      expect(gh.state.requests.filter((q) => q.method === 'POST' && q.path.endsWith(`/issues/${pr}/comments`) && q.status === 201)).toHaveLength(2);
+      const left = ours(pr, id);
+      expect(left).toHaveLength(1);
+      const url = `https://github.com/octo/gpu-app/pull/${pr}#issuecomment-${left[0]!.id}`;
+      expect([ra.outputs['comment-url'], rb.outputs['comment-url']]).toEqual([url, url]);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('finds its comment on the second page of a busy PR and updates it, leaving a quoted copy by a person alone', async () => {
