@@ -41691,6 +41691,7 @@ var require_parse_prometheus_text_format_cjs = __commonJS({
 });
 
 // src/cli.ts
+import { existsSync as existsSync2 } from "node:fs";
 import { mkdir as mkdir3, writeFile as writeFile2 } from "node:fs/promises";
 import path15 from "node:path";
 import { parseArgs } from "node:util";
@@ -47495,14 +47496,22 @@ var CancelledError = class extends Error {
 var readTurn = 0;
 var readOpen = false;
 var readNowMs = 0;
+var phaseOpen = false;
 var closeRead = () => {
   readOpen = false;
+};
+var closePhase = () => {
+  phaseOpen = false;
 };
 function enterRead() {
   if (readOpen) return;
   readOpen = true;
   readTurn++;
-  readNowMs = performance.now();
+  if (!phaseOpen) {
+    phaseOpen = true;
+    readNowMs = performance.now();
+    setImmediate(closePhase);
+  }
   queueMicrotask(closeRead);
 }
 var CONNECTION_CODES = /* @__PURE__ */ new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ECONNABORTED", "UND_ERR_SOCKET", "UND_ERR_CLOSED", "UND_ERR_CONNECT_TIMEOUT", "ENOTFOUND", "EHOSTUNREACH"]);
@@ -48799,6 +48808,26 @@ function formatSweepTable(points) {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const fmt3 = (r) => r.map((c, i) => i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])).join("  ");
   return [fmt3(head), ...rows.map(fmt3)].join("\n");
+}
+function formatRunVerdict(report, doc) {
+  if (report.verdict !== "fail") return [];
+  const lines = [`verdict: FAIL: ${report.summary}`];
+  const points = doc.suites.flatMap((s) => s.points);
+  const invalid = points.filter((p) => !p.validity.valid);
+  const failed = points.reduce((n, p) => n + (p.errors?.total ?? 0), 0);
+  if (invalid.length > 0 && failed > 0) {
+    const count = (p, k) => typeof p.metrics[k] === "number" ? p.metrics[k] : 0;
+    const sent = points.reduce((n, p) => n + count(p, "completed") + count(p, "failed"), 0);
+    const kinds = /* @__PURE__ */ new Map();
+    for (const p of points) for (const [k, v] of Object.entries(p.errors?.["by-kind"] ?? {})) kinds.set(k, (kinds.get(k) ?? 0) + (v ?? 0));
+    const list = [...kinds].map(([k, v]) => `${k} ${v}`).join(", ");
+    lines.push(
+      `  fix: ${failed} of ${sent} requests failed (${list}): the Errors lines above and server.log say why; if some failures are expected, raise the suite's max-error-rate`
+    );
+  } else if (invalid.some((p) => p.validity.reasons.some((r) => r.includes("the client")))) {
+    lines.push("  fix: the load client could not keep up with the load: lower the request rate or concurrency, or run on a runner with more CPU");
+  }
+  return lines;
 }
 
 // src/report/escape.ts
@@ -50164,8 +50193,8 @@ ${formatSweepTable(s.points)}`);
   err(`results: ${gate.resultsPath}`);
   if (gate.error) {
     err(`error: ${gate.error.format()}`);
-    err(`partial results and the server log are in ${outDir}`);
-  }
+    err(`partial results${existsSync2(path15.join(outDir, "server.log")) ? " and the server log" : ""} are in ${outDir}`);
+  } else for (const line of formatRunVerdict(gate.report, gate.doc)) err(line);
   if (baseline !== null || format !== "text") out(render(gate.report, gate.doc, format, loaded.configId));
   await writeFile2(path15.join(outDir, "report.md"), renderComment(gate.report, gate.doc, { configId: loaded.configId }));
   await writeFile2(path15.join(outDir, "verdict.json"), toJson(gate.report));

@@ -4,6 +4,7 @@
 //   report   writes the Markdown the Action would post
 //   config   validates a config, or prints it expanded
 // Exit codes: 0 pass / no baseline, 1 regression or invalid run, 2 bad input, 130/143 cancelled.
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,7 +15,7 @@ import { loadConfig } from './config/load.js';
 import { renderExpandedConfig } from './config/render.js';
 import { describeError, GateError } from './errors.js';
 import { gateSettingsFor, runGate } from './pipeline.js';
-import { formatServingSummary, formatSweepTable, ProgressView } from './report/console.js';
+import { formatRunVerdict, formatServingSummary, formatSweepTable, ProgressView } from './report/console.js';
 import { renderComment, renderText, toJson } from './report/index.js';
 import { readResults } from './results/read.js';
 import type { ResultsDocument } from './results/schema-types.gen.js';
@@ -110,8 +111,9 @@ async function cmdRun(args: string[]): Promise<number> {
   err(`results: ${gate.resultsPath}`);
   if (gate.error) {
     err(`error: ${gate.error.format()}`);
-    err(`partial results and the server log are in ${outDir}`);
-  }
+    // No server.log when the run stopped before a server was spawned (a busy port, an offline suite).
+    err(`partial results${existsSync(path.join(outDir, 'server.log')) ? ' and the server log' : ''} are in ${outDir}`);
+  } else for (const line of formatRunVerdict(gate.report, gate.doc)) err(line);
   if (baseline !== null || format !== 'text') out(render(gate.report, gate.doc, format, loaded.configId));
   await writeFile(path.join(outDir, 'report.md'), renderComment(gate.report, gate.doc, { configId: loaded.configId }));
   await writeFile(path.join(outDir, 'verdict.json'), toJson(gate.report));

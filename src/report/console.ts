@@ -2,7 +2,8 @@
 // a TTY, plain lines in CI logs) and, per point, a summary laid out as `vllm bench serve` prints
 // it ("{:<40} {:<10.2f}" rows under "=== Serving Benchmark Result ==="), so users can read it
 // side by side with vLLM's. Pure: returns strings; the caller decides where they go.
-import type { Point } from '../results/schema-types.gen.js';
+import type { GateReport } from '../compare/types.js';
+import type { Point, ResultsDocument } from '../results/schema-types.gen.js';
 
 /** What the progress display needs to know (the serving runner's progress events have it). */
 export interface ProgressEvent {
@@ -165,4 +166,30 @@ export function formatSweepTable(points: readonly Point[]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const fmt = (r: string[]): string => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [fmt(head), ...rows.map(fmt)].join('\n');
+}
+
+/**
+ * The closing lines of a run the gate failed without an error of its own (the run finished, but a
+ * point is invalid or a gated metric regressed): the verdict, and for invalid points what to do.
+ * Empty when the verdict is not a fail.
+ */
+export function formatRunVerdict(report: GateReport, doc: ResultsDocument): string[] {
+  if (report.verdict !== 'fail') return [];
+  const lines = [`verdict: FAIL: ${report.summary}`];
+  const points = doc.suites.flatMap((s) => s.points);
+  const invalid = points.filter((p) => !p.validity.valid);
+  const failed = points.reduce((n, p) => n + (p.errors?.total ?? 0), 0);
+  if (invalid.length > 0 && failed > 0) {
+    const count = (p: Point, k: string): number => (typeof p.metrics[k] === 'number' ? (p.metrics[k] as number) : 0);
+    const sent = points.reduce((n, p) => n + count(p, 'completed') + count(p, 'failed'), 0);
+    const kinds = new Map<string, number>();
+    for (const p of points) for (const [k, v] of Object.entries(p.errors?.['by-kind'] ?? {})) kinds.set(k, (kinds.get(k) ?? 0) + (v ?? 0));
+    const list = [...kinds].map(([k, v]) => `${k} ${v}`).join(', ');
+    lines.push(
+      `  fix: ${failed} of ${sent} requests failed (${list}): the Errors lines above and server.log say why; if some failures are expected, raise the suite's max-error-rate`,
+    );
+  } else if (invalid.some((p) => p.validity.reasons.some((r) => r.includes('the client')))) {
+    lines.push('  fix: the load client could not keep up with the load: lower the request rate or concurrency, or run on a runner with more CPU');
+  }
+  return lines;
 }
