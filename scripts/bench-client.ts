@@ -6,7 +6,7 @@
 //     same parse loop with a hand-written SSE splitter (why src/load/sse.ts uses eventsource-parser);
 //  3. its measurement error against vllm-sim's --sim-trace at 256 concurrent streams: TTFT and ITL
 //     medians, client vs server (target within 0.5 ms).
-// Environment: RATES="1000,2000,..." POINT_S=2 STREAMS=256 SKIP=1,2 (skip parts).
+// Environment: RATES="1000,2000,..." POINT_S=2 STREAMS=256 WAVES=4 SKIP=1,2 (skip parts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +24,7 @@ import { SseSplitter } from './hand-sse-splitter.js';
 const SKIP = new Set((process.env.SKIP ?? '').split(',').filter(Boolean));
 const POINT_S = Number(process.env.POINT_S ?? 2);
 const STREAMS = Number(process.env.STREAMS ?? 256);
+const WAVES = Number(process.env.WAVES ?? 4);
 
 /** A child node process running `code` (an HTTP server that prints its port). */
 async function serverProcess(code: string): Promise<{ url: string; proc: ChildProcess }> {
@@ -178,12 +179,16 @@ async function traceError(): Promise<void> {
     proc.once('exit', (c) => reject(new Error(`vllm-sim exited ${c}:\n${out}`)));
   });
   proc.stdout!.resume();
-  console.log(`3. measurement error against vllm-sim --sim-trace (15 ms steps), ${STREAMS} concurrent streams, random 128 in / 64 out, two waves`);
+  console.log(`3. measurement error against vllm-sim --sim-trace (15 ms steps), ${STREAMS} concurrent streams, random 128 in / 64 out (range ratio 0.5), ${WAVES} waves`);
   try {
     const suite = {
       name: 'trace',
       kind: 'serving' as const,
-      dataset: { type: 'random' as const, 'input-len': 128, 'output-len': 64, 'num-prompts': STREAMS * 2 },
+      // Lengths vary (vLLM's --random-range-ratio 0.5), so after the first wave requests finish
+      // and are replaced a few per step, as in a served workload. The first wave (all sent at t0)
+      // is a burst the server reads one request after another: its stamps trail the client's by
+      // the server's own intake time, which is part of TTFT (the client is right to count it).
+      dataset: { type: 'random' as const, 'input-len': 128, 'output-len': 64, 'range-ratio': 0.5, 'num-prompts': STREAMS * WAVES },
       concurrency: [STREAMS] as [number],
       warmup: 0,
     };
@@ -204,17 +209,23 @@ async function traceError(): Promise<void> {
     });
     const p = s.points[0]!;
     const run = pointRuns(p)![0]!;
-    const a = traceAgreement(run.records, parseTrace(readFileSync(trace, 'utf8')), run.t0Ms);
+    const traceLines = parseTrace(readFileSync(trace, 'utf8'));
+    const a = traceAgreement(run.records, traceLines, run.t0Ms);
     console.log(`   joined ${a.joined} requests; point valid: ${p.validity.valid}${p.validity.valid ? '' : ` (${p.validity.reasons.join('; ')})`}`);
     console.log(`   TTFT median: client ${fmt(a.clientMedianTtftMs)} ms, server ${fmt(a.serverMedianTtftMs)} ms -> error ${fmt(a.ttftMedianErrorMs)} ms (per-request median |error| ${fmt(a.ttftMedianAbsErrorMs)} ms)`);
     console.log(`   TTFT error split: request reaching the server ${fmt(a.requestTransitMedianMs)} ms, first token reaching the client ${fmt(a.firstTokenDeliveryMedianMs)} ms (medians beyond the fastest)`);
     console.log(`   ITL  median: client ${fmt(a.clientMedianItlMs)} ms, server ${fmt(a.serverMedianItlMs)} ms -> error ${fmt(a.itlMedianErrorMs)} ms (per-gap median |error| ${fmt(a.itlMedianAbsErrorMs)} ms)`);
-    // After the first wave (all 256 sent at t0 and parsed by the server in a burst), requests are
-    // sent one at a time as slots free: the steady state a closed loop measures for the rest of a run.
-    const steady = traceAgreement(run.records.filter((r) => r.index >= STREAMS), parseTrace(readFileSync(trace, 'utf8')), run.t0Ms);
-    console.log(
-      `   steady state (requests after the first wave, ${steady.joined}): TTFT error ${fmt(steady.ttftMedianErrorMs)} ms (transit ${fmt(steady.requestTransitMedianMs)}, delivery ${fmt(steady.firstTokenDeliveryMedianMs)}), ITL error ${fmt(steady.itlMedianErrorMs)} ms`,
-    );
+    // The first wave (all sent at t0) against the rest: requests sent one at a time as slots free,
+    // the steady state a closed loop measures for the rest of a run.
+    for (const [label, keep] of [
+      [`first wave (${STREAMS} sent at t0)`, (i: number) => i < STREAMS],
+      ['steady state (every request after the first wave)', (i: number) => i >= STREAMS],
+    ] as const) {
+      const part = traceAgreement(run.records.filter((r) => keep(r.index)), traceLines, run.t0Ms);
+      console.log(
+        `   ${label}, ${part.joined} requests: TTFT error ${fmt(part.ttftMedianErrorMs)} ms (per-request median |error| ${fmt(part.ttftMedianAbsErrorMs)}; transit ${fmt(part.requestTransitMedianMs)}, delivery ${fmt(part.firstTokenDeliveryMedianMs)}), ITL error ${fmt(part.itlMedianErrorMs)} ms`,
+      );
+    }
     if (simStats?.step_error_ms && simStats.step_emit_work_ms) {
       console.log(
         `   server: step lateness p50/p99 ${fmt(simStats.step_error_ms.p50)}/${fmt(simStats.step_error_ms.p99)} ms, writing a step's tokens p50/p99 ${fmt(simStats.step_emit_work_ms.p50)}/${fmt(simStats.step_emit_work_ms.p99)} ms, ` +

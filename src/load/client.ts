@@ -49,18 +49,32 @@ class CancelledError extends Error {
  * holds several SSE events arrives as several calls within one event-loop callback. A counter
  * bumped at the first call of a callback, and closed by a microtask (which runs when that callback
  * returns), numbers the reads; all calls of one read share its number and its arrival time.
+ *
+ * The arrival time is the start of the event loop's poll phase that read it: libuv's epoll_wait
+ * returned every socket of that phase as readable at once, so their bytes were all there then. A
+ * burst of streams (one token each per engine step) is read one socket after another, and a time
+ * taken at each callback would add to the k-th read the work of the k-1 before it. The phase is
+ * closed by a setImmediate, which runs in the check phase right after it.
  */
 let readTurn = 0;
 let readOpen = false;
 let readNowMs = 0;
+let phaseOpen = false;
 const closeRead = (): void => {
   readOpen = false;
+};
+const closePhase = (): void => {
+  phaseOpen = false;
 };
 function enterRead(): void {
   if (readOpen) return;
   readOpen = true;
   readTurn++;
-  readNowMs = performance.now();
+  if (!phaseOpen) {
+    phaseOpen = true;
+    readNowMs = performance.now();
+    setImmediate(closePhase);
+  }
   queueMicrotask(closeRead);
 }
 
