@@ -1444,7 +1444,7 @@ var SimServer = class {
     if (r.generated === 1) this.metrics.ttft.observe(now - r.arrival);
     else this.metrics.itl.observe(now - job.prevTokenAt);
     job.prevTokenAt = now;
-    if (job.tokenTimes !== null) job.tokenTimes.push(now);
+    if (job.tokenTimes !== null) job.tokenTimes.push(job.stream ? monoNow() : now);
     if (job.dead) return;
     const w = nextWord(job);
     if (job.fault !== null && r.generated === job.faultAt && this.applyFault(job, r)) return;
@@ -1488,7 +1488,7 @@ var SimServer = class {
         JSON.stringify({
           id: job.id,
           arrival_s: r.arrival,
-          first_token_s: r.firstTokenAt < 0 ? null : r.firstTokenAt,
+          first_token_s: r.firstTokenAt < 0 ? null : job.tokenTimes?.[0] ?? r.firstTokenAt,
           token_times_s: job.tokenTimes ?? [],
           finish_s: now,
           prompt_tokens: r.promptTokens,

@@ -2,6 +2,7 @@
 // esbuild, because it bundles in under a second and needs no compiler API from TypeScript
 // (see shared/research/toolchain-on-this-machine.md §3). Type checking is `npm run typecheck`.
 import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
 
 const banner = {
   js: "import { createRequire as __vpgCreateRequire } from 'node:module'; const require = __vpgCreateRequire(import.meta.url);",
@@ -14,6 +15,8 @@ const entries = [
 ];
 
 await build({
+  // Paths in the bundle's comments are relative to the repository whatever the caller's cwd.
+  absWorkingDir: fileURLToPath(new URL('..', import.meta.url)),
   entryPoints: entries.map((e) => ({ in: e.in, out: e.out })),
   bundle: true,
   platform: 'node',
