@@ -61,12 +61,13 @@ export async function findComments(octokit: Octokit, target: CommentTarget, mark
 
 /**
  * Two jobs of the same config racing on one PR can both find no comment and both create one.
- * After creating, keep the oldest of ours, give it this body, and delete the rest.
+ * After creating, keep the oldest of ours, give it this body, and delete the rest. The other job
+ * may have settled first and deleted ours already: then the one left is the one to update.
  */
 async function settleDuplicates(octokit: Octokit, target: CommentTarget, marker: string, author: string, body: string, createdId: number): Promise<FoundComment | null> {
   const ours = await findComments(octokit, target, marker, author);
-  if (ours.length <= 1) return null;
-  const keep = ours[0]!;
+  const keep = ours[0];
+  if (!keep || (ours.length === 1 && keep.id === createdId)) return null;
   for (const extra of ours.slice(1)) {
     try {
       await octokit.rest.issues.deleteComment({ owner: target.owner, repo: target.repo, comment_id: extra.id });

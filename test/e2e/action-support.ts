@@ -224,55 +224,81 @@ export function annotations(log: string, kind: 'error' | 'warning' | 'notice'): 
     .map((l) => l.replace(/^::[a-z]+[^:]*::/, '').replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%'));
 }
 
-export interface BarrierProxy {
+export interface ProxiedRequest {
+  method: string;
+  /** Path without the query. */
+  path: string;
+  /** The token in the Authorization header: tells the jobs apart. */
+  token: string;
+}
+
+export interface ProxyScript {
+  /** Resolves when the request may go on to the fake: lets a test order two jobs' requests. */
+  before?(req: ProxiedRequest): Promise<void> | void;
+  /** Called once the fake has answered, with the status and body. */
+  after?(req: ProxiedRequest, status: number, body: string): void;
+}
+
+export interface ScriptedProxy {
   url: string;
-  /** How many requests the barrier held, and whether they were let go together. */
-  held: () => { count: number; releasedTogether: boolean };
   close: () => Promise<void>;
 }
 
 /**
- * A pass-through HTTP proxy in front of the fake that holds requests matching `hold` until
- * `parties` of them have arrived, then lets them all go at once: two jobs are thereby made to race
- * exactly where a race hurts (both listed the comments, found none, and now both create one).
- * A request still alone after `timeoutMs` goes on by itself, and `held()` says so.
+ * A pass-through HTTP proxy in front of the fake whose script may hold requests back, so that a
+ * test can force one interleaving of two jobs (a race) instead of hoping for it.
  */
-export async function startBarrierProxy(target: string, hold: (method: string, path: string) => boolean, parties: number, timeoutMs = 20_000): Promise<BarrierProxy> {
-  const waiting: (() => void)[] = [];
-  let count = 0;
-  let releasedTogether = false;
+export async function startScriptedProxy(target: string, script: ProxyScript): Promise<ScriptedProxy> {
   const to = new URL(target);
   const server = createServer((req, res) => {
-    const forward = (): void => {
-      const up = httpRequest({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
-        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-        upRes.pipe(res);
-      });
-      up.on('error', () => res.destroy());
-      req.pipe(up);
+    const info: ProxiedRequest = {
+      method: (req.method ?? 'GET').toUpperCase(),
+      path: decodeURIComponent((req.url ?? '/').split('?')[0]!),
+      token: /^(?:token|bearer)\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '',
     };
-    if (!hold(req.method ?? 'GET', (req.url ?? '/').split('?')[0]!)) return forward();
-    count++;
-    waiting.push(forward);
-    if (waiting.length >= parties) {
-      releasedTogether = true;
-      for (const go of waiting.splice(0)) go();
-      return;
-    }
-    setTimeout(() => {
-      const i = waiting.indexOf(forward);
-      if (i >= 0) waiting.splice(i, 1)[0]!();
-    }, timeoutMs).unref();
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      void Promise.resolve(script.before?.(info)).then(() => {
+        const up = httpRequest({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
+          const body: Buffer[] = [];
+          upRes.on('data', (c: Buffer) => body.push(c));
+          upRes.on('end', () => {
+            const text = Buffer.concat(body);
+            script.after?.(info, upRes.statusCode ?? 502, text.toString('utf8'));
+            const headers = { ...upRes.headers };
+            delete headers['transfer-encoding'];
+            res.writeHead(upRes.statusCode ?? 502, { ...headers, 'content-length': String(text.length) });
+            res.end(text);
+          });
+        });
+        up.on('error', () => res.destroy());
+        up.end(Buffer.concat(chunks));
+      });
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,
-    held: () => ({ count, releasedTogether }),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+/** A promise with its resolve, that also settles by itself after `ms` (so a script never hangs a test). */
+export function gate(ms = 20_000): { promise: Promise<void>; open: () => void; opened: () => boolean } {
+  let open!: () => void;
+  let done = false;
+  const promise = new Promise<void>((resolve) => {
+    open = () => {
+      done = true;
+      resolve();
+    };
+    setTimeout(resolve, ms).unref();
+  });
+  return { promise, open, opened: () => done };
 }

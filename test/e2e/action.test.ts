@@ -14,7 +14,8 @@ import {
   pushEvent,
   runPost,
   runStep,
-  startBarrierProxy,
+  gate,
+  startScriptedProxy,
   startStep,
   workspace,
   type StepResult,
@@ -179,21 +180,61 @@ describe('the bundled action on a pull request', () => {
     expect(gh.state.requests.filter((q) => q.method === 'PATCH' && q.path.endsWith(`/issues/comments/${c1[0]!.id}`))).toHaveLength(1);
   });
 
-  it('two jobs of the same config racing to create the comment on one PR leave exactly one', async () => {
+  it('two jobs racing to create the comment leave one, and the job that lost reports that one', async () => {
     const id = 'racing-jobs';
     const pr = 15;
-    // Both jobs have listed the comments and found none; their creates are let go together.
-    const proxy = await startBarrierProxy(gh.url, (method, path) => method === 'POST' && path.endsWith(`/issues/${pr}/comments`), 2);
+    const list = `/repos/octo/gpu-app/issues/${pr}/comments`;
+    const created = new Map<string, number>(); // token -> id of the comment its job created
+    const loser = (token: string): boolean => created.size === 2 && created.get(token)! > Math.min(...created.values());
+    const firstCreateHeld = gate();
+    const bothCreating = gate();
+    const bothCreated = gate();
+    const winnerCleanedUp = gate();
+    let creates = 0;
+    // The interleaving that hurts: both jobs looked and found no comment, both create one; the
+    // job whose comment is older deletes the other's, and only then does the other look again.
+    const proxy = await startScriptedProxy(gh.url, {
+      before(req) {
+        if (req.method === 'POST' && req.path === list) {
+          if (++creates === 1) {
+            firstCreateHeld.open();
+            return bothCreating.promise;
+          }
+          bothCreating.open();
+          return;
+        }
+        if (req.method === 'GET' && req.path === list && created.has(req.token)) {
+          return bothCreated.promise.then(() => (loser(req.token) ? winnerCleanedUp.promise : undefined));
+        }
+      },
+      after(req, status, body) {
+        if (req.method === 'POST' && req.path === list && status === 201) {
+          created.set(req.token, (JSON.parse(body) as { id: number }).id);
+          if (created.size === 2) bothCreated.open();
+        }
+        if (req.method === 'DELETE' && created.size === 2 && !loser(req.token)) winnerCleanedUp.open();
+      },
+    });
     try {
-      const [ra, rb] = await Promise.all([step(job({ id, event: 'pull_request', pr, apiUrl: proxy.url })), step(job({ id, event: 'pull_request', pr, apiUrl: proxy.url }))]);
+      const inputs = (token: string) => ({ 'github-token': token, 'fail-on-regression': 'false' });
+      const a = job({ id, event: 'pull_request', pr, apiUrl: proxy.url, inputs: inputs('ghs_job_a') });
+      const b = job({ id, event: 'pull_request', pr, apiUrl: proxy.url, inputs: inputs('ghs_job_b') });
+      const pendingA = step(a);
+      await firstCreateHeld.promise; // job a measured alone; b measures while a waits to create
+      const rb = await step(b);
+      const ra = await pendingA;
       expect(ra.code, withLog(ra)).toBe(0);
       expect(rb.code, withLog(rb)).toBe(0);
-      expect(proxy.held()).toEqual({ count: 2, releasedTogether: true });
-      expect(gh.state.requests.filter((q) => q.method === 'POST' && q.path.endsWith(`/issues/${pr}/comments`) && q.status === 201)).toHaveLength(2);
+      expect([firstCreateHeld, bothCreating, bothCreated, winnerCleanedUp].map((g) => g.opened()), 'the race went as scripted').toEqual([true, true, true, true]);
+
       const left = ours(pr, id);
       expect(left).toHaveLength(1);
+      expect(left[0]!.id).toBe(Math.min(...created.values()));
       const url = `https://github.com/octo/gpu-app/pull/${pr}#issuecomment-${left[0]!.id}`;
-      expect([ra.outputs['comment-url'], rb.outputs['comment-url']]).toEqual([url, url]);
+      expect({ a: ra.outputs['comment-url'], b: rb.outputs['comment-url'] }).toEqual({ a: url, b: url });
+      // The later report (the job that lost) is the one the comment shows.
+      const lost = loser('ghs_job_a') ? a : b;
+      expect(left[0]!.body).toContain(`actions/runs/${lost.run.id}`);
     } finally {
       await proxy.close();
     }
