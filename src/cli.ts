@@ -85,41 +85,46 @@ async function cmdRun(args: string[]): Promise<number> {
 
   const progress = new ProgressView((s) => process.stderr.write(s), process.stderr.isTTY === true);
   let cancelledBy: NodeJS.Signals | undefined;
-  let finished: Promise<unknown> = Promise.resolve();
+  // A cancel waits for everything below: the run aborts through the signal, tears the server down
+  // and writes partial results, and then report.md and verdict.json are written too.
+  let release = (): void => {};
+  const settled = new Promise<void>((r) => (release = r));
   const cancel = installCancelHandlers(async (sig) => {
     cancelledBy = sig;
-    await finished; // the run aborts through the signal, tears down and writes partial results
+    await settled;
   });
-  const running = runGate(loaded, {
-    outDir,
-    signal: cancel.signal,
-    baseline,
-    ...(values.baseline?.length ? { baselineSource: values.baseline.join(', ') } : {}),
-    log: (line) => err(line),
-    onProgress: (ev) => progress.update(ev),
-    onPointEnd: (suite, { point }) => {
-      progress.endPoint();
-      err(formatServingSummary(point, { suite }));
-    },
-    git: { ...(process.env.GITHUB_SHA ? { sha: process.env.GITHUB_SHA } : {}), ...(process.env.GITHUB_REF ? { ref: process.env.GITHUB_REF } : {}) },
-  });
-  finished = running.catch(() => undefined);
-  const gate = await running;
-  cancel.dispose();
+  try {
+    const gate = await runGate(loaded, {
+      outDir,
+      signal: cancel.signal,
+      baseline,
+      ...(values.baseline?.length ? { baselineSource: values.baseline.join(', ') } : {}),
+      log: (line) => err(line),
+      onProgress: (ev) => progress.update(ev),
+      onPointEnd: (suite, { point }) => {
+        progress.endPoint();
+        err(formatServingSummary(point, { suite }));
+      },
+      git: { ...(process.env.GITHUB_SHA ? { sha: process.env.GITHUB_SHA } : {}), ...(process.env.GITHUB_REF ? { ref: process.env.GITHUB_REF } : {}) },
+    });
 
-  for (const s of gate.doc.suites) if (s.kind === 'serving' && s.points.length > 1) err(`\n${s.name}\n${formatSweepTable(s.points)}`);
-  err(`results: ${gate.resultsPath}`);
-  if (gate.error) {
-    err(`error: ${gate.error.format()}`);
-    // No server.log when the run stopped before a server was spawned (a busy port, an offline suite).
-    err(`partial results${existsSync(path.join(outDir, 'server.log')) ? ' and the server log' : ''} are in ${outDir}`);
-  } else for (const line of formatRunVerdict(gate.report, gate.doc)) err(line);
-  if (baseline !== null || format !== 'text') out(render(gate.report, gate.doc, format, loaded.configId));
-  await writeFile(path.join(outDir, 'report.md'), renderComment(gate.report, gate.doc, { configId: loaded.configId }));
-  await writeFile(path.join(outDir, 'verdict.json'), toJson(gate.report));
-  if (cancelledBy) return cancelExitCode(cancelledBy);
-  if (gate.error) return gate.error.code === 'CONFIG' || gate.error.code === 'DATASET' ? 2 : 1;
-  return exitFor(gate.report);
+    for (const s of gate.doc.suites) if (s.kind === 'serving' && s.points.length > 1) err(`\n${s.name}\n${formatSweepTable(s.points)}`);
+    err(`results: ${gate.resultsPath}`);
+    if (gate.error) {
+      err(`error: ${gate.error.format()}`);
+      // No server.log when the run stopped before a server was spawned (a busy port, an offline suite).
+      err(`partial results${existsSync(path.join(outDir, 'server.log')) ? ' and the server log' : ''} are in ${outDir}`);
+    } else for (const line of formatRunVerdict(gate.report, gate.doc)) err(line);
+    if (baseline !== null || format !== 'text') out(render(gate.report, gate.doc, format, loaded.configId));
+    await writeFile(path.join(outDir, 'report.md'), renderComment(gate.report, gate.doc, { configId: loaded.configId }));
+    await writeFile(path.join(outDir, 'verdict.json'), toJson(gate.report));
+    if (cancelledBy) return cancelExitCode(cancelledBy);
+    if (gate.error) return gate.error.code === 'CONFIG' || gate.error.code === 'DATASET' ? 2 : 1;
+    return exitFor(gate.report);
+  } finally {
+    cancel.dispose();
+    release();
+  }
 }
 
 async function cmdCompare(args: string[]): Promise<number> {
