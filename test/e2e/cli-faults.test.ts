@@ -3,7 +3,7 @@
 // the exit code, a message on stderr that names the problem and says what to do (never a stack
 // trace), the results and the server log in the output folder, and no simulator left running.
 // The library-level checks of the same faults are in test/server/faults.test.ts.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server as NetServer } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -16,6 +16,9 @@ function config(c: Case, server: Parameters<typeof simServer>[1] = {}, suite: Pa
   return writeConfig(c, ['version: 1', simServer(c, server), 'suites:', sweepSuite(suite), ''].join('\n'));
 }
 
+/** Error codes and request-error kinds the cases below produced; the README must explain each. */
+const seen = new Set<string>();
+
 /** What every failure leaves: no stack trace, a results.json the schema accepts, and no simulator of this case alive. */
 function expectCleanFailure(c: Case, exit: CliExit): ResultsDocument {
   expect(exit.stderr).not.toMatch(STACK_LINE);
@@ -23,6 +26,8 @@ function expectCleanFailure(c: Case, exit: CliExit): ResultsDocument {
   const doc = readDoc(c);
   expect(validateResults(doc)).toEqual([]);
   expectNoSimulator(c);
+  if (doc.error) seen.add(`\`${doc.error.code}\``);
+  for (const s of doc.suites) for (const p of s.points) for (const k of Object.keys(p.errors?.['by-kind'] ?? {})) if (!doc.error) seen.add(`\`${k}: `);
   return doc;
 }
 
@@ -113,6 +118,7 @@ describe('failures before any load: the run fails with exit 1, and says why and 
     expect(exit.stderr).not.toMatch(STACK_LINE);
     expect(existsSync(c.out)).toBe(false);
     expectNoSimulator(c);
+    seen.add('`CONFIG`');
   });
 });
 
@@ -198,5 +204,16 @@ describe('the run is cancelled while the sweep runs', () => {
     if (second) expect(second.validity.reasons).toContain('the run was cancelled before this point finished');
     expect(serverLog(c)).toContain('[vllm-perf-gate] stopping the server: cancelled');
     for (const f of ['report.md', 'verdict.json']) expect(existsSync(path.join(c.out, f)), f).toBe(true);
+  });
+});
+
+describe('the README', () => {
+  it('"When things go wrong" names every error code and request-error kind the cases above produced', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const start = readme.indexOf('## When things go wrong');
+    expect(start).toBeGreaterThan(-1);
+    const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+    // Runs after the cases (vitest runs a file's tests in order); with -t filtering, fewer are checked.
+    for (const s of seen) expect(section, s).toContain(s);
   });
 });
