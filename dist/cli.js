@@ -47496,24 +47496,21 @@ var CancelledError = class extends Error {
 var readTurn = 0;
 var readOpen = false;
 var readNowMs = 0;
-var phaseOpen = false;
 var closeRead = () => {
   readOpen = false;
-};
-var closePhase = () => {
-  phaseOpen = false;
 };
 function enterRead() {
   if (readOpen) return;
   readOpen = true;
   readTurn++;
-  if (!phaseOpen) {
-    phaseOpen = true;
-    readNowMs = performance.now();
-    setImmediate(closePhase);
-  }
+  readNowMs = performance.now();
   queueMicrotask(closeRead);
 }
+var unparsed = [];
+var parseUnparsed = () => {
+  for (let i = 0; i < unparsed.length; i++) unparsed[i].parsePending();
+  unparsed.length = 0;
+};
 var CONNECTION_CODES = /* @__PURE__ */ new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ECONNABORTED", "UND_ERR_SOCKET", "UND_ERR_CLOSED", "UND_ERR_CONNECT_TIMEOUT", "ENOTFOUND", "EHOSTUNREACH"]);
 var MAX_ERROR_BODY = 4096;
 var PRIME_TIMEOUT_MS = 2e3;
@@ -47619,6 +47616,11 @@ var RequestHandler = class {
   bodyBytes = 0;
   readNow = 0;
   readSeq = 0;
+  lastRead = 0;
+  /** Bytes read and not parsed yet (see parseUnparsed), with each read's time and number. */
+  pending = [];
+  pendingAt = [];
+  pendingRead = [];
   lastTokenRead = -1;
   lastTokenMs = 0;
   doneSeen = false;
@@ -47650,11 +47652,29 @@ var RequestHandler = class {
       }
       return;
     }
-    if (this.readSeq !== readTurn) {
-      this.readSeq = readTurn;
+    if (this.lastRead !== readTurn) {
+      this.lastRead = readTurn;
       this.client.reads++;
     }
-    this.client.events += this.sse.push(chunk);
+    if (this.pending.length === 0 && unparsed.push(this) === 1) setImmediate(parseUnparsed);
+    this.pending.push(chunk);
+    this.pendingAt.push(this.readNow);
+    this.pendingRead.push(readTurn);
+  }
+  /** Parses the bytes read so far, each read with its own arrival time and number. */
+  parsePending() {
+    const n = this.pending.length;
+    if (n === 0) return;
+    if (!this.finished) {
+      for (let i = 0; i < n; i++) {
+        this.readNow = this.pendingAt[i];
+        this.readSeq = this.pendingRead[i];
+        this.client.events += this.sse.push(this.pending[i]);
+      }
+    }
+    this.pending.length = 0;
+    this.pendingAt.length = 0;
+    this.pendingRead.length = 0;
   }
   onEvent(data) {
     const rec = this.rec;
@@ -47710,6 +47730,7 @@ var RequestHandler = class {
       return this.fail("http", `HTTP ${this.status}${describeErrorBody(text)}`);
     }
     if (this.sse) {
+      this.parsePending();
       this.client.events += this.sse.end();
       if (this.streamError !== null) return this.fail("stream-error", this.streamError);
       const bad = this.badEvent ?? this.sse.malformed;

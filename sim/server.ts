@@ -84,6 +84,8 @@ const SSE_HEADERS = {
  * still writes the terminating zero-length chunk, in order, on the same socket.
  */
 const ASCII = /^[\x00-\x7f]*$/;
+/** Most work done on read requests before the event loop polls for more (seconds). */
+const POST_SLICE_S = 0.0003;
 
 function writeChunk(res: ServerResponse, data: string): void {
   const sock = res.socket;
@@ -124,6 +126,8 @@ export class SimServer implements EngineObserver {
   /** Seconds each request waited between its arrival stamp and its handling (a ring). */
   private readonly intake = new Float64Array(1 << 16);
   private intakeCount = 0;
+  /** Requests read whose work is still to do, in arrival order. */
+  private readonly posts: { path: string; chunks: Buffer[]; res: ServerResponse; arrival: number }[] = [];
   private statsGen = 0;
 
   constructor(readonly cfg: ServeConfig) {
@@ -347,13 +351,33 @@ export class SimServer implements EngineObserver {
       return this.handleGet(path, res, q >= 0 ? url.slice(q + 1) : '');
     }
     // The arrival is stamped as the request's head is parsed, and the work (JSON, tokenizing,
-    // admission) waits for the check phase: a burst of requests read in one poll phase is then
-    // stamped as it was read, not each one after the work of all those read before it.
+    // admission) waits for the check phase (drainPosts): a burst of requests read in one poll phase
+    // is then stamped as it was read, not each one after the work of all those read before it.
     const arrival = monoNow();
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => setImmediate(() => this.handlePost(path, chunks, res, arrival)));
+    req.on('end', () => {
+      this.posts.push({ path, chunks, res, arrival });
+      if (this.posts.length === 1) setImmediate(this.drainPosts);
+    });
   }
+
+  /**
+   * Handles the requests read so far, a slice of at most POST_SLICE_S at a time: between slices the
+   * event loop polls again, so requests that arrive while a burst is handled are stamped as they
+   * come instead of after the whole burst's work.
+   */
+  private readonly drainPosts = (): void => {
+    const until = monoNow() + POST_SLICE_S;
+    let i = 0;
+    while (i < this.posts.length) {
+      const p = this.posts[i++]!;
+      this.handlePost(p.path, p.chunks, p.res, p.arrival);
+      if (monoNow() >= until) break;
+    }
+    this.posts.splice(0, i);
+    if (this.posts.length > 0) setImmediate(this.drainPosts);
+  };
 
   private handlePost(path: string, chunks: Buffer[], res: ServerResponse, arrival: number): void {
     this.intake[this.intakeCount++ & (this.intake.length - 1)] = monoNow() - arrival;

@@ -49,34 +49,32 @@ class CancelledError extends Error {
  * holds several SSE events arrives as several calls within one event-loop callback. A counter
  * bumped at the first call of a callback, and closed by a microtask (which runs when that callback
  * returns), numbers the reads; all calls of one read share its number and its arrival time.
- *
- * The arrival time is the start of the event loop's poll phase that read it: libuv's epoll_wait
- * returned every socket of that phase as readable at once, so their bytes were all there then. A
- * burst of streams (one token each per engine step) is read one socket after another, and a time
- * taken at each callback would add to the k-th read the work of the k-1 before it. The phase is
- * closed by a setImmediate, which runs in the check phase right after it.
  */
 let readTurn = 0;
 let readOpen = false;
 let readNowMs = 0;
-let phaseOpen = false;
 const closeRead = (): void => {
   readOpen = false;
-};
-const closePhase = (): void => {
-  phaseOpen = false;
 };
 function enterRead(): void {
   if (readOpen) return;
   readOpen = true;
   readTurn++;
-  if (!phaseOpen) {
-    phaseOpen = true;
-    readNowMs = performance.now();
-    setImmediate(closePhase);
-  }
+  readNowMs = performance.now();
   queueMicrotask(closeRead);
 }
+
+/**
+ * Streams with bytes read (and stamped) but not parsed yet. A burst of streams (one token each per
+ * engine step) is read one socket after another in one poll phase; each read is stamped when its
+ * callback starts, so the parsing of the reads before it would make it late. Reads only stamp and
+ * queue their bytes; the SSE parsing of all of them runs in the check phase right after.
+ */
+const unparsed: RequestHandler[] = [];
+const parseUnparsed = (): void => {
+  for (let i = 0; i < unparsed.length; i++) unparsed[i]!.parsePending();
+  unparsed.length = 0;
+};
 
 const CONNECTION_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EHOSTUNREACH']);
 const MAX_ERROR_BODY = 4096;
@@ -182,6 +180,11 @@ class RequestHandler implements Dispatcher.DispatchHandler {
   private bodyBytes = 0;
   private readNow = 0;
   private readSeq = 0;
+  private lastRead = 0;
+  /** Bytes read and not parsed yet (see parseUnparsed), with each read's time and number. */
+  private readonly pending: Buffer[] = [];
+  private readonly pendingAt: number[] = [];
+  private readonly pendingRead: number[] = [];
   private lastTokenRead = -1;
   private lastTokenMs = 0;
   private doneSeen = false;
@@ -229,11 +232,30 @@ class RequestHandler implements Dispatcher.DispatchHandler {
       }
       return;
     }
-    if (this.readSeq !== readTurn) {
-      this.readSeq = readTurn;
+    if (this.lastRead !== readTurn) {
+      this.lastRead = readTurn;
       this.client.reads++;
     }
-    this.client.events += this.sse!.push(chunk);
+    if (this.pending.length === 0 && unparsed.push(this) === 1) setImmediate(parseUnparsed);
+    this.pending.push(chunk);
+    this.pendingAt.push(this.readNow);
+    this.pendingRead.push(readTurn);
+  }
+
+  /** Parses the bytes read so far, each read with its own arrival time and number. */
+  parsePending(): void {
+    const n = this.pending.length;
+    if (n === 0) return;
+    if (!this.finished) {
+      for (let i = 0; i < n; i++) {
+        this.readNow = this.pendingAt[i]!;
+        this.readSeq = this.pendingRead[i]!;
+        this.client.events += this.sse!.push(this.pending[i]!);
+      }
+    }
+    this.pending.length = 0;
+    this.pendingAt.length = 0;
+    this.pendingRead.length = 0;
   }
 
   private onEvent(data: string): void {
@@ -306,6 +328,7 @@ class RequestHandler implements Dispatcher.DispatchHandler {
       return this.fail('http', `HTTP ${this.status}${describeErrorBody(text)}`);
     }
     if (this.sse) {
+      this.parsePending();
       this.client.events += this.sse.end();
       if (this.streamError !== null) return this.fail('stream-error', this.streamError);
       const bad = this.badEvent ?? this.sse.malformed;
