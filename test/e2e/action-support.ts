@@ -9,9 +9,18 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
 import { pathWithSim } from '../support/sim.js';
 
 export const DIST_INDEX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/index.js');
+
+/** Every input's default from action.yml, as the runner passes them (expressions such as `${{ github.token }}` left out). */
+export function actionDefaults(): Record<string, string> {
+  const yml = parseYaml(readFileSync(path.resolve(path.dirname(DIST_INDEX), '../action.yml'), 'utf8')) as { inputs: Record<string, { default?: string }> };
+  const out: Record<string, string> = {};
+  for (const [name, input] of Object.entries(yml.inputs)) if (input.default !== undefined && !String(input.default).includes('${{')) out[name] = String(input.default);
+  return out;
+}
 
 export const OWNER = 'octo';
 export const REPO = 'gpu-app';
@@ -71,7 +80,7 @@ export function pushEvent(sha: string): object {
 
 export interface StepSpec {
   ws: Workspace;
-  /** Inputs by their action.yml names (`github-token`, `baseline-source`, ...). */
+  /** Inputs by their action.yml names (`github-token`, `baseline-source`, ...); the others get action.yml's defaults. */
   inputs: Record<string, string>;
   eventName: 'pull_request' | 'push';
   event: object;
@@ -127,7 +136,7 @@ function stepEnv(spec: StepSpec, files: StepFiles): NodeJS.ProcessEnv {
     GITHUB_STATE: files.state,
     GITHUB_STEP_SUMMARY: files.summary,
   });
-  for (const [name, value] of Object.entries(spec.inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
+  for (const [name, value] of Object.entries({ ...actionDefaults(), ...spec.inputs })) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
   Object.assign(env, spec.env ?? {});
   return env;
 }
