@@ -6,15 +6,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server as NetServer } from 'node:net';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { ResultsDocument } from '../../src/results/schema-types.gen.js';
 import { validateResults } from '../../src/results/validate.js';
 import { freePort } from '../support/sim.js';
-import { groupExists, newCase, productReasons, readDoc, run, runCli, serverGroups, serverLog, simProcesses, simServer, STACK_LINE, sweepSuite, writeConfig, type Case, type CliExit } from './support.js';
+import { groupExists, newCase, productReasons, readDoc, removeCases, run, runCli, serverGroups, serverLog, simProcesses, simServer, STACK_LINE, sweepSuite, writeConfig, type Case, type CliExit } from './support.js';
 
 function config(c: Case, server: Parameters<typeof simServer>[1] = {}, suite: Parameters<typeof sweepSuite>[0] = {}): string {
   return writeConfig(c, ['version: 1', simServer(c, server), 'suites:', sweepSuite(suite), ''].join('\n'));
 }
+
+afterAll(removeCases);
 
 /** Error codes and request-error kinds the cases below produced; the README must explain each. */
 const seen = new Set<string>();
@@ -41,7 +43,7 @@ function fixLine(stderr: string): string | undefined {
   return /^\s*fix: (.+)$/m.exec(stderr)?.[1];
 }
 
-describe('failures before any load: the run fails with exit 1, and says why and what to do', () => {
+describe('failures before any load: the run stops at once and says why and what to do', () => {
   it('boot-exit: the server dies during start-up; the message quotes its CUDA out-of-memory error and hints at what to lower', async () => {
     const c = newCase('boot-exit');
     config(c, { faults: ['boot-exit'] });

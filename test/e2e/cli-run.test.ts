@@ -3,10 +3,10 @@
 // serving, latency and throughput suites, and the files a run leaves behind.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultsDocument } from '../../src/results/schema-types.gen.js';
 import { validateResults } from '../../src/results/validate.js';
-import { groupExists, newCase, productReasons, readDoc, run, serverGroups, serverLog, simProcesses, simServer, STACK_LINE, sweepSuite, writeConfig, type Case, type CliExit } from './support.js';
+import { groupExists, newCase, productReasons, readDoc, removeCases, run, serverGroups, serverLog, simProcesses, simServer, STACK_LINE, sweepSuite, writeConfig, type Case, type CliExit } from './support.js';
 
 let c: Case;
 let exit: CliExit;
@@ -34,6 +34,7 @@ beforeAll(async () => {
   exit = await run(c);
   doc = readDoc(c);
 });
+afterAll(removeCases);
 
 describe('vllm-perf-gate run --config F with server.command: vllm-sim', () => {
   it('exits 0 with a complete run and no error', () => {

@@ -3,7 +3,7 @@
 // PATH, and every simulator this run starts recognisable by a model name no other test uses.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ResultsDocument } from '../../src/results/schema-types.gen.js';
@@ -35,10 +35,18 @@ export interface Case {
   config: string;
 }
 
+const caseDirs: string[] = [];
+
 export function newCase(prefix: string): Case {
   const dir = mkdtempSync(path.join(os.tmpdir(), `vpg-e2e-${prefix}-`));
+  caseDirs.push(dir);
   const tag = randomBytes(5).toString('hex');
   return { dir, out: path.join(dir, 'out'), model: `e2e-${prefix}-${tag}/sim`, config: path.join(dir, 'perf.yml') };
+}
+
+/** Removes every case folder made so far (call from afterAll). */
+export function removeCases(): void {
+  for (const d of caseDirs.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 
 export function writeConfig(c: Case, yaml: string): string {
