@@ -141,9 +141,9 @@ function stepEnv(spec: StepSpec, files: StepFiles): NodeJS.ProcessEnv {
   return env;
 }
 
+/** Empty per-step files, as the runner creates them for each step. */
 function stepFiles(ws: Workspace, label: string): StepFiles {
-  const files = { output: ws.write(`.step-${label}/output`, ''), state: ws.write(`.step-${label}/state`, ''), summary: ws.write(`.step-${label}/summary`, '') };
-  return files;
+  return { output: ws.write(`.step-${label}/output`, ''), state: ws.write(`.step-${label}/state`, ''), summary: ws.write(`.step-${label}/summary`, '') };
 }
 
 export interface RunningStep {

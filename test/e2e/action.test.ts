@@ -10,12 +10,12 @@ import { runtimeToken, startFakeGitHub, type FakeComment, type FakeGitHub, type 
 import type { ResultsDocument } from '../../src/results/schema-types.gen.js';
 import {
   annotations,
+  gate,
   liveGroupMembers,
   pullRequestEvent,
   pushEvent,
   runPost,
   runStep,
-  gate,
   startScriptedProxy,
   startStep,
   workspace,
@@ -422,7 +422,7 @@ describe('the bundled action refusing and cleaning up', () => {
     let pgid = 0;
     try {
       await main.waitFor(/server ready at \S+/);
-      main.proc.kill('SIGKILL'); // the runner's hard kill: no handler of ours runs
+      main.proc.kill('SIGKILL'); // a hard kill (OOM killer, a runner lost mid-job): no handler of ours runs
       const r = await main.done;
       expect(r.signal).toBe('SIGKILL');
       expect(r.state.isPost).toBe('true');
