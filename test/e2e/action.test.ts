@@ -174,6 +174,20 @@ function expectOutcome(r: StepResult, want: { code: 0 | 1; verdict?: string; fai
   return j;
 }
 
+/**
+ * A baseline step that later steps compare with: run again (as a new run of the same commit) while
+ * this machine starved the client, at most three times, so a busy machine does not leave the test
+ * without a baseline. Three starved runs in a row fail the test.
+ */
+async function baselineStep(make: () => Job): Promise<{ job: Job; r: StepResult }> {
+  for (let attempt = 1; ; attempt++) {
+    const j = make();
+    const r = await step(j);
+    if (!expectOutcome(r, { code: 0, verdict: 'no-baseline' }).clientStarved) return { job: j, r };
+    expect(attempt, `the baseline run was starved of CPU ${attempt} times in a row: no valid baseline\n${withLog(r)}`).toBeLessThan(3);
+  }
+}
+
 /** The step's log when an expectation fails, so a failure says why. */
 function withLog(r: StepResult): string {
   return `exit ${r.code}\n${r.log}`;
@@ -313,17 +327,14 @@ describe('the bundled action on a pull request', () => {
     expect(r.outputs['comment-url']).toBe('');
   });
 
-  it("compares with the results artifact of the PR's base commit, uploaded by the baseline run on main", async (ctx) => {
+  it("compares with the results artifact of the PR's base commit, uploaded by the baseline run on main", async () => {
     const id = 'artifact-base';
     const base = sha('d');
-    const nightly = job({ id, event: 'push', headSha: base });
-    const rb = await step(nightly);
-    const baseRun = expectOutcome(rb, { code: 0, verdict: 'no-baseline' });
+    const { job: nightly, r: rb } = await baselineStep(() => job({ id, event: 'push', headSha: base }));
     expect(rb.log).toContain("this run's results artifact is the baseline of later runs");
     const stored = gh.state.artifacts.filter((a) => a.runId === nightly.run.id && a.name === `vllm-perf-gate-${id}`);
     expect(stored).toHaveLength(1);
     expect(stored[0]!.finalized && stored[0]!.size > 0).toBe(true);
-    if (baseRun.clientStarved) return ctx.skip('the baseline run was starved of CPU (its point is invalid, the run failed): no baseline to compare with');
 
     const pr = job({ id, ws: nightly.ws, event: 'pull_request', pr: 14, headSha: sha('e'), baseSha: base });
     const r = await step(pr);
@@ -373,13 +384,18 @@ describe('the bundled action storing baselines on a branch', () => {
     expect(history.runs.map((d) => d.run.id)).toEqual([run1.run.id, 'racer', resultsDoc(r2).run.id]);
   });
 
-  it('fail-on-regression fails the step when the engine is 1.3x slower than the stored baseline', async (ctx) => {
+  it('fail-on-regression fails the step when the engine is 1.3x slower than the stored baseline', async () => {
     const id = 'slower-engine';
     const inputs = { 'baseline-source': 'branch' };
-    const nightly = job({ id, event: 'push', headSha: sha('3'), inputs });
-    const rb = await step(nightly);
-    if (expectOutcome(rb, { code: 0, verdict: 'no-baseline' }).clientStarved) return ctx.skip('the baseline run was starved of CPU (its point is invalid, left out of the history): nothing to regress from');
+    let ws: Workspace | undefined;
+    const { job: nightly } = await baselineStep(() => {
+      const j = job({ id, ws, event: 'push', headSha: sha('3'), inputs });
+      ws = j.ws;
+      return j;
+    });
 
+    const historyPath = `vllm-perf-gate/${id}.json`;
+    const kept = (JSON.parse(gh.state.readFile('perf-baselines', historyPath)!) as { runs: ResultsDocument[] }).runs.length;
     const pr = job({ id, ws: nightly.ws, event: 'pull_request', pr: 16, headSha: sha('4'), baseSha: sha('3'), inputs, env: { VLLM_SIM_ARGS: '--sim-slowdown 1.3' } });
     const r = await step(pr);
     expect(r.code, withLog(r)).toBe(1);
@@ -393,8 +409,8 @@ describe('the bundled action storing baselines on a branch', () => {
     expect(c?.body).toContain('### Regressions');
     expect(c?.body).toMatch(/output_throughput|Output tok\/s|output tok\/s/);
     // A PR never writes the baseline, even a failing one.
-    const history = JSON.parse(gh.state.readFile('perf-baselines', `vllm-perf-gate/${id}.json`)!) as { runs: ResultsDocument[] };
-    expect(history.runs).toHaveLength(1);
+    const history = JSON.parse(gh.state.readFile('perf-baselines', historyPath)!) as { runs: ResultsDocument[] };
+    expect(history.runs).toHaveLength(kept);
   });
 });
 
