@@ -1010,6 +1010,7 @@ function runThroughput(e, k, o) {
 // sim/server.ts
 import { closeSync, openSync, writeSync } from "node:fs";
 import { createServer } from "node:http";
+import { PerformanceObserver } from "node:perf_hooks";
 
 // sim/loop.ts
 import { performance } from "node:perf_hooks";
@@ -1035,8 +1036,6 @@ var RealtimeLoop = class {
   /** Step-timing errors (fire time - deadline, seconds), ring buffer. */
   errors = new Float64Array(ERR_RING);
   errorCount = 0;
-  /** Time spent emitting each step's tokens (seconds), same ring. */
-  work = new Float64Array(ERR_RING);
   /** Call after adding a request: starts the engine if idle, or wakes it earlier. */
   kick() {
     if (this.stopped || this.inStep) return;
@@ -1100,7 +1099,6 @@ var RealtimeLoop = class {
       const slot = this.errorCount++ & ERR_RING - 1;
       this.errors[slot] = t - deadline;
       this.engine.endStep(t);
-      this.work[slot] = this.now() - t;
     }
     const start = t - deadline > RESYNC_LATE_S ? t : deadline;
     this.plan(start);
@@ -1109,9 +1107,9 @@ var RealtimeLoop = class {
     this.errorCount = 0;
   }
   /** Step-timing error percentiles over the last steps, in seconds. */
-  errorPercentiles(ps, which = "error") {
+  errorPercentiles(ps) {
     const n = Math.min(this.errorCount, ERR_RING);
-    const arr = Array.from((which === "error" ? this.errors : this.work).subarray(0, n)).sort((a, b) => a - b);
+    const arr = Array.from(this.errors.subarray(0, n)).sort((a, b) => a - b);
     return ps.map((p) => n === 0 ? 0 : arr[Math.min(n - 1, Math.floor(p / 100 * n))]);
   }
 };
@@ -1340,6 +1338,8 @@ var Job = class {
   prevTokenAt = 0;
   dead = false;
   tokenTimes = null;
+  /** The request once finished, for its trace line (written after its last chunk). */
+  finished = null;
 };
 var SSE_HEADERS = {
   "content-type": "text/event-stream; charset=utf-8",
@@ -1347,6 +1347,7 @@ var SSE_HEADERS = {
 };
 var ASCII = /^[\x00-\x7f]*$/;
 var POST_SLICE_S = 3e-4;
+var EMIT_SLICE_S = 3e-4;
 function writeChunk(res, data) {
   const sock = res.socket;
   if (sock !== null && sock.destroyed) return;
@@ -1370,6 +1371,7 @@ var SimServer = class {
     this.cfg = cfg;
     const setup = engineConfig(cfg.engine, cfg.knobs, cfg.knobs.timeScale);
     this.runFactor = setup.runFactor;
+    this.gcObserver.observe({ entryTypes: ["gc"] });
     this.engine = new Engine(setup.config, this);
     this.loop = new RealtimeLoop(this.engine);
     this.metrics = new Metrics(cfg.servedNames[0], {
@@ -1406,6 +1408,31 @@ var SimServer = class {
   /** Seconds each request waited between its arrival stamp and its handling (a ring). */
   intake = new Float64Array(1 << 16);
   intakeCount = 0;
+  /**
+   * A step's writes still to do, in order: the job, its chunk (null: the job's trace line) and
+   * whether the chunk ends the response. Written in slices (drainOutbox) so requests that arrive
+   * meanwhile are read and stamped, as vLLM's API server interleaves them; a step's writes are all
+   * done before the next step's (flushOutbox), so the queue never outgrows one step.
+   */
+  outJobs = [];
+  outData = [];
+  outLast = [];
+  outHead = 0;
+  /** The step (its time) whose writes are queued, or -1. */
+  outStep = -1;
+  /** Time from each step's end to its last write (a ring), seconds. */
+  emitSpan = new Float64Array(1 << 16);
+  emitCount = 0;
+  /** Garbage-collection pauses since the last stats reset: count, total and longest (seconds). */
+  gc = { count: 0, total: 0, max: 0 };
+  gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const d = e.duration / 1e3;
+      this.gc.count++;
+      this.gc.total += d;
+      if (d > this.gc.max) this.gc.max = d;
+    }
+  });
   /** Requests read whose work is still to do, in arrival order. */
   posts = [];
   statsGen = 0;
@@ -1436,6 +1463,7 @@ var SimServer = class {
   }
   async close() {
     this.loop.stop();
+    this.gcObserver.disconnect();
     for (const s of this.sockets) s.destroy();
     await new Promise((r) => this.server.close(() => r()));
     if (this.trace !== null) closeSync(this.trace);
@@ -1444,10 +1472,11 @@ var SimServer = class {
   // ---- engine observer -------------------------------------------------------------------
   onToken(r, now, last) {
     const job = r.sink;
+    if (now !== this.outStep) this.beginStepWrites(now);
     if (r.generated === 1) this.metrics.ttft.observe(now - r.arrival);
     else this.metrics.itl.observe(now - job.prevTokenAt);
     job.prevTokenAt = now;
-    if (job.tokenTimes !== null) job.tokenTimes.push(job.stream ? monoNow() : now);
+    if (job.tokenTimes !== null && !job.stream) job.tokenTimes.push(now);
     if (job.dead) return;
     const w = nextWord(job);
     if (job.fault !== null && r.generated === job.faultAt && this.applyFault(job, r)) return;
@@ -1466,9 +1495,45 @@ var SimServer = class {
       if (job.includeUsage) out += usageChunk(f, r.promptTokens, r.generated);
       out += DONE_EVENT;
     }
-    writeChunk(res, out);
-    if (last) res.end();
+    this.outJobs.push(job);
+    this.outData.push(out);
+    this.outLast.push(last);
+    if (this.outJobs.length - this.outHead === 1) setImmediate(this.drainOutbox);
   }
+  /** A new step's tokens are coming: the previous step's writes are finished first. */
+  beginStepWrites(now) {
+    this.flushOutbox();
+    this.outStep = now;
+  }
+  writeOut(i) {
+    const job = this.outJobs[i];
+    const data = this.outData[i];
+    if (data === null) return this.writeTrace(job);
+    if (job.tokenTimes !== null) job.tokenTimes.push(monoNow());
+    writeChunk(job.res, data);
+    if (this.outLast[i]) job.res.end();
+  }
+  outboxDone() {
+    if (this.outJobs.length === 0) return;
+    if (this.outStep >= 0) this.emitSpan[this.emitCount++ & this.emitSpan.length - 1] = monoNow() - this.outStep;
+    this.outJobs.length = 0;
+    this.outData.length = 0;
+    this.outLast.length = 0;
+    this.outHead = 0;
+  }
+  flushOutbox() {
+    while (this.outHead < this.outJobs.length) this.writeOut(this.outHead++);
+    this.outboxDone();
+  }
+  drainOutbox = () => {
+    const until = monoNow() + EMIT_SLICE_S;
+    while (this.outHead < this.outJobs.length) {
+      this.writeOut(this.outHead++);
+      if ((this.outHead & 7) === 0 && monoNow() >= until) break;
+    }
+    if (this.outHead < this.outJobs.length) setImmediate(this.drainOutbox);
+    else this.outboxDone();
+  };
   onFinish(r, now) {
     const job = r.sink;
     const m = this.metrics;
@@ -1486,25 +1551,39 @@ var SimServer = class {
       if (r.generated > 1) m.tpot.observe((now - r.firstTokenAt) / (r.generated - 1));
     }
     if (this.trace !== null) {
-      writeSync(
-        this.trace,
-        JSON.stringify({
-          id: job.id,
-          arrival_s: r.arrival,
-          first_token_s: r.firstTokenAt < 0 ? null : job.tokenTimes?.[0] ?? r.firstTokenAt,
-          token_times_s: job.tokenTimes ?? [],
-          finish_s: now,
-          prompt_tokens: r.promptTokens,
-          output_tokens: r.generated,
-          finish_reason: reason
-        }) + "\n"
-      );
+      job.finished = { r, now, reason };
+      if (this.outHead < this.outJobs.length) {
+        this.outJobs.push(job);
+        this.outData.push(null);
+        this.outLast.push(false);
+      } else this.writeTrace(job);
     }
     this.completed++;
     const crashAfter = this.faults.crashAfter;
     if (crashAfter !== null && this.completed >= crashAfter) {
-      setImmediate(() => this.crash());
+      setImmediate(() => {
+        this.flushOutbox();
+        this.crash();
+      });
     }
+  }
+  writeTrace(job) {
+    const f = job.finished;
+    if (this.trace === null || f === null) return;
+    const r = f.r;
+    writeSync(
+      this.trace,
+      JSON.stringify({
+        id: job.id,
+        arrival_s: r.arrival,
+        first_token_s: r.firstTokenAt < 0 ? null : job.tokenTimes?.[0] ?? r.firstTokenAt,
+        token_times_s: job.tokenTimes ?? [],
+        finish_s: f.now,
+        prompt_tokens: r.promptTokens,
+        output_tokens: r.generated,
+        finish_reason: f.reason
+      }) + "\n"
+    );
   }
   crash() {
     core("ERROR", "core.py:710", "EngineCore encountered a fatal error.");
@@ -1657,7 +1736,12 @@ ${DONE_EVENT}`);
       }
       case "/sim/stats": {
         const body = JSON.stringify(this.stats());
-        if (/(^|&)reset=1(&|$)/.test(query)) this.loop.resetErrors();
+        if (/(^|&)reset=1(&|$)/.test(query)) {
+          this.loop.resetErrors();
+          this.emitCount = 0;
+          this.intakeCount = 0;
+          this.gc = { count: 0, total: 0, max: 0 };
+        }
         return this.sendJson(res, 200, body);
       }
       default:
@@ -1666,12 +1750,14 @@ ${DONE_EVENT}`);
   }
   stats() {
     const [p50, p99, p999, max] = this.loop.errorPercentiles([50, 99, 99.9, 100]);
-    const [w50, w99, wmax] = this.loop.errorPercentiles([50, 99, 100], "work");
+    const spans = Array.from(this.emitSpan.subarray(0, Math.min(this.emitCount, this.emitSpan.length))).sort((a, b) => a - b);
+    const [w50, w99, wmax] = [0.5, 0.99, 1].map((p) => spans.length === 0 ? 0 : spans[Math.min(spans.length - 1, Math.floor(p * spans.length))]);
     return {
       steps: this.engine.steps,
       measured_steps: Math.min(this.loop.errorCount, this.loop.errors.length),
       step_error_ms: { p50: p50 * 1e3, p99: p99 * 1e3, p999: p999 * 1e3, max: max * 1e3 },
       step_emit_work_ms: { p50: w50 * 1e3, p99: w99 * 1e3, max: wmax * 1e3 },
+      gc_pause_ms: { count: this.gc.count, total: this.gc.total * 1e3, max: this.gc.max * 1e3 },
       intake_ms: (() => {
         const n = Math.min(this.intakeCount, this.intake.length);
         const a = Array.from(this.intake.subarray(0, n)).sort((x, y) => x - y);

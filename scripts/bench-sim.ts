@@ -255,6 +255,8 @@ async function measure(dir: string): Promise<void> {
     console.log(`step-timing error (server): p50 ${err.p50.toFixed(3)} ms, p99 ${err.p99.toFixed(3)} ms, p99.9 ${err.p999.toFixed(3)} ms, max ${err.max.toFixed(3)} ms over ${String(r.stats.measured_steps)} steps`);
     const w = r.stats.step_emit_work_ms as { p50: number; p99: number; max: number };
     console.log(`time to emit one step's tokens (server): p50 ${w.p50.toFixed(2)} ms, p99 ${w.p99.toFixed(2)} ms, max ${w.max.toFixed(2)} ms`);
+    const gc = r.stats.gc_pause_ms as { count: number; total: number; max: number } | undefined;
+    if (gc) console.log(`garbage collection (server): ${gc.count} pauses, ${gc.total.toFixed(1)} ms in all, longest ${gc.max.toFixed(2)} ms`);
   } finally {
     sim.stop();
   }

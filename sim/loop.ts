@@ -25,8 +25,6 @@ export class RealtimeLoop {
   /** Step-timing errors (fire time - deadline, seconds), ring buffer. */
   readonly errors = new Float64Array(ERR_RING);
   errorCount = 0;
-  /** Time spent emitting each step's tokens (seconds), same ring. */
-  readonly work = new Float64Array(ERR_RING);
 
   constructor(
     private readonly engine: Engine,
@@ -105,7 +103,6 @@ export class RealtimeLoop {
       const slot = this.errorCount++ & (ERR_RING - 1);
       this.errors[slot] = t - deadline;
       this.engine.endStep(t);
-      this.work[slot] = this.now() - t;
     }
     const start = t - deadline > RESYNC_LATE_S ? t : deadline;
     this.plan(start);
@@ -116,9 +113,9 @@ export class RealtimeLoop {
   }
 
   /** Step-timing error percentiles over the last steps, in seconds. */
-  errorPercentiles(ps: number[], which: 'error' | 'work' = 'error'): number[] {
+  errorPercentiles(ps: number[]): number[] {
     const n = Math.min(this.errorCount, ERR_RING);
-    const arr = Array.from((which === 'error' ? this.errors : this.work).subarray(0, n)).sort((a, b) => a - b);
+    const arr = Array.from(this.errors.subarray(0, n)).sort((a, b) => a - b);
     return ps.map((p) => (n === 0 ? 0 : arr[Math.min(n - 1, Math.floor((p / 100) * n))]!));
   }
 }

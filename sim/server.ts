@@ -3,6 +3,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { PerformanceObserver } from 'node:perf_hooks';
 import type { EngineArgs, SimKnobs } from './args.js';
 import { Engine, EngineRequest, targetLength, type EngineObserver } from './engine.js';
 import { Faults, type RequestFault } from './faults.js';
@@ -56,6 +57,8 @@ class Job {
   prevTokenAt = 0;
   dead = false;
   tokenTimes: number[] | null = null;
+  /** The request once finished, for its trace line (written after its last chunk). */
+  finished: { r: EngineRequest; now: number; reason: string } | null = null;
   constructor(
     readonly res: ServerResponse,
     readonly chat: boolean,
@@ -84,8 +87,9 @@ const SSE_HEADERS = {
  * still writes the terminating zero-length chunk, in order, on the same socket.
  */
 const ASCII = /^[\x00-\x7f]*$/;
-/** Most work done on read requests before the event loop polls for more (seconds). */
+/** Most work done on read requests, or on a step's writes, before the event loop polls for more (seconds). */
 const POST_SLICE_S = 0.0003;
+const EMIT_SLICE_S = 0.0003;
 
 function writeChunk(res: ServerResponse, data: string): void {
   const sock = res.socket;
@@ -126,6 +130,31 @@ export class SimServer implements EngineObserver {
   /** Seconds each request waited between its arrival stamp and its handling (a ring). */
   private readonly intake = new Float64Array(1 << 16);
   private intakeCount = 0;
+  /**
+   * A step's writes still to do, in order: the job, its chunk (null: the job's trace line) and
+   * whether the chunk ends the response. Written in slices (drainOutbox) so requests that arrive
+   * meanwhile are read and stamped, as vLLM's API server interleaves them; a step's writes are all
+   * done before the next step's (flushOutbox), so the queue never outgrows one step.
+   */
+  private readonly outJobs: Job[] = [];
+  private readonly outData: (string | null)[] = [];
+  private readonly outLast: boolean[] = [];
+  private outHead = 0;
+  /** The step (its time) whose writes are queued, or -1. */
+  private outStep = -1;
+  /** Time from each step's end to its last write (a ring), seconds. */
+  private readonly emitSpan = new Float64Array(1 << 16);
+  private emitCount = 0;
+  /** Garbage-collection pauses since the last stats reset: count, total and longest (seconds). */
+  private gc = { count: 0, total: 0, max: 0 };
+  private readonly gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const d = e.duration / 1000;
+      this.gc.count++;
+      this.gc.total += d;
+      if (d > this.gc.max) this.gc.max = d;
+    }
+  });
   /** Requests read whose work is still to do, in arrival order. */
   private readonly posts: { path: string; chunks: Buffer[]; res: ServerResponse; arrival: number }[] = [];
   private statsGen = 0;
@@ -133,6 +162,7 @@ export class SimServer implements EngineObserver {
   constructor(readonly cfg: ServeConfig) {
     const setup = engineConfig(cfg.engine, cfg.knobs, cfg.knobs.timeScale);
     this.runFactor = setup.runFactor;
+    this.gcObserver.observe({ entryTypes: ['gc'] });
     this.engine = new Engine(setup.config, this);
     this.loop = new RealtimeLoop(this.engine);
     this.metrics = new Metrics(cfg.servedNames[0]!, {
@@ -183,6 +213,7 @@ export class SimServer implements EngineObserver {
 
   async close(): Promise<void> {
     this.loop.stop();
+    this.gcObserver.disconnect();
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((r) => this.server.close(() => r()));
     if (this.trace !== null) closeSync(this.trace);
@@ -193,12 +224,12 @@ export class SimServer implements EngineObserver {
 
   onToken(r: EngineRequest, now: number, last: boolean): void {
     const job = r.sink as Job;
+    if (now !== this.outStep) this.beginStepWrites(now);
     if (r.generated === 1) this.metrics.ttft.observe(now - r.arrival);
     else this.metrics.itl.observe(now - job.prevTokenAt);
     job.prevTokenAt = now;
-    // The trace keeps when each streamed chunk went to the socket (the step's later streams are
-    // written a little after its first ones), the instant a client can be compared with.
-    if (job.tokenTimes !== null) job.tokenTimes.push(job.stream ? monoNow() : now);
+    // A streamed chunk's trace time is taken when it is written (writeOut).
+    if (job.tokenTimes !== null && !job.stream) job.tokenTimes.push(now);
     if (job.dead) return;
     const w = nextWord(job);
     if (job.fault !== null && r.generated === job.faultAt && this.applyFault(job, r)) return;
@@ -217,9 +248,52 @@ export class SimServer implements EngineObserver {
       if (job.includeUsage) out += usageChunk(f, r.promptTokens, r.generated);
       out += DONE_EVENT;
     }
-    writeChunk(res, out);
-    if (last) res.end();
+    this.outJobs.push(job);
+    this.outData.push(out);
+    this.outLast.push(last);
+    if (this.outJobs.length - this.outHead === 1) setImmediate(this.drainOutbox);
   }
+
+  /** A new step's tokens are coming: the previous step's writes are finished first. */
+  private beginStepWrites(now: number): void {
+    this.flushOutbox();
+    this.outStep = now;
+  }
+
+  private writeOut(i: number): void {
+    const job = this.outJobs[i]!;
+    const data = this.outData[i] as string | null;
+    if (data === null) return this.writeTrace(job);
+    // The trace keeps when each streamed chunk went to the socket, the instant a client can be
+    // compared with.
+    if (job.tokenTimes !== null) job.tokenTimes.push(monoNow());
+    writeChunk(job.res, data);
+    if (this.outLast[i]) job.res.end();
+  }
+
+  private outboxDone(): void {
+    if (this.outJobs.length === 0) return;
+    if (this.outStep >= 0) this.emitSpan[this.emitCount++ & (this.emitSpan.length - 1)] = monoNow() - this.outStep;
+    this.outJobs.length = 0;
+    this.outData.length = 0;
+    this.outLast.length = 0;
+    this.outHead = 0;
+  }
+
+  private flushOutbox(): void {
+    while (this.outHead < this.outJobs.length) this.writeOut(this.outHead++);
+    this.outboxDone();
+  }
+
+  private readonly drainOutbox = (): void => {
+    const until = monoNow() + EMIT_SLICE_S;
+    while (this.outHead < this.outJobs.length) {
+      this.writeOut(this.outHead++);
+      if ((this.outHead & 7) === 0 && monoNow() >= until) break;
+    }
+    if (this.outHead < this.outJobs.length) setImmediate(this.drainOutbox);
+    else this.outboxDone();
+  };
 
   onFinish(r: EngineRequest, now: number): void {
     const job = r.sink as Job;
@@ -238,26 +312,42 @@ export class SimServer implements EngineObserver {
       if (r.generated > 1) m.tpot.observe((now - r.firstTokenAt) / (r.generated - 1));
     }
     if (this.trace !== null) {
-      writeSync(
-        this.trace,
-        JSON.stringify({
-          id: job.id,
-          arrival_s: r.arrival,
-          first_token_s: r.firstTokenAt < 0 ? null : (job.tokenTimes?.[0] ?? r.firstTokenAt),
-          token_times_s: job.tokenTimes ?? [],
-          finish_s: now,
-          prompt_tokens: r.promptTokens,
-          output_tokens: r.generated,
-          finish_reason: reason,
-        }) + '\n',
-      );
+      job.finished = { r, now, reason };
+      // After the job's last chunk when that is still queued.
+      if (this.outHead < this.outJobs.length) {
+        this.outJobs.push(job);
+        this.outData.push(null);
+        this.outLast.push(false);
+      } else this.writeTrace(job);
     }
     this.completed++;
     const crashAfter = this.faults.crashAfter;
     if (crashAfter !== null && this.completed >= crashAfter) {
-      // Let the response that just ended reach the client, then die like a crashed engine.
-      setImmediate(() => this.crash());
+      // Let the step's responses reach the client, then die like a crashed engine.
+      setImmediate(() => {
+        this.flushOutbox();
+        this.crash();
+      });
     }
+  }
+
+  private writeTrace(job: Job): void {
+    const f = job.finished;
+    if (this.trace === null || f === null) return;
+    const r = f.r;
+    writeSync(
+      this.trace,
+      JSON.stringify({
+        id: job.id,
+        arrival_s: r.arrival,
+        first_token_s: r.firstTokenAt < 0 ? null : (job.tokenTimes?.[0] ?? r.firstTokenAt),
+        token_times_s: job.tokenTimes ?? [],
+        finish_s: f.now,
+        prompt_tokens: r.promptTokens,
+        output_tokens: r.generated,
+        finish_reason: f.reason,
+      }) + '\n',
+    );
   }
 
   crash(): never {
@@ -420,7 +510,12 @@ export class SimServer implements EngineObserver {
       }
       case '/sim/stats': {
         const body = JSON.stringify(this.stats());
-        if (/(^|&)reset=1(&|$)/.test(query)) this.loop.resetErrors();
+        if (/(^|&)reset=1(&|$)/.test(query)) {
+          this.loop.resetErrors();
+          this.emitCount = 0;
+          this.intakeCount = 0;
+          this.gc = { count: 0, total: 0, max: 0 };
+        }
         return this.sendJson(res, 200, body);
       }
       default:
@@ -430,12 +525,14 @@ export class SimServer implements EngineObserver {
 
   stats(): Record<string, unknown> {
     const [p50, p99, p999, max] = this.loop.errorPercentiles([50, 99, 99.9, 100]);
-    const [w50, w99, wmax] = this.loop.errorPercentiles([50, 99, 100], 'work');
+    const spans = Array.from(this.emitSpan.subarray(0, Math.min(this.emitCount, this.emitSpan.length))).sort((a, b) => a - b);
+    const [w50, w99, wmax] = [0.5, 0.99, 1].map((p) => (spans.length === 0 ? 0 : spans[Math.min(spans.length - 1, Math.floor(p * spans.length))]!));
     return {
       steps: this.engine.steps,
       measured_steps: Math.min(this.loop.errorCount, this.loop.errors.length),
       step_error_ms: { p50: p50! * 1000, p99: p99! * 1000, p999: p999! * 1000, max: max! * 1000 },
       step_emit_work_ms: { p50: w50! * 1000, p99: w99! * 1000, max: wmax! * 1000 },
+      gc_pause_ms: { count: this.gc.count, total: this.gc.total * 1000, max: this.gc.max * 1000 },
       intake_ms: (() => {
         const n = Math.min(this.intakeCount, this.intake.length);
         const a = Array.from(this.intake.subarray(0, n)).sort((x, y) => x - y);
