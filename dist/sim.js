@@ -1108,11 +1108,14 @@ var RealtimeLoop = class {
   }
   /** Step-timing error percentiles over the last steps, in seconds. */
   errorPercentiles(ps) {
-    const n = Math.min(this.errorCount, ERR_RING);
-    const arr = Array.from(this.errors.subarray(0, n)).sort((a, b) => a - b);
-    return ps.map((p) => n === 0 ? 0 : arr[Math.min(n - 1, Math.floor(p / 100 * n))]);
+    return ringPercentiles(this.errors, this.errorCount, ps);
   }
 };
+function ringPercentiles(ring, count, ps) {
+  const n = Math.min(count, ring.length);
+  const arr = Array.from(ring.subarray(0, n)).sort((a, b) => a - b);
+  return ps.map((p) => n === 0 ? 0 : arr[Math.min(n - 1, Math.floor(p / 100 * n))]);
+}
 
 // sim/metrics.ts
 var TTFT_BUCKETS = [1e-3, 5e-3, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80, 160, 640, 2560];
@@ -1346,8 +1349,7 @@ var SSE_HEADERS = {
   "cache-control": "no-cache"
 };
 var ASCII = /^[\x00-\x7f]*$/;
-var POST_SLICE_S = 3e-4;
-var EMIT_SLICE_S = 3e-4;
+var SLICE_S = 3e-4;
 function writeChunk(res, data) {
   const sock = res.socket;
   if (sock !== null && sock.destroyed) return;
@@ -1526,7 +1528,7 @@ var SimServer = class {
     this.outboxDone();
   }
   drainOutbox = () => {
-    const until = monoNow() + EMIT_SLICE_S;
+    const until = monoNow() + SLICE_S;
     while (this.outHead < this.outJobs.length) {
       this.writeOut(this.outHead++);
       if ((this.outHead & 7) === 0 && monoNow() >= until) break;
@@ -1681,12 +1683,12 @@ ${DONE_EVENT}`);
     });
   }
   /**
-   * Handles the requests read so far, a slice of at most POST_SLICE_S at a time: between slices the
+   * Handles the requests read so far, a slice of at most SLICE_S at a time: between slices the
    * event loop polls again, so requests that arrive while a burst is handled are stamped as they
    * come instead of after the whole burst's work.
    */
   drainPosts = () => {
-    const until = monoNow() + POST_SLICE_S;
+    const until = monoNow() + SLICE_S;
     let i = 0;
     while (i < this.posts.length) {
       const p = this.posts[i++];
@@ -1750,20 +1752,15 @@ ${DONE_EVENT}`);
   }
   stats() {
     const [p50, p99, p999, max] = this.loop.errorPercentiles([50, 99, 99.9, 100]);
-    const spans = Array.from(this.emitSpan.subarray(0, Math.min(this.emitCount, this.emitSpan.length))).sort((a, b) => a - b);
-    const [w50, w99, wmax] = [0.5, 0.99, 1].map((p) => spans.length === 0 ? 0 : spans[Math.min(spans.length - 1, Math.floor(p * spans.length))]);
+    const [w50, w99, wmax] = ringPercentiles(this.emitSpan, this.emitCount, [50, 99, 100]);
+    const [i50, i99, imax] = ringPercentiles(this.intake, this.intakeCount, [50, 99, 100]);
     return {
       steps: this.engine.steps,
       measured_steps: Math.min(this.loop.errorCount, this.loop.errors.length),
       step_error_ms: { p50: p50 * 1e3, p99: p99 * 1e3, p999: p999 * 1e3, max: max * 1e3 },
       step_emit_work_ms: { p50: w50 * 1e3, p99: w99 * 1e3, max: wmax * 1e3 },
       gc_pause_ms: { count: this.gc.count, total: this.gc.total * 1e3, max: this.gc.max * 1e3 },
-      intake_ms: (() => {
-        const n = Math.min(this.intakeCount, this.intake.length);
-        const a = Array.from(this.intake.subarray(0, n)).sort((x, y) => x - y);
-        const at = (p) => n === 0 ? 0 : a[Math.min(n - 1, Math.floor(p * n))] * 1e3;
-        return { p50: at(0.5), p99: at(0.99), max: at(1) };
-      })(),
+      intake_ms: { p50: i50 * 1e3, p99: i99 * 1e3, max: imax * 1e3 },
       cpu_s: (() => {
         const u = process.cpuUsage();
         return { user: u.user / 1e6, system: u.system / 1e6 };

@@ -114,8 +114,13 @@ export class RealtimeLoop {
 
   /** Step-timing error percentiles over the last steps, in seconds. */
   errorPercentiles(ps: number[]): number[] {
-    const n = Math.min(this.errorCount, ERR_RING);
-    const arr = Array.from(this.errors.subarray(0, n)).sort((a, b) => a - b);
-    return ps.map((p) => (n === 0 ? 0 : arr[Math.min(n - 1, Math.floor((p / 100) * n))]!));
+    return ringPercentiles(this.errors, this.errorCount, ps);
   }
+}
+
+/** Percentiles (0-100, nearest rank) of the last `count` values written round-robin into `ring`; 0 when empty. */
+export function ringPercentiles(ring: Float64Array, count: number, ps: number[]): number[] {
+  const n = Math.min(count, ring.length);
+  const arr = Array.from(ring.subarray(0, n)).sort((a, b) => a - b);
+  return ps.map((p) => (n === 0 ? 0 : arr[Math.min(n - 1, Math.floor((p / 100) * n))]!));
 }

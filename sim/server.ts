@@ -8,7 +8,7 @@ import type { EngineArgs, SimKnobs } from './args.js';
 import { Engine, EngineRequest, targetLength, type EngineObserver } from './engine.js';
 import { Faults, type RequestFault } from './faults.js';
 import * as log from './log.js';
-import { monoNow, RealtimeLoop } from './loop.js';
+import { monoNow, RealtimeLoop, ringPercentiles } from './loop.js';
 import { Metrics } from './metrics.js';
 import { hashString, mixSeed, streamRng } from './rng.js';
 import { engineConfig } from './setup.js';
@@ -88,8 +88,7 @@ const SSE_HEADERS = {
  */
 const ASCII = /^[\x00-\x7f]*$/;
 /** Most work done on read requests, or on a step's writes, before the event loop polls for more (seconds). */
-const POST_SLICE_S = 0.0003;
-const EMIT_SLICE_S = 0.0003;
+const SLICE_S = 0.0003;
 
 function writeChunk(res: ServerResponse, data: string): void {
   const sock = res.socket;
@@ -286,7 +285,7 @@ export class SimServer implements EngineObserver {
   }
 
   private readonly drainOutbox = (): void => {
-    const until = monoNow() + EMIT_SLICE_S;
+    const until = monoNow() + SLICE_S;
     while (this.outHead < this.outJobs.length) {
       this.writeOut(this.outHead++);
       if ((this.outHead & 7) === 0 && monoNow() >= until) break;
@@ -453,12 +452,12 @@ export class SimServer implements EngineObserver {
   }
 
   /**
-   * Handles the requests read so far, a slice of at most POST_SLICE_S at a time: between slices the
+   * Handles the requests read so far, a slice of at most SLICE_S at a time: between slices the
    * event loop polls again, so requests that arrive while a burst is handled are stamped as they
    * come instead of after the whole burst's work.
    */
   private readonly drainPosts = (): void => {
-    const until = monoNow() + POST_SLICE_S;
+    const until = monoNow() + SLICE_S;
     let i = 0;
     while (i < this.posts.length) {
       const p = this.posts[i++]!;
@@ -525,20 +524,15 @@ export class SimServer implements EngineObserver {
 
   stats(): Record<string, unknown> {
     const [p50, p99, p999, max] = this.loop.errorPercentiles([50, 99, 99.9, 100]);
-    const spans = Array.from(this.emitSpan.subarray(0, Math.min(this.emitCount, this.emitSpan.length))).sort((a, b) => a - b);
-    const [w50, w99, wmax] = [0.5, 0.99, 1].map((p) => (spans.length === 0 ? 0 : spans[Math.min(spans.length - 1, Math.floor(p * spans.length))]!));
+    const [w50, w99, wmax] = ringPercentiles(this.emitSpan, this.emitCount, [50, 99, 100]);
+    const [i50, i99, imax] = ringPercentiles(this.intake, this.intakeCount, [50, 99, 100]);
     return {
       steps: this.engine.steps,
       measured_steps: Math.min(this.loop.errorCount, this.loop.errors.length),
       step_error_ms: { p50: p50! * 1000, p99: p99! * 1000, p999: p999! * 1000, max: max! * 1000 },
       step_emit_work_ms: { p50: w50! * 1000, p99: w99! * 1000, max: wmax! * 1000 },
       gc_pause_ms: { count: this.gc.count, total: this.gc.total * 1000, max: this.gc.max * 1000 },
-      intake_ms: (() => {
-        const n = Math.min(this.intakeCount, this.intake.length);
-        const a = Array.from(this.intake.subarray(0, n)).sort((x, y) => x - y);
-        const at = (p: number): number => (n === 0 ? 0 : a[Math.min(n - 1, Math.floor(p * n))]! * 1000);
-        return { p50: at(0.5), p99: at(0.99), max: at(1) };
-      })(),
+      intake_ms: { p50: i50! * 1000, p99: i99! * 1000, max: imax! * 1000 },
       cpu_s: (() => {
         const u = process.cpuUsage();
         return { user: u.user / 1e6, system: u.system / 1e6 };
