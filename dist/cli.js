@@ -15584,7 +15584,7 @@ var require_util2 = __commonJS({
     var { kDestroyed, kBodyUsed, kListeners, kBody } = require_symbols();
     var { IncomingMessage } = __require("node:http");
     var stream = __require("node:stream");
-    var net = __require("node:net");
+    var net2 = __require("node:net");
     var { stringify } = __require("node:querystring");
     var { EventEmitter: EE } = __require("node:events");
     var timers = require_timers();
@@ -15733,7 +15733,7 @@ var require_util2 = __commonJS({
       }
       assert(typeof host === "string");
       const servername = getHostname(host);
-      if (net.isIP(servername)) {
+      if (net2.isIP(servername)) {
         return "";
       }
       return servername;
@@ -17438,11 +17438,11 @@ var require_dispatcher_base = __commonJS({
 var require_connect = __commonJS({
   "node_modules/undici/lib/core/connect.js"(exports, module) {
     "use strict";
-    var net = __require("node:net");
+    var net2 = __require("node:net");
     var assert = __require("node:assert");
     var util = require_util2();
     var { InvalidArgumentError } = require_errors3();
-    var tls;
+    var tls2;
     var SessionCache = class WeakSessionCache {
       constructor(maxCachedSessions) {
         this._maxCachedSessions = maxCachedSessions;
@@ -17498,15 +17498,15 @@ var require_connect = __commonJS({
       return function connect({ hostname, host, protocol, port, servername, localAddress, httpSocket }, callback) {
         let socket;
         if (protocol === "https:") {
-          if (!tls) {
-            tls = __require("node:tls");
+          if (!tls2) {
+            tls2 = __require("node:tls");
           }
           servername = servername || options.servername || util.getServerName(host) || null;
           const sessionKey = servername || hostname;
           assert(sessionKey);
           const session = customSession || sessionCache.get(sessionKey) || null;
           port = port || 443;
-          socket = tls.connect({
+          socket = tls2.connect({
             highWaterMark: 16384,
             // TLS in node can't have bigger HWM anyway...
             ...options,
@@ -17525,7 +17525,7 @@ var require_connect = __commonJS({
         } else {
           assert(!httpSocket, "httpSocket can only be sent on TLS update");
           port = port || 80;
-          socket = net.connect({
+          socket = net2.connect({
             highWaterMark: 64 * 1024,
             // Same as nodejs fs streams.
             ...options,
@@ -23238,7 +23238,7 @@ var require_client = __commonJS({
   "node_modules/undici/lib/dispatcher/client.js"(exports, module) {
     "use strict";
     var assert = __require("node:assert");
-    var net = __require("node:net");
+    var net2 = __require("node:net");
     var http = __require("node:http");
     var util = require_util2();
     var { ClientStats } = require_stats();
@@ -23326,7 +23326,7 @@ var require_client = __commonJS({
         keepAliveTimeoutThreshold,
         socketPath,
         pipelining,
-        tls,
+        tls: tls2,
         strictContentLength,
         maxCachedSessions,
         connect: connect2,
@@ -23394,7 +23394,7 @@ var require_client = __commonJS({
         if (maxRequestsPerClient != null && (!Number.isInteger(maxRequestsPerClient) || maxRequestsPerClient < 0)) {
           throw new InvalidArgumentError("maxRequestsPerClient must be a positive number");
         }
-        if (localAddress != null && (typeof localAddress !== "string" || net.isIP(localAddress) === 0)) {
+        if (localAddress != null && (typeof localAddress !== "string" || net2.isIP(localAddress) === 0)) {
           throw new InvalidArgumentError("localAddress must be valid string IP address");
         }
         if (maxResponseSize != null && (!Number.isInteger(maxResponseSize) || maxResponseSize < -1)) {
@@ -23424,7 +23424,7 @@ var require_client = __commonJS({
         super({ webSocket, eventSource });
         if (typeof connect2 !== "function") {
           connect2 = buildConnector({
-            ...tls,
+            ...tls2,
             maxCachedSessions,
             allowH2,
             useH2c,
@@ -23574,7 +23574,7 @@ var require_client = __commonJS({
         const idx = hostname.indexOf("]");
         assert(idx !== -1);
         const ip = hostname.substring(1, idx);
-        assert(net.isIPv6(ip));
+        assert(net2.isIPv6(ip));
         hostname = ip;
       }
       client[kConnecting] = true;
@@ -24037,13 +24037,13 @@ var require_pool = __commonJS({
     function defaultFactory(origin, opts) {
       return new Client2(origin, opts);
     }
-    var Pool2 = class extends PoolBase {
+    var Pool = class extends PoolBase {
       constructor(origin, {
         connections,
         factory = defaultFactory,
         connect,
         connectTimeout,
-        tls,
+        tls: tls2,
         maxCachedSessions,
         socketPath,
         autoSelectFamily,
@@ -24063,7 +24063,7 @@ var require_pool = __commonJS({
         }
         if (typeof connect !== "function") {
           connect = buildConnector({
-            ...tls,
+            ...tls2,
             maxCachedSessions,
             allowH2,
             socketPath,
@@ -24110,7 +24110,7 @@ var require_pool = __commonJS({
         }
       }
     };
-    module.exports = Pool2;
+    module.exports = Pool;
   }
 });
 
@@ -24130,7 +24130,7 @@ var require_balanced_pool = __commonJS({
       kRemoveClient,
       kGetDispatcher
     } = require_pool_base();
-    var Pool2 = require_pool();
+    var Pool = require_pool();
     var { kUrl } = require_symbols();
     var util = require_util2();
     var kFactory = /* @__PURE__ */ Symbol("factory");
@@ -24151,17 +24151,17 @@ var require_balanced_pool = __commonJS({
       return a;
     }
     function defaultFactory(origin, opts) {
-      return new Pool2(origin, opts);
+      return new Pool(origin, opts);
     }
     var BalancedPool = class extends PoolBase {
-      constructor(upstreams = [], { factory = defaultFactory, connect, tls, ...opts } = {}) {
+      constructor(upstreams = [], { factory = defaultFactory, connect, tls: tls2, ...opts } = {}) {
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
         }
         super(opts);
         if (connect && typeof connect !== "function") connect = { ...connect };
-        if (tls && typeof tls !== "function") tls = { ...tls };
-        this[kOptions] = { ...util.deepClone(opts), connect, tls };
+        if (tls2 && typeof tls2 !== "function") tls2 = { ...tls2 };
+        this[kOptions] = { ...util.deepClone(opts), connect, tls: tls2 };
         this[kOptions].interceptors = opts.interceptors ? { ...opts.interceptors } : void 0;
         this[kIndex] = -1;
         this[kCurrentWeight] = 0;
@@ -24296,7 +24296,7 @@ var require_round_robin_pool = __commonJS({
         factory = defaultFactory,
         connect,
         connectTimeout,
-        tls,
+        tls: tls2,
         maxCachedSessions,
         socketPath,
         autoSelectFamily,
@@ -24316,7 +24316,7 @@ var require_round_robin_pool = __commonJS({
         }
         if (typeof connect !== "function") {
           connect = buildConnector({
-            ...tls,
+            ...tls2,
             maxCachedSessions,
             allowH2,
             socketPath,
@@ -24388,7 +24388,7 @@ var require_agent = __commonJS({
     var { InvalidArgumentError, MaxOriginsReachedError } = require_errors3();
     var { kClients, kRunning, kClose, kDestroy, kDispatch, kUrl } = require_symbols();
     var DispatcherBase = require_dispatcher_base();
-    var Pool2 = require_pool();
+    var Pool = require_pool();
     var Client2 = require_client();
     var util = require_util2();
     var kOnConnect = /* @__PURE__ */ Symbol("onConnect");
@@ -24399,10 +24399,10 @@ var require_agent = __commonJS({
     var kOptions = /* @__PURE__ */ Symbol("options");
     var kOrigins = /* @__PURE__ */ Symbol("origins");
     function defaultFactory(origin, opts) {
-      return opts && opts.connections === 1 ? new Client2(origin, opts) : new Pool2(origin, opts);
+      return opts && opts.connections === 1 ? new Client2(origin, opts) : new Pool(origin, opts);
     }
     var Agent2 = class extends DispatcherBase {
-      constructor({ factory = defaultFactory, maxOrigins = Infinity, connect, tls, ...options } = {}) {
+      constructor({ factory = defaultFactory, maxOrigins = Infinity, connect, tls: tls2, ...options } = {}) {
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
         }
@@ -24416,10 +24416,10 @@ var require_agent = __commonJS({
         if (connect && typeof connect !== "function") {
           connect = { ...connect };
         }
-        if (tls && typeof tls !== "function") {
-          tls = { ...tls };
+        if (tls2 && typeof tls2 !== "function") {
+          tls2 = { ...tls2 };
         }
-        this[kOptions] = { ...util.deepClone(options), maxOrigins, connect, tls };
+        this[kOptions] = { ...util.deepClone(options), maxOrigins, connect, tls: tls2 };
         this[kFactory] = factory;
         this[kClients] = /* @__PURE__ */ new Map();
         this[kOrigins] = /* @__PURE__ */ new Set();
@@ -24522,10 +24522,10 @@ var require_socks5_utils = __commonJS({
   "node_modules/undici/lib/core/socks5-utils.js"(exports, module) {
     "use strict";
     var { Buffer: Buffer2 } = __require("node:buffer");
-    var net = __require("node:net");
+    var net2 = __require("node:net");
     var { InvalidArgumentError } = require_errors3();
     function parseAddress(address) {
-      if (net.isIPv4(address)) {
+      if (net2.isIPv4(address)) {
         const parts = address.split(".").map(Number);
         return {
           type: 1,
@@ -24533,7 +24533,7 @@ var require_socks5_utils = __commonJS({
           buffer: Buffer2.from(parts)
         };
       }
-      if (net.isIPv6(address)) {
+      if (net2.isIPv6(address)) {
         return {
           type: 4,
           // IPv6
@@ -24556,7 +24556,7 @@ var require_socks5_utils = __commonJS({
       if (address.includes(".")) {
         const lastColonIndex = address.lastIndexOf(":");
         const ipv4Part = address.slice(lastColonIndex + 1);
-        if (net.isIPv4(ipv4Part)) {
+        if (net2.isIPv4(ipv4Part)) {
           const octets = ipv4Part.split(".").map(Number);
           const high = (octets[0] << 8 | octets[1]).toString(16);
           const low = (octets[2] << 8 | octets[3]).toString(16);
@@ -25016,12 +25016,12 @@ var require_socks5_proxy_agent = __commonJS({
   "node_modules/undici/lib/dispatcher/socks5-proxy-agent.js"(exports, module) {
     "use strict";
     var { URL: URL2 } = __require("node:url");
-    var tls;
+    var tls2;
     var DispatcherBase = require_dispatcher_base();
     var { InvalidArgumentError } = require_errors3();
     var { Socks5Client, STATES } = require_socks5_client();
     var { kDispatch, kClose, kDestroy } = require_symbols();
-    var Pool2 = require_pool();
+    var Pool = require_pool();
     var buildConnector = require_connect();
     var { debuglog } = __require("node:util");
     var debug = debuglog("undici:socks5-proxy");
@@ -25144,7 +25144,7 @@ var require_socks5_proxy_agent = __commonJS({
           const originKey = String(origin);
           let pool = this[kPools].get(originKey);
           if (!pool || pool.destroyed || pool.closed) {
-            pool = new Pool2(origin, {
+            pool = new Pool(origin, {
               pipelining: opts.pipelining,
               connections: opts.connections,
               connect: async (connectOpts, callback) => {
@@ -25156,11 +25156,11 @@ var require_socks5_proxy_agent = __commonJS({
                   const socket = await this.createSocks5Connection(targetHost, targetPort);
                   let finalSocket = socket;
                   if (url.protocol === "https:") {
-                    if (!tls) {
-                      tls = __require("node:tls");
+                    if (!tls2) {
+                      tls2 = __require("node:tls");
                     }
                     debug("upgrading to TLS");
-                    finalSocket = tls.connect({
+                    finalSocket = tls2.connect({
                       ...this[kRequestTls],
                       socket,
                       servername: this[kRequestTls]?.servername || targetHost
@@ -25220,7 +25220,7 @@ var require_proxy_agent = __commonJS({
     "use strict";
     var { kProxy, kClose, kDestroy, kDispatch } = require_symbols();
     var Agent2 = require_agent();
-    var Pool2 = require_pool();
+    var Pool = require_pool();
     var DispatcherBase = require_dispatcher_base();
     var { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = require_errors3();
     var buildConnector = require_connect();
@@ -25238,7 +25238,7 @@ var require_proxy_agent = __commonJS({
       return protocol === "https:" ? 443 : 80;
     }
     function defaultFactory(origin, opts) {
-      return new Pool2(origin, opts);
+      return new Pool(origin, opts);
     }
     var noop2 = () => {
     };
@@ -25246,7 +25246,7 @@ var require_proxy_agent = __commonJS({
       if (opts.connections === 1) {
         return new Client2(origin, opts);
       }
-      return new Pool2(origin, opts);
+      return new Pool(origin, opts);
     }
     var Http1ProxyWrapper = class extends DispatcherBase {
       #client;
@@ -28138,7 +28138,7 @@ var require_mock_pool = __commonJS({
   "node_modules/undici/lib/mock/mock-pool.js"(exports, module) {
     "use strict";
     var { promisify } = __require("node:util");
-    var Pool2 = require_pool();
+    var Pool = require_pool();
     var { buildMockDispatch } = require_mock_utils();
     var {
       kDispatches,
@@ -28153,7 +28153,7 @@ var require_mock_pool = __commonJS({
     var { MockInterceptor } = require_mock_interceptor();
     var Symbols = require_symbols();
     var { InvalidArgumentError } = require_errors3();
-    var MockPool = class extends Pool2 {
+    var MockPool = class extends Pool {
       constructor(origin, opts) {
         if (!opts || !opts.agent || typeof opts.agent.dispatch !== "function") {
           throw new InvalidArgumentError("Argument opts.agent must implement Agent");
@@ -41031,7 +41031,7 @@ var require_undici = __commonJS({
     "use strict";
     var Client2 = require_client();
     var Dispatcher = require_dispatcher();
-    var Pool2 = require_pool();
+    var Pool = require_pool();
     var BalancedPool = require_balanced_pool();
     var RoundRobinPool = require_round_robin_pool();
     var Agent2 = require_agent();
@@ -41058,7 +41058,7 @@ var require_undici = __commonJS({
     Object.assign(Dispatcher.prototype, api);
     module.exports.Dispatcher = Dispatcher;
     module.exports.Client = Client2;
-    module.exports.Pool = Pool2;
+    module.exports.Pool = Pool;
     module.exports.BalancedPool = BalancedPool;
     module.exports.RoundRobinPool = RoundRobinPool;
     module.exports.Agent = Agent2;
@@ -47268,8 +47268,399 @@ function endpointPath(endpoint) {
 // src/load/runner.ts
 import { monitorEventLoopDelay } from "node:perf_hooks";
 
-// src/load/client.ts
-var import_undici4 = __toESM(require_undici(), 1);
+// src/load/http1.ts
+import net from "node:net";
+import tls from "node:tls";
+var ConnectionClosedError = class extends Error {
+  code = "ERR_CONNECTION_CLOSED";
+  constructor() {
+    super("other side closed the connection before the response was complete");
+    this.name = "ConnectionClosedError";
+  }
+};
+var HttpParseError = class extends Error {
+  code = "ERR_HTTP_PARSE";
+  constructor(what) {
+    super(`the response is not valid HTTP/1.1: ${what}`);
+    this.name = "HttpParseError";
+  }
+};
+var MAX_HEAD = 64 * 1024;
+var IDLE_REUSE_MS = 4e3;
+var READ_BUFFER = 64 * 1024;
+var CRLF2 = Buffer.from("\r\n\r\n");
+var Http1Exchange = class {
+  constructor(head, body, handler, pool) {
+    this.head = head;
+    this.body = body;
+    this.handler = handler;
+    this.pool = pool;
+  }
+  head;
+  body;
+  handler;
+  pool;
+  conn = null;
+  done = false;
+  /** Cancels the request: its socket is destroyed and the handler hears `reason`. */
+  abort(reason) {
+    if (this.done) return;
+    if (this.conn) this.conn.fail(reason);
+    else {
+      this.pool.dequeue(this);
+      this.finish();
+      this.handler.onError(reason);
+    }
+  }
+  finish() {
+    this.done = true;
+  }
+};
+var Http1Pool = class {
+  constructor(origin, opts) {
+    this.opts = opts;
+    const url = new URL(origin);
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error(`unsupported protocol ${url.protocol} in ${origin} (use http:// or https://)`);
+    this.secure = url.protocol === "https:";
+    this.servername = url.hostname;
+    this.host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+    this.port = url.port ? Number(url.port) : this.secure ? 443 : 80;
+    this.onRead = opts.onRead;
+    let block = `host: ${url.host}\r
+`;
+    for (const [k, v] of Object.entries(opts.headers)) {
+      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k)) throw new Error(`invalid HTTP header name ${JSON.stringify(k)}`);
+      if (/[\r\n\0]/.test(v)) throw new Error(`the value of HTTP header ${k} contains a line break`);
+      const lower = k.toLowerCase();
+      if (lower === "host" || lower === "content-length" || lower === "connection" || lower === "transfer-encoding") continue;
+      block += `${k}: ${v}\r
+`;
+    }
+    this.headerBlock = block;
+  }
+  opts;
+  host;
+  port;
+  secure;
+  servername;
+  headerBlock;
+  onRead;
+  idle = [];
+  queue = [];
+  open = 0;
+  closed = false;
+  /** One read buffer for every socket: reads are handled one at a time, each to the end. */
+  readBuffer = Buffer.allocUnsafe(READ_BUFFER);
+  request(req, handler) {
+    const head = Buffer.from(
+      `${req.method} ${req.path} HTTP/1.1\r
+${this.headerBlock}${req.body ? `content-length: ${req.body.length}\r
+` : ""}connection: keep-alive\r
+\r
+`,
+      "latin1"
+    );
+    const ex = new Http1Exchange(head, req.body, handler, this);
+    if (this.closed) {
+      ex.finish();
+      handler.onError(new ConnectionClosedError());
+      return ex;
+    }
+    const conn = this.takeIdle();
+    if (conn) conn.send(ex);
+    else if (this.open < Math.max(1, this.opts.connections)) this.connect().send(ex);
+    else this.queue.push(ex);
+    return ex;
+  }
+  dequeue(ex) {
+    const i = this.queue.indexOf(ex);
+    if (i >= 0) this.queue.splice(i, 1);
+  }
+  /** A connection finished its exchange and can carry another. */
+  release(conn) {
+    const next = this.queue.shift();
+    if (next) return conn.send(next);
+    conn.idleSince = performance.now();
+    this.idle.push(conn);
+  }
+  /** A connection is gone; a queued request gets a new one. */
+  dropped(conn) {
+    this.open--;
+    const i = this.idle.indexOf(conn);
+    if (i >= 0) this.idle.splice(i, 1);
+    if (!this.closed && this.queue.length > 0 && this.open < Math.max(1, this.opts.connections)) this.connect().send(this.queue.shift());
+  }
+  async close() {
+    this.closed = true;
+    for (const ex of this.queue.splice(0)) {
+      ex.finish();
+      ex.handler.onError(new ConnectionClosedError());
+    }
+    for (const c of this.idle.splice(0)) c.destroy();
+  }
+  takeIdle() {
+    const now = performance.now();
+    while (this.idle.length > 0) {
+      const c = this.idle.pop();
+      if (now - c.idleSince < IDLE_REUSE_MS && !c.gone) return c;
+      c.destroy();
+    }
+    return null;
+  }
+  connect() {
+    this.open++;
+    return new Connection(this, this.secure ? { host: this.host, port: this.port, servername: this.servername } : { host: this.host, port: this.port }, this.secure);
+  }
+};
+var Connection = class {
+  constructor(pool, where, secure) {
+    this.pool = pool;
+    if (secure) {
+      this.socket = tls.connect({ ...where, ALPNProtocols: ["http/1.1"] });
+      this.socket.on("data", (b) => this.onData(b, 0, b.length));
+      this.socket.once("secureConnect", () => this.onConnect());
+    } else {
+      const buf = pool.readBuffer;
+      this.socket = net.connect({ ...where, noDelay: true, onread: { buffer: buf, callback: (n) => {
+        this.onData(buf, 0, n);
+        return true;
+      } } });
+      this.socket.once("connect", () => this.onConnect());
+    }
+    this.socket.on("error", (err2) => this.fail(err2));
+    this.socket.on("end", () => this.onEnd());
+    this.socket.on("close", () => this.onClose());
+  }
+  pool;
+  socket;
+  connected = false;
+  ex = null;
+  gone = false;
+  idleSince = 0;
+  // Response parsing state.
+  state = 0 /* Head */;
+  head = null;
+  remaining = 0;
+  keepAlive = true;
+  sizeLine = "";
+  /** Inside onData: a completed exchange hands the socket back only after the whole read. */
+  reading = false;
+  finished = false;
+  send(ex) {
+    this.ex = ex;
+    ex.conn = this;
+    this.state = 0 /* Head */;
+    this.head = null;
+    this.keepAlive = true;
+    if (this.connected) this.write();
+  }
+  destroy() {
+    this.gone = true;
+    this.socket.destroy();
+  }
+  /** Ends the current exchange with an error (and the socket with it). */
+  fail(err2) {
+    const ex = this.ex;
+    this.ex = null;
+    if (!this.gone) this.destroy();
+    if (ex && !ex.done) {
+      ex.finish();
+      ex.handler.onError(err2);
+    }
+  }
+  onConnect() {
+    this.connected = true;
+    if (this.ex) this.write();
+  }
+  write() {
+    const ex = this.ex;
+    ex.handler.onStart();
+    if (ex.body) {
+      this.socket.cork();
+      this.socket.write(ex.head);
+      this.socket.write(ex.body);
+      this.socket.uncork();
+    } else this.socket.write(ex.head);
+  }
+  onEnd() {
+    if (this.ex && this.state === 6 /* UntilClose */) return this.complete();
+    if (this.ex) this.fail(new ConnectionClosedError());
+    this.destroy();
+  }
+  onClose() {
+    this.gone = true;
+    if (this.ex) this.fail(new ConnectionClosedError());
+    this.pool.dropped(this);
+  }
+  onData(buf, start, end) {
+    if (this.ex === null) {
+      if (end > start) this.destroy();
+      return;
+    }
+    this.pool.onRead?.();
+    this.reading = true;
+    this.finished = false;
+    let i = start;
+    while (i < end && this.ex !== null) {
+      switch (this.state) {
+        case 0 /* Head */: {
+          i = this.readHead(buf, i, end);
+          break;
+        }
+        case 1 /* Length */: {
+          const n = Math.min(this.remaining, end - i);
+          this.ex.handler.onBody(buf.subarray(i, i + n));
+          i += n;
+          this.remaining -= n;
+          if (this.remaining === 0) this.complete();
+          break;
+        }
+        case 6 /* UntilClose */: {
+          this.ex.handler.onBody(buf.subarray(i, end));
+          i = end;
+          break;
+        }
+        case 2 /* ChunkSize */: {
+          const nl = buf.indexOf(10, i);
+          const stop = nl < 0 || nl >= end ? end : nl;
+          this.sizeLine += buf.toString("latin1", i, stop);
+          if (this.sizeLine.length > 1024) return this.fail(new HttpParseError("a chunk-size line longer than 1 KiB"));
+          if (stop === end) {
+            i = end;
+            break;
+          }
+          i = stop + 1;
+          const semi = this.sizeLine.indexOf(";");
+          const hex = (semi < 0 ? this.sizeLine : this.sizeLine.slice(0, semi)).trim();
+          this.sizeLine = "";
+          if (!/^[0-9a-fA-F]{1,12}$/.test(hex)) return this.fail(new HttpParseError(`bad chunk size ${JSON.stringify(hex.slice(0, 20))}`));
+          this.remaining = parseInt(hex, 16);
+          this.state = this.remaining === 0 ? 5 /* Trailers */ : 3 /* ChunkData */;
+          break;
+        }
+        case 3 /* ChunkData */: {
+          const n = Math.min(this.remaining, end - i);
+          this.ex.handler.onBody(buf.subarray(i, i + n));
+          i += n;
+          this.remaining -= n;
+          if (this.remaining === 0) {
+            this.state = 4 /* ChunkDataEnd */;
+            this.remaining = 2;
+          }
+          break;
+        }
+        case 4 /* ChunkDataEnd */: {
+          const n = Math.min(this.remaining, end - i);
+          i += n;
+          this.remaining -= n;
+          if (this.remaining === 0) this.state = 2 /* ChunkSize */;
+          break;
+        }
+        case 5 /* Trailers */: {
+          const nl = buf.indexOf(10, i);
+          const stop = nl < 0 || nl >= end ? end : nl;
+          this.sizeLine += buf.toString("latin1", i, stop);
+          if (this.sizeLine.length > MAX_HEAD) return this.fail(new HttpParseError("trailers longer than 64 KiB"));
+          if (stop === end) {
+            i = end;
+            break;
+          }
+          i = stop + 1;
+          const line = this.sizeLine.trim();
+          this.sizeLine = "";
+          if (line === "") this.complete();
+          break;
+        }
+      }
+    }
+    this.reading = false;
+    if (!this.finished) return;
+    if (i < end) this.keepAlive = false;
+    this.handBack();
+  }
+  /** Accumulates the head; returns where the body starts in buf (or end while the head is incomplete). */
+  readHead(buf, i, end) {
+    const piece = buf.subarray(i, end);
+    const prev = this.head;
+    const all = prev === null ? piece : Buffer.concat([prev, piece]);
+    const from = prev === null ? 0 : Math.max(0, prev.length - 3);
+    const at = all.indexOf(CRLF2, from);
+    if (at < 0) {
+      if (all.length > MAX_HEAD) {
+        this.fail(new HttpParseError("a response head longer than 64 KiB"));
+        return end;
+      }
+      this.head = prev === null ? Buffer.from(piece) : all;
+      return end;
+    }
+    this.head = null;
+    const bodyStart = i + (at + 4 - (prev === null ? 0 : prev.length));
+    const text = all.toString("latin1", 0, at);
+    const lines = text.split("\r\n");
+    const m = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(lines[0]);
+    if (!m) {
+      this.fail(new HttpParseError(`status line ${JSON.stringify(lines[0].slice(0, 60))}`));
+      return end;
+    }
+    const status = Number(m[2]);
+    let length = -1;
+    let chunked = false;
+    let connection = "";
+    for (let k = 1; k < lines.length; k++) {
+      const line = lines[k];
+      const c = line.indexOf(":");
+      if (c <= 0) continue;
+      const name = line.slice(0, c).trim().toLowerCase();
+      const value = line.slice(c + 1).trim();
+      if (name === "content-length") {
+        if (!/^\d{1,15}$/.test(value) || length >= 0 && Number(value) !== length) {
+          this.fail(new HttpParseError(`content-length ${JSON.stringify(value.slice(0, 20))}`));
+          return end;
+        }
+        length = Number(value);
+      } else if (name === "transfer-encoding") chunked = /(^|,)\s*chunked\s*$/i.test(value);
+      else if (name === "connection") connection = value.toLowerCase();
+    }
+    if (status >= 100 && status < 200) {
+      if (status === 101) this.fail(new HttpParseError("the server switched protocols (101)"));
+      return bodyStart;
+    }
+    this.keepAlive = m[1] === "1" ? !/\bclose\b/.test(connection) : /\bkeep-alive\b/.test(connection);
+    this.ex.handler.onHead(status);
+    if (this.ex === null) return end;
+    if (status === 204 || status === 304) {
+      this.complete();
+      return bodyStart;
+    }
+    if (chunked) this.state = 2 /* ChunkSize */;
+    else if (length >= 0) {
+      this.state = 1 /* Length */;
+      this.remaining = length;
+      if (length === 0) this.complete();
+    } else {
+      this.state = 6 /* UntilClose */;
+      this.keepAlive = false;
+    }
+    return bodyStart;
+  }
+  complete() {
+    const ex = this.ex;
+    this.ex = null;
+    this.state = 0 /* Head */;
+    if (!ex.done) {
+      ex.finish();
+      ex.handler.onEnd();
+    }
+    this.finished = true;
+    if (!this.reading) this.handBack();
+  }
+  handBack() {
+    this.finished = false;
+    if (this.gone) return;
+    if (this.keepAlive) this.pool.release(this);
+    else this.destroy();
+  }
+};
 
 // node_modules/eventsource-parser/dist/index.js
 var ParseError = class extends Error {
@@ -47494,31 +47885,52 @@ var CancelledError = class extends Error {
   }
 };
 var readTurn = 0;
-var readOpen = false;
 var readNowMs = 0;
-var closeRead = () => {
-  readOpen = false;
+var batchOpen = false;
+var batchNowMs = 0;
+var closeBatch = () => {
+  batchOpen = false;
 };
 function enterRead() {
-  if (readOpen) return;
-  readOpen = true;
   readTurn++;
   readNowMs = performance.now();
-  queueMicrotask(closeRead);
+  if (!batchOpen) {
+    batchOpen = true;
+    batchNowMs = readNowMs;
+    setImmediate(closeBatch);
+  }
 }
 var unparsed = [];
+var unparsedHead = 0;
+var parseScheduled = false;
+var PARSE_SLICE_MS = 0.05;
 var parseUnparsed = () => {
-  for (let i = 0; i < unparsed.length; i++) unparsed[i].parsePending();
+  const until = performance.now() + PARSE_SLICE_MS;
+  while (unparsedHead < unparsed.length) {
+    unparsed[unparsedHead++].parsePending();
+    if (performance.now() >= until) break;
+  }
+  if (unparsedHead < unparsed.length) {
+    setImmediate(parseUnparsed);
+    return;
+  }
   unparsed.length = 0;
+  unparsedHead = 0;
+  parseScheduled = false;
 };
-var CONNECTION_CODES = /* @__PURE__ */ new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ECONNABORTED", "UND_ERR_SOCKET", "UND_ERR_CLOSED", "UND_ERR_CONNECT_TIMEOUT", "ENOTFOUND", "EHOSTUNREACH"]);
+function queueParse(h) {
+  unparsed.push(h);
+  if (!parseScheduled) {
+    parseScheduled = true;
+    setImmediate(parseUnparsed);
+  }
+}
+var CONNECTION_CODES = /* @__PURE__ */ new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ECONNABORTED", "ETIMEDOUT", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"]);
 var MAX_ERROR_BODY = 4096;
 var PRIME_TIMEOUT_MS = 2e3;
 var LoadClient = class {
   pool;
-  origin;
   path;
-  headers;
   stream;
   timeoutMs;
   inFlight = /* @__PURE__ */ new Set();
@@ -47527,18 +47939,13 @@ var LoadClient = class {
   events = 0;
   constructor(opts) {
     const url = new URL(opts.baseUrl);
-    this.origin = url.origin;
     this.path = url.pathname.replace(/\/+$/, "") + opts.path;
-    this.headers = { "content-type": "application/json", ...opts.headers };
     this.stream = opts.stream;
     this.timeoutMs = opts.timeoutMs;
-    this.pool = new import_undici4.Pool(this.origin, {
+    this.pool = new Http1Pool(url.origin, {
       connections: Math.max(1, opts.connections),
-      pipelining: 1,
-      keepAliveTimeout: 6e4,
-      // Our own request-timeout governs; undici's would cut long generations at 300 s.
-      headersTimeout: 0,
-      bodyTimeout: 0
+      headers: { "content-type": "application/json", ...opts.headers },
+      onRead: enterRead
     });
   }
   /**
@@ -47549,9 +47956,8 @@ var LoadClient = class {
   send(spec, rec, t0, done) {
     const h = new RequestHandler(this, rec, t0, done);
     this.inFlight.add(h);
-    const opts = { origin: this.origin, path: this.path, method: "POST", headers: this.headers, body: spec.body };
     try {
-      this.pool.dispatch(opts, h);
+      h.exchange = this.pool.request({ method: "POST", path: this.path, body: spec.body }, h);
     } catch (err2) {
       h.fail(classify(err2), err2.message);
     }
@@ -47565,13 +47971,14 @@ var LoadClient = class {
   async prime(sockets) {
     const path16 = this.path.replace(/\/v1\/(chat\/)?completions$/, "") + "/health";
     await Promise.all(
-      Array.from({ length: Math.max(1, sockets) }, async () => {
-        try {
-          const res = await this.pool.request({ path: path16, method: "GET", headers: this.headers, signal: AbortSignal.timeout(PRIME_TIMEOUT_MS) });
-          await res.body.dump();
-        } catch {
-        }
-      })
+      Array.from(
+        { length: Math.max(1, sockets) },
+        () => new Promise((resolve2) => {
+          const ignore = () => void 0;
+          const ex = this.pool.request({ method: "GET", path: path16, body: null }, { onStart: ignore, onHead: ignore, onBody: ignore, onEnd: resolve2, onError: () => resolve2() });
+          setTimeout(() => ex.abort(new Error("no answer to GET /health")), PRIME_TIMEOUT_MS).unref();
+        })
+      )
     );
   }
   /** Aborts every request still running (they finish as failures of kind 'other'). */
@@ -47583,14 +47990,14 @@ var LoadClient = class {
   }
   async close() {
     this.cancelAll();
-    await this.pool.destroy().catch(() => void 0);
+    await this.pool.close();
   }
 };
 function classify(err2) {
   if (err2 instanceof TimeoutError) return "timeout";
+  if (err2 instanceof ConnectionClosedError) return "connection";
   const code = err2.code;
-  if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") return "timeout";
-  if (code && CONNECTION_CODES.has(code) || /other side closed|socket hang up|ECONNRESET/i.test(err2.message)) return "connection";
+  if (code && CONNECTION_CODES.has(code)) return "connection";
   return "other";
 }
 var RequestHandler = class {
@@ -47606,8 +48013,8 @@ var RequestHandler = class {
   rec;
   t0;
   done;
-  controller = null;
-  pendingAbort = null;
+  exchange = null;
+  started = false;
   timer;
   finished = false;
   status = 0;
@@ -47617,10 +48024,15 @@ var RequestHandler = class {
   readNow = 0;
   readSeq = 0;
   lastRead = 0;
-  /** Bytes read and not parsed yet (see parseUnparsed), with each read's time and number. */
+  /** Bytes read and not parsed yet (see parseUnparsed), with each read's times and number. */
   pending = [];
   pendingAt = [];
+  pendingBatchAt = [];
   pendingRead = [];
+  batchNow = 0;
+  /** The read whose first event was stamped last, and the stamp of the event being handled. */
+  eventRead = -1;
+  eventNow = 0;
   lastTokenRead = -1;
   lastTokenMs = 0;
   doneSeen = false;
@@ -47629,25 +48041,23 @@ var RequestHandler = class {
   badEvent = null;
   abort(reason) {
     if (this.finished) return;
-    if (this.controller) this.controller.abort(reason);
-    else this.pendingAbort = reason;
+    if (this.exchange) this.exchange.abort(reason);
+    else this.fail(classify(reason), reason.message);
   }
-  onRequestStart(controller) {
-    if (this.controller === null) this.rec.startMs = performance.now() - this.t0;
-    this.controller = controller;
-    if (this.pendingAbort) controller.abort(this.pendingAbort);
+  onStart() {
+    if (!this.started) this.rec.startMs = performance.now() - this.t0;
+    this.started = true;
   }
-  onResponseStart(_c, statusCode) {
+  onHead(statusCode) {
     this.status = statusCode;
     this.rec.httpStatus = statusCode;
     if (statusCode !== 200 || !this.sse) this.body = [];
   }
-  onResponseData(_c, chunk) {
-    enterRead();
+  onBody(chunk) {
     this.readNow = readNowMs - this.t0;
     if (this.body !== null) {
       if (this.status === 200 || this.bodyBytes < MAX_ERROR_BODY) {
-        this.body.push(chunk);
+        this.body.push(Buffer.from(chunk));
         this.bodyBytes += chunk.length;
       }
       return;
@@ -47656,9 +48066,10 @@ var RequestHandler = class {
       this.lastRead = readTurn;
       this.client.reads++;
     }
-    if (this.pending.length === 0 && unparsed.push(this) === 1) setImmediate(parseUnparsed);
-    this.pending.push(chunk);
+    if (this.pending.length === 0) queueParse(this);
+    this.pending.push(Buffer.from(chunk));
     this.pendingAt.push(this.readNow);
+    this.pendingBatchAt.push(batchNowMs - this.t0);
     this.pendingRead.push(readTurn);
   }
   /** Parses the bytes read so far, each read with its own arrival time and number. */
@@ -47668,16 +48079,22 @@ var RequestHandler = class {
     if (!this.finished) {
       for (let i = 0; i < n; i++) {
         this.readNow = this.pendingAt[i];
+        this.batchNow = this.pendingBatchAt[i];
         this.readSeq = this.pendingRead[i];
         this.client.events += this.sse.push(this.pending[i]);
       }
     }
     this.pending.length = 0;
     this.pendingAt.length = 0;
+    this.pendingBatchAt.length = 0;
     this.pendingRead.length = 0;
   }
   onEvent(data) {
     const rec = this.rec;
+    if (this.eventRead !== this.readSeq) {
+      this.eventRead = this.readSeq;
+      this.eventNow = this.batchNow;
+    } else this.eventNow = this.readNow;
     if (rec.tokenChunks > 0 && !this.prevRoleOnly && data.charCodeAt(0) === 123 && data.charCodeAt(data.length - 1) === 125 && data.includes('"choices":[{') && !data.includes('"usage":{') && !data.includes('"error"')) {
       this.tokenChunk(rec);
       return;
@@ -47710,7 +48127,7 @@ var RequestHandler = class {
   }
   /** A token chunk arrived in the current read: TTFT for the first, one ITL sample for each later one. */
   tokenChunk(rec) {
-    const now = this.readNow;
+    const now = this.eventNow;
     if (rec.tokenChunks === 0) {
       rec.ttftMs = now - rec.startMs;
     } else {
@@ -47722,7 +48139,7 @@ var RequestHandler = class {
     this.lastTokenRead = this.readSeq;
     rec.tokenChunks++;
   }
-  onResponseEnd() {
+  onEnd() {
     if (this.finished) return;
     const rec = this.rec;
     if (this.status !== 200) {
@@ -47753,7 +48170,7 @@ var RequestHandler = class {
     if (obj.usage) readUsage(rec, obj.usage);
     this.succeed();
   }
-  onResponseError(_c, err2) {
+  onError(err2) {
     if (this.finished) return;
     this.fail(classify(err2), err2 instanceof TimeoutError || err2 instanceof CancelledError ? err2.message : `${err2.code ?? err2.name}: ${err2.message}`);
   }

@@ -1349,7 +1349,7 @@ var SSE_HEADERS = {
   "cache-control": "no-cache"
 };
 var ASCII = /^[\x00-\x7f]*$/;
-var SLICE_S = 3e-4;
+var SLICE_S = 1e-4;
 function writeChunk(res, data) {
   const sock = res.socket;
   if (sock !== null && sock.destroyed) return;

@@ -166,7 +166,7 @@ async function traceError(): Promise<void> {
   // ~15,000 tokens/s, so neither process is pegged on a 2-core box and the trace is on time.
   const profile = path.join(dir, 'bench-256.json');
   writeFileSync(profile, JSON.stringify({ name: 'bench-256', step_base_s: 0.015, step_per_seq_s: 0.00001, step_per_prefill_token_s: 0.000001, max_num_seqs: Math.max(512, STREAMS), max_num_batched_tokens: 65536, kv_cache_tokens: 4_000_000 }));
-  const proc = spawn(process.execPath, [simJs, 'serve', 'bench-model', '--port', '0', '--host', '127.0.0.1', '--sim-startup-s', '0', '--sim-trace', trace, '--sim-profile', profile, '--disable-log-stats'], {
+  const proc = spawn(process.execPath, [...(process.env.SIM_NODE_ARGS ?? '').split(' ').filter(Boolean), simJs, 'serve', 'bench-model', '--port', '0', '--host', '127.0.0.1', '--sim-startup-s', '0', '--sim-trace', trace, '--sim-profile', profile, '--disable-log-stats'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {

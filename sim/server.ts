@@ -88,7 +88,7 @@ const SSE_HEADERS = {
  */
 const ASCII = /^[\x00-\x7f]*$/;
 /** Most work done on read requests, or on a step's writes, before the event loop polls for more (seconds). */
-const SLICE_S = 0.0003;
+const SLICE_S = 0.0001;
 
 function writeChunk(res: ServerResponse, data: string): void {
   const sock = res.socket;

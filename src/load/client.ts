@@ -1,10 +1,10 @@
-// The streaming HTTP client: one undici Pool per point (connections sized to the concurrency,
-// keep-alive), raw dispatch handlers, and timestamps taken with performance.now() the moment a read
-// delivers bytes, before any decoding or JSON parsing. Measures each request as vLLM's
+// The streaming HTTP client: one pool of keep-alive sockets per point (connections sized to the
+// concurrency) on our own HTTP/1.1 transport (http1.ts says why not undici), and timestamps taken
+// with performance.now() when a read delivers bytes, before any decoding or JSON parsing. Measures each request as vLLM's
 // endpoint_request_func does (research doc §1.5): TTFT at the first event with a non-empty
 // `choices`, one ITL per later such event, latency at the last of them (the usage chunk and [DONE]
 // do not extend it), token counts from `usage`. Failures are classified, never thrown.
-import { Pool, type Dispatcher } from 'undici';
+import { ConnectionClosedError, Http1Pool, type Http1Exchange, type Http1Handler } from './http1.js';
 import { SseReader } from './sse.js';
 import type { ErrorKind, RequestRecord } from './types.js';
 
@@ -45,47 +45,71 @@ class CancelledError extends Error {
 }
 
 /**
- * Socket reads, told apart. undici hands the body over per HTTP chunk, so one socket read that
- * holds several SSE events arrives as several calls within one event-loop callback. A counter
- * bumped at the first call of a callback, and closed by a microtask (which runs when that callback
- * returns), numbers the reads; all calls of one read share its number and its arrival time.
+ * Socket reads, numbered and stamped. The transport calls enterRead once per socket read, before
+ * any body piece of it. A read's stamp is the time the event loop's poll returned the batch of
+ * sockets it belongs to (the first read of that poll phase; the batch ends in the check phase):
+ * every socket in the batch already held its first bytes then, so each read's first event is
+ * stamped at that instant, not after the reads the loop happened to handle before it. A later event
+ * in the same read may have come after the poll returned, so it takes the read's own time.
  */
 let readTurn = 0;
-let readOpen = false;
 let readNowMs = 0;
-const closeRead = (): void => {
-  readOpen = false;
+let batchOpen = false;
+let batchNowMs = 0;
+const closeBatch = (): void => {
+  batchOpen = false;
 };
 function enterRead(): void {
-  if (readOpen) return;
-  readOpen = true;
   readTurn++;
   readNowMs = performance.now();
-  queueMicrotask(closeRead);
+  if (!batchOpen) {
+    batchOpen = true;
+    batchNowMs = readNowMs;
+    setImmediate(closeBatch);
+  }
 }
 
 /**
- * Streams with bytes read (and stamped) but not parsed yet. A burst of streams (one token each per
- * engine step) is read one socket after another in one poll phase; each read is stamped when its
- * callback starts, so the parsing of the reads before it would make it late. Reads only stamp and
- * queue their bytes; the SSE parsing of all of them runs in the check phase right after.
+ * Streams with bytes read (and stamped) but not parsed yet. Reads only stamp and queue their bytes;
+ * the SSE parsing runs after the poll phase, a slice at a time with a poll in between, so while a
+ * server writes a burst of tokens the loop goes back to its sockets at least every PARSE_SLICE_MS
+ * and the reads, not the parsing, keep pace with the writes. The backlog is parsed as the burst
+ * ends; a response's end parses its own bytes at once.
  */
 const unparsed: RequestHandler[] = [];
+let unparsedHead = 0;
+let parseScheduled = false;
+const PARSE_SLICE_MS = 0.05;
 const parseUnparsed = (): void => {
-  for (let i = 0; i < unparsed.length; i++) unparsed[i]!.parsePending();
+  const until = performance.now() + PARSE_SLICE_MS;
+  while (unparsedHead < unparsed.length) {
+    unparsed[unparsedHead++]!.parsePending();
+    if (performance.now() >= until) break;
+  }
+  if (unparsedHead < unparsed.length) {
+    setImmediate(parseUnparsed);
+    return;
+  }
   unparsed.length = 0;
+  unparsedHead = 0;
+  parseScheduled = false;
 };
+function queueParse(h: RequestHandler): void {
+  unparsed.push(h);
+  if (!parseScheduled) {
+    parseScheduled = true;
+    setImmediate(parseUnparsed);
+  }
+}
 
-const CONNECTION_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EHOSTUNREACH']);
+const CONNECTION_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 const MAX_ERROR_BODY = 4096;
 /** A server that does not answer GET /health quickly is simply not primed. */
 const PRIME_TIMEOUT_MS = 2000;
 
 export class LoadClient {
-  private readonly pool: Pool;
-  private readonly origin: string;
+  private readonly pool: Http1Pool;
   private readonly path: string;
-  private readonly headers: Record<string, string>;
   readonly stream: boolean;
   readonly timeoutMs: number;
   private readonly inFlight = new Set<RequestHandler>();
@@ -95,18 +119,13 @@ export class LoadClient {
 
   constructor(opts: ClientOptions) {
     const url = new URL(opts.baseUrl);
-    this.origin = url.origin;
     this.path = url.pathname.replace(/\/+$/, '') + opts.path;
-    this.headers = { 'content-type': 'application/json', ...opts.headers };
     this.stream = opts.stream;
     this.timeoutMs = opts.timeoutMs;
-    this.pool = new Pool(this.origin, {
+    this.pool = new Http1Pool(url.origin, {
       connections: Math.max(1, opts.connections),
-      pipelining: 1,
-      keepAliveTimeout: 60_000,
-      // Our own request-timeout governs; undici's would cut long generations at 300 s.
-      headersTimeout: 0,
-      bodyTimeout: 0,
+      headers: { 'content-type': 'application/json', ...opts.headers },
+      onRead: enterRead,
     });
   }
 
@@ -118,9 +137,8 @@ export class LoadClient {
   send(spec: RequestSpec, rec: RequestRecord, t0: number, done: (rec: RequestRecord) => void): void {
     const h = new RequestHandler(this, rec, t0, done);
     this.inFlight.add(h);
-    const opts: Dispatcher.DispatchOptions = { origin: this.origin, path: this.path, method: 'POST', headers: this.headers, body: spec.body };
     try {
-      this.pool.dispatch(opts, h);
+      h.exchange = this.pool.request({ method: 'POST', path: this.path, body: spec.body }, h);
     } catch (err) {
       h.fail(classify(err as Error), (err as Error).message);
     }
@@ -135,14 +153,16 @@ export class LoadClient {
   async prime(sockets: number): Promise<void> {
     const path = this.path.replace(/\/v1\/(chat\/)?completions$/, '') + '/health';
     await Promise.all(
-      Array.from({ length: Math.max(1, sockets) }, async () => {
-        try {
-          const res = await this.pool.request({ path, method: 'GET', headers: this.headers, signal: AbortSignal.timeout(PRIME_TIMEOUT_MS) });
-          await res.body.dump();
-        } catch {
-          // a server without /health is fine
-        }
-      }),
+      Array.from(
+        { length: Math.max(1, sockets) },
+        () =>
+          new Promise<void>((resolve) => {
+            // Any answer, or none, is fine: a server without /health is simply not primed.
+            const ignore = (): void => undefined;
+            const ex = this.pool.request({ method: 'GET', path, body: null }, { onStart: ignore, onHead: ignore, onBody: ignore, onEnd: resolve, onError: () => resolve() });
+            setTimeout(() => ex.abort(new Error('no answer to GET /health')), PRIME_TIMEOUT_MS).unref();
+          }),
+      ),
     );
   }
 
@@ -157,21 +177,21 @@ export class LoadClient {
 
   async close(): Promise<void> {
     this.cancelAll();
-    await this.pool.destroy().catch(() => undefined);
+    await this.pool.close();
   }
 }
 
 function classify(err: Error): ErrorKind {
   if (err instanceof TimeoutError) return 'timeout';
+  if (err instanceof ConnectionClosedError) return 'connection';
   const code = (err as { code?: string }).code;
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return 'timeout';
-  if ((code && CONNECTION_CODES.has(code)) || /other side closed|socket hang up|ECONNRESET/i.test(err.message)) return 'connection';
+  if (code && CONNECTION_CODES.has(code)) return 'connection';
   return 'other';
 }
 
-class RequestHandler implements Dispatcher.DispatchHandler {
-  private controller: Dispatcher.DispatchController | null = null;
-  private pendingAbort: Error | null = null;
+class RequestHandler implements Http1Handler {
+  exchange: Http1Exchange | null = null;
+  private started = false;
   private readonly timer: NodeJS.Timeout;
   private finished = false;
   private status = 0;
@@ -181,10 +201,15 @@ class RequestHandler implements Dispatcher.DispatchHandler {
   private readNow = 0;
   private readSeq = 0;
   private lastRead = 0;
-  /** Bytes read and not parsed yet (see parseUnparsed), with each read's time and number. */
+  /** Bytes read and not parsed yet (see parseUnparsed), with each read's times and number. */
   private readonly pending: Buffer[] = [];
   private readonly pendingAt: number[] = [];
+  private readonly pendingBatchAt: number[] = [];
   private readonly pendingRead: number[] = [];
+  private batchNow = 0;
+  /** The read whose first event was stamped last, and the stamp of the event being handled. */
+  private eventRead = -1;
+  private eventNow = 0;
   private lastTokenRead = -1;
   private lastTokenMs = 0;
   private doneSeen = false;
@@ -204,30 +229,28 @@ class RequestHandler implements Dispatcher.DispatchHandler {
 
   abort(reason: Error): void {
     if (this.finished) return;
-    if (this.controller) this.controller.abort(reason);
-    else this.pendingAbort = reason;
+    if (this.exchange) this.exchange.abort(reason);
+    else this.fail(classify(reason), reason.message);
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    // undici calls this right before it writes the request on its socket: the real start.
-    if (this.controller === null) this.rec.startMs = performance.now() - this.t0;
-    this.controller = controller;
-    if (this.pendingAbort) controller.abort(this.pendingAbort);
+  onStart(): void {
+    // Right before the request's bytes are written on its socket: the real start.
+    if (!this.started) this.rec.startMs = performance.now() - this.t0;
+    this.started = true;
   }
 
-  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number): void {
+  onHead(statusCode: number): void {
     this.status = statusCode;
     this.rec.httpStatus = statusCode;
     if (statusCode !== 200 || !this.sse) this.body = [];
   }
 
-  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
-    // The moment the bytes arrived: taken once per socket read, before any decoding or parsing.
-    enterRead();
+  onBody(chunk: Buffer): void {
+    // The read's stamp (enterRead ran as the read began), before any decoding or parsing.
     this.readNow = readNowMs - this.t0;
     if (this.body !== null) {
       if (this.status === 200 || this.bodyBytes < MAX_ERROR_BODY) {
-        this.body.push(chunk);
+        this.body.push(Buffer.from(chunk)); // the transport reuses its read buffer
         this.bodyBytes += chunk.length;
       }
       return;
@@ -236,9 +259,10 @@ class RequestHandler implements Dispatcher.DispatchHandler {
       this.lastRead = readTurn;
       this.client.reads++;
     }
-    if (this.pending.length === 0 && unparsed.push(this) === 1) setImmediate(parseUnparsed);
-    this.pending.push(chunk);
+    if (this.pending.length === 0) queueParse(this);
+    this.pending.push(Buffer.from(chunk)); // the transport reuses its read buffer
     this.pendingAt.push(this.readNow);
+    this.pendingBatchAt.push(batchNowMs - this.t0);
     this.pendingRead.push(readTurn);
   }
 
@@ -249,17 +273,23 @@ class RequestHandler implements Dispatcher.DispatchHandler {
     if (!this.finished) {
       for (let i = 0; i < n; i++) {
         this.readNow = this.pendingAt[i]!;
+        this.batchNow = this.pendingBatchAt[i]!;
         this.readSeq = this.pendingRead[i]!;
         this.client.events += this.sse!.push(this.pending[i]!);
       }
     }
     this.pending.length = 0;
     this.pendingAt.length = 0;
+    this.pendingBatchAt.length = 0;
     this.pendingRead.length = 0;
   }
 
   private onEvent(data: string): void {
     const rec = this.rec;
+    if (this.eventRead !== this.readSeq) {
+      this.eventRead = this.readSeq;
+      this.eventNow = this.batchNow;
+    } else this.eventNow = this.readNow;
     // Fast path for the bulk of a stream: a later token chunk in vLLM's shape is recognised without
     // building its object (JSON escaping keeps these markers out of generated text). It halves the
     // client's CPU per token and the garbage that makes GC pauses, which delay every timestamp.
@@ -306,7 +336,7 @@ class RequestHandler implements Dispatcher.DispatchHandler {
 
   /** A token chunk arrived in the current read: TTFT for the first, one ITL sample for each later one. */
   private tokenChunk(rec: RequestRecord): void {
-    const now = this.readNow;
+    const now = this.eventNow;
     if (rec.tokenChunks === 0) {
       rec.ttftMs = now - rec.startMs;
     } else {
@@ -320,7 +350,7 @@ class RequestHandler implements Dispatcher.DispatchHandler {
     rec.tokenChunks++;
   }
 
-  onResponseEnd(): void {
+  onEnd(): void {
     if (this.finished) return;
     const rec = this.rec;
     if (this.status !== 200) {
@@ -353,7 +383,7 @@ class RequestHandler implements Dispatcher.DispatchHandler {
     this.succeed();
   }
 
-  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+  onError(err: Error): void {
     if (this.finished) return;
     this.fail(classify(err), err instanceof TimeoutError || err instanceof CancelledError ? err.message : `${(err as { code?: string }).code ?? err.name}: ${err.message}`);
   }

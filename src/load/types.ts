@@ -34,9 +34,9 @@ export interface RequestRecord {
   /** When it was handed to the HTTP library, after any wait for a concurrency slot. */
   dispatchMs: number;
   /**
-   * st (vLLM's start_time): when its bytes were written to the socket. Later than dispatch by the
-   * HTTP library's own delays (undici checks a reused idle socket one event-loop turn before writing
-   * on it), which are the client's, not the server's, so TTFT and latency run from here.
+   * st (vLLM's start_time): when its bytes were written to the socket. Later than dispatch when the
+   * request waited for a socket (connecting, or all busy), which is the client's delay, not the
+   * server's, so TTFT and latency run from here.
    */
   startMs: number;
   /** First token chunk - start; null when no token chunk came (or non-streaming). */
