@@ -47903,7 +47903,7 @@ function enterRead() {
 var unparsed = [];
 var unparsedHead = 0;
 var parseScheduled = false;
-var PARSE_SLICE_MS = 0.05;
+var PARSE_SLICE_MS = 0.02;
 var parseUnparsed = () => {
   const until = performance.now() + PARSE_SLICE_MS;
   while (unparsedHead < unparsed.length) {

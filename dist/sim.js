@@ -1033,6 +1033,8 @@ var RealtimeLoop = class {
   timer = null;
   immediate = null;
   stopped = false;
+  /** True while a step ends and the next is planned (the engine's work, not an I/O callback). */
+  inStepWork = false;
   /** Step-timing errors (fire time - deadline, seconds), ring buffer. */
   errors = new Float64Array(ERR_RING);
   errorCount = 0;
@@ -1084,7 +1086,12 @@ var RealtimeLoop = class {
     const t = this.now();
     const rem = this.deadline - t;
     if (rem <= 0) {
-      this.fire(t);
+      this.inStepWork = true;
+      try {
+        this.fire(t);
+      } finally {
+        this.inStepWork = false;
+      }
     } else if (rem > COARSE_MARGIN_S) {
       this.timer = setTimeout(this.tick, Math.floor((rem - COARSE_MARGIN_S) * 1e3));
     } else {
@@ -1349,7 +1356,7 @@ var SSE_HEADERS = {
   "cache-control": "no-cache"
 };
 var ASCII = /^[\x00-\x7f]*$/;
-var SLICE_S = 1e-4;
+var SLICE_S = 5e-5;
 function writeChunk(res, data) {
   const sock = res.socket;
   if (sock !== null && sock.destroyed) return;
@@ -1435,6 +1442,19 @@ var SimServer = class {
       if (d > this.gc.max) this.gc.max = d;
     }
   });
+  /**
+   * Arrival stamps: a request arrives when the event loop's poll returned the batch of sockets its
+   * head was read in (the first request handled in that poll phase takes the time; the batch ends
+   * in the check phase). Its bytes were in the socket then, whatever the loop handled before it.
+   * A request parsed inside the simulator's own work (a pipelined one, as a response ends) is not
+   * a poll's read and takes its own time.
+   */
+  batchOpen = false;
+  batchAt = 0;
+  ownWork = false;
+  closeBatch = () => {
+    this.batchOpen = false;
+  };
   /** Requests read whose work is still to do, in arrival order. */
   posts = [];
   statsGen = 0;
@@ -1529,9 +1549,14 @@ var SimServer = class {
   }
   drainOutbox = () => {
     const until = monoNow() + SLICE_S;
-    while (this.outHead < this.outJobs.length) {
-      this.writeOut(this.outHead++);
-      if ((this.outHead & 7) === 0 && monoNow() >= until) break;
+    this.ownWork = true;
+    try {
+      while (this.outHead < this.outJobs.length) {
+        this.writeOut(this.outHead++);
+        if (monoNow() >= until) break;
+      }
+    } finally {
+      this.ownWork = false;
     }
     if (this.outHead < this.outJobs.length) setImmediate(this.drainOutbox);
     else this.outboxDone();
@@ -1674,13 +1699,23 @@ ${DONE_EVENT}`);
       req.resume();
       return this.handleGet(path, res, q >= 0 ? url.slice(q + 1) : "");
     }
-    const arrival = monoNow();
+    const arrival = this.arrivalStamp();
     const chunks = [];
     req.on("data", (c) => chunks.push(c));
     req.on("end", () => {
       this.posts.push({ path, chunks, res, arrival });
       if (this.posts.length === 1) setImmediate(this.drainPosts);
     });
+  }
+  arrivalStamp() {
+    const now = monoNow();
+    if (this.ownWork || this.loop.inStepWork) return now;
+    if (!this.batchOpen) {
+      this.batchOpen = true;
+      this.batchAt = now;
+      setImmediate(this.closeBatch);
+    }
+    return this.batchAt;
   }
   /**
    * Handles the requests read so far, a slice of at most SLICE_S at a time: between slices the
@@ -1690,10 +1725,15 @@ ${DONE_EVENT}`);
   drainPosts = () => {
     const until = monoNow() + SLICE_S;
     let i = 0;
-    while (i < this.posts.length) {
-      const p = this.posts[i++];
-      this.handlePost(p.path, p.chunks, p.res, p.arrival);
-      if (monoNow() >= until) break;
+    this.ownWork = true;
+    try {
+      while (i < this.posts.length) {
+        const p = this.posts[i++];
+        this.handlePost(p.path, p.chunks, p.res, p.arrival);
+        if (monoNow() >= until) break;
+      }
+    } finally {
+      this.ownWork = false;
     }
     this.posts.splice(0, i);
     if (this.posts.length > 0) setImmediate(this.drainPosts);

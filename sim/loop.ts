@@ -22,6 +22,8 @@ export class RealtimeLoop {
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
   private stopped = false;
+  /** True while a step ends and the next is planned (the engine's work, not an I/O callback). */
+  inStepWork = false;
   /** Step-timing errors (fire time - deadline, seconds), ring buffer. */
   readonly errors = new Float64Array(ERR_RING);
   errorCount = 0;
@@ -87,7 +89,12 @@ export class RealtimeLoop {
     const t = this.now();
     const rem = this.deadline - t;
     if (rem <= 0) {
-      this.fire(t);
+      this.inStepWork = true;
+      try {
+        this.fire(t);
+      } finally {
+        this.inStepWork = false;
+      }
     } else if (rem > COARSE_MARGIN_S) {
       this.timer = setTimeout(this.tick, Math.floor((rem - COARSE_MARGIN_S) * 1000));
     } else {

@@ -79,7 +79,7 @@ function enterRead(): void {
 const unparsed: RequestHandler[] = [];
 let unparsedHead = 0;
 let parseScheduled = false;
-const PARSE_SLICE_MS = 0.05;
+const PARSE_SLICE_MS = 0.02;
 const parseUnparsed = (): void => {
   const until = performance.now() + PARSE_SLICE_MS;
   while (unparsedHead < unparsed.length) {
