@@ -47443,6 +47443,11 @@ var Connection = class {
   remaining = 0;
   keepAlive = true;
   sizeLine = "";
+  // Chunk-size line state.
+  lineBytes = 0;
+  sizeDigits = 0;
+  sizeEnded = false;
+  inExtension = false;
   /** Inside onData: a completed exchange hands the socket back only after the whole read. */
   reading = false;
   finished = false;
@@ -47521,20 +47526,25 @@ var Connection = class {
           break;
         }
         case 2 /* ChunkSize */: {
-          const nl = buf.indexOf(10, i);
-          const stop = nl < 0 || nl >= end ? end : nl;
-          this.sizeLine += buf.toString("latin1", i, stop);
-          if (this.sizeLine.length > 1024) return this.fail(new HttpParseError("a chunk-size line longer than 1 KiB"));
-          if (stop === end) {
-            i = end;
-            break;
+          let done = false;
+          while (i < end) {
+            const c = buf[i++];
+            if (c === 10) {
+              done = true;
+              break;
+            }
+            if (++this.lineBytes > 1024) return this.fail(new HttpParseError("a chunk-size line longer than 1 KiB"));
+            if (this.inExtension || c === 13) continue;
+            const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+            if (d >= 0 && !this.sizeEnded && this.sizeDigits < 12) {
+              this.remaining = this.remaining * 16 + d;
+              this.sizeDigits++;
+            } else if (c === 59) this.inExtension = true;
+            else if ((c === 32 || c === 9) && this.sizeDigits > 0) this.sizeEnded = true;
+            else return this.fail(new HttpParseError(`bad byte 0x${c.toString(16)} in a chunk-size line`));
           }
-          i = stop + 1;
-          const semi = this.sizeLine.indexOf(";");
-          const hex = (semi < 0 ? this.sizeLine : this.sizeLine.slice(0, semi)).trim();
-          this.sizeLine = "";
-          if (!/^[0-9a-fA-F]{1,12}$/.test(hex)) return this.fail(new HttpParseError(`bad chunk size ${JSON.stringify(hex.slice(0, 20))}`));
-          this.remaining = parseInt(hex, 16);
+          if (!done) break;
+          if (this.sizeDigits === 0) return this.fail(new HttpParseError("a chunk-size line without a size"));
           this.state = this.remaining === 0 ? 5 /* Trailers */ : 3 /* ChunkData */;
           break;
         }
@@ -47553,7 +47563,10 @@ var Connection = class {
           const n = Math.min(this.remaining, end - i);
           i += n;
           this.remaining -= n;
-          if (this.remaining === 0) this.state = 2 /* ChunkSize */;
+          if (this.remaining === 0) {
+            this.state = 2 /* ChunkSize */;
+            this.startSizeLine();
+          }
           break;
         }
         case 5 /* Trailers */: {
@@ -47632,8 +47645,10 @@ var Connection = class {
       this.complete();
       return bodyStart;
     }
-    if (chunked) this.state = 2 /* ChunkSize */;
-    else if (length >= 0) {
+    if (chunked) {
+      this.state = 2 /* ChunkSize */;
+      this.startSizeLine();
+    } else if (length >= 0) {
       this.state = 1 /* Length */;
       this.remaining = length;
       if (length === 0) this.complete();
@@ -47642,6 +47657,14 @@ var Connection = class {
       this.keepAlive = false;
     }
     return bodyStart;
+  }
+  /** A chunk-size line begins: the size is read into `remaining`. */
+  startSizeLine() {
+    this.remaining = 0;
+    this.lineBytes = 0;
+    this.sizeDigits = 0;
+    this.sizeEnded = false;
+    this.inExtension = false;
   }
   complete() {
     const ex = this.ex;

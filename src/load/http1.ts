@@ -216,6 +216,11 @@ class Connection {
   private remaining = 0;
   private keepAlive = true;
   private sizeLine = '';
+  // Chunk-size line state.
+  private lineBytes = 0;
+  private sizeDigits = 0;
+  private sizeEnded = false;
+  private inExtension = false;
   /** Inside onData: a completed exchange hands the socket back only after the whole read. */
   private reading = false;
   private finished = false;
@@ -326,20 +331,27 @@ class Connection {
           break;
         }
         case State.ChunkSize: {
-          const nl = buf.indexOf(10, i);
-          const stop = nl < 0 || nl >= end ? end : nl;
-          this.sizeLine += buf.toString('latin1', i, stop);
-          if (this.sizeLine.length > 1024) return this.fail(new HttpParseError('a chunk-size line longer than 1 KiB'));
-          if (stop === end) {
-            i = end;
-            break;
+          // Hex digits, then optionally `;extensions` (ignored), then CRLF; read byte by byte, as a
+          // size line can be split across reads and this runs once per token.
+          let done = false;
+          while (i < end) {
+            const c = buf[i++]!;
+            if (c === 10) {
+              done = true;
+              break;
+            }
+            if (++this.lineBytes > 1024) return this.fail(new HttpParseError('a chunk-size line longer than 1 KiB'));
+            if (this.inExtension || c === 13) continue;
+            const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+            if (d >= 0 && !this.sizeEnded && this.sizeDigits < 12) {
+              this.remaining = this.remaining * 16 + d;
+              this.sizeDigits++;
+            } else if (c === 59 /* ; */) this.inExtension = true;
+            else if ((c === 32 || c === 9) && this.sizeDigits > 0) this.sizeEnded = true;
+            else return this.fail(new HttpParseError(`bad byte 0x${c.toString(16)} in a chunk-size line`));
           }
-          i = stop + 1;
-          const semi = this.sizeLine.indexOf(';');
-          const hex = (semi < 0 ? this.sizeLine : this.sizeLine.slice(0, semi)).trim();
-          this.sizeLine = '';
-          if (!/^[0-9a-fA-F]{1,12}$/.test(hex)) return this.fail(new HttpParseError(`bad chunk size ${JSON.stringify(hex.slice(0, 20))}`));
-          this.remaining = parseInt(hex, 16);
+          if (!done) break;
+          if (this.sizeDigits === 0) return this.fail(new HttpParseError('a chunk-size line without a size'));
           this.state = this.remaining === 0 ? State.Trailers : State.ChunkData;
           break;
         }
@@ -359,7 +371,10 @@ class Connection {
           const n = Math.min(this.remaining, end - i);
           i += n;
           this.remaining -= n;
-          if (this.remaining === 0) this.state = State.ChunkSize;
+          if (this.remaining === 0) {
+            this.state = State.ChunkSize;
+            this.startSizeLine();
+          }
           break;
         }
         case State.Trailers: {
@@ -442,7 +457,10 @@ class Connection {
       this.complete();
       return bodyStart;
     }
-    if (chunked) this.state = State.ChunkSize;
+    if (chunked) {
+      this.state = State.ChunkSize;
+      this.startSizeLine();
+    }
     else if (length >= 0) {
       this.state = State.Length;
       this.remaining = length;
@@ -452,6 +470,15 @@ class Connection {
       this.keepAlive = false;
     }
     return bodyStart;
+  }
+
+  /** A chunk-size line begins: the size is read into `remaining`. */
+  private startSizeLine(): void {
+    this.remaining = 0;
+    this.lineBytes = 0;
+    this.sizeDigits = 0;
+    this.sizeEnded = false;
+    this.inExtension = false;
   }
 
   private complete(): void {

@@ -114,7 +114,7 @@ describe('HTTP/1.1 transport of the load generator', () => {
 
   it('de-chunks a chunked body split at every awkward place across reads, ignoring extensions and trailers', async () => {
     const { pool } = await setup((sock) => {
-      void writeApart(sock, ['HTTP/1.1 200 OK\r\ntransfer-', 'encoding: chunked\r\n\r', '\n5;ext=1\r\nhel', 'lo\r', '\n1', '0\r\n', ' world, and more', '\r\n0\r\nx-trailer: 1\r\n', '\r\n']);
+      void writeApart(sock, ['HTTP/1.1 200 OK\r\ntransfer-', 'encoding: chunked\r\n\r', '\n5 ;ext=1\r\nhel', 'lo\r', '\n1', '0\r\n', ' world, and more', '\r\n0\r\nx-trailer: 1\r\n', '\r\n']);
     });
     const r = await collect(pool).done;
     expect(r).toMatchObject({ status: 200, body: 'hello world, and more', error: null });
@@ -210,6 +210,14 @@ describe('HTTP/1.1 transport of the load generator', () => {
       pool.request({ method: 'GET', path: '/', body: null }, { onStart: () => undefined, onHead: () => log.push('head'), onBody: (c) => log.push(c.toString()), onEnd: resolve, onError: reject });
     });
     expect(log).toEqual(['read', 'head', 'read', 'a', 'b', 'read', 'c']);
+  });
+
+  it('a chunk-size line that is not hex fails the request with what was wrong', async () => {
+    const { pool } = await setup((sock) => sock.write('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\nzz\r\n'), 1);
+    const r = await collect(pool).done;
+    expect(r.body).toBe('abc');
+    expect(r.error).toBeInstanceOf(HttpParseError);
+    expect(r.error!.message).toMatch(/bad byte 0x7a in a chunk-size line/);
   });
 
   it('refuses header names and values that would inject lines into the request', () => {
