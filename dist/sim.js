@@ -1485,6 +1485,7 @@ var SimServer = class {
   }
   async close() {
     this.loop.stop();
+    this.flushOutbox();
     this.gcObserver.disconnect();
     for (const s of this.sockets) s.destroy();
     await new Promise((r) => this.server.close(() => r()));

@@ -214,6 +214,7 @@ async function traceError(): Promise<void> {
     console.log(`   joined ${a.joined} requests; point valid: ${p.validity.valid}${p.validity.valid ? '' : ` (${p.validity.reasons.join('; ')})`}`);
     console.log(`   TTFT median: client ${fmt(a.clientMedianTtftMs)} ms, server ${fmt(a.serverMedianTtftMs)} ms -> error ${fmt(a.ttftMedianErrorMs)} ms (per-request median |error| ${fmt(a.ttftMedianAbsErrorMs)} ms)`);
     console.log(`   TTFT error split: request reaching the server ${fmt(a.requestTransitMedianMs)} ms, first token reaching the client ${fmt(a.firstTokenDeliveryMedianMs)} ms (medians beyond the fastest)`);
+    console.log(`   requests whose client TTFT is below the server's (a timestamp earlier than its bytes; must be 0): ${a.clientTtftBelowServer} of ${a.joined}`);
     console.log(`   ITL  median: client ${fmt(a.clientMedianItlMs)} ms, server ${fmt(a.serverMedianItlMs)} ms -> error ${fmt(a.itlMedianErrorMs)} ms (per-gap median |error| ${fmt(a.itlMedianAbsErrorMs)} ms)`);
     // The first wave (all sent at t0) against the rest: requests sent one at a time as slots free,
     // the steady state a closed loop measures for the rest of a run.

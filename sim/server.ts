@@ -225,6 +225,9 @@ export class SimServer implements EngineObserver {
 
   async close(): Promise<void> {
     this.loop.stop();
+    // A step's writes still queued hold the trace lines of requests whose last chunk is out (the
+    // client may have finished with them already): the trace keeps every request that finished.
+    this.flushOutbox();
     this.gcObserver.disconnect();
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((r) => this.server.close(() => r()));

@@ -37,6 +37,12 @@ export interface TraceAgreement {
   requestTransitMedianMs: number | null;
   /** Median delay of the first token reaching the client's read, beyond the fastest (needs t0). */
   firstTokenDeliveryMedianMs: number | null;
+  /**
+   * Requests whose client TTFT is shorter than the server's by more than 0.01 ms: impossible unless
+   * a timestamp predates the bytes it stands for (the client's clock starts before the server can
+   * stamp the arrival, and the server writes before the client can read), so it should be 0.
+   */
+  clientTtftBelowServer: number;
 }
 
 export function traceAgreement(records: readonly RequestRecord[], trace: readonly TraceLine[], clientT0Ms?: number): TraceAgreement {
@@ -50,6 +56,7 @@ export function traceAgreement(records: readonly RequestRecord[], trace: readonl
   const inbound: number[] = [];
   const outbound: number[] = [];
   let joined = 0;
+  let below = 0;
   for (const r of records) {
     if (!r.success || r.responseId === null || r.ttftMs === null) continue;
     const t = byId.get(r.responseId);
@@ -59,6 +66,7 @@ export function traceAgreement(records: readonly RequestRecord[], trace: readonl
     cT.push(r.ttftMs);
     sT.push(server);
     dT.push(Math.abs(r.ttftMs - server));
+    if (r.ttftMs < server - 0.01) below++;
     const gaps = t.token_times_s.slice(1).map((x, i) => (x - t.token_times_s[i]!) * 1000);
     cI.push(...r.itlMs);
     sI.push(...gaps);
@@ -87,6 +95,7 @@ export function traceAgreement(records: readonly RequestRecord[], trace: readonl
     serverMedianItlMs: msI,
     requestTransitMedianMs: beyondFastest(inbound),
     firstTokenDeliveryMedianMs: beyondFastest(outbound),
+    clientTtftBelowServer: below,
   };
 }
 

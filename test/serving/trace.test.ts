@@ -17,6 +17,9 @@ describe('agreement with the server-side trace', () => {
     );
     expect(a.joined).toBe(1);
     expect(a.ttftMedianAbsErrorMs).toBeCloseTo(0.5, 9);
+    expect(a.clientTtftBelowServer).toBe(0);
+    const b = traceAgreement([rec({ responseId: 'x', ttftMs: 9.9, itlMs: [2, 2] })], [{ id: 'x', arrival_s: 1, first_token_s: 1.01, token_times_s: [1.01, 1.012, 1.014], finish_s: 1.014 }]);
+    expect(b.clientTtftBelowServer).toBe(1);
     expect(a.itlMedianAbsErrorMs).toBeCloseTo(0.125, 9);
   });
 
@@ -44,6 +47,7 @@ describe('agreement with the server-side trace', () => {
       expect(r.itlMs.length).toBe(t.token_times_s.length - 1);
       expect(r.ttftMs!).toBeGreaterThanOrEqual((t.first_token_s! - t.arrival_s) * 1000 - 0.01);
     }
+    expect(a.clientTtftBelowServer).toBe(0);
     if (point.validity.valid && loadavg()[0]! < cpus().length / 2) {
       // A quiet machine and a client that kept up: its timestamps are within a millisecond of the
       // server's. (npm run bench:client prints the 0.5 ms figure at 256 streams.)
