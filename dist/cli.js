@@ -47409,14 +47409,15 @@ ${this.headerBlock}${req.body ? `content-length: ${req.body.length}\r
   }
   connect() {
     this.open++;
-    return new Connection(this, this.secure ? { host: this.host, port: this.port, servername: this.servername } : { host: this.host, port: this.port }, this.secure);
+    return new Connection(this, this.secure ? { host: this.host, port: this.port, servername: this.servername, ca: this.opts.ca } : { host: this.host, port: this.port }, this.secure);
   }
 };
 var Connection = class {
   constructor(pool, where, secure) {
     this.pool = pool;
     if (secure) {
-      this.socket = tls.connect({ ...where, ALPNProtocols: ["http/1.1"] });
+      const { ca, ...at } = where;
+      this.socket = tls.connect({ ...at, servername: net.isIP(at.servername ?? "") ? "" : at.servername, ALPNProtocols: ["http/1.1"], ...ca ? { ca: [...tls.rootCertificates, ca.toString()] } : {} });
       this.socket.on("data", (b) => this.onData(b, 0, b.length));
       this.socket.once("secureConnect", () => this.onConnect());
     } else {

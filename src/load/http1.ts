@@ -36,6 +36,8 @@ export interface Http1PoolOptions {
   headers: Record<string, string>;
   /** Called once per socket read that carries response bytes, before any onBody from it. */
   onRead?: () => void;
+  /** Certificates to trust for https besides the system's (a private CA). */
+  ca?: string | Buffer;
 }
 
 /** The server closed the connection before the response was complete. */
@@ -190,7 +192,7 @@ export class Http1Pool {
 
   private connect(): Connection {
     this.open++;
-    return new Connection(this, this.secure ? { host: this.host, port: this.port, servername: this.servername } : { host: this.host, port: this.port }, this.secure);
+    return new Connection(this, this.secure ? { host: this.host, port: this.port, servername: this.servername, ca: this.opts.ca } : { host: this.host, port: this.port }, this.secure);
   }
 }
 
@@ -227,12 +229,14 @@ class Connection {
 
   constructor(
     private readonly pool: Http1Pool,
-    where: { host: string; port: number; servername?: string },
+    where: { host: string; port: number; servername?: string; ca?: string | Buffer | undefined },
     secure: boolean,
   ) {
     if (secure) {
       // TLS sockets are read through their stream; plain ones straight from libuv.
-      this.socket = tls.connect({ ...where, ALPNProtocols: ['http/1.1'] });
+      const { ca, ...at } = where;
+      // An IP address is no server name (SNI), and a ca given adds to the system's roots.
+      this.socket = tls.connect({ ...at, servername: net.isIP(at.servername ?? '') ? '' : at.servername, ALPNProtocols: ['http/1.1'], ...(ca ? { ca: [...tls.rootCertificates, ca.toString()] } : {}) });
       this.socket.on('data', (b: Buffer) => this.onData(b, 0, b.length));
       this.socket.once('secureConnect', () => this.onConnect());
     } else {

@@ -1,7 +1,11 @@
 // The load generator's HTTP/1.1 transport against raw TCP servers that write exact bytes, so
 // every framing (content-length, chunked split anywhere, close-delimited, 1xx) and every failure is
 // shown as a server would really send it.
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
+import tls from 'node:tls';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionClosedError, Http1Pool, HttpParseError, type Http1Handler } from '../../src/load/http1.js';
 
@@ -218,6 +222,27 @@ describe('HTTP/1.1 transport of the load generator', () => {
     expect(r.body).toBe('abc');
     expect(r.error).toBeInstanceOf(HttpParseError);
     expect(r.error!.message).toMatch(/bad byte 0x7a in a chunk-size line/);
+  });
+
+  it('speaks HTTPS to an https origin and refuses a certificate it does not trust', async () => {
+    const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/tls');
+    const cert = readFileSync(path.join(dir, 'cert.pem'));
+    const srv = tls.createServer({ key: readFileSync(path.join(dir, 'key.pem')), cert }, (sock) => {
+      sock.once('data', () => void writeApart(sock, ['HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n', '6\r\nsecret\r\n0\r\n\r\n']));
+      sock.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    const url = `https://127.0.0.1:${(srv.address() as net.AddressInfo).port}`;
+    const trusted = new Http1Pool(url, { connections: 1, headers: {}, ca: cert });
+    const untrusted = new Http1Pool(url, { connections: 1, headers: {} });
+    cleanups.push(async () => {
+      await trusted.close();
+      await untrusted.close();
+      await new Promise<void>((r) => srv.close(() => r()));
+    });
+    expect(await collect(trusted).done).toMatchObject({ status: 200, body: 'secret', error: null });
+    const refused = await collect(untrusted).done;
+    expect((refused.error as { code?: string }).code).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
   });
 
   it('refuses header names and values that would inject lines into the request', () => {
