@@ -6,7 +6,7 @@
 //     same parse loop with a hand-written SSE splitter (why src/load/sse.ts uses eventsource-parser);
 //  3. its measurement error against vllm-sim's --sim-trace at 256 concurrent streams: TTFT and ITL
 //     medians, client vs server (target within 0.5 ms).
-// Environment: RATES="1000,2000,..." POINT_S=2 STREAMS=256 WAVES=4 SKIP=1,2 (skip parts).
+// Environment: RATES="1000,2000,..." POINT_S=2 STREAMS=256 WAVES=8 (2,048 requests: the first wave of 256 sent at once weighs less in the median) SKIP=1,2 (skip parts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +24,7 @@ import { SseSplitter } from './hand-sse-splitter.js';
 const SKIP = new Set((process.env.SKIP ?? '').split(',').filter(Boolean));
 const POINT_S = Number(process.env.POINT_S ?? 2);
 const STREAMS = Number(process.env.STREAMS ?? 256);
-const WAVES = Number(process.env.WAVES ?? 4);
+const WAVES = Number(process.env.WAVES ?? 8);
 
 /** A child node process running `code` (an HTTP server that prints its port). */
 async function serverProcess(code: string): Promise<{ url: string; proc: ChildProcess }> {
