@@ -1013,9 +1013,9 @@ import { createServer } from "node:http";
 import { PerformanceObserver } from "node:perf_hooks";
 
 // sim/loop.ts
-import { performance } from "node:perf_hooks";
+import { performance as performance2 } from "node:perf_hooks";
 function monoNow() {
-  return performance.now() / 1e3;
+  return performance2.now() / 1e3;
 }
 var COARSE_MARGIN_S = 15e-4;
 var RESYNC_LATE_S = 0.05;
@@ -1357,6 +1357,10 @@ var SSE_HEADERS = {
 };
 var ASCII = /^[\x00-\x7f]*$/;
 var SLICE_S = 5e-5;
+function monotonicOriginMs() {
+  const now = performance.now();
+  return Number(process.hrtime.bigint()) / 1e6 - now;
+}
 function writeChunk(res, data) {
   const sock = res.socket;
   if (sock !== null && sock.destroyed) return;
@@ -1810,7 +1814,10 @@ ${DONE_EVENT}`);
       running: this.engine.numRunning,
       waiting: this.engine.numWaiting,
       generation_tokens_total: this.engine.generationTokensTotal,
-      run_factor: this.runFactor
+      run_factor: this.runFactor,
+      // The machine's monotonic clock (process.hrtime) at this process's performance.now() = 0, in
+      // ms: the trace's seconds plus this are on a clock another process on the host can read too.
+      monotonic_origin_ms: monotonicOriginMs()
     };
   }
   models() {

@@ -202,7 +202,13 @@ async function traceError(): Promise<void> {
       step_emit_work_ms?: { p50: number; p99: number };
       intake_ms?: { p50: number; p99: number };
       cpu_s?: { user: number; system: number };
+      monotonic_origin_ms?: number;
     } | null;
+    // Both processes' performance.now() clocks on the host's monotonic clock: a server time plus
+    // this is a client time, so the two delays can be measured outright, not beyond the fastest.
+    const n0 = performance.now();
+    const clientOrigin = Number(process.hrtime.bigint()) / 1e6 - n0;
+    const s2c = typeof simStats?.monotonic_origin_ms === 'number' ? simStats.monotonic_origin_ms - clientOrigin : undefined;
     await new Promise<void>((r) => {
       proc.once('exit', () => r());
       proc.kill('SIGTERM');
@@ -210,10 +216,13 @@ async function traceError(): Promise<void> {
     const p = s.points[0]!;
     const run = pointRuns(p)![0]!;
     const traceLines = parseTrace(readFileSync(trace, 'utf8'));
-    const a = traceAgreement(run.records, traceLines, run.t0Ms);
+    const a = traceAgreement(run.records, traceLines, run.t0Ms, s2c);
     console.log(`   joined ${a.joined} requests; point valid: ${p.validity.valid}${p.validity.valid ? '' : ` (${p.validity.reasons.join('; ')})`}`);
     console.log(`   TTFT median: client ${fmt(a.clientMedianTtftMs)} ms, server ${fmt(a.serverMedianTtftMs)} ms -> error ${fmt(a.ttftMedianErrorMs)} ms (per-request median |error| ${fmt(a.ttftMedianAbsErrorMs)} ms)`);
-    console.log(`   TTFT error split: request reaching the server ${fmt(a.requestTransitMedianMs)} ms, first token reaching the client ${fmt(a.firstTokenDeliveryMedianMs)} ms (medians beyond the fastest)`);
+    console.log(
+      `   TTFT error split (medians, both clocks on the host's monotonic clock): request reaching the server ${fmt(a.requestTransitAbsMedianMs)} ms, first token reaching the client ${fmt(a.firstTokenDeliveryAbsMedianMs)} ms ` +
+        `(beyond the fastest request: ${fmt(a.requestTransitMedianMs)} and ${fmt(a.firstTokenDeliveryMedianMs)} ms)`,
+    );
     console.log(`   requests whose client TTFT is below the server's (a timestamp earlier than its bytes; must be 0): ${a.clientTtftBelowServer} of ${a.joined}`);
     console.log(`   ITL  median: client ${fmt(a.clientMedianItlMs)} ms, server ${fmt(a.serverMedianItlMs)} ms -> error ${fmt(a.itlMedianErrorMs)} ms (per-gap median |error| ${fmt(a.itlMedianAbsErrorMs)} ms)`);
     // The first wave (all sent at t0) against the rest: requests sent one at a time as slots free,
@@ -222,9 +231,9 @@ async function traceError(): Promise<void> {
       [`first wave (${STREAMS} sent at t0)`, (i: number) => i < STREAMS],
       ['steady state (every request after the first wave)', (i: number) => i >= STREAMS],
     ] as const) {
-      const part = traceAgreement(run.records.filter((r) => keep(r.index)), traceLines, run.t0Ms);
+      const part = traceAgreement(run.records.filter((r) => keep(r.index)), traceLines, run.t0Ms, s2c);
       console.log(
-        `   ${label}, ${part.joined} requests: TTFT error ${fmt(part.ttftMedianErrorMs)} ms (per-request median |error| ${fmt(part.ttftMedianAbsErrorMs)}; transit ${fmt(part.requestTransitMedianMs)}, delivery ${fmt(part.firstTokenDeliveryMedianMs)}), ITL error ${fmt(part.itlMedianErrorMs)} ms`,
+        `   ${label}, ${part.joined} requests: TTFT error ${fmt(part.ttftMedianErrorMs)} ms (per-request median |error| ${fmt(part.ttftMedianAbsErrorMs)}; way in ${fmt(part.requestTransitAbsMedianMs)}, way out ${fmt(part.firstTokenDeliveryAbsMedianMs)}), ITL error ${fmt(part.itlMedianErrorMs)} ms`,
       );
     }
     if (simStats?.step_error_ms && simStats.step_emit_work_ms) {

@@ -90,6 +90,11 @@ const ASCII = /^[\x00-\x7f]*$/;
 /** Most work done on read requests, or on a step's writes, before the event loop polls for more (seconds). */
 const SLICE_S = 0.00005;
 
+function monotonicOriginMs(): number {
+  const now = performance.now();
+  return Number(process.hrtime.bigint()) / 1e6 - now;
+}
+
 function writeChunk(res: ServerResponse, data: string): void {
   const sock = res.socket;
   if (sock !== null && sock.destroyed) return; // client gone; 'close' will abort the request
@@ -579,6 +584,9 @@ export class SimServer implements EngineObserver {
       waiting: this.engine.numWaiting,
       generation_tokens_total: this.engine.generationTokensTotal,
       run_factor: this.runFactor,
+      // The machine's monotonic clock (process.hrtime) at this process's performance.now() = 0, in
+      // ms: the trace's seconds plus this are on a clock another process on the host can read too.
+      monotonic_origin_ms: monotonicOriginMs(),
     };
   }
 

@@ -43,9 +43,20 @@ export interface TraceAgreement {
    * stamp the arrival, and the server writes before the client can read), so it should be 0.
    */
   clientTtftBelowServer: number;
+  /**
+   * With both clocks known (serverToClientMs), the same two delays without the fastest request
+   * taken off: a request's way in (client's write to the server's arrival stamp) and the first
+   * token's way out (the server's write to the client's read), medians in ms.
+   */
+  requestTransitAbsMedianMs: number | null;
+  firstTokenDeliveryAbsMedianMs: number | null;
 }
 
-export function traceAgreement(records: readonly RequestRecord[], trace: readonly TraceLine[], clientT0Ms?: number): TraceAgreement {
+/**
+ * `clientT0Ms`: the point's t0 on the client's performance.now() clock. `serverToClientMs`: what to
+ * add to a server time (trace seconds x 1000) to put it on that clock, when known.
+ */
+export function traceAgreement(records: readonly RequestRecord[], trace: readonly TraceLine[], clientT0Ms?: number, serverToClientMs?: number): TraceAgreement {
   const byId = new Map(trace.map((t) => [t.id, t]));
   const cT: number[] = [];
   const sT: number[] = [];
@@ -96,6 +107,8 @@ export function traceAgreement(records: readonly RequestRecord[], trace: readonl
     requestTransitMedianMs: beyondFastest(inbound),
     firstTokenDeliveryMedianMs: beyondFastest(outbound),
     clientTtftBelowServer: below,
+    requestTransitAbsMedianMs: serverToClientMs === undefined ? null : median(inbound.map((x) => x + serverToClientMs)),
+    firstTokenDeliveryAbsMedianMs: serverToClientMs === undefined ? null : median(outbound.map((x) => x - serverToClientMs)),
   };
 }
 

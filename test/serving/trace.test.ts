@@ -20,6 +20,13 @@ describe('agreement with the server-side trace', () => {
     expect(a.clientTtftBelowServer).toBe(0);
     const b = traceAgreement([rec({ responseId: 'x', ttftMs: 9.9, itlMs: [2, 2] })], [{ id: 'x', arrival_s: 1, first_token_s: 1.01, token_times_s: [1.01, 1.012, 1.014], finish_s: 1.014 }]);
     expect(b.clientTtftBelowServer).toBe(1);
+    // On one clock (server time + 500 ms = client time): sent at client 1499.8 (t0 1000 + 499.8),
+    // arrived at server 1000 ms = client 1500 (0.2 ms in); first token written at server 1010 =
+    // client 1510, read at 1499.8 + 10.5 = 1510.3 (0.3 ms out).
+    const c = traceAgreement([rec({ responseId: 'x', startMs: 499.8, ttftMs: 10.5, itlMs: [2, 2] })], [{ id: 'x', arrival_s: 1, first_token_s: 1.01, token_times_s: [1.01, 1.012, 1.014], finish_s: 1.014 }], 1000, 500);
+    expect(c.requestTransitAbsMedianMs).toBeCloseTo(0.2, 6);
+    expect(c.firstTokenDeliveryAbsMedianMs).toBeCloseTo(0.3, 6);
+    expect(a.requestTransitAbsMedianMs).toBeNull();
     expect(a.itlMedianAbsErrorMs).toBeCloseTo(0.125, 9);
   });
 
