@@ -47322,8 +47322,8 @@ var Http1Pool = class {
     const url = new URL(origin);
     if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error(`unsupported protocol ${url.protocol} in ${origin} (use http:// or https://)`);
     this.secure = url.protocol === "https:";
-    this.servername = url.hostname;
     this.host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+    this.servername = this.host;
     this.port = url.port ? Number(url.port) : this.secure ? 443 : 80;
     this.onRead = opts.onRead;
     let block = `host: ${url.host}\r
@@ -47378,6 +47378,7 @@ ${this.headerBlock}${req.body ? `content-length: ${req.body.length}\r
   }
   /** A connection finished its exchange and can carry another. */
   release(conn) {
+    if (this.closed) return conn.destroy();
     const next = this.queue.shift();
     if (next) return conn.send(next);
     conn.idleSince = performance.now();
@@ -47422,10 +47423,11 @@ var Connection = class {
       this.socket.once("secureConnect", () => this.onConnect());
     } else {
       const buf = pool.readBuffer;
-      this.socket = net.connect({ ...where, noDelay: true, onread: { buffer: buf, callback: (n) => {
+      const onread = (n) => {
         this.onData(buf, 0, n);
         return true;
-      } } });
+      };
+      this.socket = net.connect({ ...where, noDelay: true, onread: { buffer: buf, callback: onread } });
       this.socket.once("connect", () => this.onConnect());
     }
     this.socket.on("error", (err2) => this.fail(err2));

@@ -116,8 +116,8 @@ export class Http1Pool {
     const url = new URL(origin);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`unsupported protocol ${url.protocol} in ${origin} (use http:// or https://)`);
     this.secure = url.protocol === 'https:';
-    this.servername = url.hostname;
     this.host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    this.servername = this.host;
     this.port = url.port ? Number(url.port) : this.secure ? 443 : 80;
     this.onRead = opts.onRead;
     let block = `host: ${url.host}\r\n`;
@@ -157,6 +157,7 @@ export class Http1Pool {
 
   /** A connection finished its exchange and can carry another. */
   release(conn: Connection): void {
+    if (this.closed) return conn.destroy();
     const next = this.queue.shift();
     if (next) return conn.send(next);
     conn.idleSince = performance.now();
@@ -241,10 +242,11 @@ class Connection {
       this.socket.once('secureConnect', () => this.onConnect());
     } else {
       const buf = pool.readBuffer;
-      this.socket = net.connect({ ...where, noDelay: true, onread: { buffer: buf, callback: (n: number) => {
+      const onread = (n: number): boolean => {
         this.onData(buf, 0, n);
         return true;
-      } } });
+      };
+      this.socket = net.connect({ ...where, noDelay: true, onread: { buffer: buf, callback: onread } });
       this.socket.once('connect', () => this.onConnect());
     }
     this.socket.on('error', (err) => this.fail(err));
