@@ -47516,11 +47516,8 @@ var Connection = class {
           break;
         }
         case 1 /* Length */: {
-          const n = Math.min(this.remaining, end - i);
-          this.ex.handler.onBody(buf.subarray(i, i + n));
-          i += n;
-          this.remaining -= n;
-          if (this.remaining === 0) this.complete();
+          i = this.deliver(buf, i, end);
+          if (this.remaining === 0 && this.ex !== null) this.complete();
           break;
         }
         case 6 /* UntilClose */: {
@@ -47552,10 +47549,7 @@ var Connection = class {
           break;
         }
         case 3 /* ChunkData */: {
-          const n = Math.min(this.remaining, end - i);
-          this.ex.handler.onBody(buf.subarray(i, i + n));
-          i += n;
-          this.remaining -= n;
+          i = this.deliver(buf, i, end);
           if (this.remaining === 0) {
             this.state = 4 /* ChunkDataEnd */;
             this.remaining = 2;
@@ -47593,6 +47587,13 @@ var Connection = class {
     if (!this.finished) return;
     if (i < end) this.keepAlive = false;
     this.handBack();
+  }
+  /** Hands the body bytes still due (at most to `end`) to the handler; returns where it stopped. */
+  deliver(buf, i, end) {
+    const n = Math.min(this.remaining, end - i);
+    this.remaining -= n;
+    this.ex.handler.onBody(buf.subarray(i, i + n));
+    return i + n;
   }
   /** Accumulates the head; returns where the body starts in buf (or end while the head is incomplete). */
   readHead(buf, i, end) {

@@ -324,11 +324,8 @@ class Connection {
           break;
         }
         case State.Length: {
-          const n = Math.min(this.remaining, end - i);
-          this.ex.handler.onBody(buf.subarray(i, i + n));
-          i += n;
-          this.remaining -= n;
-          if (this.remaining === 0) this.complete();
+          i = this.deliver(buf, i, end);
+          if (this.remaining === 0 && this.ex !== null) this.complete();
           break;
         }
         case State.UntilClose: {
@@ -362,10 +359,7 @@ class Connection {
           break;
         }
         case State.ChunkData: {
-          const n = Math.min(this.remaining, end - i);
-          this.ex.handler.onBody(buf.subarray(i, i + n));
-          i += n;
-          this.remaining -= n;
+          i = this.deliver(buf, i, end);
           if (this.remaining === 0) {
             this.state = State.ChunkDataEnd;
             this.remaining = 2;
@@ -406,6 +400,14 @@ class Connection {
     // Bytes after a complete response that nobody asked for: the socket is not reused.
     if (i < end) this.keepAlive = false;
     this.handBack();
+  }
+
+  /** Hands the body bytes still due (at most to `end`) to the handler; returns where it stopped. */
+  private deliver(buf: Buffer, i: number, end: number): number {
+    const n = Math.min(this.remaining, end - i);
+    this.remaining -= n;
+    this.ex!.handler.onBody(buf.subarray(i, i + n));
+    return i + n;
   }
 
   /** Accumulates the head; returns where the body starts in buf (or end while the head is incomplete). */
