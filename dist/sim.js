@@ -1012,6 +1012,40 @@ import { closeSync, openSync, writeSync } from "node:fs";
 import { createServer } from "node:http";
 import { PerformanceObserver } from "node:perf_hooks";
 
+// sim/idle-gc.ts
+import v8 from "node:v8";
+import vm from "node:vm";
+function exposeGc() {
+  try {
+    v8.setFlagsFromString("--expose-gc");
+    const gc = vm.runInNewContext("gc");
+    return typeof gc === "function" ? gc : null;
+  } catch {
+    return null;
+  }
+}
+var FILL = 0.5;
+var CHECK_EVERY_S = 2e-3;
+var IdleScavenger = class {
+  gc = exposeGc();
+  /** How long our scavenges take lately, seconds (the longest, decaying), so a window can fit one. */
+  recent = 2e-3;
+  lastCheck = -Infinity;
+  scavenges = 0;
+  /** Collects the young generation now if it is over half full and `quietS` leaves room for it. */
+  maybe(quietS, now) {
+    if (this.gc === null || quietS < 1.5 * this.recent + 5e-4) return;
+    const t = now();
+    if (t - this.lastCheck < CHECK_EVERY_S) return;
+    this.lastCheck = t;
+    const young = v8.getHeapSpaceStatistics().find((s) => s.space_name === "new_space");
+    if (!young || young.space_used_size < FILL * (young.space_used_size + young.space_available_size)) return;
+    this.gc({ type: "minor" });
+    this.recent = Math.max(now() - t, 0.8 * this.recent);
+    this.scavenges++;
+  }
+};
+
 // sim/loop.ts
 import { performance as performance2 } from "node:perf_hooks";
 function monoNow() {
@@ -1020,6 +1054,8 @@ function monoNow() {
 var COARSE_MARGIN_S = 15e-4;
 var RESYNC_LATE_S = 0.05;
 var ERR_RING = 1 << 16;
+var LATE_S = 5e-4;
+var LATE_RING = 256;
 var RealtimeLoop = class {
   constructor(engine, now = monoNow) {
     this.engine = engine;
@@ -1038,6 +1074,8 @@ var RealtimeLoop = class {
   /** Step-timing errors (fire time - deadline, seconds), ring buffer. */
   errors = new Float64Array(ERR_RING);
   errorCount = 0;
+  late = new Float64Array(LATE_RING * 2);
+  lateCount = 0;
   /** Call after adding a request: starts the engine if idle, or wakes it earlier. */
   kick() {
     if (this.stopped || this.inStep) return;
@@ -1048,6 +1086,10 @@ var RealtimeLoop = class {
     }
     const next = this.engine.nextReadyAt();
     if (next < this.deadline) this.arm(Math.max(next, t));
+  }
+  /** Seconds until the next step is due (Infinity when none is planned). */
+  untilDeadline() {
+    return this.armed ? this.deadline - this.now() : Infinity;
   }
   stop() {
     this.stopped = true;
@@ -1105,6 +1147,11 @@ var RealtimeLoop = class {
       this.inStep = false;
       const slot = this.errorCount++ & ERR_RING - 1;
       this.errors[slot] = t - deadline;
+      if (t - deadline > LATE_S) {
+        const k = (this.lateCount++ & LATE_RING - 1) * 2;
+        this.late[k] = deadline;
+        this.late[k + 1] = t;
+      }
       this.engine.endStep(t);
     }
     const start = t - deadline > RESYNC_LATE_S ? t : deadline;
@@ -1112,6 +1159,12 @@ var RealtimeLoop = class {
   }
   resetErrors() {
     this.errorCount = 0;
+    this.lateCount = 0;
+  }
+  /** The last steps that fired more than 0.5 ms late: [deadline, fired] pairs, seconds. */
+  lateSteps() {
+    const n = Math.min(this.lateCount, LATE_RING);
+    return Array.from({ length: n }, (_, i) => [this.late[i * 2], this.late[i * 2 + 1]]);
   }
   /** Step-timing error percentiles over the last steps, in seconds. */
   errorPercentiles(ps) {
@@ -1438,12 +1491,19 @@ var SimServer = class {
   emitCount = 0;
   /** Garbage-collection pauses since the last stats reset: count, total and longest (seconds). */
   gc = { count: 0, total: 0, max: 0 };
+  scavenger = new IdleScavenger();
+  /** The last GC pauses, [start, end] pairs in seconds on the loop's clock. */
+  gcSpans = new Float64Array(512);
+  gcSpanCount = 0;
   gcObserver = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       const d = e.duration / 1e3;
       this.gc.count++;
       this.gc.total += d;
       if (d > this.gc.max) this.gc.max = d;
+      const k = (this.gcSpanCount++ & this.gcSpans.length / 2 - 1) * 2;
+      this.gcSpans[k] = e.startTime / 1e3;
+      this.gcSpans[k + 1] = e.startTime / 1e3 + d;
     }
   });
   /**
@@ -1541,6 +1601,7 @@ var SimServer = class {
     if (this.outLast[i]) job.res.end();
   }
   outboxDone() {
+    if (this.outJobs.length > 0) this.scavenger.maybe(this.loop.untilDeadline() - COARSE_MARGIN_S, monoNow);
     if (this.outJobs.length === 0) return;
     if (this.outStep >= 0) this.emitSpan[this.emitCount++ & this.emitSpan.length - 1] = monoNow() - this.outStep;
     this.outJobs.length = 0;
@@ -1553,6 +1614,7 @@ var SimServer = class {
     this.outboxDone();
   }
   drainOutbox = () => {
+    this.scavenger.maybe(this.loop.untilDeadline() - COARSE_MARGIN_S, monoNow);
     const until = monoNow() + SLICE_S;
     this.ownWork = true;
     try {
@@ -1788,12 +1850,28 @@ ${DONE_EVENT}`);
           this.emitCount = 0;
           this.intakeCount = 0;
           this.gc = { count: 0, total: 0, max: 0 };
+          this.gcSpanCount = 0;
         }
         return this.sendJson(res, 200, body);
       }
       default:
         return this.sendJson(res, 404, '{"detail":"Not Found"}');
     }
+  }
+  /** Steps that fired over 0.5 ms late, and how many of them a GC pause overlapped. */
+  lateStepCauses() {
+    const late = this.loop.lateSteps();
+    const n = Math.min(this.gcSpanCount, this.gcSpans.length / 2);
+    let duringGc = 0;
+    for (const [deadline, fired] of late) {
+      for (let i = 0; i < n; i++) {
+        if (this.gcSpans[i * 2] < fired && this.gcSpans[i * 2 + 1] > deadline) {
+          duringGc++;
+          break;
+        }
+      }
+    }
+    return { count: late.length, during_gc: duringGc };
   }
   stats() {
     const [p50, p99, p999, max] = this.loop.errorPercentiles([50, 99, 99.9, 100]);
@@ -1805,6 +1883,7 @@ ${DONE_EVENT}`);
       step_error_ms: { p50: p50 * 1e3, p99: p99 * 1e3, p999: p999 * 1e3, max: max * 1e3 },
       step_emit_work_ms: { p50: w50 * 1e3, p99: w99 * 1e3, max: wmax * 1e3 },
       gc_pause_ms: { count: this.gc.count, total: this.gc.total * 1e3, max: this.gc.max * 1e3 },
+      late_steps: this.lateStepCauses(),
       intake_ms: { p50: i50 * 1e3, p99: i99 * 1e3, max: imax * 1e3 },
       cpu_s: (() => {
         const u = process.cpuUsage();

@@ -257,6 +257,8 @@ async function measure(dir: string): Promise<void> {
     console.log(`time to emit one step's tokens (server): p50 ${w.p50.toFixed(2)} ms, p99 ${w.p99.toFixed(2)} ms, max ${w.max.toFixed(2)} ms`);
     const gc = r.stats.gc_pause_ms as { count: number; total: number; max: number } | undefined;
     if (gc) console.log(`garbage collection (server): ${gc.count} pauses, ${gc.total.toFixed(1)} ms in all, longest ${gc.max.toFixed(2)} ms`);
+    const late = r.stats.late_steps as { count: number; during_gc: number } | undefined;
+    if (late) console.log(`steps fired over 0.5 ms late (server): ${late.count}, of which ${late.during_gc} while a GC pause ran`);
   } finally {
     sim.stop();
   }

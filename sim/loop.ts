@@ -10,10 +10,13 @@ export function monoNow(): number {
   return performance.now() / 1000;
 }
 
-const COARSE_MARGIN_S = 0.0015;
+export const COARSE_MARGIN_S = 0.0015;
 /** When a step fires this late, the schedule resynchronises to now instead of catching up. */
 const RESYNC_LATE_S = 0.05;
 const ERR_RING = 1 << 16;
+/** A step this late is kept apart (with its deadline) so its cause can be looked for. */
+const LATE_S = 0.0005;
+const LATE_RING = 256;
 
 export class RealtimeLoop {
   private armed = false;
@@ -27,6 +30,8 @@ export class RealtimeLoop {
   /** Step-timing errors (fire time - deadline, seconds), ring buffer. */
   readonly errors = new Float64Array(ERR_RING);
   errorCount = 0;
+  private readonly late = new Float64Array(LATE_RING * 2);
+  private lateCount = 0;
 
   constructor(
     private readonly engine: Engine,
@@ -44,6 +49,11 @@ export class RealtimeLoop {
     // Idle-waiting for a pending request: re-arm if a newly added one is ready sooner.
     const next = this.engine.nextReadyAt();
     if (next < this.deadline) this.arm(Math.max(next, t));
+  }
+
+  /** Seconds until the next step is due (Infinity when none is planned). */
+  untilDeadline(): number {
+    return this.armed ? this.deadline - this.now() : Infinity;
   }
 
   stop(): void {
@@ -109,6 +119,11 @@ export class RealtimeLoop {
       this.inStep = false;
       const slot = this.errorCount++ & (ERR_RING - 1);
       this.errors[slot] = t - deadline;
+      if (t - deadline > LATE_S) {
+        const k = (this.lateCount++ & (LATE_RING - 1)) * 2;
+        this.late[k] = deadline;
+        this.late[k + 1] = t;
+      }
       this.engine.endStep(t);
     }
     const start = t - deadline > RESYNC_LATE_S ? t : deadline;
@@ -117,6 +132,13 @@ export class RealtimeLoop {
 
   resetErrors(): void {
     this.errorCount = 0;
+    this.lateCount = 0;
+  }
+
+  /** The last steps that fired more than 0.5 ms late: [deadline, fired] pairs, seconds. */
+  lateSteps(): [number, number][] {
+    const n = Math.min(this.lateCount, LATE_RING);
+    return Array.from({ length: n }, (_, i) => [this.late[i * 2]!, this.late[i * 2 + 1]!] as [number, number]);
   }
 
   /** Step-timing error percentiles over the last steps, in seconds. */

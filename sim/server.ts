@@ -8,7 +8,8 @@ import type { EngineArgs, SimKnobs } from './args.js';
 import { Engine, EngineRequest, targetLength, type EngineObserver } from './engine.js';
 import { Faults, type RequestFault } from './faults.js';
 import * as log from './log.js';
-import { monoNow, RealtimeLoop, ringPercentiles } from './loop.js';
+import { IdleScavenger } from './idle-gc.js';
+import { COARSE_MARGIN_S, monoNow, RealtimeLoop, ringPercentiles } from './loop.js';
 import { Metrics } from './metrics.js';
 import { hashString, mixSeed, streamRng } from './rng.js';
 import { engineConfig } from './setup.js';
@@ -151,12 +152,19 @@ export class SimServer implements EngineObserver {
   private emitCount = 0;
   /** Garbage-collection pauses since the last stats reset: count, total and longest (seconds). */
   private gc = { count: 0, total: 0, max: 0 };
+  private readonly scavenger = new IdleScavenger();
+  /** The last GC pauses, [start, end] pairs in seconds on the loop's clock. */
+  private readonly gcSpans = new Float64Array(512);
+  private gcSpanCount = 0;
   private readonly gcObserver = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       const d = e.duration / 1000;
       this.gc.count++;
       this.gc.total += d;
       if (d > this.gc.max) this.gc.max = d;
+      const k = (this.gcSpanCount++ & (this.gcSpans.length / 2 - 1)) * 2;
+      this.gcSpans[k] = e.startTime / 1000;
+      this.gcSpans[k + 1] = e.startTime / 1000 + d;
     }
   });
   /**
@@ -292,6 +300,8 @@ export class SimServer implements EngineObserver {
   }
 
   private outboxDone(): void {
+    // The step's writes are out: the time to the next deadline is quiet (see idle-gc.ts).
+    if (this.outJobs.length > 0) this.scavenger.maybe(this.loop.untilDeadline() - COARSE_MARGIN_S, monoNow);
     if (this.outJobs.length === 0) return;
     if (this.outStep >= 0) this.emitSpan[this.emitCount++ & (this.emitSpan.length - 1)] = monoNow() - this.outStep;
     this.outJobs.length = 0;
@@ -306,6 +316,7 @@ export class SimServer implements EngineObserver {
   }
 
   private readonly drainOutbox = (): void => {
+    this.scavenger.maybe(this.loop.untilDeadline() - COARSE_MARGIN_S, monoNow);
     const until = monoNow() + SLICE_S;
     this.ownWork = true;
     try {
@@ -556,12 +567,29 @@ export class SimServer implements EngineObserver {
           this.emitCount = 0;
           this.intakeCount = 0;
           this.gc = { count: 0, total: 0, max: 0 };
+          this.gcSpanCount = 0;
         }
         return this.sendJson(res, 200, body);
       }
       default:
         return this.sendJson(res, 404, '{"detail":"Not Found"}');
     }
+  }
+
+  /** Steps that fired over 0.5 ms late, and how many of them a GC pause overlapped. */
+  private lateStepCauses(): { count: number; during_gc: number } {
+    const late = this.loop.lateSteps();
+    const n = Math.min(this.gcSpanCount, this.gcSpans.length / 2);
+    let duringGc = 0;
+    for (const [deadline, fired] of late) {
+      for (let i = 0; i < n; i++) {
+        if (this.gcSpans[i * 2]! < fired && this.gcSpans[i * 2 + 1]! > deadline) {
+          duringGc++;
+          break;
+        }
+      }
+    }
+    return { count: late.length, during_gc: duringGc };
   }
 
   stats(): Record<string, unknown> {
@@ -574,6 +602,7 @@ export class SimServer implements EngineObserver {
       step_error_ms: { p50: p50! * 1000, p99: p99! * 1000, p999: p999! * 1000, max: max! * 1000 },
       step_emit_work_ms: { p50: w50! * 1000, p99: w99! * 1000, max: wmax! * 1000 },
       gc_pause_ms: { count: this.gc.count, total: this.gc.total * 1000, max: this.gc.max * 1000 },
+      late_steps: this.lateStepCauses(),
       intake_ms: { p50: i50! * 1000, p99: i99! * 1000, max: imax! * 1000 },
       cpu_s: (() => {
         const u = process.cpuUsage();
