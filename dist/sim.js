@@ -1601,7 +1601,6 @@ var SimServer = class {
     if (this.outLast[i]) job.res.end();
   }
   outboxDone() {
-    if (this.outJobs.length > 0) this.scavenger.maybe(this.loop.untilDeadline() - COARSE_MARGIN_S, monoNow);
     if (this.outJobs.length === 0) return;
     if (this.outStep >= 0) this.emitSpan[this.emitCount++ & this.emitSpan.length - 1] = monoNow() - this.outStep;
     this.outJobs.length = 0;
@@ -1626,7 +1625,10 @@ var SimServer = class {
       this.ownWork = false;
     }
     if (this.outHead < this.outJobs.length) setImmediate(this.drainOutbox);
-    else this.outboxDone();
+    else {
+      this.outboxDone();
+      this.scavenger.maybe(this.loop.untilDeadline() - COARSE_MARGIN_S, monoNow);
+    }
   };
   onFinish(r, now) {
     const job = r.sink;

@@ -300,8 +300,6 @@ export class SimServer implements EngineObserver {
   }
 
   private outboxDone(): void {
-    // The step's writes are out: the time to the next deadline is quiet (see idle-gc.ts).
-    if (this.outJobs.length > 0) this.scavenger.maybe(this.loop.untilDeadline() - COARSE_MARGIN_S, monoNow);
     if (this.outJobs.length === 0) return;
     if (this.outStep >= 0) this.emitSpan[this.emitCount++ & (this.emitSpan.length - 1)] = monoNow() - this.outStep;
     this.outJobs.length = 0;
@@ -328,7 +326,11 @@ export class SimServer implements EngineObserver {
       this.ownWork = false;
     }
     if (this.outHead < this.outJobs.length) setImmediate(this.drainOutbox);
-    else this.outboxDone();
+    else {
+      this.outboxDone();
+      // The step's writes are out: the time to the next deadline is quiet (see idle-gc.ts).
+      this.scavenger.maybe(this.loop.untilDeadline() - COARSE_MARGIN_S, monoNow);
+    }
   };
 
   onFinish(r: EngineRequest, now: number): void {
@@ -476,9 +478,9 @@ export class SimServer implements EngineObserver {
       req.resume();
       return this.handleGet(path, res, q >= 0 ? url.slice(q + 1) : '');
     }
-    // The arrival is stamped as the request's head is parsed, and the work (JSON, tokenizing,
-    // admission) waits for the check phase (drainPosts): a burst of requests read in one poll phase
-    // is then stamped as it was read, not each one after the work of all those read before it.
+    // The arrival is stamped as the request's head is read (arrivalStamp: when its poll batch came
+    // in), and the work (JSON, tokenizing, admission) waits for the check phase (drainPosts), so no
+    // request is stamped after the work of those read before it.
     const arrival = this.arrivalStamp();
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
