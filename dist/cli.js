@@ -47445,7 +47445,7 @@ var Connection = class {
   head = null;
   remaining = 0;
   keepAlive = true;
-  sizeLine = "";
+  trailerLine = "";
   // Chunk-size line state.
   lineBytes = 0;
   sizeDigits = 0;
@@ -47567,17 +47567,17 @@ var Connection = class {
           break;
         }
         case 5 /* Trailers */: {
-          const nl = buf.indexOf(10, i);
-          const stop = nl < 0 || nl >= end ? end : nl;
-          this.sizeLine += buf.toString("latin1", i, stop);
-          if (this.sizeLine.length > MAX_HEAD) return this.fail(new HttpParseError("trailers longer than 64 KiB"));
+          const nl = buf.subarray(i, end).indexOf(10);
+          const stop = nl < 0 ? end : i + nl;
+          this.trailerLine += buf.toString("latin1", i, stop);
+          if (this.trailerLine.length > MAX_HEAD) return this.fail(new HttpParseError("trailers longer than 64 KiB"));
           if (stop === end) {
             i = end;
             break;
           }
           i = stop + 1;
-          const line = this.sizeLine.trim();
-          this.sizeLine = "";
+          const line = this.trailerLine.trim();
+          this.trailerLine = "";
           if (line === "") this.complete();
           break;
         }
@@ -48041,7 +48041,6 @@ var RequestHandler = class {
   t0;
   done;
   exchange = null;
-  started = false;
   timer;
   finished = false;
   status = 0;
@@ -48072,8 +48071,7 @@ var RequestHandler = class {
     else this.fail(classify(reason), reason.message);
   }
   onStart() {
-    if (!this.started) this.rec.startMs = performance.now() - this.t0;
-    this.started = true;
+    this.rec.startMs = performance.now() - this.t0;
   }
   onHead(statusCode) {
     this.status = statusCode;

@@ -192,7 +192,6 @@ function classify(err: Error): ErrorKind {
 
 class RequestHandler implements Http1Handler {
   exchange: Http1Exchange | null = null;
-  private started = false;
   private readonly timer: NodeJS.Timeout;
   private finished = false;
   private status = 0;
@@ -235,9 +234,8 @@ class RequestHandler implements Http1Handler {
   }
 
   onStart(): void {
-    // Right before the request's bytes are written on its socket: the real start.
-    if (!this.started) this.rec.startMs = performance.now() - this.t0;
-    this.started = true;
+    // Right before the request's bytes are written on its socket (once: nothing is retried).
+    this.rec.startMs = performance.now() - this.t0;
   }
 
   onHead(statusCode: number): void {

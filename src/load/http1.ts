@@ -218,7 +218,7 @@ class Connection {
   private head: Buffer | null = null;
   private remaining = 0;
   private keepAlive = true;
-  private sizeLine = '';
+  private trailerLine = '';
   // Chunk-size line state.
   private lineBytes = 0;
   private sizeDigits = 0;
@@ -379,17 +379,18 @@ class Connection {
         }
         case State.Trailers: {
           // Trailer lines, then an empty line; trailers are ignored.
-          const nl = buf.indexOf(10, i);
-          const stop = nl < 0 || nl >= end ? end : nl;
-          this.sizeLine += buf.toString('latin1', i, stop);
-          if (this.sizeLine.length > MAX_HEAD) return this.fail(new HttpParseError('trailers longer than 64 KiB'));
+          // Searched within this read only: the buffer past `end` holds an older read's bytes.
+          const nl = buf.subarray(i, end).indexOf(10);
+          const stop = nl < 0 ? end : i + nl;
+          this.trailerLine += buf.toString('latin1', i, stop);
+          if (this.trailerLine.length > MAX_HEAD) return this.fail(new HttpParseError('trailers longer than 64 KiB'));
           if (stop === end) {
             i = end;
             break;
           }
           i = stop + 1;
-          const line = this.sizeLine.trim();
-          this.sizeLine = '';
+          const line = this.trailerLine.trim();
+          this.trailerLine = '';
           if (line === '') this.complete();
           break;
         }
