@@ -4,7 +4,8 @@
 // metric, the false alarm rate on A/A pairs and the detection rate of 5% and 10% slowdowns, with a
 // one-run and a five-run baseline, next to the same data judged by plain ratio rules.
 //
-// Noise model (research/measured-here.md, mirroring vllm-sim's --sim-run-cv and per-step jitter):
+// Noise model (from repeated runs measured on one machine, mirroring vllm-sim's --sim-run-cv and
+// per-step jitter):
 // each run draws one log-normal factor f with CV 2% that moves throughput (÷ f) and every latency
 // (× f) together; on top, each metric has its own run noise: median ITL 1% (per-step jitter),
 // median TPOT and E2E 0.5%, median TTFT 8%, p99 ITL 10%. A slowdown of s makes every figure s worse:
@@ -28,7 +29,7 @@ const TRIALS = argOf('--trials', 4000);
 const SEED = argOf('--seed', 20261122);
 const RUN_CV = 0.02;
 // A/B: interleaving puts A and B of a round on the same machine state, so they share the run-level
-// factor (measured-here.md's premise); each run keeps a residual of its own, assumed 1%.
+// factor (runs on one machine move together); each run keeps a residual of its own, assumed 1%.
 const AB_RESIDUAL_CV = 0.01;
 const AB_ROUNDS = [2, 3, 5];
 

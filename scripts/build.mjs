@@ -1,6 +1,6 @@
 // Bundles the three entry points into dist/: the action (main + post), the CLI and the simulator.
 // esbuild, because it bundles in under a second and needs no compiler API from TypeScript
-// (see shared/research/toolchain-on-this-machine.md §3). Type checking is `npm run typecheck`.
+// (esbuild: one file per entry, fast enough for the check-dist step). Type checking is `npm run typecheck`.
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 

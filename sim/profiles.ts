@@ -1,5 +1,5 @@
 // Performance profiles: the parameters of the continuous-batching model, per GPU and model.
-// Built-ins are calibrated against user reports (seeds); users may pass a JSON file with the same
+// Built-ins are calibrated against published user reports; users may pass a JSON file with the same
 // keys (missing keys are taken from the default profile).
 import { readFileSync } from 'node:fs';
 
@@ -62,13 +62,13 @@ export const PROFILES: Record<string, Profile> = {
     ...DEFAULT,
     name: 'l4-qwen2.5-0.5b',
     description:
-      'Qwen2.5-0.5B-Instruct on one NVIDIA L4, vLLM 0.23 V1, --gpu-memory-utilization 0.6 --max-model-len 8192 (seed 003).',
+      'Qwen2.5-0.5B-Instruct on one NVIDIA L4, vLLM 0.23 V1, --gpu-memory-utilization 0.6 --max-model-len 8192 (calibrated to a published 256-in/128-out concurrency sweep).',
     step_base_s: 0.00505,
     step_per_seq_s: 0.000066,
     step_per_prefill_token_s: 0.000012,
     step_per_context_token_s: 0,
-    // The API server's delay grows like the square root of the requests in flight: seed 003's
-    // TTFT rises 10.8, 23, 34, 77, 108 ms from concurrency 1 to 2..32, i.e. ~23 ms x (sqrt(n) - 1).
+    // The API server's delay grows like the square root of the requests in flight: the calibration
+    // sweep's TTFT rises 10.8, 23, 34, 77, 108 ms from concurrency 1 to 2..32, i.e. ~23 ms x (sqrt(n) - 1).
     frontend_base_s: 0.002,
     frontend_per_inflight_s: 0.02,
     frontend_inflight_exp: 0.55,
@@ -84,7 +84,7 @@ export const PROFILES: Record<string, Profile> = {
   'rtx5090-qwen2.5-7b': {
     ...DEFAULT,
     name: 'rtx5090-qwen2.5-7b',
-    description: 'Qwen2.5-7B-Instruct (BF16) on one RTX 5090, vLLM V1 defaults (seed 000).',
+    description: 'Qwen2.5-7B-Instruct (BF16) on one RTX 5090, vLLM V1 defaults (calibrated to a published chat-client report).',
     step_base_s: 0.0102,
     step_per_seq_s: 0.000093,
     step_per_prefill_token_s: 0.00004,

@@ -21,7 +21,7 @@ export interface PresetDefinition {
   build(input: PresetInput): ExpandedSuite[];
 }
 
-/** vLLM's nightly suite (seed 001, performance-benchmarks-descriptions.md and the CI suite files). */
+/** vLLM's nightly suite (.buildkite/performance-benchmarks in vLLM's repository: its descriptions and CI suite files). */
 function vllmNightly({ base, sharegptPath }: PresetInput): ExpandedSuite[] {
   const path = sharegptPath ?? 'ShareGPT_V3_unfiltered_cleaned_split.json';
   const serving: ServingSuite = {
@@ -47,7 +47,7 @@ function vllmNightly({ base, sharegptPath }: PresetInput): ExpandedSuite[] {
   return [serving, latency, throughput];
 }
 
-/** Seed 003: `vllm bench serve` closed loop at fixed max-concurrency, 256 in / 128 out, seed 42. */
+/** A `vllm bench serve` concurrency sweep: closed loop at fixed max-concurrency, 256 in / 128 out, seed 42. */
 function concurrencySweep({ base }: PresetInput): ExpandedSuite[] {
   return [
     {
@@ -63,7 +63,7 @@ function concurrencySweep({ base }: PresetInput): ExpandedSuite[] {
   ];
 }
 
-/** Seed 002 "max throughput": saturate the server with a closed loop and read output tok/s. */
+/** genai-bench's "max throughput": saturate the server with a closed loop and read output tok/s. */
 function maxThroughput({ base }: PresetInput): ExpandedSuite[] {
   return [
     {
@@ -79,7 +79,7 @@ function maxThroughput({ base }: PresetInput): ExpandedSuite[] {
   ];
 }
 
-/** Seed 002 "min latency": two requests in flight, a handful of requests, end-to-end latency. */
+/** genai-bench's "min latency": two requests in flight, a handful of requests, end-to-end latency. */
 function minLatency({ base }: PresetInput): ExpandedSuite[] {
   return [
     {
@@ -96,7 +96,7 @@ function minLatency({ base }: PresetInput): ExpandedSuite[] {
   ];
 }
 
-/** Seed 000: a hand-rolled chat client, fixed short prompt, non-streaming, concurrency 1/4/16. */
+/** A hand-rolled chat client, fixed short prompt, non-streaming, concurrency 1/4/16. */
 function chatClient({ base }: PresetInput): ExpandedSuite[] {
   return [
     {

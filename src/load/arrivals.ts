@@ -1,5 +1,5 @@
 // When each request of an open-loop point is sent, exactly as `vllm bench serve` decides it
-// (serve.py `get_request`, research doc §1.4):
+// (vllm/benchmarks/serve.py `get_request`):
 //   rate = inf           every request at t = 0
 //   burstiness = inf     constant gaps of 1/rate
 //   otherwise            gaps ~ Gamma(shape = burstiness, scale = 1/(rate·burstiness)) (burstiness 1 = Poisson)

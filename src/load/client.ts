@@ -1,7 +1,7 @@
 // The streaming HTTP client: one pool of keep-alive sockets per point (connections sized to the
 // concurrency) on our own HTTP/1.1 transport (http1.ts says why not undici), and timestamps taken
 // with performance.now() when a read delivers bytes, before any decoding or JSON parsing. Measures
-// each request as vLLM's endpoint_request_func does (research doc §1.5): TTFT at the first event
+// each request as vLLM's endpoint_request_func does (vllm/benchmarks/lib/endpoint_request_func.py): TTFT at the first event
 // with a non-empty `choices`, one ITL per later such event, latency at the last of them (the usage
 // chunk and [DONE] do not extend it), token counts from `usage`. Failures are classified, never
 // thrown.

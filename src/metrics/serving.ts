@@ -1,6 +1,6 @@
 // Request records -> the figures of one serving point, named and defined as vLLM's
-// `vllm bench serve` defines them (vllm/benchmarks/serve.py `calculate_metrics`; research doc
-// §1.5-1.6). Every formula is written once, here, next to its vLLM name. Pure: no I/O.
+// `vllm bench serve` defines them (vllm/benchmarks/serve.py
+// `calculate_metrics`). Every formula is written once, here, next to its vLLM name. Pure: no I/O.
 import type { ClientHealth, RequestRecord } from '../load/types.js';
 import type { MetricMap } from '../results/schema-types.gen.js';
 import { percentileWord, summarize } from './stats.js';
@@ -164,7 +164,7 @@ export function servingMetrics(input: ServingMetricsInput): MetricMap {
     addStats(m, 'tpot', tpots, percentiles);
     addStats(m, 'itl', itls, percentiles);
   }
-  // Non-streaming points are read like seed 000's client: latency p50/p95/p99 always present.
+  // Non-streaming points are read like a hand-rolled chat client's report: latency p50/p95/p99 always present.
   addStats(m, 'e2el', e2els, stream ? percentiles : union(percentiles, [50, 95, 99]), true);
 
   // client_queue_time = start - arrival (time waiting for a concurrency slot), successful only;

@@ -170,7 +170,7 @@ export interface Errors {
     [k: string]: number | undefined;
   };
   /**
-   * Responses by HTTP status code (successful ones included), as seed 000's client counts them.
+   * Responses by HTTP status code (successful ones included), as a chat client's report counts them.
    */
   'http-status'?: {
     [k: string]: number | undefined;

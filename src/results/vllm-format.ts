@@ -1,4 +1,4 @@
-// vLLM's `vllm bench serve --save-result` format, as serve.py writes it (research doc §1.7): which
+// vLLM's `vllm bench serve --save-result` format, as vllm/benchmarks/serve.py writes it: which
 // keys, in which order, which of them Python holds as ints, and how dates and file names are written.
 import type { Point, VllmMeta } from './schema-types.gen.js';
 import { parsePointKey } from './point-key.js';
