@@ -7,8 +7,9 @@ const ZWSP = '\u200b';
 
 /**
  * Text for Markdown (inline or in a table cell): HTML-significant characters become entities,
- * Markdown punctuation is backslash-escaped, `@` cannot mention and `#` cannot link an issue,
- * line breaks become spaces (a cell, a list item or a heading is one line). Control characters go.
+ * Markdown punctuation is backslash-escaped, `@` cannot mention and `#12` or `GH-12` cannot link an
+ * issue, line breaks become spaces (a cell, a list item or a heading is one line). Control
+ * characters go.
  */
 export function escapeMarkdown(input: unknown): string {
   const s = String(input ?? '');
@@ -40,7 +41,12 @@ export function escapeMarkdown(input: unknown): string {
         out += `@${ZWSP}`;
         break;
       case '#':
-        out += '&#35;';
+        // GFM decodes `&#35;` to a plain # in the text (spec: "Entity and numeric character
+        // references"), and GitHub finds issue references in that text afterwards, so `&#35;12`
+        // alone still links #12: https://github.com/github/cmark-gfm/issues/181 (`&#35;181` and
+        // `&#64;github` both still link). The zero-width space after it breaks the reference, as
+        // for @ above; the entity stays so that a # at the start of a line cannot open a heading.
+        out += `&#35;${ZWSP}`;
         break;
       case '\\':
       case '*':
@@ -69,7 +75,9 @@ export function escapeMarkdown(input: unknown): string {
       }
     }
   }
-  return out;
+  // `GH-12` is GitHub's other short issue reference; `owner/repo#12` is broken by the # above.
+  // https://docs.github.com/en/get-started/writing-on-github/working-with-advanced-formatting/autolinked-references-and-urls
+  return out.replace(/(GH-)(?=\d)/gi, `$1${ZWSP}`);
 }
 
 /** Like escapeMarkdown, and long strings are shortened (a log line must not swallow a table). */

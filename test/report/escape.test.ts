@@ -10,6 +10,7 @@ const HOSTILE = [
   '**bold** _em_ ~~strike~~ [link](javascript:alert(1)) ![img](http://x/y.png)',
   'line1\nline2\r\n| --- |',
   'fixes #123 and https://evil.example/phish',
+  'see GH-7, gh-8 and octo/gpu-app#9',
   '\u202Eevil\u0007bell\u001b[31mred',
   '$\\sqrt{x}$ :warning:',
 ];
@@ -21,11 +22,21 @@ describe('escapeMarkdown', () => {
     expect(e).not.toMatch(/@(?!\u200b)/);
     expect(e).not.toMatch(/(^|[^\\])[*_~[\]()!$:]/);
     expect(e).not.toMatch(/#(?!\d*;)|(?<!&)#/);
+    // Issue references: GitHub decodes &#35; back to # before it links #123 (see escape.ts).
+    const decoded = e.replace(/&#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n)));
+    expect(decoded).not.toMatch(/#\d|GH-\d/i);
     expect(e).not.toMatch(/[\u0000-\u001f\u202a-\u202e]/);
   });
 
   it('keeps the visible text: entities and backslash escapes render back to the original characters', () => {
-    expect(escapeMarkdown('a | b <c> `d` @e #1 x_y')).toBe('a &#124; b &lt;c&gt; &#96;d&#96; @\u200be &#35;1 x\\_y');
+    expect(escapeMarkdown('a | b <c> `d` @e #1 x_y')).toBe('a &#124; b &lt;c&gt; &#96;d&#96; @\u200be &#35;\u200b1 x\\_y');
+  });
+
+  it('breaks issue references as GitHub reads them after decoding entities: #12, GH-12, owner/repo#12', () => {
+    expect(escapeMarkdown('#12')).toBe('&#35;\u200b12');
+    expect(escapeMarkdown('GH-12 gh-3')).toBe('GH-\u200b12 gh-\u200b3');
+    expect(escapeMarkdown('octo/gpu-app#12')).toBe('octo/gpu-app&#35;\u200b12');
+    expect(escapeMarkdown('GH-x and #x')).toBe('GH-x and &#35;\u200bx');
   });
 
   it('inline code uses <code> with escaped text, since a code span cannot hold entities', () => {
