@@ -3,12 +3,14 @@
 //   compare  judges results against a baseline (our results.json or vLLM result files)
 //   report   writes the Markdown the Action would post
 //   config   validates a config, or prints it expanded
-// Exit codes: 0 pass / no baseline, 1 regression or invalid run, 2 bad input, 130/143 cancelled.
+// Exit codes: 0 the gate passed (pass, no baseline, or not comparable with gate.on-not-comparable:
+// pass); 1 it did not (a regression, an invalid point, a baseline point not measured, nothing
+// compared, not comparable); 2 bad input; 130/143 cancelled.
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { compareRuns, gateSettings } from './compare/index.js';
+import { compareRuns, gateSettings, type GateSettings } from './compare/index.js';
 import { parseThresholds } from './config/thresholds.js';
 import type { GateReport } from './compare/types.js';
 import { loadConfig } from './config/load.js';
@@ -25,14 +27,23 @@ import { TOOL_VERSION } from './suites/run-plan.js';
 const USAGE = `vllm-perf-gate ${TOOL_VERSION}: stop vLLM serving performance regressions
 
 usage:
-  vllm-perf-gate run --config FILE [--out DIR] [--baseline PATH]... [--format text|markdown|json]
-  vllm-perf-gate compare --baseline PATH... --current PATH [--config FILE] [--format text|markdown|json]
-  vllm-perf-gate report --results FILE [--baseline PATH]... [--config FILE] [--out FILE]
+  vllm-perf-gate run --config FILE [--out DIR] [--baseline PATH]... [--suite-map OLD=NEW]... [--format text|markdown|json]
+  vllm-perf-gate compare --baseline PATH... --current PATH [--config FILE] [--suite-map OLD=NEW]... [--format text|markdown|json]
+  vllm-perf-gate report --results FILE [--baseline PATH]... [--config FILE] [--suite-map OLD=NEW]... [--out FILE]
   vllm-perf-gate config --config FILE [--expand]
 
 PATH is a results.json, a vLLM result file (vllm bench serve --save-result, modern or legacy,
 JSON or JSON lines; vllm bench latency/throughput --output-json) or a folder of them (a history).
-Exit codes: 0 pass or no baseline, 1 regression or invalid run, 2 bad input, 130/143 cancelled.
+Points are matched by suite name and point key; a vLLM file's suite is its --label, else its file
+name. --suite-map OLD=NEW judges this run's suite NEW against the baseline's OLD (as gate.suite-map).
+
+Exit codes:
+  0  pass, or no baseline yet, or not comparable with gate.on-not-comparable: pass
+  1  the gate did not pass: a gated metric regressed, a point is invalid, a baseline point was not
+     measured (gate.on-missing: fail), nothing could be compared, or the baseline ran on another
+     setup (not comparable)
+  2  bad input (usage, config, results files, datasets)
+  130/143  cancelled (SIGINT/SIGTERM)
 `;
 
 type Format = 'text' | 'markdown' | 'json';
@@ -64,18 +75,31 @@ function render(report: GateReport, current: ResultsDocument, format: Format, co
   return renderText(report, current, { configId });
 }
 
+/** 0 when the gate lets the run through; every other verdict (not comparable included, by default) is 1. */
 function exitFor(report: GateReport): number {
-  return report.verdict === 'fail' ? 1 : 0;
+  return report.passes ? 0 : 1;
+}
+
+/** `--suite-map OLD=NEW`, repeatable: baseline suite name -> this run's. */
+function suiteMapOf(values: string[] | undefined): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const v of values ?? []) {
+    const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)=([A-Za-z0-9][A-Za-z0-9._-]*)$/.exec(v);
+    if (!m) throw new UsageError(`--suite-map takes OLD=NEW (the baseline's suite name = this run's), not "${v}"`);
+    map[m[1]!] = m[2]!;
+  }
+  return map;
 }
 
 async function cmdRun(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { config: { type: 'string' }, out: { type: 'string' }, baseline: { type: 'string', multiple: true }, format: { type: 'string' } },
+    options: { config: { type: 'string' }, out: { type: 'string' }, baseline: { type: 'string', multiple: true }, format: { type: 'string' }, 'suite-map': { type: 'string', multiple: true } },
     strict: true,
   });
   if (!values.config) throw new UsageError('run needs --config FILE');
   const format = formatOf(values.format);
+  const suiteMap = suiteMapOf(values['suite-map']);
   const loaded = await loadConfig(values.config);
   for (const n of loaded.notes) err(`note: ${n}`);
   const outDir = path.resolve(values.out ?? path.join('out', loaded.configId));
@@ -98,6 +122,7 @@ async function cmdRun(args: string[]): Promise<number> {
       outDir,
       signal: cancel.signal,
       baseline,
+      suiteMap,
       ...(values.baseline?.length ? { baselineSource: values.baseline.join(', ') } : {}),
       log: (line) => err(line),
       onProgress: (ev) => progress.update(ev),
@@ -130,12 +155,19 @@ async function cmdRun(args: string[]): Promise<number> {
 async function cmdCompare(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { baseline: { type: 'string', multiple: true }, current: { type: 'string' }, config: { type: 'string' }, format: { type: 'string' } },
+    options: {
+      baseline: { type: 'string', multiple: true },
+      current: { type: 'string' },
+      config: { type: 'string' },
+      format: { type: 'string' },
+      'suite-map': { type: 'string', multiple: true },
+    },
     strict: true,
   });
   if (!values.current) throw new UsageError('compare needs --current PATH');
   if (!values.baseline?.length) throw new UsageError('compare needs at least one --baseline PATH');
   const format = formatOf(values.format);
+  const suiteMap = suiteMapOf(values['suite-map']);
   const notes: string[] = [];
   const currentDocs = await readResults(values.current, { notes });
   const current = currentDocs.at(-1);
@@ -144,7 +176,7 @@ async function cmdCompare(args: string[]): Promise<number> {
   const baseline = await readHistory(values.baseline, notes);
   for (const n of notes) err(`note: ${n}`);
   const loaded = values.config ? await loadConfig(values.config) : null;
-  const settings = loaded ? gateSettingsFor(loaded) : defaultSettings();
+  const settings = withSuiteMap(loaded ? gateSettingsFor(loaded) : defaultSettings(), suiteMap);
   const report = compareRuns(baseline, current, settings, { source: values.baseline.join(', ') });
   out(render(report, current, format, loaded?.configId ?? current.run['config-id']));
   return exitFor(report);
@@ -153,17 +185,19 @@ async function cmdCompare(args: string[]): Promise<number> {
 async function cmdReport(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { results: { type: 'string' }, baseline: { type: 'string', multiple: true }, config: { type: 'string' }, out: { type: 'string' } },
+    options: { results: { type: 'string' }, baseline: { type: 'string', multiple: true }, config: { type: 'string' }, out: { type: 'string' }, 'suite-map': { type: 'string', multiple: true } },
     strict: true,
   });
   if (!values.results) throw new UsageError('report needs --results FILE');
+  const suiteMap = suiteMapOf(values['suite-map']);
   const notes: string[] = [];
   const current = (await readResults(values.results, { notes })).at(-1);
   if (!current) throw new GateError('INPUT', `no results found in ${values.results}`, { where: { file: values.results } });
   const baseline = values.baseline?.length ? await readHistory(values.baseline, notes) : [];
   for (const n of notes) err(`note: ${n}`);
   const loaded = values.config ? await loadConfig(values.config) : null;
-  const report = compareRuns(baseline, current, loaded ? gateSettingsFor(loaded) : defaultSettings(), values.baseline?.length ? { source: values.baseline.join(', ') } : {});
+  const settings = withSuiteMap(loaded ? gateSettingsFor(loaded) : defaultSettings(), suiteMap);
+  const report = compareRuns(baseline, current, settings, values.baseline?.length ? { source: values.baseline.join(', ') } : {});
   const md = renderComment(report, current, { configId: loaded?.configId ?? current.run['config-id'] });
   if (values.out) {
     await mkdir(path.dirname(path.resolve(values.out)), { recursive: true });
@@ -183,6 +217,11 @@ async function cmdConfig(args: string[]): Promise<number> {
   return 0;
 }
 
+
+/** The command line's --suite-map on top of the config's gate.suite-map. */
+function withSuiteMap(settings: GateSettings, suiteMap: Record<string, string>): GateSettings {
+  return { ...settings, suiteMap: { ...settings.suiteMap, ...suiteMap } };
+}
 
 /** Without a config, compare uses the built-in tolerances. */
 function defaultSettings(): ReturnType<typeof gateSettings> {

@@ -107,7 +107,9 @@ async function main(): Promise<void> {
   gh.setActionOutputs({ verdict: report.verdict, ...gh.outputCounts(report), resultsPath: gate.resultsPath, reportPath, ...(commentUrl ? { commentUrl } : {}) });
   core.info(`verdict: ${report.verdict}: ${report.summary}`);
   if (gate.error) throw gate.error;
-  if (report.verdict === 'fail' && settings.failOnRegression) core.setFailed(`vLLM performance gate failed: ${report.summary}`);
+  // Whatever the gate did not pass fails the step: a regression, an invalid point, a baseline point
+  // not measured, nothing compared, or not comparable (unless gate.on-not-comparable: pass).
+  if (!report.passes && settings.failOnRegression) core.setFailed(`vLLM performance gate failed: ${report.summary}${report.fix ? ` Fix: ${report.fix}` : ''}`);
 }
 
 async function aggregate(settings: gh.Settings, ctx: gh.RunContext, octokit: gh.Octokit, dir: string): Promise<void> {

@@ -17,6 +17,8 @@ export function gateSettingsFor(loaded: LoadedConfig): GateSettings {
 export interface GateRunOptions extends Omit<RunPlanOptions, 'only' | 'label'> {
   /** Baseline history, oldest first; empty or null: first run. */
   baseline: ResultsDocument[] | null;
+  /** Baseline suite name -> this run's, on top of the config's gate.suite-map (the CLI's --suite-map). */
+  suiteMap?: Record<string, string>;
   baselineSource?: string;
 }
 
@@ -29,7 +31,8 @@ export interface GateRun {
 
 /** Runs the config's suites (or its A/B comparison) and judges them. */
 export async function runGate(loaded: LoadedConfig, opts: GateRunOptions): Promise<GateRun> {
-  const settings = gateSettingsFor(loaded);
+  const fromConfig = gateSettingsFor(loaded);
+  const settings = opts.suiteMap ? { ...fromConfig, suiteMap: { ...fromConfig.suiteMap, ...opts.suiteMap } } : fromConfig;
   if (loaded.config['compare-servers']) return runAB(loaded, settings, opts);
   const run = await runPlan(loaded, opts);
   let report = compareRuns(opts.baseline ?? [], run.doc, settings, opts.baselineSource ? { source: opts.baselineSource } : {});

@@ -6,7 +6,7 @@
 import type { Point, ResultsDocument, Suite } from '../results/schema-types.gen.js';
 import { fingerprintDiffs, type FingerprintDiff } from './fingerprint.js';
 import { judgeMetric, type MetricSamples } from './judge.js';
-import { noiseFloorFor, ruleFor, type GateSettings } from './settings.js';
+import { noiseFloorFor, onMissingFor, ruleFor, type GateSettings } from './settings.js';
 import { mean, pairedHalfWidth, welchHalfWidth } from './stats.js';
 import type { GateReport, MetricComparison, PointComparison } from './types.js';
 import { decide } from './verdict.js';
@@ -45,14 +45,33 @@ export function compareAB(runsA: readonly ResultsDocument[], runsB: readonly Res
   for (const suite of runsA[0]?.suites ?? []) {
     for (const p of suite.points) {
       if (points.some((x) => x.suite === suite.name && x.key === p.key)) continue;
-      points.push({ suite: suite.name, suiteKind: suite.kind, key: p.key, label: p.label ?? p.key, valid: true, invalidReasons: [], verdict: 'missing', metrics: [] });
+      points.push({
+        suite: suite.name,
+        suiteKind: suite.kind,
+        key: p.key,
+        label: p.label ?? p.key,
+        valid: true,
+        invalidReasons: [],
+        verdict: 'missing',
+        metrics: [],
+        onMissing: onMissingFor(settings, suite.name),
+      });
     }
   }
 
   const runFailed = [...runsA, ...runsB].some((r) => r.status === 'failed');
-  const d = decide(points, { notComparable, hasBaseline: runsA.length > 0, runFailed, runError: [...runsA, ...runsB].find((r) => r.status === 'failed')?.error?.message, diffs });
+  const d = decide(points, {
+    notComparable,
+    acceptNotComparable: settings.onNotComparable === 'pass',
+    hasBaseline: runsA.length > 0,
+    runFailed,
+    runError: [...runsA, ...runsB].find((r) => r.status === 'failed')?.error?.message,
+    diffs,
+  });
   return {
     verdict: d.verdict,
+    passes: d.passes,
+    ...(d.fix ? { fix: d.fix } : {}),
     confidence: settings.confidence,
     summary: d.summary.replace('No baseline yet', `No ${baselineLabel} runs`),
     counts: d.counts,

@@ -1,10 +1,11 @@
 // The gate: a baseline (one run or a history) and the current run -> a GateReport.
-// Points are matched by suite name and point key; each metric is judged by judge.ts; the run fails
-// when a current point is invalid or a gated metric regressed.
+// Points are matched by suite name (after gate.suite-map) and point key; each metric is judged by
+// judge.ts; verdict.ts decides the run. A baseline point is expected again when the newest baseline
+// run in use has it: a suite that only older runs had is history, not missing.
 import type { Point, ResultsDocument, Suite } from '../results/schema-types.gen.js';
 import { fingerprintDiffs, type FingerprintDiff } from './fingerprint.js';
 import { judgeMetric, type MetricSamples } from './judge.js';
-import { lookLevel, ruleFor, type GateSettings } from './settings.js';
+import { lookLevel, onMissingFor, ruleFor, type GateSettings } from './settings.js';
 import { mean } from './stats.js';
 import type { BaselineInfo, GateReport, MetricComparison, PointComparison } from './types.js';
 import { decide } from './verdict.js';
@@ -19,7 +20,8 @@ export const STARTUP_SUITE = 'server-startup';
 
 export function compareRuns(baseline: readonly ResultsDocument[], current: ResultsDocument, settings: GateSettings, opts: CompareOptions = {}): GateReport {
   const notes: string[] = [];
-  const history = [...baseline].sort((a, b) => a.run['started-at'].localeCompare(b.run['started-at']));
+  const sorted = [...baseline].sort((a, b) => a.run['started-at'].localeCompare(b.run['started-at']));
+  const history = applySuiteMap(sorted, current, settings.suiteMap, notes);
 
   // Fingerprints: keep the runs made on the same setup; say what differs.
   let used = history;
@@ -72,6 +74,7 @@ export function compareRuns(baseline: readonly ResultsDocument[], current: Resul
         invalidReasons: failed ? [`did not run: ${cs?.error?.message ?? current.error?.message ?? 'the run failed'}`] : [],
         verdict: failed ? 'invalid' : 'missing',
         metrics: [],
+        ...(failed ? {} : { onMissing: onMissingFor(settings, bs.name) }),
       });
     }
   }
@@ -80,18 +83,51 @@ export function compareRuns(baseline: readonly ResultsDocument[], current: Resul
   if (settings.confirmRegressions && pending > 0) {
     notes.push(`confirm-regressions: ${pending} regressed point${pending === 1 ? '' : 's'} must regress again in a rerun (each look at ${(lookLevel(settings) * 100).toFixed(0)}%, sharing the ${(settings.confidence * 100).toFixed(0)}% level).`);
   }
-  const { verdict, summary, counts } = decide(points, { notComparable, hasBaseline: history.length > 0, runFailed: current.status === 'failed', runError: current.error?.message, diffs });
+  const d = decide(points, {
+    notComparable,
+    acceptNotComparable: settings.onNotComparable === 'pass',
+    hasBaseline: history.length > 0,
+    runFailed: current.status === 'failed',
+    runError: current.error?.message,
+    diffs,
+  });
   const report: GateReport = {
-    verdict,
+    verdict: d.verdict,
+    passes: d.passes,
     confidence: settings.confidence,
-    summary,
-    counts,
+    summary: d.summary,
+    ...(d.fix ? { fix: d.fix } : {}),
+    counts: d.counts,
     points,
     baseline: history.length === 0 ? null : baselineInfo(used, opts.source),
     fingerprintDiffs: diffs,
     notes,
   };
   return report;
+}
+
+/**
+ * The baseline runs with their suites renamed as `map` (baseline name -> this run's) says, so a
+ * renamed suite is judged against its old figures. A run that already has a suite of the new name
+ * keeps it and drops the mapped one. Names the map gives that match nothing are noted (a typo).
+ */
+function applySuiteMap(history: ResultsDocument[], current: ResultsDocument, map: Record<string, string>, notes: string[]): ResultsDocument[] {
+  const entries = Object.entries(map).filter(([from, to]) => from !== to);
+  if (entries.length === 0) return history;
+  for (const [from, to] of entries) {
+    const found = history.some((doc) => doc.suites.some((s) => s.name === from));
+    if (!found) notes.push(`Suite map ${from} → ${to}: no baseline run has a suite ${from}.`);
+    else if (!current.suites.some((s) => s.name === to)) notes.push(`Suite map ${from} → ${to}: this run has no suite ${to}.`);
+    else notes.push(`Baseline suite ${from} is judged as ${to} (suite map).`);
+  }
+  return history.map((doc) => {
+    const renamed = doc.suites.flatMap((s): Suite[] => {
+      const to = map[s.name];
+      if (to === undefined || to === s.name) return [s];
+      return doc.suites.some((x) => x.name === to) ? [] : [{ ...s, name: to }];
+    });
+    return { ...doc, suites: renamed };
+  });
 }
 
 function comparePoint(suite: Suite, point: Point, base: Point[], settings: GateSettings): PointComparison {

@@ -47,9 +47,11 @@ export function mergeConfirmation(report: GateReport, rerun: ResultsDocument): G
     return { ...p, metrics, verdict };
   });
   const hadInvalid = report.points.some((p) => !p.valid);
-  const runFailedWithoutPoints = report.verdict === 'fail' && !hadInvalid && !report.points.some((p) => p.metrics.some(isGatedRegression));
+  const missingFails = report.points.some((p) => p.verdict === 'missing' && p.onMissing !== 'warn');
+  const runFailedWithoutPoints = report.verdict === 'fail' && !hadInvalid && !missingFails && !report.points.some((p) => p.metrics.some(isGatedRegression));
   const d = decide(points, {
     notComparable: report.verdict === 'not-comparable',
+    acceptNotComparable: report.verdict === 'not-comparable' && report.passes,
     hasBaseline: report.baseline !== null,
     runFailed: runFailedWithoutPoints,
     runError: runFailedWithoutPoints ? report.summary.replace(/^The run failed: /, '') : undefined,
@@ -57,7 +59,8 @@ export function mergeConfirmation(report: GateReport, rerun: ResultsDocument): G
   });
   const confirmed = points.flatMap((p) => p.metrics).filter((m) => m.confirmation).length;
   notes.push(`Confirmation rerun: ${confirmed} regressed metric${confirmed === 1 ? '' : 's'} rechecked.`);
-  return { ...report, verdict: d.verdict, summary: d.summary, counts: d.counts, points, notes };
+  const { fix: _fix, ...rest } = report;
+  return { ...rest, verdict: d.verdict, passes: d.passes, summary: d.summary, ...(d.fix ? { fix: d.fix } : {}), counts: d.counts, points, notes };
 }
 
 function isGatedRegression(m: MetricComparison): boolean {

@@ -3,7 +3,7 @@
 import type { Gate } from '../config/schema-types.gen.js';
 import { BUILTIN_DEFAULTS, parseThresholds, type ParsedThresholds, type Tolerance } from '../config/thresholds.js';
 import { metricInfo, type MetricInfo } from './catalog.js';
-import type { MetricFamily, Role } from './types.js';
+import type { MetricFamily, OnMissing, Role } from './types.js';
 
 export type NoiseFloors = Record<'throughput' | 'latency' | 'ttft' | 'startup', number>;
 
@@ -15,6 +15,13 @@ export interface GateSettings {
   noiseFloor: NoiseFloors;
   confirmRegressions: boolean;
   allowFingerprintMismatch: boolean;
+  /** gate.on-not-comparable: whether a not-comparable run fails the gate or passes it unjudged. */
+  onNotComparable: 'fail' | 'pass';
+  /** gate.on-missing, and per suite gate.suites.<name>.on-missing (baseline suite names). */
+  onMissing: OnMissing;
+  onMissingSuites: Record<string, OnMissing>;
+  /** Baseline suite name -> this run's name (gate.suite-map, the CLI's --suite-map). */
+  suiteMap: Record<string, string>;
   /** Suites that set goodput SLOs: their request_goodput gates. */
   goodputSuites: string[];
 }
@@ -32,8 +39,23 @@ export function gateSettings(input: { thresholds?: ParsedThresholds; gate?: Gate
     noiseFloor: { ...DEFAULT_NOISE_FLOOR, ...definedOnly(g['noise-floor'] ?? {}) },
     confirmRegressions: g['confirm-regressions'] ?? false,
     allowFingerprintMismatch: g['allow-fingerprint-mismatch'] ?? false,
+    onNotComparable: g['on-not-comparable'] ?? 'fail',
+    onMissing: g['on-missing'] ?? 'fail',
+    onMissingSuites: perSuiteOnMissing(g.suites ?? {}),
+    suiteMap: definedOnly(g['suite-map'] ?? {}) as Record<string, string>,
     goodputSuites: [...(input.goodputSuites ?? [])],
   };
+}
+
+/** What a baseline point of `suite` that this run did not measure does: the suite's setting, else gate.on-missing. */
+export function onMissingFor(settings: GateSettings, suite: string): OnMissing {
+  return settings.onMissingSuites[suite] ?? settings.onMissing;
+}
+
+function perSuiteOnMissing(suites: NonNullable<Gate['suites']>): Record<string, OnMissing> {
+  const out: Record<string, OnMissing> = {};
+  for (const [name, s] of Object.entries(suites)) if (s?.['on-missing']) out[name] = s['on-missing'];
+  return out;
 }
 
 export interface ResolvedRule {

@@ -12,7 +12,15 @@ export type MetricVerdict =
   | 'new' // in current, not in baseline
   | 'missing'; // in baseline, not in current
 
-export type RunVerdict = 'pass' | 'fail' | 'no-baseline' | 'not-comparable';
+/**
+ * pass and no-baseline pass the gate; fail and nothing-compared (a baseline was there, but no gated
+ * metric of this run found a value in it) never do; not-comparable does not unless
+ * gate.on-not-comparable: pass. `GateReport.passes` says which.
+ */
+export type RunVerdict = 'pass' | 'fail' | 'no-baseline' | 'not-comparable' | 'nothing-compared';
+
+/** What a baseline point this run did not measure does to the verdict (gate.on-missing). */
+export type OnMissing = 'fail' | 'warn';
 
 export interface MetricComparison {
   metric: string; // vLLM name, e.g. median_ttft_ms
@@ -55,6 +63,8 @@ export interface PointComparison {
   metrics: MetricComparison[];
   /** Telemetry of the current point, shown, never gated unless configured. */
   telemetry?: Record<string, number | null>;
+  /** A missing point (in the baseline, not measured now): whether it fails the run or only warns. */
+  onMissing?: OnMissing;
 }
 
 export interface BaselineInfo {
@@ -68,10 +78,14 @@ export interface BaselineInfo {
 
 export interface GateReport {
   verdict: RunVerdict;
+  /** Whether the gate lets the run through: the CLI exits 0 and the Action's step succeeds. */
+  passes: boolean;
   /** Level of the intervals (gate.confidence). */
   confidence?: number;
   /** One line: why this verdict. */
   summary: string;
+  /** What to do about a verdict that does not pass (or about missing points), when there is a fix. */
+  fix?: string;
   /** Points by their verdict (a point counts once). */
   counts: { regressed: number; improved: number; unchanged: number; inconclusive: number; new: number; missing: number; invalid: number };
   points: PointComparison[];

@@ -601,6 +601,36 @@ export interface Gate {
    * Compare even when the GPU, model, server args or dataset differ from the baseline's.
    */
   'allow-fingerprint-mismatch'?: boolean;
+  /**
+   * When the baseline ran on another setup (GPU, model, server args or dataset differ) and nothing could be judged: fail (the verdict not-comparable fails the check) or pass (the verdict stays not-comparable, the check passes). To judge across setups instead, set allow-fingerprint-mismatch.
+   */
+  'on-not-comparable'?: 'fail' | 'pass';
+  /**
+   * When a point of the newest baseline run was not measured by this run (a suite renamed or dropped, a point removed): fail, or warn (listed, the check passes). Per suite under gate.suites.
+   */
+  'on-missing'?: 'fail' | 'warn';
+  /**
+   * Baseline suite names mapped to this run's: `{ sweep: sweep-v2 }` judges suite sweep-v2 against the baseline's sweep (a renamed suite). The CLI's --suite-map OLD=NEW does the same.
+   */
+  'suite-map'?: {
+    [k: string]: SuiteName | undefined;
+  };
+  /**
+   * Per-suite gate settings, keyed by suite name (a baseline suite this config no longer has may be named).
+   */
+  suites?: {
+    /**
+     * Gate settings of one suite.
+     */
+    [k: string]:
+      | {
+          /**
+           * gate.on-missing for this suite's baseline points.
+           */
+          'on-missing'?: 'fail' | 'warn';
+        }
+      | undefined;
+  };
 }
 /**
  * This interface was referenced by `VllmPerfGateConfig`'s JSON-Schema

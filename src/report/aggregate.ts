@@ -15,7 +15,7 @@ export interface AggregateEntry {
   artifactUrl?: string;
 }
 
-const VERDICT_RANK: Record<GateReport['verdict'], number> = { fail: 3, 'not-comparable': 2, 'no-baseline': 1, pass: 0 };
+const VERDICT_RANK: Record<GateReport['verdict'], number> = { fail: 4, 'nothing-compared': 3, 'not-comparable': 2, 'no-baseline': 1, pass: 0 };
 
 /** The overall verdict of several configs: the worst of them. */
 export function worstVerdict(reports: GateReport[]): GateReport['verdict'] {

@@ -169,13 +169,15 @@ export function formatSweepTable(points: readonly Point[]): string {
 }
 
 /**
- * The closing lines of a run the gate failed without an error of its own (the run finished, but a
- * point is invalid or a gated metric regressed): the verdict, and for invalid points what to do.
- * Empty when the verdict is not a fail.
+ * The closing lines of a run the gate did not pass without an error of its own (the run finished, but
+ * a point is invalid, a gated metric regressed, a baseline point was not measured, or nothing could be
+ * judged): the verdict and what to do. Empty when the gate passes.
  */
 export function formatRunVerdict(report: GateReport, doc: ResultsDocument): string[] {
-  if (report.verdict !== 'fail') return [];
-  const lines = [`verdict: FAIL: ${report.summary}`];
+  if (report.passes) return [];
+  const lines = [`verdict: ${report.verdict.replace(/-/g, ' ').toUpperCase()}: ${report.summary}`];
+  if (report.fix) lines.push(`  fix: ${report.fix}`);
+  if (report.verdict !== 'fail') return lines;
   const points = doc.suites.flatMap((s) => s.points);
   const invalid = points.filter((p) => !p.validity.valid);
   const failed = points.reduce((n, p) => n + (p.errors?.total ?? 0), 0);

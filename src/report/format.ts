@@ -40,6 +40,7 @@ export const RUN_HEADLINE: Record<RunVerdict, { emoji: string; word: string }> =
   fail: { emoji: '❌', word: 'fail' },
   'no-baseline': { emoji: '🆕', word: 'no baseline' },
   'not-comparable': { emoji: '⚠️', word: 'not comparable' },
+  'nothing-compared': { emoji: '⛔', word: 'nothing compared' },
 };
 
 /** "0 regressed · 2 improved · 10 unchanged · 1 inconclusive · 0 invalid" (+ new/missing when any). */
@@ -62,6 +63,7 @@ export function countsLine(report: GateReport, bold = true): string {
 export function hasChanges(report: GateReport): boolean {
   const c = report.counts;
   return (
+    !report.passes ||
     report.verdict === 'fail' ||
     report.verdict === 'not-comparable' ||
     c.regressed > 0 ||

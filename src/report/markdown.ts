@@ -377,11 +377,33 @@ function baselineLine(report: GateReport, w: Wording): string {
   return `**Baseline:** ${parts.join(' · ')}`;
 }
 
+/** Baseline points this run did not measure, per suite: on the first screen, since they were not judged. */
+function missingSection(report: GateReport, max: number): string | null {
+  const missing = report.points.filter((p) => p.verdict === 'missing');
+  if (missing.length === 0) return null;
+  const suites = [...new Set(missing.map((p) => p.suite))];
+  const fails = missing.some((p) => p.onMissing !== 'warn');
+  const lines = [`### ${VERDICT_MARK.missing} Not measured: ${missing.length} baseline point${missing.length === 1 ? '' : 's'}${fails ? '' : ' (gate.on-missing: warn)'}`, ''];
+  for (const suite of suites.slice(0, max)) {
+    const ps = missing.filter((p) => p.suite === suite);
+    const whole = report.points.filter((p) => p.suite === suite).every((p) => p.verdict === 'missing');
+    const labels = ps.slice(0, 8).map((p) => escapeCell(p.label, 40)).join(', ') + (ps.length > 8 ? `, …and ${ps.length - 8} more` : '');
+    const effect = ps.some((p) => p.onMissing !== 'warn') ? 'fails the gate' : 'warning only';
+    lines.push(`- **${escapeCell(suite, 60)}**${whole ? ' (not in this run)' : ''}: ${labels} — ${effect}`);
+  }
+  if (suites.length > max) lines.push(`- …and ${suites.length - max} more suites`);
+  return lines.join('\n');
+}
+
 function fingerprintSection(report: GateReport, w: Wording): string | null {
   if (report.fingerprintDiffs.length === 0) return null;
   const rows = report.fingerprintDiffs.slice(0, 30).map((d) => [escapeCell(d.field, 60), escapeCell(d.baseline, 120), escapeCell(d.current, 120)]);
   const head = report.verdict === 'not-comparable' ? '### ⚠️ Not comparable: the environments differ' : '### Environment differences (allowed)';
-  return [head, '', table(['field', escapeMarkdown(w.base), 'current'], rows, ['l', 'l', 'l'])].join('\n');
+  const effect =
+    report.verdict !== 'not-comparable'
+      ? []
+      : ['', report.passes ? '_Figures below are for information; gate.on-not-comparable: pass lets the run through unjudged._' : '_Figures below are for information only: nothing was judged, and the gate does not pass._'];
+  return [head, '', table(['field', escapeMarkdown(w.base), 'current'], rows, ['l', 'l', 'l']), ...effect].join('\n');
 }
 
 export interface BuildOptions {
@@ -405,6 +427,7 @@ export function buildSections(report: GateReport, current: ResultsDocument | und
     countsLine(report),
     '',
     `> ${escapeCell(report.summary, 500)}`,
+    ...(report.fix ? ['>', `> **Fix:** ${escapeCell(report.fix, 500)}`] : []),
     '',
     baselineLine(report, w),
   ];
@@ -420,6 +443,7 @@ export function buildSections(report: GateReport, current: ResultsDocument | und
     if (md) sections.push({ md: fix(md), keep, what });
   };
   push(fingerprintSection(report, w), KEEP.always, 'environment differences');
+  push(missingSection(report, o.maxListItems), KEEP.always, 'points not measured');
   push(regressionsSection(report, w, o.maxListItems), KEEP.always, 'regressions');
   push(invalidSection(views), KEEP.always, 'invalid points');
   if (report.ab) push(improvementSummary(report, w, o.maxRowsPerTable), KEEP.serving + 1000, 'improvement summary');

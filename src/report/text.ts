@@ -1,6 +1,6 @@
 // The report as plain text for a terminal (`vllm-perf-gate compare --format text`): aligned columns,
 // no Markdown, no colour codes, and every foreign string stripped of control characters.
-import type { GateReport, MetricComparison } from '../compare/types.js';
+import type { GateReport, MetricComparison, PointComparison } from '../compare/types.js';
 import type { ResultsDocument } from '../results/schema-types.gen.js';
 import { escapeText } from './escape.js';
 import { METRIC_TITLE, RUN_HEADLINE, countsLine, formatChange, formatNumber } from './format.js';
@@ -32,6 +32,11 @@ export interface TextOptions {
   configId?: string;
 }
 
+function missingMark(p: PointComparison): string {
+  if (p.verdict !== 'missing') return '';
+  return p.onMissing === 'warn' ? '  MISSING: in the baseline, not measured (gate.on-missing: warn)' : '  MISSING: in the baseline, not measured';
+}
+
 export function renderText(report: GateReport, current?: ResultsDocument, opts: TextOptions = {}): string {
   const head = RUN_HEADLINE[report.verdict];
   const id = opts.configId ?? current?.run['config-id'];
@@ -39,6 +44,7 @@ export function renderText(report: GateReport, current?: ResultsDocument, opts: 
   out.push(`vLLM performance gate: ${head.word.toUpperCase()}${id ? ` (${escapeText(id, 80)})` : ''}`);
   out.push(countsLine(report, false));
   out.push(escapeText(report.summary, 500));
+  if (report.fix) out.push(`fix: ${escapeText(report.fix, 500)}`);
   const b = report.baseline;
   if (report.ab) out.push(`A/B: ${escapeText(report.ab.candidateLabel, 60)} vs ${escapeText(report.ab.baselineLabel, 60)}, ${report.ab.rounds} rounds`);
   else if (b) {
@@ -54,7 +60,7 @@ export function renderText(report: GateReport, current?: ResultsDocument, opts: 
       suite = p.suite;
       out.push('', `${escapeText(p.suite, 80)} (${p.suiteKind})`);
     }
-    out.push(`  ${escapeText(p.label, 60)}${p.valid ? '' : `  INVALID: ${p.invalidReasons.map((r) => escapeText(r, 200)).join('; ')}`}`);
+    out.push(`  ${escapeText(p.label, 60)}${p.valid ? '' : `  INVALID: ${p.invalidReasons.map((r) => escapeText(r, 200)).join('; ')}`}${missingMark(p)}`);
     const ms = p.metrics.filter((m) => opts.all || m.role === 'gated' || (m.verdict !== 'unchanged' && m.verdict !== 'new'));
     if (ms.length === 0) continue;
     const rows = [['    metric', 'current', 'baseline', 'change', 'tolerance', 'verdict']];

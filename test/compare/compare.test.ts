@@ -154,7 +154,7 @@ describe('matching points and metrics', () => {
     const byKey = Object.fromEntries(r.points.map((p) => [`${p.suite}/${p.key}`, p.verdict]));
     expect(byKey).toEqual({ 'sweep/concurrency=8': 'unchanged', 'sweep/concurrency=16': 'new', 'other/concurrency=8': 'new', 'sweep/concurrency=4': 'missing' });
     expect(r.counts).toMatchObject({ unchanged: 1, new: 2, missing: 1 });
-    expect(r.verdict).toBe('pass');
+    expect(r.verdict).toBe('fail'); // the baseline's concurrency=4 was not measured (gate.on-missing: fail)
   });
 
   it('a metric only in the current run is new; only in the baseline, missing', () => {

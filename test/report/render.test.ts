@@ -96,7 +96,7 @@ describe('renderComment', () => {
       metrics: { request_throughput: c, output_throughput: 100 * c, median_ttft_ms: 27, p95_ttft_ms: 115.5, median_tpot_ms: 5, median_itl_ms: 5.1, p95_itl_ms: 6.1, median_e2el_ms: 679, p95_e2el_ms: 765 },
       validity: { valid: true, reasons: [] },
     }));
-    const r: GateReport = { ...report(), verdict: 'no-baseline', baseline: null, points: [] };
+    const r: GateReport = { ...report(), verdict: 'no-baseline', passes: true, baseline: null, points: [] };
     const md = renderComment(r, doc, { configId: 'sweep' });
     const rows = tableAfter(md, '### Serving: sharegpt-qps');
     expect(rows[0]).toEqual(['concurrency', 'req/s', 'output tok/s', 'TTFT p50 (ms)', 'TTFT p95 (ms)', 'TPOT p50 (ms)', 'ITL p50 (ms)', 'ITL p95 (ms)', 'E2E p50 (ms)', 'E2E p95 (ms)']);
@@ -251,7 +251,7 @@ describe('text, JSON, annotations', () => {
   });
 
   it('hasChanges is what on-change comments on', () => {
-    const quiet: GateReport = { ...report(), verdict: 'pass', counts: { regressed: 0, improved: 0, unchanged: 6, inconclusive: 1, new: 0, missing: 0, invalid: 0 }, points: report().points.map((p) => ({ ...p, valid: true })) };
+    const quiet: GateReport = { ...report(), verdict: 'pass', passes: true, counts: { regressed: 0, improved: 0, unchanged: 6, inconclusive: 1, new: 0, missing: 0, invalid: 0 }, points: report().points.map((p) => ({ ...p, valid: true })) };
     expect(hasChanges(quiet)).toBe(false);
     expect(hasChanges(report())).toBe(true);
     expect(hasChanges({ ...quiet, counts: { ...quiet.counts, improved: 1 } })).toBe(true);
@@ -260,7 +260,7 @@ describe('text, JSON, annotations', () => {
 
 describe('renderAggregate', () => {
   it('one comment for a matrix: an overview with each config, the worst verdict on top, each report below', () => {
-    const pass: GateReport = { ...report(), verdict: 'pass', counts: { ...report().counts, regressed: 0 } };
+    const pass: GateReport = { ...report(), verdict: 'pass', passes: true, counts: { ...report().counts, regressed: 0 } };
     const md = renderAggregate(
       [
         { configId: 'h100', report: pass, current: current() },
