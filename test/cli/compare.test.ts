@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli.js';
 import type { ResultsDocument } from '../../src/results/schema-types.gen.js';
+import { runCli, type CliExit } from '../e2e/support.js';
 
 const fixture = (name: string): ResultsDocument => JSON.parse(readFileSync(path.join(import.meta.dirname, '../report/fixtures', name), 'utf8')) as ResultsDocument;
 let dir: string;
@@ -81,5 +82,132 @@ describe('vllm-perf-gate report', () => {
     const md = readFileSync(out, 'utf8');
     expect(md.startsWith('<!-- vllm-perf-gate:nightly -->')).toBe(true);
     expect(md).toContain('| 16 |');
+  });
+});
+
+// What the gate did not judge never passes: through the real binary (bin/vllm-perf-gate.js, the
+// bundle `npm run build` makes), on files written here, with the exit code a CI step would see.
+describe('vllm-perf-gate compare: the gate never passes what it did not judge', () => {
+  const cli = (...args: string[]): Promise<CliExit> => runCli(['compare', ...args]).done;
+  const lines = (r: CliExit): string[] => r.stdout.split('\n');
+
+  /** A `vllm bench serve --save-result` record without --label: its suite is the file's name. */
+  function vllmFile(name: string, f: number, date: string): string {
+    const rec = {
+      date,
+      backend: 'vllm',
+      model_id: 'Qwen/Qwen2.5-7B',
+      num_prompts: 100,
+      request_rate: 'inf',
+      max_concurrency: 16,
+      duration: 10 / f,
+      completed: 100,
+      total_input_tokens: 102400,
+      total_output_tokens: 12800,
+      request_throughput: 10 * f,
+      output_throughput: 1280 * f,
+      total_token_throughput: 11520 * f,
+      median_ttft_ms: 48 / f,
+      median_tpot_ms: 12 / f,
+      median_itl_ms: 12 / f,
+      median_e2el_ms: 1600 / f,
+    };
+    const p = path.join(dir, name);
+    writeFileSync(p, JSON.stringify(rec));
+    return p;
+  }
+
+  /** The nightly baseline with the serving suite `sharegpt-qps` renamed, and its throughput scaled by f. */
+  function renamedServing(to: string, f: number): ResultsDocument {
+    const d = structuredClone(fixture('nightly.baseline.json'));
+    d.run.id = 'renamed';
+    d.run['started-at'] = '2026-11-21T03:00:00Z';
+    const s = d.suites.find((x) => x.name === 'sharegpt-qps')!;
+    s.name = to;
+    for (const p of s.points) for (const k of ['request_throughput', 'output_throughput', 'total_token_throughput']) if (typeof p.metrics[k] === 'number') p.metrics[k] = (p.metrics[k] as number) * f;
+    return d;
+  }
+
+  function config(gate: string): string {
+    const p = path.join(dir, 'perf.yml');
+    writeFileSync(p, ['version: 1', 'server: { model: Qwen/Qwen2.5-7B-Instruct }', 'suites:', '  - name: sharegpt-qps-v2', '    kind: serving', '    dataset: { type: random, num-prompts: 8 }', '    request-rates: [1]', 'gate:', `  ${gate}`, ''].join('\n'));
+    return p;
+  }
+
+  it('two vLLM files named differently: NOTHING COMPARED on the first line, the --suite-map fix, exit 1; mapped, the 20% loss fails', async () => {
+    const base = vllmFile('main-run.json', 1, '20260101-120000');
+    const cur = vllmFile('pr-run.json', 0.8, '20260102-120000');
+    const r = await cli('--baseline', base, '--current', cur);
+    expect(r.code, r.stderr).toBe(1);
+    expect(lines(r)[0]).toBe('vLLM performance gate: NOTHING COMPARED (pr-run)');
+    expect(r.stdout).toContain('fix: if pr-run measures what main-run did, map the names: --suite-map main-run=pr-run on the command line');
+    const json = await cli('--baseline', base, '--current', cur, '--format', 'json');
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ verdict: 'nothing-compared', passes: false, summary: expect.stringMatching(/^Nothing compared: /) });
+    const md = await cli('--baseline', base, '--current', cur, '--format', 'markdown');
+    expect(md.stdout.split('\n')[1]).toBe('## ⛔ vLLM performance gate: nothing compared — <code>pr-run</code>');
+
+    const mapped = await cli('--baseline', base, '--current', cur, '--suite-map', 'main-run=pr-run');
+    expect(mapped.code, mapped.stdout).toBe(1);
+    expect(lines(mapped)[0]).toBe('vLLM performance gate: FAIL (pr-run)');
+    expect(mapped.stdout).toContain('request_throughput fell 20.0%');
+    const same = await cli('--baseline', base, '--current', vllmFile('pr-same.json', 1, '20260102-120000'), '--suite-map', 'main-run=pr-same');
+    expect(same.code, same.stdout).toBe(0);
+    expect(lines(same)[0]).toBe('vLLM performance gate: PASS (pr-same)');
+    const bad = await cli('--baseline', base, '--current', cur, '--suite-map', 'main-run');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--suite-map takes OLD=NEW');
+  });
+
+  it('a serving suite renamed under a 20% slower engine fails, listing what was not measured and the fix; on-missing: warn passes', async () => {
+    const base = write('base.json', fixture('nightly.baseline.json'));
+    const cur = write('cur.json', renamedServing('sharegpt-qps-v2', 0.8));
+    const r = await cli('--baseline', base, '--current', cur);
+    expect(r.code, r.stdout).toBe(1);
+    expect(lines(r)[0]).toBe('vLLM performance gate: FAIL (nightly)');
+    expect(lines(r)[2]).toBe(
+      '4 baseline points not measured: sharegpt-qps (the whole suite, 4 points): a run that drops or renames a suite or point is not judged on it, so the gate does not pass.',
+    );
+    expect(lines(r)[3]).toContain('fix: if sharegpt-qps was renamed to sharegpt-qps-v2, map it: gate.suite-map: { sharegpt-qps: sharegpt-qps-v2 } (command line: --suite-map sharegpt-qps=sharegpt-qps-v2)');
+    const md = await cli('--baseline', base, '--current', cur, '--format', 'markdown');
+    expect(md.stdout).toContain('### ❔ Not measured: 4 baseline points');
+    expect(md.stdout.indexOf('### ❔ Not measured')).toBeLessThan(md.stdout.indexOf('### Serving:'));
+
+    const mapped = await cli('--baseline', base, '--current', cur, '--suite-map', 'sharegpt-qps=sharegpt-qps-v2', '--format', 'json');
+    expect(mapped.code).toBe(1);
+    expect(JSON.parse(mapped.stdout)).toMatchObject({ verdict: 'fail', counts: { regressed: 4, missing: 0 } });
+
+    const warned = await cli('--baseline', base, '--current', cur, '--config', config('on-missing: warn'));
+    expect(warned.code, warned.stdout + warned.stderr).toBe(0);
+    expect(lines(warned)[0]).toBe('vLLM performance gate: PASS (perf)');
+    expect(warned.stdout).toContain('4 baseline points not measured: sharegpt-qps (the whole suite, 4 points) (gate.on-missing: warn)');
+  });
+
+  it('dropping two suites fails too', async () => {
+    const d = structuredClone(fixture('nightly.baseline.json'));
+    d.suites = d.suites.filter((s) => s.name === 'sharegpt-qps');
+    const r = await cli('--baseline', write('base.json', fixture('nightly.baseline.json')), '--current', write('cur.json', d));
+    expect(r.code, r.stdout).toBe(1);
+    expect(lines(r)[2]).toMatch(/^2 baseline points not measured: latency \(the whole suite, 1 point\), throughput \(the whole suite, 1 point\)/);
+  });
+
+  it('other server args: NOT COMPARABLE exits 1 with the differences and the fix; gate.on-not-comparable: pass exits 0', async () => {
+    const base = write('base.json', fixture('nightly.baseline.json'));
+    const d = scaled(0.8);
+    d.environment.fingerprint!['server-args'] = ['--max-model-len', '8192'];
+    const cur = write('cur.json', d);
+    const r = await cli('--baseline', base, '--current', cur);
+    expect(r.code, r.stdout).toBe(1);
+    expect(lines(r)[0]).toBe('vLLM performance gate: NOT COMPARABLE (nightly)');
+    expect(lines(r)[2]).toBe('Not comparable with the baseline: server-args --max-model-len 4096 → --max-model-len 8192. Nothing was judged, so the gate does not pass.');
+    expect(lines(r)[3]).toMatch(/^fix: if the change is intended, gate\.allow-fingerprint-mismatch: true judges the run across it, or gate\.on-not-comparable: pass lets it through unjudged/);
+    expect(r.stdout).toContain('  differs: server-args: --max-model-len 4096 -> --max-model-len 8192');
+
+    const accepted = await cli('--baseline', base, '--current', cur, '--config', config('on-not-comparable: pass'), '--format', 'json');
+    expect(accepted.code, accepted.stderr).toBe(0);
+    expect(JSON.parse(accepted.stdout)).toMatchObject({ verdict: 'not-comparable', passes: true });
+    const judged = await cli('--baseline', base, '--current', cur, '--config', config('allow-fingerprint-mismatch: true'), '--format', 'json');
+    expect(judged.code).toBe(1);
+    expect(JSON.parse(judged.stdout)).toMatchObject({ verdict: 'fail' });
   });
 });

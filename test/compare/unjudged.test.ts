@@ -8,6 +8,7 @@ import { gateSettings, type GateSettings } from '../../src/compare/settings.js';
 import type { PointComparison } from '../../src/compare/types.js';
 import { decide } from '../../src/compare/verdict.js';
 import type { Gate } from '../../src/config/schema-types.gen.js';
+import { parseThresholds } from '../../src/config/thresholds.js';
 import type { MetricMap } from '../../src/results/schema-types.gen.js';
 import { point, run, suite } from './docs.js';
 
@@ -48,7 +49,7 @@ describe('nothing compared', () => {
   });
 
   it('a run whose config gates no metric is judged when an observed metric was compared', () => {
-    const observedOnly = gateSettings({ thresholds: { defaults: { throughput: { text: 'observe', mode: 'observe', path: '' }, latency: { text: 'observe', mode: 'observe', path: '' } }, metrics: {}, suites: {} } });
+    const observedOnly = gateSettings({ thresholds: parseThresholds({ default: { throughput: 'observe', latency: 'observe' } }, { path: 'thresholds' }) });
     const r = compareRuns([run([one('sweep')])], run([one('sweep', 0.8)]), observedOnly);
     expect(r.points[0]!.metrics.every((m) => m.role === 'observed')).toBe(true);
     expect(r.verdict).toBe('pass');
