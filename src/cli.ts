@@ -16,6 +16,7 @@ import type { GateReport } from './compare/types.js';
 import { loadConfig } from './config/load.js';
 import { renderExpandedConfig } from './config/render.js';
 import { describeError, GateError } from './errors.js';
+import { checkDatasets } from './load/dataset-check.js';
 import { gateSettingsFor, runGate } from './pipeline.js';
 import { formatRunVerdict, formatServingSummary, formatSweepTable, ProgressView } from './report/console.js';
 import { renderComment, renderText, toJson } from './report/index.js';
@@ -212,6 +213,8 @@ async function cmdConfig(args: string[]): Promise<number> {
   if (!values.config) throw new UsageError('config needs --config FILE');
   const loaded = await loadConfig(values.config);
   for (const n of loaded.notes) err(`note: ${n}`);
+  // Dataset files are read and checked as a run reads them before it boots anything.
+  await checkDatasets(loaded);
   if (values.expand) out(renderExpandedConfig(loaded));
   else out(`${values.config}: valid (${loaded.config.suites.length} suites, id ${loaded.configId})`);
   return 0;

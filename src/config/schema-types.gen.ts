@@ -166,6 +166,10 @@ export interface VllmPerfGateConfig {
    * A/B mode: how many interleaved rounds (A B A B ...) to run.
    */
   rounds?: number;
+  /**
+   * Folders outside the workspace that dataset files may be read from (absolute, or relative to the config file). A dataset path is resolved through its symlinks and must lie inside the workspace ($GITHUB_WORKSPACE when set, else the git repository holding the config file, else the config file's folder) or inside one of these folders; anything else is refused before the server starts.
+   */
+  'dataset-roots'?: string[];
 }
 /**
  * The engine under test. Either booted from `command` + `serve` + `model` + `args`, or reached at `url` (nothing is booted or torn down).

@@ -1,5 +1,5 @@
-// The prompts of a serving suite, built once before its points run, as vLLM's datasets build them
-// (vllm/benchmarks/datasets; research doc §1.2):
+// The prompts of a serving suite, planned once before its points run, as vLLM's datasets build them
+// (vllm/benchmarks/datasets):
 //   random   token ids, sent as a token-id prompt so lengths are exact (completions); prefix-len shared
 //            ids in front; lengths ~ U{floor(L(1-r)) .. ceil(L(1+r))} (output at least 1)
 //   sharegpt vLLM's JSON format; first human turn = prompt, first gpt turn = reference completion;
@@ -10,20 +10,27 @@
 //   fixed    one prompt again and again
 // The intended prompt length of each entry is what usage.prompt_tokens should say: the id count, or
 // the server's /tokenize count of exactly what is sent. Never downloads anything.
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
+// A point's memory must not grow with num-prompts x input-len: random and sonnet entries keep only
+// their seeded draws (a few numbers each) and make the prompt when it is read.
 import type { Dataset } from '../config/schema-types.gen.js';
 import { GateError } from '../errors.js';
+import { DatasetFileProblem, type DatasetRoots } from './dataset-file.js';
+import { datasetFile, loadDatasetSource, type DatasetSource } from './dataset-source.js';
 import { Rng } from './rng.js';
-import { BUILTIN_SONNETS } from './sonnet-text.js';
-import { mapLimit, sizeOf, type ChatMessage, type Tokenizer } from './tokenize.js';
+import { mapLimit, mapRange, sizeOf, type ChatMessage, type Tokenizer } from './tokenize.js';
 
 export interface DatasetEntry {
-  /** Token ids (completions only) or text. */
-  prompt: string | number[];
+  /** Token ids (completions only) or text. Lazy lists make it when read: read it once. */
+  readonly prompt: string | number[];
   intendedPromptTokens: number | null;
   /** max_tokens to ask for. */
   outputLen: number;
+}
+
+/** Entries by index: an array, or a list that makes each entry when asked (so none is held whole). */
+export interface EntryList {
+  readonly length: number;
+  at(index: number): DatasetEntry | undefined;
 }
 
 export interface BuildContext {
@@ -36,6 +43,10 @@ export interface BuildContext {
   /** Where in the config the dataset is, for errors (e.g. `suites[0].dataset`). */
   configPath?: string | undefined;
   log?: ((line: string) => void) | undefined;
+  /** What the dataset read from disk, read and checked before the server booted; read here when absent. */
+  source?: DatasetSource | undefined;
+  /** Folders a dataset file read here must lie in (null: any; the run's pre-check confines it). */
+  roots?: DatasetRoots | null | undefined;
 }
 
 /**
@@ -48,16 +59,16 @@ export const RANDOM_TOKEN_SPAN = 20_000;
 
 const TOKENIZE_CONCURRENCY = 16;
 
-export async function buildDataset(ds: Dataset, ctx: BuildContext): Promise<DatasetEntry[]> {
+export async function buildDataset(ds: Dataset, ctx: BuildContext): Promise<EntryList> {
   switch (ds.type) {
     case 'random':
       return randomDataset(ds, ctx);
     case 'fixed':
       return fixedDataset(ds, ctx);
     case 'sonnet':
-      return sonnetDataset(ds, ctx);
+      return sonnetDataset(ds, ctx, await sourceOf(ds, ctx));
     case 'sharegpt':
-      return sharegptDataset(ds, ctx);
+      return sharegptDataset(ds, ctx, await sourceOf(ds, ctx));
   }
 }
 
@@ -70,57 +81,96 @@ async function intendedLen(text: string, ctx: BuildContext): Promise<number | nu
   return ctx.endpoint === 'chat' ? ctx.tokenizer.countChat(chatMessages(text)) : ctx.tokenizer.countPrompt(text);
 }
 
+/** The prepared source, or the file read now (a library caller that ran no pre-check). */
+async function sourceOf(ds: Dataset, ctx: BuildContext): Promise<DatasetSource | undefined> {
+  if (ctx.source) return ctx.source;
+  try {
+    return await loadDatasetSource(ds, { baseDir: ctx.baseDir ?? process.cwd(), roots: ctx.roots ?? null });
+  } catch (e) {
+    if (!(e instanceof DatasetFileProblem)) throw e;
+    const file = datasetFile(ds, ctx.baseDir ?? process.cwd());
+    throw new GateError('DATASET', `${ds.type} dataset: ${e.message}`, {
+      where: e.at ? { file, ...e.at } : { file, path: `${ctx.configPath ?? 'dataset'}.path` },
+      hint: e.hint,
+    });
+  }
+}
+
 type RandomDs = Extract<Dataset, { type: 'random' }>;
 
-/** Ids and lengths of the random dataset: pure and seeded (no server needed for completions). */
-export function randomTokenPrompts(ds: RandomDs, count: number): { ids: number[]; outputLen: number }[] {
+/** The seeded draws of a random dataset: a shared prefix, and per entry its lengths and id offset. */
+export interface RandomPlan {
+  prefix: number[];
+  inLen: Int32Array;
+  outLen: Int32Array;
+  offset: Int32Array;
+}
+
+/** The draws of the random dataset, in the order vLLM-style generation makes them: pure and seeded. */
+export function randomPlan(ds: RandomDs, count: number): RandomPlan {
   const L = ds['input-len'] ?? 1024;
   const O = ds['output-len'] ?? 128;
   const P = ds['prefix-len'] ?? 0;
   const r = ds['range-ratio'] ?? 0;
   const rng = new Rng(ds.seed ?? 0);
   const prefix = Array.from({ length: P }, () => RANDOM_TOKEN_LO + rng.int(0, RANDOM_TOKEN_SPAN - 1));
-  const out: { ids: number[]; outputLen: number }[] = [];
+  const plan: RandomPlan = { prefix, inLen: new Int32Array(count), outLen: new Int32Array(count), offset: new Int32Array(count) };
   for (let i = 0; i < count; i++) {
-    const inLen = rng.int(Math.floor(L * (1 - r)), Math.ceil(L * (1 + r)));
-    const outLen = rng.int(Math.max(1, Math.floor(O * (1 - r))), Math.ceil(O * (1 + r)));
-    const offset = rng.int(0, RANDOM_TOKEN_SPAN - 1);
-    const ids = prefix.slice();
-    for (let j = 0; j < inLen; j++) ids.push(RANDOM_TOKEN_LO + ((offset + i + j) % RANDOM_TOKEN_SPAN));
-    out.push({ ids, outputLen: outLen });
+    plan.inLen[i] = rng.int(Math.floor(L * (1 - r)), Math.ceil(L * (1 + r)));
+    plan.outLen[i] = rng.int(Math.max(1, Math.floor(O * (1 - r))), Math.ceil(O * (1 + r)));
+    plan.offset[i] = rng.int(0, RANDOM_TOKEN_SPAN - 1);
   }
-  return out;
+  return plan;
 }
 
-async function randomDataset(ds: RandomDs, ctx: BuildContext): Promise<DatasetEntry[]> {
-  const prompts = randomTokenPrompts(ds, ctx.count);
-  if (ctx.endpoint === 'completions') return prompts.map((p) => ({ prompt: p.ids, intendedPromptTokens: p.ids.length, outputLen: p.outputLen }));
+/** The token ids of entry i: the prefix, then inLen consecutive ids (mod the span) from its offset. */
+export function randomIds(plan: RandomPlan, i: number): number[] {
+  const inLen = plan.inLen[i]!;
+  const offset = plan.offset[i]!;
+  const ids = plan.prefix.slice();
+  for (let j = 0; j < inLen; j++) ids.push(RANDOM_TOKEN_LO + ((offset + i + j) % RANDOM_TOKEN_SPAN));
+  return ids;
+}
+
+/** A list of `count` entries made on demand by `make`. */
+function lazyList(count: number, make: (i: number) => DatasetEntry): EntryList {
+  return { length: count, at: (i) => (Number.isInteger(i) && i >= 0 && i < count ? make(i) : undefined) };
+}
+
+async function randomDataset(ds: RandomDs, ctx: BuildContext): Promise<EntryList> {
+  const plan = randomPlan(ds, ctx.count);
+  if (ctx.endpoint === 'completions') {
+    return lazyList(ctx.count, (i) => ({
+      get prompt() {
+        return randomIds(plan, i);
+      },
+      intendedPromptTokens: plan.prefix.length + plan.inLen[i]!,
+      outputLen: plan.outLen[i]!,
+    }));
+  }
   // Chat takes text: the server turns the ids into text, and counts the templated messages.
-  return mapLimit(prompts, TOKENIZE_CONCURRENCY, async (p) => {
-    const text = await ctx.tokenizer.detokenize(p.ids);
+  return mapRange(ctx.count, TOKENIZE_CONCURRENCY, async (i) => {
+    const text = await ctx.tokenizer.detokenize(randomIds(plan, i));
     if (text === null) {
       throw new GateError('DATASET', 'the random dataset on the chat endpoint needs the server to turn token ids into text (POST /detokenize), and it did not', {
         where: { path: ctx.configPath ?? 'dataset' },
         hint: 'use endpoint: completions (token-id prompts), or a text dataset (sonnet, sharegpt, fixed) for chat',
       });
     }
-    return { prompt: text, intendedPromptTokens: await intendedLen(text, ctx), outputLen: p.outputLen };
+    return { prompt: text, intendedPromptTokens: await intendedLen(text, ctx), outputLen: plan.outLen[i]! };
   });
 }
 
-async function fixedDataset(ds: Extract<Dataset, { type: 'fixed' }>, ctx: BuildContext): Promise<DatasetEntry[]> {
-  const intended = await intendedLen(ds.prompt, ctx);
-  const outputLen = ds['max-tokens'] ?? 128;
-  return Array.from({ length: ctx.count }, () => ({ prompt: ds.prompt, intendedPromptTokens: intended, outputLen }));
+async function fixedDataset(ds: Extract<Dataset, { type: 'fixed' }>, ctx: BuildContext): Promise<EntryList> {
+  const entry: DatasetEntry = { prompt: ds.prompt, intendedPromptTokens: await intendedLen(ds.prompt, ctx), outputLen: ds['max-tokens'] ?? 128 };
+  return lazyList(ctx.count, () => entry);
 }
 
 const SONNET_BASE_PROMPT = 'Pick as many lines as you can from these poem lines:\n';
 
-async function sonnetDataset(ds: Extract<Dataset, { type: 'sonnet' }>, ctx: BuildContext): Promise<DatasetEntry[]> {
-  const text = ds.path ? await readDatasetFile(ds.path, ctx, 'sonnet') : BUILTIN_SONNETS;
-  // Lines keep their newline, as Python's readlines() keeps it and vLLM joins them with "".
-  const lines = text.split('\n').filter((l) => l.trim().length > 0).map((l) => `${l}\n`);
-  if (lines.length === 0) throw new GateError('DATASET', `the sonnet text ${ds.path ?? '(built-in)'} has no lines`, { where: { file: ds.path, path: ctx.configPath } });
+async function sonnetDataset(ds: Extract<Dataset, { type: 'sonnet' }>, ctx: BuildContext, source: DatasetSource | undefined): Promise<EntryList> {
+  if (source?.type !== 'sonnet') throw new GateError('INTERNAL', 'the sonnet dataset was given no lines');
+  const lines = source.lines;
   const inputLen = ds['input-len'] ?? 550;
   const prefixLen = ds['prefix-len'] ?? 200;
   const lineLens = await mapLimit(lines, TOKENIZE_CONCURRENCY, (l) => sizeOf(ctx.tokenizer, l));
@@ -134,15 +184,27 @@ async function sonnetDataset(ds: Extract<Dataset, { type: 'sonnet' }>, ctx: Buil
   }
   const numInputLines = Math.round((inputLen - baseOffset) / avgLen);
   const numPrefixLines = Math.max(Math.round((prefixLen - baseOffset) / avgLen), 0);
-  const prefix = lines.slice(0, Math.min(numPrefixLines, lines.length)).join('');
+  const head = SONNET_BASE_PROMPT + lines.slice(0, Math.min(numPrefixLines, lines.length)).join('');
+  // Each prompt is its line numbers (2 or 4 bytes each), drawn in the order the text was drawn before.
+  const perPrompt = Math.max(0, numInputLines - numPrefixLines);
+  const picks = lines.length <= 0x10000 ? new Uint16Array(ctx.count * perPrompt) : new Uint32Array(ctx.count * perPrompt);
   const rng = new Rng(ds.seed ?? 0);
-  const outputLen = ds['output-len'] ?? 150;
-  const prompts = Array.from({ length: ctx.count }, () => {
+  for (let k = 0; k < picks.length; k++) picks[k] = rng.int(0, lines.length - 1);
+  const text = (i: number): string => {
     let body = '';
-    for (let k = numPrefixLines; k < numInputLines; k++) body += lines[rng.int(0, lines.length - 1)]!;
-    return SONNET_BASE_PROMPT + prefix + body;
-  });
-  return mapLimit(prompts, TOKENIZE_CONCURRENCY, async (p) => ({ prompt: p, intendedPromptTokens: await intendedLen(p, ctx), outputLen }));
+    for (let k = i * perPrompt; k < (i + 1) * perPrompt; k++) body += lines[picks[k]!]!;
+    return head + body;
+  };
+  // Without the server's /tokenize there is no count to make each text for.
+  const intended = ctx.tokenizer.exact ? await mapRange(ctx.count, TOKENIZE_CONCURRENCY, (i) => intendedLen(text(i), ctx)) : null;
+  const outputLen = ds['output-len'] ?? 150;
+  return lazyList(ctx.count, (i) => ({
+    get prompt() {
+      return text(i);
+    },
+    intendedPromptTokens: intended?.[i] ?? null,
+    outputLen,
+  }));
 }
 
 /** vLLM's is_valid_sequence with its defaults (min_len 4, max_prompt_len 1024, max_total_len 2048). */
@@ -151,35 +213,11 @@ export function isValidSequence(promptLen: number, outputLen: number, skipMinOut
   return promptLen <= 1024 && promptLen + outputLen <= 2048;
 }
 
-interface ShareGptTurn {
-  from?: unknown;
-  value?: unknown;
-}
-
-/** The (prompt, reference completion) pairs of a ShareGPT file: conversations of two turns or more. */
-export function sharegptPairs(data: unknown, file: string): { prompt: string; completion: string }[] {
-  if (!Array.isArray(data)) throw new GateError('DATASET', `${file} is not a ShareGPT file: expected a JSON list of conversations`, { where: { file } });
-  const pairs: { prompt: string; completion: string }[] = [];
-  for (const item of data) {
-    const conv = (item as { conversations?: unknown })?.conversations;
-    if (!Array.isArray(conv) || conv.length < 2) continue;
-    const [a, b] = conv as ShareGptTurn[];
-    if (typeof a?.value !== 'string' || typeof b?.value !== 'string') continue;
-    pairs.push({ prompt: a.value, completion: b.value });
-  }
-  return pairs;
-}
-
-async function sharegptDataset(ds: Extract<Dataset, { type: 'sharegpt' }>, ctx: BuildContext): Promise<DatasetEntry[]> {
-  const file = resolvePath(ds.path, ctx);
-  const text = await readDatasetFile(ds.path, ctx, 'sharegpt');
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new GateError('DATASET', `${file} is not valid JSON: ${(e as Error).message}`, { where: { file } });
-  }
-  const pairs = sharegptPairs(data, file);
+async function sharegptDataset(ds: Extract<Dataset, { type: 'sharegpt' }>, ctx: BuildContext, source: DatasetSource | undefined): Promise<EntryList> {
+  if (source?.type !== 'sharegpt') throw new GateError('INTERNAL', 'the sharegpt dataset was given no conversations');
+  const file = source.file;
+  // A copy of the list (of references): the source may serve another suite, which must shuffle the same list.
+  const pairs = source.pairs.slice();
   const rng = new Rng(ds.seed ?? 0);
   rng.shuffle(pairs);
   const fixedOut = ds['output-len'];
@@ -200,29 +238,13 @@ async function sharegptDataset(ds: Extract<Dataset, { type: 'sharegpt' }>, ctx: 
       out.push({ prompt: s.p.prompt, intendedPromptTokens: intended, outputLen: s.outputLen });
     }
   }
-  if (out.length === 0) throw new GateError('DATASET', `no conversation in ${file} passes vLLM's ShareGPT length filter`, { where: { file, path: ctx.configPath } });
-  // Too few: sample again from those found, as vLLM oversamples.
-  for (let i = out.length; i < ctx.count; i++) out.push(out[rng.int(0, i - 1)]!);
-  return out;
-}
-
-function resolvePath(p: string, ctx: BuildContext): string {
-  return path.isAbsolute(p) ? p : path.resolve(ctx.baseDir ?? process.cwd(), p);
-}
-
-async function readDatasetFile(p: string, ctx: BuildContext, kind: 'sharegpt' | 'sonnet'): Promise<string> {
-  const file = resolvePath(p, ctx);
-  try {
-    return await readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    const hint =
-      kind === 'sharegpt'
-        ? 'download it once and point dataset.path at it, e.g. wget https://huggingface.co/datasets/anon8231489123/ShareGPT_Vicuna_unfiltered/resolve/main/ShareGPT_V3_unfiltered_cleaned_split.json (vllm-perf-gate never downloads datasets; in CI, cache the file)'
-        : 'give the path of a text file with one line per verse, or leave path out to use the built-in sonnets';
-    throw new GateError('DATASET', code === 'ENOENT' ? `${kind} dataset file not found: ${file}` : `cannot read ${kind} dataset file ${file}: ${(e as Error).message}`, {
-      where: { file, path: `${ctx.configPath ?? 'dataset'}.path` },
-      hint,
+  if (out.length === 0) {
+    throw new GateError('DATASET', `no conversation in ${file} passes vLLM's ShareGPT length filter (prompt 4 to 1024 tokens, reply at least 4, both at most 2048)`, {
+      where: { file, path: ctx.configPath },
+      hint: 'use a file with ordinary conversations (the filter follows vLLM), or set output-len to ignore the replies\' lengths',
     });
   }
+  // Too few: sample again from those found, as vLLM oversamples (the entries share their strings).
+  for (let i = out.length; i < ctx.count; i++) out.push(out[rng.int(0, i - 1)]!);
+  return out;
 }

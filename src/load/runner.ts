@@ -23,7 +23,8 @@ export interface PointProgress {
 
 export interface RunPointOptions {
   client: Omit<ClientOptions, 'connections'>;
-  specs: readonly RequestSpec[];
+  /** An array, or a list that makes each spec (and its body) when asked. */
+  specs: { readonly length: number; at(index: number): RequestSpec | undefined };
   shape: LoadShape;
   /** Sent (all at once, capped like the point) before t0 and left out of the records. */
   warmup?: readonly RequestSpec[];
@@ -141,12 +142,12 @@ function measure(client: LoadClient, opts: RunPointOptions, n: number, cap: numb
       rec.startMs = rec.dispatchMs = now;
       inFlight++;
       started++;
-      client.send(specs[rec.index]!, rec, t0, onDone);
+      client.send(specs.at(rec.index)!, rec, t0, onDone);
     };
 
     const dispatch = (i: number, scheduledMs: number): void => {
       const arrival = performance.now() - t0;
-      const rec = blankRecord(i, specs[i]!, scheduledMs, arrival, arrival);
+      const rec = blankRecord(i, specs.at(i)!, scheduledMs, arrival, arrival);
       records[i] = rec;
       sent++;
       if (cap !== null && shape.kind === 'open' && inFlight >= cap) queue.push(rec);

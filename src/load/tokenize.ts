@@ -81,14 +81,19 @@ export async function sizeOf(tok: Tokenizer, text: string): Promise<number> {
 
 /** Runs fn over items with at most `limit` at once, keeping order. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (x: T, i: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
+  return mapRange(items.length, limit, (i) => fn(items[i]!, i));
+}
+
+/** Runs fn over 0..n-1 with at most `limit` at once, keeping order (no list of inputs is made). */
+export async function mapRange<R>(n: number, limit: number, fn: (i: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(n);
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < items.length) {
+    while (next < n) {
       const i = next++;
-      out[i] = await fn(items[i]!, i);
+      out[i] = await fn(i);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(limit, n) }, worker));
   return out;
 }

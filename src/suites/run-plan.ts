@@ -2,6 +2,7 @@
 // pipeline that both the CLI and the action use (config -> server/load -> suites -> results).
 // Offline suites run first, while no server of ours holds the GPU; then serving suites are grouped
 // by the server they need, and each group gets one boot, its suites, and a teardown, always.
+// Before anything boots, every dataset file is read and checked (a bad one costs no model load).
 // Whatever happens (a bad dataset, a crash, a cancel), the points done so far, the environment and
 // the server log are written, and the error is recorded in the document.
 import { randomUUID } from 'node:crypto';
@@ -13,6 +14,8 @@ import { serverForSuite } from '../config/load.js';
 import { parseDuration } from '../config/duration.js';
 import type { Server, ServingSuite } from '../config/schema-types.gen.js';
 import { describeError, GateError } from '../errors.js';
+import { prepareDatasets } from '../load/dataset-check.js';
+import type { DatasetSource } from '../load/dataset-source.js';
 import type { Environment, ResultsDocument, RunError, Suite } from '../results/schema-types.gen.js';
 import { writeResults, writeVllmServeFiles } from '../results/write.js';
 import type { RunningServer } from '../server/boot.js';
@@ -108,6 +111,15 @@ export async function runPlan(loaded: LoadedConfig, opts: RunPlanOptions): Promi
     return g;
   };
 
+  // 0. Datasets, read and checked before any engine starts (an offline bench starts one too).
+  let datasets = new Map<number, DatasetSource>();
+  try {
+    datasets = await prepareDatasets(loaded, { env, suites: steps.map((s) => s.index) });
+  } catch (err) {
+    const g = record(err);
+    for (const s of steps) results.set(s.index, { name: s.suite.name, kind: s.suite.kind, points: [], error: runError(g) });
+  }
+
   // 1. Offline suites, while no server of ours holds the GPU.
   for (const step of steps) {
     if (step.suite.kind === 'serving') continue;
@@ -182,6 +194,7 @@ export async function runPlan(loaded: LoadedConfig, opts: RunPlanOptions): Promi
                   signal: sig,
                   log,
                   datasetBaseDir: loaded.baseDir,
+                  ...(datasets.has(step.index) ? { datasetSource: datasets.get(step.index)! } : {}),
                   configPath: `suites[${step.index}]`,
                   ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
                   onPointStart: (k) => hooks.onPointStart(k),

@@ -7,9 +7,9 @@ import type { ServingSuite } from '../config/schema-types.gen.js';
 import { parseDuration } from '../config/duration.js';
 import { GateError } from '../errors.js';
 import { arrivalScheduleMs } from '../load/arrivals.js';
-import type { RequestSpec } from '../load/client.js';
-import { buildDataset, type DatasetEntry } from '../load/datasets.js';
-import { endpointPath, requestBody } from '../load/request-body.js';
+import { buildDataset, type EntryList } from '../load/datasets.js';
+import type { DatasetSource } from '../load/dataset-source.js';
+import { endpointPath, firstSpecs, requestSpecs } from '../load/request-body.js';
 import { runPoint, type LoadShape, type PointProgress } from '../load/runner.js';
 import { estimatingTokenizer, serverTokenizer, type Tokenizer } from '../load/tokenize.js';
 import type { PointRun, RequestRecord } from '../load/types.js';
@@ -56,6 +56,8 @@ export interface RunServingOptions {
   log?: (line: string) => void;
   /** Folder relative dataset paths are read from (default: the working directory). */
   datasetBaseDir?: string;
+  /** What the dataset read from disk, read and checked before the server booted (read here when absent). */
+  datasetSource?: DatasetSource;
   /** Where the suite sits in the config, for errors (e.g. `suites[2]`). */
   configPath?: string;
   progressIntervalMs?: number;
@@ -131,7 +133,15 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
   const needsTokenizer = !(suite.dataset.type === 'random' && endpoint === 'completions');
   const tokenizer: Tokenizer = needsTokenizer ? await serverTokenizer({ baseUrl: target.baseUrl, model: target.model, headers, log }) : estimatingTokenizer();
   const count = Math.max(...plan.map((p) => p.requests), 1);
-  const entries = await buildDataset(suite.dataset, { endpoint, tokenizer, count, baseDir: opts.datasetBaseDir, configPath: `${opts.configPath ?? 'suite'}.dataset`, log });
+  const entries = await buildDataset(suite.dataset, {
+    endpoint,
+    tokenizer,
+    count,
+    baseDir: opts.datasetBaseDir,
+    configPath: `${opts.configPath ?? 'suite'}.dataset`,
+    log,
+    source: opts.datasetSource,
+  });
   const bodyOpts = {
     endpoint,
     model: target.model,
@@ -141,9 +151,9 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
     topP: suite['top-p'],
     extraBody: suite['extra-body'] as Record<string, unknown> | undefined,
   };
-  const specs: RequestSpec[] = entries.map((e, i) => ({ body: Buffer.from(requestBody(e, bodyOpts)), datasetIndex: i, intendedPromptTokens: e.intendedPromptTokens, maxTokens: e.outputLen }));
+  const specs = requestSpecs(entries, bodyOpts);
   const warmupCount = suite.warmup ?? 0;
-  const warmup = warmupCount > 0 ? Array.from({ length: warmupCount }, () => specs[0]!) : [];
+  const warmup = warmupCount > 0 ? Array.from({ length: warmupCount }, () => specs.at(0)!) : [];
   const goodput: GoodputSlo | undefined = suite.goodput
     ? { ttftMs: suite.goodput['ttft-ms'], tpotMs: suite.goodput['tpot-ms'], e2elMs: suite.goodput['e2el-ms'] }
     : undefined;
@@ -169,7 +179,7 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
       log(`${suite.name} ${pp.key}${repeat > 1 ? ` (repeat ${rep}/${repeat})` : ''}: ${pp.requests} requests`);
       const run = await runPoint({
         client: { baseUrl: target.baseUrl, path: endpointPath(endpoint), headers, stream, timeoutMs },
-        specs: specs.slice(0, pp.requests),
+        specs: firstSpecs(specs, pp.requests),
         shape,
         warmup,
         beforeMeasure: rep === 1 ? () => opts.onPointStart?.(pp.key) : undefined,
@@ -287,11 +297,13 @@ function suiteParameters(
 }
 
 /** sha256 over the dataset's parameters and every prompt and output length actually sent. */
-export function datasetFingerprint(suite: ServingSuite, entries: readonly DatasetEntry[]): string {
+export function datasetFingerprint(suite: ServingSuite, entries: EntryList): string {
   const h = createHash('sha256');
   h.update(JSON.stringify({ dataset: suite.dataset, endpoint: suite.endpoint ?? 'completions' }));
-  for (const e of entries) {
-    h.update(typeof e.prompt === 'string' ? e.prompt : e.prompt.join(','));
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries.at(i)!;
+    const prompt = e.prompt; // made when read: read once
+    h.update(typeof prompt === 'string' ? prompt : prompt.join(','));
     h.update(`\u0000${e.outputLen}\u0000`);
   }
   return `sha256:${h.digest('hex')}`;
