@@ -114,10 +114,13 @@ async function cmdRun(args: string[]): Promise<number> {
   // and writes partial results, and then report.md and verdict.json are written too.
   let release = (): void => {};
   const settled = new Promise<void>((r) => (release = r));
-  const cancel = installCancelHandlers(async (sig) => {
-    cancelledBy = sig;
-    await settled;
-  });
+  const cancel = installCancelHandlers(
+    async (sig) => {
+      cancelledBy = sig;
+      await settled;
+    },
+    { exit: exitFlushed },
+  );
   try {
     const gate = await runGate(loaded, {
       outDir,
@@ -267,13 +270,35 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+let exiting = false;
+/**
+ * The one way out of the CLI: exits with `code` once stdout and stderr have handed everything written
+ * to them to whatever reads them. A pipe takes 64 KiB at a time and Node writes to it asynchronously,
+ * so process.exit alone cuts piped output there. Later calls (a cancel racing the command's own end)
+ * are ignored: the first code wins.
+ */
+function exitFlushed(code: number): void {
+  if (exiting) return;
+  exiting = true;
+  void Promise.all([flushed(process.stdout), flushed(process.stderr)]).then(() => process.exit(code));
+}
+
+/** Resolves once everything written to `stream` so far is written out, or the reader has gone (EPIPE). */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || stream.writableFinished) return resolve();
+    stream.once('error', () => resolve());
+    stream.write('', () => resolve());
+  });
+}
+
 const invokedDirectly = process.argv[1] !== undefined && /(cli\.(ts|js)|vllm-perf-gate(\.js)?)$/.test(process.argv[1]);
 if (invokedDirectly) {
   main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    (code) => exitFlushed(code),
     (e: unknown) => {
       err(`error: ${describeError(e)}`);
-      process.exit(1);
+      exitFlushed(1);
     },
   );
 }

@@ -4,11 +4,16 @@
 // values spanning lines. One pass over the text finds each top-level value and rewrites the bare
 // tokens outside strings (NaN -> null, Infinity -> "inf", -Infinity -> "-inf"; "inf" is how vLLM
 // itself writes an infinite request rate), so the contents of strings are never touched.
+// A syntax error names its line and column and what was expected there, never the text itself.
+
+import { findSyntaxError } from './json-syntax.js';
 
 export interface JsonRecord {
   value: unknown;
   /** 1-based line where the value starts. */
   line: number;
+  /** Offset in the text where the value starts. */
+  offset: number;
 }
 
 export class JsonSyntaxError extends Error {
@@ -82,10 +87,7 @@ export function parseJsonRecords(text: string): JsonRecord[] {
           }
         }
       }
-      if (depth > 0) {
-        const p = position(start);
-        throw new JsonSyntaxError(`unexpected end of file: the value that starts at line ${p.line} is not closed`, p.line, p.column);
-      }
+      if (depth > 0) throw syntaxError(text, start, undefined, position);
     } else {
       // A top-level scalar: a string, or a token up to the next space or bracket.
       SCALAR.lastIndex = i;
@@ -99,16 +101,66 @@ export function parseJsonRecords(text: string): JsonRecord[] {
       }
     }
     out += text.slice(copied, i);
+    let value: unknown;
     try {
-      records.push({ value: JSON.parse(out), line: position(start).line });
+      value = JSON.parse(out);
     } catch (err) {
       const m = /position (\d+)/.exec((err as Error).message);
-      const at = m ? toTextOffset(Number(m[1]), shifts, start) : start;
-      const p = position(at);
-      throw new JsonSyntaxError(`not valid JSON: ${(err as Error).message.split('\n')[0]}`, p.line, p.column);
+      throw syntaxError(text, start, m ? toTextOffset(Number(m[1]), shifts, start) : start, position);
     }
+    records.push({ value, line: position(start).line, offset: start });
   }
   return records;
+}
+
+/**
+ * The error of the value at `start`, worded by findSyntaxError. V8's message is never used: it quotes
+ * the text. Its position (`v8At`) stands in only if the two parsers disagree.
+ */
+function syntaxError(text: string, start: number, v8At: number | undefined, position: (offset: number) => { line: number; column: number }): JsonSyntaxError {
+  const problem = findSyntaxError(text, start) ?? { offset: v8At ?? start, expected: 'valid JSON', found: 'something else' };
+  const p = position(problem.offset);
+  if (problem.offset >= text.length) {
+    return new JsonSyntaxError(`not valid JSON: the file ends inside the value that starts at line ${position(start).line} (expected ${problem.expected})`, p.line, p.column);
+  }
+  return new JsonSyntaxError(`not valid JSON: expected ${problem.expected}, found ${problem.found}`, p.line, p.column);
+}
+
+/**
+ * The line of top-level key `key` of the object that starts at `offset` (the last one, if the key is
+ * written twice: JSON.parse keeps the last), or undefined. For naming the line of a bad figure.
+ */
+export function topLevelKeyLine(text: string, offset: number, key: string): number | undefined {
+  if (text[offset] !== '{') return undefined;
+  let depth = 0;
+  let found: number | undefined;
+  for (let i = offset; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === '{' || ch === '[') depth++;
+    else if (ch === '}' || ch === ']') {
+      if (--depth === 0) break;
+    } else if (ch === '"') {
+      const begin = i;
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      if (depth === 1 && /^\s*:/.test(text.slice(i + 1, i + 64)) && decodeKey(text.slice(begin, i + 1)) === key) found = begin;
+    }
+  }
+  return found === undefined ? undefined : lineOf(text, found);
+}
+
+function decodeKey(literal: string): string | undefined {
+  if (!literal.includes('\\')) return literal.slice(1, -1);
+  try {
+    return JSON.parse(literal) as string;
+  } catch {
+    return undefined;
+  }
+}
+
+function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return line;
 }
 
 const SCALAR = /"(?:[^"\\]|\\.)*"|[^\s{}[\]"]+/y;

@@ -24,8 +24,12 @@ export interface ImportedPoint {
 
 export interface RecordOrigin {
   file: string;
-  /** Line of the record, for JSON-lines files with more than one. */
+  /** Line of the record, for JSON-lines files with more than one (kept in vllm-meta). */
   line?: number;
+  /** Line where the record starts, named by an error when its key's line is not known. */
+  recordLine?: number;
+  /** Line of a top-level key of the record, for errors about its value. */
+  keyLine?: (key: string) => number | undefined;
   /** Time to use when the record carries none (the file's mtime). */
   fallbackTime?: Date;
 }
@@ -67,13 +71,31 @@ function sanitize(name: string): string {
 
 const KNOWN_NON_METRIC = new Set<string>([...VLLM_HEAD_KEYS, ...VLLM_RATE_KEYS, ...VLLM_RAMP_KEYS]);
 
-/** A `vllm bench serve --save-result` record as a point. Throws GateError INPUT naming the key. */
+/**
+ * Where a bad value of `key` is: the file, the line of the key (else of the record) and the key path.
+ * The value itself is never quoted, only its kind: a file handed to us may hold anything.
+ */
+function badValue(rec: Json, origin: RecordOrigin, key: KeyPath, expected: string, hint: string): GateError {
+  const line = origin.keyLine?.(String(key[0])) ?? origin.recordLine ?? origin.line;
+  return new GateError('INPUT', `expected ${expected}, got ${kindOf(valueOf(rec, key))}`, {
+    where: { file: origin.file, ...(line ? { line } : {}), path: formatKeyPath(key) },
+    hint,
+  });
+}
+
+function kindOf(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'string') return 'a string';
+  if (typeof v === 'object') return 'an object';
+  return `a ${typeof v}`;
+}
+
+/** A `vllm bench serve --save-result` record as a point. Throws GateError INPUT naming the file, line and key. */
 export function importServeRecord(rec: Json, origin: RecordOrigin): ImportedPoint {
   const bad = (key: KeyPath, expected: string): GateError =>
-    new GateError('INPUT', `${formatKeyPath(key)}: expected ${expected}, got ${JSON.stringify(valueOf(rec, key)) ?? 'nothing'}`, {
-      where: { file: origin.file, path: formatKeyPath(key), ...(origin.line ? { line: origin.line } : {}) },
-      hint: 'this does not look like a file written by `vllm bench serve --save-result`; fix or remove the record',
-    });
+    badValue(rec, origin, key, expected, 'this does not look like a file written by `vllm bench serve --save-result`; fix or remove the record');
 
   const rateRaw = rec.request_rate;
   let rate: number | 'inf';
@@ -153,21 +175,18 @@ function looksLikeMetric(k: string): boolean {
 
 /** `vllm bench latency --output-json`: seconds and a percentiles map -> milliseconds. */
 export function importLatencyRecord(rec: Json, origin: RecordOrigin): ImportedPoint {
-  const fail = (key: string, expected: string): GateError =>
-    new GateError('INPUT', `${key}: expected ${expected}`, {
-      where: { file: origin.file, path: key },
-      hint: 'this does not look like a file written by `vllm bench latency --output-json`',
-    });
-  if (typeof rec.avg_latency !== 'number') throw fail('avg_latency', 'a number of seconds');
+  const fail = (key: KeyPath, expected: string): GateError =>
+    badValue(rec, origin, key, expected, 'this does not look like a file written by `vllm bench latency --output-json`');
+  if (typeof rec.avg_latency !== 'number') throw fail(['avg_latency'], 'a number of seconds');
   const metrics: MetricMap = { mean_latency_ms: rec.avg_latency * 1000 };
   if (typeof rec.std_latency === 'number') metrics.std_latency_ms = rec.std_latency * 1000;
   const pct = rec.percentiles;
   if (pct !== undefined) {
-    if (!isObject(pct)) throw fail('percentiles', 'a map of percentile -> seconds');
+    if (!isObject(pct)) throw fail(['percentiles'], 'a map of percentile -> seconds');
     const ps = Object.keys(pct).sort((a, b) => Number(a) - Number(b));
     for (const p of ps) {
       const v = pct[p];
-      if (typeof v !== 'number' || !/^\d+(\.\d+)?$/.test(p)) throw fail(`percentiles["${p}"]`, 'a number of seconds under a percentile such as "50"');
+      if (typeof v !== 'number' || !/^\d+(\.\d+)?$/.test(p)) throw fail(['percentiles', p], 'a number of seconds under a percentile such as "50"');
       if (p === '50') metrics.median_latency_ms = v * 1000;
     }
     for (const p of ps) metrics[`p${p}_latency_ms`] = (pct[p] as number) * 1000;
@@ -184,12 +203,7 @@ export function importThroughputRecord(rec: Json, origin: RecordOrigin): Importe
     else if (v === 'inf' || v === '-inf') metrics[k] = null;
   }
   for (const k of ['elapsed_time', 'requests_per_second']) {
-    if (typeof metrics[k] !== 'number') {
-      throw new GateError('INPUT', `${k}: expected a number`, {
-        where: { file: origin.file, path: k },
-        hint: 'this does not look like a file written by `vllm bench throughput --output-json`',
-      });
-    }
+    if (typeof metrics[k] !== 'number') throw badValue(rec, origin, [k], 'a number', 'this does not look like a file written by `vllm bench throughput --output-json`');
   }
   return offlinePoint('throughput', 'vllm-bench-throughput', metrics, origin);
 }
@@ -218,5 +232,7 @@ function isObject(v: unknown): v is Json {
 }
 
 function valueOf(rec: Json, key: KeyPath): unknown {
-  return rec[String(key[0])];
+  let v: unknown = rec;
+  for (const k of key) v = isObject(v) ? v[String(k)] : undefined;
+  return v;
 }

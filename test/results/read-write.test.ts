@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, readFile, readdir, utimes, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, readdir, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -6,6 +7,7 @@ import { GateError } from '../../src/errors.js';
 import { readResults } from '../../src/results/read.js';
 import { validateResults } from '../../src/results/validate.js';
 import { writeResults, writeVllmServeFiles } from '../../src/results/write.js';
+import type { ResultsDocument } from '../../src/results/schema-types.gen.js';
 import { MODERN_LINE, legacyLine, ourDocument } from './fixtures.js';
 
 let dir: string;
@@ -165,16 +167,51 @@ describe('readResults: vLLM bench serve files', () => {
     expect(doc!.suites[0]!.name).toBe('my-bench');
   });
 
-  it('rejects a figure that is not a number with the file, line and key', async () => {
+  it('rejects a figure that is not a number with the file, line and key, without quoting the value', async () => {
     const bad = MODERN_LINE.replace('"median_ttft_ms": 20.0', '"median_ttft_ms": "20 ms"');
     const err = await inputError(await put('r.jsonl', `${MODERN_LINE}\n${bad}\n`));
     expect(err.where).toMatchObject({ line: 2, path: 'median_ttft_ms' });
-    expect(err.message).toBe('median_ttft_ms: expected a number or null, got "20 ms"');
+    expect(err.message).toBe('expected a number or null, got a string');
   });
 
-  it('reports a JSON syntax error with its line', async () => {
+  it("names the line of the bad figure's key in a pretty-printed file of one record", async () => {
+    const record = JSON.parse(MODERN_LINE) as Record<string, unknown>;
+    record.median_ttft_ms = 'hf_SECRET';
+    const text = JSON.stringify(record, null, 4);
+    const err = await inputError(await put('one.json', text));
+    const line = text.split('\n').findIndex((l) => l.includes('"median_ttft_ms"')) + 1;
+    expect(line).toBeGreaterThan(1);
+    expect(err.where).toMatchObject({ file: path.join(dir, 'one.json'), line, path: 'median_ttft_ms' });
+    expect(err.format()).not.toContain('hf_SECRET');
+  });
+
+  it('names the line of a bad offline figure too', async () => {
+    const err = await inputError(await put('latency.json', '{\n    "avg_latency": "1.5",\n    "latencies": []\n}'));
+    expect(err.where).toMatchObject({ line: 2, path: 'avg_latency' });
+    expect(err.message).toBe('expected a number of seconds, got a string');
+  });
+
+  it('reports a JSON syntax error with its line and column and what was expected, never the content', async () => {
     const err = await inputError(await put('r.json', `${MODERN_LINE}\n{"date": ,}\n`));
-    expect(err.where.line).toBe(2);
+    expect(err.where).toMatchObject({ line: 2, column: 10 });
+    expect(err.message).toBe('not valid JSON: expected a value (an object, a list, a string in double quotes, a number, true, false or null), found \',\'');
+    const secret = await inputError(await put('token.json', 'hf_FILESECRET0123456789\n'));
+    expect(secret.format()).toMatch(/token\.json:1:1: not valid JSON: expected a value .*, found a letter/);
+    expect(secret.format()).not.toMatch(/hf_|FILESEC|Unexpected token/);
+  });
+
+  it('refuses a FIFO given directly, without opening it (a read would block forever)', async () => {
+    const fifo = path.join(dir, 'pipe.json');
+    execFileSync('mkfifo', [fifo]);
+    const err = await inputError(fifo);
+    expect(err.format()).toBe(`${fifo}: cannot be read: not a regular file (a FIFO)\n  fix: results are read from regular files; remove it or give another path`);
+  });
+
+  it('names a dangling symbolic link given directly', async () => {
+    const link = path.join(dir, 'gone.json');
+    await symlink(path.join(dir, 'nowhere.json'), link);
+    const err = await inputError(link);
+    expect(err.message).toBe(`results not found: ${link} (a symbolic link to a path that does not exist)`);
   });
 
   it('says what a file is when it is no results file, and what to give instead', async () => {
@@ -233,11 +270,97 @@ describe('readResults: folders', () => {
   it('fails on a folder with no results in it', async () => {
     await put('empty/readme.md', '# nothing');
     const err = await inputError(path.join(dir, 'empty'));
-    expect(err.message).toMatch(/no results in/);
+    expect(err.message).toBe(`no usable results in ${path.join(dir, 'empty')}`);
   });
 
   it('names a path that does not exist', async () => {
     const err = await inputError(path.join(dir, 'missing.json'));
     expect(err.message).toMatch(/results not found/);
+  });
+});
+
+describe('readResults: run folders of ours', () => {
+  /** A run folder as `vllm-perf-gate run --out` leaves it: results.json, vllm/, offline --output-json files, verdict.json. */
+  async function runFolder(rel: string, startedAt: string): Promise<ResultsDocument> {
+    const d = path.join(dir, rel);
+    const doc = ourDocument(startedAt);
+    doc.suites.push({ name: 'latency', kind: 'latency', points: [{ key: 'offline', 'request-rate': null, concurrency: null, metrics: { mean_latency_ms: 1500 }, validity: { valid: true, reasons: [] } }] });
+    doc.suites.push({ name: 'throughput', kind: 'throughput', points: [{ key: 'offline', 'request-rate': null, concurrency: null, metrics: { requests_per_second: 20 }, validity: { valid: true, reasons: [] } }] });
+    const written = await writeVllmServeFiles(d, doc);
+    await writeResults(d, written);
+    await put(`${rel}/latency.json`, '{"avg_latency": 1.5, "std_latency": 0.01, "latencies": [1.5], "percentiles": {"50": 1.5}}');
+    await put(`${rel}/throughput.json`, '{"elapsed_time": 10.0, "num_requests": 200, "total_num_tokens": 50000, "requests_per_second": 20.0, "tokens_per_second": 5000.0}');
+    await put(`${rel}/verdict.json`, '{"verdict": "pass", "counts": {}, "points": []}');
+    await put(`${rel}/confirm/latency.json`, '{"avg_latency": 1.6, "latencies": [1.6], "percentiles": {"50": 1.6}}');
+    return written;
+  }
+
+  it('reads a run folder as its results.json alone: the files it wrote beside it are not a second run', async () => {
+    const doc = await runFolder('run', '2026-11-22T10:00:00.000Z');
+    const notes: string[] = [];
+    expect(await readResults(path.join(dir, 'run'), { notes })).toEqual([doc]);
+    expect(notes).toEqual([]);
+  });
+
+  it('reads a folder of run folders as a history of as many runs', async () => {
+    await runFolder('h/one', '2026-11-22T10:00:00.000Z');
+    await runFolder('h/two', '2026-11-23T10:00:00.000Z');
+    const notes: string[] = [];
+    const docs = await readResults(path.join(dir, 'h'), { notes });
+    expect(docs.map((d) => d.run['started-at'])).toEqual(['2026-11-22T10:00:00.000Z', '2026-11-23T10:00:00.000Z']);
+    expect(notes).toEqual([]);
+  });
+
+  it('skips a run folder whose results.json is broken, files beside it included, and reads the rest', async () => {
+    await runFolder('h/one', '2026-11-22T10:00:00.000Z');
+    await runFolder('h/two', '2026-11-23T10:00:00.000Z');
+    await writeFile(path.join(dir, 'h/two/results.json'), '{"schema-version": 1, "run": hf_SECRET}');
+    const notes: string[] = [];
+    const docs = await readResults(path.join(dir, 'h'), { notes });
+    expect(docs.map((d) => d.run['started-at'])).toEqual(['2026-11-22T10:00:00.000Z']);
+    expect(notes).toEqual([
+      `${path.join(dir, 'h/two/results.json')}:1:30: skipped, not valid JSON: expected a value (an object, a list, a string in double quotes, a number, true, false or null); a word there can only be true, false or null, found a letter (a run folder: its other files are not read either)`,
+    ]);
+  });
+
+  it('still reads a vLLM file that happens to be named results.json, with the files beside it', async () => {
+    await put('v/results.json', MODERN_LINE);
+    await put('v/openai-inf.json', MODERN_LINE.replace('"request_rate": 2.0', '"request_rate": "inf"'));
+    const [doc] = await readResults(path.join(dir, 'v'));
+    expect(doc!.suites.map((x) => `${x.name}:${x.points.map((p) => p.key).join()}`).sort()).toEqual(['openai-inf:rate=inf', 'results:rate=2']);
+  });
+});
+
+describe('readResults: a history with files it cannot read', () => {
+  it('skips broken JSON, a dangling symbolic link, a FIFO and an invalid document, naming each and why, and reads the rest', async () => {
+    await put('h/a/results.json', JSON.stringify(ourDocument('2026-11-22T12:00:00.000Z')));
+    await put('h/broken.json', '{"median_ttft_ms": 1,\n  "key": hf_FILESECRET}');
+    await symlink(path.join(dir, 'h/gone.json'), path.join(dir, 'h/dangling.json'));
+    execFileSync('mkfifo', [path.join(dir, 'h/pipe.json')]);
+    await put('h/old.json', JSON.stringify({ ...ourDocument(), 'schema-version': 'hf_SECRET' }));
+    const notes: string[] = [];
+    const docs = await readResults(path.join(dir, 'h'), { notes });
+    expect(docs).toHaveLength(1);
+    const h = path.join(dir, 'h');
+    expect(notes).toEqual([
+      `${h}/broken.json:2:10: skipped, not valid JSON: expected a value (an object, a list, a string in double quotes, a number, true, false or null); a word there can only be true, false or null, found a letter`,
+      `${h}/dangling.json: skipped, cannot be read: it does not exist (a symbolic link to a path that does not exist)`,
+      `${h}/old.json: schema-version: skipped, a results document of schema version (string); this version reads 1`,
+      `${h}/pipe.json: skipped, cannot be read: not a regular file (a FIFO)`,
+    ]);
+    expect(notes.join('\n')).not.toMatch(/SECRET/);
+  });
+
+  it('fails only when nothing usable is left, listing what it skipped', async () => {
+    await put('h/broken.json', '{"a": ');
+    await symlink(path.join(dir, 'h/gone.json'), path.join(dir, 'h/dangling.json'));
+    const err = await inputError(path.join(dir, 'h'));
+    expect(err.message).toBe(
+      [
+        `no usable results in ${path.join(dir, 'h')}: 2 file(s) skipped`,
+        `  ${path.join(dir, 'h/broken.json')}:1:7: skipped, not valid JSON: the file ends inside the value that starts at line 1 (expected a value (an object, a list, a string in double quotes, a number, true, false or null))`,
+        `  ${path.join(dir, 'h/dangling.json')}: skipped, cannot be read: it does not exist (a symbolic link to a path that does not exist)`,
+      ].join('\n'),
+    );
   });
 });
