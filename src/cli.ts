@@ -234,9 +234,21 @@ function defaultSettings(): ReturnType<typeof gateSettings> {
   return gateSettings({ thresholds: parseThresholds(undefined, { path: 'thresholds' }) });
 }
 
+/** Options given once at most: parseArgs would silently keep the last of two. */
+const SINGLE_OPTIONS = ['config'];
+
+function refuseRepeats(args: string[]): void {
+  const { tokens } = parseArgs({ args, strict: false, tokens: true });
+  for (const name of SINGLE_OPTIONS) {
+    const given = tokens.filter((t) => t.kind === 'option' && t.name === name).length;
+    if (given > 1) throw new UsageError(`--${name} is given ${given} times; give it once (one config per run: run the command once per config)`);
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
+    refuseRepeats(rest);
     switch (cmd) {
       case 'run':
         return await cmdRun(rest);

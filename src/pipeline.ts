@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { compareAB, compareRuns, gateSettings, mergeConfirmation, pointsToConfirm, type GateSettings } from './compare/index.js';
 import type { GateReport } from './compare/types.js';
-import { loadConfig, type LoadedConfig } from './config/load.js';
+import type { LoadedConfig } from './config/load.js';
 import type { GateError } from './errors.js';
 import type { ResultsDocument } from './results/schema-types.gen.js';
 import { runPlan, type RunPlanOptions } from './suites/run-plan.js';
@@ -48,16 +48,12 @@ export async function runGate(loaded: LoadedConfig, opts: GateRunOptions): Promi
 
 /** A/B: the two configs' servers booted in turn, A B A B for `rounds`, this config's suites on each. */
 async function runAB(loaded: LoadedConfig, settings: GateSettings, opts: GateRunOptions): Promise<GateRun> {
-  const [fileA, fileB] = loaded.config['compare-servers'] as [string, string];
-  const sides = await Promise.all(
-    [fileA, fileB].map(async (f) => {
-      const side = await loadConfig(path.resolve(loaded.baseDir, f));
-      const label = side.configId;
-      const config = { ...loaded.config, server: side.config.server ?? loaded.config.server };
-      delete (config as { 'compare-servers'?: unknown })['compare-servers'];
-      return { label, loaded: { ...loaded, config, secrets: [...loaded.secrets, ...side.secrets] } as LoadedConfig };
-    }),
-  );
+  // The sides were read and checked with the config (loadConfig), before anything boots.
+  const sides = (loaded.sides ?? []).map((side) => {
+    const config = { ...loaded.config, server: side.server };
+    delete (config as { 'compare-servers'?: unknown })['compare-servers'];
+    return { label: side.label, loaded: { ...loaded, config, secrets: [...loaded.secrets, ...side.secrets] } as LoadedConfig };
+  });
   const rounds = loaded.config.rounds ?? 2;
   const runs: ResultsDocument[][] = [[], []];
   let last: { doc: ResultsDocument; resultsPath: string; error?: GateError } | undefined;

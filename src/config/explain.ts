@@ -60,7 +60,7 @@ function explainOneOf(parent: SchemaNode, data: unknown, path: KeyPath): Problem
   const parentPointer = pointerOf(parent);
   if (parentPointer === undefined || !parent.oneOf) return [{ path, message: 'does not match any allowed form' }];
   const branches: Branch[] = parent.oneOf.map((b, i) => resolve(b, `${parentPointer}/oneOf/${i}`));
-  const chosen = isObject(data) ? chooseObjectBranch(branches, data, path) : chooseScalarBranch(branches, data, path);
+  const chosen = isObject(data) ? chooseObjectBranch(branches, data, path) : chooseScalarBranch(branches, data, path, parent.default);
   if ('problem' in chosen) return [chosen.problem];
   const inner = explain(data, chosen.branch.pointer, path);
   if (inner.length > 0) return inner;
@@ -126,14 +126,14 @@ function chooseObjectBranch(branches: Branch[], data: Record<string, unknown>, p
   return { problem: { path, message: `missing ${listOr(keys)}`, hint: `add one, e.g. ${listOr(examples)}` } };
 }
 
-function chooseScalarBranch(branches: Branch[], data: unknown, path: KeyPath): Choice {
+function chooseScalarBranch(branches: Branch[], data: unknown, path: KeyPath, example?: unknown): Choice {
   const t = jsonType(data);
   const matching = branches.filter((b) => accepts(b.node, t));
-  if (matching.length === 0) return { problem: expectedOneOf(branches, data, path) };
+  if (matching.length === 0) return { problem: expectedOneOf(branches, data, path, example) };
   // A value branch (const/enum) that failed is better explained by all the alternatives.
   const b = matching[0]!;
   if (matching.length === 1 && (b.node.const !== undefined || b.node.enum) && branches.length > 1) {
-    const problem = expectedOneOf(branches, data, path);
+    const problem = expectedOneOf(branches, data, path, example);
     const values = [...(b.node.enum ?? []), ...(b.node.const !== undefined ? [b.node.const] : [])];
     const guess = typeof data === 'string' ? didYouMean(data, values.map(String)) : undefined;
     return { problem: guess ? { ...problem, hint: `did you mean ${JSON.stringify(guess)}?` } : problem };
@@ -141,8 +141,18 @@ function chooseScalarBranch(branches: Branch[], data: unknown, path: KeyPath): C
   return { branch: b };
 }
 
-function expectedOneOf(branches: Branch[], data: unknown, path: KeyPath): Problem {
-  return { path, message: `expected ${listOr(branches.flatMap((b) => describeAlts(b.node)))}, got ${show(data)}` };
+function expectedOneOf(branches: Branch[], data: unknown, path: KeyPath, example?: unknown): Problem {
+  const message = `expected ${listOr(branches.flatMap((b) => describeAlts(b.node)))}, got ${show(data)}`;
+  if (isObject(data)) return { path, message };
+  const key = path.at(-1);
+  const duration = branches.find((b) => b.node.pattern === DURATION_PATTERN);
+  const hint =
+    example !== undefined && !duration
+      ? `write e.g. \`${typeof key === 'string' ? `${key}: ` : ''}${String(example)}\``
+      : branches[0]
+        ? writeInstead((duration ?? branches[0]).node, path, data)
+        : undefined;
+  return { path, message, ...(hint ? { hint } : {}) };
 }
 
 type JsonType = 'null' | 'boolean' | 'integer' | 'number' | 'string' | 'array' | 'object';
@@ -251,7 +261,7 @@ function describe(e: ErrorObject, path: KeyPath): Problem {
       };
     }
     case 'type':
-      return { path, message: `expected ${describeSchema(parentSchema)}, got ${show(e.data)}`, ...(parentSchema.description ? { hint: parentSchema.description } : {}) };
+      return { path, message: `expected ${describeSchema(parentSchema)}, got ${show(e.data)}`, hint: writeInstead(parentSchema, path, e.data) };
     case 'const':
     case 'pattern':
       return { path, message: `expected ${describeSchema(parentSchema)}, got ${show(e.data)}`, ...patternHint(parentSchema) };
@@ -272,7 +282,7 @@ function describe(e: ErrorObject, path: KeyPath): Problem {
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum':
-      return { path, message: `expected ${describeSchema(parentSchema)}, got ${show(e.data)}` };
+      return { path, message: `expected ${describeSchema(parentSchema)}, got ${show(e.data)}`, hint: withinBounds(parentSchema, e.keyword) };
     case 'minItems':
       return { path, message: `expected at least ${plural(Number(p.limit), 'entry', 'entries')}, got ${show(e.data)}` };
     case 'maxItems':
@@ -293,4 +303,56 @@ function plural(n: number, one: string, many: string): string {
 function patternHint(node: SchemaNode): { hint?: string } {
   if (!node.pattern || node.pattern === DURATION_PATTERN) return {};
   return { hint: `it must match ${node.pattern}${node.description ? ` (${node.description})` : ''}` };
+}
+
+/**
+ * The fix of a value of the wrong type: what to write instead, as YAML, with the key's default as
+ * the example where it has one (`write a number, e.g. \`num-prompts: 1000\``).
+ */
+function writeInstead(node: SchemaNode, path: KeyPath, got: unknown): string {
+  const key = path.at(-1);
+  const as = (value: string): string => `\`${typeof key === 'string' ? `${key}: ` : ''}${value}\``;
+  const types = typesOf(node) ?? [];
+  const example = node.default;
+  if (types.includes('boolean')) return `write ${as('true')} or ${as('false')}${typeof got === 'string' ? ' (without quotes)' : ''}`;
+  if (types.includes('integer') || types.includes('number')) {
+    const n = typeof got === 'string' && got.trim() !== '' && Number.isFinite(Number(got)) ? Number(got) : typeof example === 'number' ? example : (node.minimum ?? 1);
+    return `write a number${typeof got === 'string' && n === Number(got) ? ' without quotes' : ''}, e.g. ${as(String(n))}`;
+  }
+  if (types.includes('string')) {
+    if (node.pattern === DURATION_PATTERN) return `write a duration, e.g. ${as(JSON.stringify(typeof example === 'string' ? example : '30s'))}`;
+    const text = typeof got === 'number' || typeof got === 'boolean' ? String(got) : typeof example === 'string' ? example : '...';
+    return `write text${typeof got === 'number' || typeof got === 'boolean' ? ' in quotes' : ''}, e.g. ${as(JSON.stringify(text))}`;
+  }
+  if (types.includes('array')) return `write a list, e.g. ${as(`[${exampleItem(node)}]`)}`;
+  if (types.includes('object')) {
+    const keys = Object.keys(node.properties ?? {}).slice(0, 4);
+    return keys.length ? `write a map of keys such as ${keys.map((k) => `\`${k}\``).join(', ')} under ${as('')}` : `write a map, e.g. ${as('{ name: value }')}`;
+  }
+  return node.description ?? 'see docs/config.md';
+}
+
+/** An example list item: the default's first item, or a value of the item type. */
+function exampleItem(node: SchemaNode): string {
+  if (Array.isArray(node.default) && node.default.length > 0) return node.default.map((v) => JSON.stringify(v)).join(', ');
+  const items = node.items ? resolve(node.items, '').node : undefined;
+  const t = items ? (typesOf(items) ?? []) : [];
+  if (t.includes('integer') || t.includes('number')) return String(items?.minimum ?? 1);
+  if (t.includes('string')) return '"..."';
+  return '...';
+}
+
+/** The fix of a number out of bounds: the range, and the reason the key's description gives for it. */
+function withinBounds(node: SchemaNode, keyword: string): string {
+  const lo = node.minimum ?? node.exclusiveMinimum;
+  const hi = node.maximum ?? node.exclusiveMaximum;
+  const range = keyword.endsWith('aximum') ? `write ${node.maximum !== undefined ? 'at most' : 'less than'} ${hi}` : `write ${node.minimum !== undefined ? 'at least' : 'more than'} ${lo}`;
+  const limit = keyword.endsWith('aximum') ? hi : lo;
+  const said = limit === undefined ? [] : [String(limit), limit.toLocaleString('en-US')];
+  const sentence = node.description?.split(/(?<=\.)\s+/).find((x) => said.some((n) => x.includes(n)));
+  if (!sentence) return range;
+  // "At most 100,000: vLLM's suites send ..." -> the reason after the limit.
+  const colon = sentence.indexOf(': ');
+  const reason = colon > 0 && said.some((n) => sentence.slice(0, colon).includes(n)) ? sentence.slice(colon + 2) : sentence;
+  return `${range}: ${reason.replace(/\.$/, '')}`;
 }

@@ -19,6 +19,8 @@ export interface Expansion {
   suites: ExpandedSuite[];
   /** Things the user should know about the expansion (files found, keys ignored), one line each. */
   notes: string[];
+  /** For each suite, the index of the config entry it came from (set by expandSuiteEntries). */
+  entries?: number[];
 }
 
 /** The file vLLM's CI downloads (Hugging Face dataset anon8231489123/ShareGPT_Vicuna_unfiltered). */

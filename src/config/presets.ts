@@ -95,6 +95,7 @@ function isVllmSuiteEntry(e: SuiteEntry): e is VllmSuiteFile {
 export async function expandSuiteEntries(entries: SuiteEntry[], ctx: ExpandContext): Promise<Expansion> {
   const suites: ExpandedSuite[] = [];
   const notes: string[] = [];
+  const entryOf: number[] = [];
   const origin = new Map<string, string>();
   for (const [i, entry] of entries.entries()) {
     let part: Expansion;
@@ -116,7 +117,8 @@ export async function expandSuiteEntries(entries: SuiteEntry[], ctx: ExpandConte
       origin.set(s.name, `suites[${i}]`);
     }
     suites.push(...part.suites);
+    entryOf.push(...part.suites.map(() => i));
     notes.push(...part.notes);
   }
-  return { suites, notes: [...new Set(notes)] };
+  return { suites, notes: [...new Set(notes)], entries: entryOf };
 }

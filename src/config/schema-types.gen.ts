@@ -25,15 +25,15 @@ export type Dataset =
        */
       type: 'random';
       /**
-       * Prompt length in tokens (vLLM --random-input-len).
+       * Prompt length in tokens (vLLM --random-input-len). At most 2,097,152 (2^21): twice the longest context window vLLM serves (about 1M tokens).
        */
       'input-len'?: number;
       /**
-       * Output length in tokens asked with max_tokens (vLLM --random-output-len).
+       * Output length in tokens asked with max_tokens (vLLM --random-output-len). At most 2,097,152 (2^21): twice the longest context window vLLM serves (about 1M tokens).
        */
       'output-len'?: number;
       /**
-       * Tokens of a prefix shared by every prompt, before the random part (vLLM --random-prefix-len).
+       * Tokens of a prefix shared by every prompt, before the random part (vLLM --random-prefix-len). At most 2,097,152 (2^21): twice the longest context window vLLM serves (about 1M tokens).
        */
       'prefix-len'?: number;
       /**
@@ -41,11 +41,11 @@ export type Dataset =
        */
       'range-ratio'?: number;
       /**
-       * Requests per point (vLLM --num-prompts).
+       * Requests per point (vLLM --num-prompts). At most 100,000: vLLM's CI and nightly suites send up to a few thousand a point, and every prompt of a suite is built before its first point.
        */
       'num-prompts'?: number;
       /**
-       * Seed of the prompt generator (vLLM --seed).
+       * Seed of the prompt generator (vLLM --seed). 0 to 4294967295: the range NumPy's seed accepts (vLLM's benchmarks seed NumPy with it).
        */
       seed?: number;
     }
@@ -59,15 +59,15 @@ export type Dataset =
        */
       path: string;
       /**
-       * Conversations sampled per point (vLLM --num-prompts).
+       * Conversations sampled per point (vLLM --num-prompts). At most 100,000: vLLM's CI and nightly suites send up to a few thousand a point, and every prompt of a suite is built before its first point.
        */
       'num-prompts'?: number;
       /**
-       * Overrides the reference completion's length.
+       * Overrides the reference completion's length. At most 2,097,152 (2^21): twice the longest context window vLLM serves (about 1M tokens).
        */
       'output-len'?: number;
       /**
-       * Seed of the sample (vLLM --seed).
+       * Seed of the sample (vLLM --seed). 0 to 4294967295: the range NumPy's seed accepts (vLLM's benchmarks seed NumPy with it).
        */
       seed?: number;
     }
@@ -81,23 +81,23 @@ export type Dataset =
        */
       path?: string;
       /**
-       * Prompt length in tokens (vLLM --sonnet-input-len).
+       * Prompt length in tokens (vLLM --sonnet-input-len). At most 2,097,152 (2^21): twice the longest context window vLLM serves (about 1M tokens).
        */
       'input-len'?: number;
       /**
-       * Output length in tokens (vLLM --sonnet-output-len).
+       * Output length in tokens (vLLM --sonnet-output-len). At most 2,097,152 (2^21): twice the longest context window vLLM serves (about 1M tokens).
        */
       'output-len'?: number;
       /**
-       * Tokens of the prefix shared by every prompt (vLLM --sonnet-prefix-len).
+       * Tokens of the prefix shared by every prompt (vLLM --sonnet-prefix-len). At most 2,097,152 (2^21): twice the longest context window vLLM serves (about 1M tokens).
        */
       'prefix-len'?: number;
       /**
-       * Requests per point (vLLM --num-prompts).
+       * Requests per point (vLLM --num-prompts). At most 100,000: vLLM's CI and nightly suites send up to a few thousand a point, and every prompt of a suite is built before its first point.
        */
       'num-prompts'?: number;
       /**
-       * Seed of the line sampling.
+       * Seed of the line sampling. 0 to 4294967295: the range NumPy's seed accepts (vLLM's benchmarks seed NumPy with it).
        */
       seed?: number;
     }
@@ -111,11 +111,11 @@ export type Dataset =
        */
       prompt: string;
       /**
-       * max_tokens of every request.
+       * max_tokens of every request. At most 2,097,152 (2^21): twice the longest context window vLLM serves (about 1M tokens).
        */
       'max-tokens'?: number;
       /**
-       * Requests per point.
+       * Requests per point. At most 100,000: vLLM's CI and nightly suites send up to a few thousand a point, and every prompt of a suite is built before its first point.
        */
       'num-prompts'?: number;
     };
@@ -127,7 +127,7 @@ export type Dataset =
  */
 export type Threshold = string;
 /**
- * A duration: a number of seconds, or a string such as "500ms", "30s", "20m", "1h".
+ * A duration: a number of seconds, or a string such as "500ms", "30s", "20m", "1h". At most 24 hours: no start-up, request or bench of a real run takes longer, and a timer beyond 24.8 days would fire at once.
  *
  * This interface was referenced by `VllmPerfGateConfig`'s JSON-Schema
  * via the `definition` "duration".
@@ -260,27 +260,27 @@ export interface ServingSuite {
   stream?: boolean;
   dataset: Dataset;
   /**
-   * Open-loop sweep: one point per rate (requests/s), arrivals drawn as vLLM draws them; "inf" sends all at once.
+   * Open-loop sweep: one point per rate (requests/s), arrivals drawn as vLLM draws them; "inf" sends all at once. A rate is 0.01 to 1,000,000 (vLLM's benchmarks use 0.1 and up; above a million a second is "inf"), and a point's requests must arrive within 24 hours (num-prompts / rate).
    *
    * @minItems 1
    */
   'request-rates'?: [number | 'inf', ...(number | 'inf')[]];
   /**
-   * Closed-loop sweep: one point per level, exactly that many requests in flight.
+   * Closed-loop sweep: one point per level, exactly that many requests in flight. At most 16,384 (16 times the largest batch vLLM's benchmarks run; every request in flight holds a connection).
    *
    * @minItems 1
    */
   concurrency?: [number, ...number[]];
   /**
-   * Cap on requests in flight under a request rate (vLLM's --max-concurrency). Time spent waiting for a slot is recorded as client queue time.
+   * Cap on requests in flight under a request rate (vLLM's --max-concurrency). Time spent waiting for a slot is recorded as client queue time. At most 16,384, as `concurrency`.
    */
   'max-concurrency'?: number;
   /**
-   * Gamma shape of the arrival gaps: 1 is Poisson, lower is burstier.
+   * Gamma shape of the arrival gaps: 1 is Poisson, lower is burstier. 0.01 to 1000: below, nearly every gap is 0 and one is the whole run; above, the gaps are constant.
    */
   burstiness?: number;
   /**
-   * Closed loop: send concurrency x this many requests per point instead of the dataset's num-prompts.
+   * Closed loop: send concurrency x this many requests per point instead of the dataset's num-prompts. concurrency x this is at most 100,000, as num-prompts.
    */
   'prompts-per-concurrency'?: number;
   /**
@@ -288,7 +288,7 @@ export interface ServingSuite {
    */
   'ignore-eos'?: boolean;
   /**
-   * Requests sent before each point and left out of its figures.
+   * Requests sent before each point and left out of its figures. At most 10,000 (vLLM's --num-warmups is usually a few).
    */
   warmup?: number;
   /**
@@ -300,7 +300,7 @@ export interface ServingSuite {
    */
   'top-p'?: number;
   /**
-   * Seed of the arrival process.
+   * Seed of the arrival process. 0 to 4294967295: the range NumPy's seed accepts (vLLM's benchmarks seed NumPy with it).
    */
   seed?: number;
   goodput?: Goodput;

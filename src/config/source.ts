@@ -2,7 +2,7 @@
 // problem found in the data can be reported at its line and column. JSON files are read by the same
 // parser (JSON is YAML 1.2), which gives them line numbers too. YAML merge keys (`<<: *defaults`)
 // are honoured, so suites can share settings through an anchor.
-import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, visit, type Alias, type Document, type Node } from 'yaml';
 import type { KeyPath } from './key-path.js';
 
 export interface Position {
@@ -12,6 +12,7 @@ export interface Position {
 
 export interface SyntaxProblem extends Partial<Position> {
   message: string;
+  hint?: string;
 }
 
 export interface ConfigSource {
@@ -32,7 +33,20 @@ export function parseConfigText(text: string, file: string): ConfigSource {
     return { line: p.line, column: p.col };
   };
   const syntax: SyntaxProblem[] = doc.errors.map((e) => ({ message: firstLine(e.message), ...at(e.pos[0]) }));
-  const data = syntax.length === 0 ? doc.toJS({ maxAliasCount: 100 }) : undefined;
+  let data: unknown;
+  if (syntax.length === 0) {
+    try {
+      data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (err) {
+      // yaml refuses aliases that expand without bound ("billion laughs") with a ReferenceError.
+      if (!(err instanceof ReferenceError)) throw err;
+      syntax.push({
+        message: `aliases expand too far (over ${MAX_ALIAS_COUNT} nodes for one alias): the document would grow without bound`,
+        hint: 'write the repeated part out, or use anchors only to share settings (`<<: *base`), without aliases inside anchors',
+        ...at(bombAlias(doc)?.range?.[0]),
+      });
+    }
+  }
   return {
     file,
     data,
@@ -44,6 +58,23 @@ export function parseConfigText(text: string, file: string): ConfigSource {
       return at(node?.range?.[0]);
     },
   };
+}
+
+/** yaml's limit on what one alias may expand to; a config shares a suite's settings with far less. */
+const MAX_ALIAS_COUNT = 100;
+
+/** The alias to blame for an expansion bomb: the first whose anchor holds aliases itself, else the first. */
+function bombAlias(doc: Document): Alias | undefined {
+  const aliases: Alias[] = [];
+  visit(doc, { Alias: (_k, node) => void aliases.push(node) });
+  const nests = (a: Alias): boolean => {
+    const target = a.resolve(doc);
+    if (!target) return false;
+    let found = false;
+    visit(target as Node, { Alias: () => ((found = true), visit.BREAK) });
+    return found;
+  };
+  return aliases.find(nests) ?? aliases[0];
 }
 
 function firstLine(message: string): string {

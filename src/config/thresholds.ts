@@ -56,55 +56,86 @@ export interface ParseThresholdOptions {
   suites?: readonly string[];
 }
 
-/** Parses the thresholds section; throws GateError('CONFIG') naming the key path and a fix. */
+/** Parses the thresholds section; throws GateError('CONFIG') naming the key path and a fix (the first problem). */
 export function parseThresholds(raw: Thresholds | undefined, where: ThresholdWhere, opts: ParseThresholdOptions = {}): ParsedThresholds {
+  const { thresholds, errors } = collectThresholds(raw, where, opts);
+  if (errors[0]) throw errors[0];
+  return thresholds;
+}
+
+/**
+ * Parses the thresholds section and returns every problem, one GateError('CONFIG') per bad entry,
+ * so a config with three bad sentences hears of all three at once. Bad entries are left out.
+ */
+export function collectThresholds(raw: unknown, where: ThresholdWhere, opts: ParseThresholdOptions = {}): { thresholds: ParsedThresholds; errors: GateError[] } {
   const base = parseKeyPath(where.path);
+  const errors: GateError[] = [];
   const fail = (path: KeyPath, message: string, hint: string): GateError =>
     new GateError('CONFIG', message, { where: { ...(where.file ? { file: where.file } : {}), path: formatKeyPath(path) }, hint });
+  // One bad entry is recorded and the rest still parsed.
+  const attempt = (parse: () => void): void => {
+    try {
+      parse();
+    } catch (err) {
+      if (!(err instanceof GateError)) throw err;
+      errors.push(err);
+    }
+  };
 
   const defaults = {} as Record<DefaultFamily, Tolerance>;
   for (const fam of Object.keys(BUILTIN_DEFAULTS) as DefaultFamily[]) defaults[fam] = parseBuiltin(BUILTIN_DEFAULTS[fam]);
   const out: ParsedThresholds = { defaults, metrics: {}, suites: {} };
-  if (raw === undefined || raw === null) return out;
-  if (!isRecord(raw)) throw fail(base, 'thresholds must be a map of metric names to sentences', 'write e.g. `thresholds: { output_throughput: "-3%" }`');
+  if (raw === undefined || raw === null) return { thresholds: out, errors };
+  if (!isRecord(raw)) return { thresholds: out, errors: [fail(base, 'thresholds must be a map of metric names to sentences', 'write e.g. `thresholds: { output_throughput: "-3%" }`')] };
 
   for (const [key, value] of Object.entries(raw)) {
     if (value === undefined) continue;
     if (key === 'default') {
       const path = [...base, 'default'];
-      if (!isRecord(value)) throw fail(path, 'default must be a map of family to sentence', 'write e.g. `default: { throughput: "-5%", latency: "+10%" }`');
+      if (!isRecord(value)) {
+        errors.push(fail(path, 'default must be a map of family to sentence', 'write e.g. `default: { throughput: "-5%", latency: "+10%" }`'));
+        continue;
+      }
       for (const [fam, text] of Object.entries(value)) {
         if (text === undefined) continue;
         const p = [...path, fam];
-        if (!(fam in BUILTIN_DEFAULTS)) {
-          const near = nearest(fam, Object.keys(BUILTIN_DEFAULTS));
-          throw fail(p, `unknown metric family "${fam}"`, `${near ? `did you mean "${near}"? ` : ''}families are throughput, latency (TTFT, TPOT, ITL, E2E, offline latency) and startup`);
-        }
-        defaults[fam as DefaultFamily] = parseFamilyDefault(fam as DefaultFamily, text, p, fail);
+        attempt(() => {
+          if (!(fam in BUILTIN_DEFAULTS)) {
+            const near = nearest(fam, Object.keys(BUILTIN_DEFAULTS));
+            throw fail(p, `unknown metric family "${fam}"`, `${near ? `did you mean "${near}"? ` : ''}families are throughput, latency (TTFT, TPOT, ITL, E2E, offline latency) and startup`);
+          }
+          defaults[fam as DefaultFamily] = parseFamilyDefault(fam as DefaultFamily, text, p, fail);
+        });
       }
     } else if (key === 'suites') {
       const path = [...base, 'suites'];
-      if (!isRecord(value)) throw fail(path, 'suites must be a map of suite name to a map of metric sentences', 'write e.g. `suites: { sweep: { median_itl_ms: "+5%" } }`');
+      if (!isRecord(value)) {
+        errors.push(fail(path, 'suites must be a map of suite name to a map of metric sentences', 'write e.g. `suites: { sweep: { median_itl_ms: "+5%" } }`'));
+        continue;
+      }
       for (const [suite, map] of Object.entries(value)) {
         if (map === undefined) continue;
         const sp = [...path, suite];
         if (opts.suites && !opts.suites.includes(suite)) {
           const near = nearest(suite, opts.suites);
-          throw fail(sp, `no suite is named "${suite}"`, near ? `did you mean "${near}"?` : `suites of this config: ${opts.suites.join(', ') || '(none)'}`);
+          errors.push(fail(sp, `no suite is named "${suite}"`, near ? `did you mean "${near}"?` : `suites of this config: ${opts.suites.join(', ') || '(none)'}`));
         }
-        if (!isRecord(map)) throw fail(sp, `thresholds for suite "${suite}" must be a map of metric names to sentences`, `write e.g. \`${suite}: { median_itl_ms: "+5%" }\``);
+        if (!isRecord(map)) {
+          errors.push(fail(sp, `thresholds for suite "${suite}" must be a map of metric names to sentences`, `write e.g. \`${suite}: { median_itl_ms: "+5%" }\``));
+          continue;
+        }
         const parsed: Record<string, Tolerance> = {};
         for (const [metric, text] of Object.entries(map)) {
           if (text === undefined) continue;
-          parsed[metric] = parseMetricThreshold(metric, text, [...sp, metric], fail);
+          attempt(() => (parsed[metric] = parseMetricThreshold(metric, text, [...sp, metric], fail)));
         }
         out.suites[suite] = parsed;
       }
     } else {
-      out.metrics[key] = parseMetricThreshold(key, value, [...base, key], fail);
+      attempt(() => (out.metrics[key] = parseMetricThreshold(key, value, [...base, key], fail)));
     }
   }
-  return out;
+  return { thresholds: out, errors };
 }
 
 type Fail = (path: KeyPath, message: string, hint: string) => GateError;

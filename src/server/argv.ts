@@ -1,35 +1,10 @@
 // How the engine is started: the argv of `vllm serve` and of `vllm bench latency|throughput`, built
 // as an array (never a shell line), and the normalised flag list the environment fingerprint holds.
 import type { Server } from '../config/schema-types.gen.js';
+import { argsToFlags, flagGroups, flagLikeValues, type ArgsSpec } from '../config/server-flags.js';
+import { GateError } from '../errors.js';
 
-export type ArgsSpec = Server['args'];
-type ArgValue = string | number | boolean | null | (string | number)[] | undefined;
-
-/** `max_model_len` or `max-model-len` -> `max-model-len`, as vLLM CI's json2args does. */
-export function kebabFlag(key: string): string {
-  return key.replace(/^-+/, '').replace(/_/g, '-');
-}
-
-/**
- * Config `args` as flags, the way vLLM's CI turns its JSON into a command line (json2args):
- * a map `{max_model_len: 4096, enforce-eager: true, disable-log-stats: "", quantization: false}`
- * -> `--max-model-len 4096 --enforce-eager --disable-log-stats`; false and null leave the flag out;
- * an array gives its values after one flag (`--served-model-name a b`), as vLLM's list flags
- * (argparse nargs='+') read them. A list is passed verbatim.
- */
-export function argsToFlags(args: ArgsSpec | Record<string, ArgValue> | undefined): string[] {
-  if (args === undefined) return [];
-  if (Array.isArray(args)) return args.map(String);
-  const out: string[] = [];
-  for (const [key, value] of Object.entries(args)) {
-    if (value === undefined || value === null || value === false) continue;
-    const flag = `--${kebabFlag(key)}`;
-    if (value === true || value === '') out.push(flag);
-    else if (Array.isArray(value)) out.push(flag, ...value.map(String));
-    else out.push(flag, String(value));
-  }
-  return out;
-}
+export { argsToFlags, flagGroups, kebabFlag, reservedFlagProblem, type ArgsSpec } from '../config/server-flags.js';
 
 /** `server.command` as an argv prefix: a string is one program (never split on spaces). */
 export function commandArgv(command: Server['command']): string[] {
@@ -46,10 +21,18 @@ export function servedModelName(server: Server): string {
 
 /**
  * `<command> serve <model> --host H --port P --served-model-name N <args>`. bootServer refuses
- * args that set one of ours (reservedFlagProblem), so nothing here is silently overridden.
+ * args that set one of ours (reservedFlagProblem), so nothing here is silently overridden. The
+ * config loader refuses values that argparse would read as flags; this guard holds for any caller.
  */
 export function buildServeArgv(server: Server, port: number, host: string): string[] {
   if (!server.model) throw new Error('server.model is required to boot a server');
+  const smuggled = flagLikeValues({ ...server, host })[0];
+  if (smuggled) {
+    throw new GateError('CONFIG', `server.${smuggled.key.join('.')} ${JSON.stringify(smuggled.value)} starts with "-": vllm serve would read it as a flag`, {
+      where: { path: `server.${smuggled.key.join('.')}` },
+      hint: 'give the value itself (a path starting with "-" can be written "./-name"); flags go in server.args',
+    });
+  }
   return [
     ...commandArgv(server.command),
     'serve',
@@ -114,22 +97,6 @@ export const SERVE_ONLY_FLAGS: ReadonlySet<string> = new Set([
   'headless',
 ]);
 
-/** A flat argv split into flag groups: `--max-model-len 4096 --enforce-eager` -> two groups. */
-export function flagGroups(argv: string[]): { flag: string; values: string[] }[] {
-  const groups: { flag: string; values: string[] }[] = [];
-  for (const tok of argv) {
-    if (/^--?[A-Za-z]/.test(tok)) {
-      const eq = tok.indexOf('=');
-      const name = eq > 0 ? tok.slice(0, eq) : tok;
-      const dashes = name.startsWith('--') ? '--' : '-';
-      const g = { flag: dashes + kebabFlag(name), values: eq > 0 ? [tok.slice(eq + 1)] : [] };
-      groups.push(g);
-    } else if (groups.length > 0) groups[groups.length - 1]!.values.push(tok);
-    else groups.push({ flag: '', values: [tok] });
-  }
-  return groups;
-}
-
 /** Engine flags of a server's args, for `vllm bench latency|throughput`: serve-only flags dropped. */
 export function engineFlags(args: ArgsSpec): string[] {
   return flagGroups(argsToFlags(args))
@@ -156,24 +123,4 @@ export function serverEnv(server: Pick<Server, 'env'>, base: NodeJS.ProcessEnv =
   const env: NodeJS.ProcessEnv = { ...base };
   for (const [k, v] of Object.entries(server.env ?? {})) if (v !== undefined) env[k] = String(v);
   return env;
-}
-
-const OURS = new Map([
-  ['host', 'server.host'],
-  ['port', 'server.port'],
-  ['served-model-name', 'server.served-model-name'],
-  ['model', 'server.model'],
-]);
-
-/**
- * The flags we set ourselves may not also come from `server.args`: argparse would take the later
- * one, and readiness would wait on a port or a name the server does not use. Returns the problem.
- */
-export function reservedFlagProblem(args: ArgsSpec): { flag: string; instead: string } | undefined {
-  for (const g of flagGroups(argsToFlags(args))) {
-    const name = g.flag.replace(/^-+/, '');
-    const instead = OURS.get(name);
-    if (instead) return { flag: `--${name}`, instead };
-  }
-  return undefined;
 }
