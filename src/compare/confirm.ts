@@ -11,8 +11,9 @@ export interface PointRef {
   key: string;
 }
 
-/** The valid points with a gated metric that regressed: what to run once more. */
+/** The valid points with a gated metric that regressed: what to run once more. None when the run judged nothing (not comparable). */
 export function pointsToConfirm(report: GateReport): PointRef[] {
+  if (report.verdict === 'not-comparable') return [];
   return report.points.filter((p) => p.valid && p.metrics.some(isGatedRegression)).map((p) => ({ suite: p.suite, key: p.key }));
 }
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareAB } from '../../src/compare/ab.js';
 import { compareRuns } from '../../src/compare/compare.js';
-import { mergeConfirmation } from '../../src/compare/confirm.js';
+import { mergeConfirmation, pointsToConfirm } from '../../src/compare/confirm.js';
 import { gateSettings, type GateSettings } from '../../src/compare/settings.js';
 import type { PointComparison } from '../../src/compare/types.js';
 import { decide } from '../../src/compare/verdict.js';
@@ -164,6 +164,12 @@ describe('not comparable', () => {
     expect(r.summary).toContain('Let through unjudged, as gate.on-not-comparable: pass asks.');
     // A confirmation rerun keeps the acceptance.
     expect(mergeConfirmation(r, run([one('sweep', 0.8)]))).toMatchObject({ verdict: 'not-comparable', passes: true });
+  });
+
+  it('nothing of a not-comparable run is rerun for confirmation: it judged nothing', () => {
+    const r = compareRuns([run([one('sweep')], { fingerprint: otherArgs })], run([one('sweep', 0.8)]), settings({ 'confirm-regressions': true }));
+    expect(r.points[0]!.metrics.some((m) => m.verdict === 'regressed')).toBe(true);
+    expect(pointsToConfirm(r)).toEqual([]);
   });
 
   it('gate.allow-fingerprint-mismatch judges across the change: the 20% loss fails', () => {
