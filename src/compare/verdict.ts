@@ -32,7 +32,9 @@ export function decide(points: readonly PointComparison[], ctx: DecideContext): 
   const counts = { regressed: 0, improved: 0, unchanged: 0, inconclusive: 0, new: 0, missing: 0, invalid: 0 };
   for (const p of points) counts[p.verdict]++;
   const valid = points.filter((p) => p.valid);
-  const gatedRegressions = valid.flatMap((p) => p.metrics.filter((m) => m.role === 'gated' && m.verdict === 'regressed').map((m) => ({ p, m })));
+  const gatedRegressions = valid.flatMap((p) =>
+    p.metrics.filter((m) => m.role === 'gated' && m.verdict === 'regressed').map((m) => ({ p, m })),
+  );
   const metrics = valid.flatMap((p) => p.metrics);
   const judgedGated = metrics.filter((m) => m.role === 'gated' && JUDGED.has(m.verdict)).length;
   // A run whose metrics are all observed (as its config asks) is judged when any of them was.
@@ -85,9 +87,16 @@ export function decide(points: readonly PointComparison[], ctx: DecideContext): 
     );
   }
   if (blockingMissing.length > 0) {
-    return decision('fail', `${missingText}: a run that drops or renames a suite or point is not judged on it, so the gate does not pass.`, missingFix(points));
+    return decision(
+      'fail',
+      `${missingText}: a run that drops or renames a suite or point is not judged on it, so the gate does not pass.`,
+      missingFix(points),
+    );
   }
-  const quiet = counts.inconclusive > 0 ? `No gated metric regressed beyond the noise; ${plural(counts.inconclusive, 'point')} inconclusive.` : 'No gated metric regressed.';
+  const quiet =
+    counts.inconclusive > 0
+      ? `No gated metric regressed beyond the noise; ${plural(counts.inconclusive, 'point')} inconclusive.`
+      : 'No gated metric regressed.';
   return decision('pass', missing.length > 0 ? `${quiet} ${missingText} (gate.on-missing: warn).` : quiet);
 }
 
@@ -130,7 +139,7 @@ function nothingComparedFix(points: readonly PointComparison[]): string {
   if (wholeSuites(points, 'missing').length > 0 && wholeSuites(points, 'new').length > 0) {
     return 'map each baseline suite to its name in this run: --suite-map OLD=NEW (repeatable) or gate.suite-map: { OLD: NEW }; for vLLM result files, give both runs the same --label';
   }
-  return 'measure the points the baseline has (the same suite names, request rates and concurrencies), or compare with a baseline that has this run\'s points';
+  return "measure the points the baseline has (the same suite names, request rates and concurrencies), or compare with a baseline that has this run's points";
 }
 
 /** "sweep (all 4 points), steady · concurrency 16" */
@@ -138,7 +147,9 @@ function describeMissing(points: readonly PointComparison[]): string {
   const bySuite = new Map<string, PointComparison[]>();
   for (const p of points.filter((x) => x.verdict === 'missing')) bySuite.set(p.suite, [...(bySuite.get(p.suite) ?? []), p]);
   const whole = new Set(wholeSuites(points, 'missing'));
-  const parts = [...bySuite].map(([s, ps]) => (whole.has(s) ? `${s} (the whole suite, ${plural(ps.length, 'point')})` : `${s} · ${list(ps.map((p) => p.label))}`));
+  const parts = [...bySuite].map(([s, ps]) =>
+    whole.has(s) ? `${s} (the whole suite, ${plural(ps.length, 'point')})` : `${s} · ${list(ps.map((p) => p.label))}`,
+  );
   return list(parts);
 }
 

@@ -364,7 +364,7 @@ function environmentLine(doc: ResultsDocument | undefined): string | null {
   return `**Environment:** ${parts.join(' · ')}`;
 }
 
-function baselineLine(report: GateReport, w: Wording): string {
+function baselineLine(report: GateReport): string {
   const b = report.baseline;
   if (report.ab) return `**A/B:** ${escapeMarkdown(report.ab.candidateLabel)} vs ${escapeMarkdown(report.ab.baselineLabel)}, ${report.ab.rounds} round${report.ab.rounds === 1 ? '' : 's'} interleaved on one machine`;
   if (!b) return `**Baseline:** none yet, so nothing was judged. A baseline run (a push or schedule on the default branch) stores one; later runs are compared with it.`;
@@ -429,7 +429,7 @@ export function buildSections(report: GateReport, current: ResultsDocument | und
     `> ${escapeCell(report.summary, 500)}`,
     ...(report.fix ? ['>', `> **Fix:** ${escapeCell(report.fix, 500)}`] : []),
     '',
-    baselineLine(report, w),
+    baselineLine(report),
   ];
   const env = environmentLine(current);
   if (env) top.push('', env);

@@ -21,7 +21,9 @@ describe('nothing compared', () => {
     const r = compareRuns([run([one('main-run')])], run([one('pr-run', 0.8)]), settings());
     expect(r.verdict).toBe('nothing-compared');
     expect(r.passes).toBe(false);
-    expect(r.summary).toMatch(/^Nothing compared: no gated metric of this run found a value in the baseline \(baseline suites: main-run; this run's: pr-run\)/);
+    expect(r.summary).toMatch(
+      /^Nothing compared: no gated metric of this run found a value in the baseline \(baseline suites: main-run; this run's: pr-run\)/,
+    );
     expect(r.fix).toContain('--suite-map main-run=pr-run');
     expect(r.fix).toContain('gate.suite-map: { main-run: pr-run }');
     expect(r.fix).toContain('--label');
@@ -33,7 +35,9 @@ describe('nothing compared', () => {
     expect(r.passes).toBe(false);
     expect(r.points.map((p) => `${p.suite} ${p.verdict}`)).toEqual(['pr-run regressed']);
     expect(r.notes).toContain('Baseline suite main-run is judged as pr-run (suite map).');
-    expect(compareRuns([run([one('main-run')])], run([one('pr-run', 1)]), settings({ 'suite-map': { 'main-run': 'pr-run' } })).verdict).toBe('pass');
+    expect(
+      compareRuns([run([one('main-run')])], run([one('pr-run', 1)]), settings({ 'suite-map': { 'main-run': 'pr-run' } })).verdict,
+    ).toBe('pass');
   });
 
   it('a suite map entry that matches nothing is noted', () => {
@@ -49,7 +53,9 @@ describe('nothing compared', () => {
   });
 
   it('a run whose config gates no metric is judged when an observed metric was compared', () => {
-    const observedOnly = gateSettings({ thresholds: parseThresholds({ default: { throughput: 'observe', latency: 'observe' } }, { path: 'thresholds' }) });
+    const observedOnly = gateSettings({
+      thresholds: parseThresholds({ default: { throughput: 'observe', latency: 'observe' } }, { path: 'thresholds' }),
+    });
     const r = compareRuns([run([one('sweep')])], run([one('sweep', 0.8)]), observedOnly);
     expect(r.points[0]!.metrics.every((m) => m.role === 'observed')).toBe(true);
     expect(r.verdict).toBe('pass');
@@ -62,10 +68,18 @@ describe('nothing compared', () => {
 });
 
 describe('baseline points not measured', () => {
-  const baseline = [run([one('steady'), suite('sweep', [point({ key: 'concurrency=1', metrics: base() }), point({ key: 'concurrency=2', metrics: base() })])])];
+  const baseline = [
+    run([
+      one('steady'),
+      suite('sweep', [point({ key: 'concurrency=1', metrics: base() }), point({ key: 'concurrency=2', metrics: base() })]),
+    ]),
+  ];
 
   it('a renamed suite fails the run by default, naming the suite and the rename fix', () => {
-    const cur = run([one('steady'), suite('sweep-v2', [point({ key: 'concurrency=1', metrics: base(0.8) }), point({ key: 'concurrency=2', metrics: base(0.8) })])]);
+    const cur = run([
+      one('steady'),
+      suite('sweep-v2', [point({ key: 'concurrency=1', metrics: base(0.8) }), point({ key: 'concurrency=2', metrics: base(0.8) })]),
+    ]);
     const r = compareRuns(baseline, cur, settings());
     expect(r.verdict).toBe('fail');
     expect(r.passes).toBe(false);
@@ -74,8 +88,12 @@ describe('baseline points not measured', () => {
       ['sweep', 'concurrency=1', 'fail'],
       ['sweep', 'concurrency=2', 'fail'],
     ]);
-    expect(r.summary).toBe('2 baseline points not measured: sweep (the whole suite, 2 points): a run that drops or renames a suite or point is not judged on it, so the gate does not pass.');
-    expect(r.fix).toContain('if sweep was renamed to sweep-v2, map it: gate.suite-map: { sweep: sweep-v2 } (command line: --suite-map sweep=sweep-v2)');
+    expect(r.summary).toBe(
+      '2 baseline points not measured: sweep (the whole suite, 2 points): a run that drops or renames a suite or point is not judged on it, so the gate does not pass.',
+    );
+    expect(r.fix).toContain(
+      'if sweep was renamed to sweep-v2, map it: gate.suite-map: { sweep: sweep-v2 } (command line: --suite-map sweep=sweep-v2)',
+    );
     expect(r.fix).toContain('gate.suites.sweep.on-missing: warn');
     // Mapped, the renamed suite is judged, and its 20% loss is what fails.
     const mapped = compareRuns(baseline, cur, settings({ 'suite-map': { sweep: 'sweep-v2' } }));
@@ -94,7 +112,9 @@ describe('baseline points not measured', () => {
     const r = compareRuns([run([one('a'), one('b')])], run([one('a')]), settings({ 'on-missing': 'warn' }));
     expect(r).toMatchObject({ verdict: 'pass', passes: true });
     expect(r.points.find((p) => p.suite === 'b')).toMatchObject({ verdict: 'missing', onMissing: 'warn' });
-    expect(r.summary).toBe('No gated metric regressed. 1 baseline point not measured: b (the whole suite, 1 point) (gate.on-missing: warn).');
+    expect(r.summary).toBe(
+      'No gated metric regressed. 1 baseline point not measured: b (the whole suite, 1 point) (gate.on-missing: warn).',
+    );
   });
 
   it('gate.suites.<name>.on-missing applies to that suite only', () => {
@@ -125,7 +145,9 @@ describe('baseline points not measured', () => {
   it('a regression and a missing suite: the summary leads with the regression and also names the missing suite', () => {
     const r = compareRuns([run([one('a'), one('b')])], run([one('a', 0.8)]), settings());
     expect(r.verdict).toBe('fail');
-    expect(r.summary).toMatch(/^2 gated metrics regressed, e\.g\. a · .*Also 1 baseline point not measured: b \(the whole suite, 1 point\)\.$/);
+    expect(r.summary).toMatch(
+      /^2 gated metrics regressed, e\.g\. a · .*Also 1 baseline point not measured: b \(the whole suite, 1 point\)\.$/,
+    );
     expect(r.fix).toContain('gate.suites.b.on-missing: warn');
   });
 
@@ -152,13 +174,19 @@ describe('not comparable', () => {
   it('a baseline from other server args is not-comparable and does not pass, with the fix', () => {
     const r = compareRuns([run([one('sweep')], { fingerprint: otherArgs })], run([one('sweep', 0.8)]), settings());
     expect(r).toMatchObject({ verdict: 'not-comparable', passes: false });
-    expect(r.summary).toBe('Not comparable with the baseline: server-args --max-model-len 8192 → --max-model-len 4096. Nothing was judged, so the gate does not pass.');
+    expect(r.summary).toBe(
+      'Not comparable with the baseline: server-args --max-model-len 8192 → --max-model-len 4096. Nothing was judged, so the gate does not pass.',
+    );
     expect(r.fix).toContain('gate.allow-fingerprint-mismatch: true');
     expect(r.fix).toContain('gate.on-not-comparable: pass');
   });
 
   it('gate.on-not-comparable: pass keeps the verdict and lets the run through', () => {
-    const r = compareRuns([run([one('sweep')], { fingerprint: otherArgs })], run([one('sweep', 0.8)]), settings({ 'on-not-comparable': 'pass' }));
+    const r = compareRuns(
+      [run([one('sweep')], { fingerprint: otherArgs })],
+      run([one('sweep', 0.8)]),
+      settings({ 'on-not-comparable': 'pass' }),
+    );
     expect(r).toMatchObject({ verdict: 'not-comparable', passes: true });
     expect(r.fix).toBeUndefined();
     expect(r.summary).toContain('Let through unjudged, as gate.on-not-comparable: pass asks.');
@@ -167,13 +195,21 @@ describe('not comparable', () => {
   });
 
   it('nothing of a not-comparable run is rerun for confirmation: it judged nothing', () => {
-    const r = compareRuns([run([one('sweep')], { fingerprint: otherArgs })], run([one('sweep', 0.8)]), settings({ 'confirm-regressions': true }));
+    const r = compareRuns(
+      [run([one('sweep')], { fingerprint: otherArgs })],
+      run([one('sweep', 0.8)]),
+      settings({ 'confirm-regressions': true }),
+    );
     expect(r.points[0]!.metrics.some((m) => m.verdict === 'regressed')).toBe(true);
     expect(pointsToConfirm(r)).toEqual([]);
   });
 
   it('gate.allow-fingerprint-mismatch judges across the change: the 20% loss fails', () => {
-    const r = compareRuns([run([one('sweep')], { fingerprint: otherArgs })], run([one('sweep', 0.8)]), settings({ 'allow-fingerprint-mismatch': true }));
+    const r = compareRuns(
+      [run([one('sweep')], { fingerprint: otherArgs })],
+      run([one('sweep', 0.8)]),
+      settings({ 'allow-fingerprint-mismatch': true }),
+    );
     expect(r).toMatchObject({ verdict: 'fail', passes: false });
   });
 });
@@ -188,9 +224,29 @@ describe('decide()', () => {
     valid: true,
     invalidReasons: [],
     verdict: 'unchanged',
-    metrics: [{ metric: 'output_throughput', unit: 'tok/s', direction: 'higher-is-better', role: 'gated', verdict: 'unchanged', current: 1, baseline: 1, change: 0, tolerance: '-5%', baselineRuns: 1, reason: '' }],
+    metrics: [
+      {
+        metric: 'output_throughput',
+        unit: 'tok/s',
+        direction: 'higher-is-better',
+        role: 'gated',
+        verdict: 'unchanged',
+        current: 1,
+        baseline: 1,
+        change: 0,
+        tolerance: '-5%',
+        baselineRuns: 1,
+        reason: '',
+      },
+    ],
   };
-  const missing = (onMissing?: 'fail' | 'warn'): PointComparison => ({ ...judged, suite: 'm', verdict: 'missing', metrics: [], ...(onMissing ? { onMissing } : {}) });
+  const missing = (onMissing?: 'fail' | 'warn'): PointComparison => ({
+    ...judged,
+    suite: 'm',
+    verdict: 'missing',
+    metrics: [],
+    ...(onMissing ? { onMissing } : {}),
+  });
 
   it('a missing point without a setting counts as fail (the safe default)', () => {
     expect(decide([judged, missing()], ctx)).toMatchObject({ verdict: 'fail', passes: false });

@@ -55,7 +55,13 @@ function config(id: string, o: { suites: string[]; seed?: number }): string {
 /** A push run on main (baseline mode) or a pull request (gate mode) of the config in `ws`, to its end. */
 async function step(ws: Workspace, o: { event: 'push' | 'pull_request'; pr?: number; head: string }): Promise<StepResult> {
   const isPr = o.event === 'pull_request';
-  const run = gh.state.addRun({ head_sha: o.head, head_branch: isPr ? 'feature' : 'main', event: o.event, status: 'in_progress', conclusion: null });
+  const run = gh.state.addRun({
+    head_sha: o.head,
+    head_branch: isPr ? 'feature' : 'main',
+    event: o.event,
+    status: 'in_progress',
+    conclusion: null,
+  });
   const r = await runStep({
     ws,
     inputs: { 'github-token': TOKEN, 'baseline-source': 'branch' },
@@ -110,10 +116,16 @@ describe('the bundled action on what it could not judge', () => {
     expect(r.outputs.verdict).toBe('fail');
     const v = verdictOf(r);
     expect(v.passes).toBe(false);
-    expect(v.points.filter((p) => p.verdict === 'missing').map((p) => `${p.suite} ${p.key} ${p.onMissing}`)).toEqual(['sweep concurrency=2 fail']);
+    expect(v.points.filter((p) => p.verdict === 'missing').map((p) => `${p.suite} ${p.key} ${p.onMissing}`)).toEqual([
+      'sweep concurrency=2 fail',
+    ]);
     expect(v.summary).toMatch(/^1 baseline point not measured: sweep \(the whole suite, 1 point\)/);
     const errors = annotations(r.log, 'error');
-    expect(errors.some((e) => e.startsWith('1 baseline point of sweep not measured by this run: concurrency 2. Fix: if sweep was renamed to sweep-v2'))).toBe(true);
+    expect(
+      errors.some((e) =>
+        e.startsWith('1 baseline point of sweep not measured by this run: concurrency 2. Fix: if sweep was renamed to sweep-v2'),
+      ),
+    ).toBe(true);
     expect(errors.some((e) => e.startsWith('vLLM performance gate failed: 1 baseline point not measured'))).toBe(true);
     const comment = gh.state.comments.find((c) => c.issue === 21 && c.body.includes(`<!-- vllm-perf-gate:${id} -->`));
     const body = comment?.body ?? '';
@@ -136,9 +148,13 @@ describe('the bundled action on what it could not judge', () => {
     expect(r.code, withLog(r)).toBe(1);
     expect(r.outputs.verdict).toBe('not-comparable');
     expect(verdictOf(r)).toMatchObject({ passes: false, fingerprintDiffs: [{ field: 'server-args' }] });
-    const failed = annotations(r.log, 'error').find((e) => e.startsWith('vLLM performance gate failed: Not comparable with the baseline: server-args'));
+    const failed = annotations(r.log, 'error').find((e) =>
+      e.startsWith('vLLM performance gate failed: Not comparable with the baseline: server-args'),
+    );
     expect(failed, withLog(r)).toContain('--sim-seed 1');
-    expect(failed).toContain('Fix: if the change is intended, gate.allow-fingerprint-mismatch: true judges the run across it, or gate.on-not-comparable: pass lets it through unjudged');
+    expect(failed).toContain(
+      'Fix: if the change is intended, gate.allow-fingerprint-mismatch: true judges the run across it, or gate.on-not-comparable: pass lets it through unjudged',
+    );
     // No confirmation rerun for a run that judged nothing.
     expect(r.log).not.toContain('confirming');
 

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { compareRuns } from '../../src/compare/compare.js';
 import { gateSettings } from '../../src/compare/settings.js';
-import type { Gate, MetricMap } from '../../src/config/schema-types.gen.js';
+import type { Gate } from '../../src/config/schema-types.gen.js';
+import type { MetricMap } from '../../src/results/schema-types.gen.js';
 import { annotations } from '../../src/report/annotations.js';
 import { formatRunVerdict } from '../../src/report/console.js';
 import { hasChanges } from '../../src/report/format.js';
@@ -13,13 +14,21 @@ import { point, run, suite } from '../compare/docs.js';
 
 const figures = (f = 1): MetricMap => ({ output_throughput: 1000 * f, median_itl_ms: 10 / f });
 const one = (name: string, f = 1) => suite(name, [point({ key: 'concurrency=8', metrics: figures(f) })]);
-const sweep = (name: string, f = 1) => suite(name, [point({ key: 'concurrency=1', metrics: figures(f) }), point({ key: 'concurrency=2', metrics: figures(f) })]);
-const judge = (base: ReturnType<typeof run>, cur: ReturnType<typeof run>, gate: Gate = {}) => compareRuns([base], cur, gateSettings({ gate }));
+const sweep = (name: string, f = 1) =>
+  suite(name, [point({ key: 'concurrency=1', metrics: figures(f) }), point({ key: 'concurrency=2', metrics: figures(f) })]);
+const judge = (base: ReturnType<typeof run>, cur: ReturnType<typeof run>, gate: Gate = {}) =>
+  compareRuns([base], cur, gateSettings({ gate }));
 
 const renamed = () => judge(run([one('steady'), sweep('sweep')]), run([one('steady'), sweep('sweep-v2', 0.8)]));
 const nothing = () => judge(run([one('main-run')]), run([one('pr-run', 0.8)]));
 const otherSetup = (gate: Gate = {}) =>
-  judge(run([one('sweep')], { fingerprint: { 'gpu-name': 'NVIDIA H100', 'gpu-count': 1, model: 'Qwen/Qwen2.5-7B', 'server-args': ['--max-model-len', '8192'] } }), run([one('sweep', 0.8)]), gate);
+  judge(
+    run([one('sweep')], {
+      fingerprint: { 'gpu-name': 'NVIDIA H100', 'gpu-count': 1, model: 'Qwen/Qwen2.5-7B', 'server-args': ['--max-model-len', '8192'] },
+    }),
+    run([one('sweep', 0.8)]),
+    gate,
+  );
 
 describe('the comment on what the gate did not judge', () => {
   it('lists the baseline points not measured right under the headline, before any table, unfolded', () => {
@@ -82,12 +91,20 @@ describe('text, console and annotations', () => {
   it('annotations come first for what was not judged, as errors when they fail the gate', () => {
     const [first] = annotations(renamed(), { file: 'perf.yml' });
     expect(first).toMatchObject({ level: 'error', title: 'Not measured: sweep', file: 'perf.yml' });
-    expect(first!.message).toMatch(/^2 baseline points of sweep not measured by this run: concurrency=1, concurrency=2\. Fix: if sweep was renamed to sweep-v2/);
+    expect(first!.message).toMatch(
+      /^2 baseline points of sweep not measured by this run: concurrency=1, concurrency=2\. Fix: if sweep was renamed to sweep-v2/,
+    );
     expect(annotations(nothing())[0]).toMatchObject({ level: 'error', title: 'Nothing compared' });
     expect(annotations(otherSetup())[0]).toMatchObject({ level: 'error', title: 'Runs not comparable' });
     expect(annotations(otherSetup({ 'on-not-comparable': 'pass' }))[0]).toMatchObject({ level: 'warning', title: 'Runs not comparable' });
     expect(annotations(otherSetup(), { failOnRegression: false })[0]!.level).toBe('warning');
     const warned = annotations(judge(run([one('a'), one('b')]), run([one('a')]), { 'on-missing': 'warn' }));
-    expect(warned).toEqual([{ level: 'warning', title: 'Not measured: b', message: '1 baseline point of b not measured by this run: concurrency=8. Allowed by gate.on-missing: warn.' }]);
+    expect(warned).toEqual([
+      {
+        level: 'warning',
+        title: 'Not measured: b',
+        message: '1 baseline point of b not measured by this run: concurrency=8. Allowed by gate.on-missing: warn.',
+      },
+    ]);
   });
 });
