@@ -205,7 +205,7 @@ export function parseSharegpt(b: Uint8Array): SharegptContent {
     const at = positionOf(buf, e.offset);
     const end = e.offset >= buf.length ? ', found the end of the file' : '';
     throw new DatasetFileProblem(
-      `not valid JSON at line ${at.line}, column ${at.column}: expected ${e.expected}${end}`,
+      `not valid JSON: expected ${e.expected}${end}`,
       'a ShareGPT file is a JSON list of {"conversations": [{"from": "human", "value": "..."}, {"from": "gpt", "value": "..."}]}: fix the file at that position, or download it again',
       at,
     );
