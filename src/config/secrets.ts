@@ -3,11 +3,24 @@
 // server args whose flag names look secret (`--api-key`), and of a password in `server.url`.
 import type { Server } from './schema-types.gen.js';
 
-const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|API[_-]?KEY|ACCESS[_-]?KEY|PRIVATE[_-]?KEY|CREDENTIAL|AUTH/i;
+/**
+ * The one rule for names (env variables, server flags, args keys) whose values are secret. A name is
+ * cut into words at `_`, `-`, `.` and lower-to-upper case steps; it is secret when a word ends in
+ * KEY(S), TOKEN, SECRET(S), PASSWORD, PASSWD or PASSPHRASE (HF_TOKEN, MY_KEY, WANDB_API_KEY, apiKey,
+ * HFTOKEN), or is PASS, AUTH, AUTHORIZATION, CREDENTIAL(S) or COOKIE. Words, not substrings, so
+ * that vLLM's `--max-num-batched-tokens 8192` or `--tokenizer-mode auto` do not mask every 8192 or
+ * "auto" in the log.
+ */
+const SECRET_WORD_END = /(?:KEYS?|TOKEN|SECRETS?|PASSWORD|PASSWD|PASSPHRASE)$/;
+const SECRET_WORDS = new Set(['PASS', 'AUTH', 'AUTHORIZATION', 'CREDENTIAL', 'CREDENTIALS', 'COOKIE']);
 
-/** Whether an environment variable name looks like it holds a secret (HF_TOKEN, VLLM_API_KEY, ...). */
+/** Whether a variable, flag or key name holds a secret value (HF_TOKEN, VLLM_API_KEY, MY_KEY, ...). */
 export function looksSecret(name: string): boolean {
-  return SECRET_NAME.test(name);
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .split(/[^A-Za-z0-9]+/)
+    .map((w) => w.toUpperCase());
+  return words.some((w) => SECRET_WORD_END.test(w) || SECRET_WORDS.has(w));
 }
 
 /**
