@@ -3,15 +3,14 @@
 // -> baseline store -> outputs -> fail on regression. post: tear down a server main left behind,
 // and only ever warn.
 import * as core from '@actions/core';
-import { readdir, readFile, writeFile, mkdir } from 'node:fs/promises';
+import { readdir, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { runAggregate } from './aggregate.js';
 import { loadConfig } from './config/load.js';
-import type { GateReport } from './compare/types.js';
 import { describeError, GateError } from './errors.js';
 import * as gh from './github/index.js';
 import { runGate } from './pipeline.js';
-import { annotations, commentMarker, aggregateMarker, hasChanges, renderAggregate, renderComment, renderSummary, toJson, type AggregateEntry } from './report/index.js';
-import { readResults } from './results/read.js';
+import { annotations, commentMarker, hasChanges, renderComment, renderSummary, toJson } from './report/index.js';
 import { readServerState, teardownFromState } from './server/state.js';
 import { installCancelHandlers } from './server/signals.js';
 
@@ -32,7 +31,7 @@ async function main(): Promise<void> {
     throw new GateError('GITHUB', gh.forkRefusalMessage(ctx), { hint: 'set allow-fork-prs: true only if you trust every fork; otherwise use the pull_request + workflow_run pattern (docs/action.md)' });
   }
   const octokit = gh.createOctokit(settings.githubToken);
-  if (mode === 'aggregate') return aggregate(settings, ctx, octokit, resultsDir);
+  if (mode === 'aggregate') return runAggregate({ settings, ctx, octokit, resultsDir, workspace });
 
   const configPath = path.resolve(workspace, settings.config);
   const loaded = await loadConfig(configPath);
@@ -110,31 +109,6 @@ async function main(): Promise<void> {
   // Whatever the gate did not pass fails the step: a regression, an invalid point, a baseline point
   // not measured, nothing compared, or not comparable (unless gate.on-not-comparable: pass).
   if (!report.passes && settings.failOnRegression) core.setFailed(`vLLM performance gate failed: ${report.summary}${report.fix ? ` Fix: ${report.fix}` : ''}`);
-}
-
-async function aggregate(settings: gh.Settings, ctx: gh.RunContext, octokit: gh.Octokit, dir: string): Promise<void> {
-  const downloaded = await gh.downloadRunArtifacts({ dir: path.join(dir, 'aggregate') });
-  const entries: AggregateEntry[] = [];
-  for (const a of downloaded) {
-    const current = (await readResults(path.join(a.dir, 'results.json'))).at(-1);
-    if (!current) continue;
-    const report = JSON.parse(await readFile(path.join(a.dir, 'verdict.json'), 'utf8')) as GateReport;
-    entries.push({ configId: current.run['config-id'], report, current, artifactUrl: gh.artifactUrl(ctx, a.id) });
-  }
-  if (entries.length === 0) throw new GateError('GITHUB', 'aggregate mode found no vllm-perf-gate results artifacts in this run', { hint: 'run the aggregate job after (needs:) the matrix jobs that ran the gate' });
-  const id = `aggregate-${ctx.workflowRef ?? 'run'}`.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 60);
-  const pr = ctx.pullRequest?.number ?? (ctx.workflowRun ? await gh.pullRequestOfWorkflowRun(octokit, ctx) : null);
-  let commentUrl: string | undefined;
-  if (pr && settings.comment !== 'never') {
-    const posted = await gh.upsertComment(octokit, { owner: ctx.owner, repo: ctx.repo, issueNumber: pr }, aggregateMarker(id), renderAggregate(entries, { id, runUrl: gh.runUrl(ctx) }), settings.comment, { changed: true });
-    if ('url' in posted) commentUrl = posted.url;
-  }
-  await gh.writeJobSummary(renderAggregate(entries, { id, runUrl: gh.runUrl(ctx) }, 'summary'));
-  const verdicts = entries.map((e) => e.report.verdict);
-  const verdict = verdicts.includes('fail') ? 'fail' : verdicts.includes('not-comparable') ? 'not-comparable' : verdicts.includes('no-baseline') ? 'no-baseline' : 'pass';
-  const counts = entries.map((e) => gh.outputCounts(e.report)).reduce((a, b) => ({ regressions: a.regressions + b.regressions, improvements: a.improvements + b.improvements }), { regressions: 0, improvements: 0 });
-  gh.setActionOutputs({ verdict, ...counts, resultsPath: dir, reportPath: '', ...(commentUrl ? { commentUrl } : {}) });
-  if (verdict === 'fail' && settings.failOnRegression) core.setFailed('vLLM performance gate failed in at least one configuration');
 }
 
 async function listFiles(dir: string): Promise<string[]> {

@@ -71,23 +71,38 @@ export async function uploadRunArtifacts(files: string[], name: string, opts: Up
 export interface DownloadedArtifact {
   name: string;
   id: number;
+  /** Where its files are: <dir>/<id> (the id, not the name: another run chose the name). */
   dir: string;
+  size: number;
 }
 
+/** An artifact left out without downloading it, and why. */
+export interface RefusedArtifact {
+  name: string;
+  id: number;
+  reason: string;
+}
+
+/** Results artifacts are a few MB (results, report, server log); anything far bigger is not ours. */
+export const MAX_RESULTS_ARTIFACT_BYTES = 256 * 1024 * 1024;
+
 export interface DownloadOptions {
-  /** Folder to download into; each artifact goes to <dir>/<name>. */
+  /** Folder to download into; each artifact goes to <dir>/<id>. */
   dir: string;
   /** Only artifacts whose name starts with this (default: all of ours). */
   prefix?: string;
   /** Another run's artifacts (workflow_run pattern): needs a token with `actions: read`. */
-  fromRun?: { runId: number; owner: string; repo: string; token: string };
+  fromRun?: { runId: number; owner: string; repo: string; token: string } | undefined;
+  /** Larger artifacts are refused, not downloaded (default MAX_RESULTS_ARTIFACT_BYTES). */
+  maxBytes?: number;
 }
 
 /** Aggregate mode: every results artifact of this run (or of `fromRun`), newest per name. */
-export async function downloadRunArtifacts(opts: DownloadOptions): Promise<DownloadedArtifact[]> {
+export async function downloadRunArtifacts(opts: DownloadOptions): Promise<{ downloaded: DownloadedArtifact[]; refused: RefusedArtifact[] }> {
   const missing = opts.fromRun ? null : artifactsUnavailable();
   if (missing) throw new GateError('GITHUB', `Cannot read this run's artifacts: ${missing}.`, { hint: 'aggregate mode runs inside GitHub Actions, in a job after the matrix jobs that uploaded results' });
   const prefix = opts.prefix ?? ARTIFACT_PREFIX;
+  const maxBytes = opts.maxBytes ?? MAX_RESULTS_ARTIFACT_BYTES;
   const client = new DefaultArtifactClient();
   const findBy = opts.fromRun
     ? { findBy: { token: opts.fromRun.token, workflowRunId: opts.fromRun.runId, repositoryOwner: opts.fromRun.owner, repositoryName: opts.fromRun.repo } }
@@ -95,13 +110,18 @@ export async function downloadRunArtifacts(opts: DownloadOptions): Promise<Downl
   try {
     const { artifacts } = await client.listArtifacts({ latest: true, ...findBy });
     const ours = artifacts.filter((a) => a.name.startsWith(prefix)).sort((a, b) => a.name.localeCompare(b.name));
-    const out: DownloadedArtifact[] = [];
+    const downloaded: DownloadedArtifact[] = [];
+    const refused: RefusedArtifact[] = [];
     for (const a of ours) {
-      const dir = path.join(opts.dir, a.name);
+      if (!(a.size <= maxBytes)) {
+        refused.push({ name: a.name, id: a.id, reason: `it is ${a.size} bytes, more than the ${maxBytes} a results artifact can be` });
+        continue;
+      }
+      const dir = path.join(opts.dir, String(a.id));
       await client.downloadArtifact(a.id, { path: dir, ...findBy });
-      out.push({ name: a.name, id: a.id, dir });
+      downloaded.push({ name: a.name, id: a.id, dir, size: a.size });
     }
-    return out;
+    return { downloaded, refused };
   } catch (err) {
     if (httpStatus(err) === 403 || /403/.test(String(err))) {
       throw new GateError('GITHUB', `Reading the artifacts was refused: ${apiMessage(err)}`, { hint: 'give the job `permissions: { actions: read }`', cause: err });

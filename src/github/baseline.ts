@@ -70,17 +70,23 @@ export async function loadBaseline(args: {
   workspace: string;
   /** A scratch folder the artifact is downloaded into. */
   downloadDir: string;
+  /**
+   * The run whose workflow's baseline runs count, and the PR base commit preferred, when not this
+   * run's: aggregate mode on `workflow_run` judges the triggering (benchmark) run's results.
+   */
+  judged?: { runId: number; baseSha?: string | undefined };
 }): Promise<LoadedBaseline | null> {
   const { settings, octokit, ctx, configId } = args;
   switch (settings.baselineSource) {
     case 'artifact': {
       const defaultBranch = await defaultBranchOf(octokit, ctx);
+      const baseSha = args.judged ? args.judged.baseSha : ctx.pullRequest?.baseSha;
       const found = await findArtifactBaseline(octokit, {
         owner: ctx.owner,
         repo: ctx.repo,
-        runId: ctx.runId,
+        runId: args.judged?.runId ?? ctx.runId,
         defaultBranch,
-        ...(ctx.pullRequest?.baseSha ? { baseSha: ctx.pullRequest.baseSha } : {}),
+        ...(baseSha ? { baseSha } : {}),
         artifactName: artifactName(configId),
         token: settings.githubToken,
         dir: args.downloadDir,

@@ -32,9 +32,20 @@ export interface RunContext {
     /** Owner of the head repository (the fork's owner for a fork PR). */
     headOwner: string;
     conclusion: string | null;
+    /** The event of the triggering run (`pull_request`, `push`, ...). */
+    event: string;
     /** PR numbers GitHub attached; empty for fork PRs. */
     pullNumbers: number[];
+    /** Base commits of those PRs, by number, when the payload gives them. */
+    pullBaseShas: Record<number, string>;
   };
+}
+
+/** The PR a report is about, as the API (never an artifact) says. */
+export interface PullRequestRef {
+  number: number;
+  /** Its base commit: the artifact baseline prefers the run of that commit. */
+  baseSha: string;
 }
 
 interface PayloadLike {
@@ -43,8 +54,9 @@ interface PayloadLike {
     head_sha?: string;
     head_branch?: string;
     conclusion?: string | null;
+    event?: string;
     head_repository?: { owner?: { login?: string } } | null;
-    pull_requests?: { number?: number }[];
+    pull_requests?: { number?: number; base?: { sha?: string } }[];
   };
   repository?: { default_branch?: string; full_name?: string };
   pull_request?: {
@@ -89,7 +101,9 @@ export function readRunContext(ctx: Pick<typeof github.context, 'repo' | 'eventN
       headBranch: wr.head_branch ?? '',
       headOwner: wr.head_repository?.owner?.login ?? '',
       conclusion: wr.conclusion ?? null,
+      event: wr.event ?? '',
       pullNumbers: (wr.pull_requests ?? []).map((p) => p.number).filter((n): n is number => typeof n === 'number'),
+      pullBaseShas: Object.fromEntries((wr.pull_requests ?? []).filter((p) => typeof p.number === 'number' && p.base?.sha).map((p) => [p.number, p.base!.sha!])),
     };
   }
   return out;
@@ -102,19 +116,45 @@ export function runUrl(ctx: RunContext): string {
 
 /**
  * The PR a `workflow_run` was triggered for. GitHub leaves `pull_requests` empty for fork PRs, so the
- * PR is looked up by the head branch and commit: never trusted from an artifact the fork wrote.
+ * PR is looked up by the head owner and branch (`GET /pulls?head=owner:branch`) and must point at the
+ * very commit the run measured: never taken from an artifact the fork wrote.
  */
-export async function pullRequestOfWorkflowRun(octokit: Octokit, ctx: Pick<RunContext, 'owner' | 'repo' | 'workflowRun'>): Promise<number | null> {
+export async function pullRequestOfWorkflowRun(octokit: Octokit, ctx: Pick<RunContext, 'owner' | 'repo' | 'workflowRun'>): Promise<PullRequestRef | null> {
   const wr = ctx.workflowRun;
   if (!wr) return null;
-  if (wr.pullNumbers.length > 0) return wr.pullNumbers[0]!;
+  const attached = wr.pullNumbers[0];
+  if (attached !== undefined) {
+    const baseSha = wr.pullBaseShas[attached] ?? (await octokit.rest.pulls.get({ owner: ctx.owner, repo: ctx.repo, pull_number: attached })).data.base.sha;
+    return { number: attached, baseSha };
+  }
   if (!wr.headOwner || !wr.headBranch || !wr.headSha) return null;
-  const { data } = await octokit.rest.pulls.list({ owner: ctx.owner, repo: ctx.repo, state: 'open', head: `${wr.headOwner}:${wr.headBranch}`, per_page: 100 });
-  const pr = data.find((p) => p.head.sha === wr.headSha);
-  return pr ? pr.number : null;
+  for await (const page of octokit.paginate.iterator(octokit.rest.pulls.list, { owner: ctx.owner, repo: ctx.repo, state: 'open', head: `${wr.headOwner}:${wr.headBranch}`, per_page: 100 })) {
+    const pr = page.data.find((p) => p.head.sha === wr.headSha);
+    if (pr) return { number: pr.number, baseSha: pr.base.sha };
+  }
+  return null;
 }
 
-/** The artifact's page, linked from the comment when a section had to be left out. */
-export function artifactUrl(ctx: RunContext, artifactId: number): string {
-  return `${runUrl(ctx)}/artifacts/${artifactId}`;
+/**
+ * The PR this step reports on: the event's own PR, or on `workflow_run` the triggering run's PR
+ * (looked up through the API). Null when the run is not about a PR.
+ */
+export async function pullRequestToReport(octokit: Octokit, ctx: RunContext): Promise<PullRequestRef | null> {
+  if (ctx.pullRequest) return { number: ctx.pullRequest.number, baseSha: ctx.pullRequest.baseSha };
+  if (ctx.eventName === 'workflow_run') return pullRequestOfWorkflowRun(octokit, ctx);
+  return null;
+}
+
+/**
+ * Whose artifacts aggregate mode reads: on `workflow_run`, the triggering run's (a fork PR's benchmark
+ * run; reading them needs a token with `actions: read`); otherwise this run's own (a matrix).
+ */
+export function artifactSourceRun(ctx: RunContext, token: string): { runId: number; owner: string; repo: string; token: string } | undefined {
+  if (ctx.eventName !== 'workflow_run' || !ctx.workflowRun) return undefined;
+  return { runId: ctx.workflowRun.id, owner: ctx.owner, repo: ctx.repo, token };
+}
+
+/** The artifact's page (of this run, or of `runId`), linked from the comment. */
+export function artifactUrl(ctx: RunContext, artifactId: number, runId: number = ctx.runId): string {
+  return `${runUrl({ ...ctx, runId })}/artifacts/${artifactId}`;
 }

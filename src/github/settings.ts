@@ -16,6 +16,12 @@ export type CommentPolicy = (typeof COMMENT_POLICIES)[number];
 export interface Settings {
   /** Path of the config file, relative to the workspace. */
   config: string;
+  /**
+   * Every path the `config` input lists, one a line. Aggregate mode judges each results artifact
+   * with the config of the same id among these (the checkout's, never the artifact's); the other
+   * modes take exactly one.
+   */
+  configs: string[];
   githubToken: string;
   mode: Mode;
   baselineSource: BaselineSource;
@@ -81,8 +87,13 @@ export function readSettings(get: InputReader = coreInput): Settings {
     if (v !== '') return v;
     return name === 'github-token' ? '' : DEFAULTS[name];
   };
+  const configs = raw('config')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   const s: Settings = {
-    config: raw('config'),
+    config: configs[0] ?? DEFAULTS.config,
+    configs: configs.length > 0 ? configs : [DEFAULTS.config],
     githubToken: raw('github-token'),
     mode: oneOf('mode', raw('mode'), MODES),
     baselineSource: oneOf('baseline-source', raw('baseline-source'), BASELINE_SOURCES),
@@ -104,6 +115,9 @@ export function readSettings(get: InputReader = coreInput): Settings {
     });
   }
   if (s.baselinePath.split(/[\\/]/).includes('..')) throw bad('baseline-path', s.baselinePath, 'a path inside the repository (no ..)');
+  if (s.configs.length > 1 && s.mode !== 'aggregate') {
+    throw bad('config', s.configs.join(', '), 'one config file (several, one a line, only with mode: aggregate)');
+  }
   return s;
 }
 

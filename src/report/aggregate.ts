@@ -3,11 +3,12 @@
 import type { GateReport } from '../compare/types.js';
 import type { ResultsDocument } from '../results/schema-types.gen.js';
 import { assemble, chars, safeUrl, utf8, type Section } from './assemble.js';
-import { inlineCode, markerId } from './escape.js';
+import { escapeCell, inlineCode, markerId } from './escape.js';
 import { RUN_HEADLINE } from './format.js';
 import { COMMENT_LIMIT, SUMMARY_LIMIT_BYTES, buildSections, table, type RenderContext } from './markdown.js';
 
-export interface AggregateEntry {
+/** A config's results, judged by this step against its own baseline with the checkout's config. */
+export interface JudgedEntry {
   configId: string;
   report: GateReport;
   current: ResultsDocument;
@@ -15,41 +16,86 @@ export interface AggregateEntry {
   artifactUrl?: string;
 }
 
+/** A results artifact this step would not judge (not a valid results document, no config of its id...). */
+export interface RejectedEntry {
+  /** The artifact's name, as its uploader chose it. */
+  artifact: string;
+  /** Why, in one sentence. */
+  rejected: string;
+  artifactUrl?: string;
+}
+
+export type AggregateEntry = JudgedEntry | RejectedEntry;
+
 const VERDICT_RANK: Record<GateReport['verdict'], number> = { fail: 4, 'nothing-compared': 3, 'not-comparable': 2, 'no-baseline': 1, pass: 0 };
 
-/** The overall verdict of several configs: the worst of them. */
-export function worstVerdict(reports: GateReport[]): GateReport['verdict'] {
-  return reports.reduce<GateReport['verdict']>((w, r) => (VERDICT_RANK[r.verdict] > VERDICT_RANK[w] ? r.verdict : w), 'pass');
+/** A verdict this code knows, else fail: nothing unknown may pass or pick a headline. */
+export function knownVerdict(v: unknown): GateReport['verdict'] {
+  return typeof v === 'string' && Object.hasOwn(VERDICT_RANK, v) ? (v as GateReport['verdict']) : 'fail';
+}
+
+function isRejected(e: AggregateEntry): e is RejectedEntry {
+  return 'rejected' in e;
+}
+
+function entryVerdict(e: AggregateEntry): GateReport['verdict'] {
+  return isRejected(e) ? 'fail' : knownVerdict(e.report.verdict);
+}
+
+/** The overall verdict of several configs: the worst of them; an unknown verdict counts as fail. */
+export function worstVerdict(reports: Pick<GateReport, 'verdict'>[]): GateReport['verdict'] {
+  return reports.map((r) => knownVerdict(r.verdict)).reduce<GateReport['verdict']>((w, v) => (VERDICT_RANK[v] > VERDICT_RANK[w] ? v : w), 'pass');
+}
+
+/**
+ * Whether the whole aggregate passes: every artifact judged, each by a verdict this code knows, and
+ * each report passing (`passes` must be exactly true).
+ */
+export function aggregatePasses(entries: AggregateEntry[]): boolean {
+  return entries.length > 0 && entries.every((e) => !isRejected(e) && knownVerdict(e.report.verdict) === e.report.verdict && e.report.passes === true);
+}
+
+/** A count as the table shows it: a whole number, or `?` for anything else. */
+function count(n: unknown): string {
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? String(n) : '?';
+}
+
+function overviewRow(e: AggregateEntry): string[] {
+  const head = RUN_HEADLINE[entryVerdict(e)];
+  if (isRejected(e)) return [inlineCode(e.artifact, 80), `${head.emoji} not judged`, '—', '—', '—', '—', '—'];
+  const c = e.report.counts;
+  return [inlineCode(e.configId, 80), `${head.emoji} ${head.word}`, count(c.regressed), count(c.improved), count(c.unchanged), count(c.inconclusive), count(c.invalid)];
+}
+
+function rejectedSection(rejected: RejectedEntry[]): Section | null {
+  if (rejected.length === 0) return null;
+  const lines = rejected.map((r) => `- ${inlineCode(r.artifact, 80)}: ${escapeCell(r.rejected, 300)}${r.artifactUrl ? ` ([artifact](${safeUrl(r.artifactUrl)}))` : ''}`);
+  return { md: ['### Artifacts not judged (each fails the gate)', '', ...lines].join('\n'), keep: Number.POSITIVE_INFINITY, what: 'artifacts not judged' };
 }
 
 /**
  * One comment for a matrix of configs (aggregate mode): an overview table, then each config's report
- * one heading level down. Its marker is `<!-- vllm-perf-gate:aggregate:<id> -->`.
+ * one heading level down. Its marker is `<!-- vllm-perf-gate:aggregate:<id> -->`. Every figure in it
+ * was computed by this step; every string is escaped.
  */
 export function renderAggregate(entries: AggregateEntry[], ctx: { id: string; runUrl?: string; artifactUrl?: string }, target: 'comment' | 'summary' = 'comment'): string {
-  const verdict = worstVerdict(entries.map((e) => e.report));
+  const verdict = worstVerdict(entries.map((e) => ({ verdict: entryVerdict(e) })));
   const head = RUN_HEADLINE[verdict];
-  const rows = entries.map((e) => [
-    inlineCode(e.configId, 80),
-    `${RUN_HEADLINE[e.report.verdict].emoji} ${RUN_HEADLINE[e.report.verdict].word}`,
-    String(e.report.counts.regressed),
-    String(e.report.counts.improved),
-    String(e.report.counts.unchanged),
-    String(e.report.counts.inconclusive),
-    String(e.report.counts.invalid),
-  ]);
   const overview: Section = {
     md: [
       `## ${head.emoji} vLLM performance gate: ${head.word} — ${entries.length} configuration${entries.length === 1 ? '' : 's'}`,
       '',
-      table(['config', 'verdict', 'regressed', 'improved', 'unchanged', 'inconclusive', 'invalid'], rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r']),
+      table(['config', 'verdict', 'regressed', 'improved', 'unchanged', 'inconclusive', 'invalid'], entries.map(overviewRow), ['l', 'l', 'r', 'r', 'r', 'r', 'r']),
       ...(ctx.runUrl ? ['', `[workflow run](${safeUrl(ctx.runUrl)})`] : []),
     ].join('\n'),
     keep: Number.POSITIVE_INFINITY,
     what: 'overview',
   };
   const all: Section[] = [overview];
+  const rejected = rejectedSection(entries.filter(isRejected));
+  if (rejected) all.push(rejected);
   for (const e of entries) {
+    if (isRejected(e)) continue;
     const rctx: RenderContext = { configId: e.configId };
     if (e.baselineDoc) rctx.baselineDoc = e.baselineDoc;
     if (e.artifactUrl) rctx.artifactUrl = e.artifactUrl;

@@ -13,6 +13,30 @@ import { parse as parseYaml } from 'yaml';
 import { pathWithSim } from '../support/sim.js';
 
 export const DIST_INDEX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/index.js');
+const REPO_ROOT = path.resolve(path.dirname(DIST_INDEX), '..');
+
+/**
+ * The action bundled from src/ now, with the options scripts/build.mjs gives dist/index.js, into a
+ * private folder: a test of the source as the runner would run it, without touching dist/.
+ */
+export async function bundleActionFromSource(): Promise<string> {
+  const { build } = await import('esbuild');
+  const outDir = mkdtempSync(path.join(tmpdir(), 'vpg-action-bundle-'));
+  const outfile = path.join(outDir, 'index.js');
+  await build({
+    absWorkingDir: REPO_ROOT,
+    entryPoints: ['src/action.ts'],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    outfile,
+    banner: { js: "import { createRequire as __vpgCreateRequire } from 'node:module'; const require = __vpgCreateRequire(import.meta.url);" },
+    legalComments: 'none',
+    logLevel: 'error',
+  });
+  return outfile;
+}
 
 /** Every input's default from action.yml, as the runner passes them (expressions such as `${{ github.token }}` left out). */
 export function actionDefaults(): Record<string, string> {
@@ -74,6 +98,26 @@ export function pullRequestEvent(o: { number: number; headSha: string; baseSha: 
   };
 }
 
+/**
+ * A `workflow_run` (completed) event about run `run` of another workflow; a fork PR's run has its
+ * head in the fork and, as GitHub sends it, no `pull_requests`.
+ */
+export function workflowRunEvent(o: { runId: number; headSha: string; headBranch: string; headOwner: string; event: string; conclusion: string }): object {
+  return {
+    action: 'completed',
+    repository: { default_branch: 'main', full_name: `${OWNER}/${REPO}` },
+    workflow_run: {
+      id: o.runId,
+      event: o.event,
+      head_sha: o.headSha,
+      head_branch: o.headBranch,
+      conclusion: o.conclusion,
+      head_repository: { full_name: `${o.headOwner}/${REPO}`, owner: { login: o.headOwner } },
+      pull_requests: [],
+    },
+  };
+}
+
 export function pushEvent(sha: string): object {
   return { ref: 'refs/heads/main', after: sha, repository: { default_branch: 'main', full_name: `${OWNER}/${REPO}` } };
 }
@@ -82,7 +126,7 @@ export interface StepSpec {
   ws: Workspace;
   /** Inputs by their action.yml names (`github-token`, `baseline-source`, ...); the others get action.yml's defaults. */
   inputs: Record<string, string>;
-  eventName: 'pull_request' | 'push';
+  eventName: 'pull_request' | 'push' | 'workflow_run';
   event: object;
   sha: string;
   ref: string;
@@ -90,6 +134,8 @@ export interface StepSpec {
   apiUrl: string;
   /** Extra variables: ACTIONS_RUNTIME_TOKEN, VLLM_SIM_ARGS, STATE_*, ... */
   env?: Record<string, string>;
+  /** The bundle to run (default dist/index.js; bundleActionFromSource() for the source as it is now). */
+  entry?: string;
 }
 
 export interface StepFiles {
@@ -161,7 +207,7 @@ let steps = 0;
 /** Starts `node dist/index.js` as a step; `done` resolves with what the step left behind. */
 export function startStep(spec: StepSpec): RunningStep {
   const files = stepFiles(spec.ws, `${spec.runId}-${++steps}`);
-  const proc = spawn(process.execPath, [DIST_INDEX], { cwd: spec.ws.dir, env: stepEnv(spec, files), stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [spec.entry ?? DIST_INDEX], { cwd: spec.ws.dir, env: stepEnv(spec, files), stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   const waiters: { re: RegExp; resolve: (line: string) => void; reject: (e: Error) => void }[] = [];
   const onData = (b: Buffer): void => {
@@ -213,6 +259,28 @@ export function runPost(spec: StepSpec, mainState: Record<string, string>): Prom
   const env: Record<string, string> = { ...(spec.env ?? {}) };
   for (const [k, v] of Object.entries(mainState)) env[`STATE_${k}`] = v;
   return runStep({ ...spec, env });
+}
+
+/**
+ * Uploads `files` (relative to `root`) as artifact `name` of a run, through the real artifact client
+ * and results service protocol in a process of its own, as `actions/upload-artifact` in a workflow
+ * would: what any job of a run (a fork's too) can put into it.
+ */
+export async function uploadArtifactAs(o: { resultsUrl: string; runtimeToken: string; name: string; root: string; files: string[] }): Promise<void> {
+  const script = [
+    "import { DefaultArtifactClient } from '@actions/artifact';",
+    'const [name, root, ...files] = process.argv.slice(1);',
+    'await new DefaultArtifactClient().uploadArtifact(name, files, root);',
+  ].join('\n');
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, ACTIONS_RUNTIME_TOKEN: o.runtimeToken, ACTIONS_RESULTS_URL: o.resultsUrl };
+  const args = ['--input-type=module', '-e', script, o.name, o.root, ...o.files.map((f) => path.join(o.root, f))];
+  // Not spawnSync: the fake GitHub it talks to answers from this process's event loop.
+  const proc = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  proc.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  const code = await new Promise<number | null>((resolve) => proc.once('close', resolve));
+  if (code !== 0) throw new Error(`uploading artifact ${o.name} failed (exit ${code}):\n${out}`);
 }
 
 /** Live (not zombie) processes of a process group, as `ps` lists them. */

@@ -75,7 +75,8 @@ describe('run artifacts', () => {
     expect(stored.every((a) => a.finalized && a.size > 0 && a.digest?.startsWith('sha256:'))).toBe(true);
 
     asRun(run);
-    const got = await artifacts.downloadRunArtifacts({ dir: path.join(work, 'agg') });
+    const { downloaded: got, refused } = await artifacts.downloadRunArtifacts({ dir: path.join(work, 'agg') });
+    expect(refused).toEqual([]);
     expect(got.map((g) => g.name)).toEqual(['vllm-perf-gate-h100', 'vllm-perf-gate-l4']);
     expect(JSON.parse(readFileSync(path.join(got[0]!.dir, 'results.json'), 'utf8'))).toEqual({ from: 'h100' });
     expect(readFileSync(path.join(got[1]!.dir, 'report.md'), 'utf8')).toBe('# report l4\n');
@@ -86,7 +87,8 @@ describe('run artifacts', () => {
     await uploadFor(benchmarkRun, 'fork', 'vllm-perf-gate-fork');
     const commentRun = gh.state.addRun({ head_sha: 'c'.repeat(40), event: 'workflow_run', status: 'in_progress', conclusion: null });
     asRun(commentRun); // this run has no artifacts of its own
-    const got = await artifacts.downloadRunArtifacts({ dir: path.join(work, 'from-run'), fromRun: { runId: benchmarkRun.id, owner: 'octo', repo: 'gpu-app', token: 'pat-1' } });
+    const { downloaded: got } = await artifacts.downloadRunArtifacts({ dir: path.join(work, 'from-run'), fromRun: { runId: benchmarkRun.id, owner: 'octo', repo: 'gpu-app', token: 'pat-1' } });
+    expect(got[0]!.dir).toBe(path.join(work, 'from-run', String(got[0]!.id))); // by id: the uploader chose the name
     expect(got.map((g) => g.name)).toEqual(['vllm-perf-gate-fork']);
     expect(JSON.parse(readFileSync(path.join(got[0]!.dir, 'results.json'), 'utf8'))).toEqual({ from: 'fork' });
   });

@@ -11,6 +11,7 @@ describe('readSettings', () => {
   it('fills every default when no input is given', () => {
     expect(readSettings(inputs({}))).toEqual({
       config: '.github/vllm-perf-gate.yml',
+      configs: ['.github/vllm-perf-gate.yml'],
       githubToken: '',
       mode: 'auto',
       baselineSource: 'artifact',
@@ -22,6 +23,12 @@ describe('readSettings', () => {
       allowForkPrs: false,
       resultsDir: 'vllm-perf-gate-results',
     });
+  });
+
+  it('takes several configs, one a line, in aggregate mode only', () => {
+    const list = 'perf/h100.yml\n  perf/l4.yml  \n\n';
+    expect(readSettings(inputs({ mode: 'aggregate', config: list }))).toMatchObject({ config: 'perf/h100.yml', configs: ['perf/h100.yml', 'perf/l4.yml'] });
+    expect(() => readSettings(inputs({ mode: 'gate', config: list }))).toThrow(/Input "config" must be one config file \(several, one a line, only with mode: aggregate\)/);
   });
 
   it('reads the action inputs from INPUT_* variables through @actions/core', () => {

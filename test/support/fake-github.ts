@@ -83,6 +83,8 @@ export interface FakePull {
   headOwner: string;
   headBranch: string;
   headSha: string;
+  /** The base commit (`base.sha`); a made-up one when not given. */
+  baseSha?: string;
   state: 'open' | 'closed';
 }
 
@@ -294,6 +296,13 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     url: `${base}/repos/${state.owner}/${state.repo}/issues/comments/${c.id}`,
   });
 
+  const pullJson = (x: FakePull): Record<string, unknown> => ({
+    number: x.number,
+    state: x.state,
+    head: { sha: x.headSha, ref: x.headBranch, label: `${x.headOwner}:${x.headBranch}`, repo: { full_name: `${x.headOwner}/${state.repo}` } },
+    base: { sha: x.baseSha ?? '0'.repeat(40), ref: state.defaultBranch, repo: { full_name: `${state.owner}/${state.repo}` } },
+  });
+
   const runJson = (r: FakeRun): Record<string, unknown> => ({
     id: r.id,
     name: 'perf',
@@ -381,9 +390,16 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
       return send(
         res,
         200,
-        pg.items.map((x) => ({ number: x.number, state: x.state, head: { sha: x.headSha, ref: x.headBranch, label: `${x.headOwner}:${x.headBranch}` } })),
+        pg.items.map(pullJson),
         pg.headers,
       );
+    }
+
+    const pull = /^\/pulls\/(\d+)$/.exec(rest);
+    if (pull && method === 'GET') {
+      const x = state.pulls.find((q) => q.number === Number(pull[1]));
+      if (!x) throw new HttpError(404, 'Not Found');
+      return send(res, 200, pullJson(x));
     }
 
     // ---- issue comments ----
