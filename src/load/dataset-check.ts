@@ -55,7 +55,7 @@ export async function prepareDatasets(loaded: LoadedConfig, opts: DatasetCheckOp
   const problems: Problem[] = missing.map((r, i) => ({
     where: locate(['dataset-roots', i]),
     message: `folder not found: ${r}`,
-    hint: 'list folders that exist on the runner (relative ones are read from the config file\'s folder)',
+    hint: "list folders that exist on the runner (relative ones are read from the config file's folder)",
   }));
   const sources = new Map<number, DatasetSource>();
   // Suites that read the same file share what was read.
@@ -67,7 +67,11 @@ export async function prepareDatasets(loaded: LoadedConfig, opts: DatasetCheckOp
     const at = (key: string): Where => (entry === undefined ? { file: loaded.file } : locate(['suites', entry, 'dataset', key]));
     const label = entry === undefined ? `suite \`${suite.name}\` (from a preset or vllm-suite entry): ` : '';
     if (ds.type === 'sonnet' && (ds['prefix-len'] ?? 200) > (ds['input-len'] ?? 550)) {
-      problems.push({ where: at('prefix-len'), message: `${label}sonnet prefix-len ${ds['prefix-len'] ?? 200} is longer than input-len ${ds['input-len'] ?? 550}`, hint: 'the shared prefix is part of the prompt: make prefix-len at most input-len' });
+      problems.push({
+        where: at('prefix-len'),
+        message: `${label}sonnet prefix-len ${ds['prefix-len'] ?? 200} is longer than input-len ${ds['input-len'] ?? 550}`,
+        hint: 'the shared prefix is part of the prompt: make prefix-len at most input-len',
+      });
     }
     const key = `${ds.type}\u0000${datasetFile(ds, loaded.baseDir) ?? ''}\u0000${ds.type === 'sharegpt' ? String(ds['output-len'] !== undefined) : ''}`;
     let read = reads.get(key);
@@ -104,7 +108,10 @@ function datasetError(problems: Problem[]): GateError {
 
 /** Where the config file wrote a suite: its index in the file's `suites`, when written there as is. */
 function rawIndex(rawSuites: readonly unknown[], suite: Suite): number | undefined {
-  const i = rawSuites.findIndex((e) => e !== null && typeof e === 'object' && (e as { name?: unknown }).name === suite.name && (e as { kind?: unknown }).kind === suite.kind);
+  const i = rawSuites.findIndex(
+    (e) =>
+      e !== null && typeof e === 'object' && (e as { name?: unknown }).name === suite.name && (e as { kind?: unknown }).kind === suite.kind,
+  );
   return i >= 0 ? i : undefined;
 }
 

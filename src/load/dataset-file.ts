@@ -65,7 +65,13 @@ export function isInside(root: string, file: string): boolean {
 }
 
 /** What a non-regular file is, in words. */
-function kindOf(st: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
+function kindOf(st: {
+  isDirectory(): boolean;
+  isFIFO(): boolean;
+  isSocket(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+}): string {
   if (st.isDirectory()) return 'a folder';
   if (st.isFIFO()) return 'a FIFO (named pipe)';
   if (st.isSocket()) return 'a socket';
@@ -81,17 +87,29 @@ function mib(bytes: number): string {
  * The real path of a dataset file, checked: it exists, it lies inside one of the roots (when roots
  * are given), and it is a regular file no larger than `maxBytes`.
  */
-export async function checkDatasetPath(file: string, opts: { roots: DatasetRoots | null; maxBytes: number }): Promise<{ real: string; size: number }> {
+export async function checkDatasetPath(
+  file: string,
+  opts: { roots: DatasetRoots | null; maxBytes: number },
+): Promise<{ real: string; size: number }> {
   let real: string;
   try {
     real = await realpath(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
-      const dangling = await lstat(file).then((s) => s.isSymbolicLink(), () => false);
-      throw new DatasetFileProblem(dangling ? `the file is a symlink to nothing: ${file}` : `file not found: ${file}`, 'check the path (relative paths are read from the config file\'s folder)');
+      const dangling = await lstat(file).then(
+        (s) => s.isSymbolicLink(),
+        () => false,
+      );
+      throw new DatasetFileProblem(
+        dangling ? `the file is a symlink to nothing: ${file}` : `file not found: ${file}`,
+        "check the path (relative paths are read from the config file's folder)",
+      );
     }
-    throw new DatasetFileProblem(`cannot read ${file}: ${code ?? (e as Error).message}`, 'check that the file and its folders are readable');
+    throw new DatasetFileProblem(
+      `cannot read ${file}: ${code ?? (e as Error).message}`,
+      'check that the file and its folders are readable',
+    );
   }
   if (opts.roots && !opts.roots.roots.some((r) => isInside(r, real))) {
     const through = real === path.resolve(file) ? '' : ` (through a symlink, to ${real})`;
@@ -105,11 +123,16 @@ export async function checkDatasetPath(file: string, opts: { roots: DatasetRoots
     const what = kindOf(st);
     throw new DatasetFileProblem(
       `${file} is ${what}, not a regular file`,
-      st.isDirectory() ? 'give the path of the file inside the folder' : 'datasets are read whole before the server starts: copy the data into a regular file and point the path at it',
+      st.isDirectory()
+        ? 'give the path of the file inside the folder'
+        : 'datasets are read whole before the server starts: copy the data into a regular file and point the path at it',
     );
   }
   if (st.size > opts.maxBytes) {
-    throw new DatasetFileProblem(`${file} is ${mib(st.size)}, over the ${mib(opts.maxBytes)} limit for this kind of dataset`, `use a smaller file (a sample of it is enough: num-prompts requests are drawn from it)`);
+    throw new DatasetFileProblem(
+      `${file} is ${mib(st.size)}, over the ${mib(opts.maxBytes)} limit for this kind of dataset`,
+      `use a smaller file (a sample of it is enough: num-prompts requests are drawn from it)`,
+    );
   }
   return { real, size: st.size };
 }
@@ -125,12 +148,16 @@ export async function readDatasetBytes(real: string, maxBytes: number): Promise<
   try {
     fh = await open(real, flags);
   } catch (e) {
-    throw new DatasetFileProblem(`cannot open ${real}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'check that the file is readable and was not replaced while the run started');
+    throw new DatasetFileProblem(
+      `cannot open ${real}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      'check that the file is readable and was not replaced while the run started',
+    );
   }
   try {
     const st = await fh.stat();
     if (!st.isFile()) throw new DatasetFileProblem(`${real} is ${kindOf(st)}, not a regular file`, 'point the path at a regular file');
-    if (st.size > maxBytes) throw new DatasetFileProblem(`${real} is ${mib(st.size)}, over the ${mib(maxBytes)} limit`, 'use a smaller file');
+    if (st.size > maxBytes)
+      throw new DatasetFileProblem(`${real} is ${mib(st.size)}, over the ${mib(maxBytes)} limit`, 'use a smaller file');
     const buf = Buffer.allocUnsafe(st.size);
     let got = 0;
     while (got < buf.length) {

@@ -3,13 +3,19 @@
 // source before it boots a server (src/load/dataset-check.ts), so a bad file never costs a model load.
 import path from 'node:path';
 import type { Dataset } from '../config/schema-types.gen.js';
-import { checkDatasetPath, DatasetFileProblem, MAX_SHAREGPT_BYTES, MAX_TEXT_BYTES, readDatasetBytes, type DatasetRoots } from './dataset-file.js';
+import {
+  checkDatasetPath,
+  DatasetFileProblem,
+  MAX_SHAREGPT_BYTES,
+  MAX_TEXT_BYTES,
+  readDatasetBytes,
+  type DatasetRoots,
+} from './dataset-file.js';
 import { parseSharegpt, type SharegptPair } from './sharegpt-file.js';
 import { BUILTIN_SONNETS } from './sonnet-text.js';
 
 export type DatasetSource =
-  | { type: 'sharegpt'; file: string; pairs: SharegptPair[] }
-  | { type: 'sonnet'; file: string | undefined; lines: string[] };
+  { type: 'sharegpt'; file: string; pairs: SharegptPair[] } | { type: 'sonnet'; file: string | undefined; lines: string[] };
 
 export interface SourceOptions {
   /** Folder relative dataset paths are read from. */
@@ -21,7 +27,8 @@ export interface SourceOptions {
 export const SHAREGPT_DOWNLOAD_HINT =
   'download it once and point dataset.path at it, e.g. wget https://huggingface.co/datasets/anon8231489123/ShareGPT_Vicuna_unfiltered/resolve/main/ShareGPT_V3_unfiltered_cleaned_split.json (vllm-perf-gate never downloads datasets; in CI, cache the file)';
 
-const SHAREGPT_FORMAT = 'a ShareGPT file is a JSON list of {"conversations": [{"from": "human", "value": "..."}, {"from": "gpt", "value": "..."}]}';
+const SHAREGPT_FORMAT =
+  'a ShareGPT file is a JSON list of {"conversations": [{"from": "human", "value": "..."}, {"from": "gpt", "value": "..."}]}';
 
 /** The file a dataset reads, resolved against the config's folder; undefined when it reads none. */
 export function datasetFile(ds: Dataset, baseDir: string): string | undefined {
@@ -32,7 +39,10 @@ export function datasetFile(ds: Dataset, baseDir: string): string | undefined {
 /** Reads and checks what the dataset reads from disk; undefined for random and fixed. Throws DatasetFileProblem. */
 export async function loadDatasetSource(ds: Dataset, opts: SourceOptions): Promise<DatasetSource | undefined> {
   if (ds.type === 'sharegpt') return loadSharegpt(path.resolve(opts.baseDir, ds.path), ds['output-len'] !== undefined, opts.roots);
-  if (ds.type === 'sonnet') return ds.path === undefined ? { type: 'sonnet', file: undefined, lines: sonnetLines(BUILTIN_SONNETS) } : loadSonnet(path.resolve(opts.baseDir, ds.path), opts.roots);
+  if (ds.type === 'sonnet')
+    return ds.path === undefined
+      ? { type: 'sonnet', file: undefined, lines: sonnetLines(BUILTIN_SONNETS) }
+      : loadSonnet(path.resolve(opts.baseDir, ds.path), opts.roots);
   return undefined;
 }
 
@@ -52,16 +62,31 @@ async function loadSharegpt(file: string, fixedOutputLen: boolean, roots: Datase
   // unless output-len replaces the reply's length.
   const usable = content.pairs.filter((p) => p.prompt.trim() !== '' && (fixedOutputLen || p.completion.trim() !== ''));
   if (usable.length === 0) {
-    const why = content.conversations === 0 ? 'the list is empty' : `none of its ${content.conversations} conversations has a first and a second turn of text`;
-    throw new DatasetFileProblem(`no usable conversation in ${file}: ${why}`, `${SHAREGPT_FORMAT}; check that this is the ShareGPT file you meant`);
+    const why =
+      content.conversations === 0
+        ? 'the list is empty'
+        : `none of its ${content.conversations} conversations has a first and a second turn of text`;
+    throw new DatasetFileProblem(
+      `no usable conversation in ${file}: ${why}`,
+      `${SHAREGPT_FORMAT}; check that this is the ShareGPT file you meant`,
+    );
   }
   return { type: 'sharegpt', file, pairs: content.pairs };
 }
 
 async function loadSonnet(file: string, roots: DatasetRoots | null): Promise<DatasetSource> {
-  const bytes = await readChecked(file, roots, MAX_TEXT_BYTES, 'give the path of a text file with one line per verse, or leave path out to use the built-in sonnets');
+  const bytes = await readChecked(
+    file,
+    roots,
+    MAX_TEXT_BYTES,
+    'give the path of a text file with one line per verse, or leave path out to use the built-in sonnets',
+  );
   const lines = sonnetLines(bytes.toString('utf8'));
-  if (lines.length === 0) throw new DatasetFileProblem(`the sonnet text ${file} has no lines`, 'give a text file with one line per verse, or leave path out to use the built-in sonnets');
+  if (lines.length === 0)
+    throw new DatasetFileProblem(
+      `the sonnet text ${file} has no lines`,
+      'give a text file with one line per verse, or leave path out to use the built-in sonnets',
+    );
   return { type: 'sonnet', file, lines };
 }
 

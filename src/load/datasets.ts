@@ -152,23 +152,35 @@ async function randomDataset(ds: RandomDs, ctx: BuildContext): Promise<EntryList
   return mapRange(ctx.count, TOKENIZE_CONCURRENCY, async (i) => {
     const text = await ctx.tokenizer.detokenize(randomIds(plan, i));
     if (text === null) {
-      throw new GateError('DATASET', 'the random dataset on the chat endpoint needs the server to turn token ids into text (POST /detokenize), and it did not', {
-        where: { path: ctx.configPath ?? 'dataset' },
-        hint: 'use endpoint: completions (token-id prompts), or a text dataset (sonnet, sharegpt, fixed) for chat',
-      });
+      throw new GateError(
+        'DATASET',
+        'the random dataset on the chat endpoint needs the server to turn token ids into text (POST /detokenize), and it did not',
+        {
+          where: { path: ctx.configPath ?? 'dataset' },
+          hint: 'use endpoint: completions (token-id prompts), or a text dataset (sonnet, sharegpt, fixed) for chat',
+        },
+      );
     }
     return { prompt: text, intendedPromptTokens: await intendedLen(text, ctx), outputLen: plan.outLen[i]! };
   });
 }
 
 async function fixedDataset(ds: Extract<Dataset, { type: 'fixed' }>, ctx: BuildContext): Promise<EntryList> {
-  const entry: DatasetEntry = { prompt: ds.prompt, intendedPromptTokens: await intendedLen(ds.prompt, ctx), outputLen: ds['max-tokens'] ?? 128 };
+  const entry: DatasetEntry = {
+    prompt: ds.prompt,
+    intendedPromptTokens: await intendedLen(ds.prompt, ctx),
+    outputLen: ds['max-tokens'] ?? 128,
+  };
   return lazyList(ctx.count, () => entry);
 }
 
 const SONNET_BASE_PROMPT = 'Pick as many lines as you can from these poem lines:\n';
 
-async function sonnetDataset(ds: Extract<Dataset, { type: 'sonnet' }>, ctx: BuildContext, source: DatasetSource | undefined): Promise<EntryList> {
+async function sonnetDataset(
+  ds: Extract<Dataset, { type: 'sonnet' }>,
+  ctx: BuildContext,
+  source: DatasetSource | undefined,
+): Promise<EntryList> {
   if (source?.type !== 'sonnet') throw new GateError('INTERNAL', 'the sonnet dataset was given no lines');
   const lines = source.lines;
   const inputLen = ds['input-len'] ?? 550;
@@ -177,10 +189,14 @@ async function sonnetDataset(ds: Extract<Dataset, { type: 'sonnet' }>, ctx: Buil
   const avgLen = lineLens.reduce((a, b) => a + b, 0) / lineLens.length;
   const baseOffset = await sizeOf(ctx.tokenizer, SONNET_BASE_PROMPT);
   if (inputLen < baseOffset || prefixLen > inputLen) {
-    throw new GateError('DATASET', `sonnet input-len ${inputLen} must be at least the instruction's ${baseOffset} tokens and at least prefix-len ${prefixLen}`, {
-      where: { path: `${ctx.configPath ?? 'dataset'}.input-len` },
-      hint: `raise input-len (vLLM's default is 550 with prefix-len 200)`,
-    });
+    throw new GateError(
+      'DATASET',
+      `sonnet input-len ${inputLen} must be at least the instruction's ${baseOffset} tokens and at least prefix-len ${prefixLen}`,
+      {
+        where: { path: `${ctx.configPath ?? 'dataset'}.input-len` },
+        hint: `raise input-len (vLLM's default is 550 with prefix-len 200)`,
+      },
+    );
   }
   const numInputLines = Math.round((inputLen - baseOffset) / avgLen);
   const numPrefixLines = Math.max(Math.round((prefixLen - baseOffset) / avgLen), 0);
@@ -213,7 +229,11 @@ export function isValidSequence(promptLen: number, outputLen: number, skipMinOut
   return promptLen <= 1024 && promptLen + outputLen <= 2048;
 }
 
-async function sharegptDataset(ds: Extract<Dataset, { type: 'sharegpt' }>, ctx: BuildContext, source: DatasetSource | undefined): Promise<EntryList> {
+async function sharegptDataset(
+  ds: Extract<Dataset, { type: 'sharegpt' }>,
+  ctx: BuildContext,
+  source: DatasetSource | undefined,
+): Promise<EntryList> {
   if (source?.type !== 'sharegpt') throw new GateError('INTERNAL', 'the sharegpt dataset was given no conversations');
   const file = source.file;
   // A copy of the list (of references): the source may serve another suite, which must shuffle the same list.
@@ -223,7 +243,7 @@ async function sharegptDataset(ds: Extract<Dataset, { type: 'sharegpt' }>, ctx: 
   const fixedOut = ds['output-len'];
   const out: DatasetEntry[] = [];
   // Tokenize in batches until enough pairs passed the filter (vLLM walks the shuffled list the same way).
-  for (let from = 0; from < pairs.length && out.length < ctx.count; ) {
+  for (let from = 0; from < pairs.length && out.length < ctx.count;) {
     const batch = pairs.slice(from, from + Math.max(TOKENIZE_CONCURRENCY * 4, (ctx.count - out.length) * 2));
     from += batch.length;
     const sized = await mapLimit(batch, TOKENIZE_CONCURRENCY, async (p) => {
@@ -234,15 +254,20 @@ async function sharegptDataset(ds: Extract<Dataset, { type: 'sharegpt' }>, ctx: 
     for (const s of sized) {
       if (out.length >= ctx.count) break;
       if (!isValidSequence(s.promptLen, s.outputLen, fixedOut !== undefined)) continue;
-      const intended = ctx.endpoint === 'chat' ? await ctx.tokenizer.countChat(chatMessages(s.p.prompt)) : ctx.tokenizer.exact ? s.promptLen : null;
+      const intended =
+        ctx.endpoint === 'chat' ? await ctx.tokenizer.countChat(chatMessages(s.p.prompt)) : ctx.tokenizer.exact ? s.promptLen : null;
       out.push({ prompt: s.p.prompt, intendedPromptTokens: intended, outputLen: s.outputLen });
     }
   }
   if (out.length === 0) {
-    throw new GateError('DATASET', `no conversation in ${file} passes vLLM's ShareGPT length filter (prompt 4 to 1024 tokens, reply at least 4, both at most 2048)`, {
-      where: { file, path: ctx.configPath },
-      hint: 'use a file with ordinary conversations (the filter follows vLLM), or set output-len to ignore the replies\' lengths',
-    });
+    throw new GateError(
+      'DATASET',
+      `no conversation in ${file} passes vLLM's ShareGPT length filter (prompt 4 to 1024 tokens, reply at least 4, both at most 2048)`,
+      {
+        where: { file, path: ctx.configPath },
+        hint: "use a file with ordinary conversations (the filter follows vLLM), or set output-len to ignore the replies' lengths",
+      },
+    );
   }
   // Too few: sample again from those found, as vLLM oversamples (the entries share their strings).
   for (let i = out.length; i < ctx.count; i++) out.push(out[rng.int(0, i - 1)]!);

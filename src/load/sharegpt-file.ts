@@ -95,7 +95,8 @@ const LITERALS = ['true', 'false', 'null'].map((w) => Buffer.from(w));
 function scanLiteral(b: Uint8Array, i: number): number {
   for (const lit of LITERALS) {
     if (b[i] !== lit[0]) continue;
-    for (let k = 1; k < lit.length; k++) if (b[i + k] !== lit[k]) throw new JsonSyntax(i, 'a value (a string, number, object, list, true, false or null)');
+    for (let k = 1; k < lit.length; k++)
+      if (b[i + k] !== lit[k]) throw new JsonSyntax(i, 'a value (a string, number, object, list, true, false or null)');
     return i + lit.length;
   }
   throw new JsonSyntax(i, 'a value (a string, number, object, list, true, false or null)');

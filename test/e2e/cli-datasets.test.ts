@@ -7,7 +7,19 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cliEnv, newCase, readDoc, removeCases, runCli, simProcesses, simServer, STACK_LINE, writeConfig, type Case, type CliExit } from './support.js';
+import {
+  cliEnv,
+  newCase,
+  readDoc,
+  removeCases,
+  runCli,
+  simProcesses,
+  simServer,
+  STACK_LINE,
+  writeConfig,
+  type Case,
+  type CliExit,
+} from './support.js';
 
 afterAll(removeCases);
 
@@ -70,13 +82,24 @@ async function expectRefused(c: Case, what: RegExp, fix: RegExp): Promise<string
   return ran.stderr;
 }
 
-const conv = (q: string, a: string): unknown => ({ conversations: [{ from: 'human', value: q }, { from: 'gpt', value: a }] });
+const conv = (q: string, a: string): unknown => ({
+  conversations: [
+    { from: 'human', value: q },
+    { from: 'gpt', value: a },
+  ],
+});
 
 describe('a bad dataset is refused by config and by run before any server boots', () => {
   it('a ShareGPT file that does not exist', async () => {
     const c = newCase('ds-missing');
     dsConfig(c, '{ type: sharegpt, path: data/ShareGPT.json, num-prompts: 4 }');
-    const stderr = await expectRefused(c, new RegExp(`perf\\.yml:\\d+:\\d+: suites\\[0\\]\\.dataset\\.path: sharegpt dataset: file not found: ${path.join(c.dir, 'data', 'ShareGPT.json')}`), /fix: download it once/);
+    const stderr = await expectRefused(
+      c,
+      new RegExp(
+        `perf\\.yml:\\d+:\\d+: suites\\[0\\]\\.dataset\\.path: sharegpt dataset: file not found: ${path.join(c.dir, 'data', 'ShareGPT.json')}`,
+      ),
+      /fix: download it once/,
+    );
     expect(stderr).toContain('ShareGPT_V3_unfiltered_cleaned_split.json');
   });
 
@@ -84,14 +107,25 @@ describe('a bad dataset is refused by config and by run before any server boots'
     const c = newCase('ds-folder');
     mkdirSync(path.join(c.dir, 'data'));
     dsConfig(c, '{ type: sharegpt, path: data, num-prompts: 4 }');
-    await expectRefused(c, new RegExp(`sharegpt dataset: ${path.join(c.dir, 'data')} is a folder, not a regular file`), /fix: give the path of the file inside the folder/);
+    await expectRefused(
+      c,
+      new RegExp(`sharegpt dataset: ${path.join(c.dir, 'data')} is a folder, not a regular file`),
+      /fix: give the path of the file inside the folder/,
+    );
   });
 
   it('a ShareGPT file with no usable conversation (one turn each, or blank turns)', async () => {
     const c = newCase('ds-unusable');
-    writeFileSync(path.join(c.dir, 'sg.json'), JSON.stringify([{ conversations: [{ from: 'human', value: 'only a question' }] }, conv('   ', 'a reply to nothing')]));
+    writeFileSync(
+      path.join(c.dir, 'sg.json'),
+      JSON.stringify([{ conversations: [{ from: 'human', value: 'only a question' }] }, conv('   ', 'a reply to nothing')]),
+    );
     dsConfig(c, '{ type: sharegpt, path: sg.json, num-prompts: 4 }');
-    await expectRefused(c, /no usable conversation in .*sg\.json: none of its 2 conversations has a first and a second turn of text/, /fix: a ShareGPT file is a JSON list of \{"conversations"/);
+    await expectRefused(
+      c,
+      /no usable conversation in .*sg\.json: none of its 2 conversations has a first and a second turn of text/,
+      /fix: a ShareGPT file is a JSON list of \{"conversations"/,
+    );
   });
 
   it('a sonnet text with no line', async () => {
@@ -101,12 +135,20 @@ describe('a bad dataset is refused by config and by run before any server boots'
     await expectRefused(c, /sonnet dataset: the sonnet text .*verses\.txt has no lines/, /fix: give a text file with one line per verse/);
   });
 
-  it('a FIFO as the dataset: refused at once, never read (a read would block forever)', async () => {
-    const c = newCase('ds-fifo');
-    execFileSync('mkfifo', [path.join(c.dir, 'sg.json')]);
-    dsConfig(c, '{ type: sharegpt, path: sg.json, num-prompts: 4 }');
-    await expectRefused(c, /sharegpt dataset: .*sg\.json is a FIFO \(named pipe\), not a regular file/, /fix: datasets are read whole before the server starts: copy the data into a regular file/);
-  }, 2 * REFUSAL_MS + 10_000);
+  it(
+    'a FIFO as the dataset: refused at once, never read (a read would block forever)',
+    async () => {
+      const c = newCase('ds-fifo');
+      execFileSync('mkfifo', [path.join(c.dir, 'sg.json')]);
+      dsConfig(c, '{ type: sharegpt, path: sg.json, num-prompts: 4 }');
+      await expectRefused(
+        c,
+        /sharegpt dataset: .*sg\.json is a FIFO \(named pipe\), not a regular file/,
+        /fix: datasets are read whole before the server starts: copy the data into a regular file/,
+      );
+    },
+    2 * REFUSAL_MS + 10_000,
+  );
 
   it('a file over the size limit (a sparse 1.5 GiB file: refused from its size, never read)', async () => {
     const c = newCase('ds-big');
@@ -120,7 +162,11 @@ describe('a bad dataset is refused by config and by run before any server boots'
     const c = newCase('ds-syntax');
     writeFileSync(path.join(c.dir, 'sg.json'), `[\n  ${JSON.stringify(conv('question one', 'answer one'))}\n  hf_FILESECRET_0123456789\n]`);
     dsConfig(c, '{ type: sharegpt, path: sg.json, num-prompts: 4 }');
-    const stderr = await expectRefused(c, new RegExp(`${path.join(c.dir, 'sg.json')}:3:3: sharegpt dataset: not valid JSON: expected \`,\` or \`\\]\` after a conversation`), /fix: a ShareGPT file is a JSON list/);
+    const stderr = await expectRefused(
+      c,
+      new RegExp(`${path.join(c.dir, 'sg.json')}:3:3: sharegpt dataset: not valid JSON: expected \`,\` or \`\\]\` after a conversation`),
+      /fix: a ShareGPT file is a JSON list/,
+    );
     expect(stderr).not.toContain('FILESEC');
   });
 });
@@ -134,7 +180,9 @@ describe('dataset paths are confined to the workspace', () => {
     dsConfig(c, '{ type: sharegpt, path: sg.json, num-prompts: 4 }');
     await expectRefused(
       c,
-      new RegExp(`sharegpt dataset: ${path.join(c.dir, 'sg.json')} is outside the workspace \\(through a symlink, to ${path.join(outside.dir, 'private.json')}\\)`),
+      new RegExp(
+        `sharegpt dataset: ${path.join(c.dir, 'sg.json')} is outside the workspace \\(through a symlink, to ${path.join(outside.dir, 'private.json')}\\)`,
+      ),
       /fix: move the file into the workspace \(.*\), or add its folder to `dataset-roots` in the config/,
     );
 

@@ -22,7 +22,12 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-const conv = (q: string, a: string): unknown => ({ conversations: [{ from: 'human', value: q }, { from: 'gpt', value: a }] });
+const conv = (q: string, a: string): unknown => ({
+  conversations: [
+    { from: 'human', value: q },
+    { from: 'gpt', value: a },
+  ],
+});
 
 /** The error a promise rejects with, as the CLI prints it. */
 async function formatted(p: Promise<unknown>): Promise<string> {
@@ -48,11 +53,15 @@ describe('a dataset path is a regular file of bounded size inside the allowed fo
     const d = tmp();
     mkdirSync(path.join(d, 'folder'));
     symlinkSync(path.join(d, 'gone.json'), path.join(d, 'dangling.json'));
-    expect((await problemOf(checkDatasetPath(path.join(d, 'nope.json'), { roots: null, maxBytes: 100 }))).message).toBe(`file not found: ${path.join(d, 'nope.json')}`);
+    expect((await problemOf(checkDatasetPath(path.join(d, 'nope.json'), { roots: null, maxBytes: 100 }))).message).toBe(
+      `file not found: ${path.join(d, 'nope.json')}`,
+    );
     const folder = await problemOf(checkDatasetPath(path.join(d, 'folder'), { roots: null, maxBytes: 100 }));
     expect(folder.message).toContain('is a folder, not a regular file');
     expect(folder.hint).toMatch(/file inside the folder/);
-    expect((await problemOf(checkDatasetPath(path.join(d, 'dangling.json'), { roots: null, maxBytes: 100 }))).message).toMatch(/a symlink to nothing/);
+    expect((await problemOf(checkDatasetPath(path.join(d, 'dangling.json'), { roots: null, maxBytes: 100 }))).message).toMatch(
+      /a symlink to nothing/,
+    );
   });
 
   it('a FIFO is refused at once, by the path check and by the read itself (opened non-blocking)', async () => {
@@ -113,7 +122,13 @@ describe('a dataset path is a regular file of bounded size inside the allowed fo
 describe('a ShareGPT file is parsed one conversation at a time, and errors never quote it', () => {
   it('keeps the first two turns of each conversation with two string turns', () => {
     const text = JSON.stringify([conv('q1', 'a1'), { conversations: [{ value: 'only one' }] }, { id: 'x' }, conv('q2', 'a2')], null, 1);
-    expect(parseSharegpt(Buffer.from(`\ufeff${text}`))).toEqual({ conversations: 4, pairs: [{ prompt: 'q1', completion: 'a1' }, { prompt: 'q2', completion: 'a2' }] });
+    expect(parseSharegpt(Buffer.from(`\ufeff${text}`))).toEqual({
+      conversations: 4,
+      pairs: [
+        { prompt: 'q1', completion: 'a1' },
+        { prompt: 'q2', completion: 'a2' },
+      ],
+    });
   });
 
   it('a file that is not JSON is reported at line:column with what was expected, and none of its text', () => {
@@ -138,7 +153,31 @@ describe('a ShareGPT file is parsed one conversation at a time, and errors never
   });
 
   it('the byte scanner accepts exactly what JSON.parse accepts', () => {
-    const pieces = ['{', '}', '[', ']', ',', ':', '"a"', '"\\u00e9"', '"\\x"', '"\\"', '1', '-0', '01', '1.5e3', '1.', '-', 'true', 'nul', 'null', ' ', '\n', '"\t"', 'é'];
+    const pieces = [
+      '{',
+      '}',
+      '[',
+      ']',
+      ',',
+      ':',
+      '"a"',
+      '"\\u00e9"',
+      '"\\x"',
+      '"\\"',
+      '1',
+      '-0',
+      '01',
+      '1.5e3',
+      '1.',
+      '-',
+      'true',
+      'nul',
+      'null',
+      ' ',
+      '\n',
+      '"\t"',
+      'é',
+    ];
     const rng = new Rng(7);
     let accepted = 0;
     for (let n = 0; n < 20_000; n++) {
@@ -152,7 +191,7 @@ describe('a ShareGPT file is parsed one conversation at a time, and errors never
         parses = false;
       }
       const b = Buffer.from(s);
-      let scans = true;
+      let scans: boolean;
       try {
         let i = 0;
         while (i < b.length && ' \n'.includes(String.fromCharCode(b[i]!))) i++;
@@ -184,13 +223,17 @@ describe('a ShareGPT file is parsed one conversation at a time, and errors never
     }
     // A blank reply is fine when output-len replaces its length.
     writeFileSync(path.join(d, 'blank-reply.json'), JSON.stringify([conv('prompt', '')]));
-    await expect(loadDatasetSource({ type: 'sharegpt', path: 'blank-reply.json', 'output-len': 8 }, { baseDir: d, roots: null })).resolves.toMatchObject({ type: 'sharegpt' });
+    await expect(
+      loadDatasetSource({ type: 'sharegpt', path: 'blank-reply.json', 'output-len': 8 }, { baseDir: d, roots: null }),
+    ).resolves.toMatchObject({ type: 'sharegpt' });
   });
 
   it('a sonnet text without a line is refused', async () => {
     const d = tmp();
     writeFileSync(path.join(d, 'blank.txt'), '\n  \n\n');
-    expect((await problemOf(loadDatasetSource({ type: 'sonnet', path: 'blank.txt' }, { baseDir: d, roots: null }))).message).toMatch(/has no lines/);
+    expect((await problemOf(loadDatasetSource({ type: 'sonnet', path: 'blank.txt' }, { baseDir: d, roots: null }))).message).toMatch(
+      /has no lines/,
+    );
   });
 });
 
@@ -241,14 +284,20 @@ describe('prepareDatasets: every dataset of a config checked before boot, each p
 
   it('a dataset-roots folder that does not exist is a problem of its own', async () => {
     const ws = tmp();
-    const loaded = await loadConfig(writeConfig(ws, ['  - { name: s, kind: serving, concurrency: [1], dataset: { type: random } }'], ['dataset-roots: [no-such-folder]']));
-    expect(await formatted(prepareDatasets(loaded, { env: {} }))).toContain(`perf.yml:3:17: dataset-roots[0]: folder not found: ${path.join(ws, 'no-such-folder')}`);
+    const loaded = await loadConfig(
+      writeConfig(ws, ['  - { name: s, kind: serving, concurrency: [1], dataset: { type: random } }'], ['dataset-roots: [no-such-folder]']),
+    );
+    expect(await formatted(prepareDatasets(loaded, { env: {} }))).toContain(
+      `perf.yml:3:17: dataset-roots[0]: folder not found: ${path.join(ws, 'no-such-folder')}`,
+    );
   });
 
   it('a syntax error is located in the dataset file, and the error quotes none of it', async () => {
     const ws = tmp();
     writeFileSync(path.join(ws, 'sg.json'), '"hf_FILESECRET_not_a_list"');
-    const loaded = await loadConfig(writeConfig(ws, ['  - { name: s, kind: serving, concurrency: [1], dataset: { type: sharegpt, path: sg.json } }']));
+    const loaded = await loadConfig(
+      writeConfig(ws, ['  - { name: s, kind: serving, concurrency: [1], dataset: { type: sharegpt, path: sg.json } }']),
+    );
     const err = (await prepareDatasets(loaded, { env: {} }).catch((e: unknown) => e)) as GateError;
     expect(err.format()).toBe(
       `${path.join(ws, 'sg.json')}:1:1: sharegpt dataset: not valid JSON: expected a JSON list \`[\` of conversations\n  fix: ${err.hint}`,
@@ -258,7 +307,16 @@ describe('prepareDatasets: every dataset of a config checked before boot, each p
 
   it('sonnet prefix-len longer than input-len is refused without a server', async () => {
     const ws = tmp();
-    const loaded = await loadConfig(writeConfig(ws, ['  - name: s', '    kind: serving', '    concurrency: [1]', '    dataset: { type: sonnet, input-len: 100, prefix-len: 300 }']));
-    expect(await formatted(prepareDatasets(loaded, { env: {} }))).toContain(`${path.join(ws, 'perf.yml')}:7:58: suites[0].dataset.prefix-len: sonnet prefix-len 300 is longer than input-len 100`);
+    const loaded = await loadConfig(
+      writeConfig(ws, [
+        '  - name: s',
+        '    kind: serving',
+        '    concurrency: [1]',
+        '    dataset: { type: sonnet, input-len: 100, prefix-len: 300 }',
+      ]),
+    );
+    expect(await formatted(prepareDatasets(loaded, { env: {} }))).toContain(
+      `${path.join(ws, 'perf.yml')}:7:58: suites[0].dataset.prefix-len: sonnet prefix-len 300 is longer than input-len 100`,
+    );
   });
 });

@@ -32,7 +32,12 @@ describe('the prompts are the ones every earlier version sent', () => {
   // Fingerprints of the same datasets as built up front (all prompts in one array) before prompts
   // became lazy: a baseline recorded then still matches.
   it('random, sonnet, sharegpt and fixed keep their dataset fingerprints', async () => {
-    const conv = (q: string, a: string): unknown => ({ conversations: [{ from: 'human', value: q }, { from: 'gpt', value: a }] });
+    const conv = (q: string, a: string): unknown => ({
+      conversations: [
+        { from: 'human', value: q },
+        { from: 'gpt', value: a },
+      ],
+    });
     writeFileSync(
       path.join(dir, 'sg.json'),
       JSON.stringify([
@@ -43,10 +48,16 @@ describe('the prompts are the ones every earlier version sent', () => {
       ]),
     );
     const cases: [Dataset, string][] = [
-      [{ type: 'random', 'input-len': 64, 'output-len': 8, 'num-prompts': 50, seed: 3, 'range-ratio': 0.5, 'prefix-len': 5 }, '738d2181d074a803b388c23c751be0a55dfc698b99847f56147d828a70135380'],
+      [
+        { type: 'random', 'input-len': 64, 'output-len': 8, 'num-prompts': 50, seed: 3, 'range-ratio': 0.5, 'prefix-len': 5 },
+        '738d2181d074a803b388c23c751be0a55dfc698b99847f56147d828a70135380',
+      ],
       [{ type: 'random' }, 'b17003f3bf84683e102d2490dff35c86483b6da987e3aee836dfbeceb380997c'],
       [{ type: 'sonnet', 'num-prompts': 20, seed: 2 }, 'b9d8b15600f47e562e92180798078b30e24ef79c356178b57806499e7cc9cee1'],
-      [{ type: 'sharegpt', path: 'sg.json', 'num-prompts': 7, seed: 1 }, 'ccfe15b299292ebe633bc2826ed7042d1ced5d203e5b36616cd223315e534c99'],
+      [
+        { type: 'sharegpt', path: 'sg.json', 'num-prompts': 7, seed: 1 },
+        'ccfe15b299292ebe633bc2826ed7042d1ced5d203e5b36616cd223315e534c99',
+      ],
       [{ type: 'fixed', prompt: 'hello there', 'num-prompts': 5 }, '1294bc675c55dc07b5d802f6b27d13edde7bd4f0535a9e8fa1efa3f56b465823'],
     ];
     for (const [ds, hash] of cases) expect(fingerprint(ds, await entries(ds)), ds.type).toBe(`sha256:${hash}`);
