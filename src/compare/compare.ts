@@ -45,6 +45,7 @@ export function compareRuns(baseline: readonly ResultsDocument[], current: Resul
   }
 
   const points: PointComparison[] = [];
+  let invalidBaselinePoints = 0;
   const curSuites = withStartup(current);
   const usedSuites = used.map(withStartup);
   for (const suite of curSuites) {
@@ -52,6 +53,7 @@ export function compareRuns(baseline: readonly ResultsDocument[], current: Resul
       const basePoints = usedSuites.map((suites) => findPoint(suites, suite.name, point.key)).filter((p): p is Point => p !== undefined);
       const validBase = basePoints.filter((p) => p.validity.valid);
       points.push(comparePoint(suite, point, validBase, settings));
+      invalidBaselinePoints += basePoints.length - validBase.length;
       if (basePoints.length > validBase.length) notes.push(`${suite.name} · ${point.label ?? point.key}: ${basePoints.length - validBase.length} invalid baseline point(s) left out of the history.`);
     }
     if (suite.error) notes.push(`Suite ${suite.name} stopped: ${suite.error.message}`);
@@ -90,6 +92,7 @@ export function compareRuns(baseline: readonly ResultsDocument[], current: Resul
     runFailed: current.status === 'failed',
     runError: current.error?.message,
     diffs,
+    invalidBaselinePoints,
   });
   const report: GateReport = {
     verdict: d.verdict,

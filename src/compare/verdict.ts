@@ -15,6 +15,8 @@ export interface DecideContext {
   runFailed: boolean;
   runError?: string | undefined;
   diffs: readonly FingerprintDiff[];
+  /** Baseline points that matched a current point but were invalid, and so were left out. */
+  invalidBaselinePoints?: number;
 }
 
 export interface Decision {
@@ -72,8 +74,8 @@ export function decide(points: readonly PointComparison[], ctx: DecideContext): 
   if (judgedNothing) {
     return decision(
       'nothing-compared',
-      `Nothing compared: no gated metric of this run found a value in the baseline (${matchingHint(points)}), so the gate does not pass.`,
-      nothingComparedFix(points),
+      `Nothing compared: no gated metric of this run found a value in the baseline (${matchingHint(points, ctx.invalidBaselinePoints ?? 0)}), so the gate does not pass.`,
+      nothingComparedFix(points, ctx.invalidBaselinePoints ?? 0),
     );
   }
   const missingText = missing.length > 0 ? `${plural(missing.length, 'baseline point')} not measured: ${describeMissing(points)}` : '';
@@ -123,14 +125,18 @@ function list(xs: readonly string[], max = 3): string {
   return xs.length > max ? `${xs.slice(0, max).join(', ')}, …` : xs.join(', ');
 }
 
-function matchingHint(points: readonly PointComparison[]): string {
+function matchingHint(points: readonly PointComparison[], invalidBaseline: number): string {
+  if (invalidBaseline > 0)
+    return `${plural(invalidBaseline, 'matching baseline point was', 'matching baseline points were')} invalid and left out`;
   const gone = wholeSuites(points, 'missing');
   const added = wholeSuites(points, 'new');
   if (gone.length > 0 && added.length > 0) return `baseline suites: ${list(gone)}; this run's: ${list(added)}`;
   return 'points are matched by suite name and point key, and none matched';
 }
 
-function nothingComparedFix(points: readonly PointComparison[]): string {
+function nothingComparedFix(points: readonly PointComparison[], invalidBaseline: number): string {
+  if (invalidBaseline > 0)
+    return 'run the baseline again (a push or scheduled run of the default branch), so that valid points are stored to compare with';
   const pair = renamePair(points);
   if (pair) {
     const [o, n] = pair;

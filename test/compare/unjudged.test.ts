@@ -52,6 +52,16 @@ describe('nothing compared', () => {
     expect(r.fix).toMatch(/^measure the points the baseline has/);
   });
 
+  it('a baseline whose matching points were all invalid compared nothing either, and the fix is to run the baseline again', () => {
+    const broken = run([
+      suite('sweep', [point({ key: 'concurrency=8', metrics: base(), valid: false, reasons: ['the client was starved'] })]),
+    ]);
+    const r = compareRuns([broken], run([one('sweep')]), settings());
+    expect(r).toMatchObject({ verdict: 'nothing-compared', passes: false });
+    expect(r.summary).toContain('(1 matching baseline point was invalid and left out)');
+    expect(r.fix).toMatch(/^run the baseline again/);
+  });
+
   it('a run whose config gates no metric is judged when an observed metric was compared', () => {
     const observedOnly = gateSettings({
       thresholds: parseThresholds({ default: { throughput: 'observe', latency: 'observe' } }, { path: 'thresholds' }),
