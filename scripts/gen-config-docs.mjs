@@ -91,12 +91,33 @@ How the file is read (\`src/config/load.ts\`):
   \`prompts-per-concurrency\` with \`concurrency\`. Serving suites need a server with \`model\` (booted)
   or \`url\` (already running); latency and throughput suites need \`server.model\` or \`args.model\`.
   Keys under \`thresholds.suites\` name existing suites, and every tolerance sentence parses (and
-  agrees with its metric's direction). \`server.url\` is an http:// or https:// URL.
+  agrees with its metric's direction); every problem of the file, schema and sentences alike, is
+  told at once. \`server.url\` is an http:// or https:// URL.
+- **Limits no real run needs** are errors, found by \`vllm-perf-gate config\` and by \`run\` before
+  anything boots, wherever the value comes from (a suite, a preset's overrides, a vLLM CI suite
+  file): the per-key bounds below (num-prompts at most 100,000; token lengths at most 2^21; request
+  rates 0.01 to 1,000,000; concurrency at most 16,384; durations at most 24h), a point's requests
+  arriving within 24 hours (num-prompts / rate), concurrency x prompts-per-concurrency at most
+  100,000, and at most 50,000,000 prompt tokens per serving suite (every prompt is built before the
+  first point, about 10 bytes a token). Each sits well above what vLLM's own benchmarks run.
+- **The command line.** \`model\`, \`served-model-name\`, \`host\` and the values of an \`args\` map
+  may not start with \`-\` (argparse would read \`model: "--port=1"\` as a flag; a negative number
+  such as \`-1\` is fine), and \`args\` may not set \`--host\`, \`--port\`, \`--served-model-name\` or
+  \`--model\` (set the keys of \`server\` instead). A secret written into \`args\` (a flag whose name
+  has the word key, token, password, secret or credential with a value, e.g. \`api-key: sk-...\`,
+  \`hf-token: hf_...\`) is refused, not just masked: every user of the runner can read a command line
+  (\`ps -ef\`). Put it in the runner's environment instead, as \`VLLM_API_KEY\` (read by
+  \`vllm serve\`; add \`api-key-env: VLLM_API_KEY\` so the client sends it) or \`HF_TOKEN\`, and list
+  it in \`secret-env\`. A bare \`hf-token: true\` (use the stored token) is fine.
+- **A/B** (\`compare-servers: [a.yml, b.yml]\`): the two files need only \`version: 1\` and a
+  \`server\` (their suites, if any, are not run); this file needs no \`server\`. Both are read and
+  checked with this one, before anything boots.
 - **Paths** (datasets, \`vllm-suite\` files, \`compare-servers\`) are relative to the config file's
   directory; \`compare-servers\` files are checked to exist when the config is loaded.
 - **YAML** anchors and merge keys work, so suites can share settings:
   \`- &base { name: a, kind: serving, ... }\` then \`- { <<: *base, name: b }\`. JSON files are read by
-  the same parser and get line numbers too; duplicate keys are an error.
+  the same parser and get line numbers too; duplicate keys are an error, and so are aliases that
+  expand without bound (a "billion laughs" document).
 - **Identity.** The config id is \`id\`, or the file name without its extension. The config hash is
   the sha256 of the expanded, defaulted config with sorted keys: the same settings hash the same
   however they are written.

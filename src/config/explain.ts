@@ -343,7 +343,7 @@ function exampleItem(node: SchemaNode): string {
 }
 
 /** The fix of a number out of bounds: the range, and the reason the key's description gives for it. */
-function withinBounds(node: SchemaNode, keyword: string): string {
+export function withinBounds(node: SchemaNode, keyword: string): string {
   const lo = node.minimum ?? node.exclusiveMinimum;
   const hi = node.maximum ?? node.exclusiveMaximum;
   const range = keyword.endsWith('aximum') ? `write ${node.maximum !== undefined ? 'at most' : 'less than'} ${hi}` : `write ${node.minimum !== undefined ? 'at least' : 'more than'} ${lo}`;

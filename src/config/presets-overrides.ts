@@ -17,6 +17,8 @@ import addFormatsModule from 'ajv-formats';
 import configSchema from '../../schemas/config.schema.json' with { type: 'json' };
 import { GateError } from '../errors.js';
 import { didYouMean as closest } from './did-you-mean.js';
+import { withinBounds } from './explain.js';
+import type { SchemaNode } from './schema.js';
 import type { LatencySuite, ServingSuite, ThroughputSuite } from './schema-types.gen.js';
 
 export type ExpandedSuite = ServingSuite | LatencySuite | ThroughputSuite;
@@ -232,7 +234,7 @@ function validator(ref: string): ValidateFunction {
   let v = compiled.get(ref);
   if (v) return v;
   if (!ajv) {
-    ajv = new Ajv({ allErrors: true, strict: false });
+    ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
     // ajv-formats is CommonJS; under some loaders its default export arrives wrapped once more.
     const mod = addFormatsModule as unknown as { default?: (a: Ajv) => Ajv };
     (mod.default ?? (addFormatsModule as unknown as (a: Ajv) => Ajv))(ajv);
@@ -260,8 +262,9 @@ function pointerToPath(ptr: string): (string | number)[] {
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
-function toProblem(err: ErrorObject, candidates?: string[]): SuiteProblem {
+function toProblem(err: ErrorObject, candidates?: string[], data?: unknown): SuiteProblem {
   const path = pointerToPath(err.instancePath);
+  const value = path.reduce<unknown>((v, k) => (isPlainObject(v) || Array.isArray(v) ? (v as Record<string | number, unknown>)[k] : undefined), data);
   if (err.keyword === 'additionalProperties') {
     const extra = String((err.params as { additionalProperty: string }).additionalProperty);
     const guess = candidates ? didYouMean(extra, candidates) : undefined;
@@ -274,6 +277,11 @@ function toProblem(err: ErrorObject, candidates?: string[]): SuiteProblem {
   if (err.keyword === 'required') {
     const missing = String((err.params as { missingProperty: string }).missingProperty);
     return { path: [...path, missing], message: `\`${missing}\` is required` };
+  }
+  if (['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum'].includes(err.keyword)) {
+    const { comparison, limit } = err.params as { comparison: string; limit: number };
+    const words = comparison === '<=' ? 'at most' : comparison === '>=' ? 'at least' : comparison === '<' ? 'less than' : 'more than';
+    return { path, message: `must be ${words} ${limit}, got ${JSON.stringify(value)}`, hint: withinBounds(err.parentSchema as SchemaNode, err.keyword) };
   }
   if (err.keyword === 'enum' || err.keyword === 'const') {
     const allowed = err.keyword === 'enum' ? (err.params as { allowedValues: unknown[] }).allowedValues : [(err.params as { allowedValue: unknown }).allowedValue];
@@ -304,7 +312,7 @@ export function validateSuite(suite: ExpandedSuite): SuiteProblem | undefined {
     if (!v(dataset)) {
       const branch = configSchema.definitions.dataset.oneOf[idx] as { properties: JsonObject };
       const err = v.errors![0]!;
-      const p = toProblem(err, Object.keys(branch.properties));
+      const p = toProblem(err, Object.keys(branch.properties), dataset);
       return { ...p, path: ['dataset', ...p.path] };
     }
   }
@@ -314,5 +322,5 @@ export function validateSuite(suite: ExpandedSuite): SuiteProblem | undefined {
   const chosen = errors.find((e) => e.keyword !== 'oneOf') ?? errors[0];
   if (!chosen) return undefined;
   const candidates = chosen.instancePath === '' ? suiteKeys(kind) : undefined;
-  return toProblem(chosen, candidates);
+  return toProblem(chosen, candidates, suite);
 }

@@ -61,7 +61,10 @@ const OURS = new Map([
  * one, and readiness would wait on a port or a name the server does not use. Returns the problem.
  */
 export function reservedFlagProblem(args: ArgsSpec): { flag: string; instead: string } | undefined {
-  for (const g of flagGroups(argsToFlags(args))) {
+  // A map's flags are its keys (a value that looks like a flag is refused on its own: flagLikeValues).
+  const given = Object.entries(args ?? {}).filter(([, v]) => v !== undefined && v !== null && v !== false);
+  const flags = Array.isArray(args) ? flagGroups(args) : given.map(([k]) => ({ flag: `--${kebabFlag(k)}` }));
+  for (const g of flags) {
     const name = g.flag.replace(/^-+/, '');
     const instead = OURS.get(name);
     if (instead) return { flag: `--${name}`, instead };

@@ -106,10 +106,39 @@ function normalised(map: Map<string, Located> | undefined): Map<string, Located 
   return out;
 }
 
-function asNumber(t: TestCtx, v: Located & { key: string }, opts: { integer?: boolean; min?: number } = {}): number {
+/**
+ * The bounds of the config keys client parameters map onto, read from the schema (never written
+ * twice): past them no real run measures anything (see the keys in docs/config.md).
+ */
+interface Bounded {
+  minimum: number;
+  maximum: number;
+}
+type Keys = Record<string, Bounded & { items: Bounded & { oneOf: Bounded[] } }>;
+const RANDOM_KEYS = (configSchema.definitions.dataset.oneOf[0] as unknown as { properties: Keys }).properties;
+const SERVING_KEYS = configSchema.definitions.servingSuite.properties as unknown as Keys;
+const range = (b: Bounded | undefined): { min: number; max: number } => ({ min: b!.minimum, max: b!.maximum });
+const BOUNDS = {
+  prompts: range(RANDOM_KEYS['num-prompts']),
+  length: { max: RANDOM_KEYS['input-len']!.maximum },
+  seed: range(RANDOM_KEYS.seed),
+  rate: range(SERVING_KEYS['request-rates']!.items.oneOf[0]),
+  concurrency: range(SERVING_KEYS.concurrency!.items),
+  warmup: range(SERVING_KEYS.warmup),
+  burstiness: range(SERVING_KEYS.burstiness),
+};
+
+function asNumber(t: TestCtx, v: Located & { key: string }, opts: { integer?: boolean; min?: number; max?: number } = {}): number {
   const n = typeof v.value === 'number' ? v.value : typeof v.value === 'string' && v.value.trim() !== '' ? Number(v.value) : NaN;
-  if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min)) {
-    fail(t, v.at, `${v.key} must be ${opts.integer ? 'an integer' : 'a number'}${opts.min !== undefined ? ` of at least ${opts.min}` : ''}, not ${JSON.stringify(v.value)}`);
+  const out = (opts.min !== undefined && n < opts.min) || (opts.max !== undefined && n > opts.max);
+  if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n)) || out) {
+    const range = [opts.min !== undefined ? `at least ${opts.min}` : '', opts.max !== undefined ? `at most ${opts.max}` : ''].filter(Boolean).join(' and ');
+    fail(
+      t,
+      v.at,
+      `${v.key} must be ${opts.integer ? 'an integer' : 'a number'}${range ? ` of ${range}` : ''}, not ${JSON.stringify(v.value)}`,
+      opts.max !== undefined && n > opts.max ? 'no real run needs more (see the key it maps to in docs/config.md)' : undefined,
+    );
   }
   return n;
 }
@@ -308,13 +337,13 @@ async function servingSuites(t: TestCtx, suiteFileAbs: string): Promise<ServingS
   }
   const numPrompts = take('num_prompts');
   const seedV = take('seed');
-  const seed = seedV ? asNumber(t, seedV, { integer: true }) : undefined;
-  const n = numPrompts ? asNumber(t, numPrompts, { integer: true, min: 1 }) : 1000;
+  const seed = seedV ? asNumber(t, seedV, { integer: true, ...BOUNDS.seed }) : undefined;
+  const n = numPrompts ? asNumber(t, numPrompts, { integer: true, ...BOUNDS.prompts }) : 1000;
   const inputLen = take('input_len');
   const outputLen = take('output_len');
   const ds = (k: string) => {
     const v = take(k);
-    return v ? asNumber(t, v, { min: 0 }) : undefined;
+    return v ? asNumber(t, v, { min: 0, ...(k.endsWith('_len') ? BOUNDS.length : {}) }) : undefined;
   };
   for (const [k, owners] of Object.entries(DATASET_KEYS)) {
     if (!owners.includes(datasetName) && client.has(k)) {
@@ -332,8 +361,8 @@ async function servingSuites(t: TestCtx, suiteFileAbs: string): Promise<ServingS
     }
     dataset = {
       type: 'random',
-      'input-len': ds('random_input_len') ?? (inputLen ? asNumber(t, inputLen, { integer: true, min: 1 }) : 1024),
-      'output-len': ds('random_output_len') ?? (outputLen ? asNumber(t, outputLen, { integer: true, min: 1 }) : 128),
+      'input-len': ds('random_input_len') ?? (inputLen ? asNumber(t, inputLen, { integer: true, min: 1, ...BOUNDS.length }) : 1024),
+      'output-len': ds('random_output_len') ?? (outputLen ? asNumber(t, outputLen, { integer: true, min: 1, ...BOUNDS.length }) : 128),
       'num-prompts': n,
       ...(ds('random_prefix_len') !== undefined ? { 'prefix-len': ds('random_prefix_len')! } : {}),
       ...(rangeRatio !== undefined ? { 'range-ratio': rangeRatio } : {}),
@@ -343,7 +372,7 @@ async function servingSuites(t: TestCtx, suiteFileAbs: string): Promise<ServingS
     ignoreEos = true;
   } else if (datasetName === 'sharegpt') {
     if (!pathV) fail(t, nameV!.at, 'dataset_name sharegpt needs dataset_path', `e.g. "dataset_path": "./${SHAREGPT_FILE}"`);
-    const out = ds('sharegpt_output_len') ?? (outputLen ? asNumber(t, outputLen, { integer: true, min: 1 }) : undefined);
+    const out = ds('sharegpt_output_len') ?? (outputLen ? asNumber(t, outputLen, { integer: true, min: 1, ...BOUNDS.length }) : undefined);
     dataset = {
       type: 'sharegpt',
       path: await resolveDatasetPath(t, asString(t, pathV!), suiteFileAbs, true),
@@ -398,9 +427,9 @@ async function servingSuites(t: TestCtx, suiteFileAbs: string): Promise<ServingS
   if (Object.keys(body).length > 0) suite['extra-body'] = body;
   if (seed !== undefined) suite.seed = seed;
   const burst = take('burstiness');
-  if (burst) suite.burstiness = asNumber(t, burst);
+  if (burst) suite.burstiness = asNumber(t, burst, BOUNDS.burstiness);
   const warm = take('num_warmups');
-  if (warm) suite.warmup = asNumber(t, warm, { integer: true, min: 0 });
+  if (warm) suite.warmup = asNumber(t, warm, { integer: true, ...BOUNDS.warmup });
   const pct = take('metric_percentiles');
   if (pct) {
     const list = String(pct.value).split(',').map((s) => Number(s.trim()));
@@ -440,6 +469,9 @@ async function servingSuites(t: TestCtx, suiteFileAbs: string): Promise<ServingS
     if (typeof q === 'string' && q.trim().toLowerCase() === 'inf') return 'inf';
     const x = typeof q === 'number' ? q : typeof q === 'string' ? Number(q) : NaN;
     if (!(x > 0) || !Number.isFinite(x)) fail(t, [...qpsL.at, i], `qps_list entry ${JSON.stringify(q)} is not a positive number or "inf"`);
+    if (x < BOUNDS.rate.min || x > BOUNDS.rate.max) {
+      fail(t, [...qpsL.at, i], `qps_list entry ${JSON.stringify(q)} is outside ${BOUNDS.rate.min} to ${BOUNDS.rate.max} requests/s`, 'vLLM\'s benchmarks use 0.1 and up; give "inf" to send all at once');
+    }
     return x;
   });
   const mcClient = client.get('max_concurrency');
@@ -448,9 +480,9 @@ async function servingSuites(t: TestCtx, suiteFileAbs: string): Promise<ServingS
   let mcs: number[] | undefined;
   if (mcL) {
     if (mcL.value.length === 0) fail(t, mcL.at, 'max_concurrency_list is empty');
-    mcs = mcL.value.map((m, i) => asNumber(t, { value: m, at: [...mcL.at, i], key: 'max_concurrency_list entry' }, { integer: true, min: 1 }));
+    mcs = mcL.value.map((m, i) => asNumber(t, { value: m, at: [...mcL.at, i], key: 'max_concurrency_list entry' }, { integer: true, ...BOUNDS.concurrency }));
   } else if (mcClient) {
-    mcs = [asNumber(t, mcClient, { integer: true, min: 1 })];
+    mcs = [asNumber(t, mcClient, { integer: true, ...BOUNDS.concurrency })];
   }
   mcs = mcs && [...new Set(mcs)];
   const server = serverOverride(t, serverParts);

@@ -2,6 +2,7 @@
 // as an array (never a shell line), and the normalised flag list the environment fingerprint holds.
 import type { Server } from '../config/schema-types.gen.js';
 import { argsToFlags, flagGroups, flagLikeValues, type ArgsSpec } from '../config/server-flags.js';
+import { formatKeyPath } from '../config/key-path.js';
 import { GateError } from '../errors.js';
 
 export { argsToFlags, flagGroups, kebabFlag, reservedFlagProblem, type ArgsSpec } from '../config/server-flags.js';
@@ -28,8 +29,9 @@ export function buildServeArgv(server: Server, port: number, host: string): stri
   if (!server.model) throw new Error('server.model is required to boot a server');
   const smuggled = flagLikeValues({ ...server, host })[0];
   if (smuggled) {
-    throw new GateError('CONFIG', `server.${smuggled.key.join('.')} ${JSON.stringify(smuggled.value)} starts with "-": vllm serve would read it as a flag`, {
-      where: { path: `server.${smuggled.key.join('.')}` },
+    const where = formatKeyPath(['server', ...smuggled.key]);
+    throw new GateError('CONFIG', `${where} ${JSON.stringify(smuggled.value)} starts with "-": vllm serve would read it as a flag`, {
+      where: { path: where },
       hint: 'give the value itself (a path starting with "-" can be written "./-name"); flags go in server.args',
     });
   }

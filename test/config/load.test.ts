@@ -361,3 +361,105 @@ describe('serverForSuite', () => {
     expect(serverForSuite(l.config, suite)).toMatchObject({ port: 8123, model: 'm' });
   });
 });
+
+describe('loadConfig: every problem at once, thresholds included', () => {
+  it('reports three bad tolerance sentences and the schema errors together, each at its line', async () => {
+    const text = `${MINIMAL.replace('num-prompts: 64', 'num-prompts: "many"')}thresholds:\n  median_ttft_ms: "ten percent"\n  output_throughput: "+5%"\n  suites:\n    sweep: { p99_itl_ms: "-3%" }\n`;
+    const err = await problemsOf(text);
+    expect(err.problems.map((p) => `${p.line}: ${p.path}`)).toEqual([
+      '6: suites[0].dataset.num-prompts',
+      '9: thresholds.median_ttft_ms',
+      '10: thresholds.output_throughput',
+      '12: thresholds.suites.sweep.p99_itl_ms',
+    ]);
+    expect(err.problems.map((p) => p.message).slice(1)).toEqual([
+      'cannot read "ten percent" in "ten percent"',
+      '"+5%" says a rise is bad, but output_throughput is higher-is-better',
+      '"-3%" says a drop is bad, but p99_itl_ms is lower-is-better',
+    ]);
+    expect(err.message.split('\n')[0]).toBe('c.yaml has 4 problems:');
+  });
+
+  it('reports every bad sentence of a schema-valid config, and a sentence that is not a string once, in the parser\'s words', async () => {
+    const err = await problemsOf(`${MINIMAL}thresholds:\n  median_ttft_ms: 5\n  mean_tpot_ms: "+5"\n  default: { latency: "-10%" }\n`);
+    expect(err.problems.map((p) => [p.line, p.path, p.hint])).toEqual([
+      [9, 'thresholds.median_ttft_ms', 'quote it in YAML: "-5%"'],
+      [10, 'thresholds.mean_tpot_ms', expect.stringMatching(/absolute part as ms or s/)],
+      [11, 'thresholds.default.latency', 'write "+10%": a rise beyond the tolerance is the regression'],
+    ]);
+  });
+
+  it('reports the tolerance sentences together with an error of a preset entry', async () => {
+    const err = await problemsOf(`version: 1\nserver: { model: m }\nsuites:\n  - preset: max-throughput\n    concurency: [1]\nthresholds:\n  output_throughput: "+5%"\n`);
+    expect(err.problems.map((p) => `${p.line}: ${p.path}`)).toEqual(['5: suites[0].concurency', '7: thresholds.output_throughput']);
+  });
+});
+
+describe('loadConfig: a fix line says what to write', () => {
+  it.each([
+    ['a quoted number', 'concurrency: [1, 2, 4]', 'concurrency: [1]\n    warmup: "5"', 'write a number without quotes, e.g. `warmup: 5`'],
+    ['a word for a boolean', 'concurrency: [1, 2, 4]', 'concurrency: [1]\n    stream: "yes"', 'write `stream: true` or `stream: false` (without quotes)'],
+    ['a number for text', 'model: Qwen/Qwen2.5-0.5B-Instruct', 'model: 7', 'write text in quotes, e.g. `model: "7"`'],
+    ['a scalar for a list', 'concurrency: [1, 2, 4]', 'concurrency: 4', 'write a list, e.g. `concurrency: [1]`'],
+    ['a word for a duration', 'concurrency: [1, 2, 4]', 'concurrency: [1]\n    request-timeout: true', 'write a duration, e.g. `request-timeout: "30s"`'],
+    ['a word for a port', 'model: Qwen/Qwen2.5-0.5B-Instruct', 'model: m, port: true', 'write e.g. `port: auto`'],
+  ])('%s', async (_name, from, to, hint) => {
+    const err = await problemsOf(MINIMAL.replace(from, to));
+    expect(err.problems.map((p) => p.hint)).toEqual([hint]);
+  });
+});
+
+describe('loadConfig: a YAML alias bomb', () => {
+  it('is a syntax error at the alias that nests aliases, not a crash', async () => {
+    const rows = ['version: 1', 'a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (const [name, prev] of [['b', 'a'], ['c', 'b'], ['d', 'c'], ['e', 'd']]) rows.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+    const err = await problemsOf(`${rows.join('\n')}\nsuites: [*e]\n`);
+    expect(err.problems).toEqual([
+      {
+        file: 'c.yaml',
+        path: '',
+        line: 4,
+        column: 8,
+        message: 'syntax error: aliases expand too far (over 100 nodes for one alias): the document would grow without bound',
+        hint: expect.stringMatching(/^write the repeated part out/),
+      },
+    ]);
+  });
+});
+
+describe('loadConfig: A/B (compare-servers)', () => {
+  const AB = `version: 1\ncompare-servers: [a.yml, b.yml]\nrounds: 3\nsuites:\n  - name: sweep\n    kind: serving\n    dataset: { type: random, num-prompts: 8 }\n    concurrency: [1]\n`;
+
+  async function abDir(a: string, b: string): Promise<string> {
+    const sub = await tempDir();
+    await writeConfig(sub, 'a.yml', a);
+    await writeConfig(sub, 'b.yml', b);
+    return writeConfig(sub, 'ab.yml', AB);
+  }
+
+  it('accepts the documented form: no top-level server, sides with only version and server', async () => {
+    const file = await abDir('version: 1\nserver: { model: m, args: { max-model-len: 4096 } }\n', 'id: fp8\nversion: 1\nserver: { model: m, args: { quantization: fp8 } }\n');
+    const l = await loadConfig(file);
+    expect(l.sides?.map((s) => [s.label, s.server.model, s.server.args, s.server.port])).toEqual([
+      ['a', 'm', { 'max-model-len': 4096 }, 'auto'],
+      ['fp8', 'm', { quantization: 'fp8' }, 'auto'],
+    ]);
+    expect(l.config.rounds).toBe(3);
+  });
+
+  it('checks the sides before anything boots, each problem in its own file', async () => {
+    const file = await abDir('version: 1\nserver: { model: "--port=1" }\n', 'version: 1\nserver:\n  model: m\n  args: { api-key: sk-1 }\n');
+    const err = (await loadConfig(file).catch((e: unknown) => e)) as ConfigError;
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.problems.map((p) => `${path.basename(p.file)}:${p.line}: ${p.path}`)).toEqual(['a.yml:2: server.model', 'b.yml:4: server.args.api-key']);
+  });
+
+  it('asks a side for a server, and refuses a side that compares servers itself or two sides of one name', async () => {
+    const noServer = (await loadConfig(await abDir('version: 1\n', 'version: 1\nserver: { model: m }\n')).catch((e: unknown) => e)) as ConfigError;
+    expect(noServer.problems).toEqual([expect.objectContaining({ path: '', message: expect.stringMatching(/^no server to compare: .*a\.yml needs `server\.model`/) })]);
+    const nested = (await loadConfig(await abDir('version: 1\nserver: { model: m }\ncompare-servers: [x, y]\n', 'version: 1\nserver: { model: m }\n')).catch((e: unknown) => e)) as ConfigError;
+    expect(nested.problems).toEqual([expect.objectContaining({ path: 'compare-servers', line: 3, message: 'a compare-servers side is one server; it cannot compare servers itself' })]);
+    const same = (await loadConfig(await abDir('id: x\nversion: 1\nserver: { model: m }\n', 'id: x\nversion: 1\nserver: { model: m }\n')).catch((e: unknown) => e)) as ConfigError;
+    expect(same.problems).toEqual([expect.objectContaining({ path: 'compare-servers', line: 2, message: 'both sides are called `x`' })]);
+  });
+});

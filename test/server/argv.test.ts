@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { argsToFlags, buildServeArgv, commandArgv, engineFlags, normaliseServerArgs, reservedFlagProblem, serverEnv } from '../../src/server/argv.js';
+import { GateError } from '../../src/errors.js';
 import { createMasker, mask } from '../../src/server/mask.js';
 import { hintForLog } from '../../src/server/hints.js';
 
@@ -29,6 +30,23 @@ describe('argsToFlags (vLLM CI json2args)', () => {
 });
 
 describe('buildServeArgv', () => {
+  it('refuses a model, served model name, host or args value that vllm serve would read as a flag, whoever calls it', () => {
+    const refused = (server: Parameters<typeof buildServeArgv>[0], host = '127.0.0.1'): GateError => {
+      try {
+        buildServeArgv(server, 8000, host);
+      } catch (err) {
+        expect(err).toBeInstanceOf(GateError);
+        return err as GateError;
+      }
+      throw new Error('buildServeArgv accepted it');
+    };
+    expect(refused({ model: '--port=1' })).toMatchObject({ code: 'CONFIG', where: { path: 'server.model' }, message: expect.stringContaining('"--port=1" starts with "-"') });
+    expect(refused({ model: 'm', 'served-model-name': '-x' }).where.path).toBe('server.served-model-name');
+    expect(refused({ model: 'm' }, '--evil').where.path).toBe('server.host');
+    expect(refused({ model: 'm', args: { 'lora-modules': ['a=/x', '--port=2'] } }).where.path).toBe('server.args.lora-modules[1]');
+    expect(buildServeArgv({ model: 'm', args: { seed: '-1' } }, 8000, '127.0.0.1')).toContain('-1');
+  });
+
   it('appends serve, the model, host, port, served name and args to a one-program command', () => {
     expect(buildServeArgv({ command: 'vllm', model: 'Qwen/Qwen2.5-0.5B-Instruct', args: { max_model_len: 8192 } }, 8123, '0.0.0.0')).toEqual([
       'vllm',
