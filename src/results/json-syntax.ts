@@ -54,7 +54,14 @@ export function scanJsonValue(text: string, start: number): SyntaxProblem | { en
         state = { kind: 'after' };
         continue;
       }
-      const problem = c === '"' ? scanString() : c === '-' || isDigit(c) ? scanNumber() : isLetter(c) ? scanWord() : fail(state.orClose ? `${A_VALUE} or ']'` : A_VALUE);
+      const problem =
+        c === '"'
+          ? scanString()
+          : c === '-' || isDigit(c)
+            ? scanNumber()
+            : isLetter(c)
+              ? scanWord()
+              : fail(state.orClose ? `${A_VALUE} or ']'` : A_VALUE);
       if (problem) return problem;
       state = { kind: 'after' };
     } else if (state.kind === 'key') {
@@ -77,7 +84,9 @@ export function scanJsonValue(text: string, start: number): SyntaxProblem | { en
       if (top === undefined) {
         // A top-level value ends at white space, the end of the text or the next value.
         const c = text[i];
-        return c === undefined || isSpace(c) || c === '{' || c === '[' ? { end: i } : fail('a line break or the end of the file after the value');
+        return c === undefined || isSpace(c) || c === '{' || c === '['
+          ? { end: i }
+          : fail('a line break or the end of the file after the value');
       }
       skipSpace();
       const close = top === '{' ? '}' : ']';

@@ -22,13 +22,7 @@ import type { ResultsDocument, Suite } from './schema-types.gen.js';
 import { JsonSyntaxError, parseJsonRecords, topLevelKeyLine } from './tolerant-json.js';
 import { formatResultsProblems, validateResults } from './validate.js';
 import { formatVllmDate } from './vllm-format.js';
-import {
-  importLatencyRecord,
-  importServeRecord,
-  importThroughputRecord,
-  vllmRecordKind,
-  type ImportedPoint,
-} from './vllm-import.js';
+import { importLatencyRecord, importServeRecord, importThroughputRecord, vllmRecordKind, type ImportedPoint } from './vllm-import.js';
 import { RESULTS_FILE } from './write.js';
 
 export interface ReadOptions {
@@ -84,12 +78,21 @@ async function readFolder(dir: string, opts: ReadOptions): Promise<ResultsDocume
   const docs = [...acc.ours, ...groupIntoRuns(acc.points, dir)];
   opts.notes?.push(...acc.skipped);
   if (docs.length === 0) {
-    const shown = acc.skipped.slice(0, 10).map((n) => `\n  ${n}`).join('');
+    const shown = acc.skipped
+      .slice(0, 10)
+      .map((n) => `\n  ${n}`)
+      .join('');
     const more = acc.skipped.length > 10 ? `\n  ... and ${acc.skipped.length - 10} more` : '';
-    throw new GateError('INPUT', `no usable results in ${dir}${acc.skipped.length ? `: ${acc.skipped.length} file(s) skipped${shown}${more}` : ''}`, {
-      where: { file: dir },
-      hint: acc.skipped.length ? 'fix or remove the files named above' : 'the folder holds no results.json and no vLLM result file (.json or .jsonl)',
-    });
+    throw new GateError(
+      'INPUT',
+      `no usable results in ${dir}${acc.skipped.length ? `: ${acc.skipped.length} file(s) skipped${shown}${more}` : ''}`,
+      {
+        where: { file: dir },
+        hint: acc.skipped.length
+          ? 'fix or remove the files named above'
+          : 'the folder holds no results.json and no vLLM result file (.json or .jsonl)',
+      },
+    );
   }
   return docs;
 }
@@ -145,7 +148,8 @@ function skipNote(err: GateError): string {
   return `${formatWhere(err.where)}: skipped, ${err.message.replace(/:\n/g, ': ').replace(/\n/g, '; ')}`;
 }
 
-type Parsed = { kind: 'ours'; doc: ResultsDocument } | { kind: 'vllm'; points: ImportedPoint[] } | { kind: 'other'; what: string; line: number };
+type Parsed =
+  { kind: 'ours'; doc: ResultsDocument } | { kind: 'vllm'; points: ImportedPoint[] } | { kind: 'other'; what: string; line: number };
 
 /** One file: our results document, vLLM's records, or something else (said what). Throws GateError INPUT. */
 async function readOne(file: string): Promise<Parsed> {
@@ -164,7 +168,9 @@ async function readOne(file: string): Promise<Parsed> {
   const first = records[0]!.value;
   if (isObject(first) && 'schema-version' in first) {
     if (records.length > 1) {
-      throw new GateError('INPUT', `holds ${records.length} JSON values; a results.json holds one`, { where: { file, line: records[1]!.line } });
+      throw new GateError('INPUT', `holds ${records.length} JSON values; a results.json holds one`, {
+        where: { file, line: records[1]!.line },
+      });
     }
     return { kind: 'ours', doc: checkOurs(first, file) };
   }
@@ -192,7 +198,10 @@ async function readOne(file: string): Promise<Parsed> {
  */
 async function readRegularFile(file: string): Promise<{ text: string; mtime: Date }> {
   const unreadable = (why: string): GateError =>
-    new GateError('INPUT', `cannot be read: ${why}`, { where: { file }, hint: 'results are read from regular files; remove it or give another path' });
+    new GateError('INPUT', `cannot be read: ${why}`, {
+      where: { file },
+      hint: 'results are read from regular files; remove it or give another path',
+    });
   let info: Stats;
   try {
     info = await stat(file);
@@ -248,12 +257,14 @@ function fileKind(s: Stats): string {
 function whatItIs(v: unknown): string {
   if (Array.isArray(v)) {
     const o = v[0];
-    if (isObject(o) && 'benchmark' in o && 'metric' in o) return "a list in vLLM's PyTorch benchmark format (.pytorch.json); read the plain .json beside it";
+    if (isObject(o) && 'benchmark' in o && 'metric' in o)
+      return "a list in vLLM's PyTorch benchmark format (.pytorch.json); read the plain .json beside it";
     if (isObject(o) && 'Test name' in o) return "vLLM CI's converted table (benchmark_results.json); read the per-test .json files instead";
     return 'a JSON list';
   }
   if (isObject(v)) {
-    if ('verdict' in v && 'counts' in v && 'points' in v) return "a verdict.json of vllm-perf-gate (a run's verdict, not its results; read the results.json beside it)";
+    if ('verdict' in v && 'counts' in v && 'points' in v)
+      return "a verdict.json of vllm-perf-gate (a run's verdict, not its results; read the results.json beside it)";
     return 'a JSON object with none of the keys of a results.json (`schema-version`) or of a vLLM result (`request_throughput`, `avg_latency`, `elapsed_time`)';
   }
   return `a JSON ${v === null ? 'null' : typeof v}`;
@@ -262,10 +273,14 @@ function whatItIs(v: unknown): string {
 function checkOurs(doc: Record<string, unknown>, file: string): ResultsDocument {
   const version = doc['schema-version'];
   if (version !== 1) {
-    throw new GateError('INPUT', `a results document of schema version ${typeof version === 'number' ? version : `(${typeof version})`}; this version reads 1`, {
-      where: { file, path: 'schema-version' },
-      hint: 'read it with the vllm-perf-gate version that wrote it, or run the baseline again',
-    });
+    throw new GateError(
+      'INPUT',
+      `a results document of schema version ${typeof version === 'number' ? version : `(${typeof version})`}; this version reads 1`,
+      {
+        where: { file, path: 'schema-version' },
+        hint: 'read it with the vllm-perf-gate version that wrote it, or run the baseline again',
+      },
+    );
   }
   const problems = validateResults(doc);
   if (problems.length > 0) {
@@ -319,7 +334,11 @@ function toDocument(run: ImportedPoint[], target: string): ResultsDocument {
     const { file: _f, line: _l, date: _d, ...meta } = p.point['vllm-meta'] ?? {};
     return [p.suite, p.point.key, meta];
   });
-  const configId = path.basename(path.resolve(target)).replace(/\.(jsonl?|json)$/i, '').replace(/[^A-Za-z0-9._-]+/g, '-') || 'vllm';
+  const configId =
+    path
+      .basename(path.resolve(target))
+      .replace(/\.(jsonl?|json)$/i, '')
+      .replace(/[^A-Za-z0-9._-]+/g, '-') || 'vllm';
   return {
     'schema-version': 1,
     tool: { name: 'vllm bench', version: 'unknown' },

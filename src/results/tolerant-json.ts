@@ -117,11 +117,20 @@ export function parseJsonRecords(text: string): JsonRecord[] {
  * The error of the value at `start`, worded by findSyntaxError. V8's message is never used: it quotes
  * the text. Its position (`v8At`) stands in only if the two parsers disagree.
  */
-function syntaxError(text: string, start: number, v8At: number | undefined, position: (offset: number) => { line: number; column: number }): JsonSyntaxError {
+function syntaxError(
+  text: string,
+  start: number,
+  v8At: number | undefined,
+  position: (offset: number) => { line: number; column: number },
+): JsonSyntaxError {
   const problem = findSyntaxError(text, start) ?? { offset: v8At ?? start, expected: 'valid JSON', found: 'something else' };
   const p = position(problem.offset);
   if (problem.offset >= text.length) {
-    return new JsonSyntaxError(`not valid JSON: the file ends inside the value that starts at line ${position(start).line} (expected ${problem.expected})`, p.line, p.column);
+    return new JsonSyntaxError(
+      `not valid JSON: the file ends inside the value that starts at line ${position(start).line} (expected ${problem.expected})`,
+      p.line,
+      p.column,
+    );
   }
   return new JsonSyntaxError(`not valid JSON: expected ${problem.expected}, found ${problem.found}`, p.line, p.column);
 }

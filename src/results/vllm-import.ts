@@ -65,7 +65,10 @@ export function suiteNameFor(file: string, label: unknown): string {
 }
 
 function sanitize(name: string): string {
-  const s = name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 80);
+  const s = name
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 80);
   return s || 'vllm';
 }
 
@@ -95,7 +98,13 @@ function kindOf(v: unknown): string {
 /** A `vllm bench serve --save-result` record as a point. Throws GateError INPUT naming the file, line and key. */
 export function importServeRecord(rec: Json, origin: RecordOrigin): ImportedPoint {
   const bad = (key: KeyPath, expected: string): GateError =>
-    badValue(rec, origin, key, expected, 'this does not look like a file written by `vllm bench serve --save-result`; fix or remove the record');
+    badValue(
+      rec,
+      origin,
+      key,
+      expected,
+      'this does not look like a file written by `vllm bench serve --save-result`; fix or remove the record',
+    );
 
   const rateRaw = rec.request_rate;
   let rate: number | 'inf';
@@ -103,7 +112,8 @@ export function importServeRecord(rec: Json, origin: RecordOrigin): ImportedPoin
   else if (typeof rateRaw === 'number' && rateRaw > 0) rate = rateRaw;
   else throw bad(['request_rate'], 'a number > 0 or "inf"');
   const mcRaw = rec.max_concurrency;
-  if (mcRaw !== undefined && mcRaw !== null && !(Number.isInteger(mcRaw) && (mcRaw as number) > 0)) throw bad(['max_concurrency'], 'an integer > 0 or null');
+  if (mcRaw !== undefined && mcRaw !== null && !(Number.isInteger(mcRaw) && (mcRaw as number) > 0))
+    throw bad(['max_concurrency'], 'an integer > 0 or null');
   const maxConcurrency = (mcRaw as number | null | undefined) ?? null;
   for (const k of ['duration', 'completed'] as const) {
     if (typeof rec[k] !== 'number') throw bad([k], 'a number');
@@ -115,7 +125,8 @@ export function importServeRecord(rec: Json, origin: RecordOrigin): ImportedPoin
     const k = k0 === 'request_goodput:' ? 'request_goodput' : k0; // legacy benchmark_serving.py's typo
     if (KNOWN_NON_METRIC.has(k)) continue;
     if (typeof v === 'number' || v === null) metrics[k] = v;
-    else if (v === 'inf' || v === '-inf') metrics[k] = null; // an infinite figure has no use in a comparison
+    else if (v === 'inf' || v === '-inf')
+      metrics[k] = null; // an infinite figure has no use in a comparison
     else if (typeof v === 'string') {
       if (looksLikeMetric(k)) throw bad([k0], 'a number or null');
       metadata[k] = v;
@@ -128,7 +139,8 @@ export function importServeRecord(rec: Json, origin: RecordOrigin): ImportedPoin
   const failed = metrics.failed ?? 0;
 
   const meta: VllmMeta = {};
-  const str = (k: string): string | null | undefined => (typeof rec[k] === 'string' ? (rec[k] as string) : rec[k] === null ? null : undefined);
+  const str = (k: string): string | null | undefined =>
+    typeof rec[k] === 'string' ? (rec[k] as string) : rec[k] === null ? null : undefined;
   if (typeof rec.date === 'string') meta.date = rec.date;
   for (const k of ['endpoint_type', 'backend', 'label', 'model_id', 'tokenizer_id', 'ramp_up_strategy'] as const) {
     const v = str(k);
@@ -137,7 +149,8 @@ export function importServeRecord(rec: Json, origin: RecordOrigin): ImportedPoin
   if (numPrompts !== null && Number.isInteger(numPrompts)) meta.num_prompts = numPrompts;
   const b = rec.burstiness;
   if (typeof b === 'number' || b === 'inf' || b === null) meta.burstiness = b;
-  for (const k of ['ramp_up_start_rps', 'ramp_up_end_rps'] as const) if (typeof rec[k] === 'number' || rec[k] === null) meta[k] = rec[k] as number | null;
+  for (const k of ['ramp_up_start_rps', 'ramp_up_end_rps'] as const)
+    if (typeof rec[k] === 'number' || rec[k] === null) meta[k] = rec[k] as number | null;
   if (Object.keys(metadata).length > 0) meta.metadata = metadata;
   meta.file = origin.file;
   if (origin.line !== undefined) meta.line = origin.line;
@@ -186,7 +199,8 @@ export function importLatencyRecord(rec: Json, origin: RecordOrigin): ImportedPo
     const ps = Object.keys(pct).sort((a, b) => Number(a) - Number(b));
     for (const p of ps) {
       const v = pct[p];
-      if (typeof v !== 'number' || !/^\d+(\.\d+)?$/.test(p)) throw fail(['percentiles', p], 'a number of seconds under a percentile such as "50"');
+      if (typeof v !== 'number' || !/^\d+(\.\d+)?$/.test(p))
+        throw fail(['percentiles', p], 'a number of seconds under a percentile such as "50"');
       if (p === '50') metrics.median_latency_ms = v * 1000;
     }
     for (const p of ps) metrics[`p${p}_latency_ms`] = (pct[p] as number) * 1000;
@@ -203,12 +217,18 @@ export function importThroughputRecord(rec: Json, origin: RecordOrigin): Importe
     else if (v === 'inf' || v === '-inf') metrics[k] = null;
   }
   for (const k of ['elapsed_time', 'requests_per_second']) {
-    if (typeof metrics[k] !== 'number') throw badValue(rec, origin, [k], 'a number', 'this does not look like a file written by `vllm bench throughput --output-json`');
+    if (typeof metrics[k] !== 'number')
+      throw badValue(rec, origin, [k], 'a number', 'this does not look like a file written by `vllm bench throughput --output-json`');
   }
   return offlinePoint('throughput', 'vllm-bench-throughput', metrics, origin);
 }
 
-function offlinePoint(kind: 'latency' | 'throughput', source: ImportedPoint['source'], metrics: MetricMap, origin: RecordOrigin): ImportedPoint {
+function offlinePoint(
+  kind: 'latency' | 'throughput',
+  source: ImportedPoint['source'],
+  metrics: MetricMap,
+  origin: RecordOrigin,
+): ImportedPoint {
   return {
     suite: suiteNameFor(origin.file, undefined),
     kind,

@@ -8,7 +8,20 @@ import { chmodSync, cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:f
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODERN_LINE } from '../results/fixtures.js';
-import { BIN, cliEnv, newCase, removeCases, run, runCli, simServer, STACK_LINE, sweepSuite, writeConfig, type Case, type CliExit } from './support.js';
+import {
+  BIN,
+  cliEnv,
+  newCase,
+  removeCases,
+  run,
+  runCli,
+  simServer,
+  STACK_LINE,
+  sweepSuite,
+  writeConfig,
+  type Case,
+  type CliExit,
+} from './support.js';
 
 interface Report {
   verdict: string;
@@ -114,7 +127,11 @@ describe('a run folder of ours is one run', () => {
 function compareAsUser(args: string[], dirs: string[]): Promise<CliExit> {
   const asRoot = process.getuid?.() === 0;
   if (asRoot) for (const d of dirs) chmodSync(d, 0o755);
-  const child = spawn(process.execPath, [BIN, 'compare', ...args], { env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'], ...(asRoot ? { uid: 65534, gid: 65534 } : {}) });
+  const child = spawn(process.execPath, [BIN, 'compare', ...args], {
+    env: cliEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -134,7 +151,11 @@ describe('a history skips what it cannot read, names it and says why', () => {
     copyRun(path.join(h, 'main-1'));
     writeFileSync(path.join(h, 'broken.json'), `{"request_throughput": 1.0,\n  "token": ${SECRET}}\n`);
     symlinkSync(path.join(h, 'deleted.json'), path.join(h, 'dangling.json'));
-    await new Promise<void>((resolve, reject) => spawn('mkfifo', [path.join(h, 'pipe.json')]).once('close', (code) => (code === 0 ? resolve() : reject(new Error(`mkfifo exited ${code}`)))));
+    await new Promise<void>((resolve, reject) =>
+      spawn('mkfifo', [path.join(h, 'pipe.json')]).once('close', (code) =>
+        code === 0 ? resolve() : reject(new Error(`mkfifo exited ${code}`)),
+      ),
+    );
     writeFileSync(path.join(h, 'secret.json'), `{"token": "${SECRET}"}`);
     chmodSync(path.join(h, 'secret.json'), 0o000);
     const exit = await compareAsUser(['--baseline', h, '--current', current, '--format', 'json'], [c.dir, h]);
@@ -159,7 +180,9 @@ describe('a history skips what it cannot read, names it and says why', () => {
     expect(exit.code, exit.stderr).toBe(2);
     expect(exit.stderr).toContain(`error: ${h}: no usable results in ${h}: 2 file(s) skipped`);
     expect(exit.stderr).toContain(`  ${h}/broken.json:1:24: skipped, not valid JSON: expected a value`);
-    expect(exit.stderr).toContain(`  ${h}/dangling.json: skipped, cannot be read: it does not exist (a symbolic link to a path that does not exist)`);
+    expect(exit.stderr).toContain(
+      `  ${h}/dangling.json: skipped, cannot be read: it does not exist (a symbolic link to a path that does not exist)`,
+    );
     expect(exit.stderr).not.toContain('FILESECRET');
     expect(exit.stderr).not.toMatch(STACK_LINE);
   });
@@ -169,14 +192,18 @@ describe('a history skips what it cannot read, names it and says why', () => {
     writeFileSync(token, `${SECRET}\n`);
     const exit = await compare([token]);
     expect(exit.code, exit.stderr).toBe(2);
-    expect(exit.stderr).toContain(`error: ${token}:1:1: not valid JSON: expected a value (an object, a list, a string in double quotes, a number, true, false or null)`);
+    expect(exit.stderr).toContain(
+      `error: ${token}:1:1: not valid JSON: expected a value (an object, a list, a string in double quotes, a number, true, false or null)`,
+    );
     expect(exit.stderr).toContain('fix: fix the JSON');
     expect(exit.stderr).not.toMatch(/FILESEC|Unexpected token|is not valid JSON/);
   });
 
   it('a FIFO given directly is refused at once (exit 2), not read', async () => {
     const fifo = path.join(c.dir, 'given.json');
-    await new Promise<void>((resolve, reject) => spawn('mkfifo', [fifo]).once('close', (code) => (code === 0 ? resolve() : reject(new Error(`mkfifo exited ${code}`)))));
+    await new Promise<void>((resolve, reject) =>
+      spawn('mkfifo', [fifo]).once('close', (code) => (code === 0 ? resolve() : reject(new Error(`mkfifo exited ${code}`)))),
+    );
     const exit = await compare([fifo]);
     expect(exit.signal, 'the CLI blocked reading the FIFO').toBeNull();
     expect(exit.code, exit.stderr).toBe(2);

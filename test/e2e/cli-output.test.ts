@@ -85,7 +85,11 @@ describe('every byte of a large output reaches a slow reader through a pipe', ()
     const report = JSON.parse(r.received.toString()) as { verdict: string; points: unknown[] };
     expect(report.verdict).toMatch(/^(pass|fail|inconclusive|no-baseline|not-comparable)$/);
     expect(report.points.length).toBeGreaterThan(60);
-    expect(r.received.equals(await runToFile(['compare', '--baseline', baseline, '--current', current, '--format', 'json'], path.join(dir, 'out.json')))).toBe(true);
+    expect(
+      r.received.equals(
+        await runToFile(['compare', '--baseline', baseline, '--current', current, '--format', 'json'], path.join(dir, 'out.json')),
+      ),
+    ).toBe(true);
   });
 
   it.each(['text', 'markdown'])('compare --format %s: the piped output is byte for byte what a file receives', async (format) => {

@@ -53,7 +53,10 @@ describe('writeVllmServeFiles', () => {
     const doc = await writeVllmServeFiles(dir, ourDocument());
     const files = (await readdir(path.join(dir, 'vllm'))).sort();
     expect(files).toEqual(['sweep_qps_2_concurrency_8.json', 'sweep_qps_inf_concurrency_4.json']);
-    expect(doc.suites[0]!.points.map((p) => p['vllm-result-file'])).toEqual(['vllm/sweep_qps_inf_concurrency_4.json', 'vllm/sweep_qps_2_concurrency_8.json']);
+    expect(doc.suites[0]!.points.map((p) => p['vllm-result-file'])).toEqual([
+      'vllm/sweep_qps_inf_concurrency_4.json',
+      'vllm/sweep_qps_2_concurrency_8.json',
+    ]);
     const rec = JSON.parse(await readFile(path.join(dir, 'vllm', files[1]!), 'utf8')) as Record<string, unknown>;
     expect(rec).toMatchObject({ label: 'sweep', model_id: 'tiny', request_rate: 'inf', max_concurrency: 4, backend: 'openai' });
     expect(validateResults(doc)).toEqual([]);
@@ -85,7 +88,9 @@ describe('validateResults', () => {
   it('rejects a point key used twice in a suite, since points are matched by key', () => {
     const doc = ourDocument();
     doc.suites[0]!.points[1]!.key = 'concurrency=4';
-    expect(validateResults(doc)).toEqual([{ path: 'suites[0].points[1].key', message: 'point key "concurrency=4" appears twice in suite "sweep"' }]);
+    expect(validateResults(doc)).toEqual([
+      { path: 'suites[0].points[1].key', message: 'point key "concurrency=4" appears twice in suite "sweep"' },
+    ]);
   });
 
   it('rejects a suite name used twice', () => {
@@ -101,7 +106,7 @@ describe('readResults: our results.json', () => {
     delete doc.status;
     const err = await inputError(await put('results.json', JSON.stringify(doc)));
     expect(err.where.file).toMatch(/results\.json$/);
-    expect(err.message).toContain("missing required key `status`");
+    expect(err.message).toContain('missing required key `status`');
     expect(err.hint).toMatch(/vllm-perf-gate run/);
   });
 
@@ -156,7 +161,10 @@ describe('readResults: vLLM bench serve files', () => {
   });
 
   it('keys a capped point by rate and max concurrency, and names the suite from vLLM CI file names', async () => {
-    const line = MODERN_LINE.replace('"request_rate": 2.0', '"request_rate": "inf"').replace('"max_concurrency": null', '"max_concurrency": 16');
+    const line = MODERN_LINE.replace('"request_rate": 2.0', '"request_rate": "inf"').replace(
+      '"max_concurrency": null',
+      '"max_concurrency": 16',
+    );
     const [doc] = await readResults(await put('serving_llama8B_tp1_random_qps_inf_concurrency_16.json', line));
     expect(doc!.suites[0]!.name).toBe('serving_llama8B_tp1_random');
     expect(doc!.suites[0]!.points[0]!).toMatchObject({ key: 'rate=inf,max-concurrency=16', 'request-rate': 'inf', concurrency: 16 });
@@ -194,7 +202,9 @@ describe('readResults: vLLM bench serve files', () => {
   it('reports a JSON syntax error with its line and column and what was expected, never the content', async () => {
     const err = await inputError(await put('r.json', `${MODERN_LINE}\n{"date": ,}\n`));
     expect(err.where).toMatchObject({ line: 2, column: 10 });
-    expect(err.message).toBe('not valid JSON: expected a value (an object, a list, a string in double quotes, a number, true, false or null), found \',\'');
+    expect(err.message).toBe(
+      "not valid JSON: expected a value (an object, a list, a string in double quotes, a number, true, false or null), found ','",
+    );
     const secret = await inputError(await put('token.json', 'hf_FILESECRET0123456789\n'));
     expect(secret.format()).toMatch(/token\.json:1:1: not valid JSON: expected a value .*, found a letter/);
     expect(secret.format()).not.toMatch(/hf_|FILESEC|Unexpected token/);
@@ -204,7 +214,9 @@ describe('readResults: vLLM bench serve files', () => {
     const fifo = path.join(dir, 'pipe.json');
     execFileSync('mkfifo', [fifo]);
     const err = await inputError(fifo);
-    expect(err.format()).toBe(`${fifo}: cannot be read: not a regular file (a FIFO)\n  fix: results are read from regular files; remove it or give another path`);
+    expect(err.format()).toBe(
+      `${fifo}: cannot be read: not a regular file (a FIFO)\n  fix: results are read from regular files; remove it or give another path`,
+    );
   });
 
   it('names a dangling symbolic link given directly', async () => {
@@ -223,20 +235,34 @@ describe('readResults: vLLM bench serve files', () => {
 
 describe('readResults: vLLM bench latency and throughput files', () => {
   it('imports latency in milliseconds, keyed offline, named by the file', async () => {
-    const text = '{\n    "avg_latency": 1.5,\n    "std_latency": 0.01,\n    "latencies": [1.49, 1.5, 1.51],\n    "percentiles": {"10": 1.49, "50": 1.5, "99": 1.51}\n}';
+    const text =
+      '{\n    "avg_latency": 1.5,\n    "std_latency": 0.01,\n    "latencies": [1.49, 1.5, 1.51],\n    "percentiles": {"10": 1.49, "50": 1.5, "99": 1.51}\n}';
     const [doc] = await readResults(await put('latency_tiny.json', text));
     expect(doc!.run.source).toBe('vllm-bench-latency');
     expect(doc!.suites[0]).toMatchObject({ name: 'latency_tiny', kind: 'latency' });
     expect(doc!.suites[0]!.points[0]!.key).toBe('offline');
     expect(doc!.suites[0]!.points[0]!.metrics).toEqual({
-      mean_latency_ms: 1500, std_latency_ms: 10, median_latency_ms: 1500, p10_latency_ms: 1490, p50_latency_ms: 1500, p99_latency_ms: 1510, num_iters: 3,
+      mean_latency_ms: 1500,
+      std_latency_ms: 10,
+      median_latency_ms: 1500,
+      p10_latency_ms: 1490,
+      p50_latency_ms: 1500,
+      p99_latency_ms: 1510,
+      num_iters: 3,
     });
   });
 
   it('imports throughput figures verbatim', async () => {
-    const text = '{"elapsed_time": 10.0, "num_requests": 200, "total_num_tokens": 50000, "requests_per_second": 20.0, "tokens_per_second": 5000.0}';
+    const text =
+      '{"elapsed_time": 10.0, "num_requests": 200, "total_num_tokens": 50000, "requests_per_second": 20.0, "tokens_per_second": 5000.0}';
     const [doc] = await readResults(await put('throughput_tiny.json', text));
-    expect(doc!.suites[0]!.points[0]!.metrics).toEqual({ elapsed_time: 10, num_requests: 200, total_num_tokens: 50000, requests_per_second: 20, tokens_per_second: 5000 });
+    expect(doc!.suites[0]!.points[0]!.metrics).toEqual({
+      elapsed_time: 10,
+      num_requests: 200,
+      total_num_tokens: 50000,
+      requests_per_second: 20,
+      tokens_per_second: 5000,
+    });
   });
 });
 
@@ -244,7 +270,10 @@ describe('readResults: folders', () => {
   it('reads a vLLM CI results folder as one run, skipping files that are no results', async () => {
     await put('ci/latency_tiny.json', '{"avg_latency": 1.0, "latencies": [1.0], "percentiles": {"50": 1.0}}');
     await put('ci/serving_tiny_qps_1_concurrency_10.json', MODERN_LINE.replace('"request_rate": 2.0', '"request_rate": 1.0'));
-    await put('ci/serving_tiny_qps_inf_concurrency_10.json', MODERN_LINE.replace('"request_rate": 2.0', '"request_rate": "inf"').replace('"max_concurrency": null', '"max_concurrency": 10'));
+    await put(
+      'ci/serving_tiny_qps_inf_concurrency_10.json',
+      MODERN_LINE.replace('"request_rate": 2.0', '"request_rate": "inf"').replace('"max_concurrency": null', '"max_concurrency": 10'),
+    );
     await put('ci/benchmark_results.json', '[{"Test name": "serving_tiny"}]');
     await put('ci/notes.txt', 'not json');
     const notes: string[] = [];
@@ -264,7 +293,11 @@ describe('readResults: folders', () => {
     const old = await put('h/c/openai-2.0qps-tiny-20260101-120000.json', MODERN_LINE);
     await utimes(old, new Date(), new Date());
     const docs = await readResults(path.join(dir, 'h'));
-    expect(docs.map((d) => d.run['started-at'])).toEqual(['2026-01-01T12:00:00.000Z', '2026-11-22T12:00:00.000Z', '2026-11-23T12:00:00.000Z']);
+    expect(docs.map((d) => d.run['started-at'])).toEqual([
+      '2026-01-01T12:00:00.000Z',
+      '2026-11-22T12:00:00.000Z',
+      '2026-11-23T12:00:00.000Z',
+    ]);
   });
 
   it('fails on a folder with no results in it', async () => {
@@ -284,12 +317,39 @@ describe('readResults: run folders of ours', () => {
   async function runFolder(rel: string, startedAt: string): Promise<ResultsDocument> {
     const d = path.join(dir, rel);
     const doc = ourDocument(startedAt);
-    doc.suites.push({ name: 'latency', kind: 'latency', points: [{ key: 'offline', 'request-rate': null, concurrency: null, metrics: { mean_latency_ms: 1500 }, validity: { valid: true, reasons: [] } }] });
-    doc.suites.push({ name: 'throughput', kind: 'throughput', points: [{ key: 'offline', 'request-rate': null, concurrency: null, metrics: { requests_per_second: 20 }, validity: { valid: true, reasons: [] } }] });
+    doc.suites.push({
+      name: 'latency',
+      kind: 'latency',
+      points: [
+        {
+          key: 'offline',
+          'request-rate': null,
+          concurrency: null,
+          metrics: { mean_latency_ms: 1500 },
+          validity: { valid: true, reasons: [] },
+        },
+      ],
+    });
+    doc.suites.push({
+      name: 'throughput',
+      kind: 'throughput',
+      points: [
+        {
+          key: 'offline',
+          'request-rate': null,
+          concurrency: null,
+          metrics: { requests_per_second: 20 },
+          validity: { valid: true, reasons: [] },
+        },
+      ],
+    });
     const written = await writeVllmServeFiles(d, doc);
     await writeResults(d, written);
     await put(`${rel}/latency.json`, '{"avg_latency": 1.5, "std_latency": 0.01, "latencies": [1.5], "percentiles": {"50": 1.5}}');
-    await put(`${rel}/throughput.json`, '{"elapsed_time": 10.0, "num_requests": 200, "total_num_tokens": 50000, "requests_per_second": 20.0, "tokens_per_second": 5000.0}');
+    await put(
+      `${rel}/throughput.json`,
+      '{"elapsed_time": 10.0, "num_requests": 200, "total_num_tokens": 50000, "requests_per_second": 20.0, "tokens_per_second": 5000.0}',
+    );
     await put(`${rel}/verdict.json`, '{"verdict": "pass", "counts": {}, "points": []}');
     await put(`${rel}/confirm/latency.json`, '{"avg_latency": 1.6, "latencies": [1.6], "percentiles": {"50": 1.6}}');
     return written;
@@ -327,7 +387,10 @@ describe('readResults: run folders of ours', () => {
     await put('v/results.json', MODERN_LINE);
     await put('v/openai-inf.json', MODERN_LINE.replace('"request_rate": 2.0', '"request_rate": "inf"'));
     const [doc] = await readResults(path.join(dir, 'v'));
-    expect(doc!.suites.map((x) => `${x.name}:${x.points.map((p) => p.key).join()}`).sort()).toEqual(['openai-inf:rate=inf', 'results:rate=2']);
+    expect(doc!.suites.map((x) => `${x.name}:${x.points.map((p) => p.key).join()}`).sort()).toEqual([
+      'openai-inf:rate=inf',
+      'results:rate=2',
+    ]);
   });
 });
 

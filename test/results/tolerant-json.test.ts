@@ -54,19 +54,34 @@ describe('parseJsonRecords', () => {
   });
 
   it('reports an unclosed value with the line it starts on', () => {
-    expect(() => parseJsonRecords('{"a": 1}\n{"b": [1, 2]\n')).toThrow("not valid JSON: the file ends inside the value that starts at line 2 (expected ',' or '}')");
+    expect(() => parseJsonRecords('{"a": 1}\n{"b": [1, 2]\n')).toThrow(
+      "not valid JSON: the file ends inside the value that starts at line 2 (expected ',' or '}')",
+    );
   });
 
   it('reports a wrong closing bracket where it is, and what would have closed the list', () => {
     const err = syntaxError('{"a": 1}\n{"b": [1, 2}\n');
-    expect({ message: err.message, line: err.line, column: err.column }).toEqual({ message: "not valid JSON: expected ',' or ']', found '}'", line: 2, column: 12 });
+    expect({ message: err.message, line: err.line, column: err.column }).toEqual({
+      message: "not valid JSON: expected ',' or ']', found '}'",
+      line: 2,
+      column: 12,
+    });
   });
 
   it('never quotes the text: a token file read as JSON gives a position and what was expected', () => {
     const err = syntaxError('hf_FILESECRET_abcdef\n');
-    expect(err.message).toBe('not valid JSON: expected a value (an object, a list, a string in double quotes, a number, true, false or null); a word there can only be true, false or null, found a letter');
+    expect(err.message).toBe(
+      'not valid JSON: expected a value (an object, a list, a string in double quotes, a number, true, false or null); a word there can only be true, false or null, found a letter',
+    );
     expect([err.line, err.column]).toEqual([1, 1]);
-    for (const text of ['{"k": "hf_SECRET\n"}', '{"k": hf_SECRET}', '{"k": 1 hf_SECRET}', "{'hf_SECRET': 1}", '{"k": "\\q hf_SECRET"}', '[1, 2,]']) {
+    for (const text of [
+      '{"k": "hf_SECRET\n"}',
+      '{"k": hf_SECRET}',
+      '{"k": 1 hf_SECRET}',
+      "{'hf_SECRET': 1}",
+      '{"k": "\\q hf_SECRET"}',
+      '[1, 2,]',
+    ]) {
       expect(syntaxError(text).message, text).not.toMatch(/SECRET|hf_|Unexpected|position/);
     }
   });
@@ -82,7 +97,11 @@ describe('parseJsonRecords', () => {
     ['1,2', "a line break or the end of the file after the value, found ','", 1, 2],
   ])('says what was expected in %s', (text, expected, line, column) => {
     const err = syntaxError(text);
-    expect({ message: err.message, line: err.line, column: err.column }).toEqual({ message: `not valid JSON: expected ${expected}`, line, column });
+    expect({ message: err.message, line: err.line, column: err.column }).toEqual({
+      message: `not valid JSON: expected ${expected}`,
+      line,
+      column,
+    });
   });
 });
 
@@ -115,7 +134,9 @@ describe('parseJsonRecords on generated JSON', () => {
     if (k === 2) return Array.from({ length: Math.floor(r() * 6) }, () => PIECES[Math.floor(r() * PIECES.length)]).join('');
     if (k === 3) return r() < 0.5;
     if (k === 4) return Array.from({ length: Math.floor(r() * 4) }, () => value(r, depth + 1));
-    return Object.fromEntries(Array.from({ length: Math.floor(r() * 4) }, (_, i) => [`${PIECES[Math.floor(r() * PIECES.length)]}${i}`, value(r, depth + 1)]));
+    return Object.fromEntries(
+      Array.from({ length: Math.floor(r() * 4) }, (_, i) => [`${PIECES[Math.floor(r() * PIECES.length)]}${i}`, value(r, depth + 1)]),
+    );
   }
 
   it('finds a syntax error exactly when JSON.parse does, in texts with one character changed', () => {
