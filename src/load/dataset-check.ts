@@ -1,14 +1,15 @@
 // The datasets of a config, read and checked before anything starts: `vllm-perf-gate config` runs
 // this, and so does every run before it boots a server (a bad file found after a model load wastes a
 // GPU's minutes). What it reads is handed to the suites, so each file is read once, and what was
-// checked is what is sent.
+// checked is what is sent. The `dataset-path` a latency or throughput suite hands to vllm bench is
+// checked too (where it is, what it is, its size), though vllm bench reads it.
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { LoadedConfig, Suite } from '../config/load.js';
 import { formatKeyPath, type KeyPath } from '../config/key-path.js';
 import { parseConfigText } from '../config/source.js';
 import { formatWhere, GateError, type Where } from '../errors.js';
-import { DatasetFileProblem, realFolder, workspaceOf, type DatasetRoots } from './dataset-file.js';
+import { checkDatasetPath, DatasetFileProblem, MAX_SHAREGPT_BYTES, realFolder, workspaceOf, type DatasetRoots } from './dataset-file.js';
 import { datasetFile, loadDatasetSource, type DatasetSource } from './dataset-source.js';
 
 export interface DatasetCheckOptions {
@@ -61,14 +62,19 @@ export async function prepareDatasets(loaded: LoadedConfig, opts: DatasetCheckOp
   // Suites that read the same file share what was read.
   const reads = new Map<string, Promise<DatasetSource | undefined>>();
   for (const [index, suite] of loaded.config.suites.entries()) {
-    if (suite.kind !== 'serving' || (opts.suites && !opts.suites.includes(index))) continue;
-    const ds = suite.dataset;
+    if (opts.suites && !opts.suites.includes(index)) continue;
     const entry = rawIndex(rawSuites, suite);
-    const at = (key: string): Where => (entry === undefined ? { file: loaded.file } : locate(['suites', entry, 'dataset', key]));
+    const at = (...key: (string | number)[]): Where => (entry === undefined ? { file: loaded.file } : locate(['suites', entry, ...key]));
     const label = entry === undefined ? `suite \`${suite.name}\` (from a preset or vllm-suite entry): ` : '';
+    if (suite.kind !== 'serving') {
+      const problem = await checkBenchDataset(suite, loaded.baseDir, roots);
+      if (problem) problems.push({ where: at('args', problem.key), message: `${label}${problem.message}`, hint: problem.hint });
+      continue;
+    }
+    const ds = suite.dataset;
     if (ds.type === 'sonnet' && (ds['prefix-len'] ?? 200) > (ds['input-len'] ?? 550)) {
       problems.push({
-        where: at('prefix-len'),
+        where: at('dataset', 'prefix-len'),
         message: `${label}sonnet prefix-len ${ds['prefix-len'] ?? 200} is longer than input-len ${ds['input-len'] ?? 550}`,
         hint: 'the shared prefix is part of the prompt: make prefix-len at most input-len',
       });
@@ -86,12 +92,39 @@ export async function prepareDatasets(loaded: LoadedConfig, opts: DatasetCheckOp
       if (!(e instanceof DatasetFileProblem)) throw e;
       const file = datasetFile(ds, loaded.baseDir);
       // A syntax error is located in the dataset file; every other problem where the config names it.
-      const where = e.at && file ? { file, ...e.at } : at('path');
+      const where = e.at && file ? { file, ...e.at } : at('dataset', 'path');
       problems.push({ where, message: `${label}${ds.type} dataset: ${e.message}`, hint: e.hint });
     }
   }
   if (problems.length > 0) throw datasetError(problems);
   return sources;
+}
+
+/** vllm bench datasets read from a local file (`hf` names a Hugging Face dataset, not a file). */
+const BENCH_FILE_DATASETS = new Set(['sharegpt', 'sonnet', 'burstgpt', 'custom']);
+
+/**
+ * The `dataset-path` of a latency or throughput suite: vllm bench reads it, after its engine has
+ * loaded the model, so it is checked here (where it is, what it is, its size), not parsed.
+ */
+async function checkBenchDataset(
+  suite: Exclude<Suite, { kind: 'serving' }>,
+  baseDir: string,
+  roots: DatasetRoots,
+): Promise<{ key: string; message: string; hint: string } | undefined> {
+  const args = (suite.args ?? {}) as Record<string, unknown>;
+  const arg = (name: string): [string, unknown] | undefined => Object.entries(args).find(([k]) => k.replace(/_/g, '-') === name);
+  const pathArg = arg('dataset-path');
+  const name = arg('dataset-name')?.[1] ?? 'sharegpt'; // vllm bench's default when a path is given
+  if (!pathArg || typeof pathArg[1] !== 'string' || !BENCH_FILE_DATASETS.has(String(name))) return undefined;
+  try {
+    // vllm bench runs in the config's folder, so a relative path is read from there.
+    await checkDatasetPath(path.resolve(baseDir, pathArg[1]), { roots, maxBytes: MAX_SHAREGPT_BYTES });
+    return undefined;
+  } catch (e) {
+    if (!(e instanceof DatasetFileProblem)) throw e;
+    return { key: pathArg[0], message: `${suite.kind} suite dataset-path: ${e.message}`, hint: e.hint };
+  }
 }
 
 /** prepareDatasets for `vllm-perf-gate config`: the same checks, nothing kept. */

@@ -171,6 +171,32 @@ describe('a bad dataset is refused by config and by run before any server boots'
   });
 });
 
+describe("an offline suite's dataset-path is checked before vllm bench loads the model", () => {
+  it('a throughput suite whose dataset-path is missing: refused by config and run, no bench started', async () => {
+    const c = newCase('ds-bench');
+    writeConfig(
+      c,
+      [
+        'version: 1',
+        simServer(c),
+        'suites:',
+        '  - name: tp',
+        '    kind: throughput',
+        '    args: { dataset-name: sharegpt, dataset-path: data/ShareGPT.json, num-prompts: 4 }',
+        '',
+      ].join('\n'),
+    );
+    await expectRefused(
+      c,
+      new RegExp(
+        `perf\\.yml:\\d+:\\d+: suites\\[0\\]\\.args\\.dataset-path: throughput suite dataset-path: file not found: ${path.join(c.dir, 'data', 'ShareGPT.json')}`,
+      ),
+      /fix: check the path/,
+    );
+    expect(existsSync(path.join(c.out, 'tp.log'))).toBe(false);
+  });
+});
+
 describe('dataset paths are confined to the workspace', () => {
   it('a symlink in the workspace that points outside it is refused; dataset-roots lets that folder in', async () => {
     const c = newCase('ds-outside');

@@ -305,6 +305,20 @@ describe('prepareDatasets: every dataset of a config checked before boot, each p
     expect(err.format()).not.toContain('FILESEC');
   });
 
+  it("a throughput suite's dataset-path is checked as a file vllm bench will read; a Hugging Face dataset name is not", async () => {
+    const ws = tmp();
+    mkdirSync(path.join(ws, 'data'));
+    const loaded = await loadConfig(
+      writeConfig(ws, [
+        '  - { name: tp, kind: throughput, args: { model: m, dataset_path: data } }',
+        '  - { name: hf, kind: throughput, args: { model: m, dataset-name: hf, dataset-path: lmarena-ai/VisionArena-Chat } }',
+      ]),
+    );
+    expect(await formatted(prepareDatasets(loaded, { env: {} }))).toBe(
+      `${path.join(ws, 'perf.yml')}:4:67: suites[0].args.dataset_path: throughput suite dataset-path: ${path.join(ws, 'data')} is a folder, not a regular file\n  fix: give the path of the file inside the folder`,
+    );
+  });
+
   it('sonnet prefix-len longer than input-len is refused without a server', async () => {
     const ws = tmp();
     const loaded = await loadConfig(
