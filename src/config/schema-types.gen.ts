@@ -233,7 +233,7 @@ export interface Server {
   'metrics-interval'?: number | string;
 }
 /**
- * Environment variables merged over the runner's for the server and offline benches. Values of variables whose names look secret (containing TOKEN, SECRET, PASSWORD, API_KEY, ACCESS_KEY, PRIVATE_KEY, CREDENTIAL or AUTH) are masked in logs.
+ * Environment variables merged over the runner's for the server and offline benches. Values of variables whose names look secret are masked in logs: a name with a word (split at _ - . and case steps) ending in KEY, KEYS, TOKEN, SECRET, PASSWORD, PASSWD or PASSPHRASE, or a word PASS, AUTH, AUTHORIZATION, CREDENTIAL(S) or COOKIE, e.g. HF_TOKEN, MY_KEY, WANDB_API_KEY.
  */
 export interface StringMap {
   [k: string]: string | number | boolean | undefined;

@@ -17,10 +17,10 @@ export function forkRefusalMessage(ctx: Pick<RunContext, 'pullRequest'>): string
     `This pull request comes from ${from}, a fork. vllm-perf-gate will not boot a server or run its config: a fork's`,
     'code and config would run on your (self-hosted, GPU) runner with access to its model caches and credentials.',
     'To gate fork PRs safely, split the work in two workflows:',
-    '  1. on `pull_request`: run the benchmark with `mode: gate` and `comment: never` on a runner you accept fork code on',
-    '     (or after a maintainer approves), and upload the results; its token is read-only, so it posts nothing;',
-    '  2. on `workflow_run` of that workflow (runs from the default branch, with a write token): download the results',
-    '     artifact of the triggering run and run this action with `mode: aggregate` to compare and comment.',
+    '  1. on `pull_request`: run the benchmark with `mode: gate`, `comment: never` and `allow-fork-prs: true` on a runner you',
+    '     accept fork code on (an ephemeral one, after a reviewer approves); it uploads the results artifact and posts nothing;',
+    "  2. on `workflow_run` of that workflow (the default branch's copy, a token that may comment): `mode: aggregate` with the",
+    "     default branch's config re-judges the triggering run's results against the baseline and comments on the PR.",
     'See examples/fork-pr-benchmark.yml and examples/fork-pr-workflow-run.yml. If you trust every fork (a private repository), set `allow-fork-prs: true`.',
   ].join('\n');
 }

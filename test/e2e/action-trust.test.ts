@@ -125,7 +125,13 @@ async function uploadCrafted(run: FakeRun, name: string, files: Record<string, s
   const root = mkdtempSync(join(tmpdir(), 'vpg-crafted-'));
   cleanup.push(root);
   for (const [f, text] of Object.entries(files)) writeFileSync(join(root, f), text);
-  await uploadArtifactAs({ resultsUrl: `${gh.url}/`, runtimeToken: runtimeToken(run.backendId, `job-${name}`), name, root, files: Object.keys(files) });
+  await uploadArtifactAs({
+    resultsUrl: `${gh.url}/`,
+    runtimeToken: runtimeToken(run.backendId, `job-${name}`),
+    name,
+    root,
+    files: Object.keys(files),
+  });
 }
 
 /** A verdict.json that says pass, with counts that would be live HTML, mentions and a marker if rendered raw. */
@@ -133,7 +139,15 @@ const LYING_VERDICT = JSON.stringify({
   verdict: 'pass',
   passes: true,
   summary: 'all good',
-  counts: { regressed: '<img src=x onerror=alert(1)>', improved: '@octo-org/admins', unchanged: '<!-- vllm-perf-gate:victim -->', inconclusive: 0, new: 0, missing: 0, invalid: 0 },
+  counts: {
+    regressed: '<img src=x onerror=alert(1)>',
+    improved: '@octo-org/admins',
+    unchanged: '<!-- vllm-perf-gate:victim -->',
+    inconclusive: 0,
+    new: 0,
+    missing: 0,
+    invalid: 0,
+  },
   points: [],
   baseline: null,
   fingerprintDiffs: [],
@@ -197,7 +211,11 @@ describe('aggregate mode treats a results artifact as untrusted input', () => {
       p.label = HOSTILE;
       p.validity = { valid: false, reasons: [HOSTILE] };
     });
-    await uploadCrafted(run, `vllm-perf-gate-${ID}`, { 'results.json': JSON.stringify(tampered), 'verdict.json': LYING_VERDICT, 'report.md': `${HOSTILE}\n` });
+    await uploadCrafted(run, `vllm-perf-gate-${ID}`, {
+      'results.json': JSON.stringify(tampered),
+      'verdict.json': LYING_VERDICT,
+      'report.md': `${HOSTILE}\n`,
+    });
 
     const r = await aggregateInRun(run, 31, checkout('agg-tampered'));
     expect(r.code, withLog(r)).toBe(1);
@@ -235,8 +253,12 @@ describe('aggregate mode treats a results artifact as untrusted input', () => {
     expect(r.outputs.verdict).toBe('fail');
     const body = aggregateComments(32)[0]!.body;
     expect(body).toContain('### Artifacts not judged (each fails the gate)');
-    expect(body).toContain('<code>vllm-perf-gate-trusted-cfg</code>: its results.json is not a valid results document\\: suites\\[0\\].points\\[0\\].metrics.output\\_throughput\\: must be number');
-    expect(body).toContain('<code>vllm-perf-gate-stranger</code>: no config given to this step \\(input &#96;config&#96;\\: .github/vllm-perf-gate.yml\\) has the id stranger');
+    expect(body).toContain(
+      '<code>vllm-perf-gate-trusted-cfg</code>: its results.json is not a valid results document\\: suites\\[0\\].points\\[0\\].metrics.output\\_throughput\\: must be number',
+    );
+    expect(body).toContain(
+      '<code>vllm-perf-gate-stranger</code>: no config given to this step \\(input &#96;config&#96;\\: .github/vllm-perf-gate.yml\\) has the id stranger',
+    );
     expect(body).not.toContain('very fast');
     expect(r.summary).toContain('Artifacts not judged');
   });
@@ -264,12 +286,27 @@ describe('the fork PR pattern: pull_request benchmarks and uploads, workflow_run
     expect(gh.state.artifacts.some((a) => a.runId === benchRun.id && a.name === `vllm-perf-gate-${ID}` && a.finalized)).toBe(true);
 
     // Workflow 2 (examples/fork-pr-workflow-run.yml): the default branch's copy, run on workflow_run.
-    const commentRun = gh.state.addRun({ head_sha: base.sha, head_branch: 'main', event: 'workflow_run', workflow_id: 78, path: '.github/workflows/perf-fork-comment.yml', status: 'in_progress', conclusion: null });
+    const commentRun = gh.state.addRun({
+      head_sha: base.sha,
+      head_branch: 'main',
+      event: 'workflow_run',
+      workflow_id: 78,
+      path: '.github/workflows/perf-fork-comment.yml',
+      status: 'in_progress',
+      conclusion: null,
+    });
     const r = await step({
       ws: checkout('fork-comment'),
       run: commentRun,
       eventName: 'workflow_run',
-      event: workflowRunEvent({ runId: benchRun.id, headSha: head, headBranch: 'feature', headOwner: 'mallory', event: 'pull_request', conclusion: 'success' }),
+      event: workflowRunEvent({
+        runId: benchRun.id,
+        headSha: head,
+        headBranch: 'feature',
+        headOwner: 'mallory',
+        event: 'pull_request',
+        conclusion: 'success',
+      }),
       sha: base.sha,
       ref: 'refs/heads/main',
       inputs: { mode: 'aggregate' },
@@ -278,8 +315,12 @@ describe('the fork PR pattern: pull_request benchmarks and uploads, workflow_run
     expect(r.outputs.verdict, withLog(r)).toBe(verdict);
     expect(r.code, withLog(r)).toBe(verdict === 'pass' || verdict === 'no-baseline' ? 0 : 1);
     expect(r.log).not.toContain('server ready'); // nothing of the fork's was run here
-    expect(gh.state.requests.some((q) => q.method === 'GET' && q.path === `/repos/octo/gpu-app/actions/runs/${benchRun.id}/artifacts`)).toBe(true);
-    expect(gh.state.requests.some((q) => q.path === '/repos/octo/gpu-app/pulls' && q.query.includes(encodeURIComponent('mallory:feature')))).toBe(true);
+    expect(
+      gh.state.requests.some((q) => q.method === 'GET' && q.path === `/repos/octo/gpu-app/actions/runs/${benchRun.id}/artifacts`),
+    ).toBe(true);
+    expect(
+      gh.state.requests.some((q) => q.path === '/repos/octo/gpu-app/pulls' && q.query.includes(encodeURIComponent('mallory:feature'))),
+    ).toBe(true);
     const [c, more] = aggregateComments(pr);
     expect(more).toBeUndefined();
     expect(r.outputs['comment-url']).toBe(`https://github.com/octo/gpu-app/pull/${pr}#issuecomment-${c!.id}`);
@@ -290,12 +331,26 @@ describe('the fork PR pattern: pull_request benchmarks and uploads, workflow_run
   it('without `actions: read` says which permission to add', async () => {
     const benchRun = prRun(sha('c'));
     gh.state.forbidden.push({ method: 'GET', path: new RegExp(`/actions/runs/${benchRun.id}/artifacts$`) });
-    const commentRun = gh.state.addRun({ head_sha: base.sha, head_branch: 'main', event: 'workflow_run', workflow_id: 78, status: 'in_progress', conclusion: null });
+    const commentRun = gh.state.addRun({
+      head_sha: base.sha,
+      head_branch: 'main',
+      event: 'workflow_run',
+      workflow_id: 78,
+      status: 'in_progress',
+      conclusion: null,
+    });
     const r = await step({
       ws: checkout('fork-comment-403'),
       run: commentRun,
       eventName: 'workflow_run',
-      event: workflowRunEvent({ runId: benchRun.id, headSha: sha('c'), headBranch: 'other', headOwner: 'mallory', event: 'pull_request', conclusion: 'success' }),
+      event: workflowRunEvent({
+        runId: benchRun.id,
+        headSha: sha('c'),
+        headBranch: 'other',
+        headOwner: 'mallory',
+        event: 'pull_request',
+        conclusion: 'success',
+      }),
       sha: base.sha,
       ref: 'refs/heads/main',
       inputs: { mode: 'aggregate' },
@@ -307,7 +362,13 @@ describe('the fork PR pattern: pull_request benchmarks and uploads, workflow_run
 
 describe('secrets', () => {
   it('masks the values of server.env names with KEY, TOKEN, ... as words, and not the figures of flags such as max-num-batched-tokens', async () => {
-    const ws = checkout('masking', config('masking', ['  env: { MY_KEY: my-key-value-7f3a, WANDB_KEY: wandb-value-9c1e, HF_TOKEN: hf-value-2b8d }']).replace('sim-seed: 1 }', 'sim-seed: 1, max-num-batched-tokens: 8192 }'));
+    const ws = checkout(
+      'masking',
+      config('masking', ['  env: { MY_KEY: my-key-value-7f3a, WANDB_KEY: wandb-value-9c1e, HF_TOKEN: hf-value-2b8d }']).replace(
+        'sim-seed: 1 }',
+        'sim-seed: 1, max-num-batched-tokens: 8192 }',
+      ),
+    );
     const run = prRun(sha('5'));
     const r = await step({
       ws,
