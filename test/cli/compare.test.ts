@@ -3,12 +3,13 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli.js';
 import type { ResultsDocument } from '../../src/results/schema-types.gen.js';
-import { runCli, type CliExit } from '../e2e/support.js';
+import { newCase, productReasons, readDoc, removeCases, runCli, simServer, writeConfig, type CliExit } from '../e2e/support.js';
 
-const fixture = (name: string): ResultsDocument => JSON.parse(readFileSync(path.join(import.meta.dirname, '../report/fixtures', name), 'utf8')) as ResultsDocument;
+const fixture = (name: string): ResultsDocument =>
+  JSON.parse(readFileSync(path.join(import.meta.dirname, '../report/fixtures', name), 'utf8')) as ResultsDocument;
 let dir: string;
 let stdout: string;
 let stderr: string;
@@ -32,7 +33,10 @@ function write(name: string, doc: ResultsDocument): string {
 function scaled(f: number): ResultsDocument {
   const d = structuredClone(fixture('nightly.baseline.json'));
   d.run.id = `scaled-${f}`;
-  for (const s of d.suites) for (const p of s.points) for (const k of Object.keys(p.metrics)) if (/throughput|per_second/.test(k) && typeof p.metrics[k] === 'number') p.metrics[k] = (p.metrics[k] as number) * f;
+  for (const s of d.suites)
+    for (const p of s.points)
+      for (const k of Object.keys(p.metrics))
+        if (/throughput|per_second/.test(k) && typeof p.metrics[k] === 'number') p.metrics[k] = (p.metrics[k] as number) * f;
   return d;
 }
 
@@ -124,13 +128,29 @@ describe('vllm-perf-gate compare: the gate never passes what it did not judge', 
     d.run['started-at'] = '2026-11-21T03:00:00Z';
     const s = d.suites.find((x) => x.name === 'sharegpt-qps')!;
     s.name = to;
-    for (const p of s.points) for (const k of ['request_throughput', 'output_throughput', 'total_token_throughput']) if (typeof p.metrics[k] === 'number') p.metrics[k] = (p.metrics[k] as number) * f;
+    for (const p of s.points)
+      for (const k of ['request_throughput', 'output_throughput', 'total_token_throughput'])
+        if (typeof p.metrics[k] === 'number') p.metrics[k] = (p.metrics[k] as number) * f;
     return d;
   }
 
   function config(gate: string): string {
     const p = path.join(dir, 'perf.yml');
-    writeFileSync(p, ['version: 1', 'server: { model: Qwen/Qwen2.5-7B-Instruct }', 'suites:', '  - name: sharegpt-qps-v2', '    kind: serving', '    dataset: { type: random, num-prompts: 8 }', '    request-rates: [1]', 'gate:', `  ${gate}`, ''].join('\n'));
+    writeFileSync(
+      p,
+      [
+        'version: 1',
+        'server: { model: Qwen/Qwen2.5-7B-Instruct }',
+        'suites:',
+        '  - name: sharegpt-qps-v2',
+        '    kind: serving',
+        '    dataset: { type: random, num-prompts: 8 }',
+        '    request-rates: [1]',
+        'gate:',
+        `  ${gate}`,
+        '',
+      ].join('\n'),
+    );
     return p;
   }
 
@@ -143,7 +163,11 @@ describe('vllm-perf-gate compare: the gate never passes what it did not judge', 
     expect(r.stdout).toContain('fix: if pr-run measures what main-run did, map the names: --suite-map main-run=pr-run on the command line');
     const json = await cli('--baseline', base, '--current', cur, '--format', 'json');
     expect(json.code).toBe(1);
-    expect(JSON.parse(json.stdout)).toMatchObject({ verdict: 'nothing-compared', passes: false, summary: expect.stringMatching(/^Nothing compared: /) });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      verdict: 'nothing-compared',
+      passes: false,
+      summary: expect.stringMatching(/^Nothing compared: /),
+    });
     const md = await cli('--baseline', base, '--current', cur, '--format', 'markdown');
     expect(md.stdout.split('\n')[1]).toBe('## ⛔ vLLM performance gate: nothing compared — <code>pr-run</code>');
 
@@ -151,7 +175,14 @@ describe('vllm-perf-gate compare: the gate never passes what it did not judge', 
     expect(mapped.code, mapped.stdout).toBe(1);
     expect(lines(mapped)[0]).toBe('vLLM performance gate: FAIL (pr-run)');
     expect(mapped.stdout).toContain('request_throughput fell 20.0%');
-    const same = await cli('--baseline', base, '--current', vllmFile('pr-same.json', 1, '20260102-120000'), '--suite-map', 'main-run=pr-same');
+    const same = await cli(
+      '--baseline',
+      base,
+      '--current',
+      vllmFile('pr-same.json', 1, '20260102-120000'),
+      '--suite-map',
+      'main-run=pr-same',
+    );
     expect(same.code, same.stdout).toBe(0);
     expect(lines(same)[0]).toBe('vLLM performance gate: PASS (pr-same)');
     const bad = await cli('--baseline', base, '--current', cur, '--suite-map', 'main-run');
@@ -168,7 +199,9 @@ describe('vllm-perf-gate compare: the gate never passes what it did not judge', 
     expect(lines(r)[2]).toBe(
       '4 baseline points not measured: sharegpt-qps (the whole suite, 4 points): a run that drops or renames a suite or point is not judged on it, so the gate does not pass.',
     );
-    expect(lines(r)[3]).toContain('fix: if sharegpt-qps was renamed to sharegpt-qps-v2, map it: gate.suite-map: { sharegpt-qps: sharegpt-qps-v2 } (command line: --suite-map sharegpt-qps=sharegpt-qps-v2)');
+    expect(lines(r)[3]).toContain(
+      'fix: if sharegpt-qps was renamed to sharegpt-qps-v2, map it: gate.suite-map: { sharegpt-qps: sharegpt-qps-v2 } (command line: --suite-map sharegpt-qps=sharegpt-qps-v2)',
+    );
     const md = await cli('--baseline', base, '--current', cur, '--format', 'markdown');
     expect(md.stdout).toContain('### ❔ Not measured: 4 baseline points');
     expect(md.stdout.indexOf('### ❔ Not measured')).toBeLessThan(md.stdout.indexOf('### Serving:'));
@@ -188,7 +221,9 @@ describe('vllm-perf-gate compare: the gate never passes what it did not judge', 
     d.suites = d.suites.filter((s) => s.name === 'sharegpt-qps');
     const r = await cli('--baseline', write('base.json', fixture('nightly.baseline.json')), '--current', write('cur.json', d));
     expect(r.code, r.stdout).toBe(1);
-    expect(lines(r)[2]).toMatch(/^2 baseline points not measured: latency \(the whole suite, 1 point\), throughput \(the whole suite, 1 point\)/);
+    expect(lines(r)[2]).toMatch(
+      /^2 baseline points not measured: latency \(the whole suite, 1 point\), throughput \(the whole suite, 1 point\)/,
+    );
   });
 
   it('other server args: NOT COMPARABLE exits 1 with the differences and the fix; gate.on-not-comparable: pass exits 0', async () => {
@@ -199,15 +234,60 @@ describe('vllm-perf-gate compare: the gate never passes what it did not judge', 
     const r = await cli('--baseline', base, '--current', cur);
     expect(r.code, r.stdout).toBe(1);
     expect(lines(r)[0]).toBe('vLLM performance gate: NOT COMPARABLE (nightly)');
-    expect(lines(r)[2]).toBe('Not comparable with the baseline: server-args --max-model-len 4096 → --max-model-len 8192. Nothing was judged, so the gate does not pass.');
-    expect(lines(r)[3]).toMatch(/^fix: if the change is intended, gate\.allow-fingerprint-mismatch: true judges the run across it, or gate\.on-not-comparable: pass lets it through unjudged/);
+    expect(lines(r)[2]).toBe(
+      'Not comparable with the baseline: server-args --max-model-len 4096 → --max-model-len 8192. Nothing was judged, so the gate does not pass.',
+    );
+    expect(lines(r)[3]).toMatch(
+      /^fix: if the change is intended, gate\.allow-fingerprint-mismatch: true judges the run across it, or gate\.on-not-comparable: pass lets it through unjudged/,
+    );
     expect(r.stdout).toContain('  differs: server-args: --max-model-len 4096 -> --max-model-len 8192');
 
     const accepted = await cli('--baseline', base, '--current', cur, '--config', config('on-not-comparable: pass'), '--format', 'json');
     expect(accepted.code, accepted.stderr).toBe(0);
     expect(JSON.parse(accepted.stdout)).toMatchObject({ verdict: 'not-comparable', passes: true });
-    const judged = await cli('--baseline', base, '--current', cur, '--config', config('allow-fingerprint-mismatch: true'), '--format', 'json');
+    const judged = await cli(
+      '--baseline',
+      base,
+      '--current',
+      cur,
+      '--config',
+      config('allow-fingerprint-mismatch: true'),
+      '--format',
+      'json',
+    );
     expect(judged.code).toBe(1);
     expect(JSON.parse(judged.stdout)).toMatchObject({ verdict: 'fail' });
+  });
+});
+
+describe('vllm-perf-gate run --baseline: a run on another setup does not pass', () => {
+  afterAll(removeCases);
+
+  it('against a baseline of another model and GPU, exits 1 and closes with NOT COMPARABLE and the fix', async () => {
+    const base = write('base.json', fixture('nightly.baseline.json'));
+    let r: CliExit | undefined;
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const c = newCase('not-comparable');
+      // One closed-loop point at 40 ms engine steps: the lightest load that measures, so a busy machine starves the client less.
+      const server = simServer(c).replace('sim-time-scale: 5', 'sim-time-scale: 20');
+      const suite = [
+        '  - name: sweep',
+        '    kind: serving',
+        '    dataset: { type: random, input-len: 32, output-len: 8, num-prompts: 4, seed: 1 }',
+        '    concurrency: [1]',
+        '    ignore-eos: true',
+      ];
+      writeConfig(c, ['version: 1', server, 'suites:', ...suite, ''].join('\n'));
+      r = await runCli(['run', '--config', c.config, '--out', c.out, '--baseline', base]).done;
+      // A point invalid only because this shared machine starved the load client fails first (invalid beats not comparable): run again.
+      const reasons = readDoc(c).suites.flatMap((s) => s.points.flatMap((p) => p.validity.reasons));
+      if (reasons.length === 0 || productReasons(reasons).length > 0) break;
+    }
+    expect(r!.code, r!.stderr).toBe(1);
+    expect(r!.stderr, r!.stderr).toMatch(
+      /^verdict: NOT COMPARABLE: Not comparable with the baseline: .*model Qwen\/Qwen2\.5-7B-Instruct → e2e-not-comparable-/m,
+    );
+    expect(r!.stderr).toMatch(/^ {2}fix: if the change is intended, gate\.allow-fingerprint-mismatch: true judges the run across it/m);
+    expect(r!.stdout.split('\n')[0]).toMatch(/^vLLM performance gate: NOT COMPARABLE /);
   });
 });
