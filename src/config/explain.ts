@@ -342,6 +342,17 @@ function exampleItem(node: SchemaNode): string {
   return '...';
 }
 
+/** The nodes a list item or a oneOf branch sits in, innermost first: their descriptions speak for it. */
+function containers(node: SchemaNode): SchemaNode[] {
+  const out: SchemaNode[] = [];
+  let pointer = pointerOf(node);
+  while (pointer !== undefined && /\/(items|oneOf\/\d+)$/.test(pointer)) {
+    pointer = pointer.replace(/\/(items|oneOf\/\d+)$/, '');
+    out.push(nodeAt(pointer));
+  }
+  return out;
+}
+
 /** The fix of a number out of bounds: the range, and the reason the key's description gives for it. */
 export function withinBounds(node: SchemaNode, keyword: string): string {
   const lo = node.minimum ?? node.exclusiveMinimum;
@@ -349,7 +360,7 @@ export function withinBounds(node: SchemaNode, keyword: string): string {
   const range = keyword.endsWith('aximum') ? `write ${node.maximum !== undefined ? 'at most' : 'less than'} ${hi}` : `write ${node.minimum !== undefined ? 'at least' : 'more than'} ${lo}`;
   const limit = keyword.endsWith('aximum') ? hi : lo;
   const said = limit === undefined ? [] : [String(limit), limit.toLocaleString('en-US')];
-  const sentence = node.description?.split(/(?<=\.)\s+/).find((x) => said.some((n) => x.includes(n)));
+  const sentence = [node, ...containers(node)].flatMap((n) => n.description?.split(/(?<=\.)\s+/) ?? []).find((x) => said.some((n) => x.includes(n)));
   if (!sentence) return range;
   // "At most 100,000: vLLM's suites send ..." -> the reason after the limit.
   const colon = sentence.indexOf(': ');

@@ -260,13 +260,13 @@ export interface ServingSuite {
   stream?: boolean;
   dataset: Dataset;
   /**
-   * Open-loop sweep: one point per rate (requests/s), arrivals drawn as vLLM draws them; "inf" sends all at once. A rate is 0.01 to 1,000,000 (vLLM's benchmarks use 0.1 and up; above a million a second is "inf"), and a point's requests must arrive within 24 hours (num-prompts / rate).
+   * Open-loop sweep: one point per rate (requests/s), arrivals drawn as vLLM draws them; "inf" sends all at once. 0.01 to 1,000,000 requests/s: vLLM's benchmarks use 0.1 and up, and above a million a second is "inf"; a point's requests must also arrive within 24 hours (num-prompts / rate).
    *
    * @minItems 1
    */
   'request-rates'?: [number | 'inf', ...(number | 'inf')[]];
   /**
-   * Closed-loop sweep: one point per level, exactly that many requests in flight. At most 16,384 (16 times the largest batch vLLM's benchmarks run; every request in flight holds a connection).
+   * Closed-loop sweep: one point per level, exactly that many requests in flight. At most 16,384: 16 times the largest batch vLLM's benchmarks run, and every request in flight holds a connection.
    *
    * @minItems 1
    */
