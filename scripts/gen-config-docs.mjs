@@ -103,9 +103,9 @@ How the file is read (\`src/config/load.ts\`):
 - **The command line.** \`model\`, \`served-model-name\`, \`host\` and the values of an \`args\` map
   may not start with \`-\` (argparse would read \`model: "--port=1"\` as a flag; a negative number
   such as \`-1\` is fine), and \`args\` may not set \`--host\`, \`--port\`, \`--served-model-name\` or
-  \`--model\` (set the keys of \`server\` instead). A secret written into \`args\` (a flag whose name
-  has the word key, token, password, secret or credential with a value, e.g. \`api-key: sk-...\`,
-  \`hf-token: hf_...\`) is refused, not just masked: every user of the runner can read a command line
+  \`--model\` (set the keys of \`server\` instead). A secret written into \`args\` (a flag with a value whose name looks
+  secret by the masking rule below, e.g. \`api-key: sk-...\`, \`hf-token: hf_...\`,
+  \`--db-password=...\`) is refused, not just masked: every user of the runner can read a command line
   (\`ps -ef\`). Put it in the runner's environment instead, as \`VLLM_API_KEY\` (read by
   \`vllm serve\`; add \`api-key-env: VLLM_API_KEY\` so the client sends it) or \`HF_TOKEN\`, and list
   it in \`secret-env\`. A bare \`hf-token: true\` (use the stored token) is fine.

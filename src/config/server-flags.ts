@@ -3,6 +3,7 @@
 // checks (reserved flags, flag-like values, secrets on the command line) and by the server stage
 // that builds the argv (src/server/argv.ts), so both read a flag the same way.
 import type { Server } from './schema-types.gen.js';
+import { looksSecret } from './secrets.js';
 
 export type ArgsSpec = Server['args'];
 export type ArgValue = string | number | boolean | null | (string | number)[] | undefined;
@@ -111,17 +112,9 @@ export function flagLikeValues(server: Pick<Server, 'model' | 'served-model-name
   return [...out, ...flagLikeArgValues(server.args)];
 }
 
-/**
- * Words of a flag name that say its value is a secret: `--api-key`, `--hf-token`, `--db-password`.
- * Whole words, so `--max-num-batched-tokens` and `--ssl-keyfile` (a path) are not secrets.
- */
-const SECRET_WORDS = new Set(['key', 'token', 'password', 'passwd', 'secret', 'credential', 'credentials']);
-
+/** Whether a flag's value is a secret: the one rule for secret names (secrets.ts), so `--api-key` and `--hf-token` are, `--max-num-batched-tokens` and `--ssl-keyfile` are not. */
 export function isSecretFlag(name: string): boolean {
-  return kebabFlag(name)
-    .toLowerCase()
-    .split('-')
-    .some((w) => SECRET_WORDS.has(w));
+  return looksSecret(kebabFlag(name));
 }
 
 /** Where a secret is written on the command line, relative to the server (`['args', 'api-key']`). */
