@@ -5,17 +5,25 @@
 //      new build: the server's flags, and so the run's fingerprint, do not change) is judged
 //      against it, and the PR comment the Action would post is printed.
 // The demo succeeds when the gate fails that PR.
+//   npm run demo [-- --out DIR]   (default out/demo)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { values } = parseArgs({ options: { out: { type: 'string' } } });
 const bin = mkdtempSync(path.join(tmpdir(), 'vpg-demo-bin-'));
+// The temporary PATH folder goes however the demo ends: success, a failed step, an error, Ctrl-C.
+process.on('exit', () => rmSync(bin, { recursive: true, force: true }));
+process.on('SIGINT', () => process.exit(130));
+process.on('SIGTERM', () => process.exit(143));
 symlinkSync(path.join(root, 'bin', 'vllm-sim.js'), path.join(bin, 'vllm-sim'));
-const out = path.join(root, 'out', 'demo');
-rmSync(out, { recursive: true, force: true });
+const out = path.resolve(values.out ?? path.join(root, 'out', 'demo'));
+// Only the demo's own folders are cleared: --out may name a folder that holds other things.
+for (const d of ['baseline', 'pr']) rmSync(path.join(out, d), { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const cli = path.join(root, 'bin', 'vllm-perf-gate.js');
 const config = path.join(root, 'examples', 'demo.yml');
@@ -37,7 +45,6 @@ const pr = step(
   ['run', '--config', config, '--out', path.join(out, 'pr'), '--baseline', path.join(out, 'baseline', 'results.json'), '--format', 'markdown'],
   { VLLM_SIM_ARGS: '--sim-slowdown 1.15' },
 );
-rmSync(bin, { recursive: true, force: true });
 const verdict = JSON.parse(readFileSync(path.join(out, 'pr', 'verdict.json'), 'utf8'));
 process.stderr.write(`\nverdict: ${verdict.verdict} (${verdict.summary})\nresults, server logs, vLLM-format files and the report are in ${path.relative(process.cwd(), out) || out}/\n`);
 if (pr === 1 && verdict.verdict === 'fail') {

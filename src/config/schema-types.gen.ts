@@ -315,6 +315,10 @@ export interface ServingSuite {
    */
   'request-timeout'?: number | string;
   /**
+   * Time limit of each point (each repeat), warm-up included. A point still running after it is stopped (requests in flight are cancelled), marked invalid with the reason, and the sweep goes on with the next point. Default: 1h, or, for a request rate whose arrivals take longer, the time the point's last request is due plus request-timeout.
+   */
+  'max-duration'?: number | string;
+  /**
    * Share of failed requests above which a point is invalid.
    */
   'max-error-rate'?: number;

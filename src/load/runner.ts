@@ -33,6 +33,22 @@ export interface RunPointOptions {
   signal?: AbortSignal | undefined;
   onProgress?: ((p: PointProgress) => void) | undefined;
   progressIntervalMs?: number;
+  /**
+   * The point's time limit, warm-up included: past it, nothing more is sent, requests in flight
+   * are cancelled, and the run comes back with `timedOut`. Unlimited when absent.
+   */
+  maxDurationMs?: number | undefined;
+  /**
+   * Called once when the first response of the measured load arrives (its first token when
+   * streaming), and once when its last request has been sent if that is later: moments when the
+   * server is busy with the point, for the telemetry to sample.
+   */
+  onLoadMark?: (() => void) | undefined;
+}
+
+/** A point's run, and whether its time limit ended it. */
+export interface TimedPointRun extends PointRun {
+  timedOut: boolean;
 }
 
 /** Sockets opened ahead of a point at most (an uncapped rate may need as many as it sends). */
@@ -41,29 +57,43 @@ const MAX_PRIMED_SOCKETS = 256;
 const LOOP_RESOLUTION_MS = 5;
 /** Below this the sender polls with setImmediate instead of sleeping on a ~1 ms-grained timer. */
 const SPIN_WINDOW_MS = 2;
+/** How often the first response of a point is looked for (it only sets off a telemetry scrape). */
+const MARK_POLL_MS = 5;
 
-export async function runPoint(opts: RunPointOptions): Promise<PointRun> {
+export async function runPoint(opts: RunPointOptions): Promise<TimedPointRun> {
   const { specs, shape } = opts;
   const n = specs.length;
   const cap = shape.kind === 'closed' ? shape.concurrency : shape.maxConcurrency;
   const connections = Math.min(cap ?? n, Math.max(n, 1));
   const client = new LoadClient({ ...opts.client, connections });
+  // The time limit aborts the point as a cancel does; only what is reported differs.
+  const limit = new AbortController();
+  const limitTimer = opts.maxDurationMs !== undefined ? setTimeout(() => limit.abort(), opts.maxDurationMs) : undefined;
+  const signal = opts.signal ? AbortSignal.any([opts.signal, limit.signal]) : limit.signal;
   try {
     await client.prime(Math.min(connections, MAX_PRIMED_SOCKETS));
-    if (opts.warmup && opts.warmup.length > 0 && !opts.signal?.aborted) await warm(client, opts.warmup, cap);
-    await opts.beforeMeasure?.();
-    return await measure(client, opts, n, cap);
+    if (opts.warmup && opts.warmup.length > 0 && !signal.aborted) await warm(client, opts.warmup, cap, signal);
+    if (!signal.aborted) await opts.beforeMeasure?.();
+    const run = await measure(client, { ...opts, signal }, n, cap);
+    return { ...run, timedOut: limit.signal.aborted && !opts.signal?.aborted };
   } finally {
+    clearTimeout(limitTimer);
     await client.close();
   }
 }
 
-async function warm(client: LoadClient, warmup: readonly RequestSpec[], cap: number | null): Promise<void> {
+async function warm(client: LoadClient, warmup: readonly RequestSpec[], cap: number | null, signal: AbortSignal): Promise<void> {
   const limit = Math.max(1, Math.min(cap ?? warmup.length, warmup.length));
   let next = 0;
   const t0 = performance.now();
   await new Promise<void>((resolve) => {
     let running = 0;
+    const onAbort = (): void => {
+      next = warmup.length;
+      if (running === 0) resolve();
+      else client.cancelAll();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
     const launch = (): void => {
       while (running < limit && next < warmup.length) {
         const i = next++;
@@ -71,8 +101,10 @@ async function warm(client: LoadClient, warmup: readonly RequestSpec[], cap: num
         const rec = blankRecord(i, warmup[i]!, 0, 0, performance.now() - t0);
         client.send(warmup[i]!, rec, t0, () => {
           running--;
-          if (next >= warmup.length && running === 0) resolve();
-          else launch();
+          if (next >= warmup.length && running === 0) {
+            signal.removeEventListener('abort', onAbort);
+            resolve();
+          } else launch();
         });
       }
     };
@@ -98,7 +130,17 @@ function measure(client: LoadClient, opts: RunPointOptions, n: number, cap: numb
     let progressTimer: NodeJS.Timeout | undefined;
     let scheduleTimer: NodeJS.Timeout | undefined;
     let scheduleImmediate: NodeJS.Immediate | undefined;
+    let markTimer: NodeJS.Timeout | undefined;
     let settled = false;
+    // Marks for the telemetry: the first response (events the warm-up read do not count).
+    const events0 = client.events;
+    let firstSeen = false;
+    const lookForFirst = (): void => {
+      if (client.events === events0 && finished === 0) return;
+      firstSeen = true;
+      clearInterval(markTimer);
+      if (inFlight > 0) opts.onLoadMark?.();
+    };
 
     const settle = (): void => {
       if (settled) return;
@@ -108,6 +150,7 @@ function measure(client: LoadClient, opts: RunPointOptions, n: number, cap: numb
       if (progressTimer) clearInterval(progressTimer);
       if (scheduleTimer) clearTimeout(scheduleTimer);
       if (scheduleImmediate) clearImmediate(scheduleImmediate);
+      clearInterval(markTimer);
       signal?.removeEventListener('abort', onAbort);
       const lag = (v: number): number | null => (loop.count > 0 ? Math.max(0, v / 1e6 - LOOP_RESOLUTION_MS) : null);
       resolve({
@@ -152,6 +195,7 @@ function measure(client: LoadClient, opts: RunPointOptions, n: number, cap: numb
       sent++;
       if (cap !== null && shape.kind === 'open' && inFlight >= cap) queue.push(rec);
       else start(rec, arrival);
+      if (sent === n && firstSeen && inFlight > 0) opts.onLoadMark?.();
     };
 
     const onAbort = (): void => {
@@ -174,6 +218,7 @@ function measure(client: LoadClient, opts: RunPointOptions, n: number, cap: numb
     }
     signal?.addEventListener('abort', onAbort, { once: true });
     if (n === 0) return settle();
+    if (opts.onLoadMark) markTimer = setInterval(lookForFirst, MARK_POLL_MS);
 
     if (shape.kind === 'closed') {
       const c = Math.min(shape.concurrency, n);

@@ -1,9 +1,9 @@
-// Whether a point's figures can be trusted, with one sentence per reason when not (issue 3
-// "Run validity", plus the client-saturation signals of research/measured-here.md). Invalid is
-// never reported as a pass. Pure: metric map and settings in, verdict out.
+// Whether a point's figures can be trusted, with one sentence per reason when not: the run's own
+// health (errors, a point ended early) and the signals that the client, not the server, was the
+// bottleneck. Invalid is never reported as a pass. Pure: metric map and settings in, verdict out.
 import type { MetricMap, Validity } from '../results/schema-types.gen.js';
 
-/** Limits of the validity rules; the defaults are the issue's. */
+/** Limits of the validity rules. */
 export const VALIDITY_LIMITS = {
   /** Achieved send rate must reach this share of the configured rate. */
   minRateShare: 0.95,
@@ -25,8 +25,26 @@ export interface ValidityInput {
   maxErrorRate: number;
   ignoreEos: boolean;
   stream: boolean;
-  /** The run was cancelled before the point finished. */
-  aborted?: boolean;
+  /** What ended the point before every request finished, if anything did. */
+  stopped?: PointStop;
+}
+
+/** Why a point ended early: the run was cancelled, the server crashed, or the point ran past its time limit. */
+export type PointStop = { by: 'cancel' } | { by: 'server-crash' } | { by: 'time-limit'; limitMs: number };
+
+/** The validity reason for a point that ended early. */
+export function stopReason(stop: PointStop): string {
+  if (stop.by === 'server-crash') return 'the server crashed before this point finished';
+  if (stop.by === 'time-limit') return `the point ran past its time limit (max-duration ${durationText(stop.limitMs)}) and was stopped before every request finished`;
+  return 'the run was cancelled before this point finished';
+}
+
+/** A duration as the config writes it: 90s, 20m, 1h, 1500ms. */
+export function durationText(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1_000 === 0) return `${ms / 1_000}s`;
+  return `${ms}ms`;
 }
 
 export function pointValidity(input: ValidityInput): Validity {
@@ -40,7 +58,7 @@ export function pointValidity(input: ValidityInput): Validity {
   const failed = num('failed') ?? 0;
   const total = completed + failed;
 
-  if (input.aborted) reasons.push('the run was cancelled before this point finished');
+  if (input.stopped) reasons.push(stopReason(input.stopped));
   if (completed === 0) reasons.push(total === 0 ? 'no request was sent' : `no request succeeded (${failed} failed)`);
 
   const errorRate = total > 0 ? failed / total : 0;

@@ -195,12 +195,18 @@ function startupSection(views: SuiteView[], current: ResultsDocument | undefined
   return `**Start-up time** (spawn to ready): ${items.join(' · ')}`;
 }
 
+/** Peaks and means come from samples taken while a point ran: null means no sample fell within it. */
+const SAMPLED_KEY = /^(peak|mean)_/;
+const NOT_SAMPLED = 'not sampled';
+
 /** Seed 003's "resource peaks over the run": the highest value of each telemetry key, and where. */
 function telemetrySection(views: SuiteView[], w: Wording): string | null {
   const peaks = new Map<string, { v: number; at: string; base: number | null }>();
+  const unsampled = new Set<string>();
   for (const s of views) {
     for (const p of s.points) {
       for (const [k, v] of Object.entries(p.telemetry)) {
+        if (v === null && SAMPLED_KEY.test(k)) unsampled.add(k);
         if (v === null || !Number.isFinite(v)) continue;
         const prev = peaks.get(k);
         const bv = p.baseline?.telemetry?.[k];
@@ -210,14 +216,16 @@ function telemetrySection(views: SuiteView[], w: Wording): string | null {
       }
     }
   }
-  if (peaks.size === 0) return null;
+  const shown = new Set([...peaks.keys(), ...unsampled]);
+  if (shown.size === 0) return null;
   const known = TELEMETRY_TITLE.map(([k]) => k);
-  const keys = [...known.filter((k) => peaks.has(k)), ...[...peaks.keys()].filter((k) => !known.includes(k)).sort()];
-  const withBase = keys.some((k) => peaks.get(k)?.base !== null);
+  const keys = [...known.filter((k) => shown.has(k)), ...[...shown].filter((k) => !known.includes(k)).sort()];
+  const withBase = keys.some((k) => (peaks.get(k)?.base ?? null) !== null);
   const rows = keys.map((k) => {
-    const pk = peaks.get(k)!;
+    const pk = peaks.get(k);
     const title = TELEMETRY_TITLE.find(([key]) => key === k)?.[1];
     const name = title ? `${title} (${inlineCode(k)})` : inlineCode(k);
+    if (!pk) return withBase ? [name, NOT_SAMPLED, '', ''] : [name, NOT_SAMPLED, ''];
     const r = [name, `**${telemetryValue(k, pk.v)}**`, escapeCell(pk.at, 80)];
     if (withBase) r.push(telemetryValue(k, pk.base));
     return r;
@@ -233,7 +241,7 @@ function telemetryPointsSection(views: SuiteView[]): string | null {
     const pts = s.points.filter((p) => Object.keys(p.telemetry).length > 0);
     if (pts.length === 0) continue;
     const keys = [...new Set(pts.flatMap((p) => Object.keys(p.telemetry)))];
-    const rows = pts.map((p) => [escapeCell(p.label, 40), ...keys.map((k) => telemetryValue(k, p.telemetry[k]))]);
+    const rows = pts.map((p) => [escapeCell(p.label, 40), ...keys.map((k) => (p.telemetry[k] === null && SAMPLED_KEY.test(k) ? NOT_SAMPLED : telemetryValue(k, p.telemetry[k])))]);
     parts.push(`**${escapeCell(s.name, 60)}**\n\n${table(['point', ...keys.map((k) => inlineCode(k, 40))], rows)}`);
   }
   if (parts.length === 0) return null;

@@ -41,10 +41,17 @@ export interface RunningServer {
   /** Headers every request to it needs (the API key, when server.api-key-env is set). */
   headers: Record<string, string>;
   /** Tears the server down (once; later calls return the first result). Never throws. */
-  stop(reason: string, opts?: { graceMs?: number }): Promise<TerminateReport | null>;
+  stop(reason: string, opts?: StopOptions): Promise<TerminateReport | null>;
   /** Resolves when the server process exits, for whatever reason; never for an external server. */
   exited: Promise<ExitInfo>;
   lastLogLines(n: number): string[];
+}
+
+export interface StopOptions {
+  /** SIGTERM -> SIGKILL grace (default server.shutdown-grace). */
+  graceMs?: number;
+  /** How long to wait for nvidia-smi to stop listing the server's processes (default BootOptions.gpuReleaseTimeoutMs). */
+  gpuWaitMs?: number;
 }
 
 export interface BootOptions {
@@ -125,7 +132,7 @@ export async function bootServer(server: Server, opts: BootOptions): Promise<Run
   const startedAt = clock.wallNow();
   let child: ChildProcess;
   try {
-    child = spawnInGroup(argv, { env: serverEnv(server, env) });
+    child = spawnInGroup(argv, { env: serverEnv(server, env), graceMs, logPath: capture.path });
   } catch (err) {
     await capture.close();
     throw bootExitError(`could not start \`${maskedArgv[0]}\`: ${masker((err as Error).message)}`, capture, opts.tailLines);
@@ -145,13 +152,13 @@ export async function bootServer(server: Server, opts: BootOptions): Promise<Run
   opts.onSpawn?.(state);
 
   let stopping: Promise<TerminateReport | null> | undefined;
-  const stop = (reason: string, o: { graceMs?: number } = {}): Promise<TerminateReport | null> => {
+  const stop = (reason: string, o: StopOptions = {}): Promise<TerminateReport | null> => {
     stopping ??= (async () => {
       try {
         capture.line(`[vllm-perf-gate] stopping the server: ${reason}`);
         // Teardown waits on the OS, in real time, whatever clock drives the readiness decisions.
         const report = await terminateGroup(pgid, { graceMs: o.graceMs ?? graceMs, clock: systemClock, log: (l) => (capture.line(`[vllm-perf-gate] ${l}`), log(l)) });
-        const held = await waitGpuReleased(report.pids, { timeoutMs: opts.gpuReleaseTimeoutMs ?? 60_000 });
+        const held = await waitGpuReleased(report.pids, { timeoutMs: o.gpuWaitMs ?? opts.gpuReleaseTimeoutMs ?? 60_000 });
         if (held && held.length > 0) log(`warning: nvidia-smi still lists process ${held.join(', ')} of the server on a GPU`);
         capture.line(`[vllm-perf-gate] server stopped (${report.signal ?? 'already exited'}, ${Math.round(report.elapsedMs)} ms)`);
         // Nothing left for the post step to do.

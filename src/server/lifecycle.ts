@@ -9,6 +9,9 @@ export interface WithServerOptions extends BootOptions {
   cancelGraceMs?: number;
 }
 
+/** After a cancel, how long to wait for the GPU to be released: the process has little time left (CANCEL_DEADLINE_MS). */
+const CANCEL_GPU_WAIT_MS = 2_000;
+
 /**
  * Boots `server`, runs `work` with it and an AbortSignal, and tears the server down afterwards,
  * always. If the server dies while `work` runs, the signal is aborted with a SERVER_CRASH error,
@@ -39,7 +42,7 @@ export async function withServer<T>(server: Server, opts: WithServerOptions, wor
     opts.signal?.removeEventListener('abort', onOuterAbort);
     await running.stop(
       crash ? 'it crashed' : cancelled() ? 'cancelled' : 'the suites are done',
-      cancelled() ? { graceMs: opts.cancelGraceMs ?? 5_000 } : {},
+      cancelled() ? { graceMs: opts.cancelGraceMs ?? 5_000, gpuWaitMs: CANCEL_GPU_WAIT_MS } : {},
     );
   }
 }

@@ -5,16 +5,32 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { systemClock, type Clock } from '../clock.js';
+import { watchdogGuard, watchdogRelease } from './watchdog.js';
 
 /** Groups we started and have not seen gone: the last resort kills them when we exit abruptly. */
 const ourGroups = new Set<number>();
 
-/** Spawns argv in a new process group (the child is its leader: pgid = pid), stdin closed. */
-export function spawnInGroup(argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): ChildProcess {
+export interface SpawnInGroupOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** SIGTERM -> SIGKILL grace the watchdog gives the group if we die first (default 30 s). */
+  graceMs?: number;
+  /** The group's log, where the watchdog notes what it did. */
+  logPath?: string;
+}
+
+/**
+ * Spawns argv in a new process group (the child is its leader: pgid = pid), stdin closed, and
+ * registers the group with the watchdog, so that it is stopped even if we die abruptly.
+ */
+export function spawnInGroup(argv: string[], opts: SpawnInGroupOptions = {}): ChildProcess {
   const [file, ...args] = argv;
   if (!file) throw new Error('empty argv');
   const child = spawn(file, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env, cwd: opts.cwd });
-  if (child.pid !== undefined) ourGroups.add(child.pid);
+  if (child.pid !== undefined) {
+    ourGroups.add(child.pid);
+    watchdogGuard(child.pid, { ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}), ...(opts.logPath ? { logPath: opts.logPath } : {}) });
+  }
   return child;
 }
 
@@ -131,6 +147,7 @@ export async function terminateGroup(pgid: number, opts: TerminateOptions): Prom
   const report = (signal: TerminateReport['signal'], gone: boolean): TerminateReport => ({ pids, signal, gone, elapsedMs: clock.monotonicMs() - t0 });
   const gone = (signal: TerminateReport['signal']): TerminateReport => {
     ourGroups.delete(pgid);
+    watchdogRelease(pgid);
     return report(signal, true);
   };
   try {

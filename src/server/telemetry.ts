@@ -1,4 +1,4 @@
-// Server-side numbers of each serving point (seed 003): vLLM's /metrics and nvidia-smi, sampled
+// Server-side numbers of each serving point: vLLM's /metrics and nvidia-smi, sampled
 // while the point runs. The sampler must never slow the load generator: its own one-connection
 // client, one scrape at a time, a tick skipped when the previous scrape is still running, and the
 // parse kept small (its CPU time is measured and reported).
@@ -79,18 +79,30 @@ export function parseVllmMetrics(text: string): VllmSnapshot {
   };
 }
 
-/** Peaks and counter deltas of a window of snapshots (first = before the point, last = after). */
-export function summariseSnapshots(snaps: VllmSnapshot[]): MetricMap {
-  if (snaps.length === 0) return {};
+/** One point's scrapes: the one before its load, those taken while it ran, and the one after. */
+export interface SnapshotWindow {
+  before?: VllmSnapshot | undefined;
+  during: VllmSnapshot[];
+  after?: VllmSnapshot | undefined;
+}
+
+/**
+ * Peaks from the scrapes taken while the point ran, and counter deltas from before to after. The
+ * scrapes before and after see an idle server, so they count for no peak: with no scrape during
+ * the load (a point shorter than the sampling interval), a peak is null ("not sampled"), never 0.
+ */
+export function summariseSnapshots(w: SnapshotWindow): MetricMap {
+  const all = [w.before, ...w.during, w.after].filter((s): s is VllmSnapshot => s !== undefined);
+  if (all.length === 0) return {};
   const peak = (f: (s: VllmSnapshot) => number | null): number | null => {
-    const v = snaps.map(f).filter((x): x is number => x !== null);
+    const v = w.during.map(f).filter((x): x is number => x !== null);
     return v.length ? Math.max(...v) : null;
   };
   const delta = (f: (s: VllmSnapshot) => number | null): number | null => {
-    const a = f(snaps[0]!);
-    const b = f(snaps[snaps.length - 1]!);
+    const a = f(all[0]!);
+    const b = f(all[all.length - 1]!);
     // A counter that went down was reset (the server restarted): no honest delta.
-    return a === null || b === null || b < a ? null : b - a;
+    return all.length < 2 || a === null || b === null || b < a ? null : b - a;
   };
   const kv = peak((s) => s.kvCacheUsage);
   return {
@@ -101,14 +113,13 @@ export function summariseSnapshots(snaps: VllmSnapshot[]): MetricMap {
     num_preemptions: delta((s) => s.preemptions),
     prompt_tokens: delta((s) => s.promptTokens),
     generation_tokens: delta((s) => s.generationTokens),
-    metrics_samples: snaps.length,
+    metrics_samples: w.during.length,
   };
 }
 
-/** GPU peaks and means of a window of nvidia-smi samples (each sample: one row per GPU). */
+/** GPU peaks and means of the nvidia-smi samples taken while the point ran (each sample: one row per GPU); null when there were none. */
 export function summariseGpuSamples(samples: GpuRow[][]): MetricMap {
   const rows = samples.flat();
-  if (rows.length === 0) return {};
   const vals = (f: (r: GpuRow) => number | null): number[] => rows.map(f).filter((x): x is number => x !== null);
   const peak = (v: number[]): number | null => (v.length ? Math.max(...v) : null);
   const mean = (v: number[]): number | null => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : null);
@@ -152,6 +163,8 @@ export interface SamplerStats {
 }
 
 export interface TelemetrySampler {
+  /** A scrape now, counted as taken while the point runs (skipped when one is in flight). */
+  sampleNow(): void;
   /** Figures since the start or the previous mark; the next window starts now. */
   mark(): Promise<TelemetryWindow>;
   /** The last window's figures; sampling stops. */
@@ -168,16 +181,18 @@ export async function startTelemetry(baseUrl: string, opts: TelemetryOptions): P
   const requestTimeoutMs = Math.max(2_000, opts.intervalMs * 5);
   const stats: SamplerStats = { scrapes: 0, skipped: 0, failures: 0, parseCpuMicros: 0 };
   const notes = new Set<string>();
-  let snaps: VllmSnapshot[] = [];
+  let before: VllmSnapshot | undefined;
+  let during: VllmSnapshot[] = [];
   let gpu: GpuRow[][] = [];
-  let lastSnap: VllmSnapshot | undefined;
+  /** nvidia-smi answered at least once: GPU figures are reported (null when not sampled during the load). */
+  let gpuSeen = false;
   let metricsBusy: Promise<void> | undefined;
   let gpuBusy: Promise<void> | undefined;
   let gpuOn = opts.nvidiaSmi ?? true;
   let gpuFailures = 0;
   let stopped = false;
 
-  const scrape = async (): Promise<void> => {
+  const scrape = async (): Promise<VllmSnapshot | undefined> => {
     try {
       const res = await client.request({ path: '/metrics', method: 'GET', headers: opts.headers ?? {}, signal: AbortSignal.timeout(requestTimeoutMs) });
       const text = await res.body.text();
@@ -187,36 +202,45 @@ export async function startTelemetry(baseUrl: string, opts: TelemetryOptions): P
       const c = process.cpuUsage(c0);
       stats.parseCpuMicros += c.user + c.system;
       stats.scrapes++;
-      snaps.push(snap);
-      lastSnap = snap;
       if (snap.running === null && snap.kvCacheUsage === null) notes.add('/metrics has no vllm: series (is it a vLLM server?)');
+      return snap;
     } catch (err) {
       stats.failures++;
       notes.add(`/metrics could not be read: ${(err as Error).message}`);
+      return undefined;
     }
   };
 
-  const sampleGpu = async (): Promise<void> => {
+  const sampleGpu = async (): Promise<GpuRow[] | undefined> => {
     const r = await runNvidiaSmi(GPU_QUERY_ARGS, { timeoutMs: Math.max(2_000, opts.intervalMs * 5), ...(opts.env ? { env: opts.env } : {}) });
     if (r.ok) {
       gpuFailures = 0;
-      gpu.push(parseGpuQuery(r.stdout));
-      return;
+      gpuSeen = true;
+      return parseGpuQuery(r.stdout);
     }
     notes.add(r.missing ? 'nvidia-smi not found on PATH: no GPU utilisation, memory, power or clock figures' : `${r.message}: GPU figures may be incomplete`);
     if (r.missing || ++gpuFailures >= 3) gpuOn = false;
+    return undefined;
   };
 
-  const tick = (): void => {
+  /** A sample taken while the point runs: it counts for the peaks. */
+  const sampleDuring = (): void => {
     if (stopped) return;
     if (metricsBusy) stats.skipped++;
-    else metricsBusy = scrape().finally(() => (metricsBusy = undefined));
-    if (gpuOn && !gpuBusy) gpuBusy = sampleGpu().finally(() => (gpuBusy = undefined));
+    else
+      metricsBusy = scrape()
+        .then((snap) => void (snap && during.push(snap)))
+        .finally(() => (metricsBusy = undefined));
+    if (gpuOn && !gpuBusy)
+      gpuBusy = sampleGpu()
+        .then((rows) => void (rows && gpu.push(rows)))
+        .finally(() => (gpuBusy = undefined));
   };
 
-  await scrape();
+  before = await scrape();
+  // The GPU before the load is idle: this sample only tells whether nvidia-smi answers.
   if (gpuOn) await sampleGpu();
-  const timer = opts.intervalMs > 0 ? setInterval(tick, opts.intervalMs) : undefined;
+  const timer = opts.intervalMs > 0 ? setInterval(sampleDuring, opts.intervalMs) : undefined;
   const onAbort = (): void => {
     if (timer) clearInterval(timer);
   };
@@ -225,15 +249,18 @@ export async function startTelemetry(baseUrl: string, opts: TelemetryOptions): P
   const closeWindow = async (): Promise<TelemetryWindow> => {
     await metricsBusy;
     await gpuBusy;
-    await scrape();
-    const window: TelemetryWindow = { figures: { ...summariseSnapshots(snaps), ...summariseGpuSamples(gpu) }, notes: [...notes] };
+    const after = await scrape();
+    const figures = { ...summariseSnapshots({ before, during, after }), ...(gpuSeen ? summariseGpuSamples(gpu) : {}) };
+    const window: TelemetryWindow = { figures, notes: [...notes] };
     // The closing scrape is the next window's "before".
-    snaps = lastSnap ? [lastSnap] : [];
+    before = after;
+    during = [];
     gpu = [];
     return window;
   };
 
   return {
+    sampleNow: sampleDuring,
     mark: closeWindow,
     stop: async () => {
       if (timer) clearInterval(timer);
@@ -250,6 +277,8 @@ export async function startTelemetry(baseUrl: string, opts: TelemetryOptions): P
 export interface TelemetryHooks {
   /** Starts a sampler for the point (runServingSuite's onPointStart). */
   onPointStart(pointKey: string): Promise<void>;
+  /** A scrape now, while the point's load runs (its first token, its last request sent). */
+  onLoadMark(): void;
   /** Stops it and stores its figures as the point's `telemetry` (runServingSuite's onPointEnd). */
   onPointEnd(pointKey: string, detail: { point: { telemetry?: MetricMap } }): Promise<void>;
   /** Every note made so far, deduplicated (for environment.telemetry-notes). */
@@ -259,15 +288,19 @@ export interface TelemetryHooks {
 }
 
 /**
- * Telemetry for each point of serving suites, as hooks of the serving runner. The window includes
- * the point's warm-up requests. `intervalMs` 0 (server.metrics-interval: 0) disables it.
+ * Telemetry for each point of serving suites, as hooks of the serving runner. The window starts
+ * after the point's warm-up. Besides every `intervalMs`, the server is scraped at the load's marks
+ * (its first token, its last request sent), so a point shorter than the interval still has peaks.
+ * `intervalMs` 0 (server.metrics-interval: 0) disables it.
  */
 export function telemetryHooks(baseUrl: string, opts: TelemetryOptions): TelemetryHooks {
   const notes = new Set<string>();
   let current: Promise<TelemetrySampler> | undefined;
+  let sampler: TelemetrySampler | undefined;
   const stopCurrent = async (): Promise<TelemetryWindow | undefined> => {
     const s = current;
     current = undefined;
+    sampler = undefined;
     if (!s) return undefined;
     const w = await (await s).stop();
     for (const n of w.notes) notes.add(n);
@@ -278,8 +311,9 @@ export function telemetryHooks(baseUrl: string, opts: TelemetryOptions): Telemet
       if (opts.intervalMs <= 0) return;
       await stopCurrent();
       current = startTelemetry(baseUrl, opts);
-      await current;
+      sampler = await current;
     },
+    onLoadMark: () => sampler?.sampleNow(),
     onPointEnd: async (_key, detail) => {
       const w = await stopCurrent();
       if (w && Object.keys(w.figures).length > 0) detail.point.telemetry = w.figures;

@@ -214,7 +214,7 @@ async function runBench(argv: string[], b: BenchRun): Promise<void> {
   };
   let child;
   try {
-    child = spawnInGroup(argv, { env: serverEnv(b.server ?? {}, b.opts.env ?? process.env), ...(b.opts.cwd ? { cwd: b.opts.cwd } : {}) });
+    child = spawnInGroup(argv, { env: serverEnv(b.server ?? {}, b.opts.env ?? process.env), graceMs: b.graceMs, logPath: capture.path, ...(b.opts.cwd ? { cwd: b.opts.cwd } : {}) });
   } catch (err) {
     throw new GateError('OFFLINE_BENCH', `could not start \`${argv[0]}\`: ${(err as Error).message}`, { hint: hintForLog([(err as Error).message]) });
   }

@@ -198,6 +198,7 @@ export async function runPlan(loaded: LoadedConfig, opts: RunPlanOptions): Promi
                   configPath: `suites[${step.index}]`,
                   ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
                   onPointStart: (k) => hooks.onPointStart(k),
+                  onLoadMark: () => hooks.onLoadMark(),
                   onPointEnd: async (k, detail) => {
                     await hooks.onPointEnd(k, detail);
                     opts.onPointEnd?.(suite.name, detail);

@@ -10,12 +10,12 @@ import { arrivalScheduleMs } from '../load/arrivals.js';
 import { buildDataset, type EntryList } from '../load/datasets.js';
 import type { DatasetSource } from '../load/dataset-source.js';
 import { endpointPath, firstSpecs, requestSpecs } from '../load/request-body.js';
-import { runPoint, type LoadShape, type PointProgress } from '../load/runner.js';
+import { runPoint, type LoadShape, type PointProgress, type TimedPointRun } from '../load/runner.js';
 import { estimatingTokenizer, serverTokenizer, type Tokenizer } from '../load/tokenize.js';
 import type { PointRun, RequestRecord } from '../load/types.js';
 import { errorSummary } from '../metrics/errors.js';
 import { servingMetrics, type GoodputSlo } from '../metrics/serving.js';
-import { pointValidity } from '../metrics/validity.js';
+import { durationText, pointValidity, type PointStop } from '../metrics/validity.js';
 import { servingPointKey, servingPointLabel } from '../results/point-key.js';
 import type { MetricMap, Point, Suite } from '../results/schema-types.gen.js';
 import { formatVllmDate } from '../results/vllm-format.js';
@@ -51,6 +51,8 @@ export interface RunServingOptions {
   /** Called once per point, after its (first) warmup and right before its first request is measured. */
   onPointStart?: (pointKey: string) => void | Promise<void>;
   onPointEnd?: (pointKey: string, detail: PointEndDetail) => void | Promise<void>;
+  /** Called while a point's load runs, at its first response and when its last request is sent (telemetry scrapes then). */
+  onLoadMark?: () => void;
   /** Wall clock for `started-at` and vLLM's date. */
   clock?: { wallNow(): Date };
   log?: (line: string) => void;
@@ -87,6 +89,17 @@ export interface PlannedPoint {
 }
 
 const DEFAULT_PERCENTILES = [50, 90, 95, 99];
+/** A point's time limit when the suite sets no max-duration, unless its arrivals take longer. */
+const DEFAULT_MAX_DURATION_MS = 3_600_000;
+
+/**
+ * The time limit of a point without max-duration: an hour, or, for arrivals that take longer, the
+ * time its last request is due plus one request-timeout (the longest a request sent then may take).
+ */
+export function defaultTimeLimitMs(shape: LoadShape, requestTimeoutMs: number): number {
+  const lastDue = shape.kind === 'open' && shape.scheduleMs.length > 0 ? shape.scheduleMs[shape.scheduleMs.length - 1]! : 0;
+  return Math.max(DEFAULT_MAX_DURATION_MS, Math.ceil(lastDue + requestTimeoutMs));
+}
 
 /** The points a suite sweeps, in config order, with the number of requests each sends. */
 export function planPoints(suite: ServingSuite): PlannedPoint[] {
@@ -124,6 +137,7 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
   const ignoreEos = suite['ignore-eos'] === true || suite.dataset.type === 'random';
   const percentiles = suite.percentiles ?? DEFAULT_PERCENTILES;
   const timeoutMs = parseDuration(suite['request-timeout'] ?? '10m', { path: `${opts.configPath ?? 'suite'}.request-timeout` });
+  const maxDurationMs = suite['max-duration'] !== undefined ? parseDuration(suite['max-duration'], { path: `${opts.configPath ?? 'suite'}.max-duration` }) : undefined;
   const plan = planPoints(suite);
   const repeat = Math.max(1, suite.repeat ?? 1);
   const headers: Record<string, string> = {};
@@ -170,13 +184,14 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
     const pp = plan[pi]!;
     if (opts.signal?.aborted) break;
     const startedAt = (opts.clock ?? { wallNow: () => new Date() }).wallNow();
-    const runs: PointRun[] = [];
+    const runs: StoppedRun[] = [];
     for (let rep = 1; rep <= repeat; rep++) {
       if (opts.signal?.aborted) break;
       const shape: LoadShape = pp.closed
         ? { kind: 'closed', concurrency: pp.concurrency! }
         : { kind: 'open', scheduleMs: arrivalScheduleMs(pp.requests, pp.requestRate!, suite.burstiness ?? 1, (suite.seed ?? 0) + rep - 1), maxConcurrency: pp.concurrency };
       log(`${suite.name} ${pp.key}${repeat > 1 ? ` (repeat ${rep}/${repeat})` : ''}: ${pp.requests} requests`);
+      const limitMs = maxDurationMs ?? defaultTimeLimitMs(shape, timeoutMs);
       const run = await runPoint({
         client: { baseUrl: target.baseUrl, path: endpointPath(endpoint), headers, stream, timeoutMs },
         specs: firstSpecs(specs, pp.requests),
@@ -184,23 +199,31 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
         warmup,
         beforeMeasure: rep === 1 ? () => opts.onPointStart?.(pp.key) : undefined,
         signal: opts.signal,
+        maxDurationMs: limitMs,
+        onLoadMark: opts.onLoadMark,
         progressIntervalMs: opts.progressIntervalMs,
         onProgress: opts.onProgress
           ? (p) => opts.onProgress!({ ...p, suite: suite.name, pointKey: pp.key, pointIndex: pi, points: plan.length, repeat: rep })
           : undefined,
       });
-      runs.push(run);
-      if (run.aborted) break;
+      const stopped: PointStop | undefined = run.timedOut ? { by: 'time-limit', limitMs } : run.aborted ? stopOf(opts.signal) : undefined;
+      if (stopped?.by === 'time-limit') log(`${suite.name} ${pp.key}: still running after max-duration ${durationText(limitMs)}; stopped and marked invalid`);
+      runs.push({ ...run, stopped });
+      // A point stopped by its time limit ends alone; a cancel or a crash ends the suite.
+      if (run.aborted && !run.timedOut) break;
     }
     if (runs.length === 0) break;
     const point = buildPoint(pp, runs, { stream, percentiles, goodput, ignoreEos, maxErrorRate: suite['max-error-rate'] ?? 0, startedAt, endpoint, target, burstiness: suite.burstiness ?? 1 });
     runsOf.set(point, runs);
     result.points.push(point);
     await opts.onPointEnd?.(pp.key, { point, records: runs.map((r) => r.records) });
-    if (runs.some((r) => r.aborted)) break;
+    if (runs.some((r) => r.aborted && !r.timedOut)) break;
   }
   if (opts.signal?.aborted && result.points.length < plan.length) {
-    result.error = { code: 'CANCELLED', message: `cancelled after ${result.points.length} of ${plan.length} points` };
+    const crashed = stopOf(opts.signal).by === 'server-crash';
+    result.error = crashed
+      ? { code: 'SERVER_CRASH', message: `the server crashed after ${result.points.length} of ${plan.length} points` }
+      : { code: 'CANCELLED', message: `cancelled after ${result.points.length} of ${plan.length} points` };
   }
   return result;
 }
@@ -217,7 +240,16 @@ interface PointContext {
   burstiness: number;
 }
 
-function buildPoint(pp: PlannedPoint, runs: PointRun[], c: PointContext): Point {
+/** A point's run with what ended it early, if anything did. */
+type StoppedRun = TimedPointRun & { stopped: PointStop | undefined };
+
+/** What an aborted signal stopped: a server crash (its reason is SERVER_CRASH) or a cancel. */
+function stopOf(signal: AbortSignal | undefined): PointStop {
+  const reason: unknown = signal?.reason;
+  return reason instanceof GateError && reason.code === 'SERVER_CRASH' ? { by: 'server-crash' } : { by: 'cancel' };
+}
+
+function buildPoint(pp: PlannedPoint, runs: StoppedRun[], c: PointContext): Point {
   const each = runs.map((run) => {
     const metrics = servingMetrics({
       records: run.records,
@@ -237,7 +269,7 @@ function buildPoint(pp: PlannedPoint, runs: PointRun[], c: PointContext): Point 
       maxErrorRate: c.maxErrorRate,
       ignoreEos: c.ignoreEos,
       stream: c.stream,
-      aborted: run.aborted,
+      stopped: run.stopped,
     });
     return { metrics, validity, errors: errorSummary(run.records) };
   });

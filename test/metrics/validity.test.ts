@@ -63,7 +63,11 @@ describe('point validity', () => {
     expect(pointValidity(input({ prompt_len_mismatched: 2 })).reasons[0]).toMatch(/2 of 100 prompts differ/);
   });
 
-  it('a cancelled point is never valid', () => {
-    expect(pointValidity(input({}, { aborted: true })).valid).toBe(false);
+  it('a point ended early is never valid, and says what ended it', () => {
+    expect(pointValidity(input({}, { stopped: { by: 'cancel' } })).reasons).toEqual(['the run was cancelled before this point finished']);
+    expect(pointValidity(input({}, { stopped: { by: 'server-crash' } })).reasons).toEqual(['the server crashed before this point finished']);
+    expect(pointValidity(input({}, { stopped: { by: 'time-limit', limitMs: 90_000 } })).reasons).toEqual([
+      'the point ran past its time limit (max-duration 90s) and was stopped before every request finished',
+    ]);
   });
 });

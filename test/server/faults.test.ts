@@ -71,7 +71,11 @@ describe('vllm-sim booted as users boot vLLM', () => {
   it("samples its /metrics: token deltas match the completions' usage, and GPU figures come from the fake nvidia-smi", async () => {
     const s = await boot(sim());
     const t = await startTelemetry(s.baseUrl, { intervalMs: 20, env: env() });
-    const usages = [await complete(s, 8), await complete(s, 16), await complete(s, 5)];
+    const usages = [await complete(s, 8)];
+    // Three short completions can fall between two 20 ms ticks: one sample is taken while the second runs.
+    const second = complete(s, 16);
+    t.sampleNow();
+    usages.push(await second, await complete(s, 5));
     const w = await t.stop();
     expect(w.figures.prompt_tokens).toBe(usages.reduce((a, u) => a + u.prompt_tokens, 0));
     expect(w.figures.generation_tokens).toBe(29);
@@ -183,12 +187,13 @@ describe('withServer', () => {
 
 describe('telemetryHooks with the serving runner', () => {
   it('gives every point of a sweep its own telemetry, whose token counts are that point’s requests (its warmup left out)', async () => {
-    const s = await boot(sim());
+    // Decode steps of ~5 ms: each point lasts long enough to be sampled while it runs.
+    const s = await boot(sim(['--sim-time-scale', '1']));
     const hooks = telemetryHooks(s.baseUrl, { intervalMs: 20, env: env() });
     const suite = await runServingSuite(
       { name: 'sweep', kind: 'serving', dataset: { type: 'random', 'input-len': 32, 'output-len': 8, 'num-prompts': 6 }, concurrency: [1, 2], 'ignore-eos': true, warmup: 2 },
       { baseUrl: s.baseUrl, model: s.servedModelName },
-      { onPointStart: (k) => hooks.onPointStart(k), onPointEnd: (k, d) => hooks.onPointEnd(k, d) },
+      { onPointStart: (k) => hooks.onPointStart(k), onLoadMark: () => hooks.onLoadMark(), onPointEnd: (k, d) => hooks.onPointEnd(k, d) },
     );
     await hooks.close();
     expect(suite.points.map((p) => p.key)).toEqual(['concurrency=1', 'concurrency=2']);

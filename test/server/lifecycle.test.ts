@@ -1,15 +1,31 @@
 // The server's life across processes: a cancelled `main` tears it down and exits with the signal's
-// code; a SIGKILLed `main` leaves it to the `post` step, which stops it from the saved state.
-import { spawn, type ChildProcess } from 'node:child_process';
+// code; a SIGKILLed `main` leaves it to the watchdog, and if the watchdog is gone too, to the
+// `post` step, which stops it from the saved state.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { groupAlive, signalGroup } from '../../src/server/process-group.js';
+import { groupAlive, readProcStat, signalGroup } from '../../src/server/process-group.js';
 import { readServerState, teardownFromState, writeServerState } from '../../src/server/state.js';
 import { cancelExitCode, installCancelHandlers } from '../../src/server/signals.js';
+import { WATCHDOG_TAG } from '../../src/server/watchdog.js';
 import { FIXTURES, killZero, tmpDir, until } from './helpers.js';
 
 const leftovers: number[] = [];
+
+/** The pid of the watchdog `main` started (its argv carries main's pid and the tag). */
+function watchdogOf(mainPid: number): number | undefined {
+  const ps = spawnSync('ps', ['-eo', 'pid=,stat=,args='], { encoding: 'utf8' });
+  const line = ps.stdout.split('\n').find((l) => l.includes(WATCHDOG_TAG) && l.includes(` ${mainPid} ${WATCHDOG_TAG}`) && !/^\s*\d+\s+Z/.test(l));
+  return line ? Number(line.trim().split(/\s+/)[0]) : undefined;
+}
+
+function killWatchdogOf(mainPid: number): void {
+  const dog = watchdogOf(mainPid);
+  expect(dog).toBeDefined();
+  process.kill(dog!, 'SIGKILL');
+}
 afterEach(() => {
   for (const pgid of leftovers.splice(0)) signalGroup(pgid, 'SIGKILL');
 });
@@ -20,17 +36,20 @@ async function startMain(
   statePath: string,
   flags: string[] = [],
   env: NodeJS.ProcessEnv = process.env,
-): Promise<{ main: ChildProcess; pgid: number; exit: Promise<number | null>; out: () => string }> {
+): Promise<{ main: ChildProcess; pgid: number; exit: Promise<number | null>; status: Promise<number | null>; out: () => string }> {
   const main = spawn(process.execPath, ['--import', 'tsx', path.join(FIXTURES, 'gate-main.ts'), outDir, statePath, ...flags], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   main.stdout!.on('data', (b: Buffer) => (out += b.toString()));
   main.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-  const exit = new Promise<number | null>((r) => main.once('exit', (code) => r(code)));
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => main.once('exit', (code, signal) => r({ code, signal })));
+  const exit = ended.then((e) => e.code);
+  // What a shell reports: the code, or 128 + the number of the signal that ended the process.
+  const status = ended.then((e) => e.code ?? (e.signal ? 128 + os.constants.signals[e.signal] : null));
   const ready = await until(() => /READY \d+/.test(out), 20_000);
   if (!ready) throw new Error(`gate-main never became ready:\n${out}`);
   const pgid = Number(/READY (\d+)/.exec(out)![1]);
   leftovers.push(pgid);
-  return { main, pgid, exit, out: () => out };
+  return { main, pgid, exit, status, out: () => out };
 }
 
 describe('cancel (SIGTERM or SIGINT to our own process)', () => {
@@ -56,7 +75,8 @@ describe('cancel (SIGTERM or SIGINT to our own process)', () => {
     // The server has been asked to stop and ignores it: teardown now waits out its 60 s grace.
     expect(await until(() => readFileSync(path.join(outDir, 'server.log'), 'utf8').includes('ignoring SIGTERM'), 10_000)).toBe(true);
     m.main.kill('SIGINT');
-    expect(await m.exit).toBe(143);
+    // Ended by the first signal itself, not process.exit (which could wait on a stuck read): still 143.
+    expect(await m.status).toBe(143);
     expect(m.out()).toContain(`SIGINT again: exiting now (SIGKILL to process group ${m.pgid})`);
     expect(await until(() => !groupAlive(m.pgid))).toBe(true);
   });
@@ -64,7 +84,7 @@ describe('cancel (SIGTERM or SIGINT to our own process)', () => {
   it('aborts the signal it hands out with a CANCELLED error, runs the cleanup, then exits with the code', async () => {
     const exits: number[] = [];
     const order: string[] = [];
-    const h = installCancelHandlers(async () => void order.push('cleanup'), { exit: (c) => void exits.push(c), warn: () => {} });
+    const h = installCancelHandlers(async () => void order.push('cleanup'), { exit: (c) => void exits.push(c), die: (sig) => void exits.push(cancelExitCode(sig)), warn: () => {} });
     try {
       process.emit('SIGTERM', 'SIGTERM');
       expect(h.signal.aborted).toBe(true);
@@ -81,14 +101,51 @@ describe('cancel (SIGTERM or SIGINT to our own process)', () => {
   });
 });
 
+describe('a main that dies without a word (SIGKILL, a V8 abort)', () => {
+  it('is outlived by its watchdog, which stops the server group and notes it in server.log', async () => {
+    const outDir = tmpDir();
+    const m = await startMain(outDir, path.join(outDir, 'state.json'), ['--fake-child']);
+    expect(watchdogOf(m.main.pid!)).toBeDefined();
+    m.main.kill('SIGKILL');
+    await m.exit;
+    expect(await until(() => !groupAlive(m.pgid), 5_000)).toBe(true);
+    const log = (): string => readFileSync(path.join(outDir, 'server.log'), 'utf8');
+    expect(log()).toContain(`watchdog: the gate process ${m.main.pid} ended before stopping the server; SIGTERM to process group ${m.pgid}`);
+    expect(await until(() => log().includes(`watchdog: process group ${m.pgid} stopped`), 2_000)).toBe(true);
+    expect(await until(() => watchdogOf(m.main.pid!) === undefined, 3_000)).toBe(true);
+  });
+
+  it('escalates to SIGKILL after the grace when the server ignores SIGTERM, and the watchdog then ends', async () => {
+    const outDir = tmpDir();
+    const m = await startMain(outDir, path.join(outDir, 'state.json'), ['--fake-ignore-term']);
+    m.main.kill('SIGKILL');
+    await m.exit;
+    // gate-main's grace is 500 ms.
+    expect(await until(() => !groupAlive(m.pgid), 5_000)).toBe(true);
+    expect(readFileSync(path.join(outDir, 'server.log'), 'utf8')).toContain(`watchdog: process group ${m.pgid} still running 500 ms after SIGTERM; SIGKILL`);
+    expect(await until(() => watchdogOf(m.main.pid!) === undefined, 3_000)).toBe(true);
+  });
+
+  it('leaves the watchdog nothing to do when main stopped its server: it ends with main', async () => {
+    const outDir = tmpDir();
+    const m = await startMain(outDir, path.join(outDir, 'state.json'), ['--fake-child']);
+    const dog = watchdogOf(m.main.pid!)!;
+    m.main.kill('SIGTERM');
+    expect(await m.exit).toBe(143);
+    expect(await until(() => killZero(dog) === 'ESRCH' || readProcStat(dog)?.state === 'Z', 3_000)).toBe(true);
+    expect(readFileSync(path.join(outDir, 'server.log'), 'utf8')).not.toContain('watchdog:');
+  });
+});
+
 describe('post-step teardown from state', () => {
-  it('stops the server group that a SIGKILLed main left behind', async () => {
+  it('stops the server group that a SIGKILLed main left behind (its watchdog killed too)', async () => {
     const outDir = tmpDir();
     const statePath = path.join(outDir, 'state.json');
     const m = await startMain(outDir, statePath, ['--fake-child']);
+    killWatchdogOf(m.main.pid!);
     m.main.kill('SIGKILL');
     await m.exit;
-    // main is gone without a word; its server lives on in its own group.
+    // main and its watchdog are gone without a word; the server lives on in its own group.
     expect(groupAlive(m.pgid)).toBe(true);
     const state = readServerState(statePath)!;
     expect(state.pgid).toBe(m.pgid);
@@ -104,6 +161,7 @@ describe('post-step teardown from state', () => {
     const outDir = tmpDir();
     const statePath = path.join(outDir, 'state.json');
     const m = await startMain(outDir, statePath, ['--fake-ignore-term']);
+    killWatchdogOf(m.main.pid!);
     m.main.kill('SIGKILL');
     await m.exit;
     const res = await teardownFromState(readServerState(statePath)!, { graceMs: 300 });

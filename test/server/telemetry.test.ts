@@ -58,9 +58,13 @@ describe('parseVllmMetrics', () => {
 });
 
 describe('summaries', () => {
-  it('reports the peak KV-cache usage (a 0..1 fraction, as vLLM does), gauge peaks, and counter deltas from the first to the last snapshot', () => {
+  it('reports the peak KV-cache usage (a 0..1 fraction, as vLLM does) and gauge peaks of the scrapes during the load, and counter deltas from before to after', () => {
     const base = { kvCacheUsage: 0.01, running: 1, waiting: 0, preemptions: 0, promptTokens: 1000, generationTokens: 50 };
-    const fig = summariseSnapshots([base, { ...base, kvCacheUsage: 0.011, running: 31, waiting: 2, promptTokens: 1256 }, { ...base, running: 2, preemptions: 3, promptTokens: 1512, generationTokens: 306 }]);
+    const fig = summariseSnapshots({
+      before: { ...base, running: 40 },
+      during: [{ ...base, kvCacheUsage: 0.011, running: 31, waiting: 2, promptTokens: 1256 }],
+      after: { ...base, running: 2, waiting: 9, preemptions: 3, promptTokens: 1512, generationTokens: 306 },
+    });
     expect(fig).toEqual({
       peak_kv_cache_usage_perc: 0.011,
       peak_num_requests_running: 31,
@@ -68,13 +72,21 @@ describe('summaries', () => {
       num_preemptions: 3,
       prompt_tokens: 512,
       generation_tokens: 256,
-      metrics_samples: 3,
+      metrics_samples: 1,
     });
+  });
+
+  it('gives no peak, rather than the idle server of before and after, when no scrape fell within the load', () => {
+    const idle = { kvCacheUsage: 0, running: 0, waiting: 0, preemptions: 0, promptTokens: 500, generationTokens: 9 };
+    const fig = summariseSnapshots({ before: idle, during: [], after: { ...idle, promptTokens: 600, generationTokens: 109 } });
+    expect(fig).toMatchObject({ peak_kv_cache_usage_perc: null, peak_num_requests_running: null, peak_num_requests_waiting: null, metrics_samples: 0 });
+    expect(fig).toMatchObject({ prompt_tokens: 100, generation_tokens: 100 });
+    expect(summariseGpuSamples([])).toMatchObject({ peak_gpu_util_pct: null, mean_gpu_util_pct: null, gpu_samples: 0 });
   });
 
   it('gives no delta for a counter that went down (the server restarted)', () => {
     const a = { kvCacheUsage: 0, running: 0, waiting: 0, preemptions: 0, promptTokens: 500, generationTokens: 9 };
-    expect(summariseSnapshots([a, { ...a, promptTokens: 20 }]).prompt_tokens).toBeNull();
+    expect(summariseSnapshots({ before: a, during: [], after: { ...a, promptTokens: 20 } }).prompt_tokens).toBeNull();
   });
 
   it('takes GPU peaks and means over every GPU of every sample, skipping unsupported fields', () => {
@@ -127,11 +139,12 @@ describe('startTelemetry over a real socket', () => {
     expect(w1.figures.peak_num_requests_running).toBe(7);
     expect(w1.figures.peak_kv_cache_usage_perc).toBe(0.2);
     expect(w1.figures.generation_tokens).toBe(100 * (scrapesInW1 - 1));
-    expect(w1.figures.metrics_samples).toBe(scrapesInW1);
-    const n = w1.figures.gpu_samples!;
-    expect(n).toBeGreaterThanOrEqual(1);
-    expect(w1.figures.peak_gpu_util_pct).toBe(n > 1 ? 60 : 20);
-    expect(w1.figures.mean_gpu_util_pct).toBeCloseTo((20 + 60 * (n - 1)) / n, 9);
+    // The scrapes before and after the load count for the deltas, not as samples of it.
+    expect(w1.figures.metrics_samples).toBe(scrapesInW1 - 2);
+    // The first nvidia-smi row (20%) was read before the load: it only showed nvidia-smi answers.
+    expect(w1.figures.gpu_samples).toBeGreaterThanOrEqual(1);
+    expect(w1.figures.peak_gpu_util_pct).toBe(60);
+    expect(w1.figures.mean_gpu_util_pct).toBe(60);
     expect(w1.notes).toEqual([]);
 
     await until(() => m.served() >= scrapesInW1 + 2);
@@ -173,6 +186,7 @@ describe('startTelemetry over a real socket', () => {
   it('goes on without GPU figures, and says so, when nvidia-smi is not on PATH', async () => {
     const m = await metricsServer([2]);
     const t = await startTelemetry(m.url, { intervalMs: 0, env: { ...process.env, PATH: tmpDir() } });
+    t.sampleNow();
     const w = await t.stop();
     expect(w.figures.peak_num_requests_running).toBe(2);
     expect(w.figures.gpu_samples).toBeUndefined();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { meanMetrics, planPoints, runServingSuite } from '../../src/suites/serving.js';
+import { defaultTimeLimitMs, meanMetrics, planPoints, runServingSuite } from '../../src/suites/serving.js';
 import { startReplay, type Replay } from '../load/replay-server.js';
 import { suite } from './support.js';
 
@@ -22,6 +22,13 @@ describe('planning a sweep', () => {
 
   it('without a sweep, one point at rate=inf with the dataset default count, as vllm bench serve', () => {
     expect(planPoints(suite({ dataset: { type: 'random' } })).map((x) => [x.key, x.requests])).toEqual([['rate=inf', 1000]]);
+  });
+
+  it('a point without max-duration may run an hour, or as long as its arrivals take plus one request-timeout', () => {
+    const minutes = (m: number): number => m * 60_000;
+    expect(defaultTimeLimitMs({ kind: 'closed', concurrency: 8 }, minutes(10))).toBe(minutes(60));
+    expect(defaultTimeLimitMs({ kind: 'open', scheduleMs: Float64Array.from([0, minutes(30)]), maxConcurrency: null }, minutes(10))).toBe(minutes(60));
+    expect(defaultTimeLimitMs({ kind: 'open', scheduleMs: Float64Array.from([0, minutes(120)]), maxConcurrency: 4 }, minutes(10))).toBe(minutes(130));
   });
 
   it('repeats are averaged key by key; a figure missing in one repeat is null', () => {
