@@ -161,7 +161,8 @@ export async function loadConfigText(text: string, file: string, opts: LoadOptio
     configHash: hashConfig(config),
     file,
     baseDir,
-    secrets: collectSecrets([config.server, ...config.suites.map((s) => s.server)], env),
+    // The sides' secrets too, so the Action masks them from its first line on.
+    secrets: [...new Set([...collectSecrets([config.server, ...config.suites.map((s) => s.server)], env), ...(ab?.sides.flatMap((s) => s.secrets) ?? [])])],
     notes,
     ...(ab ? { sides: ab.sides } : {}),
   };

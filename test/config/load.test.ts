@@ -438,8 +438,9 @@ describe('loadConfig: A/B (compare-servers)', () => {
   }
 
   it('accepts the documented form: no top-level server, sides with only version and server', async () => {
-    const file = await abDir('version: 1\nserver: { model: m, args: { max-model-len: 4096 } }\n', 'id: fp8\nversion: 1\nserver: { model: m, args: { quantization: fp8 } }\n');
+    const file = await abDir('version: 1\nserver: { model: m, args: { max-model-len: 4096 } }\n', 'id: fp8\nversion: 1\nserver: { model: m, args: { quantization: fp8 }, env: { HF_TOKEN: hf-side-b } }\n');
     const l = await loadConfig(file);
+    expect(l.secrets).toEqual(['hf-side-b']);
     expect(l.sides?.map((s) => [s.label, s.server.model, s.server.args, s.server.port])).toEqual([
       ['a', 'm', { 'max-model-len': 4096 }, 'auto'],
       ['fp8', 'm', { quantization: 'fp8' }, 'auto'],
