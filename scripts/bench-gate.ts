@@ -13,7 +13,7 @@
 import { compareAB } from '../src/compare/ab.js';
 import { compareRuns } from '../src/compare/compare.js';
 import { mergeConfirmation, pointsToConfirm } from '../src/compare/confirm.js';
-import { metricInfo } from '../src/compare/catalog.js';
+import { metricInfo } from '../src/catalog/metrics.js';
 import { gateSettings, type GateSettings } from '../src/compare/settings.js';
 import { parseThresholds } from '../src/config/thresholds.js';
 import type { Gate, Thresholds } from '../src/config/schema-types.gen.js';

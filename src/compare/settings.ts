@@ -2,8 +2,8 @@
 // which suites set goodput SLOs. `ruleFor` resolves one metric of one suite to a role and tolerance.
 import type { Gate } from '../config/schema-types.gen.js';
 import { BUILTIN_DEFAULTS, parseThresholds, type ParsedThresholds, type Tolerance } from '../config/thresholds.js';
-import { metricInfo, type MetricInfo } from './catalog.js';
-import type { MetricFamily, OnMissing, Role } from './types.js';
+import { metricInfo, type MetricFamily, type MetricInfo, type Role } from '../catalog/metrics.js';
+import type { OnMissing } from './types.js';
 
 export type NoiseFloors = Record<'throughput' | 'latency' | 'ttft' | 'startup', number>;
 

@@ -1,8 +1,7 @@
 // The gate's output: plain data that report/ renders and github/ posts. Owned by compare/.
+import type { Direction, Role } from '../catalog/metrics.js';
 
-export type Direction = 'higher-is-better' | 'lower-is-better';
-export type MetricFamily = 'throughput' | 'latency' | 'ttft' | 'startup' | 'telemetry' | 'count';
-export type Role = 'gated' | 'observed';
+export type { Direction, MetricFamily, Role } from '../catalog/metrics.js';
 
 export type MetricVerdict =
   | 'regressed' // beyond tolerance and outside the noise interval

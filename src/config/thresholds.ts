@@ -10,7 +10,7 @@
 // The sign is the bad direction and must agree with the metric's: "+5%" on output_throughput is a
 // CONFIG error, because a rise in throughput is never a regression.
 import { GateError } from '../errors.js';
-import { catalogNames, metricInfo, type MetricInfo } from '../compare/catalog.js';
+import { catalogNames, metricInfo, type MetricInfo } from '../catalog/metrics.js';
 import type { Thresholds } from './schema-types.gen.js';
 import { closest as nearest } from './did-you-mean.js';
 import { formatKeyPath, parseKeyPath, type KeyPath } from './key-path.js';

@@ -1,9 +1,10 @@
 // Annotations for the workflow run: first what the gate could not judge (not comparable, nothing
 // compared, baseline points not measured), then one per regressed gated metric or invalid point, at
 // most 10 (GitHub shows 10 per level per step), the last one saying how many more there are.
+import { metricTitle } from '../catalog/metrics.js';
 import type { GateReport } from '../compare/types.js';
 import { escapeText } from './escape.js';
-import { METRIC_TITLE, formatChange, formatNumber } from './format.js';
+import { formatChange, formatNumber } from './format.js';
 
 export interface Annotation {
   level: 'error' | 'warning' | 'notice';
@@ -28,7 +29,7 @@ export function annotations(report: GateReport, opts: { failOnRegression?: boole
     }
     for (const m of p.metrics) {
       if (m.verdict !== 'regressed' || m.role !== 'gated') continue;
-      const title = METRIC_TITLE[m.metric] ?? m.metric;
+      const title = metricTitle(m.metric) ?? m.metric;
       all.push({
         level,
         title: `Performance regression: ${escapeText(p.suite, 60)} / ${escapeText(p.label, 40)} / ${escapeText(title, 60)}`,

@@ -2,21 +2,17 @@
 // a TTY, plain lines in CI logs) and, per point, a summary laid out as `vllm bench serve` prints
 // it ("{:<40} {:<10.2f}" rows under "=== Serving Benchmark Result ==="), so users can read it
 // side by side with vLLM's. Pure: returns strings; the caller decides where they go.
+import { servingStatBases, statPercentiles } from '../catalog/metrics.js';
 import type { GateReport } from '../compare/types.js';
+import type { PointProgress } from '../load/runner.js';
 import type { Point, ResultsDocument } from '../results/schema-types.gen.js';
 
-/** What the progress display needs to know (the serving runner's progress events have it). */
-export interface ProgressEvent {
+/** What the progress display needs to know: a point's progress and where the point is (the serving runner's progress events have it). */
+export interface ProgressEvent extends PointProgress {
   suite: string;
   pointKey: string;
   pointIndex: number;
   points: number;
-  total: number;
-  sent: number;
-  completed: number;
-  failed: number;
-  inFlight: number;
-  elapsedMs: number;
 }
 
 const BAR = 24;
@@ -92,25 +88,6 @@ function int(v: number | null | undefined): string {
   return typeof v === 'number' && Number.isFinite(v) ? String(Math.round(v)) : 'n/a';
 }
 
-const SECTIONS: [key: string, short: string, header: string][] = [
-  ['ttft', 'TTFT', 'Time to First Token'],
-  ['tpot', 'TPOT', 'Time per Output Token (excl. 1st token)'],
-  ['itl', 'ITL', 'Inter-token Latency'],
-  ['e2el', 'E2EL', 'End-to-end Latency'],
-  ['client_queue_time', 'Client Queue Time', 'Client-side Queueing'],
-  ['e2el_including_client_queue', 'E2EL incl. Client Queue', 'Queue-inclusive End-to-end Latency'],
-];
-
-/** The percentiles a point's map holds for one metric, ascending (from keys such as p99_ttft_ms). */
-function percentilesOf(m: Point['metrics'], metric: string): number[] {
-  const re = new RegExp(`^p([0-9.]+)_${metric}_ms$`);
-  return Object.keys(m)
-    .map((k) => re.exec(k)?.[1])
-    .filter((p): p is string => p !== undefined)
-    .map(Number)
-    .sort((a, b) => a - b);
-}
-
 /** One point's summary, in vLLM's console layout, followed by our validity verdict. */
 export function formatServingSummary(point: Point, opts: { suite?: string } = {}): string {
   const m = point.metrics;
@@ -132,12 +109,13 @@ export function formatServingSummary(point: Point, opts: { suite?: string } = {}
   lines.push(row('Peak concurrent requests:', f2(m.max_concurrent_requests)));
   lines.push(row('Total token throughput (tok/s):', f2(m.total_token_throughput)));
   if (m.error_rate !== undefined) lines.push(row('Error rate (%):', f2(typeof m.error_rate === 'number' ? m.error_rate * 100 : null)));
-  for (const [key, short, header] of SECTIONS) {
+  for (const { base: key, console: c } of servingStatBases()) {
     if (m[`mean_${key}_ms`] === undefined) continue;
-    lines.push(centre(header, '-'));
+    const short = c.short;
+    lines.push(centre(c.header, '-'));
     lines.push(row(`Mean ${short} (ms):`, f2(m[`mean_${key}_ms`])));
     lines.push(row(`Median ${short} (ms):`, f2(m[`median_${key}_ms`])));
-    for (const p of percentilesOf(m, key)) lines.push(row(`P${p} ${short} (ms):`, f2(m[`p${p}_${key}_ms`])));
+    for (const p of statPercentiles(Object.keys(m), key)) lines.push(row(`P${p} ${short} (ms):`, f2(m[`p${p}_${key}_ms`])));
     if (m[`min_${key}_ms`] !== undefined && m.mean_ttft_ms === undefined) {
       // Non-streaming points are read like a hand-rolled client's report: min and max too.
       lines.push(row(`Min ${short} (ms):`, f2(m[`min_${key}_ms`])));

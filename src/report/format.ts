@@ -1,5 +1,6 @@
-// Numbers and verdicts as people read them in the seeds' tables: a few significant digits, the
+// Numbers and verdicts as people read them in benchmark tables: a few significant digits, the
 // change in percent with its sign, one mark per verdict.
+import { metricInfo, metricsInGroup, metricTitle } from '../catalog/metrics.js';
 import type { GateReport, MetricVerdict, PointComparison, RunVerdict } from '../compare/types.js';
 
 /** 3 significant digits at most, at least one decimal under 10 (0.927, 9.41, 94.1, 1147). */
@@ -74,49 +75,19 @@ export function hasChanges(report: GateReport): boolean {
   );
 }
 
-/** Display names of the metrics the tables show, as the seeds title them. */
-export const METRIC_TITLE: Record<string, string> = {
-  request_throughput: 'req/s',
-  output_throughput: 'output tok/s',
-  total_token_throughput: 'total tok/s',
-  median_ttft_ms: 'TTFT p50 (ms)',
-  p95_ttft_ms: 'TTFT p95 (ms)',
-  median_tpot_ms: 'TPOT p50 (ms)',
-  p95_tpot_ms: 'TPOT p95 (ms)',
-  median_itl_ms: 'ITL p50 (ms)',
-  p95_itl_ms: 'ITL p95 (ms)',
-  median_e2el_ms: 'E2E p50 (ms)',
-  p95_e2el_ms: 'E2E p95 (ms)',
-  mean_latency_ms: 'mean (ms)',
-  median_latency_ms: 'p50 (ms)',
-  p90_latency_ms: 'p90 (ms)',
-  p99_latency_ms: 'p99 (ms)',
-  requests_per_second: 'req/s',
-  tokens_per_second: 'total tok/s',
-  elapsed_time: 'elapsed (s)',
-  startup_time_s: 'start-up (s)',
-};
-
-/** Telemetry keys in the order seed 003 lists its resource peaks, with their titles. */
-export const TELEMETRY_TITLE: [key: string, title: string, unit: string][] = [
-  ['peak_gpu_util_pct', 'GPU utilisation', '%'],
-  ['mean_gpu_util_pct', 'GPU utilisation (mean)', '%'],
-  ['peak_gpu_memory_used_mib', 'GPU memory used', 'MiB'],
-  ['peak_gpu_power_w', 'GPU power', 'W'],
-  ['peak_kv_cache_usage_perc', 'KV-cache usage', '%'],
-  ['peak_num_requests_running', 'Requests running', ''],
-  ['peak_num_requests_waiting', 'Requests waiting', ''],
-  ['num_preemptions', 'Preemptions', ''],
-  ['prompt_tokens', 'Prompt tokens', ''],
-  ['generation_tokens', 'Generation tokens', ''],
-];
-
-/** KV-cache usage is reported by vLLM as a 0..1 fraction under a `_perc` name; show percent. */
+/** A telemetry figure with its unit. KV-cache usage is a 0..1 fraction under vLLM's `_perc` name: shown as percent. */
 export function telemetryValue(key: string, v: number | null | undefined): string {
   if (v === null || v === undefined) return '–';
   if (key.endsWith('_usage_perc') && v <= 1) return `${formatNumber(v * 100)} %`;
-  const unit = TELEMETRY_TITLE.find(([k]) => k === key)?.[2] ?? '';
+  const info = metricInfo(key);
+  // A unit guessed from an unknown name is not shown.
+  const unit = info.known ? info.unit : '';
   return unit ? `${formatNumber(v)} ${unit}` : formatNumber(v);
+}
+
+/** Telemetry keys with a title, in the order the report lists resource peaks. */
+export function titledTelemetryKeys(): string[] {
+  return metricsInGroup('telemetry').filter((k) => metricTitle(k) !== undefined);
 }
 
 /** The x value of a serving point: its request rate or concurrency, "inf" for an unbounded rate. */

@@ -1,21 +1,12 @@
 // The PR comment and the job summary: one Markdown document built from sections, so that when it is
 // too big for GitHub the least important sections go first (details, charts, telemetry, offline
 // tables, then serving tables from the last), each replaced by a pointer to the full report.
+import { metricInfo, metricTitle } from '../catalog/metrics.js';
 import type { GateReport, MetricComparison } from '../compare/types.js';
 import type { ResultsDocument } from '../results/schema-types.gen.js';
 import { assemble, chars, safeUrl, utf8, KEEP, type Section } from './assemble.js';
 import { commentMarker, escapeCell, escapeMarkdown, inlineCode, mermaidLabel } from './escape.js';
-import {
-  METRIC_TITLE,
-  RUN_HEADLINE,
-  TELEMETRY_TITLE,
-  VERDICT_MARK,
-  countsLine,
-  formatChange,
-  formatNumber,
-  sortPoints,
-  telemetryValue,
-} from './format.js';
+import { RUN_HEADLINE, VERDICT_MARK, countsLine, formatChange, formatNumber, sortPoints, telemetryValue, titledTelemetryKeys } from './format.js';
 import { axisValue, buildViews, cellOf, hasMetric, sweepAxis, type PointView, type SuiteView } from './model.js';
 
 /** GitHub refuses comment bodies over 65,536 characters; keep a margin for the marker and notice. */
@@ -30,34 +21,21 @@ export interface RenderContext {
   baselineDoc?: ResultsDocument;
 }
 
-/** Columns of a serving table: seed 001's medians, or seed 003's p50/p95 when the run has p95s. */
+/** The columns of each table; titles and units come from the metric registry. */
+const SERVING_MEDIANS = ['request_throughput', 'output_throughput', 'median_ttft_ms', 'median_tpot_ms', 'median_itl_ms'];
+const SERVING_P95 = ['request_throughput', 'output_throughput', 'median_ttft_ms', 'p95_ttft_ms', 'median_tpot_ms', 'median_itl_ms', 'p95_itl_ms', 'median_e2el_ms', 'p95_e2el_ms'];
+const OFFLINE_LATENCY = ['mean_latency_ms', 'median_latency_ms', 'p90_latency_ms', 'p99_latency_ms'];
+const OFFLINE_THROUGHPUT = ['requests_per_second', 'tokens_per_second', 'elapsed_time'];
+/** What the tables show is left out of "All other metrics". */
+const SHOWN_IN_TABLES = new Set([...SERVING_MEDIANS, ...SERVING_P95, ...OFFLINE_LATENCY, ...OFFLINE_THROUGHPUT]);
+
+/** Columns of a serving table: the medians, or p50 and p95 when the run has p95s. */
 function servingColumns(s: SuiteView): string[] {
   const hasP95 = s.points.some((p) => hasMetric(p, 'p95_ttft_ms') || hasMetric(p, 'p95_itl_ms'));
-  const cols = hasP95
-    ? ['request_throughput', 'output_throughput', 'median_ttft_ms', 'p95_ttft_ms', 'median_tpot_ms', 'median_itl_ms', 'p95_itl_ms', 'median_e2el_ms', 'p95_e2el_ms']
-    : ['request_throughput', 'output_throughput', 'median_ttft_ms', 'median_tpot_ms', 'median_itl_ms'];
+  const cols = hasP95 ? SERVING_P95 : SERVING_MEDIANS;
   // A column nobody measured is noise; the first two are always shown.
   return cols.filter((m, i) => i < 2 || s.points.some((p) => hasMetric(p, m)));
 }
-
-const SHOWN_IN_TABLES = new Set([
-  'request_throughput',
-  'output_throughput',
-  'median_ttft_ms',
-  'p95_ttft_ms',
-  'median_tpot_ms',
-  'median_itl_ms',
-  'p95_itl_ms',
-  'median_e2el_ms',
-  'p95_e2el_ms',
-  'mean_latency_ms',
-  'median_latency_ms',
-  'p90_latency_ms',
-  'p99_latency_ms',
-  'requests_per_second',
-  'tokens_per_second',
-  'elapsed_time',
-]);
 
 interface Wording {
   /** "baseline" or the A side's label. */
@@ -95,7 +73,7 @@ function servingSection(s: SuiteView, w: Wording, withBaseline: boolean, maxRows
   const axis = sweepAxis(s);
   const cols = servingColumns(s);
   const pts = sortPoints(s.points, (p) => axisValue(p, axis));
-  const head = [axis === 'rate' ? 'request rate (req/s)' : 'concurrency', ...cols.map((c) => METRIC_TITLE[c] ?? escapeCell(c))];
+  const head = [axis === 'rate' ? 'request rate (req/s)' : 'concurrency', ...cols.map((c) => metricTitle(c) ?? escapeCell(c))];
   const rows = pts.slice(0, maxRows).map((p) => [pointTitle(p, axis) + pointMark(p), ...cols.map((c) => cellText(p, c, w, withBaseline))]);
   const lines = [`### Serving: ${escapeCell(s.name, 80)}`];
   if (s.description) lines.push('', escapeCell(s.description, 300));
@@ -122,10 +100,8 @@ function chartSection(s: SuiteView, w: Wording): string | null {
     return `"${v === 'inf' ? 'inf' : v === null ? mermaidLabel(p.label, 12) : mermaidNumber(v)}"`;
   });
   const charts: string[] = [];
-  for (const [metric, title] of [
-    ['output_throughput', 'output tok/s'],
-    ['median_ttft_ms', 'TTFT p50 (ms)'],
-  ] as const) {
+  for (const metric of ['output_throughput', 'median_ttft_ms']) {
+    const title = metricTitle(metric) ?? metric;
     const cur = pts.map((p) => cellOf(p, metric).current);
     if (cur.some((v) => v === null || !Number.isFinite(v))) continue;
     const base = pts.map((p) => cellOf(p, metric).baseline);
@@ -152,15 +128,15 @@ function offlineSections(views: SuiteView[], w: Wording, withBaseline: boolean):
   const out: string[] = [];
   const lat = views.filter((s) => s.kind === 'latency');
   if (lat.length > 0) {
-    const cols = ['mean_latency_ms', 'median_latency_ms', 'p90_latency_ms', 'p99_latency_ms'];
+    const cols = OFFLINE_LATENCY;
     const rows = lat.flatMap((s) => s.points.map((p) => [escapeCell(s.name, 60) + pointLabelSuffix(s, p) + pointMark(p), ...cols.map((c) => cellText(p, c, w, withBaseline))]));
-    out.push(['### Offline latency', '', table(['suite', ...cols.map((c) => METRIC_TITLE[c] ?? c)], rows)].join('\n'));
+    out.push(['### Offline latency', '', table(['suite', ...cols.map((c) => metricTitle(c) ?? c)], rows)].join('\n'));
   }
   const thr = views.filter((s) => s.kind === 'throughput');
   if (thr.length > 0) {
-    const cols = ['requests_per_second', 'tokens_per_second', 'elapsed_time'];
+    const cols = OFFLINE_THROUGHPUT;
     const rows = thr.flatMap((s) => s.points.map((p) => [escapeCell(s.name, 60) + pointLabelSuffix(s, p) + pointMark(p), ...cols.map((c) => cellText(p, c, w, withBaseline))]));
-    out.push(['### Offline throughput', '', table(['suite', ...cols.map((c) => METRIC_TITLE[c] ?? c)], rows)].join('\n'));
+    out.push(['### Offline throughput', '', table(['suite', ...cols.map((c) => metricTitle(c) ?? c)], rows)].join('\n'));
   }
   return out;
 }
@@ -177,7 +153,7 @@ function startupSection(views: SuiteView[], current: ResultsDocument | undefined
       for (const m of metrics) {
         const c = cellOf(p, m);
         if (c.current === null && c.baseline === null) continue;
-        const unit = m.endsWith('_s') ? ' s' : m.endsWith('_ms') ? ' ms' : '';
+        const unit = metricInfo(m).unit && ` ${metricInfo(m).unit}`;
         const name = m === 'startup_time_s' || metrics.size === 1 ? '' : `${inlineCode(m, 60)} `;
         const vs = c.baseline !== null ? ` (${c.change !== null ? `${formatChange(c.change)} ` : ''}vs ${escapeMarkdown(w.base)} ${formatNumber(c.baseline)}${unit})` : '';
         const mark = c.verdict ? VERDICT_MARK[c.verdict] : '';
@@ -199,7 +175,7 @@ function startupSection(views: SuiteView[], current: ResultsDocument | undefined
 const SAMPLED_KEY = /^(peak|mean)_/;
 const NOT_SAMPLED = 'not sampled';
 
-/** Seed 003's "resource peaks over the run": the highest value of each telemetry key, and where. */
+/** The resource peaks over the run: the highest value of each telemetry key, and where. */
 function telemetrySection(views: SuiteView[], w: Wording): string | null {
   const peaks = new Map<string, { v: number; at: string; base: number | null }>();
   const unsampled = new Set<string>();
@@ -218,12 +194,12 @@ function telemetrySection(views: SuiteView[], w: Wording): string | null {
   }
   const shown = new Set([...peaks.keys(), ...unsampled]);
   if (shown.size === 0) return null;
-  const known = TELEMETRY_TITLE.map(([k]) => k);
+  const known = titledTelemetryKeys();
   const keys = [...known.filter((k) => shown.has(k)), ...[...shown].filter((k) => !known.includes(k)).sort()];
   const withBase = keys.some((k) => (peaks.get(k)?.base ?? null) !== null);
   const rows = keys.map((k) => {
     const pk = peaks.get(k);
-    const title = TELEMETRY_TITLE.find(([key]) => key === k)?.[1];
+    const title = metricTitle(k);
     const name = title ? `${title} (${inlineCode(k)})` : inlineCode(k);
     if (!pk) return withBase ? [name, NOT_SAMPLED, '', ''] : [name, NOT_SAMPLED, ''];
     const r = [name, `**${telemetryValue(k, pk.v)}**`, escapeCell(pk.at, 80)];
@@ -282,22 +258,24 @@ function otherMetricsSection(views: SuiteView[], w: Wording): string | null {
 }
 
 function metricLine(suite: string, p: { label: string }, m: MetricComparison, w: Wording): string {
-  const title = METRIC_TITLE[m.metric] ?? m.metric;
-  const unit = m.unit && !title.includes(m.unit) ? ` ${escapeMarkdown(m.unit)}` : '';
+  const title = metricTitle(m.metric);
+  const unit = m.unit && !(title ?? m.metric).includes(m.unit) ? ` ${escapeMarkdown(m.unit)}` : '';
   const change = m.change !== null ? `${formatChange(m.change)}, ` : '';
   return (
-    `${VERDICT_MARK[m.verdict]} **${escapeCell(suite, 60)}** · ${escapeCell(p.label, 40)} · ${METRIC_TITLE[m.metric] ?? inlineCode(m.metric, 60)}: ` +
+    `${VERDICT_MARK[m.verdict]} **${escapeCell(suite, 60)}** · ${escapeCell(p.label, 40)} · ${title ?? inlineCode(m.metric, 60)}: ` +
     `${formatNumber(m.current)}${unit} vs ${escapeMarkdown(w.base)} ${formatNumber(m.baseline)}${unit} ` +
     `(${change}tolerance ${escapeCell(m.tolerance, 40)}) — ${escapeCell(m.reason, 200)}`
   );
 }
 
 /** The client's own health figures (send lag, event-loop lag...): they judge the run's validity, not the server, so they are not listed as observed changes. */
-const CLIENT_HEALTH = /^(send_lag|event_loop_lag|write_delay|events_per_read|coalesced_chunk_ratio|achieved_request_rate|prompt_len_mismatched|output_len_short)/;
+function isClientHealth(metric: string): boolean {
+  return metricInfo(metric).group === 'client-health';
+}
 
 function regressionsSection(report: GateReport, w: Wording, max: number): string | null {
   const items = report.points.flatMap((p) => p.metrics.filter((m) => m.verdict === 'regressed' && m.role === 'gated').map((m) => ({ p, m })));
-  const observed = report.points.flatMap((p) => p.metrics.filter((m) => m.verdict === 'regressed' && m.role !== 'gated' && !CLIENT_HEALTH.test(m.metric)).map((m) => ({ p, m })));
+  const observed = report.points.flatMap((p) => p.metrics.filter((m) => m.verdict === 'regressed' && m.role !== 'gated' && !isClientHealth(m.metric)).map((m) => ({ p, m })));
   if (items.length === 0 && observed.length === 0) return null;
   const lines: string[] = [];
   if (items.length > 0) {
@@ -322,7 +300,7 @@ function improvementSummary(report: GateReport, w: Wording, max: number): string
       rows.push([
         escapeCell(p.suite, 40),
         escapeCell(p.label, 40),
-        METRIC_TITLE[m.metric] ?? inlineCode(m.metric, 60),
+        metricTitle(m.metric) ?? inlineCode(m.metric, 60),
         formatNumber(m.baseline),
         formatNumber(m.current),
         `${m.verdict === 'improved' || m.verdict === 'regressed' ? '**' : ''}${formatChange(m.change)}${m.verdict === 'improved' || m.verdict === 'regressed' ? '**' : ''} ${VERDICT_MARK[m.verdict]}`.trim(),

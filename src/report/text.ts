@@ -3,7 +3,7 @@
 import type { GateReport, MetricComparison, PointComparison } from '../compare/types.js';
 import type { ResultsDocument } from '../results/schema-types.gen.js';
 import { escapeText } from './escape.js';
-import { METRIC_TITLE, RUN_HEADLINE, countsLine, formatChange, formatNumber } from './format.js';
+import { RUN_HEADLINE, countsLine, formatChange, formatNumber } from './format.js';
 
 const TEXT_MARK: Record<MetricComparison['verdict'] | 'invalid', string> = {
   regressed: 'REGRESSED',
@@ -65,8 +65,7 @@ export function renderText(report: GateReport, current?: ResultsDocument, opts: 
     if (ms.length === 0) continue;
     const rows = [['    metric', 'current', 'baseline', 'change', 'tolerance', 'verdict']];
     for (const m of ms) {
-      const title = METRIC_TITLE[m.metric] ? `${m.metric}` : m.metric;
-      rows.push([`    ${escapeText(title, 60)}`, formatNumber(m.current), formatNumber(m.baseline), formatChange(m.change), escapeText(m.tolerance, 30), TEXT_MARK[m.verdict]]);
+      rows.push([`    ${escapeText(m.metric, 60)}`, formatNumber(m.current), formatNumber(m.baseline), formatChange(m.change), escapeText(m.tolerance, 30), TEXT_MARK[m.verdict]]);
     }
     out.push(...pad(rows));
   }

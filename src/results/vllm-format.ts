@@ -1,5 +1,6 @@
 // vLLM's `vllm bench serve --save-result` format, as vllm/benchmarks/serve.py writes it: which
 // keys, in which order, which of them Python holds as ints, and how dates and file names are written.
+import { servingStatBases, statPercentiles } from '../catalog/metrics.js';
 import type { Point, VllmMeta } from './schema-types.gen.js';
 import { parsePointKey } from './point-key.js';
 import { pythonJsonDumps } from './python-json.js';
@@ -36,8 +37,8 @@ export const VLLM_OPTIONAL_KEYS = [
   'spec_decode_draft_tokens',
   'spec_decode_accepted_tokens',
 ] as const;
-/** Per-request metrics with mean/median/std/pXX blocks, in file order. */
-export const VLLM_PERCENTILE_METRICS = ['ttft', 'tpot', 'itl', 'e2el', 'client_queue_time', 'e2el_including_client_queue'] as const;
+/** Per-request metrics with mean/median/std/pXX blocks, in file order (the registry's serving stat bases). */
+export const VLLM_PERCENTILE_METRICS: readonly string[] = servingStatBases().map((b) => b.base);
 /** Keys Python writes as ints (everything else numeric is a float: 1.0, not 1). */
 export const VLLM_INT_KEYS: ReadonlySet<string> = new Set([
   'num_prompts',
@@ -131,7 +132,7 @@ export function toVllmServeResult(point: Point, meta: VllmServeMeta = {}): Recor
   out.rtfx = m.rtfx ?? 0;
   for (const k of VLLM_OPTIONAL_KEYS) if (m[k] !== undefined) out[k] = m[k];
   for (const metric of VLLM_PERCENTILE_METRICS) {
-    const pct = percentilesOf(m, metric);
+    const pct = statPercentiles(Object.keys(m), metric);
     const has = [`mean_${metric}_ms`, `median_${metric}_ms`, `std_${metric}_ms`].some((k) => m[k] !== undefined) || pct.length > 0;
     if (!has) continue;
     for (const stat of ['mean', 'median', 'std']) out[`${stat}_${metric}_ms`] = m[`${stat}_${metric}_ms`] ?? null;
@@ -142,15 +143,6 @@ export function toVllmServeResult(point: Point, meta: VllmServeMeta = {}): Recor
 
 function num(v: number | null | undefined): number | undefined {
   return typeof v === 'number' ? v : undefined;
-}
-
-/** Percentiles present for a metric, as vLLM names them (`99`, `99.9`), in numeric order. */
-function percentilesOf(metrics: Record<string, number | null | undefined>, metric: string): string[] {
-  const re = new RegExp(`^p(\\d+(?:\\.\\d+)?)_${metric}_ms$`);
-  return Object.keys(metrics)
-    .map((k) => re.exec(k)?.[1])
-    .filter((p): p is string => p !== undefined)
-    .sort((a, b) => Number(a) - Number(b));
 }
 
 /** One line, as Python's json.dump(result_json, f) writes it. */

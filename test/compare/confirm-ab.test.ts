@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareAB } from '../../src/compare/ab.js';
-import { metricInfo, catalogNames } from '../../src/compare/catalog.js';
+import { metricInfo, catalogNames } from '../../src/catalog/metrics.js';
 import { compareRuns } from '../../src/compare/compare.js';
 import { mergeConfirmation, pointsToConfirm } from '../../src/compare/confirm.js';
 import { gateSettings } from '../../src/compare/settings.js';

@@ -6,7 +6,8 @@ import type { ResultsDocument } from '../../src/results/schema-types.gen.js';
 import { compareRuns } from '../../src/compare/compare.js';
 import { gateSettings } from '../../src/compare/settings.js';
 import { renderComment } from '../../src/report/markdown.js';
-import { countsLine, METRIC_TITLE } from '../../src/report/format.js';
+import { countsLine } from '../../src/report/format.js';
+import { metricTitle } from '../../src/catalog/metrics.js';
 
 const fixture = (name: string): ResultsDocument => JSON.parse(readFileSync(path.join(import.meta.dirname, 'fixtures', name), 'utf8')) as ResultsDocument;
 
@@ -26,7 +27,7 @@ describe('renderComment on a report from compareRuns', () => {
     const regressed = report.points.flatMap((p) => p.metrics.filter((m) => m.verdict === 'regressed' && m.role === 'gated').map((m) => ({ p, m })));
     expect(regressed.length).toBeGreaterThan(0);
     const section = md.slice(md.indexOf('### Regressions'), md.indexOf('### Serving'));
-    for (const { p, m } of regressed) expect(section).toContain(`**${p.suite}** · ${p.label} · ${METRIC_TITLE[m.metric]}`);
+    for (const { p, m } of regressed) expect(section).toContain(`**${p.suite}** · ${p.label} · ${metricTitle(m.metric)}`);
     expect(md).toContain(`| 16 | 4.48 (−0.1%) | 1002 (−0.1%) | 109.9 (+15.6%) 🔴 |`);
   });
 
