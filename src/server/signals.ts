@@ -48,7 +48,8 @@ function writeNow(line: string): void {
   try {
     writeSync(2, `${line}\n`);
   } catch {
-    // stderr is gone: nothing to tell
+    // a non-blocking pipe that is full (EAGAIN): queue it instead; a closed one: nothing to tell
+    process.stderr.write(`${line}\n`, () => {});
   }
 }
 

@@ -8,9 +8,8 @@
 //   - a point cut short by a server crash says the server crashed;
 //   - the demo removes its temporary PATH folder when its baseline run fails.
 // VPG_E2E_CLI may point at another build of the CLI (e.g. a bundle of the working tree's src/).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -18,7 +17,6 @@ import type { ResultsDocument } from '../../src/results/schema-types.gen.js';
 import { validateResults } from '../../src/results/validate.js';
 import { groupAlive, signalGroup } from '../../src/server/process-group.js';
 import { CANCEL_DEADLINE_MS } from '../../src/server/signals.js';
-import { WATCHDOG_TAG } from '../../src/server/watchdog.js';
 import {
   BIN,
   cliEnv,
@@ -42,15 +40,10 @@ const CLI = process.env.VPG_E2E_CLI ? path.resolve(process.env.VPG_E2E_CLI) : BI
 /** Everything a case started: gate processes, and the cases whose servers must not survive. */
 const gates: ChildProcess[] = [];
 const cases: Case[] = [];
-const servers: HttpServer[] = [];
 
-afterEach(async () => {
+afterEach(() => {
   for (const g of gates.splice(0)) if (g.exitCode === null && g.signalCode === null) g.kill('SIGKILL');
   for (const c of cases.splice(0)) for (const pgid of serverGroups(c)) signalGroup(pgid, 'SIGKILL');
-  for (const s of servers.splice(0)) {
-    s.closeAllConnections();
-    await new Promise<void>((r) => s.close(() => r()));
-  }
 });
 const tmps: string[] = [];
 afterAll(() => {
@@ -114,16 +107,6 @@ function shellStatus(exit: CliExit): number | null {
   return exit.code ?? (exit.signal ? 128 + os.constants.signals[exit.signal] : null);
 }
 
-/** Pids of the processes whose parent is `ppid` (the watchdog is left out: it ends on its own). */
-function childrenOf(ppid: number): string[] {
-  const ps = spawnSync('ps', ['-eo', 'pid=,ppid=,stat=,args='], { encoding: 'utf8' });
-  return ps.stdout
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/))
-    .filter((f) => Number(f[1]) === ppid && !f[2]?.startsWith('Z') && !f.includes(WATCHDOG_TAG))
-    .map((f) => f.join(' '));
-}
-
 function configOf(c: Case, server: string, suites: string[]): string {
   return writeConfig(c, ['version: 1', server, 'suites:', ...suites, ''].join('\n'));
 }
@@ -181,36 +164,55 @@ describe('a point that runs past max-duration', () => {
   });
 });
 
-/** A server that is ready by vLLM's rules (/health, /v1/models) and never answers /tokenize. */
-async function hangingServer(model: string): Promise<string> {
-  const held: ServerResponse[] = [];
-  const srv = createServer((req, res) => {
-    const json = (body: unknown): void => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    if (req.url === '/health') return void res.writeHead(200).end();
-    if (req.url === '/v1/models') return json({ object: 'list', data: [{ id: model, object: 'model' }] });
-    if (req.url === '/version') return json({ version: '0.11.0' });
-    if (req.url === '/tokenize') return void held.push(res);
-    res.writeHead(404).end();
-  });
-  servers.push(srv);
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  return `http://127.0.0.1:${(srv.address() as { port: number }).port}`;
-}
+/**
+ * A stand-in for `vllm serve` that is ready by vLLM's rules (/health, /v1/models) and never answers
+ * /tokenize: `node hang-server.mjs serve MODEL --host H --port P --served-model-name N`.
+ */
+const HANG_SERVER = `
+import { createServer } from 'node:http';
+const argv = process.argv.slice(2);
+const opt = (n) => argv[argv.indexOf(n) + 1];
+const name = opt('--served-model-name');
+console.log('(APIServer pid=' + process.pid + ') INFO ready, /tokenize never answers');
+const held = [];
+createServer((req, res) => {
+  const json = (body) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  if (req.url === '/health') return res.writeHead(200).end();
+  if (req.url === '/v1/models') return json({ object: 'list', data: [{ id: name, object: 'model' }] });
+  if (req.url === '/version') return json({ version: '0.11.0' });
+  if (req.url === '/tokenize') return held.push(res);
+  res.writeHead(404).end();
+}).listen(Number(opt('--port')), opt('--host'));
+`;
 
 describe('a cancel always ends the process', () => {
-  it(`SIGTERM while the run waits on a server that never answers: the process ends within ${CANCEL_DEADLINE_MS / 1000} s with status 143 and leaves nothing running`, async () => {
+  it(`SIGTERM while the run waits on a server that never answers: the process ends within ${CANCEL_DEADLINE_MS / 1000} s with status 143, and its server is gone`, async () => {
     const c = newCase('stuck-cancel');
-    const url = await hangingServer('m');
-    configOf(c, ['server:', `  url: ${url}`, '  served-model-name: m', '  startup-timeout: 10s'].join('\n'), [
-      '  - name: chat',
-      '    kind: serving',
-      '    endpoint: chat',
-      '    dataset: { type: random, input-len: 16, output-len: 4, num-prompts: 2, seed: 1 }',
-      '    concurrency: [1]',
-    ]);
+    cases.push(c);
+    const script = path.join(c.dir, 'hang-server.mjs');
+    writeFileSync(script, HANG_SERVER);
+    configOf(
+      c,
+      [
+        'server:',
+        `  command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(script)}]`,
+        `  model: ${c.model}`,
+        '  startup-timeout: 10s',
+        '  shutdown-grace: 5s',
+      ].join('\n'),
+      [
+        '  - name: chat',
+        '    kind: serving',
+        '    endpoint: chat',
+        '    dataset: { type: random, input-len: 16, output-len: 4, num-prompts: 2, seed: 1 }',
+        '    concurrency: [1]',
+      ],
+    );
     const g = gate(['run', '--config', c.config, '--out', c.out]);
     // The chat suite asks the server's /tokenize for prompt lengths first: that request never returns.
     await g.stderrMatches(/suite chat: serving, chat endpoint/, 20_000);
+    const [pgid] = serverGroups(c);
+    expect(groupAlive(pgid!)).toBe(true);
     await sleep(300);
     const t0 = Date.now();
     g.child.kill('SIGTERM');
@@ -220,10 +222,11 @@ describe('a cancel always ends the process', () => {
     expect(shellStatus(exit!), exit!.stderr).toBe(143);
     expect(exit!.stderr).toContain('SIGTERM received: cancelling; stopping the server and writing partial results');
     expect(exit!.stderr).toContain(
-      `the run did not stop within ${CANCEL_DEADLINE_MS / 1000} s of SIGTERM (something it waits on does not answer): exiting now, partial results may be missing`,
+      `the run did not stop within ${CANCEL_DEADLINE_MS / 1000} s of SIGTERM (something it waits on does not answer): exiting now, partial results may be missing (SIGKILL to process group ${pgid})`,
     );
     expect(exit!.stderr).not.toMatch(STACK_LINE);
-    expect(childrenOf(g.child.pid!)).toEqual([]);
+    expect(await until(() => !groupAlive(pgid!), 2_000)).toBe(true);
+    expect(simProcesses(c)).toEqual([]);
   });
 });
 
