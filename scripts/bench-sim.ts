@@ -27,12 +27,40 @@ async function startSim(dir: string, simArgs?: string[]): Promise<{ url: string;
   await build({ entryPoints: ['sim/cli.ts'], bundle: true, platform: 'node', format: 'esm', outfile: simJs, logLevel: 'error' });
   const profile = path.join(dir, 'bench-profile.json');
   // 9 ms + 10 us per sequence: ~19 ms steps with 1,000 sequences, i.e. ~50,000 tokens/s.
-  writeFileSync(profile, JSON.stringify({ name: 'bench-1k', step_base_s: 0.009, step_per_seq_s: 0.00001, step_per_prefill_token_s: 0.000001, max_num_seqs: 2048, max_num_batched_tokens: 16384, kv_cache_tokens: 4_000_000 }));
+  writeFileSync(
+    profile,
+    JSON.stringify({
+      name: 'bench-1k',
+      step_base_s: 0.009,
+      step_per_seq_s: 0.00001,
+      step_per_prefill_token_s: 0.000001,
+      max_num_seqs: 2048,
+      max_num_batched_tokens: 16384,
+      kv_cache_tokens: 4_000_000,
+    }),
+  );
   // PIN=1 (with taskset): simulator on CPU 0, this client on CPU 1. Off by default: on this
   // 2-core VM it made no measurable difference.
   const pin = PIN ? ['taskset', '-c', '0', process.execPath] : [process.execPath];
   if (PIN) spawnSync('taskset', ['-pc', '1', String(process.pid)], { stdio: 'ignore' });
-  const proc = spawn(pin[0]!, [...pin.slice(1), simJs, 'serve', 'bench-model', '--port', '0', '--host', '127.0.0.1', '--sim-startup-s', '0', ...(simArgs ?? ['--sim-profile', profile]), '--disable-log-stats'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(
+    pin[0]!,
+    [
+      ...pin.slice(1),
+      simJs,
+      'serve',
+      'bench-model',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--sim-startup-s',
+      '0',
+      ...(simArgs ?? ['--sim-profile', profile]),
+      '--disable-log-stats',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     proc.stdout!.on('data', (b: Buffer) => {
@@ -64,8 +92,16 @@ async function loadTest(url: string): Promise<{ streams: number; tokensPerS: num
   // Output lengths spread over [MAX_TOKENS/2, 3*MAX_TOKENS/2) so streams end and restart at
   // different steps (a steady state), not all in one step.
   const requestBytes = (): Buffer => {
-    const body = JSON.stringify({ model: 'bench-model', prompt: 'The quick brown fox jumps over the lazy dog', max_tokens: MAX_TOKENS / 2 + ((n++ * 7919) % MAX_TOKENS), ignore_eos: true, stream: true });
-    return Buffer.from(`POST /v1/completions HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    const body = JSON.stringify({
+      model: 'bench-model',
+      prompt: 'The quick brown fox jumps over the lazy dog',
+      max_tokens: MAX_TOKENS / 2 + ((n++ * 7919) % MAX_TOKENS),
+      ignore_eos: true,
+      stream: true,
+    });
+    return Buffer.from(
+      `POST /v1/completions HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
   };
   const stream = (): void => {
     const sock = connect(Number(u.port), u.hostname);
@@ -115,7 +151,9 @@ async function loadTest(url: string): Promise<{ streams: number; tokensPerS: num
   const stats = (await (await fetch(`${url}/sim/stats`)).json()) as Record<string, unknown> & { cpu_s: { user: number; system: number } };
   const simCpu = (stats.cpu_s.user - s0.cpu_s.user + stats.cpu_s.system - s0.cpu_s.system) / wall;
   const clientCpu = (c1.user + c1.system) / 1e6 / wall;
-  console.log(`CPU during the window: simulator ${(simCpu * 100).toFixed(0)}% of a core (${(((stats.cpu_s.system - s0.cpu_s.system) / wall) * 100).toFixed(0)}% in the kernel), client ${(clientCpu * 100).toFixed(0)}%`);
+  console.log(
+    `CPU during the window: simulator ${(simCpu * 100).toFixed(0)}% of a core (${(((stats.cpu_s.system - s0.cpu_s.system) / wall) * 100).toFixed(0)}% in the kernel), client ${(clientCpu * 100).toFixed(0)}%`,
+  );
   running = false;
   for (const s of sockets) s.destroy();
   if (errors > 0) console.log(`client errors: ${errors}`);
@@ -135,11 +173,21 @@ function median(xs: number[]): number {
 async function realtimeCheck(dir: string): Promise<void> {
   const C = 8;
   const N = 48;
-  const sim = await startSim(dir, ['--sim-profile', 'l4-qwen2.5-0.5b', '--sim-seed', '1']);
+  // Every request sends the same token ids, which the model in simulated time never caches (it
+  // has no token ids): prefix caching off, so both sides prefill the whole prompt.
+  const sim = await startSim(dir, ['--sim-profile', 'l4-qwen2.5-0.5b', '--sim-seed', '1', '--no-enable-prefix-caching']);
   try {
     const u = new URL(sim.url);
-    const body = JSON.stringify({ model: 'bench-model', prompt: Array.from({ length: 256 }, (_, i) => 1000 + i), max_tokens: 128, ignore_eos: true, stream: true });
-    const req = Buffer.from(`POST /v1/completions HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    const body = JSON.stringify({
+      model: 'bench-model',
+      prompt: Array.from({ length: 256 }, (_, i) => 1000 + i),
+      max_tokens: 128,
+      ignore_eos: true,
+      stream: true,
+    });
+    const req = Buffer.from(
+      `POST /v1/completions HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
     const MARK = Buffer.from('data: {');
     const END = Buffer.from('0\r\n\r\n');
     const ttft: number[] = [];
@@ -183,9 +231,20 @@ async function realtimeCheck(dir: string): Promise<void> {
         });
       }
     });
-    const m = simulateClosedLoop(PROFILES['l4-qwen2.5-0.5b']!, { concurrency: C, numRequests: N, promptTokens: 256, maxTokens: 128, ignoreEos: true, seed: 1 });
-    console.log(`\nReal-time check, l4-qwen2.5-0.5b served over sockets at concurrency ${C} (${N} requests), client-measured vs the simulated-time model:`);
-    console.log(`TTFT p50 ${median(ttft).toFixed(1)} / ${m.ttftMs.p50.toFixed(1)} ms | ITL p50 ${median(itl).toFixed(2)} / ${m.itlMs.p50.toFixed(2)} ms | E2E p50 ${median(e2e).toFixed(0)} / ${m.e2eMs.p50.toFixed(0)} ms`);
+    const m = simulateClosedLoop(PROFILES['l4-qwen2.5-0.5b']!, {
+      concurrency: C,
+      numRequests: N,
+      promptTokens: 256,
+      maxTokens: 128,
+      ignoreEos: true,
+      seed: 1,
+    });
+    console.log(
+      `\nReal-time check, l4-qwen2.5-0.5b served over sockets at concurrency ${C} (${N} requests), client-measured vs the simulated-time model:`,
+    );
+    console.log(
+      `TTFT p50 ${median(ttft).toFixed(1)} / ${m.ttftMs.p50.toFixed(1)} ms | ITL p50 ${median(itl).toFixed(2)} / ${m.itlMs.p50.toFixed(2)} ms | E2E p50 ${median(e2e).toFixed(0)} / ${m.e2eMs.p50.toFixed(0)} ms`,
+    );
   } finally {
     sim.stop();
   }
@@ -193,13 +252,23 @@ async function realtimeCheck(dir: string): Promise<void> {
 
 function calibration(): void {
   const seed003: Record<number, [number, number, number, number, number]> = {
-    1: [27.0, 5.1, 679, 168, 6.1], 2: [37.8, 5.2, 698, 367, 6.3], 4: [50.1, 5.3, 722, 698, 6.4],
-    8: [60.9, 5.5, 772, 1312, 7.4], 16: [103.8, 6.0, 880, 2277, 8.9], 32: [135.3, 7.1, 1082, 3773, 12.0],
+    1: [27.0, 5.1, 679, 168, 6.1],
+    2: [37.8, 5.2, 698, 367, 6.3],
+    4: [50.1, 5.3, 722, 698, 6.4],
+    8: [60.9, 5.5, 772, 1312, 7.4],
+    16: [103.8, 6.0, 880, 2277, 8.9],
+    32: [135.3, 7.1, 1082, 3773, 12.0],
   };
   console.log('\nCalibration, l4-qwen2.5-0.5b vs seed 003 (256 in / 128 out, ignore_eos, closed loop; simulated time):');
   console.log('conc | TTFT p50 ms sim/seed | ITL p50 ms sim/seed | ITL p95 ms sim/seed | E2E p50 ms sim/seed | out tok/s sim/seed');
   for (const c of [1, 2, 4, 8, 16, 32]) {
-    const r = simulateClosedLoop(PROFILES['l4-qwen2.5-0.5b']!, { concurrency: c, numRequests: Math.max(40, 8 * c), promptTokens: 256, maxTokens: 128, ignoreEos: true });
+    const r = simulateClosedLoop(PROFILES['l4-qwen2.5-0.5b']!, {
+      concurrency: c,
+      numRequests: Math.max(40, 8 * c),
+      promptTokens: 256,
+      maxTokens: 128,
+      ignoreEos: true,
+    });
     const s = seed003[c]!;
     console.log(
       `${String(c).padStart(4)} | ${r.ttftMs.p50.toFixed(1).padStart(7)} / ${s[0].toFixed(1).padStart(6)} | ${r.itlMs.p50.toFixed(2).padStart(6)} / ${s[1].toFixed(1).padStart(4)} | ` +
@@ -209,10 +278,22 @@ function calibration(): void {
   }
   console.log('\nCalibration, rtx5090-qwen2.5-7b vs seed 000 (short chat prompt, max_tokens 128, non-streaming; simulated time):');
   console.log('conc | mean latency s sim/seed | completion tokens/request sim/seed');
-  const seed000: [number, number, number, number][] = [[1, 20, 1.2827, 127.0], [4, 40, 1.3338, 127.8], [16, 80, 1.4688, 127.6]];
+  const seed000: [number, number, number, number][] = [
+    [1, 20, 1.2827, 127.0],
+    [4, 40, 1.3338, 127.8],
+    [16, 80, 1.4688, 127.6],
+  ];
   for (const [c, n, lat, tok] of seed000) {
-    const r = simulateClosedLoop(PROFILES['rtx5090-qwen2.5-7b']!, { concurrency: c, numRequests: n, promptTokens: 30, maxTokens: 128, ignoreEos: false });
-    console.log(`${String(c).padStart(4)} | ${(r.e2eMs.mean / 1000).toFixed(3)} / ${lat.toFixed(3)} | ${(r.outputTokens / r.requests).toFixed(1)} / ${tok.toFixed(1)}`);
+    const r = simulateClosedLoop(PROFILES['rtx5090-qwen2.5-7b']!, {
+      concurrency: c,
+      numRequests: n,
+      promptTokens: 30,
+      maxTokens: 128,
+      ignoreEos: false,
+    });
+    console.log(
+      `${String(c).padStart(4)} | ${(r.e2eMs.mean / 1000).toFixed(3)} / ${lat.toFixed(3)} | ${(r.outputTokens / r.requests).toFixed(1)} / ${tok.toFixed(1)}`,
+    );
   }
 }
 
@@ -221,7 +302,8 @@ function calibration(): void {
  * side by side, so their figures only mean something next to this.
  */
 async function cpuCapacity(): Promise<number[]> {
-  const spin = 'const t0=performance.now(),c0=process.cpuUsage();while(performance.now()-t0<1500);const c=process.cpuUsage(c0);console.log((c.user+c.system)/1e3/(performance.now()-t0))';
+  const spin =
+    'const t0=performance.now(),c0=process.cpuUsage();while(performance.now()-t0<1500);const c=process.cpuUsage(c0);console.log((c.user+c.system)/1e3/(performance.now()-t0))';
   const one = (): Promise<number> =>
     new Promise((resolve) => {
       const p = spawn(process.execPath, ['-e', spin], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -235,7 +317,9 @@ async function cpuCapacity(): Promise<number[]> {
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-sim-'));
   const cap = await cpuCapacity();
-  console.log(`machine check: two busy processes at once get ${cap.map((c) => `${(c * 100).toFixed(0)}%`).join(' and ')} of a core each (the simulator and the client share what there is)`);
+  console.log(
+    `machine check: two busy processes at once get ${cap.map((c) => `${(c * 100).toFixed(0)}%`).join(' and ')} of a core each (the simulator and the client share what there is)`,
+  );
   for (const streams of STREAM_COUNTS) {
     STREAMS = streams;
     await measure(dir);
@@ -247,16 +331,23 @@ async function main(): Promise<void> {
 async function measure(dir: string): Promise<void> {
   const sim = await startSim(dir);
   try {
-    console.log(`\nvllm-sim bench${PIN ? ' (simulator on CPU 0, client on CPU 1)' : ''}: ${STREAMS} concurrent streaming requests (max_tokens ${MAX_TOKENS / 2}..${(3 * MAX_TOKENS) / 2}, closed loop), ${WARMUP_S} s warm-up, ${MEASURE_S} s measured`);
+    console.log(
+      `\nvllm-sim bench${PIN ? ' (simulator on CPU 0, client on CPU 1)' : ''}: ${STREAMS} concurrent streaming requests (max_tokens ${MAX_TOKENS / 2}..${(3 * MAX_TOKENS) / 2}, closed loop), ${WARMUP_S} s warm-up, ${MEASURE_S} s measured`,
+    );
     const r = await loadTest(sim.url);
     const err = r.stats.step_error_ms as { p50: number; p99: number; p999: number; max: number };
     console.log(`concurrent streams sustained: ${r.streams} (fewest open during the window: ${r.minOpen})`);
     console.log(`streamed tokens/s (client-counted): ${r.tokensPerS.toFixed(0)}`);
-    console.log(`step-timing error (server): p50 ${err.p50.toFixed(3)} ms, p99 ${err.p99.toFixed(3)} ms, p99.9 ${err.p999.toFixed(3)} ms, max ${err.max.toFixed(3)} ms over ${String(r.stats.measured_steps)} steps`);
+    console.log(
+      `step-timing error (server): p50 ${err.p50.toFixed(3)} ms, p99 ${err.p99.toFixed(3)} ms, p99.9 ${err.p999.toFixed(3)} ms, max ${err.max.toFixed(3)} ms over ${String(r.stats.measured_steps)} steps`,
+    );
     const w = r.stats.step_emit_work_ms as { p50: number; p99: number; max: number };
-    console.log(`time to emit one step's tokens (server): p50 ${w.p50.toFixed(2)} ms, p99 ${w.p99.toFixed(2)} ms, max ${w.max.toFixed(2)} ms`);
+    console.log(
+      `time to emit one step's tokens (server): p50 ${w.p50.toFixed(2)} ms, p99 ${w.p99.toFixed(2)} ms, max ${w.max.toFixed(2)} ms`,
+    );
     const gc = r.stats.gc_pause_ms as { count: number; total: number; max: number } | undefined;
-    if (gc) console.log(`garbage collection (server): ${gc.count} pauses, ${gc.total.toFixed(1)} ms in all, longest ${gc.max.toFixed(2)} ms`);
+    if (gc)
+      console.log(`garbage collection (server): ${gc.count} pauses, ${gc.total.toFixed(1)} ms in all, longest ${gc.max.toFixed(2)} ms`);
     const late = r.stats.late_steps as { count: number; during_gc: number } | undefined;
     if (late) console.log(`steps fired over 0.5 ms late (server): ${late.count}, of which ${late.during_gc} while a GC pause ran`);
   } finally {

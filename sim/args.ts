@@ -29,6 +29,7 @@ export const ENGINE_FLAGS: Record<string, FlagSpec> = {
   'gpu-memory-utilization': { kind: 'float', above: 0, max: 1 },
   'tensor-parallel-size': { kind: 'int', min: 1 },
   'enable-chunked-prefill': { kind: 'bool' },
+  'enable-prefix-caching': { kind: 'bool' },
   'num-gpu-blocks-override': { kind: 'int', min: 1 },
   'block-size': { kind: 'int', min: 1 },
   'sim-profile': { kind: 'str' },
@@ -48,6 +49,7 @@ export const SERVE_FLAGS: Record<string, FlagSpec> = {
   port: { kind: 'int', min: 0, max: 65535 },
   'served-model-name': { kind: 'strs' },
   'enable-force-include-usage': { kind: 'bool' },
+  'enable-prompt-tokens-details': { kind: 'bool' },
   'disable-log-stats': { kind: 'bool' },
 };
 
@@ -75,13 +77,36 @@ export const THROUGHPUT_FLAGS: Record<string, FlagSpec> = {
 const ALIASES: Record<string, string> = { tp: 'tensor-parallel-size', q: 'quantization' };
 /** vLLM flags that take no value, so an unknown-but-known one never swallows the next word. */
 const VLLM_BOOL_FLAGS = new Set([
-  'trust-remote-code', 'enforce-eager', 'enable-prefix-caching', 'no-enable-prefix-caching', 'disable-log-requests',
-  'enable-log-requests', 'enable-log-outputs', 'enable-auto-tool-choice', 'disable-custom-all-reduce', 'enable-lora',
-  'enable-expert-parallel', 'async-scheduling', 'disable-frontend-multiprocessing', 'enable-sleep-mode',
-  'disable-sliding-window', 'skip-tokenizer-init', 'enable-prompt-tokens-details', 'enable-server-load-tracking',
-  'disable-fastapi-docs', 'enable-request-id-headers', 'use-tqdm-on-load', 'disable-uvicorn-access-log',
-  'return-tokens-as-token-ids', 'disable-async-output-proc', 'headless', 'enable-tokenizer-info-endpoint',
-  'disable-cascade-attn', 'enable-dbo', 'enable-eplb', 'disable-detokenize', 'async-engine', 'profile', 'use-beam-search',
+  'trust-remote-code',
+  'enforce-eager',
+  'disable-log-requests',
+  'enable-log-requests',
+  'enable-log-outputs',
+  'enable-auto-tool-choice',
+  'disable-custom-all-reduce',
+  'enable-lora',
+  'enable-expert-parallel',
+  'async-scheduling',
+  'disable-frontend-multiprocessing',
+  'enable-sleep-mode',
+  'disable-sliding-window',
+  'skip-tokenizer-init',
+  'enable-server-load-tracking',
+  'disable-fastapi-docs',
+  'enable-request-id-headers',
+  'use-tqdm-on-load',
+  'disable-uvicorn-access-log',
+  'return-tokens-as-token-ids',
+  'disable-async-output-proc',
+  'headless',
+  'enable-tokenizer-info-endpoint',
+  'disable-cascade-attn',
+  'enable-dbo',
+  'enable-eplb',
+  'disable-detokenize',
+  'async-engine',
+  'profile',
+  'use-beam-search',
 ]);
 
 const SIZE_SUFFIX: Record<string, number> = { k: 1e3, m: 1e6, g: 1e9, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
@@ -200,6 +225,8 @@ export interface EngineArgs {
   gpuMemoryUtilization: number;
   tensorParallelSize: number;
   chunkedPrefill: boolean;
+  /** On by default, as in vLLM v1. */
+  enablePrefixCaching: boolean;
   blockSize: number;
   numGpuBlocks: number;
 }
@@ -248,6 +275,7 @@ export function engineArgs(p: Parsed, profile: Profile): EngineArgs {
     gpuMemoryUtilization: gmu,
     tensorParallelSize: tp,
     chunkedPrefill: get<boolean>('enable-chunked-prefill') ?? true,
+    enablePrefixCaching: get<boolean>('enable-prefix-caching') ?? true,
     blockSize,
     numGpuBlocks,
   };

@@ -3,18 +3,10 @@
 // format and a continuous-batching performance model; `bench latency|throughput` run the same
 // model offline in simulated time.
 import { writeFileSync } from 'node:fs';
-import {
-  engineArgs,
-  LATENCY_FLAGS,
-  parseArgs,
-  SERVE_FLAGS,
-  simKnobs,
-  THROUGHPUT_FLAGS,
-  UsageError,
-} from './args.js';
+import { engineArgs, LATENCY_FLAGS, parseArgs, SERVE_FLAGS, simKnobs, THROUGHPUT_FLAGS, UsageError } from './args.js';
 import * as log from './log.js';
 import { runLatency, runThroughput } from './offline.js';
-import { ROUTE_LIST, SimServer, VLLM_VERSION, type ServeConfig } from './server.js';
+import { SimServer, VLLM_VERSION, type ServeConfig } from './server.js';
 
 export const SIM_VERSION = '0.1.0';
 
@@ -55,6 +47,8 @@ async function serve(argv: string[]): Promise<void> {
     knobs,
     forceIncludeUsage: p.values.get('enable-force-include-usage') === true,
     logStats: p.values.get('disable-log-stats') !== true,
+    promptTokensDetails: p.values.get('enable-prompt-tokens-details') === true,
+    devMode: devModeFromEnv(process.env.VLLM_SERVER_DEV_MODE),
   };
   const t0 = Date.now();
   const at = async (frac: number): Promise<void> => {
@@ -78,7 +72,11 @@ async function serve(argv: string[]): Promise<void> {
   if (engine.chunkedPrefill) {
     log.api('INFO', 'scheduler.py:205', `Chunked prefill is enabled with max_num_batched_tokens=${engine.maxNumBatchedTokens}.`);
   }
-  log.core('INFO', 'core.py:77', `Initializing a V1 LLM engine (v${VLLM_VERSION}) with config: model='${model}', served_model_name=${cfg.servedNames.join(',')}, max_seq_len=${engine.maxModelLen}, tensor_parallel_size=${engine.tensorParallelSize}, max_num_seqs=${engine.maxNumSeqs}`);
+  log.core(
+    'INFO',
+    'core.py:77',
+    `Initializing a V1 LLM engine (v${VLLM_VERSION}) with config: model='${model}', served_model_name=${cfg.servedNames.join(',')}, max_seq_len=${engine.maxModelLen}, tensor_parallel_size=${engine.tensorParallelSize}, max_num_seqs=${engine.maxNumSeqs}`,
+  );
   log.core('INFO', 'gpu_model_runner.py:2547', `Starting to load model ${model}...`);
   await at(0.4);
   log.core('INFO', 'default_loader.py:267', `Loading weights took ${(knobs.startupS * 0.35).toFixed(2)} seconds`);
@@ -114,23 +112,35 @@ async function serve(argv: string[]): Promise<void> {
   }
   await at(0.9);
   log.core('INFO', 'gpu_model_runner.py:3388', 'Graph capturing finished in 1 secs, took 0.10 GiB');
-  log.core('INFO', 'core.py:210', `init engine (profile, create kv cache, warmup model) took ${(knobs.startupS * 0.55).toFixed(2)} seconds`);
+  log.core(
+    'INFO',
+    'core.py:210',
+    `init engine (profile, create kv cache, warmup model) took ${(knobs.startupS * 0.55).toFixed(2)} seconds`,
+  );
   await at(1);
   const server = new SimServer(cfg);
   if (knobs.runCv > 0) {
-    log.api('INFO', 'vllm_sim.py:3', `run factor ${server.runFactor.toFixed(4)} (--sim-run-cv ${knobs.runCv}; ${knobs.seedGiven ? 'repeats for this --sim-seed' : 'drawn at start; give --sim-seed to repeat it'})`);
+    log.api(
+      'INFO',
+      'vllm_sim.py:3',
+      `run factor ${server.runFactor.toFixed(4)} (--sim-run-cv ${knobs.runCv}; ${knobs.seedGiven ? 'repeats for this --sim-seed' : 'drawn at start; give --sim-seed to repeat it'})`,
+    );
   }
   let port: number;
   try {
     port = await server.listen();
   } catch (e) {
-    process.stderr.write(`OSError: [Errno 98] error while attempting to bind on address ('${cfg.host}', ${cfg.port}): ${(e as Error).message}\n`);
+    process.stderr.write(
+      `OSError: [Errno 98] error while attempting to bind on address ('${cfg.host}', ${cfg.port}): ${(e as Error).message}\n`,
+    );
     process.exit(1);
   }
+  if (cfg.devMode)
+    log.api('WARNING', 'api_server.py:1139', 'SECURITY WARNING: Development endpoints are enabled! This should NOT be used in production!');
   log.api('INFO', 'api_server.py:1618', "Supported_tasks: ['generate']");
   log.api('INFO', 'api_server.py:1895', `Starting vLLM API server 0 on http://${cfg.host}:${port}`);
   log.api('INFO', 'launcher.py:34', 'Available routes are:');
-  for (const [route, methods] of Object.entries(ROUTE_LIST)) {
+  for (const [route, methods] of Object.entries(server.routes)) {
     log.api('INFO', 'launcher.py:42', `Route: ${route}, Methods: ${methods.join(', ')}`);
   }
   log.uvicorn(`Started server process [${process.pid}]`);
@@ -192,6 +202,14 @@ function bench(argv: string[]): void {
   throw new UsageError(`bench: expected 'latency' or 'throughput', got '${kind ?? ''}'`);
 }
 
+/** VLLM_SERVER_DEV_MODE as vLLM reads it (`bool(int(value))`): a value that is not an integer fails start-up. */
+function devModeFromEnv(value: string | undefined): boolean {
+  if (value === undefined || value === '') return false;
+  if (!/^\s*[-+]?\d+\s*$/.test(value))
+    throw new Error(`ValueError: invalid literal for int() with base 10: '${value}' (VLLM_SERVER_DEV_MODE)`);
+  return Number(value) !== 0;
+}
+
 /**
  * VLLM_SIM_ARGS: --sim-* knobs from the environment, appended to the command line. It stands for
  * "a different engine build" (a PR that makes the engine slower without touching its flags), which
@@ -199,7 +217,8 @@ function bench(argv: string[]): void {
  */
 function envSimArgs(value: string | undefined): string[] {
   const words = (value ?? '').split(/\s+/).filter(Boolean);
-  for (const w of words) if (w.startsWith('-') && !w.startsWith('--sim-')) throw new UsageError(`VLLM_SIM_ARGS takes only --sim-* knobs, not ${w}`);
+  for (const w of words)
+    if (w.startsWith('-') && !w.startsWith('--sim-')) throw new UsageError(`VLLM_SIM_ARGS takes only --sim-* knobs, not ${w}`);
   return words;
 }
 

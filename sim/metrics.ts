@@ -1,5 +1,8 @@
 // The /metrics endpoint: vLLM's V1 metric names, the model_name label, vLLM's histogram buckets.
-import type { Engine } from './engine.js';
+// Names, help texts and buckets are those of PrometheusStatLogger in vllm/v1/metrics/loggers.py of
+// vLLM 0.11 (the queue, prefill, decode, inference and e2e histograms share its
+// `request_latency_buckets`, unchanged since 0.9).
+import { requestTimes, type Engine, type EngineRequest } from './engine.js';
 
 const TTFT_BUCKETS = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80, 160, 640, 2560];
 const ITL_BUCKETS = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80];
@@ -60,12 +63,32 @@ export interface CacheInfo {
 export class Metrics {
   readonly ttft = new Histogram('vllm:time_to_first_token_seconds', 'Histogram of time to first token in seconds.', TTFT_BUCKETS);
   readonly itl = new Histogram('vllm:inter_token_latency_seconds', 'Histogram of inter-token latency in seconds.', ITL_BUCKETS);
-  readonly tpot = new Histogram('vllm:request_time_per_output_token_seconds', 'Histogram of time_per_output_token_seconds per request.', ITL_BUCKETS);
+  readonly tpot = new Histogram(
+    'vllm:request_time_per_output_token_seconds',
+    'Histogram of time_per_output_token_seconds per request.',
+    ITL_BUCKETS,
+  );
   readonly e2e = new Histogram('vllm:e2e_request_latency_seconds', 'Histogram of e2e request latency in seconds.', REQUEST_BUCKETS);
-  readonly queue = new Histogram('vllm:request_queue_time_seconds', 'Histogram of time spent in WAITING phase for request.', REQUEST_BUCKETS);
-  readonly inference = new Histogram('vllm:request_inference_time_seconds', 'Histogram of time spent in RUNNING phase for request.', REQUEST_BUCKETS);
-  readonly prefill = new Histogram('vllm:request_prefill_time_seconds', 'Histogram of time spent in PREFILL phase for request.', REQUEST_BUCKETS);
-  readonly decode = new Histogram('vllm:request_decode_time_seconds', 'Histogram of time spent in DECODE phase for request.', REQUEST_BUCKETS);
+  readonly queue = new Histogram(
+    'vllm:request_queue_time_seconds',
+    'Histogram of time spent in WAITING phase for request.',
+    REQUEST_BUCKETS,
+  );
+  readonly inference = new Histogram(
+    'vllm:request_inference_time_seconds',
+    'Histogram of time spent in RUNNING phase for request.',
+    REQUEST_BUCKETS,
+  );
+  readonly prefill = new Histogram(
+    'vllm:request_prefill_time_seconds',
+    'Histogram of time spent in PREFILL phase for request.',
+    REQUEST_BUCKETS,
+  );
+  readonly decode = new Histogram(
+    'vllm:request_decode_time_seconds',
+    'Histogram of time spent in DECODE phase for request.',
+    REQUEST_BUCKETS,
+  );
   readonly promptHist = new Histogram('vllm:request_prompt_tokens', 'Number of prefill tokens processed.', TOKEN_BUCKETS);
   readonly genHist = new Histogram('vllm:request_generation_tokens', 'Number of generation tokens processed.', TOKEN_BUCKETS);
   readonly maxTokensHist = new Histogram('vllm:request_params_max_tokens', 'Histogram of the max_tokens request parameter.', TOKEN_BUCKETS);
@@ -77,6 +100,21 @@ export class Metrics {
     private readonly modelName: string,
     private readonly cache: CacheInfo,
   ) {}
+
+  /** Observes a request that finished (not aborted) at time now: e2e and its phases. */
+  observeFinished(r: EngineRequest, now: number): void {
+    this.e2e.observe(now - r.arrival);
+    const t = requestTimes(r);
+    if (t !== null) {
+      this.queue.observe(t.queue);
+      this.prefill.observe(t.prefill);
+      this.decode.observe(t.decode);
+      this.inference.observe(t.inference);
+    }
+    this.promptHist.observe(r.promptTokens);
+    this.genHist.observe(r.generated);
+    if (r.generated > 1) this.tpot.observe((now - r.firstTokenAt) / (r.generated - 1));
+  }
 
   render(engine: Engine): string {
     const l = `model_name=${JSON.stringify(this.modelName)}`;
@@ -93,13 +131,28 @@ export class Metrics {
     counter('vllm:num_preemptions', 'Cumulative number of preemption from the engine.', engine.preemptionsTotal);
     counter('vllm:prompt_tokens', 'Number of prefill tokens processed.', engine.promptTokensTotal);
     counter('vllm:generation_tokens', 'Number of generation tokens processed.', engine.generationTokensTotal);
-    counter('vllm:prefix_cache_queries', 'Prefix cache queries, in terms of number of queried tokens.', engine.promptTokensTotal);
-    counter('vllm:prefix_cache_hits', 'Prefix cache hits, in terms of number of cached tokens.', 0);
+    // Both stay 0 with --no-enable-prefix-caching: vLLM skips the lookup and its stats then.
+    counter('vllm:prefix_cache_queries', 'Prefix cache queries, in terms of number of queried tokens.', engine.prefixQueries);
+    counter('vllm:prefix_cache_hits', 'Prefix cache hits, in terms of number of cached tokens.', engine.prefixHits);
     s += '# HELP vllm:request_success_total Count of successfully processed requests.\n# TYPE vllm:request_success_total counter\n';
     for (const reason of Object.keys(this.success)) {
       s += `vllm:request_success_total{finished_reason="${reason}",${l}} ${fmt(this.success[reason]!)}\n`;
     }
-    for (const h of [this.iteration, this.promptHist, this.genHist, this.nHist, this.maxTokensHist, this.ttft, this.itl, this.tpot, this.e2e, this.queue, this.inference, this.prefill, this.decode]) {
+    for (const h of [
+      this.iteration,
+      this.promptHist,
+      this.genHist,
+      this.nHist,
+      this.maxTokensHist,
+      this.ttft,
+      this.itl,
+      this.tpot,
+      this.e2e,
+      this.queue,
+      this.inference,
+      this.prefill,
+      this.decode,
+    ]) {
       s += h.render(l);
     }
     const c = this.cache;

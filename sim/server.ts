@@ -5,12 +5,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import { PerformanceObserver } from 'node:perf_hooks';
 import type { EngineArgs, SimKnobs } from './args.js';
-import { Engine, EngineRequest, targetLength, type EngineObserver } from './engine.js';
+import { Engine, EngineRequest, requestTimes, targetLength, type EngineObserver } from './engine.js';
 import { Faults, type RequestFault } from './faults.js';
 import * as log from './log.js';
 import { IdleScavenger } from './idle-gc.js';
 import { COARSE_MARGIN_S, monoNow, RealtimeLoop, ringPercentiles } from './loop.js';
 import { Metrics } from './metrics.js';
+import { rootHash } from './prefix-cache.js';
 import { hashString, mixSeed, streamRng } from './rng.js';
 import { engineConfig } from './setup.js';
 import {
@@ -27,7 +28,7 @@ import {
   WORD_JSON,
   type StreamFormat,
 } from './sse.js';
-import { countTokens, decode, encode, renderChat, OUTPUT_WORDS, type ChatMessage } from './tokenizer.js';
+import { countTokens, decode, encode, renderChat, OUTPUT_IDS, OUTPUT_WORDS, type ChatMessage } from './tokenizer.js';
 
 export const VLLM_VERSION = '0.11.0';
 
@@ -40,6 +41,10 @@ export interface ServeConfig {
   knobs: SimKnobs;
   forceIncludeUsage: boolean;
   logStats: boolean;
+  /** --enable-prompt-tokens-details: usage carries prompt_tokens_details.cached_tokens. */
+  promptTokensDetails: boolean;
+  /** VLLM_SERVER_DEV_MODE: the development routes (POST /reset_prefix_cache) are served. */
+  devMode: boolean;
 }
 
 class HttpError extends Error {
@@ -183,6 +188,14 @@ export class SimServer implements EngineObserver {
   /** Requests read whose work is still to do, in arrival order. */
   private readonly posts: { path: string; chunks: Buffer[]; res: ServerResponse; arrival: number }[] = [];
   private statsGen = 0;
+  /** The routes served: vLLM's, plus its development ones in dev mode. */
+  readonly routes: Record<string, string[]>;
+  /**
+   * The log line's prefix cache hit rate, over the most recent ~1,000 requests as vLLM's
+   * CachingMetrics: one [requests, queries, hits] entry per log interval, oldest dropped first.
+   */
+  private hitWindow: [number, number, number][] = [];
+  private hitSeen = [0, 0, 0];
 
   constructor(readonly cfg: ServeConfig) {
     const setup = engineConfig(cfg.engine, cfg.knobs, cfg.knobs.timeScale);
@@ -194,8 +207,9 @@ export class SimServer implements EngineObserver {
       blockSize: cfg.engine.blockSize,
       gpuMemoryUtilization: cfg.engine.gpuMemoryUtilization,
       numGpuBlocks: cfg.engine.numGpuBlocks,
-      enablePrefixCaching: false,
+      enablePrefixCaching: cfg.engine.enablePrefixCaching,
     });
+    this.routes = cfg.devMode ? { ...ROUTES, ...DEV_ROUTES } : ROUTES;
     this.engine.onStep = (n) => this.metrics.iteration.observe(n);
     this.faults = new Faults(cfg.knobs.faults, streamRng(cfg.knobs.seed, 'faults'));
     this.idSalt = mixSeed(cfg.knobs.seed, hashString(cfg.model)).toString(16).padStart(8, '0');
@@ -231,9 +245,23 @@ export class SimServer implements EngineObserver {
         'INFO',
         'loggers.py:123',
         `Engine 000: Avg prompt throughput: ${(p / everyS).toFixed(1)} tokens/s, Avg generation throughput: ${(g / everyS).toFixed(1)} tokens/s, ` +
-          `Running: ${this.engine.numRunning} reqs, Waiting: ${this.engine.numWaiting} reqs, GPU KV cache usage: ${(this.engine.kvUsage * 100).toFixed(1)}%, Prefix cache hit rate: 0.0%`,
+          `Running: ${this.engine.numRunning} reqs, Waiting: ${this.engine.numWaiting} reqs, GPU KV cache usage: ${(this.engine.kvUsage * 100).toFixed(1)}%, ` +
+          `Prefix cache hit rate: ${(this.recentHitRate() * 100).toFixed(1)}%`,
       );
     }, everyS * 1000).unref();
+  }
+
+  /** Hits / queries of the recent requests (vLLM's CachingMetrics with 1,000 requests). */
+  private recentHitRate(): number {
+    const e = this.engine;
+    const seen = this.hitSeen;
+    const entry: [number, number, number] = [e.prefixRequests - seen[0]!, e.prefixQueries - seen[1]!, e.prefixHits - seen[2]!];
+    this.hitSeen = [e.prefixRequests, e.prefixQueries, e.prefixHits];
+    if (entry[0] > 0) this.hitWindow.push(entry);
+    let requests = this.hitWindow.reduce((a, w) => a + w[0], 0);
+    while (this.hitWindow.length > 1 && requests - this.hitWindow[0]![0] >= 1000) requests -= this.hitWindow.shift()![0];
+    const queries = this.hitWindow.reduce((a, w) => a + w[1], 0);
+    return queries === 0 ? 0 : this.hitWindow.reduce((a, w) => a + w[2], 0) / queries;
   }
 
   async close(): Promise<void> {
@@ -260,6 +288,8 @@ export class SimServer implements EngineObserver {
     if (job.tokenTimes !== null && !job.stream) job.tokenTimes.push(now);
     if (job.dead) return;
     const w = nextWord(job);
+    // The engine caches a block once its tokens are known, generated ones included.
+    r.appendOutputId(OUTPUT_IDS[w]!);
     if (job.fault !== null && r.generated === job.faultAt && this.applyFault(job, r)) return;
     if (!job.stream) {
       job.text += OUTPUT_WORDS[w];
@@ -267,13 +297,12 @@ export class SimServer implements EngineObserver {
       return;
     }
     const f = job.fmt!;
-    const res = job.res;
     const usage = job.continuousUsage ? usageJson(r.promptTokens, r.generated) : null;
     let out = '';
     if (r.generated === 1 && job.chat) out = roleChunk(f, job.continuousUsage ? usageJson(r.promptTokens, 0) : null);
     out += tokenChunk(f, job.chat, WORD_JSON[w]!, last ? r.finishReason : null, usage);
     if (last) {
-      if (job.includeUsage) out += usageChunk(f, r.promptTokens, r.generated);
+      if (job.includeUsage) out += usageChunk(f, r.promptTokens, r.generated, this.cachedTokensShown(r));
       out += DONE_EVENT;
     }
     this.outJobs.push(job);
@@ -333,22 +362,17 @@ export class SimServer implements EngineObserver {
     }
   };
 
+  /** cached_tokens for the usage: the prefix-cache hit at first scheduling, when the flag asks for it. */
+  private cachedTokensShown(r: EngineRequest): number {
+    return this.cfg.promptTokensDetails ? Math.max(0, r.cachedTokens) : 0;
+  }
+
   onFinish(r: EngineRequest, now: number): void {
     const job = r.sink as Job;
     const m = this.metrics;
     const reason = r.finishReason ?? 'abort';
     m.success[reason] = (m.success[reason] ?? 0) + 1;
-    if (reason !== 'abort') {
-      m.e2e.observe(now - r.arrival);
-      const sched = r.firstScheduledAt < 0 ? now : r.firstScheduledAt;
-      m.queue.observe(sched - r.arrival);
-      m.inference.observe(now - sched);
-      m.prefill.observe(r.firstTokenAt - sched);
-      m.decode.observe(now - r.firstTokenAt);
-      m.promptHist.observe(r.promptTokens);
-      m.genHist.observe(r.generated);
-      if (r.generated > 1) m.tpot.observe((now - r.firstTokenAt) / (r.generated - 1));
-    }
+    if (reason !== 'abort') m.observeFinished(r, now);
     if (this.trace !== null) {
       job.finished = { r, now, reason };
       // After the job's last chunk when that is still queued.
@@ -373,6 +397,7 @@ export class SimServer implements EngineObserver {
     const f = job.finished;
     if (this.trace === null || f === null) return;
     const r = f.r;
+    const t = requestTimes(r);
     writeSync(
       this.trace,
       JSON.stringify({
@@ -384,13 +409,26 @@ export class SimServer implements EngineObserver {
         prompt_tokens: r.promptTokens,
         output_tokens: r.generated,
         finish_reason: f.reason,
+        // The engine's side, as the vllm:request_*_time_seconds histograms observe it.
+        queued_s: r.readyAt,
+        scheduled_s: r.firstScheduledAt < 0 ? null : r.firstScheduledAt,
+        queue_time_s: t?.queue ?? null,
+        prefill_time_s: t?.prefill ?? null,
+        decode_time_s: t?.decode ?? null,
+        inference_time_s: t?.inference ?? null,
+        cached_tokens: Math.max(0, r.cachedTokens),
+        preemptions: r.preemptions,
       }) + '\n',
     );
   }
 
   crash(): never {
     log.core('ERROR', 'core.py:710', 'EngineCore encountered a fatal error.');
-    log.api('ERROR', 'async_llm.py:420', 'AsyncLLM output_handler failed. vllm.v1.engine.exceptions.EngineDeadError: EngineCore encountered an issue.');
+    log.api(
+      'ERROR',
+      'async_llm.py:420',
+      'AsyncLLM output_handler failed. vllm.v1.engine.exceptions.EngineDeadError: EngineCore encountered an issue.',
+    );
     process.exit(1);
   }
 
@@ -403,8 +441,7 @@ export class SimServer implements EngineObserver {
         if (job.stream) {
           writeChunk(res, `data: ${body}\n\n${DONE_EVENT}`);
           res.end();
-        }
-        else this.sendJson(res, 500, body);
+        } else this.sendJson(res, 500, body);
         job.dead = true;
         this.engine.abort(r, r.lastTokenAt);
         return true;
@@ -441,6 +478,7 @@ export class SimServer implements EngineObserver {
       r.finishReason ?? 'abort',
       r.promptTokens,
       r.generated,
+      this.cachedTokensShown(r),
     );
     this.sendJson(job.res, 200, body);
   }
@@ -465,7 +503,7 @@ export class SimServer implements EngineObserver {
     const q = url.indexOf('?');
     const path = q >= 0 ? url.slice(0, q) : url;
     const method = req.method ?? 'GET';
-    const route = ROUTES[path];
+    const route = this.routes[path];
     if (route === undefined) {
       req.resume();
       return this.sendJson(res, 404, '{"detail":"Not Found"}');
@@ -528,13 +566,15 @@ export class SimServer implements EngineObserver {
     try {
       const raw = Buffer.concat(chunks).toString('utf8');
       if (path === '/ping') return this.sendJson(res, 200, '');
+      if (path === '/reset_prefix_cache') return this.resetPrefixCache(res);
       let body: unknown;
       try {
         body = JSON.parse(raw);
       } catch (e) {
         throw new HttpError(400, `Invalid JSON body: ${(e as Error).message}`);
       }
-      if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'The request body must be a JSON object.');
+      if (body === null || typeof body !== 'object' || Array.isArray(body))
+        throw new HttpError(400, 'The request body must be a JSON object.');
       const b = body as Record<string, unknown>;
       if (path === '/tokenize') return this.tokenize(res, b);
       if (path === '/detokenize') return this.detokenize(res, b);
@@ -543,6 +583,24 @@ export class SimServer implements EngineObserver {
       if (e instanceof HttpError) this.sendError(res, e);
       else this.sendError(res, new HttpError(500, (e as Error).message));
     }
+  }
+
+  /**
+   * vLLM's dev-mode POST /reset_prefix_cache: 200 with an empty body whether or not the engine
+   * reset the cache (vLLM's API server does not check). The engine refuses while any request holds
+   * KV blocks, and says so only in its log, as vLLM's block pool does.
+   */
+  private resetPrefixCache(res: ServerResponse): void {
+    log.api('INFO', 'api_server.py:1146', 'Resetting prefix cache with specific None...');
+    const held = this.engine.usedBlocks;
+    if (this.engine.resetPrefixCache()) {
+      log.core('INFO', 'block_pool.py:298', 'Successfully reset prefix cache');
+      this.hitWindow = [];
+    } else {
+      log.core('WARNING', 'block_pool.py:286', `Failed to reset prefix cache because some blocks (${held}) are not freed yet`);
+    }
+    res.writeHead(200, { 'content-length': 0 });
+    res.end();
   }
 
   private handleGet(path: string, res: ServerResponse, query: string): void {
@@ -682,8 +740,20 @@ export class SimServer implements EngineObserver {
     this.sendJson(res, 200, JSON.stringify({ prompt: decode(b.tokens as number[]) }));
   }
 
-  /** Prompt token count and a key for seeding, from a completions prompt or chat messages. */
-  private promptOf(b: Record<string, unknown>, chat: boolean): { tokens: number; key: string } {
+  /**
+   * Prompt token count, a key for seeding, and (with prefix caching on) the token ids the engine
+   * hashes, from a completions prompt or chat messages.
+   */
+  private promptOf(b: Record<string, unknown>, chat: boolean): { tokens: number; key: string; ids: number[] | null } {
+    const p = this.promptText(b, chat);
+    if (typeof p !== 'string') return { tokens: p.length, key: p.join(','), ids: this.cfg.engine.enablePrefixCaching ? p.slice() : null };
+    if (!this.cfg.engine.enablePrefixCaching) return { tokens: countTokens(p), key: p, ids: null };
+    const ids = encode(p);
+    return { tokens: ids.length, key: p, ids };
+  }
+
+  /** The prompt as text (chat messages rendered with the template) or as the token ids given. */
+  private promptText(b: Record<string, unknown>, chat: boolean): string | number[] {
     if (chat) {
       const msgs = b.messages;
       if (!Array.isArray(msgs) || msgs.length === 0) throw new HttpError(400, '`messages` must be a non-empty list.', 'messages');
@@ -692,18 +762,15 @@ export class SimServer implements EngineObserver {
           throw new HttpError(400, 'Each message needs a `role`.', 'messages');
         }
       }
-      const text = renderChat(msgs as ChatMessage[]);
-      return { tokens: countTokens(text), key: text };
+      return renderChat(msgs as ChatMessage[]);
     }
     let p = b.prompt;
     if (Array.isArray(p) && p.length === 1 && (typeof p[0] === 'string' || Array.isArray(p[0]))) p = p[0];
     if (typeof p === 'string') {
       if (p.length === 0) throw new HttpError(400, 'The prompt cannot be empty.', 'prompt');
-      return { tokens: countTokens(p), key: p };
+      return p;
     }
-    if (Array.isArray(p) && p.length > 0 && p.every((t) => Number.isInteger(t))) {
-      return { tokens: p.length, key: p.join(',') };
-    }
+    if (Array.isArray(p) && p.length > 0 && p.every((t) => Number.isInteger(t))) return p as number[];
     if (Array.isArray(p) && p.length > 1) throw new HttpError(400, 'vllm-sim serves one prompt per request.', 'prompt');
     throw new HttpError(400, '`prompt` must be a non-empty string or a non-empty list of token ids.', 'prompt');
   }
@@ -728,11 +795,16 @@ export class SimServer implements EngineObserver {
     if (b.n !== undefined && b.n !== null && b.n !== 1) throw new HttpError(400, 'vllm-sim supports n = 1 only.', 'n');
     const stream = b.stream === true;
     const so = b.stream_options;
-    if (so !== undefined && so !== null && !stream) throw new HttpError(400, 'Stream options can only be defined when `stream=True`.', 'stream_options');
+    if (so !== undefined && so !== null && !stream)
+      throw new HttpError(400, 'Stream options can only be defined when `stream=True`.', 'stream_options');
     const opts = (so ?? {}) as { include_usage?: unknown; continuous_usage_stats?: unknown };
     const includeUsage = stream && (opts.include_usage === true || this.cfg.forceIncludeUsage);
     const continuousUsage = includeUsage && opts.continuous_usage_stats === true;
     const ignoreEos = b.ignore_eos === true;
+    const salt = b.cache_salt;
+    if (salt !== undefined && salt !== null && (typeof salt !== 'string' || salt.length === 0)) {
+      throw new HttpError(400, "Parameter 'cache_salt' must be a non-empty string if provided.", 'cache_salt');
+    }
 
     const seq = ++this.seq;
     if (this.faults.crashAfter === 0) this.crash();
@@ -751,7 +823,9 @@ export class SimServer implements EngineObserver {
     const faultAt = stream ? Math.max(1, Math.floor(target / 2)) : target;
     const job = new Job(res, chat, stream, fmt, id, created, model, includeUsage, continuousUsage, mixSeed(rs, 2) || 1, fault, faultAt);
     if (this.trace !== null) job.tokenTimes = [];
-    const er = new EngineRequest(id, prompt.tokens, maxTokens, target, arrival, job);
+    const er = new EngineRequest(id, prompt.tokens, maxTokens, target, arrival, job, prompt.ids);
+    // vLLM puts cache_salt into the first block's hash, so salted prompts share only with the same salt.
+    er.hashRoot = rootHash(this.cfg.knobs.seed, typeof salt === 'string' ? hashString(salt) : null);
     this.metrics.maxTokensHist.observe(maxTokens);
     this.metrics.nHist.observe(1);
     if (stream) {
@@ -780,4 +854,7 @@ const ROUTES: Record<string, string[]> = {
   '/v1/chat/completions': ['POST'],
 };
 
-export const ROUTE_LIST = ROUTES;
+/** vLLM's development routes, served only with VLLM_SERVER_DEV_MODE=1. */
+const DEV_ROUTES: Record<string, string[]> = {
+  '/reset_prefix_cache': ['POST'],
+};

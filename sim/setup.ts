@@ -26,6 +26,7 @@ export function engineConfig(e: EngineArgs, k: SimKnobs, timeScale: number): Eng
       kvBlocks: e.numGpuBlocks,
       blockSize: e.blockSize,
       chunkedPrefill: e.chunkedPrefill,
+      enablePrefixCaching: e.enablePrefixCaching,
       cost: {
         base: p.step_base_s,
         perSeq: p.step_per_seq_s,

@@ -12,6 +12,15 @@ export function usageJson(prompt: number, completion: number): string {
   return `{"prompt_tokens":${prompt},"total_tokens":${prompt + completion},"completion_tokens":${completion}}`;
 }
 
+/**
+ * `prompt_tokens_details` as vLLM's OpenAI server fills it: `{"cached_tokens": N}` with
+ * --enable-prompt-tokens-details when the prefix cache supplied N > 0 tokens, else nothing. The
+ * callers pass 0 for "nothing".
+ */
+function tokensDetails(cachedTokens: number): string | null {
+  return cachedTokens > 0 ? `{"cached_tokens":${cachedTokens}}` : null;
+}
+
 /** Pre-serialised pieces of one request's stream. */
 export interface StreamFormat {
   /** Everything up to the token text. */
@@ -60,13 +69,7 @@ export function chatFormat(id: string, created: number, model: string): StreamFo
  * One token chunk. Completions always carry "usage" (null, or cumulative with
  * continuous_usage_stats); chat chunks carry it only with continuous_usage_stats.
  */
-export function tokenChunk(
-  f: StreamFormat,
-  chat: boolean,
-  word: string,
-  finish: string | null,
-  usage: string | null,
-): string {
+export function tokenChunk(f: StreamFormat, chat: boolean, word: string, finish: string | null, usage: string | null): string {
   if (finish === null) {
     if (chat) return f.head + word + f.mid + (usage === null ? '' : ',"usage":' + usage) + f.tail;
     return f.head + word + f.mid + (usage === null ? 'null' : usage) + f.tail;
@@ -81,8 +84,11 @@ export function roleChunk(f: StreamFormat, usage: string | null): string {
   return f.roleChunk + (usage === null ? '' : ',"usage":' + usage) + f.tail;
 }
 
-export function usageChunk(f: StreamFormat, prompt: number, completion: number): string {
-  return f.usageHead + usageJson(prompt, completion) + f.tail;
+/** The final usage chunk; vLLM serialises it without null fields, so details appear only when set. */
+export function usageChunk(f: StreamFormat, prompt: number, completion: number, cachedTokens = 0): string {
+  const details = tokensDetails(cachedTokens);
+  const usage = usageJson(prompt, completion);
+  return f.usageHead + (details === null ? usage : usage.slice(0, -1) + ',"prompt_tokens_details":' + details + '}') + f.tail;
 }
 
 export interface ErrorBody {
@@ -111,11 +117,12 @@ export function completionResponse(
   finish: string,
   prompt: number,
   completion: number,
+  cachedTokens = 0,
 ): string {
   return (
     envelope(id, 'text_completion', created, model) +
     `,"choices":[{"index":0,"text":${JSON.stringify(text)},"logprobs":null,"finish_reason":"${finish}","stop_reason":null,"prompt_logprobs":null}],` +
-    `"usage":{"prompt_tokens":${prompt},"total_tokens":${prompt + completion},"completion_tokens":${completion},"prompt_tokens_details":null},"kv_transfer_params":null}`
+    `"usage":{"prompt_tokens":${prompt},"total_tokens":${prompt + completion},"completion_tokens":${completion},"prompt_tokens_details":${tokensDetails(cachedTokens) ?? 'null'}},"kv_transfer_params":null}`
   );
 }
 
@@ -127,11 +134,12 @@ export function chatResponse(
   finish: string,
   prompt: number,
   completion: number,
+  cachedTokens = 0,
 ): string {
   return (
     envelope(id, 'chat.completion', created, model) +
     `,"choices":[{"index":0,"message":{"role":"assistant","content":${JSON.stringify(text)},"refusal":null,"annotations":null,"audio":null,"function_call":null,"tool_calls":[],"reasoning_content":null},"logprobs":null,"finish_reason":"${finish}","stop_reason":null}],` +
     `"service_tier":null,"system_fingerprint":null,` +
-    `"usage":{"prompt_tokens":${prompt},"total_tokens":${prompt + completion},"completion_tokens":${completion},"prompt_tokens_details":null},"prompt_logprobs":null,"kv_transfer_params":null}`
+    `"usage":{"prompt_tokens":${prompt},"total_tokens":${prompt + completion},"completion_tokens":${completion},"prompt_tokens_details":${tokensDetails(cachedTokens) ?? 'null'}},"prompt_logprobs":null,"kv_transfer_params":null}`
   );
 }

@@ -21,6 +21,7 @@ function setup(over: Partial<EngineConfig> = {}) {
     kvBlocks: 1000,
     blockSize: 4,
     chunkedPrefill: true,
+    enablePrefixCaching: true,
     cost: { base: 1, perSeq: 0, perPrefillToken: 0, perContextToken: 0 },
     costFactor: 1,
     noiseCv: 0,

@@ -28,7 +28,9 @@ let sim: RunningSim;
 let traceFile: string;
 beforeAll(async () => {
   traceFile = path.join(mkdtempSync(path.join(tmpdir(), 'sim-wire-')), 'trace.jsonl');
-  sim = await startSim(['--served-model-name', 'served-a', 'served-b', '--max-model-len', '512', '--sim-trace', traceFile], { model: 'org/base-model' });
+  sim = await startSim(['--served-model-name', 'served-a', 'served-b', '--max-model-len', '512', '--sim-trace', traceFile], {
+    model: 'org/base-model',
+  });
 });
 afterAll(async () => {
   await sim?.stop();
@@ -42,35 +44,70 @@ async function stream(pathname: string, body: unknown): Promise<unknown[]> {
 }
 
 describe('streaming completions', () => {
-  it.skipIf(constructed === null)('have the reference chunk shapes in the reference order (token chunks, usage chunk, [DONE])', async () => {
-    const want = referenceSection(constructed!, '---- /v1/completions, stream=true');
-    const got = await stream('/v1/completions', { model: 'served-a', prompt: 'The capital of France is', max_tokens: 2, ignore_eos: true, stream: true, stream_options: { include_usage: true } });
-    expect(got.map(shape)).toEqual(want.map(shape));
-    const [first, last, usage] = got as { choices: { finish_reason: string | null }[]; usage: unknown }[];
-    expect(first!.choices[0]!.finish_reason).toBeNull();
-    expect(first!.usage).toBeNull();
-    expect(last!.choices[0]!.finish_reason).toBe('length');
-    expect(usage!.choices).toEqual([]);
-    expect(got.at(-1)).toBe('[DONE]');
-  });
+  it.skipIf(constructed === null)(
+    'have the reference chunk shapes in the reference order (token chunks, usage chunk, [DONE])',
+    async () => {
+      const want = referenceSection(constructed!, '---- /v1/completions, stream=true');
+      const got = await stream('/v1/completions', {
+        model: 'served-a',
+        prompt: 'The capital of France is',
+        max_tokens: 2,
+        ignore_eos: true,
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      expect(got.map(shape)).toEqual(want.map(shape));
+      const [first, last, usage] = got as { choices: { finish_reason: string | null }[]; usage: unknown }[];
+      expect(first!.choices[0]!.finish_reason).toBeNull();
+      expect(first!.usage).toBeNull();
+      expect(last!.choices[0]!.finish_reason).toBe('length');
+      expect(usage!.choices).toEqual([]);
+      expect(got.at(-1)).toBe('[DONE]');
+    },
+  );
 
   it.skipIf(real === null)('match the real capture field for field when no usage is asked for', async () => {
-    const want = real!.split('\n').filter((l) => l.startsWith('data: {')).map((l) => JSON.parse(l.slice(6)));
-    const got = await stream('/v1/completions', { model: 'served-a', prompt: 'San Francisco is a', max_tokens: 7, ignore_eos: true, stream: true });
+    const want = real!
+      .split('\n')
+      .filter((l) => l.startsWith('data: {'))
+      .map((l) => JSON.parse(l.slice(6)));
+    const got = await stream('/v1/completions', {
+      model: 'served-a',
+      prompt: 'San Francisco is a',
+      max_tokens: 7,
+      ignore_eos: true,
+      stream: true,
+    });
     expect(got.at(-1)).toBe('[DONE]');
     expect(got.slice(0, -1).map(shape)).toEqual(want.map(shape));
   });
 
   it('carry cumulative usage on every token chunk with continuous_usage_stats', async () => {
-    const got = (await stream('/v1/completions', { prompt: 'a b c', max_tokens: 3, ignore_eos: true, stream: true, stream_options: { include_usage: true, continuous_usage_stats: true } })) as { usage: { completion_tokens: number; prompt_tokens: number } }[];
+    const got = (await stream('/v1/completions', {
+      prompt: 'a b c',
+      max_tokens: 3,
+      ignore_eos: true,
+      stream: true,
+      stream_options: { include_usage: true, continuous_usage_stats: true },
+    })) as { usage: { completion_tokens: number; prompt_tokens: number } }[];
     expect(got.slice(0, 3).map((c) => c.usage.completion_tokens)).toEqual([1, 2, 3]);
     expect(got[3]!.usage).toEqual({ prompt_tokens: 3, total_tokens: 6, completion_tokens: 3 });
   });
 
   it('report in usage the prompt token count /tokenize gives and the number of token chunks sent', async () => {
     const prompt = 'Count me: one, two, three, four.';
-    const tok = (await (await post(`${sim.url}/tokenize`, { prompt })).json()) as { count: number; tokens: number[]; max_model_len: number };
-    const got = (await stream('/v1/completions', { prompt, max_tokens: 9, ignore_eos: true, stream: true, stream_options: { include_usage: true } })) as { choices: unknown[]; usage: { prompt_tokens: number; completion_tokens: number } | null }[];
+    const tok = (await (await post(`${sim.url}/tokenize`, { prompt })).json()) as {
+      count: number;
+      tokens: number[];
+      max_model_len: number;
+    };
+    const got = (await stream('/v1/completions', {
+      prompt,
+      max_tokens: 9,
+      ignore_eos: true,
+      stream: true,
+      stream_options: { include_usage: true },
+    })) as { choices: unknown[]; usage: { prompt_tokens: number; completion_tokens: number } | null }[];
     const tokenChunks = got.filter((c) => typeof c === 'object' && c.choices.length === 1);
     const usage = got.find((c) => typeof c === 'object' && c.choices.length === 0)!.usage!;
     expect(usage.prompt_tokens).toBe(tok.count);
@@ -81,7 +118,12 @@ describe('streaming completions', () => {
   });
 
   it('accept a prompt given as token ids and count them as prompt tokens', async () => {
-    const got = (await stream('/v1/completions', { prompt: [11, 22, 33, 44, 55], max_tokens: 1, stream: true, stream_options: { include_usage: true } })) as { usage: { prompt_tokens: number } | null }[];
+    const got = (await stream('/v1/completions', {
+      prompt: [11, 22, 33, 44, 55],
+      max_tokens: 1,
+      stream: true,
+      stream_options: { include_usage: true },
+    })) as { usage: { prompt_tokens: number } | null }[];
     expect(got[1]!.usage!.prompt_tokens).toBe(5);
   });
 });
@@ -89,7 +131,14 @@ describe('streaming completions', () => {
 describe('streaming chat completions', () => {
   it.skipIf(constructed === null)('start with the assistant role chunk and follow the reference shapes', async () => {
     const want = referenceSection(constructed!, '---- /v1/chat/completions, stream=true');
-    const got = await stream('/v1/chat/completions', { model: 'served-b', messages: [{ role: 'user', content: 'Capital of France?' }], max_tokens: 2, ignore_eos: true, stream: true, stream_options: { include_usage: true } });
+    const got = await stream('/v1/chat/completions', {
+      model: 'served-b',
+      messages: [{ role: 'user', content: 'Capital of France?' }],
+      max_tokens: 2,
+      ignore_eos: true,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     expect(got.map(shape)).toEqual(want.map(shape));
     expect((got[0] as { choices: { delta: unknown }[] }).choices[0]!.delta).toEqual({ role: 'assistant', content: '' });
   });
@@ -105,8 +154,16 @@ describe('non-streaming responses', () => {
   });
 
   it('return a chat completion with the assistant message and usage', async () => {
-    const res = await post(`${sim.url}/v1/chat/completions`, { messages: [{ role: 'user', content: 'hi' }], max_completion_tokens: 4, ignore_eos: true });
-    const body = (await res.json()) as { object: string; choices: { message: { role: string }; finish_reason: string }[]; usage: { completion_tokens: number } };
+    const res = await post(`${sim.url}/v1/chat/completions`, {
+      messages: [{ role: 'user', content: 'hi' }],
+      max_completion_tokens: 4,
+      ignore_eos: true,
+    });
+    const body = (await res.json()) as {
+      object: string;
+      choices: { message: { role: string }; finish_reason: string }[];
+      usage: { completion_tokens: number };
+    };
     expect(body.object).toBe('chat.completion');
     expect(body.choices[0]!.message.role).toBe('assistant');
     expect(body.choices[0]!.finish_reason).toBe('length');
@@ -115,7 +172,14 @@ describe('non-streaming responses', () => {
 });
 
 describe('errors', () => {
-  const errorShape = { error: { message: expect.any(String), type: expect.any(String), param: expect.toSatisfy((p: unknown) => p === null || typeof p === 'string'), code: expect.any(Number) } };
+  const errorShape = {
+    error: {
+      message: expect.any(String),
+      type: expect.any(String),
+      param: expect.toSatisfy((p: unknown) => p === null || typeof p === 'string'),
+      code: expect.any(Number),
+    },
+  };
   it('answer bad JSON with 400 in vLLM error shape', async () => {
     const res = await fetch(`${sim.url}/v1/completions`, { method: 'POST', body: '{not json' });
     expect(res.status).toBe(400);
@@ -142,7 +206,10 @@ describe('errors', () => {
 
 describe('service routes', () => {
   it('list every served model name with root and max_model_len', async () => {
-    const body = (await (await fetch(`${sim.url}/v1/models`)).json()) as { object: string; data: { id: string; root: string; max_model_len: number; owned_by: string }[] };
+    const body = (await (await fetch(`${sim.url}/v1/models`)).json()) as {
+      object: string;
+      data: { id: string; root: string; max_model_len: number; owned_by: string }[];
+    };
     expect(body.object).toBe('list');
     expect(body.data.map((m) => [m.id, m.root, m.max_model_len, m.owned_by])).toEqual([
       ['served-a', 'org/base-model', 512, 'vllm'],
@@ -163,15 +230,25 @@ describe('/metrics', () => {
   it('parses as Prometheus text and carries vLLM names with the model_name label and counts that match the traffic', async () => {
     const before = parsePrometheusTextFormat(await (await fetch(`${sim.url}/metrics`)).text());
     const gen0 = Number(before.find((f) => f.name === 'vllm:generation_tokens_total')!.metrics[0]!.value);
-    for (let i = 0; i < 3; i++) await (await post(`${sim.url}/v1/completions`, { prompt: 'metrics please', max_tokens: 5, ignore_eos: true })).json();
+    for (let i = 0; i < 3; i++)
+      await (await post(`${sim.url}/v1/completions`, { prompt: 'metrics please', max_tokens: 5, ignore_eos: true })).json();
     const res = await fetch(`${sim.url}/metrics`);
     expect(res.headers.get('content-type')).toContain('text/plain; version=0.0.4');
     const families = parsePrometheusTextFormat(await res.text());
     const byName = new Map(families.map((f) => [f.name, f]));
     for (const name of [
-      'vllm:num_requests_running', 'vllm:num_requests_waiting', 'vllm:kv_cache_usage_perc', 'vllm:prompt_tokens_total',
-      'vllm:generation_tokens_total', 'vllm:num_preemptions_total', 'vllm:request_success_total', 'vllm:time_to_first_token_seconds',
-      'vllm:inter_token_latency_seconds', 'vllm:e2e_request_latency_seconds', 'vllm:request_queue_time_seconds', 'vllm:cache_config_info',
+      'vllm:num_requests_running',
+      'vllm:num_requests_waiting',
+      'vllm:kv_cache_usage_perc',
+      'vllm:prompt_tokens_total',
+      'vllm:generation_tokens_total',
+      'vllm:num_preemptions_total',
+      'vllm:request_success_total',
+      'vllm:time_to_first_token_seconds',
+      'vllm:inter_token_latency_seconds',
+      'vllm:e2e_request_latency_seconds',
+      'vllm:request_queue_time_seconds',
+      'vllm:cache_config_info',
     ]) {
       expect(byName.has(name), name).toBe(true);
     }
@@ -188,11 +265,33 @@ describe('trace', () => {
   it('writes one JSON line per finished request with the server-side token times', async () => {
     const res = await post(`${sim.url}/v1/completions`, { prompt: 'trace me', max_tokens: 4, ignore_eos: true });
     const body = (await res.json()) as { id: string };
-    const long = (await (await post(`${sim.url}/v1/completions`, { prompt: 'pace me', max_tokens: 40, ignore_eos: true })).json()) as { id: string };
+    const long = (await (await post(`${sim.url}/v1/completions`, { prompt: 'pace me', max_tokens: 40, ignore_eos: true })).json()) as {
+      id: string;
+    };
     await sim.stop();
-    const lines = readFileSync(traceFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = readFileSync(traceFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const mine = lines.find((l) => l.id === body.id)!;
-    expect(Object.keys(mine)).toEqual(['id', 'arrival_s', 'first_token_s', 'token_times_s', 'finish_s', 'prompt_tokens', 'output_tokens', 'finish_reason']);
+    expect(Object.keys(mine)).toEqual([
+      'id',
+      'arrival_s',
+      'first_token_s',
+      'token_times_s',
+      'finish_s',
+      'prompt_tokens',
+      'output_tokens',
+      'finish_reason',
+      'queued_s',
+      'scheduled_s',
+      'queue_time_s',
+      'prefill_time_s',
+      'decode_time_s',
+      'inference_time_s',
+      'cached_tokens',
+      'preemptions',
+    ]);
     const times = mine.token_times_s as number[];
     expect(times).toHaveLength(4);
     expect(mine.first_token_s).toBe(times[0]);
@@ -202,7 +301,10 @@ describe('trace', () => {
     // Steps run against absolute deadlines: alone on sim-fast a decode step is 2 ms + 10 us,
     // and the median gap between a request's tokens is that step.
     const paced = lines.find((l) => l.id === long.id)!.token_times_s as number[];
-    const gaps = paced.slice(1).map((t, i) => t - paced[i]!).sort((a, b) => a - b);
+    const gaps = paced
+      .slice(1)
+      .map((t, i) => t - paced[i]!)
+      .sort((a, b) => a - b);
     expect(Math.abs(gaps[Math.floor(gaps.length / 2)]! * 1000 - 2.01)).toBeLessThan(0.25);
   });
 });
