@@ -8,13 +8,13 @@
 import * as core from '@actions/core';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { compareRuns, mergeConfirmation, pointsToConfirm } from './compare/index.js';
+import { compareRuns, mergeConfirmation, overallVerdict, pointsToConfirm } from './compare/index.js';
 import type { GateReport } from './compare/types.js';
 import { loadConfig, type LoadedConfig } from './config/load.js';
 import { GateError } from './errors.js';
 import * as gh from './github/index.js';
 import { gateSettingsFor } from './pipeline.js';
-import { aggregateMarker, aggregatePasses, renderAggregate, worstVerdict, type AggregateEntry, type JudgedEntry, type RejectedEntry } from './report/aggregate.js';
+import { aggregateMarker, renderAggregate, type AggregateEntry, type JudgedEntry, type RejectedEntry } from './report/aggregate.js';
 import { escapeText } from './report/escape.js';
 
 export interface AggregateArgs {
@@ -134,9 +134,9 @@ export async function runAggregate(args: AggregateArgs): Promise<void> {
   await gh.writeJobSummary(renderAggregate(entries, rctx, 'summary'), notice);
 
   const judged = entries.filter((e): e is JudgedEntry => !('rejected' in e));
-  const verdict = entries.length > judged.length ? 'fail' : worstVerdict(judged.map((e) => e.report));
+  const { verdict, passes } = overallVerdict(entries);
   const counts = judged.map((e) => gh.outputCounts(e.report)).reduce((a, b) => ({ regressions: a.regressions + b.regressions, improvements: a.improvements + b.improvements }), { regressions: 0, improvements: 0 });
   gh.setActionOutputs({ verdict, ...counts, resultsPath: path.join(resultsDir, 'aggregate'), reportPath, ...(commentUrl ? { commentUrl } : {}) });
   core.info(`verdict: ${verdict} (${judged.length} of ${entries.length} artifact(s) judged)`);
-  if (!aggregatePasses(entries) && settings.failOnRegression) core.setFailed(`vLLM performance gate failed in at least one configuration (verdict ${verdict}); see the job summary`);
+  if (!passes && settings.failOnRegression) core.setFailed(`vLLM performance gate failed in at least one configuration (verdict ${verdict}); see the job summary`);
 }

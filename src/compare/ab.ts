@@ -5,9 +5,10 @@
 // floor. Tolerances and roles are the same as against a stored baseline.
 import type { Point, ResultsDocument, Suite } from '../results/schema-types.gen.js';
 import { fingerprintDiffs, type FingerprintDiff } from './fingerprint.js';
-import { judgeMetric, type MetricSamples } from './judge.js';
+import { judgeMetric, unjudgedMetric, type MetricSamples } from './judge.js';
 import { noiseFloorFor, onMissingFor, ruleFor, type GateSettings } from './settings.js';
-import { mean, pairedHalfWidth, welchHalfWidth } from './stats.js';
+import { mean } from '../metrics/stats.js';
+import { pairedHalfWidth, welchHalfWidth } from './stats.js';
 import type { GateReport, MetricComparison, PointComparison } from './types.js';
 import { decide } from './verdict.js';
 
@@ -67,13 +68,14 @@ export function compareAB(runsA: readonly ResultsDocument[], runsB: readonly Res
     runFailed,
     runError: [...runsA, ...runsB].find((r) => r.status === 'failed')?.error?.message,
     diffs,
+    noBaseline: `No ${baselineLabel} runs`,
   });
   return {
     verdict: d.verdict,
     passes: d.passes,
     ...(d.fix ? { fix: d.fix } : {}),
     confidence: settings.confidence,
-    summary: d.summary.replace('No baseline yet', `No ${baselineLabel} runs`),
+    summary: d.summary,
     counts: d.counts,
     points,
     baseline: runsA.length === 0 ? null : { runs: runsA.length, source: `A/B: ${baselineLabel}` },
@@ -104,22 +106,12 @@ function comparePointAB(suite: Suite, key: string, aPoints: (Point | undefined)[
     const av = a.filter(isNum);
     const bv = b.filter(isNum);
     if (av.length === 0 || bv.length === 0) {
-      metrics.push({
-        metric: name,
-        unit: resolved.info.unit,
-        direction: resolved.info.direction,
-        role: resolved.role,
-        verdict: bv.length === 0 ? 'missing' : 'new',
-        current: bv.length ? mean(bv) : null,
-        baseline: av.length ? mean(av) : null,
-        change: null,
-        tolerance: resolved.rule.text,
-        baselineRuns: av.length,
-        reason: bv.length === 0 ? `not measured on ${bLabel}` : `not measured on ${aLabel}`,
-      });
+      const sides = { current: mean(bv), baseline: mean(av), baselineRuns: av.length };
+      metrics.push(unjudgedMetric(name, resolved, sides, bv.length === 0 ? `not measured on ${bLabel}` : `not measured on ${aLabel}`));
       continue;
     }
-    const samples: MetricSamples = { history: av, current: mean(bv), noise: abNoise(a, b, paired, settings, resolved.info.family, Math.abs(mean(av))) };
+    // Both sides have values here.
+    const samples: MetricSamples = { history: av, current: mean(bv)!, noise: abNoise(a, b, paired, settings, resolved.info.family, Math.abs(mean(av)!)) };
     metrics.push(judgeMetric(name, resolved, samples, settings));
   }
   const gated = metrics.filter((m) => m.role === 'gated').map((m) => m.verdict);

@@ -4,9 +4,9 @@
 // run in use has it: a suite that only older runs had is history, not missing.
 import type { Point, ResultsDocument, Suite } from '../results/schema-types.gen.js';
 import { fingerprintDiffs, type FingerprintDiff } from './fingerprint.js';
-import { judgeMetric, type MetricSamples } from './judge.js';
+import { judgeMetric, unjudgedMetric, type MetricSamples } from './judge.js';
 import { lookLevel, onMissingFor, ruleFor, type GateSettings } from './settings.js';
-import { mean } from './stats.js';
+import { mean } from '../metrics/stats.js';
 import type { BaselineInfo, GateReport, MetricComparison, PointComparison } from './types.js';
 import { decide } from './verdict.js';
 
@@ -150,19 +150,8 @@ function comparePoint(suite: Suite, point: Point, base: Point[], settings: GateS
     const history = base.map((bp) => valueOf(bp, name)).filter(isNum);
     if (cur === null && history.length === 0) continue;
     if (cur === null || history.length === 0) {
-      metrics.push({
-        metric: name,
-        unit: resolved.info.unit,
-        direction: resolved.info.direction,
-        role: resolved.role,
-        verdict: cur === null ? 'missing' : 'new',
-        current: cur,
-        baseline: history.length > 0 ? mean(history) : null,
-        change: null,
-        tolerance: resolved.rule.text,
-        baselineRuns: history.length,
-        reason: cur === null ? 'in the baseline, not in this run' : 'not in the baseline',
-      });
+      const sides = { current: cur, baseline: mean(history), baselineRuns: history.length };
+      metrics.push(unjudgedMetric(name, resolved, sides, cur === null ? 'in the baseline, not in this run' : 'not in the baseline'));
       continue;
     }
     const samples: MetricSamples = { history, current: cur };

@@ -55,13 +55,14 @@ export function mergeConfirmation(report: GateReport, rerun: ResultsDocument): G
     acceptNotComparable: report.verdict === 'not-comparable' && report.passes,
     hasBaseline: report.baseline !== null,
     runFailed: runFailedWithoutPoints,
-    runError: runFailedWithoutPoints ? report.summary.replace(/^The run failed: /, '') : undefined,
     diffs: report.fingerprintDiffs,
   });
+  // A run that failed with no point to blame keeps its summary: the rerun does not change why it failed.
+  const summary = runFailedWithoutPoints ? report.summary : d.summary;
   const confirmed = points.flatMap((p) => p.metrics).filter((m) => m.confirmation).length;
   notes.push(`Confirmation rerun: ${confirmed} regressed metric${confirmed === 1 ? '' : 's'} rechecked.`);
   const { fix: _fix, ...rest } = report;
-  return { ...rest, verdict: d.verdict, passes: d.passes, summary: d.summary, ...(d.fix ? { fix: d.fix } : {}), counts: d.counts, points, notes };
+  return { ...rest, verdict: d.verdict, passes: d.passes, summary, ...(d.fix ? { fix: d.fix } : {}), counts: d.counts, points, notes };
 }
 
 function isGatedRegression(m: MetricComparison): boolean {

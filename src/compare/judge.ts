@@ -8,7 +8,8 @@
 // Beyond the tolerance but inside the noise is `inconclusive`; improvements are judged the same way.
 import type { Tolerance } from '../config/thresholds.js';
 import { lookLevel, noiseFloorFor, type GateSettings, type ResolvedRule } from './settings.js';
-import { mean, pooledHalfWidth, predictionHalfWidth, welchHalfWidth } from './stats.js';
+import { mean } from '../metrics/stats.js';
+import { pooledHalfWidth, predictionHalfWidth, welchHalfWidth } from './stats.js';
 import type { MetricComparison, MetricVerdict } from './types.js';
 
 export interface MetricSamples {
@@ -30,12 +31,29 @@ export interface MetricSamples {
 
 type Interval = NonNullable<MetricComparison['interval']>;
 
+/** A metric only one side has a figure for: not judged, `new` (this run only) or `missing` (the baseline only). */
+export function unjudgedMetric(metric: string, resolved: ResolvedRule, sides: { current: number | null; baseline: number | null; baselineRuns: number }, reason: string): MetricComparison {
+  return {
+    metric,
+    unit: resolved.info.unit,
+    direction: resolved.info.direction,
+    role: resolved.role,
+    verdict: sides.current === null ? 'missing' : 'new',
+    current: sides.current,
+    baseline: sides.baseline,
+    change: null,
+    tolerance: resolved.rule.text,
+    baselineRuns: sides.baselineRuns,
+    reason,
+  };
+}
+
 export function judgeMetric(metric: string, resolved: ResolvedRule, s: MetricSamples, settings: GateSettings): MetricComparison {
   const { info, role, rule } = resolved;
   // Only gated regressions get a confirmation rerun, so only they may use the shared (looser) look.
   const level = role === 'gated' ? lookLevel(settings) : settings.confidence;
   const n = s.history.length;
-  const b = mean(s.history);
+  const b = mean(s.history)!; // one value per baseline run: never empty when a metric is judged
   const c = s.current;
   const higher = info.direction === 'higher-is-better';
   const worse = higher ? b - c : c - b; // > 0: moved in the bad direction

@@ -1,7 +1,9 @@
 // The statistics of the gate, written out so every step can be checked against a table:
 // Student's t distribution (CDF through the regularized incomplete beta function, quantile by
 // bracketing and bisection), sample moments, the prediction interval for one new run, the
-// two-sample interval for a mean of repeats, and Welch's interval.
+// two-sample interval for a mean of repeats, and Welch's interval. The mean is metrics/'s (null for
+// an empty sample); every sample here has at least one value.
+import { mean } from '../metrics/stats.js';
 
 /** ln Γ(x) for x > 0 (Lanczos, g = 7, n = 9; about 15 significant digits). */
 export function lnGamma(x: number): number {
@@ -102,16 +104,10 @@ function erfc(x: number): number {
   return x >= 0 ? r : 2 - r;
 }
 
-export function mean(xs: readonly number[]): number {
-  let s = 0;
-  for (const x of xs) s += x;
-  return s / xs.length;
-}
-
 /** Sample standard deviation (n - 1 in the denominator); 0 for fewer than two values. */
 export function sampleSd(xs: readonly number[]): number {
   if (xs.length < 2) return 0;
-  const m = mean(xs);
+  const m = mean(xs)!;
   let s = 0;
   for (const x of xs) s += (x - m) * (x - m);
   return Math.sqrt(s / (xs.length - 1));

@@ -17,6 +17,8 @@ export interface DecideContext {
   diffs: readonly FingerprintDiff[];
   /** Baseline points that matched a current point but were invalid, and so were left out. */
   invalidBaselinePoints?: number;
+  /** How the summary says there is no baseline; default "No baseline yet" (A/B: "No A runs"). */
+  noBaseline?: string;
 }
 
 export interface Decision {
@@ -70,7 +72,7 @@ export function decide(points: readonly PointComparison[], ctx: DecideContext): 
       'if the change is intended, gate.allow-fingerprint-mismatch: true judges the run across it, or gate.on-not-comparable: pass lets it through unjudged (either can go once the baseline runs on the new setup); otherwise compare with a baseline from the same setup',
     );
   }
-  if (!ctx.hasBaseline) return decision('no-baseline', `No baseline yet: ${plural(points.length, 'point')} recorded as new.`);
+  if (!ctx.hasBaseline) return decision('no-baseline', `${ctx.noBaseline ?? 'No baseline yet'}: ${plural(points.length, 'point')} recorded as new.`);
   if (judgedNothing) {
     return decision(
       'nothing-compared',

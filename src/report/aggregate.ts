@@ -1,5 +1,6 @@
 // aggregate mode: one comment for a matrix of configs, an overview table first, then each config's
 // report one heading level down, all under one size limit.
+import { outcomeVerdict, overallVerdict } from '../compare/overall.js';
 import type { GateReport } from '../compare/types.js';
 import type { ResultsDocument } from '../results/schema-types.gen.js';
 import { assemble, chars, safeUrl, utf8, type Section } from './assemble.js';
@@ -27,32 +28,8 @@ export interface RejectedEntry {
 
 export type AggregateEntry = JudgedEntry | RejectedEntry;
 
-const VERDICT_RANK: Record<GateReport['verdict'], number> = { fail: 4, 'nothing-compared': 3, 'not-comparable': 2, 'no-baseline': 1, pass: 0 };
-
-/** A verdict this code knows, else fail: nothing unknown may pass or pick a headline. */
-export function knownVerdict(v: unknown): GateReport['verdict'] {
-  return typeof v === 'string' && Object.hasOwn(VERDICT_RANK, v) ? (v as GateReport['verdict']) : 'fail';
-}
-
 function isRejected(e: AggregateEntry): e is RejectedEntry {
   return 'rejected' in e;
-}
-
-function entryVerdict(e: AggregateEntry): GateReport['verdict'] {
-  return isRejected(e) ? 'fail' : knownVerdict(e.report.verdict);
-}
-
-/** The overall verdict of several configs: the worst of them; an unknown verdict counts as fail. */
-export function worstVerdict(reports: Pick<GateReport, 'verdict'>[]): GateReport['verdict'] {
-  return reports.map((r) => knownVerdict(r.verdict)).reduce<GateReport['verdict']>((w, v) => (VERDICT_RANK[v] > VERDICT_RANK[w] ? v : w), 'pass');
-}
-
-/**
- * Whether the whole aggregate passes: every artifact judged, each by a verdict this code knows, and
- * each report passing (`passes` must be exactly true).
- */
-export function aggregatePasses(entries: AggregateEntry[]): boolean {
-  return entries.length > 0 && entries.every((e) => !isRejected(e) && knownVerdict(e.report.verdict) === e.report.verdict && e.report.passes === true);
 }
 
 /** A count as the table shows it: a whole number, or `?` for anything else. */
@@ -61,7 +38,7 @@ function count(n: unknown): string {
 }
 
 function overviewRow(e: AggregateEntry): string[] {
-  const head = RUN_HEADLINE[entryVerdict(e)];
+  const head = RUN_HEADLINE[outcomeVerdict(e)];
   if (isRejected(e)) return [inlineCode(e.artifact, 80), `${head.emoji} not judged`, '—', '—', '—', '—', '—'];
   const c = e.report.counts;
   return [inlineCode(e.configId, 80), `${head.emoji} ${head.word}`, count(c.regressed), count(c.improved), count(c.unchanged), count(c.inconclusive), count(c.invalid)];
@@ -79,8 +56,7 @@ function rejectedSection(rejected: RejectedEntry[]): Section | null {
  * was computed by this step; every string is escaped.
  */
 export function renderAggregate(entries: AggregateEntry[], ctx: { id: string; runUrl?: string; artifactUrl?: string }, target: 'comment' | 'summary' = 'comment'): string {
-  const verdict = worstVerdict(entries.map((e) => ({ verdict: entryVerdict(e) })));
-  const head = RUN_HEADLINE[verdict];
+  const head = RUN_HEADLINE[overallVerdict(entries).verdict];
   const overview: Section = {
     md: [
       `## ${head.emoji} vLLM performance gate: ${head.word} — ${entries.length} configuration${entries.length === 1 ? '' : 's'}`,

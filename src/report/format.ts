@@ -2,6 +2,7 @@
 // change in percent with its sign, one mark per verdict.
 import { metricInfo, metricsInGroup, metricTitle } from '../catalog/metrics.js';
 import type { GateReport, MetricVerdict, PointComparison, RunVerdict } from '../compare/types.js';
+import { parsePointKey } from '../results/point-key.js';
 
 /** 3 significant digits at most, at least one decimal under 10 (0.927, 9.41, 94.1, 1147). */
 export function formatNumber(v: number | null | undefined): string {
@@ -98,11 +99,10 @@ export function pointAxis(p: { 'request-rate'?: number | 'inf' | null; concurren
   let rate = p['request-rate'] ?? null;
   let concurrency = p.concurrency ?? null;
   // Fall back to the stable key (`rate=4`, `concurrency=8`, `rate=inf,max-concurrency=16`).
-  for (const part of p.key.split(',')) {
-    const [k, v] = part.split('=');
-    if (v === undefined) continue;
-    if (k === 'rate' && rate === null) rate = v === 'inf' ? 'inf' : Number(v);
-    if ((k === 'concurrency' || k === 'max-concurrency') && concurrency === null) concurrency = Number(v);
+  const shape = parsePointKey(p.key);
+  if (shape) {
+    rate ??= shape.requestRate;
+    concurrency ??= shape.concurrency ?? shape.maxConcurrency;
   }
   if (typeof rate === 'number' && !Number.isFinite(rate)) rate = 'inf';
   return { rate, concurrency };

@@ -1,7 +1,7 @@
 // report/: verdicts -> Markdown (PR comment, job summary), text, JSON, annotations. Pure: no I/O.
 export { renderComment, renderSummary, COMMENT_LIMIT, SUMMARY_LIMIT_BYTES } from './markdown.js';
 export type { RenderContext } from './markdown.js';
-export { renderAggregate, aggregateMarker, worstVerdict } from './aggregate.js';
+export { renderAggregate, aggregateMarker } from './aggregate.js';
 export type { AggregateEntry } from './aggregate.js';
 export { renderText } from './text.js';
 export type { TextOptions } from './text.js';

@@ -16,6 +16,7 @@ import type { Server, ServingSuite } from '../config/schema-types.gen.js';
 import { describeError, GateError } from '../errors.js';
 import { prepareDatasets } from '../load/dataset-check.js';
 import type { DatasetSource } from '../load/dataset-source.js';
+import { parsePointKey } from '../results/point-key.js';
 import type { Environment, ResultsDocument, RunError, Suite } from '../results/schema-types.gen.js';
 import { writeResults, writeVllmServeFiles } from '../results/write.js';
 import type { RunningServer } from '../server/boot.js';
@@ -78,8 +79,9 @@ function plan(loaded: LoadedConfig, only: RunPlanOptions['only']): { suite: Conf
 
 /** A serving suite cut down to the given point keys (rate=R / concurrency=C), for confirmation reruns. */
 function restrictPoints(suite: ServingSuite, keys: string[]): ServingSuite {
-  const rates = suite['request-rates']?.filter((r) => keys.some((k) => k === `rate=${r}` || k.startsWith(`rate=${r},`)));
-  const conc = suite.concurrency?.filter((c) => keys.includes(`concurrency=${c}`));
+  const shapes = keys.map(parsePointKey).filter((s) => s !== undefined);
+  const rates = suite['request-rates']?.filter((r) => shapes.some((s) => s.requestRate === r));
+  const conc = suite.concurrency?.filter((c) => shapes.some((s) => s.concurrency === c));
   const out: ServingSuite = { ...suite };
   if (rates && rates.length) out['request-rates'] = rates as ServingSuite['request-rates'];
   if (conc && conc.length) out.concurrency = conc as ServingSuite['concurrency'];

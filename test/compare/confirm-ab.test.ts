@@ -61,6 +61,15 @@ describe('confirm-regressions', () => {
     expect(invalid.verdict).toBe('fail');
     expect(invalid.notes.join(' ')).toContain('was invalid (client saturated)');
   });
+
+  it('a run that failed with no point to blame keeps its summary through the merge', () => {
+    const failed = run([suite('sweep', [point({ key: 'concurrency=8', metrics: { output_throughput: 1000 } })])], { status: 'failed' });
+    failed.error = { code: 'SERVER_CRASH', message: 'the server exited with code 137' };
+    const report = compareRuns(base, failed, confirming);
+    expect(report.summary).toBe('The run failed: the server exited with code 137');
+    const merged = mergeConfirmation(report, run([]));
+    expect(merged).toMatchObject({ verdict: 'fail', passes: false, summary: 'The run failed: the server exited with code 137' });
+  });
 });
 
 describe('A/B mode', () => {
@@ -128,6 +137,11 @@ describe('A/B mode', () => {
     const r = compareAB(side('main', [1]), side('pr', [1]), gateSettings(), { baselineLabel: 'A', candidateLabel: 'B' });
     expect(r.ab).toMatchObject({ baselineLabel: 'A', candidateLabel: 'B', rounds: 1 });
     expect(compareAB(side('main', [1]), side('pr', [1]), gateSettings()).ab).toMatchObject({ baselineLabel: 'main', candidateLabel: 'pr' });
+  });
+
+  it('with no run of the baseline side, the summary names that side', () => {
+    const r = compareAB([], side('pr', [1]), gateSettings(), { baselineLabel: 'main' });
+    expect(r).toMatchObject({ verdict: 'no-baseline', passes: true, summary: 'No main runs: 1 point recorded as new.' });
   });
 });
 
