@@ -202,7 +202,9 @@ function measure(client: LoadClient, opts: RunPointOptions, n: number, cap: numb
       aborted = true;
       if (scheduleTimer) clearTimeout(scheduleTimer);
       if (scheduleImmediate) clearImmediate(scheduleImmediate);
-      queue.length = queueHead; // queued requests were never sent: they are left out
+      // Queued requests were never sent: they are left out of the records, not counted as failed.
+      for (let i = queueHead; i < queue.length; i++) delete records[queue[i]!.index];
+      queue.length = queueHead;
       if (inFlight === 0) settle();
       else client.cancelAll();
     };

@@ -141,7 +141,16 @@ describe('a fatal end of the gate process leaves no server behind', () => {
 describe('a point that runs past max-duration', () => {
   it('is stopped, marked invalid with the reason, and the sweep goes on to the next point and ends cleanly', async () => {
     const c = newCase('max-duration');
-    configOf(c, simServer(c), [sweepSuite({ extra: ['max-duration: 1500ms'] })]);
+    configOf(c, simServer(c), [
+      sweepSuite({ extra: ['max-duration: 1500ms'] }),
+      // All 4 arrive at once, one at a time is let through: 3 wait in the client's queue, never sent.
+      '  - name: capped',
+      '    kind: serving',
+      '    dataset: { type: random, input-len: 32, output-len: 8, num-prompts: 4, seed: 1 }',
+      '    request-rates: [inf]',
+      '    max-concurrency: 1',
+      '    max-duration: 1500ms',
+    ]);
     // Every decode step 100x slower: a request of 8 tokens takes ~8 s, far past the 1.5 s limit.
     const t0 = Date.now();
     const exit = await runCase(c, { VLLM_SIM_ARGS: '--sim-slowdown 100' });
@@ -159,6 +168,10 @@ describe('a point that runs past max-duration', () => {
       { key: 'concurrency=1', valid: false, stopped: true },
       { key: 'concurrency=2', valid: false, stopped: true },
     ]);
+    // What was cut off in flight counts as failed; what was never sent counts for nothing.
+    const capped = doc.suites[1]!.points[0]!;
+    expect(capped.validity.reasons).toContain(reason);
+    expect({ completed: capped.metrics.completed, failed: capped.metrics.failed }).toEqual({ completed: 0, failed: 1 });
     expect(serverLog(c)).toContain('[vllm-perf-gate] server stopped');
     expect(simProcesses(c)).toEqual([]);
   });
