@@ -75,7 +75,7 @@ export async function runPoint(opts: RunPointOptions): Promise<TimedPointRun> {
     if (opts.warmup && opts.warmup.length > 0 && !signal.aborted) await warm(client, opts.warmup, cap, signal);
     if (!signal.aborted) await opts.beforeMeasure?.();
     const run = await measure(client, { ...opts, signal }, n, cap);
-    return { ...run, timedOut: limit.signal.aborted && !opts.signal?.aborted };
+    return { ...run, timedOut: run.aborted && limit.signal.aborted && !opts.signal?.aborted };
   } finally {
     clearTimeout(limitTimer);
     await client.close();

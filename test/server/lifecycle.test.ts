@@ -101,6 +101,29 @@ describe('cancel (SIGTERM or SIGINT to our own process)', () => {
   });
 });
 
+describe('a cancel whose cleanup never finishes', () => {
+  it('is ended by the signal itself once the deadline passes, with a line that says so', async () => {
+    const died: NodeJS.Signals[] = [];
+    const exits: number[] = [];
+    const lines: string[] = [];
+    const h = installCancelHandlers(() => new Promise<void>(() => {}), {
+      exit: (c) => void exits.push(c),
+      die: (sig) => void died.push(sig),
+      warn: (l) => void lines.push(l),
+      deadlineMs: 50,
+    });
+    try {
+      process.emit('SIGINT', 'SIGINT');
+      expect(await until(() => died.length > 0, 2_000)).toBe(true);
+      expect(died).toEqual(['SIGINT']);
+      expect(exits).toEqual([]);
+      expect(lines.at(-1)).toBe('the run did not stop within 0.05 s of SIGINT (something it waits on does not answer): exiting now, partial results may be missing');
+    } finally {
+      h.dispose();
+    }
+  });
+});
+
 describe('a main that dies without a word (SIGKILL, a V8 abort)', () => {
   it('is outlived by its watchdog, which stops the server group and notes it in server.log', async () => {
     const outDir = tmpDir();
