@@ -1,7 +1,8 @@
 // vllm-sim's prefix cache over real HTTP: hit rate from vLLM's counters, TTFT, eviction inside the
 // KV capacity, POST /reset_prefix_cache (dev mode) and usage.prompt_tokens_details.cached_tokens.
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSim, type RunningSim } from '../../test/support/sim.js';
+import { simJs, startSim, type RunningSim } from '../../test/support/sim.js';
 import { Rng } from '../rng.js';
 import { post, sseData, waitFor } from './helpers.js';
 
@@ -143,6 +144,16 @@ describe('POST /reset_prefix_cache', () => {
     } finally {
       await sim.stop();
     }
+  });
+
+  it('fails start-up on a VLLM_SERVER_DEV_MODE that is not an integer, as vLLM reads it with int()', () => {
+    const r = spawnSync(process.execPath, [simJs(), 'serve', 'm', '--port', '0', '--sim-startup-s', '0'], {
+      encoding: 'utf8',
+      timeout: 20_000,
+      env: { ...process.env, VLLM_SERVER_DEV_MODE: 'yes' },
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("invalid literal for int() with base 10: 'yes'");
   });
 
   describe('with VLLM_SERVER_DEV_MODE=1', () => {
