@@ -3,6 +3,7 @@
 // mean of the per-round differences, and its noise the paired t interval of those differences (the
 // run-level factor cancels). Unequal round counts fall back to Welch; one round each to the noise
 // floor. Tolerances and roles are the same as against a stored baseline.
+import { findPoint } from '../results/point-key.js';
 import type { Point, ResultsDocument, Suite } from '../results/schema-types.gen.js';
 import { fingerprintDiffs, type FingerprintDiff } from './fingerprint.js';
 import { judgeMetric, unjudgedMetric, type MetricSamples } from './judge.js';
@@ -10,7 +11,7 @@ import { noiseFloorFor, onMissingFor, ruleFor, type GateSettings } from './setti
 import { mean } from '../metrics/stats.js';
 import { pairedHalfWidth, welchHalfWidth } from './stats.js';
 import type { GateReport, MetricComparison, PointComparison } from './types.js';
-import { decide } from './verdict.js';
+import { decide, gatedVerdict } from './verdict.js';
 
 export interface ABOptions {
   baselineLabel?: string;
@@ -38,8 +39,8 @@ export function compareAB(runsA: readonly ResultsDocument[], runsB: readonly Res
   const first = runsB[0];
   for (const suite of first?.suites ?? []) {
     for (const point of suite.points) {
-      const aPoints = runsA.map((r) => find(r, suite.name, point.key));
-      const bPoints = runsB.map((r) => find(r, suite.name, point.key));
+      const aPoints = runsA.map((r) => findPoint(r.suites, suite.name, point.key));
+      const bPoints = runsB.map((r) => findPoint(r.suites, suite.name, point.key));
       points.push(comparePointAB(suite, point.key, aPoints, bPoints, settings, baselineLabel, candidateLabel));
     }
   }
@@ -114,9 +115,8 @@ function comparePointAB(suite: Suite, key: string, aPoints: (Point | undefined)[
     const samples: MetricSamples = { history: av, current: mean(bv)!, noise: abNoise(a, b, paired, settings, resolved.info.family, Math.abs(mean(av)!)) };
     metrics.push(judgeMetric(name, resolved, samples, settings));
   }
-  const gated = metrics.filter((m) => m.role === 'gated').map((m) => m.verdict);
   const verdict: PointComparison['verdict'] =
-    invalidReasons.length > 0 ? 'invalid' : aPoints.every((p) => !p) ? 'new' : bPoints.every((p) => !p) ? 'missing' : ((['regressed', 'inconclusive', 'improved'] as const).find((v) => gated.includes(v)) ?? 'unchanged');
+    invalidReasons.length > 0 ? 'invalid' : aPoints.every((p) => !p) ? 'new' : bPoints.every((p) => !p) ? 'missing' : gatedVerdict(metrics);
   return { suite: suite.name, suiteKind: suite.kind, key, label, valid: invalidReasons.length === 0, invalidReasons, verdict, metrics };
 }
 
@@ -136,10 +136,6 @@ function abNoise(a: (number | null)[], b: (number | null)[], paired: boolean, se
   const bv = b.filter(isNum);
   if (av.length >= 3 && bv.length >= 3) return { half: welchHalfWidth(av, bv, level).half, method: 'welch', word: `of ${av.length} vs ${bv.length} rounds` };
   return { half: noiseFloorFor(settings, family) * base, method: 'noise-floor', word: `(${Math.min(a.length, b.length)} round${Math.min(a.length, b.length) === 1 ? '' : 's'}: too few for an interval)` };
-}
-
-function find(doc: ResultsDocument, suite: string, key: string): Point | undefined {
-  return doc.suites.find((s) => s.name === suite)?.points.find((p) => p.key === key);
 }
 
 function num(v: number | null | undefined): number | null {

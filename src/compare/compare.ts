@@ -2,13 +2,14 @@
 // Points are matched by suite name (after gate.suite-map) and point key; each metric is judged by
 // judge.ts; verdict.ts decides the run. A baseline point is expected again when the newest baseline
 // run in use has it: a suite that only older runs had is history, not missing.
+import { findPoint } from '../results/point-key.js';
 import type { Point, ResultsDocument, Suite } from '../results/schema-types.gen.js';
 import { fingerprintDiffs, type FingerprintDiff } from './fingerprint.js';
 import { judgeMetric, unjudgedMetric, type MetricSamples } from './judge.js';
 import { lookLevel, onMissingFor, ruleFor, type GateSettings } from './settings.js';
 import { mean } from '../metrics/stats.js';
 import type { BaselineInfo, GateReport, MetricComparison, PointComparison } from './types.js';
-import { decide } from './verdict.js';
+import { decide, gatedVerdict } from './verdict.js';
 
 export interface CompareOptions {
   /** Where the baseline came from, for the report (e.g. "artifact run 123"). */
@@ -186,9 +187,7 @@ function comparePoint(suite: Suite, point: Point, base: Point[], settings: GateS
 function pointVerdict(point: Point, base: Point[], metrics: MetricComparison[]): PointComparison['verdict'] {
   if (!point.validity.valid) return 'invalid';
   if (base.length === 0) return 'new';
-  const gated = metrics.filter((m) => m.role === 'gated').map((m) => m.verdict);
-  for (const v of ['regressed', 'inconclusive', 'improved'] as const) if (gated.includes(v)) return v;
-  return 'unchanged';
+  return gatedVerdict(metrics);
 }
 
 /** The suites of a run, plus the server's start-up time as a point when the run recorded it. */
@@ -201,10 +200,6 @@ function withStartup(doc: ResultsDocument): Suite[] {
     points: [{ key: 'startup', label: 'server start-up', metrics: { startup_time_s: s }, validity: { valid: true, reasons: [] } }],
   };
   return [...doc.suites, startup];
-}
-
-function findPoint(suites: Suite[], suite: string, key: string): Point | undefined {
-  return suites.find((s) => s.name === suite)?.points.find((p) => p.key === key);
 }
 
 function valueOf(p: Point, metric: string): number | null {

@@ -3,8 +3,9 @@
 // interval edge). One false alarm in a hundred becomes about one in ten thousand when the two runs'
 // noise is independent; a real slowdown shows in both.
 import type { PointComparison, GateReport, MetricComparison } from './types.js';
+import { findPoint } from '../results/point-key.js';
 import type { ResultsDocument } from '../results/schema-types.gen.js';
-import { decide } from './verdict.js';
+import { decide, gatedVerdict } from './verdict.js';
 
 export interface PointRef {
   suite: string;
@@ -26,7 +27,7 @@ export function mergeConfirmation(report: GateReport, rerun: ResultsDocument): G
   const notes = [...report.notes];
   const points = report.points.map((p): PointComparison => {
     if (!p.valid || !p.metrics.some(isGatedRegression)) return p;
-    const rp = rerun.suites.find((s) => s.name === p.suite)?.points.find((x) => x.key === p.key);
+    const rp = findPoint(rerun.suites, p.suite, p.key);
     if (!rp || !rp.validity.valid) {
       notes.push(`${p.suite} · ${p.label}: the confirmation rerun ${rp ? `was invalid (${rp.validity.reasons[0] ?? 'no reason given'})` : 'did not produce this point'}; its regression stands.`);
       return p;
@@ -43,9 +44,7 @@ export function mergeConfirmation(report: GateReport, rerun: ResultsDocument): G
         reason: again ? `${m.reason}; the rerun regressed again (${fmt(value!)})` : `${m.reason}; but the rerun did not (${value === null ? 'no figure' : fmt(value)} against the limit ${fmt(m.limit)})`,
       };
     });
-    const gated = metrics.filter((m) => m.role === 'gated').map((m) => m.verdict);
-    const verdict = (['regressed', 'inconclusive', 'improved'] as const).find((v) => gated.includes(v)) ?? 'unchanged';
-    return { ...p, metrics, verdict };
+    return { ...p, metrics, verdict: gatedVerdict(metrics) };
   });
   const hadInvalid = report.points.some((p) => !p.valid);
   const missingFails = report.points.some((p) => p.verdict === 'missing' && p.onMissing !== 'warn');

@@ -5,7 +5,7 @@
 // this run did not measure fails (gate.on-missing: fail); otherwise pass. Invalid is never reported
 // as pass, nor hidden behind not-comparable; what the gate did not judge never passes by default.
 import type { FingerprintDiff } from './fingerprint.js';
-import type { GateReport, PointComparison, RunVerdict } from './types.js';
+import type { GateReport, MetricComparison, PointComparison, RunVerdict } from './types.js';
 
 export interface DecideContext {
   notComparable: boolean;
@@ -27,6 +27,12 @@ export interface Decision {
   summary: string;
   fix?: string;
   counts: GateReport['counts'];
+}
+
+/** A judged point's verdict: the worst of its gated metrics (regressed > inconclusive > improved > unchanged). */
+export function gatedVerdict(metrics: readonly MetricComparison[]): 'regressed' | 'inconclusive' | 'improved' | 'unchanged' {
+  const gated = metrics.filter((m) => m.role === 'gated').map((m) => m.verdict);
+  return (['regressed', 'inconclusive', 'improved'] as const).find((v) => gated.includes(v)) ?? 'unchanged';
 }
 
 /** Metric verdicts that mean a baseline value was found and the metric judged. */

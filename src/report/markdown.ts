@@ -124,21 +124,19 @@ function chartSection(s: SuiteView, w: Wording): string | null {
   return charts.join('\n\n');
 }
 
+const OFFLINE_TABLES = [
+  { kind: 'latency', heading: '### Offline latency', cols: OFFLINE_LATENCY },
+  { kind: 'throughput', heading: '### Offline throughput', cols: OFFLINE_THROUGHPUT },
+] as const;
+
+/** One table per offline kind, a row per point of its suites. */
 function offlineSections(views: SuiteView[], w: Wording, withBaseline: boolean): string[] {
-  const out: string[] = [];
-  const lat = views.filter((s) => s.kind === 'latency');
-  if (lat.length > 0) {
-    const cols = OFFLINE_LATENCY;
-    const rows = lat.flatMap((s) => s.points.map((p) => [escapeCell(s.name, 60) + pointLabelSuffix(s, p) + pointMark(p), ...cols.map((c) => cellText(p, c, w, withBaseline))]));
-    out.push(['### Offline latency', '', table(['suite', ...cols.map((c) => metricTitle(c) ?? c)], rows)].join('\n'));
-  }
-  const thr = views.filter((s) => s.kind === 'throughput');
-  if (thr.length > 0) {
-    const cols = OFFLINE_THROUGHPUT;
-    const rows = thr.flatMap((s) => s.points.map((p) => [escapeCell(s.name, 60) + pointLabelSuffix(s, p) + pointMark(p), ...cols.map((c) => cellText(p, c, w, withBaseline))]));
-    out.push(['### Offline throughput', '', table(['suite', ...cols.map((c) => metricTitle(c) ?? c)], rows)].join('\n'));
-  }
-  return out;
+  return OFFLINE_TABLES.flatMap(({ kind, heading, cols }) => {
+    const suites = views.filter((s) => s.kind === kind);
+    if (suites.length === 0) return [];
+    const rows = suites.flatMap((s) => s.points.map((p) => [escapeCell(s.name, 60) + pointLabelSuffix(s, p) + pointMark(p), ...cols.map((c) => cellText(p, c, w, withBaseline))]));
+    return [[heading, '', table(['suite', ...cols.map((c) => metricTitle(c) ?? c)], rows)].join('\n')];
+  });
 }
 
 function pointLabelSuffix(s: SuiteView, p: PointView): string {

@@ -6,6 +6,13 @@
 //   offline                       an offline suite (vllm bench latency | throughput)
 // Numbers are written as JavaScript writes them (10.0 from Python is `rate=10`).
 
+import type { Point, Suite } from './schema-types.gen.js';
+
+/** The point of `suite` with `key` among a run's suites: how a point is found again in another run. */
+export function findPoint(suites: readonly Suite[], suite: string, key: string): Point | undefined {
+  return suites.find((s) => s.name === suite)?.points.find((p) => p.key === key);
+}
+
 export interface ServingPointShape {
   /** Requests per second, or 'inf'; null/undefined for a closed-loop point. */
   requestRate?: number | 'inf' | null;
