@@ -2,6 +2,7 @@
 // with INPUT_* variables and an event file, against a real-HTTP fake of the GitHub REST API and
 // of the artifact results service, Azurite for the artifact blobs, and vllm-sim booted from PATH.
 // Run `npm run build` first: these tests exercise dist/, not src/.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -431,14 +432,41 @@ describe('the bundled action refusing and cleaning up', () => {
     expect(gh.state.requests.length).toBe(before); // not even the API was asked
   });
 
-  it('post stops the server a killed main step left running', async () => {
+  it('a killed main step leaves no server: its watchdog stops it, and post finds nothing left', async () => {
+    const j = job({ id: 'killed-main-watchdog', event: 'pull_request', pr: 17, prompts: 400 });
+    const main = startStep(j.spec);
+    let pgid = 0;
+    try {
+      await main.waitFor(/server ready at \S+/);
+      main.proc.kill('SIGKILL'); // as a V8 heap-out-of-memory abort or the OOM killer ends it: no handler of ours runs
+      const r = await main.done;
+      pgid = (JSON.parse(readFileSync(r.state.serverStateFile!, 'utf8')) as { pgid: number }).pgid;
+      const deadline = Date.now() + 10_000;
+      while (liveGroupMembers(pgid).length > 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
+      expect(liveGroupMembers(pgid), 'the watchdog should have stopped the server').toEqual([]);
+      const post = await runPost(j.spec, r.state);
+      expect(post.code, withLog(post)).toBe(0);
+      expect(post.log).not.toContain('stopping the server left running');
+    } finally {
+      if (main.proc.exitCode === null && main.proc.signalCode === null) main.proc.kill('SIGKILL');
+      if (pgid > 0 && liveGroupMembers(pgid).length > 0) process.kill(-pgid, 'SIGKILL');
+    }
+  });
+
+  it('post stops the server a killed main step left running when its watchdog was killed too', async () => {
     const id = 'killed-main';
     const j = job({ id, event: 'pull_request', pr: 18, prompts: 400 });
     const main = startStep(j.spec);
     let pgid = 0;
     try {
       await main.waitFor(/server ready at \S+/);
-      main.proc.kill('SIGKILL'); // a hard kill (OOM killer, a runner lost mid-job): no handler of ours runs
+      // A runner lost mid-job, or a kill of the whole process tree: no handler of ours runs, and the
+      // watchdog that main started (its argv ends in `<main's pid> vllm-perf-gate-watchdog`) is gone too.
+      const ps = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).stdout.split('\n');
+      const dog = ps.find((l) => l.trimEnd().endsWith(` ${main.proc.pid} vllm-perf-gate-watchdog`));
+      expect(dog, 'main started no watchdog').toBeDefined();
+      process.kill(Number(dog!.trim().split(/\s+/)[0]), 'SIGKILL');
+      main.proc.kill('SIGKILL');
       const r = await main.done;
       expect(r.signal).toBe('SIGKILL');
       expect(r.state.isPost).toBe('true');
