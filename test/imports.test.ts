@@ -15,6 +15,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['metrics'],
   ['server'],
   ['compare'],
+  ['history'],
   ['suites'],
   ['report'],
   ['github'],
