@@ -33,10 +33,14 @@ async function loadTrustedConfigs(files: string[], workspace: string): Promise<M
     gh.maskSecrets(loaded.secrets);
     const other = byId.get(loaded.configId);
     if (other) {
-      throw new GateError('CONFIG', `Two configs given to aggregate mode have the id ${loaded.configId}: ${other.file} and ${loaded.file}.`, {
-        where: { file: 'action inputs (with:)', path: 'config' },
-        hint: 'give each config its own `id:`; its artifact and its baseline are found by it',
-      });
+      throw new GateError(
+        'CONFIG',
+        `Two configs given to aggregate mode have the id ${loaded.configId}: ${other.file} and ${loaded.file}.`,
+        {
+          where: { file: 'action inputs (with:)', path: 'config' },
+          hint: 'give each config its own `id:`; its artifact and its baseline are found by it',
+        },
+      );
     }
     byId.set(loaded.configId, loaded);
   }
@@ -60,7 +64,8 @@ async function judgeArtifact(a: gh.DownloadedArtifact, j: JudgeContext): Promise
   const configId = current.run['config-id'];
   const loaded = j.trusted.get(configId);
   if (!loaded) return reject(`no config given to this step (input \`config\`: ${j.settings.configs.join(', ')}) has the id ${configId}`);
-  if (loaded.config['compare-servers']) return reject('an A/B comparison (compare-servers) is judged by the job that ran it, not from an artifact');
+  if (loaded.config['compare-servers'])
+    return reject('an A/B comparison (compare-servers) is judged by the job that ran it, not from an artifact');
 
   const baseline = await gh.loadBaseline({
     settings: j.settings,
@@ -78,7 +83,13 @@ async function judgeArtifact(a: gh.DownloadedArtifact, j: JudgeContext): Promise
     if (rerun.ok) report = mergeConfirmation(report, rerun.doc);
   }
   if (current.run['config-hash'] !== loaded.configHash) {
-    report = { ...report, notes: [...report.notes, `The results were measured with a config that differs from ${loaded.file} as checked out here; judged with the thresholds and gate settings of the checked-out one.`] };
+    report = {
+      ...report,
+      notes: [
+        ...report.notes,
+        `The results were measured with a config that differs from ${loaded.file} as checked out here; judged with the thresholds and gate settings of the checked-out one.`,
+      ],
+    };
   }
   const entry: JudgedEntry = { configId, report, current, artifactUrl };
   const newest = baseline?.docs.at(-1);
@@ -88,12 +99,15 @@ async function judgeArtifact(a: gh.DownloadedArtifact, j: JudgeContext): Promise
 
 /** Every config given that no artifact is named for: a matrix job that died before uploading. */
 function unreported(trusted: Map<string, LoadedConfig>, artifactNames: Set<string>): RejectedEntry[] {
-  return [...trusted.keys()].filter((id) => !artifactNames.has(gh.artifactName(id))).map((id) => ({ artifact: gh.artifactName(id), rejected: `no results artifact was uploaded for config ${id}` }));
+  return [...trusted.keys()]
+    .filter((id) => !artifactNames.has(gh.artifactName(id)))
+    .map((id) => ({ artifact: gh.artifactName(id), rejected: `no results artifact was uploaded for config ${id}` }));
 }
 
 function logEntry(e: AggregateEntry): void {
   if ('rejected' in e) core.info(`${escapeText(e.artifact)}: not judged: ${escapeText(e.rejected)}`);
-  else core.info(`${e.configId}: ${e.report.verdict} against ${e.report.baseline?.source ?? 'no baseline'}: ${escapeText(e.report.summary)}`);
+  else
+    core.info(`${e.configId}: ${e.report.verdict} against ${e.report.baseline?.source ?? 'no baseline'}: ${escapeText(e.report.summary)}`);
 }
 
 export async function runAggregate(args: AggregateArgs): Promise<void> {
@@ -101,16 +115,28 @@ export async function runAggregate(args: AggregateArgs): Promise<void> {
   const trusted = await loadTrustedConfigs(settings.configs, args.workspace);
   const source = gh.artifactSourceRun(ctx, settings.githubToken);
   const pr = await gh.pullRequestToReport(octokit, ctx);
-  core.info(`aggregate: judging the results artifacts of ${source ? `the triggering run ${source.runId}` : 'this run'}${pr ? ` for PR ${pr.number}` : ''}`);
+  core.info(
+    `aggregate: judging the results artifacts of ${source ? `the triggering run ${source.runId}` : 'this run'}${pr ? ` for PR ${pr.number}` : ''}`,
+  );
 
   const { downloaded, refused } = await gh.downloadRunArtifacts({ dir: path.join(resultsDir, 'aggregate'), fromRun: source });
   if (downloaded.length === 0 && refused.length === 0) {
-    throw new GateError('GITHUB', `aggregate mode found no vllm-perf-gate results artifacts in ${source ? `run ${source.runId}` : 'this run'}`, {
-      hint: source ? 'the triggering workflow must upload its results (mode: gate, any comment setting) before this one runs' : 'run the aggregate job after (needs:) the matrix jobs that ran the gate',
-    });
+    throw new GateError(
+      'GITHUB',
+      `aggregate mode found no vllm-perf-gate results artifacts in ${source ? `run ${source.runId}` : 'this run'}`,
+      {
+        hint: source
+          ? 'the triggering workflow must upload its results (mode: gate, any comment setting) before this one runs'
+          : 'run the aggregate job after (needs:) the matrix jobs that ran the gate',
+      },
+    );
   }
   const judge: JudgeContext = { ...args, trusted, source, pr };
-  const entries: AggregateEntry[] = refused.map((r) => ({ artifact: r.name, rejected: r.reason, artifactUrl: gh.artifactUrl(ctx, r.id, source?.runId) }));
+  const entries: AggregateEntry[] = refused.map((r) => ({
+    artifact: r.name,
+    rejected: r.reason,
+    artifactUrl: gh.artifactUrl(ctx, r.id, source?.runId),
+  }));
   for (const a of downloaded) entries.push(await judgeArtifact(a, judge));
   entries.push(...unreported(trusted, new Set([...downloaded, ...refused].map((a) => a.name))));
   entries.forEach(logEntry);
@@ -122,21 +148,42 @@ export async function runAggregate(args: AggregateArgs): Promise<void> {
   let commentUrl: string | undefined;
   let notice: string | undefined;
   if (pr && settings.comment !== 'never') {
-    const posted = await gh.upsertComment(octokit, { owner: ctx.owner, repo: ctx.repo, issueNumber: pr.number }, aggregateMarker(id), renderAggregate(entries, rctx), settings.comment, { changed: true });
+    const posted = await gh.upsertComment(
+      octokit,
+      { owner: ctx.owner, repo: ctx.repo, issueNumber: pr.number },
+      aggregateMarker(id),
+      renderAggregate(entries, rctx),
+      settings.comment,
+      { changed: true },
+    );
     if ('url' in posted) commentUrl = posted.url;
     if (posted.action === 'forbidden') {
       notice = posted.notice;
       core.notice(posted.notice);
     }
   } else if (ctx.eventName === 'workflow_run' && !pr) {
-    core.notice('No open pull request points at the commit the triggering run measured (the branch moved on, or the run was not for a PR): the report is in the job summary only.');
+    core.notice(
+      'No open pull request points at the commit the triggering run measured (the branch moved on, or the run was not for a PR): the report is in the job summary only.',
+    );
   }
   await gh.writeJobSummary(renderAggregate(entries, rctx, 'summary'), notice);
 
   const judged = entries.filter((e): e is JudgedEntry => !('rejected' in e));
   const { verdict, passes } = overallVerdict(entries);
-  const counts = judged.map((e) => gh.outputCounts(e.report)).reduce((a, b) => ({ regressions: a.regressions + b.regressions, improvements: a.improvements + b.improvements }), { regressions: 0, improvements: 0 });
-  gh.setActionOutputs({ verdict, ...counts, resultsPath: path.join(resultsDir, 'aggregate'), reportPath, ...(commentUrl ? { commentUrl } : {}) });
+  const counts = judged
+    .map((e) => gh.outputCounts(e.report))
+    .reduce((a, b) => ({ regressions: a.regressions + b.regressions, improvements: a.improvements + b.improvements }), {
+      regressions: 0,
+      improvements: 0,
+    });
+  gh.setActionOutputs({
+    verdict,
+    ...counts,
+    resultsPath: path.join(resultsDir, 'aggregate'),
+    reportPath,
+    ...(commentUrl ? { commentUrl } : {}),
+  });
   core.info(`verdict: ${verdict} (${judged.length} of ${entries.length} artifact(s) judged)`);
-  if (!passes && settings.failOnRegression) core.setFailed(`vLLM performance gate failed in at least one configuration (verdict ${verdict}); see the job summary`);
+  if (!passes && settings.failOnRegression)
+    core.setFailed(`vLLM performance gate failed in at least one configuration (verdict ${verdict}); see the job summary`);
 }

@@ -21,17 +21,27 @@ export interface ABOptions {
 /** What may differ between A and B: the server (args, even the model) is what A/B compares. */
 const AB_FIELDS = /^(gpu-name|gpu-count|suites\..*\.dataset-fingerprint)$/;
 
-export function compareAB(runsA: readonly ResultsDocument[], runsB: readonly ResultsDocument[], settings: GateSettings, opts: ABOptions = {}): GateReport {
+export function compareAB(
+  runsA: readonly ResultsDocument[],
+  runsB: readonly ResultsDocument[],
+  settings: GateSettings,
+  opts: ABOptions = {},
+): GateReport {
   const baselineLabel = opts.baselineLabel ?? runsA[0]?.run.label ?? 'baseline';
   const candidateLabel = opts.candidateLabel ?? runsB[0]?.run.label ?? 'candidate';
   const rounds = Math.min(runsA.length, runsB.length);
   const notes: string[] = [];
-  if (runsA.length !== runsB.length) notes.push(`${baselineLabel} ran ${runsA.length} round(s) and ${candidateLabel} ${runsB.length}: compared with Welch's interval instead of paired rounds.`);
+  if (runsA.length !== runsB.length)
+    notes.push(
+      `${baselineLabel} ran ${runsA.length} round(s) and ${candidateLabel} ${runsB.length}: compared with Welch's interval instead of paired rounds.`,
+    );
 
   let diffs: FingerprintDiff[] = [];
-  for (const a of runsA) for (const b of runsB) if (diffs.length === 0) diffs = fingerprintDiffs(a, b).filter((d) => AB_FIELDS.test(d.field));
+  for (const a of runsA)
+    for (const b of runsB) if (diffs.length === 0) diffs = fingerprintDiffs(a, b).filter((d) => AB_FIELDS.test(d.field));
   const notComparable = diffs.length > 0 && !settings.allowFingerprintMismatch;
-  if (diffs.length > 0 && settings.allowFingerprintMismatch) notes.push(`Compared across different setups (${diffs.map((d) => d.field).join(', ')}), as gate.allow-fingerprint-mismatch allows.`);
+  if (diffs.length > 0 && settings.allowFingerprintMismatch)
+    notes.push(`Compared across different setups (${diffs.map((d) => d.field).join(', ')}), as gate.allow-fingerprint-mismatch allows.`);
 
   // Rounds are the repeats of A/B: there is no confirmation rerun, so every look is at `confidence`.
   settings = { ...settings, confirmRegressions: false };
@@ -86,7 +96,15 @@ export function compareAB(runsA: readonly ResultsDocument[], runsB: readonly Res
   };
 }
 
-function comparePointAB(suite: Suite, key: string, aPoints: (Point | undefined)[], bPoints: (Point | undefined)[], settings: GateSettings, aLabel: string, bLabel: string): PointComparison {
+function comparePointAB(
+  suite: Suite,
+  key: string,
+  aPoints: (Point | undefined)[],
+  bPoints: (Point | undefined)[],
+  settings: GateSettings,
+  aLabel: string,
+  bLabel: string,
+): PointComparison {
   const label = bPoints.find((p) => p)?.label ?? aPoints.find((p) => p)?.label ?? key;
   const invalidReasons: string[] = [];
   const collect = (pts: (Point | undefined)[], side: string): void =>
@@ -112,7 +130,11 @@ function comparePointAB(suite: Suite, key: string, aPoints: (Point | undefined)[
       continue;
     }
     // Both sides have values here.
-    const samples: MetricSamples = { history: av, current: mean(bv)!, noise: abNoise(a, b, paired, settings, resolved.info.family, Math.abs(mean(av)!)) };
+    const samples: MetricSamples = {
+      history: av,
+      current: mean(bv)!,
+      noise: abNoise(a, b, paired, settings, resolved.info.family, Math.abs(mean(av)!)),
+    };
     metrics.push(judgeMetric(name, resolved, samples, settings));
   }
   const verdict: PointComparison['verdict'] =
@@ -120,7 +142,14 @@ function comparePointAB(suite: Suite, key: string, aPoints: (Point | undefined)[
   return { suite: suite.name, suiteKind: suite.kind, key, label, valid: invalidReasons.length === 0, invalidReasons, verdict, metrics };
 }
 
-function abNoise(a: (number | null)[], b: (number | null)[], paired: boolean, settings: GateSettings, family: Parameters<typeof noiseFloorFor>[1], base: number): NonNullable<MetricSamples['noise']> {
+function abNoise(
+  a: (number | null)[],
+  b: (number | null)[],
+  paired: boolean,
+  settings: GateSettings,
+  family: Parameters<typeof noiseFloorFor>[1],
+  base: number,
+): NonNullable<MetricSamples['noise']> {
   const level = settings.confidence;
   // Intervals need 3+ rounds: with 2, t has 1 degree of freedom (t(0.995, 1) = 63.7) and would call
   // every change noise, so 2 rounds are judged like a one-run baseline, by the noise floor.
@@ -130,12 +159,18 @@ function abNoise(a: (number | null)[], b: (number | null)[], paired: boolean, se
       const y = b[i];
       if (x !== null && y !== null && y !== undefined) diffs.push(y - x);
     });
-    if (diffs.length >= 3) return { half: pairedHalfWidth(diffs, level).half, method: 'paired', word: `of ${diffs.length} interleaved rounds` };
+    if (diffs.length >= 3)
+      return { half: pairedHalfWidth(diffs, level).half, method: 'paired', word: `of ${diffs.length} interleaved rounds` };
   }
   const av = a.filter(isNum);
   const bv = b.filter(isNum);
-  if (av.length >= 3 && bv.length >= 3) return { half: welchHalfWidth(av, bv, level).half, method: 'welch', word: `of ${av.length} vs ${bv.length} rounds` };
-  return { half: noiseFloorFor(settings, family) * base, method: 'noise-floor', word: `(${Math.min(a.length, b.length)} round${Math.min(a.length, b.length) === 1 ? '' : 's'}: too few for an interval)` };
+  if (av.length >= 3 && bv.length >= 3)
+    return { half: welchHalfWidth(av, bv, level).half, method: 'welch', word: `of ${av.length} vs ${bv.length} rounds` };
+  return {
+    half: noiseFloorFor(settings, family) * base,
+    method: 'noise-floor',
+    word: `(${Math.min(a.length, b.length)} round${Math.min(a.length, b.length) === 1 ? '' : 's'}: too few for an interval)`,
+  };
 }
 
 function num(v: number | null | undefined): number | null {

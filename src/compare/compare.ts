@@ -19,7 +19,12 @@ export interface CompareOptions {
 /** The start-up time of the server, read from environment.startup-s, judged as a point of its own. */
 export const STARTUP_SUITE = 'server-startup';
 
-export function compareRuns(baseline: readonly ResultsDocument[], current: ResultsDocument, settings: GateSettings, opts: CompareOptions = {}): GateReport {
+export function compareRuns(
+  baseline: readonly ResultsDocument[],
+  current: ResultsDocument,
+  settings: GateSettings,
+  opts: CompareOptions = {},
+): GateReport {
   const notes: string[] = [];
   const sorted = [...baseline].sort((a, b) => a.run['started-at'].localeCompare(b.run['started-at']));
   const history = applySuiteMap(sorted, current, settings.suiteMap, notes);
@@ -34,12 +39,18 @@ export function compareRuns(baseline: readonly ResultsDocument[], current: Resul
     const newestOther = [...withDiffs].reverse().find((x) => x.diffs.length > 0);
     if (newestOther) diffs = newestOther.diffs;
     if (settings.allowFingerprintMismatch) {
-      if (diffs.length > 0) notes.push(`Compared across different setups (${diffs.map((d) => d.field).join(', ')}), as gate.allow-fingerprint-mismatch allows.`);
+      if (diffs.length > 0)
+        notes.push(
+          `Compared across different setups (${diffs.map((d) => d.field).join(', ')}), as gate.allow-fingerprint-mismatch allows.`,
+        );
     } else if (matching.length === 0) {
       notComparable = true;
       notes.push('Figures are shown for information only: the baseline ran on another setup.');
     } else {
-      if (matching.length < history.length) notes.push(`${history.length - matching.length} of ${history.length} baseline runs were left out: they ran on another setup (${diffs.map((d) => d.field).join(', ')}).`);
+      if (matching.length < history.length)
+        notes.push(
+          `${history.length - matching.length} of ${history.length} baseline runs were left out: they ran on another setup (${diffs.map((d) => d.field).join(', ')}).`,
+        );
       used = matching;
       diffs = [];
     }
@@ -55,7 +66,10 @@ export function compareRuns(baseline: readonly ResultsDocument[], current: Resul
       const validBase = basePoints.filter((p) => p.validity.valid);
       points.push(comparePoint(suite, point, validBase, settings));
       invalidBaselinePoints += basePoints.length - validBase.length;
-      if (basePoints.length > validBase.length) notes.push(`${suite.name} · ${point.label ?? point.key}: ${basePoints.length - validBase.length} invalid baseline point(s) left out of the history.`);
+      if (basePoints.length > validBase.length)
+        notes.push(
+          `${suite.name} · ${point.label ?? point.key}: ${basePoints.length - validBase.length} invalid baseline point(s) left out of the history.`,
+        );
     }
     if (suite.error) notes.push(`Suite ${suite.name} stopped: ${suite.error.message}`);
   }
@@ -84,7 +98,9 @@ export function compareRuns(baseline: readonly ResultsDocument[], current: Resul
 
   const pending = points.filter((p) => p.valid && p.metrics.some((m) => m.role === 'gated' && m.verdict === 'regressed')).length;
   if (settings.confirmRegressions && pending > 0) {
-    notes.push(`confirm-regressions: ${pending} regressed point${pending === 1 ? '' : 's'} must regress again in a rerun (each look at ${(lookLevel(settings) * 100).toFixed(0)}%, sharing the ${(settings.confidence * 100).toFixed(0)}% level).`);
+    notes.push(
+      `confirm-regressions: ${pending} regressed point${pending === 1 ? '' : 's'} must regress again in a rerun (each look at ${(lookLevel(settings) * 100).toFixed(0)}%, sharing the ${(settings.confidence * 100).toFixed(0)}% level).`,
+    );
   }
   const d = decide(points, {
     notComparable,
@@ -115,7 +131,12 @@ export function compareRuns(baseline: readonly ResultsDocument[], current: Resul
  * renamed suite is judged against its old figures. A run that already has a suite of the new name
  * keeps it and drops the mapped one. Names the map gives that match nothing are noted (a typo).
  */
-function applySuiteMap(history: ResultsDocument[], current: ResultsDocument, map: Record<string, string>, notes: string[]): ResultsDocument[] {
+function applySuiteMap(
+  history: ResultsDocument[],
+  current: ResultsDocument,
+  map: Record<string, string>,
+  notes: string[],
+): ResultsDocument[] {
   const entries = Object.entries(map).filter(([from, to]) => from !== to);
   if (entries.length === 0) return history;
   for (const [from, to] of entries) {

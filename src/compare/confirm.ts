@@ -29,7 +29,9 @@ export function mergeConfirmation(report: GateReport, rerun: ResultsDocument): G
     if (!p.valid || !p.metrics.some(isGatedRegression)) return p;
     const rp = findPoint(rerun.suites, p.suite, p.key);
     if (!rp || !rp.validity.valid) {
-      notes.push(`${p.suite} · ${p.label}: the confirmation rerun ${rp ? `was invalid (${rp.validity.reasons[0] ?? 'no reason given'})` : 'did not produce this point'}; its regression stands.`);
+      notes.push(
+        `${p.suite} · ${p.label}: the confirmation rerun ${rp ? `was invalid (${rp.validity.reasons[0] ?? 'no reason given'})` : 'did not produce this point'}; its regression stands.`,
+      );
       return p;
     }
     const metrics = p.metrics.map((m): MetricComparison => {
@@ -41,14 +43,17 @@ export function mergeConfirmation(report: GateReport, rerun: ResultsDocument): G
         ...m,
         verdict: again ? 'regressed' : 'inconclusive',
         confirmation: { value, regressedAgain: again },
-        reason: again ? `${m.reason}; the rerun regressed again (${fmt(value!)})` : `${m.reason}; but the rerun did not (${value === null ? 'no figure' : fmt(value)} against the limit ${fmt(m.limit)})`,
+        reason: again
+          ? `${m.reason}; the rerun regressed again (${fmt(value!)})`
+          : `${m.reason}; but the rerun did not (${value === null ? 'no figure' : fmt(value)} against the limit ${fmt(m.limit)})`,
       };
     });
     return { ...p, metrics, verdict: gatedVerdict(metrics) };
   });
   const hadInvalid = report.points.some((p) => !p.valid);
   const missingFails = report.points.some((p) => p.verdict === 'missing' && p.onMissing !== 'warn');
-  const runFailedWithoutPoints = report.verdict === 'fail' && !hadInvalid && !missingFails && !report.points.some((p) => p.metrics.some(isGatedRegression));
+  const runFailedWithoutPoints =
+    report.verdict === 'fail' && !hadInvalid && !missingFails && !report.points.some((p) => p.metrics.some(isGatedRegression));
   const d = decide(points, {
     notComparable: report.verdict === 'not-comparable',
     acceptNotComparable: report.verdict === 'not-comparable' && report.passes,

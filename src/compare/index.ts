@@ -4,7 +4,28 @@ export { compareRuns, STARTUP_SUITE, type CompareOptions } from './compare.js';
 export { compareAB, type ABOptions } from './ab.js';
 export { pointsToConfirm, mergeConfirmation, type PointRef } from './confirm.js';
 export { overallVerdict, worstVerdict, knownVerdict, type ConfigOutcome } from './overall.js';
-export { gateSettings, ruleFor, noiseFloorFor, lookLevel, DEFAULT_CONFIDENCE, DEFAULT_NOISE_FLOOR, type GateSettings, type NoiseFloors, type ResolvedRule } from './settings.js';
+export {
+  gateSettings,
+  ruleFor,
+  noiseFloorFor,
+  lookLevel,
+  DEFAULT_CONFIDENCE,
+  DEFAULT_NOISE_FLOOR,
+  type GateSettings,
+  type NoiseFloors,
+  type ResolvedRule,
+} from './settings.js';
 export { fingerprintDiffs, type FingerprintDiff } from './fingerprint.js';
 export { judgeMetric, toleranceAmount, type MetricSamples } from './judge.js';
-export { tQuantile, tCdf, incompleteBeta, lnGamma, normalCdf, sampleSd, predictionHalfWidth, pooledHalfWidth, welchHalfWidth, pairedHalfWidth } from './stats.js';
+export {
+  tQuantile,
+  tCdf,
+  incompleteBeta,
+  lnGamma,
+  normalCdf,
+  sampleSd,
+  predictionHalfWidth,
+  pooledHalfWidth,
+  welchHalfWidth,
+  pairedHalfWidth,
+} from './stats.js';

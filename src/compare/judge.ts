@@ -32,7 +32,12 @@ export interface MetricSamples {
 type Interval = NonNullable<MetricComparison['interval']>;
 
 /** A metric only one side has a figure for: not judged, `new` (this run only) or `missing` (the baseline only). */
-export function unjudgedMetric(metric: string, resolved: ResolvedRule, sides: { current: number | null; baseline: number | null; baselineRuns: number }, reason: string): MetricComparison {
+export function unjudgedMetric(
+  metric: string,
+  resolved: ResolvedRule,
+  sides: { current: number | null; baseline: number | null; baselineRuns: number },
+  reason: string,
+): MetricComparison {
   return {
     metric,
     unit: resolved.info.unit,
@@ -153,7 +158,9 @@ function reasonFor(
     case 'improved':
       return `${moved}: an improvement beyond the tolerance and outside ${noise}`;
     default:
-      return beyondGood ? `${moved}: better by more than the tolerance, but inside ${noise}` : `${moved}: within the ${rule.text} tolerance`;
+      return beyondGood
+        ? `${moved}: better by more than the tolerance, but inside ${noise}`
+        : `${moved}: within the ${rule.text} tolerance`;
   }
 }
 

@@ -29,6 +29,8 @@ export function outcomeVerdict(o: ConfigOutcome): RunVerdict {
  */
 export function overallVerdict(outcomes: readonly ConfigOutcome[]): { verdict: RunVerdict; passes: boolean } {
   const verdict = worstVerdict(outcomes.map((o) => ({ verdict: outcomeVerdict(o) })));
-  const passes = outcomes.length > 0 && outcomes.every((o) => !('rejected' in o) && knownVerdict(o.report.verdict) === o.report.verdict && o.report.passes === true);
+  const passes =
+    outcomes.length > 0 &&
+    outcomes.every((o) => !('rejected' in o) && knownVerdict(o.report.verdict) === o.report.verdict && o.report.passes === true);
   return { verdict, passes };
 }

@@ -76,7 +76,9 @@ export function ruleFor(settings: GateSettings, suite: string, metric: string): 
   const info = metricInfo(metric);
   let role: Role = info.role;
   if (metric === 'request_goodput' && settings.goodputSuites.includes(suite)) role = 'gated';
-  const layers = [settings.thresholds.suites[suite]?.[metric], settings.thresholds.metrics[metric]].filter((t): t is Tolerance => t !== undefined);
+  const layers = [settings.thresholds.suites[suite]?.[metric], settings.thresholds.metrics[metric]].filter(
+    (t): t is Tolerance => t !== undefined,
+  );
   const familyDefault = defaultFor(settings, info.family);
   if (familyDefault?.mode === 'observe') role = 'observed';
   const top = layers[0];

@@ -78,7 +78,8 @@ export function decide(points: readonly PointComparison[], ctx: DecideContext): 
       'if the change is intended, gate.allow-fingerprint-mismatch: true judges the run across it, or gate.on-not-comparable: pass lets it through unjudged (either can go once the baseline runs on the new setup); otherwise compare with a baseline from the same setup',
     );
   }
-  if (!ctx.hasBaseline) return decision('no-baseline', `${ctx.noBaseline ?? 'No baseline yet'}: ${plural(points.length, 'point')} recorded as new.`);
+  if (!ctx.hasBaseline)
+    return decision('no-baseline', `${ctx.noBaseline ?? 'No baseline yet'}: ${plural(points.length, 'point')} recorded as new.`);
   if (judgedNothing) {
     return decision(
       'nothing-compared',

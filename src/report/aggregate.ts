@@ -41,13 +41,28 @@ function overviewRow(e: AggregateEntry): string[] {
   const head = RUN_HEADLINE[outcomeVerdict(e)];
   if (isRejected(e)) return [inlineCode(e.artifact, 80), `${head.emoji} not judged`, '—', '—', '—', '—', '—'];
   const c = e.report.counts;
-  return [inlineCode(e.configId, 80), `${head.emoji} ${head.word}`, count(c.regressed), count(c.improved), count(c.unchanged), count(c.inconclusive), count(c.invalid)];
+  return [
+    inlineCode(e.configId, 80),
+    `${head.emoji} ${head.word}`,
+    count(c.regressed),
+    count(c.improved),
+    count(c.unchanged),
+    count(c.inconclusive),
+    count(c.invalid),
+  ];
 }
 
 function rejectedSection(rejected: RejectedEntry[]): Section | null {
   if (rejected.length === 0) return null;
-  const lines = rejected.map((r) => `- ${inlineCode(r.artifact, 80)}: ${escapeCell(r.rejected, 300)}${r.artifactUrl ? ` ([artifact](${safeUrl(r.artifactUrl)}))` : ''}`);
-  return { md: ['### Artifacts not judged (each fails the gate)', '', ...lines].join('\n'), keep: Number.POSITIVE_INFINITY, what: 'artifacts not judged' };
+  const lines = rejected.map(
+    (r) =>
+      `- ${inlineCode(r.artifact, 80)}: ${escapeCell(r.rejected, 300)}${r.artifactUrl ? ` ([artifact](${safeUrl(r.artifactUrl)}))` : ''}`,
+  );
+  return {
+    md: ['### Artifacts not judged (each fails the gate)', '', ...lines].join('\n'),
+    keep: Number.POSITIVE_INFINITY,
+    what: 'artifacts not judged',
+  };
 }
 
 /**
@@ -55,13 +70,25 @@ function rejectedSection(rejected: RejectedEntry[]): Section | null {
  * one heading level down. Its marker is `<!-- vllm-perf-gate:aggregate:<id> -->`. Every figure in it
  * was computed by this step; every string is escaped.
  */
-export function renderAggregate(entries: AggregateEntry[], ctx: { id: string; runUrl?: string; artifactUrl?: string }, target: 'comment' | 'summary' = 'comment'): string {
+export function renderAggregate(
+  entries: AggregateEntry[],
+  ctx: { id: string; runUrl?: string; artifactUrl?: string },
+  target: 'comment' | 'summary' = 'comment',
+): string {
   const head = RUN_HEADLINE[overallVerdict(entries).verdict];
   const overview: Section = {
     md: [
       `## ${head.emoji} vLLM performance gate: ${head.word} — ${entries.length} configuration${entries.length === 1 ? '' : 's'}`,
       '',
-      table(['config', 'verdict', 'regressed', 'improved', 'unchanged', 'inconclusive', 'invalid'], entries.map(overviewRow), ['l', 'l', 'r', 'r', 'r', 'r', 'r']),
+      table(['config', 'verdict', 'regressed', 'improved', 'unchanged', 'inconclusive', 'invalid'], entries.map(overviewRow), [
+        'l',
+        'l',
+        'r',
+        'r',
+        'r',
+        'r',
+        'r',
+      ]),
       ...(ctx.runUrl ? ['', `[workflow run](${safeUrl(ctx.runUrl)})`] : []),
     ].join('\n'),
     keep: Number.POSITIVE_INFINITY,

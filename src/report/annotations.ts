@@ -42,7 +42,11 @@ export function annotations(report: GateReport, opts: { failOnRegression?: boole
   let shown = all;
   if (all.length > MAX_ANNOTATIONS) {
     shown = all.slice(0, MAX_ANNOTATIONS - 1);
-    shown.push({ level, title: `${all.length - shown.length} more regressions or invalid points`, message: 'See the job summary for the full list.' });
+    shown.push({
+      level,
+      title: `${all.length - shown.length} more regressions or invalid points`,
+      message: 'See the job summary for the full list.',
+    });
   }
   return opts.file ? shown.map((a) => ({ ...a, file: opts.file })) : shown;
 }
@@ -66,8 +70,10 @@ function unjudged(report: GateReport, level: Annotation['level']): Annotation[] 
       level: fails ? level : 'warning',
       title: `Not measured: ${escapeText(suite, 60)}`,
       message:
-        `${ps.length} baseline point${ps.length === 1 ? '' : 's'} of ${escapeText(suite, 60)} not measured by this run: ${ps.slice(0, 5).map((p) => escapeText(p.label, 40)).join(', ')}${ps.length > 5 ? ', …' : ''}.` +
-        (fails ? fix : ' Allowed by gate.on-missing: warn.'),
+        `${ps.length} baseline point${ps.length === 1 ? '' : 's'} of ${escapeText(suite, 60)} not measured by this run: ${ps
+          .slice(0, 5)
+          .map((p) => escapeText(p.label, 40))
+          .join(', ')}${ps.length > 5 ? ', …' : ''}.` + (fails ? fix : ' Allowed by gate.on-missing: warn.'),
     });
   }
   return out;

@@ -96,7 +96,8 @@ export function formatServingSummary(point: Point, opts: { suite?: string } = {}
   lines.push(centre(' Serving Benchmark Result ', '='));
   lines.push(row('Successful requests:', int(m.completed)));
   lines.push(row('Failed requests:', int(m.failed)));
-  if (point.concurrency !== null && point.concurrency !== undefined) lines.push(row('Maximum request concurrency:', String(point.concurrency)));
+  if (point.concurrency !== null && point.concurrency !== undefined)
+    lines.push(row('Maximum request concurrency:', String(point.concurrency)));
   const rate = point['request-rate'];
   if (typeof rate === 'number') lines.push(row('Request rate configured (RPS):', f2(rate)));
   lines.push(row('Benchmark duration (s):', f2(m.duration)));
@@ -105,7 +106,8 @@ export function formatServingSummary(point: Point, opts: { suite?: string } = {}
   lines.push(row('Request throughput (req/s):', f2(m.request_throughput)));
   if (m.request_goodput !== null && m.request_goodput !== undefined) lines.push(row('Request goodput (req/s):', f2(m.request_goodput)));
   lines.push(row('Output token throughput (tok/s):', f2(m.output_throughput)));
-  if (m.max_output_tokens_per_s !== null && m.max_output_tokens_per_s !== undefined) lines.push(row('Peak output token throughput (tok/s):', f2(m.max_output_tokens_per_s)));
+  if (m.max_output_tokens_per_s !== null && m.max_output_tokens_per_s !== undefined)
+    lines.push(row('Peak output token throughput (tok/s):', f2(m.max_output_tokens_per_s)));
   lines.push(row('Peak concurrent requests:', f2(m.max_concurrent_requests)));
   lines.push(row('Total token throughput (tok/s):', f2(m.total_token_throughput)));
   if (m.error_rate !== undefined) lines.push(row('Error rate (%):', f2(typeof m.error_rate === 'number' ? m.error_rate * 100 : null)));
@@ -139,7 +141,16 @@ export function formatSweepTable(points: readonly Point[]): string {
   const head = ['point', 'req/s', 'out tok/s', 'TTFT p50', 'TPOT p50', 'ITL p50', 'E2EL p50', 'valid'];
   const rows = points.map((p) => {
     const m = p.metrics;
-    return [p.key, f2(m.request_throughput), f2(m.output_throughput), f2(m.median_ttft_ms), f2(m.median_tpot_ms), f2(m.median_itl_ms), f2(m.median_e2el_ms), p.validity.valid ? 'yes' : 'NO'];
+    return [
+      p.key,
+      f2(m.request_throughput),
+      f2(m.output_throughput),
+      f2(m.median_ttft_ms),
+      f2(m.median_tpot_ms),
+      f2(m.median_itl_ms),
+      f2(m.median_e2el_ms),
+      p.validity.valid ? 'yes' : 'NO',
+    ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const fmt = (r: string[]): string => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
@@ -169,7 +180,9 @@ export function formatRunVerdict(report: GateReport, doc: ResultsDocument): stri
       `  fix: ${failed} of ${sent} requests failed (${list}): the Errors lines above and server.log say why; if some failures are expected, raise the suite's max-error-rate`,
     );
   } else if (invalid.some((p) => p.validity.reasons.some((r) => r.includes('the client')))) {
-    lines.push('  fix: the load client could not keep up with the load: lower the request rate or concurrency, or run on a runner with more CPU');
+    lines.push(
+      '  fix: the load client could not keep up with the load: lower the request rate or concurrency, or run on a runner with more CPU',
+    );
   }
   return lines;
 }

@@ -6,7 +6,16 @@ import type { GateReport, MetricComparison } from '../compare/types.js';
 import type { ResultsDocument } from '../results/schema-types.gen.js';
 import { assemble, chars, safeUrl, utf8, KEEP, type Section } from './assemble.js';
 import { commentMarker, escapeCell, escapeMarkdown, inlineCode, mermaidLabel } from './escape.js';
-import { RUN_HEADLINE, VERDICT_MARK, countsLine, formatChange, formatNumber, sortPoints, telemetryValue, titledTelemetryKeys } from './format.js';
+import {
+  RUN_HEADLINE,
+  VERDICT_MARK,
+  countsLine,
+  formatChange,
+  formatNumber,
+  sortPoints,
+  telemetryValue,
+  titledTelemetryKeys,
+} from './format.js';
 import { axisValue, buildViews, cellOf, hasMetric, sweepAxis, type PointView, type SuiteView } from './model.js';
 
 /** GitHub refuses comment bodies over 65,536 characters; keep a margin for the marker and notice. */
@@ -23,7 +32,17 @@ export interface RenderContext {
 
 /** The columns of each table; titles and units come from the metric registry. */
 const SERVING_MEDIANS = ['request_throughput', 'output_throughput', 'median_ttft_ms', 'median_tpot_ms', 'median_itl_ms'];
-const SERVING_P95 = ['request_throughput', 'output_throughput', 'median_ttft_ms', 'p95_ttft_ms', 'median_tpot_ms', 'median_itl_ms', 'p95_itl_ms', 'median_e2el_ms', 'p95_e2el_ms'];
+const SERVING_P95 = [
+  'request_throughput',
+  'output_throughput',
+  'median_ttft_ms',
+  'p95_ttft_ms',
+  'median_tpot_ms',
+  'median_itl_ms',
+  'p95_itl_ms',
+  'median_e2el_ms',
+  'p95_e2el_ms',
+];
 const OFFLINE_LATENCY = ['mean_latency_ms', 'median_latency_ms', 'p90_latency_ms', 'p99_latency_ms'];
 const OFFLINE_THROUGHPUT = ['requests_per_second', 'tokens_per_second', 'elapsed_time'];
 /** What the tables show is left out of "All other metrics". */
@@ -134,7 +153,12 @@ function offlineSections(views: SuiteView[], w: Wording, withBaseline: boolean):
   return OFFLINE_TABLES.flatMap(({ kind, heading, cols }) => {
     const suites = views.filter((s) => s.kind === kind);
     if (suites.length === 0) return [];
-    const rows = suites.flatMap((s) => s.points.map((p) => [escapeCell(s.name, 60) + pointLabelSuffix(s, p) + pointMark(p), ...cols.map((c) => cellText(p, c, w, withBaseline))]));
+    const rows = suites.flatMap((s) =>
+      s.points.map((p) => [
+        escapeCell(s.name, 60) + pointLabelSuffix(s, p) + pointMark(p),
+        ...cols.map((c) => cellText(p, c, w, withBaseline)),
+      ]),
+    );
     return [[heading, '', table(['suite', ...cols.map((c) => metricTitle(c) ?? c)], rows)].join('\n')];
   });
 }
@@ -143,7 +167,12 @@ function pointLabelSuffix(s: SuiteView, p: PointView): string {
   return s.points.length > 1 ? ` · ${escapeCell(p.label, 40)}` : '';
 }
 
-function startupSection(views: SuiteView[], current: ResultsDocument | undefined, baselineDoc: ResultsDocument | undefined, w: Wording): string | null {
+function startupSection(
+  views: SuiteView[],
+  current: ResultsDocument | undefined,
+  baselineDoc: ResultsDocument | undefined,
+  w: Wording,
+): string | null {
   const items: string[] = [];
   for (const s of views.filter((v) => v.kind === 'startup')) {
     for (const p of s.points) {
@@ -153,7 +182,10 @@ function startupSection(views: SuiteView[], current: ResultsDocument | undefined
         if (c.current === null && c.baseline === null) continue;
         const unit = metricInfo(m).unit && ` ${metricInfo(m).unit}`;
         const name = m === 'startup_time_s' || metrics.size === 1 ? '' : `${inlineCode(m, 60)} `;
-        const vs = c.baseline !== null ? ` (${c.change !== null ? `${formatChange(c.change)} ` : ''}vs ${escapeMarkdown(w.base)} ${formatNumber(c.baseline)}${unit})` : '';
+        const vs =
+          c.baseline !== null
+            ? ` (${c.change !== null ? `${formatChange(c.change)} ` : ''}vs ${escapeMarkdown(w.base)} ${formatNumber(c.baseline)}${unit})`
+            : '';
         const mark = c.verdict ? VERDICT_MARK[c.verdict] : '';
         items.push(`${name}${formatNumber(c.current)}${unit}${vs}${mark ? ` ${mark}` : ''}`);
       }
@@ -164,7 +196,9 @@ function startupSection(views: SuiteView[], current: ResultsDocument | undefined
     if (cur === undefined || cur === null) return null;
     const base = baselineDoc?.environment['startup-s'];
     const change = base ? (cur - base) / base : null;
-    items.push(`${formatNumber(cur)} s${change !== null ? ` (${formatChange(change)} vs ${escapeMarkdown(w.base)} ${formatNumber(base)} s)` : ''}`);
+    items.push(
+      `${formatNumber(cur)} s${change !== null ? ` (${formatChange(change)} vs ${escapeMarkdown(w.base)} ${formatNumber(base)} s)` : ''}`,
+    );
   }
   return `**Start-up time** (spawn to ready): ${items.join(' · ')}`;
 }
@@ -215,7 +249,10 @@ function telemetryPointsSection(views: SuiteView[]): string | null {
     const pts = s.points.filter((p) => Object.keys(p.telemetry).length > 0);
     if (pts.length === 0) continue;
     const keys = [...new Set(pts.flatMap((p) => Object.keys(p.telemetry)))];
-    const rows = pts.map((p) => [escapeCell(p.label, 40), ...keys.map((k) => (p.telemetry[k] === null && SAMPLED_KEY.test(k) ? NOT_SAMPLED : telemetryValue(k, p.telemetry[k])))]);
+    const rows = pts.map((p) => [
+      escapeCell(p.label, 40),
+      ...keys.map((k) => (p.telemetry[k] === null && SAMPLED_KEY.test(k) ? NOT_SAMPLED : telemetryValue(k, p.telemetry[k]))),
+    ]);
     parts.push(`**${escapeCell(s.name, 60)}**\n\n${table(['point', ...keys.map((k) => inlineCode(k, 40))], rows)}`);
   }
   if (parts.length === 0) return null;
@@ -249,7 +286,16 @@ function otherMetricsSection(views: SuiteView[], w: Wording): string | null {
   return [
     `<details><summary>All other metrics (${rows.length})</summary>`,
     '',
-    table(['suite', 'point', 'metric', 'current', escapeMarkdown(w.base), 'change', 'tolerance', 'verdict'], rows, ['l', 'l', 'l', 'r', 'r', 'r', 'l', 'l']),
+    table(['suite', 'point', 'metric', 'current', escapeMarkdown(w.base), 'change', 'tolerance', 'verdict'], rows, [
+      'l',
+      'l',
+      'l',
+      'r',
+      'r',
+      'r',
+      'l',
+      'l',
+    ]),
     '',
     '</details>',
   ].join('\n');
@@ -272,8 +318,12 @@ function isClientHealth(metric: string): boolean {
 }
 
 function regressionsSection(report: GateReport, w: Wording, max: number): string | null {
-  const items = report.points.flatMap((p) => p.metrics.filter((m) => m.verdict === 'regressed' && m.role === 'gated').map((m) => ({ p, m })));
-  const observed = report.points.flatMap((p) => p.metrics.filter((m) => m.verdict === 'regressed' && m.role !== 'gated' && !isClientHealth(m.metric)).map((m) => ({ p, m })));
+  const items = report.points.flatMap((p) =>
+    p.metrics.filter((m) => m.verdict === 'regressed' && m.role === 'gated').map((m) => ({ p, m })),
+  );
+  const observed = report.points.flatMap((p) =>
+    p.metrics.filter((m) => m.verdict === 'regressed' && m.role !== 'gated' && !isClientHealth(m.metric)).map((m) => ({ p, m })),
+  );
   if (items.length === 0 && observed.length === 0) return null;
   const lines: string[] = [];
   if (items.length > 0) {
@@ -282,10 +332,15 @@ function regressionsSection(report: GateReport, w: Wording, max: number): string
     if (items.length > max) lines.push(`- …and ${items.length - max} more`);
   }
   if (observed.length > 0) {
-    lines.push('', `<sub>Observed (not gated) metrics beyond tolerance: ${observed
-      .slice(0, max)
-      .map(({ p, m }) => `${escapeCell(p.suite, 40)} · ${escapeCell(p.label, 30)} · ${inlineCode(m.metric, 40)} ${formatChange(m.change)}`)
-      .join('; ')}${observed.length > max ? `; …and ${observed.length - max} more` : ''}</sub>`);
+    lines.push(
+      '',
+      `<sub>Observed (not gated) metrics beyond tolerance: ${observed
+        .slice(0, max)
+        .map(
+          ({ p, m }) => `${escapeCell(p.suite, 40)} · ${escapeCell(p.label, 30)} · ${inlineCode(m.metric, 40)} ${formatChange(m.change)}`,
+        )
+        .join('; ')}${observed.length > max ? `; …and ${observed.length - max} more` : ''}</sub>`,
+    );
   }
   return lines.join('\n');
 }
@@ -350,8 +405,10 @@ function environmentLine(doc: ResultsDocument | undefined): string | null {
 
 function baselineLine(report: GateReport): string {
   const b = report.baseline;
-  if (report.ab) return `**A/B:** ${escapeMarkdown(report.ab.candidateLabel)} vs ${escapeMarkdown(report.ab.baselineLabel)}, ${report.ab.rounds} round${report.ab.rounds === 1 ? '' : 's'} interleaved on one machine`;
-  if (!b) return `**Baseline:** none yet, so nothing was judged. A baseline run (a push or schedule on the default branch) stores one; later runs are compared with it.`;
+  if (report.ab)
+    return `**A/B:** ${escapeMarkdown(report.ab.candidateLabel)} vs ${escapeMarkdown(report.ab.baselineLabel)}, ${report.ab.rounds} round${report.ab.rounds === 1 ? '' : 's'} interleaved on one machine`;
+  if (!b)
+    return `**Baseline:** none yet, so nothing was judged. A baseline run (a push or schedule on the default branch) stores one; later runs are compared with it.`;
   const parts: string[] = [];
   if (b.gitSha) parts.push(inlineCode(b.gitSha.slice(0, 12)));
   if (b.gitRef) parts.push(`on ${inlineCode(b.gitRef.replace(/^refs\/heads\//, ''), 80)}`);
@@ -367,11 +424,18 @@ function missingSection(report: GateReport, max: number): string | null {
   if (missing.length === 0) return null;
   const suites = [...new Set(missing.map((p) => p.suite))];
   const fails = missing.some((p) => p.onMissing !== 'warn');
-  const lines = [`### ${VERDICT_MARK.missing} Not measured: ${missing.length} baseline point${missing.length === 1 ? '' : 's'}${fails ? '' : ' (gate.on-missing: warn)'}`, ''];
+  const lines = [
+    `### ${VERDICT_MARK.missing} Not measured: ${missing.length} baseline point${missing.length === 1 ? '' : 's'}${fails ? '' : ' (gate.on-missing: warn)'}`,
+    '',
+  ];
   for (const suite of suites.slice(0, max)) {
     const ps = missing.filter((p) => p.suite === suite);
     const whole = report.points.filter((p) => p.suite === suite).every((p) => p.verdict === 'missing');
-    const labels = ps.slice(0, 8).map((p) => escapeCell(p.label, 40)).join(', ') + (ps.length > 8 ? `, …and ${ps.length - 8} more` : '');
+    const labels =
+      ps
+        .slice(0, 8)
+        .map((p) => escapeCell(p.label, 40))
+        .join(', ') + (ps.length > 8 ? `, …and ${ps.length - 8} more` : '');
     const effect = ps.some((p) => p.onMissing !== 'warn') ? 'fails the gate' : 'warning only';
     lines.push(`- **${escapeCell(suite, 60)}**${whole ? ' (not in this run)' : ''}: ${labels} — ${effect}`);
   }
@@ -381,12 +445,20 @@ function missingSection(report: GateReport, max: number): string | null {
 
 function fingerprintSection(report: GateReport, w: Wording): string | null {
   if (report.fingerprintDiffs.length === 0) return null;
-  const rows = report.fingerprintDiffs.slice(0, 30).map((d) => [escapeCell(d.field, 60), escapeCell(d.baseline, 120), escapeCell(d.current, 120)]);
-  const head = report.verdict === 'not-comparable' ? '### ⚠️ Not comparable: the environments differ' : '### Environment differences (allowed)';
+  const rows = report.fingerprintDiffs
+    .slice(0, 30)
+    .map((d) => [escapeCell(d.field, 60), escapeCell(d.baseline, 120), escapeCell(d.current, 120)]);
+  const head =
+    report.verdict === 'not-comparable' ? '### ⚠️ Not comparable: the environments differ' : '### Environment differences (allowed)';
   const effect =
     report.verdict !== 'not-comparable'
       ? []
-      : ['', report.passes ? '_Figures below are for information; gate.on-not-comparable: pass lets the run through unjudged._' : '_Figures below are for information only: nothing was judged, and the gate does not pass._'];
+      : [
+          '',
+          report.passes
+            ? '_Figures below are for information; gate.on-not-comparable: pass lets the run through unjudged._'
+            : '_Figures below are for information only: nothing was judged, and the gate does not pass._',
+        ];
   return [head, '', table(['field', escapeMarkdown(w.base), 'current'], rows, ['l', 'l', 'l']), ...effect].join('\n');
 }
 
@@ -432,7 +504,11 @@ export function buildSections(report: GateReport, current: ResultsDocument | und
   push(invalidSection(views), KEEP.always, 'invalid points');
   if (report.ab) push(improvementSummary(report, w, o.maxRowsPerTable), KEEP.serving + 1000, 'improvement summary');
   if (report.notes.length > 0) {
-    push(['**Notes**', '', ...report.notes.slice(0, o.maxListItems).map((n) => `- ${escapeCell(n, 300)}`)].join('\n'), KEEP.offline + 1, 'notes');
+    push(
+      ['**Notes**', '', ...report.notes.slice(0, o.maxListItems).map((n) => `- ${escapeCell(n, 300)}`)].join('\n'),
+      KEEP.offline + 1,
+      'notes',
+    );
   }
   const serving = views.filter((s) => s.kind === 'serving');
   serving.forEach((s, i) => {
@@ -459,4 +535,3 @@ export function renderSummary(report: GateReport, current: ResultsDocument, ctx:
   const sections = buildSections(report, current, ctx, { headingLevel: 2, maxListItems: 50, maxRowsPerTable: 500 });
   return assemble('', sections, SUMMARY_LIMIT_BYTES, utf8, ctx);
 }
-

@@ -34,7 +34,9 @@ export interface TextOptions {
 
 function missingMark(p: PointComparison): string {
   if (p.verdict !== 'missing') return '';
-  return p.onMissing === 'warn' ? '  MISSING: in the baseline, not measured (gate.on-missing: warn)' : '  MISSING: in the baseline, not measured';
+  return p.onMissing === 'warn'
+    ? '  MISSING: in the baseline, not measured (gate.on-missing: warn)'
+    : '  MISSING: in the baseline, not measured';
 }
 
 export function renderText(report: GateReport, current?: ResultsDocument, opts: TextOptions = {}): string {
@@ -46,12 +48,25 @@ export function renderText(report: GateReport, current?: ResultsDocument, opts: 
   out.push(escapeText(report.summary, 500));
   if (report.fix) out.push(`fix: ${escapeText(report.fix, 500)}`);
   const b = report.baseline;
-  if (report.ab) out.push(`A/B: ${escapeText(report.ab.candidateLabel, 60)} vs ${escapeText(report.ab.baselineLabel, 60)}, ${report.ab.rounds} rounds`);
+  if (report.ab)
+    out.push(`A/B: ${escapeText(report.ab.candidateLabel, 60)} vs ${escapeText(report.ab.baselineLabel, 60)}, ${report.ab.rounds} rounds`);
   else if (b) {
-    const parts = [b.gitSha ? b.gitSha.slice(0, 12) : null, b.gitRef ?? null, b.startedAt?.slice(0, 10) ?? null, `${b.runs} run${b.runs === 1 ? '' : 's'}`, b.source];
-    out.push(`Baseline: ${parts.filter((x): x is string => !!x).map((x) => escapeText(x, 100)).join(', ')}`);
+    const parts = [
+      b.gitSha ? b.gitSha.slice(0, 12) : null,
+      b.gitRef ?? null,
+      b.startedAt?.slice(0, 10) ?? null,
+      `${b.runs} run${b.runs === 1 ? '' : 's'}`,
+      b.source,
+    ];
+    out.push(
+      `Baseline: ${parts
+        .filter((x): x is string => !!x)
+        .map((x) => escapeText(x, 100))
+        .join(', ')}`,
+    );
   } else out.push('Baseline: none');
-  for (const d of report.fingerprintDiffs) out.push(`  differs: ${escapeText(d.field, 60)}: ${escapeText(d.baseline, 120)} -> ${escapeText(d.current, 120)}`);
+  for (const d of report.fingerprintDiffs)
+    out.push(`  differs: ${escapeText(d.field, 60)}: ${escapeText(d.baseline, 120)} -> ${escapeText(d.current, 120)}`);
   for (const n of report.notes) out.push(`  note: ${escapeText(n, 300)}`);
 
   let suite = '';
@@ -60,16 +75,29 @@ export function renderText(report: GateReport, current?: ResultsDocument, opts: 
       suite = p.suite;
       out.push('', `${escapeText(p.suite, 80)} (${p.suiteKind})`);
     }
-    out.push(`  ${escapeText(p.label, 60)}${p.valid ? '' : `  INVALID: ${p.invalidReasons.map((r) => escapeText(r, 200)).join('; ')}`}${missingMark(p)}`);
+    out.push(
+      `  ${escapeText(p.label, 60)}${p.valid ? '' : `  INVALID: ${p.invalidReasons.map((r) => escapeText(r, 200)).join('; ')}`}${missingMark(p)}`,
+    );
     const ms = p.metrics.filter((m) => opts.all || m.role === 'gated' || (m.verdict !== 'unchanged' && m.verdict !== 'new'));
     if (ms.length === 0) continue;
     const rows = [['    metric', 'current', 'baseline', 'change', 'tolerance', 'verdict']];
     for (const m of ms) {
-      rows.push([`    ${escapeText(m.metric, 60)}`, formatNumber(m.current), formatNumber(m.baseline), formatChange(m.change), escapeText(m.tolerance, 30), TEXT_MARK[m.verdict]]);
+      rows.push([
+        `    ${escapeText(m.metric, 60)}`,
+        formatNumber(m.current),
+        formatNumber(m.baseline),
+        formatChange(m.change),
+        escapeText(m.tolerance, 30),
+        TEXT_MARK[m.verdict],
+      ]);
     }
     out.push(...pad(rows));
   }
-  const reasons = report.points.flatMap((p) => p.metrics.filter((m) => m.verdict === 'regressed').map((m) => `  ${escapeText(p.suite, 60)} / ${escapeText(p.label, 40)} / ${escapeText(m.metric, 60)}: ${escapeText(m.reason, 300)}`));
+  const reasons = report.points.flatMap((p) =>
+    p.metrics
+      .filter((m) => m.verdict === 'regressed')
+      .map((m) => `  ${escapeText(p.suite, 60)} / ${escapeText(p.label, 40)} / ${escapeText(m.metric, 60)}: ${escapeText(m.reason, 300)}`),
+  );
   if (reasons.length > 0) out.push('', 'Regressions:', ...reasons);
   return out.join('\n') + '\n';
 }

@@ -100,7 +100,8 @@ export interface VllmServeMeta {
 export function toVllmServeResult(point: Point, meta: VllmServeMeta = {}): Record<string, unknown> {
   const m = point.metrics;
   const vm: VllmMeta = point['vllm-meta'] ?? {};
-  const pick = <T>(given: T | undefined, stored: T | undefined, fallback: T): T => (given !== undefined ? given : stored !== undefined ? stored : fallback);
+  const pick = <T>(given: T | undefined, stored: T | undefined, fallback: T): T =>
+    given !== undefined ? given : stored !== undefined ? stored : fallback;
   const shape = parsePointKey(point.key);
   const failed = num(m.failed) ?? point.errors?.total ?? 0;
   const completed = num(m.completed);

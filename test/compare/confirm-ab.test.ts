@@ -18,7 +18,14 @@ describe('confirm-regressions', () => {
         point({ key: 'concurrency=16', metrics: { output_throughput: 1000 } }),
       ]),
     ]);
-    const b = base.map(() => run([suite('sweep', [point({ key: 'concurrency=8', metrics: { output_throughput: 1000 } }), point({ key: 'concurrency=16', metrics: { output_throughput: 1000 } })])]));
+    const b = base.map(() =>
+      run([
+        suite('sweep', [
+          point({ key: 'concurrency=8', metrics: { output_throughput: 1000 } }),
+          point({ key: 'concurrency=16', metrics: { output_throughput: 1000 } }),
+        ]),
+      ]),
+    );
     b[0]!.suites[0]!.points[0]!.metrics.output_throughput = 1010;
     b[0]!.suites[0]!.points[1]!.metrics.output_throughput = 1010;
     const report = compareRuns(b, cur, confirming);
@@ -73,7 +80,8 @@ describe('confirm-regressions', () => {
 });
 
 describe('A/B mode', () => {
-  const side = (label: string, values: number[]) => values.map((v) => run([suite('sweep', [point({ metrics: { output_throughput: v, median_itl_ms: 10000 / v } })])], { label }));
+  const side = (label: string, values: number[]) =>
+    values.map((v) => run([suite('sweep', [point({ metrics: { output_throughput: v, median_itl_ms: 10000 / v } })])], { label }));
 
   it('pairs the interleaved rounds: a consistent 10% loss regresses even when the rounds drift', () => {
     const a = side('baseline', [1000, 1040, 980]);
@@ -116,7 +124,10 @@ describe('A/B mode', () => {
   });
 
   it('different server args are the experiment; a different GPU is not comparable', () => {
-    const a = side('a', [1000, 1000]).map((d) => ({ ...d, environment: { fingerprint: { 'gpu-name': 'H100', 'server-args': ['--enable-prefix-caching'] } } }));
+    const a = side('a', [1000, 1000]).map((d) => ({
+      ...d,
+      environment: { fingerprint: { 'gpu-name': 'H100', 'server-args': ['--enable-prefix-caching'] } },
+    }));
     const b = side('b', [1000, 1000]).map((d) => ({ ...d, environment: { fingerprint: { 'gpu-name': 'H100', 'server-args': [] } } }));
     expect(compareAB(a, b, gateSettings()).verdict).toBe('pass');
     const c = b.map((d) => ({ ...d, environment: { fingerprint: { 'gpu-name': 'A100' } } }));
@@ -133,7 +144,7 @@ describe('A/B mode', () => {
     expect(r.verdict).toBe('fail');
   });
 
-  it('labels default to the runs\' labels, and can be given', () => {
+  it("labels default to the runs' labels, and can be given", () => {
     const r = compareAB(side('main', [1]), side('pr', [1]), gateSettings(), { baselineLabel: 'A', candidateLabel: 'B' });
     expect(r.ab).toMatchObject({ baselineLabel: 'A', candidateLabel: 'B', rounds: 1 });
     expect(compareAB(side('main', [1]), side('pr', [1]), gateSettings()).ab).toMatchObject({ baselineLabel: 'main', candidateLabel: 'pr' });
@@ -147,13 +158,36 @@ describe('A/B mode', () => {
 
 describe('the metric catalog', () => {
   it('gates the throughputs, median latencies, offline latency and tokens/s, and start-up time', () => {
-    for (const m of ['request_throughput', 'output_throughput', 'total_token_throughput', 'median_ttft_ms', 'median_tpot_ms', 'median_itl_ms', 'median_e2el_ms', 'mean_latency_ms', 'avg_latency_ms', 'tokens_per_second', 'startup_time_s']) {
+    for (const m of [
+      'request_throughput',
+      'output_throughput',
+      'total_token_throughput',
+      'median_ttft_ms',
+      'median_tpot_ms',
+      'median_itl_ms',
+      'median_e2el_ms',
+      'mean_latency_ms',
+      'avg_latency_ms',
+      'tokens_per_second',
+      'startup_time_s',
+    ]) {
       expect(metricInfo(m).role, m).toBe('gated');
     }
   });
 
   it('observes percentiles, spreads, telemetry, goodput and client figures', () => {
-    for (const m of ['p99_ttft_ms', 'p90_itl_ms', 'p99.9_e2el_ms', 'std_tpot_ms', 'mean_ttft_ms', 'request_goodput', 'peak_kv_cache_usage_perc', 'median_client_queue_time_ms', 'error_rate', 'failed']) {
+    for (const m of [
+      'p99_ttft_ms',
+      'p90_itl_ms',
+      'p99.9_e2el_ms',
+      'std_tpot_ms',
+      'mean_ttft_ms',
+      'request_goodput',
+      'peak_kv_cache_usage_perc',
+      'median_client_queue_time_ms',
+      'error_rate',
+      'failed',
+    ]) {
       expect(metricInfo(m).role, m).toBe('observed');
       expect(metricInfo(m).known, m).toBe(true);
     }

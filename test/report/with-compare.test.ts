@@ -9,7 +9,8 @@ import { renderComment } from '../../src/report/markdown.js';
 import { countsLine } from '../../src/report/format.js';
 import { metricTitle } from '../../src/catalog/metrics.js';
 
-const fixture = (name: string): ResultsDocument => JSON.parse(readFileSync(path.join(import.meta.dirname, 'fixtures', name), 'utf8')) as ResultsDocument;
+const fixture = (name: string): ResultsDocument =>
+  JSON.parse(readFileSync(path.join(import.meta.dirname, 'fixtures', name), 'utf8')) as ResultsDocument;
 
 describe('renderComment on a report from compareRuns', () => {
   const current = fixture('nightly.current.json');
@@ -24,14 +25,16 @@ describe('renderComment on a report from compareRuns', () => {
   });
 
   it('lists every gated regression the gate found, and marks it in its table', () => {
-    const regressed = report.points.flatMap((p) => p.metrics.filter((m) => m.verdict === 'regressed' && m.role === 'gated').map((m) => ({ p, m })));
+    const regressed = report.points.flatMap((p) =>
+      p.metrics.filter((m) => m.verdict === 'regressed' && m.role === 'gated').map((m) => ({ p, m })),
+    );
     expect(regressed.length).toBeGreaterThan(0);
     const section = md.slice(md.indexOf('### Regressions'), md.indexOf('### Serving'));
     for (const { p, m } of regressed) expect(section).toContain(`**${p.suite}** · ${p.label} · ${metricTitle(m.metric)}`);
     expect(md).toContain(`| 16 | 4.48 (−0.1%) | 1002 (−0.1%) | 109.9 (+15.6%) 🔴 |`);
   });
 
-  it("shows the start-up time the gate judged as its own point", () => {
+  it('shows the start-up time the gate judged as its own point', () => {
     expect(md).toMatch(/\*\*Start-up time\*\* \(spawn to ready\): 41\.5 s \(\+3\.8% vs baseline 40 s\)/);
     expect(md).not.toContain('startup\\_time\\_s');
   });
