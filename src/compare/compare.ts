@@ -212,7 +212,7 @@ function pointVerdict(point: Point, base: Point[], metrics: MetricComparison[]):
 }
 
 /** The suites of a run, plus the server's start-up time as a point when the run recorded it. */
-function withStartup(doc: ResultsDocument): Suite[] {
+export function withStartup(doc: ResultsDocument): Suite[] {
   const s = doc.environment['startup-s'];
   if (!isNum(s) || doc.suites.some((x) => x.name === STARTUP_SUITE)) return doc.suites;
   const startup: Suite = {

@@ -1,6 +1,6 @@
 // compare/: baseline + current -> verdicts. Pure: plain data in, plain data out, no I/O.
 export type * from './types.js';
-export { compareRuns, STARTUP_SUITE, type CompareOptions } from './compare.js';
+export { compareRuns, STARTUP_SUITE, withStartup, type CompareOptions } from './compare.js';
 export { compareAB, type ABOptions } from './ab.js';
 export { pointsToConfirm, mergeConfirmation, type PointRef } from './confirm.js';
 export { overallVerdict, worstVerdict, knownVerdict, type ConfigOutcome } from './overall.js';
