@@ -4,16 +4,11 @@
 // side by side with vLLM's. Pure: returns strings; the caller decides where they go.
 import { servingStatBases, statPercentiles } from '../catalog/metrics.js';
 import type { GateReport } from '../compare/types.js';
-import type { PointProgress } from '../load/runner.js';
 import type { Point, ResultsDocument } from '../results/schema-types.gen.js';
+import type { ServingProgress } from '../suites/serving.js';
 
-/** What the progress display needs to know: a point's progress and where the point is (the serving runner's progress events have it). */
-export interface ProgressEvent extends PointProgress {
-  suite: string;
-  pointKey: string;
-  pointIndex: number;
-  points: number;
-}
+/** What the progress display needs to know: the serving runner's progress events (the repeat aside). */
+export type ProgressEvent = Omit<ServingProgress, 'repeat'>;
 
 const BAR = 24;
 
