@@ -19,6 +19,7 @@ const SECTIONS = [
   ['Dataset `type: sharegpt`', 'dataset-sharegpt', '/definitions/dataset/oneOf/1', 'dataset.'],
   ['Dataset `type: sonnet`', 'dataset-sonnet', '/definitions/dataset/oneOf/2', 'dataset.'],
   ['Dataset `type: fixed`', 'dataset-fixed', '/definitions/dataset/oneOf/3', 'dataset.'],
+  ['Dataset `type: prefix-repetition`', 'dataset-prefix-repetition', '/definitions/dataset/oneOf/4', 'dataset.'],
   ['`goodput`', 'goodput', '/definitions/goodput', 'goodput.'],
   ['`thresholds`', 'thresholds', '/definitions/thresholds', 'thresholds.'],
   ['`thresholds.default`', 'thresholds-default', '/definitions/thresholds/properties/default', 'thresholds.default.'],
@@ -219,7 +220,7 @@ export function generateConfigDocs(schema) {
     if (anchor === 'serving-suite') {
       out.push('<a id="suites"></a>Each entry of `suites` is one of the five forms below.\n');
     }
-    if (anchor === 'dataset-random') out.push('<a id="datasets"></a>`dataset` of a serving suite is one of these four forms, chosen by `type`.\n');
+    if (anchor === 'dataset-random') out.push('<a id="datasets"></a>`dataset` of a serving suite is one of these forms, chosen by `type`.\n');
     out.push(`${table(pointer, prefix)}\n`);
   }
   const duration = nodeAt('/definitions/duration');

@@ -56,6 +56,8 @@ function promptTokens(d: ServingSuite['dataset']): number {
   switch (d.type) {
     case 'random':
       return (d['prefix-len'] ?? 0) + Math.ceil((d['input-len'] ?? 1024) * (1 + (d['range-ratio'] ?? 0)));
+    case 'prefix-repetition':
+      return (d['prefix-len'] ?? 256) + (d['suffix-len'] ?? 256);
     case 'sonnet':
       return d['input-len'] ?? 550;
     case 'sharegpt':

@@ -118,6 +118,36 @@ export type Dataset =
        * Requests per point. At most 100,000: vLLM's CI and nightly suites send up to a few thousand a point, and every prompt of a suite is built before its first point.
        */
       'num-prompts'?: number;
+    }
+  | {
+      /**
+       * Prompts sharing a few prefixes, as vLLM's `--dataset-name prefix_repetition`.
+       */
+      type: 'prefix-repetition';
+      /**
+       * Tokens of each shared prefix (vLLM --prefix-repetition-prefix-len). At most 2,097,152 (2^21): twice the longest context window vLLM serves (about 1M tokens).
+       */
+      'prefix-len'?: number;
+      /**
+       * Tokens of the random part after the prefix, new for every prompt (vLLM --prefix-repetition-suffix-len). At most 2,097,152 (2^21): twice the longest context window vLLM serves (about 1M tokens).
+       */
+      'suffix-len'?: number;
+      /**
+       * How many distinct prefixes the prompts share, each used by an equal share of them (vLLM --prefix-repetition-num-prefixes). At most num-prompts.
+       */
+      'num-prefixes'?: number;
+      /**
+       * Output length in tokens asked with max_tokens (vLLM --prefix-repetition-output-len). At most 2,097,152 (2^21): twice the longest context window vLLM serves (about 1M tokens).
+       */
+      'output-len'?: number;
+      /**
+       * Requests per point (vLLM --num-prompts). At most 100,000: vLLM's CI and nightly suites send up to a few thousand a point, and every prompt of a suite is built before its first point.
+       */
+      'num-prompts'?: number;
+      /**
+       * Seed of the prompt generator (vLLM --seed). 0 to 4294967295: the range NumPy's seed accepts (vLLM's benchmarks seed NumPy with it).
+       */
+      seed?: number;
     };
 /**
  * A tolerance sentence: "-5%" (a drop of more than 5% is a regression), "+10%", "+20ms", "+10% or +20ms" (a regression must exceed both), "observe" (report, never gate), "gate" (gate with the default tolerance).

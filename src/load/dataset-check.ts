@@ -79,6 +79,13 @@ export async function prepareDatasets(loaded: LoadedConfig, opts: DatasetCheckOp
         hint: 'the shared prefix is part of the prompt: make prefix-len at most input-len',
       });
     }
+    if (ds.type === 'prefix-repetition' && (ds['num-prefixes'] ?? 10) > (ds['num-prompts'] ?? 1000)) {
+      problems.push({
+        where: at('dataset', 'num-prefixes'),
+        message: `${label}prefix-repetition num-prefixes ${ds['num-prefixes'] ?? 10} is more than num-prompts ${ds['num-prompts'] ?? 1000}`,
+        hint: 'every prefix needs a prompt at least: lower num-prefixes or raise num-prompts',
+      });
+    }
     const key = `${ds.type}\u0000${datasetFile(ds, loaded.baseDir) ?? ''}\u0000${ds.type === 'sharegpt' ? String(ds['output-len'] !== undefined) : ''}`;
     let read = reads.get(key);
     if (!read) {

@@ -2,6 +2,8 @@
 // (vllm/benchmarks/datasets):
 //   random   token ids, sent as a token-id prompt so lengths are exact (completions); prefix-len shared
 //            ids in front; lengths ~ U{floor(L(1-r)) .. ceil(L(1+r))} (output at least 1)
+//   prefix-repetition  num-prefixes random prefixes of prefix-len ids, each shared by an equal share
+//            of the prompts and followed by suffix-len fresh random ids; the prompts shuffled
 //   sharegpt vLLM's JSON format; first human turn = prompt, first gpt turn = reference completion;
 //            vLLM's filter (prompt >= 4, output >= 4 unless output-len is given, prompt <= 1024,
 //            prompt + output <= 2048); a seeded shuffle, then the first N that pass
@@ -63,6 +65,8 @@ export async function buildDataset(ds: Dataset, ctx: BuildContext): Promise<Entr
   switch (ds.type) {
     case 'random':
       return randomDataset(ds, ctx);
+    case 'prefix-repetition':
+      return prefixRepetitionDataset(ds, ctx);
     case 'fixed':
       return fixedDataset(ds, ctx);
     case 'sonnet':
@@ -137,32 +141,127 @@ function lazyList(count: number, make: (i: number) => DatasetEntry): EntryList {
   return { length: count, at: (i) => (Number.isInteger(i) && i >= 0 && i < count ? make(i) : undefined) };
 }
 
+/** A dataset of token-id prompts: entry i's ids, its length and its output length, made when asked. */
+interface TokenIdPlan {
+  ids(i: number): number[];
+  promptLen(i: number): number;
+  outputLen(i: number): number;
+}
+
 async function randomDataset(ds: RandomDs, ctx: BuildContext): Promise<EntryList> {
   const plan = randomPlan(ds, ctx.count);
+  return tokenIdDataset(
+    'random',
+    {
+      ids: (i) => randomIds(plan, i),
+      promptLen: (i) => plan.prefix.length + plan.inLen[i]!,
+      outputLen: (i) => plan.outLen[i]!,
+    },
+    ctx,
+  );
+}
+
+/** Token ids as they are on completions; on chat, the text the server makes of them. */
+async function tokenIdDataset(name: string, plan: TokenIdPlan, ctx: BuildContext): Promise<EntryList> {
   if (ctx.endpoint === 'completions') {
     return lazyList(ctx.count, (i) => ({
       get prompt() {
-        return randomIds(plan, i);
+        return plan.ids(i);
       },
-      intendedPromptTokens: plan.prefix.length + plan.inLen[i]!,
-      outputLen: plan.outLen[i]!,
+      intendedPromptTokens: plan.promptLen(i),
+      outputLen: plan.outputLen(i),
     }));
   }
   // Chat takes text: the server turns the ids into text, and counts the templated messages.
   return mapRange(ctx.count, TOKENIZE_CONCURRENCY, async (i) => {
-    const text = await ctx.tokenizer.detokenize(randomIds(plan, i));
+    const text = await ctx.tokenizer.detokenize(plan.ids(i));
     if (text === null) {
       throw new GateError(
         'DATASET',
-        'the random dataset on the chat endpoint needs the server to turn token ids into text (POST /detokenize), and it did not',
+        `the ${name} dataset on the chat endpoint needs the server to turn token ids into text (POST /detokenize), and it did not`,
         {
           where: { path: ctx.configPath ?? 'dataset' },
           hint: 'use endpoint: completions (token-id prompts), or a text dataset (sonnet, sharegpt, fixed) for chat',
         },
       );
     }
-    return { prompt: text, intendedPromptTokens: await intendedLen(text, ctx), outputLen: plan.outLen[i]! };
+    return { prompt: text, intendedPromptTokens: await intendedLen(text, ctx), outputLen: plan.outputLen(i) };
   });
+}
+
+type PrefixRepetitionDs = Extract<Dataset, { type: 'prefix-repetition' }>;
+
+/** The seeded draws of a prefix-repetition dataset: a seed per prefix, and per entry its prefix and suffix seed. */
+export interface PrefixRepetitionPlan {
+  prefixLen: number;
+  suffixLen: number;
+  outputLen: number;
+  prefixSeed: Uint32Array;
+  /** Which prefix entry i starts with. */
+  group: Int32Array;
+  suffixSeed: Uint32Array;
+}
+
+/**
+ * vLLM's PrefixRepetitionRandomDataset: num-prefixes prefixes, each followed by an equal share of
+ * the prompts' fresh suffixes (prefix by prefix), then the prompts shuffled. Each run of ids is drawn
+ * from its own seed, so an entry's prompt is made when read and no prompt is held.
+ */
+export function prefixRepetitionPlan(ds: PrefixRepetitionDs, count: number): PrefixRepetitionPlan {
+  const numPrefixes = ds['num-prefixes'] ?? 10;
+  const rng = new Rng(ds.seed ?? 0);
+  const prefixSeed = Uint32Array.from({ length: numPrefixes }, () => rng.nextU32());
+  const order = Array.from({ length: count }, (_, j) => j);
+  rng.shuffle(order);
+  const group = new Int32Array(count);
+  const suffixSeed = new Uint32Array(count);
+  for (let j = 0; j < count; j++) {
+    // Entry j in prefix-major order belongs to prefix floor(j * P / count): equal shares, in order.
+    group[order[j]!] = Math.floor((j * numPrefixes) / count);
+    suffixSeed[order[j]!] = rng.nextU32();
+  }
+  return {
+    prefixLen: ds['prefix-len'] ?? 256,
+    suffixLen: ds['suffix-len'] ?? 256,
+    outputLen: ds['output-len'] ?? 128,
+    prefixSeed,
+    group,
+    suffixSeed,
+  };
+}
+
+/** `n` random token ids drawn from `seed`: equal seeds give equal ids. */
+function seededIds(seed: number, n: number, into: number[]): void {
+  const rng = new Rng(seed);
+  for (let j = 0; j < n; j++) into.push(RANDOM_TOKEN_LO + rng.int(0, RANDOM_TOKEN_SPAN - 1));
+}
+
+/** The token ids of entry i: its group's prefix, then its own suffix. */
+export function prefixRepetitionIds(plan: PrefixRepetitionPlan, i: number): number[] {
+  const ids: number[] = [];
+  seededIds(plan.prefixSeed[plan.group[i]!]!, plan.prefixLen, ids);
+  seededIds(plan.suffixSeed[i]!, plan.suffixLen, ids);
+  return ids;
+}
+
+async function prefixRepetitionDataset(ds: PrefixRepetitionDs, ctx: BuildContext): Promise<EntryList> {
+  const numPrefixes = ds['num-prefixes'] ?? 10;
+  if (numPrefixes > ctx.count) {
+    throw new GateError('DATASET', `prefix-repetition num-prefixes ${numPrefixes} is more than the ${ctx.count} prompts a point sends`, {
+      where: { path: `${ctx.configPath ?? 'dataset'}.num-prefixes` },
+      hint: 'every prefix needs a prompt at least: lower num-prefixes or raise num-prompts',
+    });
+  }
+  const plan = prefixRepetitionPlan(ds, ctx.count);
+  return tokenIdDataset(
+    'prefix-repetition',
+    {
+      ids: (i) => prefixRepetitionIds(plan, i),
+      promptLen: () => plan.prefixLen + plan.suffixLen,
+      outputLen: () => plan.outputLen,
+    },
+    ctx,
+  );
 }
 
 async function fixedDataset(ds: Extract<Dataset, { type: 'fixed' }>, ctx: BuildContext): Promise<EntryList> {

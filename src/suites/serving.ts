@@ -133,8 +133,10 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
   const log = opts.log ?? (() => undefined);
   const endpoint = suite.endpoint ?? 'completions';
   const stream = suite.stream ?? true;
-  // vLLM forces ignore_eos for the random dataset (every output exactly output-len long).
-  const ignoreEos = suite['ignore-eos'] === true || suite.dataset.type === 'random';
+  // vLLM forces ignore_eos for the random dataset (every output exactly output-len long); the
+  // prefix-repetition dataset is random ids too.
+  const tokenIds = suite.dataset.type === 'random' || suite.dataset.type === 'prefix-repetition';
+  const ignoreEos = suite['ignore-eos'] === true || tokenIds;
   const percentiles = suite.percentiles ?? DEFAULT_PERCENTILES;
   const timeoutMs = parseDuration(suite['request-timeout'] ?? '10m', { path: `${opts.configPath ?? 'suite'}.request-timeout` });
   const maxDurationMs = suite['max-duration'] !== undefined ? parseDuration(suite['max-duration'], { path: `${opts.configPath ?? 'suite'}.max-duration` }) : undefined;
@@ -144,7 +146,7 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
   if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
   for (const [k, v] of Object.entries(suite.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = String(v);
 
-  const needsTokenizer = !(suite.dataset.type === 'random' && endpoint === 'completions');
+  const needsTokenizer = !(tokenIds && endpoint === 'completions');
   const tokenizer: Tokenizer = needsTokenizer ? await serverTokenizer({ baseUrl: target.baseUrl, model: target.model, headers, log }) : estimatingTokenizer();
   const count = Math.max(...plan.map((p) => p.requests), 1);
   const entries = await buildDataset(suite.dataset, {
