@@ -19,18 +19,18 @@ export function levenshtein(a: string, b: string): number {
 /**
  * The candidate closest to `word`, when it is close enough to be a typo of it (at most a third of
  * the word's letters wrong, and never 2 edits or fewer on a 1-2 letter word); undefined otherwise.
+ * `_` and `-` are one on both sides, so a vLLM snake_case spelling finds our kebab-case key and a
+ * kebab-case typo finds a snake_case name (vLLM's suite-file keys, metric names); the candidate is
+ * returned as it was given.
  */
 export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
-  return closest(word.replace(/_/g, '-'), candidates);
-}
-
-/** As didYouMean, with the word taken as it is (for snake_case names such as metric names). */
-export function closest(word: string, candidates: Iterable<string>): string | undefined {
-  const w = word.toLowerCase();
+  const byKey = new Map<string, string>();
+  for (const c of candidates) byKey.set(comparable(c), c);
+  const w = comparable(word);
   let best: string | undefined;
   let bestD = Infinity;
-  for (const c of candidates) {
-    const d = levenshtein(w, c.toLowerCase());
+  for (const [key, c] of byKey) {
+    const d = levenshtein(w, key);
     if (d < bestD) {
       bestD = d;
       best = c;
@@ -38,4 +38,8 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   }
   const allowed = Math.max(1, Math.min(3, Math.floor(w.length / 3)));
   return best !== undefined && bestD <= allowed && bestD < w.length ? best : undefined;
+}
+
+function comparable(s: string): string {
+  return s.replace(/_/g, '-').toLowerCase();
 }

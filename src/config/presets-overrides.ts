@@ -16,7 +16,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import configSchema from '../../schemas/config.schema.json' with { type: 'json' };
 import { GateError } from '../errors.js';
-import { didYouMean as closest } from './did-you-mean.js';
+import { didYouMean } from './did-you-mean.js';
 import { withinBounds } from './explain.js';
 import type { SchemaNode } from './schema.js';
 import type { LatencySuite, ServingSuite, ThroughputSuite } from './schema-types.gen.js';
@@ -57,17 +57,6 @@ export function kebab(key: string): string {
 export function suiteKeys(kind: SuiteKind): string[] {
   const def = (configSchema.definitions as Record<string, { properties?: JsonObject }>)[KIND_DEFINITION[kind]];
   return Object.keys(def?.properties ?? {});
-}
-
-/**
- * The closest candidate, when it is close enough to be what the user meant (the config's
- * did-you-mean). Candidates may be snake_case, as vLLM's suite file keys are: `_` and `-` are one.
- */
-export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
-  const byKebab = new Map<string, string>();
-  for (const c of candidates) byKebab.set(kebab(c), c);
-  const hit = closest(kebab(word), byKebab.keys());
-  return hit === undefined ? undefined : byKebab.get(hit);
 }
 
 /** `a.b` path segment, quoting nothing: our keys are kebab-case words. Array indices as [i]. */

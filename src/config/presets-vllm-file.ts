@@ -6,7 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
 import { GateError } from '../errors.js';
-import { didYouMean, isPlainObject, joinPath } from './presets-overrides.js';
+import { didYouMean } from './did-you-mean.js';
+import { isPlainObject, joinPath } from './presets-overrides.js';
 
 export type Section =
   | 'qps_list'

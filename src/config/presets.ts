@@ -13,7 +13,8 @@ import {
   type Expansion,
 } from './presets-common.js';
 import { PRESETS, PRESET_NAMES, type PresetName } from './presets-builtin.js';
-import { applyOverrides, didYouMean, isPlainObject, type ExpandedSuite } from './presets-overrides.js';
+import { didYouMean } from './did-you-mean.js';
+import { applyOverrides, isPlainObject, type ExpandedSuite } from './presets-overrides.js';
 import { expandVllmSuiteFile } from './vllm-suite.js';
 
 export type { ExpandedSuite } from './presets-overrides.js';

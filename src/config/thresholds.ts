@@ -12,7 +12,7 @@
 import { GateError } from '../errors.js';
 import { catalogNames, metricInfo, type MetricInfo } from '../catalog/metrics.js';
 import type { Thresholds } from './schema-types.gen.js';
-import { closest as nearest } from './did-you-mean.js';
+import { didYouMean } from './did-you-mean.js';
 import { formatKeyPath, parseKeyPath, type KeyPath } from './key-path.js';
 
 export type ToleranceUnit = 'ms' | 'tok/s' | 'req/s' | '';
@@ -101,7 +101,7 @@ export function collectThresholds(raw: unknown, where: ThresholdWhere, opts: Par
         const p = [...path, fam];
         attempt(() => {
           if (!(fam in BUILTIN_DEFAULTS)) {
-            const near = nearest(fam, Object.keys(BUILTIN_DEFAULTS));
+            const near = didYouMean(fam, Object.keys(BUILTIN_DEFAULTS));
             throw fail(p, `unknown metric family "${fam}"`, `${near ? `did you mean "${near}"? ` : ''}families are throughput, latency (TTFT, TPOT, ITL, E2E, offline latency) and startup`);
           }
           defaults[fam as DefaultFamily] = parseFamilyDefault(fam as DefaultFamily, text, p, fail);
@@ -117,7 +117,7 @@ export function collectThresholds(raw: unknown, where: ThresholdWhere, opts: Par
         if (map === undefined) continue;
         const sp = [...path, suite];
         if (opts.suites && !opts.suites.includes(suite)) {
-          const near = nearest(suite, opts.suites);
+          const near = didYouMean(suite, opts.suites);
           errors.push(fail(sp, `no suite is named "${suite}"`, near ? `did you mean "${near}"?` : `suites of this config: ${opts.suites.join(', ') || '(none)'}`));
         }
         if (!isRecord(map)) {
@@ -143,7 +143,7 @@ type Fail = (path: KeyPath, message: string, hint: string) => GateError;
 function parseMetricThreshold(metric: string, text: unknown, path: KeyPath, fail: Fail): Tolerance {
   const info = metricInfo(metric);
   if (!info.known) {
-    const near = nearest(metric, [...catalogNames(), 'default', 'suites']);
+    const near = didYouMean(metric, [...catalogNames(), 'default', 'suites']);
     throw fail(path, `unknown metric "${metric}"`, near ? `did you mean "${near}"?` : 'use a metric name as vLLM writes it, e.g. output_throughput, median_ttft_ms, p99_itl_ms (see docs/gate.md)');
   }
   const t = parseSentence(text, path, fail);

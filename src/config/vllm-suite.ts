@@ -8,7 +8,8 @@ import configSchema from '../../schemas/config.schema.json' with { type: 'json' 
 import { GateError } from '../errors.js';
 import type { Goodput, LatencySuite, Server, ServingSuite, ThroughputSuite, VllmSuiteFile } from './schema-types.gen.js';
 import { SHAREGPT_FILE, configRelative, exists, sharegptCandidates, type ExpandContext, type Expansion } from './presets-common.js';
-import { applyOverrides, didYouMean, isPlainObject, kebab, type ExpandedSuite } from './presets-overrides.js';
+import { didYouMean } from './did-you-mean.js';
+import { applyOverrides, isPlainObject, kebab, type ExpandedSuite } from './presets-overrides.js';
 import { formatAt, readSuiteFile, type Located, type SuiteFile, type SuiteFileTest } from './presets-vllm-file.js';
 
 type Args = NonNullable<LatencySuite['args']>;

@@ -22,4 +22,14 @@ describe('didYouMean', () => {
     expect(didYouMean('colour', ['name', 'kind', 'dataset'])).toBeUndefined();
     expect(didYouMean('ab', ['xy'])).toBeUndefined();
   });
+
+  it('finds a snake_case candidate from a kebab-case typo and returns it as it was spelt', () => {
+    expect(didYouMean('max-concurency', ['max_concurrency', 'request_rate'])).toBe('max_concurrency');
+    expect(didYouMean('tp-k', ['top_k', 'top_p'])).toBe('top_k');
+  });
+
+  it('matches snake_case names as they are (metric names)', () => {
+    expect(didYouMean('p99_tft_ms', ['p99_ttft_ms', 'mean_itl_ms'])).toBe('p99_ttft_ms');
+    expect(didYouMean('P99_TTFT_MS', ['p99_ttft_ms'])).toBe('p99_ttft_ms');
+  });
 });
