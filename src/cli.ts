@@ -76,6 +76,17 @@ function render(report: GateReport, current: ResultsDocument, format: Format, co
   return renderText(report, current, { configId });
 }
 
+/**
+ * The exit code of a failure: 2 when the user's input is bad (config, results or baseline files,
+ * datasets), 130 cancelled, 1 for everything else. One mapping for the command's own errors and
+ * for the one a run ends with.
+ */
+export function exitCodeFor(e: unknown): number {
+  if (!(e instanceof GateError)) return 1;
+  if (e.code === 'CANCELLED') return 130;
+  return e.code === 'CONFIG' || e.code === 'INPUT' || e.code === 'DATASET' ? 2 : 1;
+}
+
 /** 0 when the gate lets the run through; every other verdict (not comparable included, by default) is 1. */
 function exitFor(report: GateReport): number {
   return report.passes ? 0 : 1;
@@ -148,7 +159,7 @@ async function cmdRun(args: string[]): Promise<number> {
     await writeFile(path.join(outDir, 'report.md'), renderComment(gate.report, gate.doc, { configId: loaded.configId }));
     await writeFile(path.join(outDir, 'verdict.json'), toJson(gate.report));
     if (cancelledBy) return cancelExitCode(cancelledBy);
-    if (gate.error) return gate.error.code === 'CONFIG' || gate.error.code === 'DATASET' ? 2 : 1;
+    if (gate.error) return exitCodeFor(gate.error);
     return exitFor(gate.report);
   } finally {
     cancel.dispose();
@@ -277,8 +288,7 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     err(`error: ${describeError(e)}`);
-    if (e instanceof GateError) return e.code === 'INTERNAL' ? 1 : e.code === 'CANCELLED' ? 130 : ['CONFIG', 'INPUT', 'DATASET'].includes(e.code) ? 2 : 1;
-    return 1;
+    return exitCodeFor(e);
   }
 }
 
