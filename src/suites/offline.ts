@@ -8,6 +8,7 @@ import { systemClock, type Clock } from '../clock.js';
 import type { LatencySuite, OfflineArgs, Server, ThroughputSuite } from '../config/schema-types.gen.js';
 import { parseDuration } from '../config/duration.js';
 import { GateError } from '../errors.js';
+import { meanMetrics } from '../metrics/repeats.js';
 import type { MetricMap, Point, Suite } from '../results/schema-types.gen.js';
 import { argsToFlags, commandArgv, engineFlags, kebabFlag, serverEnv } from '../server/argv.js';
 import { hintForLog } from '../server/hints.js';
@@ -171,7 +172,7 @@ export async function runOfflineSuite(suite: OfflineSuite, server: Server | unde
     label: offlineLabel(suite),
     'request-rate': null,
     concurrency: null,
-    metrics: repeat === 1 ? runs[0]! : meanOf(runs),
+    metrics: repeat === 1 ? runs[0]! : meanMetrics(runs),
     ...(repeat > 1 ? { repeats: runs } : {}),
     validity: { valid: true, reasons: [] },
     'started-at': startedAt,
@@ -183,15 +184,6 @@ function offlineLabel(suite: OfflineSuite): string {
   if (suite.kind === 'throughput') return 'offline throughput';
   const b = suiteArg(suite.args, 'batch-size');
   return `offline latency, batch ${b ?? 8}`;
-}
-
-function meanOf(runs: MetricMap[]): MetricMap {
-  const out: MetricMap = {};
-  for (const k of Object.keys(runs[0] ?? {})) {
-    const v = runs.map((r) => r[k]).filter((x): x is number => typeof x === 'number');
-    out[k] = v.length === runs.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
-  }
-  return out;
 }
 
 interface BenchRun {

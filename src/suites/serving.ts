@@ -14,6 +14,7 @@ import { runPoint, type LoadShape, type PointProgress, type TimedPointRun } from
 import { estimatingTokenizer, serverTokenizer, type Tokenizer } from '../load/tokenize.js';
 import type { PointRun, RequestRecord } from '../load/types.js';
 import { errorSummary } from '../metrics/errors.js';
+import { meanMetrics } from '../metrics/repeats.js';
 import { servingMetrics, type GoodputSlo } from '../metrics/serving.js';
 import { durationText, pointValidity, type PointStop } from '../metrics/validity.js';
 import { servingPointKey, servingPointLabel } from '../results/point-key.js';
@@ -301,15 +302,7 @@ function buildPoint(pp: PlannedPoint, runs: StoppedRun[], c: PointContext): Poin
   return point;
 }
 
-/** Key-wise mean of the repeats' metrics (null where any repeat has none). */
-export function meanMetrics(ms: MetricMap[]): MetricMap {
-  const out: MetricMap = {};
-  for (const k of Object.keys(ms[0] ?? {})) {
-    const vs = ms.map((m) => m[k]);
-    out[k] = vs.every((v): v is number => typeof v === 'number') ? vs.reduce((a, b) => a + b, 0) / vs.length : null;
-  }
-  return out;
-}
+export { meanMetrics } from '../metrics/repeats.js';
 
 function mergeErrors(es: ReturnType<typeof errorSummary>[]): ReturnType<typeof errorSummary> {
   if (es.length === 1) return es[0]!;
