@@ -145,23 +145,14 @@ export async function runAggregate(args: AggregateArgs): Promise<void> {
   const rctx = { id, runUrl: gh.runUrl(ctx) };
   const reportPath = path.join(resultsDir, 'report.md');
   await writeFile(reportPath, renderAggregate(entries, rctx, 'summary'));
-  let commentUrl: string | undefined;
-  let notice: string | undefined;
-  if (pr && settings.comment !== 'never') {
-    const posted = await gh.upsertComment(
-      octokit,
-      { owner: ctx.owner, repo: ctx.repo, issueNumber: pr.number },
-      aggregateMarker(id),
-      renderAggregate(entries, rctx),
-      settings.comment,
-      { changed: true },
-    );
-    if ('url' in posted) commentUrl = posted.url;
-    if (posted.action === 'forbidden') {
-      notice = posted.notice;
-      core.notice(posted.notice);
-    }
-  } else if (ctx.eventName === 'workflow_run' && !pr) {
+  const target = pr ? { owner: ctx.owner, repo: ctx.repo, issueNumber: pr.number } : null;
+  const { url: commentUrl, notice } = await gh.postReportComment(octokit, target, {
+    marker: aggregateMarker(id),
+    body: renderAggregate(entries, rctx),
+    policy: settings.comment,
+    changed: true,
+  });
+  if (ctx.eventName === 'workflow_run' && !pr) {
     core.notice(
       'No open pull request points at the commit the triggering run measured (the branch moved on, or the run was not for a PR): the report is in the job summary only.',
     );

@@ -78,23 +78,13 @@ async function main(): Promise<void> {
   const artifactUrl = upload.uploaded && upload.id !== undefined ? gh.artifactUrl(ctx, upload.id) : undefined;
   const fullCtx = { ...rctx, ...(artifactUrl ? { artifactUrl } : {}) };
 
-  let commentUrl: string | undefined;
-  let notice: string | undefined;
-  if (ctx.pullRequest && settings.comment !== 'never') {
-    const posted = await gh.upsertComment(
-      octokit,
-      { owner: ctx.owner, repo: ctx.repo, issueNumber: ctx.pullRequest.number },
-      commentMarker(loaded.configId),
-      renderComment(report, gate.doc, fullCtx),
-      settings.comment,
-      { changed: hasChanges(report) },
-    );
-    if ('url' in posted) commentUrl = posted.url;
-    if (posted.action === 'forbidden') {
-      notice = posted.notice;
-      core.notice(posted.notice);
-    }
-  }
+  const target = ctx.pullRequest ? { owner: ctx.owner, repo: ctx.repo, issueNumber: ctx.pullRequest.number } : null;
+  const { url: commentUrl, notice } = await gh.postReportComment(octokit, target, {
+    marker: commentMarker(loaded.configId),
+    body: renderComment(report, gate.doc, fullCtx),
+    policy: settings.comment,
+    changed: hasChanges(report),
+  });
   await gh.writeJobSummary(renderSummary(report, gate.doc, fullCtx), notice);
   gh.emitAnnotations(annotations(report, { failOnRegression: settings.failOnRegression, file: settings.config }));
 

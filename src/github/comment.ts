@@ -1,6 +1,7 @@
 // One sticky comment per PR and config: found by its hidden marker among the comments written by the
 // token's own user, created once, then edited in place. A token that may not comment (a fork PR's
 // read-only token, missing `pull-requests: write`) is not an error: the report is in the job summary.
+import * as core from '@actions/core';
 import { GateError } from '../errors.js';
 import { apiMessage, httpStatus, type Octokit } from './octokit.js';
 import type { CommentPolicy } from './settings.js';
@@ -54,7 +55,9 @@ export async function findComments(octokit: Octokit, target: CommentTarget, mark
     issue_number: target.issueNumber,
     per_page: 100,
   })) {
-    for (const c of page.data) if (mine(c.user?.login) && typeof c.body === 'string' && c.body.includes(marker)) out.push({ id: c.id, url: c.html_url, body: c.body });
+    for (const c of page.data)
+      if (mine(c.user?.login) && typeof c.body === 'string' && c.body.includes(marker))
+        out.push({ id: c.id, url: c.html_url, body: c.body });
   }
   return out.sort((a, b) => a.id - b.id);
 }
@@ -64,7 +67,14 @@ export async function findComments(octokit: Octokit, target: CommentTarget, mark
  * After creating, keep the oldest of ours, give it this body, and delete the rest. The other job
  * may have settled first and deleted ours already: then the one left is the one to update.
  */
-async function settleDuplicates(octokit: Octokit, target: CommentTarget, marker: string, author: string, body: string, createdId: number): Promise<FoundComment | null> {
+async function settleDuplicates(
+  octokit: Octokit,
+  target: CommentTarget,
+  marker: string,
+  author: string,
+  body: string,
+  createdId: number,
+): Promise<FoundComment | null> {
   const ours = await findComments(octokit, target, marker, author);
   const keep = ours[0];
   if (!keep || (ours.length === 1 && keep.id === createdId)) return null;
@@ -112,9 +122,17 @@ function forbiddenNotice(err: unknown): UpsertResult {
  * Creates or updates our comment. `always`: create or update. `on-change`: update an existing one
  * always, create one only when `changed`. `never`: nothing. An unchanged body is not re-sent.
  */
-export async function upsertComment(octokit: Octokit, target: CommentTarget, marker: string, body: string, policy: CommentPolicy, opts: UpsertOptions = {}): Promise<UpsertResult> {
+export async function upsertComment(
+  octokit: Octokit,
+  target: CommentTarget,
+  marker: string,
+  body: string,
+  policy: CommentPolicy,
+  opts: UpsertOptions = {},
+): Promise<UpsertResult> {
   if (policy === 'never') return { action: 'skipped', reason: 'comment: never' };
-  if (!body.includes(marker)) throw new GateError('INTERNAL', 'the comment body does not contain its marker; it could never be found again');
+  if (!body.includes(marker))
+    throw new GateError('INTERNAL', 'the comment body does not contain its marker; it could never be found again');
   try {
     const author = opts.authorLogin ?? (await tokenLogin(octokit));
     const existing = await findComment(octokit, target, marker, author);
@@ -124,15 +142,48 @@ export async function upsertComment(octokit: Octokit, target: CommentTarget, mar
       return { action: 'updated', id: data.id, url: data.html_url, author };
     }
     if (policy === 'on-change' && !opts.changed) return { action: 'skipped', reason: 'comment: on-change, and nothing changed' };
-    const { data } = await octokit.rest.issues.createComment({ owner: target.owner, repo: target.repo, issue_number: target.issueNumber, body });
+    const { data } = await octokit.rest.issues.createComment({
+      owner: target.owner,
+      repo: target.repo,
+      issue_number: target.issueNumber,
+      body,
+    });
     const settled = await settleDuplicates(octokit, target, marker, author, body, data.id);
     if (settled && settled.id !== data.id) return { action: 'updated', id: settled.id, url: settled.url, author };
     return { action: 'created', id: data.id, url: data.html_url, author };
   } catch (err) {
     if (httpStatus(err) === 403) return forbiddenNotice(err);
     throw new GateError('GITHUB', `Could not post the PR comment: ${apiMessage(err)}`, {
-      hint: httpStatus(err) === 404 ? 'check that the pull request exists and the token can read the repository' : 'see the job summary for the report',
+      hint:
+        httpStatus(err) === 404
+          ? 'check that the pull request exists and the token can read the repository'
+          : 'see the job summary for the report',
       cause: err,
     });
   }
+}
+
+export interface PostedComment {
+  /** The comment's URL, when one exists after posting. */
+  url?: string;
+  /** Why the token could not comment (said as a notice too): for the job summary. */
+  notice?: string;
+}
+
+/**
+ * Posts (or updates) the report comment on a PR, as the action does for one config and in aggregate
+ * mode: nothing without a PR or with `comment: never`; a refused token becomes a notice, not a failure.
+ */
+export async function postReportComment(
+  octokit: Octokit,
+  target: CommentTarget | null,
+  comment: { marker: string; body: string; policy: CommentPolicy; changed: boolean },
+): Promise<PostedComment> {
+  if (!target || comment.policy === 'never') return {};
+  const posted = await upsertComment(octokit, target, comment.marker, comment.body, comment.policy, { changed: comment.changed });
+  if (posted.action === 'forbidden') {
+    core.notice(posted.notice);
+    return { notice: posted.notice };
+  }
+  return 'url' in posted ? { url: posted.url } : {};
 }

@@ -5,8 +5,8 @@ export { readRunContext, runUrl, artifactUrl, pullRequestOfWorkflowRun, pullRequ
 export type { RunContext, PullRequestRef } from './context.js';
 export { createOctokit, apiBaseUrl, httpStatus, apiMessage } from './octokit.js';
 export type { Octokit } from './octokit.js';
-export { upsertComment, findComment, findComments, tokenLogin, ACTIONS_BOT_LOGIN } from './comment.js';
-export type { CommentTarget, UpsertOptions, UpsertResult } from './comment.js';
+export { upsertComment, postReportComment, findComment, findComments, tokenLogin, ACTIONS_BOT_LOGIN } from './comment.js';
+export type { CommentTarget, UpsertOptions, UpsertResult, PostedComment } from './comment.js';
 export { uploadRunArtifacts, downloadRunArtifacts, artifactName, artifactsUnavailable, commonFolder, ARTIFACT_PREFIX, MAX_RESULTS_ARTIFACT_BYTES } from './artifacts.js';
 export type { UploadResult, UploadOptions, DownloadOptions, DownloadedArtifact, RefusedArtifact } from './artifacts.js';
 export { readArtifactResults, MAX_RESULTS_FILE_BYTES } from './artifact-results.js';

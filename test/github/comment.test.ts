@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeGitHub, type FakeGitHub } from '../support/fake-github.js';
 import { createOctokit } from '../../src/github/octokit.js';
-import { upsertComment, tokenLogin, ACTIONS_BOT_LOGIN } from '../../src/github/comment.js';
+import { postReportComment, upsertComment, tokenLogin, ACTIONS_BOT_LOGIN } from '../../src/github/comment.js';
 import { commentMarker } from '../../src/report/escape.js';
 
 let gh: FakeGitHub;
@@ -43,7 +43,15 @@ describe('upsertComment', () => {
   it('finds its comment behind more than 100 others (paginated lookup) and never duplicates it', async () => {
     await upsertComment(pat(), target, commentMarker('nightly'), body('nightly', 'v1'), 'always');
     const now = new Date().toISOString();
-    for (let i = 0; i < 230; i++) gh.state.comments.push({ id: gh.state.nextId(), issue: 7, body: `chatter ${i}`, user: { login: 'bob', type: 'User' }, created_at: now, updated_at: now });
+    for (let i = 0; i < 230; i++)
+      gh.state.comments.push({
+        id: gh.state.nextId(),
+        issue: 7,
+        body: `chatter ${i}`,
+        user: { login: 'bob', type: 'User' },
+        created_at: now,
+        updated_at: now,
+      });
     // Move ours to the end so it is on the third page.
     const ours = gh.state.comments.shift()!;
     ours.id = gh.state.nextId();
@@ -62,7 +70,14 @@ describe('upsertComment', () => {
       // The other job's create lands between our lookup and our create.
       const now = new Date().toISOString();
       injected = state.nextId();
-      state.comments.push({ id: injected, issue: 7, body: body('race', 'other job'), user: { login: 'alice', type: 'User' }, created_at: now, updated_at: now });
+      state.comments.push({
+        id: injected,
+        issue: 7,
+        body: body('race', 'other job'),
+        user: { login: 'alice', type: 'User' },
+        created_at: now,
+        updated_at: now,
+      });
     };
     try {
       const r = await upsertComment(pat(), target, commentMarker('race'), body('race', 'this job'), 'always');
@@ -86,9 +101,16 @@ describe('upsertComment', () => {
     expect(gh.state.comments.map((c) => c.body.split('\n')[1]).sort()).toEqual(['h100 v2', 'l4 v1']);
   });
 
-  it("ignores a comment by someone else that carries our marker (it could be pasted to hijack)", async () => {
+  it('ignores a comment by someone else that carries our marker (it could be pasted to hijack)', async () => {
     const now = new Date().toISOString();
-    gh.state.comments.push({ id: gh.state.nextId(), issue: 7, body: body('nightly', 'fake by mallory'), user: { login: 'mallory', type: 'User' }, created_at: now, updated_at: now });
+    gh.state.comments.push({
+      id: gh.state.nextId(),
+      issue: 7,
+      body: body('nightly', 'fake by mallory'),
+      user: { login: 'mallory', type: 'User' },
+      created_at: now,
+      updated_at: now,
+    });
     const r = await upsertComment(pat(), target, commentMarker('nightly'), body('nightly', 'real'), 'always');
     expect(r.action).toBe('created');
     expect(gh.state.comments.find((c) => c.user.login === 'mallory')!.body).toContain('fake by mallory');
@@ -133,5 +155,41 @@ describe('upsertComment', () => {
       expect(r.notice).toContain('Resource not accessible by integration');
     }
     expect(gh.state.comments).toHaveLength(0);
+  });
+});
+
+describe('postReportComment', () => {
+  const report = (text: string, policy: 'always' | 'on-change' | 'never' = 'always', changed = true) => ({
+    marker: commentMarker('nightly'),
+    body: body('nightly', text),
+    policy,
+    changed,
+  });
+
+  it('posts the report on the PR and hands back its URL', async () => {
+    const r = await postReportComment(pat(), target, report('run 1'));
+    expect(r.notice).toBeUndefined();
+    expect(gh.state.comments).toHaveLength(1);
+    expect(r.url).toMatch(/^https?:\/\/.+/);
+  });
+
+  it('posts nothing without a pull request or with comment: never', async () => {
+    const before = gh.state.requests.length;
+    expect(await postReportComment(pat(), null, report('run 1'))).toEqual({});
+    expect(await postReportComment(pat(), target, report('run 1', 'never'))).toEqual({});
+    expect(gh.state.comments).toHaveLength(0);
+    expect(gh.state.requests.length).toBe(before);
+  });
+
+  it('with on-change and nothing changed, creates no comment and has no URL', async () => {
+    expect(await postReportComment(pat(), target, report('same', 'on-change', false))).toEqual({});
+    expect(gh.state.comments).toHaveLength(0);
+  });
+
+  it('turns a refused token into a notice for the job summary, not an error', async () => {
+    gh.state.forbidden.push({ method: 'POST', path: /\/issues\/\d+\/comments$/ });
+    const r = await postReportComment(pat(), target, report('run 1'));
+    expect(r.url).toBeUndefined();
+    expect(r.notice).toMatch(/pull-requests: write/);
   });
 });
