@@ -16,10 +16,13 @@ import type { GateReport } from './compare/types.js';
 import { loadConfig } from './config/load.js';
 import { renderExpandedConfig } from './config/render.js';
 import { describeError, GateError } from './errors.js';
+import { analyzeHistory } from './history/index.js';
 import { checkDatasets } from './load/dataset-check.js';
 import { gateSettingsFor, runGate } from './pipeline.js';
 import { formatRunVerdict, formatServingSummary, formatSweepTable, ProgressView } from './report/console.js';
 import { renderComment, renderText, toJson } from './report/index.js';
+import { historyJson, renderHistoryMarkdown, renderHistoryText } from './report/history.js';
+import { renderHistoryHtml } from './report/history-html.js';
 import { readResults } from './results/read.js';
 import type { ResultsDocument } from './results/schema-types.gen.js';
 import { cancelExitCode, installCancelHandlers } from './server/signals.js';
@@ -32,6 +35,7 @@ usage:
   vllm-perf-gate compare --baseline PATH... --current PATH [--config FILE] [--suite-map OLD=NEW]... [--format text|markdown|json]
   vllm-perf-gate report --results FILE [--baseline PATH]... [--config FILE] [--suite-map OLD=NEW]... [--out FILE]
   vllm-perf-gate config --config FILE [--expand]
+  vllm-perf-gate history --history PATH... [--config FILE] [--format text|markdown|json|html] [--out FILE]
 
 PATH is a results.json, a vLLM result file (vllm bench serve --save-result, modern or legacy,
 JSON or JSON lines; vllm bench latency/throughput --output-json) or a folder of them (a history).
@@ -222,6 +226,44 @@ async function cmdReport(args: string[]): Promise<number> {
   return 0;
 }
 
+/** Change points of every gated metric over a history of runs (docs/history.md). */
+async function cmdHistory(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      history: { type: 'string', multiple: true },
+      config: { type: 'string' },
+      format: { type: 'string' },
+      out: { type: 'string' },
+    },
+    strict: true,
+  });
+  if (!values.history?.length) throw new UsageError('history needs at least one --history PATH');
+  const format = values.format ?? 'text';
+  if (!['text', 'markdown', 'json', 'html'].includes(format))
+    throw new UsageError(`--format must be text, markdown, json or html, not "${format}"`);
+  const notes: string[] = [];
+  const docs = await readHistory(values.history, notes);
+  const loaded = values.config ? await loadConfig(values.config) : null;
+  const analysis = analyzeHistory(docs, loaded ? gateSettingsFor(loaded) : defaultSettings());
+  const title = `Performance history${loaded ? ` of ${loaded.configId}` : ''}`;
+  const text =
+    format === 'json'
+      ? historyJson(analysis)
+      : format === 'markdown'
+        ? renderHistoryMarkdown(analysis, { title })
+        : format === 'html'
+          ? renderHistoryHtml(analysis, { title })
+          : renderHistoryText(analysis);
+  for (const n of notes) err(`note: ${n}`);
+  if (values.out) {
+    await mkdir(path.dirname(path.resolve(values.out)), { recursive: true });
+    await writeFile(values.out, text);
+    err(`wrote ${values.out}`);
+  } else out(text);
+  return 0;
+}
+
 async function cmdConfig(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { config: { type: 'string' }, expand: { type: 'boolean' } }, strict: true });
   if (!values.config) throw new UsageError('config needs --config FILE');
@@ -269,6 +311,8 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdReport(rest);
       case 'config':
         return await cmdConfig(rest);
+      case 'history':
+        return await cmdHistory(rest);
       case '--version':
       case 'version':
         out(TOOL_VERSION);

@@ -10,8 +10,8 @@
 //      maxPValue, or a change smaller than the floor), the weakest is dropped and the rest re-tested.
 //   3. Place: each change point moves to where one mean shift between its neighbours is most likely.
 //
-// A single spike is never a change point: each side of a candidate loses its outlier, if it has one,
-// before the test (see segmentTest), and the change must exceed the noise floor. The floor
+// A single spike is never a change point: each side of a candidate loses its spikes before the test
+// (see segmentTest), and the change must exceed the noise floor. The floor
 // is the gate's per-family floor (the smallest change that counts between two single runs); between
 // the means of m and n runs it shrinks as the standard error of a difference of means does:
 // floor · √((1/m + 1/n) / 2). Gaps (null: not measured, or an invalid point) are left out; indices
@@ -112,8 +112,11 @@ function merge(xs: readonly number[], cuts: number[], o: Resolved): number[] {
   }
 }
 
+/** How far step 3 looks for a better place: the split of step 1 is rarely more than a few runs off. */
+const REFINE_WINDOW = 6;
+
 /**
- * Step 3: each cut moved to where the test between its neighbours is strongest. Without spikes that
+ * Step 3: each cut moved to where the test between its neighbours is strongest, within REFINE_WINDOW runs. Without spikes that
  * is the maximum-likelihood place of one mean shift (the largest |t|); Q̂ finds that a change is
  * there, but with noise its argmax sits a few runs off more often than this does.
  */
@@ -124,7 +127,7 @@ function refine(xs: readonly number[], cuts: readonly number[], min: number): nu
     const e = k + 1 < out.length ? out[k + 1]! : xs.length;
     let best = out[k]!;
     let bestP = segmentTest(xs.slice(s, best), xs.slice(best, e), min).p;
-    for (let t = s + min; t <= e - min; t++) {
+    for (let t = Math.max(s + min, best - REFINE_WINDOW); t <= Math.min(e - min, best + REFINE_WINDOW); t++) {
       const p = segmentTest(xs.slice(s, t), xs.slice(t, e), min).p;
       if (p < bestP) {
         bestP = p;
@@ -200,16 +203,17 @@ export interface SegmentTest {
 }
 
 /**
- * Student's two-sample t-test of two segments, each side without its outlier, if it has one: the
- * value farthest from its side's median when that is more than OUTLIER robust deviations away from
- * both sides' medians (the scale is the MAD of both sides' residuals from their medians). A real shift moves a whole
- * side and keeps its values together; a single spike is an outlier of its side and is left out.
- * Each side must keep `min` values.
+ * Student's two-sample t-test of two segments, each side without its spikes: values more than
+ * OUTLIER robust deviations from both sides' medians (the scale is the MAD of both sides' residuals
+ * from their medians). A real shift moves a whole side and keeps its values together; a spike is an
+ * outlier of both sides and is left out. Each side must keep `min` values.
  */
 export function segmentTest(left: readonly number[], right: readonly number[], min = 1): SegmentTest {
-  const scale = robustScale(left, right);
-  const l = withoutOutlier(left, scale, median(right));
-  const r = withoutOutlier(right, scale, median(left));
+  const ml = median(left);
+  const mr = median(right);
+  const scale = robustScale(left, ml, right, mr);
+  const l = withoutOutliers(left, ml, scale, mr);
+  const r = withoutOutliers(right, mr, scale, ml);
   // A side left with fewer than `min` values is no evidence of a lasting change yet.
   const p = l.length < min || r.length < min ? 1 : studentP(l, r);
   return { meanLeft: mean(l), meanRight: mean(r), nLeft: l.length, nRight: r.length, p };
@@ -219,25 +223,25 @@ export function segmentTest(left: readonly number[], right: readonly number[], m
 export const OUTLIER = 3.5;
 
 /** 1.4826 × the median absolute residual from each side's median: the SD of normal noise, unmoved by a spike. */
-function robustScale(left: readonly number[], right: readonly number[]): number {
-  const ml = median(left);
-  const mr = median(right);
-  return 1.4826 * median([...left.map((x) => Math.abs(x - ml)), ...right.map((x) => Math.abs(x - mr))]);
+function robustScale(left: readonly number[], ml: number, right: readonly number[], mr: number): number {
+  const res = new Float64Array(left.length + right.length);
+  left.forEach((x, i) => (res[i] = Math.abs(x - ml)));
+  right.forEach((x, i) => (res[left.length + i] = Math.abs(x - mr)));
+  return 1.4826 * sortedMedian(res.sort());
 }
 
 /**
- * The values without the one farthest from their median, when it is a spike: an outlier of its own
- * side and of the other side too (a value that fits the other side is a cut placed one run off, not
- * a spike). Sides of fewer than 3 values stay whole.
+ * The values without their spikes: those more than OUTLIER robust deviations from their own side's
+ * median and from the other side's too (a value that fits the other side is a cut placed a run off,
+ * not a spike), when they are at most a quarter of the side (one of 3). Sides of fewer than 3 values
+ * stay whole.
  */
-export function withoutOutlier(xs: readonly number[], scale: number, otherMedian: number): number[] {
-  if (xs.length < 3) return [...xs];
-  const med = median(xs);
-  let far = 0;
-  for (let i = 1; i < xs.length; i++) if (Math.abs(xs[i]! - med) > Math.abs(xs[far]! - med)) far = i;
-  const x = xs[far]!;
-  if (!(Math.abs(x - med) > OUTLIER * scale && Math.abs(x - otherMedian) > OUTLIER * scale)) return [...xs];
-  return xs.filter((_, i) => i !== far);
+export function withoutOutliers(xs: readonly number[], med: number, scale: number, otherMedian: number): readonly number[] {
+  if (xs.length < 3) return xs;
+  const limit = OUTLIER * scale;
+  const kept = xs.filter((x) => !(Math.abs(x - med) > limit && Math.abs(x - otherMedian) > limit));
+  // Spikes are a few runs; a quarter of the side or more away from both medians is a level of its own.
+  return xs.length - kept.length <= Math.max(1, Math.floor(xs.length / 4)) ? kept : xs;
 }
 
 /** Two-sided p of Student's t-test with pooled variance (df = m + n − 2). */
@@ -265,9 +269,12 @@ function mean(xs: readonly number[]): number {
 }
 
 function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
+  return sortedMedian(Float64Array.from(xs).sort());
+}
+
+function sortedMedian(s: Float64Array): number {
   const h = s.length >> 1;
-  return s.length % 2 === 1 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
+  return s.length === 0 ? NaN : s.length % 2 === 1 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
 }
 
 function relative(before: number, after: number): number {

@@ -62,7 +62,7 @@ async function readGivenFile(file: string): Promise<ResultsDocument[]> {
   if (parsed.kind === 'other') {
     throw new GateError('INPUT', `not a results file: ${parsed.what}`, { where: { file, line: parsed.line }, hint: GIVE });
   }
-  return parsed.kind === 'ours' ? [parsed.doc] : groupIntoRuns(parsed.points, file);
+  return parsed.kind === 'ours' ? parsed.docs : groupIntoRuns(parsed.points, file);
 }
 
 interface FolderRead {
@@ -113,7 +113,7 @@ async function walk(dir: string, acc: FolderRead, notes: string[] | undefined): 
       return;
     }
     if (r.kind === 'ours') {
-      acc.ours.push(r.doc);
+      acc.ours.push(...r.docs);
       return;
     }
     ownParsed = r;
@@ -128,7 +128,7 @@ async function walk(dir: string, acc: FolderRead, notes: string[] | undefined): 
     if (!/\.jsonl?$/i.test(e.name)) continue;
     const r = e === own ? ownParsed! : await tryReadOne(full);
     if (r instanceof GateError) acc.skipped.push(skipNote(r));
-    else if (r.kind === 'ours') acc.ours.push(r.doc);
+    else if (r.kind === 'ours') acc.ours.push(...r.docs);
     else if (r.kind === 'vllm') acc.points.push(...r.points);
     else notes?.push(`${full}: skipped, not a results file (${r.what})`);
   }
@@ -149,7 +149,7 @@ function skipNote(err: GateError): string {
 }
 
 type Parsed =
-  { kind: 'ours'; doc: ResultsDocument } | { kind: 'vllm'; points: ImportedPoint[] } | { kind: 'other'; what: string; line: number };
+  { kind: 'ours'; docs: ResultsDocument[] } | { kind: 'vllm'; points: ImportedPoint[] } | { kind: 'other'; what: string; line: number };
 
 /** One file: our results document, vLLM's records, or something else (said what). Throws GateError INPUT. */
 async function readOne(file: string): Promise<Parsed> {
@@ -172,7 +172,8 @@ async function readOne(file: string): Promise<Parsed> {
         where: { file, line: records[1]!.line },
       });
     }
-    return { kind: 'ours', doc: checkOurs(first, file) };
+    if (isBranchHistory(first)) return { kind: 'ours', docs: first.runs.map((run, i) => checkHistoryRun(run, file, i)) };
+    return { kind: 'ours', docs: [checkOurs(first, file)] };
   }
   const points: ImportedPoint[] = [];
   for (const r of records) {
@@ -290,6 +291,28 @@ function checkOurs(doc: Record<string, unknown>, file: string): ResultsDocument 
     });
   }
   return doc as unknown as ResultsDocument;
+}
+
+/** A history file of the baseline branch (`baseline-source: branch`): `{ schema-version, config-id, runs }`. */
+function isBranchHistory(v: Record<string, unknown>): v is Record<string, unknown> & { runs: unknown[] } {
+  return Array.isArray(v.runs) && 'config-id' in v && !('suites' in v);
+}
+
+function checkHistoryRun(run: unknown, file: string, i: number): ResultsDocument {
+  if (!isObject(run))
+    throw new GateError('INPUT', 'a run of the history is not an object', {
+      where: { file, path: `runs[${i}]` },
+      hint: 'fix or delete the history file; the next baseline run writes a new one',
+    });
+  try {
+    return checkOurs(run, file);
+  } catch (err) {
+    if (!(err instanceof GateError)) throw err;
+    throw new GateError('INPUT', `run ${i + 1} of the history: ${err.message}`, {
+      where: { file, path: `runs[${i}]${err.where.path ? `.${err.where.path}` : ''}` },
+      ...(err.hint ? { hint: err.hint } : {}),
+    });
+  }
 }
 
 /** Imported points, oldest first, packed into runs: a repeated suite + point key starts the next run. */
