@@ -38,15 +38,16 @@ async function main(): Promise<void> {
   gh.maskSecrets(loaded.secrets);
   for (const n of loaded.notes) core.info(`note: ${n}`);
 
-  let baseline: Awaited<ReturnType<typeof gh.loadBaseline>> = null;
+  const store = gh.baselineStoreOf(settings);
+  let baseline: gh.LoadedBaseline | null = null;
   if (!loaded.config['compare-servers']) {
     try {
-      baseline = await gh.loadBaseline({ settings, octokit, ctx, configId: loaded.configId, workspace, downloadDir: path.join(resultsDir, '.baseline') });
+      baseline = await store.load({ settings, octokit, ctx, configId: loaded.configId, workspace, downloadDir: path.join(resultsDir, '.baseline') });
     } catch (e) {
       if (mode === 'gate') throw e;
       core.warning(`no baseline read: ${describeError(e)}`);
     }
-    core.info(baseline ? `baseline: ${baseline.source} (${baseline.docs.length} run(s))` : 'no baseline yet: this run will say no-baseline');
+    core.info(baseline ? `baseline: ${baseline.source} (${baseline.docs.length} run(s))` : `no baseline yet in ${store.describe({ settings, ctx, configId: loaded.configId })}: this run will say no-baseline`);
   }
 
   const statePath = path.join(process.env.RUNNER_TEMP ?? resultsDir, `vllm-perf-gate-${loaded.configId}-server.json`);
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
   await writeFile(path.join(resultsDir, 'verdict.json'), toJson(report));
 
   const files = await listFiles(resultsDir);
-  const upload = await gh.uploadRunArtifacts(files, gh.artifactName(loaded.configId), { rootDirectory: resultsDir, required: mode === 'baseline' && settings.baselineSource === 'artifact' && !gate.error });
+  const upload = await gh.uploadRunArtifacts(files, gh.artifactName(loaded.configId), { rootDirectory: resultsDir, required: mode === 'baseline' && store.resultsArtifactIsBaseline && !gate.error });
   if (!upload.uploaded) core.warning(`results were not uploaded as an artifact: ${upload.reason}`);
   const artifactUrl = upload.uploaded && upload.id !== undefined ? gh.artifactUrl(ctx, upload.id) : undefined;
   const fullCtx = { ...rctx, ...(artifactUrl ? { artifactUrl } : {}) };

@@ -2,7 +2,12 @@
 // this same workflow on the default branch; for a PR, the newest run at or before the PR's base
 // commit when there is one (so main moving on after the PR branched does not count against it).
 import { DefaultArtifactClient } from '@actions/artifact';
+import path from 'node:path';
 import { GateError } from '../errors.js';
+import { readResults } from '../results/read.js';
+import { RESULTS_FILE } from '../results/write.js';
+import { artifactName } from './artifacts.js';
+import { defaultBranchOf, type BaselineStore, type LoadArgs, type LoadedBaseline } from './baseline-store.js';
 import { apiMessage, httpStatus, type Octokit } from './octokit.js';
 
 export interface ArtifactBaselineQuery {
@@ -42,10 +47,14 @@ interface RunLite {
 }
 
 function needsActionsRead(err: unknown, what: string): GateError {
-  return new GateError('GITHUB', `Reading ${what} was refused (HTTP 403: ${apiMessage(err)}). The artifact baseline needs \`actions: read\`.`, {
-    hint: 'add `permissions: { actions: read, contents: read, pull-requests: write }` to the job, or use `baseline-source: branch`',
-    cause: err,
-  });
+  return new GateError(
+    'GITHUB',
+    `Reading ${what} was refused (HTTP 403: ${apiMessage(err)}). The artifact baseline needs \`actions: read\`.`,
+    {
+      hint: 'add `permissions: { actions: read, contents: read, pull-requests: write }` to the job, or use `baseline-source: branch`',
+      cause: err,
+    },
+  );
 }
 
 async function guard<T>(what: string, f: () => Promise<T>): Promise<T> {
@@ -58,8 +67,13 @@ async function guard<T>(what: string, f: () => Promise<T>): Promise<T> {
 }
 
 /** The runs to try, best first. */
-export async function candidateRuns(octokit: Octokit, q: ArtifactBaselineQuery): Promise<{ run: RunLite; match: ArtifactBaseline['match'] }[]> {
-  const { data: current } = await guard('the current workflow run', () => octokit.rest.actions.getWorkflowRun({ owner: q.owner, repo: q.repo, run_id: q.runId }));
+export async function candidateRuns(
+  octokit: Octokit,
+  q: ArtifactBaselineQuery,
+): Promise<{ run: RunLite; match: ArtifactBaseline['match'] }[]> {
+  const { data: current } = await guard('the current workflow run', () =>
+    octokit.rest.actions.getWorkflowRun({ owner: q.owner, repo: q.repo, run_id: q.runId }),
+  );
   const max = q.maxRuns ?? 100;
   const runs: RunLite[] = [];
   await guard('the workflow runs of the default branch', async () => {
@@ -112,7 +126,12 @@ async function artifactsByRun(octokit: Octokit, q: ArtifactBaselineQuery): Promi
   const maxPages = Math.ceil((q.maxRuns ?? 100) / 100) + 1;
   await guard(`the artifacts named ${q.artifactName}`, async () => {
     let pages = 0;
-    for await (const page of octokit.paginate.iterator(octokit.rest.actions.listArtifactsForRepo, { owner: q.owner, repo: q.repo, name: q.artifactName, per_page: 100 })) {
+    for await (const page of octokit.paginate.iterator(octokit.rest.actions.listArtifactsForRepo, {
+      owner: q.owner,
+      repo: q.repo,
+      name: q.artifactName,
+      per_page: 100,
+    })) {
       for (const a of page.data as unknown as ArtifactLite[]) {
         const runId = a.workflow_run?.id;
         if (a.expired || a.name !== q.artifactName || typeof runId !== 'number') continue;
@@ -140,9 +159,57 @@ export async function findArtifactBaseline(octokit: Octokit, q: ArtifactBaseline
       });
     } catch (err) {
       if (httpStatus(err) === 403 || /\b403\b/.test(String(err))) throw needsActionsRead(err, `artifact ${art.id}`);
-      throw new GateError('GITHUB', `Downloading the baseline artifact ${q.artifactName} of run ${run.id} failed: ${apiMessage(err)}`, { cause: err });
+      throw new GateError('GITHUB', `Downloading the baseline artifact ${q.artifactName} of run ${run.id} failed: ${apiMessage(err)}`, {
+        cause: err,
+      });
     }
-    return { runId: run.id, headSha: run.head_sha, createdAt: run.created_at, artifactId: art.id, dir: q.dir, source: `artifact of run ${run.id}`, match };
+    return {
+      runId: run.id,
+      headSha: run.head_sha,
+      createdAt: run.created_at,
+      artifactId: art.id,
+      dir: q.dir,
+      source: `artifact of run ${run.id}`,
+      match,
+    };
   }
   return null;
 }
+
+const MATCH_WORDS: Record<ArtifactBaseline['match'], string> = {
+  'base-commit': "the PR's base commit",
+  'before-base-commit': "before the PR's base commit",
+  newest: 'newest',
+};
+
+/** The artifact of the run that fits best, downloaded and read; `judged` runs stand in for this one. */
+async function loadArtifactBaseline(args: LoadArgs): Promise<LoadedBaseline | null> {
+  const { settings, octokit, ctx, configId } = args;
+  const defaultBranch = await defaultBranchOf(octokit, ctx);
+  const baseSha = args.judged ? args.judged.baseSha : ctx.pullRequest?.baseSha;
+  const found = await findArtifactBaseline(octokit, {
+    owner: ctx.owner,
+    repo: ctx.repo,
+    runId: args.judged?.runId ?? ctx.runId,
+    defaultBranch,
+    ...(baseSha ? { baseSha } : {}),
+    artifactName: artifactName(configId),
+    token: settings.githubToken,
+    dir: args.downloadDir,
+  });
+  if (!found) return null;
+  const docs = await readResults(path.join(found.dir, RESULTS_FILE));
+  return { docs, source: `artifact of run ${found.runId} (${MATCH_WORDS[found.match]})` };
+}
+
+/** `baseline-source: artifact`: each baseline run's own results artifact; nothing else is written. */
+export const artifactStore: BaselineStore = {
+  name: 'artifact',
+  resultsArtifactIsBaseline: true,
+  load: loadArtifactBaseline,
+  store: async () => ({
+    written: false,
+    detail: "this run's results artifact is the baseline of later runs (kept as long as the repository keeps artifacts)",
+  }),
+  describe: ({ configId }) => `the artifact ${artifactName(configId)} of the newest successful run of this workflow on the default branch`,
+};

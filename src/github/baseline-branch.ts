@@ -6,7 +6,10 @@ import type { ResultsDocument } from '../results/schema-types.gen.js';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import { GateError } from '../errors.js';
+import { defaultBranchOf, type BaselineStore, type StoreLocation } from './baseline-store.js';
+import type { RunContext } from './context.js';
 import { apiMessage, httpStatus, type Octokit } from './octokit.js';
+import type { Settings } from './settings.js';
 
 export interface BaselineHistory {
   'schema-version': 1;
@@ -77,7 +80,10 @@ async function readRaw(octokit: Octokit, store: BranchStore): Promise<Read> {
       return { history: null, sha: undefined, branchExists };
     }
     if (httpStatus(err) === 403) {
-      throw new GateError('GITHUB', `Reading the baseline branch was refused (HTTP 403: ${apiMessage(err)}).`, { hint: 'give the job `permissions: { contents: read }` (write in baseline mode)', cause: err });
+      throw new GateError('GITHUB', `Reading the baseline branch was refused (HTTP 403: ${apiMessage(err)}).`, {
+        hint: 'give the job `permissions: { contents: read }` (write in baseline mode)',
+        cause: err,
+      });
     }
     throw new GateError('GITHUB', `Reading ${store.path} on ${store.branch} failed: ${apiMessage(err)}`, { cause: err });
   }
@@ -135,7 +141,12 @@ export interface AppendOptions {
 }
 
 /** Adds a run to the history on the branch; retries on a concurrent write until it lands. */
-export async function appendBranchBaseline(octokit: Octokit, store: BranchStore, run: ResultsDocument, o: AppendOptions): Promise<AppendResult> {
+export async function appendBranchBaseline(
+  octokit: Octokit,
+  store: BranchStore,
+  run: ResultsDocument,
+  o: AppendOptions,
+): Promise<AppendResult> {
   const clock = o.clock ?? systemClock;
   const random = o.random ?? Math.random;
   const maxAttempts = o.maxAttempts ?? 8;
@@ -180,3 +191,36 @@ export async function appendBranchBaseline(octokit: Octokit, store: BranchStore,
     hint: 'too many jobs write the same history at once; give each config its own id, or re-run this job',
   });
 }
+
+/** The history file of a config on the baseline branch, as the inputs name it. */
+export function branchStoreFor(
+  settings: Pick<Settings, 'baselineBranch' | 'baselinePath'>,
+  ctx: Pick<RunContext, 'owner' | 'repo'>,
+  configId: string,
+): BranchStore {
+  return { owner: ctx.owner, repo: ctx.repo, branch: settings.baselineBranch, path: historyPath(configId, settings.baselinePath) };
+}
+
+function whereOnBranch({ settings, ctx, configId }: Pick<StoreLocation, 'settings' | 'ctx' | 'configId'>): string {
+  const store = branchStoreFor(settings, ctx, configId);
+  return `${store.branch}:${store.path}`;
+}
+
+/** `baseline-source: branch`: a history file per config on a branch, appended by baseline runs. */
+export const branchStore: BaselineStore = {
+  name: 'branch',
+  resultsArtifactIsBaseline: false,
+  load: async ({ settings, octokit, ctx, configId }) => {
+    const history = await readBranchBaseline(octokit, branchStoreFor(settings, ctx, configId));
+    if (!history || history.runs.length === 0) return null;
+    return { docs: history.runs, source: `branch ${whereOnBranch({ settings, ctx, configId })}` };
+  },
+  store: async ({ settings, octokit, ctx, configId, doc }) => {
+    const store = branchStoreFor(settings, ctx, configId);
+    const defaultBranch = await defaultBranchOf(octokit, ctx);
+    const r = await appendBranchBaseline(octokit, store, doc, { defaultBranch, cap: settings.baselineHistory, configId });
+    const attempts = `${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`;
+    return { written: true, detail: `appended to ${store.branch}:${store.path} (${r.runs} runs kept, ${attempts})` };
+  },
+  describe: (at) => `branch ${whereOnBranch(at)}`,
+};

@@ -3,13 +3,17 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { GateError } from '../errors.js';
+import { readResults } from '../results/read.js';
+import type { BaselineStore } from './baseline-store.js';
 
 /** The absolute path of the baseline file or folder inside the workspace; an error naming the input if absent. */
 export function resolveFileBaseline(baselinePath: string, workspace: string): string {
   const root = path.resolve(workspace);
   const abs = path.resolve(root, baselinePath);
   if (abs !== root && !abs.startsWith(root + path.sep)) {
-    throw new GateError('CONFIG', `Input "baseline-path" points outside the repository: ${baselinePath}`, { where: { file: 'action inputs (with:)', path: 'baseline-path' } });
+    throw new GateError('CONFIG', `Input "baseline-path" points outside the repository: ${baselinePath}`, {
+      where: { file: 'action inputs (with:)', path: 'baseline-path' },
+    });
   }
   if (!existsSync(abs)) {
     throw new GateError('INPUT', `The baseline ${baselinePath} does not exist in the repository.`, {
@@ -20,3 +24,15 @@ export function resolveFileBaseline(baselinePath: string, workspace: string): st
   statSync(abs);
   return abs;
 }
+
+/** `baseline-source: file`: read only; a new baseline is a commit, reviewed like any other. */
+export const fileStore: BaselineStore = {
+  name: 'file',
+  resultsArtifactIsBaseline: false,
+  load: async ({ settings, workspace }) => {
+    const abs = resolveFileBaseline(settings.baselinePath, workspace);
+    return { docs: await readResults(abs), source: `file ${settings.baselinePath}` };
+  },
+  store: async () => ({ written: false, detail: 'baseline-source: file is read only; commit a new baseline file to change it' }),
+  describe: ({ settings }) => `file ${settings.baselinePath}`,
+};

@@ -11,13 +11,13 @@ export { uploadRunArtifacts, downloadRunArtifacts, artifactName, artifactsUnavai
 export type { UploadResult, UploadOptions, DownloadOptions, DownloadedArtifact, RefusedArtifact } from './artifacts.js';
 export { readArtifactResults, MAX_RESULTS_FILE_BYTES } from './artifact-results.js';
 export type { ArtifactResults } from './artifact-results.js';
-export { findArtifactBaseline, candidateRuns } from './baseline-artifact.js';
+export { findArtifactBaseline, candidateRuns, artifactStore } from './baseline-artifact.js';
 export type { ArtifactBaseline, ArtifactBaselineQuery } from './baseline-artifact.js';
-export { readBranchBaseline, appendBranchBaseline, appendRun, historyPath } from './baseline-branch.js';
+export { readBranchBaseline, appendBranchBaseline, appendRun, historyPath, branchStore } from './baseline-branch.js';
 export type { BaselineHistory, BranchStore, AppendResult, AppendOptions } from './baseline-branch.js';
-export { resolveFileBaseline } from './baseline-file.js';
-export { appendBaseline, loadBaseline, branchStoreFor, defaultBranchOf } from './baseline.js';
-export type { AppendBaselineResult, LoadedBaseline } from './baseline.js';
+export { resolveFileBaseline, fileStore } from './baseline-file.js';
+export { appendBaseline, loadBaseline, baselineStoreOf, branchStoreFor, defaultBranchOf, BASELINE_STORES } from './baseline.js';
+export type { BaselineStore, LoadArgs, LoadedBaseline, StoreArgs, StoreResult } from './baseline.js';
 export { isForkPullRequest, forkRefusalMessage } from './fork.js';
 export { maskSecrets } from './mask.js';
 export { setActionOutputs, outputCounts, writeJobSummary, emitAnnotations } from './publish.js';
