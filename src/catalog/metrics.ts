@@ -136,7 +136,27 @@ const METRICS: Record<string, Entry> = {
   mean_gpu_sm_clock_mhz: telemetry(HIGHER, 'MHz'),
   metrics_samples: telemetry(HIGHER, ''),
   gpu_samples: telemetry(HIGHER, ''),
+  // The server's prefix cache over the point (vLLM's counters, in tokens). The hit rate, a 0..1
+  // fraction, gates when a threshold names it (it is null when nothing was queried: caching off).
+  prefix_cache_hit_rate: telemetry(HIGHER, '', 'Prefix-cache hit rate'),
+  prefix_cache_queries: telemetry(HIGHER, '', 'Prefix-cache queried tokens'),
+  prefix_cache_hits: telemetry(HIGHER, '', 'Prefix-cache hit tokens'),
+  // usage.prompt_tokens_details.cached_tokens summed over the point's requests.
+  cached_tokens: count(HIGHER),
+  // vLLM's per-request phase histograms over the point: where a request's time went, server side.
+  ...phaseEntries(),
 };
+
+/** mean, p50 and p99 (ms) of vLLM's queue, prefill, decode and inference time histograms. */
+function phaseEntries(): Record<string, Entry> {
+  const out: Record<string, Entry> = {};
+  for (const phase of ['queue', 'prefill', 'decode', 'inference']) {
+    for (const stat of ['mean', 'p50', 'p99']) {
+      out[`${stat}_${phase}_time_ms`] = telemetry(LOWER, 'ms', `${phase[0]!.toUpperCase()}${phase.slice(1)} time ${stat} (ms)`);
+    }
+  }
+  return out;
+}
 
 /** A per-request quantity vLLM reports as mean_/median_/std_/pXX_<base>_ms (and min_/max_). */
 export interface StatBase {

@@ -318,6 +318,10 @@ export interface ServingSuite {
    */
   'ignore-eos'?: boolean;
   /**
+   * Empty the server's prefix cache (POST /reset_prefix_cache, which vLLM serves with VLLM_SERVER_DEV_MODE=1) after each point's warm-up and before each repeat, so a point is not faster because the one before warmed the cache. auto: when the dataset shares prefixes (prefix-repetition, random with prefix-len); always; never. Each point records whether the reset happened, was refused or is not served.
+   */
+  'reset-prefix-cache'?: 'auto' | 'always' | 'never';
+  /**
    * Requests sent before each point and left out of its figures. At most 10,000 (vLLM's --num-warmups is usually a few).
    */
   warmup?: number;

@@ -103,7 +103,17 @@ function queueParse(h: RequestHandler): void {
   }
 }
 
-const CONNECTION_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+const CONNECTION_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
 const MAX_ERROR_BODY = 4096;
 /** A server that does not answer GET /health quickly is simply not primed. */
 const PRIME_TIMEOUT_MS = 2000;
@@ -160,7 +170,10 @@ export class LoadClient {
           new Promise<void>((resolve) => {
             // Any answer, or none, is fine: a server without /health is simply not primed.
             const ignore = (): void => undefined;
-            const ex = this.pool.request({ method: 'GET', path, body: null }, { onStart: ignore, onHead: ignore, onBody: ignore, onEnd: resolve, onError: () => resolve() });
+            const ex = this.pool.request(
+              { method: 'GET', path, body: null },
+              { onStart: ignore, onHead: ignore, onBody: ignore, onEnd: resolve, onError: () => resolve() },
+            );
             setTimeout(() => ex.abort(new Error('no answer to GET /health')), PRIME_TIMEOUT_MS).unref();
           }),
       ),
@@ -384,7 +397,12 @@ class RequestHandler implements Http1Handler {
 
   onError(err: Error): void {
     if (this.finished) return;
-    this.fail(classify(err), err instanceof TimeoutError || err instanceof CancelledError ? err.message : `${(err as { code?: string }).code ?? err.name}: ${err.message}`);
+    this.fail(
+      classify(err),
+      err instanceof TimeoutError || err instanceof CancelledError
+        ? err.message
+        : `${(err as { code?: string }).code ?? err.name}: ${err.message}`,
+    );
   }
 
   private succeed(): void {
@@ -414,11 +432,14 @@ class RequestHandler implements Http1Handler {
 interface Usage {
   prompt_tokens?: unknown;
   completion_tokens?: unknown;
+  prompt_tokens_details?: { cached_tokens?: unknown } | null;
 }
 
 function readUsage(rec: RequestRecord, u: Usage): void {
   if (typeof u.completion_tokens === 'number') rec.outputTokens = u.completion_tokens;
   if (typeof u.prompt_tokens === 'number') rec.promptTokens = u.prompt_tokens;
+  const cached = u.prompt_tokens_details?.cached_tokens;
+  if (typeof cached === 'number') rec.cachedTokens = cached;
 }
 
 function errorMessage(obj: { error?: unknown; message?: unknown }): string | null {

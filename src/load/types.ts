@@ -51,6 +51,8 @@ export interface RequestRecord {
   promptTokens: number | null;
   /** The prompt length the dataset meant to send (token ids counted, or the server's /tokenize). */
   intendedPromptTokens: number | null;
+  /** usage.prompt_tokens_details.cached_tokens (the prefix cache's share of the prompt), when the server sent it. */
+  cachedTokens?: number | null;
   /** usage.completion_tokens as the server reported it. */
   outputTokens: number | null;
   /** SSE events with a non-empty `choices` (vLLM's token chunks). */

@@ -17,6 +17,7 @@ import {
   titledTelemetryKeys,
 } from './format.js';
 import { axisValue, buildViews, cellOf, hasMetric, sweepAxis, type PointView, type SuiteView } from './model.js';
+import { ttftExplainSection } from './ttft-explain.js';
 
 /** GitHub refuses comment bodies over 65,536 characters; keep a margin for the marker and notice. */
 export const COMMENT_LIMIT = 65_000;
@@ -498,6 +499,7 @@ export function buildSections(report: GateReport, current: ResultsDocument | und
   const push = (md: string | null, keep: number, what: string): void => {
     if (md) sections.push({ md: fix(md), keep, what });
   };
+  push(ttftExplainSection(report, views, o.maxListItems), KEEP.always, 'TTFT explained');
   push(fingerprintSection(report, w), KEEP.always, 'environment differences');
   push(missingSection(report, o.maxListItems), KEEP.always, 'points not measured');
   push(regressionsSection(report, w, o.maxListItems), KEEP.always, 'regressions');

@@ -130,6 +130,19 @@ export interface Point {
   validity: Validity;
   errors?: Errors;
   telemetry?: MetricMap1;
+  /**
+   * The prefix-cache resets made before the point's measured requests, one per repeat (reset-prefix-cache in the suite): reset, refused (the engine still held blocks; the point may have started with a warm cache), unavailable (the server does not serve POST /reset_prefix_cache), unconfirmed (answered 200, no server log to tell) or failed.
+   */
+  'prefix-cache-reset'?: {
+    /**
+     * What the reset did.
+     */
+    status: 'reset' | 'refused' | 'unavailable' | 'unconfirmed' | 'failed';
+    /**
+     * The server's log line or answer behind it.
+     */
+    detail?: string;
+  }[];
   'started-at'?: string;
   /**
    * Path (relative to the results folder) of the same point in vLLM's --save-result format.

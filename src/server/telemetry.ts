@@ -4,6 +4,7 @@
 // parse kept small (its CPU time is measured and reported).
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { Client } from 'undici';
+import { histogramDelta, histogramMean, histogramQuantile, type Histogram } from '../metrics/histogram.js';
 import type { MetricMap } from '../results/schema-types.gen.js';
 import { GPU_QUERY_ARGS, parseGpuQuery, runNvidiaSmi, type GpuRow } from './nvidia-smi.js';
 
@@ -16,7 +17,16 @@ export interface VllmSnapshot {
   preemptions: number | null;
   promptTokens: number | null;
   generationTokens: number | null;
+  /** Prefix-cache counters, in tokens; absent when the server has none (caching off still counts 0). */
+  prefixCacheQueries?: number | undefined;
+  prefixCacheHits?: number | undefined;
+  /** vLLM's per-request phase histograms (queue, prefill, decode, inference), in seconds; absent when not served. */
+  phases?: Partial<Record<Phase, Histogram>> | undefined;
 }
+
+/** The phases of a finished request as vLLM's FinishedRequestStats splits them. */
+export const PHASES = ['queue', 'prefill', 'decode', 'inference'] as const;
+export type Phase = (typeof PHASES)[number];
 
 const WANTED = [
   'vllm:kv_cache_usage_perc',
@@ -26,6 +36,8 @@ const WANTED = [
   'vllm:num_preemptions',
   'vllm:prompt_tokens',
   'vllm:generation_tokens',
+  'vllm:prefix_cache_queries',
+  'vllm:prefix_cache_hits',
 ];
 // A sample line of one of the wanted series (with or without `_total`), labels or not.
 const WANTED_LINE = new RegExp(`^(?:${WANTED.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})(?:_total)?[{ ]`);
@@ -34,9 +46,9 @@ const WANTED_LINE = new RegExp(`^(?:${WANTED.map((n) => n.replace(/[.*+?^${}()|[
  * Sample name -> values of its series. Only the lines of the series we read reach the parser:
  * a vLLM /metrics is mostly histogram buckets, and skipping them cuts the parse cost several-fold.
  */
-function seriesByName(text: string): Map<string, number[]> {
+function seriesByName(all: string[]): Map<string, number[]> {
   const out = new Map<string, number[]>();
-  const lines = text.split('\n').filter((l) => WANTED_LINE.test(l));
+  const lines = all.filter((l) => WANTED_LINE.test(l));
   // The parser drops a last line that has no newline.
   for (const fam of parsePrometheusTextFormat(`${lines.join('\n')}\n`)) {
     if (fam.type === 'HISTOGRAM' || fam.type === 'SUMMARY') continue;
@@ -53,7 +65,8 @@ function seriesByName(text: string): Map<string, number[]> {
 
 /** Parses vLLM's /metrics text (V1 names, V0 fallbacks). */
 export function parseVllmMetrics(text: string): VllmSnapshot {
-  const series = seriesByName(text);
+  const lines = text.split('\n');
+  const series = seriesByName(lines);
   const pick = (...names: string[]): number[] | undefined => {
     for (const n of names) {
       const v = series.get(n);
@@ -76,7 +89,73 @@ export function parseVllmMetrics(text: string): VllmSnapshot {
     preemptions: sum('vllm:num_preemptions_total', 'vllm:num_preemptions'),
     promptTokens: sum('vllm:prompt_tokens_total', 'vllm:prompt_tokens'),
     generationTokens: sum('vllm:generation_tokens_total', 'vllm:generation_tokens'),
+    prefixCacheQueries: sum('vllm:prefix_cache_queries_total', 'vllm:prefix_cache_queries') ?? undefined,
+    prefixCacheHits: sum('vllm:prefix_cache_hits_total', 'vllm:prefix_cache_hits') ?? undefined,
+    phases: phaseHistograms(lines),
   };
+}
+
+const PHASE_LINE = /^vllm:request_(queue|prefill|decode|inference)_time_seconds_(bucket|count|sum)(\{[^}]*\})?\s+(\S+)/;
+const LE_LABEL = /(?:^|[{,])le="([^"]*)"/;
+
+/**
+ * The phase histograms, summed over their series (engines, models). Read here, not by the
+ * Prometheus parser: it drops the `_count` and `_sum` of a labelled histogram.
+ */
+export function phaseHistograms(lines: readonly string[]): Partial<Record<Phase, Histogram>> | undefined {
+  const acc = new Map<Phase, { buckets: Map<number, number>; count: number; sum: number }>();
+  for (const line of lines) {
+    const m = PHASE_LINE.exec(line);
+    if (!m) continue;
+    const phase = m[1] as Phase;
+    const value = Number(m[4]);
+    if (Number.isNaN(value)) continue;
+    let h = acc.get(phase);
+    if (!h) acc.set(phase, (h = { buckets: new Map(), count: 0, sum: 0 }));
+    if (m[2] === 'count') h.count += value;
+    else if (m[2] === 'sum') h.sum += value;
+    else {
+      const le = LE_LABEL.exec(m[3] ?? '')?.[1];
+      const bound = le === '+Inf' ? Infinity : Number(le);
+      if (le !== undefined && !Number.isNaN(bound)) h.buckets.set(bound, (h.buckets.get(bound) ?? 0) + value);
+    }
+  }
+  if (acc.size === 0) return undefined;
+  const out: Partial<Record<Phase, Histogram>> = {};
+  for (const [phase, h] of acc) out[phase] = { buckets: [...h.buckets].sort((a, b) => a[0] - b[0]), count: h.count, sum: h.sum };
+  return out;
+}
+
+/**
+ * The server's side of a point, from two scrapes: the prefix-cache hit rate (hits / queries; null
+ * when nothing was queried, as with caching off: not applicable, not 0) and, per phase, the mean,
+ * p50 and p99 in ms (quantiles from the buckets as histogram_quantile reads them). Keys appear only
+ * for what the server reports.
+ */
+export function serverSideFigures(before: VllmSnapshot, after: VllmSnapshot): MetricMap {
+  const out: MetricMap = {};
+  const q0 = before.prefixCacheQueries;
+  const q1 = after.prefixCacheQueries;
+  const h0 = before.prefixCacheHits;
+  const h1 = after.prefixCacheHits;
+  if (q0 !== undefined && q1 !== undefined && h0 !== undefined && h1 !== undefined) {
+    const queries = q1 >= q0 ? q1 - q0 : null;
+    const hits = h1 >= h0 ? h1 - h0 : null;
+    out.prefix_cache_queries = queries;
+    out.prefix_cache_hits = hits;
+    out.prefix_cache_hit_rate = queries !== null && hits !== null && queries > 0 ? hits / queries : null;
+  }
+  for (const phase of PHASES) {
+    const a = before.phases?.[phase];
+    const b = after.phases?.[phase];
+    if (!a || !b) continue;
+    const d = histogramDelta(a, b);
+    const ms = (v: number | null | undefined): number | null => (v === null || v === undefined || !Number.isFinite(v) ? null : v * 1000);
+    out[`mean_${phase}_time_ms`] = ms(d && histogramMean(d));
+    out[`p50_${phase}_time_ms`] = ms(d && histogramQuantile(0.5, d.buckets));
+    out[`p99_${phase}_time_ms`] = ms(d && histogramQuantile(0.99, d.buckets));
+  }
+  return out;
 }
 
 /** One point's scrapes: the one before its load, those taken while it ran, and the one after. */
@@ -114,6 +193,7 @@ export function summariseSnapshots(w: SnapshotWindow): MetricMap {
     prompt_tokens: delta((s) => s.promptTokens),
     generation_tokens: delta((s) => s.generationTokens),
     metrics_samples: w.during.length,
+    ...(all.length >= 2 ? serverSideFigures(all[0]!, all[all.length - 1]!) : {}),
   };
 }
 
@@ -194,7 +274,12 @@ export async function startTelemetry(baseUrl: string, opts: TelemetryOptions): P
 
   const scrape = async (): Promise<VllmSnapshot | undefined> => {
     try {
-      const res = await client.request({ path: '/metrics', method: 'GET', headers: opts.headers ?? {}, signal: AbortSignal.timeout(requestTimeoutMs) });
+      const res = await client.request({
+        path: '/metrics',
+        method: 'GET',
+        headers: opts.headers ?? {},
+        signal: AbortSignal.timeout(requestTimeoutMs),
+      });
       const text = await res.body.text();
       if (res.statusCode !== 200) throw new Error(`/metrics answered ${res.statusCode}`);
       const c0 = process.cpuUsage();
@@ -212,13 +297,20 @@ export async function startTelemetry(baseUrl: string, opts: TelemetryOptions): P
   };
 
   const sampleGpu = async (): Promise<GpuRow[] | undefined> => {
-    const r = await runNvidiaSmi(GPU_QUERY_ARGS, { timeoutMs: Math.max(2_000, opts.intervalMs * 5), ...(opts.env ? { env: opts.env } : {}) });
+    const r = await runNvidiaSmi(GPU_QUERY_ARGS, {
+      timeoutMs: Math.max(2_000, opts.intervalMs * 5),
+      ...(opts.env ? { env: opts.env } : {}),
+    });
     if (r.ok) {
       gpuFailures = 0;
       gpuSeen = true;
       return parseGpuQuery(r.stdout);
     }
-    notes.add(r.missing ? 'nvidia-smi not found on PATH: no GPU utilisation, memory, power or clock figures' : `${r.message}: GPU figures may be incomplete`);
+    notes.add(
+      r.missing
+        ? 'nvidia-smi not found on PATH: no GPU utilisation, memory, power or clock figures'
+        : `${r.message}: GPU figures may be incomplete`,
+    );
     if (r.missing || ++gpuFailures >= 3) gpuOn = false;
     return undefined;
   };

@@ -22,6 +22,7 @@ import { writeResults, writeVllmServeFiles } from '../results/write.js';
 import type { RunningServer } from '../server/boot.js';
 import { collectEnvironment } from '../server/environment.js';
 import { withServer } from '../server/lifecycle.js';
+import { prefixCacheResetter } from '../server/prefix-cache.js';
 import { telemetryHooks } from '../server/telemetry.js';
 import { runOfflineSuite } from './offline.js';
 import { runServingSuite, type ServingProgress } from './serving.js';
@@ -199,6 +200,10 @@ export async function runPlan(loaded: LoadedConfig, opts: RunPlanOptions): Promi
                   ...(datasets.has(step.index) ? { datasetSource: datasets.get(step.index)! } : {}),
                   configPath: `suites[${step.index}]`,
                   ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+                  resetPrefixCache: prefixCacheResetter(r.baseUrl, {
+                    headers: r.headers,
+                    ...(r.external ? {} : { logLines: (n: number) => r.lastLogLines(n) }),
+                  }),
                   onPointStart: (k) => hooks.onPointStart(k),
                   onLoadMark: () => hooks.onLoadMark(),
                   onPointEnd: async (k, detail) => {
@@ -228,7 +233,8 @@ export async function runPlan(loaded: LoadedConfig, opts: RunPlanOptions): Promi
   if (signal?.aborted && !firstError) record(signal.reason instanceof GateError ? signal.reason : new GateError('CANCELLED', 'cancelled'));
 
   // A suite's own recorded error (a cancel inside the serving runner) counts as the run's error too.
-  for (const s of results.values()) if (s.error && !firstError) firstError = new GateError((s.error.code as GateError['code']) ?? 'INTERNAL', s.error.message);
+  for (const s of results.values())
+    if (s.error && !firstError) firstError = new GateError((s.error.code as GateError['code']) ?? 'INTERNAL', s.error.message);
 
   if (!environment) {
     const server = steps.find((s) => s.server)?.server ?? loaded.config.server;
@@ -266,4 +272,3 @@ function apiKey(server: Server, env: NodeJS.ProcessEnv): { apiKey?: string } {
   const v = name ? env[name] : undefined;
   return v ? { apiKey: v } : {};
 }
-

@@ -19,6 +19,7 @@ import { servingMetrics, type GoodputSlo } from '../metrics/serving.js';
 import { durationText, pointValidity, type PointStop } from '../metrics/validity.js';
 import { servingPointKey, servingPointLabel } from '../results/point-key.js';
 import type { MetricMap, Point, Suite } from '../results/schema-types.gen.js';
+import type { ResetOutcome } from '../server/prefix-cache.js';
 import { formatVllmDate } from '../results/vllm-format.js';
 
 export interface ServingTarget {
@@ -64,6 +65,8 @@ export interface RunServingOptions {
   /** Where the suite sits in the config, for errors (e.g. `suites[2]`). */
   configPath?: string;
   progressIntervalMs?: number;
+  /** Empties the server's prefix cache (POST /reset_prefix_cache); the suite's reset-prefix-cache says when. */
+  resetPrefixCache?: () => Promise<ResetOutcome>;
 }
 
 const runsOf = new WeakMap<Point, PointRun[]>();
@@ -140,7 +143,10 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
   const ignoreEos = suite['ignore-eos'] === true || tokenIds;
   const percentiles = suite.percentiles ?? DEFAULT_PERCENTILES;
   const timeoutMs = parseDuration(suite['request-timeout'] ?? '10m', { path: `${opts.configPath ?? 'suite'}.request-timeout` });
-  const maxDurationMs = suite['max-duration'] !== undefined ? parseDuration(suite['max-duration'], { path: `${opts.configPath ?? 'suite'}.max-duration` }) : undefined;
+  const maxDurationMs =
+    suite['max-duration'] !== undefined
+      ? parseDuration(suite['max-duration'], { path: `${opts.configPath ?? 'suite'}.max-duration` })
+      : undefined;
   const plan = planPoints(suite);
   const repeat = Math.max(1, suite.repeat ?? 1);
   const headers: Record<string, string> = {};
@@ -148,7 +154,9 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
   for (const [k, v] of Object.entries(suite.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = String(v);
 
   const needsTokenizer = !(tokenIds && endpoint === 'completions');
-  const tokenizer: Tokenizer = needsTokenizer ? await serverTokenizer({ baseUrl: target.baseUrl, model: target.model, headers, log }) : estimatingTokenizer();
+  const tokenizer: Tokenizer = needsTokenizer
+    ? await serverTokenizer({ baseUrl: target.baseUrl, model: target.model, headers, log })
+    : estimatingTokenizer();
   const count = Math.max(...plan.map((p) => p.requests), 1);
   const entries = await buildDataset(suite.dataset, {
     endpoint,
@@ -169,6 +177,7 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
     extraBody: suite['extra-body'] as Record<string, unknown> | undefined,
   };
   const specs = requestSpecs(entries, bodyOpts);
+  const reset = resetsPrefixCache(suite) && opts.resetPrefixCache ? onceUnavailable(opts.resetPrefixCache, suite.name, log) : undefined;
   const warmupCount = suite.warmup ?? 0;
   const warmup = warmupCount > 0 ? Array.from({ length: warmupCount }, () => specs.at(0)!) : [];
   const goodput: GoodputSlo | undefined = suite.goodput
@@ -188,11 +197,16 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
     if (opts.signal?.aborted) break;
     const startedAt = (opts.clock ?? { wallNow: () => new Date() }).wallNow();
     const runs: StoppedRun[] = [];
+    const resets: ResetOutcome[] = [];
     for (let rep = 1; rep <= repeat; rep++) {
       if (opts.signal?.aborted) break;
       const shape: LoadShape = pp.closed
         ? { kind: 'closed', concurrency: pp.concurrency! }
-        : { kind: 'open', scheduleMs: arrivalScheduleMs(pp.requests, pp.requestRate!, suite.burstiness ?? 1, (suite.seed ?? 0) + rep - 1), maxConcurrency: pp.concurrency };
+        : {
+            kind: 'open',
+            scheduleMs: arrivalScheduleMs(pp.requests, pp.requestRate!, suite.burstiness ?? 1, (suite.seed ?? 0) + rep - 1),
+            maxConcurrency: pp.concurrency,
+          };
       log(`${suite.name} ${pp.key}${repeat > 1 ? ` (repeat ${rep}/${repeat})` : ''}: ${pp.requests} requests`);
       const limitMs = maxDurationMs ?? defaultTimeLimitMs(shape, timeoutMs);
       const run = await runPoint({
@@ -200,7 +214,10 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
         specs: firstSpecs(specs, pp.requests),
         shape,
         warmup,
-        beforeMeasure: rep === 1 ? () => opts.onPointStart?.(pp.key) : undefined,
+        beforeMeasure: async () => {
+          if (reset) resets.push(await reset(pp.key));
+          if (rep === 1) await opts.onPointStart?.(pp.key);
+        },
         signal: opts.signal,
         maxDurationMs: limitMs,
         onLoadMark: opts.onLoadMark,
@@ -210,13 +227,25 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
           : undefined,
       });
       const stopped: PointStop | undefined = run.timedOut ? { by: 'time-limit', limitMs } : run.aborted ? stopOf(opts.signal) : undefined;
-      if (stopped?.by === 'time-limit') log(`${suite.name} ${pp.key}: still running after max-duration ${durationText(limitMs)}; stopped and marked invalid`);
+      if (stopped?.by === 'time-limit')
+        log(`${suite.name} ${pp.key}: still running after max-duration ${durationText(limitMs)}; stopped and marked invalid`);
       runs.push({ ...run, stopped });
       // A point stopped by its time limit ends alone; a cancel or a crash ends the suite.
       if (run.aborted && !run.timedOut) break;
     }
     if (runs.length === 0) break;
-    const point = buildPoint(pp, runs, { stream, percentiles, goodput, ignoreEos, maxErrorRate: suite['max-error-rate'] ?? 0, startedAt, endpoint, target, burstiness: suite.burstiness ?? 1 });
+    const point = buildPoint(pp, runs, {
+      stream,
+      percentiles,
+      goodput,
+      ignoreEos,
+      maxErrorRate: suite['max-error-rate'] ?? 0,
+      startedAt,
+      endpoint,
+      target,
+      burstiness: suite.burstiness ?? 1,
+    });
+    if (resets.length > 0) point['prefix-cache-reset'] = resets;
     runsOf.set(point, runs);
     result.points.push(point);
     await opts.onPointEnd?.(pp.key, { point, records: runs.map((r) => r.records) });
@@ -265,6 +294,7 @@ function buildPoint(pp: PlannedPoint, runs: StoppedRun[], c: PointContext): Poin
       closedLoop: pp.closed,
       health: run.health,
     });
+    Object.assign(metrics, cachedTokens(run.records));
     const validity = pointValidity({
       metrics,
       requestRate: pp.requestRate,
@@ -302,6 +332,48 @@ function buildPoint(pp: PlannedPoint, runs: StoppedRun[], c: PointContext): Poin
   return point;
 }
 
+/** Datasets whose prompts share prefixes: a cache warmed by the point before would make them faster. */
+function sharesPrefixes(ds: ServingSuite['dataset']): boolean {
+  return ds.type === 'prefix-repetition' || (ds.type === 'random' && (ds['prefix-len'] ?? 0) > 0);
+}
+
+/** Whether the suite empties the prefix cache before each point and repeat. */
+export function resetsPrefixCache(suite: ServingSuite): boolean {
+  const mode = suite['reset-prefix-cache'] ?? 'auto';
+  return mode === 'always' || (mode === 'auto' && sharesPrefixes(suite.dataset));
+}
+
+/** Resets, each logged when it did not happen; a route not served is said once per suite (it will not change). */
+function onceUnavailable(
+  reset: () => Promise<ResetOutcome>,
+  suite: string,
+  log: (line: string) => void,
+): (key: string) => Promise<ResetOutcome> {
+  let said = false;
+  return async (key) => {
+    const outcome = await reset();
+    if (outcome.status === 'refused' || outcome.status === 'failed' || (outcome.status === 'unavailable' && !said)) {
+      said ||= outcome.status === 'unavailable';
+      log(
+        `${suite} ${key}: the prefix cache was not reset (${outcome.status}: ${outcome.detail ?? ''}); a point may start with a cache the one before warmed`,
+      );
+    }
+    return outcome;
+  };
+}
+
+/** usage.prompt_tokens_details.cached_tokens summed over the point, when the server returned it at all. */
+export function cachedTokens(records: readonly RequestRecord[]): MetricMap {
+  let sum = 0;
+  let seen = false;
+  for (const r of records) {
+    if (typeof r.cachedTokens !== 'number') continue;
+    sum += r.cachedTokens;
+    seen = true;
+  }
+  return seen ? { cached_tokens: sum } : {};
+}
+
 export { meanMetrics } from '../metrics/repeats.js';
 
 function mergeErrors(es: ReturnType<typeof errorSummary>[]): ReturnType<typeof errorSummary> {
@@ -312,7 +384,12 @@ function mergeErrors(es: ReturnType<typeof errorSummary>[]): ReturnType<typeof e
     return out;
   };
   const examples = [...new Set(es.flatMap((e) => e.examples ?? []))].slice(0, 5);
-  return { total: es.reduce((a, e) => a + e.total, 0), 'by-kind': sum((e) => e['by-kind']), 'http-status': sum((e) => e['http-status']), examples: examples as never };
+  return {
+    total: es.reduce((a, e) => a + e.total, 0),
+    'by-kind': sum((e) => e['by-kind']),
+    'http-status': sum((e) => e['http-status']),
+    examples: examples as never,
+  };
 }
 
 function suiteParameters(
@@ -320,7 +397,14 @@ function suiteParameters(
   eff: { endpoint: string; stream: boolean; ignoreEos: boolean; percentiles: number[]; model: string },
 ): Record<string, unknown> {
   const { name: _n, kind: _k, server: _s, headers: _h, ...rest } = suite;
-  return { ...rest, endpoint: eff.endpoint, stream: eff.stream, 'ignore-eos': eff.ignoreEos, percentiles: eff.percentiles, model: eff.model };
+  return {
+    ...rest,
+    endpoint: eff.endpoint,
+    stream: eff.stream,
+    'ignore-eos': eff.ignoreEos,
+    percentiles: eff.percentiles,
+    model: eff.model,
+  };
 }
 
 /** sha256 over the dataset's parameters and every prompt and output length actually sent. */
@@ -335,4 +419,3 @@ export function datasetFingerprint(suite: ServingSuite, entries: EntryList): str
   }
   return `sha256:${h.digest('hex')}`;
 }
-

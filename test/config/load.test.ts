@@ -143,7 +143,7 @@ describe('loadConfig: problems are reported with file, line, key path, expectati
     expect(err.problems[0]).toMatchObject({
       path: 'suites[0].dataset.type',
       line: 6,
-      message: 'expected "random", "sharegpt", "sonnet" or "fixed", got "randon"',
+      message: 'expected "random", "sharegpt", "sonnet", "fixed" or "prefix-repetition", got "randon"',
       hint: 'did you mean "random"?',
     });
   });
