@@ -126,7 +126,14 @@ export function applyOverrides(
   const kindsPresent = new Set(suites.map((s) => s.kind));
 
   // `kinds`: the kinds of suite the key may reach; `siblings`: the override map the key sits in.
-  const applyKey = (key: string, value: unknown, targets: number[], userPath: string, kinds: Set<SuiteKind>, siblings: JsonObject): void => {
+  const applyKey = (
+    key: string,
+    value: unknown,
+    targets: number[],
+    userPath: string,
+    kinds: Set<SuiteKind>,
+    siblings: JsonObject,
+  ): void => {
     if (key === 'kind') {
       throw new GateError('CONFIG', `${src.label}: \`kind\` cannot be overridden`, {
         where: { file: src.file, path: userPath },
@@ -150,9 +157,7 @@ export function applyOverrides(
       const kindList = [...kinds].join(', ');
       throw new GateError('CONFIG', `${src.label}: unknown key \`${key}\`: no ${kindList} suite it expands to has it`, {
         where: { file: src.file, path: userPath },
-        hint: guess
-          ? `did you mean \`${guess}\`?`
-          : `keys a ${kindList} suite accepts: ${[...known].sort().join(', ')}`,
+        hint: guess ? `did you mean \`${guess}\`?` : `keys a ${kindList} suite accepts: ${[...known].sort().join(', ')}`,
       });
     }
     for (const i of accepting) {
@@ -253,7 +258,10 @@ function pointerToPath(ptr: string): (string | number)[] {
 
 function toProblem(err: ErrorObject, candidates?: string[], data?: unknown): SuiteProblem {
   const path = pointerToPath(err.instancePath);
-  const value = path.reduce<unknown>((v, k) => (isPlainObject(v) || Array.isArray(v) ? (v as Record<string | number, unknown>)[k] : undefined), data);
+  const value = path.reduce<unknown>(
+    (v, k) => (isPlainObject(v) || Array.isArray(v) ? (v as Record<string | number, unknown>)[k] : undefined),
+    data,
+  );
   if (err.keyword === 'additionalProperties') {
     const extra = String((err.params as { additionalProperty: string }).additionalProperty);
     const guess = candidates ? didYouMean(extra, candidates) : undefined;
@@ -270,10 +278,17 @@ function toProblem(err: ErrorObject, candidates?: string[], data?: unknown): Sui
   if (['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum'].includes(err.keyword)) {
     const { comparison, limit } = err.params as { comparison: string; limit: number };
     const words = comparison === '<=' ? 'at most' : comparison === '>=' ? 'at least' : comparison === '<' ? 'less than' : 'more than';
-    return { path, message: `must be ${words} ${limit}, got ${JSON.stringify(value)}`, hint: withinBounds(err.parentSchema as SchemaNode, err.keyword) };
+    return {
+      path,
+      message: `must be ${words} ${limit}, got ${JSON.stringify(value)}`,
+      hint: withinBounds(err.parentSchema as SchemaNode, err.keyword),
+    };
   }
   if (err.keyword === 'enum' || err.keyword === 'const') {
-    const allowed = err.keyword === 'enum' ? (err.params as { allowedValues: unknown[] }).allowedValues : [(err.params as { allowedValue: unknown }).allowedValue];
+    const allowed =
+      err.keyword === 'enum'
+        ? (err.params as { allowedValues: unknown[] }).allowedValues
+        : [(err.params as { allowedValue: unknown }).allowedValue];
     return { path, message: `must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}` };
   }
   return { path, message: err.message ?? 'is invalid' };
@@ -289,7 +304,9 @@ export function validateSuite(suite: ExpandedSuite): SuiteProblem | undefined {
   // instead of one per branch.
   const dataset = (suite as { dataset?: unknown }).dataset;
   if (kind === 'serving' && isPlainObject(dataset)) {
-    const branches = (configSchema.definitions.dataset.oneOf as { properties: { type: { const: string } } }[]).map((b) => b.properties.type.const);
+    const branches = (configSchema.definitions.dataset.oneOf as { properties: { type: { const: string } } }[]).map(
+      (b) => b.properties.type.const,
+    );
     const idx = branches.indexOf(String(dataset.type));
     if (idx < 0) {
       return {

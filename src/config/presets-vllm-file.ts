@@ -83,11 +83,15 @@ export async function readSuiteFile(abs: string, shown: string): Promise<SuiteFi
     text = await readFile(abs, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new GateError('CONFIG', `vLLM suite file ${shown} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(err)})`}`, {
-      where: { file: shown },
-      hint: 'the `vllm-suite:` path is relative to the config file',
-      cause: err,
-    });
+    throw new GateError(
+      'CONFIG',
+      `vLLM suite file ${shown} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(err)})`}`,
+      {
+        where: { file: shown },
+        hint: 'the `vllm-suite:` path is relative to the config file',
+        cause: err,
+      },
+    );
   }
   return parseSuiteText(text, shown);
 }
@@ -180,7 +184,11 @@ export function parseSuiteText(text: string, shown: string): SuiteFile {
       defaults = value.defaults as Record<string, unknown>;
     }
   } else {
-    return fail([], `vLLM suite file ${shown} is neither a list of tests nor a {defaults, tests} object`, 'see docs/presets.md "vLLM CI suite files" for the formats vLLM uses');
+    return fail(
+      [],
+      `vLLM suite file ${shown} is neither a list of tests nor a {defaults, tests} object`,
+      'see docs/presets.md "vLLM CI suite files" for the formats vLLM uses',
+    );
   }
 
   const sectionsOf = (obj: Record<string, unknown>, at: (string | number)[], allowName: boolean) => {
@@ -190,7 +198,11 @@ export function parseSuiteText(text: string, shown: string): SuiteFile {
       const section = sectionOf(k);
       if (!section) {
         const guess = didYouMean(k, [...SECTIONS, ...(allowName ? ['test_name'] : [])]);
-        fail([...at, k], `vLLM suite file ${shown}: unknown key \`${k}\`${allowName && typeof obj.test_name === 'string' ? ` in test ${obj.test_name}` : ''}`, guess ? `did you mean \`${guess}\`?` : `a test has test_name and ${SECTIONS.join(', ')}`);
+        fail(
+          [...at, k],
+          `vLLM suite file ${shown}: unknown key \`${k}\`${allowName && typeof obj.test_name === 'string' ? ` in test ${obj.test_name}` : ''}`,
+          guess ? `did you mean \`${guess}\`?` : `a test has test_name and ${SECTIONS.join(', ')}`,
+        );
       }
       const s = section as Section;
       if (MAP_SECTIONS.has(s) ? !isPlainObject(v) : !Array.isArray(v)) {
@@ -208,7 +220,11 @@ export function parseSuiteText(text: string, shown: string): SuiteFile {
     if (!isPlainObject(raw)) return fail(at, `vLLM suite file ${shown}: test ${formatAt(at) || i} must be an object`);
     const name = raw.test_name;
     if (typeof name !== 'string' || name === '') {
-      return fail(at, `vLLM suite file ${shown}: test ${formatAt(at)} has no test_name`, 'every test needs "test_name": "serving_..." (or latency_..., throughput_...)');
+      return fail(
+        at,
+        `vLLM suite file ${shown}: test ${formatAt(at)} has no test_name`,
+        'every test needs "test_name": "serving_..." (or latency_..., throughput_...)',
+      );
     }
     if (seen.has(name)) fail([...at, 'test_name'], `vLLM suite file ${shown}: test_name ${name} appears twice`);
     seen.add(name);

@@ -21,19 +21,18 @@ export type { ExpandedSuite } from './presets-overrides.js';
 export { PRESETS, PRESET_NAMES, type PresetName } from './presets-builtin.js';
 export { SHAREGPT_FILE, sharegptCandidates, type ExpandContext, type Expansion } from './presets-common.js';
 
-async function locateShareGPT(
-  entry: PresetSuite,
-  at: string,
-  ctx: ExpandContext,
-  notes: string[],
-): Promise<string> {
+async function locateShareGPT(entry: PresetSuite, at: string, ctx: ExpandContext, notes: string[]): Promise<string> {
   const given = entry['dataset-path'];
   if (given !== undefined) {
     if (await exists(path.resolve(ctx.baseDir, given))) return given;
-    throw new GateError('DATASET', `preset ${entry.preset}: ShareGPT file ${given} not found (relative to the config file's directory ${ctx.baseDir})`, {
-      where: { file: ctx.configFile, path: `${at}.dataset-path` },
-      hint: `fix the path, or ${SHAREGPT_HOWTO}`,
-    });
+    throw new GateError(
+      'DATASET',
+      `preset ${entry.preset}: ShareGPT file ${given} not found (relative to the config file's directory ${ctx.baseDir})`,
+      {
+        where: { file: ctx.configFile, path: `${at}.dataset-path` },
+        hint: `fix the path, or ${SHAREGPT_HOWTO}`,
+      },
+    );
   }
   const candidates = ctx.sharegptCandidates ?? sharegptCandidates(ctx.baseDir);
   for (const c of candidates) {
@@ -43,10 +42,14 @@ async function locateShareGPT(
       return shown;
     }
   }
-  throw new GateError('DATASET', `preset ${entry.preset} needs the ShareGPT dataset: no \`dataset-path\` is given and ${SHAREGPT_FILE} is in none of the usual places (${candidates.join(', ')})`, {
-    where: { file: ctx.configFile, path: at },
-    hint: SHAREGPT_HOWTO,
-  });
+  throw new GateError(
+    'DATASET',
+    `preset ${entry.preset} needs the ShareGPT dataset: no \`dataset-path\` is given and ${SHAREGPT_FILE} is in none of the usual places (${candidates.join(', ')})`,
+    {
+      where: { file: ctx.configFile, path: at },
+      hint: SHAREGPT_HOWTO,
+    },
+  );
 }
 
 /** Reserved keys of a preset entry; every other key next to `preset` is an override. */

@@ -67,7 +67,11 @@ export function parseThresholds(raw: Thresholds | undefined, where: ThresholdWhe
  * Parses the thresholds section and returns every problem, one GateError('CONFIG') per bad entry,
  * so a config with three bad sentences hears of all three at once. Bad entries are left out.
  */
-export function collectThresholds(raw: unknown, where: ThresholdWhere, opts: ParseThresholdOptions = {}): { thresholds: ParsedThresholds; errors: GateError[] } {
+export function collectThresholds(
+  raw: unknown,
+  where: ThresholdWhere,
+  opts: ParseThresholdOptions = {},
+): { thresholds: ParsedThresholds; errors: GateError[] } {
   const base = parseKeyPath(where.path);
   const errors: GateError[] = [];
   const fail = (path: KeyPath, message: string, hint: string): GateError =>
@@ -86,14 +90,22 @@ export function collectThresholds(raw: unknown, where: ThresholdWhere, opts: Par
   for (const fam of Object.keys(BUILTIN_DEFAULTS) as DefaultFamily[]) defaults[fam] = parseBuiltin(BUILTIN_DEFAULTS[fam]);
   const out: ParsedThresholds = { defaults, metrics: {}, suites: {} };
   if (raw === undefined || raw === null) return { thresholds: out, errors };
-  if (!isRecord(raw)) return { thresholds: out, errors: [fail(base, 'thresholds must be a map of metric names to sentences', 'write e.g. `thresholds: { output_throughput: "-3%" }`')] };
+  if (!isRecord(raw))
+    return {
+      thresholds: out,
+      errors: [
+        fail(base, 'thresholds must be a map of metric names to sentences', 'write e.g. `thresholds: { output_throughput: "-3%" }`'),
+      ],
+    };
 
   for (const [key, value] of Object.entries(raw)) {
     if (value === undefined) continue;
     if (key === 'default') {
       const path = [...base, 'default'];
       if (!isRecord(value)) {
-        errors.push(fail(path, 'default must be a map of family to sentence', 'write e.g. `default: { throughput: "-5%", latency: "+10%" }`'));
+        errors.push(
+          fail(path, 'default must be a map of family to sentence', 'write e.g. `default: { throughput: "-5%", latency: "+10%" }`'),
+        );
         continue;
       }
       for (const [fam, text] of Object.entries(value)) {
@@ -102,7 +114,11 @@ export function collectThresholds(raw: unknown, where: ThresholdWhere, opts: Par
         attempt(() => {
           if (!(fam in BUILTIN_DEFAULTS)) {
             const near = didYouMean(fam, Object.keys(BUILTIN_DEFAULTS));
-            throw fail(p, `unknown metric family "${fam}"`, `${near ? `did you mean "${near}"? ` : ''}families are throughput, latency (TTFT, TPOT, ITL, E2E, offline latency) and startup`);
+            throw fail(
+              p,
+              `unknown metric family "${fam}"`,
+              `${near ? `did you mean "${near}"? ` : ''}families are throughput, latency (TTFT, TPOT, ITL, E2E, offline latency) and startup`,
+            );
           }
           defaults[fam as DefaultFamily] = parseFamilyDefault(fam as DefaultFamily, text, p, fail);
         });
@@ -110,7 +126,13 @@ export function collectThresholds(raw: unknown, where: ThresholdWhere, opts: Par
     } else if (key === 'suites') {
       const path = [...base, 'suites'];
       if (!isRecord(value)) {
-        errors.push(fail(path, 'suites must be a map of suite name to a map of metric sentences', 'write e.g. `suites: { sweep: { median_itl_ms: "+5%" } }`'));
+        errors.push(
+          fail(
+            path,
+            'suites must be a map of suite name to a map of metric sentences',
+            'write e.g. `suites: { sweep: { median_itl_ms: "+5%" } }`',
+          ),
+        );
         continue;
       }
       for (const [suite, map] of Object.entries(value)) {
@@ -118,10 +140,22 @@ export function collectThresholds(raw: unknown, where: ThresholdWhere, opts: Par
         const sp = [...path, suite];
         if (opts.suites && !opts.suites.includes(suite)) {
           const near = didYouMean(suite, opts.suites);
-          errors.push(fail(sp, `no suite is named "${suite}"`, near ? `did you mean "${near}"?` : `suites of this config: ${opts.suites.join(', ') || '(none)'}`));
+          errors.push(
+            fail(
+              sp,
+              `no suite is named "${suite}"`,
+              near ? `did you mean "${near}"?` : `suites of this config: ${opts.suites.join(', ') || '(none)'}`,
+            ),
+          );
         }
         if (!isRecord(map)) {
-          errors.push(fail(sp, `thresholds for suite "${suite}" must be a map of metric names to sentences`, `write e.g. \`${suite}: { median_itl_ms: "+5%" }\``));
+          errors.push(
+            fail(
+              sp,
+              `thresholds for suite "${suite}" must be a map of metric names to sentences`,
+              `write e.g. \`${suite}: { median_itl_ms: "+5%" }\``,
+            ),
+          );
           continue;
         }
         const parsed: Record<string, Tolerance> = {};
@@ -144,7 +178,13 @@ function parseMetricThreshold(metric: string, text: unknown, path: KeyPath, fail
   const info = metricInfo(metric);
   if (!info.known) {
     const near = didYouMean(metric, [...catalogNames(), 'default', 'suites']);
-    throw fail(path, `unknown metric "${metric}"`, near ? `did you mean "${near}"?` : 'use a metric name as vLLM writes it, e.g. output_throughput, median_ttft_ms, p99_itl_ms (see docs/gate.md)');
+    throw fail(
+      path,
+      `unknown metric "${metric}"`,
+      near
+        ? `did you mean "${near}"?`
+        : 'use a metric name as vLLM writes it, e.g. output_throughput, median_ttft_ms, p99_itl_ms (see docs/gate.md)',
+    );
   }
   const t = parseSentence(text, path, fail);
   if (t.mode !== 'rule') return t;
@@ -165,8 +205,14 @@ function parseFamilyDefault(fam: DefaultFamily, text: unknown, path: KeyPath, fa
     );
   }
   if (t.absolute !== undefined) {
-    if (fam === 'throughput') throw fail(path, `"${t.text}": throughput metrics have different units (tok/s, req/s), so a family default cannot be absolute`, 'use a percentage here, and absolute tolerances on single metrics (e.g. `output_throughput: "-100tok/s"`)');
-    if (t.absoluteUnit !== 'ms') throw fail(path, `"${t.text}": ${fam} is a time`, `write the absolute part in ms or s, e.g. "+10% or +20ms"`);
+    if (fam === 'throughput')
+      throw fail(
+        path,
+        `"${t.text}": throughput metrics have different units (tok/s, req/s), so a family default cannot be absolute`,
+        'use a percentage here, and absolute tolerances on single metrics (e.g. `output_throughput: "-100tok/s"`)',
+      );
+    if (t.absoluteUnit !== 'ms')
+      throw fail(path, `"${t.text}": ${fam} is a time`, `write the absolute part in ms or s, e.g. "+10% or +20ms"`);
   }
   return t;
 }
@@ -177,7 +223,11 @@ const CLAUSE = /^([+-])?\s*(\d+(?:\.\d+)?|\.\d+)\s*(%|ms|s|tok\/s|req\/s)?$/i;
 function parseSentence(raw: unknown, path: KeyPath, fail: Fail): Tolerance {
   const where = formatKeyPath(path);
   if (typeof raw !== 'string') {
-    throw fail(path, `expected a sentence such as "-5%", "+10% or +20ms" or "observe", got ${JSON.stringify(raw)}`, 'quote it in YAML: "-5%"');
+    throw fail(
+      path,
+      `expected a sentence such as "-5%", "+10% or +20ms" or "observe", got ${JSON.stringify(raw)}`,
+      'quote it in YAML: "-5%"',
+    );
   }
   const text = raw.trim();
   const lower = text.toLowerCase();
@@ -190,21 +240,32 @@ function parseSentence(raw: unknown, path: KeyPath, fail: Fail): Tolerance {
   for (const part of parts) {
     const m = CLAUSE.exec(part.trim());
     if (!m) {
-      const hint = /\band\b/i.test(text) ? 'join the parts with "or" ("+10% or +20ms": a regression must exceed both)' : 'write a signed amount with a unit: "-5%", "+10%", "+20ms", "-100tok/s", or "observe" / "gate"';
+      const hint = /\band\b/i.test(text)
+        ? 'join the parts with "or" ("+10% or +20ms": a regression must exceed both)'
+        : 'write a signed amount with a unit: "-5%", "+10%", "+20ms", "-100tok/s", or "observe" / "gate"';
       throw fail(path, `cannot read "${part.trim()}" in "${text}"`, hint);
     }
     const [, sign, num, unitRaw] = m;
-    if (!sign) throw fail(path, `"${text}" has no sign`, `write "-${part.trim()}" if a drop is bad (throughput) or "+${part.trim()}" if a rise is bad (latency)`);
-    if (t.sign !== undefined && t.sign !== sign) throw fail(path, `"${text}": both parts must have the same sign`, `write e.g. "${sign}10% or ${sign}20ms"`);
+    if (!sign)
+      throw fail(
+        path,
+        `"${text}" has no sign`,
+        `write "-${part.trim()}" if a drop is bad (throughput) or "+${part.trim()}" if a rise is bad (latency)`,
+      );
+    if (t.sign !== undefined && t.sign !== sign)
+      throw fail(path, `"${text}": both parts must have the same sign`, `write e.g. "${sign}10% or ${sign}20ms"`);
     t.sign = sign as '+' | '-';
     const value = Number(num);
     const unit = (unitRaw ?? '').toLowerCase();
     if (unit === '%') {
-      if (t.relative !== undefined) throw fail(path, `"${text}" has two percentages`, 'write one relative and one absolute part, e.g. "+10% or +20ms"');
-      if (value >= 100 && sign === '-') throw fail(path, `"${text}": a drop of ${value}% or more cannot happen`, 'write a percentage below 100, e.g. "-5%"');
+      if (t.relative !== undefined)
+        throw fail(path, `"${text}" has two percentages`, 'write one relative and one absolute part, e.g. "+10% or +20ms"');
+      if (value >= 100 && sign === '-')
+        throw fail(path, `"${text}": a drop of ${value}% or more cannot happen`, 'write a percentage below 100, e.g. "-5%"');
       t.relative = value / 100;
     } else {
-      if (t.absolute !== undefined) throw fail(path, `"${text}" has two absolute parts`, 'write one relative and one absolute part, e.g. "+10% or +20ms"');
+      if (t.absolute !== undefined)
+        throw fail(path, `"${text}" has two absolute parts`, 'write one relative and one absolute part, e.g. "+10% or +20ms"');
       t.absolute = unit === 's' ? value * 1000 : value;
       t.absoluteUnit = unit === 's' || unit === 'ms' ? 'ms' : (unit as ToleranceUnit);
     }
@@ -223,12 +284,29 @@ function checkSign(t: Tolerance, info: MetricInfo, metric: string, path: KeyPath
 }
 
 function checkUnit(t: Tolerance, info: MetricInfo, path: KeyPath, fail: Fail): void {
-  const want: ToleranceUnit | undefined = info.unit === 'ms' || info.unit === 's' ? 'ms' : info.unit === 'tok/s' || info.unit === 'req/s' || info.unit === '' ? info.unit : undefined;
+  const want: ToleranceUnit | undefined =
+    info.unit === 'ms' || info.unit === 's'
+      ? 'ms'
+      : info.unit === 'tok/s' || info.unit === 'req/s' || info.unit === ''
+        ? info.unit
+        : undefined;
   if (want === t.absoluteUnit) return;
-  if (want === undefined) throw fail(path, `"${t.text}": ${info.name} is in ${info.unit}; an absolute tolerance would be ambiguous`, 'use a relative tolerance, e.g. "+10%"');
+  if (want === undefined)
+    throw fail(
+      path,
+      `"${t.text}": ${info.name} is in ${info.unit}; an absolute tolerance would be ambiguous`,
+      'use a relative tolerance, e.g. "+10%"',
+    );
   const shown = (u: ToleranceUnit | undefined): string => (u === 'ms' ? 'ms or s' : u === '' || u === undefined ? 'a plain number' : u);
-  const got = t.absoluteUnit === '' ? 'its amount has no unit' : `${info.name} is measured in ${info.unit || 'plain numbers'}, not ${shown(t.absoluteUnit)}`;
-  throw fail(path, `"${t.text}": ${got}`, `write the absolute part as ${shown(want)}${want === '' ? '' : ` (e.g. "${t.sign}${want === 'ms' ? '20ms' : `100${want}`}")`}, or use a percentage`);
+  const got =
+    t.absoluteUnit === ''
+      ? 'its amount has no unit'
+      : `${info.name} is measured in ${info.unit || 'plain numbers'}, not ${shown(t.absoluteUnit)}`;
+  throw fail(
+    path,
+    `"${t.text}": ${got}`,
+    `write the absolute part as ${shown(want)}${want === '' ? '' : ` (e.g. "${t.sign}${want === 'ms' ? '20ms' : `100${want}`}")`}, or use a percentage`,
+  );
 }
 
 function flip(text: string): string {
