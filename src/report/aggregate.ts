@@ -106,6 +106,7 @@ export function renderAggregate(
       headingLevel: 3,
       maxListItems: target === 'comment' ? 5 : 50,
       maxRowsPerTable: target === 'comment' ? 30 : 500,
+      full: target === 'summary',
     });
     // Within a config, the same order of importance; across configs, headlines are kept.
     for (const s of secs) all.push({ ...s, what: `${e.configId}: ${s.what}` });

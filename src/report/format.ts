@@ -37,6 +37,21 @@ export const VERDICT_MARK: Record<MetricVerdict | 'invalid', string> = {
   invalid: '⛔',
 };
 
+/** An observed metric beyond its tolerance: shown, never gates, so never 🔴 or 🟢. */
+export const OBSERVED_MARK = '⚪';
+
+/** The mark of a metric's verdict: 🔴/🟢/🟡 for gated metrics only; ⚪ for an observed change. */
+export function markFor(m: { verdict: MetricVerdict | null; role?: 'gated' | 'observed' | undefined }): string {
+  if (m.verdict === null) return '';
+  if (m.role === 'gated') return VERDICT_MARK[m.verdict];
+  return m.verdict === 'regressed' || m.verdict === 'improved' ? OBSERVED_MARK : '';
+}
+
+/** What each mark means, under the first table of the comment. */
+export const LEGEND =
+  '🔴 gated metric regressed · 🟢 gated metric improved · 🟡 inconclusive (beyond tolerance, inside the noise) · ' +
+  `${OBSERVED_MARK} observed metric beyond its tolerance (shown, never gates) · ⛔ invalid point`;
+
 export const RUN_HEADLINE: Record<RunVerdict, { emoji: string; word: string }> = {
   pass: { emoji: '✅', word: 'pass' },
   fail: { emoji: '❌', word: 'fail' },
@@ -44,22 +59,6 @@ export const RUN_HEADLINE: Record<RunVerdict, { emoji: string; word: string }> =
   'not-comparable': { emoji: '⚠️', word: 'not comparable' },
   'nothing-compared': { emoji: '⛔', word: 'nothing compared' },
 };
-
-/** "0 regressed · 2 improved · 10 unchanged · 1 inconclusive · 0 invalid" (+ new/missing when any). */
-export function countsLine(report: GateReport, bold = true): string {
-  const c = report.counts;
-  const b = (n: number): string => (bold ? `**${n}**` : String(n));
-  const parts = [
-    `${b(c.regressed)} regressed`,
-    `${b(c.improved)} improved`,
-    `${b(c.unchanged)} unchanged`,
-    `${b(c.inconclusive)} inconclusive`,
-    `${b(c.invalid)} invalid`,
-  ];
-  if (c.new > 0) parts.push(`${b(c.new)} new`);
-  if (c.missing > 0) parts.push(`${b(c.missing)} missing`);
-  return parts.join(' · ');
-}
 
 /** Whether the report says something changed: what `comment: on-change` creates a comment for. */
 export function hasChanges(report: GateReport): boolean {

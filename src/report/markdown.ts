@@ -5,19 +5,16 @@ import { metricInfo, metricTitle } from '../catalog/metrics.js';
 import type { GateReport, MetricComparison } from '../compare/types.js';
 import type { ResultsDocument } from '../results/schema-types.gen.js';
 import { assemble, chars, safeUrl, utf8, KEEP, type Section } from './assemble.js';
-import { commentMarker, escapeCell, escapeMarkdown, inlineCode, mermaidLabel } from './escape.js';
-import {
-  RUN_HEADLINE,
-  VERDICT_MARK,
-  countsLine,
-  formatChange,
-  formatNumber,
-  sortPoints,
-  telemetryValue,
-  titledTelemetryKeys,
-} from './format.js';
-import { axisValue, buildViews, cellOf, hasMetric, sweepAxis, type PointView, type SuiteView } from './model.js';
+import { changeCharts } from './charts.js';
+import { commentMarker, escapeCell, escapeMarkdown, inlineCode } from './escape.js';
+import { LEGEND, RUN_HEADLINE, VERDICT_MARK, formatChange, formatNumber, markFor, telemetryValue, titledTelemetryKeys } from './format.js';
+import { countsSentence, gatedChanges, impactLines } from './impact.js';
+import { cellOf, type PointView, type SuiteView, buildViews } from './model.js';
+import { SERVING_COLUMNS, servingSection } from './serving.js';
+import { table } from './table.js';
 import { ttftExplainSection } from './ttft-explain.js';
+
+export { table } from './table.js';
 
 /** GitHub refuses comment bodies over 65,536 characters; keep a margin for the marker and notice. */
 export const COMMENT_LIMIT = 65_000;
@@ -31,31 +28,10 @@ export interface RenderContext {
   baselineDoc?: ResultsDocument;
 }
 
-/** The columns of each table; titles and units come from the metric registry. */
-const SERVING_MEDIANS = ['request_throughput', 'output_throughput', 'median_ttft_ms', 'median_tpot_ms', 'median_itl_ms'];
-const SERVING_P95 = [
-  'request_throughput',
-  'output_throughput',
-  'median_ttft_ms',
-  'p95_ttft_ms',
-  'median_tpot_ms',
-  'median_itl_ms',
-  'p95_itl_ms',
-  'median_e2el_ms',
-  'p95_e2el_ms',
-];
 const OFFLINE_LATENCY = ['mean_latency_ms', 'median_latency_ms', 'p90_latency_ms', 'p99_latency_ms'];
 const OFFLINE_THROUGHPUT = ['requests_per_second', 'tokens_per_second', 'elapsed_time'];
 /** What the tables show is left out of "All other metrics". */
-const SHOWN_IN_TABLES = new Set([...SERVING_MEDIANS, ...SERVING_P95, ...OFFLINE_LATENCY, ...OFFLINE_THROUGHPUT]);
-
-/** Columns of a serving table: the medians, or p50 and p95 when the run has p95s. */
-function servingColumns(s: SuiteView): string[] {
-  const hasP95 = s.points.some((p) => hasMetric(p, 'p95_ttft_ms') || hasMetric(p, 'p95_itl_ms'));
-  const cols = hasP95 ? SERVING_P95 : SERVING_MEDIANS;
-  // A column nobody measured is noise; the first two are always shown.
-  return cols.filter((m, i) => i < 2 || s.points.some((p) => hasMetric(p, m)));
-}
+const SHOWN_IN_TABLES = new Set([...SERVING_COLUMNS, ...OFFLINE_LATENCY, ...OFFLINE_THROUGHPUT]);
 
 interface Wording {
   /** "baseline" or the A side's label. */
@@ -66,82 +42,16 @@ interface Wording {
 function cellText(p: PointView, metric: string, w: Wording, withBaseline: boolean): string {
   const c = cellOf(p, metric);
   if (c.current === null && c.baseline === null) return '–';
-  const mark = c.verdict ? VERDICT_MARK[c.verdict] : '';
+  const mark = markFor({ verdict: c.verdict, role: c.comparison?.role });
   let text = formatNumber(c.current);
   if (withBaseline && c.change !== null) text += ` (${formatChange(c.change)})`;
   else if (withBaseline && c.current === null && c.baseline !== null) text = `– (${w.base}: ${formatNumber(c.baseline)})`;
   return mark ? `${text} ${mark}` : text;
 }
 
-export function table(header: string[], rows: string[][], align?: ('l' | 'r')[]): string {
-  const sep = header.map((_, i) => ((align?.[i] ?? (i === 0 ? 'l' : 'r')) === 'r' ? '---:' : ':---'));
-  return [`| ${header.join(' | ')} |`, `| ${sep.join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
-}
-
-function pointTitle(p: PointView, axis: 'rate' | 'concurrency' | null): string {
-  if (axis === 'rate' && p.rate !== null) return p.rate === 'inf' ? 'inf' : formatNumber(p.rate);
-  if (axis === 'concurrency' && p.concurrency !== null) return String(p.concurrency);
-  return escapeCell(p.label, 60);
-}
-
 function pointMark(p: PointView): string {
   if (!p.valid) return ` ${VERDICT_MARK.invalid}`;
   return '';
-}
-
-function servingSection(s: SuiteView, w: Wording, withBaseline: boolean, maxRows: number): string {
-  const axis = sweepAxis(s);
-  const cols = servingColumns(s);
-  const pts = sortPoints(s.points, (p) => axisValue(p, axis));
-  const head = [axis === 'rate' ? 'request rate (req/s)' : 'concurrency', ...cols.map((c) => metricTitle(c) ?? escapeCell(c))];
-  const rows = pts.slice(0, maxRows).map((p) => [pointTitle(p, axis) + pointMark(p), ...cols.map((c) => cellText(p, c, w, withBaseline))]);
-  const lines = [`### Serving: ${escapeCell(s.name, 80)}`];
-  if (s.description) lines.push('', escapeCell(s.description, 300));
-  if (s.error) lines.push('', `⚠️ ${escapeCell(s.error, 300)}`);
-  lines.push('', table(head, rows));
-  if (pts.length > maxRows) lines.push('', `_…and ${pts.length - maxRows} more points in the full report._`);
-  if (withBaseline) lines.push('', `<sub>Each cell: current (change vs ${escapeMarkdown(w.base)}). Medians unless marked p95.</sub>`);
-  return lines.join('\n');
-}
-
-/** A number as Mermaid reads it: plain decimal, no exponent, no thousands separators. */
-function mermaidNumber(v: number): string {
-  const r = Math.round(v * 1000) / 1000;
-  return Number.isFinite(r) ? r.toFixed(Math.abs(r) >= 100 ? 1 : 3).replace(/\.?0+$/, '') || '0' : '0';
-}
-
-/** Two `xychart-beta` charts per sweep: output tok/s and p50 TTFT, current as bars, baseline as a line. */
-function chartSection(s: SuiteView, w: Wording): string | null {
-  if (s.points.length < 2) return null;
-  const axis = sweepAxis(s);
-  const pts = sortPoints(s.points, (p) => axisValue(p, axis)).slice(0, 24);
-  const xs = pts.map((p) => {
-    const v = axisValue(p, axis);
-    return `"${v === 'inf' ? 'inf' : v === null ? mermaidLabel(p.label, 12) : mermaidNumber(v)}"`;
-  });
-  const charts: string[] = [];
-  for (const metric of ['output_throughput', 'median_ttft_ms']) {
-    const title = metricTitle(metric) ?? metric;
-    const cur = pts.map((p) => cellOf(p, metric).current);
-    if (cur.some((v) => v === null || !Number.isFinite(v))) continue;
-    const base = pts.map((p) => cellOf(p, metric).baseline);
-    const hasBase = base.every((v) => v !== null && Number.isFinite(v));
-    const legend = hasBase ? `bars ${mermaidLabel(w.cand, 20)}, line ${mermaidLabel(w.base, 20)}` : 'current';
-    charts.push(
-      [
-        '```mermaid',
-        'xychart-beta',
-        `  title "${mermaidLabel(s.name, 40)}: ${title} (${legend})"`,
-        `  x-axis "${axis === 'rate' ? 'request rate (req/s)' : 'concurrency'}" [${xs.join(', ')}]`,
-        `  y-axis "${title}"`,
-        `  bar [${(cur as number[]).map(mermaidNumber).join(', ')}]`,
-        ...(hasBase ? [`  line [${(base as number[]).map(mermaidNumber).join(', ')}]`] : []),
-        '```',
-      ].join('\n'),
-    );
-  }
-  if (charts.length === 0) return null;
-  return charts.join('\n\n');
 }
 
 const OFFLINE_TABLES = [
@@ -187,7 +97,7 @@ function startupSection(
           c.baseline !== null
             ? ` (${c.change !== null ? `${formatChange(c.change)} ` : ''}vs ${escapeMarkdown(w.base)} ${formatNumber(c.baseline)}${unit})`
             : '';
-        const mark = c.verdict ? VERDICT_MARK[c.verdict] : '';
+        const mark = markFor({ verdict: c.verdict, role: c.comparison?.role });
         items.push(`${name}${formatNumber(c.current)}${unit}${vs}${mark ? ` ${mark}` : ''}`);
       }
     }
@@ -260,6 +170,12 @@ function telemetryPointsSection(views: SuiteView[]): string | null {
   return `<details><summary>Telemetry per point</summary>\n\n${parts.join('\n\n')}\n\n</details>`;
 }
 
+/** The client's own health figures (send lag, event-loop lag...): they judge the run's validity, not the server. */
+function isClientHealth(metric: string): boolean {
+  return metricInfo(metric).group === 'client-health';
+}
+
+/** Every metric no table shows; the job summary's only, client health included. */
 function otherMetricsSection(views: SuiteView[], w: Wording): string | null {
   const rows: string[][] = [];
   for (const s of views) {
@@ -278,7 +194,7 @@ function otherMetricsSection(views: SuiteView[], w: Wording): string | null {
           formatNumber(c.baseline),
           formatChange(c.change),
           c.comparison ? escapeCell(c.comparison.tolerance, 40) : '',
-          c.verdict ? `${VERDICT_MARK[c.verdict]} ${c.verdict}`.trim() : '',
+          c.verdict ? `${markFor({ verdict: c.verdict, role: c.comparison?.role })} ${c.verdict}`.trim() : '',
         ]);
       }
     }
@@ -306,44 +222,100 @@ function metricLine(suite: string, p: { label: string }, m: MetricComparison, w:
   const title = metricTitle(m.metric);
   const unit = m.unit && !(title ?? m.metric).includes(m.unit) ? ` ${escapeMarkdown(m.unit)}` : '';
   const change = m.change !== null ? `${formatChange(m.change)}, ` : '';
+  const rerun = m.confirmation
+    ? ` Rerun: ${formatNumber(m.confirmation.value)}${unit}, ${m.confirmation.regressedAgain ? 'regressed again' : 'did not regress again'}.`
+    : '';
   return (
-    `${VERDICT_MARK[m.verdict]} **${escapeCell(suite, 60)}** · ${escapeCell(p.label, 40)} · ${title ?? inlineCode(m.metric, 60)}: ` +
+    `${markFor(m)} **${escapeCell(suite, 60)}** · ${escapeCell(p.label, 40)} · ${title ?? inlineCode(m.metric, 60)}: ` +
     `${formatNumber(m.current)}${unit} vs ${escapeMarkdown(w.base)} ${formatNumber(m.baseline)}${unit} ` +
-    `(${change}tolerance ${escapeCell(m.tolerance, 40)}) — ${escapeCell(m.reason, 200)}`
+    `(${change}tolerance ${escapeCell(m.tolerance, 40)}) — ${escapeCell(m.reason, 200)}${rerun}`
   );
 }
 
-/** The client's own health figures (send lag, event-loop lag...): they judge the run's validity, not the server, so they are not listed as observed changes. */
-function isClientHealth(metric: string): boolean {
-  return metricInfo(metric).group === 'client-health';
+/** A metric's name in a table: its title, with the suite when the run has several. */
+function metricCell(suite: string, metric: string, manySuites: boolean): string {
+  const name = metricTitle(metric) ?? inlineCode(metric, 60);
+  return manySuites ? `${escapeCell(suite, 30)} · ${name}` : name;
 }
 
-function regressionsSection(report: GateReport, w: Wording, max: number): string | null {
+/** The first screen's table: only the gated metrics that regressed or improved, regressions first. */
+function changesSection(report: GateReport, w: Wording, max: number): string | null {
+  const changes = [...gatedChanges(report, 'regressed'), ...gatedChanges(report, 'improved')];
+  if (changes.length === 0) return null;
+  const manySuites = new Set(report.points.map((p) => p.suite)).size > 1;
+  const rows = changes
+    .slice(0, max)
+    .map(({ p, m }) => [
+      `${markFor(m)} ${metricCell(p.suite, m.metric, manySuites)}`,
+      escapeCell(p.label, 40),
+      formatNumber(m.baseline),
+      formatNumber(m.current),
+      `**${formatChange(m.change)}**`,
+      m.limit !== undefined ? `${formatNumber(m.limit)} (${escapeCell(m.tolerance, 30)})` : escapeCell(m.tolerance, 30),
+    ]);
+  const more = changes.length > max ? ['', `_…and ${changes.length - max} more in the details below and the job summary._`] : [];
+  return [
+    table(['gated metric', 'point', escapeMarkdown(w.base), escapeMarkdown(w.cand), 'change', 'limit (tolerance)'], rows, [
+      'l',
+      'l',
+      'r',
+      'r',
+      'r',
+      'r',
+    ]),
+    ...more,
+  ].join('\n');
+}
+
+/** The gate's reason for each changed gated metric, folded: the table above has the figures. */
+function reasonsSection(report: GateReport, w: Wording, max: number): string | null {
+  const changes = [...gatedChanges(report, 'regressed'), ...gatedChanges(report, 'improved')];
+  if (changes.length === 0) return null;
+  const lines = changes.slice(0, max).map(({ p, m }) => `- ${metricLine(p.suite, p, m, w)}`);
+  if (changes.length > max) lines.push(`- …and ${changes.length - max} more in the job summary`);
+  return [
+    `<details><summary>Why: the gate's reason for each changed gated metric (${changes.length})</summary>`,
+    '',
+    ...lines,
+    '',
+    '</details>',
+  ].join('\n');
+}
+
+/** Observed (not gated) metrics beyond their tolerance, folded; the client's own health is not among them. */
+function observedSection(report: GateReport, w: Wording, max: number): string | null {
   const items = report.points.flatMap((p) =>
-    p.metrics.filter((m) => m.verdict === 'regressed' && m.role === 'gated').map((m) => ({ p, m })),
+    p.metrics
+      .filter((m) => m.role !== 'gated' && (m.verdict === 'regressed' || m.verdict === 'improved') && !isClientHealth(m.metric))
+      .map((m) => ({ p, m })),
   );
-  const observed = report.points.flatMap((p) =>
-    p.metrics.filter((m) => m.verdict === 'regressed' && m.role !== 'gated' && !isClientHealth(m.metric)).map((m) => ({ p, m })),
-  );
-  if (items.length === 0 && observed.length === 0) return null;
-  const lines: string[] = [];
-  if (items.length > 0) {
-    lines.push('### Regressions', '');
-    for (const { p, m } of items.slice(0, max)) lines.push(`- ${metricLine(p.suite, p, m, w)}`);
-    if (items.length > max) lines.push(`- …and ${items.length - max} more`);
-  }
-  if (observed.length > 0) {
-    lines.push(
-      '',
-      `<sub>Observed (not gated) metrics beyond tolerance: ${observed
-        .slice(0, max)
-        .map(
-          ({ p, m }) => `${escapeCell(p.suite, 40)} · ${escapeCell(p.label, 30)} · ${inlineCode(m.metric, 40)} ${formatChange(m.change)}`,
-        )
-        .join('; ')}${observed.length > max ? `; …and ${observed.length - max} more` : ''}</sub>`,
-    );
-  }
-  return lines.join('\n');
+  if (items.length === 0) return null;
+  const manySuites = new Set(report.points.map((p) => p.suite)).size > 1;
+  const rows = items
+    .slice(0, max)
+    .map(({ p, m }) => [
+      `${markFor(m)} ${metricCell(p.suite, m.metric, manySuites)}`,
+      escapeCell(p.label, 40),
+      formatNumber(m.baseline),
+      formatNumber(m.current),
+      formatChange(m.change),
+      escapeCell(m.tolerance, 30),
+    ]);
+  return [
+    `<details><summary>${items.length} observed (not gated) metric${items.length === 1 ? '' : 's'} beyond tolerance: shown, they do not decide the verdict</summary>`,
+    '',
+    table(['observed metric', 'point', escapeMarkdown(w.base), escapeMarkdown(w.cand), 'change', 'tolerance'], rows, [
+      'l',
+      'l',
+      'r',
+      'r',
+      'r',
+      'r',
+    ]),
+    ...(items.length > max ? ['', `_…and ${items.length - max} more in the job summary._`] : []),
+    '',
+    '</details>',
+  ].join('\n');
 }
 
 function improvementSummary(report: GateReport, w: Wording, max: number): string | null {
@@ -404,6 +376,14 @@ function environmentLine(doc: ResultsDocument | undefined): string | null {
   return `**Environment:** ${parts.join(' · ')}`;
 }
 
+/**
+ * A baseline read from files given on the command line (`--baseline a.json, b.json`) says nothing to
+ * a reviewer: its commit does. A store's source ("branch perf-baselines:...", "artifact run 12") stays.
+ */
+function isLocalPath(source: string): boolean {
+  return source.split(', ').every((p) => /^\S+$/.test(p) && /[/\\]|\.jsonl?$/.test(p));
+}
+
 function baselineLine(report: GateReport): string {
   const b = report.baseline;
   if (report.ab)
@@ -411,12 +391,13 @@ function baselineLine(report: GateReport): string {
   if (!b)
     return `**Baseline:** none yet, so nothing was judged. A baseline run (a push or schedule on the default branch) stores one; later runs are compared with it.`;
   const parts: string[] = [];
-  if (b.gitSha) parts.push(inlineCode(b.gitSha.slice(0, 12)));
+  if (b.gitSha) parts.push(`commit ${inlineCode(b.gitSha.slice(0, 12))}`);
   if (b.gitRef) parts.push(`on ${inlineCode(b.gitRef.replace(/^refs\/heads\//, ''), 80)}`);
-  if (b.startedAt) parts.push(escapeCell(b.startedAt.slice(0, 10), 20));
-  parts.push(`${b.runs} run${b.runs === 1 ? '' : 's'}`);
-  parts.push(escapeCell(b.source, 100));
-  return `**Baseline:** ${parts.join(' · ')}`;
+  if (b.startedAt) parts.push(`from ${escapeCell(b.startedAt.slice(0, 10), 20)}`);
+  const runs = `${b.runs} run${b.runs === 1 ? '' : 's'}`;
+  const known = b.gitSha !== undefined || b.gitRef !== undefined;
+  const source = known && isLocalPath(b.source) ? '' : `, ${escapeCell(b.source, 100)}`;
+  return `**Baseline:** ${parts.length > 0 ? `${parts.join(' ')} (${runs}${source})` : `${runs}${source}`}`;
 }
 
 /** Baseline points this run did not measure, per suite: on the first screen, since they were not judged. */
@@ -467,6 +448,43 @@ export interface BuildOptions {
   headingLevel: 2 | 3;
   maxListItems: number;
   maxRowsPerTable: number;
+  /**
+   * The job summary: every column, every metric (client health included) and telemetry per point.
+   * The comment (false) shows what changed and the gated columns, and folds the reasons.
+   */
+  full: boolean;
+}
+
+/** The run's verdict sentence, when the impact lines do not say it already (a regression, a pass). */
+function needsSummary(report: GateReport): boolean {
+  if (report.fix) return true;
+  if (report.verdict === 'pass') return false;
+  return !(report.verdict === 'fail' && report.counts.invalid === 0 && gatedChanges(report, 'regressed').length > 0);
+}
+
+/** Verdict, an impact sentence per suite, counts and baseline: what a reviewer reads first. */
+function headline(report: GateReport, ctx: RenderContext, hashes: string): string {
+  const head = RUN_HEADLINE[report.verdict];
+  const top: string[] = [`${hashes} ${head.emoji} vLLM performance gate: ${head.word} — ${inlineCode(ctx.configId, 80)}`];
+  const impact = impactLines(report);
+  if (impact.length > 0) top.push('', ...impact);
+  if (needsSummary(report)) {
+    top.push('', `> ${escapeCell(report.summary, 500)}`, ...(report.fix ? ['>', `> **Fix:** ${escapeCell(report.fix, 500)}`] : []));
+  }
+  top.push('', `${countsSentence(report)} · ${baselineLine(report)}`);
+  return top.join('\n');
+}
+
+/** The environment and the links: context, after the table of changes. */
+function contextLines(current: ResultsDocument | undefined, ctx: RenderContext): string | null {
+  const lines: string[] = [];
+  const env = environmentLine(current);
+  if (env) lines.push(env);
+  const links: string[] = [];
+  if (ctx.runUrl) links.push(`[workflow run](${safeUrl(ctx.runUrl)})`);
+  if (ctx.artifactUrl) links.push(`[results artifact](${safeUrl(ctx.artifactUrl)})`);
+  if (links.length > 0) lines.push(links.join(' · '));
+  return lines.length > 0 ? lines.join('\n\n') : null;
 }
 
 /** The sections of one config's report, in display order. */
@@ -476,34 +494,18 @@ export function buildSections(report: GateReport, current: ResultsDocument | und
   const views = buildViews(report, current, ctx.baselineDoc);
   const h = (n: number): string => '#'.repeat(Math.min(6, o.headingLevel + n));
   const fix = (md: string): string => md.replace(/^### /gm, `${h(1)} `);
-  const head = RUN_HEADLINE[report.verdict];
-  const sections: Section[] = [];
-  const top: string[] = [
-    `${h(0)} ${head.emoji} vLLM performance gate: ${head.word} — ${inlineCode(ctx.configId, 80)}`,
-    '',
-    countsLine(report),
-    '',
-    `> ${escapeCell(report.summary, 500)}`,
-    ...(report.fix ? ['>', `> **Fix:** ${escapeCell(report.fix, 500)}`] : []),
-    '',
-    baselineLine(report),
-  ];
-  const env = environmentLine(current);
-  if (env) top.push('', env);
-  const links: string[] = [];
-  if (ctx.runUrl) links.push(`[workflow run](${safeUrl(ctx.runUrl)})`);
-  if (ctx.artifactUrl) links.push(`[results artifact](${safeUrl(ctx.artifactUrl)})`);
-  if (links.length > 0) top.push('', links.join(' · '));
-  sections.push({ md: top.join('\n'), keep: KEEP.always, what: 'headline' });
-
+  const sections: Section[] = [{ md: headline(report, ctx, h(0)), keep: KEEP.always, what: 'headline' }];
   const push = (md: string | null, keep: number, what: string): void => {
     if (md) sections.push({ md: fix(md), keep, what });
   };
+  const changes = changesSection(report, w, o.maxListItems * 2);
+  push([changes, `<sub>${LEGEND}</sub>`, contextLines(current, ctx)].filter((x) => x !== null).join('\n\n'), KEEP.always, 'changes');
   push(ttftExplainSection(report, views, o.maxListItems), KEEP.always, 'TTFT explained');
   push(fingerprintSection(report, w), KEEP.always, 'environment differences');
   push(missingSection(report, o.maxListItems), KEEP.always, 'points not measured');
-  push(regressionsSection(report, w, o.maxListItems), KEEP.always, 'regressions');
   push(invalidSection(views), KEEP.always, 'invalid points');
+  push(reasonsSection(report, w, o.maxListItems * 4), KEEP.serving + 1000, 'reasons');
+  push(observedSection(report, w, o.full ? o.maxListItems * 4 : o.maxListItems * 2), KEEP.details + 1, 'observed changes');
   if (report.ab) push(improvementSummary(report, w, o.maxRowsPerTable), KEEP.serving + 1000, 'improvement summary');
   if (report.notes.length > 0) {
     push(
@@ -514,26 +516,29 @@ export function buildSections(report: GateReport, current: ResultsDocument | und
   }
   const serving = views.filter((s) => s.kind === 'serving');
   serving.forEach((s, i) => {
+    const opts = { compact: !o.full, withBaseline, maxRows: o.maxRowsPerTable, baseLabel: w.base };
     // Earlier suites are kept longer than later ones.
-    push(servingSection(s, w, withBaseline, o.maxRowsPerTable), KEEP.serving + (serving.length - i), `the table of ${s.name}`);
-    push(chartSection(s, w), KEEP.charts, 'charts');
+    push(servingSection(s, opts), KEEP.serving + (serving.length - i), `the table of ${s.name}`);
+    push(changeCharts(s), KEEP.charts, 'charts');
   });
   for (const md of offlineSections(views, w, withBaseline)) push(md, KEEP.offline, 'offline tables');
   push(startupSection(views, current, ctx.baselineDoc, w), KEEP.offline + 2, 'start-up time');
   push(telemetrySection(views, w), KEEP.telemetry, 'resource peaks');
-  push(telemetryPointsSection(views), KEEP.telemetryPoints, 'telemetry per point');
-  push(otherMetricsSection(views, w), KEEP.details, 'other metrics');
+  if (o.full) {
+    push(telemetryPointsSection(views), KEEP.telemetryPoints, 'telemetry per point');
+    push(otherMetricsSection(views, w), KEEP.details, 'other metrics');
+  }
   return sections;
 }
 
 /** The sticky PR comment for one config: hidden marker first, under GitHub's 65,536 characters. */
 export function renderComment(report: GateReport, current: ResultsDocument, ctx: RenderContext): string {
-  const sections = buildSections(report, current, ctx, { headingLevel: 2, maxListItems: 10, maxRowsPerTable: 40 });
+  const sections = buildSections(report, current, ctx, { headingLevel: 2, maxListItems: 10, maxRowsPerTable: 40, full: false });
   return assemble(`${commentMarker(ctx.configId)}\n`, sections, COMMENT_LIMIT, chars, ctx);
 }
 
 /** The job summary: the same report with everything in it, under the runner's 1 MiB. */
 export function renderSummary(report: GateReport, current: ResultsDocument, ctx: RenderContext): string {
-  const sections = buildSections(report, current, ctx, { headingLevel: 2, maxListItems: 50, maxRowsPerTable: 500 });
+  const sections = buildSections(report, current, ctx, { headingLevel: 2, maxListItems: 50, maxRowsPerTable: 500, full: true });
   return assemble('', sections, SUMMARY_LIMIT_BYTES, utf8, ctx);
 }

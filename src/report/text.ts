@@ -3,7 +3,8 @@
 import type { GateReport, MetricComparison, PointComparison } from '../compare/types.js';
 import type { ResultsDocument } from '../results/schema-types.gen.js';
 import { escapeText } from './escape.js';
-import { RUN_HEADLINE, countsLine, formatChange, formatNumber } from './format.js';
+import { RUN_HEADLINE, formatChange, formatNumber } from './format.js';
+import { countsSentence } from './impact.js';
 
 const TEXT_MARK: Record<MetricComparison['verdict'] | 'invalid', string> = {
   regressed: 'REGRESSED',
@@ -44,7 +45,7 @@ export function renderText(report: GateReport, current?: ResultsDocument, opts: 
   const id = opts.configId ?? current?.run['config-id'];
   const out: string[] = [];
   out.push(`vLLM performance gate: ${head.word.toUpperCase()}${id ? ` (${escapeText(id, 80)})` : ''}`);
-  out.push(countsLine(report, false));
+  out.push(countsSentence(report, false));
   out.push(escapeText(report.summary, 500));
   if (report.fix) out.push(`fix: ${escapeText(report.fix, 500)}`);
   const b = report.baseline;

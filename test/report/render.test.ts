@@ -36,24 +36,51 @@ describe('renderComment', () => {
     const lines = md.split('\n');
     expect(lines[0]).toBe('<!-- vllm-perf-gate:nightly -->');
     expect(lines[1]).toBe('## ❌ vLLM performance gate: fail — <code>nightly</code>');
-    expect(md).toContain('**1** regressed · **1** improved · **4** unchanged · **0** inconclusive · **0** invalid');
-    expect(md).toContain('**Baseline:** <code>222222222222</code> · on <code>main</code> · 2026-11-20 · 1 run · artifact run 123');
-    expect(md).toContain('**Environment:** 1× NVIDIA L4 · driver 580.126.20 · CUDA 13.0 · vLLM 0.23.0 · model <code>Qwen/Qwen2.5-7B-Instruct</code>');
+    expect(md).toContain('**1 of 6 points regressed** (1 gated metric) · 1 point improved (1 gated metric) · 4 points unchanged');
+    expect(md).toContain('**Baseline:** commit <code>222222222222</code> on <code>main</code> from 2026-11-20 (1 run, artifact run 123)');
+    expect(md).toContain(
+      '**Environment:** 1× NVIDIA L4 · driver 580.126.20 · CUDA 13.0 · vLLM 0.23.0 · model <code>Qwen/Qwen2.5-7B-Instruct</code>',
+    );
     expect(md).toContain('[workflow run](https://github.com/octo/gpu-app/actions/runs/5)');
   });
 
   it("shows seed 001's serving table, each cell the current value with its change and a mark on the regression", () => {
     const rows = tableAfter(renderComment(report(), current(), ctx), '### Serving: sharegpt-qps');
-    expect(rows[0]).toEqual(['request rate (req/s)', 'req/s', 'output tok/s', 'TTFT p50 (ms)', 'TPOT p50 (ms)', 'ITL p50 (ms)']);
+    // The gated columns: total tok/s gates by default.
+    expect(rows[0]).toEqual([
+      'request rate (req/s)',
+      'req/s',
+      'output tok/s',
+      'total tok/s',
+      'TTFT p50 (ms)',
+      'TPOT p50 (ms)',
+      'ITL p50 (ms)',
+    ]);
     expect(rows.slice(2).map((r) => r[0])).toEqual(['1', '4', '16', 'inf']);
-    expect(rows[4]).toEqual(['16', '4.48 (−0.1%)', '1002 (−0.1%)', '109.9 (+15.6%) 🔴', '73.31 (+0.4%)', '49.77 (+0.5%)']);
-    expect(rows[5]![3]).toBe('3083 (+1.1%)');
+    // The comment's column is narrow: the change goes under the value.
+    expect(rows[4]).toEqual([
+      '16',
+      '4.48<br>−0.1%',
+      '1002<br>−0.1%',
+      '2104<br>−0.1%',
+      '109.9 🔴<br>+15.6%',
+      '73.31<br>+0.4%',
+      '49.77<br>+0.5%',
+    ]);
+    expect(rows[5]![4]).toBe('3083<br>+1.1%');
+    // The job summary keeps one line per cell.
+    const full = tableAfter(renderSummary(report(), current(), ctx), '### Serving: sharegpt-qps');
+    expect(full[4]).toEqual(['16', '4.48 (−0.1%)', '1002 (−0.1%)', '2104 (−0.1%)', '109.9 (+15.6%) 🔴', '73.31 (+0.4%)', '49.77 (+0.5%)']);
   });
 
-  it('lists the regression with its values, tolerance and reason above the tables', () => {
+  it('lists the regression with its values and limit in the first table, its reason folded, above the serving tables', () => {
     const md = renderComment(report(), current(), ctx);
-    expect(md).toContain('### Regressions\n\n- 🔴 **sharegpt-qps** · 16 req/s · TTFT p50 (ms): 109.9 vs baseline 95 (+15.6%, tolerance +10% or +20ms) — 15.6% slower');
-    expect(md.indexOf('### Regressions')).toBeLessThan(md.indexOf('### Serving'));
+    const rows = tableAfter(md, '| gated metric');
+    expect(rows[2]).toEqual(['🔴 sharegpt-qps · TTFT p50 (ms)', '16 req/s', '95', '109.9', '**+15.6%**', '+10% or +20ms']);
+    expect(md).toContain(
+      '- 🔴 **sharegpt-qps** · 16 req/s · TTFT p50 (ms): 109.9 vs baseline 95 (+15.6%, tolerance +10% or +20ms) — 15.6% slower',
+    );
+    expect(md.indexOf('<details><summary>Why:')).toBeLessThan(md.indexOf('### Serving'));
   });
 
   it('has offline latency and throughput tables, start-up time and the resource peaks', () => {
@@ -66,19 +93,22 @@ describe('renderComment', () => {
     expect(peaks.find((r) => r[0]!.startsWith('KV-cache'))![1]).toBe('**2.20 %**');
   });
 
-  it('draws each sweep as xychart-beta with inf on the x axis, current as bars and baseline as a line', () => {
+  it('draws what regressed: the change of each regressed gated metric along the sweep, with inf on the x axis and the tolerance as a line', () => {
     const md = renderComment(report(), current(), ctx);
     const charts = md.match(/```mermaid\n[\s\S]*?```/g) ?? [];
-    expect(charts).toHaveLength(2);
+    expect(charts).toHaveLength(1);
     expect(charts[0]).toContain('xychart-beta');
     expect(charts[0]).toContain('x-axis "request rate (req/s)" ["1", "4", "16", "inf"]');
-    expect(charts[0]).toContain('bar [207.1, 629.9, 1002.1, 1147.2]');
-    expect(charts[0]).toContain('line [206, 630, 1003, 1150]');
-    expect(charts[1]).toContain('y-axis "TTFT p50 (ms)"');
+    // The tolerance first (grey), then TTFT p50's change in percent at each rate.
+    expect(charts[0]).toContain('line [10, 10, 10, 10]');
+    expect(charts[0]).toMatch(/line \[1\.2\d*, [\d.-]+, 15\.6\d*, [\d.-]+\]/);
+    expect(charts[0]).toMatch(/y-axis "change \(percent\)" 0 --> 1[78]/);
+    expect(md).toContain('<sub>grey: tolerance +10% or +20ms · orange: TTFT p50 (ms)</sub>');
   });
 
-  it('puts every other metric in a collapsed details block', () => {
-    const md = renderComment(report(), current(), ctx);
+  it('puts every other metric in a collapsed details block of the job summary', () => {
+    const md = renderSummary(report(), current(), ctx);
+    expect(renderComment(report(), current(), ctx)).not.toContain('All other metrics');
     const details = md.slice(md.indexOf('<details><summary>All other metrics'));
     expect(details).toContain('<code>p99\\_ttft\\_ms</code> | 197.8 | 171 | +15.6% | observe | unchanged');
     expect(details).not.toContain('<code>median\\_ttft\\_ms</code>');
@@ -93,15 +123,39 @@ describe('renderComment', () => {
       label: `concurrency ${c}`,
       'request-rate': 'inf' as const,
       concurrency: c,
-      metrics: { request_throughput: c, output_throughput: 100 * c, median_ttft_ms: 27, p95_ttft_ms: 115.5, median_tpot_ms: 5, median_itl_ms: 5.1, p95_itl_ms: 6.1, median_e2el_ms: 679, p95_e2el_ms: 765 },
+      metrics: {
+        request_throughput: c,
+        output_throughput: 100 * c,
+        median_ttft_ms: 27,
+        p95_ttft_ms: 115.5,
+        median_tpot_ms: 5,
+        median_itl_ms: 5.1,
+        p95_itl_ms: 6.1,
+        median_e2el_ms: 679,
+        p95_e2el_ms: 765,
+      },
       validity: { valid: true, reasons: [] },
     }));
     const r: GateReport = { ...report(), verdict: 'no-baseline', passes: true, baseline: null, points: [] };
     const md = renderComment(r, doc, { configId: 'sweep' });
     const rows = tableAfter(md, '### Serving: sharegpt-qps');
-    expect(rows[0]).toEqual(['concurrency', 'req/s', 'output tok/s', 'TTFT p50 (ms)', 'TTFT p95 (ms)', 'TPOT p50 (ms)', 'ITL p50 (ms)', 'ITL p95 (ms)', 'E2E p50 (ms)', 'E2E p95 (ms)']);
-    expect(rows[2]).toEqual(['1', '1', '100', '27', '115.5', '5', '5.10', '6.10', '679', '765']);
-    expect(md).toContain('x-axis "concurrency" ["1", "2", "4"]');
+    // The comment has the gated columns; the job summary the p95s too.
+    expect(rows[0]).toEqual(['concurrency', 'req/s', 'output tok/s', 'TTFT p50 (ms)', 'TPOT p50 (ms)', 'ITL p50 (ms)', 'E2E p50 (ms)']);
+    expect(rows[2]).toEqual(['1', '1', '100', '27', '5', '5.10', '679']);
+    const full = tableAfter(renderSummary(r, doc, { configId: 'sweep' }), '### Serving: sharegpt-qps');
+    expect(full[0]).toEqual([
+      'concurrency',
+      'req/s',
+      'output tok/s',
+      'TTFT p50 (ms)',
+      'TTFT p95 (ms)',
+      'TPOT p50 (ms)',
+      'ITL p50 (ms)',
+      'ITL p95 (ms)',
+      'E2E p50 (ms)',
+      'E2E p95 (ms)',
+    ]);
+    expect(full[2]).toEqual(['1', '1', '100', '27', '115.5', '5', '5.10', '6.10', '679', '765']);
     expect(md).toContain('## 🆕 vLLM performance gate: no baseline');
     expect(md).toContain('none yet');
   });
@@ -113,12 +167,18 @@ describe('renderComment', () => {
     p.verdict = 'invalid';
     p.invalidReasons = ['12% of requests failed (HTTP 500), above the 1% limit'];
     const md = renderComment(r, current(), ctx);
-    expect(md).toContain('### Invalid points\n\n- ⛔ **sharegpt-qps** · 1 req/s: 12% of requests failed \\(HTTP 500\\), above the 1% limit');
+    expect(md).toContain(
+      '### Invalid points\n\n- ⛔ **sharegpt-qps** · 1 req/s: 12% of requests failed \\(HTTP 500\\), above the 1% limit',
+    );
     expect(tableAfter(md, '### Serving')[2]![0]).toBe('1 ⛔');
   });
 
   it("in A/B mode shows both configs' figures and the change, like seed 002's Improvement Summary", () => {
-    const r: GateReport = { ...report(), ab: { baselineLabel: '14B baseline', candidateLabel: '14B fp8', rounds: 3 }, baseline: { runs: 3, source: 'A/B: baseline config' } };
+    const r: GateReport = {
+      ...report(),
+      ab: { baselineLabel: '14B baseline', candidateLabel: '14B fp8', rounds: 3 },
+      baseline: { runs: 3, source: 'A/B: baseline config' },
+    };
     const md = renderComment(r, current(), { configId: 'ab' });
     expect(md).toContain('**A/B:** 14B fp8 vs 14B baseline, 3 rounds interleaved on one machine');
     const rows = tableAfter(md, '### Improvement summary');
@@ -127,29 +187,35 @@ describe('renderComment', () => {
   });
 
   it('stays under 65,536 characters: details go first, then charts and telemetry, with a pointer to the artifact', () => {
-    const big = bigReport(10, 40);
-    const md = renderComment(big.report, big.current, { configId: 'big', artifactUrl: 'https://github.com/octo/gpu-app/actions/runs/5/artifacts/9' });
+    const big = bigReport(40, 40, 'slower '.repeat(25));
+    const md = renderComment(big.report, big.current, {
+      configId: 'big',
+      artifactUrl: 'https://github.com/octo/gpu-app/actions/runs/5/artifacts/9',
+    });
     expect(md.length).toBeLessThanOrEqual(65_536);
     expect(md.length).toBeLessThanOrEqual(COMMENT_LIMIT);
     expect(md).not.toContain('All other metrics');
-    expect(md).toContain("✂️ Left out to stay under GitHub's size limit: other metrics");
+    expect(md).toContain("✂️ Left out to stay under GitHub's size limit: charts");
     expect(md).toContain('The full report is in the [results artifact](https://github.com/octo/gpu-app/actions/runs/5/artifacts/9)');
-    expect(md).toContain('### Regressions');
+    expect(md).toContain('| gated metric |');
     expect(md).toContain('### Serving: suite-0');
     // The job summary has room for all of it.
-    const summary = renderSummary(big.report, big.current, { configId: 'big' });
+    const some = bigReport(10, 40);
+    const summary = renderSummary(some.report, some.current, { configId: 'big' });
     expect(summary).toContain('All other metrics');
     expect(new TextEncoder().encode(summary).length).toBeLessThanOrEqual(1_000_000);
   });
 
-  it('with more suites than fit, keeps the first suites\' tables and names what it left out', () => {
+  it("with more suites than fit, keeps the first suites' tables and names what it left out", () => {
     const big = bigReport(120, 30, 'x'.repeat(150));
     const md = renderComment(big.report, big.current, { configId: 'huge' });
     expect(md.length).toBeLessThanOrEqual(65_536);
     expect(md.startsWith('<!-- vllm-perf-gate:huge -->\n## ')).toBe(true);
     expect(md).toContain('### Serving: suite-0\n');
     expect(md).not.toContain('### Serving: suite-119\n');
-    expect(md).toMatch(/✂️ Left out to stay under GitHub's size limit: other metrics, .* and \d+ more\. The full report is in the job summary and the results artifact\./);
+    expect(md).toMatch(
+      /✂️ Left out to stay under GitHub's size limit: .* and \d+ more\. The full report is in the job summary and the results artifact\./,
+    );
   });
 });
 
@@ -189,7 +255,7 @@ describe('escaping in the comment', () => {
     base.suites[0]!.name = evil;
     const md = renderComment(r, doc, { configId: evil, baselineDoc: base, runUrl: 'javascript:alert(1)' });
     expect(md.match(/<!--/g)).toHaveLength(1);
-    expect(md).not.toMatch(/<(?!\/?(code|details|summary|sub)>|!-- vllm-perf-gate:)/);
+    expect(md).not.toMatch(/<(?!\/?(code|details|summary|sub|br)>|!-- vllm-perf-gate:)/);
     expect(md).not.toContain('`code`');
     expect(md).not.toMatch(/@octo-org/);
     expect(md).not.toContain('javascript:alert');
@@ -206,10 +272,17 @@ describe('escaping in the comment', () => {
       if (cols === 0) cols = n;
       expect(n).toBe(cols);
     }
-    // Mermaid blocks hold nothing but the chart.
-    const blocks = md.match(/```mermaid\n[\s\S]*?\n```/g) ?? [];
+    // Mermaid blocks hold nothing but the chart (drawn for a valid point that regressed).
+    for (const p of r.points)
+      Object.assign(p, { valid: true, verdict: p.metrics.some((m) => m.verdict === 'regressed') ? 'regressed' : 'unchanged' });
+    const charted = renderComment(r, doc, { configId: evil, baselineDoc: base });
+    const blocks = charted.match(/```mermaid\n[\s\S]*?\n```/g) ?? [];
     expect(blocks.length).toBeGreaterThan(0);
-    for (const block of blocks) expect(block.slice('```mermaid\n'.length, -3)).not.toMatch(/[<>`@|%]|javascript/);
+    // (` --> ` is the y axis range, the chart's own syntax.)
+    for (const block of blocks)
+      expect(block.slice('```mermaid\n'.length, -3).replace(/ \d+ --> -?\d+$/m, '')).not.toMatch(/[<>`@|%]|javascript/);
+    // The same for the summary, which has every table.
+    expect(renderSummary(r, doc, { configId: evil, baselineDoc: base }).match(/<!--/g) ?? []).toHaveLength(0);
   });
 
   it('the plain-text report and the annotations carry no control characters', () => {
@@ -239,7 +312,8 @@ describe('text, JSON, annotations', () => {
       {
         level: 'error',
         title: 'Performance regression: sharegpt-qps / 16 req/s / TTFT p50 (ms)',
-        message: 'median_ttft_ms 109.9 vs baseline 95 (+15.6%), tolerance +10% or +20ms. 15.6% slower than the baseline, beyond +10% or +20ms',
+        message:
+          'median_ttft_ms 109.9 vs baseline 95 (+15.6%), tolerance +10% or +20ms. 15.6% slower than the baseline, beyond +10% or +20ms',
       },
     ]);
     const many = bigReport(3, 10).report;
@@ -251,7 +325,13 @@ describe('text, JSON, annotations', () => {
   });
 
   it('hasChanges is what on-change comments on', () => {
-    const quiet: GateReport = { ...report(), verdict: 'pass', passes: true, counts: { regressed: 0, improved: 0, unchanged: 6, inconclusive: 1, new: 0, missing: 0, invalid: 0 }, points: report().points.map((p) => ({ ...p, valid: true })) };
+    const quiet: GateReport = {
+      ...report(),
+      verdict: 'pass',
+      passes: true,
+      counts: { regressed: 0, improved: 0, unchanged: 6, inconclusive: 1, new: 0, missing: 0, invalid: 0 },
+      points: report().points.map((p) => ({ ...p, valid: true })),
+    };
     expect(hasChanges(quiet)).toBe(false);
     expect(hasChanges(report())).toBe(true);
     expect(hasChanges({ ...quiet, counts: { ...quiet.counts, improved: 1 } })).toBe(true);
@@ -289,9 +369,22 @@ function bigReport(suites: number, pointsPerSuite: number, reason = 'slower'): {
   for (let s = 0; s < suites; s++) {
     const suite = { name: `suite-${s}`, kind: 'serving' as const, points: [] as ResultsDocument['suites'][number]['points'] };
     for (let i = 1; i <= pointsPerSuite; i++) {
-      const metrics: Record<string, number> = { request_throughput: i, output_throughput: 100 * i, median_ttft_ms: 50 + i, median_tpot_ms: 5, median_itl_ms: 5 };
+      const metrics: Record<string, number> = {
+        request_throughput: i,
+        output_throughput: 100 * i,
+        median_ttft_ms: 50 + i,
+        median_tpot_ms: 5,
+        median_itl_ms: 5,
+      };
       for (let k = 0; k < 12; k++) metrics[`extra_metric_${k}_ms`] = k + i;
-      suite.points.push({ key: `rate=${i}`, label: `${i} req/s`, 'request-rate': i, metrics, validity: { valid: true, reasons: [] }, telemetry: { peak_kv_cache_usage_perc: 0.5, peak_num_requests_running: i } });
+      suite.points.push({
+        key: `rate=${i}`,
+        label: `${i} req/s`,
+        'request-rate': i,
+        metrics,
+        validity: { valid: true, reasons: [] },
+        telemetry: { peak_kv_cache_usage_perc: 0.5, peak_num_requests_running: i },
+      });
       const ms: MetricComparison[] = Object.entries(metrics).map(([metric, v]) => ({
         metric,
         unit: 'ms',
@@ -305,7 +398,16 @@ function bigReport(suites: number, pointsPerSuite: number, reason = 'slower'): {
         baselineRuns: 5,
         reason,
       }));
-      points.push({ suite: suite.name, suiteKind: 'serving', key: `rate=${i}`, label: `${i} req/s`, valid: true, invalidReasons: [], verdict: 'regressed', metrics: ms });
+      points.push({
+        suite: suite.name,
+        suiteKind: 'serving',
+        key: `rate=${i}`,
+        label: `${i} req/s`,
+        valid: true,
+        invalidReasons: [],
+        verdict: 'regressed',
+        metrics: ms,
+      });
     }
     doc.suites.push(suite);
   }

@@ -6,7 +6,7 @@ import type { ResultsDocument } from '../../src/results/schema-types.gen.js';
 import { compareRuns } from '../../src/compare/compare.js';
 import { gateSettings } from '../../src/compare/settings.js';
 import { renderComment } from '../../src/report/markdown.js';
-import { countsLine } from '../../src/report/format.js';
+import { countsSentence } from '../../src/report/impact.js';
 import { metricTitle } from '../../src/catalog/metrics.js';
 
 const fixture = (name: string): ResultsDocument =>
@@ -21,7 +21,7 @@ describe('renderComment on a report from compareRuns', () => {
 
   it("has the gate's verdict and counts in the headline", () => {
     expect(md).toContain(`## ${report.verdict === 'fail' ? '❌' : '✅'} vLLM performance gate: ${report.verdict}`);
-    expect(md).toContain(countsLine(report));
+    expect(md).toContain(countsSentence(report));
   });
 
   it('lists every gated regression the gate found, and marks it in its table', () => {
@@ -29,9 +29,9 @@ describe('renderComment on a report from compareRuns', () => {
       p.metrics.filter((m) => m.verdict === 'regressed' && m.role === 'gated').map((m) => ({ p, m })),
     );
     expect(regressed.length).toBeGreaterThan(0);
-    const section = md.slice(md.indexOf('### Regressions'), md.indexOf('### Serving'));
+    const section = md.slice(md.indexOf('<details><summary>Why:'), md.indexOf('### Serving'));
     for (const { p, m } of regressed) expect(section).toContain(`**${p.suite}** · ${p.label} · ${metricTitle(m.metric)}`);
-    expect(md).toContain(`| 16 | 4.48 (−0.1%) | 1002 (−0.1%) | 109.9 (+15.6%) 🔴 |`);
+    expect(md).toContain(`| 16 | 4.48<br>−0.1% | 1002<br>−0.1% | 2104<br>−0.1% | 109.9 🔴<br>+15.6% |`);
   });
 
   it('shows the start-up time the gate judged as its own point', () => {
