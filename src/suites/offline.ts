@@ -1,4 +1,5 @@
-// Offline suites: `vllm bench latency` and `vllm bench throughput` (seeds 001, 004), run as a child
+// Offline suites: `vllm bench latency` and `vllm bench throughput` (as vLLM's nightly latency and throughput
+// tests run them: .buildkite/performance-benchmarks/tests/*.json in vllm-project/vllm), run as a child
 // in its own process group while no server of ours holds the GPU (the orchestrator orders them).
 // Their --output-json files become points named as vLLM's importer of ours names them, so a
 // vLLM CI result imported as a baseline compares with our own run.
@@ -57,7 +58,9 @@ function suiteArg(args: OfflineArgs | undefined, name: string): OfflineArgs[stri
 export function buildOfflineArgv(suite: OfflineSuite, server: Server | undefined, outputJson: string): string[] {
   const model = suiteArg(suite.args, 'model') ?? server?.model;
   if (model === undefined || model === null || model === false) {
-    throw new GateError('CONFIG', `the ${suite.kind} suite \`${suite.name}\` has no model`, { hint: 'set server.model, or args.model in the suite' });
+    throw new GateError('CONFIG', `the ${suite.kind} suite \`${suite.name}\` has no model`, {
+      hint: 'set server.model, or args.model in the suite',
+    });
   }
   const own = Object.fromEntries(Object.entries(suite.args ?? {}).filter(([k]) => !['model', 'output-json'].includes(kebabFlag(k))));
   return [
@@ -206,9 +209,16 @@ async function runBench(argv: string[], b: BenchRun): Promise<void> {
   };
   let child;
   try {
-    child = spawnInGroup(argv, { env: serverEnv(b.server ?? {}, b.opts.env ?? process.env), graceMs: b.graceMs, logPath: capture.path, ...(b.opts.cwd ? { cwd: b.opts.cwd } : {}) });
+    child = spawnInGroup(argv, {
+      env: serverEnv(b.server ?? {}, b.opts.env ?? process.env),
+      graceMs: b.graceMs,
+      logPath: capture.path,
+      ...(b.opts.cwd ? { cwd: b.opts.cwd } : {}),
+    });
   } catch (err) {
-    throw new GateError('OFFLINE_BENCH', `could not start \`${argv[0]}\`: ${(err as Error).message}`, { hint: hintForLog([(err as Error).message]) });
+    throw new GateError('OFFLINE_BENCH', `could not start \`${argv[0]}\`: ${(err as Error).message}`, {
+      hint: hintForLog([(err as Error).message]),
+    });
   }
   capture.attach(child.stdout);
   capture.attach(child.stderr);
@@ -229,7 +239,9 @@ async function runBench(argv: string[], b: BenchRun): Promise<void> {
   const t0 = performance.now();
   const progress = setInterval(() => {
     const last = capture.lastOutputLine();
-    b.opts.log?.(`${suite.name}: still running after ${Math.round((performance.now() - t0) / 1000)} s${last ? `; last line: ${last}` : ''}`);
+    b.opts.log?.(
+      `${suite.name}: still running after ${Math.round((performance.now() - t0) / 1000)} s${last ? `; last line: ${last}` : ''}`,
+    );
   }, b.opts.progressEveryMs ?? 30_000);
   const timer = new AbortController();
   const timeout = b.clock.sleep(b.timeoutMs, timer.signal).then(
@@ -244,10 +256,14 @@ async function runBench(argv: string[], b: BenchRun): Promise<void> {
     const first = await Promise.race([exit, timeout.then((t) => (t === 'timeout' ? t : new Promise<never>(() => {}))), cancelled]);
     if (first === 'timeout') {
       await stopGroup('suite timeout');
-      throw new GateError('OFFLINE_BENCH', `\`vllm bench ${suite.kind}\` of suite \`${suite.name}\` did not finish within ${b.timeoutMs / 1000} s${quote()}`, {
-        where: { path: `suites.${suite.name}.timeout` },
-        hint: 'raise the suite timeout, or make it smaller (num-prompts, num-iters)',
-      });
+      throw new GateError(
+        'OFFLINE_BENCH',
+        `\`vllm bench ${suite.kind}\` of suite \`${suite.name}\` did not finish within ${b.timeoutMs / 1000} s${quote()}`,
+        {
+          where: { path: `suites.${suite.name}.timeout` },
+          hint: 'raise the suite timeout, or make it smaller (num-prompts, num-iters)',
+        },
+      );
     }
     if (first === 'cancel') {
       await stopGroup('cancelled');
@@ -258,7 +274,10 @@ async function runBench(argv: string[], b: BenchRun): Promise<void> {
     const drainBy = performance.now() + 2_000;
     while (!capture.drained && performance.now() < drainBy) await systemClock.sleep(10);
     if (first.error !== undefined) {
-      throw new GateError('OFFLINE_BENCH', `could not start \`${argv[0]}\`: ${first.error}`, { where: { file: capture.path }, hint: hintForLog([first.error]) });
+      throw new GateError('OFFLINE_BENCH', `could not start \`${argv[0]}\`: ${first.error}`, {
+        where: { file: capture.path },
+        hint: hintForLog([first.error]),
+      });
     }
     if (first.code !== 0) {
       const how = first.signal ? `was killed by ${first.signal}` : `exited with code ${first.code}`;
