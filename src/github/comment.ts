@@ -45,20 +45,25 @@ export async function tokenLogin(octokit: Octokit): Promise<string> {
   }
 }
 
-/** All of our comments carrying this marker, oldest first: walks every page. */
-export async function findComments(octokit: Octokit, target: CommentTarget, marker: string, author: string): Promise<FoundComment[]> {
+/** Our comments carrying this marker, page by page in the API's order (oldest first). */
+async function* ourComments(octokit: Octokit, target: CommentTarget, marker: string, author: string): AsyncGenerator<FoundComment> {
   const mine = (login: string | undefined): boolean => !!login && login.toLowerCase() === author.toLowerCase();
-  const out: FoundComment[] = [];
   for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, {
     owner: target.owner,
     repo: target.repo,
     issue_number: target.issueNumber,
     per_page: 100,
   })) {
-    for (const c of page.data)
-      if (mine(c.user?.login) && typeof c.body === 'string' && c.body.includes(marker))
-        out.push({ id: c.id, url: c.html_url, body: c.body });
+    for (const c of page.data) {
+      if (mine(c.user?.login) && typeof c.body === 'string' && c.body.includes(marker)) yield { id: c.id, url: c.html_url, body: c.body };
+    }
   }
+}
+
+/** All of our comments carrying this marker, oldest first: walks every page. */
+export async function findComments(octokit: Octokit, target: CommentTarget, marker: string, author: string): Promise<FoundComment[]> {
+  const out: FoundComment[] = [];
+  for await (const c of ourComments(octokit, target, marker, author)) out.push(c);
   return out.sort((a, b) => a.id - b.id);
 }
 
@@ -92,19 +97,10 @@ async function settleDuplicates(
   return keep;
 }
 
-/** Our comment for this marker, if any: walks every page (a busy PR has hundreds of comments). */
+/** Our comment for this marker, if any: walks the pages until it is found (a busy PR has hundreds of comments). */
 export async function findComment(octokit: Octokit, target: CommentTarget, marker: string, author: string): Promise<FoundComment | null> {
-  const mine = (login: string | undefined): boolean => !!login && login.toLowerCase() === author.toLowerCase();
-  for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, {
-    owner: target.owner,
-    repo: target.repo,
-    issue_number: target.issueNumber,
-    per_page: 100,
-  })) {
-    // The oldest match wins, so the comment keeps its place in the conversation.
-    const hit = page.data.find((c) => mine(c.user?.login) && typeof c.body === 'string' && c.body.includes(marker));
-    if (hit) return { id: hit.id, url: hit.html_url, body: hit.body ?? '' };
-  }
+  // The oldest match wins, so the comment keeps its place in the conversation.
+  for await (const c of ourComments(octokit, target, marker, author)) return c;
   return null;
 }
 

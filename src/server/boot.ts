@@ -75,6 +75,11 @@ export interface BootOptions {
   tailLines?: number;
 }
 
+/** How often readiness is polled, and a progress line logged while waiting, unless the options say. */
+function pollTiming(opts: Pick<BootOptions, 'pollMs' | 'progressEveryMs'>): { pollMs: number; progressEveryMs: number } {
+  return { pollMs: opts.pollMs ?? 500, progressEveryMs: opts.progressEveryMs ?? 30_000 };
+}
+
 const DEFAULT_STARTUP_TIMEOUT = '20m';
 const DEFAULT_GRACE = '30s';
 
@@ -157,7 +162,11 @@ export async function bootServer(server: Server, opts: BootOptions): Promise<Run
       try {
         capture.line(`[vllm-perf-gate] stopping the server: ${reason}`);
         // Teardown waits on the OS, in real time, whatever clock drives the readiness decisions.
-        const report = await terminateGroup(pgid, { graceMs: o.graceMs ?? graceMs, clock: systemClock, log: (l) => (capture.line(`[vllm-perf-gate] ${l}`), log(l)) });
+        const report = await terminateGroup(pgid, {
+          graceMs: o.graceMs ?? graceMs,
+          clock: systemClock,
+          log: (l) => (capture.line(`[vllm-perf-gate] ${l}`), log(l)),
+        });
         const held = await waitGpuReleased(report.pids, { timeoutMs: o.gpuWaitMs ?? opts.gpuReleaseTimeoutMs ?? 60_000 });
         if (held && held.length > 0) log(`warning: nvidia-smi still lists process ${held.join(', ')} of the server on a GPU`);
         capture.line(`[vllm-perf-gate] server stopped (${report.signal ?? 'already exited'}, ${Math.round(report.elapsedMs)} ms)`);
@@ -182,16 +191,22 @@ export async function bootServer(server: Server, opts: BootOptions): Promise<Run
       timeoutMs,
       clock,
       signal: opts.signal,
-      pollMs: opts.pollMs ?? 500,
-      progressEveryMs: opts.progressEveryMs ?? 30_000,
+      ...pollTiming(opts),
       onProgress: (elapsedS, detail) =>
-        log(`waiting for the server to be ready: ${elapsedS} s so far (${detail}); last log line: ${capture.lastOutputLine() ?? '(none yet)'}`),
+        log(
+          `waiting for the server to be ready: ${elapsedS} s so far (${detail}); last log line: ${capture.lastOutputLine() ?? '(none yet)'}`,
+        ),
     });
     if (ready.kind === 'exit') {
       await drain(capture);
       await stop('it exited during start-up');
       const how = ready.exit.signal ? `was killed by ${ready.exit.signal}` : `exited with code ${ready.exit.code}`;
-      throw bootExitError(`the server ${how} during start-up, ${seconds(clock.monotonicMs() - t0)} after it was spawned`, capture, opts.tailLines, ready.exit.signal);
+      throw bootExitError(
+        `the server ${how} during start-up, ${seconds(clock.monotonicMs() - t0)} after it was spawned`,
+        capture,
+        opts.tailLines,
+        ready.exit.signal,
+      );
     }
     if (ready.kind === 'timeout') {
       await stop('not ready within server.startup-timeout');
@@ -308,16 +323,19 @@ async function awaitExternal(
       timeoutMs,
       clock,
       signal: opts.signal,
-      pollMs: opts.pollMs ?? 500,
-      progressEveryMs: opts.progressEveryMs ?? 30_000,
+      ...pollTiming(opts),
       onProgress: (s, detail) => log(`waiting for ${masker(baseUrl)} to be ready: ${s} s so far (${detail})`),
     });
     if (ready.kind === 'cancelled') throw new GateError('CANCELLED', 'cancelled while waiting for the server to be ready');
     if (ready.kind !== 'ready') {
-      throw new GateError('BOOT_TIMEOUT', `the server at ${masker(baseUrl)} was not ready within ${seconds(timeoutMs)}: ${ready.kind === 'timeout' ? ready.detail : ''}`, {
-        where: { path: 'server.url' },
-        hint: 'check that server.url points at a running vLLM server reachable from the runner and that it serves the model named by served-model-name (or model)',
-      });
+      throw new GateError(
+        'BOOT_TIMEOUT',
+        `the server at ${masker(baseUrl)} was not ready within ${seconds(timeoutMs)}: ${ready.kind === 'timeout' ? ready.detail : ''}`,
+        {
+          where: { path: 'server.url' },
+          hint: 'check that server.url points at a running vLLM server reachable from the runner and that it serves the model named by served-model-name (or model)',
+        },
+      );
     }
     const version = await readVersion(baseUrl, headers, dispatcher);
     log(`using the server at ${masker(baseUrl)} (ready after ${seconds(clock.monotonicMs() - t0)}; nothing is booted or torn down)`);
@@ -368,7 +386,8 @@ function bootExitError(message: string, capture: LogCapture, tailLines = 40, sig
   const tail = capture.lastLines(tailLines);
   return new GateError('BOOT_EXIT', `${message}${formatTail(tail, capture.path)}`, {
     where: { file: capture.path },
-    hint: hintForLog([...tail, message]) ?? (signal === 'SIGKILL' ? OOM_KILLER_HINT : 'read the log above: the server printed why it stopped'),
+    hint:
+      hintForLog([...tail, message]) ?? (signal === 'SIGKILL' ? OOM_KILLER_HINT : 'read the log above: the server printed why it stopped'),
   });
 }
 
@@ -390,8 +409,6 @@ export function serverCrashError(server: RunningServer, exit: ExitInfo, tailLine
   const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
   return new GateError('SERVER_CRASH', `the server ${how} while the suites ran${formatTail(tail, server.logPath ?? 'server.log')}`, {
     ...(server.logPath ? { where: { file: server.logPath } } : {}),
-    hint:
-      hintForLog(tail) ??
-      (exit.signal === 'SIGKILL' ? OOM_KILLER_HINT : 'read the log above: the server printed why it stopped'),
+    hint: hintForLog(tail) ?? (exit.signal === 'SIGKILL' ? OOM_KILLER_HINT : 'read the log above: the server printed why it stopped'),
   });
 }
