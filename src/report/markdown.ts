@@ -498,7 +498,7 @@ export function buildSections(report: GateReport, current: ResultsDocument | und
   const push = (md: string | null, keep: number, what: string): void => {
     if (md) sections.push({ md: fix(md), keep, what });
   };
-  const changes = changesSection(report, w, o.maxListItems * 2);
+  const changes = changesSection(report, w, o.full ? o.maxListItems * 2 : 12);
   push([changes, `<sub>${LEGEND}</sub>`, contextLines(current, ctx)].filter((x) => x !== null).join('\n\n'), KEEP.always, 'changes');
   push(ttftExplainSection(report, views, o.maxListItems), KEEP.always, 'TTFT explained');
   push(fingerprintSection(report, w), KEEP.always, 'environment differences');

@@ -65,7 +65,8 @@ function cellText(p: PointView, metric: string, o: ServingOptions, showChange: b
   if (c.current === null && c.baseline === null) return '–';
   const mark = markFor({ verdict: c.verdict, role: c.comparison?.role });
   if (o.withBaseline && c.current === null && c.baseline !== null) return `– (${escapeMarkdown(o.baseLabel)}: ${formatNumber(c.baseline)})`;
-  const value = mark ? `${formatNumber(c.current)} ${mark}` : formatNumber(c.current);
+  // A no-break space keeps the mark with its figure when the column is squeezed.
+  const value = mark ? `${formatNumber(c.current)}\u00a0${mark}` : formatNumber(c.current);
   if (!o.withBaseline || !showChange || c.change === null) return value;
   // The comment's column is narrow: the change goes on a line of its own rather than widening the cell.
   if (o.compact) return `${value}<br>${formatChange(c.change)}`;

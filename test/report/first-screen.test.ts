@@ -56,7 +56,7 @@ describe('the first screen of the comment', () => {
     for (const r of rows.slice(2)) expect(gated.has(r[0]!.replace(/^🔴 \w+ · /, ''))).toBe(true);
     // TTFT was inconclusive (inside the noise floor): it is not a change.
     expect(rows.some((r) => r[0]!.includes('TTFT'))).toBe(false);
-    expect(failing).toContain('_…and 18 more in the details below and the job summary._');
+    expect(failing).toContain('_…and 26 more in the details below and the job summary._');
   });
 
   it('says when the rerun confirmed the regressions', () => {
@@ -162,7 +162,7 @@ describe('a non-streaming suite (the chat-client preset)', () => {
       ]);
       expect(rows[2]![7]).toBe('1');
       expect(rows[2]![8]).toBe('200×4 · 503×1');
-      expect(rows[2]![4]).toMatch(/^389\.8( 🔴<br>\+15\.3%| \(\+15\.3%\) 🔴)$/);
+      expect(rows[2]![4]).toMatch(/^389\.8(\u00a0🔴<br>\+15\.3%| \(\+15\.3%\) 🔴)$/);
     }
   });
 });

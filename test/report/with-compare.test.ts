@@ -31,7 +31,7 @@ describe('renderComment on a report from compareRuns', () => {
     expect(regressed.length).toBeGreaterThan(0);
     const section = md.slice(md.indexOf('<details><summary>Why:'), md.indexOf('### Serving'));
     for (const { p, m } of regressed) expect(section).toContain(`**${p.suite}** · ${p.label} · ${metricTitle(m.metric)}`);
-    expect(md).toContain(`| 16 | 4.48<br>−0.1% | 1002<br>−0.1% | 2104<br>−0.1% | 109.9 🔴<br>+15.6% |`);
+    expect(md).toContain(`| 16 | 4.48<br>−0.1% | 1002<br>−0.1% | 2104<br>−0.1% | 109.9\u00a0🔴<br>+15.6% |`);
   });
 
   it('shows the start-up time the gate judged as its own point', () => {
