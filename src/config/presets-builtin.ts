@@ -3,7 +3,7 @@
 import type { LatencySuite, ServingSuite, ThroughputSuite } from './schema-types.gen.js';
 import type { ExpandedSuite } from './presets-overrides.js';
 
-export type PresetName = 'vllm-nightly' | 'concurrency-sweep' | 'max-throughput' | 'min-latency' | 'chat-client';
+export type PresetName = 'vllm-nightly' | 'concurrency-sweep' | 'max-throughput' | 'min-latency' | 'chat-client' | 'prefix-cache';
 
 export interface PresetInput {
   /** Name of the single suite, or the prefix of several (`<base>-serving`, ...). */
@@ -113,21 +113,53 @@ function chatClient({ base }: PresetInput): ExpandedSuite[] {
   ];
 }
 
+/**
+ * Shared prefixes, as a chat service's system prompts: vLLM's prefix_repetition workload (4 prefixes
+ * of 512 tokens, 32-token suffixes) at concurrency 1, 4 and 16, the prefix cache emptied before each
+ * point. Where the prefix cache works, most of each prompt is a hit and TTFT is a fraction of that
+ * of unshared prompts; a regression in it moves TTFT and prefix_cache_hit_rate together.
+ */
+function prefixCache({ base }: PresetInput): ExpandedSuite[] {
+  return [
+    {
+      name: base,
+      kind: 'serving',
+      endpoint: 'completions',
+      dataset: {
+        type: 'prefix-repetition',
+        'prefix-len': 512,
+        'suffix-len': 32,
+        'num-prefixes': 4,
+        'output-len': 64,
+        'num-prompts': 64,
+        seed: 0,
+      },
+      concurrency: [1, 4, 16],
+      'reset-prefix-cache': 'always',
+      'ignore-eos': true,
+      seed: 0,
+    },
+  ];
+}
+
 export const PRESETS: Record<PresetName, PresetDefinition> = {
   'vllm-nightly': {
-    summary: 'serving at QPS 1, 4, 16, inf on 200 ShareGPT prompts (Poisson, seed 0); offline latency 32 in / 128 out, batch 8; offline throughput on 200 ShareGPT prompts',
+    summary:
+      'serving at QPS 1, 4, 16, inf on 200 ShareGPT prompts (Poisson, seed 0); offline latency 32 in / 128 out, batch 8; offline throughput on 200 ShareGPT prompts',
     seed: '001',
     needsShareGPT: true,
     build: vllmNightly,
   },
   'concurrency-sweep': {
-    summary: 'closed loop at concurrency 1, 2, 4, 8, 16, 32; random 256 in / 128 out, ignore-eos, seed 42; 10 requests per concurrency level',
+    summary:
+      'closed loop at concurrency 1, 2, 4, 8, 16, 32; random 256 in / 128 out, ignore-eos, seed 42; 10 requests per concurrency level',
     seed: '003',
     needsShareGPT: false,
     build: concurrencySweep,
   },
   'max-throughput': {
-    summary: 'closed loop at concurrency 64, 128, 256; random 128 in / 256 out, ignore-eos; 4 requests per concurrency level; read output tok/s',
+    summary:
+      'closed loop at concurrency 64, 128, 256; random 128 in / 256 out, ignore-eos; 4 requests per concurrency level; read output tok/s',
     seed: '002',
     needsShareGPT: false,
     build: maxThroughput,
@@ -139,10 +171,18 @@ export const PRESETS: Record<PresetName, PresetDefinition> = {
     build: minLatency,
   },
   'chat-client': {
-    summary: 'chat endpoint, non-streaming, one fixed short prompt, max_tokens 128, temperature 0.7, top_p 0.8; concurrency 1, 4, 16 with 5 requests per concurrency level',
+    summary:
+      'chat endpoint, non-streaming, one fixed short prompt, max_tokens 128, temperature 0.7, top_p 0.8; concurrency 1, 4, 16 with 5 requests per concurrency level',
     seed: '000',
     needsShareGPT: false,
     build: chatClient,
+  },
+  'prefix-cache': {
+    summary:
+      'closed loop at concurrency 1, 4, 16; 64 prompts sharing 4 prefixes of 512 tokens, 32-token suffixes, 64 output tokens (prefix-repetition, seed 0); prefix cache reset before each point; read TTFT and prefix_cache_hit_rate',
+    seed: '000',
+    needsShareGPT: false,
+    build: prefixCache,
   },
 };
 

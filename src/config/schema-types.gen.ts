@@ -516,7 +516,7 @@ export interface PresetSuite {
   /**
    * Which standard suite (see docs/presets.md).
    */
-  preset: 'vllm-nightly' | 'concurrency-sweep' | 'max-throughput' | 'min-latency' | 'chat-client';
+  preset: 'vllm-nightly' | 'concurrency-sweep' | 'max-throughput' | 'min-latency' | 'chat-client' | 'prefix-cache';
   name?: SuiteName;
   /**
    * ShareGPT file for presets that need one (vllm-nightly).

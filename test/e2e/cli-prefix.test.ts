@@ -32,14 +32,14 @@ function cli(args: string[]): Promise<CliExit> {
 }
 
 /** A profile whose prefill costs 40 us a prompt token, so a cached prefix shows in TTFT. */
-function server(c: Case, trace: string, args: string[] = []): string {
+function server(c: Case, trace: string, args: string[] = [], maxModelLen = 2048): string {
   return [
     'version: 1',
     'server:',
     '  command: vllm-sim',
     `  model: ${c.model}`,
     '  args:',
-    '    max-model-len: 2048',
+    `    max-model-len: ${maxModelLen}`,
     '    sim-startup-s: 0.3',
     '    sim-profile: rtx5090-qwen2.5-7b',
     '    sim-seed: 1',
@@ -172,5 +172,52 @@ describe('prefix caching on vllm-sim, through the CLI', () => {
     expect(line, md).not.toBeNull();
     const prefill = point(off.doc, 'prefix').telemetry!.mean_prefill_time_ms! - point(baseDoc, 'prefix').telemetry!.mean_prefill_time_ms!;
     expect(Number(line![2])).toBeCloseTo(prefill, prefill >= 10 ? -0.5 : 1);
+  }, 180_000);
+
+  it('the prefix-cache preset, with the threshold docs/presets.md gives, gates the hit rate: a KV cache too small to keep the prefixes fails on it', async () => {
+    const preset = (c: Case, args: string[], maxModelLen: number): string =>
+      [
+        server(c, path.join(c.dir, 'trace.jsonl'), args, maxModelLen),
+        'suites:',
+        '  - preset: prefix-cache',
+        '    concurrency: [1]',
+        '    dataset: { num-prompts: 32, output-len: 16 }',
+        GATE,
+        'thresholds:',
+        '  suites:',
+        '    prefix-cache: { prefix_cache_hit_rate: "-10%" }',
+      ].join('\n');
+    const runPreset = async (prefix: string, args: string[], maxModelLen = 2048): Promise<Case> => {
+      const c = newCase(prefix);
+      writeConfig(c, `${preset(c, args, maxModelLen)}\n`);
+      const exit = await cli(['run', '--config', c.config, '--out', c.out]);
+      expect(exit.stderr).not.toMatch(/error:/);
+      return c;
+    };
+    const base = await runPreset('preset', []);
+    // 72 blocks of 16 tokens hold two 544-token prompts: most prefixes are evicted before their next use.
+    const small = await runPreset('preset-small', ['num-gpu-blocks-override: 72'], 1024);
+    const doc = (c: Case): ResultsDocument => JSON.parse(readFileSync(path.join(c.out, 'results.json'), 'utf8')) as ResultsDocument;
+    const b = point(doc(base), 'prefix-cache');
+    const s = point(doc(small), 'prefix-cache');
+    expect(b['prefix-cache-reset']).toEqual([{ status: 'reset' }]);
+    // 28 of 32 prompts find their 512-token prefix.
+    expect(b.telemetry?.prefix_cache_hit_rate).toBeCloseTo((28 * 512) / (32 * 544), 9);
+    expect(s.telemetry?.prefix_cache_hit_rate).toBeLessThan(0.9 * b.telemetry!.prefix_cache_hit_rate!);
+    const json = await cli([
+      'compare',
+      '--baseline',
+      path.join(base.out, 'results.json'),
+      '--current',
+      path.join(small.out, 'results.json'),
+      '--config',
+      small.config,
+      '--format',
+      'json',
+    ]);
+    expect(json.code, json.stderr).toBe(1);
+    const report = JSON.parse(json.stdout) as { points: { metrics: { metric: string; verdict: string; role: string }[] }[] };
+    const hit = report.points[0]?.metrics.find((m) => m.metric === 'prefix_cache_hit_rate');
+    expect(hit).toMatchObject({ verdict: 'regressed', role: 'gated' });
   }, 180_000);
 });
