@@ -8,8 +8,8 @@ import { axisValue, cellOf, sweepAxis, type SuiteView } from './model.js';
 
 /** Mid-saturation colours: readable on GitHub's white and its dark grey. The tolerance is grey. */
 export const TOLERANCE_COLOUR = '#8c8c8c';
-export const SERIES_COLOURS = ['#e8590c', '#1c7ed6', '#ae3ec9', '#2f9e44', '#d6336c', '#0c8599', '#f08c00', '#5c7cfa'];
-const COLOUR_NAMES = ['orange', 'blue', 'purple', 'green', 'pink', 'teal', 'amber', 'indigo'];
+export const SERIES_COLOURS = ['#e8590c', '#1c7ed6', '#be4bdb', '#2f9e44', '#e64980', '#1098ad', '#b08800', '#5c7cfa'];
+const COLOUR_NAMES = ['orange', 'blue', 'purple', 'green', 'pink', 'teal', 'gold', 'indigo'];
 
 /** A number as Mermaid reads it: plain decimal, no exponent, no thousands separators. */
 export function mermaidNumber(v: number): string {

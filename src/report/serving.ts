@@ -112,8 +112,10 @@ export function servingSection(s: SuiteView, o: ServingOptions): string {
   lines.push('', table(head, rows));
   if (pts.length > o.maxRows) lines.push('', `_…and ${pts.length - o.maxRows} more points in the full report._`);
   if (o.withBaseline) {
-    const which = o.compact ? 'gated metrics; the job summary has every column' : 'medians unless marked';
-    lines.push('', `<sub>Each cell: current (change vs ${escapeMarkdown(o.baseLabel)}); ${which}.</sub>`);
+    const how = o.compact
+      ? `current, the change vs ${escapeMarkdown(o.baseLabel)} under it; gated metrics, the job summary has every column`
+      : `current (change vs ${escapeMarkdown(o.baseLabel)}); medians unless marked`;
+    lines.push('', `<sub>Each cell: ${how}.</sub>`);
   }
   return lines.join('\n');
 }

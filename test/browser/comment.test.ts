@@ -29,6 +29,12 @@ describe.each(Object.entries(runs))('the %s run in Chromium', (name, r) => {
     expect(facts.impactText).toMatch(name === 'failing' ? /sweep: 🔴 req\/s.*at all 6 concurrencies/ : /No gated metric changed/);
   });
 
+  it("the comment in GitHub's dark theme: every chart renders", () => {
+    const facts = renderInChromium(renderComment(r.report, r.current, ctx), `${name}-comment-dark`, dir, 'dark');
+    expect(facts.error).toBeNull();
+    for (const c of facts.charts) expect(c).toEqual({ svg: true, error: null });
+  });
+
   it('the job summary: every chart renders', () => {
     const facts = renderInChromium(renderSummary(r.report, r.current, ctx), `${name}-summary`, dir);
     expect(facts.error).toBeNull();

@@ -13,6 +13,9 @@ const MERMAID = path.join(root, 'node_modules/mermaid/dist/mermaid.min.js');
 /** Where CI keeps the screenshots as an artifact. */
 export const SCREENSHOTS = path.join(root, '.ci/out/screenshots');
 
+/** GitHub's light theme, or its dark one (the background of the page and Mermaid's theme). */
+export type Theme = 'light' | 'dark';
+
 /** What the page found about itself. */
 export interface PageFacts {
   /** Mermaid blocks, and for each whether it became an SVG and the error, if any. */
@@ -42,6 +45,7 @@ export function chromium(): string {
  */
 const CSS = `
   body { margin: 0; background: #fff; color: #1f2328; }
+  body[data-theme="dark"] { background: #0d1117; color: #f0f6fc; }
   .markdown-body { box-sizing: border-box; width: 850px; padding: 16px; margin: 0 auto 0 0;
     font: 14px/1.5 -apple-system, "Segoe UI", "Noto Sans", Helvetica, Arial, sans-serif; overflow-wrap: break-word; }
   .markdown-body table { display: block; width: max-content; max-width: 100%; overflow: auto; border-spacing: 0; border-collapse: collapse; }
@@ -59,7 +63,7 @@ const SCRIPT = `
   try {
     const body = document.querySelector('.markdown-body');
     body.innerHTML = marked.parse(document.getElementById('md').textContent, { gfm: true });
-    mermaid.initialize({ startOnLoad: false, securityLevel: 'strict' });
+    mermaid.initialize({ startOnLoad: false, securityLevel: 'strict', theme: document.body.dataset.theme === 'dark' ? 'dark' : 'default' });
     let n = 0;
     for (const code of [...body.querySelectorAll('code.language-mermaid')]) {
       const host = document.createElement('div');
@@ -95,23 +99,23 @@ const SCRIPT = `
 })();
 `;
 
-function html(markdown: string): string {
+function html(markdown: string, theme: Theme): string {
   // The Markdown sits in a <script type="text/plain">, which the parser does not interpret; only
   // "</script" could end it early, and the report escapes "<" in anything it did not write.
   const md = markdown.replace(/<\/script/gi, '<\\/script');
   return `<!doctype html><html><head><meta charset="utf-8"><style>${CSS}</style>
 <script src="${pathToFileURL(MARKED).href}"></script><script src="${pathToFileURL(MERMAID).href}"></script></head>
-<body><article class="markdown-body"></article><pre id="facts" hidden></pre>
+<body data-theme="${theme}"><article class="markdown-body"></article><pre id="facts" hidden></pre>
 <script type="text/plain" id="md">${md}</script><script>${SCRIPT}</script></body></html>`;
 }
 
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--hide-scrollbars'];
 
 /** Renders `markdown` at 900 px, keeps a screenshot named `name`, and returns what the page found. */
-export function renderInChromium(markdown: string, name: string, dir: string): PageFacts {
+export function renderInChromium(markdown: string, name: string, dir: string, theme: Theme = 'light'): PageFacts {
   const bin = chromium();
   const file = path.join(dir, `${name}.html`);
-  writeFileSync(file, html(markdown));
+  writeFileSync(file, html(markdown, theme));
   const url = pathToFileURL(file).href;
   const profile = path.join(dir, `profile-${name}`);
   const common = [...FLAGS, `--user-data-dir=${profile}`, '--allow-file-access-from-files', '--virtual-time-budget=15000'];
@@ -130,6 +134,6 @@ export function renderInChromium(markdown: string, name: string, dir: string): P
       .replace(/&amp;/g, '&'),
   ) as PageFacts;
   mkdirSync(SCREENSHOTS, { recursive: true });
-  spawnSync(bin, [...common, '--window-size=900,4000', `--screenshot=${path.join(SCREENSHOTS, `${name}.png`)}`, url], { timeout: 60_000 });
+  spawnSync(bin, [...common, '--window-size=900,6000', `--screenshot=${path.join(SCREENSHOTS, `${name}.png`)}`, url], { timeout: 60_000 });
   return facts;
 }

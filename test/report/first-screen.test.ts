@@ -177,7 +177,7 @@ describe('charts of what changed', () => {
     expect(charts[0]).toMatch(/y-axis "change \(percent\)" -1\d --> 0/);
     expect(charts[0]!.match(/\n {2}line /g)).toHaveLength(4);
     expect(charts[1]).toContain('line [10, 10, 10, 10, 10, 10]');
-    expect(charts[0]).toContain('plotColorPalette: "#8c8c8c, #e8590c, #1c7ed6, #ae3ec9"');
+    expect(charts[0]).toContain('plotColorPalette: "#8c8c8c, #e8590c, #1c7ed6, #be4bdb"');
     expect(failing).toContain('<sub>grey: tolerance -5% · orange: req/s · blue: output tok/s · purple: total tok/s</sub>');
     expect(passing).not.toContain('```mermaid');
   });
