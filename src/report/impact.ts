@@ -26,7 +26,10 @@ export function gatedChanges(report: GateReport, verdict?: Changed): Change[] {
 
 /** "TPOT p50 (ms)" -> "TPOT p50": the unit is in the change's percent sign already. */
 function shortTitle(metric: string): string {
-  return (metricTitle(metric) ?? metric).replace(/\s*\([^)]*\)$/, '');
+  const t = (metricTitle(metric) ?? metric).replace(/\s*\([^)]*\)$/, '');
+  // A title that is only a statistic ("mean", in the offline latency table) gets its quantity back.
+  const base = /^(?:mean|p\d+(?:\.\d+)?)$/.test(t) ? /^[a-z0-9]+_(\w+?)_ms$/.exec(metric)?.[1] : undefined;
+  return base ? `${t} ${base.replace(/_/g, ' ')}` : t;
 }
 
 /** "TPOT p50", "ITL p50" -> "TPOT/ITL p50"; titles without a shared statistic are listed. */

@@ -36,7 +36,7 @@ describe('the first screen of the comment', () => {
     const lines = failing.split('\n');
     expect(lines[1]).toBe('## ❌ vLLM performance gate: fail — <code>demo</code>');
     const sweep = failing.indexOf('- **sweep**: 🔴 req/s, output tok/s, total tok/s −13% at all 6 concurrencies; 🔴 TPOT/ITL/E2E p50 +15%');
-    const latency = failing.indexOf('- **latency**: 🔴 mean +15%');
+    const latency = failing.indexOf('- **latency**: 🔴 mean latency +15%');
     const throughput = failing.indexOf('- **throughput**: 🔴 total tok/s −13%');
     const counts = failing.indexOf('**8 of 9 points regressed** (38 gated metrics)');
     const changes = failing.indexOf('| gated metric | point | baseline | current | change | limit (tolerance) |');
