@@ -11,7 +11,7 @@ import { gateSettings } from '../../src/compare/settings.js';
 import { renderComment } from '../../src/report/index.js';
 import type { Point, ResultsDocument } from '../../src/results/schema-types.gen.js';
 import { bundleCliFromSource } from '../history/cli-support.js';
-import { cliEnv, newCase, productReasons, removeCases, writeConfig, type Case, type CliExit } from './support.js';
+import { cliEnv, newCase, productReasons, removeCases, serverLog, writeConfig, type Case, type CliExit } from './support.js';
 
 let CLI = '';
 beforeAll(async () => {
@@ -107,6 +107,36 @@ function traceMeanMs(lines: Record<string, number | null>[], field: string): num
 }
 
 let cached: Ran;
+
+describe('a prefix-repetition dataset the prompts cannot fill', () => {
+  it('is refused before any server boots, at the config line, with the fix', async () => {
+    const c = newCase('prefix-bad');
+    writeConfig(
+      c,
+      [
+        server(c, path.join(c.dir, 'trace.jsonl')),
+        'suites:',
+        '  - name: prefix',
+        '    kind: serving',
+        '    dataset: { type: prefix-repetition, num-prefixes: 8, num-prompts: 5 }',
+        '    concurrency: [1]',
+        '',
+      ].join('\n'),
+    );
+    for (const args of [
+      ['config', '--config', c.config],
+      ['run', '--config', c.config, '--out', c.out],
+    ]) {
+      const exit = await cli(args);
+      expect(exit.code, exit.stderr).toBe(2);
+      expect(exit.stderr).toMatch(
+        /perf\.yml:\d+:\d+: suites\[0\]\.dataset\.num-prefixes: prefix-repetition num-prefixes 8 is more than num-prompts 5/,
+      );
+      expect(exit.stderr).toMatch(/fix: every prefix needs a prompt at least/);
+    }
+    expect(serverLog(c)).toBe('');
+  }, 60_000);
+});
 
 describe('prefix caching on vllm-sim, through the CLI', () => {
   beforeAll(async () => {
