@@ -9,7 +9,8 @@ import { runAggregate } from './aggregate.js';
 import { loadConfig } from './config/load.js';
 import { describeError, GateError } from './errors.js';
 import * as gh from './github/index.js';
-import { runGate } from './pipeline.js';
+import { analyzeNightly, reportNightlyHistory } from './github/history-issue.js';
+import { gateSettingsFor, runGate } from './pipeline.js';
 import { annotations, commentMarker, hasChanges, renderComment, renderSummary, toJson } from './report/index.js';
 import { readServerState, teardownFromState } from './server/state.js';
 import { installCancelHandlers } from './server/signals.js';
@@ -73,6 +74,19 @@ async function main(): Promise<void> {
   await writeFile(reportPath, renderComment(report, gate.doc, rctx));
   await writeFile(path.join(resultsDir, 'verdict.json'), toJson(report));
 
+  // Nightly: the stored history with this run, for change points; its dashboard rides in the artifact.
+  const nightly =
+    mode === 'baseline' && settings.baselineSource === 'branch' && !gate.error && gate.doc.status === 'complete'
+      ? analyzeNightly({
+          history: baseline?.docs ?? [],
+          doc: gate.doc,
+          configId: loaded.configId,
+          cap: settings.baselineHistory,
+          gate: gateSettingsFor(loaded),
+        })
+      : null;
+  if (nightly) await writeFile(path.join(resultsDir, 'history.html'), nightly.html);
+
   const files = await listFiles(resultsDir);
   const upload = await gh.uploadRunArtifacts(files, gh.artifactName(loaded.configId), { rootDirectory: resultsDir, required: mode === 'baseline' && store.resultsArtifactIsBaseline && !gate.error });
   if (!upload.uploaded) core.warning(`results were not uploaded as an artifact: ${upload.reason}`);
@@ -92,6 +106,16 @@ async function main(): Promise<void> {
   if (mode === 'baseline' && !gate.error && gate.doc.status === 'complete') {
     const appended = await gh.appendBaseline({ mode, settings, octokit, ctx, doc: gate.doc, configId: loaded.configId });
     core.info(`baseline: ${appended.detail}`);
+    if (nightly && appended.written) {
+      await reportNightlyHistory({
+        octokit,
+        target: { owner: ctx.owner, repo: ctx.repo },
+        settings,
+        configId: loaded.configId,
+        runUrl: gh.runUrl(ctx),
+        nightly,
+      });
+    }
   }
 
   gh.setActionOutputs({ verdict: report.verdict, ...gh.outputCounts(report), resultsPath: gate.resultsPath, reportPath, ...(commentUrl ? { commentUrl } : {}) });

@@ -34,6 +34,10 @@ export interface Settings {
   comment: CommentPolicy;
   allowForkPrs: boolean;
   resultsDir: string;
+  /** Baseline mode, branch store: open or update one issue per config when the history shows a new regression. */
+  historyIssue: boolean;
+  /** Labels of that issue. */
+  historyIssueLabels: string[];
 }
 
 export const DEFAULTS = {
@@ -42,11 +46,13 @@ export const DEFAULTS = {
   'baseline-source': 'artifact',
   'baseline-branch': 'perf-baselines',
   'baseline-path': '',
-  'baseline-history': '10',
+  'baseline-history': '30',
   'fail-on-regression': 'true',
   comment: 'always',
   'allow-fork-prs': 'false',
   'results-dir': 'vllm-perf-gate-results',
+  'history-issue': 'true',
+  'history-issue-labels': '',
 } as const;
 
 /** Reads one input (empty string when unset), as core.getInput does. */
@@ -80,6 +86,16 @@ function positiveInt(input: string, value: string, max: number): number {
   return Number(v);
 }
 
+/** Labels, separated by commas or new lines; each at most 50 characters (GitHub's limit). */
+function labels(input: string, value: string): string[] {
+  const list = value
+    .split(/[,\n]/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  for (const l of list) if ([...l].length > 50) throw bad(input, l, 'labels of at most 50 characters, separated by commas or new lines');
+  return [...new Set(list)];
+}
+
 /** All inputs, defaulted and checked. `get` is core.getInput unless a test passes its own. */
 export function readSettings(get: InputReader = coreInput): Settings {
   const raw = (name: keyof typeof DEFAULTS | 'github-token'): string => {
@@ -104,6 +120,8 @@ export function readSettings(get: InputReader = coreInput): Settings {
     comment: oneOf('comment', raw('comment'), COMMENT_POLICIES),
     allowForkPrs: bool('allow-fork-prs', raw('allow-fork-prs')),
     resultsDir: raw('results-dir'),
+    historyIssue: bool('history-issue', raw('history-issue')),
+    historyIssueLabels: labels('history-issue-labels', raw('history-issue-labels')),
   };
   if (!/^[A-Za-z0-9._/-]+$/.test(s.baselineBranch) || s.baselineBranch.includes('..') || s.baselineBranch.startsWith('/') || s.baselineBranch.endsWith('/')) {
     throw bad('baseline-branch', s.baselineBranch, 'a branch name (letters, digits, . _ - /)');

@@ -17,12 +17,25 @@ describe('readSettings', () => {
       baselineSource: 'artifact',
       baselineBranch: 'perf-baselines',
       baselinePath: '',
-      baselineHistory: 10,
+      baselineHistory: 30,
       failOnRegression: true,
       comment: 'always',
       allowForkPrs: false,
       resultsDir: 'vllm-perf-gate-results',
+      historyIssue: true,
+      historyIssueLabels: [],
     });
+  });
+
+  it('reads the nightly issue inputs: off, and labels by commas or lines', () => {
+    expect(readSettings(inputs({ 'history-issue': 'false', 'history-issue-labels': 'perf, nightly\nperf\n' }))).toMatchObject({
+      historyIssue: false,
+      historyIssueLabels: ['perf', 'nightly'],
+    });
+    expect(() => readSettings(inputs({ 'history-issue': 'maybe' }))).toThrow(/Input "history-issue" must be true or false; got "maybe"/);
+    expect(() => readSettings(inputs({ 'history-issue-labels': 'x'.repeat(51) }))).toThrow(
+      /Input "history-issue-labels" must be labels of at most 50 characters/,
+    );
   });
 
   it('takes several configs, one a line, in aggregate mode only', () => {

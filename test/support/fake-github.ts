@@ -4,7 +4,7 @@
 //
 //   const gh = await startFakeGitHub({ users: { 'pat-1': 'alice' } });
 //   process.env.GITHUB_API_URL = gh.url; ...
-//   gh.state.comments  gh.state.readFile('perf-baselines', 'x.json')  gh.state.requests
+//   gh.state.comments  gh.state.issues  gh.state.readFile('perf-baselines', 'x.json')  gh.state.requests
 //   await gh.close();
 //
 // Shapes follow GitHub's REST responses as far as the action reads them; anything it does not read
@@ -24,6 +24,17 @@ export interface FakeComment {
   id: number;
   issue: number;
   body: string;
+  user: FakeUser;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface FakeIssue {
+  number: number;
+  title: string;
+  body: string;
+  state: 'open' | 'closed';
+  labels: string[];
   user: FakeUser;
   created_at: string;
   updated_at: string;
@@ -93,6 +104,8 @@ export interface FakeState {
   repo: string;
   defaultBranch: string;
   comments: FakeComment[];
+  /** Issues (not pull requests), numbered from 500 so they never meet a test's PR numbers. */
+  issues: FakeIssue[];
   branches: Map<string, FakeBranch>;
   runs: FakeRun[];
   artifacts: FakeArtifact[];
@@ -159,6 +172,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     repo: opts.repo ?? 'gpu-app',
     defaultBranch,
     comments: [],
+    issues: [],
     branches: new Map([[defaultBranch, { sha: sha(), files: new Map() }]]),
     runs: [],
     artifacts: [],
@@ -296,6 +310,20 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     url: `${base}/repos/${state.owner}/${state.repo}/issues/comments/${c.id}`,
   });
 
+  const issueJson = (i: FakeIssue, base: string): Record<string, unknown> => ({
+    id: 90_000 + i.number,
+    number: i.number,
+    title: i.title,
+    body: i.body,
+    state: i.state,
+    labels: i.labels.map((name) => ({ name })),
+    user: { login: i.user.login, type: i.user.type },
+    created_at: i.created_at,
+    updated_at: i.updated_at,
+    html_url: `https://github.com/${state.owner}/${state.repo}/issues/${i.number}`,
+    url: `${base}/repos/${state.owner}/${state.repo}/issues/${i.number}`,
+  });
+
   const pullJson = (x: FakePull): Record<string, unknown> => ({
     number: x.number,
     state: x.state,
@@ -402,8 +430,62 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
       return send(res, 200, pullJson(x));
     }
 
+    // ---- issues ----
+    if (rest === '/issues' && method === 'GET') {
+      const st = url.searchParams.get('state') ?? 'open';
+      const creator = url.searchParams.get('creator');
+      const list = state.issues
+        .filter((i) => (st === 'all' || i.state === st) && (!creator || i.user.login === creator))
+        .sort((a, b) => b.number - a.number);
+      const pg = page(req, url, list);
+      return send(
+        res,
+        200,
+        pg.items.map((i) => issueJson(i, base)),
+        pg.headers,
+      );
+    }
+    if (rest === '/issues' && method === 'POST') {
+      const body = (await readBody(req)) as { title?: unknown; body?: unknown; labels?: unknown };
+      if (typeof body.title !== 'string' || body.title === '') throw new HttpError(422, 'Validation Failed: title is required');
+      if (body.body !== undefined && typeof body.body !== 'string') throw new HttpError(422, 'Invalid request: body must be a string');
+      if (typeof body.body === 'string' && body.body.length > 65_536)
+        throw new HttpError(422, 'Validation Failed: body is too long (maximum is 65536 characters)');
+      const now = new Date().toISOString();
+      const labels = Array.isArray(body.labels) ? body.labels.map(String) : [];
+      const issue: FakeIssue = {
+        number: 500 + state.issues.length,
+        title: body.title,
+        body: (body.body as string | undefined) ?? '',
+        state: 'open',
+        labels,
+        user: authorOf(req),
+        created_at: now,
+        updated_at: now,
+      };
+      state.issues.push(issue);
+      return send(res, 201, issueJson(issue, base));
+    }
+    let m = /^\/issues\/(\d+)$/.exec(rest);
+    if (m) {
+      const issue = state.issues.find((i) => i.number === Number(m![1]));
+      if (!issue) throw new HttpError(404, 'Not Found');
+      if (method === 'GET') return send(res, 200, issueJson(issue, base));
+      if (method === 'PATCH') {
+        const body = (await readBody(req)) as { title?: unknown; body?: unknown; state?: unknown };
+        if (typeof body.body === 'string') {
+          if (body.body.length > 65_536) throw new HttpError(422, 'Validation Failed: body is too long (maximum is 65536 characters)');
+          issue.body = body.body;
+        }
+        if (typeof body.title === 'string') issue.title = body.title;
+        if (body.state === 'open' || body.state === 'closed') issue.state = body.state;
+        issue.updated_at = new Date().toISOString();
+        return send(res, 200, issueJson(issue, base));
+      }
+    }
+
     // ---- issue comments ----
-    let m = /^\/issues\/(\d+)\/comments$/.exec(rest);
+    m = /^\/issues\/(\d+)\/comments$/.exec(rest);
     if (m) {
       const issue = Number(m[1]);
       if (method === 'GET') {
