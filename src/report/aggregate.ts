@@ -89,6 +89,8 @@ export function renderAggregate(
         'r',
         'r',
       ]),
+      '',
+      "<sub>Each count is of points (a sweep's rates or concurrencies, an offline suite), by the gate's verdict.</sub>",
       ...(ctx.runUrl ? ['', `[workflow run](${safeUrl(ctx.runUrl)})`] : []),
     ].join('\n'),
     keep: Number.POSITIVE_INFINITY,

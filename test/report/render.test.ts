@@ -355,6 +355,7 @@ describe('renderAggregate', () => {
       ['<code>h100</code>', '✅ pass', '0'],
       ['<code>l4</code>', '❌ fail', '1'],
     ]);
+    expect(md).toContain("<sub>Each count is of points (a sweep's rates or concurrencies, an offline suite), by the gate's verdict.</sub>");
     expect(md).toContain('### ❌ vLLM performance gate: fail — <code>l4</code>');
     expect(md).toContain('#### Serving: sharegpt-qps');
     expect(md.length).toBeLessThanOrEqual(65_536);
