@@ -159,7 +159,8 @@ export async function appendBranchBaseline(
       continue; // re-read: the new branch may already hold a history copied from the default branch
     }
     const next = appendRun(read.history, o.configId, run, o.cap);
-    const content = Buffer.from(`${JSON.stringify(next, null, 1)}\n`, 'utf8').toString('base64');
+    // One line, no indentation: a quarter smaller (30 runs of a one-point sweep: 147 KB, not 201 KB).
+    const content = Buffer.from(`${JSON.stringify(next)}\n`, 'utf8').toString('base64');
     try {
       const { data } = await octokit.rest.repos.createOrUpdateFileContents({
         owner: store.owner,
