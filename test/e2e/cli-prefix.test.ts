@@ -108,6 +108,32 @@ function traceMeanMs(lines: Record<string, number | null>[], field: string): num
 
 let cached: Ran;
 
+describe('a server that does not serve POST /reset_prefix_cache (vLLM outside dev mode)', () => {
+  it('records the reset as unavailable before each point and repeat, says so once, and measures anyway', async () => {
+    const c = newCase('prefix-nodev');
+    const yaml = [
+      server(c, path.join(c.dir, 'trace.jsonl')).replace('  env: { VLLM_SERVER_DEV_MODE: "1" }\n', ''),
+      'suites:',
+      '  - name: prefix',
+      '    kind: serving',
+      '    dataset: { type: prefix-repetition, prefix-len: 64, suffix-len: 16, num-prefixes: 2, output-len: 4, num-prompts: 4 }',
+      '    concurrency: [1, 2]',
+      '    repeat: 2',
+      '',
+    ].join('\n');
+    expect(yaml).not.toContain('VLLM_SERVER_DEV_MODE');
+    writeConfig(c, yaml);
+    const exit = await cli(['run', '--config', c.config, '--out', c.out]);
+    const doc = JSON.parse(readFileSync(path.join(c.out, 'results.json'), 'utf8')) as ResultsDocument;
+    const points = doc.suites[0]!.points;
+    expect(points.map((p) => p.key)).toEqual(['concurrency=1', 'concurrency=2']);
+    const unavailable = { status: 'unavailable', detail: expect.stringContaining('answered 404') as string };
+    for (const p of points) expect(p['prefix-cache-reset']).toEqual([unavailable, unavailable]);
+    expect(exit.stderr.match(/the prefix cache was not reset \(unavailable/g)).toHaveLength(1);
+    expect(points.every((p) => p.metrics.completed === 4)).toBe(true);
+  }, 60_000);
+});
+
 describe('a prefix-repetition dataset the prompts cannot fill', () => {
   it('is refused before any server boots, at the config line, with the fix', async () => {
     const c = newCase('prefix-bad');
