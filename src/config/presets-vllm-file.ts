@@ -9,32 +9,21 @@ import { GateError } from '../errors.js';
 import { didYouMean } from './did-you-mean.js';
 import { isPlainObject, joinPath } from './presets-overrides.js';
 
-export type Section =
-  | 'qps_list'
-  | 'max_concurrency_list'
-  | 'server_parameters'
-  | 'server_environment_variables'
-  | 'client_parameters'
-  | 'parameters'
-  | 'environment_variables';
-
-export const SECTIONS: readonly Section[] = [
-  'qps_list',
-  'max_concurrency_list',
+/** The sections a test may have: the two sweep lists, and maps of flags or variables. */
+const LIST_SECTIONS = ['qps_list', 'max_concurrency_list'] as const;
+const MAP_SECTION_NAMES = [
   'server_parameters',
   'server_environment_variables',
   'client_parameters',
   'parameters',
   'environment_variables',
-];
+] as const;
 
-const MAP_SECTIONS = new Set<Section>([
-  'server_parameters',
-  'server_environment_variables',
-  'client_parameters',
-  'parameters',
-  'environment_variables',
-]);
+export type Section = (typeof LIST_SECTIONS)[number] | (typeof MAP_SECTION_NAMES)[number];
+
+export const SECTIONS: readonly Section[] = [...LIST_SECTIONS, ...MAP_SECTION_NAMES];
+
+const MAP_SECTIONS = new Set<Section>(MAP_SECTION_NAMES);
 
 /** A value from the file and where it was written (a key path inside the file). */
 export interface Located<T = unknown> {
