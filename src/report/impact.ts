@@ -127,8 +127,9 @@ export function impactLines(report: GateReport): string[] {
     if (parts.length > 0) lines.push(`**${escapeCell(suite, 60)}**: ${parts.join('; ')}`);
   }
   if (lines.length > 0) return lines.length === 1 ? lines : lines.map((l) => `- ${l}`);
+  // Only a judged run can say nothing changed; the others' summary says why nothing was judged.
   const judged = report.points.filter((p) => p.verdict !== 'new' && p.verdict !== 'missing').length;
-  if (judged === 0) return [];
+  if (judged === 0 || report.verdict !== 'pass') return [];
   const nSuites = new Set(report.points.map((p) => p.suite)).size;
   const inconclusive =
     report.counts.inconclusive > 0 ? `; ${report.counts.inconclusive} ${plural(report.counts.inconclusive, 'point')} inconclusive` : '';
@@ -143,6 +144,10 @@ const POINT_VERDICTS = ['regressed', 'improved', 'inconclusive', 'invalid', 'mis
 export function countsSentence(report: GateReport, bold = true): string {
   const c = report.counts;
   const total = POINT_VERDICTS.reduce((n, v) => n + c[v], 0);
+  // The points of a run that was not judged carry no verdict worth counting.
+  if (report.verdict === 'not-comparable' || report.verdict === 'nothing-compared') {
+    return bold ? `**${total} ${plural(total, 'point')}, none judged**` : `${total} ${plural(total, 'point')}, none judged`;
+  }
   const b = (s: string): string => (bold ? `**${s}**` : s);
   const metricsOf = (v: Changed): string => {
     const n = gatedChanges(report, v).length;

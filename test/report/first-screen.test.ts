@@ -182,3 +182,17 @@ describe('charts of what changed', () => {
     expect(passing).not.toContain('```mermaid');
   });
 });
+
+describe('a run the gate did not judge', () => {
+  it('does not say that nothing changed: the verdict sentence says why nothing was judged', () => {
+    const r = demoRun('same');
+    const other = r.current;
+    other.environment.fingerprint = { ...other.environment.fingerprint, model: 'Qwen/Qwen2.5-7B-Instruct' };
+    const report = compareRuns([r.baselineDoc], other, gateSettings());
+    expect(report.verdict).toBe('not-comparable');
+    const md = renderComment(report, other, { configId: 'demo', baselineDoc: r.baselineDoc });
+    expect(md).not.toContain('No gated metric changed');
+    expect(md).toContain('> Not comparable with the baseline\\: model');
+    expect(md).toContain('**9 points, none judged**');
+  });
+});
