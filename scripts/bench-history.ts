@@ -15,8 +15,8 @@
 //              a nightly job meets them: the detection re-run after every run, each distinct change
 //              point counted once, even when a later night no longer shows it
 //
-// Methods: ours (e-divisive means + Student's t, p ≤ 0.001, 3 runs a side, the gate's throughput
-// noise floor 3% scaled to the segments); PyTorch HUD's rule for vLLM (baseline = median of the 3
+// Methods: ours (e-divisive means + Student's t, p ≤ 0.0005 and 0.00005 with a side under 6 runs,
+// 3 runs a side, the gate's throughput noise floor 3% scaled to the segments); PyTorch HUD's rule for vLLM (baseline = median of the 3
 // prior runs, a regression at 0.8× / 1.2×, flagged after 2 consecutive bad runs); and a plain t-test
 // of the last 5 runs against all runs before them (p ≤ 0.001).
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';

@@ -74,7 +74,7 @@ export function dashboardData(a: HistoryAnalysis, title: string): DashboardData 
   return {
     title,
     headline: historyHeadline(a),
-    detection: `Change points: e-divisive means, Student's t-test p ≤ ${d.maxPValue}, at least ${d.minSegment} runs a side, the gate's noise floors scaled to the segment sizes; invalid points are gaps.`,
+    detection: `Change points: e-divisive means, Student's t-test p ≤ ${d.maxPValue} (a tenth of it with fewer than 6 runs on a side), at least ${d.minSegment} runs a side, the gate's noise floors scaled to the segment sizes; invalid points are gaps.`,
     runs: a.runs.map((r) => [r.id, r.startedAt, r.commit]),
     suites,
     series,

@@ -120,7 +120,7 @@ function detectionLine(a: HistoryAnalysis): string {
   const floors = Object.entries(d.noiseFloor)
     .map(([k, v]) => `${k} ${(v * 100).toFixed(0)}%`)
     .join(', ');
-  return `Change points: e-divisive means, Student's t-test p ≤ ${d.maxPValue}, at least ${d.minSegment} runs a side, noise floors ${floors} (scaled to the segment sizes); invalid points are gaps.`;
+  return `Change points: e-divisive means, Student's t-test p ≤ ${d.maxPValue} (a tenth of it with fewer than 6 runs on a side), at least ${d.minSegment} runs a side, noise floors ${floors} (scaled to the segment sizes); invalid points are gaps.`;
 }
 
 function formatP(p: number): string {
