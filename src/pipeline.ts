@@ -3,6 +3,7 @@
 // when confirmation is asked for, or run A/B. Rendering and GitHub stay in the front ends.
 import path from 'node:path';
 import { compareAB, compareRuns, gateSettings, mergeConfirmation, pointsToConfirm, type GateSettings } from './compare/index.js';
+import { decisionLines } from './compare/decision-lines.js';
 import type { GateReport } from './compare/types.js';
 import type { LoadedConfig } from './config/load.js';
 import type { GateError } from './errors.js';
@@ -34,7 +35,8 @@ export async function runGate(loaded: LoadedConfig, opts: GateRunOptions): Promi
   const fromConfig = gateSettingsFor(loaded);
   const settings = opts.suiteMap ? { ...fromConfig, suiteMap: { ...fromConfig.suiteMap, ...opts.suiteMap } } : fromConfig;
   if (loaded.config['compare-servers']) return runAB(loaded, settings, opts);
-  const run = await runPlan(loaded, opts);
+  const lines = opts.baseline && opts.baseline.length > 0 ? decisionLines(opts.baseline, settings) : undefined;
+  const run = await runPlan(loaded, lines ? { ...opts, decisionLines: lines } : opts);
   let report = compareRuns(opts.baseline ?? [], run.doc, settings, opts.baselineSource ? { source: opts.baselineSource } : {});
   const confirm = pointsToConfirm(report);
   if (loaded.config.gate?.['confirm-regressions'] && confirm.length > 0 && !run.error && !opts.signal?.aborted) {

@@ -352,6 +352,7 @@ export interface ServingSuite {
    * Time limit of each point (each repeat), warm-up included. A point still running after it is stopped (requests in flight are cancelled), marked invalid with the reason, and the sweep goes on with the next point. Default: 1h, or, for a request rate whose arrivals take longer, the time the point's last request is due plus request-timeout.
    */
   'max-duration'?: number | string;
+  stop?: AdaptiveStop;
   /**
    * Share of failed requests above which a point is invalid.
    */
@@ -386,6 +387,59 @@ export interface Goodput {
    * End-to-end latency must be at most this (ms).
    */
   'e2el-ms'?: number;
+}
+/**
+ * Adaptive points: each point sends requests until its figures are precise enough, or until the gate's pass/fail decision against the baseline can no longer change, instead of sending every prompt. The point's request count (num-prompts, or concurrency x prompts-per-concurrency) becomes its upper bound. Intervals are batch means over the steady state at 95% confidence (docs/gate.md says why).
+ *
+ * This interface was referenced by `VllmPerfGateConfig`'s JSON-Schema
+ * via the `definition` "adaptiveStop".
+ */
+export interface AdaptiveStop {
+  /**
+   * Stop a point once every watched metric's confidence interval is within the margin, or lies wholly on one side of the gate's line (the baseline value moved by the tolerance).
+   */
+  when: 'precise';
+  /**
+   * Largest relative half-width of the confidence interval a precise metric may have, e.g. "2%".
+   */
+  margin?: string;
+  /**
+   * Completed requests a point always measures before it may stop.
+   */
+  'min-requests'?: number;
+  /**
+   * A point that has not become precise after this long (measured part) stops sending, lets the requests in flight finish and stays valid, its stop recorded as max-duration. Unlimited when absent (the request count still bounds it).
+   */
+  'max-duration'?: number | string;
+  /**
+   * The metrics that must be precise. Default: median_ttft_ms, median_tpot_ms and output_throughput when streaming; median_e2el_ms and output_throughput otherwise.
+   *
+   * @minItems 1
+   */
+  metrics?: [
+    (
+      | 'mean_ttft_ms'
+      | 'median_ttft_ms'
+      | 'mean_tpot_ms'
+      | 'median_tpot_ms'
+      | 'mean_itl_ms'
+      | 'median_itl_ms'
+      | 'mean_e2el_ms'
+      | 'median_e2el_ms'
+      | 'output_throughput'
+    ),
+    ...(
+      | 'mean_ttft_ms'
+      | 'median_ttft_ms'
+      | 'mean_tpot_ms'
+      | 'median_tpot_ms'
+      | 'mean_itl_ms'
+      | 'median_itl_ms'
+      | 'mean_e2el_ms'
+      | 'median_e2el_ms'
+      | 'output_throughput'
+    )[]
+  ];
 }
 /**
  * Extra HTTP headers on every request.

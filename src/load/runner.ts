@@ -44,11 +44,28 @@ export interface RunPointOptions {
    * server is busy with the point, for the telemetry to sample.
    */
   onLoadMark?: (() => void) | undefined;
+  /** Ends the point early but cleanly (an adaptive point): see `EarlyStop`. */
+  stopWhen?: EarlyStop | undefined;
 }
+
+/**
+ * Every `every` completions, `check` gets the completed records (in completion order); when it
+ * answers true, or `maxMs` after t0, nothing more is sent and the requests in flight finish and
+ * count (cancelling them would leave out the slowest ones).
+ */
+export interface EarlyStop {
+  every: number;
+  check(completed: readonly RequestRecord[]): boolean;
+  maxMs?: number | undefined;
+}
+
+/** What ended a point before all its requests were sent: its stop check, or the early stop's time. */
+export type EarlyEnd = 'check' | 'time' | null;
 
 /** A point's run, and whether its time limit ended it. */
 export interface TimedPointRun extends PointRun {
   timedOut: boolean;
+  earlyEnd: EarlyEnd;
 }
 
 /** Sockets opened ahead of a point at most (an uncapped rate may need as many as it sends). */
@@ -112,7 +129,7 @@ async function warm(client: LoadClient, warmup: readonly RequestSpec[], cap: num
   });
 }
 
-function measure(client: LoadClient, opts: RunPointOptions, n: number, cap: number | null): Promise<PointRun> {
+function measure(client: LoadClient, opts: RunPointOptions, n: number, cap: number | null): Promise<PointRun & { earlyEnd: EarlyEnd }> {
   const { specs, shape, signal } = opts;
   const records: RequestRecord[] = new Array(n);
   const queue: RequestRecord[] = [];
@@ -123,14 +140,19 @@ function measure(client: LoadClient, opts: RunPointOptions, n: number, cap: numb
   let finished = 0;
   let failed = 0;
   let aborted = false;
+  // Adaptive points: completions in order, and why sending stopped early.
+  const early = opts.stopWhen;
+  const completed: RequestRecord[] = [];
+  let earlyEnd: EarlyEnd = null;
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
 
-  return new Promise<PointRun>((resolve) => {
+  return new Promise<PointRun & { earlyEnd: EarlyEnd }>((resolve) => {
     const t0 = performance.now();
     let progressTimer: NodeJS.Timeout | undefined;
     let scheduleTimer: NodeJS.Timeout | undefined;
     let scheduleImmediate: NodeJS.Immediate | undefined;
     let markTimer: NodeJS.Timeout | undefined;
+    let earlyTimer: NodeJS.Timeout | undefined;
     let settled = false;
     // Marks for the telemetry: the first response (events the warm-up read do not count).
     const events0 = client.events;
@@ -151,6 +173,7 @@ function measure(client: LoadClient, opts: RunPointOptions, n: number, cap: numb
       if (scheduleTimer) clearTimeout(scheduleTimer);
       if (scheduleImmediate) clearImmediate(scheduleImmediate);
       clearInterval(markTimer);
+      clearTimeout(earlyTimer);
       signal?.removeEventListener('abort', onAbort);
       const lag = (v: number): number | null => (loop.count > 0 ? Math.max(0, v / 1e6 - LOOP_RESOLUTION_MS) : null);
       resolve({
@@ -158,7 +181,13 @@ function measure(client: LoadClient, opts: RunPointOptions, n: number, cap: numb
         durationMs,
         t0Ms: t0,
         aborted,
-        health: { eventLoopLagP99Ms: lag(loop.percentile(99)), eventLoopLagMaxMs: lag(loop.max), reads: client.reads, events: client.events },
+        earlyEnd,
+        health: {
+          eventLoopLagP99Ms: lag(loop.percentile(99)),
+          eventLoopLagMaxMs: lag(loop.max),
+          reads: client.reads,
+          events: client.events,
+        },
       });
     };
 
@@ -166,8 +195,12 @@ function measure(client: LoadClient, opts: RunPointOptions, n: number, cap: numb
       inFlight--;
       finished++;
       if (!rec.success) failed++;
-      if (finished === n || (aborted && inFlight === 0)) return settle();
-      if (aborted) return;
+      if (early) {
+        completed.push(rec);
+        if (earlyEnd === null && completed.length % early.every === 0 && early.check(completed)) stopSending('check');
+      }
+      if (finished === n || ((aborted || earlyEnd !== null) && inFlight === 0)) return settle();
+      if (aborted || earlyEnd !== null) return;
       if (shape.kind === 'closed') {
         if (sent < n) {
           // The next request was due the moment the last one's final bytes arrived.
@@ -198,20 +231,33 @@ function measure(client: LoadClient, opts: RunPointOptions, n: number, cap: numb
       if (sent === n && firstSeen && inFlight > 0) opts.onLoadMark?.();
     };
 
-    const onAbort = (): void => {
-      aborted = true;
+    /** Sends nothing more: clears the schedule and drops queued requests (never sent, so not records). */
+    const dropUnsent = (): void => {
       if (scheduleTimer) clearTimeout(scheduleTimer);
       if (scheduleImmediate) clearImmediate(scheduleImmediate);
-      // Queued requests were never sent: they are left out of the records, not counted as failed.
       for (let i = queueHead; i < queue.length; i++) delete records[queue[i]!.index];
       queue.length = queueHead;
+    };
+
+    const onAbort = (): void => {
+      aborted = true;
+      dropUnsent();
       if (inFlight === 0) settle();
       else client.cancelAll();
     };
 
+    /** The adaptive stop: the requests in flight finish and count. */
+    const stopSending = (why: 'check' | 'time'): void => {
+      if (earlyEnd !== null || aborted) return;
+      earlyEnd = why;
+      dropUnsent();
+      if (inFlight === 0) settle();
+    };
+
     loop.enable();
     if (opts.onProgress) {
-      const report = (): void => opts.onProgress!({ total: n, sent: started, completed: finished - failed, failed, inFlight, elapsedMs: performance.now() - t0 });
+      const report = (): void =>
+        opts.onProgress!({ total: n, sent: started, completed: finished - failed, failed, inFlight, elapsedMs: performance.now() - t0 });
       progressTimer = setInterval(report, opts.progressIntervalMs ?? 250);
     }
     if (signal?.aborted) {
@@ -220,6 +266,7 @@ function measure(client: LoadClient, opts: RunPointOptions, n: number, cap: numb
     }
     signal?.addEventListener('abort', onAbort, { once: true });
     if (n === 0) return settle();
+    if (early?.maxMs !== undefined) earlyTimer = setTimeout(() => stopSending('time'), early.maxMs);
     if (opts.onLoadMark) markTimer = setInterval(lookForFirst, MARK_POLL_MS);
 
     if (shape.kind === 'closed') {
@@ -236,7 +283,7 @@ function measure(client: LoadClient, opts: RunPointOptions, n: number, cap: numb
     const tick = (): void => {
       scheduleTimer = undefined;
       scheduleImmediate = undefined;
-      if (aborted) return;
+      if (aborted || earlyEnd !== null) return;
       while (next < n && schedule[next]! <= performance.now() - t0) {
         dispatch(next, schedule[next]!);
         next++;

@@ -143,6 +143,10 @@ export interface Point {
      */
     detail?: string;
   }[];
+  /**
+   * Adaptive points (a suite's stop): how each repeat of the point ended and the intervals it reached, one entry per repeat.
+   */
+  stop?: AdaptiveStop[];
   'started-at'?: string;
   /**
    * Path (relative to the results folder) of the same point in vLLM's --save-result format.
@@ -206,6 +210,66 @@ export interface Errors {
  */
 export interface MetricMap1 {
   [k: string]: number | null | undefined;
+}
+/**
+ * This interface was referenced by `ResultsDocument`'s JSON-Schema
+ * via the `definition` "adaptiveStop".
+ */
+export interface AdaptiveStop {
+  /**
+   * precise: every watched metric's interval within the margin; decided: every interval wholly on one side of the gate's line; max-duration: the stop's time limit came first; all-requests: every planned request was sent.
+   */
+  how: 'precise' | 'decided' | 'max-duration' | 'all-requests';
+  /**
+   * The same, as a sentence with the figures.
+   */
+  reason: string;
+  /**
+   * Requests measured (sent and finished).
+   */
+  requests: number;
+  /**
+   * The most the point would have sent.
+   */
+  'planned-requests': number;
+  /**
+   * The relative half-width asked for.
+   */
+  margin?: number;
+  /**
+   * 95% batch-means confidence interval of each watched metric over the point's steady state, as the point ended (null: too few requests for one).
+   */
+  intervals: {
+    [k: string]:
+      | null
+      | {
+          /**
+           * The statistic over the steady state.
+           */
+          estimate: number;
+          /**
+           * Lower end of the interval.
+           */
+          low: number;
+          /**
+           * Upper end of the interval.
+           */
+          high: number;
+          /**
+           * Half-width over the estimate.
+           */
+          'relative-half-width': number;
+          /**
+           * Batches the interval was built from.
+           */
+          batches: number;
+          /**
+           * The gate's line (baseline moved by the tolerance), when a baseline was known.
+           */
+          line?: number;
+        }
+      | undefined;
+  };
 }
 /**
  * The fields of a `vllm bench serve --save-result` record that are not metrics, named as vLLM names them. Kept when a vLLM file is imported, so the point can be written back in vLLM's format unchanged; the serving runner may set them for its own points.

@@ -26,6 +26,7 @@ import { prefixCacheResetter } from '../server/prefix-cache.js';
 import { telemetryHooks } from '../server/telemetry.js';
 import { runOfflineSuite } from './offline.js';
 import { runServingSuite, type ServingProgress } from './serving.js';
+import type { DecisionLines } from './adaptive.js';
 import type { PointEndDetail } from './serving.js';
 
 export const TOOL_NAME = 'vllm-perf-gate';
@@ -44,6 +45,8 @@ export interface RunPlanOptions {
   git?: { sha?: string; ref?: string };
   label?: string;
   env?: NodeJS.ProcessEnv;
+  /** The gate's pass/fail lines of a point's metrics, from the baseline (adaptive points stop once decided). */
+  decisionLines?: (suite: string, pointKey: string) => DecisionLines | undefined;
 }
 
 export interface RunPlanResult {
@@ -204,6 +207,7 @@ export async function runPlan(loaded: LoadedConfig, opts: RunPlanOptions): Promi
                     headers: r.headers,
                     ...(r.external ? {} : { logLines: (n: number) => r.lastLogLines(n) }),
                   }),
+                  ...(opts.decisionLines ? { decisionLines: (k: string) => opts.decisionLines!(suite.name, k) } : {}),
                   onPointStart: (k) => hooks.onPointStart(k),
                   onLoadMark: () => hooks.onLoadMark(),
                   onPointEnd: async (k, detail) => {

@@ -15,10 +15,11 @@ import { estimatingTokenizer, serverTokenizer, type Tokenizer } from '../load/to
 import type { PointRun, RequestRecord } from '../load/types.js';
 import { errorSummary } from '../metrics/errors.js';
 import { meanMetrics } from '../metrics/repeats.js';
+import { adaptivePlan, adaptiveRecord, type AdaptivePlan, type DecisionLines } from './adaptive.js';
 import { servingMetrics, type GoodputSlo } from '../metrics/serving.js';
 import { durationText, pointValidity, type PointStop } from '../metrics/validity.js';
 import { servingPointKey, servingPointLabel } from '../results/point-key.js';
-import type { MetricMap, Point, Suite } from '../results/schema-types.gen.js';
+import type { AdaptiveStop, MetricMap, Point, Suite } from '../results/schema-types.gen.js';
 import type { ResetOutcome } from '../server/prefix-cache.js';
 import { formatVllmDate } from '../results/vllm-format.js';
 
@@ -67,6 +68,8 @@ export interface RunServingOptions {
   progressIntervalMs?: number;
   /** Empties the server's prefix cache (POST /reset_prefix_cache); the suite's reset-prefix-cache says when. */
   resetPrefixCache?: () => Promise<ResetOutcome>;
+  /** The gate's pass/fail lines of a point, by metric, when a baseline is known (adaptive points stop once decided). */
+  decisionLines?: (pointKey: string) => DecisionLines | undefined;
 }
 
 const runsOf = new WeakMap<Point, PointRun[]>();
@@ -148,6 +151,7 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
       ? parseDuration(suite['max-duration'], { path: `${opts.configPath ?? 'suite'}.max-duration` })
       : undefined;
   const plan = planPoints(suite);
+  const adaptive = suite.stop ? adaptivePlan(suite.stop, { stream: suite.stream ?? true, path: `${opts.configPath ?? 'suite'}.stop` }) : undefined;
   const repeat = Math.max(1, suite.repeat ?? 1);
   const headers: Record<string, string> = {};
   if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
@@ -197,6 +201,7 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
     if (opts.signal?.aborted) break;
     const startedAt = (opts.clock ?? { wallNow: () => new Date() }).wallNow();
     const runs: StoppedRun[] = [];
+    const stops: AdaptiveStop[] = [];
     const resets: ResetOutcome[] = [];
     for (let rep = 1; rep <= repeat; rep++) {
       if (opts.signal?.aborted) break;
@@ -209,6 +214,7 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
           };
       log(`${suite.name} ${pp.key}${repeat > 1 ? ` (repeat ${rep}/${repeat})` : ''}: ${pp.requests} requests`);
       const limitMs = maxDurationMs ?? defaultTimeLimitMs(shape, timeoutMs);
+      const early = adaptive ? adaptive.forPoint(pp, opts.decisionLines?.(pp.key)) : undefined;
       const run = await runPoint({
         client: { baseUrl: target.baseUrl, path: endpointPath(endpoint), headers, stream, timeoutMs },
         specs: firstSpecs(specs, pp.requests),
@@ -221,6 +227,7 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
         signal: opts.signal,
         maxDurationMs: limitMs,
         onLoadMark: opts.onLoadMark,
+        stopWhen: early?.stopWhen,
         progressIntervalMs: opts.progressIntervalMs,
         onProgress: opts.onProgress
           ? (p) => opts.onProgress!({ ...p, suite: suite.name, pointKey: pp.key, pointIndex: pi, points: plan.length, repeat: rep })
@@ -230,6 +237,11 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
       if (stopped?.by === 'time-limit')
         log(`${suite.name} ${pp.key}: still running after max-duration ${durationText(limitMs)}; stopped and marked invalid`);
       runs.push({ ...run, stopped });
+      if (early) {
+        const rec = adaptiveRecord(early, run, pp.requests);
+        stops.push(rec);
+        log(`${suite.name} ${pp.key}: ${rec.reason}`);
+      }
       // A point stopped by its time limit ends alone; a cancel or a crash ends the suite.
       if (run.aborted && !run.timedOut) break;
     }
@@ -246,6 +258,7 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
       burstiness: suite.burstiness ?? 1,
     });
     if (resets.length > 0) point['prefix-cache-reset'] = resets;
+    if (stops.length > 0) point.stop = stops;
     runsOf.set(point, runs);
     result.points.push(point);
     await opts.onPointEnd?.(pp.key, { point, records: runs.map((r) => r.records) });
@@ -324,7 +337,8 @@ function buildPoint(pp: PlannedPoint, runs: StoppedRun[], c: PointContext): Poin
       label: null,
       model_id: c.target.model,
       tokenizer_id: c.target.tokenizerModel ?? c.target.model,
-      num_prompts: pp.requests,
+      // Requests measured, which an adaptive point may make fewer than planned.
+      num_prompts: runs.some((r) => r.earlyEnd !== null) ? Math.round(runs.reduce((a, r) => a + r.records.length, 0) / runs.length) : pp.requests,
       burstiness: c.burstiness === Infinity ? 'inf' : c.burstiness,
     },
   };

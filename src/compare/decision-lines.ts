@@ -1,0 +1,34 @@
+// The gate's pass/fail line of each metric of each point, from the baseline history: the baseline
+// value (the mean of its valid runs) moved by the metric's tolerance in its bad direction. An
+// adaptive point whose interval lies wholly on one side of every line can stop: more requests
+// would not change whether the gate passes.
+import type { DecisionLine } from '../metrics/precision.js';
+import type { ResultsDocument } from '../results/schema-types.gen.js';
+import { toleranceAmount } from './judge.js';
+import { ruleFor, type GateSettings } from './settings.js';
+
+/** Gated metrics' lines of a point (suite and key of this run), or undefined with no baseline for it. */
+export type DecisionLinesOf = (suite: string, key: string) => Record<string, DecisionLine> | undefined;
+
+export function decisionLines(baseline: readonly ResultsDocument[], settings: GateSettings): DecisionLinesOf {
+  const renamed = (name: string): string => settings.suiteMap[name] ?? name;
+  return (suite, key) => {
+    const values = new Map<string, number[]>();
+    for (const doc of baseline)
+      for (const s of doc.suites)
+        if (renamed(s.name) === suite)
+          for (const p of s.points)
+            if (p.key === key && p.validity.valid)
+              for (const [m, v] of Object.entries(p.metrics)) if (typeof v === 'number') values.set(m, [...(values.get(m) ?? []), v]);
+    if (values.size === 0) return undefined;
+    const out: Record<string, DecisionLine> = {};
+    for (const [m, vs] of values) {
+      const r = ruleFor(settings, suite, m);
+      if (r.role !== 'gated') continue;
+      const b = vs.reduce((a, v) => a + v, 0) / vs.length;
+      const tol = toleranceAmount(r.rule, b, r.info.unit);
+      out[m] = { baseline: b, line: r.info.direction === 'higher-is-better' ? b - tol : b + tol };
+    }
+    return out;
+  };
+}

@@ -1,0 +1,102 @@
+// Adaptive points (a serving suite's `stop`): turns the config into the load runner's early-stop
+// check, and the run into the results' record of how the point stopped and the intervals reached.
+import type { AdaptiveStop as StopConfig } from '../config/schema-types.gen.js';
+import { parseDuration } from '../config/duration.js';
+import type { EarlyStop, TimedPointRun } from '../load/runner.js';
+import { stopDecision, type DecisionLine, type Interval, type PrecisionMetric, type StopHow, type StopRule } from '../metrics/precision.js';
+import type { AdaptiveStop } from '../results/schema-types.gen.js';
+
+/** The gate's line of each metric of a point, by metric name. */
+export type DecisionLines = Readonly<Record<string, DecisionLine>>;
+
+/** Intervals are built at this confidence. */
+const LEVEL = 0.95;
+/** The stop check runs every this many completions (cheap for the load loop, fine-grained enough to stop soon). */
+const CHECK_EVERY = 16;
+
+export interface PointStopPlan {
+  stopWhen: EarlyStop;
+  rule: StopRule;
+  /** What the last check that stopped the point decided. */
+  how: StopHow | undefined;
+}
+
+export interface AdaptivePlan {
+  forPoint(pp: { closed: boolean; concurrency: number | null }, lines: DecisionLines | undefined): PointStopPlan;
+}
+
+export function adaptivePlan(cfg: StopConfig, ctx: { stream: boolean; path: string }): AdaptivePlan {
+  const margin = Number((cfg.margin ?? '2%').replace('%', '')) / 100;
+  const minRequests = cfg['min-requests'] ?? 64;
+  const maxMs = cfg['max-duration'] !== undefined ? parseDuration(cfg['max-duration'], { path: `${ctx.path}.max-duration` }) : undefined;
+  const metrics: PrecisionMetric[] =
+    cfg.metrics ?? (ctx.stream ? ['median_ttft_ms', 'median_tpot_ms', 'output_throughput'] : ['median_e2el_ms', 'output_throughput']);
+  return {
+    forPoint(pp, lines) {
+      const known = lines ? Object.fromEntries(metrics.filter((m) => lines[m]).map((m) => [m, lines[m]!])) : undefined;
+      const rule: StopRule = {
+        metrics,
+        margin,
+        minRequests,
+        // A closed loop (or a capped rate) starts with C requests at once: their completions are the ramp-up.
+        skip: pp.concurrency ?? 0,
+        level: LEVEL,
+        ...(known ? { lines: known } : {}),
+      };
+      const plan: PointStopPlan = {
+        rule,
+        how: undefined,
+        stopWhen: {
+          every: CHECK_EVERY,
+          maxMs,
+          check: (completed) => {
+            const d = stopDecision(completed, rule);
+            if (d.stop) plan.how = d.how;
+            return d.stop;
+          },
+        },
+      };
+      return plan;
+    },
+  };
+}
+
+/** How a point's run ended, with the intervals over all its records (the requests in flight at the stop included). */
+export function adaptiveRecord(plan: PointStopPlan, run: TimedPointRun, planned: number): AdaptiveStop {
+  const final = stopDecision(run.records, { ...plan.rule, minRequests: 0 });
+  const how: AdaptiveStop['how'] =
+    run.earlyEnd === 'check' ? (plan.how ?? 'precise') : run.earlyEnd === 'time' ? 'max-duration' : 'all-requests';
+  const intervals: AdaptiveStop['intervals'] = {};
+  for (const [m, iv] of Object.entries(final.intervals)) intervals[m] = iv ? intervalRecord(iv, plan.rule.lines?.[m]) : null;
+  return {
+    how,
+    reason: reasonOf(how, run.records.length, planned, plan.rule, final.intervals),
+    requests: run.records.length,
+    'planned-requests': planned,
+    margin: plan.rule.margin,
+    intervals,
+  };
+}
+
+function intervalRecord(iv: Interval, line: DecisionLine | undefined): NonNullable<AdaptiveStop['intervals'][string]> {
+  return {
+    estimate: iv.estimate,
+    low: iv.low,
+    high: iv.high,
+    'relative-half-width': iv.relHalfWidth,
+    batches: iv.batches,
+    ...(line ? { line: line.line } : {}),
+  };
+}
+
+function reasonOf(how: AdaptiveStop['how'], n: number, planned: number, rule: StopRule, ivs: Record<string, Interval | null>): string {
+  const widths = Object.entries(ivs)
+    .map(([m, iv]) => `${m} ±${iv ? (iv.relHalfWidth * 100).toFixed(1) : '?'}%`)
+    .join(', ');
+  const pct = `${(rule.margin * 100).toFixed(1).replace(/\.0$/, '')}%`;
+  if (how === 'precise') return `stopped after ${n} of ${planned} requests: every interval within ±${pct} (${widths})`;
+  if (how === 'decided')
+    return `stopped after ${n} of ${planned} requests: every interval lies wholly on one side of the gate's line, so the verdict cannot change (${widths})`;
+  if (how === 'max-duration') return `stopped at the stop's max-duration after ${n} of ${planned} requests, short of ±${pct} (${widths})`;
+  return `sent all ${planned} planned requests without reaching ±${pct} (${widths})`;
+}

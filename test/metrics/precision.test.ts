@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { tQuantile } from '../../src/compare/stats.js';
+import { Rng } from '../../src/load/rng.js';
+import { batchMeansInterval, metricInterval, stopDecision, tQuantileApprox, type StopRule } from '../../src/metrics/precision.js';
+import { rec } from './support.js';
+
+/** An AR(1) series around `mu`: x[t] = mu + phi (x[t-1] - mu) + e, e ~ N(0, 1). Neighbours are strongly correlated for phi near 1. */
+function ar1(rng: Rng, n: number, phi: number, mu: number): number[] {
+  const out: number[] = [];
+  let x = 0;
+  for (let i = 0; i < n + 200; i++) {
+    x = phi * x + gauss(rng);
+    if (i >= 200) out.push(mu + x);
+  }
+  return out;
+}
+
+function gauss(rng: Rng): number {
+  const u = Math.max(rng.next(), 1e-12);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
+}
+
+/** The i.i.d. t interval, the one that ignores correlation. */
+function naiveCovers(xs: number[], mu: number): boolean {
+  const n = xs.length;
+  const m = xs.reduce((a, v) => a + v, 0) / n;
+  const sd = Math.sqrt(xs.reduce((a, v) => a + (v - m) ** 2, 0) / (n - 1));
+  return Math.abs(m - mu) <= (1.96 * sd) / Math.sqrt(n);
+}
+
+describe('batch-means confidence interval', () => {
+  it('uses a t quantile within 0.3% of the exact one for the batch counts it builds', () => {
+    for (const df of [9, 14, 19, 29]) expect(Math.abs(tQuantileApprox(0.975, df) / tQuantile(0.975, df) - 1)).toBeLessThan(0.003);
+  });
+
+  it('covers the true mean of autocorrelated data about 95% of the time, where the i.i.d. interval does not', () => {
+    const rng = new Rng(7);
+    let batch = 0;
+    let naive = 0;
+    const reps = 300;
+    for (let r = 0; r < reps; r++) {
+      const xs = ar1(rng, 1600, 0.9, 100);
+      const iv = batchMeansInterval(xs, 'mean')!;
+      if (iv.low <= 100 && 100 <= iv.high) batch++;
+      if (naiveCovers(xs, 100)) naive++;
+    }
+    expect(batch / reps).toBeGreaterThan(0.88);
+    expect(naive / reps).toBeLessThan(0.6);
+  });
+
+  it('covers the true median of autocorrelated data too', () => {
+    const rng = new Rng(11);
+    let hits = 0;
+    const reps = 300;
+    for (let r = 0; r < reps; r++) {
+      const iv = batchMeansInterval(ar1(rng, 1600, 0.8, 50), 'median')!;
+      if (iv.low <= 50 && 50 <= iv.high) hits++;
+    }
+    expect(hits / reps).toBeGreaterThan(0.88);
+  });
+
+  it('narrows as the sample grows and gives none below two values per batch', () => {
+    const rng = new Rng(3);
+    expect(batchMeansInterval(ar1(rng, 15, 0.5, 10), 'mean')).toBeNull();
+    const small = batchMeansInterval(ar1(rng, 200, 0.5, 10), 'mean')!;
+    const large = batchMeansInterval(ar1(rng, 5000, 0.5, 10), 'mean')!;
+    expect(large.relHalfWidth).toBeLessThan(small.relHalfWidth / 3);
+  });
+});
+
+/** n completed requests, one every 10 ms, with TTFT ttft(i). */
+function records(n: number, ttft: (i: number) => number): ReturnType<typeof rec>[] {
+  return Array.from({ length: n }, (_, i) =>
+    rec({ index: i, ttftMs: ttft(i), latencyMs: ttft(i) + 100, endMs: 10 * (i + 1), outputTokens: 11 }),
+  );
+}
+
+const rule = (over: Partial<StopRule> = {}): StopRule => ({
+  metrics: ['median_ttft_ms'],
+  margin: 0.02,
+  minRequests: 64,
+  skip: 0,
+  level: 0.95,
+  ...over,
+});
+
+describe('stop rule', () => {
+  const rng = new Rng(5);
+  const tight = records(200, () => 100 + gauss(rng));
+  const wide = records(200, () => 100 * Math.exp(gauss(rng)));
+
+  it('stops a point whose intervals are within the margin', () => {
+    const d = stopDecision(tight, rule());
+    expect(d).toMatchObject({ stop: true, how: 'precise' });
+    expect(d.intervals.median_ttft_ms!.relHalfWidth).toBeLessThan(0.02);
+  });
+
+  it('never stops before min-requests completions', () => {
+    expect(stopDecision(tight.slice(0, 60), rule()).stop).toBe(false);
+  });
+
+  it('goes on while an interval is wider than the margin and no baseline is known', () => {
+    expect(stopDecision(wide, rule()).stop).toBe(false);
+  });
+
+  it('stops once the interval lies wholly beyond the gate line, or wholly inside it', () => {
+    const iv = stopDecision(wide, rule()).intervals.median_ttft_ms!;
+    expect(stopDecision(wide, rule({ lines: { median_ttft_ms: { baseline: 40, line: iv.low - 1 } } }))).toMatchObject({
+      stop: true,
+      how: 'decided',
+    });
+    expect(stopDecision(wide, rule({ lines: { median_ttft_ms: { baseline: 200, line: iv.high + 1 } } }))).toMatchObject({
+      stop: true,
+      how: 'decided',
+    });
+  });
+
+  it('goes on while the gate line lies inside the interval', () => {
+    const iv = stopDecision(wide, rule()).intervals.median_ttft_ms!;
+    expect(stopDecision(wide, rule({ lines: { median_ttft_ms: { baseline: 90, line: iv.estimate } } })).stop).toBe(false);
+  });
+
+  it('leaves the ramp-up out and measures output throughput from completion times', () => {
+    const steady = records(400, () => 100);
+    const iv = metricInterval(steady, 'output_throughput')!;
+    // 11 tokens every 10 ms.
+    expect(iv.estimate).toBeCloseTo(1100, 6);
+    expect(stopDecision(steady, rule({ metrics: ['output_throughput', 'median_tpot_ms'] }))).toMatchObject({ stop: true, how: 'precise' });
+  });
+});
