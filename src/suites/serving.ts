@@ -15,7 +15,7 @@ import { estimatingTokenizer, serverTokenizer, type Tokenizer } from '../load/to
 import type { PointRun, RequestRecord } from '../load/types.js';
 import { errorSummary } from '../metrics/errors.js';
 import { meanMetrics } from '../metrics/repeats.js';
-import { adaptivePlan, adaptiveRecord, type AdaptivePlan, type DecisionLines } from './adaptive.js';
+import { adaptivePlan, adaptiveRecord, type DecisionLines } from './adaptive.js';
 import { servingMetrics, type GoodputSlo } from '../metrics/serving.js';
 import { durationText, pointValidity, type PointStop } from '../metrics/validity.js';
 import { servingPointKey, servingPointLabel } from '../results/point-key.js';
