@@ -9,7 +9,8 @@ import path from 'node:path';
 import type { ResultsDocument } from '../../src/results/schema-types.gen.js';
 import { pathWithSim } from '../support/sim.js';
 
-export const BIN = path.resolve('bin/vllm-perf-gate.js');
+/** The CLI under test: the built bin/ (what CI tests), or a private bundle of src/ named by VPG_E2E_CLI. */
+export const BIN = path.resolve(process.env.VPG_E2E_CLI ?? 'bin/vllm-perf-gate.js');
 export const FIXTURES = path.resolve('test/fixtures');
 
 export interface CliExit {
@@ -103,7 +104,11 @@ export function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 
 /** Spawns `node bin/vllm-perf-gate.js ...args` in its own process. */
 export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): CliRun {
-  const child = spawn(process.execPath, [BIN, ...args], { env: opts.env ?? cliEnv(), cwd: opts.cwd ?? process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: opts.env ?? cliEnv(),
+    cwd: opts.cwd ?? process.cwd(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   const waiters: { re: RegExp; resolve: () => void }[] = [];

@@ -1,0 +1,70 @@
+// Adaptive points end to end: a suite with `stop: { when: precise }` run through the CLI against
+// vllm-sim stops each point once its intervals are within the margin, records how and why, and
+// its vLLM-format file counts only the requests measured.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ResultsDocument } from '../../src/results/schema-types.gen.js';
+import { validateResults } from '../../src/results/validate.js';
+import { newCase, readDoc, removeCases, run, simServer, STACK_LINE, writeConfig, type Case, type CliExit } from './support.js';
+
+let c: Case;
+let exit: CliExit;
+let doc: ResultsDocument;
+const PLANNED = 600;
+
+beforeAll(async () => {
+  c = newCase('adaptive');
+  writeConfig(
+    c,
+    [
+      'version: 1',
+      'id: e2e-adaptive',
+      simServer(c),
+      'suites:',
+      '  - name: precise',
+      '    kind: serving',
+      `    dataset: { type: random, input-len: 32, output-len: 8, num-prompts: ${PLANNED}, seed: 1 }`,
+      '    concurrency: [4]',
+      '    ignore-eos: true',
+      '    stop: { when: precise, margin: 10%, min-requests: 48 }',
+      '',
+    ].join('\n'),
+  );
+  exit = await run(c);
+  doc = readDoc(c);
+}, 120_000);
+afterAll(removeCases);
+
+describe('vllm-perf-gate run with an adaptive serving suite', () => {
+  it('stops the point early once precise, recording how, why and the intervals reached', () => {
+    expect(exit.stderr).not.toMatch(STACK_LINE);
+    const point = doc.suites[0]!.points[0]!;
+    const stop = point.stop?.[0];
+    expect(stop, exit.stderr).toBeDefined();
+    expect(stop!.how).toBe('precise');
+    expect(stop!['planned-requests']).toBe(PLANNED);
+    expect(stop!.requests).toBeGreaterThanOrEqual(48);
+    expect(stop!.requests).toBeLessThan(PLANNED / 2);
+    expect(stop!.reason).toMatch(/^stopped after \d+ of 600 requests: every interval within ±10%/);
+    for (const m of ['median_ttft_ms', 'median_tpot_ms', 'output_throughput']) {
+      const iv = stop!.intervals[m];
+      expect(iv, m).toBeTruthy();
+      expect(iv!.low).toBeLessThanOrEqual(iv!.estimate);
+      expect(iv!.high).toBeGreaterThanOrEqual(iv!.estimate);
+    }
+    expect(exit.stderr).toContain('precise concurrency=4: stopped after');
+    expect(point.metrics.completed).toBe(stop!.requests);
+  });
+
+  it('writes a results document the schema accepts and a vLLM file whose num_prompts is the requests measured', () => {
+    expect(validateResults(doc)).toEqual([]);
+    const point = doc.suites[0]!.points[0]!;
+    const vllm = JSON.parse(readFileSync(path.join(c.out, point['vllm-result-file']!), 'utf8')) as {
+      num_prompts: number;
+      completed: number;
+    };
+    expect(vllm.num_prompts).toBe(point.stop![0]!.requests);
+    expect(vllm.completed).toBe(vllm.num_prompts);
+  });
+});
