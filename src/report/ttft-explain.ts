@@ -16,10 +16,11 @@ function percent(change: number): string {
   return `${pct < 0 ? '-' : '+'}${text}%`;
 }
 
-/** `+14 ms`, `+0.8 ms`, `-3 ms`. */
+/** `+14 ms`, `+0.8 ms`, `-3 ms`, `±0 ms`. */
 function deltaMs(d: number): string {
   const a = Math.abs(d);
   const text = a >= 10 ? Math.round(a).toString() : a.toFixed(1).replace(/\.0$/, '');
+  if (text === '0') return '±0 ms';
   return `${d < 0 ? '-' : '+'}${text} ms`;
 }
 

@@ -3,7 +3,7 @@
 // cache emptied before each point, and the gate catching a server that stopped caching.
 // The CLI is this working tree's src/, bundled privately (VPG_E2E_CLI may point at another build).
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareRuns } from '../../src/compare/compare.js';
@@ -93,6 +93,21 @@ async function runCase(prefix: string, args: string[] = []): Promise<Ran> {
       return { c, doc, trace: lines.map((l) => JSON.parse(l) as Record<string, number | null>) };
     }
   }
+}
+
+/**
+ * The run as a baseline: the gate leaves invalid baseline points out, and on a shared 2-core test
+ * machine a point can be invalid only because the load client was starved of CPU (its figures are
+ * still the server's). Such points are taken as valid in a copy; any other reason stays.
+ */
+function asBaseline(c: Case): string {
+  const doc = JSON.parse(readFileSync(path.join(c.out, 'results.json'), 'utf8')) as ResultsDocument;
+  for (const p of doc.suites.flatMap((s) => s.points)) {
+    if (productReasons(p.validity.reasons).length === 0) p.validity = { valid: true, reasons: [] };
+  }
+  const file = path.join(c.dir, 'baseline.json');
+  writeFileSync(file, JSON.stringify(doc));
+  return file;
 }
 
 function point(doc: ResultsDocument, suite: string): Point {
@@ -212,7 +227,7 @@ describe('prefix caching on vllm-sim, through the CLI', () => {
     expect(pre.telemetry?.prefix_cache_queries).toBe(0);
     expect(pre.telemetry?.prefix_cache_hit_rate).toBeNull();
     expect(pre.metrics.cached_tokens).toBeUndefined();
-    const base = path.join(cached.c.out, 'results.json');
+    const base = asBaseline(cached.c);
     const cur = path.join(off.c.out, 'results.json');
     const json = await cli(['compare', '--baseline', base, '--current', cur, '--config', off.c.config, '--format', 'json']);
     expect(json.code, json.stderr).toBe(1);
@@ -224,7 +239,7 @@ describe('prefix caching on vllm-sim, through the CLI', () => {
     const baseDoc = JSON.parse(readFileSync(base, 'utf8')) as ResultsDocument;
     const settings = gateSettings({ gate: { 'allow-fingerprint-mismatch': true } });
     const md = renderComment(compareRuns([baseDoc], off.doc, settings), off.doc, { configId: 'prefix', baselineDoc: baseDoc });
-    const line = /prefix · concurrency 1 · TTFT p50 \+(\d+)%: queue [+-][\d.]+ ms, prefill \+([\d.]+) ms/.exec(md);
+    const line = /prefix · concurrency 1 · TTFT p50 \+(\d+)%: queue (?:[+-][\d.]+|±0) ms, prefill \+([\d.]+) ms/.exec(md);
     expect(line, md).not.toBeNull();
     const prefill = point(off.doc, 'prefix').telemetry!.mean_prefill_time_ms! - point(baseDoc, 'prefix').telemetry!.mean_prefill_time_ms!;
     expect(Number(line![2])).toBeCloseTo(prefill, prefill >= 10 ? -0.5 : 1);
@@ -263,7 +278,7 @@ describe('prefix caching on vllm-sim, through the CLI', () => {
     const json = await cli([
       'compare',
       '--baseline',
-      path.join(base.out, 'results.json'),
+      asBaseline(base),
       '--current',
       path.join(small.out, 'results.json'),
       '--config',
