@@ -1,9 +1,9 @@
 // A history of runs -> one series per suite × point × gated metric, aligned on the runs (oldest
 // first). A run that did not measure a point, or measured it invalid, leaves a gap: its figure is
 // kept for display (`invalid`), never used to find a change.
-import { STARTUP_SUITE, fingerprintDiffs, ruleFor, type GateSettings } from '../compare/index.js';
+import { fingerprintDiffs, ruleFor, withStartup, type GateSettings } from '../compare/index.js';
 import type { Direction, MetricFamily } from '../catalog/metrics.js';
-import type { Point, ResultsDocument, Suite } from '../results/schema-types.gen.js';
+import type { ResultsDocument } from '../results/schema-types.gen.js';
 
 export interface HistoryRun {
   /** Position in the history, oldest first. */
@@ -94,14 +94,6 @@ export function buildSeries(docs: readonly ResultsDocument[], settings: GateSett
 export function judgedValues(s: HistorySeries): (number | null)[] {
   const invalid = new Set(s.invalid);
   return s.values.map((v, i) => (invalid.has(i) ? null : v));
-}
-
-/** The suites of a run, plus the server's start-up time as a point of its own (as the gate judges it). */
-function withStartup(doc: ResultsDocument): Suite[] {
-  const s = doc.environment['startup-s'];
-  if (!isNum(s) || doc.suites.some((x) => x.name === STARTUP_SUITE)) return doc.suites;
-  const point: Point = { key: 'startup', label: 'server start-up', metrics: { startup_time_s: s }, validity: { valid: true, reasons: [] } };
-  return [...doc.suites, { name: STARTUP_SUITE, kind: 'startup', points: [point] }];
 }
 
 function isNum(v: unknown): v is number {
