@@ -103,7 +103,8 @@ function ours(): typeof gh.state.issues {
 }
 
 beforeAll(async () => {
-  entry = await bundleActionFromSource();
+  // VPG_ACTION_ENTRY runs these tests against another bundle (e.g. one built from an older commit).
+  entry = process.env.VPG_ACTION_ENTRY ?? (await bundleActionFromSource());
   gh = await startFakeGitHub();
   ws = workspace('history');
   ws.write('.github/vllm-perf-gate.yml', config());
@@ -112,7 +113,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await gh?.close();
   if (ws) rmSync(ws.dir, { recursive: true, force: true });
-  if (entry) rmSync(dirname(entry), { recursive: true, force: true });
+  if (entry && !process.env.VPG_ACTION_ENTRY) rmSync(dirname(entry), { recursive: true, force: true });
 });
 
 describe('the nightly history issue', () => {
