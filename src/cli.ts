@@ -20,7 +20,7 @@ import { analyzeHistory } from './history/index.js';
 import { checkDatasets } from './load/dataset-check.js';
 import { gateSettingsFor, runGate } from './pipeline.js';
 import { formatRunVerdict, formatServingSummary, formatSweepTable, ProgressView } from './report/console.js';
-import { renderComment, renderText, toJson } from './report/index.js';
+import { renderComment, renderSummary, renderText, toJson, type RenderContext } from './report/index.js';
 import { historyJson, renderHistoryMarkdown, renderHistoryText } from './report/history.js';
 import { renderHistoryHtml } from './report/history-html.js';
 import { readResults } from './results/read.js';
@@ -74,10 +74,16 @@ async function readHistory(paths: string[], notes: string[]): Promise<ResultsDoc
   return docs.sort((a, b) => a.run['started-at'].localeCompare(b.run['started-at']));
 }
 
-function render(report: GateReport, current: ResultsDocument, format: Format, configId: string): string {
+/** What the renderers know of a run besides its report: its config id and the baseline's newest run. */
+function renderContext(configId: string, baseline: readonly ResultsDocument[] | null): RenderContext {
+  const baselineDoc = baseline?.at(-1);
+  return { configId, ...(baselineDoc ? { baselineDoc } : {}) };
+}
+
+function render(report: GateReport, current: ResultsDocument, format: Format, ctx: RenderContext): string {
   if (format === 'json') return toJson(report);
-  if (format === 'markdown') return renderComment(report, current, { configId });
-  return renderText(report, current, { configId });
+  if (format === 'markdown') return renderComment(report, current, ctx);
+  return renderText(report, current, ctx);
 }
 
 /**
@@ -159,8 +165,11 @@ async function cmdRun(args: string[]): Promise<number> {
       // No server.log when the run stopped before a server was spawned (a busy port, an offline suite).
       err(`partial results${existsSync(path.join(outDir, 'server.log')) ? ' and the server log' : ''} are in ${outDir}`);
     } else for (const line of formatRunVerdict(gate.report, gate.doc)) err(line);
-    if (baseline !== null || format !== 'text') out(render(gate.report, gate.doc, format, loaded.configId));
-    await writeFile(path.join(outDir, 'report.md'), renderComment(gate.report, gate.doc, { configId: loaded.configId }));
+    const rctx = renderContext(loaded.configId, baseline);
+    if (baseline !== null || format !== 'text') out(render(gate.report, gate.doc, format, rctx));
+    // report.md is the PR comment; summary.md the job summary, with every table and figure.
+    await writeFile(path.join(outDir, 'report.md'), renderComment(gate.report, gate.doc, rctx));
+    await writeFile(path.join(outDir, 'summary.md'), renderSummary(gate.report, gate.doc, rctx));
     await writeFile(path.join(outDir, 'verdict.json'), toJson(gate.report));
     if (cancelledBy) return cancelExitCode(cancelledBy);
     if (gate.error) return exitCodeFor(gate.error);
@@ -197,7 +206,7 @@ async function cmdCompare(args: string[]): Promise<number> {
   const loaded = values.config ? await loadConfig(values.config) : null;
   const settings = withSuiteMap(loaded ? gateSettingsFor(loaded) : defaultSettings(), suiteMap);
   const report = compareRuns(baseline, current, settings, { source: values.baseline.join(', ') });
-  out(render(report, current, format, loaded?.configId ?? current.run['config-id']));
+  out(render(report, current, format, renderContext(loaded?.configId ?? current.run['config-id'], baseline)));
   return exitFor(report);
 }
 
@@ -217,7 +226,7 @@ async function cmdReport(args: string[]): Promise<number> {
   const loaded = values.config ? await loadConfig(values.config) : null;
   const settings = withSuiteMap(loaded ? gateSettingsFor(loaded) : defaultSettings(), suiteMap);
   const report = compareRuns(baseline, current, settings, values.baseline?.length ? { source: values.baseline.join(', ') } : {});
-  const md = renderComment(report, current, { configId: loaded?.configId ?? current.run['config-id'] });
+  const md = renderComment(report, current, renderContext(loaded?.configId ?? current.run['config-id'], baseline));
   if (values.out) {
     await mkdir(path.dirname(path.resolve(values.out)), { recursive: true });
     await writeFile(values.out, md);
