@@ -14,8 +14,6 @@ export default tseslint.config(
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
       ],
-      // Escaping and terminal-safety code matches control characters on purpose.
-      'no-control-regex': 'off',
     },
   },
   {

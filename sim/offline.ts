@@ -103,7 +103,7 @@ export function sampleShareGpt(path: string, n: number, seed: number, fixedOutpu
   try {
     data = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new Error(`dataset ${path}: ${(e as Error).message}`);
+    throw new Error(`dataset ${path}: ${(e as Error).message}`, { cause: e });
   }
   if (!Array.isArray(data)) throw new Error(`dataset ${path}: expected a ShareGPT JSON list of {conversations: [...]}`);
   const idx = data.map((_, i) => i);
@@ -226,7 +226,6 @@ export function simulateClosedLoop(profile: Profile, o: ClosedLoopOptions, engin
   let sent = 0;
   let outputTokens = 0;
   let lastFinish = 0;
-  let engine: Engine;
   const send = (t: number): void => {
     const u = (mixSeed(seed, sent, 7) + 0.5) / 4294967296;
     const target = targetLength(o.maxTokens, o.ignoreEos, profile.eos_hazard, u);
@@ -247,7 +246,7 @@ export function simulateClosedLoop(profile: Profile, o: ClosedLoopOptions, engin
       if (sent < o.numRequests) send(now);
     },
   };
-  engine = new Engine(engineConfig(e, knobs, 1).config, observer);
+  const engine = new Engine(engineConfig(e, knobs, 1).config, observer);
   for (let i = 0; i < Math.min(o.concurrency, o.numRequests); i++) send(0);
   runUntilIdle(engine, 0);
   return {

@@ -121,7 +121,7 @@ export function loadProfile(nameOrFile: string): Profile {
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new Error(`profile file ${nameOrFile} is not valid JSON: ${(e as Error).message}`);
+    throw new Error(`profile file ${nameOrFile} is not valid JSON: ${(e as Error).message}`, { cause: e });
   }
   return validateProfile(data, nameOrFile);
 }

@@ -92,6 +92,7 @@ const SSE_HEADERS = {
  * and uncork on nextTick for every token, which costs more than the token itself. res.end()
  * still writes the terminating zero-length chunk, in order, on the same socket.
  */
+// eslint-disable-next-line no-control-regex -- ASCII starts at NUL
 const ASCII = /^[\x00-\x7f]*$/;
 /** Most work done on read requests, or on a step's writes, before the event loop polls for more (seconds). */
 const SLICE_S = 0.00005;

@@ -22,7 +22,7 @@ describe('baseline-source: file', () => {
 
   it('a missing baseline names the path and how to fix it', () => {
     const msg = describeError((() => { try { resolveFileBaseline('perf/nope.json', ws); } catch (e) { return e; } })());
-    expect(msg).toMatch(/^perf\/nope\.json: The baseline perf\/nope\.json does not exist in the repository\.\n  fix: commit a results\.json/);
+    expect(msg).toMatch(/^perf\/nope\.json: The baseline perf\/nope\.json does not exist in the repository\.\n {2}fix: commit a results\.json/);
   });
 
   it('loadBaseline reads the committed results file, without any API call', async () => {

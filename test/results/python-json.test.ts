@@ -12,6 +12,7 @@ describe('pythonFloatRepr writes floats as CPython repr() does', () => {
     [0.0001, '0.0001'],
     [1e16, '1e+16'],
     [1e15, '1000000000000000.0'],
+    // eslint-disable-next-line no-loss-of-precision -- the literal is rounded on purpose, as Python's float is
     [123456789012345678, '1.2345678901234568e+17'],
     [1.5e-7, '1.5e-07'],
     [203.5104987300001, '203.5104987300001'],

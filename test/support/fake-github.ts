@@ -218,11 +218,10 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
 
   const users = opts.users ?? {};
   const az = opts.azurite;
-  let container: ContainerClient | null = null;
   let cred: StorageSharedKeyCredential | null = null;
   if (az) {
     cred = new StorageSharedKeyCredential(az.account, az.key);
-    container = new ContainerClient(`${az.blobUrl}/${az.account}/${CONTAINER}`, cred);
+    const container = new ContainerClient(`${az.blobUrl}/${az.account}/${CONTAINER}`, cred);
     await container.createIfNotExists();
   }
   const sasUrl = (blobName: string, perms: string): string => {
