@@ -88,14 +88,24 @@ async function maxRate(): Promise<void> {
         specs,
         shape: { kind: 'open', scheduleMs: arrivalScheduleMs(n, rate, 1, 0), maxConcurrency: null },
       });
-      const m = servingMetrics({ records: run.records, durationMs: run.durationMs, percentiles: [50, 99], stream: false, requestRate: rate, maxConcurrency: null, health: run.health });
+      const m = servingMetrics({
+        records: run.records,
+        durationMs: run.durationMs,
+        percentiles: [50, 99],
+        stream: false,
+        requestRate: rate,
+        maxConcurrency: null,
+        health: run.health,
+      });
       const p99 = m.send_lag_p99_ms ?? Infinity;
       if (p99 < 1 && (m.failed ?? 0) === 0) {
         best = Math.max(best, rate);
         under.push(rate);
       }
       console.log(
-        `   ${String(rate).padStart(10)}   ${(m.achieved_request_rate ?? 0).toFixed(0).padStart(8)}   ${fmt(m.send_lag_p50_ms)} / ${fmt(m.send_lag_p99_ms)} / ${fmt(m.send_lag_max_ms)}`.padEnd(66) +
+        `   ${String(rate).padStart(10)}   ${(m.achieved_request_rate ?? 0).toFixed(0).padStart(8)}   ${fmt(m.send_lag_p50_ms)} / ${fmt(m.send_lag_p99_ms)} / ${fmt(m.send_lag_max_ms)}`.padEnd(
+          66,
+        ) +
           `${fmt(m.event_loop_lag_p99_ms)}`.padEnd(20) +
           `${m.failed}`,
       );
@@ -103,17 +113,27 @@ async function maxRate(): Promise<void> {
   } finally {
     srv.proc.kill();
   }
-  console.log(`   => highest rate with send-lag p99 < 1 ms: ${best} req/s (target >= 3,000); rates under 1 ms: ${under.join(', ') || 'none'}\n`);
+  console.log(
+    `   => highest rate with send-lag p99 < 1 ms: ${best} req/s (target >= 3,000); rates under 1 ms: ${under.join(', ') || 'none'}\n`,
+  );
 }
 
 async function parseRate(): Promise<void> {
   const srv = await serverProcess(REPLAY_SERVER);
   const requests = Number(process.env.REPLAY_REQUESTS ?? 400);
-  const body = Buffer.from(JSON.stringify({ model: 'bench', prompt: 'hi', max_tokens: TOKENS, stream: true, stream_options: { include_usage: true } }));
-  console.log(`2. streamed tokens parsed: a local server replays pre-built vLLM SSE (${TOKENS} tokens/request, concurrency 16, ${requests} requests)`);
+  const body = Buffer.from(
+    JSON.stringify({ model: 'bench', prompt: 'hi', max_tokens: TOKENS, stream: true, stream_options: { include_usage: true } }),
+  );
+  console.log(
+    `2. streamed tokens parsed: a local server replays pre-built vLLM SSE (${TOKENS} tokens/request, concurrency 16, ${requests} requests)`,
+  );
   try {
     // one short round first so JIT warm-up is not in the figure
-    await runPoint({ client: { baseUrl: srv.url, path: '/v1/completions', headers: {}, stream: true, timeoutMs: 60_000 }, specs: Array.from({ length: 32 }, () => spec(body, TOKENS)), shape: { kind: 'closed', concurrency: 16 } });
+    await runPoint({
+      client: { baseUrl: srv.url, path: '/v1/completions', headers: {}, stream: true, timeoutMs: 60_000 },
+      specs: Array.from({ length: 32 }, () => spec(body, TOKENS)),
+      shape: { kind: 'closed', concurrency: 16 },
+    });
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const run = await runPoint({
@@ -126,8 +146,12 @@ async function parseRate(): Promise<void> {
     const cpuS = (cpu.user + cpu.system) / 1e6;
     const tokens = run.records.reduce((a, r) => a + r.tokenChunks, 0);
     const ok = run.records.filter((r) => r.success).length;
-    console.log(`   ${tokens} token chunks in ${wall.toFixed(2)} s wall, ${cpuS.toFixed(2)} s client CPU (${((cpuS / wall) * 100).toFixed(0)}% of a core), ${ok}/${requests} ok, ${(run.health.events / run.health.reads).toFixed(1)} events per read`);
-    console.log(`   => ${Math.round(tokens / wall).toLocaleString('en-US')} tokens/s wall; ${Math.round(tokens / cpuS).toLocaleString('en-US')} tokens per client CPU-second (target >= 250,000 on one core)`);
+    console.log(
+      `   ${tokens} token chunks in ${wall.toFixed(2)} s wall, ${cpuS.toFixed(2)} s client CPU (${((cpuS / wall) * 100).toFixed(0)}% of a core), ${ok}/${requests} ok, ${(run.health.events / run.health.reads).toFixed(1)} events per read`,
+    );
+    console.log(
+      `   => ${Math.round(tokens / wall).toLocaleString('en-US')} tokens/s wall; ${Math.round(tokens / cpuS).toLocaleString('en-US')} tokens per client CPU-second (target >= 250,000 on one core)`,
+    );
   } finally {
     srv.proc.kill();
   }
@@ -154,7 +178,9 @@ async function parseRate(): Promise<void> {
   };
   const a = time(esp);
   const b = time(hand);
-  console.log(`   parse loop alone (SSE split + JSON.parse, one event per read): eventsource-parser ${Math.round(a).toLocaleString('en-US')}/s, hand-written splitter ${Math.round(b).toLocaleString('en-US')}/s\n`);
+  console.log(
+    `   parse loop alone (SSE split + JSON.parse, one event per read): eventsource-parser ${Math.round(a).toLocaleString('en-US')}/s, hand-written splitter ${Math.round(b).toLocaleString('en-US')}/s\n`,
+  );
 }
 
 async function traceError(): Promise<void> {
@@ -165,10 +191,41 @@ async function traceError(): Promise<void> {
   // Steps of ~15 ms (+10 us per sequence), a GPU-like pace: at 256 streams the server writes
   // ~15,000 tokens/s, so neither process is pegged on a 2-core box and the trace is on time.
   const profile = path.join(dir, 'bench-256.json');
-  writeFileSync(profile, JSON.stringify({ name: 'bench-256', step_base_s: 0.015, step_per_seq_s: 0.00001, step_per_prefill_token_s: 0.000001, max_num_seqs: Math.max(512, STREAMS), max_num_batched_tokens: 65536, kv_cache_tokens: 4_000_000 }));
-  const proc = spawn(process.execPath, [...(process.env.SIM_NODE_ARGS ?? '').split(' ').filter(Boolean), simJs, 'serve', 'bench-model', '--port', '0', '--host', '127.0.0.1', '--sim-startup-s', '0', '--sim-trace', trace, '--sim-profile', profile, '--disable-log-stats'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  writeFileSync(
+    profile,
+    JSON.stringify({
+      name: 'bench-256',
+      step_base_s: 0.015,
+      step_per_seq_s: 0.00001,
+      step_per_prefill_token_s: 0.000001,
+      max_num_seqs: Math.max(512, STREAMS),
+      max_num_batched_tokens: 65536,
+      kv_cache_tokens: 4_000_000,
+    }),
+  );
+  const proc = spawn(
+    process.execPath,
+    [
+      ...(process.env.SIM_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      simJs,
+      'serve',
+      'bench-model',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--sim-startup-s',
+      '0',
+      '--sim-trace',
+      trace,
+      '--sim-profile',
+      profile,
+      '--disable-log-stats',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     proc.stdout!.on('data', (b: Buffer) => {
@@ -179,7 +236,9 @@ async function traceError(): Promise<void> {
     proc.once('exit', (c) => reject(new Error(`vllm-sim exited ${c}:\n${out}`)));
   });
   proc.stdout!.resume();
-  console.log(`3. measurement error against vllm-sim --sim-trace (15 ms steps), ${STREAMS} concurrent streams, random 128 in / 64 out (range ratio 0.5), ${WAVES} waves`);
+  console.log(
+    `3. measurement error against vllm-sim --sim-trace (15 ms steps), ${STREAMS} concurrent streams, random 128 in / 64 out (range ratio 0.5), ${WAVES} waves`,
+  );
   try {
     const suite = {
       name: 'trace',
@@ -197,7 +256,9 @@ async function traceError(): Promise<void> {
     const cpu = process.cpuUsage(cpu0);
     // The simulator's own view: how late its steps fired and how long writing a step's tokens took
     // (part of what the client sees as delivery time is the server still writing).
-    const simStats = (await fetch(`${url}/sim/stats`).then((r) => r.json()).catch(() => null)) as {
+    const simStats = (await fetch(`${url}/sim/stats`)
+      .then((r) => r.json())
+      .catch(() => null)) as {
       step_error_ms?: { p50: number; p99: number };
       step_emit_work_ms?: { p50: number; p99: number };
       intake_ms?: { p50: number; p99: number };
@@ -217,21 +278,34 @@ async function traceError(): Promise<void> {
     const run = pointRuns(p)![0]!;
     const traceLines = parseTrace(readFileSync(trace, 'utf8'));
     const a = traceAgreement(run.records, traceLines, run.t0Ms, s2c);
-    console.log(`   joined ${a.joined} requests; point valid: ${p.validity.valid}${p.validity.valid ? '' : ` (${p.validity.reasons.join('; ')})`}`);
-    console.log(`   TTFT median: client ${fmt(a.clientMedianTtftMs)} ms, server ${fmt(a.serverMedianTtftMs)} ms -> error ${fmt(a.ttftMedianErrorMs)} ms (per-request median |error| ${fmt(a.ttftMedianAbsErrorMs)} ms)`);
+    console.log(
+      `   joined ${a.joined} requests; point valid: ${p.validity.valid}${p.validity.valid ? '' : ` (${p.validity.reasons.join('; ')})`}`,
+    );
+    console.log(
+      `   TTFT median: client ${fmt(a.clientMedianTtftMs)} ms, server ${fmt(a.serverMedianTtftMs)} ms -> error ${fmt(a.ttftMedianErrorMs)} ms (per-request median |error| ${fmt(a.ttftMedianAbsErrorMs)} ms)`,
+    );
     console.log(
       `   TTFT error split (medians, both clocks on the host's monotonic clock): request reaching the server ${fmt(a.requestTransitAbsMedianMs)} ms, first token reaching the client ${fmt(a.firstTokenDeliveryAbsMedianMs)} ms ` +
         `(beyond the fastest request: ${fmt(a.requestTransitMedianMs)} and ${fmt(a.firstTokenDeliveryMedianMs)} ms)`,
     );
-    console.log(`   requests whose client TTFT is below the server's (a timestamp earlier than its bytes; must be 0): ${a.clientTtftBelowServer} of ${a.joined}`);
-    console.log(`   ITL  median: client ${fmt(a.clientMedianItlMs)} ms, server ${fmt(a.serverMedianItlMs)} ms -> error ${fmt(a.itlMedianErrorMs)} ms (per-gap median |error| ${fmt(a.itlMedianAbsErrorMs)} ms)`);
+    console.log(
+      `   requests whose client TTFT is below the server's (a timestamp earlier than its bytes; must be 0): ${a.clientTtftBelowServer} of ${a.joined}`,
+    );
+    console.log(
+      `   ITL  median: client ${fmt(a.clientMedianItlMs)} ms, server ${fmt(a.serverMedianItlMs)} ms -> error ${fmt(a.itlMedianErrorMs)} ms (per-gap median |error| ${fmt(a.itlMedianAbsErrorMs)} ms)`,
+    );
     // The first wave (all sent at t0) against the rest: requests sent one at a time as slots free,
     // the steady state a closed loop measures for the rest of a run.
     for (const [label, keep] of [
       [`first wave (${STREAMS} sent at t0)`, (i: number) => i < STREAMS],
       ['steady state (every request after the first wave)', (i: number) => i >= STREAMS],
     ] as const) {
-      const part = traceAgreement(run.records.filter((r) => keep(r.index)), traceLines, run.t0Ms, s2c);
+      const part = traceAgreement(
+        run.records.filter((r) => keep(r.index)),
+        traceLines,
+        run.t0Ms,
+        s2c,
+      );
       console.log(
         `   ${label}, ${part.joined} requests: TTFT error ${fmt(part.ttftMedianErrorMs)} ms (per-request median |error| ${fmt(part.ttftMedianAbsErrorMs)}; way in ${fmt(part.requestTransitAbsMedianMs)}, way out ${fmt(part.firstTokenDeliveryAbsMedianMs)}), ITL error ${fmt(part.itlMedianErrorMs)} ms`,
       );
@@ -242,8 +316,12 @@ async function traceError(): Promise<void> {
           `a request's wait from its arrival stamp to its handling p50/p99 ${fmt(simStats.intake_ms?.p50)}/${fmt(simStats.intake_ms?.p99)} ms, CPU ${simStats.cpu_s ? (simStats.cpu_s.user + simStats.cpu_s.system).toFixed(2) : 'n/a'} s`,
       );
     }
-    console.log(`   client CPU ${(((cpu.user + cpu.system) / 1e6 / p.metrics.duration!) * 100).toFixed(0)}% of a core over the ${fmt(p.metrics.duration)} s point`);
-    console.log(`   client health: send lag p99 ${fmt(p.metrics.send_lag_p99_ms)} ms, event-loop lag p99 ${fmt(p.metrics.event_loop_lag_p99_ms)} ms, ${fmt(p.metrics.events_per_read)} events per read, coalesced chunks ${fmt((p.metrics.coalesced_chunk_ratio ?? 0) * 100)}%`);
+    console.log(
+      `   client CPU ${(((cpu.user + cpu.system) / 1e6 / p.metrics.duration!) * 100).toFixed(0)}% of a core over the ${fmt(p.metrics.duration)} s point`,
+    );
+    console.log(
+      `   client health: send lag p99 ${fmt(p.metrics.send_lag_p99_ms)} ms, event-loop lag p99 ${fmt(p.metrics.event_loop_lag_p99_ms)} ms, ${fmt(p.metrics.events_per_read)} events per read, coalesced chunks ${fmt((p.metrics.coalesced_chunk_ratio ?? 0) * 100)}%`,
+    );
     console.log('   (target: TTFT and ITL median error within 0.5 ms)');
   } finally {
     if (proc.exitCode === null) proc.kill('SIGKILL');
@@ -254,7 +332,12 @@ function fmt(v: number | null | undefined): string {
   return typeof v === 'number' && Number.isFinite(v) ? v.toFixed(3) : 'n/a';
 }
 
-console.log(`bench:client on Node ${process.version}, ${(await import('node:os')).cpus().length} CPUs, load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
+console.log(
+  `bench:client on Node ${process.version}, ${(await import('node:os')).cpus().length} CPUs, load average ${(await import('node:os'))
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}\n`,
+);
 if (!SKIP.has('1')) await maxRate();
 if (!SKIP.has('2')) await parseRate();
 if (!SKIP.has('3')) await traceError();

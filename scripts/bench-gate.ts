@@ -75,13 +75,20 @@ function doc(draws: MetricMap[], id: number): ResultsDocument {
   return {
     'schema-version': 1,
     tool: { name: 'vllm-perf-gate', version: 'bench' },
-    run: { id: `r${id}`, 'started-at': new Date(Date.UTC(2026, 0, 1) + id * 60_000).toISOString(), 'config-id': 'bench', 'config-hash': 'x' },
+    run: {
+      id: `r${id}`,
+      'started-at': new Date(Date.UTC(2026, 0, 1) + id * 60_000).toISOString(),
+      'config-id': 'bench',
+      'config-hash': 'x',
+    },
     environment: { fingerprint: { 'gpu-name': 'H100', 'gpu-count': 1, model: 'm', 'server-args': [] } },
     suites: [
       {
         name: 'sweep',
         kind: 'serving',
-        points: [{ key: 'concurrency=8', metrics, ...(draws.length > 1 ? { repeats: draws } : {}), validity: { valid: true, reasons: [] } }],
+        points: [
+          { key: 'concurrency=8', metrics, ...(draws.length > 1 ? { repeats: draws } : {}), validity: { valid: true, reasons: [] } },
+        ],
       },
     ],
     status: 'complete',
@@ -107,18 +114,41 @@ interface Variant {
   ratio?: number;
 }
 
-function settingsWith(confidence: number, confirm: boolean, thresholds?: Thresholds, noiseFloor?: NonNullable<Gate['noise-floor']>): GateSettings {
-  return gateSettings({ thresholds: parseThresholds(thresholds, { path: 'thresholds' }), gate: { confidence, 'confirm-regressions': confirm, ...(noiseFloor ? { 'noise-floor': noiseFloor } : {}) } });
+function settingsWith(
+  confidence: number,
+  confirm: boolean,
+  thresholds?: Thresholds,
+  noiseFloor?: NonNullable<Gate['noise-floor']>,
+): GateSettings {
+  return gateSettings({
+    thresholds: parseThresholds(thresholds, { path: 'thresholds' }),
+    gate: { confidence, 'confirm-regressions': confirm, ...(noiseFloor ? { 'noise-floor': noiseFloor } : {}) },
+  });
 }
 
 const VARIANTS: Variant[] = [
   { name: 'ratio to the previous run, alert at 200% (github-action-benchmark default)', ratio: 2 },
   { name: 'ratio to the previous run, alert at 105%', ratio: 1.05 },
-  { name: 'one current run, no confirmation, TTFT floor 0.15 (-5% / +10%, confidence 0.99)', gate: { repeat: 1, confirm: false, settings: settingsWith(0.99, false, undefined, { ttft: 0.15 }) } },
-  { name: 'confirm-regressions: true, TTFT floor 0.15 (each look at 0.90)', gate: { repeat: 1, confirm: true, settings: settingsWith(0.99, true, undefined, { ttft: 0.15 }) } },
-  { name: 'gate defaults: confirm-regressions: true + noise-floor.ttft 0.3', gate: { repeat: 1, confirm: true, settings: settingsWith(0.99, true, undefined, { ttft: 0.3 }) } },
-  { name: 'repeat: 2, no confirmation (the history runs repeat 2 as well)', gate: { repeat: 2, confirm: false, settings: settingsWith(0.99, false, undefined, { ttft: 0.15 }) } },
-  { name: 'gate, latency "+5%" + confirm-regressions: true', gate: { repeat: 1, confirm: true, settings: settingsWith(0.99, true, { default: { latency: '+5%' } }) } },
+  {
+    name: 'one current run, no confirmation, TTFT floor 0.15 (-5% / +10%, confidence 0.99)',
+    gate: { repeat: 1, confirm: false, settings: settingsWith(0.99, false, undefined, { ttft: 0.15 }) },
+  },
+  {
+    name: 'confirm-regressions: true, TTFT floor 0.15 (each look at 0.90)',
+    gate: { repeat: 1, confirm: true, settings: settingsWith(0.99, true, undefined, { ttft: 0.15 }) },
+  },
+  {
+    name: 'gate defaults: confirm-regressions: true + noise-floor.ttft 0.3',
+    gate: { repeat: 1, confirm: true, settings: settingsWith(0.99, true, undefined, { ttft: 0.3 }) },
+  },
+  {
+    name: 'repeat: 2, no confirmation (the history runs repeat 2 as well)',
+    gate: { repeat: 2, confirm: false, settings: settingsWith(0.99, false, undefined, { ttft: 0.15 }) },
+  },
+  {
+    name: 'gate, latency "+5%" + confirm-regressions: true',
+    gate: { repeat: 1, confirm: true, settings: settingsWith(0.99, true, { default: { latency: '+5%' } }) },
+  },
 ];
 
 type Counts = Map<string, number>; // metric (or '(run)') -> alarms
@@ -133,7 +163,8 @@ function judge(v: Variant, t: Trial, idBase: number): Set<string> {
       const ratio = higher ? (prev[x.name] as number) / (cur[x.name] as number) : (cur[x.name] as number) / (prev[x.name] as number);
       if (ratio > v.ratio) flagged.add(x.name);
     }
-    if (['output_throughput', 'median_itl_ms', 'median_tpot_ms', 'median_e2el_ms', 'median_ttft_ms'].some((m) => flagged.has(m))) flagged.add('(run)');
+    if (['output_throughput', 'median_itl_ms', 'median_tpot_ms', 'median_e2el_ms', 'median_ttft_ms'].some((m) => flagged.has(m)))
+      flagged.add('(run)');
     return flagged;
   }
   const g = v.gate!;
@@ -181,7 +212,8 @@ for (let ri = 0; ri < AB_ROUNDS.length; ri++) {
       }
       const report = compareAB(a, b, abSettings);
       const counts = abResults[ri]![di]!;
-      for (const p of report.points) for (const m of p.metrics) if (m.verdict === 'regressed') counts.set(m.metric, (counts.get(m.metric) ?? 0) + 1);
+      for (const p of report.points)
+        for (const m of p.metrics) if (m.verdict === 'regressed') counts.set(m.metric, (counts.get(m.metric) ?? 0) + 1);
       if (report.verdict === 'fail') counts.set('(run)', (counts.get('(run)') ?? 0) + 1);
       judged++;
     }
@@ -193,8 +225,14 @@ const rate = (c: Counts, m: string): string => `${((100 * (c.get(m) ?? 0)) / TRI
 const out: string[] = [];
 out.push(`# bench:gate — ${TRIALS} trials per cell, seed ${SEED}`);
 out.push('');
-out.push(`Noise: run-level factor CV ${RUN_CV * 100}% on throughput and latencies together; own run noise ${MODEL.filter((x) => x.extraCv > 0).map((x) => `${x.name} ${x.extraCv * 100}%`).join(', ')}.`);
-out.push('FPR: alarms on A/A pairs (same code). det 5% / det 10%: alarms when every figure is 5% / 10% worse. "(run)": the run fails (any gated metric; ratio rules: any of the median/throughput metrics).');
+out.push(
+  `Noise: run-level factor CV ${RUN_CV * 100}% on throughput and latencies together; own run noise ${MODEL.filter((x) => x.extraCv > 0)
+    .map((x) => `${x.name} ${x.extraCv * 100}%`)
+    .join(', ')}.`,
+);
+out.push(
+  'FPR: alarms on A/A pairs (same code). det 5% / det 10%: alarms when every figure is 5% / 10% worse. "(run)": the run fails (any gated metric; ratio rules: any of the median/throughput metrics).',
+);
 for (let vi = 0; vi < VARIANTS.length; vi++) {
   const v = VARIANTS[vi]!;
   out.push('');
@@ -203,13 +241,22 @@ for (let vi = 0; vi < VARIANTS.length; vi++) {
   out.push('| metric | role | 1-run FPR | 1-run det 5% | 1-run det 10% | 5-run FPR | 5-run det 5% | 5-run det 10% |');
   out.push('|---|---|--:|--:|--:|--:|--:|--:|');
   for (const m of [...SHOWN, '(run)']) {
-    const role = m === '(run)' ? '' : v.ratio !== undefined ? 'ratio' : v.gate!.settings.thresholds.metrics[m]?.mode === 'observe' ? 'observed' : metricInfo(m).role;
+    const role =
+      m === '(run)'
+        ? ''
+        : v.ratio !== undefined
+          ? 'ratio'
+          : v.gate!.settings.thresholds.metrics[m]?.mode === 'observe'
+            ? 'observed'
+            : metricInfo(m).role;
     const cells = sizes.flatMap((_, si) => slowdowns.map((_, di) => rate(results[vi]![si]![di]!, m)));
     out.push(`| ${m} | ${role} | ${cells.join(' | ')} |`);
   }
 }
 out.push('');
-out.push(`## A/B mode (compareAB, defaults): A and B of a round share the run-level factor; each run keeps a ${AB_RESIDUAL_CV * 100}% residual`);
+out.push(
+  `## A/B mode (compareAB, defaults): A and B of a round share the run-level factor; each run keeps a ${AB_RESIDUAL_CV * 100}% residual`,
+);
 out.push('');
 out.push(`| metric | role | ${AB_ROUNDS.map((r) => `${r} rounds FPR | ${r} rounds det 5% | ${r} rounds det 10%`).join(' | ')} |`);
 out.push(`|---|---|${AB_ROUNDS.map(() => '--:|--:|--:|').join('')}`);

@@ -117,7 +117,13 @@ async function readClient(port: number, mode: string): Promise<void> {
             return d;
           }
         : undefined;
-    const pool = new Pool(`http://127.0.0.1:${port}`, { connections: STREAMS, pipelining: 1, bodyTimeout: 0, headersTimeout: 0, ...(connect ? { connect: connect as never } : {}) });
+    const pool = new Pool(`http://127.0.0.1:${port}`, {
+      connections: STREAMS,
+      pipelining: 1,
+      bodyTimeout: 0,
+      headersTimeout: 0,
+      ...(connect ? { connect: connect as never } : {}),
+    });
     for (let i = 0; i < STREAMS; i++)
       pool.dispatch(
         { path: '/', method: 'POST', body, headers: { 'content-type': 'application/json' } },
@@ -136,7 +142,12 @@ async function readClient(port: number, mode: string): Promise<void> {
     for (let i = 0; i < STREAMS; i++) {
       const s =
         mode === 'onread'
-          ? net.connect({ port, host: '127.0.0.1', noDelay: true, onread: { buffer: buf, callback: (n: number) => (record(buf.toString('latin1', 0, Math.min(n, 200)), stamp()), true) } })
+          ? net.connect({
+              port,
+              host: '127.0.0.1',
+              noDelay: true,
+              onread: { buffer: buf, callback: (n: number) => (record(buf.toString('latin1', 0, Math.min(n, 200)), stamp()), true) },
+            })
           : net.connect({ port, host: '127.0.0.1', noDelay: true });
       if (mode === 'data') s.on('data', (b: Buffer) => record(b.toString('latin1', 0, Math.min(b.length, 200)), stamp()));
       s.write(raw);
@@ -148,7 +159,9 @@ async function readClient(port: number, mode: string): Promise<void> {
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
   const c = process.cpuUsage(c0);
   lags.sort((a, b) => a - b);
-  console.log(`   ${mode.padEnd(14)} ${String(lags.length).padStart(7)} chunks   lag p50 ${String(q(lags, 0.5)).padStart(4)} us   p90 ${String(q(lags, 0.9)).padStart(5)} us   CPU ${((c.user + c.system) / lags.length).toFixed(1)} us per chunk`);
+  console.log(
+    `   ${mode.padEnd(14)} ${String(lags.length).padStart(7)} chunks   lag p50 ${String(q(lags, 0.5)).padStart(4)} us   p90 ${String(q(lags, 0.9)).padStart(5)} us   CPU ${((c.user + c.system) / lags.length).toFixed(1)} us per chunk`,
+  );
   process.exit(0);
 }
 
@@ -174,7 +187,9 @@ async function pingPong(gapMs: number): Promise<void> {
     });
   });
   lat.sort((a, b) => a - b);
-  console.log(`   one message every ${String(gapMs).padStart(2)} ms: one-way p10 ${q(lat, 0.1)} us, p50 ${q(lat, 0.5)} us, p90 ${q(lat, 0.9)} us`);
+  console.log(
+    `   one message every ${String(gapMs).padStart(2)} ms: one-way p10 ${q(lat, 0.1)} us, p50 ${q(lat, 0.5)} us, p90 ${q(lat, 0.9)} us`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -185,7 +200,9 @@ async function main(): Promise<void> {
   for (const mode of ['undici', 'data', 'undici-duplex', 'onread']) {
     const server = spawn(process.execPath, ['--import', 'tsx', self, 'server'], { stdio: ['ignore', 'pipe', 'inherit'] });
     const port = await new Promise<number>((r) => server.stdout!.once('data', (b: Buffer) => r(Number(b.toString().trim()))));
-    await new Promise<void>((r) => spawn(process.execPath, ['--import', 'tsx', self, 'client', String(port), mode], { stdio: 'inherit' }).once('exit', () => r()));
+    await new Promise<void>((r) =>
+      spawn(process.execPath, ['--import', 'tsx', self, 'client', String(port), mode], { stdio: 'inherit' }).once('exit', () => r()),
+    );
     server.kill();
   }
   console.log('floor: a timestamped line between two idle processes over loopback');

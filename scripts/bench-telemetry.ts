@@ -38,7 +38,9 @@ async function measure(label: string, baseUrl: string, bytes: number): Promise<v
 
 async function fromSim(): Promise<void> {
   const port = 18000 + Math.floor(Math.random() * 1000);
-  const sim = spawn(process.execPath, ['--import', 'tsx', 'sim/cli.ts', 'serve', 'm', '--port', String(port), '--sim-startup-s', '0'], { stdio: 'ignore' });
+  const sim = spawn(process.execPath, ['--import', 'tsx', 'sim/cli.ts', 'serve', 'm', '--port', String(port), '--sim-startup-s', '0'], {
+    stdio: 'ignore',
+  });
   const url = `http://127.0.0.1:${port}`;
   try {
     for (let i = 0; ; i++) {
@@ -52,7 +54,11 @@ async function fromSim(): Promise<void> {
     }
     // Some traffic, so histograms have buckets filled.
     for (let i = 0; i < 5; i++) {
-      await fetch(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', prompt: 'hello there', max_tokens: 4 }) }).then((r) => r.text());
+      await fetch(`${url}/v1/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'm', prompt: 'hello there', max_tokens: 4 }),
+      }).then((r) => r.text());
     }
     const bytes = (await (await fetch(`${url}/metrics`)).text()).length;
     await measure('vllm-sim /metrics', url, bytes);

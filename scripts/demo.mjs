@@ -31,7 +31,11 @@ const env = { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?
 
 function step(title, args, extraEnv = {}) {
   process.stderr.write(`\n\u001b[1m== ${title}\u001b[0m\n$ vllm-perf-gate ${args.join(' ')}\n`);
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, env: { ...env, ...extraEnv }, stdio: ['ignore', 'inherit', 'inherit'] });
+  const r = spawnSync(process.execPath, [cli, ...args], {
+    cwd: root,
+    env: { ...env, ...extraEnv },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   return r.status ?? 1;
 }
 
@@ -42,11 +46,23 @@ if (base !== 0) {
 }
 const pr = step(
   '2/2 pull request: an engine build 15% slower, judged against the baseline (the PR comment follows)',
-  ['run', '--config', config, '--out', path.join(out, 'pr'), '--baseline', path.join(out, 'baseline', 'results.json'), '--format', 'markdown'],
+  [
+    'run',
+    '--config',
+    config,
+    '--out',
+    path.join(out, 'pr'),
+    '--baseline',
+    path.join(out, 'baseline', 'results.json'),
+    '--format',
+    'markdown',
+  ],
   { VLLM_SIM_ARGS: '--sim-slowdown 1.15' },
 );
 const verdict = JSON.parse(readFileSync(path.join(out, 'pr', 'verdict.json'), 'utf8'));
-process.stderr.write(`\nverdict: ${verdict.verdict} (${verdict.summary})\nresults, server logs, vLLM-format files and the report are in ${path.relative(process.cwd(), out) || out}/\n`);
+process.stderr.write(
+  `\nverdict: ${verdict.verdict} (${verdict.summary})\nresults, server logs, vLLM-format files and the report are in ${path.relative(process.cwd(), out) || out}/\n`,
+);
 if (pr === 1 && verdict.verdict === 'fail') {
   process.stderr.write('The gate caught the injected 15% slowdown: in a workflow this step fails and blocks the merge.\n');
   process.exit(0);

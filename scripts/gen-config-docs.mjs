@@ -42,7 +42,11 @@ const LINKS = {
   '/definitions/thresholdMap': 'tolerance-sentences',
 };
 
-const NAMES = { '/definitions/suiteEntry': 'suite entry', '/definitions/threshold': 'tolerance', '/definitions/thresholdMap': 'map of tolerances' };
+const NAMES = {
+  '/definitions/suiteEntry': 'suite entry',
+  '/definitions/threshold': 'tolerance',
+  '/definitions/thresholdMap': 'map of tolerances',
+};
 
 const INTRO = `# Config reference
 
@@ -164,15 +168,25 @@ export function generateConfigDocs(schema) {
     const out = types.map((t) => {
       if (t === 'array') {
         const items = node.items ? group(alts(node.items, pointer && `${pointer}/items`)) : 'values';
-        const n = [node.minItems !== undefined && `at least ${node.minItems}`, node.maxItems !== undefined && `at most ${node.maxItems}`].filter(Boolean).join(', ');
+        const n = [node.minItems !== undefined && `at least ${node.minItems}`, node.maxItems !== undefined && `at most ${node.maxItems}`]
+          .filter(Boolean)
+          .join(', ');
         return `list of ${items}${n ? ` (${n})` : ''}`;
       }
       if (t === 'object') {
-        if (node.additionalProperties && typeof node.additionalProperties === 'object' && !node.properties) return `map of ${group(alts(node.additionalProperties))}`;
+        if (node.additionalProperties && typeof node.additionalProperties === 'object' && !node.properties)
+          return `map of ${group(alts(node.additionalProperties))}`;
         return 'map';
       }
       const b = bounds(node);
-      const extra = [b, node.pattern && `matching \`${node.pattern}\``, node.minLength && `non-empty`, node.format && node.format.toUpperCase()].filter(Boolean).join(', ');
+      const extra = [
+        b,
+        node.pattern && `matching \`${node.pattern}\``,
+        node.minLength && `non-empty`,
+        node.format && node.format.toUpperCase(),
+      ]
+        .filter(Boolean)
+        .join(', ');
       return extra ? `${t} (${extra})` : t;
     });
     return out.length ? out : ['any'];
@@ -189,7 +203,10 @@ export function generateConfigDocs(schema) {
     return xs.length > 1 ? `(${listOr(xs)})` : (xs[0] ?? '');
   }
 
-  const cell = (s) => String(s ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const cell = (s) =>
+    String(s ?? '')
+      .replace(/\|/g, '\\|')
+      .replace(/\n/g, ' ');
 
   function table(pointer, prefix) {
     const node = nodeAt(pointer);
@@ -205,7 +222,9 @@ export function generateConfigDocs(schema) {
       );
     }
     if (node.additionalProperties && typeof node.additionalProperties === 'object') {
-      rows.push(`| \`${prefix}<any other key>\` | ${cell(typeOf(node.additionalProperties))} | | ${cell(deref(node.additionalProperties).node.description ?? '')} |`);
+      rows.push(
+        `| \`${prefix}<any other key>\` | ${cell(typeOf(node.additionalProperties))} | | ${cell(deref(node.additionalProperties).node.description ?? '')} |`,
+      );
     } else if (node.additionalProperties === undefined && pointer !== '') {
       rows.push(`| \`${prefix}<other keys>\` | | | Allowed here; see the description above. |`);
     }
@@ -220,7 +239,8 @@ export function generateConfigDocs(schema) {
     if (anchor === 'serving-suite') {
       out.push('<a id="suites"></a>Each entry of `suites` is one of the five forms below.\n');
     }
-    if (anchor === 'dataset-random') out.push('<a id="datasets"></a>`dataset` of a serving suite is one of these forms, chosen by `type`.\n');
+    if (anchor === 'dataset-random')
+      out.push('<a id="datasets"></a>`dataset` of a serving suite is one of these forms, chosen by `type`.\n');
     out.push(`${table(pointer, prefix)}\n`);
   }
   const duration = nodeAt('/definitions/duration');

@@ -190,7 +190,11 @@ export interface ClosedLoopResult {
 
 function summary(values: number[]): { p50: number; p95: number; mean: number } {
   const s = [...values].sort((a, b) => a - b);
-  return { p50: percentile(s, 50) * 1000, p95: percentile(s, 95) * 1000, mean: (s.reduce((a, b) => a + b, 0) / Math.max(1, s.length)) * 1000 };
+  return {
+    p50: percentile(s, 50) * 1000,
+    p95: percentile(s, 95) * 1000,
+    mean: (s.reduce((a, b) => a + b, 0) / Math.max(1, s.length)) * 1000,
+  };
 }
 
 /** Engine flags at their defaults for a profile (what `vllm-sim serve --sim-profile P` would use). */

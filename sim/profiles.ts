@@ -113,9 +113,7 @@ export function loadProfile(nameOrFile: string): Profile {
   try {
     text = readFileSync(nameOrFile, 'utf8');
   } catch {
-    throw new Error(
-      `unknown profile '${nameOrFile}': not a built-in (${Object.keys(PROFILES).join(', ')}) nor a readable JSON file`,
-    );
+    throw new Error(`unknown profile '${nameOrFile}': not a built-in (${Object.keys(PROFILES).join(', ')}) nor a readable JSON file`);
   }
   let data: unknown;
   try {
@@ -132,7 +130,11 @@ export function validateProfile(data: unknown, where: string): Profile {
   }
   const obj = data as Record<string, unknown>;
   const base: Profile = typeof obj.base === 'string' && PROFILES[obj.base] ? PROFILES[obj.base]! : DEFAULT;
-  const out: Record<string, unknown> = { ...base, name: typeof obj.name === 'string' ? obj.name : where, description: typeof obj.description === 'string' ? obj.description : `profile file ${where}` };
+  const out: Record<string, unknown> = {
+    ...base,
+    name: typeof obj.name === 'string' ? obj.name : where,
+    description: typeof obj.description === 'string' ? obj.description : `profile file ${where}`,
+  };
   for (const [k, v] of Object.entries(obj)) {
     if (k === 'name' || k === 'description' || k === 'base') continue;
     if (!NUMERIC_KEYS.includes(k)) {

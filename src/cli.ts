@@ -116,7 +116,13 @@ function suiteMapOf(values: string[] | undefined): Record<string, string> {
 async function cmdRun(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { config: { type: 'string' }, out: { type: 'string' }, baseline: { type: 'string', multiple: true }, format: { type: 'string' }, 'suite-map': { type: 'string', multiple: true } },
+    options: {
+      config: { type: 'string' },
+      out: { type: 'string' },
+      baseline: { type: 'string', multiple: true },
+      format: { type: 'string' },
+      'suite-map': { type: 'string', multiple: true },
+    },
     strict: true,
   });
   if (!values.config) throw new UsageError('run needs --config FILE');
@@ -155,7 +161,10 @@ async function cmdRun(args: string[]): Promise<number> {
         progress.endPoint();
         err(formatServingSummary(point, { suite }));
       },
-      git: { ...(process.env.GITHUB_SHA ? { sha: process.env.GITHUB_SHA } : {}), ...(process.env.GITHUB_REF ? { ref: process.env.GITHUB_REF } : {}) },
+      git: {
+        ...(process.env.GITHUB_SHA ? { sha: process.env.GITHUB_SHA } : {}),
+        ...(process.env.GITHUB_REF ? { ref: process.env.GITHUB_REF } : {}),
+      },
     });
 
     for (const s of gate.doc.suites) if (s.kind === 'serving' && s.points.length > 1) err(`\n${s.name}\n${formatSweepTable(s.points)}`);
@@ -199,7 +208,11 @@ async function cmdCompare(args: string[]): Promise<number> {
   const notes: string[] = [];
   const currentDocs = await readResults(values.current, { notes });
   const current = currentDocs.at(-1);
-  if (!current) throw new GateError('INPUT', `no results found in ${values.current}`, { where: { file: values.current }, hint: 'point --current at a results.json or a vLLM result file' });
+  if (!current)
+    throw new GateError('INPUT', `no results found in ${values.current}`, {
+      where: { file: values.current },
+      hint: 'point --current at a results.json or a vLLM result file',
+    });
   if (currentDocs.length > 1) notes.push(`${values.current} holds ${currentDocs.length} runs; the newest is the current one`);
   const baseline = await readHistory(values.baseline, notes);
   for (const n of notes) err(`note: ${n}`);
@@ -213,7 +226,13 @@ async function cmdCompare(args: string[]): Promise<number> {
 async function cmdReport(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { results: { type: 'string' }, baseline: { type: 'string', multiple: true }, config: { type: 'string' }, out: { type: 'string' }, 'suite-map': { type: 'string', multiple: true } },
+    options: {
+      results: { type: 'string' },
+      baseline: { type: 'string', multiple: true },
+      config: { type: 'string' },
+      out: { type: 'string' },
+      'suite-map': { type: 'string', multiple: true },
+    },
     strict: true,
   });
   if (!values.results) throw new UsageError('report needs --results FILE');
@@ -285,7 +304,6 @@ async function cmdConfig(args: string[]): Promise<number> {
   return 0;
 }
 
-
 /** The command line's --suite-map on top of the config's gate.suite-map. */
 function withSuiteMap(settings: GateSettings, suiteMap: Record<string, string>): GateSettings {
   return { ...settings, suiteMap: { ...settings.suiteMap, ...suiteMap } };
@@ -303,7 +321,8 @@ function refuseRepeats(args: string[]): void {
   const { tokens } = parseArgs({ args, strict: false, tokens: true });
   for (const name of SINGLE_OPTIONS) {
     const given = tokens.filter((t) => t.kind === 'option' && t.name === name).length;
-    if (given > 1) throw new UsageError(`--${name} is given ${given} times; give it once (one config per run: run the command once per config)`);
+    if (given > 1)
+      throw new UsageError(`--${name} is given ${given} times; give it once (one config per run: run the command once per config)`);
   }
 }
 

@@ -29,7 +29,9 @@ async function main(): Promise<void> {
 
   if (mode !== 'aggregate' && gh.isForkPullRequest(ctx) && !settings.allowForkPrs) {
     core.setOutput('verdict', 'not-comparable');
-    throw new GateError('GITHUB', gh.forkRefusalMessage(ctx), { hint: 'set allow-fork-prs: true only if you trust every fork; otherwise use the pull_request + workflow_run pattern (docs/action.md)' });
+    throw new GateError('GITHUB', gh.forkRefusalMessage(ctx), {
+      hint: 'set allow-fork-prs: true only if you trust every fork; otherwise use the pull_request + workflow_run pattern (docs/action.md)',
+    });
   }
   const octokit = gh.createOctokit(settings.githubToken);
   if (mode === 'aggregate') return runAggregate({ settings, ctx, octokit, resultsDir, workspace });
@@ -43,12 +45,23 @@ async function main(): Promise<void> {
   let baseline: gh.LoadedBaseline | null = null;
   if (!loaded.config['compare-servers']) {
     try {
-      baseline = await store.load({ settings, octokit, ctx, configId: loaded.configId, workspace, downloadDir: path.join(resultsDir, '.baseline') });
+      baseline = await store.load({
+        settings,
+        octokit,
+        ctx,
+        configId: loaded.configId,
+        workspace,
+        downloadDir: path.join(resultsDir, '.baseline'),
+      });
     } catch (e) {
       if (mode === 'gate') throw e;
       core.warning(`no baseline read: ${describeError(e)}`);
     }
-    core.info(baseline ? `baseline: ${baseline.source} (${baseline.docs.length} run(s))` : `no baseline yet in ${store.describe({ settings, ctx, configId: loaded.configId })}: this run will say no-baseline`);
+    core.info(
+      baseline
+        ? `baseline: ${baseline.source} (${baseline.docs.length} run(s))`
+        : `no baseline yet in ${store.describe({ settings, ctx, configId: loaded.configId })}: this run will say no-baseline`,
+    );
   }
 
   const statePath = path.join(process.env.RUNNER_TEMP ?? resultsDir, `vllm-perf-gate-${loaded.configId}-server.json`);
@@ -69,7 +82,11 @@ async function main(): Promise<void> {
   cancel.dispose();
 
   const report = gate.report;
-  const rctx = { configId: loaded.configId, runUrl: gh.runUrl(ctx), ...(baseline?.docs.at(-1) ? { baselineDoc: baseline.docs.at(-1)! } : {}) };
+  const rctx = {
+    configId: loaded.configId,
+    runUrl: gh.runUrl(ctx),
+    ...(baseline?.docs.at(-1) ? { baselineDoc: baseline.docs.at(-1)! } : {}),
+  };
   const reportPath = path.join(resultsDir, 'report.md');
   await writeFile(reportPath, renderComment(report, gate.doc, rctx));
   await writeFile(path.join(resultsDir, 'verdict.json'), toJson(report));
@@ -88,7 +105,10 @@ async function main(): Promise<void> {
   if (nightly) await writeFile(path.join(resultsDir, 'history.html'), nightly.html);
 
   const files = await listFiles(resultsDir);
-  const upload = await gh.uploadRunArtifacts(files, gh.artifactName(loaded.configId), { rootDirectory: resultsDir, required: mode === 'baseline' && store.resultsArtifactIsBaseline && !gate.error });
+  const upload = await gh.uploadRunArtifacts(files, gh.artifactName(loaded.configId), {
+    rootDirectory: resultsDir,
+    required: mode === 'baseline' && store.resultsArtifactIsBaseline && !gate.error,
+  });
   if (!upload.uploaded) core.warning(`results were not uploaded as an artifact: ${upload.reason}`);
   const artifactUrl = upload.uploaded && upload.id !== undefined ? gh.artifactUrl(ctx, upload.id) : undefined;
   const fullCtx = { ...rctx, ...(artifactUrl ? { artifactUrl } : {}) };
@@ -118,12 +138,19 @@ async function main(): Promise<void> {
     }
   }
 
-  gh.setActionOutputs({ verdict: report.verdict, ...gh.outputCounts(report), resultsPath: gate.resultsPath, reportPath, ...(commentUrl ? { commentUrl } : {}) });
+  gh.setActionOutputs({
+    verdict: report.verdict,
+    ...gh.outputCounts(report),
+    resultsPath: gate.resultsPath,
+    reportPath,
+    ...(commentUrl ? { commentUrl } : {}),
+  });
   core.info(`verdict: ${report.verdict}: ${report.summary}`);
   if (gate.error) throw gate.error;
   // Whatever the gate did not pass fails the step: a regression, an invalid point, a baseline point
   // not measured, nothing compared, or not comparable (unless gate.on-not-comparable: pass).
-  if (!report.passes && settings.failOnRegression) core.setFailed(`vLLM performance gate failed: ${report.summary}${report.fix ? ` Fix: ${report.fix}` : ''}`);
+  if (!report.passes && settings.failOnRegression)
+    core.setFailed(`vLLM performance gate failed: ${report.summary}${report.fix ? ` Fix: ${report.fix}` : ''}`);
 }
 
 async function listFiles(dir: string): Promise<string[]> {
@@ -161,4 +188,3 @@ export async function run(): Promise<void> {
     core.setFailed(describeError(e));
   }
 }
-

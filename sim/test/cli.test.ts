@@ -16,7 +16,9 @@ describe('vllm-sim serve', () => {
   it('refuses connections until it logs Application startup complete, then answers /health', async () => {
     const port = await freePort();
     let out = '';
-    const proc = spawn(process.execPath, [simJs(), 'serve', 'm', '--port', String(port), '--sim-startup-s', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [simJs(), 'serve', 'm', '--port', String(port), '--sim-startup-s', '1'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     proc.stdout.on('data', (b: Buffer) => (out += b.toString()));
     try {
       await waitFor(() => (out.includes('Starting to load model') ? true : undefined), 'the loading line');
@@ -33,7 +35,9 @@ describe('vllm-sim serve', () => {
   });
 
   it('accepts other vllm serve flags, names them once as ignored, and takes --model instead of the positional', async () => {
-    const sim = await startSim(['--model', 'other/model', '--dtype', 'bfloat16', '--enforce-eager', '--load-format=dummy', '-tp', '2'], { model: 'ignored-positional' }).catch(() => null);
+    const sim = await startSim(['--model', 'other/model', '--dtype', 'bfloat16', '--enforce-eager', '--load-format=dummy', '-tp', '2'], {
+      model: 'ignored-positional',
+    }).catch(() => null);
     // The positional and --model both given is fine; --model wins.
     expect(sim).not.toBeNull();
     try {
@@ -62,7 +66,7 @@ describe('vllm-sim serve', () => {
     expect(r.out).toContain(message);
   });
 
-  it('takes --max-model-len in vLLM\'s human-readable form (1k = 1000, 1K = 1024)', async () => {
+  it("takes --max-model-len in vLLM's human-readable form (1k = 1000, 1K = 1024)", async () => {
     const sim = await startSim(['--max-model-len', '2K']);
     try {
       const models = (await (await fetch(`${sim.url}/v1/models`)).json()) as { data: { max_model_len: number }[] };
@@ -74,7 +78,9 @@ describe('vllm-sim serve', () => {
 
   it('exits 0 on SIGTERM during start-up too', async () => {
     let out = '';
-    const proc = spawn(process.execPath, [simJs(), 'serve', 'm', '--port', String(await freePort()), '--sim-startup-s', '30'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [simJs(), 'serve', 'm', '--port', String(await freePort()), '--sim-startup-s', '30'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     proc.stdout.on('data', (b: Buffer) => (out += b.toString()));
     await waitFor(() => (out.includes('Starting to load model') ? true : undefined), 'the loading line');
     const exit = new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
@@ -85,7 +91,11 @@ describe('vllm-sim serve', () => {
   it('does not let a valueless vLLM flag swallow the model that follows it', async () => {
     const port = await freePort();
     let out = '';
-    const proc = spawn(process.execPath, [simJs(), 'serve', '--trust-remote-code', 'org/after-flag', '--port', String(port), '--sim-startup-s', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(
+      process.execPath,
+      [simJs(), 'serve', '--trust-remote-code', 'org/after-flag', '--port', String(port), '--sim-startup-s', '0'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     proc.stdout.on('data', (b: Buffer) => (out += b.toString()));
     try {
       await waitFor(() => (out.includes('Application startup complete.') ? true : undefined), 'start-up');
@@ -109,7 +119,28 @@ describe('vllm-sim bench (simulated time)', () => {
 
   it('latency writes exactly vLLM keys, in seconds, one latency per iteration', () => {
     const out = path.join(dir, 'lat.json');
-    const r = run(['bench', 'latency', '--model', 'm', '--input-len', '32', '--output-len', '16', '--batch-size', '4', '--num-iters-warmup', '1', '--num-iters', '3', '--output-json', out, '--load-format', 'dummy', '--sim-profile', 'l4-qwen2.5-0.5b']);
+    const r = run([
+      'bench',
+      'latency',
+      '--model',
+      'm',
+      '--input-len',
+      '32',
+      '--output-len',
+      '16',
+      '--batch-size',
+      '4',
+      '--num-iters-warmup',
+      '1',
+      '--num-iters',
+      '3',
+      '--output-json',
+      out,
+      '--load-format',
+      'dummy',
+      '--sim-profile',
+      'l4-qwen2.5-0.5b',
+    ]);
     expect(r.status).toBe(0);
     const j = JSON.parse(readFileSync(out, 'utf8')) as { latencies: number[]; percentiles: Record<string, number>; avg_latency: number };
     expect(Object.keys(j)).toEqual(['avg_latency', 'std_latency', 'latencies', 'percentiles']);
@@ -122,7 +153,22 @@ describe('vllm-sim bench (simulated time)', () => {
 
   it('throughput writes exactly vLLM keys, with tokens_per_second over prompt + output tokens', () => {
     const out = path.join(dir, 'tp.json');
-    const r = run(['bench', 'throughput', '--model', 'm', '--input-len', '64', '--output-len', '32', '--num-prompts', '20', '--output-json', out, '--tensor-parallel-size', '1']);
+    const r = run([
+      'bench',
+      'throughput',
+      '--model',
+      'm',
+      '--input-len',
+      '64',
+      '--output-len',
+      '32',
+      '--num-prompts',
+      '20',
+      '--output-json',
+      out,
+      '--tensor-parallel-size',
+      '1',
+    ]);
     expect(r.status).toBe(0);
     const j = JSON.parse(readFileSync(out, 'utf8')) as Record<string, number>;
     expect(Object.keys(j)).toEqual(['elapsed_time', 'num_requests', 'total_num_tokens', 'requests_per_second', 'tokens_per_second']);
@@ -133,8 +179,19 @@ describe('vllm-sim bench (simulated time)', () => {
 
   it('throughput reads a ShareGPT dataset and takes lengths from its conversations', () => {
     const data = path.join(dir, 'sharegpt.json');
-    const conv = (q: string, a: string) => ({ conversations: [{ from: 'human', value: q }, { from: 'gpt', value: a }] });
-    writeFileSync(data, JSON.stringify([conv('What is the capital of France, please?', 'The capital of France is Paris, of course.'), conv('hi', 'too short to keep')]));
+    const conv = (q: string, a: string) => ({
+      conversations: [
+        { from: 'human', value: q },
+        { from: 'gpt', value: a },
+      ],
+    });
+    writeFileSync(
+      data,
+      JSON.stringify([
+        conv('What is the capital of France, please?', 'The capital of France is Paris, of course.'),
+        conv('hi', 'too short to keep'),
+      ]),
+    );
     const out = path.join(dir, 'tp2.json');
     const r = run(['bench', 'throughput', '--model', 'm', '--dataset-path', data, '--num-prompts', '5', '--output-json', out]);
     expect(r.status).toBe(0);

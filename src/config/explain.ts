@@ -112,7 +112,8 @@ function chooseObjectBranch(branches: Branch[], data: Record<string, unknown>, p
   if (objectBranches.length === 1) return { branch: objectBranches[0]! };
   // 4. Nothing says which: name the keys that would.
   const keys: string[] = [];
-  const constOnly = (k: string): boolean => objectBranches.every((b) => !discriminators(b).has(k) || resolve(b.node.properties![k]!, '').node.const !== undefined);
+  const constOnly = (k: string): boolean =>
+    objectBranches.every((b) => !discriminators(b).has(k) || resolve(b.node.properties![k]!, '').node.const !== undefined);
   for (const [k, values] of byKey) keys.push(constOnly(k) ? `\`${k}\` (${listOr(values.map(String))})` : `\`${k}\``);
   for (const b of objectBranches) {
     if (discriminators(b).size > 0) continue;
@@ -261,7 +262,11 @@ function describe(e: ErrorObject, path: KeyPath): Problem {
       };
     }
     case 'type':
-      return { path, message: `expected ${describeSchema(parentSchema)}, got ${show(e.data)}`, hint: writeInstead(parentSchema, path, e.data) };
+      return {
+        path,
+        message: `expected ${describeSchema(parentSchema)}, got ${show(e.data)}`,
+        hint: writeInstead(parentSchema, path, e.data),
+      };
     case 'const':
     case 'pattern':
       return { path, message: `expected ${describeSchema(parentSchema)}, got ${show(e.data)}`, ...patternHint(parentSchema) };
@@ -282,13 +287,21 @@ function describe(e: ErrorObject, path: KeyPath): Problem {
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum':
-      return { path, message: `expected ${describeSchema(parentSchema)}, got ${show(e.data)}`, hint: withinBounds(parentSchema, e.keyword) };
+      return {
+        path,
+        message: `expected ${describeSchema(parentSchema)}, got ${show(e.data)}`,
+        hint: withinBounds(parentSchema, e.keyword),
+      };
     case 'minItems':
       return { path, message: `expected at least ${plural(Number(p.limit), 'entry', 'entries')}, got ${show(e.data)}` };
     case 'maxItems':
       return { path, message: `expected at most ${plural(Number(p.limit), 'entry', 'entries')}, got ${show(e.data)}` };
     case 'minProperties':
-      return { path, message: `expected at least ${plural(Number(p.limit), 'key', 'keys')}, got ${show(e.data)}`, hint: 'give a value or remove the key' };
+      return {
+        path,
+        message: `expected at least ${plural(Number(p.limit), 'key', 'keys')}, got ${show(e.data)}`,
+        hint: 'give a value or remove the key',
+      };
     case 'minLength':
       return { path, message: `expected a non-empty string, got ${show(e.data)}` };
     default:
@@ -316,18 +329,26 @@ function writeInstead(node: SchemaNode, path: KeyPath, got: unknown): string {
   const example = node.default;
   if (types.includes('boolean')) return `write ${as('true')} or ${as('false')}${typeof got === 'string' ? ' (without quotes)' : ''}`;
   if (types.includes('integer') || types.includes('number')) {
-    const n = typeof got === 'string' && got.trim() !== '' && Number.isFinite(Number(got)) ? Number(got) : typeof example === 'number' ? example : (node.minimum ?? 1);
+    const n =
+      typeof got === 'string' && got.trim() !== '' && Number.isFinite(Number(got))
+        ? Number(got)
+        : typeof example === 'number'
+          ? example
+          : (node.minimum ?? 1);
     return `write a number${typeof got === 'string' && n === Number(got) ? ' without quotes' : ''}, e.g. ${as(String(n))}`;
   }
   if (types.includes('string')) {
-    if (node.pattern === DURATION_PATTERN) return `write a duration, e.g. ${as(JSON.stringify(typeof example === 'string' ? example : '30s'))}`;
+    if (node.pattern === DURATION_PATTERN)
+      return `write a duration, e.g. ${as(JSON.stringify(typeof example === 'string' ? example : '30s'))}`;
     const text = typeof got === 'number' || typeof got === 'boolean' ? String(got) : typeof example === 'string' ? example : '...';
     return `write text${typeof got === 'number' || typeof got === 'boolean' ? ' in quotes' : ''}, e.g. ${as(JSON.stringify(text))}`;
   }
   if (types.includes('array')) return `write a list, e.g. ${as(`[${exampleItem(node)}]`)}`;
   if (types.includes('object')) {
     const keys = Object.keys(node.properties ?? {}).slice(0, 4);
-    return keys.length ? `write a map of keys such as ${keys.map((k) => `\`${k}\``).join(', ')} under ${as('')}` : `write a map, e.g. ${as('{ name: value }')}`;
+    return keys.length
+      ? `write a map of keys such as ${keys.map((k) => `\`${k}\``).join(', ')} under ${as('')}`
+      : `write a map, e.g. ${as('{ name: value }')}`;
   }
   return node.description ?? 'see docs/config.md';
 }
@@ -357,10 +378,14 @@ function containers(node: SchemaNode): SchemaNode[] {
 export function withinBounds(node: SchemaNode, keyword: string): string {
   const lo = node.minimum ?? node.exclusiveMinimum;
   const hi = node.maximum ?? node.exclusiveMaximum;
-  const range = keyword.endsWith('aximum') ? `write ${node.maximum !== undefined ? 'at most' : 'less than'} ${hi}` : `write ${node.minimum !== undefined ? 'at least' : 'more than'} ${lo}`;
+  const range = keyword.endsWith('aximum')
+    ? `write ${node.maximum !== undefined ? 'at most' : 'less than'} ${hi}`
+    : `write ${node.minimum !== undefined ? 'at least' : 'more than'} ${lo}`;
   const limit = keyword.endsWith('aximum') ? hi : lo;
   const said = limit === undefined ? [] : [String(limit), limit.toLocaleString('en-US')];
-  const sentence = [node, ...containers(node)].flatMap((n) => n.description?.split(/(?<=\.)\s+/) ?? []).find((x) => said.some((n) => x.includes(n)));
+  const sentence = [node, ...containers(node)]
+    .flatMap((n) => n.description?.split(/(?<=\.)\s+/) ?? [])
+    .find((x) => said.some((n) => x.includes(n)));
   if (!sentence) return range;
   // "At most 100,000: vLLM's suites send ..." -> the reason after the limit.
   const colon = sentence.indexOf(': ');

@@ -17,13 +17,7 @@ import { nodeAt } from './schema.js';
 import { offlineArgsProblems, serverRuleProblems } from './server-rules.js';
 import { collectThresholds, type ParsedThresholds } from './thresholds.js';
 import { parseConfigText, type ConfigSource } from './source.js';
-import type {
-  LatencySuite,
-  Server,
-  ServingSuite,
-  ThroughputSuite,
-  VllmPerfGateConfig,
-} from './schema-types.gen.js';
+import type { LatencySuite, Server, ServingSuite, ThroughputSuite, VllmPerfGateConfig } from './schema-types.gen.js';
 
 /** An ordinary suite: what presets and vllm-suite entries expand to. */
 export type Suite = ServingSuite | LatencySuite | ThroughputSuite;
@@ -77,10 +71,17 @@ export class ConfigError extends GateError {
     const one = problems.length === 1 ? problems[0]! : undefined;
     super(
       'CONFIG',
-      one ? one.message : `${problems[0]?.file ?? 'config'} has ${problems.length} problems:\n${problems.map((p) => indent(formatProblem(p))).join('\n')}`,
+      one
+        ? one.message
+        : `${problems[0]?.file ?? 'config'} has ${problems.length} problems:\n${problems.map((p) => indent(formatProblem(p))).join('\n')}`,
       one
         ? {
-            where: { file: one.file, ...(one.path ? { path: one.path } : {}), ...(one.line ? { line: one.line } : {}), ...(one.column ? { column: one.column } : {}) },
+            where: {
+              file: one.file,
+              ...(one.path ? { path: one.path } : {}),
+              ...(one.line ? { line: one.line } : {}),
+              ...(one.column ? { column: one.column } : {}),
+            },
             ...(one.hint ? { hint: one.hint } : {}),
           }
         : {},
@@ -110,10 +111,14 @@ export async function loadConfig(file: string, opts: LoadOptions = {}): Promise<
     text = await readFile(abs, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new GateError('CONFIG', code === 'ENOENT' ? `config file not found: ${file}` : `cannot read config file ${file}: ${(err as Error).message}`, {
-      where: { file },
-      hint: code === 'ENOENT' ? `check the path (it is relative to ${process.cwd()})` : 'check that the file is readable',
-    });
+    throw new GateError(
+      'CONFIG',
+      code === 'ENOENT' ? `config file not found: ${file}` : `cannot read config file ${file}: ${(err as Error).message}`,
+      {
+        where: { file },
+        hint: code === 'ENOENT' ? `check the path (it is relative to ${process.cwd()})` : 'check that the file is readable',
+      },
+    );
   }
   return loadConfigText(text, file, opts);
 }
@@ -162,7 +167,12 @@ export async function loadConfigText(text: string, file: string, opts: LoadOptio
     file,
     baseDir,
     // The sides' secrets too, so the Action masks them from its first line on.
-    secrets: [...new Set([...collectSecrets([config.server, ...config.suites.map((s) => s.server)], env), ...(ab?.sides.flatMap((s) => s.secrets) ?? [])])],
+    secrets: [
+      ...new Set([
+        ...collectSecrets([config.server, ...config.suites.map((s) => s.server)], env),
+        ...(ab?.sides.flatMap((s) => s.secrets) ?? []),
+      ]),
+    ],
     notes,
     ...(ab ? { sides: ab.sides } : {}),
   };
@@ -172,10 +182,14 @@ export async function loadConfigText(text: string, file: string, opts: LoadOptio
 function parseSource(text: string, file: string): ConfigSource {
   const source = parseConfigText(text, file);
   if (source.syntax.length > 0) {
-    throw new ConfigError(source.syntax.map((s) => ({ file, path: '', ...pos(s), message: `syntax error: ${s.message}`, ...(s.hint ? { hint: s.hint } : {}) })));
+    throw new ConfigError(
+      source.syntax.map((s) => ({ file, path: '', ...pos(s), message: `syntax error: ${s.message}`, ...(s.hint ? { hint: s.hint } : {}) })),
+    );
   }
   if (source.data === null || source.data === undefined) {
-    throw new ConfigError([{ file, path: '', message: 'the config is empty', hint: 'start with `version: 1` and a `suites:` list (see docs/config.md)' }]);
+    throw new ConfigError([
+      { file, path: '', message: 'the config is empty', hint: 'start with `version: 1` and a `suites:` list (see docs/config.md)' },
+    ]);
   }
   return source;
 }
@@ -218,7 +232,11 @@ function withLocation(err: unknown, source: ConfigSource): unknown {
       { file: source.file, path: err.where.path ?? '', ...pos(at ?? {}), message: err.message, ...(err.hint ? { hint: err.hint } : {}) },
     ]);
   }
-  return new GateError(err.code, err.message, { where: { ...err.where, ...pos(at ?? {}) }, ...(err.hint ? { hint: err.hint } : {}), cause: err });
+  return new GateError(err.code, err.message, {
+    where: { ...err.where, ...pos(at ?? {}) },
+    ...(err.hint ? { hint: err.hint } : {}),
+    cause: err,
+  });
 }
 
 /** Where a key of an expanded suite is reported: the key itself, or the entry that made the suite. */
@@ -234,7 +252,10 @@ function suiteOrigins(raw: VllmPerfGateConfig, suites: Suite[], entries: number[
     const entry = raw.suites[i];
     if (entry && 'kind' in entry) return { path: ['suites', i, ...key], from: '' };
     const by = entry && 'preset' in entry ? `preset ${String(entry.preset)}` : 'vllm-suite entry';
-    return { path: ['suites', i], from: `suite \`${suites[j]?.name ?? j}\` (from the ${by})${key.length ? `, ${formatKeyPath(key)}` : ''}: ` };
+    return {
+      path: ['suites', i],
+      from: `suite \`${suites[j]?.name ?? j}\` (from the ${by})${key.length ? `, ${formatKeyPath(key)}` : ''}: `,
+    };
   };
 }
 
@@ -248,7 +269,11 @@ function checkMeaning(config: ExpandedConfig, raw: VllmPerfGateConfig, origin: O
     const first = seen.get(s.name);
     if (first !== undefined) {
       const w = at(i, 'name');
-      problems.push({ path: w.path, message: `${w.from}suite name \`${s.name}\` is used twice`, hint: 'suite names must be unique: points are matched with the baseline by suite name' });
+      problems.push({
+        path: w.path,
+        message: `${w.from}suite name \`${s.name}\` is used twice`,
+        hint: 'suite names must be unique: points are matched with the baseline by suite name',
+      });
     } else seen.set(s.name, i);
   });
 
@@ -262,23 +287,43 @@ function checkMeaning(config: ExpandedConfig, raw: VllmPerfGateConfig, origin: O
       const conc = s.concurrency !== undefined;
       if (rates && conc) {
         const w = at(j, 'concurrency');
-        problems.push({ path: w.path, message: `${w.from}a serving suite sweeps either \`request-rates\` (open loop) or \`concurrency\` (closed loop), not both`, hint: 'split it into two suites, or use `max-concurrency` to cap requests in flight under a request rate' });
+        problems.push({
+          path: w.path,
+          message: `${w.from}a serving suite sweeps either \`request-rates\` (open loop) or \`concurrency\` (closed loop), not both`,
+          hint: 'split it into two suites, or use `max-concurrency` to cap requests in flight under a request rate',
+        });
       } else if (!rates && !conc) {
         const w = at(j);
-        problems.push({ path: w.path, message: `${w.from}a serving suite needs \`request-rates\` or \`concurrency\``, hint: 'add e.g. `request-rates: [1, 4, inf]` (open loop) or `concurrency: [1, 8, 32]` (closed loop)' });
+        problems.push({
+          path: w.path,
+          message: `${w.from}a serving suite needs \`request-rates\` or \`concurrency\``,
+          hint: 'add e.g. `request-rates: [1, 4, inf]` (open loop) or `concurrency: [1, 8, 32]` (closed loop)',
+        });
       }
       if (conc && s['max-concurrency'] !== undefined) {
         const w = at(j, 'max-concurrency');
-        problems.push({ path: w.path, message: `${w.from}\`max-concurrency\` caps a request-rate sweep; with \`concurrency\` it has no meaning`, hint: 'remove it' });
+        problems.push({
+          path: w.path,
+          message: `${w.from}\`max-concurrency\` caps a request-rate sweep; with \`concurrency\` it has no meaning`,
+          hint: 'remove it',
+        });
       }
       if (rates && s['prompts-per-concurrency'] !== undefined) {
         const w = at(j, 'prompts-per-concurrency');
-        problems.push({ path: w.path, message: `${w.from}\`prompts-per-concurrency\` applies to a \`concurrency\` sweep only`, hint: 'set the number of requests with `dataset.num-prompts` instead' });
+        problems.push({
+          path: w.path,
+          message: `${w.from}\`prompts-per-concurrency\` applies to a \`concurrency\` sweep only`,
+          hint: 'set the number of requests with `dataset.num-prompts` instead',
+        });
       }
       if (servers.some((server) => !server?.model && !server?.url)) needServer.push(s.name);
     } else if (servers.some((server) => !server?.model) && !hasArg(s.args, 'model')) {
       const w = at(j);
-      problems.push({ path: w.path, message: `${w.from}the ${s.kind} suite \`${s.name}\` has no model`, hint: 'add `server: { model: ... }` at the top level, or `args: { model: ... }` to the suite' });
+      problems.push({
+        path: w.path,
+        message: `${w.from}the ${s.kind} suite \`${s.name}\` has no model`,
+        hint: 'add `server: { model: ... }` at the top level, or `args: { model: ... }` to the suite',
+      });
     }
   });
   if (needServer.length > 0 && !sides) {
@@ -308,7 +353,10 @@ function checkMeaning(config: ExpandedConfig, raw: VllmPerfGateConfig, origin: O
 
 function urlProblem(url: string | undefined): { message: string; hint: string } | undefined {
   if (url === undefined || /^https?:\/\/[^/]/i.test(url)) return undefined;
-  return { message: `expected an http:// or https:// URL, got ${JSON.stringify(url)}`, hint: 'e.g. http://127.0.0.1:8000 (the server root, without /v1)' };
+  return {
+    message: `expected an http:// or https:// URL, got ${JSON.stringify(url)}`,
+    hint: 'e.g. http://127.0.0.1:8000 (the server root, without /v1)',
+  };
 }
 
 /** Every server section and offline args: URLs, and what may not reach a command line (server-rules.ts). */
@@ -317,7 +365,8 @@ function checkServers(config: ExpandedConfig, raw: VllmPerfGateConfig, origin: O
   const ofServer = (server: Server, at: (key: KeyPath) => { path: KeyPath; from: string }): void => {
     const url = urlProblem(server.url);
     if (url) problems.push({ path: at(['url']).path, message: `${at(['url']).from}${url.message}`, hint: url.hint });
-    for (const r of serverRuleProblems(server)) problems.push({ path: at(r.key).path, message: `${at(r.key).from}${r.message}`, hint: r.hint });
+    for (const r of serverRuleProblems(server))
+      problems.push({ path: at(r.key).path, message: `${at(r.key).from}${r.message}`, hint: r.hint });
   };
   if (raw.server) ofServer(raw.server, (key) => ({ path: ['server', ...key], from: '' }));
   config.suites.forEach((s, j) => {
@@ -338,7 +387,10 @@ function checkLimits(config: ExpandedConfig, origin: Origin): Problem[] {
   const { suites, ...rest } = config;
   for (const p of durationLimitProblems(rest, nodeAt(''), '')) problems.push({ path: p.key, message: p.message, hint: p.hint });
   suites.forEach((s, j) => {
-    const found = [...durationLimitProblems(s, nodeAt('/definitions/suiteEntry'), '/definitions/suiteEntry'), ...(s.kind === 'serving' ? servingLimitProblems(s) : [])];
+    const found = [
+      ...durationLimitProblems(s, nodeAt('/definitions/suiteEntry'), '/definitions/suiteEntry'),
+      ...(s.kind === 'serving' ? servingLimitProblems(s) : []),
+    ];
     for (const p of found) {
       const w = origin(j, p.key);
       problems.push({ path: w.path, message: `${w.from}${p.message}`, hint: p.hint });
@@ -362,7 +414,12 @@ export interface AbSide {
  * The `compare-servers` files, read and checked now, so a missing or bad side is told before
  * anything boots. A side needs `version` and `server` only: its suites, if any, are not run.
  */
-async function loadSides(files: string[], top: ConfigSource, baseDir: string, env: Record<string, string | undefined>): Promise<{ sides: AbSide[]; problems: ConfigProblem[] }> {
+async function loadSides(
+  files: string[],
+  top: ConfigSource,
+  baseDir: string,
+  env: Record<string, string | undefined>,
+): Promise<{ sides: AbSide[]; problems: ConfigProblem[] }> {
   const sides: AbSide[] = [];
   const problems: ConfigProblem[] = [];
   for (const [i, f] of files.entries()) {
@@ -372,7 +429,13 @@ async function loadSides(files: string[], top: ConfigSource, baseDir: string, en
       text = await readFile(path.resolve(baseDir, f), 'utf8');
     } catch (err) {
       const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-      problems.push(located(top, { path: ['compare-servers', i], message: missing ? `file not found: ${f}` : `cannot read ${f}: ${(err as Error).message}`, hint: `paths are relative to the config file's directory (${baseDir})` }));
+      problems.push(
+        located(top, {
+          path: ['compare-servers', i],
+          message: missing ? `file not found: ${f}` : `cannot read ${f}: ${(err as Error).message}`,
+          hint: `paths are relative to the config file's directory (${baseDir})`,
+        }),
+      );
       continue;
     }
     const side = checkSide(text, shown, env);
@@ -380,7 +443,13 @@ async function loadSides(files: string[], top: ConfigSource, baseDir: string, en
     if (side.side) sides.push(side.side);
   }
   if (sides.length === 2 && sides[0]!.label === sides[1]!.label) {
-    problems.push(located(top, { path: ['compare-servers'], message: `both sides are called \`${sides[0]!.label}\``, hint: 'give one of them an `id:` (the comment names each side by it)' }));
+    problems.push(
+      located(top, {
+        path: ['compare-servers'],
+        message: `both sides are called \`${sides[0]!.label}\``,
+        hint: 'give one of them an `id:` (the comment names each side by it)',
+      }),
+    );
   }
   return { sides, problems };
 }
@@ -399,17 +468,26 @@ function checkSide(text: string, file: string, env: Record<string, string | unde
   if (problems.length > 0) return { problems: locate(problems) };
   const raw = source.data as Partial<VllmPerfGateConfig>;
   if (raw['compare-servers']) {
-    problems.push({ path: ['compare-servers'], message: 'a compare-servers side is one server; it cannot compare servers itself', hint: 'remove `compare-servers` from this file' });
+    problems.push({
+      path: ['compare-servers'],
+      message: 'a compare-servers side is one server; it cannot compare servers itself',
+      hint: 'remove `compare-servers` from this file',
+    });
   }
   const server = raw.server;
   if (!server?.model && !server?.url) {
-    problems.push({ path: server ? ['server'] : [], message: `no server to compare: ${file} needs \`server.model\` (or \`server.url\`)`, hint: 'add `server: { model: <Hugging Face id or path>, args: {...} }`: the server this side boots' });
+    problems.push({
+      path: server ? ['server'] : [],
+      message: `no server to compare: ${file} needs \`server.model\` (or \`server.url\`)`,
+      hint: 'add `server: { model: <Hugging Face id or path>, args: {...} }`: the server this side boots',
+    });
   }
   if (server) {
     const url = urlProblem(server.url);
     if (url) problems.push({ path: ['server', 'url'], ...url });
     for (const r of serverRuleProblems(server)) problems.push({ path: ['server', ...r.key], message: r.message, hint: r.hint });
-    for (const p of durationLimitProblems(server, nodeAt('/definitions/server'), '/definitions/server')) problems.push({ path: ['server', ...p.key], message: p.message, hint: p.hint });
+    for (const p of durationLimitProblems(server, nodeAt('/definitions/server'), '/definitions/server'))
+      problems.push({ path: ['server', ...p.key], message: p.message, hint: p.hint });
   }
   if (problems.length > 0 || !server) return { problems: locate(problems) };
   const filled = applyDefaultsAt(server, '/definitions/server');
@@ -443,7 +521,10 @@ export function serverForSuite(config: Pick<ExpandedConfig, 'server'>, suite: Pi
 /** `benchmarks/vllm-perf-gate.yml` -> `vllm-perf-gate`, made a valid id. */
 export function idFromFileName(file: string): string {
   const stem = path.basename(file).replace(/\.(ya?ml|json)$/i, '');
-  const id = stem.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 64);
+  const id = stem
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 64);
   return id || 'config';
 }
 

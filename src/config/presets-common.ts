@@ -55,4 +55,3 @@ export function configRelative(baseDir: string, abs: string): string {
   const rel = path.relative(path.resolve(baseDir), abs);
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : abs;
 }
-

@@ -25,7 +25,8 @@ export async function readArtifactResults(dir: string, name: string, rel: string
   const st = await lstat(file).catch(() => null);
   if (!st) return { ok: false, reason: `it has no ${rel}` };
   if (!st.isFile()) return { ok: false, reason: `its ${rel} is not a regular file` };
-  if (st.size > MAX_RESULTS_FILE_BYTES) return { ok: false, reason: `its ${rel} is ${st.size} bytes, more than the ${MAX_RESULTS_FILE_BYTES} a results document can be` };
+  if (st.size > MAX_RESULTS_FILE_BYTES)
+    return { ok: false, reason: `its ${rel} is ${st.size} bytes, more than the ${MAX_RESULTS_FILE_BYTES} a results document can be` };
   let value: unknown;
   try {
     value = JSON.parse(await readFile(file, 'utf8'));
@@ -37,11 +38,14 @@ export async function readArtifactResults(dir: string, name: string, rel: string
 
 function checkDocument(value: unknown, name: string, rel: string): ArtifactResults {
   const v = value as { 'schema-version'?: unknown } | null;
-  if (typeof v !== 'object' || v === null || v['schema-version'] !== 1) return { ok: false, reason: `its ${rel} is not a results document of schema version 1` };
+  if (typeof v !== 'object' || v === null || v['schema-version'] !== 1)
+    return { ok: false, reason: `its ${rel} is not a results document of schema version 1` };
   const problems = validateResults(value);
-  if (problems.length > 0) return { ok: false, reason: `its ${rel} is not a valid results document: ${formatResultsProblems(problems, 3).replace(/\n/g, '; ')}` };
+  if (problems.length > 0)
+    return { ok: false, reason: `its ${rel} is not a valid results document: ${formatResultsProblems(problems, 3).replace(/\n/g, '; ')}` };
   const doc = value as ResultsDocument;
-  if ((doc.run.source ?? 'vllm-perf-gate') !== 'vllm-perf-gate') return { ok: false, reason: `its ${rel} holds imported figures (source ${doc.run.source}), not a vllm-perf-gate run` };
+  if ((doc.run.source ?? 'vllm-perf-gate') !== 'vllm-perf-gate')
+    return { ok: false, reason: `its ${rel} holds imported figures (source ${doc.run.source}), not a vllm-perf-gate run` };
   const id = doc.run['config-id'];
   if (artifactName(id) !== name) return { ok: false, reason: `its ${rel} is for another config id than the artifact's name says` };
   return { ok: true, doc };

@@ -16,7 +16,9 @@ export function artifactName(configId: string): string {
   return `${ARTIFACT_PREFIX}${safe}`.slice(0, 200);
 }
 
-export type UploadResult = { uploaded: true; name: string; id: number | undefined; size: number | undefined; digest: string | undefined } | { uploaded: false; name: string; reason: string };
+export type UploadResult =
+  | { uploaded: true; name: string; id: number | undefined; size: number | undefined; digest: string | undefined }
+  | { uploaded: false; name: string; reason: string };
 
 export interface UploadOptions {
   /** Folder the files are relative to inside the artifact (default: their deepest common folder). */
@@ -30,7 +32,8 @@ export interface UploadOptions {
 /** Why artifacts cannot work here, or null when the runner provides what they need. */
 export function artifactsUnavailable(env: Record<string, string | undefined> = process.env): string | null {
   if (!env.ACTIONS_RUNTIME_TOKEN) return 'ACTIONS_RUNTIME_TOKEN is not set (not running inside GitHub Actions)';
-  if (!env.ACTIONS_RESULTS_URL) return 'ACTIONS_RESULTS_URL is not set (not running inside GitHub Actions, or the runner is too old for artifacts v4)';
+  if (!env.ACTIONS_RESULTS_URL)
+    return 'ACTIONS_RESULTS_URL is not set (not running inside GitHub Actions, or the runner is too old for artifacts v4)';
   return null;
 }
 
@@ -50,7 +53,11 @@ export function commonFolder(files: string[]): string {
 export async function uploadRunArtifacts(files: string[], name: string, opts: UploadOptions = {}): Promise<UploadResult> {
   const missing = artifactsUnavailable(opts.env);
   const fail = (reason: string, cause?: unknown): UploadResult => {
-    if (opts.required) throw new GateError('GITHUB', `Could not upload the artifact ${name}: ${reason}`, { cause, hint: 'the baseline of later runs is this artifact; re-run the job' });
+    if (opts.required)
+      throw new GateError('GITHUB', `Could not upload the artifact ${name}: ${reason}`, {
+        cause,
+        hint: 'the baseline of later runs is this artifact; re-run the job',
+      });
     core.warning(`Artifact ${name} not uploaded: ${reason}. The run goes on.`);
     return { uploaded: false, name, reason };
   };
@@ -61,7 +68,12 @@ export async function uploadRunArtifacts(files: string[], name: string, opts: Up
   if (present.length === 0) return fail('none of its files exist');
   try {
     const client = new DefaultArtifactClient();
-    const up = await client.uploadArtifact(name, present, opts.rootDirectory ?? commonFolder(present), opts.retentionDays ? { retentionDays: opts.retentionDays } : {});
+    const up = await client.uploadArtifact(
+      name,
+      present,
+      opts.rootDirectory ?? commonFolder(present),
+      opts.retentionDays ? { retentionDays: opts.retentionDays } : {},
+    );
     return { uploaded: true, name, id: up.id, size: up.size, digest: up.digest };
   } catch (err) {
     return fail(apiMessage(err), err);
@@ -98,14 +110,26 @@ export interface DownloadOptions {
 }
 
 /** Aggregate mode: every results artifact of this run (or of `fromRun`), newest per name. */
-export async function downloadRunArtifacts(opts: DownloadOptions): Promise<{ downloaded: DownloadedArtifact[]; refused: RefusedArtifact[] }> {
+export async function downloadRunArtifacts(
+  opts: DownloadOptions,
+): Promise<{ downloaded: DownloadedArtifact[]; refused: RefusedArtifact[] }> {
   const missing = opts.fromRun ? null : artifactsUnavailable();
-  if (missing) throw new GateError('GITHUB', `Cannot read this run's artifacts: ${missing}.`, { hint: 'aggregate mode runs inside GitHub Actions, in a job after the matrix jobs that uploaded results' });
+  if (missing)
+    throw new GateError('GITHUB', `Cannot read this run's artifacts: ${missing}.`, {
+      hint: 'aggregate mode runs inside GitHub Actions, in a job after the matrix jobs that uploaded results',
+    });
   const prefix = opts.prefix ?? ARTIFACT_PREFIX;
   const maxBytes = opts.maxBytes ?? MAX_RESULTS_ARTIFACT_BYTES;
   const client = new DefaultArtifactClient();
   const findBy = opts.fromRun
-    ? { findBy: { token: opts.fromRun.token, workflowRunId: opts.fromRun.runId, repositoryOwner: opts.fromRun.owner, repositoryName: opts.fromRun.repo } }
+    ? {
+        findBy: {
+          token: opts.fromRun.token,
+          workflowRunId: opts.fromRun.runId,
+          repositoryOwner: opts.fromRun.owner,
+          repositoryName: opts.fromRun.repo,
+        },
+      }
     : {};
   try {
     const { artifacts } = await client.listArtifacts({ latest: true, ...findBy });
@@ -124,7 +148,10 @@ export async function downloadRunArtifacts(opts: DownloadOptions): Promise<{ dow
     return { downloaded, refused };
   } catch (err) {
     if (httpStatus(err) === 403 || /403/.test(String(err))) {
-      throw new GateError('GITHUB', `Reading the artifacts was refused: ${apiMessage(err)}`, { hint: 'give the job `permissions: { actions: read }`', cause: err });
+      throw new GateError('GITHUB', `Reading the artifacts was refused: ${apiMessage(err)}`, {
+        hint: 'give the job `permissions: { actions: read }`',
+        cause: err,
+      });
     }
     throw new GateError('GITHUB', `Could not download the results artifacts: ${apiMessage(err)}`, { cause: err });
   }

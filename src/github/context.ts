@@ -67,7 +67,13 @@ interface PayloadLike {
 }
 
 /** From @actions/github's context; tests pass their own object of the same shape. */
-export function readRunContext(ctx: Pick<typeof github.context, 'repo' | 'eventName' | 'ref' | 'sha' | 'runId' | 'runAttempt' | 'serverUrl' | 'payload'> = github.context, env: Record<string, string | undefined> = process.env): RunContext {
+export function readRunContext(
+  ctx: Pick<
+    typeof github.context,
+    'repo' | 'eventName' | 'ref' | 'sha' | 'runId' | 'runAttempt' | 'serverUrl' | 'payload'
+  > = github.context,
+  env: Record<string, string | undefined> = process.env,
+): RunContext {
   const payload = ctx.payload as PayloadLike;
   const out: RunContext = {
     owner: ctx.repo.owner,
@@ -103,7 +109,9 @@ export function readRunContext(ctx: Pick<typeof github.context, 'repo' | 'eventN
       conclusion: wr.conclusion ?? null,
       event: wr.event ?? '',
       pullNumbers: (wr.pull_requests ?? []).map((p) => p.number).filter((n): n is number => typeof n === 'number'),
-      pullBaseShas: Object.fromEntries((wr.pull_requests ?? []).filter((p) => typeof p.number === 'number' && p.base?.sha).map((p) => [p.number, p.base!.sha!])),
+      pullBaseShas: Object.fromEntries(
+        (wr.pull_requests ?? []).filter((p) => typeof p.number === 'number' && p.base?.sha).map((p) => [p.number, p.base!.sha!]),
+      ),
     };
   }
   return out;
@@ -119,16 +127,27 @@ export function runUrl(ctx: RunContext): string {
  * PR is looked up by the head owner and branch (`GET /pulls?head=owner:branch`) and must point at the
  * very commit the run measured: never taken from an artifact the fork wrote.
  */
-export async function pullRequestOfWorkflowRun(octokit: Octokit, ctx: Pick<RunContext, 'owner' | 'repo' | 'workflowRun'>): Promise<PullRequestRef | null> {
+export async function pullRequestOfWorkflowRun(
+  octokit: Octokit,
+  ctx: Pick<RunContext, 'owner' | 'repo' | 'workflowRun'>,
+): Promise<PullRequestRef | null> {
   const wr = ctx.workflowRun;
   if (!wr) return null;
   const attached = wr.pullNumbers[0];
   if (attached !== undefined) {
-    const baseSha = wr.pullBaseShas[attached] ?? (await octokit.rest.pulls.get({ owner: ctx.owner, repo: ctx.repo, pull_number: attached })).data.base.sha;
+    const baseSha =
+      wr.pullBaseShas[attached] ??
+      (await octokit.rest.pulls.get({ owner: ctx.owner, repo: ctx.repo, pull_number: attached })).data.base.sha;
     return { number: attached, baseSha };
   }
   if (!wr.headOwner || !wr.headBranch || !wr.headSha) return null;
-  for await (const page of octokit.paginate.iterator(octokit.rest.pulls.list, { owner: ctx.owner, repo: ctx.repo, state: 'open', head: `${wr.headOwner}:${wr.headBranch}`, per_page: 100 })) {
+  for await (const page of octokit.paginate.iterator(octokit.rest.pulls.list, {
+    owner: ctx.owner,
+    repo: ctx.repo,
+    state: 'open',
+    head: `${wr.headOwner}:${wr.headBranch}`,
+    per_page: 100,
+  })) {
     const pr = page.data.find((p) => p.head.sha === wr.headSha);
     if (pr) return { number: pr.number, baseSha: pr.base.sha };
   }
@@ -149,7 +168,10 @@ export async function pullRequestToReport(octokit: Octokit, ctx: RunContext): Pr
  * Whose artifacts aggregate mode reads: on `workflow_run`, the triggering run's (a fork PR's benchmark
  * run; reading them needs a token with `actions: read`); otherwise this run's own (a matrix).
  */
-export function artifactSourceRun(ctx: RunContext, token: string): { runId: number; owner: string; repo: string; token: string } | undefined {
+export function artifactSourceRun(
+  ctx: RunContext,
+  token: string,
+): { runId: number; owner: string; repo: string; token: string } | undefined {
   if (ctx.eventName !== 'workflow_run' || !ctx.workflowRun) return undefined;
   return { runId: ctx.workflowRun.id, owner: ctx.owner, repo: ctx.repo, token };
 }

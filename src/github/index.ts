@@ -7,7 +7,15 @@ export { createOctokit, apiBaseUrl, httpStatus, apiMessage } from './octokit.js'
 export type { Octokit } from './octokit.js';
 export { upsertComment, postReportComment, findComment, findComments, tokenLogin, ACTIONS_BOT_LOGIN } from './comment.js';
 export type { CommentTarget, UpsertOptions, UpsertResult, PostedComment } from './comment.js';
-export { uploadRunArtifacts, downloadRunArtifacts, artifactName, artifactsUnavailable, commonFolder, ARTIFACT_PREFIX, MAX_RESULTS_ARTIFACT_BYTES } from './artifacts.js';
+export {
+  uploadRunArtifacts,
+  downloadRunArtifacts,
+  artifactName,
+  artifactsUnavailable,
+  commonFolder,
+  ARTIFACT_PREFIX,
+  MAX_RESULTS_ARTIFACT_BYTES,
+} from './artifacts.js';
 export type { UploadResult, UploadOptions, DownloadOptions, DownloadedArtifact, RefusedArtifact } from './artifacts.js';
 export { readArtifactResults, MAX_RESULTS_FILE_BYTES } from './artifact-results.js';
 export type { ArtifactResults } from './artifact-results.js';

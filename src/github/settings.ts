@@ -123,7 +123,12 @@ export function readSettings(get: InputReader = coreInput): Settings {
     historyIssue: bool('history-issue', raw('history-issue')),
     historyIssueLabels: labels('history-issue-labels', raw('history-issue-labels')),
   };
-  if (!/^[A-Za-z0-9._/-]+$/.test(s.baselineBranch) || s.baselineBranch.includes('..') || s.baselineBranch.startsWith('/') || s.baselineBranch.endsWith('/')) {
+  if (
+    !/^[A-Za-z0-9._/-]+$/.test(s.baselineBranch) ||
+    s.baselineBranch.includes('..') ||
+    s.baselineBranch.startsWith('/') ||
+    s.baselineBranch.endsWith('/')
+  ) {
     throw bad('baseline-branch', s.baselineBranch, 'a branch name (letters, digits, . _ - /)');
   }
   if (s.baselineSource === 'file' && s.baselinePath === '') {

@@ -114,7 +114,8 @@ export class Http1Pool {
     private readonly opts: Http1PoolOptions,
   ) {
     const url = new URL(origin);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`unsupported protocol ${url.protocol} in ${origin} (use http:// or https://)`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new Error(`unsupported protocol ${url.protocol} in ${origin} (use http:// or https://)`);
     this.secure = url.protocol === 'https:';
     this.host = url.hostname.replace(/^\[(.*)\]$/, '$1');
     this.servername = this.host;
@@ -193,7 +194,13 @@ export class Http1Pool {
 
   private connect(): Connection {
     this.open++;
-    return new Connection(this, this.secure ? { host: this.host, port: this.port, servername: this.servername, ca: this.opts.ca } : { host: this.host, port: this.port }, this.secure);
+    return new Connection(
+      this,
+      this.secure
+        ? { host: this.host, port: this.port, servername: this.servername, ca: this.opts.ca }
+        : { host: this.host, port: this.port },
+      this.secure,
+    );
   }
 }
 
@@ -237,7 +244,12 @@ class Connection {
       // TLS sockets are read through their stream; plain ones straight from libuv.
       const { ca, ...at } = where;
       // An IP address is no server name (SNI), and a ca given adds to the system's roots.
-      this.socket = tls.connect({ ...at, servername: net.isIP(at.servername ?? '') ? '' : at.servername, ALPNProtocols: ['http/1.1'], ...(ca ? { ca: [...tls.rootCertificates, ca.toString()] } : {}) });
+      this.socket = tls.connect({
+        ...at,
+        servername: net.isIP(at.servername ?? '') ? '' : at.servername,
+        ALPNProtocols: ['http/1.1'],
+        ...(ca ? { ca: [...tls.rootCertificates, ca.toString()] } : {}),
+      });
       this.socket.on('data', (b: Buffer) => this.onData(b, 0, b.length));
       this.socket.once('secureConnect', () => this.onConnect());
     } else {
@@ -469,8 +481,7 @@ class Connection {
     if (chunked) {
       this.state = State.ChunkSize;
       this.startSizeLine();
-    }
-    else if (length >= 0) {
+    } else if (length >= 0) {
       this.state = State.Length;
       this.remaining = length;
       if (length === 0) this.complete();

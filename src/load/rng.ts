@@ -11,7 +11,7 @@ export class Rng {
 
   constructor(seed: number) {
     // splitmix32 spreads any integer seed (0 included) over the 128-bit state.
-    let s = seed >>> 0 ^ Math.floor(seed / 0x100000000) >>> 0;
+    let s = (seed >>> 0) ^ (Math.floor(seed / 0x100000000) >>> 0);
     const next = (): number => {
       s = (s + 0x9e3779b9) | 0;
       let z = s;

@@ -33,7 +33,13 @@ export const utf8: Measure = (s) => new TextEncoder().encode(s).length;
  * Joins sections under a limit: drops the least important ones until it fits, then says what was
  * left out and where to find it. Sections are never cut in half, so no table or <details> breaks.
  */
-export function assemble(prefix: string, sections: Section[], limit: number, measure: Measure, ctx: { artifactUrl?: string; runUrl?: string }): string {
+export function assemble(
+  prefix: string,
+  sections: Section[],
+  limit: number,
+  measure: Measure,
+  ctx: { artifactUrl?: string; runUrl?: string },
+): string {
   const kept = sections.map(() => true);
   const dropped: string[] = [];
   const notice = (): string => {
@@ -44,7 +50,13 @@ export function assemble(prefix: string, sections: Section[], limit: number, mea
         ? `the [job summary](${safeUrl(ctx.runUrl)}) and the results artifact`
         : 'the job summary and the results artifact';
     const what = [...new Set(dropped)];
-    const list = what.length > 8 ? `${what.slice(0, 8).map((d) => escapeMarkdown(d)).join(', ')} and ${what.length - 8} more` : what.map((d) => escapeMarkdown(d)).join(', ');
+    const list =
+      what.length > 8
+        ? `${what
+            .slice(0, 8)
+            .map((d) => escapeMarkdown(d))
+            .join(', ')} and ${what.length - 8} more`
+        : what.map((d) => escapeMarkdown(d)).join(', ');
     return `\n\n---\n✂️ Left out to stay under GitHub's size limit: ${list}. The full report is in ${where}.`;
   };
   // Sizes are additive (characters and UTF-8 bytes alike), so measure each part once.
@@ -57,22 +69,32 @@ export function assemble(prefix: string, sections: Section[], limit: number, mea
     dropped.push(sections[i]!.what);
     total -= sizes[i]! + sep;
   };
-  const order = sections.map((s, i) => ({ s, i })).filter(({ s }) => Number.isFinite(s.keep)).sort((a, b) => a.s.keep - b.s.keep || b.i - a.i);
+  const order = sections
+    .map((s, i) => ({ s, i }))
+    .filter(({ s }) => Number.isFinite(s.keep))
+    .sort((a, b) => a.s.keep - b.s.keep || b.i - a.i);
   for (const { i } of order) {
     if (size() <= limit) break;
     drop(i);
   }
   // Even the sections that are always kept can be too big: drop from the end, headline last.
   for (let i = sections.length - 1; i > 0 && size() > limit; i--) if (kept[i]) drop(i);
-  const render = (): string => prefix + sections.filter((_, i) => kept[i]).map((s) => s.md).join('\n\n') + notice() + '\n';
+  const render = (): string =>
+    prefix +
+    sections
+      .filter((_, i) => kept[i])
+      .map((s) => s.md)
+      .join('\n\n') +
+    notice() +
+    '\n';
   let out = render();
   if (measure(out) > limit) {
     // Last resort: the headline alone is too big; cut it at a line boundary.
     const tail = notice() || `\n\n---\n✂️ Cut to stay under GitHub's size limit.`;
     let body = prefix + sections[0]!.md;
-    while (measure(body + tail + '\n') > limit && body.length > 0) body = body.slice(0, Math.max(0, body.lastIndexOf('\n', body.length - 2)));
+    while (measure(body + tail + '\n') > limit && body.length > 0)
+      body = body.slice(0, Math.max(0, body.lastIndexOf('\n', body.length - 2)));
     out = body + tail + '\n';
   }
   return out;
 }
-

@@ -31,7 +31,11 @@ export function validateResults(doc: unknown): ResultsProblem[] {
     suites.add(s.name);
     const keys = new Set<string>();
     s.points.forEach((p, j) => {
-      if (keys.has(p.key)) problems.push({ path: `suites[${i}].points[${j}].key`, message: `point key ${JSON.stringify(p.key)} appears twice in suite ${JSON.stringify(s.name)}` });
+      if (keys.has(p.key))
+        problems.push({
+          path: `suites[${i}].points[${j}].key`,
+          message: `point key ${JSON.stringify(p.key)} appears twice in suite ${JSON.stringify(s.name)}`,
+        });
       keys.add(p.key);
     });
   });
@@ -47,7 +51,11 @@ function problem(e: ErrorObject, doc: unknown): ResultsProblem {
   const p = e.params as Record<string, unknown>;
   if (e.keyword === 'additionalProperties') return { path: formatKeyPath([...path, String(p.additionalProperty)]), message: 'unknown key' };
   if (e.keyword === 'required') return { path: formatKeyPath(path), message: `missing required key \`${String(p.missingProperty)}\`` };
-  if (e.keyword === 'enum') return { path: formatKeyPath(path), message: `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+  if (e.keyword === 'enum')
+    return {
+      path: formatKeyPath(path),
+      message: `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
+    };
   return { path: formatKeyPath(path), message: e.message ?? 'is invalid' };
 }
 

@@ -46,7 +46,8 @@ export async function collectEnvironment(input: EnvironmentInput): Promise<Envir
     driver = q.rows[0]?.driverVersion ?? null;
     const banner = await runNvidiaSmi([], { env });
     if (banner.ok) cuda = parseSmiBanner(banner.stdout).cudaVersion;
-  } else if (!notes.some((n) => n.startsWith(q.note))) notes.push(`${q.note}: no GPU name, count, driver or CUDA version in the fingerprint`);
+  } else if (!notes.some((n) => n.startsWith(q.note)))
+    notes.push(`${q.note}: no GPU name, count, driver or CUDA version in the fingerprint`);
 
   const r = input.running ?? null;
   const model = input.server.model ?? r?.servedModelName ?? input.server['served-model-name'] ?? null;
@@ -63,7 +64,7 @@ export async function collectEnvironment(input: EnvironmentInput): Promise<Envir
     gpus: gpus.map((g) => ({ index: g.index, name: g.name, 'memory-total-mib': g.memoryTotalMiB })),
     'served-model-name': r?.servedModelName ?? input.server['served-model-name'] ?? input.server.model ?? null,
     ...(r?.argv ? { 'server-command': r.argv.map(mask) } : {}),
-    'server-url': r ? mask(r.baseUrl) : (input.server.url ? mask(input.server.url) : null),
+    'server-url': r ? mask(r.baseUrl) : input.server.url ? mask(input.server.url) : null,
     runner: env.RUNNER_NAME ?? null,
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     'node-version': process.version,

@@ -23,7 +23,8 @@ const CAUSES: Cause[] = [
   },
   {
     re: /Repository Not Found|RepositoryNotFoundError|is not a valid model identifier|HFValidationError|does not appear to have a file named|No such file or directory: .*config\.json|model .* (?:not found|does not exist)/i,
-    hint: () => 'the model was not found: check server.model (a Hugging Face id such as Qwen/Qwen2.5-0.5B-Instruct, or a local path that exists on the runner)',
+    hint: () =>
+      'the model was not found: check server.model (a Hugging Face id such as Qwen/Qwen2.5-0.5B-Instruct, or a local path that exists on the runner)',
   },
   {
     re: /unrecognized arguments?:\s*(.*)/i,
@@ -36,7 +37,8 @@ const CAUSES: Cause[] = [
   },
   {
     re: /No module named ['"]?vllm|command not found|spawn \S+ ENOENT/i,
-    hint: () => 'vLLM is not installed where server.command points: install it on the runner (pip install vllm) or set server.command to its full path',
+    hint: () =>
+      'vLLM is not installed where server.command points: install it on the runner (pip install vllm) or set server.command to its full path',
   },
 ];
 

@@ -18,7 +18,11 @@ const CANCEL_GPU_WAIT_MS = 2_000;
  * and once `work` settles that error is thrown (whatever `work` returned: its results are the
  * caller's to keep as partial). `work`'s own errors are rethrown after teardown.
  */
-export async function withServer<T>(server: Server, opts: WithServerOptions, work: (running: RunningServer, signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withServer<T>(
+  server: Server,
+  opts: WithServerOptions,
+  work: (running: RunningServer, signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const running = await bootServer(server, opts);
   const ac = new AbortController();
   const onOuterAbort = (): void => ac.abort(opts.signal?.reason);

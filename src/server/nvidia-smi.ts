@@ -5,7 +5,15 @@ import { execFile } from 'node:child_process';
 import { systemClock, type Clock } from '../clock.js';
 
 /** The one query we ask: the environment and the samplers both read it. */
-export const GPU_QUERY_FIELDS = ['name', 'driver_version', 'memory.total', 'utilization.gpu', 'memory.used', 'power.draw', 'clocks.sm'] as const;
+export const GPU_QUERY_FIELDS = [
+  'name',
+  'driver_version',
+  'memory.total',
+  'utilization.gpu',
+  'memory.used',
+  'power.draw',
+  'clocks.sm',
+] as const;
 export const GPU_QUERY_ARGS = [`--query-gpu=${GPU_QUERY_FIELDS.join(',')}`, '--format=csv,noheader,nounits'];
 export const COMPUTE_APPS_ARGS = ['--query-compute-apps=pid', '--format=csv,noheader'];
 
@@ -25,13 +33,18 @@ export type SmiResult = { ok: true; stdout: string } | { ok: false; missing: boo
 /** Runs nvidia-smi with a timeout. `missing` when it is not on PATH. */
 export function runNvidiaSmi(args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<SmiResult> {
   return new Promise((resolve) => {
-    execFile('nvidia-smi', args, { timeout: opts.timeoutMs ?? 10_000, env: opts.env ?? process.env, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-      if (!err) return resolve({ ok: true, stdout });
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return resolve({ ok: false, missing: true, message: 'nvidia-smi not found on PATH' });
-      const detail = (String(stderr).trim() || String(stdout).trim() || err.message).split('\n')[0];
-      resolve({ ok: false, missing: false, message: `nvidia-smi failed: ${detail}` });
-    });
+    execFile(
+      'nvidia-smi',
+      args,
+      { timeout: opts.timeoutMs ?? 10_000, env: opts.env ?? process.env, maxBuffer: 1 << 20 },
+      (err, stdout, stderr) => {
+        if (!err) return resolve({ ok: true, stdout });
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') return resolve({ ok: false, missing: true, message: 'nvidia-smi not found on PATH' });
+        const detail = (String(stderr).trim() || String(stdout).trim() || err.message).split('\n')[0];
+        resolve({ ok: false, missing: false, message: `nvidia-smi failed: ${detail}` });
+      },
+    );
   });
 }
 

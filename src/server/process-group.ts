@@ -29,7 +29,10 @@ export function spawnInGroup(argv: string[], opts: SpawnInGroupOptions = {}): Ch
   const child = spawn(file, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env, cwd: opts.cwd });
   if (child.pid !== undefined) {
     ourGroups.add(child.pid);
-    watchdogGuard(child.pid, { ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}), ...(opts.logPath ? { logPath: opts.logPath } : {}) });
+    watchdogGuard(child.pid, {
+      ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}),
+      ...(opts.logPath ? { logPath: opts.logPath } : {}),
+    });
   }
   return child;
 }
@@ -144,7 +147,12 @@ export async function terminateGroup(pgid: number, opts: TerminateOptions): Prom
   const log = opts.log ?? (() => {});
   const t0 = clock.monotonicMs();
   const pids = groupMembers(pgid) ?? [pgid];
-  const report = (signal: TerminateReport['signal'], gone: boolean): TerminateReport => ({ pids, signal, gone, elapsedMs: clock.monotonicMs() - t0 });
+  const report = (signal: TerminateReport['signal'], gone: boolean): TerminateReport => ({
+    pids,
+    signal,
+    gone,
+    elapsedMs: clock.monotonicMs() - t0,
+  });
   const gone = (signal: TerminateReport['signal']): TerminateReport => {
     ourGroups.delete(pgid);
     watchdogRelease(pgid);
@@ -157,7 +165,9 @@ export async function terminateGroup(pgid: number, opts: TerminateOptions): Prom
     log(`process group ${pgid} still running ${Math.round(opts.graceMs / 1000)} s after SIGTERM; sending SIGKILL`);
     signalGroup(pgid, 'SIGKILL');
     if (await waitGone(pgid, opts.killWaitMs ?? 10_000, opts.pollMs ?? 50, clock)) return gone('SIGKILL');
-    log(`warning: process group ${pgid} survived SIGKILL (pids ${(groupMembers(pgid) ?? []).join(', ')}); a process may be stuck in the kernel`);
+    log(
+      `warning: process group ${pgid} survived SIGKILL (pids ${(groupMembers(pgid) ?? []).join(', ')}); a process may be stuck in the kernel`,
+    );
     return report('SIGKILL', false);
   } catch (err) {
     log(`warning: teardown of process group ${pgid} failed: ${(err as Error).message}`);

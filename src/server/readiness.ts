@@ -16,7 +16,12 @@ export function probeAgent(): Agent {
 }
 
 /** One readiness check. Without a served name (an external server given by URL only), any listed model will do. */
-export async function probeReady(baseUrl: string, servedModelName: string | undefined, headers: Record<string, string>, dispatcher: Agent): Promise<Probe> {
+export async function probeReady(
+  baseUrl: string,
+  servedModelName: string | undefined,
+  headers: Record<string, string>,
+  dispatcher: Agent,
+): Promise<Probe> {
   try {
     const health = await request(`${baseUrl}/health`, { method: 'GET', headers, dispatcher });
     await health.body.dump();
@@ -29,9 +34,13 @@ export async function probeReady(baseUrl: string, servedModelName: string | unde
     }
     const body = (await models.body.json()) as { data?: { id?: unknown }[] };
     const ids = (body.data ?? []).map((m) => String(m.id));
-    if (servedModelName === undefined ? ids.length > 0 : ids.includes(servedModelName)) return { ready: true, detail: 'ready', model: servedModelName ?? ids[0]! };
+    if (servedModelName === undefined ? ids.length > 0 : ids.includes(servedModelName))
+      return { ready: true, detail: 'ready', model: servedModelName ?? ids[0]! };
     const listed = ids.length ? ids.map((i) => `\`${i}\``).join(', ') : 'no model';
-    return { ready: false, detail: servedModelName === undefined ? `/v1/models lists ${listed}` : `/v1/models lists ${listed}, not \`${servedModelName}\`` };
+    return {
+      ready: false,
+      detail: servedModelName === undefined ? `/v1/models lists ${listed}` : `/v1/models lists ${listed}, not \`${servedModelName}\``,
+    };
   } catch (err) {
     const code = (err as { code?: string }).code;
     return { ready: false, detail: code === 'ECONNREFUSED' ? 'not listening yet' : `no answer (${code ?? (err as Error).message})` };

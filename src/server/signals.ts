@@ -63,7 +63,10 @@ export interface CancelHandlerOptions {
   deadlineMs?: number;
 }
 
-export function installCancelHandlers(onCancel: (signal: NodeJS.Signals) => void | Promise<void>, opts: CancelHandlerOptions = {}): CancelHandle {
+export function installCancelHandlers(
+  onCancel: (signal: NodeJS.Signals) => void | Promise<void>,
+  opts: CancelHandlerOptions = {},
+): CancelHandle {
   const controller = new AbortController();
   const exit = opts.exit ?? ((code: number) => process.exit(code));
   const die = opts.die ?? dieBy;

@@ -56,9 +56,7 @@ export interface TeardownFromStateOptions {
 }
 
 export type StateTeardown =
-  | { outcome: 'gone' }
-  | { outcome: 'not-ours'; detail: string }
-  | { outcome: 'terminated'; report: TerminateReport; gpuHeldBy?: number[] };
+  { outcome: 'gone' } | { outcome: 'not-ours'; detail: string } | { outcome: 'terminated'; report: TerminateReport; gpuHeldBy?: number[] };
 
 /**
  * Tears down the group named by the state, from any process (the `post` step). Does nothing when

@@ -7,7 +7,11 @@ import type { MetricComparison, GateReport } from '../../src/compare/types.js';
 import { history, point, run, simple, suite } from './docs.js';
 
 function settings(thresholds?: Thresholds, gate?: Gate, goodputSuites?: string[]): GateSettings {
-  return gateSettings({ thresholds: parseThresholds(thresholds, { path: 'thresholds' }), ...(gate ? { gate } : {}), ...(goodputSuites ? { goodputSuites } : {}) });
+  return gateSettings({
+    thresholds: parseThresholds(thresholds, { path: 'thresholds' }),
+    ...(gate ? { gate } : {}),
+    ...(goodputSuites ? { goodputSuites } : {}),
+  });
 }
 
 function metric(report: GateReport, name: string, suiteName = 'sweep', key = 'concurrency=8'): MetricComparison {
@@ -59,7 +63,14 @@ describe('verdicts against a history (prediction interval)', () => {
   });
 
   it('a lower-is-better metric regresses when it rises', () => {
-    const r = compareRuns(history(QUIET.map((x) => x / 50), 'median_itl_ms'), simple({ median_itl_ms: 23 }), settings());
+    const r = compareRuns(
+      history(
+        QUIET.map((x) => x / 50),
+        'median_itl_ms',
+      ),
+      simple({ median_itl_ms: 23 }),
+      settings(),
+    );
     expect(metric(r, 'median_itl_ms')).toMatchObject({ verdict: 'regressed', direction: 'lower-is-better', tolerance: '+10%' });
   });
 });
@@ -82,7 +93,11 @@ describe('verdicts against one baseline run (noise floor)', () => {
   });
 
   it('the floor is configurable per family', () => {
-    const r = compareRuns(history([100], 'median_ttft_ms'), simple({ median_ttft_ms: 112 }), settings(undefined, { 'noise-floor': { ttft: 0.05 } }));
+    const r = compareRuns(
+      history([100], 'median_ttft_ms'),
+      simple({ median_ttft_ms: 112 }),
+      settings(undefined, { 'noise-floor': { ttft: 0.05 } }),
+    );
     expect(metric(r, 'median_ttft_ms').verdict).toBe('regressed');
   });
 
@@ -115,7 +130,11 @@ describe('roles', () => {
 
   it('"observe" turns a gated metric into a reported one; a suite sentence beats the top level', () => {
     const t = { output_throughput: 'observe', suites: { sweep: { median_itl_ms: '+50%' } }, median_itl_ms: '+1%' };
-    const r = compareRuns([simple({ output_throughput: 1000, median_itl_ms: 10 })], simple({ output_throughput: 500, median_itl_ms: 13 }), settings(t));
+    const r = compareRuns(
+      [simple({ output_throughput: 1000, median_itl_ms: 10 })],
+      simple({ output_throughput: 500, median_itl_ms: 13 }),
+      settings(t),
+    );
     expect(metric(r, 'output_throughput')).toMatchObject({ role: 'observed', verdict: 'regressed', tolerance: '-5%' });
     expect(metric(r, 'median_itl_ms')).toMatchObject({ verdict: 'unchanged', tolerance: '+50%' });
     expect(r.verdict).toBe('pass');
@@ -148,17 +167,39 @@ describe('roles', () => {
 
 describe('matching points and metrics', () => {
   it('matches by suite name and point key: other keys are new or missing', () => {
-    const base = [run([suite('sweep', [point({ key: 'concurrency=4', metrics: { output_throughput: 1 } }), point({ key: 'concurrency=8', metrics: { output_throughput: 1000 } })])])];
-    const cur = run([suite('sweep', [point({ key: 'concurrency=8', metrics: { output_throughput: 1000 } }), point({ key: 'concurrency=16', metrics: { output_throughput: 2 } })]), suite('other', [point({ key: 'concurrency=8', metrics: { output_throughput: 3 } })])]);
+    const base = [
+      run([
+        suite('sweep', [
+          point({ key: 'concurrency=4', metrics: { output_throughput: 1 } }),
+          point({ key: 'concurrency=8', metrics: { output_throughput: 1000 } }),
+        ]),
+      ]),
+    ];
+    const cur = run([
+      suite('sweep', [
+        point({ key: 'concurrency=8', metrics: { output_throughput: 1000 } }),
+        point({ key: 'concurrency=16', metrics: { output_throughput: 2 } }),
+      ]),
+      suite('other', [point({ key: 'concurrency=8', metrics: { output_throughput: 3 } })]),
+    ]);
     const r = compareRuns(base, cur, settings());
     const byKey = Object.fromEntries(r.points.map((p) => [`${p.suite}/${p.key}`, p.verdict]));
-    expect(byKey).toEqual({ 'sweep/concurrency=8': 'unchanged', 'sweep/concurrency=16': 'new', 'other/concurrency=8': 'new', 'sweep/concurrency=4': 'missing' });
+    expect(byKey).toEqual({
+      'sweep/concurrency=8': 'unchanged',
+      'sweep/concurrency=16': 'new',
+      'other/concurrency=8': 'new',
+      'sweep/concurrency=4': 'missing',
+    });
     expect(r.counts).toMatchObject({ unchanged: 1, new: 2, missing: 1 });
     expect(r.verdict).toBe('fail'); // the baseline's concurrency=4 was not measured (gate.on-missing: fail)
   });
 
   it('a metric only in the current run is new; only in the baseline, missing', () => {
-    const r = compareRuns([simple({ output_throughput: 1000, median_tpot_ms: 20 })], simple({ output_throughput: 1000, p99_ttft_ms: 90, request_goodput: null }), settings());
+    const r = compareRuns(
+      [simple({ output_throughput: 1000, median_tpot_ms: 20 })],
+      simple({ output_throughput: 1000, p99_ttft_ms: 90, request_goodput: null }),
+      settings(),
+    );
     expect(metric(r, 'p99_ttft_ms')).toMatchObject({ verdict: 'new', baseline: null });
     expect(metric(r, 'median_tpot_ms')).toMatchObject({ verdict: 'missing', current: null, baseline: 20 });
     expect(r.points[0]?.metrics.some((m) => m.metric === 'request_goodput')).toBe(false);
@@ -199,7 +240,11 @@ describe('run verdicts', () => {
     for (const base of [[], history([1000])]) {
       const r = compareRuns(base, cur, settings());
       expect(r.verdict).toBe('fail');
-      expect(r.points[0]).toMatchObject({ verdict: 'invalid', valid: false, invalidReasons: ['client saturated: event-loop lag p99 800 ms'] });
+      expect(r.points[0]).toMatchObject({
+        verdict: 'invalid',
+        valid: false,
+        invalidReasons: ['client saturated: event-loop lag p99 800 ms'],
+      });
       expect(r.counts.invalid).toBe(1);
       expect(r.summary).toContain('client saturated');
     }
@@ -214,7 +259,11 @@ describe('run verdicts', () => {
   });
 
   it('a different GPU makes the run not-comparable, with the difference listed', () => {
-    const base = [run([suite('sweep', [point({ metrics: { output_throughput: 1000 } })])], { fingerprint: { 'gpu-name': 'NVIDIA A100', 'gpu-count': 1, model: 'Qwen/Qwen2.5-7B', 'server-args': ['--max-model-len', '4096'] } })];
+    const base = [
+      run([suite('sweep', [point({ metrics: { output_throughput: 1000 } })])], {
+        fingerprint: { 'gpu-name': 'NVIDIA A100', 'gpu-count': 1, model: 'Qwen/Qwen2.5-7B', 'server-args': ['--max-model-len', '4096'] },
+      }),
+    ];
     const r = compareRuns(base, simple({ output_throughput: 500 }), settings());
     expect(r.verdict).toBe('not-comparable');
     expect(r.fingerprintDiffs).toEqual([{ field: 'gpu-name', baseline: 'NVIDIA A100', current: 'NVIDIA H100' }]);
@@ -222,7 +271,9 @@ describe('run verdicts', () => {
   });
 
   it('gate.allow-fingerprint-mismatch compares anyway and says so', () => {
-    const base = [run([suite('sweep', [point({ metrics: { output_throughput: 1000 } })])], { fingerprint: { model: 'other', 'server-args': [] } })];
+    const base = [
+      run([suite('sweep', [point({ metrics: { output_throughput: 1000 } })])], { fingerprint: { model: 'other', 'server-args': [] } }),
+    ];
     const r = compareRuns(base, simple({ output_throughput: 500 }), settings(undefined, { 'allow-fingerprint-mismatch': true }));
     expect(r.verdict).toBe('fail');
     expect(r.fingerprintDiffs.map((d) => d.field)).toEqual(['model', 'server-args']);
@@ -276,7 +327,10 @@ describe('repeats', () => {
 
   it("three repeats a side against one baseline run use Welch's interval, never narrower than the floor", () => {
     const base = [simple({ output_throughput: 1000 }, { repeats: reps([999, 1000, 1001]) })];
-    const m = metric(compareRuns(base, simple({ output_throughput: 940 }, { repeats: reps([939, 940, 941]) }), settings()), 'output_throughput');
+    const m = metric(
+      compareRuns(base, simple({ output_throughput: 940 }, { repeats: reps([939, 940, 941]) }), settings()),
+      'output_throughput',
+    );
     expect(m.interval?.method).toBe('welch');
     expect(m.interval?.low).toBeCloseTo(970, 6); // the 3% floor is wider than Welch here
     expect(m.verdict).toBe('regressed');

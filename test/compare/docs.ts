@@ -28,13 +28,34 @@ export function suite(name: string, points: Point[], extra: Partial<Suite> = {})
   return { name, kind: 'serving', points, ...extra };
 }
 
-export function run(suites: Suite[], extra: { fingerprint?: ResultsDocument['environment']['fingerprint']; startupS?: number; status?: ResultsDocument['status']; label?: string } = {}): ResultsDocument {
+export function run(
+  suites: Suite[],
+  extra: {
+    fingerprint?: ResultsDocument['environment']['fingerprint'];
+    startupS?: number;
+    status?: ResultsDocument['status'];
+    label?: string;
+  } = {},
+): ResultsDocument {
   counter++;
   const doc: ResultsDocument = {
     'schema-version': 1,
     tool: { name: 'vllm-perf-gate', version: 'test' },
-    run: { id: `run-${counter}`, 'started-at': new Date(Date.UTC(2026, 0, 1, 0, counter)).toISOString(), 'config-id': 'c', 'config-hash': 'h', 'git-sha': `sha${counter}` },
-    environment: { fingerprint: extra.fingerprint ?? { 'gpu-name': 'NVIDIA H100', 'gpu-count': 1, model: 'Qwen/Qwen2.5-7B', 'server-args': ['--max-model-len', '4096'] } },
+    run: {
+      id: `run-${counter}`,
+      'started-at': new Date(Date.UTC(2026, 0, 1, 0, counter)).toISOString(),
+      'config-id': 'c',
+      'config-hash': 'h',
+      'git-sha': `sha${counter}`,
+    },
+    environment: {
+      fingerprint: extra.fingerprint ?? {
+        'gpu-name': 'NVIDIA H100',
+        'gpu-count': 1,
+        model: 'Qwen/Qwen2.5-7B',
+        'server-args': ['--max-model-len', '4096'],
+      },
+    },
     suites,
     status: extra.status ?? 'complete',
   };

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { incompleteBeta, lnGamma, pairedHalfWidth, pooledHalfWidth, predictionHalfWidth, sampleSd, tCdf, tQuantile, welchHalfWidth } from '../../src/compare/stats.js';
+import {
+  incompleteBeta,
+  lnGamma,
+  pairedHalfWidth,
+  pooledHalfWidth,
+  predictionHalfWidth,
+  sampleSd,
+  tCdf,
+  tQuantile,
+  welchHalfWidth,
+} from '../../src/compare/stats.js';
 
 describe("Student's t quantile", () => {
   // Values from the standard t table (e.g. NIST/SEMATECH e-Handbook, table 1.3.6.7.2).
@@ -60,7 +70,7 @@ describe('the special functions under it', () => {
 });
 
 describe('intervals', () => {
-  it('the prediction interval reproduces Bencher\'s documented t_test example (n 25, mean 100, sd 10, 0.977 -> 121.46)', () => {
+  it("the prediction interval reproduces Bencher's documented t_test example (n 25, mean 100, sd 10, 0.977 -> 121.46)", () => {
     // Bencher's boundary is one-sided at 0.977: the two-sided level with the same upper edge is 0.954.
     // Any 25 values standardized to mean 100 and sd 10.
     const raw = Array.from({ length: 25 }, (_, i) => i * i);

@@ -42,7 +42,10 @@ describe('parseThresholds: good sentences', () => {
   });
 
   it('reads absolute amounts in the metric unit, seconds as milliseconds', () => {
-    const t = parseThresholds({ output_throughput: '-100tok/s', request_throughput: '-0.5req/s', median_e2el_ms: '+2s', startup_time_s: '+5s', failed: '+3' }, where);
+    const t = parseThresholds(
+      { output_throughput: '-100tok/s', request_throughput: '-0.5req/s', median_e2el_ms: '+2s', startup_time_s: '+5s', failed: '+3' },
+      where,
+    );
     expect(t.metrics.output_throughput).toMatchObject({ absolute: 100, absoluteUnit: 'tok/s' });
     expect(t.metrics.request_throughput).toMatchObject({ absolute: 0.5, absoluteUnit: 'req/s' });
     expect(t.metrics.median_e2el_ms).toMatchObject({ absolute: 2000, absoluteUnit: 'ms' });
@@ -96,7 +99,7 @@ describe('parseThresholds: bad sentences name the key path and a fix', () => {
     expect(errorOf({ median_ttft_ms: 'ten percent' }).hint).toContain('signed amount');
   });
 
-  it('rejects a unit that is not the metric\'s', () => {
+  it("rejects a unit that is not the metric's", () => {
     expect(errorOf({ request_throughput: '-100tok/s' }).message).toContain('req/s');
     expect(errorOf({ median_itl_ms: '+5tok/s' }).hint).toContain('ms or s');
     expect(errorOf({ median_itl_ms: '+5' }).message).toContain('no unit');
@@ -122,13 +125,15 @@ describe('parseThresholds: bad sentences name the key path and a fix', () => {
     expect(parseThresholds({ default: { latency: '+10% or +20ms' } }, where).defaults.latency).toMatchObject({ absolute: 20 });
   });
 
-  it('checks suite names against the config\'s suites when given', () => {
+  it("checks suite names against the config's suites when given", () => {
     const e = errorOf({ suites: { swep: { median_itl_ms: '+5%' } } }, { suites: ['sweep', 'offline'] });
     expect(e.where.path).toBe('thresholds.suites.swep');
     expect(e.hint).toContain('"sweep"');
   });
 
   it('formats as the compilers do: file, key path, message, then the fix', () => {
-    expect(errorOf({ output_throughput: '+5%' }).format()).toMatch(/^perf\.yml: thresholds\.output_throughput: "\+5%" says a rise is bad.*\n {2}fix: write "-5%"/);
+    expect(errorOf({ output_throughput: '+5%' }).format()).toMatch(
+      /^perf\.yml: thresholds\.output_throughput: "\+5%" says a rise is bad.*\n {2}fix: write "-5%"/,
+    );
   });
 });

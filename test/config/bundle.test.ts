@@ -33,7 +33,9 @@ describe('the config loader bundled by esbuild', () => {
       format: 'esm',
       outfile: out,
       logLevel: 'error',
-      banner: { js: "import { createRequire as __vpgCreateRequire } from 'node:module'; const require = __vpgCreateRequire(import.meta.url);" },
+      banner: {
+        js: "import { createRequire as __vpgCreateRequire } from 'node:module'; const require = __vpgCreateRequire(import.meta.url);",
+      },
     });
     const code = await readFile(out, 'utf8');
     expect(code).not.toContain('../schemas/');

@@ -44,7 +44,15 @@ describe('loadConfig: a valid config', () => {
     expect(s.stream).toBe(true);
     expect(s.percentiles).toEqual([50, 90, 95, 99]);
     expect(s['request-timeout']).toBe('10m');
-    expect(s.dataset).toEqual({ type: 'random', 'input-len': 256, 'output-len': 128, 'prefix-len': 0, 'range-ratio': 0, 'num-prompts': 64, seed: 0 });
+    expect(s.dataset).toEqual({
+      type: 'random',
+      'input-len': 256,
+      'output-len': 128,
+      'prefix-len': 0,
+      'range-ratio': 0,
+      'num-prompts': 64,
+      seed: 0,
+    });
     expect(loaded.config.server).toMatchObject({ command: 'vllm', port: 'auto', host: '127.0.0.1', 'startup-timeout': '20m' });
   });
 
@@ -81,7 +89,22 @@ describe('loadConfig: a valid config', () => {
 server: { model: Qwen/Qwen2.5-0.5B-Instruct, command: vllm }
 version: 1
 `;
-    const asJson = JSON.stringify({ version: 1, server: { model: 'Qwen/Qwen2.5-0.5B-Instruct' }, suites: [{ name: 'sweep', kind: 'serving', dataset: { type: 'random', 'input-len': 256, 'output-len': 128, 'num-prompts': 64 }, concurrency: [1, 2, 4] }] }, null, 2);
+    const asJson = JSON.stringify(
+      {
+        version: 1,
+        server: { model: 'Qwen/Qwen2.5-0.5B-Instruct' },
+        suites: [
+          {
+            name: 'sweep',
+            kind: 'serving',
+            dataset: { type: 'random', 'input-len': 256, 'output-len': 128, 'num-prompts': 64 },
+            concurrency: [1, 2, 4],
+          },
+        ],
+      },
+      null,
+      2,
+    );
     expect((await loadConfigText(reordered, 'a.yaml')).configHash).toBe(loaded.configHash);
     expect((await loadConfigText(asJson, 'a.json')).configHash).toBe(loaded.configHash);
     expect(loaded.configHash).toMatch(/^[0-9a-f]{64}$/);
@@ -92,7 +115,10 @@ version: 1
 
 describe('loadConfig: presets and vllm-suite entries', () => {
   it('replaces a preset entry by the ordinary suites it expands to', async () => {
-    const l = await loadConfigText(`version: 1\nserver: { url: "http://127.0.0.1:8000" }\nsuites:\n  - preset: concurrency-sweep\n`, 'p.yaml');
+    const l = await loadConfigText(
+      `version: 1\nserver: { url: "http://127.0.0.1:8000" }\nsuites:\n  - preset: concurrency-sweep\n`,
+      'p.yaml',
+    );
     expect(l.config.suites.length).toBeGreaterThan(0);
     for (const s of l.config.suites) {
       expect(['serving', 'latency', 'throughput']).toContain(s.kind);
@@ -125,7 +151,14 @@ describe('loadConfig: problems are reported with file, line, key path, expectati
     const err = await problemsOf(MINIMAL.replace('concurrency:', 'concurency:'));
     expect(err.code).toBe('CONFIG');
     expect(err.problems).toEqual([
-      { file: 'c.yaml', path: 'suites[0].concurency', line: 7, column: 5, message: 'unknown key `concurency`', hint: 'did you mean `concurrency`?' },
+      {
+        file: 'c.yaml',
+        path: 'suites[0].concurency',
+        line: 7,
+        column: 5,
+        message: 'unknown key `concurency`',
+        hint: 'did you mean `concurrency`?',
+      },
     ]);
     expect(err.format()).toBe('c.yaml:7:5: suites[0].concurency: unknown key `concurency`\n  fix: did you mean `concurrency`?');
   });
@@ -133,7 +166,14 @@ describe('loadConfig: problems are reported with file, line, key path, expectati
   it('explains a wrong value against the dataset type the user chose, not every dataset type', async () => {
     const err = await problemsOf(MINIMAL.replace('input-len: 256', 'input-len: abc'));
     expect(err.problems).toEqual([
-      { file: 'c.yaml', path: 'suites[0].dataset.input-len', line: 6, column: 41, message: 'expected an integer >= 1 and <= 2097152, got "abc"', hint: 'write a number, e.g. `input-len: 1024`' },
+      {
+        file: 'c.yaml',
+        path: 'suites[0].dataset.input-len',
+        line: 6,
+        column: 41,
+        message: 'expected an integer >= 1 and <= 2097152, got "abc"',
+        hint: 'write a number, e.g. `input-len: 1024`',
+      },
     ]);
   });
 
@@ -160,7 +200,10 @@ describe('loadConfig: problems are reported with file, line, key path, expectati
     const empty = await problemsOf('version: 1\nsuites: []\n');
     expect(empty.problems[0]).toMatchObject({ path: 'suites', line: 2, message: 'expected at least 1 entry, got []' });
     const goodput = await problemsOf(MINIMAL.replace('concurrency: [1, 2, 4]', 'concurrency: [0]\n    goodput: {}'));
-    expect(goodput.problems.map((p) => p.message)).toEqual(['expected an integer >= 1 and <= 16384, got 0', 'expected at least 1 key, got {}']);
+    expect(goodput.problems.map((p) => p.message)).toEqual([
+      'expected an integer >= 1 and <= 16384, got 0',
+      'expected at least 1 key, got {}',
+    ]);
   });
 
   it('reports a misspelt preset name with a did-you-mean', async () => {
@@ -220,10 +263,18 @@ suites:
   });
 
   it('gives JSON configs line numbers too', async () => {
-    const text = '{\n  "version": 1,\n  "server": {"model": "m"},\n  "suites": [\n    {"name": "a", "kind": "serving", "dataset": {"type": "random"}, "concurrency": [1], "colour": 1}\n  ]\n}\n';
+    const text =
+      '{\n  "version": 1,\n  "server": {"model": "m"},\n  "suites": [\n    {"name": "a", "kind": "serving", "dataset": {"type": "random"}, "concurrency": [1], "colour": 1}\n  ]\n}\n';
     const err = await problemsOf(text, 'c.json');
     expect(err.problems).toEqual([
-      { file: 'c.json', path: 'suites[0].colour', line: 5, column: 89, message: 'unknown key `colour`', hint: expect.stringMatching(/^keys allowed here: name, kind/) },
+      {
+        file: 'c.json',
+        path: 'suites[0].colour',
+        line: 5,
+        column: 89,
+        message: 'unknown key `colour`',
+        hint: expect.stringMatching(/^keys allowed here: name, kind/),
+      },
     ]);
   });
 
@@ -242,7 +293,10 @@ suites:
 
 describe('loadConfig: YAML conveniences', () => {
   it('honours merge keys, so suites can share settings through an anchor', async () => {
-    const text = `${MINIMAL}    ignore-eos: true\n  - <<: *first\n    name: again\n`.replace('  - name: sweep', '  - &first\n    name: sweep');
+    const text = `${MINIMAL}    ignore-eos: true\n  - <<: *first\n    name: again\n`.replace(
+      '  - name: sweep',
+      '  - &first\n    name: sweep',
+    );
     const l = await loadConfigText(text, 'c.yaml');
     expect(l.config.suites.map((s) => s.name)).toEqual(['sweep', 'again']);
     expect(l.config.suites[1]).toMatchObject({ kind: 'serving', concurrency: [1, 2, 4], 'ignore-eos': true });
@@ -264,7 +318,10 @@ describe('loadConfig: rules beyond the schema', () => {
   });
 
   it('accepts a serving suite whose own server names the model', async () => {
-    const text = MINIMAL.replace('server: { model: Qwen/Qwen2.5-0.5B-Instruct }\n', '').replace('concurrency: [1, 2, 4]', 'concurrency: [1]\n    server: { url: "http://127.0.0.1:9" }');
+    const text = MINIMAL.replace('server: { model: Qwen/Qwen2.5-0.5B-Instruct }\n', '').replace(
+      'concurrency: [1, 2, 4]',
+      'concurrency: [1]\n    server: { url: "http://127.0.0.1:9" }',
+    );
     await expect(loadConfigText(text, 'c.yaml')).resolves.toBeDefined();
   });
 
@@ -279,13 +336,24 @@ describe('loadConfig: rules beyond the schema', () => {
     const both = await problemsOf(MINIMAL.replace('concurrency: [1, 2, 4]', 'concurrency: [1]\n    request-rates: [1]'));
     expect(both.problems[0]!.message).toMatch(/either `request-rates`.* or `concurrency`/);
     const neither = await problemsOf(MINIMAL.replace('    concurrency: [1, 2, 4]\n', ''));
-    expect(neither.problems[0]).toMatchObject({ path: 'suites[0]', line: 4, message: 'a serving suite needs `request-rates` or `concurrency`' });
+    expect(neither.problems[0]).toMatchObject({
+      path: 'suites[0]',
+      line: 4,
+      message: 'a serving suite needs `request-rates` or `concurrency`',
+    });
   });
 
   it('rejects per-suite thresholds for a suite that does not exist, with a did-you-mean', async () => {
     const err = await problemsOf(`${MINIMAL}thresholds:\n  suites:\n    swep: { median_itl_ms: "+5%" }\n`);
     expect(err.problems).toEqual([
-      { file: 'c.yaml', path: 'thresholds.suites.swep', line: 10, column: 5, message: 'no suite is named `swep`', hint: 'did you mean `sweep`?' },
+      {
+        file: 'c.yaml',
+        path: 'thresholds.suites.swep',
+        line: 10,
+        column: 5,
+        message: 'no suite is named `swep`',
+        hint: 'did you mean `sweep`?',
+      },
     ]);
   });
 });
@@ -305,7 +373,10 @@ describe('loadConfig: files the config names', () => {
 
 describe('loadConfig: thresholds', () => {
   it('parses the tolerance sentences into LoadedConfig.thresholds', async () => {
-    const l = await loadConfigText(`${MINIMAL}thresholds:\n  median_ttft_ms: "+10% or +20ms"\n  suites:\n    sweep: { output_throughput: "-3%" }\n`, 'c.yaml');
+    const l = await loadConfigText(
+      `${MINIMAL}thresholds:\n  median_ttft_ms: "+10% or +20ms"\n  suites:\n    sweep: { output_throughput: "-3%" }\n`,
+      'c.yaml',
+    );
     expect(l.thresholds.metrics.median_ttft_ms).toMatchObject({ mode: 'rule', sign: '+', relative: 0.1, absolute: 20 });
     expect(l.thresholds.suites.sweep?.output_throughput).toMatchObject({ sign: '-', relative: 0.03 });
     expect(l.thresholds.defaults.throughput).toMatchObject({ sign: '-', relative: 0.05 });
@@ -330,13 +401,18 @@ describe('secrets', () => {
   });
 
   it('lists the password of a server URL', async () => {
-    const l = await loadConfigText(MINIMAL.replace('server: { model: Qwen/Qwen2.5-0.5B-Instruct }', 'server: { url: "https://bench:p%40ss@gpu-box:8000" }'), 'c.yaml');
+    const l = await loadConfigText(
+      MINIMAL.replace('server: { model: Qwen/Qwen2.5-0.5B-Instruct }', 'server: { url: "https://bench:p%40ss@gpu-box:8000" }'),
+      'c.yaml',
+    );
     expect(l.secrets.sort()).toEqual(['p%40ss', 'p@ss']);
   });
 
   it('lists the values of server args whose flags look secret, as a map or as a list (the loader refuses them; masking still holds)', () => {
     expect(collectSecrets([{ model: 'm', args: { 'api-key': 'k-map', 'max-model-len': 4096 } }], {})).toContain('k-map');
-    expect(collectSecrets([{ model: 'm', args: ['--api-key', 'k-list', '--hf-token=k-eq', '--max-model-len', '4096'] }], {})).toEqual(expect.arrayContaining(['k-eq', 'k-list']));
+    expect(collectSecrets([{ model: 'm', args: ['--api-key', 'k-list', '--hf-token=k-eq', '--max-model-len', '4096'] }], {})).toEqual(
+      expect.arrayContaining(['k-eq', 'k-list']),
+    );
   });
 });
 
@@ -346,7 +422,12 @@ describe('serverForSuite', () => {
       { server: { model: 'm', args: { max_model_len: 4096, 'enable-chunked-prefill': true }, env: { A: '1' } } },
       { server: { args: { 'max-model-len': 2048 }, env: { B: '2' } } },
     );
-    expect(s).toMatchObject({ model: 'm', command: 'vllm', args: { 'enable-chunked-prefill': true, 'max-model-len': 2048 }, env: { A: '1', B: '2' } });
+    expect(s).toMatchObject({
+      model: 'm',
+      command: 'vllm',
+      args: { 'enable-chunked-prefill': true, 'max-model-len': 2048 },
+      env: { A: '1', B: '2' },
+    });
     expect(s!.args).not.toHaveProperty('max_model_len');
   });
 
@@ -380,7 +461,7 @@ describe('loadConfig: every problem at once, thresholds included', () => {
     expect(err.message.split('\n')[0]).toBe('c.yaml has 4 problems:');
   });
 
-  it('reports every bad sentence of a schema-valid config, and a sentence that is not a string once, in the parser\'s words', async () => {
+  it("reports every bad sentence of a schema-valid config, and a sentence that is not a string once, in the parser's words", async () => {
     const err = await problemsOf(`${MINIMAL}thresholds:\n  median_ttft_ms: 5\n  mean_tpot_ms: "+5"\n  default: { latency: "-10%" }\n`);
     expect(err.problems.map((p) => [p.line, p.path, p.hint])).toEqual([
       [9, 'thresholds.median_ttft_ms', 'quote it in YAML: "-5%"'],
@@ -390,7 +471,9 @@ describe('loadConfig: every problem at once, thresholds included', () => {
   });
 
   it('reports the tolerance sentences together with an error of a preset entry', async () => {
-    const err = await problemsOf(`version: 1\nserver: { model: m }\nsuites:\n  - preset: max-throughput\n    concurency: [1]\nthresholds:\n  output_throughput: "+5%"\n`);
+    const err = await problemsOf(
+      `version: 1\nserver: { model: m }\nsuites:\n  - preset: max-throughput\n    concurency: [1]\nthresholds:\n  output_throughput: "+5%"\n`,
+    );
     expect(err.problems.map((p) => `${p.line}: ${p.path}`)).toEqual(['5: suites[0].concurency', '7: thresholds.output_throughput']);
   });
 });
@@ -398,10 +481,20 @@ describe('loadConfig: every problem at once, thresholds included', () => {
 describe('loadConfig: a fix line says what to write', () => {
   it.each([
     ['a quoted number', 'concurrency: [1, 2, 4]', 'concurrency: [1]\n    warmup: "5"', 'write a number without quotes, e.g. `warmup: 5`'],
-    ['a word for a boolean', 'concurrency: [1, 2, 4]', 'concurrency: [1]\n    stream: "yes"', 'write `stream: true` or `stream: false` (without quotes)'],
+    [
+      'a word for a boolean',
+      'concurrency: [1, 2, 4]',
+      'concurrency: [1]\n    stream: "yes"',
+      'write `stream: true` or `stream: false` (without quotes)',
+    ],
     ['a number for text', 'model: Qwen/Qwen2.5-0.5B-Instruct', 'model: 7', 'write text in quotes, e.g. `model: "7"`'],
     ['a scalar for a list', 'concurrency: [1, 2, 4]', 'concurrency: 4', 'write a list, e.g. `concurrency: [1]`'],
-    ['a word for a duration', 'concurrency: [1, 2, 4]', 'concurrency: [1]\n    request-timeout: true', 'write a duration, e.g. `request-timeout: "30s"`'],
+    [
+      'a word for a duration',
+      'concurrency: [1, 2, 4]',
+      'concurrency: [1]\n    request-timeout: true',
+      'write a duration, e.g. `request-timeout: "30s"`',
+    ],
     ['a word for a port', 'model: Qwen/Qwen2.5-0.5B-Instruct', 'model: m, port: true', 'write e.g. `port: auto`'],
   ])('%s', async (_name, from, to, hint) => {
     const err = await problemsOf(MINIMAL.replace(from, to));
@@ -412,7 +505,13 @@ describe('loadConfig: a fix line says what to write', () => {
 describe('loadConfig: a YAML alias bomb', () => {
   it('is a syntax error at the alias that nests aliases, not a crash', async () => {
     const rows = ['version: 1', 'a: &a [x, x, x, x, x, x, x, x, x]'];
-    for (const [name, prev] of [['b', 'a'], ['c', 'b'], ['d', 'c'], ['e', 'd']]) rows.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+    for (const [name, prev] of [
+      ['b', 'a'],
+      ['c', 'b'],
+      ['d', 'c'],
+      ['e', 'd'],
+    ])
+      rows.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(', ')}]`);
     const err = await problemsOf(`${rows.join('\n')}\nsuites: [*e]\n`);
     expect(err.problems).toEqual([
       {
@@ -438,7 +537,10 @@ describe('loadConfig: A/B (compare-servers)', () => {
   }
 
   it('accepts the documented form: no top-level server, sides with only version and server', async () => {
-    const file = await abDir('version: 1\nserver: { model: m, args: { max-model-len: 4096 } }\n', 'id: fp8\nversion: 1\nserver: { model: m, args: { quantization: fp8 }, env: { HF_TOKEN: hf-side-b } }\n');
+    const file = await abDir(
+      'version: 1\nserver: { model: m, args: { max-model-len: 4096 } }\n',
+      'id: fp8\nversion: 1\nserver: { model: m, args: { quantization: fp8 }, env: { HF_TOKEN: hf-side-b } }\n',
+    );
     const l = await loadConfig(file);
     expect(l.secrets).toEqual(['hf-side-b']);
     expect(l.sides?.map((s) => [s.label, s.server.model, s.server.args, s.server.port])).toEqual([
@@ -452,15 +554,32 @@ describe('loadConfig: A/B (compare-servers)', () => {
     const file = await abDir('version: 1\nserver: { model: "--port=1" }\n', 'version: 1\nserver:\n  model: m\n  args: { api-key: sk-1 }\n');
     const err = (await loadConfig(file).catch((e: unknown) => e)) as ConfigError;
     expect(err).toBeInstanceOf(ConfigError);
-    expect(err.problems.map((p) => `${path.basename(p.file)}:${p.line}: ${p.path}`)).toEqual(['a.yml:2: server.model', 'b.yml:4: server.args.api-key']);
+    expect(err.problems.map((p) => `${path.basename(p.file)}:${p.line}: ${p.path}`)).toEqual([
+      'a.yml:2: server.model',
+      'b.yml:4: server.args.api-key',
+    ]);
   });
 
   it('asks a side for a server, and refuses a side that compares servers itself or two sides of one name', async () => {
-    const noServer = (await loadConfig(await abDir('version: 1\n', 'version: 1\nserver: { model: m }\n')).catch((e: unknown) => e)) as ConfigError;
-    expect(noServer.problems).toEqual([expect.objectContaining({ path: '', message: expect.stringMatching(/^no server to compare: .*a\.yml needs `server\.model`/) })]);
-    const nested = (await loadConfig(await abDir('version: 1\nserver: { model: m }\ncompare-servers: [x, y]\n', 'version: 1\nserver: { model: m }\n')).catch((e: unknown) => e)) as ConfigError;
-    expect(nested.problems).toEqual([expect.objectContaining({ path: 'compare-servers', line: 3, message: 'a compare-servers side is one server; it cannot compare servers itself' })]);
-    const same = (await loadConfig(await abDir('id: x\nversion: 1\nserver: { model: m }\n', 'id: x\nversion: 1\nserver: { model: m }\n')).catch((e: unknown) => e)) as ConfigError;
+    const noServer = (await loadConfig(await abDir('version: 1\n', 'version: 1\nserver: { model: m }\n')).catch(
+      (e: unknown) => e,
+    )) as ConfigError;
+    expect(noServer.problems).toEqual([
+      expect.objectContaining({ path: '', message: expect.stringMatching(/^no server to compare: .*a\.yml needs `server\.model`/) }),
+    ]);
+    const nested = (await loadConfig(
+      await abDir('version: 1\nserver: { model: m }\ncompare-servers: [x, y]\n', 'version: 1\nserver: { model: m }\n'),
+    ).catch((e: unknown) => e)) as ConfigError;
+    expect(nested.problems).toEqual([
+      expect.objectContaining({
+        path: 'compare-servers',
+        line: 3,
+        message: 'a compare-servers side is one server; it cannot compare servers itself',
+      }),
+    ]);
+    const same = (await loadConfig(
+      await abDir('id: x\nversion: 1\nserver: { model: m }\n', 'id: x\nversion: 1\nserver: { model: m }\n'),
+    ).catch((e: unknown) => e)) as ConfigError;
     expect(same.problems).toEqual([expect.objectContaining({ path: 'compare-servers', line: 2, message: 'both sides are called `x`' })]);
   });
 });

@@ -31,7 +31,9 @@ export async function bundleActionFromSource(): Promise<string> {
     target: 'node20',
     format: 'esm',
     outfile,
-    banner: { js: "import { createRequire as __vpgCreateRequire } from 'node:module'; const require = __vpgCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __vpgCreateRequire } from 'node:module'; const require = __vpgCreateRequire(import.meta.url);",
+    },
     legalComments: 'none',
     logLevel: 'error',
   });
@@ -40,9 +42,12 @@ export async function bundleActionFromSource(): Promise<string> {
 
 /** Every input's default from action.yml, as the runner passes them (expressions such as `${{ github.token }}` left out). */
 export function actionDefaults(): Record<string, string> {
-  const yml = parseYaml(readFileSync(path.resolve(path.dirname(DIST_INDEX), '../action.yml'), 'utf8')) as { inputs: Record<string, { default?: string }> };
+  const yml = parseYaml(readFileSync(path.resolve(path.dirname(DIST_INDEX), '../action.yml'), 'utf8')) as {
+    inputs: Record<string, { default?: string }>;
+  };
   const out: Record<string, string> = {};
-  for (const [name, input] of Object.entries(yml.inputs)) if (input.default !== undefined && !String(input.default).includes('${{')) out[name] = String(input.default);
+  for (const [name, input] of Object.entries(yml.inputs))
+    if (input.default !== undefined && !String(input.default).includes('${{')) out[name] = String(input.default);
   return out;
 }
 
@@ -102,7 +107,14 @@ export function pullRequestEvent(o: { number: number; headSha: string; baseSha: 
  * A `workflow_run` (completed) event about run `run` of another workflow; a fork PR's run has its
  * head in the fork and, as GitHub sends it, no `pull_requests`.
  */
-export function workflowRunEvent(o: { runId: number; headSha: string; headBranch: string; headOwner: string; event: string; conclusion: string }): object {
+export function workflowRunEvent(o: {
+  runId: number;
+  headSha: string;
+  headBranch: string;
+  headOwner: string;
+  event: string;
+  conclusion: string;
+}): object {
   return {
     action: 'completed',
     repository: { default_branch: 'main', full_name: `${OWNER}/${REPO}` },
@@ -182,14 +194,19 @@ function stepEnv(spec: StepSpec, files: StepFiles): NodeJS.ProcessEnv {
     GITHUB_STATE: files.state,
     GITHUB_STEP_SUMMARY: files.summary,
   });
-  for (const [name, value] of Object.entries({ ...actionDefaults(), ...spec.inputs })) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
+  for (const [name, value] of Object.entries({ ...actionDefaults(), ...spec.inputs }))
+    env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
   Object.assign(env, spec.env ?? {});
   return env;
 }
 
 /** Empty per-step files, as the runner creates them for each step. */
 function stepFiles(ws: Workspace, label: string): StepFiles {
-  return { output: ws.write(`.step-${label}/output`, ''), state: ws.write(`.step-${label}/state`, ''), summary: ws.write(`.step-${label}/summary`, '') };
+  return {
+    output: ws.write(`.step-${label}/output`, ''),
+    state: ws.write(`.step-${label}/state`, ''),
+    summary: ws.write(`.step-${label}/summary`, ''),
+  };
 }
 
 export interface RunningStep {
@@ -207,7 +224,11 @@ let steps = 0;
 /** Starts `node dist/index.js` as a step; `done` resolves with what the step left behind. */
 export function startStep(spec: StepSpec): RunningStep {
   const files = stepFiles(spec.ws, `${spec.runId}-${++steps}`);
-  const proc = spawn(process.execPath, [spec.entry ?? DIST_INDEX], { cwd: spec.ws.dir, env: stepEnv(spec, files), stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [spec.entry ?? DIST_INDEX], {
+    cwd: spec.ws.dir,
+    env: stepEnv(spec, files),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let log = '';
   const waiters: { re: RegExp; resolve: (line: string) => void; reject: (e: Error) => void }[] = [];
   const onData = (b: Buffer): void => {
@@ -224,7 +245,8 @@ export function startStep(spec: StepSpec): RunningStep {
   proc.stderr!.on('data', onData);
   const done = new Promise<StepResult>((resolve) => {
     proc.once('close', (code, signal) => {
-      for (const w of waiters.splice(0)) w.reject(new Error(`the step ended (code ${code}, signal ${signal}) before logging ${w.re}:\n${log}`));
+      for (const w of waiters.splice(0))
+        w.reject(new Error(`the step ended (code ${code}, signal ${signal}) before logging ${w.re}:\n${log}`));
       resolve({
         code,
         signal,
@@ -243,7 +265,8 @@ export function startStep(spec: StepSpec): RunningStep {
       new Promise<string>((resolve, reject) => {
         const m = re.exec(log);
         if (m) return resolve(m[0]);
-        if (proc.exitCode !== null || proc.signalCode !== null) return reject(new Error(`the step already ended before logging ${re}:\n${log}`));
+        if (proc.exitCode !== null || proc.signalCode !== null)
+          return reject(new Error(`the step already ended before logging ${re}:\n${log}`));
         waiters.push({ re, resolve, reject });
       }),
     done,
@@ -266,7 +289,13 @@ export function runPost(spec: StepSpec, mainState: Record<string, string>): Prom
  * and results service protocol in a process of its own, as `actions/upload-artifact` in a workflow
  * would: what any job of a run (a fork's too) can put into it.
  */
-export async function uploadArtifactAs(o: { resultsUrl: string; runtimeToken: string; name: string; root: string; files: string[] }): Promise<void> {
+export async function uploadArtifactAs(o: {
+  resultsUrl: string;
+  runtimeToken: string;
+  name: string;
+  root: string;
+  files: string[];
+}): Promise<void> {
   const script = [
     "import { DefaultArtifactClient } from '@actions/artifact';",
     'const [name, root, ...files] = process.argv.slice(1);',
@@ -298,7 +327,13 @@ export function annotations(log: string, kind: 'error' | 'warning' | 'notice'): 
   return log
     .split('\n')
     .filter((l) => l.startsWith(`::${kind}`))
-    .map((l) => l.replace(/^::[a-z]+[^:]*::/, '').replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%'));
+    .map((l) =>
+      l
+        .replace(/^::[a-z]+[^:]*::/, '')
+        .replace(/%0D/g, '\r')
+        .replace(/%0A/g, '\n')
+        .replace(/%25/g, '%'),
+    );
 }
 
 export interface ProxiedRequest {

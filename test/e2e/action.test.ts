@@ -119,7 +119,9 @@ function job(o: {
     ws,
     inputs: { 'github-token': TOKEN, ...o.inputs },
     eventName: o.event,
-    event: isPr ? pullRequestEvent({ number: o.pr ?? 1, headSha, baseSha: o.baseSha ?? sha('b'), ...(o.headRepo ? { headRepo: o.headRepo } : {}) }) : pushEvent(headSha),
+    event: isPr
+      ? pullRequestEvent({ number: o.pr ?? 1, headSha, baseSha: o.baseSha ?? sha('b'), ...(o.headRepo ? { headRepo: o.headRepo } : {}) })
+      : pushEvent(headSha),
     sha: isPr ? sha('9') : headSha,
     ref: isPr ? `refs/pull/${o.pr ?? 1}/merge` : 'refs/heads/main',
     runId: run.id,
@@ -154,7 +156,10 @@ interface Judged {
 }
 
 function judged(r: StepResult): Judged {
-  const v = JSON.parse(readFileSync(join(dirname(r.outputs['results-path']!), 'verdict.json'), 'utf8')) as { verdict: string; points: { valid: boolean; invalidReasons: string[] }[] };
+  const v = JSON.parse(readFileSync(join(dirname(r.outputs['results-path']!), 'verdict.json'), 'utf8')) as {
+    verdict: string;
+    points: { valid: boolean; invalidReasons: string[] }[];
+  };
   const reasons = v.points.filter((p) => !p.valid).flatMap((p) => p.invalidReasons);
   // Validity reasons about our own client end in "(the client ...)", as test/presets/e2e-sim.test.ts filters them.
   const other = reasons.filter((x) => !x.includes('(the client'));
@@ -270,7 +275,10 @@ describe('the bundled action on a pull request', () => {
       const ra = await pendingA;
       expectOutcome(ra, { code: 0, failOnRegression: false });
       expectOutcome(rb, { code: 0, failOnRegression: false });
-      expect([firstCreateHeld, bothCreating, bothCreated, winnerCleanedUp].map((g) => g.opened()), 'the race went as scripted').toEqual([true, true, true, true]);
+      expect(
+        [firstCreateHeld, bothCreating, bothCreated, winnerCleanedUp].map((g) => g.opened()),
+        'the race went as scripted',
+      ).toEqual([true, true, true, true]);
 
       const left = ours(pr, id);
       expect(left).toHaveLength(1);
@@ -397,7 +405,16 @@ describe('the bundled action storing baselines on a branch', () => {
 
     const historyPath = `vllm-perf-gate/${id}.json`;
     const kept = (JSON.parse(gh.state.readFile('perf-baselines', historyPath)!) as { runs: ResultsDocument[] }).runs.length;
-    const pr = job({ id, ws: nightly.ws, event: 'pull_request', pr: 16, headSha: sha('4'), baseSha: sha('3'), inputs, env: { VLLM_SIM_ARGS: '--sim-slowdown 1.3' } });
+    const pr = job({
+      id,
+      ws: nightly.ws,
+      event: 'pull_request',
+      pr: 16,
+      headSha: sha('4'),
+      baseSha: sha('3'),
+      inputs,
+      env: { VLLM_SIM_ARGS: '--sim-slowdown 1.3' },
+    });
     const r = await step(pr);
     expect(r.code, withLog(r)).toBe(1);
     expect(r.outputs.verdict).toBe('fail');

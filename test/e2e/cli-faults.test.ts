@@ -10,7 +10,24 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { ResultsDocument } from '../../src/results/schema-types.gen.js';
 import { validateResults } from '../../src/results/validate.js';
 import { freePort } from '../support/sim.js';
-import { groupExists, newCase, productReasons, readDoc, removeCases, run, runCli, serverGroups, serverLog, simProcesses, simServer, STACK_LINE, sweepSuite, writeConfig, type Case, type CliExit } from './support.js';
+import {
+  groupExists,
+  newCase,
+  productReasons,
+  readDoc,
+  removeCases,
+  run,
+  runCli,
+  serverGroups,
+  serverLog,
+  simProcesses,
+  simServer,
+  STACK_LINE,
+  sweepSuite,
+  writeConfig,
+  type Case,
+  type CliExit,
+} from './support.js';
 
 function config(c: Case, server: Parameters<typeof simServer>[1] = {}, suite: Parameters<typeof sweepSuite>[0] = {}): string {
   return writeConfig(c, ['version: 1', simServer(c, server), 'suites:', sweepSuite(suite), ''].join('\n'));
@@ -29,7 +46,8 @@ function expectCleanFailure(c: Case, exit: CliExit): ResultsDocument {
   expect(validateResults(doc)).toEqual([]);
   expectNoSimulator(c);
   if (doc.error) seen.add(`\`${doc.error.code}\``);
-  for (const s of doc.suites) for (const p of s.points) for (const k of Object.keys(p.errors?.['by-kind'] ?? {})) if (!doc.error) seen.add(`\`${k}: `);
+  for (const s of doc.suites)
+    for (const p of s.points) for (const k of Object.keys(p.errors?.['by-kind'] ?? {})) if (!doc.error) seen.add(`\`${k}: `);
   return doc;
 }
 
@@ -154,32 +172,50 @@ const requestFaults: { fault: string; kind: string; example: RegExp; suite?: str
   { fault: 'http-500:0.3', kind: 'http', example: /http: HTTP 500: vllm-sim injected fault: http-500/ },
   { fault: 'http-429:0.3', kind: 'http', example: /http: HTTP 429: vllm-sim injected fault: http-429/ },
   { fault: 'stream-error:0.3', kind: 'stream-error', example: /stream-error: vllm-sim injected fault: stream-error/ },
-  { fault: 'stream-stall:0.3', kind: 'timeout', example: /timeout: no complete response within 1000 ms \(request-timeout\)/, suite: ['request-timeout: 1s'] },
+  {
+    fault: 'stream-stall:0.3',
+    kind: 'timeout',
+    example: /timeout: no complete response within 1000 ms \(request-timeout\)/,
+    suite: ['request-timeout: 1s'],
+  },
   { fault: 'drop-connection:0.3', kind: 'connection', example: /connection: .*other side closed/ },
   { fault: 'malformed-sse:0.3', kind: 'malformed-stream', example: /malformed-stream: not an SSE JSON event/ },
 ];
 
 describe('requests fail while the server stays up: the run completes, counts the failures and fails the gate', () => {
-  it.each(requestFaults)('$fault: counted as $kind, both points invalid, exit 1 with a fix line', async ({ fault, kind, example, suite }) => {
-    const c = newCase(fault.replace(/[^a-z0-9]+/g, '-'));
-    config(c, { faults: [fault] }, suite ? { extra: suite } : {});
-    const exit = await run(c);
-    expect(exit.code, exit.stderr).toBe(1);
-    expect(exit.stderr).toMatch(example);
-    expect(exit.stderr).toMatch(/verdict: FAIL: 2 points are invalid: sweep · concurrency 1: error rate 75% \(3 of 4\) is over max-error-rate 0\.0%/);
-    expect(fixLine(exit.stderr)).toBe(`4 of 12 requests failed (${kind} 4): the Errors lines above and server.log say why; if some failures are expected, raise the suite's max-error-rate`);
-    expect(exit.stderr).not.toMatch(/^error: /m);
-    const doc = expectCleanFailure(c, exit);
-    expect(doc.status).toBe('complete');
-    expect(doc.error).toBeUndefined();
-    expect(
-      doc.suites[0]!.points.map((p) => ({ key: p.key, completed: p.metrics.completed, failed: p.metrics.failed, byKind: p.errors?.['by-kind'], valid: p.validity.valid })),
-    ).toEqual([
-      { key: 'concurrency=1', completed: 1, failed: 3, byKind: { [kind]: 3 }, valid: false },
-      { key: 'concurrency=2', completed: 7, failed: 1, byKind: { [kind]: 1 }, valid: false },
-    ]);
-    expect(serverLog(c)).toContain('[vllm-perf-gate] server stopped');
-  });
+  it.each(requestFaults)(
+    '$fault: counted as $kind, both points invalid, exit 1 with a fix line',
+    async ({ fault, kind, example, suite }) => {
+      const c = newCase(fault.replace(/[^a-z0-9]+/g, '-'));
+      config(c, { faults: [fault] }, suite ? { extra: suite } : {});
+      const exit = await run(c);
+      expect(exit.code, exit.stderr).toBe(1);
+      expect(exit.stderr).toMatch(example);
+      expect(exit.stderr).toMatch(
+        /verdict: FAIL: 2 points are invalid: sweep · concurrency 1: error rate 75% \(3 of 4\) is over max-error-rate 0\.0%/,
+      );
+      expect(fixLine(exit.stderr)).toBe(
+        `4 of 12 requests failed (${kind} 4): the Errors lines above and server.log say why; if some failures are expected, raise the suite's max-error-rate`,
+      );
+      expect(exit.stderr).not.toMatch(/^error: /m);
+      const doc = expectCleanFailure(c, exit);
+      expect(doc.status).toBe('complete');
+      expect(doc.error).toBeUndefined();
+      expect(
+        doc.suites[0]!.points.map((p) => ({
+          key: p.key,
+          completed: p.metrics.completed,
+          failed: p.metrics.failed,
+          byKind: p.errors?.['by-kind'],
+          valid: p.validity.valid,
+        })),
+      ).toEqual([
+        { key: 'concurrency=1', completed: 1, failed: 3, byKind: { [kind]: 3 }, valid: false },
+        { key: 'concurrency=2', completed: 7, failed: 1, byKind: { [kind]: 1 }, valid: false },
+      ]);
+      expect(serverLog(c)).toContain('[vllm-perf-gate] server stopped');
+    },
+  );
 });
 
 describe('the run is cancelled while the sweep runs', () => {

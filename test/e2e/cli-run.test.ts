@@ -6,7 +6,23 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultsDocument } from '../../src/results/schema-types.gen.js';
 import { validateResults } from '../../src/results/validate.js';
-import { groupExists, newCase, productReasons, readDoc, removeCases, run, serverGroups, serverLog, simProcesses, simServer, STACK_LINE, sweepSuite, writeConfig, type Case, type CliExit } from './support.js';
+import {
+  groupExists,
+  newCase,
+  productReasons,
+  readDoc,
+  removeCases,
+  run,
+  serverGroups,
+  serverLog,
+  simProcesses,
+  simServer,
+  STACK_LINE,
+  sweepSuite,
+  writeConfig,
+  type Case,
+  type CliExit,
+} from './support.js';
 
 let c: Case;
 let exit: CliExit;

@@ -18,14 +18,21 @@ describe('action.yml', () => {
     expect(action.inputs['github-token']!.default).toBe('${{ github.token }}');
   });
 
-  it("its defaults are valid values (the runner passes them as INPUT_* when a workflow omits them)", () => {
+  it('its defaults are valid values (the runner passes them as INPUT_* when a workflow omits them)', () => {
     const fromYaml = (n: string) => action.inputs[n]?.default ?? '';
     expect(() => readSettings(fromYaml)).not.toThrow();
   });
 
   it('runs main and post from one node24 bundle, and documents every input and output', () => {
     expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js', post: 'dist/index.js' });
-    expect(Object.keys(action.outputs).sort()).toEqual(['comment-url', 'improvements', 'regressions', 'report-path', 'results-path', 'verdict']);
+    expect(Object.keys(action.outputs).sort()).toEqual([
+      'comment-url',
+      'improvements',
+      'regressions',
+      'report-path',
+      'results-path',
+      'verdict',
+    ]);
     for (const v of [...Object.values(action.inputs), ...Object.values(action.outputs)]) expect(v.description.length).toBeGreaterThan(20);
   });
 });

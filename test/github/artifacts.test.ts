@@ -38,7 +38,11 @@ function resultsDir(label: string): string {
 async function uploadFor(run: FakeRun, label: string, name = 'vllm-perf-gate-nightly'): Promise<void> {
   asRun(run);
   const dir = resultsDir(label);
-  const r = await artifacts.uploadRunArtifacts([path.join(dir, 'results.json'), path.join(dir, 'report.md'), path.join(dir, 'server.log')], name, { rootDirectory: dir });
+  const r = await artifacts.uploadRunArtifacts(
+    [path.join(dir, 'results.json'), path.join(dir, 'report.md'), path.join(dir, 'server.log')],
+    name,
+    { rootDirectory: dir },
+  );
   expect(r.uploaded).toBe(true);
 }
 
@@ -87,7 +91,10 @@ describe('run artifacts', () => {
     await uploadFor(benchmarkRun, 'fork', 'vllm-perf-gate-fork');
     const commentRun = gh.state.addRun({ head_sha: 'c'.repeat(40), event: 'workflow_run', status: 'in_progress', conclusion: null });
     asRun(commentRun); // this run has no artifacts of its own
-    const { downloaded: got } = await artifacts.downloadRunArtifacts({ dir: path.join(work, 'from-run'), fromRun: { runId: benchmarkRun.id, owner: 'octo', repo: 'gpu-app', token: 'pat-1' } });
+    const { downloaded: got } = await artifacts.downloadRunArtifacts({
+      dir: path.join(work, 'from-run'),
+      fromRun: { runId: benchmarkRun.id, owner: 'octo', repo: 'gpu-app', token: 'pat-1' },
+    });
     expect(got[0]!.dir).toBe(path.join(work, 'from-run', String(got[0]!.id))); // by id: the uploader chose the name
     expect(got.map((g) => g.name)).toEqual(['vllm-perf-gate-fork']);
     expect(JSON.parse(readFileSync(path.join(got[0]!.dir, 'results.json'), 'utf8'))).toEqual({ from: 'fork' });
@@ -116,7 +123,15 @@ describe('artifact baseline', () => {
     newer = gh.state.addRun({ head_sha: 'd'.repeat(40), created_at: t(21), head_commit_timestamp: t(20), event: 'schedule' });
     newestNoArtifact = gh.state.addRun({ head_sha: 'e'.repeat(40), created_at: t(31), head_commit_timestamp: t(30) });
     failed = gh.state.addRun({ head_sha: 'f'.repeat(40), created_at: t(41), head_commit_timestamp: t(40), conclusion: 'failure' });
-    pr = gh.state.addRun({ head_sha: '9'.repeat(40), created_at: t(50), head_commit_timestamp: t(49), head_branch: 'feature', event: 'pull_request', status: 'in_progress', conclusion: null });
+    pr = gh.state.addRun({
+      head_sha: '9'.repeat(40),
+      created_at: t(50),
+      head_commit_timestamp: t(49),
+      head_branch: 'feature',
+      event: 'pull_request',
+      status: 'in_progress',
+      conclusion: null,
+    });
     // A main commit between `older` and `atBase` that no run measured.
     gh.state.commits.set('5'.repeat(40), t(5));
     await uploadFor(older, 'older');
@@ -193,14 +208,45 @@ describe('loadBaseline from artifacts', () => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, 'results.json'), fixture);
     writeFileSync(path.join(dir, 'verdict.json'), '{"verdict":"pass"}');
-    expect((await artifacts.uploadRunArtifacts([path.join(dir, 'results.json'), path.join(dir, 'verdict.json')], artifacts.artifactName('loadtest'))).uploaded).toBe(true);
+    expect(
+      (
+        await artifacts.uploadRunArtifacts(
+          [path.join(dir, 'results.json'), path.join(dir, 'verdict.json')],
+          artifacts.artifactName('loadtest'),
+        )
+      ).uploaded,
+    ).toBe(true);
 
-    const pr = gh.state.addRun({ head_sha: '8'.repeat(40), head_branch: 'feature', event: 'pull_request', status: 'in_progress', conclusion: null });
+    const pr = gh.state.addRun({
+      head_sha: '8'.repeat(40),
+      head_branch: 'feature',
+      event: 'pull_request',
+      status: 'in_progress',
+      conclusion: null,
+    });
     const settings = settingsMod.readSettings((n) => ({ 'github-token': 'pat-1' })[n] ?? '');
     const loaded = await store.loadBaseline({
       settings,
       octokit: ok.createOctokit('pat-1'),
-      ctx: { owner: 'octo', repo: 'gpu-app', eventName: 'pull_request', ref: 'refs/pull/1/merge', sha: 's', runId: pr.id, runAttempt: 1, serverUrl: 'https://github.com', defaultBranch: 'main', pullRequest: { number: 1, headSha: '8'.repeat(40), baseSha, baseRef: 'main', headRepoFullName: 'octo/gpu-app', baseRepoFullName: 'octo/gpu-app' } },
+      ctx: {
+        owner: 'octo',
+        repo: 'gpu-app',
+        eventName: 'pull_request',
+        ref: 'refs/pull/1/merge',
+        sha: 's',
+        runId: pr.id,
+        runAttempt: 1,
+        serverUrl: 'https://github.com',
+        defaultBranch: 'main',
+        pullRequest: {
+          number: 1,
+          headSha: '8'.repeat(40),
+          baseSha,
+          baseRef: 'main',
+          headRepoFullName: 'octo/gpu-app',
+          baseRepoFullName: 'octo/gpu-app',
+        },
+      },
       configId: 'loadtest',
       workspace: work,
       downloadDir: path.join(work, 'dl-load'),

@@ -17,9 +17,21 @@ function doc(id: string, minute: number): ResultsDocument {
   return {
     'schema-version': 1,
     tool: { name: 'vllm-perf-gate', version: '0.1.0' },
-    run: { id, 'started-at': new Date(Date.UTC(2026, 10, 20, 3, minute)).toISOString(), 'config-id': 'nightly', 'config-hash': 'h', 'git-sha': `sha-${id}` },
+    run: {
+      id,
+      'started-at': new Date(Date.UTC(2026, 10, 20, 3, minute)).toISOString(),
+      'config-id': 'nightly',
+      'config-hash': 'h',
+      'git-sha': `sha-${id}`,
+    },
     environment: {},
-    suites: [{ name: 's', kind: 'serving', points: [{ key: 'rate=1', metrics: { output_throughput: minute }, validity: { valid: true, reasons: [] } }] }],
+    suites: [
+      {
+        name: 's',
+        kind: 'serving',
+        points: [{ key: 'rate=1', metrics: { output_throughput: minute }, validity: { valid: true, reasons: [] } }],
+      },
+    ],
     status: 'complete',
   };
 }
@@ -62,7 +74,11 @@ describe('branch baseline store', () => {
   it('several writers racing at once lose nothing', async () => {
     await appendBranchBaseline(octokit(), store, doc('r0', 0), opts);
     const results = await Promise.all([1, 2, 3, 4].map((i) => appendBranchBaseline(octokit(), store, doc(`w${i}`, i), opts)));
-    expect(stored().runs.map((x) => x.run.id).sort()).toEqual(['r0', 'w1', 'w2', 'w3', 'w4']);
+    expect(
+      stored()
+        .runs.map((x) => x.run.id)
+        .sort(),
+    ).toEqual(['r0', 'w1', 'w2', 'w3', 'w4']);
     expect(results.some((r) => r.attempts > 1)).toBe(true);
   });
 
@@ -91,7 +107,17 @@ describe('branch baseline store', () => {
 
   it('appendBaseline writes only in baseline mode, and loadBaseline reads what it wrote', async () => {
     const settings = readSettings((n) => ({ 'baseline-source': 'branch' })[n] ?? '');
-    const ctx: RunContext = { owner: 'octo', repo: 'gpu-app', eventName: 'pull_request', ref: 'refs/pull/1/merge', sha: 'x', runId: 1, runAttempt: 1, serverUrl: 'https://github.com', defaultBranch: 'main' };
+    const ctx: RunContext = {
+      owner: 'octo',
+      repo: 'gpu-app',
+      eventName: 'pull_request',
+      ref: 'refs/pull/1/merge',
+      sha: 'x',
+      runId: 1,
+      runAttempt: 1,
+      serverUrl: 'https://github.com',
+      defaultBranch: 'main',
+    };
     const gate = await appendBaseline({ mode: 'gate', settings, octokit: octokit(), ctx, doc: doc('g', 1), configId: 'nightly' });
     expect(gate.written).toBe(false);
     expect(gh.state.branches.has('perf-baselines')).toBe(false);

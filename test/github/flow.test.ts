@@ -10,14 +10,19 @@ import type { ResultsDocument } from '../../src/results/schema-types.gen.js';
 let gh: FakeGitHub;
 let work: string;
 const saved = { ...process.env };
-const fixture = (name: string): ResultsDocument => JSON.parse(readFileSync(path.join(import.meta.dirname, '../report/fixtures', name), 'utf8')) as ResultsDocument;
+const fixture = (name: string): ResultsDocument =>
+  JSON.parse(readFileSync(path.join(import.meta.dirname, '../report/fixtures', name), 'utf8')) as ResultsDocument;
 
 beforeAll(async () => {
   gh = await startFakeGitHub({ users: { 'pat-ci': 'perf-bot' } });
   work = mkdtempSync(path.join(tmpdir(), 'vpg-flow-'));
   const event = {
     repository: { default_branch: 'main', full_name: 'octo/gpu-app' },
-    pull_request: { number: 5, head: { sha: 'h'.repeat(40), repo: { full_name: 'octo/gpu-app' } }, base: { sha: 'b'.repeat(40), ref: 'main', repo: { full_name: 'octo/gpu-app' } } },
+    pull_request: {
+      number: 5,
+      head: { sha: 'h'.repeat(40), repo: { full_name: 'octo/gpu-app' } },
+      base: { sha: 'b'.repeat(40), ref: 'main', repo: { full_name: 'octo/gpu-app' } },
+    },
   };
   writeFileSync(path.join(work, 'event.json'), JSON.stringify(event));
   Object.assign(process.env, {
@@ -51,23 +56,57 @@ describe('a PR gate step, composed', () => {
 
     const settings = github.readSettings();
     const ctx = github.readRunContext();
-    expect(ctx).toMatchObject({ owner: 'octo', repo: 'gpu-app', eventName: 'pull_request', runId: 4242, defaultBranch: 'main', pullRequest: { number: 5 } });
+    expect(ctx).toMatchObject({
+      owner: 'octo',
+      repo: 'gpu-app',
+      eventName: 'pull_request',
+      runId: 4242,
+      defaultBranch: 'main',
+      pullRequest: { number: 5 },
+    });
     const mode = github.resolveMode(settings.mode, ctx);
     expect(mode).toBe('gate');
     expect(github.isForkPullRequest(ctx)).toBe(false);
     const octokit = github.createOctokit(settings.githubToken);
 
     // Last night's baseline run wrote the history.
-    const seeded = await github.appendBaseline({ mode: 'baseline', settings, octokit, ctx, doc: fixture('nightly.baseline.json'), configId: 'nightly' });
+    const seeded = await github.appendBaseline({
+      mode: 'baseline',
+      settings,
+      octokit,
+      ctx,
+      doc: fixture('nightly.baseline.json'),
+      configId: 'nightly',
+    });
     expect(seeded.written).toBe(true);
 
     const current = fixture('nightly.current.json');
     const step = async () => {
-      const loaded = await github.loadBaseline({ settings, octokit, ctx, configId: 'nightly', workspace: work, downloadDir: path.join(work, 'dl') });
+      const loaded = await github.loadBaseline({
+        settings,
+        octokit,
+        ctx,
+        configId: 'nightly',
+        workspace: work,
+        downloadDir: path.join(work, 'dl'),
+      });
       expect(loaded).not.toBeNull();
-      const verdict = compareRuns(loaded!.docs, current, gateSettings({ gate: { 'noise-floor': { ttft: 0.15 } } }), { source: loaded!.source });
-      const body = report.renderComment(verdict, current, { configId: 'nightly', runUrl: github.runUrl(ctx), baselineDoc: loaded!.docs.at(-1)! });
-      const posted = await github.upsertComment(octokit, { owner: ctx.owner, repo: ctx.repo, issueNumber: ctx.pullRequest!.number }, report.commentMarker('nightly'), body, settings.comment, { changed: report.hasChanges(verdict) });
+      const verdict = compareRuns(loaded!.docs, current, gateSettings({ gate: { 'noise-floor': { ttft: 0.15 } } }), {
+        source: loaded!.source,
+      });
+      const body = report.renderComment(verdict, current, {
+        configId: 'nightly',
+        runUrl: github.runUrl(ctx),
+        baselineDoc: loaded!.docs.at(-1)!,
+      });
+      const posted = await github.upsertComment(
+        octokit,
+        { owner: ctx.owner, repo: ctx.repo, issueNumber: ctx.pullRequest!.number },
+        report.commentMarker('nightly'),
+        body,
+        settings.comment,
+        { changed: report.hasChanges(verdict) },
+      );
       const written = await github.appendBaseline({ mode, settings, octokit, ctx, doc: current, configId: 'nightly' });
       return { verdict, posted, written };
     };

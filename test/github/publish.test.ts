@@ -33,7 +33,14 @@ function outputs(): Record<string, string> {
 describe('publishing', () => {
   it('sets every output action.yml declares', () => {
     setActionOutputs({ verdict: 'fail', regressions: 2, improvements: 1, resultsPath: 'r/results.json', reportPath: 'r/report.md' });
-    expect(outputs()).toEqual({ verdict: 'fail', regressions: '2', improvements: '1', 'results-path': 'r/results.json', 'report-path': 'r/report.md', 'comment-url': '' });
+    expect(outputs()).toEqual({
+      verdict: 'fail',
+      regressions: '2',
+      improvements: '1',
+      'results-path': 'r/results.json',
+      'report-path': 'r/report.md',
+      'comment-url': '',
+    });
   });
 
   it('appends the report to the job summary, with a notice first when given', async () => {
@@ -60,12 +67,28 @@ describe('publishing', () => {
     } finally {
       spy.mockRestore();
     }
-    expect(lines.join('')).toBe('::error title=Performance regression%3A s / 1 req/s / TTFT,file=perf.yml::TTFT +20%25\n::warning title=Runs not comparable::GPU differs\n');
+    expect(lines.join('')).toBe(
+      '::error title=Performance regression%3A s / 1 req/s / TTFT,file=perf.yml::TTFT +20%25\n::warning title=Runs not comparable::GPU differs\n',
+    );
   });
 
   it('counts gated regressions and improvements only', () => {
-    const m = (verdict: string, role: string) => ({ metric: 'm', unit: '', direction: 'higher-is-better', role, verdict, current: 1, baseline: 1, change: 0, tolerance: '', baselineRuns: 1, reason: '' });
-    const report = { points: [{ metrics: [m('regressed', 'gated'), m('regressed', 'observed'), m('improved', 'gated'), m('unchanged', 'gated')] }] } as unknown as GateReport;
+    const m = (verdict: string, role: string) => ({
+      metric: 'm',
+      unit: '',
+      direction: 'higher-is-better',
+      role,
+      verdict,
+      current: 1,
+      baseline: 1,
+      change: 0,
+      tolerance: '',
+      baselineRuns: 1,
+      reason: '',
+    });
+    const report = {
+      points: [{ metrics: [m('regressed', 'gated'), m('regressed', 'observed'), m('improved', 'gated'), m('unchanged', 'gated')] }],
+    } as unknown as GateReport;
     expect(outputCounts(report)).toEqual({ regressions: 1, improvements: 1 });
   });
 });

@@ -40,8 +40,13 @@ describe('readSettings', () => {
 
   it('takes several configs, one a line, in aggregate mode only', () => {
     const list = 'perf/h100.yml\n  perf/l4.yml  \n\n';
-    expect(readSettings(inputs({ mode: 'aggregate', config: list }))).toMatchObject({ config: 'perf/h100.yml', configs: ['perf/h100.yml', 'perf/l4.yml'] });
-    expect(() => readSettings(inputs({ mode: 'gate', config: list }))).toThrow(/Input "config" must be one config file \(several, one a line, only with mode: aggregate\)/);
+    expect(readSettings(inputs({ mode: 'aggregate', config: list }))).toMatchObject({
+      config: 'perf/h100.yml',
+      configs: ['perf/h100.yml', 'perf/l4.yml'],
+    });
+    expect(() => readSettings(inputs({ mode: 'gate', config: list }))).toThrow(
+      /Input "config" must be one config file \(several, one a line, only with mode: aggregate\)/,
+    );
   });
 
   it('reads the action inputs from INPUT_* variables through @actions/core', () => {
@@ -101,10 +106,26 @@ describe('resolveMode', () => {
 describe('fork safety', () => {
   const payload = (head: string | null) => ({
     repository: { default_branch: 'main', full_name: 'octo/gpu-app' },
-    pull_request: { number: 3, head: { sha: 'h', repo: head === null ? null : { full_name: head } }, base: { sha: 'b', ref: 'main', repo: { full_name: 'octo/gpu-app' } } },
+    pull_request: {
+      number: 3,
+      head: { sha: 'h', repo: head === null ? null : { full_name: head } },
+      base: { sha: 'b', ref: 'main', repo: { full_name: 'octo/gpu-app' } },
+    },
   });
   const ctx = (head: string | null, eventName = 'pull_request') =>
-    readRunContext({ repo: { owner: 'octo', repo: 'gpu-app' }, eventName, ref: 'refs/pull/3/merge', sha: 's', runId: 9, runAttempt: 1, serverUrl: 'https://github.com', payload: payload(head) as unknown as NonNullable<Parameters<typeof readRunContext>[0]>['payload'] }, {});
+    readRunContext(
+      {
+        repo: { owner: 'octo', repo: 'gpu-app' },
+        eventName,
+        ref: 'refs/pull/3/merge',
+        sha: 's',
+        runId: 9,
+        runAttempt: 1,
+        serverUrl: 'https://github.com',
+        payload: payload(head) as unknown as NonNullable<Parameters<typeof readRunContext>[0]>['payload'],
+      },
+      {},
+    );
 
   it('tells a fork PR from a same-repository PR', () => {
     expect(isForkPullRequest(ctx('octo/gpu-app'))).toBe(false);

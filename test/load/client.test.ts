@@ -44,11 +44,19 @@ describe('the streaming client over a real socket', () => {
     expect(byPrompt['stream-error']).toMatchObject({ success: false, errorKind: 'stream-error', error: 'decode failed' });
     expect(byPrompt['drop']).toMatchObject({ success: false, errorKind: 'connection' });
     expect(byPrompt['malformed']).toMatchObject({ success: false, errorKind: 'malformed-stream' });
-    expect(byPrompt['no-done']).toMatchObject({ success: false, errorKind: 'malformed-stream', error: 'the stream ended without data: [DONE]' });
+    expect(byPrompt['no-done']).toMatchObject({
+      success: false,
+      errorKind: 'malformed-stream',
+      error: 'the stream ended without data: [DONE]',
+    });
   });
 
   it('a stalled stream is cut at the request timeout and counted as a timeout', async () => {
-    const run = await runPoint({ client: client(true, 150), specs: [spec('stall'), spec('ok', 1)], shape: { kind: 'closed', concurrency: 2 } });
+    const run = await runPoint({
+      client: client(true, 150),
+      specs: [spec('stall'), spec('ok', 1)],
+      shape: { kind: 'closed', concurrency: 2 },
+    });
     const stalled = run.records.find((r) => r.datasetIndex === 0)!;
     expect(stalled).toMatchObject({ success: false, errorKind: 'timeout' });
     // The timeout runs from the hand-over to undici (dispatchMs); startMs is the later socket write.
@@ -69,10 +77,12 @@ describe('load shapes', () => {
     const run = await runPoint({ client: client(), specs, shape: { kind: 'closed', concurrency: 3 } });
     expect(run.records).toHaveLength(12);
     expect(run.records.every((r) => r.success)).toBe(true);
-    const events = run.records.flatMap((r) => [
-      [r.startMs, 1],
-      [r.endMs!, -1],
-    ]).sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
+    const events = run.records
+      .flatMap((r) => [
+        [r.startMs, 1],
+        [r.endMs!, -1],
+      ])
+      .sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
     let cur = 0;
     let peak = 0;
     for (const [, d] of events) peak = Math.max(peak, (cur += d!));
@@ -83,7 +93,11 @@ describe('load shapes', () => {
 
   it('an open loop sends each request at or after its scheduled time and records the lag', async () => {
     const scheduleMs = Float64Array.from([5, 10, 15, 40]);
-    const run = await runPoint({ client: client(), specs: [0, 1, 2, 3].map((i) => spec('ok', i)), shape: { kind: 'open', scheduleMs, maxConcurrency: null } });
+    const run = await runPoint({
+      client: client(),
+      specs: [0, 1, 2, 3].map((i) => spec('ok', i)),
+      shape: { kind: 'open', scheduleMs, maxConcurrency: null },
+    });
     for (const r of run.records) {
       expect(r.scheduledMs).toBe(scheduleMs[r.index]);
       expect(r.arrivalMs).toBeGreaterThanOrEqual(r.scheduledMs);
@@ -95,7 +109,11 @@ describe('load shapes', () => {
 
   it('under a concurrency cap, requests wait for a slot and that wait is recorded apart', async () => {
     const scheduleMs = new Float64Array(6); // all due at t0
-    const run = await runPoint({ client: client(), specs: [0, 1, 2, 3, 4, 5].map((i) => spec('ok', i)), shape: { kind: 'open', scheduleMs, maxConcurrency: 2 } });
+    const run = await runPoint({
+      client: client(),
+      specs: [0, 1, 2, 3, 4, 5].map((i) => spec('ok', i)),
+      shape: { kind: 'open', scheduleMs, maxConcurrency: 2 },
+    });
     const waited = run.records.filter((r) => r.startMs - r.arrivalMs > 5);
     expect(waited.length).toBeGreaterThanOrEqual(4);
     expect(run.records.every((r) => r.success)).toBe(true);
@@ -103,7 +121,12 @@ describe('load shapes', () => {
 
   it('warmup requests are sent first and left out of the records', async () => {
     const before = srv.seen.length;
-    const run = await runPoint({ client: client(), specs: [spec('ok', 0)], warmup: [spec('ok', 9), spec('ok', 9)], shape: { kind: 'closed', concurrency: 1 } });
+    const run = await runPoint({
+      client: client(),
+      specs: [spec('ok', 0)],
+      warmup: [spec('ok', 9), spec('ok', 9)],
+      shape: { kind: 'closed', concurrency: 1 },
+    });
     expect(srv.seen.length - before).toBe(3);
     expect(run.records.map((r) => r.datasetIndex)).toEqual([0]);
   });
@@ -111,7 +134,12 @@ describe('load shapes', () => {
   it('an abort returns what finished, with the run marked aborted', async () => {
     const ac = new AbortController();
     const scheduleMs = Float64Array.from([0, 60_000]);
-    const p = runPoint({ client: client(), specs: [spec('ok', 0), spec('ok', 1)], shape: { kind: 'open', scheduleMs, maxConcurrency: null }, signal: ac.signal });
+    const p = runPoint({
+      client: client(),
+      specs: [spec('ok', 0), spec('ok', 1)],
+      shape: { kind: 'open', scheduleMs, maxConcurrency: null },
+      signal: ac.signal,
+    });
     // abort once the first request is done, while the second is still far in the future
     while (srv.seen.length === 0) await new Promise((r) => setTimeout(r, 5));
     await new Promise((r) => setTimeout(r, 50));

@@ -17,7 +17,9 @@ interface Outcome {
 }
 
 /** A server whose connection handler gets each request's raw head+body and answers with bytes. */
-async function rawServer(onRequest: (sock: net.Socket, request: string, n: number) => void): Promise<{ url: string; connections: () => number; close: () => Promise<void> }> {
+async function rawServer(
+  onRequest: (sock: net.Socket, request: string, n: number) => void,
+): Promise<{ url: string; connections: () => number; close: () => Promise<void> }> {
   let count = 0;
   let conns = 0;
   const sockets = new Set<net.Socket>();
@@ -53,7 +55,11 @@ async function rawServer(onRequest: (sock: net.Socket, request: string, n: numbe
   };
 }
 
-function collect(pool: Http1Pool, path = '/v1/completions', body: Buffer | null = Buffer.from('{"a":1}')): { done: Promise<Outcome>; abort: (e: Error) => void } {
+function collect(
+  pool: Http1Pool,
+  path = '/v1/completions',
+  body: Buffer | null = Buffer.from('{"a":1}'),
+): { done: Promise<Outcome>; abort: (e: Error) => void } {
   const out: Outcome = { status: null, body: '', error: null, started: 0 };
   let abort: (e: Error) => void = () => undefined;
   const done = new Promise<Outcome>((resolve) => {
@@ -118,7 +124,17 @@ describe('HTTP/1.1 transport of the load generator', () => {
 
   it('de-chunks a chunked body split at every awkward place across reads, ignoring extensions and trailers', async () => {
     const { pool } = await setup((sock) => {
-      void writeApart(sock, ['HTTP/1.1 200 OK\r\ntransfer-', 'encoding: chunked\r\n\r', '\n5 ;ext=1\r\nhel', 'lo\r', '\n1', '0\r\n', ' world, and more', '\r\n0\r\nx-trailer: 1\r\n', '\r\n']);
+      void writeApart(sock, [
+        'HTTP/1.1 200 OK\r\ntransfer-',
+        'encoding: chunked\r\n\r',
+        '\n5 ;ext=1\r\nhel',
+        'lo\r',
+        '\n1',
+        '0\r\n',
+        ' world, and more',
+        '\r\n0\r\nx-trailer: 1\r\n',
+        '\r\n',
+      ]);
     });
     const r = await collect(pool).done;
     expect(r).toMatchObject({ status: 200, body: 'hello world, and more', error: null });
@@ -126,7 +142,9 @@ describe('HTTP/1.1 transport of the load generator', () => {
 
   it('skips 1xx heads and reads a close-delimited body to the end of the connection', async () => {
     const { pool } = await setup((sock) => {
-      void writeApart(sock, ['HTTP/1.1 100 Continue\r\n\r\n', 'HTTP/1.0 200 OK\r\ncontent-type: text/plain\r\n\r\nall of', ' it']).then(() => sock.end());
+      void writeApart(sock, ['HTTP/1.1 100 Continue\r\n\r\n', 'HTTP/1.0 200 OK\r\ncontent-type: text/plain\r\n\r\nall of', ' it']).then(
+        () => sock.end(),
+      );
     });
     const r = await collect(pool).done;
     expect(r).toMatchObject({ status: 200, body: 'all of it', error: null });
@@ -211,7 +229,16 @@ describe('HTTP/1.1 transport of the load generator', () => {
       await srv.close();
     });
     await new Promise<void>((resolve, reject) => {
-      pool.request({ method: 'GET', path: '/', body: null }, { onStart: () => undefined, onHead: () => log.push('head'), onBody: (c) => log.push(c.toString()), onEnd: resolve, onError: reject });
+      pool.request(
+        { method: 'GET', path: '/', body: null },
+        {
+          onStart: () => undefined,
+          onHead: () => log.push('head'),
+          onBody: (c) => log.push(c.toString()),
+          onEnd: resolve,
+          onError: reject,
+        },
+      );
     });
     expect(log).toEqual(['read', 'head', 'read', 'a', 'b', 'read', 'c']);
   });

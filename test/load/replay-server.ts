@@ -42,7 +42,13 @@ export async function startReplay(opts: { tokens?: number; ttftMs?: number; gapM
       if (scenario === 'nonstream') {
         setTimeout(() => {
           res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ id: 'cmpl-n', choices: [{ index: 0, text: 'x', finish_reason: 'length' }], usage: { prompt_tokens: opts.promptTokens ?? 7, completion_tokens: tokens, total_tokens: 7 + tokens } }));
+          res.end(
+            JSON.stringify({
+              id: 'cmpl-n',
+              choices: [{ index: 0, text: 'x', finish_reason: 'length' }],
+              usage: { prompt_tokens: opts.promptTokens ?? 7, completion_tokens: tokens, total_tokens: 7 + tokens },
+            }),
+          );
         }, ttft);
         return;
       }

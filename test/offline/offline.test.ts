@@ -8,7 +8,11 @@ import { pathWithSim } from '../support/sim.js';
 import { FIXTURES, tmpDir, until } from '../server/helpers.js';
 
 const FAKE_BENCH = path.join(FIXTURES, 'fake-bench.mjs');
-const simServer: Server = { command: 'vllm-sim', model: 'sim-model', args: { 'max-model-len': 4096, host: '0.0.0.0', port: 8000, 'api-key': 'k' } };
+const simServer: Server = {
+  command: 'vllm-sim',
+  model: 'sim-model',
+  args: { 'max-model-len': 4096, host: '0.0.0.0', port: 8000, 'api-key': 'k' },
+};
 const simEnv = (): NodeJS.ProcessEnv => ({ ...process.env, PATH: pathWithSim() });
 
 async function offlineError(suite: OfflineSuite, server: Server, opts: Parameters<typeof runOfflineSuite>[2]): Promise<GateError> {
@@ -25,30 +29,77 @@ describe('buildOfflineArgv', () => {
   it('runs `<command> bench <kind> --model M`, the engine flags of the server, the suite args, then our --output-json', () => {
     const argv = buildOfflineArgv(
       { name: 'lat', kind: 'latency', args: { input_len: 32, 'batch-size': 8, 'output-json': '/elsewhere.json' } },
-      { command: ['python3', '-m', 'vllm.entrypoints.cli.main'], model: 'Qwen/Qwen2.5-0.5B-Instruct', args: { port: 8000, 'served-model-name': 'x', 'max-model-len': 4096 } },
+      {
+        command: ['python3', '-m', 'vllm.entrypoints.cli.main'],
+        model: 'Qwen/Qwen2.5-0.5B-Instruct',
+        args: { port: 8000, 'served-model-name': 'x', 'max-model-len': 4096 },
+      },
       '/out/lat.json',
     );
-    expect(argv).toEqual(['python3', '-m', 'vllm.entrypoints.cli.main', 'bench', 'latency', '--model', 'Qwen/Qwen2.5-0.5B-Instruct', '--max-model-len', '4096', '--input-len', '32', '--batch-size', '8', '--output-json', '/out/lat.json']);
+    expect(argv).toEqual([
+      'python3',
+      '-m',
+      'vllm.entrypoints.cli.main',
+      'bench',
+      'latency',
+      '--model',
+      'Qwen/Qwen2.5-0.5B-Instruct',
+      '--max-model-len',
+      '4096',
+      '--input-len',
+      '32',
+      '--batch-size',
+      '8',
+      '--output-json',
+      '/out/lat.json',
+    ]);
   });
 
   it("takes the suite's own model over the server's", () => {
-    expect(buildOfflineArgv({ name: 't', kind: 'throughput', args: { model: 'other' } }, { model: 'm' }, 'f').slice(0, 5)).toEqual(['vllm', 'bench', 'throughput', '--model', 'other']);
+    expect(buildOfflineArgv({ name: 't', kind: 'throughput', args: { model: 'other' } }, { model: 'm' }, 'f').slice(0, 5)).toEqual([
+      'vllm',
+      'bench',
+      'throughput',
+      '--model',
+      'other',
+    ]);
   });
 });
 
 describe('vLLM JSON -> metrics', () => {
   it('turns latency seconds into milliseconds, percentiles named pXX_latency_ms and the median as median_latency_ms', () => {
-    const m = latencyMetrics({ avg_latency: 1.234, std_latency: 0.012, latencies: [1.22, 1.25, 1.23], percentiles: { '10': 1.22, '25': 1.225, '50': 1.23, '75': 1.24, '90': 1.248, '99': 1.2498 } }, 'f.json');
+    const m = latencyMetrics(
+      {
+        avg_latency: 1.234,
+        std_latency: 0.012,
+        latencies: [1.22, 1.25, 1.23],
+        percentiles: { '10': 1.22, '25': 1.225, '50': 1.23, '75': 1.24, '90': 1.248, '99': 1.2498 },
+      },
+      'f.json',
+    );
     expect(m.mean_latency_ms).toBeCloseTo(1234, 9);
     expect(m.std_latency_ms).toBeCloseTo(12, 9);
     expect(m.median_latency_ms).toBeCloseTo(1230, 9);
     expect(m.p99_latency_ms).toBeCloseTo(1249.8, 9);
     expect(m.num_iters).toBe(3);
-    expect(Object.keys(m)).toEqual(['mean_latency_ms', 'std_latency_ms', 'p10_latency_ms', 'p25_latency_ms', 'median_latency_ms', 'p50_latency_ms', 'p75_latency_ms', 'p90_latency_ms', 'p99_latency_ms', 'num_iters']);
+    expect(Object.keys(m)).toEqual([
+      'mean_latency_ms',
+      'std_latency_ms',
+      'p10_latency_ms',
+      'p25_latency_ms',
+      'median_latency_ms',
+      'p50_latency_ms',
+      'p75_latency_ms',
+      'p90_latency_ms',
+      'p99_latency_ms',
+      'num_iters',
+    ]);
   });
 
   it('names the file and the missing key when the JSON is not what vLLM writes', () => {
-    expect(() => latencyMetrics({ avg_latency: 1, std_latency: 0, percentiles: { '10': 1 } }, '/o/lat.json')).toThrow('/o/lat.json: `percentiles.25` is missing or not a number');
+    expect(() => latencyMetrics({ avg_latency: 1, std_latency: 0, percentiles: { '10': 1 } }, '/o/lat.json')).toThrow(
+      '/o/lat.json: `percentiles.25` is missing or not a number',
+    );
     expect(() => throughputMetrics({ elapsed_time: 1 }, '/o/t.json')).toThrow('/o/t.json: `num_requests` is missing or not a number');
   });
 
@@ -76,7 +127,11 @@ describe('runOfflineSuite on vllm-sim', () => {
   it('runs `vllm-sim bench latency` without serve-only flags and returns one valid point of milliseconds', async () => {
     const outDir = tmpDir('vpg-offline-');
     const suite = await runOfflineSuite(
-      { name: 'latency', kind: 'latency', args: { 'input-len': 32, 'output-len': 16, 'batch-size': 4, 'num-iters-warmup': 1, 'num-iters': 3 } },
+      {
+        name: 'latency',
+        kind: 'latency',
+        args: { 'input-len': 32, 'output-len': 16, 'batch-size': 4, 'num-iters-warmup': 1, 'num-iters': 3 },
+      },
       simServer,
       { outDir, env: simEnv(), secrets: ['k'] },
     );
@@ -97,7 +152,12 @@ describe('runOfflineSuite on vllm-sim', () => {
 
   it('runs `vllm-sim bench throughput` twice for repeat: 2 and reports the mean and each repeat', async () => {
     const suite = await runOfflineSuite(
-      { name: 'tput', kind: 'throughput', repeat: 2, args: { 'input-len': 64, 'output-len': 16, 'num-prompts': 16, 'sim-run-cv': 0.05, 'sim-seed': 3 } },
+      {
+        name: 'tput',
+        kind: 'throughput',
+        repeat: 2,
+        args: { 'input-len': 64, 'output-len': 16, 'num-prompts': 16, 'sim-run-cv': 0.05, 'sim-seed': 3 },
+      },
       simServer,
       { outDir: tmpDir('vpg-offline-'), env: simEnv() },
     );
@@ -109,7 +169,10 @@ describe('runOfflineSuite on vllm-sim', () => {
   });
 
   it('fails with OFFLINE_BENCH, the exit code, the log tail and a hint when the bench rejects a flag value', async () => {
-    const err = await offlineError({ name: 'bad', kind: 'latency', args: { 'num-iters': 0 } }, simServer, { outDir: tmpDir('vpg-offline-'), env: simEnv() });
+    const err = await offlineError({ name: 'bad', kind: 'latency', args: { 'num-iters': 0 } }, simServer, {
+      outDir: tmpDir('vpg-offline-'),
+      env: simEnv(),
+    });
     expect(err.code).toBe('OFFLINE_BENCH');
     expect(err.message).toContain('`vllm bench latency` of suite `bad` exited with code 2');
     expect(err.message).toContain('--num-iters');
@@ -155,7 +218,14 @@ describe('runOfflineSuite failures', () => {
     const outDir = tmpDir('vpg-offline-');
     const logPath = path.join(outDir, 'c.log');
     const lines: string[] = [];
-    const p = offlineError({ name: 'c', kind: 'latency' }, server, { outDir, env, signal: ac.signal, graceMs: 100, progressEveryMs: 50, log: (l) => lines.push(l) });
+    const p = offlineError({ name: 'c', kind: 'latency' }, server, {
+      outDir,
+      env,
+      signal: ac.signal,
+      graceMs: 100,
+      progressEveryMs: 50,
+      log: (l) => lines.push(l),
+    });
     await until(() => existsSync(logPath) && readFileSync(logPath, 'utf8').includes('fake bench bench latency'));
     // A long bench says it is alive, with its last output line.
     expect(await until(() => lines.some((l) => /^c: still running after \d+ s; last line: fake bench bench latency$/.test(l)))).toBe(true);

@@ -23,7 +23,10 @@ function sharegptFixture(n: number): unknown[] {
     id: `c${i}`,
     conversations: [
       { from: 'human', value: `Question ${i}: explain how continuous batching keeps a GPU busy while requests come and go.` },
-      { from: 'gpt', value: `Answer ${i}: the scheduler adds new sequences to the running batch at every step, so decoding never waits for a whole batch to finish.` },
+      {
+        from: 'gpt',
+        value: `Answer ${i}: the scheduler adds new sequences to the running batch at every step, so decoding never waits for a whole batch to finish.`,
+      },
     ],
   }));
 }
@@ -39,7 +42,10 @@ afterAll(async () => {
 });
 
 async function load(suitesYaml: string[]): Promise<LoadedConfig> {
-  const file = await tmp.write('perf.yml', ['version: 1', 'server: { command: vllm-sim, model: sim-model }', 'suites:', ...suitesYaml, ''].join('\n'));
+  const file = await tmp.write(
+    'perf.yml',
+    ['version: 1', 'server: { command: vllm-sim, model: sim-model }', 'suites:', ...suitesYaml, ''].join('\n'),
+  );
   return loadConfig(file, { sharegptCandidates: sharegptCandidates(tmp.dir, tmp.dir) });
 }
 
@@ -50,7 +56,13 @@ async function runAll(loaded: LoadedConfig): Promise<ResultSuite[]> {
     if (s.kind === 'serving') {
       out.push(await runServingSuite(s, { baseUrl: sim.url, model: 'sim-model' }, { datasetBaseDir: loaded.baseDir }));
     } else {
-      out.push(await runOfflineSuite(s, serverForSuite(loaded.config, s), { outDir: tmp.dir, env: { ...process.env, PATH: pathWithSim() }, graceMs: 2000 }));
+      out.push(
+        await runOfflineSuite(s, serverForSuite(loaded.config, s), {
+          outDir: tmp.dir,
+          env: { ...process.env, PATH: pathWithSim() },
+          graceMs: 2000,
+        }),
+      );
     }
   }
   return out;
@@ -63,7 +75,7 @@ function realProblems(s: ResultSuite): string[] {
 
 describe('presets run end to end on vllm-sim', () => {
   it('concurrency-sweep, max-throughput, min-latency and chat-client, each shrunk through overrides', async () => {
-    const small = "dataset: { input-len: 32, output-len: 8 }";
+    const small = 'dataset: { input-len: 32, output-len: 8 }';
     const loaded = await load([
       `  - { preset: concurrency-sweep, concurrency: [1, 4], prompts-per-concurrency: 2, ${small} }`,
       `  - { preset: max-throughput, concurrency: [8, 16], prompts-per-concurrency: 1, ${small} }`,
@@ -79,7 +91,10 @@ describe('presets run end to end on vllm-sim', () => {
     ]);
     expect(results.flatMap(realProblems)).toEqual([]);
     const [sweep, maxTp, minLat, chat] = results;
-    expect(sweep!.points.map((p) => [p.metrics.completed, p.metrics.total_output_tokens])).toEqual([[2, 16], [8, 64]]);
+    expect(sweep!.points.map((p) => [p.metrics.completed, p.metrics.total_output_tokens])).toEqual([
+      [2, 16],
+      [8, 64],
+    ]);
     expect(maxTp!.points[1]!.metrics.output_throughput).toBeGreaterThan(0);
     expect(minLat!.points[0]!.metrics.completed).toBe(4);
     expect(minLat!.points[0]!.metrics.median_e2el_ms).toBeGreaterThan(0);
@@ -112,34 +127,37 @@ const THROUGHPUT_REF = path.join(REF, 'perf-benchmarks_throughput-tests_67bc9a3.
 const haveRefs = [SERVING_REF, LATENCY_REF, THROUGHPUT_REF].every((f) => existsSync(f));
 
 describe('vLLM reference suite files run end to end on vllm-sim', () => {
-  (haveRefs ? it : it.skip)(`one test of each file, num_prompts shrunk by an override${haveRefs ? '' : ' [SKIPPED: reference files absent]'}`, async () => {
-    const loaded = await load([
-      `  - vllm-suite: ${JSON.stringify(SERVING_REF)}`,
-      '    tests: [serving_llama8B_tp1_sharegpt]',
-      '    overrides: { dataset: { num-prompts: 3 } }',
-      `  - vllm-suite: ${JSON.stringify(LATENCY_REF)}`,
-      '    tests: [latency_llama70B_tp4]',
-      '    overrides: { args: { num-iters: 2 } }',
-      `  - vllm-suite: ${JSON.stringify(THROUGHPUT_REF)}`,
-      '    tests: [throughput_mixtral8x7B_tp2]',
-      // The file names ./ShareGPT_V3_...; `vllm bench` resolves a relative path from its working
-      // directory, so the test gives the fixture's absolute path.
-      `    overrides: { args: { num-prompts: 6, dataset-path: ${JSON.stringify(sharegpt)} } }`,
-    ]);
-    expect(loaded.config.suites.map((s) => s.server?.model)).toEqual([
-      'meta-llama/Meta-Llama-3.1-8B-Instruct',
-      'meta-llama/Meta-Llama-3.1-70B-Instruct',
-      'mistralai/Mixtral-8x7B-Instruct-v0.1',
-    ]);
-    const [serving, latency, throughput] = await runAll(loaded);
-    // qps_list [1, 4, 16, "inf"] as in the file: 3 prompts at 1 req/s is the slowest point (~3 s).
-    expect(serving!.points.map((p) => [p.key, p.metrics.completed])).toEqual([
-      ['rate=1', 3],
-      ['rate=4', 3],
-      ['rate=16', 3],
-      ['rate=inf', 3],
-    ]);
-    expect(latency!.points[0]!.metrics).toMatchObject({ num_iters: 2, mean_latency_ms: expect.any(Number) });
-    expect(throughput!.points[0]!.metrics).toMatchObject({ num_requests: 6 });
-  });
+  (haveRefs ? it : it.skip)(
+    `one test of each file, num_prompts shrunk by an override${haveRefs ? '' : ' [SKIPPED: reference files absent]'}`,
+    async () => {
+      const loaded = await load([
+        `  - vllm-suite: ${JSON.stringify(SERVING_REF)}`,
+        '    tests: [serving_llama8B_tp1_sharegpt]',
+        '    overrides: { dataset: { num-prompts: 3 } }',
+        `  - vllm-suite: ${JSON.stringify(LATENCY_REF)}`,
+        '    tests: [latency_llama70B_tp4]',
+        '    overrides: { args: { num-iters: 2 } }',
+        `  - vllm-suite: ${JSON.stringify(THROUGHPUT_REF)}`,
+        '    tests: [throughput_mixtral8x7B_tp2]',
+        // The file names ./ShareGPT_V3_...; `vllm bench` resolves a relative path from its working
+        // directory, so the test gives the fixture's absolute path.
+        `    overrides: { args: { num-prompts: 6, dataset-path: ${JSON.stringify(sharegpt)} } }`,
+      ]);
+      expect(loaded.config.suites.map((s) => s.server?.model)).toEqual([
+        'meta-llama/Meta-Llama-3.1-8B-Instruct',
+        'meta-llama/Meta-Llama-3.1-70B-Instruct',
+        'mistralai/Mixtral-8x7B-Instruct-v0.1',
+      ]);
+      const [serving, latency, throughput] = await runAll(loaded);
+      // qps_list [1, 4, 16, "inf"] as in the file: 3 prompts at 1 req/s is the slowest point (~3 s).
+      expect(serving!.points.map((p) => [p.key, p.metrics.completed])).toEqual([
+        ['rate=1', 3],
+        ['rate=4', 3],
+        ['rate=16', 3],
+        ['rate=inf', 3],
+      ]);
+      expect(latency!.points[0]!.metrics).toMatchObject({ num_iters: 2, mean_latency_ms: expect.any(Number) });
+      expect(throughput!.points[0]!.metrics).toMatchObject({ num_requests: 6 });
+    },
+  );
 });

@@ -57,7 +57,11 @@ describe('presets in a config file', () => {
   });
 
   it('a wrong override key is located on its line in the YAML', async () => {
-    const err = await loadError(['version: 1', 'server: { model: m }', 'suites:', '  - preset: concurrency-sweep', '    dataset:', '      num-promts: 8', ''].join('\n'));
+    const err = await loadError(
+      ['version: 1', 'server: { model: m }', 'suites:', '  - preset: concurrency-sweep', '    dataset:', '      num-promts: 8', ''].join(
+        '\n',
+      ),
+    );
     expect(err.code).toBe('CONFIG');
     expect(err.where).toMatchObject({ path: 'suites[0].dataset.num-promts', line: 6 });
     expect(err.hint).toBe('did you mean `num-prompts`?');
@@ -93,8 +97,13 @@ describe('vllm-suite in a config file', () => {
   );
 
   it('an unsupported key in the suite file is reported in the suite file, with its line', async () => {
-    await tmp.write('tests/serving-tests.json', JSON.stringify([{ test_name: 'serving_x', qps_list: [1], client_parameters: { dataset_name: 'hf' } }], null, 2));
-    const err = await loadError(['version: 1', 'server: { model: m }', 'suites:', '  - vllm-suite: tests/serving-tests.json', ''].join('\n'));
+    await tmp.write(
+      'tests/serving-tests.json',
+      JSON.stringify([{ test_name: 'serving_x', qps_list: [1], client_parameters: { dataset_name: 'hf' } }], null, 2),
+    );
+    const err = await loadError(
+      ['version: 1', 'server: { model: m }', 'suites:', '  - vllm-suite: tests/serving-tests.json', ''].join('\n'),
+    );
     expect(err.code).toBe('CONFIG');
     expect(err.where.file).toMatch(/tests\/serving-tests\.json$/);
     expect(err.where).toMatchObject({ path: '[0].client_parameters.dataset_name', line: 8 });

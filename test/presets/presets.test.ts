@@ -141,7 +141,9 @@ describe('overrides next to a preset', () => {
   });
 
   it('serving:, latency: and throughput: hold overrides for the suites of that kind only', async () => {
-    const out = await expand([{ preset: 'vllm-nightly', latency: { args: { 'num-iters': 3 } }, throughput: { args: { num_prompts: 10 } } }]);
+    const out = await expand([
+      { preset: 'vllm-nightly', latency: { args: { 'num-iters': 3 } }, throughput: { args: { num_prompts: 10 } } },
+    ]);
     const [, latency, throughput] = out.suites as unknown as { args: Record<string, unknown> }[];
     expect(latency!.args['num-iters']).toBe(3);
     expect(throughput!.args['num-iters']).toBeUndefined();
@@ -151,12 +153,14 @@ describe('overrides next to a preset', () => {
   });
 
   it('lists replace, objects merge, and null removes a key', async () => {
-    const out = await expand([{ preset: 'concurrency-sweep', concurrency: [1, 2], 'prompts-per-concurrency': null, dataset: { 'num-prompts': 8 } }]);
+    const out = await expand([
+      { preset: 'concurrency-sweep', concurrency: [1, 2], 'prompts-per-concurrency': null, dataset: { 'num-prompts': 8 } },
+    ]);
     expect(out.suites[0]).toMatchObject({ concurrency: [1, 2], dataset: { type: 'random', 'input-len': 256, 'num-prompts': 8 } });
     expect(out.suites[0]).not.toHaveProperty('prompts-per-concurrency');
   });
 
-  it('setting the other sweep mode drops the preset\'s: concurrency replaces request rates, and back', async () => {
+  it("setting the other sweep mode drops the preset's: concurrency replaces request rates, and back", async () => {
     const out = await expand([
       { preset: 'vllm-nightly', serving: { concurrency: [1, 4] } },
       { preset: 'concurrency-sweep', 'request-rates': [2, 'inf'], 'max-concurrency': 8 },

@@ -28,27 +28,40 @@ beforeEach(async () => {
 afterEach(() => tmp.remove());
 
 describe('vLLM CI suite files from the reference folder', () => {
-  withRef(SERVING)('serving-tests.json: four ShareGPT tests at QPS 1, 4, 16, inf (the spec-decode one at 2), each on its own server', async () => {
-    await tmp.write(`data/${SHAREGPT_FILE}`, '[]');
-    const out = await expandSuiteEntries([{ 'vllm-suite': SERVING }], { ...ctx, server: { model: 'meta-llama/Meta-Llama-3.1-8B-Instruct' } });
-    expectValidConfigSuites(out.suites);
-    expect(out.suites.map((s) => [s.name, s.kind, (s as { 'request-rates'?: unknown })['request-rates']])).toEqual([
-      ['serving_llama8B_tp1_sharegpt', 'serving', [1, 4, 16, 'inf']],
-      ['serving_llama70B_tp4_sharegpt', 'serving', [1, 4, 16, 'inf']],
-      ['serving_mixtral8x7B_tp2_sharegpt', 'serving', [1, 4, 16, 'inf']],
-      ['serving_llama70B_tp4_sharegpt_specdecode', 'serving', [2]],
-    ]);
-    const [first, , , spec] = out.suites;
-    // The ShareGPT file the tests name (./ShareGPT_V3_...) is found in data/ next to the config.
-    expect(first).toMatchObject({ endpoint: 'completions', dataset: { type: 'sharegpt', path: `data/${SHAREGPT_FILE}`, 'num-prompts': 200 } });
-    expect(first!.server).toEqual({
-      model: 'meta-llama/Meta-Llama-3.1-8B-Instruct',
-      args: { 'tensor-parallel-size': 1, 'swap-space': 16, 'disable-log-stats': '', 'load-format': 'dummy' },
-    });
-    expect(spec!.server?.args).toMatchObject({
-      'speculative-config': JSON.stringify({ model: 'turboderp/Qwama-0.5B-Instruct', num_speculative_tokens: 4, draft_tensor_parallel_size: 1 }),
-    });
-  });
+  withRef(SERVING)(
+    'serving-tests.json: four ShareGPT tests at QPS 1, 4, 16, inf (the spec-decode one at 2), each on its own server',
+    async () => {
+      await tmp.write(`data/${SHAREGPT_FILE}`, '[]');
+      const out = await expandSuiteEntries([{ 'vllm-suite': SERVING }], {
+        ...ctx,
+        server: { model: 'meta-llama/Meta-Llama-3.1-8B-Instruct' },
+      });
+      expectValidConfigSuites(out.suites);
+      expect(out.suites.map((s) => [s.name, s.kind, (s as { 'request-rates'?: unknown })['request-rates']])).toEqual([
+        ['serving_llama8B_tp1_sharegpt', 'serving', [1, 4, 16, 'inf']],
+        ['serving_llama70B_tp4_sharegpt', 'serving', [1, 4, 16, 'inf']],
+        ['serving_mixtral8x7B_tp2_sharegpt', 'serving', [1, 4, 16, 'inf']],
+        ['serving_llama70B_tp4_sharegpt_specdecode', 'serving', [2]],
+      ]);
+      const [first, , , spec] = out.suites;
+      // The ShareGPT file the tests name (./ShareGPT_V3_...) is found in data/ next to the config.
+      expect(first).toMatchObject({
+        endpoint: 'completions',
+        dataset: { type: 'sharegpt', path: `data/${SHAREGPT_FILE}`, 'num-prompts': 200 },
+      });
+      expect(first!.server).toEqual({
+        model: 'meta-llama/Meta-Llama-3.1-8B-Instruct',
+        args: { 'tensor-parallel-size': 1, 'swap-space': 16, 'disable-log-stats': '', 'load-format': 'dummy' },
+      });
+      expect(spec!.server?.args).toMatchObject({
+        'speculative-config': JSON.stringify({
+          model: 'turboderp/Qwama-0.5B-Instruct',
+          num_speculative_tokens: 4,
+          draft_tensor_parallel_size: 1,
+        }),
+      });
+    },
+  );
 
   withRef(SERVING)('serving-tests.json without the ShareGPT file still expands, with a note on the missing file', async () => {
     const out = await expandSuiteEntries([{ 'vllm-suite': SERVING }], ctx);
@@ -76,7 +89,11 @@ describe('vLLM CI suite files from the reference folder', () => {
     expectValidConfigSuites(out.suites);
     expect(out.suites.map((s) => s.name)).toEqual(['throughput_llama8B_tp1', 'throughput_llama70B_tp4', 'throughput_mixtral8x7B_tp2']);
     for (const s of out.suites) {
-      expect(s.kind === 'throughput' && s.args).toMatchObject({ 'dataset-path': `./${SHAREGPT_FILE}`, 'num-prompts': 200, backend: 'vllm' });
+      expect(s.kind === 'throughput' && s.args).toMatchObject({
+        'dataset-path': `./${SHAREGPT_FILE}`,
+        'num-prompts': 200,
+        backend: 'vllm',
+      });
     }
   });
 
@@ -102,9 +119,21 @@ describe('vLLM CI suite files from the reference folder', () => {
 
   withRef(SERVING)('an override shrinks every test of a reference file, e.g. for a quick run on the simulator', async () => {
     const out = await expandSuiteEntries(
-      [{ 'vllm-suite': SERVING, tests: ['serving_llama8B_tp1_sharegpt'], overrides: { dataset: { 'num-prompts': 8 }, 'request-rates': [4, 'inf'] } }],
+      [
+        {
+          'vllm-suite': SERVING,
+          tests: ['serving_llama8B_tp1_sharegpt'],
+          overrides: { dataset: { 'num-prompts': 8 }, 'request-rates': [4, 'inf'] },
+        },
+      ],
       ctx,
     );
-    expect(out.suites).toEqual([expect.objectContaining({ name: 'serving_llama8B_tp1_sharegpt', 'request-rates': [4, 'inf'], dataset: expect.objectContaining({ 'num-prompts': 8 }) })]);
+    expect(out.suites).toEqual([
+      expect.objectContaining({
+        name: 'serving_llama8B_tp1_sharegpt',
+        'request-rates': [4, 'inf'],
+        dataset: expect.objectContaining({ 'num-prompts': 8 }),
+      }),
+    ]);
   });
 });

@@ -28,9 +28,22 @@ describe('serving tests', () => {
       {
         test_name: 'serving_llama8B_tp1_random',
         qps_list: [1, 4, 16, 'inf'],
-        server_parameters: { model: 'meta-llama/Llama-3.1-8B', tensor_parallel_size: 1, 'swap-space': 16, disable_log_stats: '', speculative_config: { num_speculative_tokens: 4 } },
+        server_parameters: {
+          model: 'meta-llama/Llama-3.1-8B',
+          tensor_parallel_size: 1,
+          'swap-space': 16,
+          disable_log_stats: '',
+          speculative_config: { num_speculative_tokens: 4 },
+        },
         server_environment_variables: { VLLM_USE_V1: 1 },
-        client_parameters: { model: 'meta-llama/Llama-3.1-8B', backend: 'vllm', dataset_name: 'random', random_input_len: 128, 'random-output-len': 64, num_prompts: 200 },
+        client_parameters: {
+          model: 'meta-llama/Llama-3.1-8B',
+          backend: 'vllm',
+          dataset_name: 'random',
+          random_input_len: 128,
+          'random-output-len': 64,
+          num_prompts: 200,
+        },
       },
     ]);
     expect(out.suites).toEqual([
@@ -43,7 +56,12 @@ describe('serving tests', () => {
         'request-rates': [1, 4, 16, 'inf'],
         server: {
           model: 'meta-llama/Llama-3.1-8B',
-          args: { 'tensor-parallel-size': 1, 'swap-space': 16, 'disable-log-stats': '', 'speculative-config': '{"num_speculative_tokens":4}' },
+          args: {
+            'tensor-parallel-size': 1,
+            'swap-space': 16,
+            'disable-log-stats': '',
+            'speculative-config': '{"num_speculative_tokens":4}',
+          },
           env: { VLLM_USE_V1: 1 },
         },
       },
@@ -52,17 +70,32 @@ describe('serving tests', () => {
   });
 
   it('a test whose server is the config server gets no server of its own', async () => {
-    const out = await expandFile('s.json', serving({}, { server_parameters: { model: 'm', max_model_len: 4096 } }), {}, { command: 'vllm-sim', model: 'm', args: { 'max-model-len': 4096 } });
+    const out = await expandFile(
+      's.json',
+      serving({}, { server_parameters: { model: 'm', max_model_len: 4096 } }),
+      {},
+      { command: 'vllm-sim', model: 'm', args: { 'max-model-len': 4096 } },
+    );
     expect(out.suites[0]).not.toHaveProperty('server');
   });
 
-  it('a test whose server flags are a subset of the config server\'s runs on it (the config server\'s flags are laid under the test\'s)', async () => {
-    const out = await expandFile('s.json', serving({}, { server_parameters: { model: 'm', max_model_len: 4096 } }), {}, { model: 'm', args: { 'max-model-len': 4096, 'enable-chunked-prefill': true } });
+  it("a test whose server flags are a subset of the config server's runs on it (the config server's flags are laid under the test's)", async () => {
+    const out = await expandFile(
+      's.json',
+      serving({}, { server_parameters: { model: 'm', max_model_len: 4096 } }),
+      {},
+      { model: 'm', args: { 'max-model-len': 4096, 'enable-chunked-prefill': true } },
+    );
     expect(out.suites[0]).not.toHaveProperty('server');
   });
 
   it('a test whose server differs only in one flag gets a server of its own', async () => {
-    const out = await expandFile('s.json', serving({}, { server_parameters: { model: 'm', max_model_len: 2048 } }), {}, { model: 'm', args: { 'max-model-len': 4096 } });
+    const out = await expandFile(
+      's.json',
+      serving({}, { server_parameters: { model: 'm', max_model_len: 2048 } }),
+      {},
+      { model: 'm', args: { 'max-model-len': 4096 } },
+    );
     expect(out.suites[0]!.server).toEqual({ model: 'm', args: { 'max-model-len': 2048 } });
   });
 
@@ -80,17 +113,33 @@ describe('serving tests', () => {
         client_parameters: { backend: 'vllm', dataset_name: 'random', 'random-input-len': 128, random_output_len: 128, num_prompts: 200 },
       },
       tests: [
-        { test_name: 'serving_a', server_parameters: { model: 'a', tensor_parallel_size: 2 }, client_parameters: { random_input_len: 2048 } },
+        {
+          test_name: 'serving_a',
+          server_parameters: { model: 'a', tensor_parallel_size: 2 },
+          client_parameters: { random_input_len: 2048 },
+        },
         { test_name: 'serving_b', qps_list: [2], server_parameters: { model: 'b' } },
       ],
     });
-    expect(out.suites.map((s) => [s.name, (s as { dataset: unknown }).dataset, (s as { 'request-rates': unknown })['request-rates'], s.server])).toEqual([
-      ['serving_a', { type: 'random', 'input-len': 2048, 'output-len': 128, 'num-prompts': 200 }, ['inf'], { model: 'a', args: { 'tensor-parallel-size': 2, dtype: 'bfloat16' } }],
-      ['serving_b', { type: 'random', 'input-len': 128, 'output-len': 128, 'num-prompts': 200 }, [2], { model: 'b', args: { 'tensor-parallel-size': 1, dtype: 'bfloat16' } }],
+    expect(
+      out.suites.map((s) => [s.name, (s as { dataset: unknown }).dataset, (s as { 'request-rates': unknown })['request-rates'], s.server]),
+    ).toEqual([
+      [
+        'serving_a',
+        { type: 'random', 'input-len': 2048, 'output-len': 128, 'num-prompts': 200 },
+        ['inf'],
+        { model: 'a', args: { 'tensor-parallel-size': 2, dtype: 'bfloat16' } },
+      ],
+      [
+        'serving_b',
+        { type: 'random', 'input-len': 128, 'output-len': 128, 'num-prompts': 200 },
+        [2],
+        { model: 'b', args: { 'tensor-parallel-size': 1, dtype: 'bfloat16' } },
+      ],
     ]);
   });
 
-  it('reads files with trailing commas (as in vLLM\'s README) and notes it', async () => {
+  it("reads files with trailing commas (as in vLLM's README) and notes it", async () => {
     const out = await expandFile('s.json', '[{"test_name": "serving_t", "qps_list": [1,], "client_parameters": {"num_prompts": 5,},},]');
     expect(out.suites.map((s) => s.name)).toEqual(['serving_t']);
     expect(out.notes.join('\n')).toContain('s.json is not strict JSON (e.g. trailing commas); read leniently');
@@ -188,11 +237,17 @@ describe('serving tests', () => {
 
     it('the random dataset always ignores EOS, as current vllm bench serve forces it', async () => {
       const out = await expandFile('s.json', serving({ dataset_name: 'random' }));
-      expect(out.suites[0]).toMatchObject({ 'ignore-eos': true, dataset: { type: 'random', 'input-len': 1024, 'output-len': 128, 'num-prompts': 1000 } });
+      expect(out.suites[0]).toMatchObject({
+        'ignore-eos': true,
+        dataset: { type: 'random', 'input-len': 1024, 'output-len': 128, 'num-prompts': 1000 },
+      });
     });
 
     it('keys of another dataset and bookkeeping keys are left out with a note', async () => {
-      const out = await expandFile('s.json', serving({ dataset_name: 'random', sharegpt_output_len: 5, save_result: '', percentile_metrics: 'ttft,tpot' }));
+      const out = await expandFile(
+        's.json',
+        serving({ dataset_name: 'random', sharegpt_output_len: 5, save_result: '', percentile_metrics: 'ttft,tpot' }),
+      );
       expect(out.suites[0]).toMatchObject({ dataset: { type: 'random' } });
       expect(out.notes.join('\n')).toContain('client_parameters.sharegpt_output_len ignored');
       expect(out.notes.join('\n')).toContain('ignored save_result (results are always saved), percentile_metrics');
@@ -218,23 +273,38 @@ describe('latency and throughput tests', () => {
     const out = await expandFile(
       'latency-tests.json',
       [
-        { test_name: 'latency_a', parameters: { model: 'a', tensor_parallel_size: 1, 'num-iters': 15, num_iters_warmup: 5, enforce_eager: '' }, environment_variables: { X: '1' } },
+        {
+          test_name: 'latency_a',
+          parameters: { model: 'a', tensor_parallel_size: 1, 'num-iters': 15, num_iters_warmup: 5, enforce_eager: '' },
+          environment_variables: { X: '1' },
+        },
         { test_name: 'latency_b', parameters: { model: 'b' } },
       ],
       {},
       { model: 'b' },
     );
     expect(out.suites).toEqual([
-      { name: 'latency_a', kind: 'latency', args: { 'tensor-parallel-size': 1, 'num-iters': 15, 'num-iters-warmup': 5, 'enforce-eager': '' }, server: { model: 'a', env: { X: '1' } } },
+      {
+        name: 'latency_a',
+        kind: 'latency',
+        args: { 'tensor-parallel-size': 1, 'num-iters': 15, 'num-iters-warmup': 5, 'enforce-eager': '' },
+        server: { model: 'a', env: { X: '1' } },
+      },
       { name: 'latency_b', kind: 'latency' },
     ]);
     expectValidConfigSuites(out.suites);
   });
 
-  it('throughput\'s deprecated dataset key becomes dataset-path', async () => {
+  it("throughput's deprecated dataset key becomes dataset-path", async () => {
     await tmp.write('sg.json', '[]');
-    const out = await expandFile('throughput-tests.json', [{ test_name: 'throughput_a', parameters: { dataset: 'sg.json', num_prompts: 200, backend: 'vllm' } }]);
-    expect(out.suites[0]).toEqual({ name: 'throughput_a', kind: 'throughput', args: { 'dataset-path': 'sg.json', 'num-prompts': 200, backend: 'vllm' } });
+    const out = await expandFile('throughput-tests.json', [
+      { test_name: 'throughput_a', parameters: { dataset: 'sg.json', num_prompts: 200, backend: 'vllm' } },
+    ]);
+    expect(out.suites[0]).toEqual({
+      name: 'throughput_a',
+      kind: 'throughput',
+      args: { 'dataset-path': 'sg.json', 'num-prompts': 200, backend: 'vllm' },
+    });
   });
 
   it('without a latency_/throughput_ prefix, the file name decides the kind', async () => {
@@ -261,11 +331,9 @@ describe('the vllm-suite entry', () => {
   });
 
   it('overrides shrink every suite, by the same rule as preset overrides', async () => {
-    const out = await expandFile(
-      's.json',
-      [...two, { test_name: 'throughput_t', parameters: { num_prompts: 200 } }],
-      { overrides: { dataset: { 'num-prompts': 10 }, throughput: { args: { num_prompts: 10 } } } },
-    );
+    const out = await expandFile('s.json', [...two, { test_name: 'throughput_t', parameters: { num_prompts: 200 } }], {
+      overrides: { dataset: { 'num-prompts': 10 }, throughput: { args: { num_prompts: 10 } } },
+    });
     expect(out.suites.map((s) => (s.kind === 'serving' ? s.dataset['num-prompts'] : s.args?.['num-prompts']))).toEqual([10, 10, 10]);
   });
 

@@ -31,7 +31,7 @@ describe("vLLM's real result files (../shared/reference)", () => {
     }
   });
 
-  itRef("round-trips the modern file: the same keys in the same order, the same values, the same bytes", async () => {
+  itRef('round-trips the modern file: the same keys in the same order, the same values, the same bytes', async () => {
     const text = (await readFile(MODERN, 'utf8')).trim();
     const original = JSON.parse(text) as Record<string, unknown>;
     const [doc] = await readResults(MODERN);
@@ -51,7 +51,9 @@ describe("vLLM's real result files (../shared/reference)", () => {
     for (const point of points) {
       const original = originals[point['vllm-meta']!.line! - 1]!;
       const back = toVllmServeResult(point);
-      const metadataKeys = Object.keys(original).filter((k) => typeof original[k] === 'string' && !['date', 'backend', 'model_id', 'tokenizer_id', 'request_rate'].includes(k));
+      const metadataKeys = Object.keys(original).filter(
+        (k) => typeof original[k] === 'string' && !['date', 'backend', 'model_id', 'tokenizer_id', 'request_rate'].includes(k),
+      );
       // Modern head, then the metadata pairs where vLLM puts them (after num_prompts).
       expect(Object.keys(back).slice(0, VLLM_HEAD_KEYS.length + metadataKeys.length)).toEqual([...VLLM_HEAD_KEYS, ...metadataKeys]);
       for (const [k, v] of Object.entries(original)) {

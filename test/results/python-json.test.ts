@@ -43,7 +43,7 @@ describe('pythonJsonDumps', () => {
 describe('pythonFloatRepr on many doubles', () => {
   it('always reads back as the same number, with the same shortest digits JavaScript finds', () => {
     let s = 7;
-    const r = (): number => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const r = (): number => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
     for (let i = 0; i < 2000; i++) {
       const x = (r() - 0.5) * 10 ** Math.floor(r() * 60 - 30);
       const repr = pythonFloatRepr(x);

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { argsToFlags, buildServeArgv, commandArgv, engineFlags, normaliseServerArgs, reservedFlagProblem, serverEnv } from '../../src/server/argv.js';
+import {
+  argsToFlags,
+  buildServeArgv,
+  commandArgv,
+  engineFlags,
+  normaliseServerArgs,
+  reservedFlagProblem,
+  serverEnv,
+} from '../../src/server/argv.js';
 import { GateError } from '../../src/errors.js';
 import { createMasker, mask } from '../../src/server/mask.js';
 import { hintForLog } from '../../src/server/hints.js';
@@ -17,11 +25,21 @@ describe('argsToFlags (vLLM CI json2args)', () => {
   });
 
   it('gives a bare flag for true and for "" (as vLLM CI files write it), and omits false and null', () => {
-    expect(argsToFlags({ enforce_eager: true, disable_log_stats: '', enable_prefix_caching: false, quantization: null })).toEqual(['--enforce-eager', '--disable-log-stats']);
+    expect(argsToFlags({ enforce_eager: true, disable_log_stats: '', enable_prefix_caching: false, quantization: null })).toEqual([
+      '--enforce-eager',
+      '--disable-log-stats',
+    ]);
   });
 
   it('gives an array its values after one flag', () => {
-    expect(argsToFlags({ 'lora-modules': ['a=/x', 'b=/y'], 'cuda-graph-sizes': [1, 2] })).toEqual(['--lora-modules', 'a=/x', 'b=/y', '--cuda-graph-sizes', '1', '2']);
+    expect(argsToFlags({ 'lora-modules': ['a=/x', 'b=/y'], 'cuda-graph-sizes': [1, 2] })).toEqual([
+      '--lora-modules',
+      'a=/x',
+      'b=/y',
+      '--cuda-graph-sizes',
+      '1',
+      '2',
+    ]);
   });
 
   it('passes a list verbatim, underscores and all', () => {
@@ -40,7 +58,11 @@ describe('buildServeArgv', () => {
       }
       throw new Error('buildServeArgv accepted it');
     };
-    expect(refused({ model: '--port=1' })).toMatchObject({ code: 'CONFIG', where: { path: 'server.model' }, message: expect.stringContaining('"--port=1" starts with "-"') });
+    expect(refused({ model: '--port=1' })).toMatchObject({
+      code: 'CONFIG',
+      where: { path: 'server.model' },
+      message: expect.stringContaining('"--port=1" starts with "-"'),
+    });
     expect(refused({ model: 'm', 'served-model-name': '-x' }).where.path).toBe('server.served-model-name');
     expect(refused({ model: 'm' }, '--evil').where.path).toBe('server.host');
     expect(refused({ model: 'm', args: { 'lora-modules': ['a=/x', '--port=2'] } }).where.path).toBe('server.args.lora-modules[1]');
@@ -48,7 +70,9 @@ describe('buildServeArgv', () => {
   });
 
   it('appends serve, the model, host, port, served name and args to a one-program command', () => {
-    expect(buildServeArgv({ command: 'vllm', model: 'Qwen/Qwen2.5-0.5B-Instruct', args: { max_model_len: 8192 } }, 8123, '0.0.0.0')).toEqual([
+    expect(
+      buildServeArgv({ command: 'vllm', model: 'Qwen/Qwen2.5-0.5B-Instruct', args: { max_model_len: 8192 } }, 8123, '0.0.0.0'),
+    ).toEqual([
       'vllm',
       'serve',
       'Qwen/Qwen2.5-0.5B-Instruct',
@@ -69,7 +93,11 @@ describe('buildServeArgv', () => {
   });
 
   it('keeps an argv command as given and uses served-model-name when set', () => {
-    const argv = buildServeArgv({ command: ['python', '-m', 'vllm.entrypoints.cli.main'], model: 'm', 'served-model-name': 'short' }, 8000, '127.0.0.1');
+    const argv = buildServeArgv(
+      { command: ['python', '-m', 'vllm.entrypoints.cli.main'], model: 'm', 'served-model-name': 'short' },
+      8000,
+      '127.0.0.1',
+    );
     expect(argv.slice(0, 5)).toEqual(['python', '-m', 'vllm.entrypoints.cli.main', 'serve', 'm']);
     expect(argv.slice(-2)).toEqual(['--served-model-name', 'short']);
   });
@@ -81,15 +109,26 @@ describe('buildServeArgv', () => {
 
 describe('engineFlags', () => {
   it('drops the flags only `vllm serve` knows, which `vllm bench latency|throughput` would reject', () => {
-    expect(engineFlags({ 'max-model-len': 4096, host: '0.0.0.0', port: 8000, 'api-key': 'k', 'served_model_name': ['a', 'b'], 'enforce-eager': true, 'uvicorn-log-level': 'warning' })).toEqual([
-      '--max-model-len',
-      '4096',
-      '--enforce-eager',
-    ]);
+    expect(
+      engineFlags({
+        'max-model-len': 4096,
+        host: '0.0.0.0',
+        port: 8000,
+        'api-key': 'k',
+        served_model_name: ['a', 'b'],
+        'enforce-eager': true,
+        'uvicorn-log-level': 'warning',
+      }),
+    ).toEqual(['--max-model-len', '4096', '--enforce-eager']);
   });
 
   it('recognises serve-only flags in a verbatim list, in --flag=value form too', () => {
-    expect(engineFlags(['--port=9000', '--tensor-parallel-size', '2', '--disable-log-requests', '--dtype', 'half'])).toEqual(['--tensor-parallel-size', '2', '--dtype', 'half']);
+    expect(engineFlags(['--port=9000', '--tensor-parallel-size', '2', '--disable-log-requests', '--dtype', 'half'])).toEqual([
+      '--tensor-parallel-size',
+      '2',
+      '--dtype',
+      'half',
+    ]);
   });
 });
 
@@ -104,7 +143,12 @@ describe('normaliseServerArgs (fingerprint)', () => {
 
 describe('serverEnv', () => {
   it('merges server.env over the runner environment as strings', () => {
-    expect(serverEnv({ env: { A: 1, B: true, C: 'x' } }, { A: 'runner', PATH: '/bin' })).toEqual({ A: '1', B: 'true', C: 'x', PATH: '/bin' });
+    expect(serverEnv({ env: { A: 1, B: true, C: 'x' } }, { A: 'runner', PATH: '/bin' })).toEqual({
+      A: '1',
+      B: 'true',
+      C: 'x',
+      PATH: '/bin',
+    });
   });
 });
 
@@ -141,7 +185,10 @@ describe('hintForLog', () => {
 describe('reservedFlagProblem', () => {
   it('names a flag of ours set in args, and what to set instead', () => {
     expect(reservedFlagProblem({ port: 9000 })).toEqual({ flag: '--port', instead: 'server.port' });
-    expect(reservedFlagProblem(['--max-model-len', '4096', '--served_model_name=x'])).toEqual({ flag: '--served-model-name', instead: 'server.served-model-name' });
+    expect(reservedFlagProblem(['--max-model-len', '4096', '--served_model_name=x'])).toEqual({
+      flag: '--served-model-name',
+      instead: 'server.served-model-name',
+    });
     expect(reservedFlagProblem({ 'max-model-len': 4096, port: false })).toBeUndefined();
   });
 });

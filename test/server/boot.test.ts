@@ -42,7 +42,18 @@ describe('bootServer', () => {
     expect(s.startupSeconds).toBeGreaterThan(0);
     const models = (await (await fetch(`${s.baseUrl}/v1/models`)).json()) as { data: { id: string }[] };
     expect(models.data[0]!.id).toBe('fm');
-    expect(s.argv).toEqual([process.execPath, FAKE_VLLM, 'serve', 'fake/model', '--host', '127.0.0.1', '--port', expect.stringMatching(/^\d+$/), '--served-model-name', 'fm']);
+    expect(s.argv).toEqual([
+      process.execPath,
+      FAKE_VLLM,
+      'serve',
+      'fake/model',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      expect.stringMatching(/^\d+$/),
+      '--served-model-name',
+      'fm',
+    ]);
   });
 
   it('writes the server output to server.log with a timestamp on every line, secrets masked', async () => {
@@ -133,7 +144,10 @@ describe('bootServer', () => {
     const logPath = path.join(outDir, 'server.log');
     // Time starts once the server listens, however slow the machine is to start it.
     const listening = until(() => existsSync(logPath) && readFileSync(logPath, 'utf8').includes('Application startup complete.'), 20_000);
-    const err = await bootError(fakeServer(['--fake-mode', 'wrong-name'], { 'startup-timeout': '2s' }), { outDir, clock: virtualClock(0, listening) });
+    const err = await bootError(fakeServer(['--fake-mode', 'wrong-name'], { 'startup-timeout': '2s' }), {
+      outDir,
+      clock: virtualClock(0, listening),
+    });
     expect(err.code).toBe('BOOT_TIMEOUT');
     expect(err.message).toContain('/v1/models lists `some-other-model`, not `fake/model`');
   });
@@ -186,7 +200,12 @@ describe('bootServer', () => {
   it('gives up with CANCELLED when the signal aborts during start-up, leaving no process behind', async () => {
     const ac = new AbortController();
     let pgid = 0;
-    const p = bootError(fakeServer(['--fake-mode', 'hang']), { outDir: tmpDir(), pollMs: 20, signal: ac.signal, onSpawn: (st) => (pgid = st.pgid) });
+    const p = bootError(fakeServer(['--fake-mode', 'hang']), {
+      outDir: tmpDir(),
+      pollMs: 20,
+      signal: ac.signal,
+      onSpawn: (st) => (pgid = st.pgid),
+    });
     await until(() => pgid > 0);
     ac.abort();
     const err = await p;
@@ -198,7 +217,10 @@ describe('bootServer', () => {
     const port = await freePort();
     const ext = spawn(process.execPath, [FAKE_VLLM, 'serve', 'ext/model', '--port', String(port)], { stdio: 'ignore' });
     try {
-      const s = await boot({ url: `http://127.0.0.1:${port}/`, model: 'ext/model', 'startup-timeout': '10s' }, { outDir: tmpDir(), pollMs: 20 });
+      const s = await boot(
+        { url: `http://127.0.0.1:${port}/`, model: 'ext/model', 'startup-timeout': '10s' },
+        { outDir: tmpDir(), pollMs: 20 },
+      );
       expect(s.external).toBe(true);
       expect(s.pid).toBeNull();
       expect(s.baseUrl).toBe(`http://127.0.0.1:${port}`);

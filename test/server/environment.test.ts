@@ -5,19 +5,48 @@ import { collectEnvironment, gpuName, visibleGpus } from '../../src/server/envir
 import { parseComputeApps, parseGpuQuery, parseSmiBanner, waitGpuReleased } from '../../src/server/nvidia-smi.js';
 import { FIXTURES, tmpDir } from './helpers.js';
 
-const withFakeSmi = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({ ...process.env, PATH: `${FIXTURES}:${process.env.PATH}`, ...extra });
+const withFakeSmi = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
+  ...process.env,
+  PATH: `${FIXTURES}:${process.env.PATH}`,
+  ...extra,
+});
 
 describe('nvidia-smi parsing', () => {
   it('reads one row per GPU of the csv,noheader,nounits query, unsupported fields as null', () => {
-    expect(parseGpuQuery('NVIDIA L4, 580.126.20, 23034, 87, 13900, 62.51, 2040\nNVIDIA L4, 580.126.20, 23034, [N/A], 100, [Not Supported], 210\n')).toEqual([
-      { index: 0, name: 'NVIDIA L4', driverVersion: '580.126.20', memoryTotalMiB: 23034, utilizationPct: 87, memoryUsedMiB: 13900, powerW: 62.51, smClockMHz: 2040 },
-      { index: 1, name: 'NVIDIA L4', driverVersion: '580.126.20', memoryTotalMiB: 23034, utilizationPct: null, memoryUsedMiB: 100, powerW: null, smClockMHz: 210 },
+    expect(
+      parseGpuQuery(
+        'NVIDIA L4, 580.126.20, 23034, 87, 13900, 62.51, 2040\nNVIDIA L4, 580.126.20, 23034, [N/A], 100, [Not Supported], 210\n',
+      ),
+    ).toEqual([
+      {
+        index: 0,
+        name: 'NVIDIA L4',
+        driverVersion: '580.126.20',
+        memoryTotalMiB: 23034,
+        utilizationPct: 87,
+        memoryUsedMiB: 13900,
+        powerW: 62.51,
+        smClockMHz: 2040,
+      },
+      {
+        index: 1,
+        name: 'NVIDIA L4',
+        driverVersion: '580.126.20',
+        memoryTotalMiB: 23034,
+        utilizationPct: null,
+        memoryUsedMiB: 100,
+        powerW: null,
+        smClockMHz: 210,
+      },
     ]);
   });
 
   it('reads compute-app PIDs and the driver and CUDA versions of the banner', () => {
     expect(parseComputeApps('1234\n 5678 \n\n')).toEqual([1234, 5678]);
-    expect(parseSmiBanner('| NVIDIA-SMI 550.54.15    Driver Version: 550.54.15    CUDA Version: 12.4     |')).toEqual({ driverVersion: '550.54.15', cudaVersion: '12.4' });
+    expect(parseSmiBanner('| NVIDIA-SMI 550.54.15    Driver Version: 550.54.15    CUDA Version: 12.4     |')).toEqual({
+      driverVersion: '550.54.15',
+      cudaVersion: '12.4',
+    });
   });
 
   it('narrows the GPU list to CUDA_VISIBLE_DEVICES and joins differing names', () => {
@@ -44,8 +73,17 @@ describe('waitGpuReleased', () => {
 describe('collectEnvironment', () => {
   it('fingerprints GPU, model, normalised masked server args and engine version, and records the run context', async () => {
     const e = await collectEnvironment({
-      server: { model: 'Qwen/Qwen2.5-0.5B-Instruct', args: { 'gpu-memory-utilization': 0.6, max_model_len: 8192, port: 8000, 'hf-token-arg': 's3cret' } },
-      running: { version: '0.23.0', startupSeconds: 41.5, argv: ['vllm', 'serve', 'Qwen/Qwen2.5-0.5B-Instruct', '--hf-token-arg', 's3cret'], baseUrl: 'http://127.0.0.1:8000', servedModelName: 'Qwen/Qwen2.5-0.5B-Instruct' },
+      server: {
+        model: 'Qwen/Qwen2.5-0.5B-Instruct',
+        args: { 'gpu-memory-utilization': 0.6, max_model_len: 8192, port: 8000, 'hf-token-arg': 's3cret' },
+      },
+      running: {
+        version: '0.23.0',
+        startupSeconds: 41.5,
+        argv: ['vllm', 'serve', 'Qwen/Qwen2.5-0.5B-Instruct', '--hf-token-arg', 's3cret'],
+        baseUrl: 'http://127.0.0.1:8000',
+        servedModelName: 'Qwen/Qwen2.5-0.5B-Instruct',
+      },
       secrets: ['s3cret'],
       env: withFakeSmi({ RUNNER_NAME: 'gpu-runner-1' }),
     });

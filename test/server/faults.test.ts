@@ -36,9 +36,16 @@ async function boot(server: Server): Promise<RunningServer> {
   return s;
 }
 
-async function bootError(server: Server, onSpawn?: (pgid: number) => void, clock?: Clock, outDir = tmpDir('vpg-faults-')): Promise<GateError> {
+async function bootError(
+  server: Server,
+  onSpawn?: (pgid: number) => void,
+  clock?: Clock,
+  outDir = tmpDir('vpg-faults-'),
+): Promise<GateError> {
   try {
-    running.push(await bootServer(server, { outDir, env: env(), pollMs: 50, onSpawn: (st) => onSpawn?.(st.pgid), ...(clock ? { clock } : {}) }));
+    running.push(
+      await bootServer(server, { outDir, env: env(), pollMs: 50, onSpawn: (st) => onSpawn?.(st.pgid), ...(clock ? { clock } : {}) }),
+    );
   } catch (err) {
     if (isGateError(err)) return err;
     throw err;
@@ -50,7 +57,12 @@ async function complete(s: RunningServer, maxTokens: number): Promise<{ prompt_t
   const res = await fetch(`${s.baseUrl}/v1/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: s.servedModelName, prompt: 'Explain KV caching in two sentences.', max_tokens: maxTokens, ignore_eos: true }),
+    body: JSON.stringify({
+      model: s.servedModelName,
+      prompt: 'Explain KV caching in two sentences.',
+      max_tokens: maxTokens,
+      ignore_eos: true,
+    }),
   });
   expect(res.status).toBe(200);
   return ((await res.json()) as { usage: { prompt_tokens: number; completion_tokens: number } }).usage;
@@ -104,7 +116,12 @@ describe('fault matrix: the server side', () => {
     const logPath = path.join(outDir, 'server.log');
     // Time starts once the simulator hangs, however slow the machine is to get it there.
     const hung = until(() => existsSync(logPath) && readFileSync(logPath, 'utf8').includes('Capturing CUDA graphs'), 20_000);
-    const err = await bootError(sim(['--sim-fault', 'boot-hang'], { 'startup-timeout': '1s' }), (p) => (pgid = p), virtualClock(0, hung), outDir);
+    const err = await bootError(
+      sim(['--sim-fault', 'boot-hang'], { 'startup-timeout': '1s' }),
+      (p) => (pgid = p),
+      virtualClock(0, hung),
+      outDir,
+    );
     expect(err.code).toBe('BOOT_TIMEOUT');
     expect(err.message).toContain('not ready within 1.0 s');
     expect(err.message).toContain('Capturing CUDA graphs');
@@ -149,20 +166,24 @@ describe('withServer', () => {
     let pgid = 0;
     let done = 0;
     let abortedWith: unknown;
-    const p = withServer(sim(['--sim-fault', 'crash-after:3']), { outDir: tmpDir('vpg-faults-'), env: env(), pollMs: 50 }, async (s, signal) => {
-      pgid = s.pgid!;
-      while (!signal.aborted) {
-        try {
-          await complete(s, 2);
-          done++;
-        } catch {
-          // the connection is refused once the server is gone; the abort follows
-          await until(() => signal.aborted);
+    const p = withServer(
+      sim(['--sim-fault', 'crash-after:3']),
+      { outDir: tmpDir('vpg-faults-'), env: env(), pollMs: 50 },
+      async (s, signal) => {
+        pgid = s.pgid!;
+        while (!signal.aborted) {
+          try {
+            await complete(s, 2);
+            done++;
+          } catch {
+            // the connection is refused once the server is gone; the abort follows
+            await until(() => signal.aborted);
+          }
         }
-      }
-      abortedWith = signal.reason;
-      return done;
-    });
+        abortedWith = signal.reason;
+        return done;
+      },
+    );
     const err = await p.then(
       () => undefined,
       (e: unknown) => e as GateError,
@@ -191,7 +212,14 @@ describe('telemetryHooks with the serving runner', () => {
     const s = await boot(sim(['--sim-time-scale', '1']));
     const hooks = telemetryHooks(s.baseUrl, { intervalMs: 20, env: env() });
     const suite = await runServingSuite(
-      { name: 'sweep', kind: 'serving', dataset: { type: 'random', 'input-len': 32, 'output-len': 8, 'num-prompts': 6 }, concurrency: [1, 2], 'ignore-eos': true, warmup: 2 },
+      {
+        name: 'sweep',
+        kind: 'serving',
+        dataset: { type: 'random', 'input-len': 32, 'output-len': 8, 'num-prompts': 6 },
+        concurrency: [1, 2],
+        'ignore-eos': true,
+        warmup: 2,
+      },
       { baseUrl: s.baseUrl, model: s.servedModelName },
       { onPointStart: (k) => hooks.onPointStart(k), onLoadMark: () => hooks.onLoadMark(), onPointEnd: (k, d) => hooks.onPointEnd(k, d) },
     );

@@ -17,7 +17,9 @@ const leftovers: number[] = [];
 /** The pid of the watchdog `main` started (its argv carries main's pid and the tag). */
 function watchdogOf(mainPid: number): number | undefined {
   const ps = spawnSync('ps', ['-eo', 'pid=,stat=,args='], { encoding: 'utf8' });
-  const line = ps.stdout.split('\n').find((l) => l.includes(WATCHDOG_TAG) && l.includes(` ${mainPid} ${WATCHDOG_TAG}`) && !/^\s*\d+\s+Z/.test(l));
+  const line = ps.stdout
+    .split('\n')
+    .find((l) => l.includes(WATCHDOG_TAG) && l.includes(` ${mainPid} ${WATCHDOG_TAG}`) && !/^\s*\d+\s+Z/.test(l));
   return line ? Number(line.trim().split(/\s+/)[0]) : undefined;
 }
 
@@ -37,11 +39,16 @@ async function startMain(
   flags: string[] = [],
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ main: ChildProcess; pgid: number; exit: Promise<number | null>; status: Promise<number | null>; out: () => string }> {
-  const main = spawn(process.execPath, ['--import', 'tsx', path.join(FIXTURES, 'gate-main.ts'), outDir, statePath, ...flags], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const main = spawn(process.execPath, ['--import', 'tsx', path.join(FIXTURES, 'gate-main.ts'), outDir, statePath, ...flags], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+  });
   let out = '';
   main.stdout!.on('data', (b: Buffer) => (out += b.toString()));
   main.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => main.once('exit', (code, signal) => r({ code, signal })));
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    main.once('exit', (code, signal) => r({ code, signal })),
+  );
   const exit = ended.then((e) => e.code);
   // What a shell reports: the code, or 128 + the number of the signal that ended the process.
   const status = ended.then((e) => e.code ?? (e.signal ? 128 + os.constants.signals[e.signal] : null));
@@ -84,7 +91,11 @@ describe('cancel (SIGTERM or SIGINT to our own process)', () => {
   it('aborts the signal it hands out with a CANCELLED error, runs the cleanup, then exits with the code', async () => {
     const exits: number[] = [];
     const order: string[] = [];
-    const h = installCancelHandlers(async () => void order.push('cleanup'), { exit: (c) => void exits.push(c), die: (sig) => void exits.push(cancelExitCode(sig)), warn: () => {} });
+    const h = installCancelHandlers(async () => void order.push('cleanup'), {
+      exit: (c) => void exits.push(c),
+      die: (sig) => void exits.push(cancelExitCode(sig)),
+      warn: () => {},
+    });
     try {
       process.emit('SIGTERM', 'SIGTERM');
       expect(h.signal.aborted).toBe(true);
@@ -117,7 +128,9 @@ describe('a cancel whose cleanup never finishes', () => {
       expect(await until(() => died.length > 0, 2_000)).toBe(true);
       expect(died).toEqual(['SIGINT']);
       expect(exits).toEqual([]);
-      expect(lines.at(-1)).toBe('the run did not stop within 0.05 s of SIGINT (something it waits on does not answer): exiting now, partial results may be missing');
+      expect(lines.at(-1)).toBe(
+        'the run did not stop within 0.05 s of SIGINT (something it waits on does not answer): exiting now, partial results may be missing',
+      );
     } finally {
       h.dispose();
     }
@@ -133,7 +146,9 @@ describe('a main that dies without a word (SIGKILL, a V8 abort)', () => {
     await m.exit;
     expect(await until(() => !groupAlive(m.pgid), 5_000)).toBe(true);
     const log = (): string => readFileSync(path.join(outDir, 'server.log'), 'utf8');
-    expect(log()).toContain(`watchdog: the gate process ${m.main.pid} ended before stopping the server; SIGTERM to process group ${m.pgid}`);
+    expect(log()).toContain(
+      `watchdog: the gate process ${m.main.pid} ended before stopping the server; SIGTERM to process group ${m.pgid}`,
+    );
     expect(await until(() => log().includes(`watchdog: process group ${m.pgid} stopped`), 2_000)).toBe(true);
     expect(await until(() => watchdogOf(m.main.pid!) === undefined, 3_000)).toBe(true);
   });
@@ -145,7 +160,9 @@ describe('a main that dies without a word (SIGKILL, a V8 abort)', () => {
     await m.exit;
     // gate-main's grace is 500 ms.
     expect(await until(() => !groupAlive(m.pgid), 5_000)).toBe(true);
-    expect(readFileSync(path.join(outDir, 'server.log'), 'utf8')).toContain(`watchdog: process group ${m.pgid} still running 500 ms after SIGTERM; SIGKILL`);
+    expect(readFileSync(path.join(outDir, 'server.log'), 'utf8')).toContain(
+      `watchdog: process group ${m.pgid} still running 500 ms after SIGTERM; SIGKILL`,
+    );
     expect(await until(() => watchdogOf(m.main.pid!) === undefined, 3_000)).toBe(true);
   });
 

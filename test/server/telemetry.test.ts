@@ -48,12 +48,26 @@ describe('parseVllmMetrics', () => {
   });
 
   it("falls back to V0's gpu_cache_usage_perc and leaves absent series null", () => {
-    expect(parseVllmMetrics(V0)).toEqual({ kvCacheUsage: 0.125, running: 4, waiting: null, preemptions: null, promptTokens: null, generationTokens: null });
+    expect(parseVllmMetrics(V0)).toEqual({
+      kvCacheUsage: 0.125,
+      running: 4,
+      waiting: null,
+      preemptions: null,
+      promptTokens: null,
+      generationTokens: null,
+    });
   });
 
   const realV0 = path.resolve('../shared/reference/metrics_v0-era_aibrix-runtime-rst_Qwen2.5-Coder-1.5B.prom.txt');
   it.skipIf(!existsSync(realV0))('reads a real V0-era vLLM /metrics dump (reference file; skipped when absent)', () => {
-    expect(parseVllmMetrics(readFileSync(realV0, 'utf8'))).toEqual({ kvCacheUsage: 0, running: 0, waiting: 0, preemptions: 0, promptTokens: 148, generationTokens: 955 });
+    expect(parseVllmMetrics(readFileSync(realV0, 'utf8'))).toEqual({
+      kvCacheUsage: 0,
+      running: 0,
+      waiting: 0,
+      preemptions: 0,
+      promptTokens: 148,
+      generationTokens: 955,
+    });
   });
 });
 
@@ -79,7 +93,12 @@ describe('summaries', () => {
   it('gives no peak, rather than the idle server of before and after, when no scrape fell within the load', () => {
     const idle = { kvCacheUsage: 0, running: 0, waiting: 0, preemptions: 0, promptTokens: 500, generationTokens: 9 };
     const fig = summariseSnapshots({ before: idle, during: [], after: { ...idle, promptTokens: 600, generationTokens: 109 } });
-    expect(fig).toMatchObject({ peak_kv_cache_usage_perc: null, peak_num_requests_running: null, peak_num_requests_waiting: null, metrics_samples: 0 });
+    expect(fig).toMatchObject({
+      peak_kv_cache_usage_perc: null,
+      peak_num_requests_running: null,
+      peak_num_requests_waiting: null,
+      metrics_samples: 0,
+    });
     expect(fig).toMatchObject({ prompt_tokens: 100, generation_tokens: 100 });
     expect(summariseGpuSamples([])).toMatchObject({ peak_gpu_util_pct: null, mean_gpu_util_pct: null, gpu_samples: 0 });
   });
@@ -90,7 +109,16 @@ describe('summaries', () => {
   });
 
   it('takes GPU peaks and means over every GPU of every sample, skipping unsupported fields', () => {
-    const row = (u: number | null, mem: number, p: number | null, clk: number) => ({ index: 0, name: 'L4', driverVersion: '1', memoryTotalMiB: 23034, utilizationPct: u, memoryUsedMiB: mem, powerW: p, smClockMHz: clk });
+    const row = (u: number | null, mem: number, p: number | null, clk: number) => ({
+      index: 0,
+      name: 'L4',
+      driverVersion: '1',
+      memoryTotalMiB: 23034,
+      utilizationPct: u,
+      memoryUsedMiB: mem,
+      powerW: p,
+      smClockMHz: clk,
+    });
     expect(summariseGpuSamples([[row(20, 100, 30, 1000), row(null, 200, null, 1200)], [row(80, 150, 70, 2000)]])).toEqual({
       peak_gpu_util_pct: 80,
       mean_gpu_util_pct: 50,

@@ -65,7 +65,18 @@ describe('console summary in vLLM layout', () => {
 });
 
 describe('progress', () => {
-  const ev: ProgressEvent = { suite: 's', pointKey: 'rate=4', pointIndex: 0, points: 2, total: 200, sent: 110, completed: 99, failed: 1, inFlight: 10, elapsedMs: 10_000 };
+  const ev: ProgressEvent = {
+    suite: 's',
+    pointKey: 'rate=4',
+    pointIndex: 0,
+    points: 2,
+    total: 200,
+    sent: 110,
+    completed: 99,
+    failed: 1,
+    inFlight: 10,
+    elapsedMs: 10_000,
+  };
 
   it('a progress line shows done/total, the live rate and failures', () => {
     expect(formatProgressLine(ev)).toBe('s rate=4 (1/2) [############............] 100/200  10.0 req/s  1 failed  10.0 s');

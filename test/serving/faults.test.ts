@@ -28,7 +28,11 @@ describe('simulator faults are counted, classified and invalidate the point', ()
     it(`${fault} is counted as ${kind}`, async () => {
       const sim = sims.get(fault)!;
       const s = await runServingSuite(
-        suite({ dataset: { type: 'random', 'input-len': 16, 'output-len': 8, 'num-prompts': 12 }, concurrency: [4], 'request-timeout': '500ms' }),
+        suite({
+          dataset: { type: 'random', 'input-len': 16, 'output-len': 8, 'num-prompts': 12 },
+          concurrency: [4],
+          'request-timeout': '500ms',
+        }),
         { baseUrl: sim.url, model: 'sim-model' },
       );
       const p = s.points[0]!;

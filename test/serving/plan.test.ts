@@ -27,12 +27,21 @@ describe('planning a sweep', () => {
   it('a point without max-duration may run an hour, or as long as its arrivals take plus one request-timeout', () => {
     const minutes = (m: number): number => m * 60_000;
     expect(defaultTimeLimitMs({ kind: 'closed', concurrency: 8 }, minutes(10))).toBe(minutes(60));
-    expect(defaultTimeLimitMs({ kind: 'open', scheduleMs: Float64Array.from([0, minutes(30)]), maxConcurrency: null }, minutes(10))).toBe(minutes(60));
-    expect(defaultTimeLimitMs({ kind: 'open', scheduleMs: Float64Array.from([0, minutes(120)]), maxConcurrency: 4 }, minutes(10))).toBe(minutes(130));
+    expect(defaultTimeLimitMs({ kind: 'open', scheduleMs: Float64Array.from([0, minutes(30)]), maxConcurrency: null }, minutes(10))).toBe(
+      minutes(60),
+    );
+    expect(defaultTimeLimitMs({ kind: 'open', scheduleMs: Float64Array.from([0, minutes(120)]), maxConcurrency: 4 }, minutes(10))).toBe(
+      minutes(130),
+    );
   });
 
   it('repeats are averaged key by key; a figure missing in one repeat is null', () => {
-    expect(meanMetrics([{ a: 1, b: 2 }, { a: 3, b: null }])).toEqual({ a: 2, b: null });
+    expect(
+      meanMetrics([
+        { a: 1, b: 2 },
+        { a: 3, b: null },
+      ]),
+    ).toEqual({ a: 2, b: null });
   });
 });
 
@@ -46,10 +55,20 @@ describe('a server without /tokenize', () => {
   it('still runs a text dataset: lengths are unknown, so they are not checked, and usage still counts', async () => {
     const logs: string[] = [];
     // The replay server answers every POST as a completion stream, so /tokenize yields no count.
-    const s = await runServingSuite(suite({ dataset: { type: 'fixed', prompt: 'ok', 'max-tokens': 3, 'num-prompts': 4 }, concurrency: [2] }), { baseUrl: srv.url, model: 'm' }, { log: (l) => logs.push(l) });
+    const s = await runServingSuite(
+      suite({ dataset: { type: 'fixed', prompt: 'ok', 'max-tokens': 3, 'num-prompts': 4 }, concurrency: [2] }),
+      { baseUrl: srv.url, model: 'm' },
+      { log: (l) => logs.push(l) },
+    );
     const p = s.points[0]!;
     expect(p.metrics).toMatchObject({ completed: 4, total_input_tokens: 36, total_output_tokens: 12, prompt_len_mismatched: 0 });
     expect(logs.some((l) => l.includes('/tokenize is unavailable'))).toBe(true);
-    expect(srv.seen.at(-1)!.body).toMatchObject({ model: 'm', prompt: 'ok', max_tokens: 3, stream: true, stream_options: { include_usage: true } });
+    expect(srv.seen.at(-1)!.body).toMatchObject({
+      model: 'm',
+      prompt: 'ok',
+      max_tokens: 3,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
   });
 });

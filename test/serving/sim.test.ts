@@ -25,8 +25,23 @@ describe('serving suites against vllm-sim', () => {
     expect(s.points.map((p) => p.key)).toEqual(['concurrency=1', 'concurrency=4']);
     for (const p of s.points) {
       expect(nonClientReasons(p.validity)).toEqual([]);
-      expect(p.metrics).toMatchObject({ completed: 16, failed: 0, total_input_tokens: 16 * 32, total_output_tokens: 16 * 12, prompt_len_mismatched: 0, output_len_short: 0 });
-      for (const k of ['mean_ttft_ms', 'median_tpot_ms', 'p99_itl_ms', 'p90_e2el_ms', 'output_throughput', 'max_output_tokens_per_s', 'mean_client_queue_time_ms']) {
+      expect(p.metrics).toMatchObject({
+        completed: 16,
+        failed: 0,
+        total_input_tokens: 16 * 32,
+        total_output_tokens: 16 * 12,
+        prompt_len_mismatched: 0,
+        output_len_short: 0,
+      });
+      for (const k of [
+        'mean_ttft_ms',
+        'median_tpot_ms',
+        'p99_itl_ms',
+        'p90_e2el_ms',
+        'output_throughput',
+        'max_output_tokens_per_s',
+        'mean_client_queue_time_ms',
+      ]) {
         expect(p.metrics[k], k).toBeGreaterThan(0);
       }
     }
@@ -57,14 +72,29 @@ describe('serving suites against vllm-sim', () => {
 
   it('seed 000: fixed chat prompt, non-streaming, concurrency with prompts per level', async () => {
     const s = await runServingSuite(
-      suite({ endpoint: 'chat', stream: false, dataset: { type: 'fixed', prompt: 'Explain KV caching in two sentences.', 'max-tokens': 8 }, concurrency: [1, 4], 'prompts-per-concurrency': 2 }),
+      suite({
+        endpoint: 'chat',
+        stream: false,
+        dataset: { type: 'fixed', prompt: 'Explain KV caching in two sentences.', 'max-tokens': 8 },
+        concurrency: [1, 4],
+        'prompts-per-concurrency': 2,
+      }),
       target,
     );
     expect(s.points.map((p) => p.metrics.completed)).toEqual([2, 8]);
     const p = s.points[1]!;
     expect(nonClientReasons(p.validity)).toEqual([]);
     expect(p.metrics.mean_ttft_ms).toBeUndefined();
-    for (const k of ['mean_e2el_ms', 'median_e2el_ms', 'p95_e2el_ms', 'p99_e2el_ms', 'min_e2el_ms', 'max_e2el_ms', 'request_throughput', 'output_throughput']) {
+    for (const k of [
+      'mean_e2el_ms',
+      'median_e2el_ms',
+      'p95_e2el_ms',
+      'p99_e2el_ms',
+      'min_e2el_ms',
+      'max_e2el_ms',
+      'request_throughput',
+      'output_throughput',
+    ]) {
       expect(p.metrics[k], k).toBeGreaterThan(0);
     }
     expect(p.metrics.error_rate).toBe(0);
@@ -74,7 +104,11 @@ describe('serving suites against vllm-sim', () => {
 
   it('sonnet on chat: prompts packed from the built-in text, lengths agree with the server', async () => {
     const s = await runServingSuite(
-      suite({ endpoint: 'chat', dataset: { type: 'sonnet', 'input-len': 120, 'prefix-len': 40, 'output-len': 8, 'num-prompts': 6 }, concurrency: [3] }),
+      suite({
+        endpoint: 'chat',
+        dataset: { type: 'sonnet', 'input-len': 120, 'prefix-len': 40, 'output-len': 8, 'num-prompts': 6 },
+        concurrency: [3],
+      }),
       target,
     );
     const p = s.points[0]!;
@@ -93,14 +127,26 @@ describe('serving suites against vllm-sim', () => {
   it('ShareGPT: vLLM file format, filter and seeded sample; the same seed gives the same prompts', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'vpg-sharegpt-'));
     const file = path.join(dir, 'sg.json');
-    const conv = (q: string, a: string) => ({ id: q.slice(0, 8), conversations: [{ from: 'human', value: q }, { from: 'gpt', value: a }] });
+    const conv = (q: string, a: string) => ({
+      id: q.slice(0, 8),
+      conversations: [
+        { from: 'human', value: q },
+        { from: 'gpt', value: a },
+      ],
+    });
     await writeFile(
       file,
       JSON.stringify([
-        conv('What is the capital city of France and why is it famous?', 'Paris is the capital of France, famous for art, food and the Eiffel Tower.'),
+        conv(
+          'What is the capital city of France and why is it famous?',
+          'Paris is the capital of France, famous for art, food and the Eiffel Tower.',
+        ),
         conv('hi', 'Hello! How can I help you today with anything at all?'), // prompt under 4 tokens: filtered out
         { id: 'one-turn', conversations: [{ from: 'human', value: 'a conversation with one turn is skipped' }] },
-        conv('Write a haiku about the sea in the early morning light.', 'Grey waves fold and break, gulls wheel over the cold sand, light spills on the foam.'),
+        conv(
+          'Write a haiku about the sea in the early morning light.',
+          'Grey waves fold and break, gulls wheel over the cold sand, light spills on the foam.',
+        ),
         conv('List three prime numbers larger than one hundred please.', '101, 103 and 107 are prime numbers larger than one hundred.'),
       ]),
     );
@@ -114,7 +160,10 @@ describe('serving suites against vllm-sim', () => {
   });
 
   it('a missing ShareGPT file is a DATASET error naming the path and how to get the file', async () => {
-    const err = await runServingSuite(suite({ dataset: { type: 'sharegpt', path: '/nonexistent/ShareGPT.json' }, concurrency: [1] }), target).catch((e: unknown) => e);
+    const err = await runServingSuite(
+      suite({ dataset: { type: 'sharegpt', path: '/nonexistent/ShareGPT.json' }, concurrency: [1] }),
+      target,
+    ).catch((e: unknown) => e);
     expect(isGateError(err, 'DATASET')).toBe(true);
     expect((err as Error).message).toContain('/nonexistent/ShareGPT.json');
     expect((err as { hint?: string }).hint).toMatch(/ShareGPT_V3_unfiltered_cleaned_split\.json/);
@@ -138,7 +187,10 @@ describe('serving suites against vllm-sim', () => {
 
   it('progress events carry the point and live counts', async () => {
     const evs: { pointKey: string; completed: number }[] = [];
-    await runServingSuite(suite({ dataset: { ...random, 'output-len': 40, 'num-prompts': 8 }, concurrency: [2] }), target, { progressIntervalMs: 20, onProgress: (e) => evs.push(e) });
+    await runServingSuite(suite({ dataset: { ...random, 'output-len': 40, 'num-prompts': 8 }, concurrency: [2] }), target, {
+      progressIntervalMs: 20,
+      onProgress: (e) => evs.push(e),
+    });
     expect(evs.length).toBeGreaterThan(0);
     expect(evs.every((e) => e.pointKey === 'concurrency=2')).toBe(true);
   });

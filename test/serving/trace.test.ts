@@ -18,12 +18,20 @@ describe('agreement with the server-side trace', () => {
     expect(a.joined).toBe(1);
     expect(a.ttftMedianAbsErrorMs).toBeCloseTo(0.5, 9);
     expect(a.clientTtftBelowServer).toBe(0);
-    const b = traceAgreement([rec({ responseId: 'x', ttftMs: 9.9, itlMs: [2, 2] })], [{ id: 'x', arrival_s: 1, first_token_s: 1.01, token_times_s: [1.01, 1.012, 1.014], finish_s: 1.014 }]);
+    const b = traceAgreement(
+      [rec({ responseId: 'x', ttftMs: 9.9, itlMs: [2, 2] })],
+      [{ id: 'x', arrival_s: 1, first_token_s: 1.01, token_times_s: [1.01, 1.012, 1.014], finish_s: 1.014 }],
+    );
     expect(b.clientTtftBelowServer).toBe(1);
     // On one clock (server time + 500 ms = client time): sent at client 1499.8 (t0 1000 + 499.8),
     // arrived at server 1000 ms = client 1500 (0.2 ms in); first token written at server 1010 =
     // client 1510, read at 1499.8 + 10.5 = 1510.3 (0.3 ms out).
-    const c = traceAgreement([rec({ responseId: 'x', startMs: 499.8, ttftMs: 10.5, itlMs: [2, 2] })], [{ id: 'x', arrival_s: 1, first_token_s: 1.01, token_times_s: [1.01, 1.012, 1.014], finish_s: 1.014 }], 1000, 500);
+    const c = traceAgreement(
+      [rec({ responseId: 'x', startMs: 499.8, ttftMs: 10.5, itlMs: [2, 2] })],
+      [{ id: 'x', arrival_s: 1, first_token_s: 1.01, token_times_s: [1.01, 1.012, 1.014], finish_s: 1.014 }],
+      1000,
+      500,
+    );
     expect(c.requestTransitAbsMedianMs).toBeCloseTo(0.2, 6);
     expect(c.firstTokenDeliveryAbsMedianMs).toBeCloseTo(0.3, 6);
     expect(a.requestTransitAbsMedianMs).toBeNull();
@@ -36,7 +44,10 @@ describe('agreement with the server-side trace', () => {
     const sim = await startSim(['--sim-trace', file, '--sim-seed', '2']);
     let point;
     try {
-      const s = await runServingSuite(suite({ dataset: { type: 'random', 'input-len': 64, 'output-len': 32, 'num-prompts': 64 }, concurrency: [32] }), { baseUrl: sim.url, model: 'sim-model' });
+      const s = await runServingSuite(
+        suite({ dataset: { type: 'random', 'input-len': 64, 'output-len': 32, 'num-prompts': 64 }, concurrency: [32] }),
+        { baseUrl: sim.url, model: 'sim-model' },
+      );
       point = s.points[0]!;
     } finally {
       await sim.stop();
@@ -64,7 +75,9 @@ describe('agreement with the server-side trace', () => {
       // A busy machine made the client late: then it must have said so, which is the promise.
       expect(point.validity.reasons.some((r) => r.includes('(the client'))).toBe(true);
     } else {
-      console.warn(`note: load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs; the timing-accuracy check was not run (figures: ${JSON.stringify(a)})`);
+      console.warn(
+        `note: load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs; the timing-accuracy check was not run (figures: ${JSON.stringify(a)})`,
+      );
     }
   });
 });

@@ -326,7 +326,12 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
   const pullJson = (x: FakePull): Record<string, unknown> => ({
     number: x.number,
     state: x.state,
-    head: { sha: x.headSha, ref: x.headBranch, label: `${x.headOwner}:${x.headBranch}`, repo: { full_name: `${x.headOwner}/${state.repo}` } },
+    head: {
+      sha: x.headSha,
+      ref: x.headBranch,
+      label: `${x.headOwner}:${x.headBranch}`,
+      repo: { full_name: `${x.headOwner}/${state.repo}` },
+    },
     base: { sha: x.baseSha ?? '0'.repeat(40), ref: state.defaultBranch, repo: { full_name: `${state.owner}/${state.repo}` } },
   });
 
@@ -382,10 +387,15 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     const p = decodeURIComponent(url.pathname);
     state.requests.push({ method, path: p, query: url.search });
 
-    const rule = state.forbidden.find((r) => (!r.method || r.method.toUpperCase() === method) && r.path.test(p) && (r.times === undefined || r.times > 0));
+    const rule = state.forbidden.find(
+      (r) => (!r.method || r.method.toUpperCase() === method) && r.path.test(p) && (r.times === undefined || r.times > 0),
+    );
     if (rule) {
       if (rule.times !== undefined) rule.times--;
-      return send(res, 403, { message: rule.message ?? 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest' });
+      return send(res, 403, {
+        message: rule.message ?? 'Resource not accessible by integration',
+        documentation_url: 'https://docs.github.com/rest',
+      });
     }
 
     state.onRequest?.({ method, path: p }, state);
@@ -406,7 +416,12 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     const rest = p.slice(repoPrefix.length) || '/';
 
     if (rest === '/' && method === 'GET') {
-      return send(res, 200, { name: state.repo, full_name: `${state.owner}/${state.repo}`, owner: { login: state.owner }, default_branch: state.defaultBranch });
+      return send(res, 200, {
+        name: state.repo,
+        full_name: `${state.owner}/${state.repo}`,
+        owner: { login: state.owner },
+        default_branch: state.defaultBranch,
+      });
     }
 
     if (rest === '/pulls' && method === 'GET') {
@@ -414,12 +429,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
       const head = url.searchParams.get('head');
       const list = state.pulls.filter((x) => (st === 'all' || x.state === st) && (!head || `${x.headOwner}:${x.headBranch}` === head));
       const pg = page(req, url, list);
-      return send(
-        res,
-        200,
-        pg.items.map(pullJson),
-        pg.headers,
-      );
+      return send(res, 200, pg.items.map(pullJson), pg.headers);
     }
 
     const pull = /^\/pulls\/(\d+)$/.exec(rest);
@@ -490,7 +500,12 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
       if (method === 'GET') {
         const all = state.comments.filter((c) => c.issue === issue).sort((a, b) => a.id - b.id);
         const pg = page(req, url, all);
-        return send(res, 200, pg.items.map((c) => commentJson(c, base)), pg.headers);
+        return send(
+          res,
+          200,
+          pg.items.map((c) => commentJson(c, base)),
+          pg.headers,
+        );
       }
       if (method === 'POST') {
         const body = (await readBody(req)) as { body?: unknown };
@@ -544,7 +559,8 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
         const branchName = body.branch ?? state.defaultBranch;
         const b = state.branches.get(branchName);
         if (!b) throw new HttpError(404, `Branch ${branchName} not found`);
-        if (typeof body.message !== 'string' || typeof body.content !== 'string') throw new HttpError(422, 'Invalid request: message and content are required');
+        if (typeof body.message !== 'string' || typeof body.content !== 'string')
+          throw new HttpError(422, 'Invalid request: message and content are required');
         const existing = b.files.get(path);
         if (existing && !body.sha) throw new HttpError(422, `Invalid request.\n\n"sha" wasn't supplied.`);
         if (existing && body.sha !== existing.sha) throw new HttpError(409, `${path} does not match ${body.sha}`);
@@ -553,7 +569,10 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
         const blob = gitBlobSha(buf);
         b.files.set(path, { content: buf, sha: blob });
         b.sha = sha();
-        return send(res, existing ? 200 : 201, { content: { name: path.split('/').pop(), path, sha: blob, size: buf.length }, commit: { sha: b.sha, message: body.message } });
+        return send(res, existing ? 200 : 201, {
+          content: { name: path.split('/').pop(), path, sha: blob, size: buf.length },
+          commit: { sha: b.sha, message: body.message },
+        });
       }
     }
     m = /^\/git\/ref\/heads\/(.+)$/.exec(rest);
@@ -576,7 +595,8 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     if (m && method === 'GET') {
       for (const b of state.branches.values()) {
         for (const f of b.files.values()) {
-          if (f.sha === m[1]) return send(res, 200, { sha: f.sha, size: f.content.length, encoding: 'base64', content: f.content.toString('base64') });
+          if (f.sha === m[1])
+            return send(res, 200, { sha: f.sha, size: f.content.length, encoding: 'base64', content: f.content.toString('base64') });
         }
       }
       throw new HttpError(404, 'Not Found');
@@ -617,7 +637,9 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     if (m && method === 'GET') {
       const runId = Number(m[1]);
       const name = url.searchParams.get('name');
-      const list = state.artifacts.filter((a) => a.runId === runId && a.finalized && (!name || a.name === name)).sort((a, b) => a.id - b.id);
+      const list = state.artifacts
+        .filter((a) => a.runId === runId && a.finalized && (!name || a.name === name))
+        .sort((a, b) => a.id - b.id);
       const pg = page(req, url, list);
       return send(res, 200, { total_count: list.length, artifacts: pg.items.map(artifactJson) }, pg.headers);
     }
@@ -652,7 +674,18 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
         }
         const id = nextId();
         const blobName = `${runBackend}/${jobBackend}/${id}/${name}.zip`;
-        state.artifacts.push({ id, runId: run.id, jobBackendId: jobBackend, name, size: 0, digest: null, blobName, created_at: new Date().toISOString(), expired: false, finalized: false });
+        state.artifacts.push({
+          id,
+          runId: run.id,
+          jobBackendId: jobBackend,
+          name,
+          size: 0,
+          digest: null,
+          blobName,
+          created_at: new Date().toISOString(),
+          expired: false,
+          finalized: false,
+        });
         let signed: string;
         try {
           signed = sasUrl(blobName, 'cw');
@@ -673,7 +706,10 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
       case 'ListArtifacts': {
         const nameFilter = typeof body.name_filter === 'string' ? body.name_filter : null;
         const idFilter = body.id_filter !== undefined && body.id_filter !== null ? Number(body.id_filter) : null;
-        const list = state.artifacts.filter((a) => run && a.runId === run.id && a.finalized && (!nameFilter || a.name === nameFilter) && (idFilter === null || a.id === idFilter));
+        const list = state.artifacts.filter(
+          (a) =>
+            run && a.runId === run.id && a.finalized && (!nameFilter || a.name === nameFilter) && (idFilter === null || a.id === idFilter),
+        );
         return send(res, 200, {
           artifacts: list.map((a) => ({
             workflow_run_backend_id: runBackend,
