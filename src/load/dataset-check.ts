@@ -11,6 +11,7 @@ import { parseConfigText } from '../config/source.js';
 import { formatWhere, GateError, type Where } from '../errors.js';
 import { checkDatasetPath, DatasetFileProblem, MAX_SHAREGPT_BYTES, realFolder, workspaceOf, type DatasetRoots } from './dataset-file.js';
 import { datasetFile, loadDatasetSource, type DatasetSource } from './dataset-source.js';
+import { datasetKind } from './datasets.js';
 
 export interface DatasetCheckOptions {
   /** Environment to read GITHUB_WORKSPACE from (default process.env). */
@@ -72,20 +73,8 @@ export async function prepareDatasets(loaded: LoadedConfig, opts: DatasetCheckOp
       continue;
     }
     const ds = suite.dataset;
-    if (ds.type === 'sonnet' && (ds['prefix-len'] ?? 200) > (ds['input-len'] ?? 550)) {
-      problems.push({
-        where: at('dataset', 'prefix-len'),
-        message: `${label}sonnet prefix-len ${ds['prefix-len'] ?? 200} is longer than input-len ${ds['input-len'] ?? 550}`,
-        hint: 'the shared prefix is part of the prompt: make prefix-len at most input-len',
-      });
-    }
-    if (ds.type === 'prefix-repetition' && (ds['num-prefixes'] ?? 10) > (ds['num-prompts'] ?? 1000)) {
-      problems.push({
-        where: at('dataset', 'num-prefixes'),
-        message: `${label}prefix-repetition num-prefixes ${ds['num-prefixes'] ?? 10} is more than num-prompts ${ds['num-prompts'] ?? 1000}`,
-        hint: 'every prefix needs a prompt at least: lower num-prefixes or raise num-prompts',
-      });
-    }
+    for (const p of datasetKind(ds).check(ds))
+      problems.push({ where: at('dataset', p.key), message: `${label}${p.message}`, hint: p.hint });
     const key = `${ds.type}\u0000${datasetFile(ds, loaded.baseDir) ?? ''}\u0000${ds.type === 'sharegpt' ? String(ds['output-len'] !== undefined) : ''}`;
     let read = reads.get(key);
     if (!read) {

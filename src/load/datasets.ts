@@ -61,19 +61,101 @@ export const RANDOM_TOKEN_SPAN = 20_000;
 
 const TOKENIZE_CONCURRENCY = 16;
 
+/** A problem of a dataset's settings alone, found before anything starts. */
+export interface DatasetSettingProblem {
+  /** The key under `dataset` it is about. */
+  key: string;
+  message: string;
+  hint: string;
+}
+
+/**
+ * What the pipeline asks of one dataset type, in one place (as vLLM's BenchmarkDataset classes):
+ * a new type is one entry here and its branch of the config schema, not edits across stages.
+ */
+export interface DatasetKind<D extends Dataset> {
+  /** num-prompts when the config gives none (vLLM's default for the type). */
+  defaultNumPrompts: number;
+  /** Prompts are token ids (exact lengths, completions only), for which vLLM forces ignore_eos. */
+  tokenIds: boolean;
+  /** Whether prompts share prefixes, so a prefix cache warmed by the point before would make them faster. */
+  sharesPrefixes(ds: D): boolean;
+  /** Problems of the settings alone. */
+  check(ds: D): DatasetSettingProblem[];
+  build(ds: D, ctx: BuildContext): Promise<EntryList>;
+}
+
+type KindTable = { [T in Dataset['type']]: DatasetKind<Extract<Dataset, { type: T }>> };
+
+const none = (): DatasetSettingProblem[] => [];
+
+export const DATASET_KINDS: KindTable = {
+  random: {
+    defaultNumPrompts: 1000,
+    tokenIds: true,
+    sharesPrefixes: (ds) => (ds['prefix-len'] ?? 0) > 0,
+    check: none,
+    build: randomDataset,
+  },
+  'prefix-repetition': {
+    defaultNumPrompts: 1000,
+    tokenIds: true,
+    sharesPrefixes: () => true,
+    check: (ds) => {
+      const prefixes = ds['num-prefixes'] ?? 10;
+      const prompts = ds['num-prompts'] ?? 1000;
+      if (prefixes <= prompts) return [];
+      return [
+        {
+          key: 'num-prefixes',
+          message: `prefix-repetition num-prefixes ${prefixes} is more than num-prompts ${prompts}`,
+          hint: 'every prefix needs a prompt at least: lower num-prefixes or raise num-prompts',
+        },
+      ];
+    },
+    build: prefixRepetitionDataset,
+  },
+  fixed: { defaultNumPrompts: 100, tokenIds: false, sharesPrefixes: () => false, check: none, build: fixedDataset },
+  sonnet: {
+    defaultNumPrompts: 1000,
+    tokenIds: false,
+    // Its shared opening lines are short next to the drawn ones; `reset-prefix-cache: always` covers it.
+    sharesPrefixes: () => false,
+    check: (ds) => {
+      const prefix = ds['prefix-len'] ?? 200;
+      const input = ds['input-len'] ?? 550;
+      if (prefix <= input) return [];
+      return [
+        {
+          key: 'prefix-len',
+          message: `sonnet prefix-len ${prefix} is longer than input-len ${input}`,
+          hint: 'the shared prefix is part of the prompt: make prefix-len at most input-len',
+        },
+      ];
+    },
+    build: async (ds, ctx) => sonnetDataset(ds, ctx, await sourceOf(ds, ctx)),
+  },
+  sharegpt: {
+    defaultNumPrompts: 1000,
+    tokenIds: false,
+    sharesPrefixes: () => false,
+    check: none,
+    build: async (ds, ctx) => sharegptDataset(ds, ctx, await sourceOf(ds, ctx)),
+  },
+};
+
+/** The descriptor of a dataset's type. */
+export function datasetKind<D extends Dataset>(ds: D): DatasetKind<D> {
+  return DATASET_KINDS[ds.type] as unknown as DatasetKind<D>;
+}
+
+/** How many prompts the dataset makes: its num-prompts, else its type's default. */
+export function numPromptsOf(ds: Dataset): number {
+  return ds['num-prompts'] ?? datasetKind(ds).defaultNumPrompts;
+}
+
 export async function buildDataset(ds: Dataset, ctx: BuildContext): Promise<EntryList> {
-  switch (ds.type) {
-    case 'random':
-      return randomDataset(ds, ctx);
-    case 'prefix-repetition':
-      return prefixRepetitionDataset(ds, ctx);
-    case 'fixed':
-      return fixedDataset(ds, ctx);
-    case 'sonnet':
-      return sonnetDataset(ds, ctx, await sourceOf(ds, ctx));
-    case 'sharegpt':
-      return sharegptDataset(ds, ctx, await sourceOf(ds, ctx));
-  }
+  return datasetKind(ds).build(ds, ctx);
 }
 
 /** The chat messages a text prompt is sent as. */

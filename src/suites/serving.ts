@@ -7,7 +7,7 @@ import type { ServingSuite } from '../config/schema-types.gen.js';
 import { parseDuration } from '../config/duration.js';
 import { GateError } from '../errors.js';
 import { arrivalScheduleMs } from '../load/arrivals.js';
-import { buildDataset, type EntryList } from '../load/datasets.js';
+import { buildDataset, datasetKind, numPromptsOf, type EntryList } from '../load/datasets.js';
 import type { DatasetSource } from '../load/dataset-source.js';
 import { endpointPath, firstSpecs, requestSpecs } from '../load/request-body.js';
 import { runPoint, type LoadShape, type PointProgress, type TimedPointRun } from '../load/runner.js';
@@ -110,7 +110,7 @@ export function defaultTimeLimitMs(shape: LoadShape, requestTimeoutMs: number): 
 
 /** The points a suite sweeps, in config order, with the number of requests each sends. */
 export function planPoints(suite: ServingSuite): PlannedPoint[] {
-  const numPrompts = suite.dataset['num-prompts'] ?? (suite.dataset.type === 'fixed' ? 100 : 1000);
+  const numPrompts = numPromptsOf(suite.dataset);
   if (suite.concurrency && suite.concurrency.length > 0) {
     const ppc = suite['prompts-per-concurrency'];
     return suite.concurrency.map((c) => ({
@@ -140,9 +140,8 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
   const log = opts.log ?? (() => undefined);
   const endpoint = suite.endpoint ?? 'completions';
   const stream = suite.stream ?? true;
-  // vLLM forces ignore_eos for the random dataset (every output exactly output-len long); the
-  // prefix-repetition dataset is random ids too.
-  const tokenIds = suite.dataset.type === 'random' || suite.dataset.type === 'prefix-repetition';
+  // vLLM forces ignore_eos for token-id datasets (every output exactly output-len long).
+  const tokenIds = datasetKind(suite.dataset).tokenIds;
   const ignoreEos = suite['ignore-eos'] === true || tokenIds;
   const percentiles = suite.percentiles ?? DEFAULT_PERCENTILES;
   const timeoutMs = parseDuration(suite['request-timeout'] ?? '10m', { path: `${opts.configPath ?? 'suite'}.request-timeout` });
@@ -346,15 +345,10 @@ function buildPoint(pp: PlannedPoint, runs: StoppedRun[], c: PointContext): Poin
   return point;
 }
 
-/** Datasets whose prompts share prefixes: a cache warmed by the point before would make them faster. */
-function sharesPrefixes(ds: ServingSuite['dataset']): boolean {
-  return ds.type === 'prefix-repetition' || (ds.type === 'random' && (ds['prefix-len'] ?? 0) > 0);
-}
-
 /** Whether the suite empties the prefix cache before each point and repeat. */
 export function resetsPrefixCache(suite: ServingSuite): boolean {
   const mode = suite['reset-prefix-cache'] ?? 'auto';
-  return mode === 'always' || (mode === 'auto' && sharesPrefixes(suite.dataset));
+  return mode === 'always' || (mode === 'auto' && datasetKind(suite.dataset).sharesPrefixes(suite.dataset));
 }
 
 /** Resets, each logged when it did not happen; a route not served is said once per suite (it will not change). */
