@@ -6,7 +6,19 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultsDocument } from '../../src/results/schema-types.gen.js';
 import { validateResults } from '../../src/results/validate.js';
-import { newCase, readDoc, removeCases, run, simServer, STACK_LINE, writeConfig, type Case, type CliExit } from './support.js';
+import {
+  cliEnv,
+  newCase,
+  readDoc,
+  removeCases,
+  run,
+  runCli,
+  simServer,
+  STACK_LINE,
+  writeConfig,
+  type Case,
+  type CliExit,
+} from './support.js';
 
 let c: Case;
 let exit: CliExit;
@@ -66,5 +78,33 @@ describe('vllm-perf-gate run with an adaptive serving suite', () => {
     };
     expect(vllm.num_prompts).toBe(point.stop![0]!.requests);
     expect(vllm.completed).toBe(vllm.num_prompts);
+  });
+});
+
+describe('vllm-perf-gate run --baseline with an adaptive suite on a server 50% slower', () => {
+  let slow: Case;
+  let slowExit: CliExit;
+  let slowDoc: ResultsDocument;
+
+  beforeAll(async () => {
+    // A margin no point can reach: only the gate's decision can stop it early.
+    slow = newCase('adaptive-decided');
+    writeConfig(slow, readFileSync(c.config, 'utf8').replace('margin: 10%', 'margin: 0.01%'));
+    const baseline = path.join(c.out, 'results.json');
+    slowExit = await runCli(['run', '--config', slow.config, '--out', slow.out, '--baseline', baseline], {
+      env: cliEnv({ VLLM_SIM_ARGS: '--sim-slowdown 1.5' }),
+    }).done;
+    slowDoc = readDoc(slow);
+  }, 120_000);
+
+  it('stops once every interval lies beyond the gate line, recording the line', () => {
+    expect(slowExit.stderr).not.toMatch(STACK_LINE);
+    const stop = slowDoc.suites[0]!.points[0]!.stop?.[0];
+    expect(stop?.how, slowExit.stderr).toBe('decided');
+    expect(stop!.requests).toBeLessThan(PLANNED / 2);
+    expect(stop!.reason).toContain("lies wholly on one side of the gate's line");
+    const tpot = stop!.intervals.median_tpot_ms!;
+    expect(tpot.line).toBeDefined();
+    expect(tpot.low).toBeGreaterThan(tpot.line!);
   });
 });
