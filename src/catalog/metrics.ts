@@ -10,11 +10,13 @@ export type MetricFamily = 'throughput' | 'latency' | 'ttft' | 'startup' | 'tele
 export type Role = 'gated' | 'observed';
 /**
  * Where the report shows a metric: throughput and latency in the serving tables, offline in the
- * offline tables, startup on its own line, telemetry among the resource peaks, client-health (the
+ * offline tables, startup on its own line, telemetry among the resource peaks, server (where the
+ * server spent a request's time and what its prefix cache saved: not peaks) with telemetry per
+ * point and in the TTFT explanation, client-health (the
  * load client's own figures, which judge a point's validity, not the server) never as an observed
  * change, count (the run's other figures) in the details.
  */
-export type DisplayGroup = 'throughput' | 'latency' | 'count' | 'client-health' | 'telemetry' | 'offline' | 'startup';
+export type DisplayGroup = 'throughput' | 'latency' | 'count' | 'client-health' | 'telemetry' | 'server' | 'offline' | 'startup';
 
 export interface MetricInfo {
   name: string;
@@ -59,12 +61,12 @@ const offline = (direction: Direction, unit: string, family: MetricFamily, role:
   group: 'offline',
   ...(title ? { title } : {}),
 });
-const telemetry = (direction: Direction, unit: string, title?: string): Entry => ({
+const telemetry = (direction: Direction, unit: string, title?: string, group: DisplayGroup = 'telemetry'): Entry => ({
   direction,
   unit,
   family: 'telemetry',
   role: 'observed',
-  group: 'telemetry',
+  group,
   ...(title ? { title } : {}),
 });
 
@@ -138,9 +140,9 @@ const METRICS: Record<string, Entry> = {
   gpu_samples: telemetry(HIGHER, ''),
   // The server's prefix cache over the point (vLLM's counters, in tokens). The hit rate, a 0..1
   // fraction, gates when a threshold names it (it is null when nothing was queried: caching off).
-  prefix_cache_hit_rate: telemetry(HIGHER, '', 'Prefix-cache hit rate'),
-  prefix_cache_queries: telemetry(HIGHER, '', 'Prefix-cache queried tokens'),
-  prefix_cache_hits: telemetry(HIGHER, '', 'Prefix-cache hit tokens'),
+  prefix_cache_hit_rate: telemetry(HIGHER, '', 'Prefix-cache hit rate', 'server'),
+  prefix_cache_queries: telemetry(HIGHER, '', 'Prefix-cache queried tokens', 'server'),
+  prefix_cache_hits: telemetry(HIGHER, '', 'Prefix-cache hit tokens', 'server'),
   // usage.prompt_tokens_details.cached_tokens summed over the point's requests.
   cached_tokens: count(HIGHER),
   // vLLM's per-request phase histograms over the point: where a request's time went, server side.
@@ -152,7 +154,7 @@ function phaseEntries(): Record<string, Entry> {
   const out: Record<string, Entry> = {};
   for (const phase of ['queue', 'prefill', 'decode', 'inference']) {
     for (const stat of ['mean', 'p50', 'p99']) {
-      out[`${stat}_${phase}_time_ms`] = telemetry(LOWER, 'ms', `${phase[0]!.toUpperCase()}${phase.slice(1)} time ${stat} (ms)`);
+      out[`${stat}_${phase}_time_ms`] = telemetry(LOWER, 'ms', `${phase[0]!.toUpperCase()}${phase.slice(1)} time ${stat} (ms)`, 'server');
     }
   }
   return out;

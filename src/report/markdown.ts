@@ -125,6 +125,8 @@ function telemetrySection(views: SuiteView[], w: Wording): string | null {
   for (const s of views) {
     for (const p of s.points) {
       for (const [k, v] of Object.entries(p.telemetry)) {
+        // Only resource peaks: the server's phase times and prefix-cache figures are no peaks.
+        if (metricInfo(k).group !== 'telemetry') continue;
         if (v === null && SAMPLED_KEY.test(k)) unsampled.add(k);
         if (v === null || !Number.isFinite(v)) continue;
         const prev = peaks.get(k);
