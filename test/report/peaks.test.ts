@@ -25,7 +25,8 @@ describe('resource peaks: only what peaks', () => {
 
   it('lists KV-cache use and requests running, never the server phase times or prefix-cache figures', () => {
     const md = renderComment(report, current, ctx);
-    const peaks = md.slice(md.indexOf('Resource peaks over the run'));
+    // Names are Markdown-escaped (`mean\\_queue...`): compare without the escapes.
+    const peaks = md.slice(md.indexOf('Resource peaks over the run')).replaceAll('\\', '');
     expect(peaks).toContain('KV-cache usage');
     expect(peaks).toContain('Requests running');
     expect(peaks).not.toMatch(/queue_time|prefill_time|prefix_cache/);
