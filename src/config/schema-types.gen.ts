@@ -412,7 +412,7 @@ export interface AdaptiveStop {
    */
   'max-duration'?: number | string;
   /**
-   * The metrics that must be precise. Default: median_ttft_ms, median_tpot_ms and output_throughput when streaming; median_e2el_ms and output_throughput otherwise.
+   * The metrics that must be precise. Default: median_ttft_ms and median_tpot_ms when streaming, median_e2el_ms otherwise; plus output_throughput in a closed loop or at an unbounded rate (below saturation an open loop's throughput is its arrival rate).
    *
    * @minItems 1
    */

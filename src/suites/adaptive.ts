@@ -22,17 +22,23 @@ export interface PointStopPlan {
 }
 
 export interface AdaptivePlan {
-  forPoint(pp: { closed: boolean; concurrency: number | null }, lines: DecisionLines | undefined): PointStopPlan;
+  forPoint(
+    pp: { closed: boolean; concurrency: number | null; requestRate: number | 'inf' | null },
+    lines: DecisionLines | undefined,
+  ): PointStopPlan;
 }
 
 export function adaptivePlan(cfg: StopConfig, ctx: { stream: boolean; path: string }): AdaptivePlan {
   const margin = Number((cfg.margin ?? '2%').replace('%', '')) / 100;
   const minRequests = cfg['min-requests'] ?? 64;
   const maxMs = cfg['max-duration'] !== undefined ? parseDuration(cfg['max-duration'], { path: `${ctx.path}.max-duration` }) : undefined;
-  const metrics: PrecisionMetric[] =
-    cfg.metrics ?? (ctx.stream ? ['median_ttft_ms', 'median_tpot_ms', 'output_throughput'] : ['median_e2el_ms', 'output_throughput']);
+  const latencies: PrecisionMetric[] = ctx.stream ? ['median_ttft_ms', 'median_tpot_ms'] : ['median_e2el_ms'];
   return {
     forPoint(pp, lines) {
+      // Below saturation an open loop's throughput is the arrival rate, Poisson noise included: not
+      // the server's figure to be made precise, so only a closed loop or an unbounded rate watches it.
+      const arrivalBound = !pp.closed && typeof pp.requestRate === 'number';
+      const metrics: PrecisionMetric[] = cfg.metrics ?? (arrivalBound ? latencies : [...latencies, 'output_throughput']);
       const known = lines ? Object.fromEntries(metrics.filter((m) => lines[m]).map((m) => [m, lines[m]!])) : undefined;
       const rule: StopRule = {
         metrics,
