@@ -217,9 +217,9 @@ export interface MetricMap1 {
  */
 export interface AdaptiveStop {
   /**
-   * precise: every watched metric's interval within the margin; decided: every interval wholly on one side of the gate's line; max-duration: the stop's time limit came first; all-requests: every planned request was sent.
+   * precise: every watched metric's interval within the margin; decided: every interval wholly on one side of the gate's line; max-duration: the stop's time limit came first; all-requests: every planned request was sent; interrupted: a cancel, a crash or the point's own time limit ended it (see validity).
    */
-  how: 'precise' | 'decided' | 'max-duration' | 'all-requests';
+  how: 'precise' | 'decided' | 'max-duration' | 'all-requests' | 'interrupted';
   /**
    * The same, as a sentence with the figures.
    */

@@ -71,7 +71,13 @@ export function adaptivePlan(cfg: StopConfig, ctx: { stream: boolean; path: stri
 export function adaptiveRecord(plan: PointStopPlan, run: TimedPointRun, planned: number): AdaptiveStop {
   const final = stopDecision(run.records, { ...plan.rule, minRequests: 0 });
   const how: AdaptiveStop['how'] =
-    run.earlyEnd === 'check' ? (plan.how ?? 'precise') : run.earlyEnd === 'time' ? 'max-duration' : 'all-requests';
+    run.earlyEnd === 'check'
+      ? (plan.how ?? 'precise')
+      : run.earlyEnd === 'time'
+        ? 'max-duration'
+        : run.aborted
+          ? 'interrupted'
+          : 'all-requests';
   const intervals: AdaptiveStop['intervals'] = {};
   for (const [m, iv] of Object.entries(final.intervals)) intervals[m] = iv ? intervalRecord(iv, plan.rule.lines?.[m]) : null;
   return {
@@ -103,6 +109,7 @@ function reasonOf(how: AdaptiveStop['how'], n: number, planned: number, rule: St
   if (how === 'precise') return `stopped after ${n} of ${planned} requests: every interval within ±${pct} (${widths})`;
   if (how === 'decided')
     return `stopped after ${n} of ${planned} requests: every interval lies wholly on one side of the gate's line, so the verdict cannot change (${widths})`;
+  if (how === 'interrupted') return `interrupted after ${n} of ${planned} requests (${widths})`;
   if (how === 'max-duration') return `stopped at the stop's max-duration after ${n} of ${planned} requests, short of ±${pct} (${widths})`;
   return `sent all ${planned} planned requests without reaching ±${pct} (${widths})`;
 }
