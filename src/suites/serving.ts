@@ -309,7 +309,7 @@ function buildPoint(pp: PlannedPoint, runs: StoppedRun[], c: PointContext): Poin
     Object.assign(metrics, cachedTokens(run.records));
     const validity = pointValidity({
       metrics,
-      requestRate: pp.requestRate,
+      requestRate: run.earlyEnd !== null ? scheduledRate(run.records, pp.requestRate) : pp.requestRate,
       closedLoop: pp.closed,
       maxErrorRate: c.maxErrorRate,
       ignoreEos: c.ignoreEos,
@@ -368,6 +368,18 @@ function onceUnavailable(
     }
     return outcome;
   };
+}
+
+/**
+ * The rate the Poisson schedule itself asked for over the requests a stopped point sent: a few dozen
+ * arrivals run ahead of or behind the nominal rate by chance (CV 1/sqrt(n)), which is not the
+ * client falling behind.
+ */
+export function scheduledRate(records: readonly RequestRecord[], rate: number | 'inf' | null): number | 'inf' | null {
+  if (typeof rate !== 'number' || records.length === 0) return rate;
+  let last = 0;
+  for (const r of records) last = Math.max(last, r.scheduledMs);
+  return last > 0 ? records.length / (last / 1000) : rate;
 }
 
 /** usage.prompt_tokens_details.cached_tokens summed over the point, when the server returned it at all. */
