@@ -150,7 +150,9 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
       ? parseDuration(suite['max-duration'], { path: `${opts.configPath ?? 'suite'}.max-duration` })
       : undefined;
   const plan = planPoints(suite);
-  const adaptive = suite.stop ? adaptivePlan(suite.stop, { stream: suite.stream ?? true, path: `${opts.configPath ?? 'suite'}.stop` }) : undefined;
+  const adaptive = suite.stop
+    ? adaptivePlan(suite.stop, { stream: suite.stream ?? true, path: `${opts.configPath ?? 'suite'}.stop` })
+    : undefined;
   const repeat = Math.max(1, suite.repeat ?? 1);
   const headers: Record<string, string> = {};
   if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
@@ -337,7 +339,9 @@ function buildPoint(pp: PlannedPoint, runs: StoppedRun[], c: PointContext): Poin
       model_id: c.target.model,
       tokenizer_id: c.target.tokenizerModel ?? c.target.model,
       // Requests measured, which an adaptive point may make fewer than planned.
-      num_prompts: runs.some((r) => r.earlyEnd !== null) ? Math.round(runs.reduce((a, r) => a + r.records.length, 0) / runs.length) : pp.requests,
+      num_prompts: runs.some((r) => r.earlyEnd !== null)
+        ? Math.round(runs.reduce((a, r) => a + r.records.length, 0) / runs.length)
+        : pp.requests,
       burstiness: c.burstiness === Infinity ? 'inf' : c.burstiness,
     },
   };
