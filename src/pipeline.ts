@@ -41,7 +41,10 @@ export async function runGate(loaded: LoadedConfig, opts: GateRunOptions): Promi
   const confirm = pointsToConfirm(report);
   if (loaded.config.gate?.['confirm-regressions'] && confirm.length > 0 && !run.error && !opts.signal?.aborted) {
     opts.log?.(`confirming ${confirm.length} regressed point(s) with a rerun`);
-    const only = [...new Set(confirm.map((c) => c.suite))].map((suite) => ({ suite, keys: confirm.filter((c) => c.suite === suite).map((c) => c.key) }));
+    const only = [...new Set(confirm.map((c) => c.suite))].map((suite) => ({
+      suite,
+      keys: confirm.filter((c) => c.suite === suite).map((c) => c.key),
+    }));
     const rerun = await runPlan(loaded, { ...opts, outDir: path.join(opts.outDir, 'confirm'), only, label: 'confirmation' });
     report = mergeConfirmation(report, rerun.doc);
   }

@@ -173,7 +173,12 @@ export function servingMetrics(input: ServingMetricsInput): MetricMap {
     const queued = (r: RequestRecord): number => (input.closedLoop ? r.startMs : r.startMs - r.arrivalMs);
     addStats(m, 'client_queue_time', ok.map(queued), percentiles);
     if (typeof input.requestRate === 'number' && Number.isFinite(input.requestRate)) {
-      addStats(m, 'e2el_including_client_queue', ok.map((r) => (r.latencyMs ?? 0) + queued(r)), percentiles);
+      addStats(
+        m,
+        'e2el_including_client_queue',
+        ok.map((r) => (r.latencyMs ?? 0) + queued(r)),
+        percentiles,
+      );
     }
   }
 
@@ -189,7 +194,10 @@ export function clientFigures(input: ServingMetricsInput): MetricMap {
   // A closed loop's first wave is a burst (all due at t0, as rate=inf): only later sends, each due
   // when a slot freed, say whether the client kept up.
   const paced = input.closedLoop && input.maxConcurrency !== null ? records.filter((r) => r.index >= input.maxConcurrency!) : records;
-  const lags = summarize(paced.map((r) => r.arrivalMs - r.scheduledMs), [50, 99]);
+  const lags = summarize(
+    paced.map((r) => r.arrivalMs - r.scheduledMs),
+    [50, 99],
+  );
   let lastArrival = 0;
   for (const r of records) lastArrival = Math.max(lastArrival, r.arrivalMs);
   let itlSamples = 0;
@@ -200,7 +208,10 @@ export function clientFigures(input: ServingMetricsInput): MetricMap {
   }
   const rate = input.requestRate;
   const h = input.health;
-  const writeDelay = summarize(records.map((r) => r.startMs - r.dispatchMs), [99]);
+  const writeDelay = summarize(
+    records.map((r) => r.startMs - r.dispatchMs),
+    [99],
+  );
   return {
     error_rate: n > 0 ? (n - ok.length) / n : null,
     send_lag_p50_ms: lags.percentiles.get(50) ?? null,

@@ -56,7 +56,12 @@ export interface TraceAgreement {
  * `clientT0Ms`: the point's t0 on the client's performance.now() clock. `serverToClientMs`: what to
  * add to a server time (trace seconds x 1000) to put it on that clock, when known.
  */
-export function traceAgreement(records: readonly RequestRecord[], trace: readonly TraceLine[], clientT0Ms?: number, serverToClientMs?: number): TraceAgreement {
+export function traceAgreement(
+  records: readonly RequestRecord[],
+  trace: readonly TraceLine[],
+  clientT0Ms?: number,
+  serverToClientMs?: number,
+): TraceAgreement {
   const byId = new Map(trace.map((t) => [t.id, t]));
   const cT: number[] = [];
   const sT: number[] = [];

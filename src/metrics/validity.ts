@@ -35,7 +35,8 @@ export type PointStop = { by: 'cancel' } | { by: 'server-crash' } | { by: 'time-
 /** The validity reason for a point that ended early. */
 export function stopReason(stop: PointStop): string {
   if (stop.by === 'server-crash') return 'the server crashed before this point finished';
-  if (stop.by === 'time-limit') return `the point ran past its time limit (max-duration ${durationText(stop.limitMs)}) and was stopped before every request finished`;
+  if (stop.by === 'time-limit')
+    return `the point ran past its time limit (max-duration ${durationText(stop.limitMs)}) and was stopped before every request finished`;
   return 'the run was cancelled before this point finished';
 }
 
@@ -70,9 +71,7 @@ export function pointValidity(input: ValidityInput): Validity {
   if (typeof rate === 'number' && Number.isFinite(rate)) {
     const achieved = num('achieved_request_rate');
     if (achieved !== null && achieved < VALIDITY_LIMITS.minRateShare * rate) {
-      reasons.push(
-        `the client sent ${fmt(achieved)} req/s, under 95% of the configured ${fmt(rate)} req/s (the client could not keep up)`,
-      );
+      reasons.push(`the client sent ${fmt(achieved)} req/s, under 95% of the configured ${fmt(rate)} req/s (the client could not keep up)`);
     }
   }
   if ((typeof rate === 'number' && Number.isFinite(rate)) || input.closedLoop) {

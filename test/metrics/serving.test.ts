@@ -71,7 +71,13 @@ describe('serving metrics follow vLLM calculate_metrics', () => {
   });
 
   it('a non-streaming point reports latency (with p95, min and max) but no TTFT, TPOT or ITL', () => {
-    const ns = servingMetrics({ ...base, stream: false, percentiles: [50], records: [rec({ latencyMs: 1000, outputTokens: 128 })], durationMs: 2000 });
+    const ns = servingMetrics({
+      ...base,
+      stream: false,
+      percentiles: [50],
+      records: [rec({ latencyMs: 1000, outputTokens: 128 })],
+      durationMs: 2000,
+    });
     expect(ns.mean_ttft_ms).toBeUndefined();
     expect(ns.mean_itl_ms).toBeUndefined();
     expect([ns.mean_e2el_ms, ns.p95_e2el_ms, ns.p99_e2el_ms, ns.min_e2el_ms]).toEqual([1000, 1000, 1000, 1000]);
@@ -89,7 +95,9 @@ describe('serving metrics follow vLLM calculate_metrics', () => {
   });
 
   it('the client figures: send lag, achieved rate, error rate', () => {
-    const rs = [0, 1, 2, 3].map((i) => rec({ scheduledMs: i * 250 + 250, arrivalMs: i * 250 + 250 + i, ttftMs: 1, latencyMs: 1, outputTokens: 1 }));
+    const rs = [0, 1, 2, 3].map((i) =>
+      rec({ scheduledMs: i * 250 + 250, arrivalMs: i * 250 + 250 + i, ttftMs: 1, latencyMs: 1, outputTokens: 1 }),
+    );
     const c = servingMetrics({ ...base, records: [...rs, failed('timeout', { scheduledMs: 1000, arrivalMs: 1000 })], durationMs: 2000 });
     expect(c.send_lag_max_ms).toBe(3);
     expect(c.send_lag_p50_ms).toBe(1);
@@ -108,7 +116,13 @@ describe('peak figures', () => {
 
   it('max_concurrent_requests sweeps half-open intervals: a request ending when another starts does not overlap it', () => {
     expect(maxConcurrentRequests([rec({ startMs: 0, latencyMs: 100 }), rec({ startMs: 100, latencyMs: 100 })])).toBe(1);
-    expect(maxConcurrentRequests([rec({ startMs: 0, latencyMs: 100 }), rec({ startMs: 99, latencyMs: 100 }), rec({ startMs: 50, latencyMs: 60 })])).toBe(3);
+    expect(
+      maxConcurrentRequests([
+        rec({ startMs: 0, latencyMs: 100 }),
+        rec({ startMs: 99, latencyMs: 100 }),
+        rec({ startMs: 50, latencyMs: 60 }),
+      ]),
+    ).toBe(3);
   });
 });
 
@@ -144,7 +158,11 @@ function recordsWithTotals(completed: number, input: number, output: number) {
 }
 
 function checkAgainst(v: Record<string, number>): void {
-  const m = servingMetrics({ ...base, records: recordsWithTotals(v.completed!, v.total_input_tokens!, v.total_output_tokens!), durationMs: v.duration! * 1000 });
+  const m = servingMetrics({
+    ...base,
+    records: recordsWithTotals(v.completed!, v.total_input_tokens!, v.total_output_tokens!),
+    durationMs: v.duration! * 1000,
+  });
   expect(m.request_throughput).toBeCloseTo(v.request_throughput!, 9);
   expect(m.output_throughput).toBeCloseTo(v.output_throughput!, 9);
   expect(m.total_token_throughput).toBeCloseTo(v.total_token_throughput!, 9);
@@ -155,7 +173,9 @@ describe.skipIf(!existsSync(modern))('conformance with vLLM saved results', () =
     checkAgainst(JSON.parse(readFileSync(modern, 'utf8')));
   });
   it.skipIf(!existsSync(legacy))('reproduces the throughputs of every legacy benchmark_serving.py result', () => {
-    const lines = readFileSync(legacy, 'utf8').split('\n').filter((l) => l.trim());
+    const lines = readFileSync(legacy, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim());
     expect(lines.length).toBeGreaterThan(0);
     for (const l of lines) checkAgainst(JSON.parse(l.replace(/\bNaN\b|-?Infinity\b/g, 'null')));
   });
@@ -166,7 +186,14 @@ describe('send lag in a closed loop', () => {
   it('leaves out the first wave (a burst due at t0) and judges only sends due when a slot freed', () => {
     const wave = [0, 1].map((i) => rec({ index: i, scheduledMs: 0, arrivalMs: 20 + i, ttftMs: 1, latencyMs: 1, outputTokens: 1 }));
     const later = rec({ index: 2, scheduledMs: 50, arrivalMs: 50.5, ttftMs: 1, latencyMs: 1, outputTokens: 1 });
-    const m = servingMetrics({ ...base, requestRate: null, maxConcurrency: 2, closedLoop: true, records: [...wave, later], durationMs: 100 });
+    const m = servingMetrics({
+      ...base,
+      requestRate: null,
+      maxConcurrency: 2,
+      closedLoop: true,
+      records: [...wave, later],
+      durationMs: 100,
+    });
     expect(m.send_lag_max_ms).toBe(0.5);
   });
 });

@@ -65,7 +65,9 @@ describe('point validity', () => {
 
   it('a point ended early is never valid, and says what ended it', () => {
     expect(pointValidity(input({}, { stopped: { by: 'cancel' } })).reasons).toEqual(['the run was cancelled before this point finished']);
-    expect(pointValidity(input({}, { stopped: { by: 'server-crash' } })).reasons).toEqual(['the server crashed before this point finished']);
+    expect(pointValidity(input({}, { stopped: { by: 'server-crash' } })).reasons).toEqual([
+      'the server crashed before this point finished',
+    ]);
     expect(pointValidity(input({}, { stopped: { by: 'time-limit', limitMs: 90_000 } })).reasons).toEqual([
       'the point ran past its time limit (max-duration 90s) and was stopped before every request finished',
     ]);
