@@ -412,11 +412,11 @@ var require_codegen = __commonJS({
         const rhs = this.rhs === void 0 ? "" : ` = ${this.rhs}`;
         return `${varKind} ${this.name}${rhs};` + _n;
       }
-      optimizeNames(names, constants) {
+      optimizeNames(names, constants3) {
         if (!names[this.name.str])
           return;
         if (this.rhs)
-          this.rhs = optimizeExpr(this.rhs, names, constants);
+          this.rhs = optimizeExpr(this.rhs, names, constants3);
         return this;
       }
       get names() {
@@ -433,10 +433,10 @@ var require_codegen = __commonJS({
       render({ _n }) {
         return `${this.lhs} = ${this.rhs};` + _n;
       }
-      optimizeNames(names, constants) {
+      optimizeNames(names, constants3) {
         if (this.lhs instanceof code_1.Name && !names[this.lhs.str] && !this.sideEffects)
           return;
-        this.rhs = optimizeExpr(this.rhs, names, constants);
+        this.rhs = optimizeExpr(this.rhs, names, constants3);
         return this;
       }
       get names() {
@@ -497,8 +497,8 @@ var require_codegen = __commonJS({
       optimizeNodes() {
         return `${this.code}` ? this : void 0;
       }
-      optimizeNames(names, constants) {
-        this.code = optimizeExpr(this.code, names, constants);
+      optimizeNames(names, constants3) {
+        this.code = optimizeExpr(this.code, names, constants3);
         return this;
       }
       get names() {
@@ -527,12 +527,12 @@ var require_codegen = __commonJS({
         }
         return nodes.length > 0 ? this : void 0;
       }
-      optimizeNames(names, constants) {
+      optimizeNames(names, constants3) {
         const { nodes } = this;
         let i = nodes.length;
         while (i--) {
           const n = nodes[i];
-          if (n.optimizeNames(names, constants))
+          if (n.optimizeNames(names, constants3))
             continue;
           subtractNames(names, n.names);
           nodes.splice(i, 1);
@@ -585,12 +585,12 @@ var require_codegen = __commonJS({
           return void 0;
         return this;
       }
-      optimizeNames(names, constants) {
+      optimizeNames(names, constants3) {
         var _a;
-        this.else = (_a = this.else) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants);
-        if (!(super.optimizeNames(names, constants) || this.else))
+        this.else = (_a = this.else) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants3);
+        if (!(super.optimizeNames(names, constants3) || this.else))
           return;
-        this.condition = optimizeExpr(this.condition, names, constants);
+        this.condition = optimizeExpr(this.condition, names, constants3);
         return this;
       }
       get names() {
@@ -613,10 +613,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.iteration})` + super.render(opts);
       }
-      optimizeNames(names, constants) {
-        if (!super.optimizeNames(names, constants))
+      optimizeNames(names, constants3) {
+        if (!super.optimizeNames(names, constants3))
           return;
-        this.iteration = optimizeExpr(this.iteration, names, constants);
+        this.iteration = optimizeExpr(this.iteration, names, constants3);
         return this;
       }
       get names() {
@@ -652,10 +652,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.varKind} ${this.name} ${this.loop} ${this.iterable})` + super.render(opts);
       }
-      optimizeNames(names, constants) {
-        if (!super.optimizeNames(names, constants))
+      optimizeNames(names, constants3) {
+        if (!super.optimizeNames(names, constants3))
           return;
-        this.iterable = optimizeExpr(this.iterable, names, constants);
+        this.iterable = optimizeExpr(this.iterable, names, constants3);
         return this;
       }
       get names() {
@@ -697,11 +697,11 @@ var require_codegen = __commonJS({
         (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNodes();
         return this;
       }
-      optimizeNames(names, constants) {
+      optimizeNames(names, constants3) {
         var _a, _b;
-        super.optimizeNames(names, constants);
-        (_a = this.catch) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants);
-        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants);
+        super.optimizeNames(names, constants3);
+        (_a = this.catch) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants3);
+        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants3);
         return this;
       }
       get names() {
@@ -1002,7 +1002,7 @@ var require_codegen = __commonJS({
     function addExprNames(names, from) {
       return from instanceof code_1._CodeOrName ? addNames(names, from.names) : names;
     }
-    function optimizeExpr(expr, names, constants) {
+    function optimizeExpr(expr, names, constants3) {
       if (expr instanceof code_1.Name)
         return replaceName(expr);
       if (!canOptimize(expr))
@@ -1017,14 +1017,14 @@ var require_codegen = __commonJS({
         return items;
       }, []));
       function replaceName(n) {
-        const c = constants[n.str];
+        const c = constants3[n.str];
         if (c === void 0 || names[n.str] !== 1)
           return n;
         delete names[n.str];
         return c;
       }
       function canOptimize(e) {
-        return e instanceof code_1._Code && e._items.some((c) => c instanceof code_1.Name && names[c.str] === 1 && constants[c.str] !== void 0);
+        return e instanceof code_1._Code && e._items.some((c) => c instanceof code_1.Name && names[c.str] === 1 && constants3[c.str] !== void 0);
       }
     }
     function subtractNames(names, from) {
@@ -2222,20 +2222,20 @@ var require_resolve = __commonJS({
       return false;
     }
     function countKeys(schema) {
-      let count = 0;
+      let count2 = 0;
       for (const key in schema) {
         if (key === "$ref")
           return Infinity;
-        count++;
+        count2++;
         if (SIMPLE_INLINED.has(key))
           continue;
         if (typeof schema[key] == "object") {
-          (0, util_1.eachItem)(schema[key], (sch) => count += countKeys(sch));
+          (0, util_1.eachItem)(schema[key], (sch) => count2 += countKeys(sch));
         }
-        if (count === Infinity)
+        if (count2 === Infinity)
           return Infinity;
       }
-      return count;
+      return count2;
     }
     function getFullPath(resolver, id = "", normalize) {
       if (normalize !== false)
@@ -3264,8 +3264,8 @@ var require_utils = __commonJS({
       }
       return ind;
     }
-    function removeDotSegments(path16) {
-      let input = path16;
+    function removeDotSegments(path18) {
+      let input = path18;
       const output = [];
       let nextSlash = -1;
       let len = 0;
@@ -3339,11 +3339,11 @@ var require_utils = __commonJS({
       }
       return output.join("");
     }
-    function removeDotSegmentsRelative(path16) {
-      if (path16 === "" || path16[0] === "/") {
-        return removeDotSegments(path16);
+    function removeDotSegmentsRelative(path18) {
+      if (path18 === "" || path18[0] === "/") {
+        return removeDotSegments(path18);
       }
-      const segments = path16.split("/");
+      const segments = path18.split("/");
       const last = segments.length - 1;
       const output = [];
       let trailingDirectory = false;
@@ -3706,8 +3706,8 @@ var require_schemes = __commonJS({
       }
       if (wsComponent.resourceName) {
         const queryIndex = wsComponent.resourceName.indexOf("?");
-        const path16 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
-        wsComponent.path = path16 && path16 !== "/" ? path16 : void 0;
+        const path18 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
+        wsComponent.path = path18 && path18 !== "/" ? path18 : void 0;
         wsComponent.query = queryIndex === -1 ? void 0 : wsComponent.resourceName.slice(queryIndex + 1);
         wsComponent.resourceName = void 0;
       }
@@ -3913,50 +3913,50 @@ var require_fast_uri = __commonJS({
       schemelessOptions.skipEscape = true;
       return serialize(resolved, schemelessOptions);
     }
-    function resolveComponent(base, relative, options, skipNormalization) {
+    function resolveComponent(base, relative2, options, skipNormalization) {
       const target = {};
       if (!skipNormalization) {
         base = parse(serialize(base, options), options);
-        relative = parse(serialize(relative, options), options);
+        relative2 = parse(serialize(relative2, options), options);
       }
       options = options || {};
-      if (!options.tolerant && relative.scheme) {
-        target.scheme = relative.scheme;
-        target.userinfo = relative.userinfo;
-        target.host = relative.host;
-        target.port = relative.port;
-        target.path = removeDotSegments(relative.path || "");
-        target.query = relative.query;
+      if (!options.tolerant && relative2.scheme) {
+        target.scheme = relative2.scheme;
+        target.userinfo = relative2.userinfo;
+        target.host = relative2.host;
+        target.port = relative2.port;
+        target.path = removeDotSegments(relative2.path || "");
+        target.query = relative2.query;
       } else {
-        if (relative.userinfo !== void 0 || relative.host !== void 0 || relative.port !== void 0) {
-          target.userinfo = relative.userinfo;
-          target.host = relative.host;
-          target.port = relative.port;
-          target.path = removeDotSegments(relative.path || "");
-          target.query = relative.query;
+        if (relative2.userinfo !== void 0 || relative2.host !== void 0 || relative2.port !== void 0) {
+          target.userinfo = relative2.userinfo;
+          target.host = relative2.host;
+          target.port = relative2.port;
+          target.path = removeDotSegments(relative2.path || "");
+          target.query = relative2.query;
         } else {
-          if (!relative.path) {
+          if (!relative2.path) {
             target.path = base.path;
-            if (relative.query !== void 0) {
-              target.query = relative.query;
+            if (relative2.query !== void 0) {
+              target.query = relative2.query;
             } else {
               target.query = base.query;
             }
           } else {
-            if (relative.path[0] === "/") {
-              target.path = removeDotSegments(relative.path);
+            if (relative2.path[0] === "/") {
+              target.path = removeDotSegments(relative2.path);
             } else {
               const baseHasAuthority = base.userinfo !== void 0 || base.host !== void 0 || base.port !== void 0;
               if (baseHasAuthority && !base.path) {
-                target.path = "/" + relative.path;
+                target.path = "/" + relative2.path;
               } else if (!base.path) {
-                target.path = relative.path;
+                target.path = relative2.path;
               } else {
-                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative.path;
+                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative2.path;
               }
               target.path = base.scheme === void 0 && !baseHasAuthority && target.path[0] !== "/" ? removeDotSegmentsRelative(target.path) : removeDotSegments(target.path);
             }
-            target.query = relative.query;
+            target.query = relative2.query;
           }
           target.userinfo = base.userinfo;
           target.host = base.host;
@@ -3964,7 +3964,7 @@ var require_fast_uri = __commonJS({
         }
         target.scheme = base.scheme;
       }
-      target.fragment = relative.fragment;
+      target.fragment = relative2.fragment;
       return target;
     }
     function equal(uriA, uriB, options) {
@@ -4055,12 +4055,12 @@ var require_fast_uri = __commonJS({
     }
     function hasMalformedPercentEncoding(component) {
       if (component === void 0) return false;
-      let percent = component.indexOf("%");
-      while (percent !== -1) {
-        if (percent + 2 >= component.length || !/^[\da-f]{2}$/iu.test(component.slice(percent + 1, percent + 3))) {
+      let percent2 = component.indexOf("%");
+      while (percent2 !== -1) {
+        if (percent2 + 2 >= component.length || !/^[\da-f]{2}$/iu.test(component.slice(percent2 + 1, percent2 + 3))) {
           return true;
         }
-        percent = component.indexOf("%", percent + 3);
+        percent2 = component.indexOf("%", percent2 + 3);
       }
       return false;
     }
@@ -5773,8 +5773,8 @@ var require_contains = __commonJS({
         cxt.result(valid, () => cxt.reset());
         function validateItemsWithCount() {
           const schValid = gen.name("_valid");
-          const count = gen.let("count", 0);
-          validateItems(schValid, () => gen.if(schValid, () => checkLimits(count)));
+          const count2 = gen.let("count", 0);
+          validateItems(schValid, () => gen.if(schValid, () => checkLimits2(count2)));
         }
         function validateItems(_valid, block) {
           gen.forRange("i", 0, len, (i) => {
@@ -5787,16 +5787,16 @@ var require_contains = __commonJS({
             block();
           });
         }
-        function checkLimits(count) {
-          gen.code((0, codegen_1._)`${count}++`);
+        function checkLimits2(count2) {
+          gen.code((0, codegen_1._)`${count2}++`);
           if (max === void 0) {
-            gen.if((0, codegen_1._)`${count} >= ${min}`, () => gen.assign(valid, true).break());
+            gen.if((0, codegen_1._)`${count2} >= ${min}`, () => gen.assign(valid, true).break());
           } else {
-            gen.if((0, codegen_1._)`${count} > ${max}`, () => gen.assign(valid, false).break());
+            gen.if((0, codegen_1._)`${count2} > ${max}`, () => gen.assign(valid, false).break());
             if (min === 1)
               gen.assign(valid, true);
             else
-              gen.if((0, codegen_1._)`${count} >= ${min}`, () => gen.assign(valid, true));
+              gen.if((0, codegen_1._)`${count2} >= ${min}`, () => gen.assign(valid, true));
           }
         }
       }
@@ -6517,11 +6517,11 @@ var require_format = __commonJS({
           }
           function getFormat(fmtDef) {
             const code = fmtDef instanceof RegExp ? (0, codegen_1.regexpCode)(fmtDef) : opts.code.formats ? (0, codegen_1._)`${opts.code.formats}${(0, codegen_1.getProperty)(schema)}` : void 0;
-            const fmt3 = gen.scopeValue("formats", { key: schema, ref: fmtDef, code });
+            const fmt4 = gen.scopeValue("formats", { key: schema, ref: fmtDef, code });
             if (typeof fmtDef == "object" && !(fmtDef instanceof RegExp)) {
-              return [fmtDef.type || "string", fmtDef.validate, (0, codegen_1._)`${fmt3}.validate`];
+              return [fmtDef.type || "string", fmtDef.validate, (0, codegen_1._)`${fmt4}.validate`];
             }
-            return ["string", fmtDef, fmt3];
+            return ["string", fmtDef, fmt4];
           }
           function validCondition() {
             if (typeof formatDef == "object" && !(formatDef instanceof RegExp) && formatDef.async) {
@@ -7023,8 +7023,8 @@ var require_formats = __commonJS({
         return false;
       const year = +matches[1];
       const month = +matches[2];
-      const day = +matches[3];
-      return month >= 1 && month <= 12 && day >= 1 && day <= (month === 2 && isLeapYear(year) ? 29 : DAYS[month]);
+      const day2 = +matches[3];
+      return month >= 1 && month <= 12 && day2 >= 1 && day2 <= (month === 2 && isLeapYear(year) ? 29 : DAYS[month]);
     }
     function compareDate(d1, d2) {
       if (!(d1 && d2))
@@ -7183,8 +7183,8 @@ var require_limit = __commonJS({
             ref: self.formats,
             code: opts.code.formats
           });
-          const fmt3 = gen.const("fmt", (0, codegen_1._)`${fmts}[${fCxt.schemaCode}]`);
-          cxt.fail$data((0, codegen_1.or)((0, codegen_1._)`typeof ${fmt3} != "object"`, (0, codegen_1._)`${fmt3} instanceof RegExp`, (0, codegen_1._)`typeof ${fmt3}.compare != "function"`, compareCode(fmt3)));
+          const fmt4 = gen.const("fmt", (0, codegen_1._)`${fmts}[${fCxt.schemaCode}]`);
+          cxt.fail$data((0, codegen_1.or)((0, codegen_1._)`typeof ${fmt4} != "object"`, (0, codegen_1._)`${fmt4} instanceof RegExp`, (0, codegen_1._)`typeof ${fmt4}.compare != "function"`, compareCode(fmt4)));
         }
         function validateFormat() {
           const format = fCxt.schema;
@@ -7194,15 +7194,15 @@ var require_limit = __commonJS({
           if (typeof fmtDef != "object" || fmtDef instanceof RegExp || typeof fmtDef.compare != "function") {
             throw new Error(`"${keyword}": format "${format}" does not define "compare" function`);
           }
-          const fmt3 = gen.scopeValue("formats", {
+          const fmt4 = gen.scopeValue("formats", {
             key: format,
             ref: fmtDef,
             code: opts.code.formats ? (0, codegen_1._)`${opts.code.formats}${(0, codegen_1.getProperty)(format)}` : void 0
           });
-          cxt.fail$data(compareCode(fmt3));
+          cxt.fail$data(compareCode(fmt4));
         }
-        function compareCode(fmt3) {
-          return (0, codegen_1._)`${fmt3}.compare(${data}, ${schemaCode}) ${KWDs[keyword].fail} 0`;
+        function compareCode(fmt4) {
+          return (0, codegen_1._)`${fmt4}.compare(${data}, ${schemaCode}) ${KWDs[keyword].fail} 0`;
         }
       },
       dependencies: ["format"]
@@ -7231,8 +7231,8 @@ var require_dist = __commonJS({
         return ajv4;
       }
       const [formats, exportName] = opts.mode === "fast" ? [formats_1.fastFormats, fastName] : [formats_1.fullFormats, fullName];
-      const list = opts.formats || formats_1.formatNames;
-      addFormats3(ajv4, list, formats, exportName);
+      const list2 = opts.formats || formats_1.formatNames;
+      addFormats3(ajv4, list2, formats, exportName);
       if (opts.keywords)
         (0, limit_1.default)(ajv4);
       return ajv4;
@@ -7244,11 +7244,11 @@ var require_dist = __commonJS({
         throw new Error(`Unknown format "${name}"`);
       return f;
     };
-    function addFormats3(ajv4, list, fs, exportName) {
+    function addFormats3(ajv4, list2, fs, exportName) {
       var _a;
       var _b;
       (_a = (_b = ajv4.opts.code).formats) !== null && _a !== void 0 ? _a : _b.formats = (0, codegen_1._)`require("ajv-formats/dist/formats").${exportName}`;
-      for (const f of list)
+      for (const f of list2)
         ajv4.addFormat(f, fs[f]);
     }
     module.exports = exports = formatsPlugin;
@@ -7322,7 +7322,7 @@ var require_visit = __commonJS({
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove node");
-    function visit2(node, visitor) {
+    function visit3(node, visitor) {
       const visitor_ = initVisitor(visitor);
       if (identity.isDocument(node)) {
         const cd = visit_(null, node.contents, visitor_, Object.freeze([node]));
@@ -7331,20 +7331,20 @@ var require_visit = __commonJS({
       } else
         visit_(null, node, visitor_, Object.freeze([]));
     }
-    visit2.BREAK = BREAK;
-    visit2.SKIP = SKIP;
-    visit2.REMOVE = REMOVE;
-    function visit_(key, node, visitor, path16) {
-      const ctrl = callVisitor(key, node, visitor, path16);
+    visit3.BREAK = BREAK;
+    visit3.SKIP = SKIP;
+    visit3.REMOVE = REMOVE;
+    function visit_(key, node, visitor, path18) {
+      const ctrl = callVisitor(key, node, visitor, path18);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path16, ctrl);
-        return visit_(key, ctrl, visitor, path16);
+        replaceNode(key, path18, ctrl);
+        return visit_(key, ctrl, visitor, path18);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path16 = Object.freeze(path16.concat(node));
+          path18 = Object.freeze(path18.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = visit_(i, node.items[i], visitor, path16);
+            const ci = visit_(i, node.items[i], visitor, path18);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -7355,13 +7355,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path16 = Object.freeze(path16.concat(node));
-          const ck = visit_("key", node.key, visitor, path16);
+          path18 = Object.freeze(path18.concat(node));
+          const ck = visit_("key", node.key, visitor, path18);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = visit_("value", node.value, visitor, path16);
+          const cv = visit_("value", node.value, visitor, path18);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -7382,17 +7382,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node, visitor, path16) {
-      const ctrl = await callVisitor(key, node, visitor, path16);
+    async function visitAsync_(key, node, visitor, path18) {
+      const ctrl = await callVisitor(key, node, visitor, path18);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path16, ctrl);
-        return visitAsync_(key, ctrl, visitor, path16);
+        replaceNode(key, path18, ctrl);
+        return visitAsync_(key, ctrl, visitor, path18);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path16 = Object.freeze(path16.concat(node));
+          path18 = Object.freeze(path18.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = await visitAsync_(i, node.items[i], visitor, path16);
+            const ci = await visitAsync_(i, node.items[i], visitor, path18);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -7403,13 +7403,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path16 = Object.freeze(path16.concat(node));
-          const ck = await visitAsync_("key", node.key, visitor, path16);
+          path18 = Object.freeze(path18.concat(node));
+          const ck = await visitAsync_("key", node.key, visitor, path18);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = await visitAsync_("value", node.value, visitor, path16);
+          const cv = await visitAsync_("value", node.value, visitor, path18);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -7436,23 +7436,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node, visitor, path16) {
+    function callVisitor(key, node, visitor, path18) {
       if (typeof visitor === "function")
-        return visitor(key, node, path16);
+        return visitor(key, node, path18);
       if (identity.isMap(node))
-        return visitor.Map?.(key, node, path16);
+        return visitor.Map?.(key, node, path18);
       if (identity.isSeq(node))
-        return visitor.Seq?.(key, node, path16);
+        return visitor.Seq?.(key, node, path18);
       if (identity.isPair(node))
-        return visitor.Pair?.(key, node, path16);
+        return visitor.Pair?.(key, node, path18);
       if (identity.isScalar(node))
-        return visitor.Scalar?.(key, node, path16);
+        return visitor.Scalar?.(key, node, path18);
       if (identity.isAlias(node))
-        return visitor.Alias?.(key, node, path16);
+        return visitor.Alias?.(key, node, path18);
       return void 0;
     }
-    function replaceNode(key, path16, node) {
-      const parent = path16[path16.length - 1];
+    function replaceNode(key, path18, node) {
+      const parent = path18[path18.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node;
       } else if (identity.isPair(parent)) {
@@ -7467,7 +7467,7 @@ var require_visit = __commonJS({
         throw new Error(`Cannot replace node with ${pt} parent`);
       }
     }
-    exports.visit = visit2;
+    exports.visit = visit3;
     exports.visitAsync = visitAsync;
   }
 });
@@ -7477,7 +7477,7 @@ var require_directives = __commonJS({
   "node_modules/yaml/dist/doc/directives.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var visit2 = require_visit();
+    var visit3 = require_visit();
     var escapeChars = {
       "!": "%21",
       ",": "%2C",
@@ -7621,7 +7621,7 @@ var require_directives = __commonJS({
         let tagNames;
         if (doc && tagEntries.length > 0 && identity.isNode(doc.contents)) {
           const tags = {};
-          visit2.visit(doc.contents, (_key, node) => {
+          visit3.visit(doc.contents, (_key, node) => {
             if (identity.isNode(node) && node.tag)
               tags[node.tag] = true;
           });
@@ -7648,7 +7648,7 @@ var require_anchors = __commonJS({
   "node_modules/yaml/dist/doc/anchors.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var visit2 = require_visit();
+    var visit3 = require_visit();
     function anchorIsValid(anchor) {
       if (/[\x00-\x19\s,[\]{}]/.test(anchor)) {
         const sa = JSON.stringify(anchor);
@@ -7659,7 +7659,7 @@ var require_anchors = __commonJS({
     }
     function anchorNames(root) {
       const anchors = /* @__PURE__ */ new Set();
-      visit2.visit(root, {
+      visit3.visit(root, {
         Value(_key, node) {
           if (node.anchor)
             anchors.add(node.anchor);
@@ -7825,8 +7825,8 @@ var require_Node = __commonJS({
         };
         const res = toJS.toJS(this, "", ctx);
         if (typeof onAnchor === "function")
-          for (const { count, res: res2 } of ctx.anchors.values())
-            onAnchor(res2, count);
+          for (const { count: count2, res: res2 } of ctx.anchors.values())
+            onAnchor(res2, count2);
         return typeof reviver === "function" ? applyReviver.applyReviver(reviver, { "": res }, "", res) : res;
       }
     };
@@ -7839,7 +7839,7 @@ var require_Alias = __commonJS({
   "node_modules/yaml/dist/nodes/Alias.js"(exports) {
     "use strict";
     var anchors = require_anchors();
-    var visit2 = require_visit();
+    var visit3 = require_visit();
     var identity = require_identity();
     var Node = require_Node();
     var toJS = require_toJS();
@@ -7865,7 +7865,7 @@ var require_Alias = __commonJS({
           nodes = ctx.aliasResolveCache;
         } else {
           nodes = [];
-          visit2.visit(doc, {
+          visit3.visit(doc, {
             Node: (_key, node) => {
               if (identity.isAlias(node) || identity.hasAnchor(node))
                 nodes.push(node);
@@ -7934,13 +7934,13 @@ var require_Alias = __commonJS({
         const anchor = anchors2 && source && anchors2.get(source);
         return anchor ? anchor.count * anchor.aliasCount : 0;
       } else if (identity.isCollection(node)) {
-        let count = 0;
+        let count2 = 0;
         for (const item of node.items) {
           const c = getAliasCount(doc, item, anchors2);
-          if (c > count)
-            count = c;
+          if (c > count2)
+            count2 = c;
         }
-        return count;
+        return count2;
       } else if (identity.isPair(node)) {
         const kc = getAliasCount(doc, node.key, anchors2);
         const vc = getAliasCount(doc, node.value, anchors2);
@@ -8064,10 +8064,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path16, value) {
+    function collectionFromPath(schema, path18, value) {
       let v = value;
-      for (let i = path16.length - 1; i >= 0; --i) {
-        const k = path16[i];
+      for (let i = path18.length - 1; i >= 0; --i) {
+        const k = path18[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -8086,7 +8086,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path16) => path16 == null || typeof path16 === "object" && !!path16[Symbol.iterator]().next().done;
+    var isEmptyPath = (path18) => path18 == null || typeof path18 === "object" && !!path18[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -8116,11 +8116,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path16, value) {
-        if (isEmptyPath(path16))
+      addIn(path18, value) {
+        if (isEmptyPath(path18))
           this.add(value);
         else {
-          const [key, ...rest] = path16;
+          const [key, ...rest] = path18;
           const node = this.get(key, true);
           if (identity.isCollection(node))
             node.addIn(rest, value);
@@ -8134,8 +8134,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path16) {
-        const [key, ...rest] = path16;
+      deleteIn(path18) {
+        const [key, ...rest] = path18;
         if (rest.length === 0)
           return this.delete(key);
         const node = this.get(key, true);
@@ -8149,8 +8149,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path16, keepScalar) {
-        const [key, ...rest] = path16;
+      getIn(path18, keepScalar) {
+        const [key, ...rest] = path18;
         const node = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node) ? node.value : node;
@@ -8168,8 +8168,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path16) {
-        const [key, ...rest] = path16;
+      hasIn(path18) {
+        const [key, ...rest] = path18;
         if (rest.length === 0)
           return this.has(key);
         const node = this.get(key, true);
@@ -8179,8 +8179,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path16, value) {
-        const [key, ...rest] = path16;
+      setIn(path18, value) {
+        const [key, ...rest] = path18;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -8241,7 +8241,7 @@ var require_foldFlowLines = __commonJS({
         else
           end = lineWidth - indentAtStart;
       }
-      let split = void 0;
+      let split2 = void 0;
       let prev = void 0;
       let overflow = false;
       let i = -1;
@@ -8274,18 +8274,18 @@ var require_foldFlowLines = __commonJS({
           if (mode === FOLD_BLOCK)
             i = consumeMoreIndentedLines(text, i, indent2.length);
           end = i + indent2.length + endStep;
-          split = void 0;
+          split2 = void 0;
         } else {
           if (ch === " " && prev && prev !== " " && prev !== "\n" && prev !== "	") {
             const next = text[i + 1];
             if (next && next !== " " && next !== "\n" && next !== "	")
-              split = i;
+              split2 = i;
           }
           if (i >= end) {
-            if (split) {
-              folds.push(split);
-              end = split + endStep;
-              split = void 0;
+            if (split2) {
+              folds.push(split2);
+              end = split2 + endStep;
+              split2 = void 0;
             } else if (mode === FOLD_QUOTED) {
               while (prev === " " || prev === "	") {
                 prev = ch;
@@ -8298,7 +8298,7 @@ var require_foldFlowLines = __commonJS({
               folds.push(j);
               escapedFolds[j] = true;
               end = j + endStep;
-              split = void 0;
+              split2 = void 0;
             } else {
               overflow = true;
             }
@@ -8330,18 +8330,18 @@ ${indent2}${text.slice(fold + 1, end2)}`;
     }
     function consumeMoreIndentedLines(text, i, indent2) {
       let end = i;
-      let start = i + 1;
-      let ch = text[start];
+      let start2 = i + 1;
+      let ch = text[start2];
       while (ch === " " || ch === "	") {
-        if (i < start + indent2) {
+        if (i < start2 + indent2) {
           ch = text[++i];
         } else {
           do {
             ch = text[++i];
           } while (ch && ch !== "\n");
           end = i;
-          start = i + 1;
-          ch = text[start];
+          start2 = i + 1;
+          ch = text[start2];
         }
       }
       return end;
@@ -8372,12 +8372,12 @@ var require_stringifyString = __commonJS({
       const strLen = str2.length;
       if (strLen <= limit)
         return false;
-      for (let i = 0, start = 0; i < strLen; ++i) {
+      for (let i = 0, start2 = 0; i < strLen; ++i) {
         if (str2[i] === "\n") {
-          if (i - start > limit)
+          if (i - start2 > limit)
             return true;
-          start = i + 1;
-          if (strLen - start <= limit)
+          start2 = i + 1;
+          if (strLen - start2 <= limit)
             return false;
         }
       }
@@ -8391,19 +8391,19 @@ var require_stringifyString = __commonJS({
       const minMultiLineLength = ctx.options.doubleQuotedMinMultiLineLength;
       const indent2 = ctx.indent || (containsDocumentMarker(value) ? "  " : "");
       let str2 = "";
-      let start = 0;
+      let start2 = 0;
       for (let i = 0, ch = json[i]; ch; ch = json[++i]) {
         if (ch === " " && json[i + 1] === "\\" && json[i + 2] === "n") {
-          str2 += json.slice(start, i) + "\\ ";
+          str2 += json.slice(start2, i) + "\\ ";
           i += 1;
-          start = i;
+          start2 = i;
           ch = "\\";
         }
         if (ch === "\\")
           switch (json[i + 1]) {
             case "u":
               {
-                str2 += json.slice(start, i);
+                str2 += json.slice(start2, i);
                 const code = json.substr(i + 2, 4);
                 switch (code) {
                   case "0000":
@@ -8437,14 +8437,14 @@ var require_stringifyString = __commonJS({
                       str2 += json.substr(i, 6);
                 }
                 i += 5;
-                start = i + 1;
+                start2 = i + 1;
               }
               break;
             case "n":
               if (implicitKey || json[i + 2] === '"' || json.length < minMultiLineLength) {
                 i += 1;
               } else {
-                str2 += json.slice(start, i) + "\n\n";
+                str2 += json.slice(start2, i) + "\n\n";
                 while (json[i + 2] === "\\" && json[i + 3] === "n" && json[i + 4] !== '"') {
                   str2 += "\n";
                   i += 2;
@@ -8453,14 +8453,14 @@ var require_stringifyString = __commonJS({
                 if (json[i + 2] === " ")
                   str2 += "\\";
                 i += 1;
-                start = i + 1;
+                start2 = i + 1;
               }
               break;
             default:
               i += 1;
           }
       }
-      str2 = start ? str2 + json.slice(start) : json;
+      str2 = start2 ? str2 + json.slice(start2) : json;
       return implicitKey ? str2 : foldFlowLines.foldFlowLines(str2, indent2, foldFlowLines.FOLD_QUOTED, getFoldOptions(ctx, false));
     }
     function singleQuotedString(value, ctx) {
@@ -8539,10 +8539,10 @@ ${indent2}`) + "'";
         else
           break;
       }
-      let start = value.substring(0, startNlPos < startEnd ? startNlPos + 1 : startEnd);
-      if (start) {
-        value = value.substring(start.length);
-        start = start.replace(/\n+/g, `$&${indent2}`);
+      let start2 = value.substring(0, startNlPos < startEnd ? startNlPos + 1 : startEnd);
+      if (start2) {
+        value = value.substring(start2.length);
+        start2 = start2.replace(/\n+/g, `$&${indent2}`);
       }
       const indentSize = indent2 ? "2" : "1";
       let header = (startWithSpace ? indentSize : "") + chomp;
@@ -8560,14 +8560,14 @@ ${indent2}`) + "'";
             literalFallback = true;
           };
         }
-        const body = foldFlowLines.foldFlowLines(`${start}${foldedValue}${end}`, indent2, foldFlowLines.FOLD_BLOCK, foldOptions);
+        const body = foldFlowLines.foldFlowLines(`${start2}${foldedValue}${end}`, indent2, foldFlowLines.FOLD_BLOCK, foldOptions);
         if (!literalFallback)
           return `>${header}
 ${indent2}${body}`;
       }
       value = value.replace(/\n+/g, `$&${indent2}`);
       return `|${header}
-${indent2}${start}${value}${end}`;
+${indent2}${start2}${value}${end}`;
     }
     function plainString(item, ctx, onComment, onChompKeep) {
       const { type, value } = item;
@@ -8922,7 +8922,7 @@ var require_merge = __commonJS({
     var identity = require_identity();
     var Scalar = require_Scalar();
     var MERGE_KEY = "<<";
-    var merge = {
+    var merge2 = {
       identify: (value) => value === MERGE_KEY || typeof value === "symbol" && value.description === MERGE_KEY,
       default: "key",
       tag: "tag:yaml.org,2002:merge",
@@ -8932,7 +8932,7 @@ var require_merge = __commonJS({
       }),
       stringify: () => MERGE_KEY
     };
-    var isMergeKey = (ctx, key) => (merge.identify(key) || identity.isScalar(key) && (!key.type || key.type === Scalar.Scalar.PLAIN) && merge.identify(key.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge.tag && tag.default);
+    var isMergeKey = (ctx, key) => (merge2.identify(key) || identity.isScalar(key) && (!key.type || key.type === Scalar.Scalar.PLAIN) && merge2.identify(key.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge2.tag && tag.default);
     function addMergeToJSMap(ctx, map, value) {
       const source = resolveAliasValue(ctx, value);
       if (identity.isSeq(source))
@@ -8971,7 +8971,7 @@ var require_merge = __commonJS({
     }
     exports.addMergeToJSMap = addMergeToJSMap;
     exports.isMergeKey = isMergeKey;
-    exports.merge = merge;
+    exports.merge = merge2;
   }
 });
 
@@ -8980,15 +8980,15 @@ var require_addPairToJSMap = __commonJS({
   "node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports) {
     "use strict";
     var log = require_log();
-    var merge = require_merge();
+    var merge2 = require_merge();
     var stringify = require_stringify();
     var identity = require_identity();
     var toJS = require_toJS();
     function addPairToJSMap(ctx, map, { key, value }) {
       if (identity.isNode(key) && key.addToJSMap)
         key.addToJSMap(ctx, map, value);
-      else if (merge.isMergeKey(ctx, key))
-        merge.addMergeToJSMap(ctx, map, value);
+      else if (merge2.isMergeKey(ctx, key))
+        merge2.addMergeToJSMap(ctx, map, value);
       else {
         const jsKey = toJS.toJS(key, "", ctx);
         if (map instanceof Map) {
@@ -9198,23 +9198,23 @@ ${indent2}${line}` : "\n";
         lines.push(str2);
         linesAtValue = lines.length;
       }
-      const { start, end } = flowChars;
+      const { start: start2, end } = flowChars;
       if (lines.length === 0) {
-        return start + end;
+        return start2 + end;
       } else {
         if (!reqNewline) {
           const len = lines.reduce((sum, line) => sum + line.length + 2, 2);
           reqNewline = ctx.options.lineWidth > 0 && len > ctx.options.lineWidth;
         }
         if (reqNewline) {
-          let str2 = start;
+          let str2 = start2;
           for (const line of lines)
             str2 += line ? `
 ${indentStep}${indent2}${line}` : "\n";
           return `${str2}
 ${indent2}${end}`;
         } else {
-          return `${start}${fcPadding}${lines.join(" ")}${fcPadding}${end}`;
+          return `${start2}${fcPadding}${lines.join(" ")}${fcPadding}${end}`;
         }
       }
     }
@@ -10347,9 +10347,9 @@ var require_timestamp = __commonJS({
         const match = str2.match(timestamp.test);
         if (!match)
           throw new Error("!!timestamp expects a date, starting with yyyy-mm-dd");
-        const [, year, month, day, hour, minute, second] = match.map(Number);
+        const [, year, month, day2, hour, minute, second] = match.map(Number);
         const millisec = match[7] ? Number((match[7] + "00").substr(1, 3)) : 0;
-        let date = Date.UTC(year, month - 1, day, hour || 0, minute || 0, second || 0, millisec);
+        let date = Date.UTC(year, month - 1, day2, hour || 0, minute || 0, second || 0, millisec);
         const tz = match[8];
         if (tz && tz !== "Z") {
           let d = parseSexagesimal(tz, false);
@@ -10379,7 +10379,7 @@ var require_schema3 = __commonJS({
     var bool = require_bool2();
     var float = require_float2();
     var int2 = require_int2();
-    var merge = require_merge();
+    var merge2 = require_merge();
     var omap = require_omap();
     var pairs = require_pairs();
     var set = require_set();
@@ -10399,7 +10399,7 @@ var require_schema3 = __commonJS({
       float.floatExp,
       float.float,
       binary.binary,
-      merge.merge,
+      merge2.merge,
       omap.omap,
       pairs.pairs,
       set.set,
@@ -10425,7 +10425,7 @@ var require_tags = __commonJS({
     var schema = require_schema();
     var schema$1 = require_schema2();
     var binary = require_binary();
-    var merge = require_merge();
+    var merge2 = require_merge();
     var omap = require_omap();
     var pairs = require_pairs();
     var schema$2 = require_schema3();
@@ -10450,7 +10450,7 @@ var require_tags = __commonJS({
       intOct: int2.intOct,
       intTime: timestamp.intTime,
       map: map.map,
-      merge: merge.merge,
+      merge: merge2.merge,
       null: _null.nullTag,
       omap: omap.omap,
       pairs: pairs.pairs,
@@ -10460,7 +10460,7 @@ var require_tags = __commonJS({
     };
     var coreKnownTags = {
       "tag:yaml.org,2002:binary": binary.binary,
-      "tag:yaml.org,2002:merge": merge.merge,
+      "tag:yaml.org,2002:merge": merge2.merge,
       "tag:yaml.org,2002:omap": omap.omap,
       "tag:yaml.org,2002:pairs": pairs.pairs,
       "tag:yaml.org,2002:set": set.set,
@@ -10469,7 +10469,7 @@ var require_tags = __commonJS({
     function getTags(customTags, schemaName, addMergeTag) {
       const schemaTags = schemas.get(schemaName);
       if (schemaTags && !customTags) {
-        return addMergeTag && !schemaTags.includes(merge.merge) ? schemaTags.concat(merge.merge) : schemaTags.slice();
+        return addMergeTag && !schemaTags.includes(merge2.merge) ? schemaTags.concat(merge2.merge) : schemaTags.slice();
       }
       let tags = schemaTags;
       if (!tags) {
@@ -10487,7 +10487,7 @@ var require_tags = __commonJS({
         tags = customTags(tags.slice());
       }
       if (addMergeTag)
-        tags = tags.concat(merge.merge);
+        tags = tags.concat(merge2.merge);
       return tags.reduce((tags2, tag) => {
         const tagObj = typeof tag === "string" ? tagsByName[tag] : tag;
         if (!tagObj) {
@@ -10516,11 +10516,11 @@ var require_Schema = __commonJS({
     var tags = require_tags();
     var sortMapEntriesByKey = (a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
     var Schema = class _Schema {
-      constructor({ compat, customTags, merge, resolveKnownTags, schema, sortMapEntries, toStringDefaults }) {
+      constructor({ compat, customTags, merge: merge2, resolveKnownTags, schema, sortMapEntries, toStringDefaults }) {
         this.compat = Array.isArray(compat) ? tags.getTags(compat, "compat") : compat ? tags.getTags(null, compat) : null;
         this.name = typeof schema === "string" && schema || "core";
         this.knownTags = resolveKnownTags ? tags.coreKnownTags : {};
-        this.tags = tags.getTags(customTags, this.name, merge);
+        this.tags = tags.getTags(customTags, this.name, merge2);
         this.toStringOptions = toStringDefaults ?? null;
         Object.defineProperty(this, identity.MAP, { value: map.map });
         Object.defineProperty(this, identity.SCALAR, { value: string.string });
@@ -10695,9 +10695,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path16, value) {
+      addIn(path18, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path16, value);
+          this.contents.addIn(path18, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -10772,14 +10772,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path16) {
-        if (Collection.isEmptyPath(path16)) {
+      deleteIn(path18) {
+        if (Collection.isEmptyPath(path18)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path16) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path18) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -10794,10 +10794,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path16, keepScalar) {
-        if (Collection.isEmptyPath(path16))
+      getIn(path18, keepScalar) {
+        if (Collection.isEmptyPath(path18))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path16, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path18, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -10808,10 +10808,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path16) {
-        if (Collection.isEmptyPath(path16))
+      hasIn(path18) {
+        if (Collection.isEmptyPath(path18))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path16) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path18) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -10828,13 +10828,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path16, value) {
-        if (Collection.isEmptyPath(path16)) {
+      setIn(path18, value) {
+        if (Collection.isEmptyPath(path18)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path16), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path18), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path16, value);
+          this.contents.setIn(path18, value);
         }
       }
       /**
@@ -10893,8 +10893,8 @@ var require_Document = __commonJS({
         };
         const res = toJS.toJS(this.contents, jsonArg ?? "", ctx);
         if (typeof onAnchor === "function")
-          for (const { count, res: res2 } of ctx.anchors.values())
-            onAnchor(res2, count);
+          for (const { count: count2, res: res2 } of ctx.anchors.values())
+            onAnchor(res2, count2);
         return typeof reviver === "function" ? applyReviver.applyReviver(reviver, { "": res }, "", res) : res;
       }
       /**
@@ -10971,12 +10971,12 @@ var require_errors2 = __commonJS({
         lineStr = prev + lineStr;
       }
       if (/[^ ]/.test(lineStr)) {
-        let count = 1;
+        let count2 = 1;
         const end = error.linePos[1];
         if (end?.line === line && end.col > col) {
-          count = Math.max(1, Math.min(end.col - col, 80 - ci));
+          count2 = Math.max(1, Math.min(end.col - col, 80 - ci));
         }
-        const pointer = " ".repeat(ci) + "^".repeat(count);
+        const pointer = " ".repeat(ci) + "^".repeat(count2);
         error.message += `:
 
 ${lineStr}
@@ -11009,7 +11009,7 @@ var require_resolve_props = __commonJS({
       let newlineAfterProp = null;
       let comma = null;
       let found = null;
-      let start = null;
+      let start2 = null;
       for (const token of tokens) {
         if (reqSpace) {
           if (token.type !== "space" && token.type !== "newline" && token.type !== "comma")
@@ -11061,7 +11061,7 @@ var require_resolve_props = __commonJS({
             if (token.source.endsWith(":"))
               onError(token.offset + token.source.length - 1, "BAD_ALIAS", "Anchor ending in : is ambiguous", true);
             anchor = token;
-            start ?? (start = token.offset);
+            start2 ?? (start2 = token.offset);
             atNewline = false;
             hasSpace = false;
             reqSpace = true;
@@ -11070,7 +11070,7 @@ var require_resolve_props = __commonJS({
             if (tag)
               onError(token, "MULTIPLE_TAGS", "A node can have at most one tag");
             tag = token;
-            start ?? (start = token.offset);
+            start2 ?? (start2 = token.offset);
             atNewline = false;
             hasSpace = false;
             reqSpace = true;
@@ -11118,7 +11118,7 @@ var require_resolve_props = __commonJS({
         tag,
         newlineAfterProp,
         end,
-        start: start ?? end
+        start: start2 ?? end
       };
     }
     exports.resolveProps = resolveProps;
@@ -11220,8 +11220,8 @@ var require_resolve_block_map = __commonJS({
       let offset = bm.offset;
       let commentEnd = null;
       for (const collItem of bm.items) {
-        const { start, key, sep, value } = collItem;
-        const keyProps = resolveProps.resolveProps(start, {
+        const { start: start2, key, sep, value } = collItem;
+        const keyProps = resolveProps.resolveProps(start2, {
           indicator: "explicit-key-ind",
           next: key ?? sep?.[0],
           offset,
@@ -11248,14 +11248,14 @@ var require_resolve_block_map = __commonJS({
             continue;
           }
           if (keyProps.newlineAfterProp || utilContainsNewline.containsNewline(key)) {
-            onError(key ?? start[start.length - 1], "MULTILINE_IMPLICIT_KEY", "Implicit keys need to be on a single line");
+            onError(key ?? start2[start2.length - 1], "MULTILINE_IMPLICIT_KEY", "Implicit keys need to be on a single line");
           }
         } else if (keyProps.found?.indent !== bm.indent) {
           onError(offset, "BAD_INDENT", startColMsg);
         }
         ctx.atKey = true;
         const keyStart = keyProps.end;
-        const keyNode = key ? composeNode(ctx, key, keyProps, onError) : composeEmptyNode(ctx, keyStart, start, null, keyProps, onError);
+        const keyNode = key ? composeNode(ctx, key, keyProps, onError) : composeEmptyNode(ctx, keyStart, start2, null, keyProps, onError);
         if (ctx.schema.compat)
           utilFlowIndentCheck.flowIndentCheck(bm.indent, key, onError);
         ctx.atKey = false;
@@ -11325,8 +11325,8 @@ var require_resolve_block_seq = __commonJS({
         ctx.atKey = false;
       let offset = bs.offset;
       let commentEnd = null;
-      for (const { start, value } of bs.items) {
-        const props = resolveProps.resolveProps(start, {
+      for (const { start: start2, value } of bs.items) {
+        const props = resolveProps.resolveProps(start2, {
           indicator: "seq-item-ind",
           next: value,
           offset,
@@ -11347,7 +11347,7 @@ var require_resolve_block_seq = __commonJS({
             continue;
           }
         }
-        const node = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, start, null, props, onError);
+        const node = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, start2, null, props, onError);
         if (ctx.schema.compat)
           utilFlowIndentCheck.flowIndentCheck(bs.indent, value, onError);
         offset = node.range[2];
@@ -11431,8 +11431,8 @@ var require_resolve_flow_collection = __commonJS({
       let offset = fc.offset + fc.start.source.length;
       for (let i = 0; i < fc.items.length; ++i) {
         const collItem = fc.items[i];
-        const { start, key, sep, value } = collItem;
-        const props = resolveProps.resolveProps(start, {
+        const { start: start2, key, sep, value } = collItem;
+        const props = resolveProps.resolveProps(start2, {
           flow: fcName,
           indicator: "explicit-key-ind",
           next: key ?? sep?.[0],
@@ -11472,7 +11472,7 @@ var require_resolve_flow_collection = __commonJS({
             onError(props.start, "MISSING_CHAR", `Missing , between ${fcName} items`);
           if (props.comment) {
             let prevItemComment = "";
-            loop: for (const st of start) {
+            loop: for (const st of start2) {
               switch (st.type) {
                 case "comma":
                 case "space":
@@ -11505,7 +11505,7 @@ var require_resolve_flow_collection = __commonJS({
         } else {
           ctx.atKey = true;
           const keyStart = props.end;
-          const keyNode = key ? composeNode(ctx, key, props, onError) : composeEmptyNode(ctx, keyStart, start, null, props, onError);
+          const keyNode = key ? composeNode(ctx, key, props, onError) : composeEmptyNode(ctx, keyStart, start2, null, props, onError);
           if (isBlock(key))
             onError(keyNode.range, "BLOCK_IN_FLOW", blockMsg);
           ctx.atKey = false;
@@ -11668,10 +11668,10 @@ var require_resolve_block_scalar = __commonJS({
     "use strict";
     var Scalar = require_Scalar();
     function resolveBlockScalar(ctx, scalar, onError) {
-      const start = scalar.offset;
+      const start2 = scalar.offset;
       const header = parseBlockScalarHeader(scalar, ctx.options.strict, onError);
       if (!header)
-        return { value: "", type: null, comment: "", range: [start, start, start] };
+        return { value: "", type: null, comment: "", range: [start2, start2, start2] };
       const type = header.mode === ">" ? Scalar.Scalar.BLOCK_FOLDED : Scalar.Scalar.BLOCK_LITERAL;
       const lines = scalar.source ? splitLines(scalar.source) : [];
       let chompStart = lines.length;
@@ -11684,10 +11684,10 @@ var require_resolve_block_scalar = __commonJS({
       }
       if (chompStart === 0) {
         const value2 = header.chomp === "+" && lines.length > 0 ? "\n".repeat(Math.max(1, lines.length - 1)) : "";
-        let end2 = start + header.length;
+        let end2 = start2 + header.length;
         if (scalar.source)
           end2 += scalar.source.length;
-        return { value: value2, type, comment: header.comment, range: [start, end2, end2] };
+        return { value: value2, type, comment: header.comment, range: [start2, end2, end2] };
       }
       let trimIndent = scalar.indent + header.indent;
       let offset = scalar.offset + header.length;
@@ -11768,8 +11768,8 @@ var require_resolve_block_scalar = __commonJS({
         default:
           value += "\n";
       }
-      const end = start + header.length + scalar.source.length;
-      return { value, type, comment: header.comment, range: [start, end, end] };
+      const end = start2 + header.length + scalar.source.length;
+      return { value, type, comment: header.comment, range: [start2, end, end] };
     }
     function parseBlockScalarHeader({ offset, props }, strict, onError) {
       if (props[0].type !== "block-scalar-header") {
@@ -11832,13 +11832,13 @@ var require_resolve_block_scalar = __commonJS({
       return { mode, indent: indent2, chomp, comment, length };
     }
     function splitLines(source) {
-      const split = source.split(/\n( *)/);
-      const first = split[0];
+      const split2 = source.split(/\n( *)/);
+      const first = split2[0];
       const m = first.match(/^( *)/);
       const line0 = m?.[1] ? [m[1], first.slice(m[1].length)] : ["", first];
       const lines = [line0];
-      for (let i = 1; i < split.length; i += 2)
-        lines.push([split[i], split[i + 1]]);
+      for (let i = 1; i < split2.length; i += 2)
+        lines.push([split2[i], split2[i + 1]]);
       return lines;
     }
     exports.resolveBlockScalar = resolveBlockScalar;
@@ -12075,7 +12075,7 @@ var require_compose_scalar = __commonJS({
     var resolveBlockScalar = require_resolve_block_scalar();
     var resolveFlowScalar = require_resolve_flow_scalar();
     function composeScalar(ctx, token, tagToken, onError) {
-      const { value, type, comment, range } = token.type === "block-scalar" ? resolveBlockScalar.resolveBlockScalar(ctx, token, onError) : resolveFlowScalar.resolveFlowScalar(token, ctx.options.strict, onError);
+      const { value, type, comment, range: range2 } = token.type === "block-scalar" ? resolveBlockScalar.resolveBlockScalar(ctx, token, onError) : resolveFlowScalar.resolveFlowScalar(token, ctx.options.strict, onError);
       const tagName = tagToken ? ctx.directives.tagName(tagToken.source, (msg) => onError(tagToken, "TAG_RESOLVE_FAILED", msg)) : null;
       let tag;
       if (ctx.options.stringKeys && ctx.atKey) {
@@ -12095,7 +12095,7 @@ var require_compose_scalar = __commonJS({
         onError(tagToken ?? token, "TAG_RESOLVE_FAILED", msg);
         scalar = new Scalar.Scalar(value);
       }
-      scalar.range = range;
+      scalar.range = range2;
       scalar.source = value;
       if (type)
         scalar.type = type;
@@ -12291,7 +12291,7 @@ var require_compose_doc = __commonJS({
     var composeNode = require_compose_node();
     var resolveEnd = require_resolve_end();
     var resolveProps = require_resolve_props();
-    function composeDoc(options, directives, { offset, start, value, end }, onError) {
+    function composeDoc(options, directives, { offset, start: start2, value, end }, onError) {
       const opts = Object.assign({ _directives: directives }, options);
       const doc = new Document2.Document(void 0, opts);
       const ctx = {
@@ -12301,7 +12301,7 @@ var require_compose_doc = __commonJS({
         options: doc.options,
         schema: doc.schema
       };
-      const props = resolveProps.resolveProps(start, {
+      const props = resolveProps.resolveProps(start2, {
         indicator: "doc-start",
         next: value ?? end?.[0],
         offset,
@@ -12314,7 +12314,7 @@ var require_compose_doc = __commonJS({
         if (value && (value.type === "block-map" || value.type === "block-seq") && !props.hasNewline)
           onError(props.end, "MISSING_CHAR", "Block collection cannot start on same line with directives-end marker");
       }
-      doc.contents = value ? composeNode.composeNode(ctx, value, props, onError) : composeNode.composeEmptyNode(ctx, props.end, start, null, props, onError);
+      doc.contents = value ? composeNode.composeNode(ctx, value, props, onError) : composeNode.composeEmptyNode(ctx, props.end, start2, null, props, onError);
       const contentEnd = doc.contents.range[2];
       const re = resolveEnd.resolveEnd(end, contentEnd, false, onError);
       if (re.comment)
@@ -12763,9 +12763,9 @@ var require_cst_stringify = __commonJS({
         }
       }
     }
-    function stringifyItem({ start, key, sep, value }) {
+    function stringifyItem({ start: start2, key, sep, value }) {
       let res = "";
-      for (const st of start)
+      for (const st of start2)
         res += st.source;
       if (key)
         res += stringifyToken(key);
@@ -12787,17 +12787,17 @@ var require_cst_visit = __commonJS({
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove item");
-    function visit2(cst, visitor) {
+    function visit3(cst, visitor) {
       if ("type" in cst && cst.type === "document")
         cst = { start: cst.start, value: cst.value };
       _visit(Object.freeze([]), cst, visitor);
     }
-    visit2.BREAK = BREAK;
-    visit2.SKIP = SKIP;
-    visit2.REMOVE = REMOVE;
-    visit2.itemAtPath = (cst, path16) => {
+    visit3.BREAK = BREAK;
+    visit3.SKIP = SKIP;
+    visit3.REMOVE = REMOVE;
+    visit3.itemAtPath = (cst, path18) => {
       let item = cst;
-      for (const [field, index2] of path16) {
+      for (const [field, index2] of path18) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index2];
@@ -12806,23 +12806,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit2.parentCollection = (cst, path16) => {
-      const parent = visit2.itemAtPath(cst, path16.slice(0, -1));
-      const field = path16[path16.length - 1][0];
+    visit3.parentCollection = (cst, path18) => {
+      const parent = visit3.itemAtPath(cst, path18.slice(0, -1));
+      const field = path18[path18.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path16, item, visitor) {
-      let ctrl = visitor(item, path16);
+    function _visit(path18, item, visitor) {
+      let ctrl = visitor(item, path18);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path16.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path18.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -12833,12 +12833,12 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path16);
+            ctrl = ctrl(item, path18);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path16) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path18) : ctrl;
     }
-    exports.visit = visit2;
+    exports.visit = visit3;
   }
 });
 
@@ -13555,8 +13555,8 @@ var require_line_counter = __commonJS({
             return { line: low + 1, col: 1 };
           if (low === 0)
             return { line: 0, col: offset };
-          const start = this.lineStarts[low - 1];
-          return { line: low, col: offset - start + 1 };
+          const start2 = this.lineStarts[low - 1];
+          return { line: low, col: offset - start2 + 1 };
         };
       }
     };
@@ -13571,15 +13571,15 @@ var require_parser = __commonJS({
     var node_process = __require("process");
     var cst = require_cst();
     var lexer = require_lexer();
-    function includesToken(list, type) {
-      for (let i = 0; i < list.length; ++i)
-        if (list[i].type === type)
+    function includesToken(list2, type) {
+      for (let i = 0; i < list2.length; ++i)
+        if (list2[i].type === type)
           return true;
       return false;
     }
-    function findNonEmptyIndex(list) {
-      for (let i = 0; i < list.length; ++i) {
-        switch (list[i].type) {
+    function findNonEmptyIndex(list2) {
+      for (let i = 0; i < list2.length; ++i) {
+        switch (list2[i].type) {
           case "space":
           case "comment":
           case "newline":
@@ -13936,7 +13936,7 @@ var require_parser = __commonJS({
       *scalar(scalar) {
         if (this.type === "map-value-ind") {
           const prev = getPrevProps(this.peek(2));
-          const start = getFirstKeyStartProps(prev);
+          const start2 = getFirstKeyStartProps(prev);
           let sep;
           if (scalar.end) {
             sep = scalar.end;
@@ -13948,7 +13948,7 @@ var require_parser = __commonJS({
             type: "block-map",
             offset: scalar.offset,
             indent: scalar.indent,
-            items: [{ start, key: scalar, sep }]
+            items: [{ start: start2, key: scalar, sep }]
           };
           this.onKeyLine = true;
           this.stack[this.stack.length - 1] = map;
@@ -14023,7 +14023,7 @@ var require_parser = __commonJS({
         if (this.indent >= map.indent) {
           const atMapIndent = !this.onKeyLine && this.indent === map.indent;
           const atNextItem = atMapIndent && (it.sep || it.explicitKey) && this.type !== "seq-item-ind";
-          let start = [];
+          let start2 = [];
           if (atNextItem && it.sep && !it.value) {
             const nl = [];
             for (let i = 0; i < it.sep.length; ++i) {
@@ -14043,14 +14043,14 @@ var require_parser = __commonJS({
               }
             }
             if (nl.length >= 2)
-              start = it.sep.splice(nl[1]);
+              start2 = it.sep.splice(nl[1]);
           }
           switch (this.type) {
             case "anchor":
             case "tag":
               if (atNextItem || it.value) {
-                start.push(this.sourceToken);
-                map.items.push({ start });
+                start2.push(this.sourceToken);
+                map.items.push({ start: start2 });
                 this.onKeyLine = true;
               } else if (it.sep) {
                 it.sep.push(this.sourceToken);
@@ -14063,8 +14063,8 @@ var require_parser = __commonJS({
                 it.start.push(this.sourceToken);
                 it.explicitKey = true;
               } else if (atNextItem || it.value) {
-                start.push(this.sourceToken);
-                map.items.push({ start, explicitKey: true });
+                start2.push(this.sourceToken);
+                map.items.push({ start: start2, explicitKey: true });
               } else {
                 this.stack.push({
                   type: "block-map",
@@ -14081,12 +14081,12 @@ var require_parser = __commonJS({
                   if (includesToken(it.start, "newline")) {
                     Object.assign(it, { key: null, sep: [this.sourceToken] });
                   } else {
-                    const start2 = getFirstKeyStartProps(it.start);
+                    const start3 = getFirstKeyStartProps(it.start);
                     this.stack.push({
                       type: "block-map",
                       offset: this.offset,
                       indent: this.indent,
-                      items: [{ start: start2, key: null, sep: [this.sourceToken] }]
+                      items: [{ start: start3, key: null, sep: [this.sourceToken] }]
                     });
                   }
                 } else if (it.value) {
@@ -14096,10 +14096,10 @@ var require_parser = __commonJS({
                     type: "block-map",
                     offset: this.offset,
                     indent: this.indent,
-                    items: [{ start, key: null, sep: [this.sourceToken] }]
+                    items: [{ start: start2, key: null, sep: [this.sourceToken] }]
                   });
                 } else if (isFlowToken(it.key) && !includesToken(it.sep, "newline")) {
-                  const start2 = getFirstKeyStartProps(it.start);
+                  const start3 = getFirstKeyStartProps(it.start);
                   const key = it.key;
                   const sep = it.sep;
                   sep.push(this.sourceToken);
@@ -14109,10 +14109,10 @@ var require_parser = __commonJS({
                     type: "block-map",
                     offset: this.offset,
                     indent: this.indent,
-                    items: [{ start: start2, key, sep }]
+                    items: [{ start: start3, key, sep }]
                   });
-                } else if (start.length > 0) {
-                  it.sep = it.sep.concat(start, this.sourceToken);
+                } else if (start2.length > 0) {
+                  it.sep = it.sep.concat(start2, this.sourceToken);
                 } else {
                   it.sep.push(this.sourceToken);
                 }
@@ -14120,7 +14120,7 @@ var require_parser = __commonJS({
                 if (!it.sep) {
                   Object.assign(it, { key: null, sep: [this.sourceToken] });
                 } else if (it.value || atNextItem) {
-                  map.items.push({ start, key: null, sep: [this.sourceToken] });
+                  map.items.push({ start: start2, key: null, sep: [this.sourceToken] });
                 } else if (includesToken(it.sep, "map-value-ind")) {
                   this.stack.push({
                     type: "block-map",
@@ -14140,7 +14140,7 @@ var require_parser = __commonJS({
             case "double-quoted-scalar": {
               const fs = this.flowScalar(this.type);
               if (atNextItem || it.value) {
-                map.items.push({ start, key: fs, sep: [] });
+                map.items.push({ start: start2, key: fs, sep: [] });
                 this.onKeyLine = true;
               } else if (it.sep) {
                 this.stack.push(fs);
@@ -14164,7 +14164,7 @@ var require_parser = __commonJS({
                     return;
                   }
                 } else if (atMapIndent) {
-                  map.items.push({ start });
+                  map.items.push({ start: start2 });
                 }
                 this.stack.push(bv);
                 return;
@@ -14301,7 +14301,7 @@ var require_parser = __commonJS({
             yield* this.step();
           } else if (this.type === "map-value-ind" && parent.type !== "flow-collection") {
             const prev = getPrevProps(parent);
-            const start = getFirstKeyStartProps(prev);
+            const start2 = getFirstKeyStartProps(prev);
             fixFlowSeqItems(fc);
             const sep = fc.end.splice(1, fc.end.length);
             sep.push(this.sourceToken);
@@ -14309,7 +14309,7 @@ var require_parser = __commonJS({
               type: "block-map",
               offset: fc.offset,
               indent: fc.indent,
-              items: [{ start, key: fc, sep }]
+              items: [{ start: start2, key: fc, sep }]
             };
             this.onKeyLine = true;
             this.stack[this.stack.length - 1] = map;
@@ -14368,35 +14368,35 @@ var require_parser = __commonJS({
           case "explicit-key-ind": {
             this.onKeyLine = true;
             const prev = getPrevProps(parent);
-            const start = getFirstKeyStartProps(prev);
-            start.push(this.sourceToken);
+            const start2 = getFirstKeyStartProps(prev);
+            start2.push(this.sourceToken);
             return {
               type: "block-map",
               offset: this.offset,
               indent: this.indent,
-              items: [{ start, explicitKey: true }]
+              items: [{ start: start2, explicitKey: true }]
             };
           }
           case "map-value-ind": {
             this.onKeyLine = true;
             const prev = getPrevProps(parent);
-            const start = getFirstKeyStartProps(prev);
+            const start2 = getFirstKeyStartProps(prev);
             return {
               type: "block-map",
               offset: this.offset,
               indent: this.indent,
-              items: [{ start, key: null, sep: [this.sourceToken] }]
+              items: [{ start: start2, key: null, sep: [this.sourceToken] }]
             };
           }
         }
         return null;
       }
-      atIndentedComment(start, indent2) {
+      atIndentedComment(start2, indent2) {
         if (this.type !== "comment")
           return false;
         if (this.indent <= indent2)
           return false;
-        return start.every((st) => st.type === "newline" || st.type === "space");
+        return start2.every((st) => st.type === "newline" || st.type === "space");
       }
       *documentEnd(docEnd) {
         if (this.type !== "doc-mode") {
@@ -14554,7 +14554,7 @@ var require_dist2 = __commonJS({
     var lineCounter = require_line_counter();
     var parser = require_parser();
     var publicApi = require_public_api();
-    var visit2 = require_visit();
+    var visit3 = require_visit();
     exports.Composer = composer.Composer;
     exports.Document = Document2.Document;
     exports.Schema = Schema.Schema;
@@ -14582,8 +14582,8 @@ var require_dist2 = __commonJS({
     exports.parseAllDocuments = publicApi.parseAllDocuments;
     exports.parseDocument = publicApi.parseDocument;
     exports.stringify = publicApi.stringify;
-    exports.visit = visit2.visit;
-    exports.visitAsync = visit2.visitAsync;
+    exports.visit = visit3.visit;
+    exports.visitAsync = visit3.visitAsync;
   }
 });
 
@@ -15696,14 +15696,14 @@ var require_util2 = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path16 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path18 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path16 && path16[0] !== "/") {
-          path16 = `/${path16}`;
+        if (path18 && path18[0] !== "/") {
+          path18 = `/${path18}`;
         }
-        return new URL(`${origin}${path16}`);
+        return new URL(`${origin}${path18}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -16248,9 +16248,9 @@ var require_util2 = __commonJS({
       return !headerCharRegex.test(characters);
     }
     var rangeHeaderRegex = /^bytes (\d+)-(\d+)\/(\d+)?$/;
-    function parseRangeHeader(range) {
-      if (range == null || range === "") return { start: 0, end: null, size: null };
-      const m = range ? range.match(rangeHeaderRegex) : null;
+    function parseRangeHeader(range2) {
+      if (range2 == null || range2 === "") return { start: 0, end: null, size: null };
+      const m = range2 ? range2.match(rangeHeaderRegex) : null;
       return m ? {
         start: parseInt(m[1]),
         end: m[2] ? parseInt(m[2]) : null,
@@ -16538,9 +16538,9 @@ var require_diagnostics = __commonJS({
         "undici:client:sendHeaders",
         (evt) => {
           const {
-            request: { method, path: path16, origin }
+            request: { method, path: path18, origin }
           } = evt;
-          debugLog("sending request to %s %s%s", method, origin, path16);
+          debugLog("sending request to %s %s%s", method, origin, path18);
         }
       );
     }
@@ -16558,14 +16558,14 @@ var require_diagnostics = __commonJS({
         "undici:request:headers",
         (evt) => {
           const {
-            request: { method, path: path16, origin },
+            request: { method, path: path18, origin },
             response: { statusCode }
           } = evt;
           debugLog(
             "received response to %s %s%s - HTTP %d",
             method,
             origin,
-            path16,
+            path18,
             statusCode
           );
         }
@@ -16574,23 +16574,23 @@ var require_diagnostics = __commonJS({
         "undici:request:trailers",
         (evt) => {
           const {
-            request: { method, path: path16, origin }
+            request: { method, path: path18, origin }
           } = evt;
-          debugLog("trailers received from %s %s%s", method, origin, path16);
+          debugLog("trailers received from %s %s%s", method, origin, path18);
         }
       );
       diagnosticsChannel.subscribe(
         "undici:request:error",
         (evt) => {
           const {
-            request: { method, path: path16, origin },
+            request: { method, path: path18, origin },
             error
           } = evt;
           debugLog(
             "request to %s %s%s errored - %s",
             method,
             origin,
-            path16,
+            path18,
             error.message
           );
         }
@@ -16620,12 +16620,12 @@ var require_diagnostics = __commonJS({
       diagnosticsChannel.subscribe(
         "undici:websocket:close",
         (evt) => {
-          const { websocket, code, reason } = evt;
+          const { websocket, code, reason: reason2 } = evt;
           debugLog(
             "closed connection to %s - %s %s",
             websocket.url,
             code,
-            reason
+            reason2
           );
         }
       );
@@ -16705,7 +16705,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path16,
+        path: path18,
         method,
         body,
         headers,
@@ -16722,11 +16722,11 @@ var require_request = __commonJS({
         maxRedirections,
         typeOfService
       }, handler) {
-        if (typeof path16 !== "string") {
+        if (typeof path18 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path16[0] !== "/" && !(path16.startsWith("http://") || path16.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path18[0] !== "/" && !(path18.startsWith("http://") || path18.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path16)) {
+        } else if (invalidPathRegex.test(path18)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -16801,7 +16801,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? serializePathWithQuery(path16, query) : path16;
+        this.path = query ? serializePathWithQuery(path18, query) : path18;
         this.origin = origin;
         this.protocol = getProtocolFromUrlString(origin);
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
@@ -17098,7 +17098,7 @@ var require_wrap_handler = __commonJS({
       }
       // Wrap Interface
       onRequestStart(controller, context) {
-        this.#handler.onConnect?.((reason) => controller.abort(reason), context);
+        this.#handler.onConnect?.((reason2) => controller.abort(reason2), context);
       }
       onRequestUpgrade(controller, statusCode, headers, socket) {
         const rawHeaders = [];
@@ -17210,11 +17210,11 @@ var require_unwrap_handler = __commonJS({
           this[kResume]?.();
         }
       }
-      abort(reason) {
+      abort(reason2) {
         if (!this.#aborted) {
           this.#aborted = true;
-          this.#reason = reason;
-          this.#abort(reason);
+          this.#reason = reason2;
+          this.#abort(reason2);
         }
       }
       get aborted() {
@@ -18530,13 +18530,13 @@ var require_infra = __commonJS({
     }
     function collectASequenceOfCodePointsFast(char, input, position) {
       const idx = input.indexOf(char, position.position);
-      const start = position.position;
+      const start2 = position.position;
       if (idx === -1) {
         position.position = input.length;
-        return input.slice(start);
+        return input.slice(start2);
       }
       position.position = idx;
-      return input.slice(start, position.position);
+      return input.slice(start2, position.position);
     }
     var ASCII_WHITESPACE_REPLACE_REGEX = /[\u0009\u000A\u000C\u000D\u0020]/g;
     var nonASCIIRegex = /[^\x00-\x7F]/;
@@ -19039,8 +19039,8 @@ var require_webidl = __commonJS({
       return new TypeError(`${message.header}: ${message.message}`);
     };
     webidl.errors.conversionFailed = function(opts) {
-      const plural2 = opts.types.length === 1 ? "" : " one of";
-      const message = `${opts.argument} could not be converted to${plural2}: ${opts.types.join(", ")}.`;
+      const plural5 = opts.types.length === 1 ? "" : " one of";
+      const message = `${opts.argument} could not be converted to${plural5}: ${opts.types.join(", ")}.`;
       return webidl.errors.exception({
         header: opts.prefix,
         message
@@ -20301,8 +20301,8 @@ var require_util3 = __commonJS({
       }
       return values;
     }
-    function getDecodeSplit(name, list) {
-      const value = list.get(name, true);
+    function getDecodeSplit(name, list2) {
+      const value = list2.get(name, true);
       if (value === null) {
         return null;
       }
@@ -20811,11 +20811,11 @@ var require_formdata_parser = __commonJS({
       }
     }
     function collectASequenceOfBytes(condition, input, position) {
-      let start = position.position;
-      while (start < input.length && condition(input[start])) {
-        ++start;
+      let start2 = position.position;
+      while (start2 < input.length && condition(input[start2])) {
+        ++start2;
       }
-      return input.subarray(position.position, position.position = start);
+      return input.subarray(position.position, position.position = start2);
     }
     function removeChars(buf, leading, trailing, predicate) {
       let lead = 0;
@@ -20828,12 +20828,12 @@ var require_formdata_parser = __commonJS({
       }
       return lead === 0 && trail === buf.length - 1 ? buf : buf.subarray(lead, trail + 1);
     }
-    function bufferStartsWith(buffer, start, position) {
-      if (buffer.length < start.length) {
+    function bufferStartsWith(buffer, start2, position) {
+      if (buffer.length < start2.length) {
         return false;
       }
-      for (let i = 0; i < start.length; i++) {
-        if (start[i] !== buffer[position.position + i]) {
+      for (let i = 0; i < start2.length; i++) {
+        if (start2[i] !== buffer[position.position + i]) {
           return false;
         }
       }
@@ -20957,8 +20957,8 @@ var require_body = __commonJS({
               }
             }
           },
-          cancel(reason) {
-            return action()[Symbol.asyncIterator]?.().return(reason);
+          cancel(reason2) {
+            return action()[Symbol.asyncIterator]?.().return(reason2);
           },
           type: "bytes"
         });
@@ -21231,7 +21231,7 @@ var require_client_h1 = __commonJS({
       kHTTPContext,
       kClosed
     } = require_symbols();
-    var constants = require_constants2();
+    var constants3 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var removeAllListeners = util.removeAllListeners;
@@ -21283,8 +21283,8 @@ var require_client_h1 = __commonJS({
            */
           wasm_on_status: (p, at, len) => {
             assert(currentParser.ptr === p);
-            const start = at - currentBufferPtr + currentBufferRef.byteOffset;
-            return currentParser.onStatus(new FastBuffer(currentBufferRef.buffer, start, len));
+            const start2 = at - currentBufferPtr + currentBufferRef.byteOffset;
+            return currentParser.onStatus(new FastBuffer(currentBufferRef.buffer, start2, len));
           },
           /**
            * @param {number} p
@@ -21302,8 +21302,8 @@ var require_client_h1 = __commonJS({
            */
           wasm_on_header_field: (p, at, len) => {
             assert(currentParser.ptr === p);
-            const start = at - currentBufferPtr + currentBufferRef.byteOffset;
-            return currentParser.onHeaderField(new FastBuffer(currentBufferRef.buffer, start, len));
+            const start2 = at - currentBufferPtr + currentBufferRef.byteOffset;
+            return currentParser.onHeaderField(new FastBuffer(currentBufferRef.buffer, start2, len));
           },
           /**
            * @param {number} p
@@ -21313,8 +21313,8 @@ var require_client_h1 = __commonJS({
            */
           wasm_on_header_value: (p, at, len) => {
             assert(currentParser.ptr === p);
-            const start = at - currentBufferPtr + currentBufferRef.byteOffset;
-            return currentParser.onHeaderValue(new FastBuffer(currentBufferRef.buffer, start, len));
+            const start2 = at - currentBufferPtr + currentBufferRef.byteOffset;
+            return currentParser.onHeaderValue(new FastBuffer(currentBufferRef.buffer, start2, len));
           },
           /**
            * @param {number} p
@@ -21335,8 +21335,8 @@ var require_client_h1 = __commonJS({
            */
           wasm_on_body: (p, at, len) => {
             assert(currentParser.ptr === p);
-            const start = at - currentBufferPtr + currentBufferRef.byteOffset;
-            return currentParser.onBody(new FastBuffer(currentBufferRef.buffer, start, len));
+            const start2 = at - currentBufferPtr + currentBufferRef.byteOffset;
+            return currentParser.onBody(new FastBuffer(currentBufferRef.buffer, start2, len));
           },
           /**
            * @param {number} p
@@ -21367,7 +21367,7 @@ var require_client_h1 = __commonJS({
          */
       constructor(client, socket, { exports: exports2 }) {
         this.llhttp = exports2;
-        this.ptr = this.llhttp.llhttp_alloc(constants.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants3.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -21463,11 +21463,11 @@ var require_client_h1 = __commonJS({
             currentParser = null;
             currentBufferRef = null;
           }
-          if (ret !== constants.ERROR.OK) {
+          if (ret !== constants3.ERROR.OK) {
             const data = chunk.subarray(llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr);
-            if (ret === constants.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants3.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(data);
-            } else if (ret === constants.ERROR.PAUSED) {
+            } else if (ret === constants3.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(data);
             } else {
@@ -21490,10 +21490,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants.ERROR.OK) {
+        if (ret === constants3.ERROR.OK) {
           return null;
         }
-        if (ret === constants.ERROR.PAUSED || ret === constants.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants3.ERROR.PAUSED || ret === constants3.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -21510,7 +21510,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants.ERROR[ret], data);
+        return new HTTPParserError(message, constants3.ERROR[ret], data);
       }
       destroy() {
         assert(currentParser === null);
@@ -21721,7 +21721,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants.ERROR.PAUSED : 0;
+        return pause ? constants3.ERROR.PAUSED : 0;
       }
       /**
        * @param {Buffer} buf
@@ -21747,7 +21747,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request3.onData(buf) === false) {
-          return constants.ERROR.PAUSED;
+          return constants3.ERROR.PAUSED;
         }
         return 0;
       }
@@ -21787,13 +21787,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants.ERROR.PAUSED;
+          return constants3.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants.ERROR.PAUSED;
+          return constants3.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants.ERROR.PAUSED;
+          return constants3.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(client[kResume]);
         } else {
@@ -22045,7 +22045,7 @@ var require_client_h1 = __commonJS({
       }
     }
     function writeH1(client, request3) {
-      const { method, path: path16, host, upgrade, blocking, reset } = request3;
+      const { method, path: path18, host, upgrade, blocking, reset } = request3;
       let { body, headers, contentLength } = request3;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -22121,7 +22121,7 @@ var require_client_h1 = __commonJS({
         socket[kBlocking] = true;
       }
       setTypeOfService(socket, request3);
-      let header = `${method} ${path16} HTTP/1.1\r
+      let header = `${method} ${path18} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -22798,7 +22798,7 @@ var require_client_h2 = __commonJS({
       const headersTimeout = request3.headersTimeout ?? client[kHeadersTimeout];
       const bodyTimeout = request3.bodyTimeout ?? client[kBodyTimeout];
       const session = client[kHTTP2Session];
-      const { method, path: path16, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request3;
+      const { method, path: path18, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request3;
       let { body } = request3;
       if (upgrade != null && upgrade !== "websocket") {
         util.errorRequest(client, request3, new InvalidArgumentError(`Custom upgrade "${upgrade}" not supported over HTTP/2`));
@@ -22867,7 +22867,7 @@ var require_client_h2 = __commonJS({
           }
           headers[HTTP2_HEADER_METHOD] = "CONNECT";
           headers[HTTP2_HEADER_PROTOCOL] = "websocket";
-          headers[HTTP2_HEADER_PATH] = path16;
+          headers[HTTP2_HEADER_PATH] = path18;
           if (protocol === "ws:" || protocol === "wss:") {
             headers[HTTP2_HEADER_SCHEME] = protocol === "ws:" ? "http" : "https";
           } else {
@@ -22919,7 +22919,7 @@ var require_client_h2 = __commonJS({
         stream.setTimeout(headersTimeout);
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path16;
+      headers[HTTP2_HEADER_PATH] = path18;
       headers[HTTP2_HEADER_SCHEME] = protocol === "http:" ? "http" : "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -23305,7 +23305,7 @@ var require_client = __commonJS({
     function getPipelining(client) {
       return client[kPipelining] ?? client[kHTTPContext]?.defaultPipelining ?? 1;
     }
-    var Client2 = class extends DispatcherBase {
+    var Client3 = class extends DispatcherBase {
       /**
        *
        * @param {string|URL} url
@@ -23761,7 +23761,7 @@ var require_client = __commonJS({
         }
       }
     }
-    module.exports = Client2;
+    module.exports = Client3;
   }
 });
 
@@ -24024,7 +24024,7 @@ var require_pool = __commonJS({
       kGetDispatcher,
       kRemoveClient
     } = require_pool_base();
-    var Client2 = require_client();
+    var Client3 = require_client();
     var {
       InvalidArgumentError
     } = require_errors3();
@@ -24035,7 +24035,7 @@ var require_pool = __commonJS({
     var kConnections = /* @__PURE__ */ Symbol("connections");
     var kFactory = /* @__PURE__ */ Symbol("factory");
     function defaultFactory(origin, opts) {
-      return new Client2(origin, opts);
+      return new Client3(origin, opts);
     }
     var Pool = class extends PoolBase {
       constructor(origin, {
@@ -24276,7 +24276,7 @@ var require_round_robin_pool = __commonJS({
       kGetDispatcher,
       kRemoveClient
     } = require_pool_base();
-    var Client2 = require_client();
+    var Client3 = require_client();
     var {
       InvalidArgumentError
     } = require_errors3();
@@ -24288,7 +24288,7 @@ var require_round_robin_pool = __commonJS({
     var kFactory = /* @__PURE__ */ Symbol("factory");
     var kIndex = /* @__PURE__ */ Symbol("index");
     function defaultFactory(origin, opts) {
-      return new Client2(origin, opts);
+      return new Client3(origin, opts);
     }
     var RoundRobinPool = class extends PoolBase {
       constructor(origin, {
@@ -24389,7 +24389,7 @@ var require_agent = __commonJS({
     var { kClients, kRunning, kClose, kDestroy, kDispatch, kUrl } = require_symbols();
     var DispatcherBase = require_dispatcher_base();
     var Pool = require_pool();
-    var Client2 = require_client();
+    var Client3 = require_client();
     var util = require_util2();
     var kOnConnect = /* @__PURE__ */ Symbol("onConnect");
     var kOnDisconnect = /* @__PURE__ */ Symbol("onDisconnect");
@@ -24399,7 +24399,7 @@ var require_agent = __commonJS({
     var kOptions = /* @__PURE__ */ Symbol("options");
     var kOrigins = /* @__PURE__ */ Symbol("origins");
     function defaultFactory(origin, opts) {
-      return opts && opts.connections === 1 ? new Client2(origin, opts) : new Pool(origin, opts);
+      return opts && opts.connections === 1 ? new Client3(origin, opts) : new Pool(origin, opts);
     }
     var Agent2 = class extends DispatcherBase {
       constructor({ factory = defaultFactory, maxOrigins = Infinity, connect, tls: tls2, ...options } = {}) {
@@ -25224,7 +25224,7 @@ var require_proxy_agent = __commonJS({
     var DispatcherBase = require_dispatcher_base();
     var { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = require_errors3();
     var buildConnector = require_connect();
-    var Client2 = require_client();
+    var Client3 = require_client();
     var { channels } = require_diagnostics();
     var Socks5ProxyAgent = require_socks5_proxy_agent();
     var kAgent = /* @__PURE__ */ Symbol("proxy agent");
@@ -25244,7 +25244,7 @@ var require_proxy_agent = __commonJS({
     };
     function defaultAgentFactory(origin, opts) {
       if (opts.connections === 1) {
-        return new Client2(origin, opts);
+        return new Client3(origin, opts);
       }
       return new Pool(origin, opts);
     }
@@ -25259,7 +25259,7 @@ var require_proxy_agent = __commonJS({
         if (factory) {
           this.#client = factory(proxyUrl, { connect });
         } else {
-          this.#client = new Client2(proxyUrl, { connect });
+          this.#client = new Client3(proxyUrl, { connect });
         }
       }
       [kDispatch](opts, handler) {
@@ -25275,10 +25275,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path16 = "/",
+          path: path18 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path16;
+        opts.path = origin + path18;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL(origin);
           headers.host = host;
@@ -25611,16 +25611,16 @@ var require_retry_handler = __commonJS({
       const retryTime = new Date(retryAfter).getTime();
       return isNaN(retryTime) ? 0 : retryTime - Date.now();
     }
-    function validatePartialResponseContentLength(headers, range, statusCode, retryCount) {
+    function validatePartialResponseContentLength(headers, range2, statusCode, retryCount) {
       const contentLength = headers["content-length"];
       if (contentLength == null) {
         return;
       }
-      if (!Number.isFinite(range.start) || !Number.isFinite(range.end)) {
+      if (!Number.isFinite(range2.start) || !Number.isFinite(range2.end)) {
         return;
       }
       const length = Number(contentLength);
-      const expectedLength = range.end - range.start + 1;
+      const expectedLength = range2.end - range2.start + 1;
       if (!Number.isFinite(length) || length !== expectedLength) {
         throw new RequestRetryError("Content-Length mismatch", statusCode, {
           headers,
@@ -25648,8 +25648,8 @@ var require_retry_handler = __commonJS({
         this.#paused = false;
         this.#target?.resume();
       }
-      abort(reason) {
-        this.#target?.abort(reason);
+      abort(reason2) {
+        this.#target?.abort(reason2);
       }
       get paused() {
         return this.#paused || (this.#target?.paused ?? false);
@@ -25870,8 +25870,8 @@ var require_retry_handler = __commonJS({
             });
           }
           validatePartialResponseContentLength(headers, contentRange, statusCode, this.retryCount);
-          const { start, size, end = size ? size - 1 : null } = contentRange;
-          if (this.start !== start || this.end != null && this.end !== end) {
+          const { start: start2, size, end = size ? size - 1 : null } = contentRange;
+          if (this.start !== start2 || this.end != null && this.end !== end) {
             throw new RequestRetryError("Content-Range mismatch", statusCode, {
               headers,
               data: { count: this.retryCount }
@@ -25881,8 +25881,8 @@ var require_retry_handler = __commonJS({
         }
         if (this.end == null) {
           if (statusCode === 206) {
-            const range = parseRangeHeader(headers["content-range"]);
-            if (range == null) {
+            const range2 = parseRangeHeader(headers["content-range"]);
+            if (range2 == null) {
               this.headersSent = true;
               this.handler.onResponseStart?.(
                 this.controllerProxy,
@@ -25892,14 +25892,14 @@ var require_retry_handler = __commonJS({
               );
               return;
             }
-            validatePartialResponseContentLength(headers, range, statusCode, this.retryCount);
-            const { start, size, end = size ? size - 1 : null } = range;
+            validatePartialResponseContentLength(headers, range2, statusCode, this.retryCount);
+            const { start: start2, size, end = size ? size - 1 : null } = range2;
             assert(
-              start != null && Number.isFinite(start),
+              start2 != null && Number.isFinite(start2),
               "content-range mismatch"
             );
             assert(end != null && Number.isFinite(end), "invalid content-length");
-            this.start = start;
+            this.start = start2;
             this.end = end;
           }
           if (this.end == null) {
@@ -26039,8 +26039,8 @@ var require_h2c_client = __commonJS({
   "node_modules/undici/lib/dispatcher/h2c-client.js"(exports, module) {
     "use strict";
     var { InvalidArgumentError } = require_errors3();
-    var Client2 = require_client();
-    var H2CClient = class extends Client2 {
+    var Client3 = require_client();
+    var H2CClient = class extends Client3 {
       constructor(origin, clientOpts) {
         if (typeof origin === "string") {
           origin = new URL(origin);
@@ -26383,9 +26383,9 @@ var require_readable = __commonJS({
       }
       const { _readableState: state } = consume2.stream;
       if (state.bufferIndex) {
-        const start = state.bufferIndex;
+        const start2 = state.bufferIndex;
         const end = state.buffer.length;
-        for (let n = start; n < end; n++) {
+        for (let n = start2; n < end; n++) {
           consumePush(consume2, state.buffer[n]);
         }
       } else {
@@ -26410,11 +26410,11 @@ var require_readable = __commonJS({
       }
       const buffer = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
       const bufferLength = buffer.length;
-      const start = bufferLength > 2 && buffer[0] === 239 && buffer[1] === 187 && buffer[2] === 191 ? 3 : 0;
+      const start2 = bufferLength > 2 && buffer[0] === 239 && buffer[1] === 187 && buffer[2] === 191 ? 3 : 0;
       if (!encoding || encoding === "utf8" || encoding === "utf-8") {
-        return buffer.utf8Slice(start, bufferLength);
+        return buffer.utf8Slice(start2, bufferLength);
       } else {
-        return buffer.subarray(start, bufferLength).toString(encoding);
+        return buffer.subarray(start2, bufferLength).toString(encoding);
       }
     }
     function chunksConcat(chunks, length) {
@@ -27438,20 +27438,20 @@ var require_mock_utils = __commonJS({
       }
       return normalizedQp;
     }
-    function safeUrl2(path16) {
-      if (typeof path16 !== "string") {
-        return path16;
+    function safeUrl2(path18) {
+      if (typeof path18 !== "string") {
+        return path18;
       }
-      const pathSegments = path16.split("?", 3);
+      const pathSegments = path18.split("?", 3);
       if (pathSegments.length !== 2) {
-        return path16;
+        return path18;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path16, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path16);
+    function matchKey(mockDispatch2, { path: path18, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path18);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -27476,8 +27476,8 @@ var require_mock_utils = __commonJS({
       const basePath = key.query ? serializePathWithQuery(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl2(basePath) : basePath;
       const resolvedPathWithoutTrailingSlash = removeTrailingSlash(resolvedPath);
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path16, ignoreTrailingSlash }) => {
-        return ignoreTrailingSlash ? matchValue(removeTrailingSlash(safeUrl2(path16)), resolvedPathWithoutTrailingSlash) : matchValue(safeUrl2(path16), resolvedPath);
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path18, ignoreTrailingSlash }) => {
+        return ignoreTrailingSlash ? matchValue(removeTrailingSlash(safeUrl2(path18)), resolvedPathWithoutTrailingSlash) : matchValue(safeUrl2(path18), resolvedPath);
       });
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
@@ -27516,19 +27516,19 @@ var require_mock_utils = __commonJS({
         mockDispatches.splice(index2, 1);
       }
     }
-    function removeTrailingSlash(path16) {
-      while (path16.endsWith("/")) {
-        path16 = path16.slice(0, -1);
+    function removeTrailingSlash(path18) {
+      while (path18.endsWith("/")) {
+        path18 = path18.slice(0, -1);
       }
-      if (path16.length === 0) {
-        path16 = "/";
+      if (path18.length === 0) {
+        path18 = "/";
       }
-      return path16;
+      return path18;
     }
     function buildKey(opts) {
-      const { path: path16, method, body, headers, query } = opts;
+      const { path: path18, method, body, headers, query } = opts;
       return {
-        path: path16,
+        path: path18,
         method,
         body,
         headers,
@@ -27877,7 +27877,7 @@ var require_mock_client = __commonJS({
   "node_modules/undici/lib/mock/mock-client.js"(exports, module) {
     "use strict";
     var { promisify } = __require("node:util");
-    var Client2 = require_client();
+    var Client3 = require_client();
     var { buildMockDispatch } = require_mock_utils();
     var {
       kDispatches,
@@ -27892,7 +27892,7 @@ var require_mock_client = __commonJS({
     var { MockInterceptor } = require_mock_interceptor();
     var Symbols = require_symbols();
     var { InvalidArgumentError } = require_errors3();
-    var MockClient = class extends Client2 {
+    var MockClient = class extends Client3 {
       constructor(origin, opts) {
         if (!opts || !opts.agent || typeof opts.agent.dispatch !== "function") {
           throw new InvalidArgumentError("Argument opts.agent must implement Agent");
@@ -28218,10 +28218,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path16, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path18, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path16,
+            Path: path18,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -28303,9 +28303,9 @@ var require_mock_agent = __commonJS({
         const acceptNonStandardSearchParameters = this[kMockAgentAcceptsNonStandardSearchParameters];
         const dispatchOpts = { ...opts };
         if (acceptNonStandardSearchParameters && dispatchOpts.path) {
-          const [path16, searchParams] = dispatchOpts.path.split("?");
+          const [path18, searchParams] = dispatchOpts.path.split("?");
           const normalizedSearchParams = normalizeSearchParams(searchParams, acceptNonStandardSearchParameters);
-          dispatchOpts.path = `${path16}?${normalizedSearchParams}`;
+          dispatchOpts.path = `${path18}?${normalizedSearchParams}`;
         }
         return this[kAgent].dispatch(dispatchOpts, handler);
       }
@@ -28509,7 +28509,7 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
-    var { writeFile: writeFile3, readFile: readFile5, mkdir: mkdir4 } = __require("node:fs/promises");
+    var { writeFile: writeFile3, readFile: readFile4, mkdir: mkdir4 } = __require("node:fs/promises");
     var { dirname, resolve: resolve2 } = __require("node:path");
     var { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers");
     var { InvalidArgumentError, UndiciError } = require_errors3();
@@ -28706,12 +28706,12 @@ var require_snapshot_recorder = __commonJS({
        * @return {Promise<void>} - Resolves when snapshots are loaded
        */
       async loadSnapshots(filePath) {
-        const path16 = filePath || this.#snapshotPath;
-        if (!path16) {
+        const path18 = filePath || this.#snapshotPath;
+        if (!path18) {
           throw new InvalidArgumentError("Snapshot path is required");
         }
         try {
-          const data = await readFile5(resolve2(path16), "utf8");
+          const data = await readFile4(resolve2(path18), "utf8");
           const parsed = JSON.parse(data);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
@@ -28725,7 +28725,7 @@ var require_snapshot_recorder = __commonJS({
           if (error.code === "ENOENT") {
             this.#snapshots.clear();
           } else {
-            throw new UndiciError(`Failed to load snapshots from ${path16}`, { cause: error });
+            throw new UndiciError(`Failed to load snapshots from ${path18}`, { cause: error });
           }
         }
       }
@@ -28736,11 +28736,11 @@ var require_snapshot_recorder = __commonJS({
        * @returns {Promise<void>} - Resolves when snapshots are saved
        */
       async saveSnapshots(filePath) {
-        const path16 = filePath || this.#snapshotPath;
-        if (!path16) {
+        const path18 = filePath || this.#snapshotPath;
+        if (!path18) {
           throw new InvalidArgumentError("Snapshot path is required");
         }
-        const resolvedPath = resolve2(path16);
+        const resolvedPath = resolve2(path18);
         await mkdir4(dirname(resolvedPath), { recursive: true });
         const data = Array.from(this.#snapshots.entries()).map(([hash, snapshot]) => ({
           hash,
@@ -29033,9 +29033,9 @@ var require_snapshot_agent = __commonJS({
             },
             resume() {
             },
-            abort(reason) {
+            abort(reason2) {
               this.aborted = true;
-              this.reason = reason;
+              this.reason = reason2;
             },
             aborted: false,
             paused: false
@@ -29381,15 +29381,15 @@ var require_redirect_handler = __commonJS({
           receivedAt: Date.now()
         });
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path16 = search ? `${pathname}${search}` : pathname;
-        const redirectUrlString = `${origin}${path16}`;
+        const path18 = search ? `${pathname}${search}` : pathname;
+        const redirectUrlString = `${origin}${path18}`;
         for (const historyUrl of this.history) {
           if (historyUrl.toString() === redirectUrlString) {
             throw new InvalidArgumentError(`Redirect loop detected. Cannot redirect to ${origin}. This typically happens when using a Client or Pool with cross-origin redirects. Use an Agent for cross-origin redirects.`);
           }
         }
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path16;
+        this.opts.path = path18;
         this.opts.origin = origin;
         this.opts.query = null;
       }
@@ -29602,9 +29602,9 @@ var require_dump = __commonJS({
         super(handler);
         this.#maxSize = maxSize ?? this.#maxSize;
       }
-      #abort(reason) {
+      #abort(reason2) {
         this.aborted = true;
-        this.reason = reason;
+        this.reason = reason2;
       }
       onRequestStart(controller, context) {
         controller.abort = this.#abort.bind(this);
@@ -30130,9 +30130,9 @@ var require_cache = __commonJS({
     function trimOWSEnd(value) {
       return value.replace(/[\t ]+$/, "");
     }
-    function findUnescapedQuote(value, start) {
+    function findUnescapedQuote(value, start2) {
       let escaped = false;
-      for (let i = start; i < value.length; i++) {
+      for (let i = start2; i < value.length; i++) {
         if (escaped) {
           escaped = false;
         } else if (value[i] === "\\") {
@@ -30145,7 +30145,7 @@ var require_cache = __commonJS({
     }
     function splitCacheControlHeaderValue(value) {
       const directives = [];
-      let start = 0;
+      let start2 = 0;
       let quoteStart = -1;
       let inQuote = false;
       let escaped = false;
@@ -30163,16 +30163,16 @@ var require_cache = __commonJS({
           inQuote = true;
           quoteStart = i;
         } else if (value[i] === ",") {
-          directives.push({ value: value.substring(start, i), fromMalformedQuote: false });
-          start = i + 1;
+          directives.push({ value: value.substring(start2, i), fromMalformedQuote: false });
+          start2 = i + 1;
         }
       }
       if (!inQuote) {
-        directives.push({ value: value.substring(start), fromMalformedQuote: false });
+        directives.push({ value: value.substring(start2), fromMalformedQuote: false });
         return directives;
       }
-      const tail = value.substring(start);
-      const quoteOffset = quoteStart - start;
+      const tail = value.substring(start2);
+      const quoteOffset = quoteStart - start2;
       let tailStart = 0;
       for (let i = 0; i < tail.length; i++) {
         if (tail[i] === ",") {
@@ -30629,12 +30629,12 @@ var require_date = __commonJS({
           return parseRfc850Date(date);
       }
     }
-    function makeDate(year, monthIdx, day, hour, minute, second, weekday) {
-      const result = new Date(Date.UTC(year, monthIdx, day, hour, minute, second));
+    function makeDate(year, monthIdx, day2, hour, minute, second, weekday) {
+      const result = new Date(Date.UTC(year, monthIdx, day2, hour, minute, second));
       if (year >= 0 && year <= 99) {
         result.setUTCFullYear(year);
       }
-      return result.getUTCFullYear() === year && result.getUTCMonth() === monthIdx && result.getUTCDate() === day && result.getUTCHours() === hour && result.getUTCMinutes() === minute && result.getUTCSeconds() === second && result.getUTCDay() === weekday ? result : void 0;
+      return result.getUTCFullYear() === year && result.getUTCMonth() === monthIdx && result.getUTCDate() === day2 && result.getUTCHours() === hour && result.getUTCMinutes() === minute && result.getUTCSeconds() === second && result.getUTCDay() === weekday ? result : void 0;
     }
     function parseImfDate(date) {
       if (date.length !== 29 || date[4] !== " " || date[7] !== " " || date[11] !== " " || date[16] !== " " || date[19] !== ":" || date[22] !== ":" || date[25] !== " " || date[26] !== "G" || date[27] !== "M" || date[28] !== "T") {
@@ -30658,13 +30658,13 @@ var require_date = __commonJS({
       } else {
         return void 0;
       }
-      let day = 0;
+      let day2 = 0;
       if (date[5] === "0") {
         const code = date.charCodeAt(6);
         if (code < 49 || code > 57) {
           return void 0;
         }
-        day = code - 48;
+        day2 = code - 48;
       } else {
         const code1 = date.charCodeAt(5);
         if (code1 < 49 || code1 > 51) {
@@ -30674,7 +30674,7 @@ var require_date = __commonJS({
         if (code2 < 48 || code2 > 57) {
           return void 0;
         }
-        day = (code1 - 48) * 10 + (code2 - 48);
+        day2 = (code1 - 48) * 10 + (code2 - 48);
       }
       let monthIdx = -1;
       if (date[8] === "J" && date[9] === "a" && date[10] === "n") {
@@ -30796,7 +30796,7 @@ var require_date = __commonJS({
         }
         second = (code1 - 48) * 10 + (code2 - 48);
       }
-      return makeDate(year, monthIdx, day, hour, minute, second, weekday);
+      return makeDate(year, monthIdx, day2, hour, minute, second, weekday);
     }
     function parseAscTimeDate(date) {
       if (date.length !== 24 || date[7] !== " " || date[10] !== " " || date[19] !== " ") {
@@ -30866,13 +30866,13 @@ var require_date = __commonJS({
       } else {
         return void 0;
       }
-      let day = 0;
+      let day2 = 0;
       if (date[8] === " ") {
         const code = date.charCodeAt(9);
         if (code < 49 || code > 57) {
           return void 0;
         }
-        day = code - 48;
+        day2 = code - 48;
       } else {
         const code1 = date.charCodeAt(8);
         if (code1 < 49 || code1 > 51) {
@@ -30882,7 +30882,7 @@ var require_date = __commonJS({
         if (code2 < 48 || code2 > 57) {
           return void 0;
         }
-        day = (code1 - 48) * 10 + (code2 - 48);
+        day2 = (code1 - 48) * 10 + (code2 - 48);
       }
       let hour = 0;
       if (date[11] === "0") {
@@ -30958,7 +30958,7 @@ var require_date = __commonJS({
         return void 0;
       }
       const year = (yearDigit1 - 48) * 1e3 + (yearDigit2 - 48) * 100 + (yearDigit3 - 48) * 10 + (yearDigit4 - 48);
-      return makeDate(year, monthIdx, day, hour, minute, second, weekday);
+      return makeDate(year, monthIdx, day2, hour, minute, second, weekday);
     }
     function parseRfc850Date(date) {
       let commaIndex = -1;
@@ -30994,13 +30994,13 @@ var require_date = __commonJS({
       if (date[commaIndex] !== "," || date.length - commaIndex - 1 !== 23 || date[commaIndex + 1] !== " " || date[commaIndex + 4] !== "-" || date[commaIndex + 8] !== "-" || date[commaIndex + 11] !== " " || date[commaIndex + 14] !== ":" || date[commaIndex + 17] !== ":" || date[commaIndex + 20] !== " " || date[commaIndex + 21] !== "G" || date[commaIndex + 22] !== "M" || date[commaIndex + 23] !== "T") {
         return void 0;
       }
-      let day = 0;
+      let day2 = 0;
       if (date[commaIndex + 2] === "0") {
         const code = date.charCodeAt(commaIndex + 3);
         if (code < 49 || code > 57) {
           return void 0;
         }
-        day = code - 48;
+        day2 = code - 48;
       } else {
         const code1 = date.charCodeAt(commaIndex + 2);
         if (code1 < 49 || code1 > 51) {
@@ -31010,7 +31010,7 @@ var require_date = __commonJS({
         if (code2 < 48 || code2 > 57) {
           return void 0;
         }
-        day = (code1 - 48) * 10 + (code2 - 48);
+        day2 = (code1 - 48) * 10 + (code2 - 48);
       }
       let monthIdx = -1;
       if (date[commaIndex + 5] === "J" && date[commaIndex + 6] === "a" && date[commaIndex + 7] === "n") {
@@ -31107,7 +31107,7 @@ var require_date = __commonJS({
         }
         second = (code1 - 48) * 10 + (code2 - 48);
       }
-      return makeDate(year, monthIdx, day, hour, minute, second, weekday);
+      return makeDate(year, monthIdx, day2, hour, minute, second, weekday);
     }
     module.exports = {
       parseHttpDate
@@ -31206,10 +31206,10 @@ var require_cache_handler = __commonJS({
       }
       return locationUrl.pathname + locationUrl.search;
     }
-    function deleteCachedUri(store, cacheKey, path16) {
+    function deleteCachedUri(store, cacheKey, path18) {
       deleteCachedValue(store, {
         ...cacheKey,
-        path: path16
+        path: path18
       });
       for (let i = 0; i < util.safeHTTPMethods.length; i++) {
         const method = util.safeHTTPMethods[i];
@@ -31217,7 +31217,7 @@ var require_cache_handler = __commonJS({
           deleteCachedValue(store, {
             ...cacheKey,
             method,
-            path: path16
+            path: path18
           });
         }
       }
@@ -31228,9 +31228,9 @@ var require_cache_handler = __commonJS({
       }
       const values = Array.isArray(headerValue) ? headerValue : [headerValue];
       for (let i = 0; i < values.length; i++) {
-        const path16 = getSameOriginPath(cacheKey, values[i]);
-        if (path16 !== void 0) {
-          deleteCachedUri(store, cacheKey, path16);
+        const path18 = getSameOriginPath(cacheKey, values[i]);
+        if (path18 !== void 0) {
+          deleteCachedUri(store, cacheKey, path18);
         }
       }
     }
@@ -32399,8 +32399,8 @@ var require_cache2 = __commonJS({
         get reason() {
           return stream.errored;
         },
-        abort(reason) {
-          stream.destroy(reason ?? new AbortError());
+        abort(reason2) {
+          stream.destroy(reason2 ?? new AbortError());
         }
       };
       stream.on("error", function(err2) {
@@ -32702,9 +32702,9 @@ var require_decompress = __commonJS({
         this.#paused = false;
         this.#onResume();
       }
-      abort(reason) {
-        this.target?.abort(reason);
-        this.#onAbort(reason);
+      abort(reason2) {
+        this.target?.abort(reason2);
+        this.#onAbort(reason2);
       }
       get paused() {
         return this.#paused;
@@ -32808,9 +32808,9 @@ var require_decompress = __commonJS({
         this.#controller = new DecompressController(
           () => this.#onDownstreamPause(),
           () => this.#onDownstreamResume(),
-          (reason) => {
+          (reason2) => {
             if (this.#inputEnded && !this.#terminated) {
-              this.onResponseError(this.#controller, reason);
+              this.onResponseError(this.#controller, reason2);
             }
           }
         );
@@ -33459,9 +33459,9 @@ var require_deduplication_handler = __commonJS({
           get reason() {
             return state.reason;
           },
-          abort: (reason) => {
+          abort: (reason2) => {
             state.aborted = true;
-            state.reason = reason ?? null;
+            state.reason = reason2 ?? null;
             waitingHandler.done = true;
             waitingHandler.pendingTrailers = null;
             waitingHandler.bufferedChunks = [];
@@ -34361,9 +34361,9 @@ var require_headers = __commonJS({
       // https://fetch.spec.whatwg.org/#dom-headers-getsetcookie
       getSetCookie() {
         webidl.brandCheck(this, _Headers);
-        const list = this.#headersList.cookies;
-        if (list) {
-          return [...list];
+        const list2 = this.#headersList.cookies;
+        if (list2) {
+          return [...list2];
         }
         return [];
       }
@@ -34387,8 +34387,8 @@ var require_headers = __commonJS({
        * @param {Headers} target
        * @param {HeadersList} list
        */
-      static setHeadersList(target, list) {
-        target.#headersList = list;
+      static setHeadersList(target, list2) {
+        target.#headersList = list2;
       }
     };
     var { getHeadersGuard, setHeadersGuard, getHeadersList, setHeadersList } = Headers;
@@ -34700,13 +34700,13 @@ var require_response = __commonJS({
         urlList: init?.urlList ? [...init.urlList] : []
       };
     }
-    function makeNetworkError(reason) {
-      const isError = isErrorLike(reason);
+    function makeNetworkError(reason2) {
+      const isError = isErrorLike(reason2);
       return makeResponse({
         type: "error",
         status: 0,
-        error: isError ? reason : new Error(reason ? String(reason) : reason),
-        aborted: reason && reason.name === "AbortError"
+        error: isError ? reason2 : new Error(reason2 ? String(reason2) : reason2),
+        aborted: reason2 && reason2.name === "AbortError"
       });
     }
     function isNetworkError(response) {
@@ -35339,13 +35339,13 @@ var require_request2 = __commonJS({
         if (this.signal.aborted) {
           ac.abort(this.signal.reason);
         } else {
-          let list = dependentControllerMap.get(this.signal);
-          if (list === void 0) {
-            list = /* @__PURE__ */ new Set();
-            dependentControllerMap.set(this.signal, list);
+          let list2 = dependentControllerMap.get(this.signal);
+          if (list2 === void 0) {
+            list2 = /* @__PURE__ */ new Set();
+            dependentControllerMap.set(this.signal, list2);
           }
           const acRef = new WeakRef(ac);
-          list.add(acRef);
+          list2.add(acRef);
           util.addAbortListener(
             ac.signal,
             buildAbort(acRef)
@@ -35843,13 +35843,13 @@ var require_fetch = __commonJS({
         this.dump = false;
         this.state = "ongoing";
       }
-      terminate(reason) {
+      terminate(reason2) {
         if (this.state !== "ongoing") {
           return;
         }
         this.state = "terminated";
-        this.connection?.destroy(reason);
-        this.emit("terminated", reason);
+        this.connection?.destroy(reason2);
+        this.emit("terminated", reason2);
       }
       // https://fetch.spec.whatwg.org/#fetch-controller-abort
       abort(error) {
@@ -36129,7 +36129,7 @@ var require_fetch = __commonJS({
           fetchParams.controller.dump = true;
         }
         if (request3.integrity) {
-          const processBodyError = (reason) => fetchFinale(fetchParams, makeNetworkError(reason));
+          const processBodyError = (reason2) => fetchFinale(fetchParams, makeNetworkError(reason2));
           if (request3.responseTainting === "opaque" || response.body == null) {
             processBodyError(response.error);
             return;
@@ -36637,9 +36637,9 @@ var require_fetch = __commonJS({
       const pullAlgorithm = () => {
         return fetchParams.controller.resume();
       };
-      const cancelAlgorithm = (reason) => {
+      const cancelAlgorithm = (reason2) => {
         if (!isCancelled(fetchParams)) {
-          fetchParams.controller.abort(reason);
+          fetchParams.controller.abort(reason2);
         }
       };
       const stream = new ReadableStream(
@@ -36697,7 +36697,7 @@ var require_fetch = __commonJS({
           }
         }
       };
-      function onAborted(reason) {
+      function onAborted(reason2) {
         if (isAborted(fetchParams)) {
           response.aborted = true;
           if (isReadable(stream)) {
@@ -36708,7 +36708,7 @@ var require_fetch = __commonJS({
         } else {
           if (isReadable(stream)) {
             fetchParams.controller.controller.error(new TypeError("terminated", {
-              cause: isErrorLike(reason) ? reason : void 0
+              cause: isErrorLike(reason2) ? reason2 : void 0
             }));
           }
         }
@@ -36718,11 +36718,11 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request3);
         const agent = fetchParams.controller.dispatcher;
-        const path16 = url.pathname + url.search;
+        const path18 = url.pathname + url.search;
         const hasTrailingQuestionMark = url.search.length === 0 && url.href[url.href.length - url.hash.length - 1] === "?";
         return new Promise((resolve2, reject) => agent.dispatch(
           {
-            path: hasTrailingQuestionMark ? `${path16}?` : path16,
+            path: hasTrailingQuestionMark ? `${path18}?` : path18,
             origin: url.origin,
             method: request3.method,
             body: agent.isMockActive ? request3.body && (request3.body.source || request3.body.stream) : body,
@@ -37669,9 +37669,9 @@ var require_util5 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path16) {
-      for (let i = 0; i < path16.length; ++i) {
-        const code = path16.charCodeAt(i);
+    function validateCookiePath(path18) {
+      for (let i = 0; i < path18.length; ++i) {
+        const code = path18.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -38545,14 +38545,14 @@ var require_util6 = __commonJS({
       }
       return urlRecord;
     }
-    function validateCloseCodeAndReason(code, reason) {
+    function validateCloseCodeAndReason(code, reason2) {
       if (code !== null) {
         if (code !== 1e3 && (code < 3e3 || code > 4999)) {
           throw new DOMException("invalid code", "InvalidAccessError");
         }
       }
-      if (reason !== null) {
-        const reasonBytesLength = Buffer.byteLength(reason);
+      if (reason2 !== null) {
+        const reasonBytesLength = Buffer.byteLength(reason2);
         if (reasonBytesLength > 123) {
           throw new DOMException(`Reason must be less than 123 bytes; received ${reasonBytesLength}`, "SyntaxError");
         }
@@ -38802,29 +38802,29 @@ var require_connection = __commonJS({
       });
       return controller;
     }
-    function closeWebSocketConnection(object, code, reason, validate2 = false) {
+    function closeWebSocketConnection(object, code, reason2, validate2 = false) {
       code ??= null;
-      reason ??= "";
-      if (validate2) validateCloseCodeAndReason(code, reason);
+      reason2 ??= "";
+      if (validate2) validateCloseCodeAndReason(code, reason2);
       if (isClosed(object.readyState) || isClosing(object.readyState)) {
       } else if (!isEstablished(object.readyState)) {
         failWebsocketConnection(object);
         object.readyState = states.CLOSING;
       } else if (!object.closeState.has(sentCloseFrameState.SENT) && !object.closeState.has(sentCloseFrameState.RECEIVED)) {
         const frame = new WebsocketFrameSend();
-        if (reason.length !== 0 && code === null) {
+        if (reason2.length !== 0 && code === null) {
           code = 1e3;
         }
         assert(code === null || Number.isInteger(code));
-        if (code === null && reason.length === 0) {
+        if (code === null && reason2.length === 0) {
           frame.frameData = emptyBuffer;
-        } else if (code !== null && reason === null) {
+        } else if (code !== null && reason2 === null) {
           frame.frameData = Buffer.allocUnsafe(2);
           frame.frameData.writeUInt16BE(code, 0);
-        } else if (code !== null && reason !== null) {
-          frame.frameData = Buffer.allocUnsafe(2 + Buffer.byteLength(reason));
+        } else if (code !== null && reason2 !== null) {
+          frame.frameData = Buffer.allocUnsafe(2 + Buffer.byteLength(reason2));
           frame.frameData.writeUInt16BE(code, 0);
-          frame.frameData.write(reason, 2, "utf-8");
+          frame.frameData.write(reason2, 2, "utf-8");
         } else {
           frame.frameData = emptyBuffer;
         }
@@ -38835,15 +38835,15 @@ var require_connection = __commonJS({
         object.readyState = states.CLOSING;
       }
     }
-    function failHandshake(handler, response, code, reason, cause) {
+    function failHandshake(handler, response, code, reason2, cause) {
       if (response.socket?.session != null && !response.socket.destroyed) {
         response.socket.destroy();
       }
-      failWebsocketConnection(handler, code, reason, cause);
+      failWebsocketConnection(handler, code, reason2, cause);
     }
-    function failWebsocketConnection(handler, code, reason, cause) {
+    function failWebsocketConnection(handler, code, reason2, cause) {
       if (isEstablished(handler.readyState)) {
-        closeWebSocketConnection(handler, code, reason, false);
+        closeWebSocketConnection(handler, code, reason2, false);
       }
       handler.controller.abort();
       if (isConnecting(handler.readyState)) {
@@ -39248,16 +39248,16 @@ var require_receiver = __commonJS({
         if (code !== void 0 && !isValidStatusCode(code)) {
           return { code: 1002, reason: "Invalid status code", error: true };
         }
-        let reason = data.subarray(2);
-        if (reason[0] === 239 && reason[1] === 187 && reason[2] === 191) {
-          reason = reason.subarray(3);
+        let reason2 = data.subarray(2);
+        if (reason2[0] === 239 && reason2[1] === 187 && reason2[2] === 191) {
+          reason2 = reason2.subarray(3);
         }
         try {
-          reason = utf8Decode(reason);
+          reason2 = utf8Decode(reason2);
         } catch {
           return { code: 1007, reason: "Invalid UTF-8", error: true };
         }
-        return { code, reason, error: false };
+        return { code, reason: reason2, error: false };
       }
       /**
        * Parses control frames.
@@ -39272,8 +39272,8 @@ var require_receiver = __commonJS({
           }
           this.#info.closeInfo = this.parseCloseBody(body);
           if (this.#info.closeInfo.error) {
-            const { code, reason } = this.#info.closeInfo;
-            failWebsocketConnection(this.#handler, code, reason);
+            const { code, reason: reason2 } = this.#info.closeInfo;
+            failWebsocketConnection(this.#handler, code, reason2);
             return false;
           }
           if (!this.#handler.closeState.has(sentCloseFrameState.SENT) && !this.#handler.closeState.has(sentCloseFrameState.RECEIVED)) {
@@ -39531,18 +39531,18 @@ var require_websocket = __commonJS({
        * @param {number|undefined} code
        * @param {string|undefined} reason
        */
-      close(code = void 0, reason = void 0) {
+      close(code = void 0, reason2 = void 0) {
         webidl.brandCheck(this, _WebSocket);
         const prefix = "WebSocket.close";
         if (code !== void 0) {
           code = webidl.converters["unsigned short"](code, prefix, "code", webidl.attributes.Clamp);
         }
-        if (reason !== void 0) {
-          reason = webidl.converters.USVString(reason);
+        if (reason2 !== void 0) {
+          reason2 = webidl.converters.USVString(reason2);
         }
         code ??= null;
-        reason ??= "";
-        closeWebSocketConnection(this.#handler, code, reason, true);
+        reason2 ??= "";
+        closeWebSocketConnection(this.#handler, code, reason2, true);
       }
       /**
        * @see https://websockets.spec.whatwg.org/#dom-websocket-send
@@ -39757,29 +39757,29 @@ var require_websocket = __commonJS({
       #onSocketClose() {
         const wasClean = this.#handler.closeState.has(sentCloseFrameState.SENT) && this.#handler.closeState.has(sentCloseFrameState.RECEIVED);
         let code = 1005;
-        let reason = "";
+        let reason2 = "";
         const result = this.#parser?.closingInfo;
         if (result && !result.error) {
           code = result.code ?? 1005;
-          reason = result.reason;
+          reason2 = result.reason;
         }
         this.#handler.readyState = states.CLOSED;
         if (!this.#handler.closeState.has(sentCloseFrameState.RECEIVED)) {
           code = 1006;
           fireEvent("error", this, (type, init) => new ErrorEvent(type, init), {
-            error: new TypeError(reason)
+            error: new TypeError(reason2)
           });
         }
         fireEvent("close", this, (type, init) => new CloseEvent(type, init), {
           wasClean,
           code,
-          reason
+          reason: reason2
         });
         if (channels.close.hasSubscribers) {
           channels.close.publish({
             websocket: this,
             code,
-            reason
+            reason: reason2
           });
         }
       }
@@ -39924,13 +39924,13 @@ var require_websocketerror = __commonJS({
           init = webidl.converters.WebSocketCloseInfo(init);
         }
         let code = init.closeCode ?? null;
-        const reason = init.reason ?? "";
-        validateCloseCodeAndReason(code, reason);
-        if (reason.length !== 0 && code === null) {
+        const reason2 = init.reason ?? "";
+        validateCloseCodeAndReason(code, reason2);
+        if (reason2.length !== 0 && code === null) {
           code = 1e3;
         }
         this.#closeCode = code;
-        this.#reason = reason;
+        this.#reason = reason2;
       }
       get closeCode() {
         return this.#closeCode;
@@ -39943,10 +39943,10 @@ var require_websocketerror = __commonJS({
        * @param {number|null} code
        * @param {string} reason
        */
-      static createUnvalidatedWebSocketError(message, code, reason) {
+      static createUnvalidatedWebSocketError(message, code, reason2) {
         const error = new _WebSocketError(message, kConstruct);
         error.#closeCode = code;
-        error.#reason = reason;
+        error.#reason = reason2;
         return error;
       }
     };
@@ -40104,8 +40104,8 @@ var require_websocketstream = __commonJS({
           closeInfo = webidl.converters.WebSocketCloseInfo(closeInfo);
         }
         const code = closeInfo.closeCode ?? null;
-        const reason = closeInfo.reason;
-        closeWebSocketConnection(this.#handler, code, reason, true);
+        const reason2 = closeInfo.reason;
+        closeWebSocketConnection(this.#handler, code, reason2, true);
       }
       #write(chunk) {
         chunk = webidl.converters.WebSocketStreamWrite(chunk);
@@ -40153,7 +40153,7 @@ var require_websocketstream = __commonJS({
           start: (controller) => {
             this.#readableStreamController = controller;
           },
-          cancel: (reason) => this.#cancel(reason)
+          cancel: (reason2) => this.#cancel(reason2)
         });
         const writable = new WritableStream({
           start: (controller) => {
@@ -40161,7 +40161,7 @@ var require_websocketstream = __commonJS({
           },
           write: (chunk) => this.#write(chunk),
           close: () => closeWebSocketConnection(this.#handler, null, null),
-          abort: (reason) => this.#closeUsingReason(reason)
+          abort: (reason2) => this.#closeUsingReason(reason2)
         });
         this.#readableStream = readable;
         this.#openedPromise.resolve({
@@ -40204,33 +40204,33 @@ var require_websocketstream = __commonJS({
         if (!this.#handler.closeState.has(sentCloseFrameState.SENT) && !this.#handler.closeState.has(sentCloseFrameState.RECEIVED)) {
           code = 1006;
         }
-        const reason = result?.reason == null ? "" : utf8DecodeBytes(Buffer.from(result.reason));
+        const reason2 = result?.reason == null ? "" : utf8DecodeBytes(Buffer.from(result.reason));
         if (wasClean) {
           this.#readableStreamController.close();
           this.#writableStreamController.error(new DOMException("A closed WebSocketStream cannot be written to", "InvalidStateError"));
           this.#closedPromise.resolve({
             closeCode: code,
-            reason
+            reason: reason2
           });
         } else {
-          const error = createUnvalidatedWebSocketError("unclean close", code, reason);
+          const error = createUnvalidatedWebSocketError("unclean close", code, reason2);
           this.#readableStreamController?.error(error);
           this.#writableStreamController?.error(error);
           this.#closedPromise.reject(error);
         }
       }
-      #closeUsingReason(reason) {
+      #closeUsingReason(reason2) {
         let code = null;
         let reasonString = "";
-        if (webidl.is.WebSocketError(reason)) {
-          code = reason.closeCode;
-          reasonString = reason.reason;
+        if (webidl.is.WebSocketError(reason2)) {
+          code = reason2.closeCode;
+          reasonString = reason2.reason;
         }
         closeWebSocketConnection(this.#handler, code, reasonString);
       }
       //  To cancel a WebSocketStream stream given reason , close using reason giving stream and reason .
-      #cancel(reason) {
-        this.#closeUsingReason(reason);
+      #cancel(reason2) {
+        this.#closeUsingReason(reason2);
       }
     };
     Object.defineProperties(WebSocketStream.prototype, {
@@ -40309,7 +40309,7 @@ var require_eventsource_stream = __commonJS({
     var BOM = [239, 187, 191];
     var LF2 = 10;
     var CR2 = 13;
-    var COLON = 58;
+    var COLON2 = 58;
     var SPACE2 = 32;
     var defaultMaxEventSize = buffer.kStringMaxLength;
     var DATA = Buffer.from("data");
@@ -40319,19 +40319,19 @@ var require_eventsource_stream = __commonJS({
     var minParserItems = 1024;
     var maxParserItems = 131072;
     var bytesPerParserItem = 128;
-    function isASCIINumberBytes(buffer2, start) {
-      if (start >= buffer2.length) {
+    function isASCIINumberBytes(buffer2, start2) {
+      if (start2 >= buffer2.length) {
         return false;
       }
-      for (let i = start; i < buffer2.length; i++) {
+      for (let i = start2; i < buffer2.length; i++) {
         if (buffer2[i] < 48 || buffer2[i] > 57) {
           return false;
         }
       }
       return true;
     }
-    function isValidLastEventIdBytes(buffer2, start) {
-      for (let i = start; i < buffer2.length; i++) {
+    function isValidLastEventIdBytes(buffer2, start2) {
+      for (let i = start2; i < buffer2.length; i++) {
         if (buffer2[i] === 0) {
           return false;
         }
@@ -40494,7 +40494,7 @@ var require_eventsource_stream = __commonJS({
         if (line.length === 0) {
           return;
         }
-        const colonPosition = line.indexOf(COLON);
+        const colonPosition = line.indexOf(COLON2);
         if (colonPosition === 0) {
           return;
         }
@@ -40635,9 +40635,9 @@ ${value}`;
         let length = 0;
         for (let i = this.lineChunkIndex; i <= this.chunkIndex; i++) {
           const chunk = this.chunks[i];
-          const start = i === this.lineChunkIndex ? this.linePos : 0;
+          const start2 = i === this.lineChunkIndex ? this.linePos : 0;
           const end = i === this.chunkIndex ? this.pos : chunk.length;
-          const slice = chunk.subarray(start, end);
+          const slice = chunk.subarray(start2, end);
           length += slice.length;
           chunks.push(slice);
         }
@@ -40657,15 +40657,15 @@ ${value}`;
           pos2 = 0;
         }
       }
-      discardLeadingBytes(count) {
-        while (count > 0 && this.lineChunkIndex < this.chunks.length) {
+      discardLeadingBytes(count2) {
+        while (count2 > 0 && this.lineChunkIndex < this.chunks.length) {
           const chunk = this.chunks[this.lineChunkIndex];
           const remaining = chunk.length - this.linePos;
-          if (count < remaining) {
-            this.linePos += count;
-            count = 0;
+          if (count2 < remaining) {
+            this.linePos += count2;
+            count2 = 0;
           } else {
-            count -= remaining;
+            count2 -= remaining;
             this.lineChunkIndex++;
             this.linePos = 0;
           }
@@ -41029,7 +41029,7 @@ var require_eventsource = __commonJS({
 var require_undici = __commonJS({
   "node_modules/undici/index.js"(exports, module) {
     "use strict";
-    var Client2 = require_client();
+    var Client3 = require_client();
     var Dispatcher = require_dispatcher();
     var Pool = require_pool();
     var BalancedPool = require_balanced_pool();
@@ -41057,7 +41057,7 @@ var require_undici = __commonJS({
     var RedirectHandler = require_redirect_handler();
     Object.assign(Dispatcher.prototype, api);
     module.exports.Dispatcher = Dispatcher;
-    module.exports.Client = Client2;
+    module.exports.Client = Client3;
     module.exports.Pool = Pool;
     module.exports.BalancedPool = BalancedPool;
     module.exports.RoundRobinPool = RoundRobinPool;
@@ -41107,11 +41107,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path16 = opts.path;
+          let path18 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path16 = `/${path16}`;
+            path18 = `/${path18}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path16);
+          url = new URL(util.parseOrigin(url).origin + path18);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -41691,10 +41691,37 @@ var require_parse_prometheus_text_format_cjs = __commonJS({
 });
 
 // src/cli.ts
-import { existsSync as existsSync2 } from "node:fs";
+import { existsSync as existsSync3 } from "node:fs";
 import { mkdir as mkdir3, writeFile as writeFile2 } from "node:fs/promises";
-import path15 from "node:path";
+import path17 from "node:path";
 import { parseArgs } from "node:util";
+
+// src/results/point-key.ts
+function findPoint(suites, suite, key) {
+  return suites.find((s) => s.name === suite)?.points.find((p) => p.key === key);
+}
+function servingPointKey(p) {
+  if (p.concurrency !== void 0 && p.concurrency !== null) return `concurrency=${p.concurrency}`;
+  const rate = p.requestRate === void 0 || p.requestRate === null ? "inf" : formatRate(p.requestRate);
+  return p.maxConcurrency !== void 0 && p.maxConcurrency !== null ? `rate=${rate},max-concurrency=${p.maxConcurrency}` : `rate=${rate}`;
+}
+function parsePointKey(key) {
+  let m = /^concurrency=(\d+)$/.exec(key);
+  if (m) return { requestRate: null, concurrency: Number(m[1]), maxConcurrency: null };
+  m = /^rate=(inf|[0-9.e+-]+)(?:,max-concurrency=(\d+))?$/.exec(key);
+  if (!m) return void 0;
+  const rate = m[1] === "inf" ? "inf" : Number(m[1]);
+  if (rate !== "inf" && !Number.isFinite(rate)) return void 0;
+  return { requestRate: rate, concurrency: null, maxConcurrency: m[2] === void 0 ? null : Number(m[2]) };
+}
+function servingPointLabel(p) {
+  if (p.concurrency !== void 0 && p.concurrency !== null) return `concurrency ${p.concurrency}`;
+  const rate = `${p.requestRate === void 0 || p.requestRate === null ? "inf" : formatRate(p.requestRate)} req/s`;
+  return p.maxConcurrency !== void 0 && p.maxConcurrency !== null ? `${rate}, max concurrency ${p.maxConcurrency}` : rate;
+}
+function formatRate(r) {
+  return r === "inf" || r === Infinity ? "inf" : String(r);
+}
 
 // src/compare/fingerprint.ts
 function fingerprintDiffs(baseline, current) {
@@ -41757,97 +41784,226 @@ function isGateError(err2, code) {
   return err2 instanceof GateError && (code === void 0 || err2.code === code);
 }
 
-// src/compare/catalog.ts
+// src/catalog/metrics.ts
 var HIGHER = "higher-is-better";
 var LOWER = "lower-is-better";
-var FIXED = {
+var throughput = (unit, role, title) => ({
+  direction: HIGHER,
+  unit,
+  family: "throughput",
+  role,
+  group: "throughput",
+  ...title ? { title } : {}
+});
+var count = (direction, unit = "") => ({ direction, unit, family: "count", role: "observed", group: "count" });
+var clientHealth = (unit, family = "telemetry") => ({
+  direction: LOWER,
+  unit,
+  family,
+  role: "observed",
+  group: "client-health"
+});
+var offline = (direction, unit, family, role, title) => ({
+  direction,
+  unit,
+  family,
+  role,
+  group: "offline",
+  ...title ? { title } : {}
+});
+var telemetry = (direction, unit, title, group = "telemetry") => ({
+  direction,
+  unit,
+  family: "telemetry",
+  role: "observed",
+  group,
+  ...title ? { title } : {}
+});
+var METRICS = {
   // Serving throughput (vllm bench serve).
-  request_throughput: { direction: HIGHER, unit: "req/s", family: "throughput", role: "gated" },
-  output_throughput: { direction: HIGHER, unit: "tok/s", family: "throughput", role: "gated" },
-  total_token_throughput: { direction: HIGHER, unit: "tok/s", family: "throughput", role: "gated" },
+  request_throughput: throughput("req/s", "gated", "req/s"),
+  output_throughput: throughput("tok/s", "gated", "output tok/s"),
+  total_token_throughput: throughput("tok/s", "gated", "total tok/s"),
   // Goodput gates only when the suite sets SLOs (GateSettings.goodputSuites flips it).
-  request_goodput: { direction: HIGHER, unit: "req/s", family: "throughput", role: "observed" },
-  max_output_tokens_per_s: { direction: HIGHER, unit: "tok/s", family: "throughput", role: "observed" },
-  max_concurrent_requests: { direction: HIGHER, unit: "", family: "count", role: "observed" },
-  rtfx: { direction: HIGHER, unit: "", family: "throughput", role: "observed" },
-  completed: { direction: HIGHER, unit: "", family: "count", role: "observed" },
-  failed: { direction: LOWER, unit: "", family: "count", role: "observed" },
-  total_input_tokens: { direction: HIGHER, unit: "", family: "count", role: "observed" },
-  total_output_tokens: { direction: HIGHER, unit: "", family: "count", role: "observed" },
-  duration: { direction: LOWER, unit: "s", family: "latency", role: "observed" },
-  error_rate: { direction: LOWER, unit: "", family: "count", role: "observed" },
-  achieved_request_rate: { direction: HIGHER, unit: "req/s", family: "count", role: "observed" },
-  send_lag_p50_ms: { direction: LOWER, unit: "ms", family: "telemetry", role: "observed" },
-  send_lag_p99_ms: { direction: LOWER, unit: "ms", family: "telemetry", role: "observed" },
-  send_lag_max_ms: { direction: LOWER, unit: "ms", family: "telemetry", role: "observed" },
-  event_loop_lag_p99_ms: { direction: LOWER, unit: "ms", family: "telemetry", role: "observed" },
-  event_loop_lag_max_ms: { direction: LOWER, unit: "ms", family: "telemetry", role: "observed" },
-  events_per_read: { direction: LOWER, unit: "", family: "telemetry", role: "observed" },
-  coalesced_chunk_ratio: { direction: LOWER, unit: "", family: "telemetry", role: "observed" },
-  prompt_len_mismatched: { direction: LOWER, unit: "", family: "count", role: "observed" },
-  output_len_short: { direction: LOWER, unit: "", family: "count", role: "observed" },
-  // Offline: vllm bench latency (converted to ms by results/) and vllm bench throughput (verbatim).
-  avg_latency_ms: { direction: LOWER, unit: "ms", family: "latency", role: "gated" },
-  num_iters: { direction: HIGHER, unit: "", family: "count", role: "observed" },
-  requests_per_second: { direction: HIGHER, unit: "req/s", family: "throughput", role: "observed" },
-  tokens_per_second: { direction: HIGHER, unit: "tok/s", family: "throughput", role: "gated" },
-  elapsed_time: { direction: LOWER, unit: "s", family: "latency", role: "observed" },
-  elapsed_time_s: { direction: LOWER, unit: "s", family: "latency", role: "observed" },
-  num_requests: { direction: HIGHER, unit: "", family: "count", role: "observed" },
-  total_num_tokens: { direction: HIGHER, unit: "", family: "count", role: "observed" },
+  request_goodput: throughput("req/s", "observed"),
+  max_output_tokens_per_s: throughput("tok/s", "observed"),
+  rtfx: throughput("", "observed"),
+  // The run's counts and figures.
+  max_concurrent_requests: count(HIGHER),
+  completed: count(HIGHER),
+  failed: count(LOWER),
+  total_input_tokens: count(HIGHER),
+  total_output_tokens: count(HIGHER),
+  duration: { direction: LOWER, unit: "s", family: "latency", role: "observed", group: "count" },
+  error_rate: count(LOWER),
+  // vLLM's optional figures: probe requests and speculative decoding (acceptance rate in percent).
+  probe_completed: count(HIGHER),
+  probe_failed: count(LOWER),
+  probe_median_e2el_ms: { direction: LOWER, unit: "ms", family: "latency", role: "observed", group: "latency" },
+  probe_p99_e2el_ms: { direction: LOWER, unit: "ms", family: "latency", role: "observed", group: "latency" },
+  probe_max_e2el_ms: { direction: LOWER, unit: "ms", family: "latency", role: "observed", group: "latency" },
+  spec_decode_acceptance_rate: count(HIGHER, "%"),
+  spec_decode_acceptance_length: count(HIGHER),
+  spec_decode_num_drafts: count(HIGHER),
+  spec_decode_draft_tokens: count(HIGHER),
+  spec_decode_accepted_tokens: count(HIGHER),
+  // The load client's own health: read by the validity rules.
+  achieved_request_rate: { ...clientHealth("req/s", "count"), direction: HIGHER },
+  send_lag_p50_ms: clientHealth("ms"),
+  send_lag_p99_ms: clientHealth("ms"),
+  send_lag_max_ms: clientHealth("ms"),
+  write_delay_p99_ms: clientHealth("ms"),
+  event_loop_lag_p99_ms: clientHealth("ms"),
+  event_loop_lag_max_ms: clientHealth("ms"),
+  events_per_read: clientHealth(""),
+  coalesced_chunk_ratio: clientHealth(""),
+  prompt_len_mismatched: clientHealth("", "count"),
+  output_len_short: clientHealth("", "count"),
+  // Offline: vllm bench latency (converted to ms) and vllm bench throughput (verbatim).
+  avg_latency_ms: offline(LOWER, "ms", "latency", "gated"),
+  num_iters: offline(HIGHER, "", "count", "observed"),
+  requests_per_second: offline(HIGHER, "req/s", "throughput", "observed", "req/s"),
+  tokens_per_second: offline(HIGHER, "tok/s", "throughput", "gated", "total tok/s"),
+  output_tokens_per_second: offline(HIGHER, "tok/s", "throughput", "observed"),
+  elapsed_time: offline(LOWER, "s", "latency", "observed", "elapsed (s)"),
+  elapsed_time_s: offline(LOWER, "s", "latency", "observed"),
+  num_requests: offline(HIGHER, "", "count", "observed"),
+  total_num_tokens: offline(HIGHER, "", "count", "observed"),
   // Start-up.
-  startup_time_s: { direction: LOWER, unit: "s", family: "startup", role: "gated" },
-  // Telemetry peaks and deltas (server /metrics and nvidia-smi while the point ran).
-  peak_kv_cache_usage_perc: { direction: LOWER, unit: "%", family: "telemetry", role: "observed" },
-  peak_num_requests_running: { direction: HIGHER, unit: "", family: "telemetry", role: "observed" },
-  peak_num_requests_waiting: { direction: LOWER, unit: "", family: "telemetry", role: "observed" },
-  num_preemptions: { direction: LOWER, unit: "", family: "telemetry", role: "observed" },
-  prompt_tokens: { direction: HIGHER, unit: "", family: "telemetry", role: "observed" },
-  generation_tokens: { direction: HIGHER, unit: "", family: "telemetry", role: "observed" },
-  peak_gpu_util_pct: { direction: HIGHER, unit: "%", family: "telemetry", role: "observed" },
-  mean_gpu_util_pct: { direction: HIGHER, unit: "%", family: "telemetry", role: "observed" },
-  peak_gpu_memory_used_mib: { direction: LOWER, unit: "MiB", family: "telemetry", role: "observed" },
-  peak_gpu_power_w: { direction: LOWER, unit: "W", family: "telemetry", role: "observed" }
+  startup_time_s: { direction: LOWER, unit: "s", family: "startup", role: "gated", group: "startup", title: "start-up (s)" },
+  // Telemetry: peaks and means of the samples taken while a point ran, counter deltas over it.
+  peak_gpu_util_pct: telemetry(HIGHER, "%", "GPU utilisation"),
+  mean_gpu_util_pct: telemetry(HIGHER, "%", "GPU utilisation (mean)"),
+  peak_gpu_memory_used_mib: telemetry(LOWER, "MiB", "GPU memory used"),
+  peak_gpu_power_w: telemetry(LOWER, "W", "GPU power"),
+  // A 0..1 fraction under vLLM's `_perc` name: the report shows it as a percentage.
+  peak_kv_cache_usage_perc: telemetry(LOWER, "%", "KV-cache usage"),
+  peak_num_requests_running: telemetry(HIGHER, "", "Requests running"),
+  peak_num_requests_waiting: telemetry(LOWER, "", "Requests waiting"),
+  num_preemptions: telemetry(LOWER, "", "Preemptions"),
+  prompt_tokens: telemetry(HIGHER, "", "Prompt tokens"),
+  generation_tokens: telemetry(HIGHER, "", "Generation tokens"),
+  mean_gpu_sm_clock_mhz: telemetry(HIGHER, "MHz"),
+  metrics_samples: telemetry(HIGHER, ""),
+  gpu_samples: telemetry(HIGHER, ""),
+  // The server's prefix cache over the point (vLLM's counters, in tokens). The hit rate, a 0..1
+  // fraction, gates when a threshold names it (it is null when nothing was queried: caching off).
+  prefix_cache_hit_rate: telemetry(HIGHER, "", "Prefix-cache hit rate", "server"),
+  prefix_cache_queries: telemetry(HIGHER, "", "Prefix-cache queried tokens", "server"),
+  prefix_cache_hits: telemetry(HIGHER, "", "Prefix-cache hit tokens", "server"),
+  // usage.prompt_tokens_details.cached_tokens summed over the point's requests.
+  cached_tokens: count(HIGHER),
+  // vLLM's per-request phase histograms over the point: where a request's time went, server side.
+  ...phaseEntries()
 };
-var STAT_BASES = {
-  ttft: "ttft",
-  tpot: "latency",
-  itl: "latency",
-  e2el: "latency",
-  latency: "latency",
-  // offline vllm bench latency
-  client_queue_time: "latency",
-  e2el_including_client_queue: "latency"
-};
-var GATED_STATS = /* @__PURE__ */ new Set(["median_ttft_ms", "median_tpot_ms", "median_itl_ms", "median_e2el_ms", "mean_latency_ms"]);
-var OBSERVED_BASES = /* @__PURE__ */ new Set(["client_queue_time", "e2el_including_client_queue"]);
+function phaseEntries() {
+  const out2 = {};
+  for (const phase of ["queue", "prefill", "decode", "inference"]) {
+    for (const stat4 of ["mean", "p50", "p99"]) {
+      out2[`${stat4}_${phase}_time_ms`] = telemetry(LOWER, "ms", `${phase[0].toUpperCase()}${phase.slice(1)} time ${stat4} (ms)`, "server");
+    }
+  }
+  return out2;
+}
+var STAT_BASES = [
+  {
+    base: "ttft",
+    family: "ttft",
+    group: "latency",
+    gated: ["median"],
+    titles: { median: "TTFT p50 (ms)", p95: "TTFT p95 (ms)" },
+    console: { short: "TTFT", header: "Time to First Token" }
+  },
+  {
+    base: "tpot",
+    family: "latency",
+    group: "latency",
+    gated: ["median"],
+    titles: { median: "TPOT p50 (ms)", p95: "TPOT p95 (ms)" },
+    console: { short: "TPOT", header: "Time per Output Token (excl. 1st token)" }
+  },
+  {
+    base: "itl",
+    family: "latency",
+    group: "latency",
+    gated: ["median"],
+    titles: { median: "ITL p50 (ms)", p95: "ITL p95 (ms)" },
+    console: { short: "ITL", header: "Inter-token Latency" }
+  },
+  {
+    base: "e2el",
+    family: "latency",
+    group: "latency",
+    gated: ["median"],
+    titles: { median: "E2E p50 (ms)", p95: "E2E p95 (ms)" },
+    console: { short: "E2EL", header: "End-to-end Latency" }
+  },
+  // Time spent in our own client waiting for a slot: shown, never gated.
+  {
+    base: "client_queue_time",
+    family: "latency",
+    group: "latency",
+    gated: [],
+    titles: {},
+    console: { short: "Client Queue Time", header: "Client-side Queueing" }
+  },
+  {
+    base: "e2el_including_client_queue",
+    family: "latency",
+    group: "latency",
+    gated: [],
+    titles: {},
+    console: { short: "E2EL incl. Client Queue", header: "Queue-inclusive End-to-end Latency" }
+  },
+  // Offline vllm bench latency (avg_latency is written as mean_latency_ms).
+  {
+    base: "latency",
+    family: "latency",
+    group: "offline",
+    gated: ["mean"],
+    titles: { mean: "mean (ms)", median: "p50 (ms)", p90: "p90 (ms)", p99: "p99 (ms)" }
+  }
+];
 var STAT_RE = /^(mean|median|std|min|max|p\d+(?:\.\d+)?)_([a-z0-9_]+?)_ms$/;
 function metricInfo(name) {
-  const fixed = FIXED[name];
+  const fixed = Object.hasOwn(METRICS, name) ? METRICS[name] : void 0;
   if (fixed) return { name, ...fixed, known: true };
   const m = STAT_RE.exec(name);
-  if (m) {
-    const base = m[2];
-    const family = STAT_BASES[base];
-    if (family) {
-      const role = GATED_STATS.has(name) && !OBSERVED_BASES.has(base) ? "gated" : "observed";
-      return { name, direction: LOWER, unit: "ms", family, role, known: true };
-    }
+  const base = m ? STAT_BASES.find((b) => b.base === m[2]) : void 0;
+  if (m && base) {
+    const stat4 = m[1];
+    const title = base.titles[stat4];
+    const role = base.gated.includes(stat4) ? "gated" : "observed";
+    return { name, direction: LOWER, unit: "ms", family: base.family, role, group: base.group, ...title ? { title } : {}, known: true };
   }
   return { name, ...guess(name), role: "observed", known: false };
 }
+function metricTitle(name) {
+  return metricInfo(name).title;
+}
+function metricsInGroup(group) {
+  return Object.keys(METRICS).filter((k) => METRICS[k].group === group);
+}
+function servingStatBases() {
+  return STAT_BASES.filter((b) => b.console !== void 0);
+}
+function statPercentiles(names, base) {
+  const re = new RegExp(`^p(\\d+(?:\\.\\d+)?)_${base}_ms$`);
+  return [...names].map((k) => re.exec(k)?.[1]).filter((p) => p !== void 0).sort((a, b) => Number(a) - Number(b));
+}
 function catalogNames() {
-  const out2 = Object.keys(FIXED);
-  for (const base of Object.keys(STAT_BASES)) {
+  const out2 = Object.keys(METRICS);
+  for (const { base } of STAT_BASES) {
     for (const pre of ["mean", "median", "std", "min", "max", "p50", "p90", "p95", "p99"]) out2.push(`${pre}_${base}_ms`);
   }
   return out2;
 }
 function guess(name) {
-  if (/throughput|per_s(econd)?$|_per_s_|goodput/.test(name)) return { direction: HIGHER, unit: /tok|token/.test(name) ? "tok/s" : "req/s", family: "throughput" };
-  if (name.endsWith("_ms")) return { direction: LOWER, unit: "ms", family: "latency" };
-  if (name.endsWith("_s")) return { direction: LOWER, unit: "s", family: "latency" };
-  return { direction: LOWER, unit: "", family: "count" };
+  if (/throughput|per_s(econd)?$|_per_s_|goodput/.test(name))
+    return { direction: HIGHER, unit: /tok|token/.test(name) ? "tok/s" : "req/s", family: "throughput", group: "throughput" };
+  if (name.endsWith("_ms")) return { direction: LOWER, unit: "ms", family: "latency", group: "latency" };
+  if (name.endsWith("_s")) return { direction: LOWER, unit: "s", family: "latency", group: "latency" };
+  return { direction: LOWER, unit: "", family: "count", group: "count" };
 }
 
 // src/config/did-you-mean.ts
@@ -41865,14 +42021,13 @@ function levenshtein(a, b) {
   return row2[b.length];
 }
 function didYouMean(word, candidates) {
-  return closest(word.replace(/_/g, "-"), candidates);
-}
-function closest(word, candidates) {
-  const w = word.toLowerCase();
+  const byKey = /* @__PURE__ */ new Map();
+  for (const c of candidates) byKey.set(comparable(c), c);
+  const w = comparable(word);
   let best;
   let bestD = Infinity;
-  for (const c of candidates) {
-    const d = levenshtein(w, c.toLowerCase());
+  for (const [key, c] of byKey) {
+    const d = levenshtein(w, key);
     if (d < bestD) {
       bestD = d;
       best = c;
@@ -41881,12 +42036,15 @@ function closest(word, candidates) {
   const allowed = Math.max(1, Math.min(3, Math.floor(w.length / 3)));
   return best !== void 0 && bestD <= allowed && bestD < w.length ? best : void 0;
 }
+function comparable(s) {
+  return s.replace(/_/g, "-").toLowerCase();
+}
 
 // src/config/key-path.ts
 var PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-function formatKeyPath(path16) {
+function formatKeyPath(path18) {
   let out2 = "";
-  for (const seg of path16) {
+  for (const seg of path18) {
     if (typeof seg === "number") out2 += `[${seg}]`;
     else if (PLAIN_KEY.test(seg)) out2 += out2 ? `.${seg}` : seg;
     else out2 += `[${JSON.stringify(seg)}]`;
@@ -41919,9 +42077,9 @@ function keyPathFromPointer(pointer, data) {
   }
   return out2;
 }
-function valueAt(data, path16) {
+function valueAt(data, path18) {
   let node = data;
-  for (const seg of path16) {
+  for (const seg of path18) {
     if (node === null || typeof node !== "object") return void 0;
     node = node[seg];
   }
@@ -41931,133 +42089,220 @@ function valueAt(data, path16) {
 // src/config/thresholds.ts
 var BUILTIN_DEFAULTS = { throughput: "-5%", latency: "+10%", startup: "+20%" };
 function parseThresholds(raw, where, opts = {}) {
+  const { thresholds, errors } = collectThresholds(raw, where, opts);
+  if (errors[0]) throw errors[0];
+  return thresholds;
+}
+function collectThresholds(raw, where, opts = {}) {
   const base = parseKeyPath(where.path);
-  const fail2 = (path16, message, hint) => new GateError("CONFIG", message, { where: { ...where.file ? { file: where.file } : {}, path: formatKeyPath(path16) }, hint });
+  const errors = [];
+  const fail2 = (path18, message, hint) => new GateError("CONFIG", message, { where: { ...where.file ? { file: where.file } : {}, path: formatKeyPath(path18) }, hint });
+  const attempt = (parse) => {
+    try {
+      parse();
+    } catch (err2) {
+      if (!(err2 instanceof GateError)) throw err2;
+      errors.push(err2);
+    }
+  };
   const defaults = {};
   for (const fam of Object.keys(BUILTIN_DEFAULTS)) defaults[fam] = parseBuiltin(BUILTIN_DEFAULTS[fam]);
   const out2 = { defaults, metrics: {}, suites: {} };
-  if (raw === void 0 || raw === null) return out2;
-  if (!isRecord(raw)) throw fail2(base, "thresholds must be a map of metric names to sentences", 'write e.g. `thresholds: { output_throughput: "-3%" }`');
+  if (raw === void 0 || raw === null) return { thresholds: out2, errors };
+  if (!isRecord(raw))
+    return {
+      thresholds: out2,
+      errors: [
+        fail2(base, "thresholds must be a map of metric names to sentences", 'write e.g. `thresholds: { output_throughput: "-3%" }`')
+      ]
+    };
   for (const [key, value] of Object.entries(raw)) {
     if (value === void 0) continue;
     if (key === "default") {
-      const path16 = [...base, "default"];
-      if (!isRecord(value)) throw fail2(path16, "default must be a map of family to sentence", 'write e.g. `default: { throughput: "-5%", latency: "+10%" }`');
+      const path18 = [...base, "default"];
+      if (!isRecord(value)) {
+        errors.push(
+          fail2(path18, "default must be a map of family to sentence", 'write e.g. `default: { throughput: "-5%", latency: "+10%" }`')
+        );
+        continue;
+      }
       for (const [fam, text] of Object.entries(value)) {
         if (text === void 0) continue;
-        const p = [...path16, fam];
-        if (!(fam in BUILTIN_DEFAULTS)) {
-          const near = closest(fam, Object.keys(BUILTIN_DEFAULTS));
-          throw fail2(p, `unknown metric family "${fam}"`, `${near ? `did you mean "${near}"? ` : ""}families are throughput, latency (TTFT, TPOT, ITL, E2E, offline latency) and startup`);
-        }
-        defaults[fam] = parseFamilyDefault(fam, text, p, fail2);
+        const p = [...path18, fam];
+        attempt(() => {
+          if (!(fam in BUILTIN_DEFAULTS)) {
+            const near = didYouMean(fam, Object.keys(BUILTIN_DEFAULTS));
+            throw fail2(
+              p,
+              `unknown metric family "${fam}"`,
+              `${near ? `did you mean "${near}"? ` : ""}families are throughput, latency (TTFT, TPOT, ITL, E2E, offline latency) and startup`
+            );
+          }
+          defaults[fam] = parseFamilyDefault(fam, text, p, fail2);
+        });
       }
     } else if (key === "suites") {
-      const path16 = [...base, "suites"];
-      if (!isRecord(value)) throw fail2(path16, "suites must be a map of suite name to a map of metric sentences", 'write e.g. `suites: { sweep: { median_itl_ms: "+5%" } }`');
+      const path18 = [...base, "suites"];
+      if (!isRecord(value)) {
+        errors.push(
+          fail2(
+            path18,
+            "suites must be a map of suite name to a map of metric sentences",
+            'write e.g. `suites: { sweep: { median_itl_ms: "+5%" } }`'
+          )
+        );
+        continue;
+      }
       for (const [suite, map] of Object.entries(value)) {
         if (map === void 0) continue;
-        const sp = [...path16, suite];
+        const sp = [...path18, suite];
         if (opts.suites && !opts.suites.includes(suite)) {
-          const near = closest(suite, opts.suites);
-          throw fail2(sp, `no suite is named "${suite}"`, near ? `did you mean "${near}"?` : `suites of this config: ${opts.suites.join(", ") || "(none)"}`);
+          const near = didYouMean(suite, opts.suites);
+          errors.push(
+            fail2(
+              sp,
+              `no suite is named "${suite}"`,
+              near ? `did you mean "${near}"?` : `suites of this config: ${opts.suites.join(", ") || "(none)"}`
+            )
+          );
         }
-        if (!isRecord(map)) throw fail2(sp, `thresholds for suite "${suite}" must be a map of metric names to sentences`, `write e.g. \`${suite}: { median_itl_ms: "+5%" }\``);
+        if (!isRecord(map)) {
+          errors.push(
+            fail2(
+              sp,
+              `thresholds for suite "${suite}" must be a map of metric names to sentences`,
+              `write e.g. \`${suite}: { median_itl_ms: "+5%" }\``
+            )
+          );
+          continue;
+        }
         const parsed = {};
         for (const [metric, text] of Object.entries(map)) {
           if (text === void 0) continue;
-          parsed[metric] = parseMetricThreshold(metric, text, [...sp, metric], fail2);
+          attempt(() => parsed[metric] = parseMetricThreshold(metric, text, [...sp, metric], fail2));
         }
         out2.suites[suite] = parsed;
       }
     } else {
-      out2.metrics[key] = parseMetricThreshold(key, value, [...base, key], fail2);
+      attempt(() => out2.metrics[key] = parseMetricThreshold(key, value, [...base, key], fail2));
     }
   }
-  return out2;
+  return { thresholds: out2, errors };
 }
-function parseMetricThreshold(metric, text, path16, fail2) {
+function parseMetricThreshold(metric, text, path18, fail2) {
   const info = metricInfo(metric);
   if (!info.known) {
-    const near = closest(metric, [...catalogNames(), "default", "suites"]);
-    throw fail2(path16, `unknown metric "${metric}"`, near ? `did you mean "${near}"?` : "use a metric name as vLLM writes it, e.g. output_throughput, median_ttft_ms, p99_itl_ms (see docs/gate.md)");
+    const near = didYouMean(metric, [...catalogNames(), "default", "suites"]);
+    throw fail2(
+      path18,
+      `unknown metric "${metric}"`,
+      near ? `did you mean "${near}"?` : "use a metric name as vLLM writes it, e.g. output_throughput, median_ttft_ms, p99_itl_ms (see docs/gate.md)"
+    );
   }
-  const t = parseSentence(text, path16, fail2);
+  const t = parseSentence(text, path18, fail2);
   if (t.mode !== "rule") return t;
-  checkSign(t, info, metric, path16, fail2);
-  if (t.absolute !== void 0) checkUnit(t, info, path16, fail2);
+  checkSign(t, info, metric, path18, fail2);
+  if (t.absolute !== void 0) checkUnit(t, info, path18, fail2);
   return t;
 }
-function parseFamilyDefault(fam, text, path16, fail2) {
-  const t = parseSentence(text, path16, fail2);
+function parseFamilyDefault(fam, text, path18, fail2) {
+  const t = parseSentence(text, path18, fail2);
   if (t.mode !== "rule") return t;
   const bad = fam === "throughput" ? "-" : "+";
   if (t.sign !== bad) {
     throw fail2(
-      path16,
+      path18,
       `"${t.text}" says a ${t.sign === "+" ? "rise" : "drop"} is bad, but ${fam} is ${bad === "-" ? "higher" : "lower"}-is-better`,
       `write "${flip(t.text)}": a ${bad === "-" ? "drop" : "rise"} beyond the tolerance is the regression`
     );
   }
   if (t.absolute !== void 0) {
-    if (fam === "throughput") throw fail2(path16, `"${t.text}": throughput metrics have different units (tok/s, req/s), so a family default cannot be absolute`, 'use a percentage here, and absolute tolerances on single metrics (e.g. `output_throughput: "-100tok/s"`)');
-    if (t.absoluteUnit !== "ms") throw fail2(path16, `"${t.text}": ${fam} is a time`, `write the absolute part in ms or s, e.g. "+10% or +20ms"`);
+    if (fam === "throughput")
+      throw fail2(
+        path18,
+        `"${t.text}": throughput metrics have different units (tok/s, req/s), so a family default cannot be absolute`,
+        'use a percentage here, and absolute tolerances on single metrics (e.g. `output_throughput: "-100tok/s"`)'
+      );
+    if (t.absoluteUnit !== "ms")
+      throw fail2(path18, `"${t.text}": ${fam} is a time`, `write the absolute part in ms or s, e.g. "+10% or +20ms"`);
   }
   return t;
 }
 var CLAUSE = /^([+-])?\s*(\d+(?:\.\d+)?|\.\d+)\s*(%|ms|s|tok\/s|req\/s)?$/i;
-function parseSentence(raw, path16, fail2) {
-  const where = formatKeyPath(path16);
+function parseSentence(raw, path18, fail2) {
+  const where = formatKeyPath(path18);
   if (typeof raw !== "string") {
-    throw fail2(path16, `expected a sentence such as "-5%", "+10% or +20ms" or "observe", got ${JSON.stringify(raw)}`, 'quote it in YAML: "-5%"');
+    throw fail2(
+      path18,
+      `expected a sentence such as "-5%", "+10% or +20ms" or "observe", got ${JSON.stringify(raw)}`,
+      'quote it in YAML: "-5%"'
+    );
   }
   const text = raw.trim();
   const lower = text.toLowerCase();
   if (lower === "observe" || lower === "gate") return { text, mode: lower, path: where };
-  if (text === "") throw fail2(path16, "empty threshold", 'write a sentence such as "-5%", "+10% or +20ms", "observe" or "gate"');
+  if (text === "") throw fail2(path18, "empty threshold", 'write a sentence such as "-5%", "+10% or +20ms", "observe" or "gate"');
   const parts = text.split(/\s+or\s+/i);
   const t = { text, mode: "rule", path: where };
-  if (parts.length > 2) throw fail2(path16, `"${text}": at most two parts, one relative and one absolute`, 'write e.g. "+10% or +20ms"');
+  if (parts.length > 2) throw fail2(path18, `"${text}": at most two parts, one relative and one absolute`, 'write e.g. "+10% or +20ms"');
   for (const part of parts) {
     const m = CLAUSE.exec(part.trim());
     if (!m) {
       const hint = /\band\b/i.test(text) ? 'join the parts with "or" ("+10% or +20ms": a regression must exceed both)' : 'write a signed amount with a unit: "-5%", "+10%", "+20ms", "-100tok/s", or "observe" / "gate"';
-      throw fail2(path16, `cannot read "${part.trim()}" in "${text}"`, hint);
+      throw fail2(path18, `cannot read "${part.trim()}" in "${text}"`, hint);
     }
     const [, sign, num4, unitRaw] = m;
-    if (!sign) throw fail2(path16, `"${text}" has no sign`, `write "-${part.trim()}" if a drop is bad (throughput) or "+${part.trim()}" if a rise is bad (latency)`);
-    if (t.sign !== void 0 && t.sign !== sign) throw fail2(path16, `"${text}": both parts must have the same sign`, `write e.g. "${sign}10% or ${sign}20ms"`);
+    if (!sign)
+      throw fail2(
+        path18,
+        `"${text}" has no sign`,
+        `write "-${part.trim()}" if a drop is bad (throughput) or "+${part.trim()}" if a rise is bad (latency)`
+      );
+    if (t.sign !== void 0 && t.sign !== sign)
+      throw fail2(path18, `"${text}": both parts must have the same sign`, `write e.g. "${sign}10% or ${sign}20ms"`);
     t.sign = sign;
     const value = Number(num4);
     const unit = (unitRaw ?? "").toLowerCase();
     if (unit === "%") {
-      if (t.relative !== void 0) throw fail2(path16, `"${text}" has two percentages`, 'write one relative and one absolute part, e.g. "+10% or +20ms"');
-      if (value >= 100 && sign === "-") throw fail2(path16, `"${text}": a drop of ${value}% or more cannot happen`, 'write a percentage below 100, e.g. "-5%"');
+      if (t.relative !== void 0)
+        throw fail2(path18, `"${text}" has two percentages`, 'write one relative and one absolute part, e.g. "+10% or +20ms"');
+      if (value >= 100 && sign === "-")
+        throw fail2(path18, `"${text}": a drop of ${value}% or more cannot happen`, 'write a percentage below 100, e.g. "-5%"');
       t.relative = value / 100;
     } else {
-      if (t.absolute !== void 0) throw fail2(path16, `"${text}" has two absolute parts`, 'write one relative and one absolute part, e.g. "+10% or +20ms"');
+      if (t.absolute !== void 0)
+        throw fail2(path18, `"${text}" has two absolute parts`, 'write one relative and one absolute part, e.g. "+10% or +20ms"');
       t.absolute = unit === "s" ? value * 1e3 : value;
       t.absoluteUnit = unit === "s" || unit === "ms" ? "ms" : unit;
     }
   }
   return t;
 }
-function checkSign(t, info, metric, path16, fail2) {
+function checkSign(t, info, metric, path18, fail2) {
   const bad = info.direction === "higher-is-better" ? "-" : "+";
   if (t.sign === bad) return;
   throw fail2(
-    path16,
+    path18,
     `"${t.text}" says a ${t.sign === "+" ? "rise" : "drop"} is bad, but ${metric} is ${info.direction}`,
     `write "${flip(t.text)}": a ${bad === "-" ? "drop" : "rise"} of ${metric} beyond the tolerance is the regression`
   );
 }
-function checkUnit(t, info, path16, fail2) {
+function checkUnit(t, info, path18, fail2) {
   const want = info.unit === "ms" || info.unit === "s" ? "ms" : info.unit === "tok/s" || info.unit === "req/s" || info.unit === "" ? info.unit : void 0;
   if (want === t.absoluteUnit) return;
-  if (want === void 0) throw fail2(path16, `"${t.text}": ${info.name} is in ${info.unit}; an absolute tolerance would be ambiguous`, 'use a relative tolerance, e.g. "+10%"');
+  if (want === void 0)
+    throw fail2(
+      path18,
+      `"${t.text}": ${info.name} is in ${info.unit}; an absolute tolerance would be ambiguous`,
+      'use a relative tolerance, e.g. "+10%"'
+    );
   const shown = (u) => u === "ms" ? "ms or s" : u === "" || u === void 0 ? "a plain number" : u;
   const got = t.absoluteUnit === "" ? "its amount has no unit" : `${info.name} is measured in ${info.unit || "plain numbers"}, not ${shown(t.absoluteUnit)}`;
-  throw fail2(path16, `"${t.text}": ${got}`, `write the absolute part as ${shown(want)}${want === "" ? "" : ` (e.g. "${t.sign}${want === "ms" ? "20ms" : `100${want}`}")`}, or use a percentage`);
+  throw fail2(
+    path18,
+    `"${t.text}": ${got}`,
+    `write the absolute part as ${shown(want)}${want === "" ? "" : ` (e.g. "${t.sign}${want === "ms" ? "20ms" : `100${want}`}")`}, or use a percentage`
+  );
 }
 function flip(text) {
   return text.replace(/[+-]/g, (s) => s === "+" ? "-" : "+");
@@ -42082,14 +42327,28 @@ function gateSettings(input = {}) {
     noiseFloor: { ...DEFAULT_NOISE_FLOOR, ...definedOnly(g["noise-floor"] ?? {}) },
     confirmRegressions: g["confirm-regressions"] ?? false,
     allowFingerprintMismatch: g["allow-fingerprint-mismatch"] ?? false,
+    onNotComparable: g["on-not-comparable"] ?? "fail",
+    onMissing: g["on-missing"] ?? "fail",
+    onMissingSuites: perSuiteOnMissing(g.suites ?? {}),
+    suiteMap: definedOnly(g["suite-map"] ?? {}),
     goodputSuites: [...input.goodputSuites ?? []]
   };
+}
+function onMissingFor(settings, suite) {
+  return settings.onMissingSuites[suite] ?? settings.onMissing;
+}
+function perSuiteOnMissing(suites) {
+  const out2 = {};
+  for (const [name, s] of Object.entries(suites)) if (s?.["on-missing"]) out2[name] = s["on-missing"];
+  return out2;
 }
 function ruleFor(settings, suite, metric) {
   const info = metricInfo(metric);
   let role = info.role;
   if (metric === "request_goodput" && settings.goodputSuites.includes(suite)) role = "gated";
-  const layers = [settings.thresholds.suites[suite]?.[metric], settings.thresholds.metrics[metric]].filter((t) => t !== void 0);
+  const layers = [settings.thresholds.suites[suite]?.[metric], settings.thresholds.metrics[metric]].filter(
+    (t) => t !== void 0
+  );
   const familyDefault = defaultFor(settings, info.family);
   if (familyDefault?.mode === "observe") role = "observed";
   const top = layers[0];
@@ -42124,10 +42383,69 @@ function definedOnly(o) {
   return out2;
 }
 
+// src/metrics/stats.ts
+function mean(xs) {
+  if (xs.length === 0) return null;
+  let s = 0;
+  for (const x of xs) s += x;
+  return s / xs.length;
+}
+function stdPopulation(xs) {
+  const m = mean(xs);
+  if (m === null) return null;
+  let ss = 0;
+  for (const x of xs) ss += (x - m) * (x - m);
+  return Math.sqrt(ss / xs.length);
+}
+function sortedAsc(xs) {
+  const a = Float64Array.from(xs);
+  a.sort();
+  return a;
+}
+function percentileSorted(sorted, p) {
+  const n = sorted.length;
+  if (n === 0) return null;
+  if (n === 1) return sorted[0];
+  const h = (n - 1) * (p / 100);
+  const lo = Math.floor(h);
+  if (lo >= n - 1) return sorted[n - 1];
+  const frac = h - lo;
+  const a = sorted[lo];
+  const b = sorted[lo + 1];
+  const d = b - a;
+  return frac >= 0.5 ? b - d * (1 - frac) : a + d * frac;
+}
+function percentileWord(p) {
+  return String(p);
+}
+function summarize(xs, percentiles) {
+  const s = sortedAsc(xs);
+  const pct3 = /* @__PURE__ */ new Map();
+  for (const p of percentiles) pct3.set(p, percentileSorted(s, p));
+  return {
+    mean: mean(xs),
+    median: percentileSorted(s, 50),
+    std: stdPopulation(xs),
+    min: s.length ? s[0] : null,
+    max: s.length ? s[s.length - 1] : null,
+    percentiles: pct3
+  };
+}
+
 // src/compare/stats.ts
 function lnGamma(x) {
   if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - lnGamma(1 - x);
-  const c = [0.9999999999998099, 676.5203681218851, -1259.1392167224028, 771.3234287776531, -176.6150291621406, 12.507343278686905, -0.13857109526572012, 9984369578019572e-21, 15056327351493116e-23];
+  const c = [
+    0.9999999999998099,
+    676.5203681218851,
+    -1259.1392167224028,
+    771.3234287776531,
+    -176.6150291621406,
+    12.507343278686905,
+    -0.13857109526572012,
+    9984369578019572e-21,
+    15056327351493116e-23
+  ];
   x -= 1;
   let a = c[0];
   const t = x + 7.5;
@@ -42208,11 +42526,6 @@ function erfc(x) {
   );
   return x >= 0 ? r : 2 - r;
 }
-function mean(xs) {
-  let s = 0;
-  for (const x of xs) s += x;
-  return s / xs.length;
-}
 function sampleSd(xs) {
   if (xs.length < 2) return 0;
   const m = mean(xs);
@@ -42252,6 +42565,21 @@ function pairedHalfWidth(diffs, level) {
 }
 
 // src/compare/judge.ts
+function unjudgedMetric(metric, resolved, sides, reason2) {
+  return {
+    metric,
+    unit: resolved.info.unit,
+    direction: resolved.info.direction,
+    role: resolved.role,
+    verdict: sides.current === null ? "missing" : "new",
+    current: sides.current,
+    baseline: sides.baseline,
+    change: null,
+    tolerance: resolved.rule.text,
+    baselineRuns: sides.baselineRuns,
+    reason: reason2
+  };
+}
 function judgeMetric(metric, resolved, s, settings) {
   const { info, role, rule } = resolved;
   const level = role === "gated" ? lookLevel(settings) : settings.confidence;
@@ -42350,40 +42678,137 @@ function pct(x, digits = 1) {
 }
 
 // src/compare/verdict.ts
+function gatedVerdict(metrics) {
+  const gated = metrics.filter((m) => m.role === "gated").map((m) => m.verdict);
+  return ["regressed", "inconclusive", "improved"].find((v) => gated.includes(v)) ?? "unchanged";
+}
+var JUDGED = /* @__PURE__ */ new Set(["regressed", "improved", "unchanged", "inconclusive"]);
 function decide(points, ctx) {
   const counts = { regressed: 0, improved: 0, unchanged: 0, inconclusive: 0, new: 0, missing: 0, invalid: 0 };
   for (const p of points) counts[p.verdict]++;
-  const gatedRegressions = points.filter((p) => p.valid).flatMap((p) => p.metrics.filter((m) => m.role === "gated" && m.verdict === "regressed").map((m) => ({ p, m })));
+  const valid = points.filter((p) => p.valid);
+  const gatedRegressions = valid.flatMap(
+    (p) => p.metrics.filter((m) => m.role === "gated" && m.verdict === "regressed").map((m) => ({ p, m }))
+  );
+  const metrics = valid.flatMap((p) => p.metrics);
+  const judgedGated = metrics.filter((m) => m.role === "gated" && JUDGED.has(m.verdict)).length;
+  const judgedNothing = judgedGated === 0 && (metrics.some((m) => m.role === "gated") || !metrics.some((m) => JUDGED.has(m.verdict)));
   const invalid = points.filter((p) => !p.valid);
-  const s = (n) => n === 1 ? "" : "s";
-  let verdict;
-  let summary;
+  const missing2 = points.filter((p) => p.verdict === "missing");
+  const blockingMissing = missing2.filter((p) => p.onMissing !== "warn");
+  const decision = (verdict, summary, fix) => ({
+    verdict,
+    passes: verdict === "pass" || verdict === "no-baseline" || verdict === "not-comparable" && ctx.acceptNotComparable === true,
+    summary,
+    ...fix ? { fix } : {},
+    counts
+  });
   if (invalid.length > 0 || ctx.runFailed) {
-    verdict = "fail";
     const first = invalid[0];
-    summary = first ? `${invalid.length} point${invalid.length === 1 ? " is" : "s are"} invalid: ${first.suite} \xB7 ${first.label}: ${first.invalidReasons[0] ?? "no reason given"}` : `The run failed: ${ctx.runError ?? "no usable figures"}`;
-  } else if (ctx.notComparable) {
-    verdict = "not-comparable";
-    summary = `Not comparable with the baseline: ${ctx.diffs.map((d) => `${d.field} ${d.baseline} \u2192 ${d.current}`).join("; ")}.`;
-  } else if (!ctx.hasBaseline) {
-    verdict = "no-baseline";
-    summary = `No baseline yet: ${points.length} point${s(points.length)} recorded as new.`;
-  } else if (gatedRegressions.length > 0) {
-    verdict = "fail";
-    const { p, m } = gatedRegressions[0];
-    summary = `${gatedRegressions.length} gated metric${s(gatedRegressions.length)} regressed, e.g. ${p.suite} \xB7 ${p.label} \xB7 ${m.metric} ${m.reason}.`;
-  } else {
-    verdict = "pass";
-    summary = counts.inconclusive > 0 ? `No gated metric regressed beyond the noise; ${counts.inconclusive} point${s(counts.inconclusive)} inconclusive.` : "No gated metric regressed.";
+    return decision(
+      "fail",
+      first ? `${plural(invalid.length, "point is", "points are")} invalid: ${first.suite} \xB7 ${first.label}: ${first.invalidReasons[0] ?? "no reason given"}` : `The run failed: ${ctx.runError ?? "no usable figures"}`
+    );
   }
-  return { verdict, summary, counts };
+  if (ctx.notComparable) {
+    const what = `Not comparable with the baseline: ${ctx.diffs.map((d) => `${d.field} ${d.baseline} \u2192 ${d.current}`).join("; ")}.`;
+    if (ctx.acceptNotComparable) return decision("not-comparable", `${what} Let through unjudged, as gate.on-not-comparable: pass asks.`);
+    return decision(
+      "not-comparable",
+      `${what} Nothing was judged, so the gate does not pass.`,
+      "if the change is intended, gate.allow-fingerprint-mismatch: true judges the run across it, or gate.on-not-comparable: pass lets it through unjudged (either can go once the baseline runs on the new setup); otherwise compare with a baseline from the same setup"
+    );
+  }
+  if (!ctx.hasBaseline)
+    return decision("no-baseline", `${ctx.noBaseline ?? "No baseline yet"}: ${plural(points.length, "point")} recorded as new.`);
+  if (judgedNothing) {
+    return decision(
+      "nothing-compared",
+      `Nothing compared: no gated metric of this run found a value in the baseline (${matchingHint(points, ctx.invalidBaselinePoints ?? 0)}), so the gate does not pass.`,
+      nothingComparedFix(points, ctx.invalidBaselinePoints ?? 0)
+    );
+  }
+  const missingText = missing2.length > 0 ? `${plural(missing2.length, "baseline point")} not measured: ${describeMissing(points)}` : "";
+  if (gatedRegressions.length > 0) {
+    const { p, m } = gatedRegressions[0];
+    const also = blockingMissing.length > 0 ? ` Also ${missingText}.` : "";
+    return decision(
+      "fail",
+      `${plural(gatedRegressions.length, "gated metric")} regressed, e.g. ${p.suite} \xB7 ${p.label} \xB7 ${m.metric} ${m.reason}.${also}`,
+      blockingMissing.length > 0 ? missingFix(points) : void 0
+    );
+  }
+  if (blockingMissing.length > 0) {
+    return decision(
+      "fail",
+      `${missingText}: a run that drops or renames a suite or point is not judged on it, so the gate does not pass.`,
+      missingFix(points)
+    );
+  }
+  const quiet = counts.inconclusive > 0 ? `No gated metric regressed beyond the noise; ${plural(counts.inconclusive, "point")} inconclusive.` : "No gated metric regressed.";
+  return decision("pass", missing2.length > 0 ? `${quiet} ${missingText} (gate.on-missing: warn).` : quiet);
+}
+function plural(n, one, many = `${one}s`) {
+  return `${n} ${n === 1 ? one : many}`;
+}
+function wholeSuites(points, verdict) {
+  const names = [...new Set(points.map((p) => p.suite))];
+  return names.filter((s) => points.filter((p) => p.suite === s).every((p) => p.verdict === verdict));
+}
+function renamePair(points) {
+  const gone = wholeSuites(points, "missing");
+  const added = wholeSuites(points, "new");
+  if (gone.length !== 1 || added.length !== 1) return void 0;
+  const kind = (s) => points.find((p) => p.suite === s)?.suiteKind;
+  return kind(gone[0]) === kind(added[0]) ? [gone[0], added[0]] : void 0;
+}
+function list(xs, max = 3) {
+  return xs.length > max ? `${xs.slice(0, max).join(", ")}, \u2026` : xs.join(", ");
+}
+function matchingHint(points, invalidBaseline) {
+  if (invalidBaseline > 0)
+    return `${plural(invalidBaseline, "matching baseline point was", "matching baseline points were")} invalid and left out`;
+  const gone = wholeSuites(points, "missing");
+  const added = wholeSuites(points, "new");
+  if (gone.length > 0 && added.length > 0) return `baseline suites: ${list(gone)}; this run's: ${list(added)}`;
+  return "points are matched by suite name and point key, and none matched";
+}
+function nothingComparedFix(points, invalidBaseline) {
+  if (invalidBaseline > 0)
+    return "run the baseline again (a push or scheduled run of the default branch), so that valid points are stored to compare with";
+  const pair = renamePair(points);
+  if (pair) {
+    const [o, n] = pair;
+    return `if ${n} measures what ${o} did, map the names: --suite-map ${o}=${n} on the command line, or gate.suite-map: { ${o}: ${n} } in the config; for vLLM result files, give both runs the same --label`;
+  }
+  if (wholeSuites(points, "missing").length > 0 && wholeSuites(points, "new").length > 0) {
+    return "map each baseline suite to its name in this run: --suite-map OLD=NEW (repeatable) or gate.suite-map: { OLD: NEW }; for vLLM result files, give both runs the same --label";
+  }
+  return "measure the points the baseline has (the same suite names, request rates and concurrencies), or compare with a baseline that has this run's points";
+}
+function describeMissing(points) {
+  const bySuite = /* @__PURE__ */ new Map();
+  for (const p of points.filter((x) => x.verdict === "missing")) bySuite.set(p.suite, [...bySuite.get(p.suite) ?? [], p]);
+  const whole = new Set(wholeSuites(points, "missing"));
+  const parts = [...bySuite].map(
+    ([s, ps]) => whole.has(s) ? `${s} (the whole suite, ${plural(ps.length, "point")})` : `${s} \xB7 ${list(ps.map((p) => p.label))}`
+  );
+  return list(parts);
+}
+function missingFix(points) {
+  const pair = renamePair(points);
+  const blocked = [...new Set(points.filter((p) => p.verdict === "missing" && p.onMissing !== "warn").map((p) => p.suite))];
+  const first = blocked[0] ?? "NAME";
+  const rename2 = pair ? `if ${pair[0]} was renamed to ${pair[1]}, map it: gate.suite-map: { ${pair[0]}: ${pair[1]} } (command line: --suite-map ${pair[0]}=${pair[1]})` : "a renamed suite: gate.suite-map: { OLD: NEW } (command line: --suite-map OLD=NEW)";
+  return `${rename2}; if it was dropped on purpose: gate.suites.${first}.on-missing: warn (every suite: gate.on-missing: warn), until the baseline is a run without it`;
 }
 
 // src/compare/compare.ts
 var STARTUP_SUITE = "server-startup";
 function compareRuns(baseline, current, settings, opts = {}) {
   const notes = [];
-  const history = [...baseline].sort((a, b) => a.run["started-at"].localeCompare(b.run["started-at"]));
+  const sorted = [...baseline].sort((a, b) => a.run["started-at"].localeCompare(b.run["started-at"]));
+  const history = applySuiteMap(sorted, current, settings.suiteMap, notes);
   let used = history;
   let diffs = [];
   let notComparable = false;
@@ -42393,17 +42818,24 @@ function compareRuns(baseline, current, settings, opts = {}) {
     const newestOther = [...withDiffs].reverse().find((x) => x.diffs.length > 0);
     if (newestOther) diffs = newestOther.diffs;
     if (settings.allowFingerprintMismatch) {
-      if (diffs.length > 0) notes.push(`Compared across different setups (${diffs.map((d) => d.field).join(", ")}), as gate.allow-fingerprint-mismatch allows.`);
+      if (diffs.length > 0)
+        notes.push(
+          `Compared across different setups (${diffs.map((d2) => d2.field).join(", ")}), as gate.allow-fingerprint-mismatch allows.`
+        );
     } else if (matching.length === 0) {
       notComparable = true;
       notes.push("Figures are shown for information only: the baseline ran on another setup.");
     } else {
-      if (matching.length < history.length) notes.push(`${history.length - matching.length} of ${history.length} baseline runs were left out: they ran on another setup (${diffs.map((d) => d.field).join(", ")}).`);
+      if (matching.length < history.length)
+        notes.push(
+          `${history.length - matching.length} of ${history.length} baseline runs were left out: they ran on another setup (${diffs.map((d2) => d2.field).join(", ")}).`
+        );
       used = matching;
       diffs = [];
     }
   }
   const points = [];
+  let invalidBaselinePoints = 0;
   const curSuites = withStartup(current);
   const usedSuites = used.map(withStartup);
   for (const suite of curSuites) {
@@ -42411,7 +42843,11 @@ function compareRuns(baseline, current, settings, opts = {}) {
       const basePoints = usedSuites.map((suites) => findPoint(suites, suite.name, point.key)).filter((p) => p !== void 0);
       const validBase = basePoints.filter((p) => p.validity.valid);
       points.push(comparePoint(suite, point, validBase, settings));
-      if (basePoints.length > validBase.length) notes.push(`${suite.name} \xB7 ${point.label ?? point.key}: ${basePoints.length - validBase.length} invalid baseline point(s) left out of the history.`);
+      invalidBaselinePoints += basePoints.length - validBase.length;
+      if (basePoints.length > validBase.length)
+        notes.push(
+          `${suite.name} \xB7 ${point.label ?? point.key}: ${basePoints.length - validBase.length} invalid baseline point(s) left out of the history.`
+        );
     }
     if (suite.error) notes.push(`Suite ${suite.name} stopped: ${suite.error.message}`);
   }
@@ -42429,26 +42865,57 @@ function compareRuns(baseline, current, settings, opts = {}) {
         valid: !failed,
         invalidReasons: failed ? [`did not run: ${cs?.error?.message ?? current.error?.message ?? "the run failed"}`] : [],
         verdict: failed ? "invalid" : "missing",
-        metrics: []
+        metrics: [],
+        ...failed ? {} : { onMissing: onMissingFor(settings, bs.name) }
       });
     }
   }
   const pending = points.filter((p) => p.valid && p.metrics.some((m) => m.role === "gated" && m.verdict === "regressed")).length;
   if (settings.confirmRegressions && pending > 0) {
-    notes.push(`confirm-regressions: ${pending} regressed point${pending === 1 ? "" : "s"} must regress again in a rerun (each look at ${(lookLevel(settings) * 100).toFixed(0)}%, sharing the ${(settings.confidence * 100).toFixed(0)}% level).`);
+    notes.push(
+      `confirm-regressions: ${pending} regressed point${pending === 1 ? "" : "s"} must regress again in a rerun (each look at ${(lookLevel(settings) * 100).toFixed(0)}%, sharing the ${(settings.confidence * 100).toFixed(0)}% level).`
+    );
   }
-  const { verdict, summary, counts } = decide(points, { notComparable, hasBaseline: history.length > 0, runFailed: current.status === "failed", runError: current.error?.message, diffs });
+  const d = decide(points, {
+    notComparable,
+    acceptNotComparable: settings.onNotComparable === "pass",
+    hasBaseline: history.length > 0,
+    runFailed: current.status === "failed",
+    runError: current.error?.message,
+    diffs,
+    invalidBaselinePoints
+  });
   const report = {
-    verdict,
+    verdict: d.verdict,
+    passes: d.passes,
     confidence: settings.confidence,
-    summary,
-    counts,
+    summary: d.summary,
+    ...d.fix ? { fix: d.fix } : {},
+    counts: d.counts,
     points,
     baseline: history.length === 0 ? null : baselineInfo(used, opts.source),
     fingerprintDiffs: diffs,
     notes
   };
   return report;
+}
+function applySuiteMap(history, current, map, notes) {
+  const entries = Object.entries(map).filter(([from, to]) => from !== to);
+  if (entries.length === 0) return history;
+  for (const [from, to] of entries) {
+    const found = history.some((doc) => doc.suites.some((s) => s.name === from));
+    if (!found) notes.push(`Suite map ${from} \u2192 ${to}: no baseline run has a suite ${from}.`);
+    else if (!current.suites.some((s) => s.name === to)) notes.push(`Suite map ${from} \u2192 ${to}: this run has no suite ${to}.`);
+    else notes.push(`Baseline suite ${from} is judged as ${to} (suite map).`);
+  }
+  return history.map((doc) => {
+    const renamed = doc.suites.flatMap((s) => {
+      const to = map[s.name];
+      if (to === void 0 || to === s.name) return [s];
+      return doc.suites.some((x) => x.name === to) ? [] : [{ ...s, name: to }];
+    });
+    return { ...doc, suites: renamed };
+  });
 }
 function comparePoint(suite, point, base, settings) {
   const metrics = [];
@@ -42465,19 +42932,8 @@ function comparePoint(suite, point, base, settings) {
     const history = base.map((bp) => valueOf(bp, name)).filter(isNum);
     if (cur === null && history.length === 0) continue;
     if (cur === null || history.length === 0) {
-      metrics.push({
-        metric: name,
-        unit: resolved.info.unit,
-        direction: resolved.info.direction,
-        role: resolved.role,
-        verdict: cur === null ? "missing" : "new",
-        current: cur,
-        baseline: history.length > 0 ? mean(history) : null,
-        change: null,
-        tolerance: resolved.rule.text,
-        baselineRuns: history.length,
-        reason: cur === null ? "in the baseline, not in this run" : "not in the baseline"
-      });
+      const sides = { current: cur, baseline: mean(history), baselineRuns: history.length };
+      metrics.push(unjudgedMetric(name, resolved, sides, cur === null ? "in the baseline, not in this run" : "not in the baseline"));
       continue;
     }
     const samples = { history, current: cur };
@@ -42510,9 +42966,7 @@ function comparePoint(suite, point, base, settings) {
 function pointVerdict(point, base, metrics) {
   if (!point.validity.valid) return "invalid";
   if (base.length === 0) return "new";
-  const gated = metrics.filter((m) => m.role === "gated").map((m) => m.verdict);
-  for (const v of ["regressed", "inconclusive", "improved"]) if (gated.includes(v)) return v;
-  return "unchanged";
+  return gatedVerdict(metrics);
 }
 function withStartup(doc) {
   const s = doc.environment["startup-s"];
@@ -42523,9 +42977,6 @@ function withStartup(doc) {
     points: [{ key: "startup", label: "server start-up", metrics: { startup_time_s: s }, validity: { valid: true, reasons: [] } }]
   };
   return [...doc.suites, startup];
-}
-function findPoint(suites, suite, key) {
-  return suites.find((s) => s.name === suite)?.points.find((p) => p.key === key);
 }
 function valueOf(p, metric) {
   const v = p.metrics[metric] ?? p.telemetry?.[metric];
@@ -42554,33 +43005,58 @@ function compareAB(runsA, runsB, settings, opts = {}) {
   const candidateLabel = opts.candidateLabel ?? runsB[0]?.run.label ?? "candidate";
   const rounds = Math.min(runsA.length, runsB.length);
   const notes = [];
-  if (runsA.length !== runsB.length) notes.push(`${baselineLabel} ran ${runsA.length} round(s) and ${candidateLabel} ${runsB.length}: compared with Welch's interval instead of paired rounds.`);
+  if (runsA.length !== runsB.length)
+    notes.push(
+      `${baselineLabel} ran ${runsA.length} round(s) and ${candidateLabel} ${runsB.length}: compared with Welch's interval instead of paired rounds.`
+    );
   let diffs = [];
-  for (const a of runsA) for (const b of runsB) if (diffs.length === 0) diffs = fingerprintDiffs(a, b).filter((d2) => AB_FIELDS.test(d2.field));
+  for (const a of runsA)
+    for (const b of runsB) if (diffs.length === 0) diffs = fingerprintDiffs(a, b).filter((d2) => AB_FIELDS.test(d2.field));
   const notComparable = diffs.length > 0 && !settings.allowFingerprintMismatch;
-  if (diffs.length > 0 && settings.allowFingerprintMismatch) notes.push(`Compared across different setups (${diffs.map((d2) => d2.field).join(", ")}), as gate.allow-fingerprint-mismatch allows.`);
+  if (diffs.length > 0 && settings.allowFingerprintMismatch)
+    notes.push(`Compared across different setups (${diffs.map((d2) => d2.field).join(", ")}), as gate.allow-fingerprint-mismatch allows.`);
   settings = { ...settings, confirmRegressions: false };
   const points = [];
   const first = runsB[0];
   for (const suite of first?.suites ?? []) {
     for (const point of suite.points) {
-      const aPoints = runsA.map((r) => find(r, suite.name, point.key));
-      const bPoints = runsB.map((r) => find(r, suite.name, point.key));
+      const aPoints = runsA.map((r) => findPoint(r.suites, suite.name, point.key));
+      const bPoints = runsB.map((r) => findPoint(r.suites, suite.name, point.key));
       points.push(comparePointAB(suite, point.key, aPoints, bPoints, settings, baselineLabel, candidateLabel));
     }
   }
   for (const suite of runsA[0]?.suites ?? []) {
     for (const p of suite.points) {
       if (points.some((x) => x.suite === suite.name && x.key === p.key)) continue;
-      points.push({ suite: suite.name, suiteKind: suite.kind, key: p.key, label: p.label ?? p.key, valid: true, invalidReasons: [], verdict: "missing", metrics: [] });
+      points.push({
+        suite: suite.name,
+        suiteKind: suite.kind,
+        key: p.key,
+        label: p.label ?? p.key,
+        valid: true,
+        invalidReasons: [],
+        verdict: "missing",
+        metrics: [],
+        onMissing: onMissingFor(settings, suite.name)
+      });
     }
   }
   const runFailed = [...runsA, ...runsB].some((r) => r.status === "failed");
-  const d = decide(points, { notComparable, hasBaseline: runsA.length > 0, runFailed, runError: [...runsA, ...runsB].find((r) => r.status === "failed")?.error?.message, diffs });
+  const d = decide(points, {
+    notComparable,
+    acceptNotComparable: settings.onNotComparable === "pass",
+    hasBaseline: runsA.length > 0,
+    runFailed,
+    runError: [...runsA, ...runsB].find((r) => r.status === "failed")?.error?.message,
+    diffs,
+    noBaseline: `No ${baselineLabel} runs`
+  });
   return {
     verdict: d.verdict,
+    passes: d.passes,
+    ...d.fix ? { fix: d.fix } : {},
     confidence: settings.confidence,
-    summary: d.summary.replace("No baseline yet", `No ${baselineLabel} runs`),
+    summary: d.summary,
     counts: d.counts,
     points,
     baseline: runsA.length === 0 ? null : { runs: runsA.length, source: `A/B: ${baselineLabel}` },
@@ -42608,26 +43084,18 @@ function comparePointAB(suite, key, aPoints, bPoints, settings, aLabel, bLabel) 
     const av = a.filter(isNum2);
     const bv = b.filter(isNum2);
     if (av.length === 0 || bv.length === 0) {
-      metrics.push({
-        metric: name,
-        unit: resolved.info.unit,
-        direction: resolved.info.direction,
-        role: resolved.role,
-        verdict: bv.length === 0 ? "missing" : "new",
-        current: bv.length ? mean(bv) : null,
-        baseline: av.length ? mean(av) : null,
-        change: null,
-        tolerance: resolved.rule.text,
-        baselineRuns: av.length,
-        reason: bv.length === 0 ? `not measured on ${bLabel}` : `not measured on ${aLabel}`
-      });
+      const sides = { current: mean(bv), baseline: mean(av), baselineRuns: av.length };
+      metrics.push(unjudgedMetric(name, resolved, sides, bv.length === 0 ? `not measured on ${bLabel}` : `not measured on ${aLabel}`));
       continue;
     }
-    const samples = { history: av, current: mean(bv), noise: abNoise(a, b, paired, settings, resolved.info.family, Math.abs(mean(av))) };
+    const samples = {
+      history: av,
+      current: mean(bv),
+      noise: abNoise(a, b, paired, settings, resolved.info.family, Math.abs(mean(av)))
+    };
     metrics.push(judgeMetric(name, resolved, samples, settings));
   }
-  const gated = metrics.filter((m) => m.role === "gated").map((m) => m.verdict);
-  const verdict = invalidReasons.length > 0 ? "invalid" : aPoints.every((p) => !p) ? "new" : bPoints.every((p) => !p) ? "missing" : ["regressed", "inconclusive", "improved"].find((v) => gated.includes(v)) ?? "unchanged";
+  const verdict = invalidReasons.length > 0 ? "invalid" : aPoints.every((p) => !p) ? "new" : bPoints.every((p) => !p) ? "missing" : gatedVerdict(metrics);
   return { suite: suite.name, suiteKind: suite.kind, key, label, valid: invalidReasons.length === 0, invalidReasons, verdict, metrics };
 }
 function abNoise(a, b, paired, settings, family, base) {
@@ -42638,15 +43106,18 @@ function abNoise(a, b, paired, settings, family, base) {
       const y = b[i];
       if (x !== null && y !== null && y !== void 0) diffs.push(y - x);
     });
-    if (diffs.length >= 3) return { half: pairedHalfWidth(diffs, level).half, method: "paired", word: `of ${diffs.length} interleaved rounds` };
+    if (diffs.length >= 3)
+      return { half: pairedHalfWidth(diffs, level).half, method: "paired", word: `of ${diffs.length} interleaved rounds` };
   }
   const av = a.filter(isNum2);
   const bv = b.filter(isNum2);
-  if (av.length >= 3 && bv.length >= 3) return { half: welchHalfWidth(av, bv, level).half, method: "welch", word: `of ${av.length} vs ${bv.length} rounds` };
-  return { half: noiseFloorFor(settings, family) * base, method: "noise-floor", word: `(${Math.min(a.length, b.length)} round${Math.min(a.length, b.length) === 1 ? "" : "s"}: too few for an interval)` };
-}
-function find(doc, suite, key) {
-  return doc.suites.find((s) => s.name === suite)?.points.find((p) => p.key === key);
+  if (av.length >= 3 && bv.length >= 3)
+    return { half: welchHalfWidth(av, bv, level).half, method: "welch", word: `of ${av.length} vs ${bv.length} rounds` };
+  return {
+    half: noiseFloorFor(settings, family) * base,
+    method: "noise-floor",
+    word: `(${Math.min(a.length, b.length)} round${Math.min(a.length, b.length) === 1 ? "" : "s"}: too few for an interval)`
+  };
 }
 function num(v) {
   return isNum2(v) ? v : null;
@@ -42657,15 +43128,18 @@ function isNum2(v) {
 
 // src/compare/confirm.ts
 function pointsToConfirm(report) {
+  if (report.verdict === "not-comparable") return [];
   return report.points.filter((p) => p.valid && p.metrics.some(isGatedRegression)).map((p) => ({ suite: p.suite, key: p.key }));
 }
 function mergeConfirmation(report, rerun) {
   const notes = [...report.notes];
   const points = report.points.map((p) => {
     if (!p.valid || !p.metrics.some(isGatedRegression)) return p;
-    const rp = rerun.suites.find((s) => s.name === p.suite)?.points.find((x) => x.key === p.key);
+    const rp = findPoint(rerun.suites, p.suite, p.key);
     if (!rp || !rp.validity.valid) {
-      notes.push(`${p.suite} \xB7 ${p.label}: the confirmation rerun ${rp ? `was invalid (${rp.validity.reasons[0] ?? "no reason given"})` : "did not produce this point"}; its regression stands.`);
+      notes.push(
+        `${p.suite} \xB7 ${p.label}: the confirmation rerun ${rp ? `was invalid (${rp.validity.reasons[0] ?? "no reason given"})` : "did not produce this point"}; its regression stands.`
+      );
       return p;
     }
     const metrics = p.metrics.map((m) => {
@@ -42680,22 +43154,23 @@ function mergeConfirmation(report, rerun) {
         reason: again ? `${m.reason}; the rerun regressed again (${fmt(value)})` : `${m.reason}; but the rerun did not (${value === null ? "no figure" : fmt(value)} against the limit ${fmt(m.limit)})`
       };
     });
-    const gated = metrics.filter((m) => m.role === "gated").map((m) => m.verdict);
-    const verdict = ["regressed", "inconclusive", "improved"].find((v) => gated.includes(v)) ?? "unchanged";
-    return { ...p, metrics, verdict };
+    return { ...p, metrics, verdict: gatedVerdict(metrics) };
   });
   const hadInvalid = report.points.some((p) => !p.valid);
-  const runFailedWithoutPoints = report.verdict === "fail" && !hadInvalid && !report.points.some((p) => p.metrics.some(isGatedRegression));
+  const missingFails = report.points.some((p) => p.verdict === "missing" && p.onMissing !== "warn");
+  const runFailedWithoutPoints = report.verdict === "fail" && !hadInvalid && !missingFails && !report.points.some((p) => p.metrics.some(isGatedRegression));
   const d = decide(points, {
     notComparable: report.verdict === "not-comparable",
+    acceptNotComparable: report.verdict === "not-comparable" && report.passes,
     hasBaseline: report.baseline !== null,
     runFailed: runFailedWithoutPoints,
-    runError: runFailedWithoutPoints ? report.summary.replace(/^The run failed: /, "") : void 0,
     diffs: report.fingerprintDiffs
   });
+  const summary = runFailedWithoutPoints ? report.summary : d.summary;
   const confirmed = points.flatMap((p) => p.metrics).filter((m) => m.confirmation).length;
   notes.push(`Confirmation rerun: ${confirmed} regressed metric${confirmed === 1 ? "" : "s"} rechecked.`);
-  return { ...report, verdict: d.verdict, summary: d.summary, counts: d.counts, points, notes };
+  const { fix: _fix, ...rest } = report;
+  return { ...rest, verdict: d.verdict, passes: d.passes, summary, ...d.fix ? { fix: d.fix } : {}, counts: d.counts, points, notes };
 }
 function isGatedRegression(m) {
   return m.role === "gated" && m.verdict === "regressed";
@@ -42706,7 +43181,7 @@ function fmt(x) {
 
 // src/config/load.ts
 import { createHash } from "node:crypto";
-import { access as access2, readFile as readFile2 } from "node:fs/promises";
+import { readFile as readFile2 } from "node:fs/promises";
 import path4 from "node:path";
 
 // src/config/schema.ts
@@ -42751,13 +43226,18 @@ var config_schema_default = {
       maximum: 20,
       default: 2,
       description: "A/B mode: how many interleaved rounds (A B A B ...) to run."
+    },
+    "dataset-roots": {
+      type: "array",
+      items: { type: "string", minLength: 1 },
+      description: "Folders outside the workspace that dataset files may be read from (absolute, or relative to the config file). A dataset path is resolved through its symlinks and must lie inside the workspace ($GITHUB_WORKSPACE when set, else the git repository holding the config file, else the config file's folder) or inside one of these folders; anything else is refused before the server starts."
     }
   },
   definitions: {
     duration: {
-      description: 'A duration: a number of seconds, or a string such as "500ms", "30s", "20m", "1h".',
+      description: 'A duration: a number of seconds, or a string such as "500ms", "30s", "20m", "1h". At most 24 hours: no start-up, request or bench of a real run takes longer, and a timer beyond 24.8 days would fire at once.',
       oneOf: [
-        { type: "number", minimum: 0 },
+        { type: "number", minimum: 0, maximum: 86400 },
         { type: "string", pattern: "^[0-9]+(\\.[0-9]+)?(ms|s|m|h)$" }
       ]
     },
@@ -42778,8 +43258,16 @@ var config_schema_default = {
             { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }
           ]
         },
-        model: { type: "string", minLength: 1, description: "Model passed to `vllm serve` as its positional argument (a Hugging Face id or a local path)." },
-        "served-model-name": { type: "string", minLength: 1, description: "Name the server exposes and requests use as `model`. Defaults to `model`." },
+        model: {
+          type: "string",
+          minLength: 1,
+          description: "Model passed to `vllm serve` as its positional argument (a Hugging Face id or a local path)."
+        },
+        "served-model-name": {
+          type: "string",
+          minLength: 1,
+          description: "Name the server exposes and requests use as `model`. Defaults to `model`."
+        },
         args: {
           description: 'Extra `vllm serve` flags. As a map: snake_case or kebab keys become --kebab-key; true or "" is a bare flag; false is omitted; arrays repeat the value. As a list: passed verbatim.',
           oneOf: [
@@ -42795,23 +43283,45 @@ var config_schema_default = {
             { type: "array", items: { type: "string" } }
           ]
         },
-        env: { $ref: "#/definitions/stringMap", description: "Environment variables merged over the runner's for the server and offline benches. Values of variables whose names look secret (containing TOKEN, SECRET, PASSWORD, API_KEY, ACCESS_KEY, PRIVATE_KEY, CREDENTIAL or AUTH) are masked in logs." },
+        env: {
+          $ref: "#/definitions/stringMap",
+          description: "Environment variables merged over the runner's for the server and offline benches. Values of variables whose names look secret are masked in logs: a name with a word (split at _ - . and case steps) ending in KEY, KEYS, TOKEN, SECRET, PASSWORD, PASSWD or PASSPHRASE, or a word PASS, AUTH, AUTHORIZATION, CREDENTIAL(S) or COOKIE, e.g. HF_TOKEN, MY_KEY, WANDB_API_KEY."
+        },
         "secret-env": {
           type: "array",
           items: { type: "string" },
           description: "Names of runner environment variables passed to the server whose values are secrets (e.g. HF_TOKEN, VLLM_API_KEY); they are masked."
         },
-        url: { type: "string", format: "uri", description: "Base URL of an already running server (e.g. http://10.0.0.5:8000). Nothing is booted or torn down; readiness is still awaited." },
+        url: {
+          type: "string",
+          format: "uri",
+          description: "Base URL of an already running server (e.g. http://10.0.0.5:8000). Nothing is booted or torn down; readiness is still awaited."
+        },
         host: { type: "string", default: "127.0.0.1", description: "Host the booted server binds (--host)." },
         port: {
           description: 'Port of the booted server (--port): a number, or "auto" to pick a free one.',
           default: "auto",
           oneOf: [{ type: "integer", minimum: 1, maximum: 65535 }, { const: "auto" }]
         },
-        "api-key-env": { type: "string", description: "Name of an environment variable holding the API key sent as `Authorization: Bearer` (vLLM's --api-key). Masked." },
-        "startup-timeout": { $ref: "#/definitions/duration", default: "20m", description: "How long to wait for /health and /v1/models before giving up." },
-        "shutdown-grace": { $ref: "#/definitions/duration", default: "30s", description: "Time between SIGTERM and SIGKILL at teardown." },
-        "metrics-interval": { $ref: "#/definitions/duration", default: "1s", description: "How often /metrics and nvidia-smi are sampled during serving points. 0 disables sampling." }
+        "api-key-env": {
+          type: "string",
+          description: "Name of an environment variable holding the API key sent as `Authorization: Bearer` (vLLM's --api-key). Masked."
+        },
+        "startup-timeout": {
+          $ref: "#/definitions/duration",
+          default: "20m",
+          description: "How long to wait for /health and /v1/models before giving up."
+        },
+        "shutdown-grace": {
+          $ref: "#/definitions/duration",
+          default: "30s",
+          description: "Time between SIGTERM and SIGKILL at teardown."
+        },
+        "metrics-interval": {
+          $ref: "#/definitions/duration",
+          default: "1s",
+          description: "How often /metrics and nvidia-smi are sampled during serving points. 0 disables sampling."
+        }
       }
     },
     suiteEntry: {
@@ -42838,12 +43348,48 @@ var config_schema_default = {
           description: "Random token ids (vLLM's `random` dataset), sent as a token-id prompt so lengths are exact.",
           properties: {
             type: { const: "random", description: "Random token ids, as vLLM's `--dataset-name random`." },
-            "input-len": { type: "integer", minimum: 1, default: 1024, description: "Prompt length in tokens (vLLM --random-input-len)." },
-            "output-len": { type: "integer", minimum: 1, default: 128, description: "Output length in tokens asked with max_tokens (vLLM --random-output-len)." },
-            "prefix-len": { type: "integer", minimum: 0, default: 0, description: "Tokens of a prefix shared by every prompt, before the random part (vLLM --random-prefix-len)." },
-            "range-ratio": { type: "number", minimum: 0, exclusiveMaximum: 1, default: 0, description: "Lengths are drawn uniformly from [len*(1-r), len*(1+r)] (vLLM --random-range-ratio); 0 makes every request the same length." },
-            "num-prompts": { type: "integer", minimum: 1, default: 1e3, description: "Requests per point (vLLM --num-prompts)." },
-            seed: { type: "integer", default: 0, description: "Seed of the prompt generator (vLLM --seed)." }
+            "input-len": {
+              type: "integer",
+              minimum: 1,
+              maximum: 2097152,
+              default: 1024,
+              description: "Prompt length in tokens (vLLM --random-input-len). At most 2,097,152 (2^21): twice the longest context window vLLM serves (about 1M tokens)."
+            },
+            "output-len": {
+              type: "integer",
+              minimum: 1,
+              maximum: 2097152,
+              default: 128,
+              description: "Output length in tokens asked with max_tokens (vLLM --random-output-len). At most 2,097,152 (2^21): twice the longest context window vLLM serves (about 1M tokens)."
+            },
+            "prefix-len": {
+              type: "integer",
+              minimum: 0,
+              maximum: 2097152,
+              default: 0,
+              description: "Tokens of a prefix shared by every prompt, before the random part (vLLM --random-prefix-len). At most 2,097,152 (2^21): twice the longest context window vLLM serves (about 1M tokens)."
+            },
+            "range-ratio": {
+              type: "number",
+              minimum: 0,
+              exclusiveMaximum: 1,
+              default: 0,
+              description: "Lengths are drawn uniformly from [len*(1-r), len*(1+r)] (vLLM --random-range-ratio); 0 makes every request the same length."
+            },
+            "num-prompts": {
+              type: "integer",
+              minimum: 1,
+              maximum: 1e5,
+              default: 1e3,
+              description: "Requests per point (vLLM --num-prompts). At most 100,000: vLLM's CI and nightly suites send up to a few thousand a point, and every prompt of a suite is built before its first point."
+            },
+            seed: {
+              type: "integer",
+              minimum: 0,
+              maximum: 4294967295,
+              default: 0,
+              description: "Seed of the prompt generator (vLLM --seed). 0 to 4294967295: the range NumPy's seed accepts (vLLM's benchmarks seed NumPy with it)."
+            }
           }
         },
         {
@@ -42853,10 +43399,31 @@ var config_schema_default = {
           description: "A ShareGPT JSON file (vLLM's format and filter rules), sampled with a seed. Never downloaded at run time.",
           properties: {
             type: { const: "sharegpt", description: "A ShareGPT conversation file, as vLLM's `--dataset-name sharegpt`." },
-            path: { type: "string", minLength: 1, description: "The ShareGPT JSON file (e.g. ShareGPT_V3_unfiltered_cleaned_split.json), relative to the config file." },
-            "num-prompts": { type: "integer", minimum: 1, default: 1e3, description: "Conversations sampled per point (vLLM --num-prompts)." },
-            "output-len": { type: "integer", minimum: 1, description: "Overrides the reference completion's length." },
-            seed: { type: "integer", default: 0, description: "Seed of the sample (vLLM --seed)." }
+            path: {
+              type: "string",
+              minLength: 1,
+              description: "The ShareGPT JSON file (e.g. ShareGPT_V3_unfiltered_cleaned_split.json), relative to the config file."
+            },
+            "num-prompts": {
+              type: "integer",
+              minimum: 1,
+              maximum: 1e5,
+              default: 1e3,
+              description: "Conversations sampled per point (vLLM --num-prompts). At most 100,000: vLLM's CI and nightly suites send up to a few thousand a point, and every prompt of a suite is built before its first point."
+            },
+            "output-len": {
+              type: "integer",
+              minimum: 1,
+              maximum: 2097152,
+              description: "Overrides the reference completion's length. At most 2,097,152 (2^21): twice the longest context window vLLM serves (about 1M tokens)."
+            },
+            seed: {
+              type: "integer",
+              minimum: 0,
+              maximum: 4294967295,
+              default: 0,
+              description: "Seed of the sample (vLLM --seed). 0 to 4294967295: the range NumPy's seed accepts (vLLM's benchmarks seed NumPy with it)."
+            }
           }
         },
         {
@@ -42865,13 +43432,50 @@ var config_schema_default = {
           required: ["type"],
           description: "Sonnet-style: lines of a text file packed into prompts of a token length with a shared prefix.",
           properties: {
-            type: { const: "sonnet", description: "Prompts packed from the lines of a text file, as vLLM's `--dataset-name sonnet`." },
-            path: { type: "string", minLength: 1, description: "Text file to draw lines from. Defaults to a built-in public-domain text." },
-            "input-len": { type: "integer", minimum: 1, default: 550, description: "Prompt length in tokens (vLLM --sonnet-input-len)." },
-            "output-len": { type: "integer", minimum: 1, default: 150, description: "Output length in tokens (vLLM --sonnet-output-len)." },
-            "prefix-len": { type: "integer", minimum: 0, default: 200, description: "Tokens of the prefix shared by every prompt (vLLM --sonnet-prefix-len)." },
-            "num-prompts": { type: "integer", minimum: 1, default: 1e3, description: "Requests per point (vLLM --num-prompts)." },
-            seed: { type: "integer", default: 0, description: "Seed of the line sampling." }
+            type: {
+              const: "sonnet",
+              description: "Prompts packed from the lines of a text file, as vLLM's `--dataset-name sonnet`."
+            },
+            path: {
+              type: "string",
+              minLength: 1,
+              description: "Text file to draw lines from. Defaults to a built-in public-domain text."
+            },
+            "input-len": {
+              type: "integer",
+              minimum: 1,
+              maximum: 2097152,
+              default: 550,
+              description: "Prompt length in tokens (vLLM --sonnet-input-len). At most 2,097,152 (2^21): twice the longest context window vLLM serves (about 1M tokens)."
+            },
+            "output-len": {
+              type: "integer",
+              minimum: 1,
+              maximum: 2097152,
+              default: 150,
+              description: "Output length in tokens (vLLM --sonnet-output-len). At most 2,097,152 (2^21): twice the longest context window vLLM serves (about 1M tokens)."
+            },
+            "prefix-len": {
+              type: "integer",
+              minimum: 0,
+              maximum: 2097152,
+              default: 200,
+              description: "Tokens of the prefix shared by every prompt (vLLM --sonnet-prefix-len). At most 2,097,152 (2^21): twice the longest context window vLLM serves (about 1M tokens)."
+            },
+            "num-prompts": {
+              type: "integer",
+              minimum: 1,
+              maximum: 1e5,
+              default: 1e3,
+              description: "Requests per point (vLLM --num-prompts). At most 100,000: vLLM's CI and nightly suites send up to a few thousand a point, and every prompt of a suite is built before its first point."
+            },
+            seed: {
+              type: "integer",
+              minimum: 0,
+              maximum: 4294967295,
+              default: 0,
+              description: "Seed of the line sampling. 0 to 4294967295: the range NumPy's seed accepts (vLLM's benchmarks seed NumPy with it)."
+            }
           }
         },
         {
@@ -42881,9 +43485,79 @@ var config_schema_default = {
           description: "One fixed prompt sent again and again (a hand-rolled client's workload).",
           properties: {
             type: { const: "fixed", description: "The same prompt every time." },
-            prompt: { type: "string", minLength: 1, description: "The prompt text (a completion prompt, or the user message with endpoint: chat)." },
-            "max-tokens": { type: "integer", minimum: 1, default: 128, description: "max_tokens of every request." },
-            "num-prompts": { type: "integer", minimum: 1, default: 100, description: "Requests per point." }
+            prompt: {
+              type: "string",
+              minLength: 1,
+              description: "The prompt text (a completion prompt, or the user message with endpoint: chat)."
+            },
+            "max-tokens": {
+              type: "integer",
+              minimum: 1,
+              maximum: 2097152,
+              default: 128,
+              description: "max_tokens of every request. At most 2,097,152 (2^21): twice the longest context window vLLM serves (about 1M tokens)."
+            },
+            "num-prompts": {
+              type: "integer",
+              minimum: 1,
+              maximum: 1e5,
+              default: 100,
+              description: "Requests per point. At most 100,000: vLLM's CI and nightly suites send up to a few thousand a point, and every prompt of a suite is built before its first point."
+            }
+          }
+        },
+        {
+          type: "object",
+          additionalProperties: false,
+          required: ["type"],
+          description: "Random token ids in groups that share a prefix (vLLM's `prefix_repetition` dataset): num-prefixes random prefixes, each followed by fresh random suffixes, shuffled. Measures what the server's prefix cache saves.",
+          properties: {
+            type: {
+              const: "prefix-repetition",
+              description: "Prompts sharing a few prefixes, as vLLM's `--dataset-name prefix_repetition`."
+            },
+            "prefix-len": {
+              type: "integer",
+              minimum: 1,
+              maximum: 2097152,
+              default: 256,
+              description: "Tokens of each shared prefix (vLLM --prefix-repetition-prefix-len). At most 2,097,152 (2^21): twice the longest context window vLLM serves (about 1M tokens)."
+            },
+            "suffix-len": {
+              type: "integer",
+              minimum: 1,
+              maximum: 2097152,
+              default: 256,
+              description: "Tokens of the random part after the prefix, new for every prompt (vLLM --prefix-repetition-suffix-len). At most 2,097,152 (2^21): twice the longest context window vLLM serves (about 1M tokens)."
+            },
+            "num-prefixes": {
+              type: "integer",
+              minimum: 1,
+              maximum: 1e5,
+              default: 10,
+              description: "How many distinct prefixes the prompts share, each used by an equal share of them (vLLM --prefix-repetition-num-prefixes). At most num-prompts."
+            },
+            "output-len": {
+              type: "integer",
+              minimum: 1,
+              maximum: 2097152,
+              default: 128,
+              description: "Output length in tokens asked with max_tokens (vLLM --prefix-repetition-output-len). At most 2,097,152 (2^21): twice the longest context window vLLM serves (about 1M tokens)."
+            },
+            "num-prompts": {
+              type: "integer",
+              minimum: 1,
+              maximum: 1e5,
+              default: 1e3,
+              description: "Requests per point (vLLM --num-prompts). At most 100,000: vLLM's CI and nightly suites send up to a few thousand a point, and every prompt of a suite is built before its first point."
+            },
+            seed: {
+              type: "integer",
+              minimum: 0,
+              maximum: 4294967295,
+              default: 0,
+              description: "Seed of the prompt generator (vLLM --seed). 0 to 4294967295: the range NumPy's seed accepts (vLLM's benchmarks seed NumPy with it)."
+            }
           }
         }
       ]
@@ -42899,6 +43573,53 @@ var config_schema_default = {
         "e2el-ms": { type: "number", exclusiveMinimum: 0, description: "End-to-end latency must be at most this (ms)." }
       }
     },
+    adaptiveStop: {
+      type: "object",
+      additionalProperties: false,
+      required: ["when"],
+      description: "Adaptive points: each point sends requests until its figures are precise enough, or until the gate's pass/fail decision against the baseline can no longer change, instead of sending every prompt. The point's request count (num-prompts, or concurrency x prompts-per-concurrency) becomes its upper bound. Intervals are batch means over the steady state at 95% confidence (docs/gate.md says why).",
+      properties: {
+        when: {
+          const: "precise",
+          description: "Stop a point once every watched metric's confidence interval is within the margin, or lies wholly on one side of the gate's line (the baseline value moved by the tolerance)."
+        },
+        margin: {
+          type: "string",
+          pattern: "^[0-9]+(\\.[0-9]+)?%$",
+          default: "2%",
+          description: 'Largest relative half-width of the confidence interval a precise metric may have, e.g. "2%".'
+        },
+        "min-requests": {
+          type: "integer",
+          minimum: 20,
+          default: 64,
+          description: "Completed requests a point always measures before it may stop."
+        },
+        "max-duration": {
+          $ref: "#/definitions/duration",
+          description: "A point that has not become precise after this long (measured part) stops sending, lets the requests in flight finish and stays valid, its stop recorded as max-duration. Unlimited when absent (the request count still bounds it)."
+        },
+        metrics: {
+          type: "array",
+          minItems: 1,
+          uniqueItems: true,
+          items: {
+            enum: [
+              "mean_ttft_ms",
+              "median_ttft_ms",
+              "mean_tpot_ms",
+              "median_tpot_ms",
+              "mean_itl_ms",
+              "median_itl_ms",
+              "mean_e2el_ms",
+              "median_e2el_ms",
+              "output_throughput"
+            ]
+          },
+          description: "The metrics that must be precise. Default: median_ttft_ms and median_tpot_ms when streaming, median_e2el_ms otherwise; plus output_throughput in a closed loop or at an unbounded rate (below saturation an open loop's throughput is its arrival rate)."
+        }
+      }
+    },
     servingSuite: {
       type: "object",
       additionalProperties: false,
@@ -42907,29 +43628,79 @@ var config_schema_default = {
       properties: {
         name: { $ref: "#/definitions/suiteName" },
         kind: { const: "serving", description: "Online serving against the server (vllm bench serve)." },
-        endpoint: { enum: ["completions", "chat"], default: "completions", description: "/v1/completions or /v1/chat/completions." },
-        stream: { type: "boolean", default: true, description: "Stream tokens (SSE). Non-streaming points report latency, not TTFT/ITL." },
+        endpoint: {
+          enum: ["completions", "chat"],
+          default: "completions",
+          description: "/v1/completions or /v1/chat/completions."
+        },
+        stream: {
+          type: "boolean",
+          default: true,
+          description: "Stream tokens (SSE). Non-streaming points report latency, not TTFT/ITL."
+        },
         dataset: { $ref: "#/definitions/dataset" },
         "request-rates": {
           type: "array",
           minItems: 1,
-          items: { oneOf: [{ type: "number", exclusiveMinimum: 0 }, { const: "inf" }] },
-          description: 'Open-loop sweep: one point per rate (requests/s), arrivals drawn as vLLM draws them; "inf" sends all at once.'
+          items: { oneOf: [{ type: "number", minimum: 0.01, maximum: 1e6 }, { const: "inf" }] },
+          description: `Open-loop sweep: one point per rate (requests/s), arrivals drawn as vLLM draws them; "inf" sends all at once. 0.01 to 1,000,000 requests/s: vLLM's benchmarks use 0.1 and up, and above a million a second is "inf"; a point's requests must also arrive within 24 hours (num-prompts / rate).`
         },
         concurrency: {
           type: "array",
           minItems: 1,
-          items: { type: "integer", minimum: 1 },
-          description: "Closed-loop sweep: one point per level, exactly that many requests in flight."
+          items: { type: "integer", minimum: 1, maximum: 16384 },
+          description: "Closed-loop sweep: one point per level, exactly that many requests in flight. At most 16,384: 16 times the largest batch vLLM's benchmarks run, and every request in flight holds a connection."
         },
-        "max-concurrency": { type: "integer", minimum: 1, description: "Cap on requests in flight under a request rate (vLLM's --max-concurrency). Time spent waiting for a slot is recorded as client queue time." },
-        burstiness: { type: "number", exclusiveMinimum: 0, default: 1, description: "Gamma shape of the arrival gaps: 1 is Poisson, lower is burstier." },
-        "prompts-per-concurrency": { type: "integer", minimum: 1, description: "Closed loop: send concurrency x this many requests per point instead of the dataset's num-prompts." },
+        "max-concurrency": {
+          type: "integer",
+          minimum: 1,
+          maximum: 16384,
+          description: "Cap on requests in flight under a request rate (vLLM's --max-concurrency). Time spent waiting for a slot is recorded as client queue time. At most 16,384, as `concurrency`."
+        },
+        burstiness: {
+          type: "number",
+          minimum: 0.01,
+          maximum: 1e3,
+          default: 1,
+          description: "Gamma shape of the arrival gaps: 1 is Poisson, lower is burstier. 0.01 to 1000: below, nearly every gap is 0 and one is the whole run; above, the gaps are constant."
+        },
+        "prompts-per-concurrency": {
+          type: "integer",
+          minimum: 1,
+          maximum: 1e5,
+          description: "Closed loop: send concurrency x this many requests per point instead of the dataset's num-prompts. concurrency x this is at most 100,000, as num-prompts."
+        },
         "ignore-eos": { type: "boolean", default: false, description: "Ask for exactly max_tokens output tokens." },
-        warmup: { type: "integer", minimum: 0, default: 0, description: "Requests sent before each point and left out of its figures." },
-        temperature: { type: "number", minimum: 0, description: "Sampling temperature sent with every request. Unset: the server's default (vLLM bench serve no longer sends temperature 0 by default)." },
-        "top-p": { type: "number", exclusiveMinimum: 0, maximum: 1, description: "Top-p sent with every request. Unset: the server's default." },
-        seed: { type: "integer", default: 0, description: "Seed of the arrival process." },
+        "reset-prefix-cache": {
+          enum: ["auto", "always", "never"],
+          default: "auto",
+          description: "Empty the server's prefix cache (POST /reset_prefix_cache, which vLLM serves with VLLM_SERVER_DEV_MODE=1) after each point's warm-up and before each repeat, so a point is not faster because the one before warmed the cache. auto: when the dataset shares prefixes (prefix-repetition, random with prefix-len); always; never. Each point records whether the reset happened, was refused or is not served."
+        },
+        warmup: {
+          type: "integer",
+          minimum: 0,
+          maximum: 1e4,
+          default: 0,
+          description: "Requests sent before each point and left out of its figures. At most 10,000 (vLLM's --num-warmups is usually a few)."
+        },
+        temperature: {
+          type: "number",
+          minimum: 0,
+          description: "Sampling temperature sent with every request. Unset: the server's default (vLLM bench serve no longer sends temperature 0 by default)."
+        },
+        "top-p": {
+          type: "number",
+          exclusiveMinimum: 0,
+          maximum: 1,
+          description: "Top-p sent with every request. Unset: the server's default."
+        },
+        seed: {
+          type: "integer",
+          minimum: 0,
+          maximum: 4294967295,
+          default: 0,
+          description: "Seed of the arrival process. 0 to 4294967295: the range NumPy's seed accepts (vLLM's benchmarks seed NumPy with it)."
+        },
         goodput: { $ref: "#/definitions/goodput" },
         percentiles: {
           type: "array",
@@ -42938,22 +43709,43 @@ var config_schema_default = {
           default: [50, 90, 95, 99],
           description: "Percentiles reported for TTFT, TPOT, ITL and E2E latency."
         },
-        "request-timeout": { $ref: "#/definitions/duration", default: "10m", description: "A request taking longer is aborted and counted as a timeout." },
-        "max-error-rate": { type: "number", minimum: 0, maximum: 1, default: 0, description: "Share of failed requests above which a point is invalid." },
+        "request-timeout": {
+          $ref: "#/definitions/duration",
+          default: "10m",
+          description: "A request taking longer is aborted and counted as a timeout."
+        },
+        "max-duration": {
+          $ref: "#/definitions/duration",
+          description: "Time limit of each point (each repeat), warm-up included. A point still running after it is stopped (requests in flight are cancelled), marked invalid with the reason, and the sweep goes on with the next point. Default: 1h, or, for a request rate whose arrivals take longer, the time the point's last request is due plus request-timeout."
+        },
+        stop: { $ref: "#/definitions/adaptiveStop" },
+        "max-error-rate": {
+          type: "number",
+          minimum: 0,
+          maximum: 1,
+          default: 0,
+          description: "Share of failed requests above which a point is invalid."
+        },
         "extra-body": { type: "object", description: "Merged into every request body (vLLM's --extra-body)." },
         headers: { $ref: "#/definitions/stringMap", description: "Extra HTTP headers on every request." },
-        repeat: { type: "integer", minimum: 1, maximum: 20, default: 1, description: "Run every point this many times; the gate compares their mean and uses their spread." },
-        server: { $ref: "#/definitions/server", description: "Overrides of the top-level server for this suite only (a different server gets its own boot)." }
+        repeat: {
+          type: "integer",
+          minimum: 1,
+          maximum: 20,
+          default: 1,
+          description: "Run every point this many times; the gate compares their mean and uses their spread."
+        },
+        server: {
+          $ref: "#/definitions/server",
+          description: "Overrides of the top-level server for this suite only (a different server gets its own boot)."
+        }
       }
     },
     offlineArgs: {
       type: "object",
       description: 'Flags of `vllm bench latency|throughput` (kebab or snake_case keys; true or "" is a bare flag).',
       additionalProperties: {
-        oneOf: [
-          { type: ["string", "number", "boolean", "null"] },
-          { type: "array", items: { type: ["string", "number"] } }
-        ]
+        oneOf: [{ type: ["string", "number", "boolean", "null"] }, { type: "array", items: { type: ["string", "number"] } }]
       }
     },
     latencySuite: {
@@ -42965,8 +43757,18 @@ var config_schema_default = {
         name: { $ref: "#/definitions/suiteName" },
         kind: { const: "latency", description: "Offline latency (vllm bench latency)." },
         args: { $ref: "#/definitions/offlineArgs" },
-        timeout: { $ref: "#/definitions/duration", default: "30m", description: "The bench is stopped and the suite failed after this long." },
-        repeat: { type: "integer", minimum: 1, maximum: 20, default: 1, description: "Run the bench this many times; the gate compares their mean and uses their spread." },
+        timeout: {
+          $ref: "#/definitions/duration",
+          default: "30m",
+          description: "The bench is stopped and the suite failed after this long."
+        },
+        repeat: {
+          type: "integer",
+          minimum: 1,
+          maximum: 20,
+          default: 1,
+          description: "Run the bench this many times; the gate compares their mean and uses their spread."
+        },
         server: { $ref: "#/definitions/server" }
       }
     },
@@ -42979,8 +43781,18 @@ var config_schema_default = {
         name: { $ref: "#/definitions/suiteName" },
         kind: { const: "throughput", description: "Offline throughput (vllm bench throughput)." },
         args: { $ref: "#/definitions/offlineArgs" },
-        timeout: { $ref: "#/definitions/duration", default: "30m", description: "The bench is stopped and the suite failed after this long." },
-        repeat: { type: "integer", minimum: 1, maximum: 20, default: 1, description: "Run the bench this many times; the gate compares their mean and uses their spread." },
+        timeout: {
+          $ref: "#/definitions/duration",
+          default: "30m",
+          description: "The bench is stopped and the suite failed after this long."
+        },
+        repeat: {
+          type: "integer",
+          minimum: 1,
+          maximum: 20,
+          default: 1,
+          description: "Run the bench this many times; the gate compares their mean and uses their spread."
+        },
         server: { $ref: "#/definitions/server" }
       }
     },
@@ -42989,7 +43801,10 @@ var config_schema_default = {
       required: ["preset"],
       description: "A built-in standard suite; any key of the suites it expands to may be given next to it to override it.",
       properties: {
-        preset: { enum: ["vllm-nightly", "concurrency-sweep", "max-throughput", "min-latency", "chat-client"], description: "Which standard suite (see docs/presets.md)." },
+        preset: {
+          enum: ["vllm-nightly", "concurrency-sweep", "max-throughput", "min-latency", "chat-client", "prefix-cache"],
+          description: "Which standard suite (see docs/presets.md)."
+        },
         name: { $ref: "#/definitions/suiteName" },
         "dataset-path": { type: "string", minLength: 1, description: "ShareGPT file for presets that need one (vllm-nightly)." }
       }
@@ -43000,9 +43815,16 @@ var config_schema_default = {
       required: ["vllm-suite"],
       description: "A vLLM CI suite file (serving-tests.json, latency-tests.json, throughput-tests.json); each test becomes a suite.",
       properties: {
-        "vllm-suite": { type: "string", minLength: 1, description: "Path of the suite file (relative to the config file); vLLM's formats: an array of tests, or {defaults, tests}." },
+        "vllm-suite": {
+          type: "string",
+          minLength: 1,
+          description: "Path of the suite file (relative to the config file); vLLM's formats: an array of tests, or {defaults, tests}."
+        },
         tests: { type: "array", items: { type: "string" }, description: "Only these test names (default: all)." },
-        overrides: { type: "object", description: "Keys merged into every suite the file expands to (e.g. a smaller dataset num-prompts)." }
+        overrides: {
+          type: "object",
+          description: "Keys merged into every suite the file expands to (e.g. a smaller dataset num-prompts)."
+        }
       }
     },
     threshold: {
@@ -43023,9 +43845,21 @@ var config_schema_default = {
           additionalProperties: false,
           description: "Tolerance per metric family.",
           properties: {
-            throughput: { $ref: "#/definitions/threshold", default: "-5%", description: "Default tolerance of throughput metrics (higher is better)." },
-            latency: { $ref: "#/definitions/threshold", default: "+10%", description: "Default tolerance of latency metrics (lower is better)." },
-            startup: { $ref: "#/definitions/threshold", default: "+20%", description: "Default tolerance of the server start-up time." }
+            throughput: {
+              $ref: "#/definitions/threshold",
+              default: "-5%",
+              description: "Default tolerance of throughput metrics (higher is better)."
+            },
+            latency: {
+              $ref: "#/definitions/threshold",
+              default: "+10%",
+              description: "Default tolerance of latency metrics (lower is better)."
+            },
+            startup: {
+              $ref: "#/definitions/threshold",
+              default: "+20%",
+              description: "Default tolerance of the server start-up time."
+            }
           }
         },
         suites: {
@@ -43041,7 +43875,13 @@ var config_schema_default = {
       additionalProperties: false,
       description: "How the verdict is reached.",
       properties: {
-        confidence: { type: "number", exclusiveMinimum: 0.5, exclusiveMaximum: 1, default: 0.99, description: "Level of the prediction interval a regression must leave." },
+        confidence: {
+          type: "number",
+          exclusiveMinimum: 0.5,
+          exclusiveMaximum: 1,
+          default: 0.99,
+          description: "Level of the prediction interval a regression must leave."
+        },
         "noise-floor": {
           type: "object",
           additionalProperties: false,
@@ -43049,12 +43889,54 @@ var config_schema_default = {
           properties: {
             throughput: { type: "number", minimum: 0, default: 0.03, description: "Throughput metrics (relative, 0.03 = 3%)." },
             latency: { type: "number", minimum: 0, default: 0.05, description: "TPOT, ITL, E2E and offline latency (relative)." },
-            ttft: { type: "number", minimum: 0, default: 0.3, description: "Time to first token, the noisiest at low load (relative)." },
+            ttft: {
+              type: "number",
+              minimum: 0,
+              default: 0.3,
+              description: "Time to first token, the noisiest at low load (relative)."
+            },
             startup: { type: "number", minimum: 0, default: 0.2, description: "Server start-up time (relative)." }
           }
         },
-        "confirm-regressions": { type: "boolean", default: true, description: "Run regressed points once more; they must regress again (one false alarm in a hundred becomes about one in ten thousand; see docs/gate.md). false saves the rerun time." },
-        "allow-fingerprint-mismatch": { type: "boolean", default: false, description: "Compare even when the GPU, model, server args or dataset differ from the baseline's." }
+        "confirm-regressions": {
+          type: "boolean",
+          default: true,
+          description: "Run regressed points once more; they must regress again (one false alarm in a hundred becomes about one in ten thousand; see docs/gate.md). false saves the rerun time."
+        },
+        "allow-fingerprint-mismatch": {
+          type: "boolean",
+          default: false,
+          description: "Compare even when the GPU, model, server args or dataset differ from the baseline's."
+        },
+        "on-not-comparable": {
+          enum: ["fail", "pass"],
+          default: "fail",
+          description: "When the baseline ran on another setup (GPU, model, server args or dataset differ) and nothing could be judged: fail (the verdict not-comparable fails the check) or pass (the verdict stays not-comparable, the check passes). To judge across setups instead, set allow-fingerprint-mismatch."
+        },
+        "on-missing": {
+          enum: ["fail", "warn"],
+          default: "fail",
+          description: "When a point of the newest baseline run was not measured by this run (a suite renamed or dropped, a point removed): fail, or warn (listed, the check passes). Per suite under gate.suites."
+        },
+        "suite-map": {
+          type: "object",
+          description: "Baseline suite names mapped to this run's: `{ sweep: sweep-v2 }` judges suite sweep-v2 against the baseline's sweep (a renamed suite). The CLI's --suite-map OLD=NEW does the same.",
+          propertyNames: { $ref: "#/definitions/suiteName" },
+          additionalProperties: { $ref: "#/definitions/suiteName" }
+        },
+        suites: {
+          type: "object",
+          description: "Per-suite gate settings, keyed by suite name (a baseline suite this config no longer has may be named).",
+          propertyNames: { $ref: "#/definitions/suiteName" },
+          additionalProperties: {
+            type: "object",
+            additionalProperties: false,
+            description: "Gate settings of one suite.",
+            properties: {
+              "on-missing": { enum: ["fail", "warn"], description: "gate.on-missing for this suite's baseline points." }
+            }
+          }
+        }
       }
     }
   }
@@ -43107,32 +43989,32 @@ function nodeAt(pointer) {
 function applyDefaults(data) {
   return fill(data, { node: { $ref: "#" }, pointer: "" }, []);
 }
-function fill(value, at, path16) {
+function fill(value, at, path18) {
   const { node, pointer } = resolve(at.node, at.pointer);
   if (node.oneOf) {
     const i = node.oneOf.findIndex((_, k) => validatorAt(`${pointer}/oneOf/${k}`)(value));
     if (i < 0) return value;
-    return fill(value, { node: node.oneOf[i], pointer: `${pointer}/oneOf/${i}` }, path16);
+    return fill(value, { node: node.oneOf[i], pointer: `${pointer}/oneOf/${i}` }, path18);
   }
   if (Array.isArray(value)) {
     if (!node.items) return value;
-    return value.map((v, i) => fill(v, { node: node.items, pointer: `${pointer}/items` }, [...path16, String(i)]));
+    return value.map((v, i) => fill(v, { node: node.items, pointer: `${pointer}/items` }, [...path18, String(i)]));
   }
   if (value === null || typeof value !== "object" || !node.properties) return value;
   const obj = value;
   const out2 = {};
   for (const [key, propNode] of Object.entries(node.properties)) {
     const propAt = { node: propNode, pointer: `${pointer}/properties/${escape2(key)}` };
-    const inSuiteServer = key === "server" && path16.length > 0;
+    const inSuiteServer = key === "server" && path18.length > 0;
     if (key in obj) {
-      out2[key] = inSuiteServer ? obj[key] : fill(obj[key], propAt, [...path16, key]);
+      out2[key] = inSuiteServer ? obj[key] : fill(obj[key], propAt, [...path18, key]);
       continue;
     }
     if (inSuiteServer) continue;
     const d = defaultOf(propAt);
     if (d !== void 0) out2[key] = structuredClone(d);
     else if (key !== "server") {
-      const made = materialize(propAt, [...path16, key]);
+      const made = materialize(propAt, [...path18, key]);
       if (made !== void 0) out2[key] = made;
     }
   }
@@ -43143,7 +44025,7 @@ function defaultOf(at) {
   if (at.node.default !== void 0) return at.node.default;
   return resolve(at.node, at.pointer).node.default;
 }
-function materialize(at, path16) {
+function materialize(at, path18) {
   const { node, pointer } = resolve(at.node, at.pointer);
   if (!node.properties || node.minProperties || node.required?.length) return void 0;
   const entries = Object.entries(node.properties);
@@ -43152,7 +44034,7 @@ function materialize(at, path16) {
   for (const [key, prop] of entries) {
     const propAt = { node: prop, pointer: `${pointer}/properties/${escape2(key)}` };
     const d = defaultOf(propAt);
-    const v = d !== void 0 ? structuredClone(d) : materialize(propAt, [...path16, key]);
+    const v = d !== void 0 ? structuredClone(d) : materialize(propAt, [...path18, key]);
     if (v === void 0) continue;
     out2[key] = v;
   }
@@ -43202,15 +44084,15 @@ function dedupe(problems) {
     return true;
   });
 }
-function explainOneOf(parent, data, path16) {
+function explainOneOf(parent, data, path18) {
   const parentPointer = pointerOf(parent);
-  if (parentPointer === void 0 || !parent.oneOf) return [{ path: path16, message: "does not match any allowed form" }];
+  if (parentPointer === void 0 || !parent.oneOf) return [{ path: path18, message: "does not match any allowed form" }];
   const branches = parent.oneOf.map((b, i) => resolve(b, `${parentPointer}/oneOf/${i}`));
-  const chosen = isObject(data) ? chooseObjectBranch(branches, data, path16) : chooseScalarBranch(branches, data, path16);
+  const chosen = isObject(data) ? chooseObjectBranch(branches, data, path18) : chooseScalarBranch(branches, data, path18, parent.default);
   if ("problem" in chosen) return [chosen.problem];
-  const inner = explain(data, chosen.branch.pointer, path16);
+  const inner = explain(data, chosen.branch.pointer, path18);
   if (inner.length > 0) return inner;
-  return [{ path: path16, message: `matches more than one of: ${branches.map((b) => describeSchema(b.node)).join(", ")}` }];
+  return [{ path: path18, message: `matches more than one of: ${branches.map((b) => describeSchema(b.node)).join(", ")}` }];
 }
 function discriminators(b) {
   const out2 = /* @__PURE__ */ new Map();
@@ -43222,9 +44104,9 @@ function discriminators(b) {
   }
   return out2;
 }
-function chooseObjectBranch(branches, data, path16) {
+function chooseObjectBranch(branches, data, path18) {
   const objectBranches = branches.filter((b) => accepts(b.node, "object"));
-  if (objectBranches.length === 0) return { problem: expectedOneOf(branches, data, path16) };
+  if (objectBranches.length === 0) return { problem: expectedOneOf(branches, data, path18) };
   for (const b of objectBranches) {
     for (const [k, values] of discriminators(b)) if (k in data && values.includes(data[k])) return { branch: b };
   }
@@ -43236,7 +44118,7 @@ function chooseObjectBranch(branches, data, path16) {
     const guess2 = typeof got === "string" ? didYouMean(got, values.map(String)) : void 0;
     return {
       problem: {
-        path: [...path16, k],
+        path: [...path18, k],
         message: `expected ${listOr(values.map((v) => JSON.stringify(v)))}, got ${show2(got)}`,
         ...guess2 ? { hint: `did you mean ${JSON.stringify(guess2)}?` } : {}
       }
@@ -43260,23 +44142,28 @@ function chooseObjectBranch(branches, data, path16) {
   const examples = [];
   for (const [k, values] of byKey) examples.push(`\`${k}: ${String(values[0])}\``);
   for (const k of keys.slice(byKey.size)) examples.push(`${k.slice(0, -1)}: ...\``);
-  return { problem: { path: path16, message: `missing ${listOr(keys)}`, hint: `add one, e.g. ${listOr(examples)}` } };
+  return { problem: { path: path18, message: `missing ${listOr(keys)}`, hint: `add one, e.g. ${listOr(examples)}` } };
 }
-function chooseScalarBranch(branches, data, path16) {
+function chooseScalarBranch(branches, data, path18, example) {
   const t = jsonType(data);
   const matching = branches.filter((b2) => accepts(b2.node, t));
-  if (matching.length === 0) return { problem: expectedOneOf(branches, data, path16) };
+  if (matching.length === 0) return { problem: expectedOneOf(branches, data, path18, example) };
   const b = matching[0];
   if (matching.length === 1 && (b.node.const !== void 0 || b.node.enum) && branches.length > 1) {
-    const problem2 = expectedOneOf(branches, data, path16);
+    const problem2 = expectedOneOf(branches, data, path18, example);
     const values = [...b.node.enum ?? [], ...b.node.const !== void 0 ? [b.node.const] : []];
     const guess2 = typeof data === "string" ? didYouMean(data, values.map(String)) : void 0;
     return { problem: guess2 ? { ...problem2, hint: `did you mean ${JSON.stringify(guess2)}?` } : problem2 };
   }
   return { branch: b };
 }
-function expectedOneOf(branches, data, path16) {
-  return { path: path16, message: `expected ${listOr(branches.flatMap((b) => describeAlts(b.node)))}, got ${show2(data)}` };
+function expectedOneOf(branches, data, path18, example) {
+  const message = `expected ${listOr(branches.flatMap((b) => describeAlts(b.node)))}, got ${show2(data)}`;
+  if (isObject(data)) return { path: path18, message };
+  const key = path18.at(-1);
+  const duration = branches.find((b) => b.node.pattern === DURATION_PATTERN);
+  const hint = example !== void 0 && !duration ? `write e.g. \`${typeof key === "string" ? `${key}: ` : ""}${String(example)}\`` : branches[0] ? writeInstead((duration ?? branches[0]).node, path18, data) : void 0;
+  return { path: path18, message, ...hint ? { hint } : {} };
 }
 function jsonType(v) {
   if (v === null) return "null";
@@ -43343,7 +44230,7 @@ function show2(v) {
   const s = JSON.stringify(v) ?? String(v);
   return s.length > 40 ? `${s.slice(0, 37)}...` : s;
 }
-function describe(e, path16) {
+function describe(e, path18) {
   const parentSchema = e.parentSchema ?? {};
   const p = e.params;
   switch (e.keyword) {
@@ -43352,7 +44239,7 @@ function describe(e, path16) {
       const allowed = Object.keys(parentSchema.properties ?? {});
       const guess2 = didYouMean(key, allowed);
       return {
-        path: [...path16, key],
+        path: [...path18, key],
         atKey: true,
         message: `unknown key \`${key}\``,
         hint: guess2 ? `did you mean \`${guess2}\`?` : allowed.length ? `keys allowed here: ${allowed.join(", ")}` : "remove it"
@@ -43363,52 +44250,116 @@ function describe(e, path16) {
       const prop = parentSchema.properties?.[key];
       const desc = prop ? resolve(prop, "").node : void 0;
       return {
-        path: path16,
+        path: path18,
         message: `missing required key \`${key}\``,
         hint: `add \`${key}:\`${desc ? ` (${describeSchema(desc)})` : ""}${prop?.description ? `: ${prop.description}` : desc?.description ? `: ${desc.description}` : ""}`
       };
     }
     case "type":
-      return { path: path16, message: `expected ${describeSchema(parentSchema)}, got ${show2(e.data)}`, ...parentSchema.description ? { hint: parentSchema.description } : {} };
+      return {
+        path: path18,
+        message: `expected ${describeSchema(parentSchema)}, got ${show2(e.data)}`,
+        hint: writeInstead(parentSchema, path18, e.data)
+      };
     case "const":
     case "pattern":
-      return { path: path16, message: `expected ${describeSchema(parentSchema)}, got ${show2(e.data)}`, ...patternHint(parentSchema) };
+      return { path: path18, message: `expected ${describeSchema(parentSchema)}, got ${show2(e.data)}`, ...patternHint(parentSchema) };
     case "enum": {
       const guess2 = typeof e.data === "string" ? didYouMean(e.data, (parentSchema.enum ?? []).map(String)) : void 0;
       return {
-        path: path16,
+        path: path18,
         message: `expected ${describeSchema(parentSchema)}, got ${show2(e.data)}`,
         ...guess2 ? { hint: `did you mean ${JSON.stringify(guess2)}?` } : {}
       };
     }
     case "format":
       return {
-        path: path16,
+        path: path18,
         message: `expected ${p.format === "uri" ? "a URL such as http://127.0.0.1:8000" : `a ${String(p.format)}`}, got ${show2(e.data)}`
       };
     case "minimum":
     case "maximum":
     case "exclusiveMinimum":
     case "exclusiveMaximum":
-      return { path: path16, message: `expected ${describeSchema(parentSchema)}, got ${show2(e.data)}` };
+      return {
+        path: path18,
+        message: `expected ${describeSchema(parentSchema)}, got ${show2(e.data)}`,
+        hint: withinBounds(parentSchema, e.keyword)
+      };
     case "minItems":
-      return { path: path16, message: `expected at least ${plural(Number(p.limit), "entry", "entries")}, got ${show2(e.data)}` };
+      return { path: path18, message: `expected at least ${plural2(Number(p.limit), "entry", "entries")}, got ${show2(e.data)}` };
     case "maxItems":
-      return { path: path16, message: `expected at most ${plural(Number(p.limit), "entry", "entries")}, got ${show2(e.data)}` };
+      return { path: path18, message: `expected at most ${plural2(Number(p.limit), "entry", "entries")}, got ${show2(e.data)}` };
     case "minProperties":
-      return { path: path16, message: `expected at least ${plural(Number(p.limit), "key", "keys")}, got ${show2(e.data)}`, hint: "give a value or remove the key" };
+      return {
+        path: path18,
+        message: `expected at least ${plural2(Number(p.limit), "key", "keys")}, got ${show2(e.data)}`,
+        hint: "give a value or remove the key"
+      };
     case "minLength":
-      return { path: path16, message: `expected a non-empty string, got ${show2(e.data)}` };
+      return { path: path18, message: `expected a non-empty string, got ${show2(e.data)}` };
     default:
-      return { path: path16, message: `${e.message ?? "is invalid"}, got ${show2(e.data)}` };
+      return { path: path18, message: `${e.message ?? "is invalid"}, got ${show2(e.data)}` };
   }
 }
-function plural(n, one, many) {
+function plural2(n, one, many) {
   return `${n} ${n === 1 ? one : many}`;
 }
 function patternHint(node) {
   if (!node.pattern || node.pattern === DURATION_PATTERN) return {};
   return { hint: `it must match ${node.pattern}${node.description ? ` (${node.description})` : ""}` };
+}
+function writeInstead(node, path18, got) {
+  const key = path18.at(-1);
+  const as = (value) => `\`${typeof key === "string" ? `${key}: ` : ""}${value}\``;
+  const types = typesOf(node) ?? [];
+  const example = node.default;
+  if (types.includes("boolean")) return `write ${as("true")} or ${as("false")}${typeof got === "string" ? " (without quotes)" : ""}`;
+  if (types.includes("integer") || types.includes("number")) {
+    const n = typeof got === "string" && got.trim() !== "" && Number.isFinite(Number(got)) ? Number(got) : typeof example === "number" ? example : node.minimum ?? 1;
+    return `write a number${typeof got === "string" && n === Number(got) ? " without quotes" : ""}, e.g. ${as(String(n))}`;
+  }
+  if (types.includes("string")) {
+    if (node.pattern === DURATION_PATTERN)
+      return `write a duration, e.g. ${as(JSON.stringify(typeof example === "string" ? example : "30s"))}`;
+    const text = typeof got === "number" || typeof got === "boolean" ? String(got) : typeof example === "string" ? example : "...";
+    return `write text${typeof got === "number" || typeof got === "boolean" ? " in quotes" : ""}, e.g. ${as(JSON.stringify(text))}`;
+  }
+  if (types.includes("array")) return `write a list, e.g. ${as(`[${exampleItem(node)}]`)}`;
+  if (types.includes("object")) {
+    const keys = Object.keys(node.properties ?? {}).slice(0, 4);
+    return keys.length ? `write a map of keys such as ${keys.map((k) => `\`${k}\``).join(", ")} under ${as("")}` : `write a map, e.g. ${as("{ name: value }")}`;
+  }
+  return node.description ?? "see docs/config.md";
+}
+function exampleItem(node) {
+  if (Array.isArray(node.default) && node.default.length > 0) return node.default.map((v) => JSON.stringify(v)).join(", ");
+  const items = node.items ? resolve(node.items, "").node : void 0;
+  const t = items ? typesOf(items) ?? [] : [];
+  if (t.includes("integer") || t.includes("number")) return String(items?.minimum ?? 1);
+  if (t.includes("string")) return '"..."';
+  return "...";
+}
+function containers(node) {
+  const out2 = [];
+  let pointer = pointerOf(node);
+  while (pointer !== void 0 && /\/(items|oneOf\/\d+)$/.test(pointer)) {
+    pointer = pointer.replace(/\/(items|oneOf\/\d+)$/, "");
+    out2.push(nodeAt(pointer));
+  }
+  return out2;
+}
+function withinBounds(node, keyword) {
+  const lo = node.minimum ?? node.exclusiveMinimum;
+  const hi = node.maximum ?? node.exclusiveMaximum;
+  const range2 = keyword.endsWith("aximum") ? `write ${node.maximum !== void 0 ? "at most" : "less than"} ${hi}` : `write ${node.minimum !== void 0 ? "at least" : "more than"} ${lo}`;
+  const limit = keyword.endsWith("aximum") ? hi : lo;
+  const said = limit === void 0 ? [] : [String(limit), limit.toLocaleString("en-US")];
+  const sentence = [node, ...containers(node)].flatMap((n) => n.description?.split(/(?<=\.)\s+/) ?? []).find((x) => said.some((n) => x.includes(n)));
+  if (!sentence) return range2;
+  const colon = sentence.indexOf(": ");
+  const reason2 = colon > 0 && said.some((n) => sentence.slice(0, colon).includes(n)) ? sentence.slice(colon + 2) : sentence;
+  return `${range2}: ${reason2.replace(/\.$/, "")}`;
 }
 
 // src/config/presets.ts
@@ -43440,13 +44391,13 @@ function configRelative(baseDir, abs) {
 
 // src/config/presets-builtin.ts
 function vllmNightly({ base, sharegptPath }) {
-  const path16 = sharegptPath ?? "ShareGPT_V3_unfiltered_cleaned_split.json";
+  const path18 = sharegptPath ?? "ShareGPT_V3_unfiltered_cleaned_split.json";
   const serving = {
     name: `${base}-serving`,
     kind: "serving",
     endpoint: "completions",
     // backend "vllm" in serving-tests.json
-    dataset: { type: "sharegpt", path: path16, "num-prompts": 200, seed: 0 },
+    dataset: { type: "sharegpt", path: path18, "num-prompts": 200, seed: 0 },
     "request-rates": [1, 4, 16, "inf"],
     burstiness: 1,
     // Poisson
@@ -43459,12 +44410,12 @@ function vllmNightly({ base, sharegptPath }) {
     kind: "latency",
     args: { "input-len": 32, "output-len": 128, "batch-size": 8, "num-iters-warmup": 5, "num-iters": 15 }
   };
-  const throughput = {
+  const throughput2 = {
     name: `${base}-throughput`,
     kind: "throughput",
-    args: { "dataset-name": "sharegpt", "dataset-path": path16, "num-prompts": 200, backend: "vllm", seed: 0 }
+    args: { "dataset-name": "sharegpt", "dataset-path": path18, "num-prompts": 200, backend: "vllm", seed: 0 }
   };
-  return [serving, latency, throughput];
+  return [serving, latency, throughput2];
 }
 function concurrencySweep({ base }) {
   return [
@@ -43524,6 +44475,28 @@ function chatClient({ base }) {
     }
   ];
 }
+function prefixCache({ base }) {
+  return [
+    {
+      name: base,
+      kind: "serving",
+      endpoint: "completions",
+      dataset: {
+        type: "prefix-repetition",
+        "prefix-len": 512,
+        "suffix-len": 32,
+        "num-prefixes": 4,
+        "output-len": 64,
+        "num-prompts": 64,
+        seed: 0
+      },
+      concurrency: [1, 4, 16],
+      "reset-prefix-cache": "always",
+      "ignore-eos": true,
+      seed: 0
+    }
+  ];
+}
 var PRESETS = {
   "vllm-nightly": {
     summary: "serving at QPS 1, 4, 16, inf on 200 ShareGPT prompts (Poisson, seed 0); offline latency 32 in / 128 out, batch 8; offline throughput on 200 ShareGPT prompts",
@@ -43554,6 +44527,12 @@ var PRESETS = {
     seed: "000",
     needsShareGPT: false,
     build: chatClient
+  },
+  "prefix-cache": {
+    summary: "closed loop at concurrency 1, 4, 16; 64 prompts sharing 4 prefixes of 512 tokens, 32-token suffixes, 64 output tokens (prefix-repetition, seed 0); prefix cache reset before each point; read TTFT and prefix_cache_hit_rate",
+    seed: "000",
+    needsShareGPT: false,
+    build: prefixCache
   }
 };
 var PRESET_NAMES = Object.keys(PRESETS);
@@ -43580,12 +44559,6 @@ function kebab(key) {
 function suiteKeys(kind) {
   const def = config_schema_default.definitions[KIND_DEFINITION[kind]];
   return Object.keys(def?.properties ?? {});
-}
-function didYouMean2(word, candidates) {
-  const byKebab = /* @__PURE__ */ new Map();
-  for (const c of candidates) byKebab.set(kebab(c), c);
-  const hit = didYouMean(kebab(word), byKebab.keys());
-  return hit === void 0 ? void 0 : byKebab.get(hit);
 }
 function joinPath(base, seg) {
   if (typeof seg === "number") return `${base}[${seg}]`;
@@ -43634,7 +44607,7 @@ function applyOverrides(suites, overrides, src, originOf) {
       for (const k of kinds) for (const p of suiteKeys(k)) known.add(p);
       for (const k of ["name", "kind"]) known.delete(k);
       const topLevel = siblings === overrides;
-      const guess2 = didYouMean2(key, [...known, ...topLevel ? kindsPresent : []]);
+      const guess2 = didYouMean(key, [...known, ...topLevel ? kindsPresent : []]);
       const kindList = [...kinds].join(", ");
       throw new GateError("CONFIG", `${src.label}: unknown key \`${key}\`: no ${kindList} suite it expands to has it`, {
         where: { file: src.file, path: userPath },
@@ -43702,7 +44675,7 @@ function validator(ref) {
   let v = compiled.get(ref);
   if (v) return v;
   if (!ajv2) {
-    ajv2 = new import_ajv2.Ajv({ allErrors: true, strict: false });
+    ajv2 = new import_ajv2.Ajv({ allErrors: true, strict: false, verbose: true });
     const mod = import_ajv_formats2.default;
     (mod.default ?? import_ajv_formats2.default)(ajv2);
     ajv2.addSchema(config_schema_default, "config");
@@ -43716,26 +44689,39 @@ function pointerToPath(ptr) {
   if (!ptr) return [];
   return ptr.slice(1).split("/").map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~")).map((s) => /^\d+$/.test(s) ? Number(s) : s);
 }
-function toProblem(err2, candidates) {
-  const path16 = pointerToPath(err2.instancePath);
+function toProblem(err2, candidates, data) {
+  const path18 = pointerToPath(err2.instancePath);
+  const value = path18.reduce(
+    (v, k) => isPlainObject(v) || Array.isArray(v) ? v[k] : void 0,
+    data
+  );
   if (err2.keyword === "additionalProperties") {
     const extra = String(err2.params.additionalProperty);
-    const guess2 = candidates ? didYouMean2(extra, candidates) : void 0;
+    const guess2 = candidates ? didYouMean(extra, candidates) : void 0;
     return {
-      path: [...path16, extra],
+      path: [...path18, extra],
       message: `unknown key \`${extra}\``,
       hint: guess2 ? `did you mean \`${guess2}\`?` : candidates ? `allowed keys: ${candidates.join(", ")}` : void 0
     };
   }
   if (err2.keyword === "required") {
     const missing2 = String(err2.params.missingProperty);
-    return { path: [...path16, missing2], message: `\`${missing2}\` is required` };
+    return { path: [...path18, missing2], message: `\`${missing2}\` is required` };
+  }
+  if (["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"].includes(err2.keyword)) {
+    const { comparison, limit } = err2.params;
+    const words = comparison === "<=" ? "at most" : comparison === ">=" ? "at least" : comparison === "<" ? "less than" : "more than";
+    return {
+      path: path18,
+      message: `must be ${words} ${limit}, got ${JSON.stringify(value)}`,
+      hint: withinBounds(err2.parentSchema, err2.keyword)
+    };
   }
   if (err2.keyword === "enum" || err2.keyword === "const") {
     const allowed = err2.keyword === "enum" ? err2.params.allowedValues : [err2.params.allowedValue];
-    return { path: path16, message: `must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}` };
+    return { path: path18, message: `must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}` };
   }
-  return { path: path16, message: err2.message ?? "is invalid" };
+  return { path: path18, message: err2.message ?? "is invalid" };
 }
 function validateSuite(suite) {
   const kind = suite.kind;
@@ -43744,7 +44730,9 @@ function validateSuite(suite) {
   }
   const dataset = suite.dataset;
   if (kind === "serving" && isPlainObject(dataset)) {
-    const branches = config_schema_default.definitions.dataset.oneOf.map((b) => b.properties.type.const);
+    const branches = config_schema_default.definitions.dataset.oneOf.map(
+      (b) => b.properties.type.const
+    );
     const idx = branches.indexOf(String(dataset.type));
     if (idx < 0) {
       return {
@@ -43756,7 +44744,7 @@ function validateSuite(suite) {
     if (!v2(dataset)) {
       const branch = config_schema_default.definitions.dataset.oneOf[idx];
       const err2 = v2.errors[0];
-      const p = toProblem(err2, Object.keys(branch.properties));
+      const p = toProblem(err2, Object.keys(branch.properties), dataset);
       return { ...p, path: ["dataset", ...p.path] };
     }
   }
@@ -43766,7 +44754,7 @@ function validateSuite(suite) {
   const chosen = errors.find((e) => e.keyword !== "oneOf") ?? errors[0];
   if (!chosen) return void 0;
   const candidates = chosen.instancePath === "" ? suiteKeys(kind) : void 0;
-  return toProblem(chosen, candidates);
+  return toProblem(chosen, candidates, suite);
 }
 
 // src/config/vllm-suite.ts
@@ -43775,22 +44763,16 @@ import path2 from "node:path";
 // src/config/presets-vllm-file.ts
 var import_yaml = __toESM(require_dist2(), 1);
 import { readFile } from "node:fs/promises";
-var SECTIONS = [
-  "qps_list",
-  "max_concurrency_list",
+var LIST_SECTIONS = ["qps_list", "max_concurrency_list"];
+var MAP_SECTION_NAMES = [
   "server_parameters",
   "server_environment_variables",
   "client_parameters",
   "parameters",
   "environment_variables"
 ];
-var MAP_SECTIONS = /* @__PURE__ */ new Set([
-  "server_parameters",
-  "server_environment_variables",
-  "client_parameters",
-  "parameters",
-  "environment_variables"
-]);
+var SECTIONS = [...LIST_SECTIONS, ...MAP_SECTION_NAMES];
+var MAP_SECTIONS = new Set(MAP_SECTION_NAMES);
 function formatAt(at) {
   return at.reduce((p, s) => joinPath(p, s), "");
 }
@@ -43804,11 +44786,15 @@ async function readSuiteFile(abs, shown) {
     text = await readFile(abs, "utf8");
   } catch (err2) {
     const code = err2.code;
-    throw new GateError("CONFIG", `vLLM suite file ${shown} ${code === "ENOENT" ? "does not exist" : `cannot be read (${code ?? String(err2)})`}`, {
-      where: { file: shown },
-      hint: "the `vllm-suite:` path is relative to the config file",
-      cause: err2
-    });
+    throw new GateError(
+      "CONFIG",
+      `vLLM suite file ${shown} ${code === "ENOENT" ? "does not exist" : `cannot be read (${code ?? String(err2)})`}`,
+      {
+        where: { file: shown },
+        hint: "the `vllm-suite:` path is relative to the config file",
+        cause: err2
+      }
+    );
   }
   return parseSuiteText(text, shown);
 }
@@ -43858,13 +44844,13 @@ function parseSuiteText(text, shown) {
   }
   const lineCounter = new import_yaml.LineCounter();
   const doc = (0, import_yaml.parseDocument)(lenient ? blankTrailingCommas(text) : text, { lineCounter, uniqueKeys: false });
-  const lineOf = (at) => {
+  const lineOf2 = (at) => {
     if (doc.errors.length > 0) return void 0;
     const node = doc.getIn(at, true);
     return node?.range ? lineCounter.linePos(node.range[0]).line : void 0;
   };
   const fail2 = (at, message, hint) => {
-    const line = lineOf(at);
+    const line = lineOf2(at);
     throw new GateError("CONFIG", message, {
       where: { file: shown, ...at.length ? { path: formatAt(at) } : {}, ...line ? { line } : {} },
       ...hint ? { hint } : {}
@@ -43892,7 +44878,11 @@ function parseSuiteText(text, shown) {
       defaults = value.defaults;
     }
   } else {
-    return fail2([], `vLLM suite file ${shown} is neither a list of tests nor a {defaults, tests} object`, 'see docs/presets.md "vLLM CI suite files" for the formats vLLM uses');
+    return fail2(
+      [],
+      `vLLM suite file ${shown} is neither a list of tests nor a {defaults, tests} object`,
+      'see docs/presets.md "vLLM CI suite files" for the formats vLLM uses'
+    );
   }
   const sectionsOf = (obj, at, allowName) => {
     const out2 = /* @__PURE__ */ new Map();
@@ -43900,8 +44890,12 @@ function parseSuiteText(text, shown) {
       if (allowName && k === "test_name") continue;
       const section = sectionOf(k);
       if (!section) {
-        const guess2 = didYouMean2(k, [...SECTIONS, ...allowName ? ["test_name"] : []]);
-        fail2([...at, k], `vLLM suite file ${shown}: unknown key \`${k}\`${allowName && typeof obj.test_name === "string" ? ` in test ${obj.test_name}` : ""}`, guess2 ? `did you mean \`${guess2}\`?` : `a test has test_name and ${SECTIONS.join(", ")}`);
+        const guess2 = didYouMean(k, [...SECTIONS, ...allowName ? ["test_name"] : []]);
+        fail2(
+          [...at, k],
+          `vLLM suite file ${shown}: unknown key \`${k}\`${allowName && typeof obj.test_name === "string" ? ` in test ${obj.test_name}` : ""}`,
+          guess2 ? `did you mean \`${guess2}\`?` : `a test has test_name and ${SECTIONS.join(", ")}`
+        );
       }
       const s = section;
       if (MAP_SECTIONS.has(s) ? !isPlainObject(v) : !Array.isArray(v)) {
@@ -43918,7 +44912,11 @@ function parseSuiteText(text, shown) {
     if (!isPlainObject(raw)) return fail2(at, `vLLM suite file ${shown}: test ${formatAt(at) || i} must be an object`);
     const name = raw.test_name;
     if (typeof name !== "string" || name === "") {
-      return fail2(at, `vLLM suite file ${shown}: test ${formatAt(at)} has no test_name`, 'every test needs "test_name": "serving_..." (or latency_..., throughput_...)');
+      return fail2(
+        at,
+        `vLLM suite file ${shown}: test ${formatAt(at)} has no test_name`,
+        'every test needs "test_name": "serving_..." (or latency_..., throughput_...)'
+      );
     }
     if (seen.has(name)) fail2([...at, "test_name"], `vLLM suite file ${shown}: test_name ${name} appears twice`);
     seen.add(name);
@@ -43945,7 +44943,7 @@ function parseSuiteText(text, shown) {
     }
     return test;
   });
-  return { file: shown, form, tests, lineOf, lenient };
+  return { file: shown, form, tests, lineOf: lineOf2, lenient };
 }
 
 // src/config/vllm-suite.ts
@@ -44017,10 +45015,29 @@ function normalised(map) {
   for (const [k, v] of map ?? []) out2.set(k.replace(/-/g, "_"), { ...v, key: k });
   return out2;
 }
+var RANDOM_KEYS = config_schema_default.definitions.dataset.oneOf[0].properties;
+var SERVING_KEYS = config_schema_default.definitions.servingSuite.properties;
+var range = (b) => ({ min: b.minimum, max: b.maximum });
+var BOUNDS = {
+  prompts: range(RANDOM_KEYS["num-prompts"]),
+  length: { max: RANDOM_KEYS["input-len"].maximum },
+  seed: range(RANDOM_KEYS.seed),
+  rate: range(SERVING_KEYS["request-rates"].items.oneOf[0]),
+  concurrency: range(SERVING_KEYS.concurrency.items),
+  warmup: range(SERVING_KEYS.warmup),
+  burstiness: range(SERVING_KEYS.burstiness)
+};
 function asNumber(t, v, opts = {}) {
   const n = typeof v.value === "number" ? v.value : typeof v.value === "string" && v.value.trim() !== "" ? Number(v.value) : NaN;
-  if (!Number.isFinite(n) || opts.integer && !Number.isInteger(n) || opts.min !== void 0 && n < opts.min) {
-    fail(t, v.at, `${v.key} must be ${opts.integer ? "an integer" : "a number"}${opts.min !== void 0 ? ` of at least ${opts.min}` : ""}, not ${JSON.stringify(v.value)}`);
+  const out2 = opts.min !== void 0 && n < opts.min || opts.max !== void 0 && n > opts.max;
+  if (!Number.isFinite(n) || opts.integer && !Number.isInteger(n) || out2) {
+    const range2 = [opts.min !== void 0 ? `at least ${opts.min}` : "", opts.max !== void 0 ? `at most ${opts.max}` : ""].filter(Boolean).join(" and ");
+    fail(
+      t,
+      v.at,
+      `${v.key} must be ${opts.integer ? "an integer" : "a number"}${range2 ? ` of ${range2}` : ""}, not ${JSON.stringify(v.value)}`,
+      opts.max !== void 0 && n > opts.max ? "no real run needs more (see the key it maps to in docs/config.md)" : void 0
+    );
   }
   return n;
 }
@@ -44040,7 +45057,8 @@ function asArg(t, v) {
 }
 async function resolveDatasetPath(t, written, suiteFileAbs, sharegpt) {
   const candidates = [path2.resolve(t.ctx.baseDir, written), path2.resolve(path2.dirname(suiteFileAbs), written)];
-  if (sharegpt && path2.basename(written) === SHAREGPT_FILE) candidates.push(...t.ctx.sharegptCandidates ?? sharegptCandidates(t.ctx.baseDir));
+  if (sharegpt && path2.basename(written) === SHAREGPT_FILE)
+    candidates.push(...t.ctx.sharegptCandidates ?? sharegptCandidates(t.ctx.baseDir));
   for (const c of candidates) {
     if (await exists(c)) {
       const shown = configRelative(t.ctx.baseDir, c);
@@ -44097,7 +45115,9 @@ function serverOverride(t, parts) {
   if (!parts.hasAny) return void 0;
   const top = t.ctx.server;
   if (top?.url !== void 0) {
-    t.notes.push(`${t.file.file}: test ${t.test.name}: server parameters not applied: server.url points at a running server, and the test runs against it`);
+    t.notes.push(
+      `${t.file.file}: test ${t.test.name}: server parameters not applied: server.url points at a running server, and the test runs against it`
+    );
     return void 0;
   }
   return top !== void 0 && changesNothing(parts.server, top) ? void 0 : parts.server;
@@ -44107,7 +45127,13 @@ function parseGoodput(t, v) {
   const out2 = {};
   for (const item of items) {
     const m = /^(ttft|tpot|e2el):([0-9]*\.?[0-9]+)$/.exec(item);
-    if (!m || Number(m[2]) <= 0) fail(t, v.at, `goodput ${JSON.stringify(item)} is not KEY:VALUE with KEY ttft, tpot or e2el and VALUE in ms > 0`, 'e.g. "goodput": "ttft:500 tpot:50"');
+    if (!m || Number(m[2]) <= 0)
+      fail(
+        t,
+        v.at,
+        `goodput ${JSON.stringify(item)} is not KEY:VALUE with KEY ttft, tpot or e2el and VALUE in ms > 0`,
+        'e.g. "goodput": "ttft:500 tpot:50"'
+      );
     out2[`${m[1]}-ms`] = Number(m[2]);
   }
   return out2;
@@ -44122,38 +45148,53 @@ function parseHeaders(t, v) {
   }
   return out2;
 }
-async function servingSuites(t, suiteFileAbs) {
-  const { test } = t;
-  const client = normalised(test.maps.client_parameters);
+function clientParamsOf(test) {
+  const all = normalised(test.maps.client_parameters);
   const used = /* @__PURE__ */ new Set();
   const take = (k) => {
-    const v = client.get(k);
+    const v = all.get(k);
     if (v) used.add(k);
     return v;
   };
-  const serverParts = serverOf(t, test.maps.server_parameters ?? /* @__PURE__ */ new Map(), test.maps.server_environment_variables);
-  const model = take("model");
+  return { all, used, take };
+}
+function servingServer(t, c) {
+  const parts = serverOf(t, t.test.maps.server_parameters ?? /* @__PURE__ */ new Map(), t.test.maps.server_environment_variables);
+  const model = c.take("model");
   if (model) {
     const m = asString(t, model);
-    const serverModel = serverParts.server.model;
-    const served = serverParts.server["served-model-name"];
+    const serverModel = parts.server.model;
+    const served = parts.server["served-model-name"];
     if (serverModel === void 0) {
-      serverParts.server.model = m;
-      serverParts.hasAny = true;
+      parts.server.model = m;
+      parts.hasAny = true;
     } else if (m !== serverModel && m !== served) {
-      fail(t, model.at, `client model ${m} is not the model the test's server runs (${serverModel}); vLLM's driver skips such a test`, "make client_parameters.model equal server_parameters.model");
+      fail(
+        t,
+        model.at,
+        `client model ${m} is not the model the test's server runs (${serverModel}); vLLM's driver skips such a test`,
+        "make client_parameters.model equal server_parameters.model"
+      );
     }
   }
-  const servedName = take("served_model_name");
+  const servedName = c.take("served_model_name");
   if (servedName) {
-    const n2 = asString(t, servedName);
-    const exposed = serverParts.server["served-model-name"] ?? serverParts.server.model ?? t.ctx.server?.["served-model-name"] ?? t.ctx.server?.model;
-    if (exposed !== void 0 && n2 !== exposed) {
-      fail(t, servedName.at, `client served_model_name ${n2} is not the name the server exposes (${exposed})`, "set served_model_name in server_parameters too, or remove it from client_parameters");
+    const n = asString(t, servedName);
+    const exposed = parts.server["served-model-name"] ?? parts.server.model ?? t.ctx.server?.["served-model-name"] ?? t.ctx.server?.model;
+    if (exposed !== void 0 && n !== exposed) {
+      fail(
+        t,
+        servedName.at,
+        `client served_model_name ${n} is not the name the server exposes (${exposed})`,
+        "set served_model_name in server_parameters too, or remove it from client_parameters"
+      );
     }
   }
+  return parts;
+}
+function servingEndpoint(t, c) {
   let endpoint = "completions";
-  const backend = take("backend");
+  const backend = c.take("backend");
   if (backend) {
     const b = asString(t, backend);
     if (b === "openai-chat") endpoint = "chat";
@@ -44161,90 +45202,134 @@ async function servingSuites(t, suiteFileAbs) {
       fail(t, backend.at, `backend ${b} is not supported`, "use vllm or openai (/v1/completions) or openai-chat (/v1/chat/completions)");
     }
   }
-  const ep = take("endpoint");
+  const ep = c.take("endpoint");
   if (ep) {
     const e = asString(t, ep).replace(/\/+$/, "");
     const asked = e === "/v1/completions" ? "completions" : e === "/v1/chat/completions" ? "chat" : void 0;
     if (!asked) fail(t, ep.at, `endpoint ${e} is not supported`, "use /v1/completions or /v1/chat/completions");
-    if (backend && asked !== endpoint) fail(t, ep.at, `endpoint ${e} does not fit backend ${String(backend.value)}`, "openai-chat goes with /v1/chat/completions, vllm and openai with /v1/completions");
+    if (backend && asked !== endpoint)
+      fail(
+        t,
+        ep.at,
+        `endpoint ${e} does not fit backend ${String(backend.value)}`,
+        "openai-chat goes with /v1/chat/completions, vllm and openai with /v1/completions"
+      );
     endpoint = asked;
   }
-  const pathV = take("dataset_path") ?? take("dataset");
-  const nameV = take("dataset_name");
-  const datasetName = nameV ? asString(t, nameV) : pathV ? "sharegpt" : "random";
-  if (!SUPPORTED_DATASETS.includes(datasetName)) {
-    fail(t, nameV.at, `dataset_name ${datasetName} is not supported`, `use one of ${SUPPORTED_DATASETS.join(", ")} (or write a suite with kind: serving and a dataset of ours)`);
+  return endpoint;
+}
+function datasetKeysOf(t, c) {
+  const pathV = c.take("dataset_path") ?? c.take("dataset");
+  const nameV = c.take("dataset_name");
+  const name = nameV ? asString(t, nameV) : pathV ? "sharegpt" : "random";
+  if (!SUPPORTED_DATASETS.includes(name)) {
+    fail(
+      t,
+      nameV.at,
+      `dataset_name ${name} is not supported`,
+      `use one of ${SUPPORTED_DATASETS.join(", ")} (or write a suite with kind: serving and a dataset of ours)`
+    );
   }
-  const numPrompts = take("num_prompts");
-  const seedV = take("seed");
-  const seed = seedV ? asNumber(t, seedV, { integer: true }) : void 0;
-  const n = numPrompts ? asNumber(t, numPrompts, { integer: true, min: 1 }) : 1e3;
-  const inputLen = take("input_len");
-  const outputLen2 = take("output_len");
-  const ds = (k) => {
-    const v = take(k);
-    return v ? asNumber(t, v, { min: 0 }) : void 0;
+  const numPrompts = c.take("num_prompts");
+  const seedV = c.take("seed");
+  const seed = seedV ? asNumber(t, seedV, { integer: true, ...BOUNDS.seed }) : void 0;
+  const n = numPrompts ? asNumber(t, numPrompts, { integer: true, ...BOUNDS.prompts }) : 1e3;
+  const inputLen = c.take("input_len");
+  const outputLen2 = c.take("output_len");
+  const specific = (k) => {
+    const v = c.take(k);
+    return v ? asNumber(t, v, { min: 0, ...k.endsWith("_len") ? BOUNDS.length : {} }) : void 0;
   };
+  const at = (k) => c.all.get(k).at;
+  return { name, path: pathV, nameAt: nameV?.at, numPrompts: n, seed, inputLen, outputLen: outputLen2, specific, at };
+}
+function noteOtherDatasetKeys(t, c, datasetName) {
   for (const [k, owners] of Object.entries(DATASET_KEYS)) {
-    if (!owners.includes(datasetName) && client.has(k)) {
-      used.add(k);
-      t.notes.push(`${t.file.file}: test ${test.name}: client_parameters.${client.get(k).key} ignored: the test uses the ${datasetName} dataset (vLLM ignores it too)`);
+    if (!owners.includes(datasetName) && c.all.has(k)) {
+      c.used.add(k);
+      t.notes.push(
+        `${t.file.file}: test ${t.test.name}: client_parameters.${c.all.get(k).key} ignored: the test uses the ${datasetName} dataset (vLLM ignores it too)`
+      );
     }
   }
-  let dataset;
-  let ignoreEos = false;
-  if (datasetName === "random") {
-    if (pathV) fail(t, pathV.at, `dataset_path is given, but dataset_name is random`, "remove dataset_path, or set dataset_name to sharegpt or sonnet");
-    const rangeRatio = ds("random_range_ratio");
-    if (rangeRatio !== void 0 && rangeRatio >= 1) {
-      fail(t, client.get("random_range_ratio").at, `random_range_ratio ${rangeRatio} is out of range`, "current vLLM samples lengths in [L*(1-r), L*(1+r)] with 0 <= r < 1");
-    }
-    dataset = {
-      type: "random",
-      "input-len": ds("random_input_len") ?? (inputLen ? asNumber(t, inputLen, { integer: true, min: 1 }) : 1024),
-      "output-len": ds("random_output_len") ?? (outputLen2 ? asNumber(t, outputLen2, { integer: true, min: 1 }) : 128),
-      "num-prompts": n,
-      ...ds("random_prefix_len") !== void 0 ? { "prefix-len": ds("random_prefix_len") } : {},
-      ...rangeRatio !== void 0 ? { "range-ratio": rangeRatio } : {},
-      ...seed !== void 0 ? { seed } : {}
-    };
-    ignoreEos = true;
-  } else if (datasetName === "sharegpt") {
-    if (!pathV) fail(t, nameV.at, "dataset_name sharegpt needs dataset_path", `e.g. "dataset_path": "./${SHAREGPT_FILE}"`);
-    const out2 = ds("sharegpt_output_len") ?? (outputLen2 ? asNumber(t, outputLen2, { integer: true, min: 1 }) : void 0);
-    dataset = {
-      type: "sharegpt",
-      path: await resolveDatasetPath(t, asString(t, pathV), suiteFileAbs, true),
-      "num-prompts": n,
-      ...out2 !== void 0 ? { "output-len": out2 } : {},
-      ...seed !== void 0 ? { seed } : {}
-    };
-  } else {
-    const inL = ds("sonnet_input_len");
-    const outL = ds("sonnet_output_len");
-    const pre = ds("sonnet_prefix_len");
-    dataset = {
-      type: "sonnet",
-      ...pathV ? { path: await resolveDatasetPath(t, asString(t, pathV), suiteFileAbs, false) } : {},
-      ...inL !== void 0 ? { "input-len": inL } : {},
-      ...outL !== void 0 ? { "output-len": outL } : {},
-      ...pre !== void 0 ? { "prefix-len": pre } : {},
-      "num-prompts": n,
-      ...seed !== void 0 ? { seed } : {}
-    };
+}
+function lengthOf(t, v) {
+  return v ? asNumber(t, v, { integer: true, min: 1, ...BOUNDS.length }) : void 0;
+}
+function randomDataset(t, k) {
+  if (k.path)
+    fail(
+      t,
+      k.path.at,
+      `dataset_path is given, but dataset_name is random`,
+      "remove dataset_path, or set dataset_name to sharegpt or sonnet"
+    );
+  const rangeRatio = k.specific("random_range_ratio");
+  if (rangeRatio !== void 0 && rangeRatio >= 1) {
+    fail(
+      t,
+      k.at("random_range_ratio"),
+      `random_range_ratio ${rangeRatio} is out of range`,
+      "current vLLM samples lengths in [L*(1-r), L*(1+r)] with 0 <= r < 1"
+    );
   }
-  const suite = { kind: "serving", endpoint, dataset };
-  const eos = take("ignore_eos");
+  return {
+    type: "random",
+    "input-len": k.specific("random_input_len") ?? lengthOf(t, k.inputLen) ?? 1024,
+    "output-len": k.specific("random_output_len") ?? lengthOf(t, k.outputLen) ?? 128,
+    "num-prompts": k.numPrompts,
+    ...k.specific("random_prefix_len") !== void 0 ? { "prefix-len": k.specific("random_prefix_len") } : {},
+    ...rangeRatio !== void 0 ? { "range-ratio": rangeRatio } : {},
+    ...k.seed !== void 0 ? { seed: k.seed } : {}
+  };
+}
+async function sharegptDataset(t, k, suiteFileAbs) {
+  if (!k.path) fail(t, k.nameAt, "dataset_name sharegpt needs dataset_path", `e.g. "dataset_path": "./${SHAREGPT_FILE}"`);
+  const out2 = k.specific("sharegpt_output_len") ?? lengthOf(t, k.outputLen);
+  return {
+    type: "sharegpt",
+    path: await resolveDatasetPath(t, asString(t, k.path), suiteFileAbs, true),
+    "num-prompts": k.numPrompts,
+    ...out2 !== void 0 ? { "output-len": out2 } : {},
+    ...k.seed !== void 0 ? { seed: k.seed } : {}
+  };
+}
+async function sonnetDataset(t, k, suiteFileAbs) {
+  const inL = k.specific("sonnet_input_len");
+  const outL = k.specific("sonnet_output_len");
+  const pre = k.specific("sonnet_prefix_len");
+  return {
+    type: "sonnet",
+    ...k.path ? { path: await resolveDatasetPath(t, asString(t, k.path), suiteFileAbs, false) } : {},
+    ...inL !== void 0 ? { "input-len": inL } : {},
+    ...outL !== void 0 ? { "output-len": outL } : {},
+    ...pre !== void 0 ? { "prefix-len": pre } : {},
+    "num-prompts": k.numPrompts,
+    ...k.seed !== void 0 ? { seed: k.seed } : {}
+  };
+}
+async function servingDataset(t, c, suiteFileAbs) {
+  const k = datasetKeysOf(t, c);
+  noteOtherDatasetKeys(t, c, k.name);
+  if (k.name === "random") return { dataset: randomDataset(t, k), ignoreEos: true, seed: k.seed };
+  const dataset = k.name === "sharegpt" ? await sharegptDataset(t, k, suiteFileAbs) : await sonnetDataset(t, k, suiteFileAbs);
+  return { dataset, ignoreEos: false, seed: k.seed };
+}
+function applySampling(t, c, suite, forcedIgnoreEos) {
+  let ignoreEos = forcedIgnoreEos;
+  const eos = c.take("ignore_eos");
   if (eos) ignoreEos = asFlag(t, eos) || ignoreEos;
   if (ignoreEos) suite["ignore-eos"] = true;
-  const noStream = take("no_stream");
+  const noStream = c.take("no_stream");
   if (noStream && asFlag(t, noStream)) suite.stream = false;
-  const temp = take("temperature");
+  const temp = c.take("temperature");
   if (temp) suite.temperature = asNumber(t, temp, { min: 0 });
-  const topP = take("top_p");
+  const topP = c.take("top_p");
   if (topP) suite["top-p"] = asNumber(t, topP);
+}
+function applyExtraBody(t, c, suite) {
   const body = {};
-  const extra = take("extra_body");
+  const extra = c.take("extra_body");
   if (extra) {
     let parsed = extra.value;
     if (typeof parsed === "string") {
@@ -44258,78 +45343,121 @@ async function servingSuites(t, suiteFileAbs) {
     Object.assign(body, parsed);
   }
   for (const k of CLIENT_BODY_KEYS) {
-    const v = take(k);
+    const v = c.take(k);
     if (v) body[k] = k === "logprobs" ? asNumber(t, v, { integer: true, min: 0 }) : asNumber(t, v);
   }
   if (Object.keys(body).length > 0) suite["extra-body"] = body;
-  if (seed !== void 0) suite.seed = seed;
-  const burst = take("burstiness");
-  if (burst) suite.burstiness = asNumber(t, burst);
-  const warm2 = take("num_warmups");
-  if (warm2) suite.warmup = asNumber(t, warm2, { integer: true, min: 0 });
-  const pct3 = take("metric_percentiles");
+}
+function applyMeasurement(t, c, suite) {
+  const burst = c.take("burstiness");
+  if (burst) suite.burstiness = asNumber(t, burst, BOUNDS.burstiness);
+  const warm2 = c.take("num_warmups");
+  if (warm2) suite.warmup = asNumber(t, warm2, { integer: true, ...BOUNDS.warmup });
+  const pct3 = c.take("metric_percentiles");
   if (pct3) {
-    const list = String(pct3.value).split(",").map((s) => Number(s.trim()));
-    if (list.length === 0 || list.some((p) => !(p > 0 && p <= 100))) fail(t, pct3.at, `metric_percentiles ${JSON.stringify(pct3.value)} is not a comma list of numbers in (0, 100]`);
-    suite.percentiles = list;
+    const list2 = String(pct3.value).split(",").map((s) => Number(s.trim()));
+    if (list2.length === 0 || list2.some((p) => !(p > 0 && p <= 100)))
+      fail(t, pct3.at, `metric_percentiles ${JSON.stringify(pct3.value)} is not a comma list of numbers in (0, 100]`);
+    suite.percentiles = list2;
   }
-  const good = take("goodput");
+  const good = c.take("goodput");
   if (good) suite.goodput = parseGoodput(t, good);
-  const header = take("header");
+  const header = c.take("header");
   if (header) suite.headers = parseHeaders(t, header);
+}
+function unsupportedClientKeyHint(k) {
+  if (k === "request_rate") return `give the rates as the test's "qps_list"`;
+  if (k === "host" || k === "port" || k === "base_url")
+    return "the server address comes from the config's `server:` (server.url for a running server)";
+  const guess2 = didYouMean(k, CLIENT_KNOWN);
+  return guess2 ? `did you mean ${guess2}?` : `supported client keys: ${CLIENT_KNOWN.filter((c) => !CLIENT_IGNORED[c]).join(", ")}`;
+}
+function checkUnreadClientKeys(t, c) {
   const ignored = [];
-  for (const [k, v] of client) {
-    if (used.has(k)) continue;
+  for (const [k, v] of c.all) {
+    if (c.used.has(k)) continue;
     if (k === "max_concurrency") continue;
     if (CLIENT_IGNORED[k]) {
       ignored.push(`${v.key} (${CLIENT_IGNORED[k]})`);
       continue;
     }
-    let hint;
-    if (k === "request_rate") hint = `give the rates as the test's "qps_list"`;
-    else if (k === "host" || k === "port" || k === "base_url") hint = "the server address comes from the config's `server:` (server.url for a running server)";
-    else {
-      const guess2 = didYouMean2(k, CLIENT_KNOWN);
-      hint = guess2 ? `did you mean ${guess2}?` : `supported client keys: ${CLIENT_KNOWN.filter((c) => !CLIENT_IGNORED[c]).join(", ")}`;
-    }
-    fail(t, v.at, `client_parameters.${v.key} is not supported by vllm-perf-gate`, hint);
+    fail(t, v.at, `client_parameters.${v.key} is not supported by vllm-perf-gate`, unsupportedClientKeyHint(k));
   }
-  if (ignored.length > 0) t.notes.push(`${t.file.file}: test ${test.name}: ignored ${ignored.join(", ")}`);
-  const qpsL = test.lists.qps_list;
-  if (!qpsL) return fail(t, test.at, "serving test has no qps_list", 'add e.g. "qps_list": [1, 4, 16, "inf"] (or put it in "defaults")');
+  if (ignored.length > 0) t.notes.push(`${t.file.file}: test ${t.test.name}: ignored ${ignored.join(", ")}`);
+}
+function requestRates(t) {
+  const qpsL = t.test.lists.qps_list;
+  if (!qpsL) return fail(t, t.test.at, "serving test has no qps_list", 'add e.g. "qps_list": [1, 4, 16, "inf"] (or put it in "defaults")');
   if (qpsL.value.length === 0) fail(t, qpsL.at, "qps_list is empty");
   const rates = qpsL.value.map((q, i) => {
     if (typeof q === "string" && q.trim().toLowerCase() === "inf") return "inf";
     const x = typeof q === "number" ? q : typeof q === "string" ? Number(q) : NaN;
     if (!(x > 0) || !Number.isFinite(x)) fail(t, [...qpsL.at, i], `qps_list entry ${JSON.stringify(q)} is not a positive number or "inf"`);
+    if (x < BOUNDS.rate.min || x > BOUNDS.rate.max) {
+      fail(
+        t,
+        [...qpsL.at, i],
+        `qps_list entry ${JSON.stringify(q)} is outside ${BOUNDS.rate.min} to ${BOUNDS.rate.max} requests/s`,
+        `vLLM's benchmarks use 0.1 and up; give "inf" to send all at once`
+      );
+    }
     return x;
   });
-  const mcClient = client.get("max_concurrency");
-  const mcL = test.lists.max_concurrency_list;
-  if (mcClient && mcL) fail(t, mcClient.at, "max_concurrency is given both in client_parameters and as max_concurrency_list", "keep one of them");
+  return [...new Set(rates)];
+}
+function maxConcurrencies(t, c) {
+  const mcClient = c.all.get("max_concurrency");
+  const mcL = t.test.lists.max_concurrency_list;
+  if (mcClient && mcL)
+    fail(t, mcClient.at, "max_concurrency is given both in client_parameters and as max_concurrency_list", "keep one of them");
   let mcs;
   if (mcL) {
     if (mcL.value.length === 0) fail(t, mcL.at, "max_concurrency_list is empty");
-    mcs = mcL.value.map((m, i) => asNumber(t, { value: m, at: [...mcL.at, i], key: "max_concurrency_list entry" }, { integer: true, min: 1 }));
+    mcs = mcL.value.map(
+      (m, i) => asNumber(t, { value: m, at: [...mcL.at, i], key: "max_concurrency_list entry" }, { integer: true, ...BOUNDS.concurrency })
+    );
   } else if (mcClient) {
-    mcs = [asNumber(t, mcClient, { integer: true, min: 1 })];
+    mcs = [asNumber(t, mcClient, { integer: true, ...BOUNDS.concurrency })];
   }
-  mcs = mcs && [...new Set(mcs)];
-  const server = serverOverride(t, serverParts);
+  return mcs && [...new Set(mcs)];
+}
+function sweepSuites(name, suite, rates, mcs, server) {
   const withServer2 = (x) => server ? { ...x, server: structuredClone(server) } : x;
-  const uniqueRates = [...new Set(rates)];
-  if (!mcs) return [withServer2({ name: test.name, ...suite, "request-rates": uniqueRates })];
-  if (uniqueRates.length === 1 && uniqueRates[0] === "inf") {
-    return [withServer2({ name: test.name, ...suite, concurrency: mcs })];
+  if (!mcs) return [withServer2({ name, ...suite, "request-rates": rates })];
+  if (rates.length === 1 && rates[0] === "inf") {
+    return [withServer2({ name, ...suite, concurrency: mcs })];
   }
-  if (mcs.length === 1) return [withServer2({ name: test.name, ...suite, "request-rates": uniqueRates, "max-concurrency": mcs[0] })];
-  return mcs.map((mc) => withServer2({ name: `${test.name}_concurrency_${mc}`, ...structuredClone(suite), "request-rates": uniqueRates, "max-concurrency": mc }));
+  if (mcs.length === 1) return [withServer2({ name, ...suite, "request-rates": rates, "max-concurrency": mcs[0] })];
+  return mcs.map(
+    (mc) => withServer2({ name: `${name}_concurrency_${mc}`, ...structuredClone(suite), "request-rates": rates, "max-concurrency": mc })
+  );
+}
+async function servingSuites(t, suiteFileAbs) {
+  const c = clientParamsOf(t.test);
+  const serverParts = servingServer(t, c);
+  const endpoint = servingEndpoint(t, c);
+  const { dataset, ignoreEos, seed } = await servingDataset(t, c, suiteFileAbs);
+  const suite = { kind: "serving", endpoint, dataset };
+  applySampling(t, c, suite, ignoreEos);
+  applyExtraBody(t, c, suite);
+  if (seed !== void 0) suite.seed = seed;
+  applyMeasurement(t, c, suite);
+  checkUnreadClientKeys(t, c);
+  const rates = requestRates(t);
+  const mcs = maxConcurrencies(t, c);
+  return sweepSuites(t.test.name, suite, rates, mcs, serverOverride(t, serverParts));
 }
 var OFFLINE_OWN = /* @__PURE__ */ new Set(["output_json"]);
 async function offlineSuite(t, kind, suiteFileAbs) {
   const { test } = t;
   for (const s of ["qps_list", "max_concurrency_list", "server_parameters", "server_environment_variables", "client_parameters"]) {
-    if (test.present.has(s)) fail(t, test.at, `${kind} test has ${s}, which belongs to serving tests`, `a ${kind} test has "parameters" (and optionally "environment_variables")`);
+    if (test.present.has(s))
+      fail(
+        t,
+        test.at,
+        `${kind} test has ${s}, which belongs to serving tests`,
+        `a ${kind} test has "parameters" (and optionally "environment_variables")`
+      );
   }
   const params = normalised(test.maps.parameters);
   const server = {};
@@ -44354,7 +45482,12 @@ function kindOf(t, suiteFileAbs) {
   const { test } = t;
   const name = test.name;
   if (name.startsWith("startup_")) {
-    fail(t, [...test.at, "test_name"], "startup tests (vllm bench startup) are not supported", "remove it: vllm-perf-gate records the start-up time of every server it boots");
+    fail(
+      t,
+      [...test.at, "test_name"],
+      "startup tests (vllm bench startup) are not supported",
+      "remove it: vllm-perf-gate records the start-up time of every server it boots"
+    );
   }
   if (test.present.has("parameters") || test.present.has("environment_variables")) {
     if (name.startsWith("latency_")) return "latency";
@@ -44362,7 +45495,12 @@ function kindOf(t, suiteFileAbs) {
     const base = path2.basename(suiteFileAbs).toLowerCase();
     if (base.includes("latency")) return "latency";
     if (base.includes("throughput")) return "throughput";
-    return fail(t, [...test.at, "test_name"], "cannot tell whether this is a latency or a throughput test", "start test_name with latency_ or throughput_, as vLLM's driver requires");
+    return fail(
+      t,
+      [...test.at, "test_name"],
+      "cannot tell whether this is a latency or a throughput test",
+      "start test_name with latency_ or throughput_, as vLLM's driver requires"
+    );
   }
   if (test.present.has("client_parameters") || test.present.has("server_parameters") || test.present.has("qps_list")) return "serving";
   return fail(t, test.at, 'test has neither "parameters" (latency/throughput) nor "client_parameters" (serving)');
@@ -44372,26 +45510,26 @@ function shownPath(abs) {
   const rel = path2.relative(process.cwd(), abs);
   return rel && !rel.startsWith("..") && !path2.isAbsolute(rel) ? rel : abs;
 }
-async function expandVllmSuiteFile(entry, index2, ctx) {
-  const at = `suites[${index2}]`;
-  const abs = path2.resolve(ctx.baseDir, entry["vllm-suite"]);
-  let file;
+async function readEntryFile(abs, at, ctx) {
   try {
-    file = await readSuiteFile(abs, shownPath(abs));
+    return await readSuiteFile(abs, shownPath(abs));
   } catch (err2) {
     if (err2 instanceof GateError && err2.where.path === void 0 && err2.where.line === void 0) {
-      throw new GateError(err2.code, err2.message, { where: { file: ctx.configFile, path: `${at}.vllm-suite` }, ...err2.hint ? { hint: err2.hint } : {} });
+      throw new GateError(err2.code, err2.message, {
+        where: { file: ctx.configFile, path: `${at}.vllm-suite` },
+        ...err2.hint ? { hint: err2.hint } : {}
+      });
     }
     throw err2;
   }
-  const notes = [];
-  if (file.lenient) notes.push(`${file.file} is not strict JSON (e.g. trailing commas); read leniently`);
+}
+function selectedTests(entry, file, at, ctx) {
   let tests = file.tests;
   if (entry.tests) {
     const names = new Set(tests.map((t) => t.name));
     entry.tests.forEach((n, j) => {
       if (!names.has(n)) {
-        const guess2 = didYouMean2(n, names);
+        const guess2 = didYouMean(n, names);
         throw new GateError("CONFIG", `vllm-suite ${entry["vllm-suite"]} has no test ${n}`, {
           where: { file: ctx.configFile, path: `${at}.tests[${j}]` },
           hint: guess2 ? `did you mean ${guess2}?` : `its tests: ${[...names].join(", ")}`
@@ -44402,24 +45540,49 @@ async function expandVllmSuiteFile(entry, index2, ctx) {
     tests = tests.filter((t) => wanted.has(t.name));
   }
   if (tests.length === 0) {
-    throw new GateError("CONFIG", `vllm-suite ${entry["vllm-suite"]} has no tests`, { where: { file: ctx.configFile, path: `${at}.vllm-suite` } });
+    throw new GateError("CONFIG", `vllm-suite ${entry["vllm-suite"]} has no tests`, {
+      where: { file: ctx.configFile, path: `${at}.vllm-suite` }
+    });
   }
+  return tests;
+}
+async function suitesOfTest(t, suiteFileAbs) {
+  const kind = kindOf(t, suiteFileAbs);
+  const made = kind === "serving" ? await servingSuites(t, suiteFileAbs) : [await offlineSuite(t, kind, suiteFileAbs)];
+  for (const s of made) {
+    if (!SUITE_NAME.test(s.name)) {
+      fail(
+        t,
+        [...t.test.at, "test_name"],
+        `suite name ${JSON.stringify(s.name)} made from test_name is not a valid suite name`,
+        "a test_name of letters, digits, `.`, `_` and `-`, at most 80 characters (with `_concurrency_<mc>` added when the test has several max concurrencies)"
+      );
+    }
+  }
+  return made;
+}
+async function expandVllmSuiteFile(entry, index2, ctx) {
+  const at = `suites[${index2}]`;
+  const abs = path2.resolve(ctx.baseDir, entry["vllm-suite"]);
+  const file = await readEntryFile(abs, at, ctx);
+  const notes = [];
+  if (file.lenient) notes.push(`${file.file} is not strict JSON (e.g. trailing commas); read leniently`);
+  const tests = selectedTests(entry, file, at, ctx);
   const suites = [];
   const origins = [];
   for (const test of tests) {
-    const t = { file, test, ctx, notes };
-    const kind = kindOf(t, abs);
-    const made = kind === "serving" ? await servingSuites(t, abs) : [await offlineSuite(t, kind, abs)];
-    for (const s of made) {
-      if (!SUITE_NAME.test(s.name)) {
-        fail(t, [...test.at, "test_name"], `suite name ${JSON.stringify(s.name)} made from test_name is not a valid suite name`, "a test_name of letters, digits, `.`, `_` and `-`, at most 80 characters (with `_concurrency_<mc>` added when the test has several max concurrencies)");
-      }
+    const line = file.lineOf(test.at);
+    for (const s of await suitesOfTest({ file, test, ctx, notes }, abs)) {
       suites.push(s);
-      const line = file.lineOf(test.at);
       origins.push({ file: file.file, path: formatAt(test.at), what: `test ${test.name}`, ...line ? { line } : {} });
     }
   }
-  applyOverrides(suites, entry.overrides ?? {}, { file: ctx.configFile, path: `${at}.overrides`, label: `vllm-suite ${entry["vllm-suite"]}` }, (i) => origins[i]);
+  applyOverrides(
+    suites,
+    entry.overrides ?? {},
+    { file: ctx.configFile, path: `${at}.overrides`, label: `vllm-suite ${entry["vllm-suite"]}` },
+    (i) => origins[i]
+  );
   return { suites, notes };
 }
 
@@ -44428,10 +45591,14 @@ async function locateShareGPT(entry, at, ctx, notes) {
   const given = entry["dataset-path"];
   if (given !== void 0) {
     if (await exists(path3.resolve(ctx.baseDir, given))) return given;
-    throw new GateError("DATASET", `preset ${entry.preset}: ShareGPT file ${given} not found (relative to the config file's directory ${ctx.baseDir})`, {
-      where: { file: ctx.configFile, path: `${at}.dataset-path` },
-      hint: `fix the path, or ${SHAREGPT_HOWTO}`
-    });
+    throw new GateError(
+      "DATASET",
+      `preset ${entry.preset}: ShareGPT file ${given} not found (relative to the config file's directory ${ctx.baseDir})`,
+      {
+        where: { file: ctx.configFile, path: `${at}.dataset-path` },
+        hint: `fix the path, or ${SHAREGPT_HOWTO}`
+      }
+    );
   }
   const candidates = ctx.sharegptCandidates ?? sharegptCandidates(ctx.baseDir);
   for (const c of candidates) {
@@ -44441,17 +45608,21 @@ async function locateShareGPT(entry, at, ctx, notes) {
       return shown;
     }
   }
-  throw new GateError("DATASET", `preset ${entry.preset} needs the ShareGPT dataset: no \`dataset-path\` is given and ${SHAREGPT_FILE} is in none of the usual places (${candidates.join(", ")})`, {
-    where: { file: ctx.configFile, path: at },
-    hint: SHAREGPT_HOWTO
-  });
+  throw new GateError(
+    "DATASET",
+    `preset ${entry.preset} needs the ShareGPT dataset: no \`dataset-path\` is given and ${SHAREGPT_FILE} is in none of the usual places (${candidates.join(", ")})`,
+    {
+      where: { file: ctx.configFile, path: at },
+      hint: SHAREGPT_HOWTO
+    }
+  );
 }
 var PRESET_OWN_KEYS = ["preset", "name", "dataset-path"];
 async function expandPreset(entry, index2, ctx) {
   const at = `suites[${index2}]`;
   const name = entry.preset;
   if (!PRESET_NAMES.includes(name)) {
-    const guess2 = didYouMean2(name, PRESET_NAMES);
+    const guess2 = didYouMean(name, PRESET_NAMES);
     throw new GateError("CONFIG", `unknown preset ${JSON.stringify(name)}`, {
       where: { file: ctx.configFile, path: `${at}.preset` },
       hint: guess2 ? `did you mean ${guess2}? (presets: ${PRESET_NAMES.join(", ")})` : `presets: ${PRESET_NAMES.join(", ")}`
@@ -44484,6 +45655,7 @@ function isVllmSuiteEntry(e) {
 async function expandSuiteEntries(entries, ctx) {
   const suites = [];
   const notes = [];
+  const entryOf = [];
   const origin = /* @__PURE__ */ new Map();
   for (const [i, entry] of entries.entries()) {
     let part;
@@ -44501,15 +45673,18 @@ async function expandSuiteEntries(entries, ctx) {
       origin.set(s.name, `suites[${i}]`);
     }
     suites.push(...part.suites);
+    entryOf.push(...part.suites.map(() => i));
     notes.push(...part.notes);
   }
-  return { suites, notes: [...new Set(notes)] };
+  return { suites, notes: [...new Set(notes)], entries: entryOf };
 }
 
 // src/config/secrets.ts
-var SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|API[_-]?KEY|ACCESS[_-]?KEY|PRIVATE[_-]?KEY|CREDENTIAL|AUTH/i;
+var SECRET_WORD_END = /(?:KEYS?|TOKEN|SECRETS?|PASSWORD|PASSWD|PASSPHRASE)$/;
+var SECRET_WORDS = /* @__PURE__ */ new Set(["PASS", "AUTH", "AUTHORIZATION", "CREDENTIAL", "CREDENTIALS", "COOKIE"]);
 function looksSecret(name) {
-  return SECRET_NAME.test(name);
+  const words = name.replace(/([a-z0-9])([A-Z])/g, "$1 $2").split(/[^A-Za-z0-9]+/).map((w) => w.toUpperCase());
+  return words.some((w) => SECRET_WORD_END.test(w) || SECRET_WORDS.has(w));
 }
 function collectSecrets(servers, env) {
   const out2 = /* @__PURE__ */ new Set();
@@ -44556,6 +45731,255 @@ function collectSecrets(servers, env) {
   return [...out2];
 }
 
+// src/config/duration.ts
+var UNIT_MS = { ms: 1, s: 1e3, m: 6e4, h: 36e5 };
+var DURATION = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)$/;
+function parseDuration(value, where) {
+  if (typeof value === "number") {
+    if (Number.isFinite(value) && value >= 0) return value * 1e3;
+  } else {
+    const m = DURATION.exec(value.trim());
+    if (m) return Number(m[1]) * UNIT_MS[m[2]];
+  }
+  throw new GateError("CONFIG", `not a duration: ${JSON.stringify(value)}`, {
+    ...where ? { where } : {},
+    hint: 'write a number of seconds or a string such as "500ms", "30s", "20m", "1h"'
+  });
+}
+
+// src/config/limits.ts
+var MAX_REQUESTS_PER_POINT = 1e5;
+var MAX_PROMPT_TOKENS_PER_SUITE = 5e7;
+var MAX_ARRIVAL_SPAN_S = 86400;
+var MAX_DURATION_S = 86400;
+var SHAREGPT_MAX_PROMPT_TOKENS = 1024;
+function ceil2(x) {
+  const unit = 10 ** (Math.floor(Math.log10(x)) - 1);
+  return Number((Math.ceil(x / unit) * unit).toPrecision(2));
+}
+function fmt2(n) {
+  return n.toLocaleString("en-US", { maximumFractionDigits: 2 });
+}
+function requestsPerPoint(s) {
+  const numPrompts = s.dataset["num-prompts"] ?? 1e3;
+  const ppc = s["prompts-per-concurrency"];
+  if (s.concurrency && ppc !== void 0) return Math.max(...s.concurrency) * ppc;
+  return numPrompts;
+}
+function promptTokens(d) {
+  switch (d.type) {
+    case "random":
+      return (d["prefix-len"] ?? 0) + Math.ceil((d["input-len"] ?? 1024) * (1 + (d["range-ratio"] ?? 0)));
+    case "prefix-repetition":
+      return (d["prefix-len"] ?? 256) + (d["suffix-len"] ?? 256);
+    case "sonnet":
+      return d["input-len"] ?? 550;
+    case "sharegpt":
+      return SHAREGPT_MAX_PROMPT_TOKENS;
+    case "fixed":
+      return 0;
+  }
+}
+function servingLimitProblems(s) {
+  const out2 = [];
+  const n = requestsPerPoint(s);
+  if (s.concurrency && s["prompts-per-concurrency"] !== void 0 && n > MAX_REQUESTS_PER_POINT) {
+    out2.push({
+      key: ["prompts-per-concurrency"],
+      message: `concurrency ${Math.max(...s.concurrency)} x prompts-per-concurrency ${s["prompts-per-concurrency"]} is ${fmt2(n)} requests a point, over the ${fmt2(MAX_REQUESTS_PER_POINT)} allowed`,
+      hint: `lower prompts-per-concurrency to at most ${Math.floor(MAX_REQUESTS_PER_POINT / Math.max(...s.concurrency))}: vLLM's benchmarks send a few thousand requests a point`
+    });
+    return out2;
+  }
+  const tokens = n * promptTokens(s.dataset);
+  if (tokens > MAX_PROMPT_TOKENS_PER_SUITE) {
+    const byPpc = s.concurrency !== void 0 && s["prompts-per-concurrency"] !== void 0;
+    const count2 = byPpc ? `${fmt2(n)} prompts (concurrency ${Math.max(...s.concurrency)} x prompts-per-concurrency ${s["prompts-per-concurrency"]})` : `${fmt2(n)} prompts`;
+    out2.push({
+      key: byPpc ? ["prompts-per-concurrency"] : ["dataset", "num-prompts"],
+      message: `${count2} of up to ${fmt2(promptTokens(s.dataset))} tokens are ${fmt2(tokens)} prompt tokens, over the ${fmt2(MAX_PROMPT_TOKENS_PER_SUITE)} a suite may build`,
+      hint: `send fewer or shorter prompts: every prompt is built before the first point, about 10 bytes a token (${fmt2(MAX_PROMPT_TOKENS_PER_SUITE)} tokens are half a gigabyte)`
+    });
+  }
+  (s["request-rates"] ?? []).forEach((r, i) => {
+    if (r === "inf" || n / r <= MAX_ARRIVAL_SPAN_S) return;
+    out2.push({
+      key: ["request-rates", i],
+      message: `at ${r} requests/s the ${fmt2(n)} requests of a point take ${fmt2(n / r / 3600)} hours to arrive; a point may take at most ${MAX_ARRIVAL_SPAN_S / 3600} hours`,
+      hint: `raise the rate to at least ${ceil2(n / MAX_ARRIVAL_SPAN_S)} requests/s or lower num-prompts`
+    });
+  });
+  return out2;
+}
+var DURATION_POINTER = "/definitions/duration";
+function durationLimitProblems(data, node, pointer) {
+  const out2 = [];
+  walkDurations(data, node, pointer, [], (key, value) => {
+    if (typeof value !== "string") return;
+    const ms = parseDuration(value);
+    if (ms <= MAX_DURATION_S * 1e3) return;
+    out2.push({
+      key,
+      message: `expected a duration of at most 24h, got ${JSON.stringify(value)}`,
+      hint: "write 24h or less: no start-up, request or bench of a real run takes longer"
+    });
+  });
+  return out2;
+}
+function walkDurations(value, node, pointer, path18, visit3) {
+  const r = resolve(node, pointer);
+  if (r.pointer === DURATION_POINTER) return visit3(path18, value);
+  if (r.node.oneOf) {
+    const i = r.node.oneOf.findIndex((_, k) => validatorAt(`${r.pointer}/oneOf/${k}`)(value));
+    if (i >= 0) walkDurations(value, r.node.oneOf[i], `${r.pointer}/oneOf/${i}`, path18, visit3);
+    return;
+  }
+  if (Array.isArray(value)) {
+    if (r.node.items) value.forEach((v, i) => walkDurations(v, r.node.items, `${r.pointer}/items`, [...path18, i], visit3));
+    return;
+  }
+  if (value === null || typeof value !== "object" || !r.node.properties) return;
+  for (const [k, v] of Object.entries(value)) {
+    const prop = r.node.properties[k];
+    if (prop) walkDurations(v, prop, `${r.pointer}/properties/${k.replace(/~/g, "~0").replace(/\//g, "~1")}`, [...path18, k], visit3);
+  }
+}
+
+// src/config/server-flags.ts
+function kebabFlag(key) {
+  return key.replace(/^-+/, "").replace(/_/g, "-");
+}
+function argsToFlags(args) {
+  if (args === void 0) return [];
+  if (Array.isArray(args)) return args.map(String);
+  const out2 = [];
+  for (const [key, value] of Object.entries(args)) {
+    if (value === void 0 || value === null || value === false) continue;
+    const flag = `--${kebabFlag(key)}`;
+    if (value === true || value === "") out2.push(flag);
+    else if (Array.isArray(value)) out2.push(flag, ...value.map(String));
+    else out2.push(flag, String(value));
+  }
+  return out2;
+}
+function flagGroups(argv) {
+  const groups = [];
+  for (const tok of argv) {
+    if (/^--?[A-Za-z]/.test(tok)) {
+      const eq = tok.indexOf("=");
+      const name = eq > 0 ? tok.slice(0, eq) : tok;
+      const dashes = name.startsWith("--") ? "--" : "-";
+      const g = { flag: dashes + kebabFlag(name), values: eq > 0 ? [tok.slice(eq + 1)] : [] };
+      groups.push(g);
+    } else if (groups.length > 0) groups[groups.length - 1].values.push(tok);
+    else groups.push({ flag: "", values: [tok] });
+  }
+  return groups;
+}
+var OURS = /* @__PURE__ */ new Map([
+  ["host", "server.host"],
+  ["port", "server.port"],
+  ["served-model-name", "server.served-model-name"],
+  ["model", "server.model"]
+]);
+function reservedFlagProblem(args) {
+  const given = Object.entries(args ?? {}).filter(([, v]) => v !== void 0 && v !== null && v !== false);
+  const flags = Array.isArray(args) ? flagGroups(args) : given.map(([k]) => ({ flag: `--${kebabFlag(k)}` }));
+  for (const g of flags) {
+    const name = g.flag.replace(/^-+/, "");
+    const instead = OURS.get(name);
+    if (instead) return { flag: `--${name}`, instead };
+  }
+  return void 0;
+}
+function looksLikeFlag(value) {
+  return value.startsWith("-") && !/^-(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(value);
+}
+function flagLikeArgValues(args) {
+  if (args === void 0 || Array.isArray(args)) return [];
+  const out2 = [];
+  for (const [k, v] of Object.entries(args)) {
+    if (typeof v === "string" && looksLikeFlag(v)) out2.push({ key: ["args", k], value: v });
+    if (Array.isArray(v)) v.forEach((x, i) => typeof x === "string" && looksLikeFlag(x) && out2.push({ key: ["args", k, i], value: x }));
+  }
+  return out2;
+}
+function flagLikeValues(server) {
+  const out2 = [];
+  for (const key of ["model", "served-model-name", "host"]) {
+    const v = server[key];
+    if (typeof v === "string" && looksLikeFlag(v)) out2.push({ key: [key], value: v });
+  }
+  return [...out2, ...flagLikeArgValues(server.args)];
+}
+function isSecretFlag(name) {
+  return looksSecret(kebabFlag(name));
+}
+function literalSecretFlags(args) {
+  if (args === void 0) return [];
+  const out2 = [];
+  if (Array.isArray(args)) {
+    args.forEach((tok, i) => {
+      const m = /^--?([A-Za-z][^=]*)(=(.*))?$/.exec(tok);
+      if (!m || !isSecretFlag(m[1])) return;
+      const next = args[i + 1];
+      const value = m[2] !== void 0 ? m[3] : next !== void 0 && !looksLikeFlag(next) ? next : void 0;
+      if (value) out2.push({ key: ["args", i], flag: `--${kebabFlag(m[1])}` });
+    });
+    return out2;
+  }
+  for (const [k, v] of Object.entries(args)) {
+    if (!isSecretFlag(k) || v === void 0 || v === null || typeof v === "boolean" || v === "") continue;
+    if (Array.isArray(v) && v.length === 0) continue;
+    out2.push({ key: ["args", k], flag: `--${kebabFlag(k)}` });
+  }
+  return out2;
+}
+
+// src/config/server-rules.ts
+var SECRET_ENV = {
+  "--api-key": { variable: "VLLM_API_KEY", reader: "`vllm serve` reads it" },
+  "--hf-token": { variable: "HF_TOKEN", reader: "Hugging Face downloads read it" }
+};
+function flagLike(f, what) {
+  return {
+    key: f.key,
+    message: `${JSON.stringify(f.value)} starts with "-": ${what} would read it as a flag, not as the value of \`${f.key.filter((k) => typeof k === "string").at(-1)}\``,
+    hint: 'give the value itself (a path that starts with "-" can be written "./-name"); flags go in `args`'
+  };
+}
+function secretProblems(args, forServer) {
+  return literalSecretFlags(args).map(({ key, flag }) => {
+    const env = SECRET_ENV[flag];
+    const hint = env ? `remove it; put the value in the runner's environment as ${env.variable} (e.g. from a repository secret; ${env.reader}) and list it in \`secret-env: [${env.variable}]\` so it is masked${flag === "--api-key" && forServer ? "; `api-key-env: VLLM_API_KEY` makes the benchmark client send it" : ""}` : "remove it; pass the secret in an environment variable the program reads, listed in `secret-env` so it is masked";
+    return { key, message: `${flag} writes a secret on the command line, where every user of the runner can read it (\`ps -ef\`)`, hint };
+  });
+}
+function argKey(args, flag) {
+  const name = kebabFlag(flag);
+  if (Array.isArray(args)) {
+    const i = args.findIndex((a) => /^--?[A-Za-z]/.test(a) && kebabFlag(a.split("=")[0]) === name);
+    return i >= 0 ? ["args", i] : ["args"];
+  }
+  const k = Object.keys(args ?? {}).find((key) => kebabFlag(key) === name);
+  return k !== void 0 ? ["args", k] : ["args"];
+}
+function serverRuleProblems(server) {
+  const out2 = flagLikeValues(server).map((f) => flagLike(f, "`vllm serve`"));
+  const reserved = reservedFlagProblem(server.args);
+  if (reserved) {
+    out2.push({
+      key: argKey(server.args, reserved.flag),
+      message: `sets ${reserved.flag}, which vllm-perf-gate sets itself`,
+      hint: `remove it from args and set ${reserved.instead} instead`
+    });
+  }
+  return [...out2, ...secretProblems(server.args, true)];
+}
+function offlineArgsProblems(args) {
+  return [...flagLikeArgValues(args).map((f) => flagLike(f, "`vllm bench`")), ...secretProblems(args, false)];
+}
+
 // src/config/source.ts
 var import_yaml2 = __toESM(require_dist2(), 1);
 function parseConfigText(text, file) {
@@ -44567,26 +45991,51 @@ function parseConfigText(text, file) {
     return { line: p.line, column: p.col };
   };
   const syntax = doc.errors.map((e) => ({ message: firstLine(e.message), ...at(e.pos[0]) }));
-  const data = syntax.length === 0 ? doc.toJS({ maxAliasCount: 100 }) : void 0;
+  let data;
+  if (syntax.length === 0) {
+    try {
+      data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (err2) {
+      if (!(err2 instanceof ReferenceError)) throw err2;
+      syntax.push({
+        message: `aliases expand too far (over ${MAX_ALIAS_COUNT} nodes for one alias): the document would grow without bound`,
+        hint: "write the repeated part out, or use anchors only to share settings (`<<: *base`), without aliases inside anchors",
+        ...at(bombAlias(doc)?.range?.[0])
+      });
+    }
+  }
   return {
     file,
     data,
     syntax,
-    locate: (path16, opts) => {
-      const found = findNode(doc, path16);
+    locate: (path18, opts) => {
+      const found = findNode(doc, path18);
       if (!found) return void 0;
       const node = opts?.key && found.key ? found.key : found.node ?? found.key;
       return at(node?.range?.[0]);
     }
   };
 }
+var MAX_ALIAS_COUNT = 100;
+function bombAlias(doc) {
+  const aliases = [];
+  (0, import_yaml2.visit)(doc, { Alias: (_k, node) => void aliases.push(node) });
+  const nests = (a) => {
+    const target = a.resolve(doc);
+    if (!target) return false;
+    let found = false;
+    (0, import_yaml2.visit)(target, { Alias: () => (found = true, import_yaml2.visit.BREAK) });
+    return found;
+  };
+  return aliases.find(nests) ?? aliases[0];
+}
 function firstLine(message) {
   return message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
 }
-function findNode(doc, path16) {
+function findNode(doc, path18) {
   let node = doc.contents;
   let key;
-  for (const seg of path16) {
+  for (const seg of path18) {
     if ((0, import_yaml2.isMap)(node)) {
       const pair = node.items.find((p) => (0, import_yaml2.isPair)(p) && keyText(p.key) === String(seg));
       if (!pair) break;
@@ -44616,7 +46065,12 @@ var ConfigError = class extends GateError {
       one ? one.message : `${problems[0]?.file ?? "config"} has ${problems.length} problems:
 ${problems.map((p) => indent(formatProblem(p))).join("\n")}`,
       one ? {
-        where: { file: one.file, ...one.path ? { path: one.path } : {}, ...one.line ? { line: one.line } : {}, ...one.column ? { column: one.column } : {} },
+        where: {
+          file: one.file,
+          ...one.path ? { path: one.path } : {},
+          ...one.line ? { line: one.line } : {},
+          ...one.column ? { column: one.column } : {}
+        },
         ...one.hint ? { hint: one.hint } : {}
       } : {}
     );
@@ -44639,52 +46093,47 @@ async function loadConfig(file, opts = {}) {
     text = await readFile2(abs, "utf8");
   } catch (err2) {
     const code = err2.code;
-    throw new GateError("CONFIG", code === "ENOENT" ? `config file not found: ${file}` : `cannot read config file ${file}: ${err2.message}`, {
-      where: { file },
-      hint: code === "ENOENT" ? `check the path (it is relative to ${process.cwd()})` : "check that the file is readable"
-    });
+    throw new GateError(
+      "CONFIG",
+      code === "ENOENT" ? `config file not found: ${file}` : `cannot read config file ${file}: ${err2.message}`,
+      {
+        where: { file },
+        hint: code === "ENOENT" ? `check the path (it is relative to ${process.cwd()})` : "check that the file is readable"
+      }
+    );
   }
   return loadConfigText(text, file, opts);
 }
 async function loadConfigText(text, file, opts = {}) {
-  const source = parseConfigText(text, file);
+  const source = parseSource(text, file);
   const locate = (problems2) => problems2.map((p) => located(source, p)).sort(byPosition);
-  if (source.syntax.length > 0) {
-    throw new ConfigError(source.syntax.map((s) => ({ file, path: "", ...pos(s), message: `syntax error: ${s.message}` })));
-  }
-  if (source.data === null || source.data === void 0) {
-    throw new ConfigError([{ file, path: "", message: "the config is empty", hint: "start with `version: 1` and a `suites:` list (see docs/config.md)" }]);
-  }
   const schemaProblems = explain(source.data);
-  if (schemaProblems.length > 0) throw new ConfigError(locate(schemaProblems));
+  if (schemaProblems.length > 0) throw new ConfigError(locate(withThresholdProblems(schemaProblems, source.data)));
   const raw = source.data;
   const baseDir = path4.dirname(path4.resolve(file));
-  let suites;
-  let notes;
+  let expansion;
   try {
-    const expansion = await expandSuiteEntries(raw.suites, {
+    expansion = await expandSuiteEntries(raw.suites, {
       configFile: file,
       baseDir,
       ...raw.server ? { server: raw.server } : {},
       ...opts.sharegptCandidates ? { sharegptCandidates: opts.sharegptCandidates } : {}
     });
-    suites = expansion.suites;
-    notes = expansion.notes;
   } catch (err2) {
-    throw withLocation(err2, source);
+    const e = withLocation(err2, source);
+    if (e instanceof ConfigError) throw new ConfigError([...e.problems, ...locate(withThresholdProblems([], raw))].sort(byPosition));
+    throw e;
   }
+  const { suites, notes } = expansion;
+  const origin = suiteOrigins(raw, suites, expansion.entries ?? suites.map((_, i) => i));
   const config = applyDefaults({ ...raw, suites });
-  const problems = [...checkMeaning(config, raw), ...await checkFiles(raw, baseDir)];
-  let thresholds;
-  try {
-    thresholds = parseThresholds(config.thresholds, { file, path: "thresholds" }, { suites: config.suites.map((s) => s.name) });
-  } catch (err2) {
-    if (!isGateError(err2, "CONFIG")) throw err2;
-    const at = parseKeyPath(err2.where.path ?? "thresholds");
-    if (!problems.some((p) => formatKeyPath(p.path) === formatKeyPath(at))) problems.push({ path: at, message: err2.message, ...err2.hint ? { hint: err2.hint } : {} });
-  }
-  if (problems.length > 0 || !thresholds) throw new ConfigError(locate(problems));
   const env = opts.env ?? process.env;
+  const ab = raw["compare-servers"] ? await loadSides(raw["compare-servers"], source, baseDir, env) : void 0;
+  const problems = [...checkMeaning(config, raw, origin, ab?.sides), ...checkServers(config, raw, origin), ...checkLimits(config, origin)];
+  const { thresholds, errors } = collectThresholds(config.thresholds, { file, path: "thresholds" });
+  problems.push(...errors.map(thresholdProblem));
+  const sideProblems = ab?.problems ?? [];
+  if (problems.length > 0 || sideProblems.length > 0) throw new ConfigError([...locate(problems), ...sideProblems]);
   return {
     config,
     thresholds,
@@ -44692,9 +46141,39 @@ async function loadConfigText(text, file, opts = {}) {
     configHash: hashConfig(config),
     file,
     baseDir,
-    secrets: collectSecrets([config.server, ...config.suites.map((s) => s.server)], env),
-    notes
+    // The sides' secrets too, so the Action masks them from its first line on.
+    secrets: [
+      .../* @__PURE__ */ new Set([
+        ...collectSecrets([config.server, ...config.suites.map((s) => s.server)], env),
+        ...ab?.sides.flatMap((s) => s.secrets) ?? []
+      ])
+    ],
+    notes,
+    ...ab ? { sides: ab.sides } : {}
   };
+}
+function parseSource(text, file) {
+  const source = parseConfigText(text, file);
+  if (source.syntax.length > 0) {
+    throw new ConfigError(
+      source.syntax.map((s) => ({ file, path: "", ...pos(s), message: `syntax error: ${s.message}`, ...s.hint ? { hint: s.hint } : {} }))
+    );
+  }
+  if (source.data === null || source.data === void 0) {
+    throw new ConfigError([
+      { file, path: "", message: "the config is empty", hint: "start with `version: 1` and a `suites:` list (see docs/config.md)" }
+    ]);
+  }
+  return source;
+}
+function thresholdProblem(err2) {
+  return { path: parseKeyPath(err2.where.path ?? "thresholds"), message: err2.message, ...err2.hint ? { hint: err2.hint } : {} };
+}
+function withThresholdProblems(problems, data) {
+  const section = data !== null && typeof data === "object" ? data.thresholds : void 0;
+  const parsed = collectThresholds(section, { path: "thresholds" }).errors.map(thresholdProblem);
+  const told = new Set(parsed.map((p) => formatKeyPath(p.path)));
+  return [...problems.filter((p) => !told.has(formatKeyPath(p.path))), ...parsed];
 }
 function byPosition(a, b) {
   return (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0);
@@ -44715,69 +46194,93 @@ function withLocation(err2, source) {
       { file: source.file, path: err2.where.path ?? "", ...pos(at ?? {}), message: err2.message, ...err2.hint ? { hint: err2.hint } : {} }
     ]);
   }
-  return new GateError(err2.code, err2.message, { where: { ...err2.where, ...pos(at ?? {}) }, ...err2.hint ? { hint: err2.hint } : {}, cause: err2 });
+  return new GateError(err2.code, err2.message, {
+    where: { ...err2.where, ...pos(at ?? {}) },
+    ...err2.hint ? { hint: err2.hint } : {},
+    cause: err2
+  });
 }
-function checkMeaning(config, raw) {
+function suiteOrigins(raw, suites, entries) {
+  return (j, key = []) => {
+    const i = entries[j] ?? 0;
+    const entry = raw.suites[i];
+    if (entry && "kind" in entry) return { path: ["suites", i, ...key], from: "" };
+    const by = entry && "preset" in entry ? `preset ${String(entry.preset)}` : "vllm-suite entry";
+    return {
+      path: ["suites", i],
+      from: `suite \`${suites[j]?.name ?? j}\` (from the ${by})${key.length ? `, ${formatKeyPath(key)}` : ""}: `
+    };
+  };
+}
+function checkMeaning(config, raw, origin, sides) {
   const problems = [];
-  const entryIndex = (s) => {
-    const i = raw.suites.findIndex((e) => "name" in e && "kind" in e && e.name === s.name);
-    return i >= 0 ? i : void 0;
-  };
-  const at = (s, key) => {
-    const i = entryIndex(s);
-    if (i !== void 0) return { path: key ? ["suites", i, key] : ["suites", i], from: "" };
-    return { path: ["suites"], from: `suite \`${s.name}\` (from a preset or vllm-suite entry): ` };
-  };
+  const at = (j, key) => origin(j, key ? [key] : []);
   const seen = /* @__PURE__ */ new Map();
   config.suites.forEach((s, i) => {
     const first = seen.get(s.name);
     if (first !== void 0) {
-      const w = at(s, "name");
-      problems.push({ path: w.path, message: `${w.from}suite name \`${s.name}\` is used twice`, hint: "suite names must be unique: points are matched with the baseline by suite name" });
+      const w = at(i, "name");
+      problems.push({
+        path: w.path,
+        message: `${w.from}suite name \`${s.name}\` is used twice`,
+        hint: "suite names must be unique: points are matched with the baseline by suite name"
+      });
     } else seen.set(s.name, i);
   });
+  const tops = sides ? sides.map((side) => ({ server: side.server })) : [config];
   const needServer = [];
-  for (const s of config.suites) {
-    const server = serverForSuite(config, s);
+  config.suites.forEach((s, j) => {
+    const servers = tops.map((top) => serverForSuite(top, s));
     if (s.kind === "serving") {
       const rates = s["request-rates"] !== void 0;
       const conc = s.concurrency !== void 0;
       if (rates && conc) {
-        const w = at(s, "concurrency");
-        problems.push({ path: w.path, message: `${w.from}a serving suite sweeps either \`request-rates\` (open loop) or \`concurrency\` (closed loop), not both`, hint: "split it into two suites, or use `max-concurrency` to cap requests in flight under a request rate" });
+        const w = at(j, "concurrency");
+        problems.push({
+          path: w.path,
+          message: `${w.from}a serving suite sweeps either \`request-rates\` (open loop) or \`concurrency\` (closed loop), not both`,
+          hint: "split it into two suites, or use `max-concurrency` to cap requests in flight under a request rate"
+        });
       } else if (!rates && !conc) {
-        const w = at(s);
-        problems.push({ path: w.path, message: `${w.from}a serving suite needs \`request-rates\` or \`concurrency\``, hint: "add e.g. `request-rates: [1, 4, inf]` (open loop) or `concurrency: [1, 8, 32]` (closed loop)" });
+        const w = at(j);
+        problems.push({
+          path: w.path,
+          message: `${w.from}a serving suite needs \`request-rates\` or \`concurrency\``,
+          hint: "add e.g. `request-rates: [1, 4, inf]` (open loop) or `concurrency: [1, 8, 32]` (closed loop)"
+        });
       }
       if (conc && s["max-concurrency"] !== void 0) {
-        const w = at(s, "max-concurrency");
-        problems.push({ path: w.path, message: `${w.from}\`max-concurrency\` caps a request-rate sweep; with \`concurrency\` it has no meaning`, hint: "remove it" });
+        const w = at(j, "max-concurrency");
+        problems.push({
+          path: w.path,
+          message: `${w.from}\`max-concurrency\` caps a request-rate sweep; with \`concurrency\` it has no meaning`,
+          hint: "remove it"
+        });
       }
       if (rates && s["prompts-per-concurrency"] !== void 0) {
-        const w = at(s, "prompts-per-concurrency");
-        problems.push({ path: w.path, message: `${w.from}\`prompts-per-concurrency\` applies to a \`concurrency\` sweep only`, hint: "set the number of requests with `dataset.num-prompts` instead" });
+        const w = at(j, "prompts-per-concurrency");
+        problems.push({
+          path: w.path,
+          message: `${w.from}\`prompts-per-concurrency\` applies to a \`concurrency\` sweep only`,
+          hint: "set the number of requests with `dataset.num-prompts` instead"
+        });
       }
-      if (!server?.model && !server?.url) needServer.push(s.name);
-    } else if (!server?.model && !hasArg(s.args, "model")) {
-      const w = at(s);
-      problems.push({ path: w.path, message: `${w.from}the ${s.kind} suite \`${s.name}\` has no model`, hint: "add `server: { model: ... }` at the top level, or `args: { model: ... }` to the suite" });
+      if (servers.some((server) => !server?.model && !server?.url)) needServer.push(s.name);
+    } else if (servers.some((server) => !server?.model) && !hasArg(s.args, "model")) {
+      const w = at(j);
+      problems.push({
+        path: w.path,
+        message: `${w.from}the ${s.kind} suite \`${s.name}\` has no model`,
+        hint: "add `server: { model: ... }` at the top level, or `args: { model: ... }` to the suite"
+      });
     }
-  }
-  if (needServer.length > 0) {
+  });
+  if (needServer.length > 0 && !sides) {
     problems.push({
       path: raw.server ? ["server"] : [],
       message: `no server for the serving suite${needServer.length > 1 ? "s" : ""} ${needServer.map((n) => `\`${n}\``).join(", ")}`,
       hint: "add `server: { model: <Hugging Face id or path> }` to boot vLLM, or `server: { url: http://host:8000 }` for a server that is already running"
     });
-  }
-  const urls = [[["server", "url"], raw.server?.url]];
-  raw.suites.forEach((e, i) => {
-    if ("server" in e && e.server) urls.push([["suites", i, "server", "url"], e.server.url]);
-  });
-  for (const [p, url] of urls) {
-    if (url !== void 0 && !/^https?:\/\/[^/]/i.test(url)) {
-      problems.push({ path: p, message: `expected an http:// or https:// URL, got ${JSON.stringify(url)}`, hint: "e.g. http://127.0.0.1:8000 (the server root, without /v1)" });
-    }
   }
   const perSuite = config.thresholds?.suites;
   if (perSuite && typeof perSuite === "object") {
@@ -44795,16 +46298,121 @@ function checkMeaning(config, raw) {
   }
   return problems;
 }
-async function checkFiles(raw, baseDir) {
+function urlProblem(url) {
+  if (url === void 0 || /^https?:\/\/[^/]/i.test(url)) return void 0;
+  return {
+    message: `expected an http:// or https:// URL, got ${JSON.stringify(url)}`,
+    hint: "e.g. http://127.0.0.1:8000 (the server root, without /v1)"
+  };
+}
+function checkServers(config, raw, origin) {
   const problems = [];
-  for (const [i, f] of (raw["compare-servers"] ?? []).entries()) {
-    try {
-      await access2(path4.resolve(baseDir, f));
-    } catch {
-      problems.push({ path: ["compare-servers", i], message: `file not found: ${f}`, hint: `paths are relative to the config file's directory (${baseDir})` });
+  const ofServer = (server, at) => {
+    const url = urlProblem(server.url);
+    if (url) problems.push({ path: at(["url"]).path, message: `${at(["url"]).from}${url.message}`, hint: url.hint });
+    for (const r of serverRuleProblems(server))
+      problems.push({ path: at(r.key).path, message: `${at(r.key).from}${r.message}`, hint: r.hint });
+  };
+  if (raw.server) ofServer(raw.server, (key) => ({ path: ["server", ...key], from: "" }));
+  config.suites.forEach((s, j) => {
+    if (s.server) ofServer(s.server, (key) => origin(j, ["server", ...key]));
+    if (s.kind !== "serving") {
+      for (const r of offlineArgsProblems(s.args)) {
+        const w = origin(j, r.key);
+        problems.push({ path: w.path, message: `${w.from}${r.message}`, hint: r.hint });
+      }
     }
-  }
+  });
   return problems;
+}
+function checkLimits(config, origin) {
+  const problems = [];
+  const { suites, ...rest } = config;
+  for (const p of durationLimitProblems(rest, nodeAt(""), "")) problems.push({ path: p.key, message: p.message, hint: p.hint });
+  suites.forEach((s, j) => {
+    const found = [
+      ...durationLimitProblems(s, nodeAt("/definitions/suiteEntry"), "/definitions/suiteEntry"),
+      ...s.kind === "serving" ? servingLimitProblems(s) : []
+    ];
+    for (const p of found) {
+      const w = origin(j, p.key);
+      problems.push({ path: w.path, message: `${w.from}${p.message}`, hint: p.hint });
+    }
+  });
+  return problems;
+}
+async function loadSides(files, top, baseDir, env) {
+  const sides = [];
+  const problems = [];
+  for (const [i, f] of files.entries()) {
+    const shown = path4.join(path4.dirname(top.file), f);
+    let text;
+    try {
+      text = await readFile2(path4.resolve(baseDir, f), "utf8");
+    } catch (err2) {
+      const missing2 = err2.code === "ENOENT";
+      problems.push(
+        located(top, {
+          path: ["compare-servers", i],
+          message: missing2 ? `file not found: ${f}` : `cannot read ${f}: ${err2.message}`,
+          hint: `paths are relative to the config file's directory (${baseDir})`
+        })
+      );
+      continue;
+    }
+    const side = checkSide(text, shown, env);
+    problems.push(...side.problems);
+    if (side.side) sides.push(side.side);
+  }
+  if (sides.length === 2 && sides[0].label === sides[1].label) {
+    problems.push(
+      located(top, {
+        path: ["compare-servers"],
+        message: `both sides are called \`${sides[0].label}\``,
+        hint: "give one of them an `id:` (the comment names each side by it)"
+      })
+    );
+  }
+  return { sides, problems };
+}
+function checkSide(text, file, env) {
+  let source;
+  try {
+    source = parseSource(text, file);
+  } catch (err2) {
+    if (err2 instanceof ConfigError) return { problems: err2.problems };
+    throw err2;
+  }
+  const locate = (problems2) => problems2.map((p) => located(source, p)).sort(byPosition);
+  const onlySuitesMissing = (p) => p.path.length === 0 && p.message === "missing required key `suites`";
+  const problems = explain(source.data).filter((p) => !onlySuitesMissing(p));
+  if (problems.length > 0) return { problems: locate(problems) };
+  const raw = source.data;
+  if (raw["compare-servers"]) {
+    problems.push({
+      path: ["compare-servers"],
+      message: "a compare-servers side is one server; it cannot compare servers itself",
+      hint: "remove `compare-servers` from this file"
+    });
+  }
+  const server = raw.server;
+  if (!server?.model && !server?.url) {
+    problems.push({
+      path: server ? ["server"] : [],
+      message: `no server to compare: ${file} needs \`server.model\` (or \`server.url\`)`,
+      hint: "add `server: { model: <Hugging Face id or path>, args: {...} }`: the server this side boots"
+    });
+  }
+  if (server) {
+    const url = urlProblem(server.url);
+    if (url) problems.push({ path: ["server", "url"], ...url });
+    for (const r of serverRuleProblems(server)) problems.push({ path: ["server", ...r.key], message: r.message, hint: r.hint });
+    for (const p of durationLimitProblems(server, nodeAt("/definitions/server"), "/definitions/server"))
+      problems.push({ path: ["server", ...p.key], message: p.message, hint: p.hint });
+  }
+  if (problems.length > 0 || !server) return { problems: locate(problems) };
+  const filled = applyDefaultsAt(server, "/definitions/server");
+  return { side: { file, label: raw.id ?? idFromFileName(file), server: filled, secrets: collectSecrets([filled], env) }, problems: [] };
 }
 function hasArg(args, name) {
   return args !== void 0 && Object.keys(args).some((k) => k.replace(/_/g, "-") === name);
@@ -44860,2006 +46468,620 @@ function renderExpandedConfig(loaded) {
 ${doc.toString({ lineWidth: 0, flowCollectionPadding: false })}`;
 }
 
-// src/pipeline.ts
-import path12 from "node:path";
-
-// src/suites/run-plan.ts
-import { randomUUID } from "node:crypto";
-import { mkdir as mkdir2 } from "node:fs/promises";
-import os2 from "node:os";
-import path11 from "node:path";
-
-// src/config/duration.ts
-var UNIT_MS = { ms: 1, s: 1e3, m: 6e4, h: 36e5 };
-var DURATION = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)$/;
-function parseDuration(value, where) {
-  if (typeof value === "number") {
-    if (Number.isFinite(value) && value >= 0) return value * 1e3;
-  } else {
-    const m = DURATION.exec(value.trim());
-    if (m) return Number(m[1]) * UNIT_MS[m[2]];
-  }
-  throw new GateError("CONFIG", `not a duration: ${JSON.stringify(value)}`, {
-    ...where ? { where } : {},
-    hint: 'write a number of seconds or a string such as "500ms", "30s", "20m", "1h"'
+// src/history/detect.ts
+var DEFAULT_MIN_SEGMENT = 3;
+var DEFAULT_MAX_P_VALUE = 5e-4;
+function detectChangePoints(values, opts = {}) {
+  const o = {
+    minSegment: Math.max(2, opts.minSegment ?? DEFAULT_MIN_SEGMENT),
+    maxPValue: opts.maxPValue ?? DEFAULT_MAX_P_VALUE,
+    floor: opts.floor ?? 0
+  };
+  const at = [];
+  const xs = [];
+  values.forEach((v, i) => {
+    if (v !== null && Number.isFinite(v)) {
+      at.push(i);
+      xs.push(v);
+    }
+  });
+  const cuts = settle(xs, split(xs, o), o);
+  const bounds = [0, ...cuts, xs.length];
+  return cuts.map((cut, k) => {
+    const left = xs.slice(bounds[k], cut);
+    const right = xs.slice(cut, bounds[k + 2]);
+    const t = segmentTest(left, right, o.minSegment);
+    return { index: at[cut], before: t.meanLeft, after: t.meanRight, change: relative(t.meanLeft, t.meanRight), pValue: t.p };
   });
 }
-
-// src/results/write.ts
-import { mkdir, rename, writeFile } from "node:fs/promises";
-import path5 from "node:path";
-
-// src/results/validate.ts
-var import_ajv3 = __toESM(require_ajv(), 1);
-var import_ajv_formats3 = __toESM(require_dist(), 1);
-
-// schemas/results.schema.json
-var results_schema_default = {
-  $schema: "http://json-schema.org/draft-07/schema#",
-  $id: "https://github.com/vllm-perf-gate/vllm-perf-gate/schemas/results.schema.json",
-  title: "ResultsDocument",
-  description: "One run of vllm-perf-gate: metadata, environment fingerprint, and per suite the points with their metrics and validity. Metric names and units follow `vllm bench serve` (e.g. median_ttft_ms, output_throughput).",
-  type: "object",
-  additionalProperties: false,
-  required: ["schema-version", "tool", "run", "environment", "suites", "status"],
-  properties: {
-    "schema-version": { const: 1 },
-    tool: {
-      type: "object",
-      additionalProperties: false,
-      required: ["name", "version"],
-      properties: { name: { type: "string" }, version: { type: "string" } }
-    },
-    run: {
-      type: "object",
-      additionalProperties: false,
-      required: ["id", "started-at", "config-id", "config-hash"],
-      properties: {
-        id: { type: "string", description: "Unique id of this run." },
-        "started-at": { type: "string", format: "date-time" },
-        "finished-at": { type: "string", format: "date-time" },
-        "config-id": { type: "string" },
-        "config-hash": { type: "string", description: "sha256 of the expanded, defaulted config." },
-        "config-path": { type: "string" },
-        "git-sha": { type: "string" },
-        "git-ref": { type: "string" },
-        label: { type: "string", description: "Free label, e.g. the A/B side (baseline | candidate) or the source of an imported file." },
-        source: { enum: ["vllm-perf-gate", "vllm-bench-serve", "vllm-bench-latency", "vllm-bench-throughput", "vllm-bench"], default: "vllm-perf-gate", description: "Where the figures came from: our own run, or imported vLLM result files (vllm-bench: files of several of vLLM's benchmarks, such as a vLLM CI results folder)." }
+function split(xs, o) {
+  const cuts = [];
+  const todo = [[0, xs.length]];
+  while (todo.length > 0) {
+    const [s, e] = todo.pop();
+    if (e - s < 2 * o.minSegment) continue;
+    const tau = bestSplit(xs, s, e, o.minSegment);
+    if (segmentTest(xs.slice(s, tau), xs.slice(tau, e), o.minSegment).p > Math.min(1, 10 * o.maxPValue)) continue;
+    cuts.push(tau);
+    todo.push([s, tau], [tau, e]);
+  }
+  return cuts.sort((a, b) => a - b);
+}
+var SHORT_SIDE = 6;
+var SHORT_P_FACTOR = 0.1;
+function pLimit(t, o) {
+  return Math.min(t.nLeft, t.nRight) < SHORT_SIDE ? o.maxPValue * SHORT_P_FACTOR : o.maxPValue;
+}
+function merge(xs, cuts, o) {
+  const kept = [...cuts];
+  for (; ; ) {
+    let worst = -1;
+    let worstScore = -Infinity;
+    for (let k = 0; k < kept.length; k++) {
+      const left = xs.slice(k === 0 ? 0 : kept[k - 1], kept[k]);
+      const right = xs.slice(kept[k], k + 1 < kept.length ? kept[k + 1] : xs.length);
+      const t = segmentTest(left, right, o.minSegment);
+      const need = o.floor * Math.sqrt((1 / t.nLeft + 1 / t.nRight) / 2);
+      const small = Math.abs(relative(t.meanLeft, t.meanRight)) < need;
+      const limit = pLimit(t, o);
+      if (t.p <= limit && !small) continue;
+      const score = t.p > limit ? 1 + t.p : 1 - Math.abs(relative(t.meanLeft, t.meanRight));
+      if (score > worstScore) {
+        worstScore = score;
+        worst = k;
       }
-    },
-    environment: { $ref: "#/definitions/environment" },
-    suites: { type: "array", items: { $ref: "#/definitions/suite" } },
-    status: { enum: ["complete", "partial", "failed"], description: "partial: some suites or points did not run (an error or a cancel); failed: nothing usable." },
-    error: { $ref: "#/definitions/runError" }
-  },
-  definitions: {
-    metricMap: {
-      type: "object",
-      description: "Metric name -> value (null when it could not be computed). Units are in the names (_ms, _s) or are per second (throughputs).",
-      additionalProperties: { type: ["number", "null"] }
-    },
-    fingerprint: {
-      type: "object",
-      additionalProperties: false,
-      description: "What must match for two runs to be comparable.",
-      properties: {
-        "gpu-name": { type: ["string", "null"] },
-        "gpu-count": { type: ["integer", "null"] },
-        model: { type: ["string", "null"] },
-        "server-args": { type: "array", items: { type: "string" } },
-        "engine-version": { type: ["string", "null"], description: "The server's /version." }
+    }
+    if (worst < 0) return kept;
+    kept.splice(worst, 1);
+  }
+}
+var REFINE_WINDOW = 6;
+function refine(xs, cuts, min) {
+  const out2 = [...cuts];
+  for (let k = 0; k < out2.length; k++) {
+    const s = k === 0 ? 0 : out2[k - 1];
+    const e = k + 1 < out2.length ? out2[k + 1] : xs.length;
+    let best = out2[k];
+    let bestP = segmentTest(xs.slice(s, best), xs.slice(best, e), min).p;
+    for (let t = Math.max(s + min, best - REFINE_WINDOW); t <= Math.min(e - min, best + REFINE_WINDOW); t++) {
+      const p = segmentTest(xs.slice(s, t), xs.slice(t, e), min).p;
+      if (p < bestP) {
+        bestP = p;
+        best = t;
       }
-    },
-    environment: {
-      type: "object",
-      additionalProperties: false,
-      properties: {
-        fingerprint: { $ref: "#/definitions/fingerprint" },
-        "driver-version": { type: ["string", "null"] },
-        "cuda-version": { type: ["string", "null"] },
-        gpus: {
-          type: "array",
-          items: {
-            type: "object",
-            additionalProperties: false,
-            properties: {
-              index: { type: "integer" },
-              name: { type: "string" },
-              "memory-total-mib": { type: ["number", "null"] }
-            }
+    }
+    out2[k] = best;
+  }
+  return out2;
+}
+function settle(xs, candidates, o) {
+  let cuts = merge(xs, candidates, o);
+  for (let i = 0; i < 4; i++) {
+    const next = merge(xs, refine(xs, cuts, o.minSegment), o);
+    if (next.length === cuts.length && next.every((c, k) => c === cuts[k])) break;
+    cuts = next;
+  }
+  return cuts;
+}
+function bestSplit(xs, s, e, min) {
+  const L = e - s;
+  const d = new Float64Array(L * L);
+  for (let i = 0; i < L; i++) {
+    for (let j = i + 1; j < L; j++) {
+      const v = Math.abs(xs[s + i] - xs[s + j]);
+      d[i * L + j] = v;
+      d[j * L + i] = v;
+    }
+  }
+  let total = 0;
+  for (let i = 0; i < L; i++) for (let j = i + 1; j < L; j++) total += d[i * L + j];
+  const first = min;
+  let withinLeft = 0;
+  for (let i = 0; i < first; i++) for (let j = i + 1; j < first; j++) withinLeft += d[i * L + j];
+  let withinRight = 0;
+  for (let i = first; i < L; i++) for (let j = i + 1; j < L; j++) withinRight += d[i * L + j];
+  let best = s + first;
+  let bestQ = -Infinity;
+  for (let t = first; t <= L - min; t++) {
+    if (t > first) {
+      const k = t - 1;
+      for (let i = 0; i < k; i++) withinLeft += d[i * L + k];
+      for (let j = k + 1; j < L; j++) withinRight -= d[k * L + j];
+    }
+    const m = t;
+    const n = L - t;
+    const between = total - withinLeft - withinRight;
+    const e2 = 2 * between / (m * n) - withinLeft / (m * (m - 1) / 2) - withinRight / (n * (n - 1) / 2);
+    const q = m * n / (m + n) * e2;
+    if (q > bestQ) {
+      bestQ = q;
+      best = s + t;
+    }
+  }
+  return best;
+}
+function segmentTest(left, right, min = 1) {
+  const ml = median(left);
+  const mr = median(right);
+  const scale = robustScale(left, ml, right, mr);
+  const l = withoutOutliers(left, ml, scale, mr);
+  const r = withoutOutliers(right, mr, scale, ml);
+  const p = l.length < min || r.length < min ? 1 : studentP(l, r);
+  return { meanLeft: mean2(l), meanRight: mean2(r), nLeft: l.length, nRight: r.length, p };
+}
+var OUTLIER = 3.5;
+function robustScale(left, ml, right, mr) {
+  const res = new Float64Array(left.length + right.length);
+  left.forEach((x, i) => res[i] = Math.abs(x - ml));
+  right.forEach((x, i) => res[left.length + i] = Math.abs(x - mr));
+  return 1.4826 * sortedMedian(res.sort());
+}
+function withoutOutliers(xs, med, scale, otherMedian) {
+  if (xs.length < 3) return xs;
+  const limit = OUTLIER * scale;
+  const kept = xs.filter((x) => !(Math.abs(x - med) > limit && Math.abs(x - otherMedian) > limit));
+  return xs.length - kept.length <= Math.max(1, Math.floor(xs.length / 4)) ? kept : xs;
+}
+function studentP(a, b) {
+  const m = a.length;
+  const n = b.length;
+  if (m < 1 || n < 1 || m + n < 3) return 1;
+  const ma = mean2(a);
+  const mb = mean2(b);
+  let ss = 0;
+  for (const x of a) ss += (x - ma) ** 2;
+  for (const x of b) ss += (x - mb) ** 2;
+  const df = m + n - 2;
+  const se = Math.sqrt(ss / df * (1 / m + 1 / n));
+  if (se === 0 || !Number.isFinite(se)) return ma === mb ? 1 : 0;
+  const t = (mb - ma) / se;
+  return incompleteBeta(df / (df + t * t), df / 2, 0.5);
+}
+function mean2(xs) {
+  let s = 0;
+  for (const x of xs) s += x;
+  return xs.length > 0 ? s / xs.length : NaN;
+}
+function median(xs) {
+  return sortedMedian(Float64Array.from(xs).sort());
+}
+function sortedMedian(s) {
+  const h = s.length >> 1;
+  return s.length === 0 ? NaN : s.length % 2 === 1 ? s[h] : (s[h - 1] + s[h]) / 2;
+}
+function relative(before, after) {
+  return before !== 0 ? (after - before) / Math.abs(before) : 0;
+}
+
+// src/history/series.ts
+function orderRuns(docs) {
+  const seen = /* @__PURE__ */ new Set();
+  const out2 = [];
+  const sorted = docs.map((doc, i) => ({ doc, i, t: Date.parse(doc.run["started-at"]) })).sort((a, b) => a.t - b.t || a.i - b.i);
+  for (const { doc } of sorted) {
+    if (seen.has(doc.run.id)) continue;
+    seen.add(doc.run.id);
+    out2.push(doc);
+  }
+  return out2;
+}
+function historyRuns(docs) {
+  return docs.map((doc, index2) => ({
+    index: index2,
+    id: doc.run.id,
+    startedAt: doc.run["started-at"],
+    commit: doc.run["git-sha"] ?? null,
+    ref: doc.run["git-ref"] ?? null,
+    setupChanged: index2 === 0 ? [] : fingerprintDiffs(docs[index2 - 1], doc).map((d) => d.field)
+  }));
+}
+function buildSeries(docs, settings) {
+  const byKey = /* @__PURE__ */ new Map();
+  docs.forEach((doc, run) => {
+    for (const suite of withStartup(doc)) {
+      for (const point of suite.points) {
+        for (const [metric, value] of Object.entries(point.metrics)) {
+          if (!isNum3(value)) continue;
+          const rule = ruleFor(settings, suite.name, metric);
+          if (rule.role !== "gated") continue;
+          const key = JSON.stringify([suite.name, point.key, metric]);
+          let s = byKey.get(key);
+          if (!s) {
+            s = {
+              suite: suite.name,
+              point: point.key,
+              label: point.label ?? point.key,
+              metric,
+              unit: rule.info.unit,
+              direction: rule.info.direction,
+              family: rule.info.family,
+              values: new Array(docs.length).fill(null),
+              invalid: []
+            };
+            byKey.set(key, s);
           }
-        },
-        "served-model-name": { type: ["string", "null"] },
-        "server-command": { type: "array", items: { type: "string" }, description: "argv of the booted server, secrets masked." },
-        "server-url": { type: ["string", "null"] },
-        runner: { type: ["string", "null"] },
-        os: { type: ["string", "null"] },
-        "node-version": { type: ["string", "null"] },
-        "startup-s": { type: ["number", "null"], description: "Spawn to ready, seconds." },
-        "telemetry-notes": { type: "array", items: { type: "string" } }
-      }
-    },
-    validity: {
-      type: "object",
-      additionalProperties: false,
-      required: ["valid", "reasons"],
-      properties: {
-        valid: { type: "boolean" },
-        reasons: { type: "array", items: { type: "string" }, description: "Why the point is invalid, one sentence each." }
-      }
-    },
-    errors: {
-      type: "object",
-      additionalProperties: false,
-      required: ["total"],
-      properties: {
-        total: { type: "integer", minimum: 0 },
-        "by-kind": {
-          type: "object",
-          description: "Failed requests by class: http, timeout, connection, stream-error, malformed-stream, other.",
-          additionalProperties: { type: "integer", minimum: 0 }
-        },
-        "http-status": {
-          type: "object",
-          description: "Responses by HTTP status code (successful ones included), as seed 000's client counts them.",
-          additionalProperties: { type: "integer", minimum: 0 }
-        },
-        examples: { type: "array", maxItems: 5, items: { type: "string" }, description: "A few error messages, escaped for display." }
-      }
-    },
-    point: {
-      type: "object",
-      additionalProperties: false,
-      required: ["key", "metrics", "validity"],
-      properties: {
-        key: { type: "string", description: "Stable key matched against the baseline: `rate=4`, `rate=inf`, `concurrency=8`, `rate=inf,max-concurrency=16`, or `batch=8` / `offline` for offline suites." },
-        label: { type: "string", description: "Human label, e.g. `4 req/s` or `concurrency 8`." },
-        "request-rate": { oneOf: [{ type: "number" }, { const: "inf" }, { type: "null" }] },
-        concurrency: { type: ["integer", "null"], description: "Closed-loop level or max-concurrency cap." },
-        metrics: { $ref: "#/definitions/metricMap" },
-        repeats: {
-          type: "array",
-          items: { $ref: "#/definitions/metricMap" },
-          description: "With repeat > 1: each repeat's metrics; `metrics` holds their mean."
-        },
-        validity: { $ref: "#/definitions/validity" },
-        errors: { $ref: "#/definitions/errors" },
-        telemetry: { $ref: "#/definitions/metricMap", description: "Peaks and deltas read from the server's /metrics and nvidia-smi while the point ran (peak_kv_cache_usage_perc, peak_num_requests_running, peak_num_requests_waiting, num_preemptions, prompt_tokens, generation_tokens, peak_gpu_util_pct, mean_gpu_util_pct, peak_gpu_memory_used_mib, peak_gpu_power_w, ...)." },
-        "started-at": { type: "string", format: "date-time" },
-        "vllm-result-file": { type: "string", description: "Path (relative to the results folder) of the same point in vLLM's --save-result format." },
-        "vllm-meta": { $ref: "#/definitions/vllmMeta" }
-      }
-    },
-    vllmMeta: {
-      type: "object",
-      additionalProperties: false,
-      description: "The fields of a `vllm bench serve --save-result` record that are not metrics, named as vLLM names them. Kept when a vLLM file is imported, so the point can be written back in vLLM's format unchanged; the serving runner may set them for its own points.",
-      properties: {
-        date: { type: "string", description: `vLLM's "%Y%m%d-%H%M%S" timestamp of the run.` },
-        endpoint_type: { type: ["string", "null"] },
-        backend: { type: ["string", "null"], description: "vLLM's --backend: openai (completions), openai-chat, vllm, ..." },
-        label: { type: ["string", "null"], description: "vLLM's --label." },
-        model_id: { type: ["string", "null"] },
-        tokenizer_id: { type: ["string", "null"] },
-        num_prompts: { type: ["integer", "null"] },
-        burstiness: { oneOf: [{ type: "number" }, { const: "inf" }, { type: "null" }] },
-        metadata: { type: "object", additionalProperties: { type: "string" }, description: "vLLM's --metadata KEY=VALUE pairs, in file order." },
-        ramp_up_strategy: { type: ["string", "null"] },
-        ramp_up_start_rps: { type: ["number", "null"] },
-        ramp_up_end_rps: { type: ["number", "null"] },
-        file: { type: "string", description: "The file the point was imported from." },
-        line: { type: "integer", minimum: 1, description: "Its line in that file (JSON lines written by --append-result)." }
-      }
-    },
-    suite: {
-      type: "object",
-      additionalProperties: false,
-      required: ["name", "kind", "points"],
-      properties: {
-        name: { type: "string" },
-        kind: { enum: ["serving", "latency", "throughput", "startup"] },
-        description: { type: "string" },
-        parameters: { type: "object", description: "The suite as run (dataset, endpoint, lengths...), part of what makes points comparable." },
-        "dataset-fingerprint": { type: ["string", "null"], description: "Hash of the dataset parameters and prompts; differs => not comparable." },
-        points: { type: "array", items: { $ref: "#/definitions/point" } },
-        error: { $ref: "#/definitions/runError" }
-      }
-    },
-    runError: {
-      type: "object",
-      additionalProperties: false,
-      required: ["message"],
-      properties: {
-        code: { type: "string", description: "Stable error code, e.g. BOOT_EXIT, BOOT_TIMEOUT, PORT_IN_USE, CANCELLED, CONFIG." },
-        message: { type: "string" },
-        hint: { type: "string" },
-        where: { type: "string" }
-      }
-    }
-  }
-};
-
-// src/results/validate.ts
-var addFormats2 = import_ajv_formats3.default.default ?? import_ajv_formats3.default;
-var ajv3 = new import_ajv3.Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
-addFormats2(ajv3);
-var validate = ajv3.compile(results_schema_default);
-function validateResults(doc) {
-  if (!validate(doc)) return (validate.errors ?? []).map((e) => problem(e, doc));
-  const problems = [];
-  const suites = /* @__PURE__ */ new Set();
-  doc.suites.forEach((s, i) => {
-    if (suites.has(s.name)) problems.push({ path: `suites[${i}].name`, message: `suite name ${JSON.stringify(s.name)} appears twice` });
-    suites.add(s.name);
-    const keys = /* @__PURE__ */ new Set();
-    s.points.forEach((p, j) => {
-      if (keys.has(p.key)) problems.push({ path: `suites[${i}].points[${j}].key`, message: `point key ${JSON.stringify(p.key)} appears twice in suite ${JSON.stringify(s.name)}` });
-      keys.add(p.key);
-    });
-  });
-  return problems;
-}
-function problem(e, doc) {
-  const path16 = keyPathFromPointer(e.instancePath, doc);
-  const p = e.params;
-  if (e.keyword === "additionalProperties") return { path: formatKeyPath([...path16, String(p.additionalProperty)]), message: "unknown key" };
-  if (e.keyword === "required") return { path: formatKeyPath(path16), message: `missing required key \`${String(p.missingProperty)}\`` };
-  if (e.keyword === "enum") return { path: formatKeyPath(path16), message: `must be one of ${p.allowedValues.map((v) => JSON.stringify(v)).join(", ")}` };
-  return { path: formatKeyPath(path16), message: e.message ?? "is invalid" };
-}
-function formatResultsProblems(problems, max = 5) {
-  const lines = problems.slice(0, max).map((p) => `${p.path || "(root)"}: ${p.message}`);
-  if (problems.length > max) lines.push(`... and ${problems.length - max} more`);
-  return lines.join("\n");
-}
-
-// src/results/point-key.ts
-function servingPointKey(p) {
-  if (p.concurrency !== void 0 && p.concurrency !== null) return `concurrency=${p.concurrency}`;
-  const rate = p.requestRate === void 0 || p.requestRate === null ? "inf" : formatRate(p.requestRate);
-  return p.maxConcurrency !== void 0 && p.maxConcurrency !== null ? `rate=${rate},max-concurrency=${p.maxConcurrency}` : `rate=${rate}`;
-}
-function parsePointKey(key) {
-  let m = /^concurrency=(\d+)$/.exec(key);
-  if (m) return { requestRate: null, concurrency: Number(m[1]), maxConcurrency: null };
-  m = /^rate=(inf|[0-9.e+-]+)(?:,max-concurrency=(\d+))?$/.exec(key);
-  if (!m) return void 0;
-  const rate = m[1] === "inf" ? "inf" : Number(m[1]);
-  if (rate !== "inf" && !Number.isFinite(rate)) return void 0;
-  return { requestRate: rate, concurrency: null, maxConcurrency: m[2] === void 0 ? null : Number(m[2]) };
-}
-function servingPointLabel(p) {
-  if (p.concurrency !== void 0 && p.concurrency !== null) return `concurrency ${p.concurrency}`;
-  const rate = `${p.requestRate === void 0 || p.requestRate === null ? "inf" : formatRate(p.requestRate)} req/s`;
-  return p.maxConcurrency !== void 0 && p.maxConcurrency !== null ? `${rate}, max concurrency ${p.maxConcurrency}` : rate;
-}
-function formatRate(r) {
-  return r === "inf" || r === Infinity ? "inf" : String(r);
-}
-
-// src/results/python-json.ts
-function pythonJsonDumps(value, intKeys = /* @__PURE__ */ new Set()) {
-  return dump(value, false, intKeys);
-}
-function dump(v, isInt, intKeys) {
-  if (v === null || v === void 0) return "null";
-  if (typeof v === "boolean") return v ? "true" : "false";
-  if (typeof v === "number") return isInt && Number.isInteger(v) ? String(v) : pythonFloatRepr(v);
-  if (typeof v === "string") return pythonString(v);
-  if (Array.isArray(v)) return `[${v.map((x) => dump(x, isInt, intKeys)).join(", ")}]`;
-  if (typeof v === "object") {
-    const parts = Object.entries(v).filter(([, x]) => x !== void 0).map(([k, x]) => `${pythonString(k)}: ${dump(x, intKeys.has(k), intKeys)}`);
-    return `{${parts.join(", ")}}`;
-  }
-  return pythonString(String(v));
-}
-function pythonString(s) {
-  return JSON.stringify(s).replace(/[^\x20-\x7e]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
-}
-function pythonFloatRepr(x) {
-  if (Number.isNaN(x)) return "NaN";
-  if (x === Infinity) return "Infinity";
-  if (x === -Infinity) return "-Infinity";
-  if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
-  const sign = x < 0 ? "-" : "";
-  const [mant, exp] = Math.abs(x).toExponential().split("e");
-  const digits = mant.replace(".", "");
-  const decpt = Number(exp) + 1;
-  if (decpt > 16 || decpt < -3) {
-    const e = decpt - 1;
-    const m = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
-    return `${sign}${m}e${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(2, "0")}`;
-  }
-  if (decpt <= 0) return `${sign}0.${"0".repeat(-decpt)}${digits}`;
-  if (decpt >= digits.length) return `${sign}${digits}${"0".repeat(decpt - digits.length)}.0`;
-  return `${sign}${digits.slice(0, decpt)}.${digits.slice(decpt)}`;
-}
-
-// src/results/vllm-format.ts
-var VLLM_HEAD_KEYS = ["date", "endpoint_type", "backend", "label", "model_id", "tokenizer_id", "num_prompts"];
-var VLLM_RATE_KEYS = ["request_rate", "burstiness", "max_concurrency"];
-var VLLM_RAMP_KEYS = ["ramp_up_strategy", "ramp_up_start_rps", "ramp_up_end_rps"];
-var VLLM_AGGREGATE_KEYS = [
-  "duration",
-  "completed",
-  "failed",
-  "total_input_tokens",
-  "total_output_tokens",
-  "request_throughput",
-  "request_goodput",
-  "output_throughput",
-  "total_token_throughput",
-  "max_output_tokens_per_s",
-  "max_concurrent_requests",
-  "rtfx"
-];
-var VLLM_OPTIONAL_KEYS = [
-  "probe_completed",
-  "probe_failed",
-  "probe_median_e2el_ms",
-  "probe_p99_e2el_ms",
-  "probe_max_e2el_ms",
-  "spec_decode_acceptance_rate",
-  "spec_decode_acceptance_length",
-  "spec_decode_num_drafts",
-  "spec_decode_draft_tokens",
-  "spec_decode_accepted_tokens"
-];
-var VLLM_PERCENTILE_METRICS = ["ttft", "tpot", "itl", "e2el", "client_queue_time", "e2el_including_client_queue"];
-var VLLM_INT_KEYS = /* @__PURE__ */ new Set([
-  "num_prompts",
-  "max_concurrency",
-  "completed",
-  "failed",
-  "total_input_tokens",
-  "total_output_tokens",
-  "max_concurrent_requests",
-  "ramp_up_start_rps",
-  "ramp_up_end_rps",
-  "probe_completed",
-  "probe_failed",
-  "spec_decode_num_drafts",
-  "spec_decode_draft_tokens",
-  "spec_decode_accepted_tokens"
-]);
-function formatVllmDate(d) {
-  const p = (n, w = 2) => String(n).padStart(w, "0");
-  return `${p(d.getUTCFullYear(), 4)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}-${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}`;
-}
-function parseVllmDate(s) {
-  const m = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})$/.exec(s);
-  if (!m) return void 0;
-  const [, y, mo, d, h, mi, se] = m.map(Number);
-  const t = Date.UTC(y, mo - 1, d, h, mi, se);
-  return Number.isNaN(t) ? void 0 : new Date(t);
-}
-function toVllmServeResult(point, meta = {}) {
-  const m = point.metrics;
-  const vm = point["vllm-meta"] ?? {};
-  const pick = (given, stored, fallback) => given !== void 0 ? given : stored !== void 0 ? stored : fallback;
-  const shape = parsePointKey(point.key);
-  const failed = num2(m.failed) ?? point.errors?.total ?? 0;
-  const completed = num2(m.completed);
-  const dateIn = meta.date ?? vm.date ?? (point["started-at"] ? new Date(point["started-at"]) : /* @__PURE__ */ new Date());
-  const backend = pick(meta.backend, vm.backend, "openai");
-  const modelId = pick(meta.modelId, vm.model_id, null);
-  const out2 = {
-    date: typeof dateIn === "string" ? dateIn : formatVllmDate(dateIn),
-    endpoint_type: pick(meta.endpointType, vm.endpoint_type, backend),
-    backend,
-    label: pick(meta.label, vm.label, null),
-    model_id: modelId,
-    tokenizer_id: pick(meta.tokenizerId, vm.tokenizer_id, modelId),
-    num_prompts: pick(meta.numPrompts, vm.num_prompts, completed !== void 0 ? completed + failed : null)
-  };
-  for (const [k, v] of Object.entries(meta.metadata ?? vm.metadata ?? {})) if (!(k in out2)) out2[k] = v;
-  const rate = shape ? shape.requestRate : point["request-rate"];
-  out2.request_rate = rate === null || rate === void 0 || rate === "inf" ? "inf" : rate;
-  out2.burstiness = pick(meta.burstiness, vm.burstiness, 1);
-  out2.max_concurrency = shape ? shape.concurrency ?? shape.maxConcurrency : point.concurrency ?? null;
-  if (vm.ramp_up_strategy !== void 0 && vm.ramp_up_strategy !== null) {
-    out2.ramp_up_strategy = vm.ramp_up_strategy;
-    out2.ramp_up_start_rps = vm.ramp_up_start_rps ?? null;
-    out2.ramp_up_end_rps = vm.ramp_up_end_rps ?? null;
-  }
-  for (const k of VLLM_AGGREGATE_KEYS) out2[k] = m[k] ?? null;
-  out2.failed = failed;
-  out2.rtfx = m.rtfx ?? 0;
-  for (const k of VLLM_OPTIONAL_KEYS) if (m[k] !== void 0) out2[k] = m[k];
-  for (const metric of VLLM_PERCENTILE_METRICS) {
-    const pct3 = percentilesOf(m, metric);
-    const has = [`mean_${metric}_ms`, `median_${metric}_ms`, `std_${metric}_ms`].some((k) => m[k] !== void 0) || pct3.length > 0;
-    if (!has) continue;
-    for (const stat2 of ["mean", "median", "std"]) out2[`${stat2}_${metric}_ms`] = m[`${stat2}_${metric}_ms`] ?? null;
-    for (const p of pct3) out2[`p${p}_${metric}_ms`] = m[`p${p}_${metric}_ms`] ?? null;
-  }
-  return out2;
-}
-function num2(v) {
-  return typeof v === "number" ? v : void 0;
-}
-function percentilesOf(metrics, metric) {
-  const re = new RegExp(`^p(\\d+(?:\\.\\d+)?)_${metric}_ms$`);
-  return Object.keys(metrics).map((k) => re.exec(k)?.[1]).filter((p) => p !== void 0).sort((a, b) => Number(a) - Number(b));
-}
-function dumpVllmResult(record) {
-  return pythonJsonDumps(record, VLLM_INT_KEYS);
-}
-function vllmResultFileName(suiteName, point) {
-  const shape = parsePointKey(point.key);
-  const rate = shape ? shape.requestRate : point["request-rate"];
-  const qps = rate === null || rate === void 0 || rate === "inf" ? "inf" : String(rate);
-  const completed = num2(point.metrics.completed);
-  const failed = num2(point.metrics.failed) ?? point.errors?.total ?? 0;
-  const mc = (shape ? shape.concurrency ?? shape.maxConcurrency : point.concurrency) ?? point["vllm-meta"]?.num_prompts ?? (completed !== void 0 ? completed + failed : void 0);
-  const safe = suiteName.replace(/[^A-Za-z0-9._-]/g, "-");
-  return `${safe}_qps_${qps}_concurrency_${mc ?? "none"}.json`;
-}
-
-// src/results/write.ts
-var RESULTS_FILE = "results.json";
-var VLLM_DIR = "vllm";
-async function writeResults(dir, doc) {
-  const problems = validateResults(doc);
-  if (problems.length > 0) {
-    throw new GateError("INTERNAL", `refusing to write a results document that does not validate:
-${formatResultsProblems(problems)}`, {
-      where: { file: path5.join(dir, RESULTS_FILE), path: problems[0].path },
-      hint: "this is a bug in vllm-perf-gate; please report it with the run log"
-    });
-  }
-  await mkdir(dir, { recursive: true });
-  const file = path5.join(dir, RESULTS_FILE);
-  await writeAtomic(file, `${JSON.stringify(doc, null, 2)}
-`);
-  return file;
-}
-async function writeVllmServeFiles(dir, doc, meta = {}) {
-  const out2 = structuredClone(doc);
-  const model = doc.environment["served-model-name"] ?? doc.environment.fingerprint?.model ?? null;
-  for (const suite of out2.suites) {
-    if (suite.kind !== "serving") continue;
-    const params = suite.parameters ?? {};
-    const backend = params.endpoint === "chat" ? "openai-chat" : "openai";
-    const burstiness = typeof params.burstiness === "number" ? params.burstiness : void 0;
-    for (const point of suite.points) {
-      const name = vllmResultFileName(suite.name, point);
-      const stored = point["vllm-meta"] ?? {};
-      const derived = {};
-      if (stored.label === void 0) derived.label = suite.name;
-      if (stored.backend === void 0) derived.backend = backend;
-      if (stored.model_id === void 0 && model !== null) derived.modelId = model;
-      if (stored.burstiness === void 0 && burstiness !== void 0) derived.burstiness = burstiness;
-      if (stored.date === void 0 && point["started-at"] === void 0) derived.date = new Date(doc.run["started-at"]);
-      const record = toVllmServeResult(point, { ...derived, ...meta });
-      await mkdir(path5.join(dir, VLLM_DIR), { recursive: true });
-      await writeAtomic(path5.join(dir, VLLM_DIR, name), dumpVllmResult(record));
-      point["vllm-result-file"] = `${VLLM_DIR}/${name}`;
-    }
-  }
-  return out2;
-}
-async function writeAtomic(file, text) {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, file);
-}
-
-// src/server/environment.ts
-import os from "node:os";
-
-// src/server/argv.ts
-function kebabFlag(key) {
-  return key.replace(/^-+/, "").replace(/_/g, "-");
-}
-function argsToFlags(args) {
-  if (args === void 0) return [];
-  if (Array.isArray(args)) return args.map(String);
-  const out2 = [];
-  for (const [key, value] of Object.entries(args)) {
-    if (value === void 0 || value === null || value === false) continue;
-    const flag = `--${kebabFlag(key)}`;
-    if (value === true || value === "") out2.push(flag);
-    else if (Array.isArray(value)) out2.push(flag, ...value.map(String));
-    else out2.push(flag, String(value));
-  }
-  return out2;
-}
-function commandArgv(command) {
-  if (command === void 0) return ["vllm"];
-  return typeof command === "string" ? [command] : [...command];
-}
-function servedModelName(server) {
-  const name = server["served-model-name"] ?? server.model;
-  if (name === void 0) throw new Error("server has neither served-model-name nor model");
-  return name;
-}
-function buildServeArgv(server, port, host) {
-  if (!server.model) throw new Error("server.model is required to boot a server");
-  return [
-    ...commandArgv(server.command),
-    "serve",
-    server.model,
-    "--host",
-    host,
-    "--port",
-    String(port),
-    "--served-model-name",
-    servedModelName(server),
-    ...argsToFlags(server.args)
-  ];
-}
-var SERVE_ONLY_FLAGS = /* @__PURE__ */ new Set([
-  "host",
-  "port",
-  "uds",
-  "served-model-name",
-  "api-key",
-  "uvicorn-log-level",
-  "disable-uvicorn-access-log",
-  "allow-credentials",
-  "allowed-origins",
-  "allowed-methods",
-  "allowed-headers",
-  "lora-modules",
-  "chat-template",
-  "chat-template-content-format",
-  "response-role",
-  "ssl-keyfile",
-  "ssl-certfile",
-  "ssl-ca-certs",
-  "ssl-cert-reqs",
-  "enable-ssl-refresh",
-  "root-path",
-  "middleware",
-  "return-tokens-as-token-ids",
-  "disable-frontend-multiprocessing",
-  "enable-request-id-headers",
-  "enable-auto-tool-choice",
-  "tool-call-parser",
-  "tool-parser-plugin",
-  "tool-server",
-  "log-config-file",
-  "max-log-len",
-  "disable-fastapi-docs",
-  "enable-prompt-tokens-details",
-  "enable-server-load-tracking",
-  "enable-force-include-usage",
-  "enable-tokenizer-info-endpoint",
-  "enable-log-outputs",
-  "enable-log-requests",
-  "disable-log-requests",
-  "h11-max-incomplete-event-size",
-  "h11-max-header-count",
-  "api-server-count",
-  "headless"
-]);
-function flagGroups(argv) {
-  const groups = [];
-  for (const tok of argv) {
-    if (/^--?[A-Za-z]/.test(tok)) {
-      const eq = tok.indexOf("=");
-      const name = eq > 0 ? tok.slice(0, eq) : tok;
-      const dashes = name.startsWith("--") ? "--" : "-";
-      const g = { flag: dashes + kebabFlag(name), values: eq > 0 ? [tok.slice(eq + 1)] : [] };
-      groups.push(g);
-    } else if (groups.length > 0) groups[groups.length - 1].values.push(tok);
-    else groups.push({ flag: "", values: [tok] });
-  }
-  return groups;
-}
-function engineFlags(args) {
-  return flagGroups(argsToFlags(args)).filter((g) => !SERVE_ONLY_FLAGS.has(g.flag.replace(/^-+/, ""))).flatMap((g) => g.flag ? [g.flag, ...g.values] : g.values);
-}
-var NOT_PERFORMANCE = /* @__PURE__ */ new Set(["host", "port", "uds", "served-model-name", "api-key", "ssl-keyfile", "ssl-certfile", "ssl-ca-certs"]);
-function normaliseServerArgs(args) {
-  return flagGroups(argsToFlags(args)).filter((g) => !NOT_PERFORMANCE.has(g.flag.replace(/^-+/, ""))).map((g) => [g.flag, ...g.values].filter((s) => s !== "").join(" ")).sort();
-}
-function serverEnv(server, base = process.env) {
-  const env = { ...base };
-  for (const [k, v] of Object.entries(server.env ?? {})) if (v !== void 0) env[k] = String(v);
-  return env;
-}
-var OURS = /* @__PURE__ */ new Map([
-  ["host", "server.host"],
-  ["port", "server.port"],
-  ["served-model-name", "server.served-model-name"],
-  ["model", "server.model"]
-]);
-function reservedFlagProblem(args) {
-  for (const g of flagGroups(argsToFlags(args))) {
-    const name = g.flag.replace(/^-+/, "");
-    const instead = OURS.get(name);
-    if (instead) return { flag: `--${name}`, instead };
-  }
-  return void 0;
-}
-
-// src/server/mask.ts
-var MASK = "***";
-function createMasker(secrets) {
-  const list = [...new Set([...secrets].filter((s) => s.length > 0))].sort((a, b) => b.length - a.length);
-  if (list.length === 0) return (text) => text;
-  const re = new RegExp(list.map(escapeRegExp).join("|"), "g");
-  return (text) => text.replace(re, MASK);
-}
-function escapeRegExp(s) {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-// src/server/nvidia-smi.ts
-import { execFile } from "node:child_process";
-
-// src/clock.ts
-var systemClock = {
-  monotonicMs: () => performance.now(),
-  wallNow: () => /* @__PURE__ */ new Date(),
-  sleep: (ms, signal) => new Promise((resolve2, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve2();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  })
-};
-
-// src/server/nvidia-smi.ts
-var GPU_QUERY_FIELDS = ["name", "driver_version", "memory.total", "utilization.gpu", "memory.used", "power.draw", "clocks.sm"];
-var GPU_QUERY_ARGS = [`--query-gpu=${GPU_QUERY_FIELDS.join(",")}`, "--format=csv,noheader,nounits"];
-var COMPUTE_APPS_ARGS = ["--query-compute-apps=pid", "--format=csv,noheader"];
-function runNvidiaSmi(args, opts = {}) {
-  return new Promise((resolve2) => {
-    execFile("nvidia-smi", args, { timeout: opts.timeoutMs ?? 1e4, env: opts.env ?? process.env, maxBuffer: 1 << 20 }, (err2, stdout, stderr) => {
-      if (!err2) return resolve2({ ok: true, stdout });
-      const code = err2.code;
-      if (code === "ENOENT") return resolve2({ ok: false, missing: true, message: "nvidia-smi not found on PATH" });
-      const detail = (String(stderr).trim() || String(stdout).trim() || err2.message).split("\n")[0];
-      resolve2({ ok: false, missing: false, message: `nvidia-smi failed: ${detail}` });
-    });
-  });
-}
-function num3(field) {
-  if (field === void 0) return null;
-  const t = field.trim();
-  if (t === "" || t.startsWith("[")) return null;
-  const n = Number(t);
-  return Number.isFinite(n) ? n : null;
-}
-function str(field) {
-  const t = field?.trim();
-  return t === void 0 || t === "" || t.startsWith("[") ? null : t;
-}
-function parseGpuQuery(csv) {
-  const rows = [];
-  for (const line of csv.split(/\r?\n/)) {
-    if (line.trim() === "") continue;
-    const f = line.split(",");
-    rows.push({
-      index: rows.length,
-      name: str(f[0]) ?? "unknown GPU",
-      driverVersion: str(f[1]),
-      memoryTotalMiB: num3(f[2]),
-      utilizationPct: num3(f[3]),
-      memoryUsedMiB: num3(f[4]),
-      powerW: num3(f[5]),
-      smClockMHz: num3(f[6])
-    });
-  }
-  return rows;
-}
-function parseComputeApps(csv) {
-  return csv.split(/\r?\n/).map((l) => Number(l.trim())).filter((n) => Number.isInteger(n) && n > 0);
-}
-function parseSmiBanner(text) {
-  const driver = /Driver Version:\s*([0-9][0-9.]*)/.exec(text);
-  const cuda = /CUDA Version:\s*([0-9][0-9.]*)/.exec(text);
-  return { driverVersion: driver?.[1] ?? null, cudaVersion: cuda?.[1] ?? null };
-}
-async function queryGpus(env) {
-  const r = await runNvidiaSmi(GPU_QUERY_ARGS, env ? { env } : {});
-  if (!r.ok) return { note: r.message, missing: r.missing };
-  return { rows: parseGpuQuery(r.stdout) };
-}
-async function waitGpuReleased(pids, opts) {
-  const clock = opts.clock ?? systemClock;
-  const deadline = clock.monotonicMs() + opts.timeoutMs;
-  const ours = new Set(pids);
-  for (; ; ) {
-    const r = await runNvidiaSmi(COMPUTE_APPS_ARGS, opts.env ? { env: opts.env } : {});
-    if (!r.ok) return r.missing ? void 0 : [];
-    const held = parseComputeApps(r.stdout).filter((p) => ours.has(p));
-    if (held.length === 0 || clock.monotonicMs() >= deadline) return held;
-    await clock.sleep(opts.pollMs ?? 500);
-  }
-}
-
-// src/server/environment.ts
-function visibleGpus(rows, cudaVisible) {
-  if (cudaVisible === void 0 || cudaVisible.trim() === "") return rows;
-  const ids = cudaVisible.split(",").map((s) => s.trim());
-  if (!ids.every((s) => /^\d+$/.test(s))) return rows;
-  return ids.map(Number).flatMap((i) => rows.filter((r) => r.index === i));
-}
-function gpuName(rows) {
-  const names = [...new Set(rows.map((r) => r.name))].sort();
-  return names.length ? names.join(" + ") : null;
-}
-async function collectEnvironment(input) {
-  const env = input.env ?? process.env;
-  const mask = createMasker(input.secrets ?? []);
-  const notes = [...input.telemetryNotes ?? []];
-  let gpus = [];
-  let driver = null;
-  let cuda = null;
-  const q = await queryGpus(env);
-  if ("rows" in q) {
-    gpus = visibleGpus(q.rows, serverEnv(input.server, env).CUDA_VISIBLE_DEVICES);
-    driver = q.rows[0]?.driverVersion ?? null;
-    const banner = await runNvidiaSmi([], { env });
-    if (banner.ok) cuda = parseSmiBanner(banner.stdout).cudaVersion;
-  } else if (!notes.some((n) => n.startsWith(q.note))) notes.push(`${q.note}: no GPU name, count, driver or CUDA version in the fingerprint`);
-  const r = input.running ?? null;
-  const model = input.server.model ?? r?.servedModelName ?? input.server["served-model-name"] ?? null;
-  return {
-    fingerprint: {
-      "gpu-name": gpuName(gpus),
-      "gpu-count": gpus.length,
-      model,
-      "server-args": normaliseServerArgs(input.server.args).map(mask),
-      "engine-version": r?.version ?? null
-    },
-    "driver-version": driver,
-    "cuda-version": cuda,
-    gpus: gpus.map((g) => ({ index: g.index, name: g.name, "memory-total-mib": g.memoryTotalMiB })),
-    "served-model-name": r?.servedModelName ?? input.server["served-model-name"] ?? input.server.model ?? null,
-    ...r?.argv ? { "server-command": r.argv.map(mask) } : {},
-    "server-url": r ? mask(r.baseUrl) : input.server.url ? mask(input.server.url) : null,
-    runner: env.RUNNER_NAME ?? null,
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    "node-version": process.version,
-    "startup-s": r?.startupSeconds ?? null,
-    "telemetry-notes": notes
-  };
-}
-
-// src/server/boot.ts
-import { rmSync } from "node:fs";
-import path8 from "node:path";
-
-// src/server/hints.ts
-var CAUSES = [
-  {
-    re: /CUDA out of memory|OutOfMemoryError|CUDA error: out of memory|No available memory for the cache blocks|insufficient (?:GPU|KV cache) memory|larger than the available KV cache memory/i,
-    hint: () => "the GPU ran out of memory: lower --gpu-memory-utilization, --max-model-len or --max-num-seqs in server.args, use a smaller model or more GPUs (--tensor-parallel-size), or check with nvidia-smi that no other process holds the GPU"
-  },
-  {
-    re: /address already in use|EADDRINUSE|Errno 98/i,
-    hint: () => "the port is taken by another process: set server.port: auto, or stop the process holding it (ss -ltnp)"
-  },
-  {
-    re: /gated repo|401 Client Error|403 Client Error|Access to model .* is restricted|Cannot access gated repo/i,
-    hint: () => "the model is gated or private on Hugging Face: accept its licence on huggingface.co with the account of your token, and pass the token with server.secret-env: [HF_TOKEN] (set HF_TOKEN from a repository secret)"
-  },
-  {
-    re: /Repository Not Found|RepositoryNotFoundError|is not a valid model identifier|HFValidationError|does not appear to have a file named|No such file or directory: .*config\.json|model .* (?:not found|does not exist)/i,
-    hint: () => "the model was not found: check server.model (a Hugging Face id such as Qwen/Qwen2.5-0.5B-Instruct, or a local path that exists on the runner)"
-  },
-  {
-    re: /unrecognized arguments?:\s*(.*)/i,
-    hint: (m) => `this vLLM version does not know ${m[1]?.trim() ? `\`${m[1].trim()}\`` : "a flag"}: remove it from server.args (or the suite's args), or check its spelling with \`vllm serve --help\``
-  },
-  {
-    re: /error: argument (\S+): (.*)/i,
-    hint: (m) => `vLLM rejected the value of ${m[1]} (${m[2]?.trim()}): fix it in server.args`
-  },
-  {
-    re: /No module named ['"]?vllm|command not found|spawn \S+ ENOENT/i,
-    hint: () => "vLLM is not installed where server.command points: install it on the runner (pip install vllm) or set server.command to its full path"
-  }
-];
-function hintForLog(lines) {
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const line = lines[i];
-    for (const c of CAUSES) {
-      const m = c.re.exec(line);
-      if (m) return c.hint(m);
-    }
-  }
-  return void 0;
-}
-
-// src/server/log-capture.ts
-import { createWriteStream, mkdirSync } from "node:fs";
-import path6 from "node:path";
-var LogCapture = class {
-  path;
-  file;
-  ring = [];
-  keep;
-  mask;
-  now;
-  lastOut;
-  open = 0;
-  closed = false;
-  constructor(filePath, opts = {}) {
-    this.path = filePath;
-    mkdirSync(path6.dirname(filePath), { recursive: true });
-    this.file = createWriteStream(filePath, { flags: "a" });
-    this.file.on("error", () => {
-    });
-    this.keep = opts.keep ?? 200;
-    this.mask = opts.mask ?? ((t) => t);
-    this.now = opts.now ?? (() => /* @__PURE__ */ new Date());
-  }
-  /**
-   * Reads a stream line by line until it ends. Progress bars (tqdm's `\r` updates) become lines of
-   * their own, so the last line is what the user last saw.
-   */
-  attach(stream, tag = "") {
-    if (!stream) return;
-    this.open++;
-    let partial = "";
-    stream.setEncoding("utf8");
-    stream.on("data", (chunk) => {
-      const parts = (partial + chunk).split(/\r\n|\n|\r/);
-      partial = parts.pop() ?? "";
-      for (const p of parts) this.output(p, tag);
-    });
-    const end = () => {
-      if (partial !== "") this.output(partial, tag);
-      partial = "";
-      this.open--;
-    };
-    stream.once("end", end);
-    stream.once("error", end);
-  }
-  output(text, tag) {
-    this.line(text, tag);
-    if (text.trim() !== "") this.lastOut = this.mask(text);
-  }
-  /** The child's last non-blank line (ours left out). */
-  lastOutputLine() {
-    return this.lastOut;
-  }
-  /** Adds one line (ours or the child's). Blank lines are kept in the file only. */
-  line(text, tag = "") {
-    const masked = this.mask(text);
-    if (!this.closed) this.file.write(`${this.now().toISOString()} ${tag}${masked}
-`);
-    if (masked.trim() === "") return;
-    this.ring.push(masked);
-    if (this.ring.length > this.keep) this.ring.shift();
-  }
-  /** The last n non-blank lines, oldest first. */
-  lastLines(n) {
-    return n <= 0 ? [] : this.ring.slice(-n);
-  }
-  lastLine() {
-    return this.ring[this.ring.length - 1];
-  }
-  /** Whether every attached stream has ended. */
-  get drained() {
-    return this.open === 0;
-  }
-  /** Flushes and closes the file; later lines stay in memory only. */
-  close() {
-    if (this.closed) return Promise.resolve();
-    this.closed = true;
-    return new Promise((resolve2) => this.file.end(() => resolve2()));
-  }
-};
-
-// src/server/port.ts
-import { execFile as execFile2 } from "node:child_process";
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
-import { createServer } from "node:net";
-function pickFreePort(host = "127.0.0.1") {
-  return new Promise((resolve2, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen({ port: 0, host, exclusive: true }, () => {
-      const addr = srv.address();
-      const port = addr !== null && typeof addr === "object" ? addr.port : 0;
-      srv.close(() => port > 0 ? resolve2(port) : reject(new Error("no free port")));
-    });
-  });
-}
-function portIsFree(port, host = "127.0.0.1") {
-  return new Promise((resolve2) => {
-    const srv = createServer();
-    srv.once("error", () => resolve2(false));
-    srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve2(true)));
-  });
-}
-async function findPortHolder(port) {
-  return fromProc(port) ?? await fromSs(port);
-}
-function fromProc(port) {
-  const inodes = /* @__PURE__ */ new Set();
-  const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
-  for (const table2 of ["/proc/net/tcp", "/proc/net/tcp6"]) {
-    let text;
-    try {
-      text = readFileSync(table2, "utf8");
-    } catch {
-      continue;
-    }
-    for (const line of text.split("\n").slice(1)) {
-      const f = line.trim().split(/\s+/);
-      if (f.length > 9 && f[1]?.endsWith(`:${hexPort}`) && f[3] === "0A" && f[9] !== "0") inodes.add(f[9]);
-    }
-  }
-  if (inodes.size === 0) return void 0;
-  let pids;
-  try {
-    pids = readdirSync("/proc").filter((n) => /^\d+$/.test(n));
-  } catch {
-    return void 0;
-  }
-  for (const pid of pids) {
-    let fds;
-    try {
-      fds = readdirSync(`/proc/${pid}/fd`);
-    } catch {
-      continue;
-    }
-    for (const fd of fds) {
-      let link;
-      try {
-        link = readlinkSync(`/proc/${pid}/fd/${fd}`);
-      } catch {
-        continue;
-      }
-      const m = /^socket:\[(\d+)\]$/.exec(link);
-      if (m && inodes.has(m[1])) return { pid: Number(pid), command: commandOf(Number(pid)) };
-    }
-  }
-  return void 0;
-}
-function commandOf(pid) {
-  try {
-    const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
-    if (argv.length > 0) return argv.join(" ").slice(0, 200);
-  } catch {
-  }
-  try {
-    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
-  } catch {
-    return "?";
-  }
-}
-function fromSs(port) {
-  return new Promise((resolve2) => {
-    execFile2("ss", ["-ltnpH", `sport = :${port}`], { timeout: 5e3 }, (err2, stdout) => {
-      if (err2) return resolve2(void 0);
-      const m = /users:\(\("([^"]*)",pid=(\d+)/.exec(stdout);
-      resolve2(m ? { pid: Number(m[2]), command: m[1] } : void 0);
-    });
-  });
-}
-async function assertPortFree(port, host = "127.0.0.1") {
-  if (await portIsFree(port, host)) return;
-  const holder = await findPortHolder(port);
-  const who = holder ? ` by process ${holder.pid} (${holder.command})` : "";
-  throw new GateError("PORT_IN_USE", `port ${port} on ${host} is already in use${who}`, {
-    where: { path: "server.port" },
-    hint: holder ? `stop process ${holder.pid} (a server left from an earlier job?), or set server.port: auto to pick a free port` : "stop the process listening on it (ss -ltnp shows it), or set server.port: auto to pick a free port"
-  });
-}
-
-// src/server/process-group.ts
-import { spawn } from "node:child_process";
-import { readdirSync as readdirSync2, readFileSync as readFileSync2 } from "node:fs";
-var ourGroups = /* @__PURE__ */ new Set();
-function spawnInGroup(argv, opts = {}) {
-  const [file, ...args] = argv;
-  if (!file) throw new Error("empty argv");
-  const child = spawn(file, args, { detached: true, stdio: ["ignore", "pipe", "pipe"], env: opts.env ?? process.env, cwd: opts.cwd });
-  if (child.pid !== void 0) ourGroups.add(child.pid);
-  return child;
-}
-function killOurGroupsNow() {
-  const hit = [];
-  for (const pgid of ourGroups) if (signalGroup(pgid, "SIGKILL")) hit.push(pgid);
-  ourGroups.clear();
-  return hit;
-}
-function readProcStat(pid) {
-  let text;
-  try {
-    text = readFileSync2(`/proc/${pid}/stat`, "utf8");
-  } catch {
-    return void 0;
-  }
-  const close = text.lastIndexOf(")");
-  const f = text.slice(close + 2).split(" ");
-  return { pid, state: f[0] ?? "?", pgrp: Number(f[2]), startTicks: Number(f[19]) };
-}
-function hasProc() {
-  try {
-    readFileSync2("/proc/self/stat");
-    return true;
-  } catch {
-    return false;
-  }
-}
-var PROC = hasProc();
-function groupMembers(pgid) {
-  if (!PROC) return void 0;
-  const out2 = [];
-  for (const name of readdirSync2("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    const st = readProcStat(Number(name));
-    if (st && st.pgrp === pgid && st.state !== "Z" && st.state !== "X") out2.push(st.pid);
-  }
-  return out2;
-}
-function groupAlive(pgid) {
-  const members = groupMembers(pgid);
-  if (members !== void 0) return members.length > 0;
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (err2) {
-    return err2.code === "EPERM";
-  }
-}
-function signalGroup(pgid, signal) {
-  try {
-    process.kill(-pgid, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
-async function terminateGroup(pgid, opts) {
-  const clock = opts.clock ?? systemClock;
-  const log = opts.log ?? (() => {
-  });
-  const t0 = clock.monotonicMs();
-  const pids = groupMembers(pgid) ?? [pgid];
-  const report = (signal, gone2) => ({ pids, signal, gone: gone2, elapsedMs: clock.monotonicMs() - t0 });
-  const gone = (signal) => {
-    ourGroups.delete(pgid);
-    return report(signal, true);
-  };
-  try {
-    if (!groupAlive(pgid)) return gone(null);
-    signalGroup(pgid, "SIGTERM");
-    if (await waitGone(pgid, opts.graceMs, opts.pollMs ?? 50, clock)) return gone("SIGTERM");
-    log(`process group ${pgid} still running ${Math.round(opts.graceMs / 1e3)} s after SIGTERM; sending SIGKILL`);
-    signalGroup(pgid, "SIGKILL");
-    if (await waitGone(pgid, opts.killWaitMs ?? 1e4, opts.pollMs ?? 50, clock)) return gone("SIGKILL");
-    log(`warning: process group ${pgid} survived SIGKILL (pids ${(groupMembers(pgid) ?? []).join(", ")}); a process may be stuck in the kernel`);
-    return report("SIGKILL", false);
-  } catch (err2) {
-    log(`warning: teardown of process group ${pgid} failed: ${err2.message}`);
-    return report(null, !safeAlive(pgid));
-  }
-}
-function safeAlive(pgid) {
-  try {
-    return groupAlive(pgid);
-  } catch {
-    return true;
-  }
-}
-async function waitGone(pgid, ms, pollMs, clock = systemClock) {
-  const deadline = clock.monotonicMs() + ms;
-  for (; ; ) {
-    if (!groupAlive(pgid)) return true;
-    if (clock.monotonicMs() >= deadline) return false;
-    await clock.sleep(Math.min(pollMs, Math.max(1, deadline - clock.monotonicMs())));
-  }
-}
-
-// src/server/readiness.ts
-var import_undici = __toESM(require_undici(), 1);
-function probeAgent() {
-  return new import_undici.Agent({ connections: 1, connectTimeout: 5e3, headersTimeout: 1e4, bodyTimeout: 1e4, keepAliveTimeout: 1e3 });
-}
-async function probeReady(baseUrl, servedModelName2, headers, dispatcher) {
-  try {
-    const health = await (0, import_undici.request)(`${baseUrl}/health`, { method: "GET", headers, dispatcher });
-    await health.body.dump();
-    if (health.statusCode !== 200) return { ready: false, detail: `/health answers ${health.statusCode}` };
-    const models = await (0, import_undici.request)(`${baseUrl}/v1/models`, { method: "GET", headers, dispatcher });
-    if (models.statusCode !== 200) {
-      await models.body.dump();
-      const why = models.statusCode === 401 ? " (the server wants an API key: set server.api-key-env)" : "";
-      return { ready: false, detail: `/v1/models answers ${models.statusCode}${why}` };
-    }
-    const body = await models.body.json();
-    const ids = (body.data ?? []).map((m) => String(m.id));
-    if (servedModelName2 === void 0 ? ids.length > 0 : ids.includes(servedModelName2)) return { ready: true, detail: "ready", model: servedModelName2 ?? ids[0] };
-    const listed = ids.length ? ids.map((i) => `\`${i}\``).join(", ") : "no model";
-    return { ready: false, detail: servedModelName2 === void 0 ? `/v1/models lists ${listed}` : `/v1/models lists ${listed}, not \`${servedModelName2}\`` };
-  } catch (err2) {
-    const code = err2.code;
-    return { ready: false, detail: code === "ECONNREFUSED" ? "not listening yet" : `no answer (${code ?? err2.message})` };
-  }
-}
-async function readVersion(baseUrl, headers, dispatcher) {
-  try {
-    const res = await (0, import_undici.request)(`${baseUrl}/version`, { method: "GET", headers, dispatcher });
-    if (res.statusCode !== 200) {
-      await res.body.dump();
-      return null;
-    }
-    const body = await res.body.json();
-    return typeof body.version === "string" ? body.version : null;
-  } catch {
-    return null;
-  }
-}
-function connectUrl(host, port) {
-  const h = host === "0.0.0.0" || host === "" ? "127.0.0.1" : host === "::" ? "::1" : host;
-  return `http://${h.includes(":") ? `[${h}]` : h}:${port}`;
-}
-
-// src/server/state.ts
-import { mkdirSync as mkdirSync2, readFileSync as readFileSync3, writeFileSync } from "node:fs";
-import path7 from "node:path";
-function writeServerState(file, state) {
-  mkdirSync2(path7.dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(state)}
-`);
-}
-function stateFor(pid, logPath, startedAt, graceMs) {
-  const ticks = readProcStat(pid)?.startTicks;
-  return {
-    pgid: pid,
-    pid,
-    startedAt: startedAt.toISOString(),
-    logPath,
-    ...ticks !== void 0 && Number.isFinite(ticks) ? { leaderStartTicks: ticks } : {},
-    ...graceMs !== void 0 ? { graceMs } : {}
-  };
-}
-
-// src/server/boot.ts
-var DEFAULT_STARTUP_TIMEOUT = "20m";
-var DEFAULT_GRACE = "30s";
-function serverHeaders(server, env = process.env) {
-  const name = server["api-key-env"];
-  const key = name ? server.env?.[name] !== void 0 ? String(server.env[name]) : env[name] : void 0;
-  return key ? { authorization: `Bearer ${key}` } : {};
-}
-async function bootServer(server, opts) {
-  const clock = opts.clock ?? systemClock;
-  const log = opts.log ?? (() => {
-  });
-  const masker = createMasker(opts.secrets ?? []);
-  const env = opts.env ?? process.env;
-  const timeoutMs = parseDuration(server["startup-timeout"] ?? DEFAULT_STARTUP_TIMEOUT, { path: "server.startup-timeout" });
-  const graceMs = parseDuration(server["shutdown-grace"] ?? DEFAULT_GRACE, { path: "server.shutdown-grace" });
-  const headers = serverHeaders(server, env);
-  if (opts.signal?.aborted) throw new GateError("CANCELLED", "cancelled before the server was started");
-  if (server.url) {
-    const asked = server["served-model-name"] ?? server.model;
-    return awaitExternal(server.url.replace(/\/+$/, ""), asked, headers, timeoutMs, opts, clock, masker);
-  }
-  if (!server.model) {
-    throw new GateError("CONFIG", "server.model is required to boot a server", {
-      where: { path: "server.model" },
-      hint: "set server.model to a Hugging Face id or a local path, or server.url for a server that is already running"
-    });
-  }
-  const name = servedModelName(server);
-  const reserved = reservedFlagProblem(server.args);
-  if (reserved) {
-    throw new GateError("CONFIG", `server.args sets ${reserved.flag}, which vllm-perf-gate sets itself`, {
-      where: { path: "server.args" },
-      hint: `remove it from args and set ${reserved.instead} instead`
-    });
-  }
-  const host = server.host ?? "127.0.0.1";
-  const port = server.port === void 0 || server.port === "auto" ? await pickFreePort(host) : server.port;
-  if (server.port !== void 0 && server.port !== "auto") await assertPortFree(port, host);
-  const argv = buildServeArgv(server, port, host);
-  const maskedArgv = argv.map(masker);
-  const baseUrl = connectUrl(host, port);
-  const capture = new LogCapture(path8.join(opts.outDir, "server.log"), { mask: masker });
-  capture.line(`[vllm-perf-gate] starting: ${maskedArgv.join(" ")}`);
-  const t0 = clock.monotonicMs();
-  const startedAt = clock.wallNow();
-  let child;
-  try {
-    child = spawnInGroup(argv, { env: serverEnv(server, env) });
-  } catch (err2) {
-    await capture.close();
-    throw bootExitError(`could not start \`${maskedArgv[0]}\`: ${masker(err2.message)}`, capture, opts.tailLines);
-  }
-  capture.attach(child.stdout);
-  capture.attach(child.stderr);
-  const exited = watchExit(child, capture);
-  if (child.pid === void 0) {
-    const info = await exited;
-    await capture.close();
-    throw bootExitError(`could not start \`${maskedArgv[0]}\`: ${info.spawnError ?? "spawn failed"}`, capture, opts.tailLines);
-  }
-  const pgid = child.pid;
-  const state = stateFor(pgid, capture.path, startedAt, graceMs);
-  if (opts.statePath) writeServerState(opts.statePath, state);
-  opts.onSpawn?.(state);
-  let stopping;
-  const stop = (reason, o = {}) => {
-    stopping ??= (async () => {
-      try {
-        capture.line(`[vllm-perf-gate] stopping the server: ${reason}`);
-        const report = await terminateGroup(pgid, { graceMs: o.graceMs ?? graceMs, clock: systemClock, log: (l) => (capture.line(`[vllm-perf-gate] ${l}`), log(l)) });
-        const held = await waitGpuReleased(report.pids, { timeoutMs: opts.gpuReleaseTimeoutMs ?? 6e4 });
-        if (held && held.length > 0) log(`warning: nvidia-smi still lists process ${held.join(", ")} of the server on a GPU`);
-        capture.line(`[vllm-perf-gate] server stopped (${report.signal ?? "already exited"}, ${Math.round(report.elapsedMs)} ms)`);
-        if (report.gone && opts.statePath) rmSync(opts.statePath, { force: true });
-        return report;
-      } catch (err2) {
-        log(`warning: teardown failed: ${err2.message}`);
-        return null;
-      } finally {
-        await capture.close();
-      }
-    })();
-    return stopping;
-  };
-  const dispatcher = probeAgent();
-  try {
-    const ready = await waitReady({
-      probe: () => probeReady(baseUrl, name, headers, dispatcher),
-      exited,
-      timeoutMs,
-      clock,
-      signal: opts.signal,
-      pollMs: opts.pollMs ?? 500,
-      progressEveryMs: opts.progressEveryMs ?? 3e4,
-      onProgress: (elapsedS, detail) => log(`waiting for the server to be ready: ${elapsedS} s so far (${detail}); last log line: ${capture.lastOutputLine() ?? "(none yet)"}`)
-    });
-    if (ready.kind === "exit") {
-      await drain(capture);
-      await stop("it exited during start-up");
-      const how = ready.exit.signal ? `was killed by ${ready.exit.signal}` : `exited with code ${ready.exit.code}`;
-      throw bootExitError(`the server ${how} during start-up, ${seconds(clock.monotonicMs() - t0)} after it was spawned`, capture, opts.tailLines, ready.exit.signal);
-    }
-    if (ready.kind === "timeout") {
-      await stop("not ready within server.startup-timeout");
-      const tail = capture.lastLines(opts.tailLines ?? 40);
-      throw new GateError(
-        "BOOT_TIMEOUT",
-        `the server was not ready within ${seconds(timeoutMs)} (server.startup-timeout): ${ready.detail}${formatTail(tail, capture.path)}`,
-        {
-          where: { path: "server.startup-timeout" },
-          hint: hintForLog(tail) ?? "a large model can take longer to load the first time (download, torch.compile, CUDA graphs): raise server.startup-timeout, or cache the weights on the runner"
+          s.values[run] = value;
+          if (!point.validity.valid) s.invalid.push(run);
         }
+      }
+    }
+  });
+  return [...byKey.values()];
+}
+function judgedValues(s) {
+  const invalid = new Set(s.invalid);
+  return s.values.map((v, i) => invalid.has(i) ? null : v);
+}
+function isNum3(v) {
+  return typeof v === "number" && Number.isFinite(v);
+}
+
+// src/history/analyze.ts
+function analyzeHistory(docs, settings, opts = {}) {
+  const ordered = orderRuns(docs);
+  const runs = historyRuns(ordered);
+  const series = buildSeries(ordered, settings);
+  const minSegment = opts.minSegment ?? DEFAULT_MIN_SEGMENT;
+  const maxPValue = opts.maxPValue ?? DEFAULT_MAX_P_VALUE;
+  const changePoints = [];
+  for (const s of series) {
+    const floor = noiseFloorFor(settings, s.family);
+    for (const cp of detectChangePoints(judgedValues(s), { minSegment, maxPValue, floor })) {
+      const run = runs[cp.index];
+      const worse = s.direction === "higher-is-better" ? cp.change < 0 : cp.change > 0;
+      changePoints.push({
+        suite: s.suite,
+        point: s.point,
+        label: s.label,
+        metric: s.metric,
+        unit: s.unit,
+        index: cp.index,
+        runId: run.id,
+        commit: run.commit,
+        startedAt: run.startedAt,
+        commitBefore: commitBefore(runs, cp.index),
+        before: cp.before,
+        after: cp.after,
+        change: cp.change,
+        pValue: cp.pValue,
+        direction: worse ? "regression" : "improvement",
+        setupChanged: run.setupChanged
+      });
+    }
+  }
+  changePoints.sort((a, b) => b.index - a.index || cmp(a.suite, b.suite) || cmp(a.point, b.point) || cmp(a.metric, b.metric));
+  return {
+    runs,
+    series,
+    changePoints,
+    detection: { method: "e-divisive means + Student t", minSegment, maxPValue, noiseFloor: { ...settings.noiseFloor } }
+  };
+}
+function commitBefore(runs, index2) {
+  for (let i = index2 - 1; i >= 0; i--) if (runs[i].commit) return runs[i].commit;
+  return null;
+}
+function cmp(a, b) {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// src/load/dataset-check.ts
+import { readFile as readFile3, stat as stat2 } from "node:fs/promises";
+import path7 from "node:path";
+
+// src/load/dataset-file.ts
+import { existsSync } from "node:fs";
+import { constants, lstat, open, realpath, stat } from "node:fs/promises";
+import path5 from "node:path";
+var MAX_SHAREGPT_BYTES = 1024 * 1024 * 1024;
+var MAX_TEXT_BYTES = 64 * 1024 * 1024;
+var DatasetFileProblem = class extends Error {
+  hint;
+  /** Where in the dataset file, for a syntax error (1-based). */
+  at;
+  constructor(message, hint, at) {
+    super(message);
+    this.name = "DatasetFileProblem";
+    this.hint = hint;
+    this.at = at;
+  }
+};
+function workspaceOf(configFile, env) {
+  if (env.GITHUB_WORKSPACE) return path5.resolve(env.GITHUB_WORKSPACE);
+  const dir = path5.dirname(path5.resolve(configFile));
+  for (let d = dir; ; d = path5.dirname(d)) {
+    if (existsSync(path5.join(d, ".git"))) return d;
+    if (path5.dirname(d) === d) return dir;
+  }
+}
+async function realFolder(p) {
+  try {
+    return await realpath(p);
+  } catch {
+    return path5.resolve(p);
+  }
+}
+function isInside(root, file) {
+  const rel = path5.relative(root, file);
+  return rel === "" || !rel.startsWith(`..${path5.sep}`) && rel !== ".." && !path5.isAbsolute(rel);
+}
+function kindOf2(st) {
+  if (st.isDirectory()) return "a folder";
+  if (st.isFIFO()) return "a FIFO (named pipe)";
+  if (st.isSocket()) return "a socket";
+  if (st.isCharacterDevice() || st.isBlockDevice()) return "a device";
+  return "not a regular file";
+}
+function mib(bytes) {
+  return `${(bytes / 1024 / 1024).toFixed(bytes < 1024 * 1024 ? 2 : 0)} MiB`;
+}
+async function checkDatasetPath(file, opts) {
+  let real;
+  try {
+    real = await realpath(file);
+  } catch (e) {
+    const code = e.code;
+    if (code === "ENOENT" || code === "ENOTDIR") {
+      const dangling = await lstat(file).then(
+        (s) => s.isSymbolicLink(),
+        () => false
+      );
+      throw new DatasetFileProblem(
+        dangling ? `the file is a symlink to nothing: ${file}` : `file not found: ${file}`,
+        "check the path (relative paths are read from the config file's folder)"
       );
     }
-    if (ready.kind === "cancelled") {
-      await stop("cancelled");
-      throw new GateError("CANCELLED", "cancelled while waiting for the server to start");
-    }
-    const startupSeconds = (clock.monotonicMs() - t0) / 1e3;
-    const version = await readVersion(baseUrl, headers, dispatcher);
-    capture.line(`[vllm-perf-gate] ready after ${startupSeconds.toFixed(1)} s (version ${version ?? "unknown"})`);
-    return {
-      baseUrl,
-      servedModelName: name,
-      external: false,
-      pid: pgid,
-      pgid,
-      startedAt: startedAt.toISOString(),
-      startupSeconds,
-      version,
-      logPath: capture.path,
-      argv: maskedArgv,
-      headers,
-      stop,
-      exited: exited.then(({ code, signal }) => ({ code, signal })),
-      lastLogLines: (n) => capture.lastLines(n)
-    };
-  } catch (err2) {
-    await stop(`start-up failed`);
-    throw err2;
-  } finally {
-    await dispatcher.close().catch(() => {
-    });
-  }
-}
-async function waitReady(a) {
-  const t0 = a.clock.monotonicMs();
-  let nextProgress = t0 + a.progressEveryMs;
-  let exit;
-  const wake = new AbortController();
-  void a.exited?.then((e) => {
-    exit = e;
-    wake.abort();
-  });
-  const onAbort = () => wake.abort();
-  a.signal?.addEventListener("abort", onAbort, { once: true });
-  try {
-    let detail = "not probed yet";
-    for (; ; ) {
-      if (exit) return { kind: "exit", exit };
-      if (a.signal?.aborted) return { kind: "cancelled" };
-      const p = await a.probe();
-      if (exit) return { kind: "exit", exit };
-      if (p.ready) return { kind: "ready" };
-      detail = p.detail;
-      const now = a.clock.monotonicMs();
-      if (now - t0 >= a.timeoutMs) return { kind: "timeout", detail };
-      if (now >= nextProgress) {
-        a.onProgress(Math.round((now - t0) / 1e3), detail);
-        nextProgress += a.progressEveryMs * Math.max(1, Math.ceil((now - nextProgress + 1) / a.progressEveryMs));
-      }
-      await a.clock.sleep(Math.min(a.pollMs, Math.max(1, t0 + a.timeoutMs - now)), wake.signal).catch(() => {
-      });
-    }
-  } finally {
-    a.signal?.removeEventListener("abort", onAbort);
-  }
-}
-async function awaitExternal(baseUrl, asked, headers, timeoutMs, opts, clock, masker) {
-  const log = opts.log ?? (() => {
-  });
-  const dispatcher = probeAgent();
-  const t0 = clock.monotonicMs();
-  let name = asked;
-  try {
-    const ready = await waitReady({
-      probe: async () => {
-        const p = await probeReady(baseUrl, asked, headers, dispatcher);
-        if (p.ready) name = p.model;
-        return p;
-      },
-      timeoutMs,
-      clock,
-      signal: opts.signal,
-      pollMs: opts.pollMs ?? 500,
-      progressEveryMs: opts.progressEveryMs ?? 3e4,
-      onProgress: (s, detail) => log(`waiting for ${masker(baseUrl)} to be ready: ${s} s so far (${detail})`)
-    });
-    if (ready.kind === "cancelled") throw new GateError("CANCELLED", "cancelled while waiting for the server to be ready");
-    if (ready.kind !== "ready") {
-      throw new GateError("BOOT_TIMEOUT", `the server at ${masker(baseUrl)} was not ready within ${seconds(timeoutMs)}: ${ready.kind === "timeout" ? ready.detail : ""}`, {
-        where: { path: "server.url" },
-        hint: "check that server.url points at a running vLLM server reachable from the runner and that it serves the model named by served-model-name (or model)"
-      });
-    }
-    const version = await readVersion(baseUrl, headers, dispatcher);
-    log(`using the server at ${masker(baseUrl)} (ready after ${seconds(clock.monotonicMs() - t0)}; nothing is booted or torn down)`);
-    return {
-      baseUrl,
-      servedModelName: name ?? "",
-      external: true,
-      pid: null,
-      pgid: null,
-      startedAt: clock.wallNow().toISOString(),
-      startupSeconds: null,
-      version,
-      logPath: null,
-      argv: null,
-      headers,
-      stop: () => Promise.resolve(null),
-      exited: new Promise(() => {
-      }),
-      lastLogLines: () => []
-    };
-  } finally {
-    await dispatcher.close().catch(() => {
-    });
-  }
-}
-function watchExit(child, capture) {
-  return new Promise((resolve2) => {
-    child.once("error", (err2) => {
-      if (child.pid === void 0) {
-        capture.line(`[vllm-perf-gate] ${err2.message}`);
-        resolve2({ code: null, signal: null, spawnError: err2.message });
-      }
-    });
-    child.once("exit", (code, signal) => {
-      capture.line(`[vllm-perf-gate] server process ${child.pid} exited (${signal ? `signal ${signal}` : `code ${code}`})`);
-      resolve2({ code, signal });
-    });
-  });
-}
-async function drain(capture) {
-  const deadline = performance.now() + 2e3;
-  while (!capture.drained && performance.now() < deadline) await systemClock.sleep(10);
-}
-function bootExitError(message, capture, tailLines = 40, signal) {
-  const tail = capture.lastLines(tailLines);
-  return new GateError("BOOT_EXIT", `${message}${formatTail(tail, capture.path)}`, {
-    where: { file: capture.path },
-    hint: hintForLog([...tail, message]) ?? (signal === "SIGKILL" ? OOM_KILLER_HINT : "read the log above: the server printed why it stopped")
-  });
-}
-var OOM_KILLER_HINT = "SIGKILL without a message is often the kernel OOM killer (host memory, e.g. while loading weights): check dmesg, use a runner with more RAM, or lower --max-num-seqs / --swap-space";
-function formatTail(lines, file) {
-  if (lines.length === 0) return `
-(${file} is empty)`;
-  return `
-last ${lines.length} line${lines.length === 1 ? "" : "s"} of ${file}:
-${lines.map((l) => `  | ${l}`).join("\n")}`;
-}
-function seconds(ms) {
-  return ms >= 12e4 ? `${(ms / 6e4).toFixed(1)} min` : `${(ms / 1e3).toFixed(1)} s`;
-}
-function serverCrashError(server, exit, tailLines = 40) {
-  const tail = server.lastLogLines(tailLines);
-  const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-  return new GateError("SERVER_CRASH", `the server ${how} while the suites ran${formatTail(tail, server.logPath ?? "server.log")}`, {
-    ...server.logPath ? { where: { file: server.logPath } } : {},
-    hint: hintForLog(tail) ?? (exit.signal === "SIGKILL" ? OOM_KILLER_HINT : "read the log above: the server printed why it stopped")
-  });
-}
-
-// src/server/lifecycle.ts
-async function withServer(server, opts, work) {
-  const running = await bootServer(server, opts);
-  const ac = new AbortController();
-  const onOuterAbort = () => ac.abort(opts.signal?.reason);
-  opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
-  let crash;
-  let finished = false;
-  void running.exited.then((exit) => {
-    if (finished) return;
-    crash = serverCrashError(running, exit);
-    ac.abort(crash);
-  });
-  const cancelled = () => opts.signal?.aborted === true;
-  try {
-    const result = await work(running, ac.signal);
-    if (crash) throw crash;
-    return result;
-  } catch (err2) {
-    throw crash ?? err2;
-  } finally {
-    finished = true;
-    opts.signal?.removeEventListener("abort", onOuterAbort);
-    await running.stop(
-      crash ? "it crashed" : cancelled() ? "cancelled" : "the suites are done",
-      cancelled() ? { graceMs: opts.cancelGraceMs ?? 5e3 } : {}
+    throw new DatasetFileProblem(
+      `cannot read ${file}: ${code ?? e.message}`,
+      "check that the file and its folders are readable"
     );
   }
-}
-
-// src/server/telemetry.ts
-var import_parse_prometheus_text_format = __toESM(require_parse_prometheus_text_format_cjs(), 1);
-var import_undici2 = __toESM(require_undici(), 1);
-var WANTED = [
-  "vllm:kv_cache_usage_perc",
-  "vllm:gpu_cache_usage_perc",
-  "vllm:num_requests_running",
-  "vllm:num_requests_waiting",
-  "vllm:num_preemptions",
-  "vllm:prompt_tokens",
-  "vllm:generation_tokens"
-];
-var WANTED_LINE = new RegExp(`^(?:${WANTED.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})(?:_total)?[{ ]`);
-function seriesByName(text) {
-  const out2 = /* @__PURE__ */ new Map();
-  const lines = text.split("\n").filter((l) => WANTED_LINE.test(l));
-  for (const fam of (0, import_parse_prometheus_text_format.default)(`${lines.join("\n")}
-`)) {
-    if (fam.type === "HISTOGRAM" || fam.type === "SUMMARY") continue;
-    for (const s of fam.metrics) {
-      const v = Number(s.value);
-      if (!Number.isFinite(v)) continue;
-      const list = out2.get(fam.name);
-      if (list) list.push(v);
-      else out2.set(fam.name, [v]);
-    }
+  if (opts.roots && !opts.roots.roots.some((r) => isInside(r, real))) {
+    const through = real === path5.resolve(file) ? "" : ` (through a symlink, to ${real})`;
+    throw new DatasetFileProblem(
+      `${file} is outside the workspace${through}: dataset files are read from ${opts.roots.roots.join(", ")} only`,
+      `move the file into the workspace (${opts.roots.workspace}), or add its folder to \`dataset-roots\` in the config`
+    );
   }
-  return out2;
-}
-function parseVllmMetrics(text) {
-  const series = seriesByName(text);
-  const pick = (...names) => {
-    for (const n of names) {
-      const v = series.get(n);
-      if (v) return v;
-    }
-    return void 0;
-  };
-  const sum = (...names) => {
-    const v = pick(...names);
-    return v ? v.reduce((a, b) => a + b, 0) : null;
-  };
-  const max = (...names) => {
-    const v = pick(...names);
-    return v ? Math.max(...v) : null;
-  };
-  return {
-    kvCacheUsage: max("vllm:kv_cache_usage_perc", "vllm:gpu_cache_usage_perc"),
-    running: sum("vllm:num_requests_running"),
-    waiting: sum("vllm:num_requests_waiting"),
-    preemptions: sum("vllm:num_preemptions_total", "vllm:num_preemptions"),
-    promptTokens: sum("vllm:prompt_tokens_total", "vllm:prompt_tokens"),
-    generationTokens: sum("vllm:generation_tokens_total", "vllm:generation_tokens")
-  };
-}
-function summariseSnapshots(snaps) {
-  if (snaps.length === 0) return {};
-  const peak = (f) => {
-    const v = snaps.map(f).filter((x) => x !== null);
-    return v.length ? Math.max(...v) : null;
-  };
-  const delta = (f) => {
-    const a = f(snaps[0]);
-    const b = f(snaps[snaps.length - 1]);
-    return a === null || b === null || b < a ? null : b - a;
-  };
-  const kv = peak((s) => s.kvCacheUsage);
-  return {
-    // A 0..1 fraction under vLLM's `_perc` name, as vLLM reports it; the report shows it as a percentage.
-    peak_kv_cache_usage_perc: kv,
-    peak_num_requests_running: peak((s) => s.running),
-    peak_num_requests_waiting: peak((s) => s.waiting),
-    num_preemptions: delta((s) => s.preemptions),
-    prompt_tokens: delta((s) => s.promptTokens),
-    generation_tokens: delta((s) => s.generationTokens),
-    metrics_samples: snaps.length
-  };
-}
-function summariseGpuSamples(samples) {
-  const rows = samples.flat();
-  if (rows.length === 0) return {};
-  const vals = (f) => rows.map(f).filter((x) => x !== null);
-  const peak = (v) => v.length ? Math.max(...v) : null;
-  const mean3 = (v) => v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
-  const util = vals((r) => r.utilizationPct);
-  return {
-    peak_gpu_util_pct: peak(util),
-    mean_gpu_util_pct: mean3(util),
-    peak_gpu_memory_used_mib: peak(vals((r) => r.memoryUsedMiB)),
-    peak_gpu_power_w: peak(vals((r) => r.powerW)),
-    mean_gpu_sm_clock_mhz: mean3(vals((r) => r.smClockMHz)),
-    gpu_samples: samples.length
-  };
-}
-async function startTelemetry(baseUrl, opts) {
-  const client = new import_undici2.Client(baseUrl, { pipelining: 1, keepAliveTimeout: Math.max(4e3, opts.intervalMs * 4) });
-  const requestTimeoutMs = Math.max(2e3, opts.intervalMs * 5);
-  const stats = { scrapes: 0, skipped: 0, failures: 0, parseCpuMicros: 0 };
-  const notes = /* @__PURE__ */ new Set();
-  let snaps = [];
-  let gpu = [];
-  let lastSnap;
-  let metricsBusy;
-  let gpuBusy;
-  let gpuOn = opts.nvidiaSmi ?? true;
-  let gpuFailures = 0;
-  let stopped = false;
-  const scrape = async () => {
-    try {
-      const res = await client.request({ path: "/metrics", method: "GET", headers: opts.headers ?? {}, signal: AbortSignal.timeout(requestTimeoutMs) });
-      const text = await res.body.text();
-      if (res.statusCode !== 200) throw new Error(`/metrics answered ${res.statusCode}`);
-      const c0 = process.cpuUsage();
-      const snap = parseVllmMetrics(text);
-      const c = process.cpuUsage(c0);
-      stats.parseCpuMicros += c.user + c.system;
-      stats.scrapes++;
-      snaps.push(snap);
-      lastSnap = snap;
-      if (snap.running === null && snap.kvCacheUsage === null) notes.add("/metrics has no vllm: series (is it a vLLM server?)");
-    } catch (err2) {
-      stats.failures++;
-      notes.add(`/metrics could not be read: ${err2.message}`);
-    }
-  };
-  const sampleGpu = async () => {
-    const r = await runNvidiaSmi(GPU_QUERY_ARGS, { timeoutMs: Math.max(2e3, opts.intervalMs * 5), ...opts.env ? { env: opts.env } : {} });
-    if (r.ok) {
-      gpuFailures = 0;
-      gpu.push(parseGpuQuery(r.stdout));
-      return;
-    }
-    notes.add(r.missing ? "nvidia-smi not found on PATH: no GPU utilisation, memory, power or clock figures" : `${r.message}: GPU figures may be incomplete`);
-    if (r.missing || ++gpuFailures >= 3) gpuOn = false;
-  };
-  const tick = () => {
-    if (stopped) return;
-    if (metricsBusy) stats.skipped++;
-    else metricsBusy = scrape().finally(() => metricsBusy = void 0);
-    if (gpuOn && !gpuBusy) gpuBusy = sampleGpu().finally(() => gpuBusy = void 0);
-  };
-  await scrape();
-  if (gpuOn) await sampleGpu();
-  const timer = opts.intervalMs > 0 ? setInterval(tick, opts.intervalMs) : void 0;
-  const onAbort = () => {
-    if (timer) clearInterval(timer);
-  };
-  opts.signal?.addEventListener("abort", onAbort, { once: true });
-  const closeWindow = async () => {
-    await metricsBusy;
-    await gpuBusy;
-    await scrape();
-    const window = { figures: { ...summariseSnapshots(snaps), ...summariseGpuSamples(gpu) }, notes: [...notes] };
-    snaps = lastSnap ? [lastSnap] : [];
-    gpu = [];
-    return window;
-  };
-  return {
-    mark: closeWindow,
-    stop: async () => {
-      if (timer) clearInterval(timer);
-      opts.signal?.removeEventListener("abort", onAbort);
-      const w = await closeWindow();
-      stopped = true;
-      await client.close().catch(() => {
-      });
-      return w;
-    },
-    stats: () => ({ ...stats })
-  };
-}
-function telemetryHooks(baseUrl, opts) {
-  const notes = /* @__PURE__ */ new Set();
-  let current;
-  const stopCurrent = async () => {
-    const s = current;
-    current = void 0;
-    if (!s) return void 0;
-    const w = await (await s).stop();
-    for (const n of w.notes) notes.add(n);
-    return w;
-  };
-  return {
-    onPointStart: async () => {
-      if (opts.intervalMs <= 0) return;
-      await stopCurrent();
-      current = startTelemetry(baseUrl, opts);
-      await current;
-    },
-    onPointEnd: async (_key, detail) => {
-      const w = await stopCurrent();
-      if (w && Object.keys(w.figures).length > 0) detail.point.telemetry = w.figures;
-    },
-    notes: () => [...notes],
-    close: async () => void await stopCurrent()
-  };
-}
-
-// src/suites/offline.ts
-import { existsSync, readFileSync as readFileSync4, rmSync as rmSync2 } from "node:fs";
-import path9 from "node:path";
-var LATENCY_PERCENTILES = ["10", "25", "50", "75", "90", "99"];
-var THROUGHPUT_KEYS = ["elapsed_time", "num_requests", "total_num_tokens", "requests_per_second", "tokens_per_second"];
-function fileStem(name) {
-  return name.replace(/[^A-Za-z0-9._-]+/g, "-");
-}
-function suiteArg(args, name) {
-  if (!args) return void 0;
-  for (const [k, v] of Object.entries(args)) if (kebabFlag(k) === name) return v;
-  return void 0;
-}
-function buildOfflineArgv(suite, server, outputJson) {
-  const model = suiteArg(suite.args, "model") ?? server?.model;
-  if (model === void 0 || model === null || model === false) {
-    throw new GateError("CONFIG", `the ${suite.kind} suite \`${suite.name}\` has no model`, { hint: "set server.model, or args.model in the suite" });
+  const st = await stat(real);
+  if (!st.isFile()) {
+    const what = kindOf2(st);
+    throw new DatasetFileProblem(
+      `${file} is ${what}, not a regular file`,
+      st.isDirectory() ? "give the path of the file inside the folder" : "datasets are read whole before the server starts: copy the data into a regular file and point the path at it"
+    );
   }
-  const own = Object.fromEntries(Object.entries(suite.args ?? {}).filter(([k]) => !["model", "output-json"].includes(kebabFlag(k))));
-  return [
-    ...commandArgv(server?.command),
-    "bench",
-    suite.kind,
-    "--model",
-    String(model),
-    ...engineFlags(server?.args),
-    ...argsToFlags(own),
-    "--output-json",
-    outputJson
-  ];
-}
-function missing(file, key, kind) {
-  return new GateError("OFFLINE_BENCH", `${file}: \`${key}\` is missing or not a number`, {
-    where: { file, path: key },
-    hint: `this is not the JSON \`vllm bench ${kind} --output-json\` writes; check that server.command is a vLLM whose bench writes it`
-  });
-}
-function latencyMetrics(json, file) {
-  const rec = typeof json === "object" && json !== null ? json : {};
-  const num4 = (v, key) => {
-    if (typeof v !== "number" || !Number.isFinite(v)) throw missing(file, key, "latency");
-    return v;
-  };
-  const m = {
-    mean_latency_ms: num4(rec.avg_latency, "avg_latency") * 1e3,
-    std_latency_ms: num4(rec.std_latency, "std_latency") * 1e3
-  };
-  const pct3 = typeof rec.percentiles === "object" && rec.percentiles !== null ? rec.percentiles : {};
-  for (const p of LATENCY_PERCENTILES) {
-    const v = num4(pct3[p], `percentiles.${p}`) * 1e3;
-    if (p === "50") m.median_latency_ms = v;
-    m[`p${p}_latency_ms`] = v;
+  if (st.size > opts.maxBytes) {
+    throw new DatasetFileProblem(
+      `${file} is ${mib(st.size)}, over the ${mib(opts.maxBytes)} limit for this kind of dataset`,
+      `use a smaller file (a sample of it is enough: num-prompts requests are drawn from it)`
+    );
   }
-  if (Array.isArray(rec.latencies)) m.num_iters = rec.latencies.length;
-  return m;
+  return { real, size: st.size };
 }
-function throughputMetrics(json, file, args) {
-  const rec = typeof json === "object" && json !== null ? json : {};
-  const m = {};
-  for (const k of THROUGHPUT_KEYS) {
-    const v = rec[k];
-    if (typeof v !== "number" || !Number.isFinite(v)) throw missing(file, k, "throughput");
-    m[k] = v;
-  }
-  const outLen = Number(suiteArg(args, "output-len"));
-  const ratio = Number(suiteArg(args, "random-range-ratio") ?? 0);
-  if (Number.isFinite(outLen) && outLen > 0 && ratio === 0 && m.elapsed_time > 0) {
-    m.output_tokens_per_second = m.num_requests * outLen / m.elapsed_time;
-  }
-  return m;
-}
-async function runOfflineSuite(suite, server, opts) {
-  const log = opts.log ?? (() => {
-  });
-  const clock = opts.clock ?? systemClock;
-  const timeoutMs = parseDuration(suite.timeout ?? "30m", { path: `suites.${suite.name}.timeout` });
-  const graceMs = opts.graceMs ?? parseDuration(server?.["shutdown-grace"] ?? "30s");
-  const repeat = Math.max(1, suite.repeat ?? 1);
-  const stem = fileStem(suite.name);
-  const masker = createMasker(opts.secrets ?? []);
-  const capture = new LogCapture(path9.join(opts.outDir, `${stem}.log`), { mask: masker });
-  const runs = [];
-  const startedAt = clock.wallNow().toISOString();
+async function readDatasetBytes(real, maxBytes) {
+  const flags = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0);
+  let fh;
   try {
-    for (let r = 1; r <= repeat; r++) {
-      if (opts.signal?.aborted) throw new GateError("CANCELLED", `cancelled before the ${suite.kind} suite \`${suite.name}\` ran`);
-      const jsonPath = path9.join(opts.outDir, repeat === 1 ? `${stem}.json` : `${stem}.r${r}.json`);
-      rmSync2(jsonPath, { force: true });
-      const argv = buildOfflineArgv(suite, server, jsonPath);
-      const shown = argv.map(masker).join(" ");
-      capture.line(`[vllm-perf-gate] running${repeat > 1 ? ` (repeat ${r}/${repeat})` : ""}: ${shown}`);
-      log(`${suite.name}: ${shown}`);
-      await runBench(argv, { suite, server, opts, capture, timeoutMs, graceMs, clock });
-      if (!existsSync(jsonPath)) {
-        throw new GateError("OFFLINE_BENCH", `\`vllm bench ${suite.kind}\` exited 0 but wrote no ${jsonPath}`, {
-          where: { file: capture.path },
-          hint: "check that server.command is vLLM (its bench must accept --output-json)"
-        });
-      }
-      let json;
-      try {
-        json = JSON.parse(readFileSync4(jsonPath, "utf8"));
-      } catch (err2) {
-        throw new GateError("OFFLINE_BENCH", `${jsonPath} is not JSON: ${err2.message}`, { where: { file: jsonPath } });
-      }
-      runs.push(suite.kind === "latency" ? latencyMetrics(json, jsonPath) : throughputMetrics(json, jsonPath, suite.args));
+    fh = await open(real, flags);
+  } catch (e) {
+    throw new DatasetFileProblem(
+      `cannot open ${real}: ${e.code ?? e.message}`,
+      "check that the file is readable and was not replaced while the run started"
+    );
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new DatasetFileProblem(`${real} is ${kindOf2(st)}, not a regular file`, "point the path at a regular file");
+    if (st.size > maxBytes)
+      throw new DatasetFileProblem(`${real} is ${mib(st.size)}, over the ${mib(maxBytes)} limit`, "use a smaller file");
+    const buf = Buffer.allocUnsafe(st.size);
+    let got = 0;
+    while (got < buf.length) {
+      const { bytesRead } = await fh.read(buf, got, buf.length - got, got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
     }
+    return got === buf.length ? buf : buf.subarray(0, got);
   } finally {
-    await capture.close();
+    await fh.close();
   }
-  const point = {
-    key: "offline",
-    label: offlineLabel(suite),
-    "request-rate": null,
-    concurrency: null,
-    metrics: repeat === 1 ? runs[0] : meanOf(runs),
-    ...repeat > 1 ? { repeats: runs } : {},
-    validity: { valid: true, reasons: [] },
-    "started-at": startedAt
-  };
-  return { name: suite.name, kind: suite.kind, parameters: { ...suite.args ?? {} }, points: [point] };
 }
-function offlineLabel(suite) {
-  if (suite.kind === "throughput") return "offline throughput";
-  const b = suiteArg(suite.args, "batch-size");
-  return `offline latency, batch ${b ?? 8}`;
-}
-function meanOf(runs) {
-  const out2 = {};
-  for (const k of Object.keys(runs[0] ?? {})) {
-    const v = runs.map((r) => r[k]).filter((x) => typeof x === "number");
-    out2[k] = v.length === runs.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
+function positionOf(buf, offset) {
+  let line = 1;
+  let lineStart = 0;
+  const end = Math.min(offset, buf.length);
+  for (let i = 0; i < end; i++) {
+    if (buf[i] === 10) {
+      line++;
+      lineStart = i + 1;
+    }
   }
-  return out2;
-}
-async function runBench(argv, b) {
-  const { suite, capture } = b;
-  const tail = () => capture.lastLines(b.opts.tailLines ?? 40);
-  const quote = () => {
-    const t = tail();
-    return t.length ? `
-last ${t.length} lines of ${capture.path}:
-${t.map((l) => `  | ${l}`).join("\n")}` : "";
-  };
-  let child;
-  try {
-    child = spawnInGroup(argv, { env: serverEnv(b.server ?? {}, b.opts.env ?? process.env), ...b.opts.cwd ? { cwd: b.opts.cwd } : {} });
-  } catch (err2) {
-    throw new GateError("OFFLINE_BENCH", `could not start \`${argv[0]}\`: ${err2.message}`, { hint: hintForLog([err2.message]) });
-  }
-  capture.attach(child.stdout);
-  capture.attach(child.stderr);
-  const exit = new Promise((resolve2) => {
-    child.once("error", (err2) => {
-      if (child.pid === void 0) resolve2({ code: null, signal: null, error: err2.message });
-    });
-    child.once("exit", (code, signal) => resolve2({ code, signal }));
-  });
-  const pgid = child.pid;
-  const stopGroup = async (why) => {
-    if (pgid === void 0) return;
-    capture.line(`[vllm-perf-gate] stopping the bench: ${why}`);
-    await terminateGroup(pgid, { graceMs: b.graceMs, clock: systemClock, log: (l) => capture.line(`[vllm-perf-gate] ${l}`) });
-  };
-  const t0 = performance.now();
-  const progress = setInterval(() => {
-    const last = capture.lastOutputLine();
-    b.opts.log?.(`${suite.name}: still running after ${Math.round((performance.now() - t0) / 1e3)} s${last ? `; last line: ${last}` : ""}`);
-  }, b.opts.progressEveryMs ?? 3e4);
-  const timer = new AbortController();
-  const timeout = b.clock.sleep(b.timeoutMs, timer.signal).then(
-    () => "timeout",
-    () => "never"
-  );
-  const cancelled = new Promise((resolve2) => {
-    if (b.opts.signal?.aborted) resolve2("cancel");
-    b.opts.signal?.addEventListener("abort", () => resolve2("cancel"), { once: true });
-  });
-  try {
-    const first = await Promise.race([exit, timeout.then((t) => t === "timeout" ? t : new Promise(() => {
-    })), cancelled]);
-    if (first === "timeout") {
-      await stopGroup("suite timeout");
-      throw new GateError("OFFLINE_BENCH", `\`vllm bench ${suite.kind}\` of suite \`${suite.name}\` did not finish within ${b.timeoutMs / 1e3} s${quote()}`, {
-        where: { path: `suites.${suite.name}.timeout` },
-        hint: "raise the suite timeout, or make it smaller (num-prompts, num-iters)"
-      });
-    }
-    if (first === "cancel") {
-      await stopGroup("cancelled");
-      throw new GateError("CANCELLED", `cancelled while the ${suite.kind} suite \`${suite.name}\` ran`);
-    }
-    if (pgid !== void 0) await terminateGroup(pgid, { graceMs: b.graceMs, clock: systemClock });
-    const drainBy = performance.now() + 2e3;
-    while (!capture.drained && performance.now() < drainBy) await systemClock.sleep(10);
-    if (first.error !== void 0) {
-      throw new GateError("OFFLINE_BENCH", `could not start \`${argv[0]}\`: ${first.error}`, { where: { file: capture.path }, hint: hintForLog([first.error]) });
-    }
-    if (first.code !== 0) {
-      const how = first.signal ? `was killed by ${first.signal}` : `exited with code ${first.code}`;
-      throw new GateError("OFFLINE_BENCH", `\`vllm bench ${suite.kind}\` of suite \`${suite.name}\` ${how}${quote()}`, {
-        where: { file: capture.path },
-        hint: hintForLog(tail()) ?? "read the log above: the bench printed why it stopped"
-      });
-    }
-  } finally {
-    clearInterval(progress);
-    timer.abort();
-  }
+  let column = 1;
+  for (let i = lineStart; i < end; i++) if ((buf[i] & 192) !== 128) column++;
+  return { line, column };
 }
 
-// src/suites/serving.ts
-import { createHash as createHash2 } from "node:crypto";
+// src/load/dataset-source.ts
+import path6 from "node:path";
 
-// src/load/rng.ts
-var Rng = class {
-  a;
-  b;
-  c;
-  d;
-  spareNormal = null;
-  constructor(seed) {
-    let s = seed >>> 0 ^ Math.floor(seed / 4294967296) >>> 0;
-    const next = () => {
-      s = s + 2654435769 | 0;
-      let z = s;
-      z = Math.imul(z ^ z >>> 16, 2246822507);
-      z = Math.imul(z ^ z >>> 13, 3266489909);
-      return (z ^ z >>> 16) >>> 0;
-    };
-    this.a = next();
-    this.b = next();
-    this.c = next();
-    this.d = next();
+// src/load/sharegpt-file.ts
+var JsonSyntax = class extends Error {
+  constructor(offset, expected) {
+    super(expected);
+    this.offset = offset;
+    this.expected = expected;
   }
-  /** Next 32 random bits (xoshiro128**). */
-  nextU32() {
-    const result = Math.imul(rotl(Math.imul(this.b, 5), 7), 9) >>> 0;
-    const t = this.b << 9;
-    this.c ^= this.a;
-    this.d ^= this.b;
-    this.b ^= this.c;
-    this.a ^= this.d;
-    this.c ^= t;
-    this.d = rotl(this.d, 11);
-    return result;
-  }
-  /** Uniform in [0, 1) with 53 random bits. */
-  next() {
-    const hi = this.nextU32() >>> 5;
-    const lo = this.nextU32() >>> 6;
-    return (hi * 67108864 + lo) / 9007199254740992;
-  }
-  /** Uniform integer in [lo, hi], both inclusive (numpy's integers(lo, hi + 1)). */
-  int(lo, hi) {
-    if (hi < lo) throw new RangeError(`empty range [${lo}, ${hi}]`);
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-  /** Standard normal (Box-Muller, the second value kept for the next call). */
-  normal() {
-    if (this.spareNormal !== null) {
-      const v2 = this.spareNormal;
-      this.spareNormal = null;
-      return v2;
-    }
-    let u = 0;
-    while (u === 0) u = this.next();
-    const v = this.next();
-    const r = Math.sqrt(-2 * Math.log(u));
-    this.spareNormal = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
-  }
-  /** Gamma(shape, scale), mean shape·scale (numpy's gamma(shape, scale)); Marsaglia & Tsang (2000). */
-  gamma(shape, scale) {
-    if (!(shape > 0) || !(scale > 0)) throw new RangeError(`gamma needs shape > 0 and scale > 0, got ${shape}, ${scale}`);
-    if (shape === 1) return -Math.log(1 - this.next()) * scale;
-    if (shape < 1) {
-      let u = 0;
-      while (u === 0) u = this.next();
-      return this.gamma(shape + 1, scale) * Math.pow(u, 1 / shape);
-    }
-    const d = shape - 1 / 3;
-    const c = 1 / Math.sqrt(9 * d);
-    for (; ; ) {
-      let x;
-      let v;
-      do {
-        x = this.normal();
-        v = 1 + c * x;
-      } while (v <= 0);
-      v = v * v * v;
-      const u = this.next();
-      if (u < 1 - 0.0331 * x * x * x * x) return d * v * scale;
-      if (Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v * scale;
-    }
-  }
-  /** Fisher-Yates shuffle in place. */
-  shuffle(xs) {
-    for (let i = xs.length - 1; i > 0; i--) {
-      const j = Math.floor(this.next() * (i + 1));
-      const t = xs[i];
-      xs[i] = xs[j];
-      xs[j] = t;
-    }
-    return xs;
-  }
+  offset;
+  expected;
 };
-function rotl(x, k) {
-  return x << k | x >>> 32 - k;
+var QUOTE = 34;
+var BACKSLASH = 92;
+var COMMA = 44;
+var COLON = 58;
+var OPEN_BRACE = 123;
+var CLOSE_BRACE = 125;
+var OPEN_BRACKET = 91;
+var CLOSE_BRACKET = 93;
+function isWs(c) {
+  return c === 32 || c === 10 || c === 13 || c === 9;
 }
-
-// src/load/arrivals.ts
-function arrivalScheduleMs(n, rate, burstiness, seed) {
-  const out2 = new Float64Array(n);
-  if (n === 0 || rate === "inf" || rate === Infinity) return out2;
-  if (!(rate > 0)) throw new RangeError(`request rate must be > 0, got ${rate}`);
-  if (!(burstiness > 0)) throw new RangeError(`burstiness must be > 0, got ${burstiness}`);
-  const rng = new Rng(seed);
-  const theta = 1 / (rate * burstiness);
-  let t = 0;
-  for (let i = 0; i < n; i++) {
-    t += burstiness === Infinity ? 1 / rate : rng.gamma(burstiness, theta);
-    out2[i] = t;
-  }
-  const target = n / rate;
-  if (t !== 0) {
-    const k = target / t * 1e3;
-    for (let i = 0; i < n; i++) out2[i] *= k;
-  }
-  return out2;
+function isDigit(c) {
+  return c !== void 0 && c >= 48 && c <= 57;
 }
-
-// src/load/datasets.ts
-import { readFile as readFile3 } from "node:fs/promises";
-import path10 from "node:path";
+function isHex(c) {
+  return c !== void 0 && (c >= 48 && c <= 57 || c >= 65 && c <= 70 || c >= 97 && c <= 102);
+}
+function skipWs(b, i) {
+  while (isWs(b[i])) i++;
+  return i;
+}
+var ESCAPES = /* @__PURE__ */ new Set([QUOTE, BACKSLASH, 47, 98, 102, 110, 114, 116]);
+function scanString(b, i) {
+  i++;
+  for (; ; ) {
+    const c = b[i];
+    if (c === void 0) throw new JsonSyntax(i, 'a closing `"` (the string runs to the end of the file)');
+    if (c === QUOTE) return i + 1;
+    if (c === BACKSLASH) {
+      const e = b[i + 1];
+      if (e !== void 0 && ESCAPES.has(e)) i += 2;
+      else if (e === 117 && isHex(b[i + 2]) && isHex(b[i + 3]) && isHex(b[i + 4]) && isHex(b[i + 5])) i += 6;
+      else throw new JsonSyntax(i, 'an escape sequence (\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\u and four hex digits)');
+    } else if (c < 32) throw new JsonSyntax(i, "an escape such as \\n in place of a control character inside a string");
+    else i++;
+  }
+}
+function scanDigits(b, i) {
+  if (!isDigit(b[i])) throw new JsonSyntax(i, "a digit");
+  while (isDigit(b[i])) i++;
+  return i;
+}
+function scanNumber(b, i) {
+  if (b[i] === 45) i++;
+  if (b[i] === 48) i++;
+  else i = scanDigits(b, i);
+  if (b[i] === 46) i = scanDigits(b, i + 1);
+  if (b[i] === 101 || b[i] === 69) {
+    i++;
+    if (b[i] === 43 || b[i] === 45) i++;
+    i = scanDigits(b, i);
+  }
+  return i;
+}
+var LITERALS = ["true", "false", "null"].map((w) => Buffer.from(w));
+function scanLiteral(b, i) {
+  for (const lit of LITERALS) {
+    if (b[i] !== lit[0]) continue;
+    for (let k = 1; k < lit.length; k++)
+      if (b[i + k] !== lit[k]) throw new JsonSyntax(i, "a value (a string, number, object, list, true, false or null)");
+    return i + lit.length;
+  }
+  throw new JsonSyntax(i, "a value (a string, number, object, list, true, false or null)");
+}
+function scanKey(b, i) {
+  i = skipWs(b, i);
+  if (b[i] !== QUOTE) throw new JsonSyntax(i, "a key in double quotes");
+  i = skipWs(b, scanString(b, i));
+  if (b[i] !== COLON) throw new JsonSyntax(i, "`:` after the key");
+  return i + 1;
+}
+function scanJsonValue(b, start2) {
+  const stack = [];
+  let i = start2;
+  for (; ; ) {
+    i = skipWs(b, i);
+    const c = b[i];
+    let opened = false;
+    if (c === OPEN_BRACE) {
+      i = skipWs(b, i + 1);
+      if (b[i] === CLOSE_BRACE) i++;
+      else {
+        stack.push(OPEN_BRACE);
+        i = scanKey(b, i);
+        opened = true;
+      }
+    } else if (c === OPEN_BRACKET) {
+      i = skipWs(b, i + 1);
+      if (b[i] === CLOSE_BRACKET) i++;
+      else {
+        stack.push(OPEN_BRACKET);
+        opened = true;
+      }
+    } else if (c === QUOTE) i = scanString(b, i);
+    else if (c === 45 || isDigit(c)) i = scanNumber(b, i);
+    else i = scanLiteral(b, i);
+    if (opened) continue;
+    for (; ; ) {
+      const top = stack[stack.length - 1];
+      if (top === void 0) return i;
+      i = skipWs(b, i);
+      const d = b[i];
+      if (d === COMMA) {
+        i = top === OPEN_BRACE ? scanKey(b, i + 1) : i + 1;
+        break;
+      }
+      if (top === OPEN_BRACKET && d === CLOSE_BRACKET || top === OPEN_BRACE && d === CLOSE_BRACE) {
+        stack.pop();
+        i++;
+        continue;
+      }
+      throw new JsonSyntax(i, top === OPEN_BRACKET ? "`,` or `]`" : "`,` or `}`");
+    }
+  }
+}
+function pairOf(item) {
+  const conv = item?.conversations;
+  if (!Array.isArray(conv) || conv.length < 2) return void 0;
+  const [a, b] = conv;
+  if (typeof a?.value !== "string" || typeof b?.value !== "string") return void 0;
+  return { prompt: a.value, completion: b.value };
+}
+function parseSharegpt(b) {
+  const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  const pairs = [];
+  let conversations = 0;
+  let i = buf[0] === 239 && buf[1] === 187 && buf[2] === 191 ? 3 : 0;
+  try {
+    i = skipWs(buf, i);
+    if (buf[i] !== OPEN_BRACKET) throw new JsonSyntax(i, "a JSON list `[` of conversations");
+    i = skipWs(buf, i + 1);
+    if (buf[i] === CLOSE_BRACKET) i++;
+    else {
+      for (; ; ) {
+        const start2 = skipWs(buf, i);
+        const end = scanJsonValue(buf, start2);
+        conversations++;
+        let item;
+        try {
+          item = JSON.parse(buf.toString("utf8", start2, end));
+        } catch {
+          throw new JsonSyntax(start2, "a conversation the JSON parser accepts");
+        }
+        const pair = pairOf(item);
+        if (pair) pairs.push(pair);
+        i = skipWs(buf, end);
+        if (buf[i] === COMMA) i++;
+        else if (buf[i] === CLOSE_BRACKET) {
+          i++;
+          break;
+        } else throw new JsonSyntax(i, "`,` or `]` after a conversation");
+      }
+    }
+    i = skipWs(buf, i);
+    if (i < buf.length) throw new JsonSyntax(i, "the end of the file after the list");
+  } catch (e) {
+    if (!(e instanceof JsonSyntax)) throw e;
+    const at = positionOf(buf, e.offset);
+    const end = e.offset >= buf.length ? ", found the end of the file" : "";
+    throw new DatasetFileProblem(
+      `not valid JSON: expected ${e.expected}${end}`,
+      'a ShareGPT file is a JSON list of {"conversations": [{"from": "human", "value": "..."}, {"from": "gpt", "value": "..."}]}: fix the file at that position, or download it again',
+      at
+    );
+  }
+  return { pairs, conversations };
+}
 
 // src/load/sonnet-text.ts
 var BUILTIN_SONNETS = `From fairest creatures we desire increase,
@@ -47032,14 +47254,165 @@ And yet, by heaven, I think my love as rare
 As any she belied with false compare.
 `;
 
+// src/load/dataset-source.ts
+var SHAREGPT_DOWNLOAD_HINT = "download it once and point dataset.path at it, e.g. wget https://huggingface.co/datasets/anon8231489123/ShareGPT_Vicuna_unfiltered/resolve/main/ShareGPT_V3_unfiltered_cleaned_split.json (vllm-perf-gate never downloads datasets; in CI, cache the file)";
+var SHAREGPT_FORMAT = 'a ShareGPT file is a JSON list of {"conversations": [{"from": "human", "value": "..."}, {"from": "gpt", "value": "..."}]}';
+function datasetFile(ds, baseDir) {
+  if (ds.type !== "sharegpt" && ds.type !== "sonnet") return void 0;
+  return ds.path === void 0 ? void 0 : path6.resolve(baseDir, ds.path);
+}
+async function loadDatasetSource(ds, opts) {
+  if (ds.type === "sharegpt") return loadSharegpt(path6.resolve(opts.baseDir, ds.path), ds["output-len"] !== void 0, opts.roots);
+  if (ds.type === "sonnet")
+    return ds.path === void 0 ? { type: "sonnet", file: void 0, lines: sonnetLines(BUILTIN_SONNETS) } : loadSonnet(path6.resolve(opts.baseDir, ds.path), opts.roots);
+  return void 0;
+}
+async function readChecked(file, roots, maxBytes, notFoundHint) {
+  try {
+    const { real } = await checkDatasetPath(file, { roots, maxBytes });
+    return await readDatasetBytes(real, maxBytes);
+  } catch (e) {
+    if (e instanceof DatasetFileProblem && e.message.startsWith("file not found")) throw new DatasetFileProblem(e.message, notFoundHint);
+    throw e;
+  }
+}
+async function loadSharegpt(file, fixedOutputLen, roots) {
+  const content = parseSharegpt(await readChecked(file, roots, MAX_SHAREGPT_BYTES, SHAREGPT_DOWNLOAD_HINT));
+  const usable = content.pairs.filter((p) => p.prompt.trim() !== "" && (fixedOutputLen || p.completion.trim() !== ""));
+  if (usable.length === 0) {
+    const why = content.conversations === 0 ? "the list is empty" : `none of its ${content.conversations} conversations has a first and a second turn of text`;
+    throw new DatasetFileProblem(
+      `no usable conversation in ${file}: ${why}`,
+      `${SHAREGPT_FORMAT}; check that this is the ShareGPT file you meant`
+    );
+  }
+  return { type: "sharegpt", file, pairs: content.pairs };
+}
+async function loadSonnet(file, roots) {
+  const bytes = await readChecked(
+    file,
+    roots,
+    MAX_TEXT_BYTES,
+    "give the path of a text file with one line per verse, or leave path out to use the built-in sonnets"
+  );
+  const lines = sonnetLines(bytes.toString("utf8"));
+  if (lines.length === 0)
+    throw new DatasetFileProblem(
+      `the sonnet text ${file} has no lines`,
+      "give a text file with one line per verse, or leave path out to use the built-in sonnets"
+    );
+  return { type: "sonnet", file, lines };
+}
+function sonnetLines(text) {
+  return text.split("\n").filter((l) => l.trim().length > 0).map((l) => `${l}
+`);
+}
+
+// src/load/rng.ts
+var Rng = class {
+  a;
+  b;
+  c;
+  d;
+  spareNormal = null;
+  constructor(seed) {
+    let s = seed >>> 0 ^ Math.floor(seed / 4294967296) >>> 0;
+    const next = () => {
+      s = s + 2654435769 | 0;
+      let z = s;
+      z = Math.imul(z ^ z >>> 16, 2246822507);
+      z = Math.imul(z ^ z >>> 13, 3266489909);
+      return (z ^ z >>> 16) >>> 0;
+    };
+    this.a = next();
+    this.b = next();
+    this.c = next();
+    this.d = next();
+  }
+  /** Next 32 random bits (xoshiro128**). */
+  nextU32() {
+    const result = Math.imul(rotl(Math.imul(this.b, 5), 7), 9) >>> 0;
+    const t = this.b << 9;
+    this.c ^= this.a;
+    this.d ^= this.b;
+    this.b ^= this.c;
+    this.a ^= this.d;
+    this.c ^= t;
+    this.d = rotl(this.d, 11);
+    return result;
+  }
+  /** Uniform in [0, 1) with 53 random bits. */
+  next() {
+    const hi = this.nextU32() >>> 5;
+    const lo = this.nextU32() >>> 6;
+    return (hi * 67108864 + lo) / 9007199254740992;
+  }
+  /** Uniform integer in [lo, hi], both inclusive (numpy's integers(lo, hi + 1)). */
+  int(lo, hi) {
+    if (hi < lo) throw new RangeError(`empty range [${lo}, ${hi}]`);
+    return lo + Math.floor(this.next() * (hi - lo + 1));
+  }
+  /** Standard normal (Box-Muller, the second value kept for the next call). */
+  normal() {
+    if (this.spareNormal !== null) {
+      const v2 = this.spareNormal;
+      this.spareNormal = null;
+      return v2;
+    }
+    let u = 0;
+    while (u === 0) u = this.next();
+    const v = this.next();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spareNormal = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  }
+  /** Gamma(shape, scale), mean shape·scale (numpy's gamma(shape, scale)); Marsaglia & Tsang (2000). */
+  gamma(shape, scale) {
+    if (!(shape > 0) || !(scale > 0)) throw new RangeError(`gamma needs shape > 0 and scale > 0, got ${shape}, ${scale}`);
+    if (shape === 1) return -Math.log(1 - this.next()) * scale;
+    if (shape < 1) {
+      let u = 0;
+      while (u === 0) u = this.next();
+      return this.gamma(shape + 1, scale) * Math.pow(u, 1 / shape);
+    }
+    const d = shape - 1 / 3;
+    const c = 1 / Math.sqrt(9 * d);
+    for (; ; ) {
+      let x;
+      let v;
+      do {
+        x = this.normal();
+        v = 1 + c * x;
+      } while (v <= 0);
+      v = v * v * v;
+      const u = this.next();
+      if (u < 1 - 0.0331 * x * x * x * x) return d * v * scale;
+      if (Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v * scale;
+    }
+  }
+  /** Fisher-Yates shuffle in place. */
+  shuffle(xs) {
+    for (let i = xs.length - 1; i > 0; i--) {
+      const j = Math.floor(this.next() * (i + 1));
+      const t = xs[i];
+      xs[i] = xs[j];
+      xs[j] = t;
+    }
+    return xs;
+  }
+};
+function rotl(x, k) {
+  return x << k | x >>> 32 - k;
+}
+
 // src/load/tokenize.ts
-var import_undici3 = __toESM(require_undici(), 1);
+var import_undici = __toESM(require_undici(), 1);
 async function serverTokenizer(opts) {
   const base = opts.baseUrl.replace(/\/+$/, "");
   const headers = { "content-type": "application/json", ...opts.headers ?? {} };
-  const post = async (path16, body) => {
+  const post = async (path18, body) => {
     try {
-      const res = await (0, import_undici3.request)(`${base}${path16}`, { method: "POST", headers, body: JSON.stringify(body) });
+      const res = await (0, import_undici.request)(`${base}${path18}`, { method: "POST", headers, body: JSON.stringify(body) });
       const text = await res.body.text();
       if (res.statusCode !== 200) return null;
       return JSON.parse(text);
@@ -47047,16 +47420,16 @@ async function serverTokenizer(opts) {
       return null;
     }
   };
-  const count = (r) => r && typeof r.count === "number" ? r.count : r && Array.isArray(r.tokens) ? r.tokens.length : null;
-  const probe = count(await post("/tokenize", { model: opts.model, prompt: "Hello" }));
+  const count2 = (r) => r && typeof r.count === "number" ? r.count : r && Array.isArray(r.tokens) ? r.tokens.length : null;
+  const probe = count2(await post("/tokenize", { model: opts.model, prompt: "Hello" }));
   if (probe === null) {
     opts.log?.(`note: ${base}/tokenize is unavailable; prompt lengths are estimated (4 bytes per token) and not checked against usage`);
     return estimatingTokenizer();
   }
   return {
     exact: true,
-    countPrompt: async (text) => count(await post("/tokenize", { model: opts.model, prompt: text, add_special_tokens: true })),
-    countChat: async (messages) => count(await post("/tokenize", { model: opts.model, messages, add_generation_prompt: true })),
+    countPrompt: async (text) => count2(await post("/tokenize", { model: opts.model, prompt: text, add_special_tokens: true })),
+    countChat: async (messages) => count2(await post("/tokenize", { model: opts.model, messages, add_generation_prompt: true })),
     detokenize: async (ids) => {
       const r = await post("/detokenize", { model: opts.model, tokens: ids });
       return r && typeof r.prompt === "string" ? r.prompt : null;
@@ -47077,15 +47450,18 @@ async function sizeOf(tok, text) {
   return await tok.countPrompt(text) ?? Math.max(1, Math.round(Buffer.byteLength(text) / 4));
 }
 async function mapLimit(items, limit, fn) {
-  const out2 = new Array(items.length);
+  return mapRange(items.length, limit, (i) => fn(items[i], i));
+}
+async function mapRange(n, limit, fn) {
+  const out2 = new Array(n);
   let next = 0;
   const worker = async () => {
-    while (next < items.length) {
+    while (next < n) {
       const i = next++;
-      out2[i] = await fn(items[i], i);
+      out2[i] = await fn(i);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(limit, n) }, worker));
   return out2;
 }
 
@@ -47093,17 +47469,69 @@ async function mapLimit(items, limit, fn) {
 var RANDOM_TOKEN_LO = 1e3;
 var RANDOM_TOKEN_SPAN = 2e4;
 var TOKENIZE_CONCURRENCY = 16;
-async function buildDataset(ds, ctx) {
-  switch (ds.type) {
-    case "random":
-      return randomDataset(ds, ctx);
-    case "fixed":
-      return fixedDataset(ds, ctx);
-    case "sonnet":
-      return sonnetDataset(ds, ctx);
-    case "sharegpt":
-      return sharegptDataset(ds, ctx);
+var none = () => [];
+var DATASET_KINDS = {
+  random: {
+    defaultNumPrompts: 1e3,
+    tokenIds: true,
+    sharesPrefixes: (ds) => (ds["prefix-len"] ?? 0) > 0,
+    check: none,
+    build: randomDataset2
+  },
+  "prefix-repetition": {
+    defaultNumPrompts: 1e3,
+    tokenIds: true,
+    sharesPrefixes: () => true,
+    check: (ds) => {
+      const prefixes = ds["num-prefixes"] ?? 10;
+      const prompts = ds["num-prompts"] ?? 1e3;
+      if (prefixes <= prompts) return [];
+      return [
+        {
+          key: "num-prefixes",
+          message: `prefix-repetition num-prefixes ${prefixes} is more than num-prompts ${prompts}`,
+          hint: "every prefix needs a prompt at least: lower num-prefixes or raise num-prompts"
+        }
+      ];
+    },
+    build: prefixRepetitionDataset
+  },
+  fixed: { defaultNumPrompts: 100, tokenIds: false, sharesPrefixes: () => false, check: none, build: fixedDataset },
+  sonnet: {
+    defaultNumPrompts: 1e3,
+    tokenIds: false,
+    // Its shared opening lines are short next to the drawn ones; `reset-prefix-cache: always` covers it.
+    sharesPrefixes: () => false,
+    check: (ds) => {
+      const prefix = ds["prefix-len"] ?? 200;
+      const input = ds["input-len"] ?? 550;
+      if (prefix <= input) return [];
+      return [
+        {
+          key: "prefix-len",
+          message: `sonnet prefix-len ${prefix} is longer than input-len ${input}`,
+          hint: "the shared prefix is part of the prompt: make prefix-len at most input-len"
+        }
+      ];
+    },
+    build: async (ds, ctx) => sonnetDataset2(ds, ctx, await sourceOf(ds, ctx))
+  },
+  sharegpt: {
+    defaultNumPrompts: 1e3,
+    tokenIds: false,
+    sharesPrefixes: () => false,
+    check: none,
+    build: async (ds, ctx) => sharegptDataset2(ds, ctx, await sourceOf(ds, ctx))
   }
+};
+function datasetKind(ds) {
+  return DATASET_KINDS[ds.type];
+}
+function numPromptsOf(ds) {
+  return ds["num-prompts"] ?? datasetKind(ds).defaultNumPrompts;
+}
+async function buildDataset(ds, ctx) {
+  return datasetKind(ds).build(ds, ctx);
 }
 function chatMessages(text) {
   return [{ role: "user", content: text }];
@@ -47111,98 +47539,188 @@ function chatMessages(text) {
 async function intendedLen(text, ctx) {
   return ctx.endpoint === "chat" ? ctx.tokenizer.countChat(chatMessages(text)) : ctx.tokenizer.countPrompt(text);
 }
-function randomTokenPrompts(ds, count) {
+async function sourceOf(ds, ctx) {
+  if (ctx.source) return ctx.source;
+  try {
+    return await loadDatasetSource(ds, { baseDir: ctx.baseDir ?? process.cwd(), roots: ctx.roots ?? null });
+  } catch (e) {
+    if (!(e instanceof DatasetFileProblem)) throw e;
+    const file = datasetFile(ds, ctx.baseDir ?? process.cwd());
+    throw new GateError("DATASET", `${ds.type} dataset: ${e.message}`, {
+      where: e.at ? { file, ...e.at } : { file, path: `${ctx.configPath ?? "dataset"}.path` },
+      hint: e.hint
+    });
+  }
+}
+function randomPlan(ds, count2) {
   const L = ds["input-len"] ?? 1024;
   const O = ds["output-len"] ?? 128;
   const P = ds["prefix-len"] ?? 0;
   const r = ds["range-ratio"] ?? 0;
   const rng = new Rng(ds.seed ?? 0);
   const prefix = Array.from({ length: P }, () => RANDOM_TOKEN_LO + rng.int(0, RANDOM_TOKEN_SPAN - 1));
-  const out2 = [];
-  for (let i = 0; i < count; i++) {
-    const inLen = rng.int(Math.floor(L * (1 - r)), Math.ceil(L * (1 + r)));
-    const outLen = rng.int(Math.max(1, Math.floor(O * (1 - r))), Math.ceil(O * (1 + r)));
-    const offset = rng.int(0, RANDOM_TOKEN_SPAN - 1);
-    const ids = prefix.slice();
-    for (let j = 0; j < inLen; j++) ids.push(RANDOM_TOKEN_LO + (offset + i + j) % RANDOM_TOKEN_SPAN);
-    out2.push({ ids, outputLen: outLen });
+  const plan2 = { prefix, inLen: new Int32Array(count2), outLen: new Int32Array(count2), offset: new Int32Array(count2) };
+  for (let i = 0; i < count2; i++) {
+    plan2.inLen[i] = rng.int(Math.floor(L * (1 - r)), Math.ceil(L * (1 + r)));
+    plan2.outLen[i] = rng.int(Math.max(1, Math.floor(O * (1 - r))), Math.ceil(O * (1 + r)));
+    plan2.offset[i] = rng.int(0, RANDOM_TOKEN_SPAN - 1);
   }
-  return out2;
+  return plan2;
 }
-async function randomDataset(ds, ctx) {
-  const prompts = randomTokenPrompts(ds, ctx.count);
-  if (ctx.endpoint === "completions") return prompts.map((p) => ({ prompt: p.ids, intendedPromptTokens: p.ids.length, outputLen: p.outputLen }));
-  return mapLimit(prompts, TOKENIZE_CONCURRENCY, async (p) => {
-    const text = await ctx.tokenizer.detokenize(p.ids);
+function randomIds(plan2, i) {
+  const inLen = plan2.inLen[i];
+  const offset = plan2.offset[i];
+  const ids = plan2.prefix.slice();
+  for (let j = 0; j < inLen; j++) ids.push(RANDOM_TOKEN_LO + (offset + i + j) % RANDOM_TOKEN_SPAN);
+  return ids;
+}
+function lazyList(count2, make) {
+  return { length: count2, at: (i) => Number.isInteger(i) && i >= 0 && i < count2 ? make(i) : void 0 };
+}
+async function randomDataset2(ds, ctx) {
+  const plan2 = randomPlan(ds, ctx.count);
+  return tokenIdDataset(
+    "random",
+    {
+      ids: (i) => randomIds(plan2, i),
+      promptLen: (i) => plan2.prefix.length + plan2.inLen[i],
+      outputLen: (i) => plan2.outLen[i]
+    },
+    ctx
+  );
+}
+async function tokenIdDataset(name, plan2, ctx) {
+  if (ctx.endpoint === "completions") {
+    return lazyList(ctx.count, (i) => ({
+      get prompt() {
+        return plan2.ids(i);
+      },
+      intendedPromptTokens: plan2.promptLen(i),
+      outputLen: plan2.outputLen(i)
+    }));
+  }
+  return mapRange(ctx.count, TOKENIZE_CONCURRENCY, async (i) => {
+    const text = await ctx.tokenizer.detokenize(plan2.ids(i));
     if (text === null) {
-      throw new GateError("DATASET", "the random dataset on the chat endpoint needs the server to turn token ids into text (POST /detokenize), and it did not", {
-        where: { path: ctx.configPath ?? "dataset" },
-        hint: "use endpoint: completions (token-id prompts), or a text dataset (sonnet, sharegpt, fixed) for chat"
-      });
+      throw new GateError(
+        "DATASET",
+        `the ${name} dataset on the chat endpoint needs the server to turn token ids into text (POST /detokenize), and it did not`,
+        {
+          where: { path: ctx.configPath ?? "dataset" },
+          hint: "use endpoint: completions (token-id prompts), or a text dataset (sonnet, sharegpt, fixed) for chat"
+        }
+      );
     }
-    return { prompt: text, intendedPromptTokens: await intendedLen(text, ctx), outputLen: p.outputLen };
+    return { prompt: text, intendedPromptTokens: await intendedLen(text, ctx), outputLen: plan2.outputLen(i) };
   });
 }
+function prefixRepetitionPlan(ds, count2) {
+  const numPrefixes = ds["num-prefixes"] ?? 10;
+  const rng = new Rng(ds.seed ?? 0);
+  const prefixSeed = Uint32Array.from({ length: numPrefixes }, () => rng.nextU32());
+  const order = Array.from({ length: count2 }, (_, j) => j);
+  rng.shuffle(order);
+  const group = new Int32Array(count2);
+  const suffixSeed = new Uint32Array(count2);
+  for (let j = 0; j < count2; j++) {
+    group[order[j]] = Math.floor(j * numPrefixes / count2);
+    suffixSeed[order[j]] = rng.nextU32();
+  }
+  return {
+    prefixLen: ds["prefix-len"] ?? 256,
+    suffixLen: ds["suffix-len"] ?? 256,
+    outputLen: ds["output-len"] ?? 128,
+    prefixSeed,
+    group,
+    suffixSeed
+  };
+}
+function seededIds(seed, n, into) {
+  const rng = new Rng(seed);
+  for (let j = 0; j < n; j++) into.push(RANDOM_TOKEN_LO + rng.int(0, RANDOM_TOKEN_SPAN - 1));
+}
+function prefixRepetitionIds(plan2, i) {
+  const ids = [];
+  seededIds(plan2.prefixSeed[plan2.group[i]], plan2.prefixLen, ids);
+  seededIds(plan2.suffixSeed[i], plan2.suffixLen, ids);
+  return ids;
+}
+async function prefixRepetitionDataset(ds, ctx) {
+  const numPrefixes = ds["num-prefixes"] ?? 10;
+  if (numPrefixes > ctx.count) {
+    throw new GateError("DATASET", `prefix-repetition num-prefixes ${numPrefixes} is more than the ${ctx.count} prompts a point sends`, {
+      where: { path: `${ctx.configPath ?? "dataset"}.num-prefixes` },
+      hint: "every prefix needs a prompt at least: lower num-prefixes or raise num-prompts"
+    });
+  }
+  const plan2 = prefixRepetitionPlan(ds, ctx.count);
+  return tokenIdDataset(
+    "prefix-repetition",
+    {
+      ids: (i) => prefixRepetitionIds(plan2, i),
+      promptLen: () => plan2.prefixLen + plan2.suffixLen,
+      outputLen: () => plan2.outputLen
+    },
+    ctx
+  );
+}
 async function fixedDataset(ds, ctx) {
-  const intended = await intendedLen(ds.prompt, ctx);
-  const outputLen2 = ds["max-tokens"] ?? 128;
-  return Array.from({ length: ctx.count }, () => ({ prompt: ds.prompt, intendedPromptTokens: intended, outputLen: outputLen2 }));
+  const entry = {
+    prompt: ds.prompt,
+    intendedPromptTokens: await intendedLen(ds.prompt, ctx),
+    outputLen: ds["max-tokens"] ?? 128
+  };
+  return lazyList(ctx.count, () => entry);
 }
 var SONNET_BASE_PROMPT = "Pick as many lines as you can from these poem lines:\n";
-async function sonnetDataset(ds, ctx) {
-  const text = ds.path ? await readDatasetFile(ds.path, ctx, "sonnet") : BUILTIN_SONNETS;
-  const lines = text.split("\n").filter((l) => l.trim().length > 0).map((l) => `${l}
-`);
-  if (lines.length === 0) throw new GateError("DATASET", `the sonnet text ${ds.path ?? "(built-in)"} has no lines`, { where: { file: ds.path, path: ctx.configPath } });
+async function sonnetDataset2(ds, ctx, source) {
+  if (source?.type !== "sonnet") throw new GateError("INTERNAL", "the sonnet dataset was given no lines");
+  const lines = source.lines;
   const inputLen = ds["input-len"] ?? 550;
   const prefixLen = ds["prefix-len"] ?? 200;
   const lineLens = await mapLimit(lines, TOKENIZE_CONCURRENCY, (l) => sizeOf(ctx.tokenizer, l));
   const avgLen = lineLens.reduce((a, b) => a + b, 0) / lineLens.length;
   const baseOffset = await sizeOf(ctx.tokenizer, SONNET_BASE_PROMPT);
   if (inputLen < baseOffset || prefixLen > inputLen) {
-    throw new GateError("DATASET", `sonnet input-len ${inputLen} must be at least the instruction's ${baseOffset} tokens and at least prefix-len ${prefixLen}`, {
-      where: { path: `${ctx.configPath ?? "dataset"}.input-len` },
-      hint: `raise input-len (vLLM's default is 550 with prefix-len 200)`
-    });
+    throw new GateError(
+      "DATASET",
+      `sonnet input-len ${inputLen} must be at least the instruction's ${baseOffset} tokens and at least prefix-len ${prefixLen}`,
+      {
+        where: { path: `${ctx.configPath ?? "dataset"}.input-len` },
+        hint: `raise input-len (vLLM's default is 550 with prefix-len 200)`
+      }
+    );
   }
   const numInputLines = Math.round((inputLen - baseOffset) / avgLen);
   const numPrefixLines = Math.max(Math.round((prefixLen - baseOffset) / avgLen), 0);
-  const prefix = lines.slice(0, Math.min(numPrefixLines, lines.length)).join("");
+  const head = SONNET_BASE_PROMPT + lines.slice(0, Math.min(numPrefixLines, lines.length)).join("");
+  const perPrompt = Math.max(0, numInputLines - numPrefixLines);
+  const picks = lines.length <= 65536 ? new Uint16Array(ctx.count * perPrompt) : new Uint32Array(ctx.count * perPrompt);
   const rng = new Rng(ds.seed ?? 0);
-  const outputLen2 = ds["output-len"] ?? 150;
-  const prompts = Array.from({ length: ctx.count }, () => {
+  for (let k = 0; k < picks.length; k++) picks[k] = rng.int(0, lines.length - 1);
+  const text = (i) => {
     let body = "";
-    for (let k = numPrefixLines; k < numInputLines; k++) body += lines[rng.int(0, lines.length - 1)];
-    return SONNET_BASE_PROMPT + prefix + body;
-  });
-  return mapLimit(prompts, TOKENIZE_CONCURRENCY, async (p) => ({ prompt: p, intendedPromptTokens: await intendedLen(p, ctx), outputLen: outputLen2 }));
+    for (let k = i * perPrompt; k < (i + 1) * perPrompt; k++) body += lines[picks[k]];
+    return head + body;
+  };
+  const intended = ctx.tokenizer.exact ? await mapRange(ctx.count, TOKENIZE_CONCURRENCY, (i) => intendedLen(text(i), ctx)) : null;
+  const outputLen2 = ds["output-len"] ?? 150;
+  return lazyList(ctx.count, (i) => ({
+    get prompt() {
+      return text(i);
+    },
+    intendedPromptTokens: intended?.[i] ?? null,
+    outputLen: outputLen2
+  }));
 }
 function isValidSequence(promptLen2, outputLen2, skipMinOutputLenCheck) {
   if (promptLen2 < 4 || !skipMinOutputLenCheck && outputLen2 < 4) return false;
   return promptLen2 <= 1024 && promptLen2 + outputLen2 <= 2048;
 }
-function sharegptPairs(data, file) {
-  if (!Array.isArray(data)) throw new GateError("DATASET", `${file} is not a ShareGPT file: expected a JSON list of conversations`, { where: { file } });
-  const pairs = [];
-  for (const item of data) {
-    const conv = item?.conversations;
-    if (!Array.isArray(conv) || conv.length < 2) continue;
-    const [a, b] = conv;
-    if (typeof a?.value !== "string" || typeof b?.value !== "string") continue;
-    pairs.push({ prompt: a.value, completion: b.value });
-  }
-  return pairs;
-}
-async function sharegptDataset(ds, ctx) {
-  const file = resolvePath(ds.path, ctx);
-  const text = await readDatasetFile(ds.path, ctx, "sharegpt");
-  let data;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new GateError("DATASET", `${file} is not valid JSON: ${e.message}`, { where: { file } });
-  }
-  const pairs = sharegptPairs(data, file);
+async function sharegptDataset2(ds, ctx, source) {
+  if (source?.type !== "sharegpt") throw new GateError("INTERNAL", "the sharegpt dataset was given no conversations");
+  const file = source.file;
+  const pairs = source.pairs.slice();
   const rng = new Rng(ds.seed ?? 0);
   rng.shuffle(pairs);
   const fixedOut = ds["output-len"];
@@ -47222,25 +47740,2429 @@ async function sharegptDataset(ds, ctx) {
       out2.push({ prompt: s.p.prompt, intendedPromptTokens: intended, outputLen: s.outputLen });
     }
   }
-  if (out2.length === 0) throw new GateError("DATASET", `no conversation in ${file} passes vLLM's ShareGPT length filter`, { where: { file, path: ctx.configPath } });
+  if (out2.length === 0) {
+    throw new GateError(
+      "DATASET",
+      `no conversation in ${file} passes vLLM's ShareGPT length filter (prompt 4 to 1024 tokens, reply at least 4, both at most 2048)`,
+      {
+        where: { file, path: ctx.configPath },
+        hint: "use a file with ordinary conversations (the filter follows vLLM), or set output-len to ignore the replies' lengths"
+      }
+    );
+  }
   for (let i = out2.length; i < ctx.count; i++) out2.push(out2[rng.int(0, i - 1)]);
   return out2;
 }
-function resolvePath(p, ctx) {
-  return path10.isAbsolute(p) ? p : path10.resolve(ctx.baseDir ?? process.cwd(), p);
+
+// src/load/dataset-check.ts
+async function datasetRoots(loaded, env) {
+  const workspace = workspaceOf(loaded.file, env);
+  const extra = (loaded.config["dataset-roots"] ?? []).map((r) => path7.resolve(loaded.baseDir, r));
+  const roots = await Promise.all([workspace, ...extra].map(realFolder));
+  const missing2 = [];
+  for (const r of extra) if (!await isFolder(r)) missing2.push(r);
+  return { roots: { roots: [...new Set(roots)], workspace }, missing: missing2 };
 }
-async function readDatasetFile(p, ctx, kind) {
-  const file = resolvePath(p, ctx);
+async function isFolder(p) {
+  return stat2(p).then(
+    (s) => s.isDirectory(),
+    () => false
+  );
+}
+async function prepareDatasets(loaded, opts = {}) {
+  const env = opts.env ?? process.env;
+  const { roots, missing: missing2 } = await datasetRoots(loaded, env);
+  const { locate, rawSuites } = await configSource(loaded);
+  const problems = missing2.map((r, i) => ({
+    where: locate(["dataset-roots", i]),
+    message: `folder not found: ${r}`,
+    hint: "list folders that exist on the runner (relative ones are read from the config file's folder)"
+  }));
+  const sources = /* @__PURE__ */ new Map();
+  const reads = /* @__PURE__ */ new Map();
+  for (const [index2, suite] of loaded.config.suites.entries()) {
+    if (opts.suites && !opts.suites.includes(index2)) continue;
+    const entry = rawIndex(rawSuites, suite);
+    const at = (...key2) => entry === void 0 ? { file: loaded.file } : locate(["suites", entry, ...key2]);
+    const label = entry === void 0 ? `suite \`${suite.name}\` (from a preset or vllm-suite entry): ` : "";
+    if (suite.kind !== "serving") {
+      const problem2 = await checkBenchDataset(suite, loaded.baseDir, roots);
+      if (problem2) problems.push({ where: at("args", problem2.key), message: `${label}${problem2.message}`, hint: problem2.hint });
+      continue;
+    }
+    const ds = suite.dataset;
+    for (const p of datasetKind(ds).check(ds))
+      problems.push({ where: at("dataset", p.key), message: `${label}${p.message}`, hint: p.hint });
+    const key = `${ds.type}\0${datasetFile(ds, loaded.baseDir) ?? ""}\0${ds.type === "sharegpt" ? String(ds["output-len"] !== void 0) : ""}`;
+    let read = reads.get(key);
+    if (!read) {
+      read = loadDatasetSource(ds, { baseDir: loaded.baseDir, roots });
+      reads.set(key, read);
+    }
+    try {
+      const source = await read;
+      if (source) sources.set(index2, source);
+    } catch (e) {
+      if (!(e instanceof DatasetFileProblem)) throw e;
+      const file = datasetFile(ds, loaded.baseDir);
+      const where = e.at && file ? { file, ...e.at } : at("dataset", "path");
+      problems.push({ where, message: `${label}${ds.type} dataset: ${e.message}`, hint: e.hint });
+    }
+  }
+  if (problems.length > 0) throw datasetError(problems);
+  return sources;
+}
+var BENCH_FILE_DATASETS = /* @__PURE__ */ new Set(["sharegpt", "sonnet", "burstgpt", "custom"]);
+async function checkBenchDataset(suite, baseDir, roots) {
+  const args = suite.args ?? {};
+  const arg = (name2) => Object.entries(args).find(([k]) => k.replace(/_/g, "-") === name2);
+  const pathArg = arg("dataset-path");
+  const name = arg("dataset-name")?.[1] ?? "sharegpt";
+  if (!pathArg || typeof pathArg[1] !== "string" || !BENCH_FILE_DATASETS.has(String(name))) return void 0;
   try {
-    return await readFile3(file, "utf8");
+    await checkDatasetPath(path7.resolve(baseDir, pathArg[1]), { roots, maxBytes: MAX_SHAREGPT_BYTES });
+    return void 0;
   } catch (e) {
-    const code = e.code;
-    const hint = kind === "sharegpt" ? "download it once and point dataset.path at it, e.g. wget https://huggingface.co/datasets/anon8231489123/ShareGPT_Vicuna_unfiltered/resolve/main/ShareGPT_V3_unfiltered_cleaned_split.json (vllm-perf-gate never downloads datasets; in CI, cache the file)" : "give the path of a text file with one line per verse, or leave path out to use the built-in sonnets";
-    throw new GateError("DATASET", code === "ENOENT" ? `${kind} dataset file not found: ${file}` : `cannot read ${kind} dataset file ${file}: ${e.message}`, {
-      where: { file, path: `${ctx.configPath ?? "dataset"}.path` },
-      hint
+    if (!(e instanceof DatasetFileProblem)) throw e;
+    return { key: pathArg[0], message: `${suite.kind} suite dataset-path: ${e.message}`, hint: e.hint };
+  }
+}
+async function checkDatasets(loaded, opts = {}) {
+  await prepareDatasets(loaded, opts);
+}
+function datasetError(problems) {
+  const [one] = problems;
+  if (problems.length === 1 && one) return new GateError("DATASET", one.message, { where: one.where, hint: one.hint });
+  const lines = problems.map((p) => `  ${[formatWhere(p.where), p.message].filter(Boolean).join(": ")}
+    fix: ${p.hint}`);
+  return new GateError("DATASET", `${problems.length} dataset problems:
+${lines.join("\n")}`);
+}
+function rawIndex(rawSuites, suite) {
+  const i = rawSuites.findIndex(
+    (e) => e !== null && typeof e === "object" && e.name === suite.name && e.kind === suite.kind
+  );
+  return i >= 0 ? i : void 0;
+}
+async function configSource(loaded) {
+  const source = await readFile3(loaded.file, "utf8").then(
+    (text) => parseConfigText(text, loaded.file),
+    () => void 0
+  );
+  const data = source?.data;
+  return {
+    locate: (p) => ({ file: loaded.file, path: formatKeyPath(p), ...source?.locate(p) ?? {} }),
+    rawSuites: Array.isArray(data?.suites) ? data.suites : []
+  };
+}
+
+// src/pipeline.ts
+import path14 from "node:path";
+
+// src/compare/decision-lines.ts
+function decisionLines(baseline, settings) {
+  const renamed = (name) => settings.suiteMap[name] ?? name;
+  return (suite, key) => {
+    const values = /* @__PURE__ */ new Map();
+    for (const doc of baseline)
+      for (const s of doc.suites)
+        if (renamed(s.name) === suite) {
+          for (const p of s.points)
+            if (p.key === key && p.validity.valid) {
+              for (const [m, v] of Object.entries(p.metrics)) if (typeof v === "number") values.set(m, [...values.get(m) ?? [], v]);
+            }
+        }
+    if (values.size === 0) return void 0;
+    const out2 = {};
+    for (const [m, vs] of values) {
+      const r = ruleFor(settings, suite, m);
+      if (r.role !== "gated") continue;
+      const b = vs.reduce((a, v) => a + v, 0) / vs.length;
+      const tol = toleranceAmount(r.rule, b, r.info.unit);
+      out2[m] = { baseline: b, line: r.info.direction === "higher-is-better" ? b - tol : b + tol };
+    }
+    return out2;
+  };
+}
+
+// src/suites/run-plan.ts
+import { randomUUID } from "node:crypto";
+import { mkdir as mkdir2 } from "node:fs/promises";
+import os2 from "node:os";
+import path13 from "node:path";
+
+// src/results/write.ts
+import { mkdir, rename, writeFile } from "node:fs/promises";
+import path8 from "node:path";
+
+// src/results/validate.ts
+var import_ajv3 = __toESM(require_ajv(), 1);
+var import_ajv_formats3 = __toESM(require_dist(), 1);
+
+// schemas/results.schema.json
+var results_schema_default = {
+  $schema: "http://json-schema.org/draft-07/schema#",
+  $id: "https://github.com/vllm-perf-gate/vllm-perf-gate/schemas/results.schema.json",
+  title: "ResultsDocument",
+  description: "One run of vllm-perf-gate: metadata, environment fingerprint, and per suite the points with their metrics and validity. Metric names and units follow `vllm bench serve` (e.g. median_ttft_ms, output_throughput).",
+  type: "object",
+  additionalProperties: false,
+  required: ["schema-version", "tool", "run", "environment", "suites", "status"],
+  properties: {
+    "schema-version": { const: 1 },
+    tool: {
+      type: "object",
+      additionalProperties: false,
+      required: ["name", "version"],
+      properties: { name: { type: "string" }, version: { type: "string" } }
+    },
+    run: {
+      type: "object",
+      additionalProperties: false,
+      required: ["id", "started-at", "config-id", "config-hash"],
+      properties: {
+        id: { type: "string", description: "Unique id of this run." },
+        "started-at": { type: "string", format: "date-time" },
+        "finished-at": { type: "string", format: "date-time" },
+        "config-id": { type: "string" },
+        "config-hash": { type: "string", description: "sha256 of the expanded, defaulted config." },
+        "config-path": { type: "string" },
+        "git-sha": { type: "string" },
+        "git-ref": { type: "string" },
+        label: {
+          type: "string",
+          description: "Free label, e.g. the A/B side (baseline | candidate) or the source of an imported file."
+        },
+        source: {
+          enum: ["vllm-perf-gate", "vllm-bench-serve", "vllm-bench-latency", "vllm-bench-throughput", "vllm-bench"],
+          default: "vllm-perf-gate",
+          description: "Where the figures came from: our own run, or imported vLLM result files (vllm-bench: files of several of vLLM's benchmarks, such as a vLLM CI results folder)."
+        }
+      }
+    },
+    environment: { $ref: "#/definitions/environment" },
+    suites: { type: "array", items: { $ref: "#/definitions/suite" } },
+    status: {
+      enum: ["complete", "partial", "failed"],
+      description: "partial: some suites or points did not run (an error or a cancel); failed: nothing usable."
+    },
+    error: { $ref: "#/definitions/runError" }
+  },
+  definitions: {
+    metricMap: {
+      type: "object",
+      description: "Metric name -> value (null when it could not be computed). Units are in the names (_ms, _s) or are per second (throughputs).",
+      additionalProperties: { type: ["number", "null"] }
+    },
+    fingerprint: {
+      type: "object",
+      additionalProperties: false,
+      description: "What must match for two runs to be comparable.",
+      properties: {
+        "gpu-name": { type: ["string", "null"] },
+        "gpu-count": { type: ["integer", "null"] },
+        model: { type: ["string", "null"] },
+        "server-args": { type: "array", items: { type: "string" } },
+        "engine-version": { type: ["string", "null"], description: "The server's /version." }
+      }
+    },
+    environment: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        fingerprint: { $ref: "#/definitions/fingerprint" },
+        "driver-version": { type: ["string", "null"] },
+        "cuda-version": { type: ["string", "null"] },
+        gpus: {
+          type: "array",
+          items: {
+            type: "object",
+            additionalProperties: false,
+            properties: {
+              index: { type: "integer" },
+              name: { type: "string" },
+              "memory-total-mib": { type: ["number", "null"] }
+            }
+          }
+        },
+        "served-model-name": { type: ["string", "null"] },
+        "server-command": { type: "array", items: { type: "string" }, description: "argv of the booted server, secrets masked." },
+        "server-url": { type: ["string", "null"] },
+        runner: { type: ["string", "null"] },
+        os: { type: ["string", "null"] },
+        "node-version": { type: ["string", "null"] },
+        "startup-s": { type: ["number", "null"], description: "Spawn to ready, seconds." },
+        "telemetry-notes": { type: "array", items: { type: "string" } }
+      }
+    },
+    validity: {
+      type: "object",
+      additionalProperties: false,
+      required: ["valid", "reasons"],
+      properties: {
+        valid: { type: "boolean" },
+        reasons: { type: "array", items: { type: "string" }, description: "Why the point is invalid, one sentence each." }
+      }
+    },
+    errors: {
+      type: "object",
+      additionalProperties: false,
+      required: ["total"],
+      properties: {
+        total: { type: "integer", minimum: 0 },
+        "by-kind": {
+          type: "object",
+          description: "Failed requests by class: http, timeout, connection, stream-error, malformed-stream, other.",
+          additionalProperties: { type: "integer", minimum: 0 }
+        },
+        "http-status": {
+          type: "object",
+          description: "Responses by HTTP status code (successful ones included), as a chat client's report counts them.",
+          additionalProperties: { type: "integer", minimum: 0 }
+        },
+        examples: {
+          type: "array",
+          maxItems: 5,
+          items: { type: "string" },
+          description: "A few error messages, escaped for display."
+        }
+      }
+    },
+    point: {
+      type: "object",
+      additionalProperties: false,
+      required: ["key", "metrics", "validity"],
+      properties: {
+        key: {
+          type: "string",
+          description: "Stable key matched against the baseline: `rate=4`, `rate=inf`, `concurrency=8`, `rate=inf,max-concurrency=16`, or `batch=8` / `offline` for offline suites."
+        },
+        label: { type: "string", description: "Human label, e.g. `4 req/s` or `concurrency 8`." },
+        "request-rate": { oneOf: [{ type: "number" }, { const: "inf" }, { type: "null" }] },
+        concurrency: { type: ["integer", "null"], description: "Closed-loop level or max-concurrency cap." },
+        metrics: { $ref: "#/definitions/metricMap" },
+        repeats: {
+          type: "array",
+          items: { $ref: "#/definitions/metricMap" },
+          description: "With repeat > 1: each repeat's metrics; `metrics` holds their mean."
+        },
+        validity: { $ref: "#/definitions/validity" },
+        errors: { $ref: "#/definitions/errors" },
+        telemetry: {
+          $ref: "#/definitions/metricMap",
+          description: "Peaks and deltas read from the server's /metrics and nvidia-smi while the point ran (peak_kv_cache_usage_perc, peak_num_requests_running, peak_num_requests_waiting, num_preemptions, prompt_tokens, generation_tokens, peak_gpu_util_pct, mean_gpu_util_pct, peak_gpu_memory_used_mib, peak_gpu_power_w, ...); with vLLM's prefix-cache counters, prefix_cache_queries, prefix_cache_hits and prefix_cache_hit_rate (null when nothing was queried: caching off); with its phase histograms, mean_/p50_/p99_ of queue_time_ms, prefill_time_ms, decode_time_ms and inference_time_ms (quantiles interpolated in the buckets as Prometheus' histogram_quantile does). The window starts after the first repeat's warm-up and ends after the last repeat."
+        },
+        "prefix-cache-reset": {
+          type: "array",
+          description: "The prefix-cache resets made before the point's measured requests, one per repeat (reset-prefix-cache in the suite): reset, refused (the engine still held blocks; the point may have started with a warm cache), unavailable (the server does not serve POST /reset_prefix_cache), unconfirmed (answered 200, no server log to tell) or failed.",
+          items: {
+            type: "object",
+            additionalProperties: false,
+            required: ["status"],
+            properties: {
+              status: { enum: ["reset", "refused", "unavailable", "unconfirmed", "failed"], description: "What the reset did." },
+              detail: { type: "string", description: "The server's log line or answer behind it." }
+            }
+          }
+        },
+        stop: {
+          type: "array",
+          description: "Adaptive points (a suite's stop): how each repeat of the point ended and the intervals it reached, one entry per repeat.",
+          items: { $ref: "#/definitions/adaptiveStop" }
+        },
+        "started-at": { type: "string", format: "date-time" },
+        "vllm-result-file": {
+          type: "string",
+          description: "Path (relative to the results folder) of the same point in vLLM's --save-result format."
+        },
+        "vllm-meta": { $ref: "#/definitions/vllmMeta" }
+      }
+    },
+    adaptiveStop: {
+      type: "object",
+      additionalProperties: false,
+      required: ["how", "reason", "requests", "planned-requests", "intervals"],
+      properties: {
+        how: {
+          enum: ["precise", "decided", "max-duration", "all-requests", "interrupted"],
+          description: "precise: every watched metric's interval within the margin; decided: every interval wholly on one side of the gate's line; max-duration: the stop's time limit came first; all-requests: every planned request was sent; interrupted: a cancel, a crash or the point's own time limit ended it (see validity)."
+        },
+        reason: { type: "string", description: "The same, as a sentence with the figures." },
+        requests: { type: "integer", minimum: 0, description: "Requests measured (sent and finished)." },
+        "planned-requests": { type: "integer", minimum: 0, description: "The most the point would have sent." },
+        margin: { type: "number", description: "The relative half-width asked for." },
+        intervals: {
+          type: "object",
+          description: "95% batch-means confidence interval of each watched metric over the point's steady state, as the point ended (null: too few requests for one).",
+          additionalProperties: {
+            oneOf: [
+              { type: "null" },
+              {
+                type: "object",
+                additionalProperties: false,
+                required: ["estimate", "low", "high", "relative-half-width", "batches"],
+                properties: {
+                  estimate: { type: "number", description: "The statistic over the steady state." },
+                  low: { type: "number", description: "Lower end of the interval." },
+                  high: { type: "number", description: "Upper end of the interval." },
+                  "relative-half-width": { type: "number", description: "Half-width over the estimate." },
+                  batches: { type: "integer", description: "Batches the interval was built from." },
+                  line: {
+                    type: "number",
+                    description: "The gate's line (baseline moved by the tolerance), when a baseline was known."
+                  }
+                }
+              }
+            ]
+          }
+        }
+      }
+    },
+    vllmMeta: {
+      type: "object",
+      additionalProperties: false,
+      description: "The fields of a `vllm bench serve --save-result` record that are not metrics, named as vLLM names them. Kept when a vLLM file is imported, so the point can be written back in vLLM's format unchanged; the serving runner may set them for its own points.",
+      properties: {
+        date: { type: "string", description: `vLLM's "%Y%m%d-%H%M%S" timestamp of the run.` },
+        endpoint_type: { type: ["string", "null"] },
+        backend: { type: ["string", "null"], description: "vLLM's --backend: openai (completions), openai-chat, vllm, ..." },
+        label: { type: ["string", "null"], description: "vLLM's --label." },
+        model_id: { type: ["string", "null"] },
+        tokenizer_id: { type: ["string", "null"] },
+        num_prompts: { type: ["integer", "null"] },
+        burstiness: { oneOf: [{ type: "number" }, { const: "inf" }, { type: "null" }] },
+        metadata: {
+          type: "object",
+          additionalProperties: { type: "string" },
+          description: "vLLM's --metadata KEY=VALUE pairs, in file order."
+        },
+        ramp_up_strategy: { type: ["string", "null"] },
+        ramp_up_start_rps: { type: ["number", "null"] },
+        ramp_up_end_rps: { type: ["number", "null"] },
+        file: { type: "string", description: "The file the point was imported from." },
+        line: { type: "integer", minimum: 1, description: "Its line in that file (JSON lines written by --append-result)." }
+      }
+    },
+    suite: {
+      type: "object",
+      additionalProperties: false,
+      required: ["name", "kind", "points"],
+      properties: {
+        name: { type: "string" },
+        kind: { enum: ["serving", "latency", "throughput", "startup"] },
+        description: { type: "string" },
+        parameters: {
+          type: "object",
+          description: "The suite as run (dataset, endpoint, lengths...), part of what makes points comparable."
+        },
+        "dataset-fingerprint": {
+          type: ["string", "null"],
+          description: "Hash of the dataset parameters and prompts; differs => not comparable."
+        },
+        points: { type: "array", items: { $ref: "#/definitions/point" } },
+        error: { $ref: "#/definitions/runError" }
+      }
+    },
+    runError: {
+      type: "object",
+      additionalProperties: false,
+      required: ["message"],
+      properties: {
+        code: { type: "string", description: "Stable error code, e.g. BOOT_EXIT, BOOT_TIMEOUT, PORT_IN_USE, CANCELLED, CONFIG." },
+        message: { type: "string" },
+        hint: { type: "string" },
+        where: { type: "string" }
+      }
+    }
+  }
+};
+
+// src/results/validate.ts
+var addFormats2 = import_ajv_formats3.default.default ?? import_ajv_formats3.default;
+var ajv3 = new import_ajv3.Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+addFormats2(ajv3);
+var validate = ajv3.compile(results_schema_default);
+function validateResults(doc) {
+  if (!validate(doc)) return (validate.errors ?? []).map((e) => problem(e, doc));
+  const problems = [];
+  const suites = /* @__PURE__ */ new Set();
+  doc.suites.forEach((s, i) => {
+    if (suites.has(s.name)) problems.push({ path: `suites[${i}].name`, message: `suite name ${JSON.stringify(s.name)} appears twice` });
+    suites.add(s.name);
+    const keys = /* @__PURE__ */ new Set();
+    s.points.forEach((p, j) => {
+      if (keys.has(p.key))
+        problems.push({
+          path: `suites[${i}].points[${j}].key`,
+          message: `point key ${JSON.stringify(p.key)} appears twice in suite ${JSON.stringify(s.name)}`
+        });
+      keys.add(p.key);
+    });
+  });
+  return problems;
+}
+function problem(e, doc) {
+  const path18 = keyPathFromPointer(e.instancePath, doc);
+  const p = e.params;
+  if (e.keyword === "additionalProperties") return { path: formatKeyPath([...path18, String(p.additionalProperty)]), message: "unknown key" };
+  if (e.keyword === "required") return { path: formatKeyPath(path18), message: `missing required key \`${String(p.missingProperty)}\`` };
+  if (e.keyword === "enum")
+    return {
+      path: formatKeyPath(path18),
+      message: `must be one of ${p.allowedValues.map((v) => JSON.stringify(v)).join(", ")}`
+    };
+  return { path: formatKeyPath(path18), message: e.message ?? "is invalid" };
+}
+function formatResultsProblems(problems, max = 5) {
+  const lines = problems.slice(0, max).map((p) => `${p.path || "(root)"}: ${p.message}`);
+  if (problems.length > max) lines.push(`... and ${problems.length - max} more`);
+  return lines.join("\n");
+}
+
+// src/results/python-json.ts
+function pythonJsonDumps(value, intKeys = /* @__PURE__ */ new Set()) {
+  return dump(value, false, intKeys);
+}
+function dump(v, isInt, intKeys) {
+  if (v === null || v === void 0) return "null";
+  if (typeof v === "boolean") return v ? "true" : "false";
+  if (typeof v === "number") return isInt && Number.isInteger(v) ? String(v) : pythonFloatRepr(v);
+  if (typeof v === "string") return pythonString(v);
+  if (Array.isArray(v)) return `[${v.map((x) => dump(x, isInt, intKeys)).join(", ")}]`;
+  if (typeof v === "object") {
+    const parts = Object.entries(v).filter(([, x]) => x !== void 0).map(([k, x]) => `${pythonString(k)}: ${dump(x, intKeys.has(k), intKeys)}`);
+    return `{${parts.join(", ")}}`;
+  }
+  return pythonString(String(v));
+}
+function pythonString(s) {
+  return JSON.stringify(s).replace(/[^\x20-\x7e]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+function pythonFloatRepr(x) {
+  if (Number.isNaN(x)) return "NaN";
+  if (x === Infinity) return "Infinity";
+  if (x === -Infinity) return "-Infinity";
+  if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
+  const sign = x < 0 ? "-" : "";
+  const [mant, exp] = Math.abs(x).toExponential().split("e");
+  const digits = mant.replace(".", "");
+  const decpt = Number(exp) + 1;
+  if (decpt > 16 || decpt < -3) {
+    const e = decpt - 1;
+    const m = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+    return `${sign}${m}e${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(2, "0")}`;
+  }
+  if (decpt <= 0) return `${sign}0.${"0".repeat(-decpt)}${digits}`;
+  if (decpt >= digits.length) return `${sign}${digits}${"0".repeat(decpt - digits.length)}.0`;
+  return `${sign}${digits.slice(0, decpt)}.${digits.slice(decpt)}`;
+}
+
+// src/results/vllm-format.ts
+var VLLM_HEAD_KEYS = ["date", "endpoint_type", "backend", "label", "model_id", "tokenizer_id", "num_prompts"];
+var VLLM_RATE_KEYS = ["request_rate", "burstiness", "max_concurrency"];
+var VLLM_RAMP_KEYS = ["ramp_up_strategy", "ramp_up_start_rps", "ramp_up_end_rps"];
+var VLLM_AGGREGATE_KEYS = [
+  "duration",
+  "completed",
+  "failed",
+  "total_input_tokens",
+  "total_output_tokens",
+  "request_throughput",
+  "request_goodput",
+  "output_throughput",
+  "total_token_throughput",
+  "max_output_tokens_per_s",
+  "max_concurrent_requests",
+  "rtfx"
+];
+var VLLM_OPTIONAL_KEYS = [
+  "probe_completed",
+  "probe_failed",
+  "probe_median_e2el_ms",
+  "probe_p99_e2el_ms",
+  "probe_max_e2el_ms",
+  "spec_decode_acceptance_rate",
+  "spec_decode_acceptance_length",
+  "spec_decode_num_drafts",
+  "spec_decode_draft_tokens",
+  "spec_decode_accepted_tokens"
+];
+var VLLM_PERCENTILE_METRICS = servingStatBases().map((b) => b.base);
+var VLLM_INT_KEYS = /* @__PURE__ */ new Set([
+  "num_prompts",
+  "max_concurrency",
+  "completed",
+  "failed",
+  "total_input_tokens",
+  "total_output_tokens",
+  "max_concurrent_requests",
+  "ramp_up_start_rps",
+  "ramp_up_end_rps",
+  "probe_completed",
+  "probe_failed",
+  "spec_decode_num_drafts",
+  "spec_decode_draft_tokens",
+  "spec_decode_accepted_tokens"
+]);
+function formatVllmDate(d) {
+  const p = (n, w = 2) => String(n).padStart(w, "0");
+  return `${p(d.getUTCFullYear(), 4)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}-${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}`;
+}
+function parseVllmDate(s) {
+  const m = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})$/.exec(s);
+  if (!m) return void 0;
+  const [, y, mo, d, h, mi, se] = m.map(Number);
+  const t = Date.UTC(y, mo - 1, d, h, mi, se);
+  return Number.isNaN(t) ? void 0 : new Date(t);
+}
+function toVllmServeResult(point, meta = {}) {
+  const m = point.metrics;
+  const vm = point["vllm-meta"] ?? {};
+  const pick = (given, stored, fallback) => given !== void 0 ? given : stored !== void 0 ? stored : fallback;
+  const shape = parsePointKey(point.key);
+  const failed = num2(m.failed) ?? point.errors?.total ?? 0;
+  const completed = num2(m.completed);
+  const dateIn = meta.date ?? vm.date ?? (point["started-at"] ? new Date(point["started-at"]) : /* @__PURE__ */ new Date());
+  const backend = pick(meta.backend, vm.backend, "openai");
+  const modelId = pick(meta.modelId, vm.model_id, null);
+  const out2 = {
+    date: typeof dateIn === "string" ? dateIn : formatVllmDate(dateIn),
+    endpoint_type: pick(meta.endpointType, vm.endpoint_type, backend),
+    backend,
+    label: pick(meta.label, vm.label, null),
+    model_id: modelId,
+    tokenizer_id: pick(meta.tokenizerId, vm.tokenizer_id, modelId),
+    num_prompts: pick(meta.numPrompts, vm.num_prompts, completed !== void 0 ? completed + failed : null)
+  };
+  for (const [k, v] of Object.entries(meta.metadata ?? vm.metadata ?? {})) if (!(k in out2)) out2[k] = v;
+  const rate = shape ? shape.requestRate : point["request-rate"];
+  out2.request_rate = rate === null || rate === void 0 || rate === "inf" ? "inf" : rate;
+  out2.burstiness = pick(meta.burstiness, vm.burstiness, 1);
+  out2.max_concurrency = shape ? shape.concurrency ?? shape.maxConcurrency : point.concurrency ?? null;
+  if (vm.ramp_up_strategy !== void 0 && vm.ramp_up_strategy !== null) {
+    out2.ramp_up_strategy = vm.ramp_up_strategy;
+    out2.ramp_up_start_rps = vm.ramp_up_start_rps ?? null;
+    out2.ramp_up_end_rps = vm.ramp_up_end_rps ?? null;
+  }
+  for (const k of VLLM_AGGREGATE_KEYS) out2[k] = m[k] ?? null;
+  out2.failed = failed;
+  out2.rtfx = m.rtfx ?? 0;
+  for (const k of VLLM_OPTIONAL_KEYS) if (m[k] !== void 0) out2[k] = m[k];
+  for (const metric of VLLM_PERCENTILE_METRICS) {
+    const pct3 = statPercentiles(Object.keys(m), metric);
+    const has = [`mean_${metric}_ms`, `median_${metric}_ms`, `std_${metric}_ms`].some((k) => m[k] !== void 0) || pct3.length > 0;
+    if (!has) continue;
+    for (const stat4 of ["mean", "median", "std"]) out2[`${stat4}_${metric}_ms`] = m[`${stat4}_${metric}_ms`] ?? null;
+    for (const p of pct3) out2[`p${p}_${metric}_ms`] = m[`p${p}_${metric}_ms`] ?? null;
+  }
+  return out2;
+}
+function num2(v) {
+  return typeof v === "number" ? v : void 0;
+}
+function dumpVllmResult(record) {
+  return pythonJsonDumps(record, VLLM_INT_KEYS);
+}
+function vllmResultFileName(suiteName, point) {
+  const shape = parsePointKey(point.key);
+  const rate = shape ? shape.requestRate : point["request-rate"];
+  const qps = rate === null || rate === void 0 || rate === "inf" ? "inf" : String(rate);
+  const completed = num2(point.metrics.completed);
+  const failed = num2(point.metrics.failed) ?? point.errors?.total ?? 0;
+  const mc = (shape ? shape.concurrency ?? shape.maxConcurrency : point.concurrency) ?? point["vllm-meta"]?.num_prompts ?? (completed !== void 0 ? completed + failed : void 0);
+  const safe = suiteName.replace(/[^A-Za-z0-9._-]/g, "-");
+  return `${safe}_qps_${qps}_concurrency_${mc ?? "none"}.json`;
+}
+
+// src/results/write.ts
+var RESULTS_FILE = "results.json";
+var VLLM_DIR = "vllm";
+async function writeResults(dir, doc) {
+  const problems = validateResults(doc);
+  if (problems.length > 0) {
+    throw new GateError("INTERNAL", `refusing to write a results document that does not validate:
+${formatResultsProblems(problems)}`, {
+      where: { file: path8.join(dir, RESULTS_FILE), path: problems[0].path },
+      hint: "this is a bug in vllm-perf-gate; please report it with the run log"
     });
   }
+  await mkdir(dir, { recursive: true });
+  const file = path8.join(dir, RESULTS_FILE);
+  await writeAtomic(file, `${JSON.stringify(doc, null, 2)}
+`);
+  return file;
+}
+async function writeVllmServeFiles(dir, doc, meta = {}) {
+  const out2 = structuredClone(doc);
+  const model = doc.environment["served-model-name"] ?? doc.environment.fingerprint?.model ?? null;
+  for (const suite of out2.suites) {
+    if (suite.kind !== "serving") continue;
+    const params = suite.parameters ?? {};
+    const backend = params.endpoint === "chat" ? "openai-chat" : "openai";
+    const burstiness = typeof params.burstiness === "number" ? params.burstiness : void 0;
+    for (const point of suite.points) {
+      const name = vllmResultFileName(suite.name, point);
+      const stored = point["vllm-meta"] ?? {};
+      const derived = {};
+      if (stored.label === void 0) derived.label = suite.name;
+      if (stored.backend === void 0) derived.backend = backend;
+      if (stored.model_id === void 0 && model !== null) derived.modelId = model;
+      if (stored.burstiness === void 0 && burstiness !== void 0) derived.burstiness = burstiness;
+      if (stored.date === void 0 && point["started-at"] === void 0) derived.date = new Date(doc.run["started-at"]);
+      const record = toVllmServeResult(point, { ...derived, ...meta });
+      await mkdir(path8.join(dir, VLLM_DIR), { recursive: true });
+      await writeAtomic(path8.join(dir, VLLM_DIR, name), dumpVllmResult(record));
+      point["vllm-result-file"] = `${VLLM_DIR}/${name}`;
+    }
+  }
+  return out2;
+}
+async function writeAtomic(file, text) {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, file);
+}
+
+// src/server/environment.ts
+import os from "node:os";
+
+// src/server/argv.ts
+function commandArgv(command) {
+  if (command === void 0) return ["vllm"];
+  return typeof command === "string" ? [command] : [...command];
+}
+function servedModelName(server) {
+  const name = server["served-model-name"] ?? server.model;
+  if (name === void 0) throw new Error("server has neither served-model-name nor model");
+  return name;
+}
+function buildServeArgv(server, port, host) {
+  if (!server.model) throw new Error("server.model is required to boot a server");
+  const smuggled = flagLikeValues({ ...server, host })[0];
+  if (smuggled) {
+    const where = formatKeyPath(["server", ...smuggled.key]);
+    throw new GateError("CONFIG", `${where} ${JSON.stringify(smuggled.value)} starts with "-": vllm serve would read it as a flag`, {
+      where: { path: where },
+      hint: 'give the value itself (a path starting with "-" can be written "./-name"); flags go in server.args'
+    });
+  }
+  return [
+    ...commandArgv(server.command),
+    "serve",
+    server.model,
+    "--host",
+    host,
+    "--port",
+    String(port),
+    "--served-model-name",
+    servedModelName(server),
+    ...argsToFlags(server.args)
+  ];
+}
+var SERVE_ONLY_FLAGS = /* @__PURE__ */ new Set([
+  "host",
+  "port",
+  "uds",
+  "served-model-name",
+  "api-key",
+  "uvicorn-log-level",
+  "disable-uvicorn-access-log",
+  "allow-credentials",
+  "allowed-origins",
+  "allowed-methods",
+  "allowed-headers",
+  "lora-modules",
+  "chat-template",
+  "chat-template-content-format",
+  "response-role",
+  "ssl-keyfile",
+  "ssl-certfile",
+  "ssl-ca-certs",
+  "ssl-cert-reqs",
+  "enable-ssl-refresh",
+  "root-path",
+  "middleware",
+  "return-tokens-as-token-ids",
+  "disable-frontend-multiprocessing",
+  "enable-request-id-headers",
+  "enable-auto-tool-choice",
+  "tool-call-parser",
+  "tool-parser-plugin",
+  "tool-server",
+  "log-config-file",
+  "max-log-len",
+  "disable-fastapi-docs",
+  "enable-prompt-tokens-details",
+  "enable-server-load-tracking",
+  "enable-force-include-usage",
+  "enable-tokenizer-info-endpoint",
+  "enable-log-outputs",
+  "enable-log-requests",
+  "disable-log-requests",
+  "h11-max-incomplete-event-size",
+  "h11-max-header-count",
+  "api-server-count",
+  "headless"
+]);
+function engineFlags(args) {
+  return flagGroups(argsToFlags(args)).filter((g) => !SERVE_ONLY_FLAGS.has(g.flag.replace(/^-+/, ""))).flatMap((g) => g.flag ? [g.flag, ...g.values] : g.values);
+}
+var NOT_PERFORMANCE = /* @__PURE__ */ new Set(["host", "port", "uds", "served-model-name", "api-key", "ssl-keyfile", "ssl-certfile", "ssl-ca-certs"]);
+function normaliseServerArgs(args) {
+  return flagGroups(argsToFlags(args)).filter((g) => !NOT_PERFORMANCE.has(g.flag.replace(/^-+/, ""))).map((g) => [g.flag, ...g.values].filter((s) => s !== "").join(" ")).sort();
+}
+function serverEnv(server, base = process.env) {
+  const env = { ...base };
+  for (const [k, v] of Object.entries(server.env ?? {})) if (v !== void 0) env[k] = String(v);
+  return env;
+}
+
+// src/server/mask.ts
+var MASK = "***";
+function createMasker(secrets) {
+  const list2 = [...new Set([...secrets].filter((s) => s.length > 0))].sort((a, b) => b.length - a.length);
+  if (list2.length === 0) return (text) => text;
+  const re = new RegExp(list2.map(escapeRegExp).join("|"), "g");
+  return (text) => text.replace(re, MASK);
+}
+function escapeRegExp(s) {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+// src/server/nvidia-smi.ts
+import { execFile } from "node:child_process";
+
+// src/clock.ts
+var systemClock = {
+  monotonicMs: () => performance.now(),
+  wallNow: () => /* @__PURE__ */ new Date(),
+  sleep: (ms, signal) => new Promise((resolve2, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve2();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  })
+};
+
+// src/server/nvidia-smi.ts
+var GPU_QUERY_FIELDS = [
+  "name",
+  "driver_version",
+  "memory.total",
+  "utilization.gpu",
+  "memory.used",
+  "power.draw",
+  "clocks.sm"
+];
+var GPU_QUERY_ARGS = [`--query-gpu=${GPU_QUERY_FIELDS.join(",")}`, "--format=csv,noheader,nounits"];
+var COMPUTE_APPS_ARGS = ["--query-compute-apps=pid", "--format=csv,noheader"];
+function runNvidiaSmi(args, opts = {}) {
+  return new Promise((resolve2) => {
+    execFile(
+      "nvidia-smi",
+      args,
+      { timeout: opts.timeoutMs ?? 1e4, env: opts.env ?? process.env, maxBuffer: 1 << 20 },
+      (err2, stdout, stderr) => {
+        if (!err2) return resolve2({ ok: true, stdout });
+        const code = err2.code;
+        if (code === "ENOENT") return resolve2({ ok: false, missing: true, message: "nvidia-smi not found on PATH" });
+        const detail = (String(stderr).trim() || String(stdout).trim() || err2.message).split("\n")[0];
+        resolve2({ ok: false, missing: false, message: `nvidia-smi failed: ${detail}` });
+      }
+    );
+  });
+}
+function num3(field) {
+  if (field === void 0) return null;
+  const t = field.trim();
+  if (t === "" || t.startsWith("[")) return null;
+  const n = Number(t);
+  return Number.isFinite(n) ? n : null;
+}
+function str(field) {
+  const t = field?.trim();
+  return t === void 0 || t === "" || t.startsWith("[") ? null : t;
+}
+function parseGpuQuery(csv) {
+  const rows = [];
+  for (const line of csv.split(/\r?\n/)) {
+    if (line.trim() === "") continue;
+    const f = line.split(",");
+    rows.push({
+      index: rows.length,
+      name: str(f[0]) ?? "unknown GPU",
+      driverVersion: str(f[1]),
+      memoryTotalMiB: num3(f[2]),
+      utilizationPct: num3(f[3]),
+      memoryUsedMiB: num3(f[4]),
+      powerW: num3(f[5]),
+      smClockMHz: num3(f[6])
+    });
+  }
+  return rows;
+}
+function parseComputeApps(csv) {
+  return csv.split(/\r?\n/).map((l) => Number(l.trim())).filter((n) => Number.isInteger(n) && n > 0);
+}
+function parseSmiBanner(text) {
+  const driver = /Driver Version:\s*([0-9][0-9.]*)/.exec(text);
+  const cuda = /CUDA Version:\s*([0-9][0-9.]*)/.exec(text);
+  return { driverVersion: driver?.[1] ?? null, cudaVersion: cuda?.[1] ?? null };
+}
+async function queryGpus(env) {
+  const r = await runNvidiaSmi(GPU_QUERY_ARGS, env ? { env } : {});
+  if (!r.ok) return { note: r.message, missing: r.missing };
+  return { rows: parseGpuQuery(r.stdout) };
+}
+async function waitGpuReleased(pids, opts) {
+  const clock = opts.clock ?? systemClock;
+  const deadline = clock.monotonicMs() + opts.timeoutMs;
+  const ours = new Set(pids);
+  for (; ; ) {
+    const r = await runNvidiaSmi(COMPUTE_APPS_ARGS, opts.env ? { env: opts.env } : {});
+    if (!r.ok) return r.missing ? void 0 : [];
+    const held = parseComputeApps(r.stdout).filter((p) => ours.has(p));
+    if (held.length === 0 || clock.monotonicMs() >= deadline) return held;
+    await clock.sleep(opts.pollMs ?? 500);
+  }
+}
+
+// src/server/environment.ts
+function visibleGpus(rows, cudaVisible) {
+  if (cudaVisible === void 0 || cudaVisible.trim() === "") return rows;
+  const ids = cudaVisible.split(",").map((s) => s.trim());
+  if (!ids.every((s) => /^\d+$/.test(s))) return rows;
+  return ids.map(Number).flatMap((i) => rows.filter((r) => r.index === i));
+}
+function gpuName(rows) {
+  const names = [...new Set(rows.map((r) => r.name))].sort();
+  return names.length ? names.join(" + ") : null;
+}
+async function collectEnvironment(input) {
+  const env = input.env ?? process.env;
+  const mask = createMasker(input.secrets ?? []);
+  const notes = [...input.telemetryNotes ?? []];
+  let gpus = [];
+  let driver = null;
+  let cuda = null;
+  const q = await queryGpus(env);
+  if ("rows" in q) {
+    gpus = visibleGpus(q.rows, serverEnv(input.server, env).CUDA_VISIBLE_DEVICES);
+    driver = q.rows[0]?.driverVersion ?? null;
+    const banner = await runNvidiaSmi([], { env });
+    if (banner.ok) cuda = parseSmiBanner(banner.stdout).cudaVersion;
+  } else if (!notes.some((n) => n.startsWith(q.note)))
+    notes.push(`${q.note}: no GPU name, count, driver or CUDA version in the fingerprint`);
+  const r = input.running ?? null;
+  const model = input.server.model ?? r?.servedModelName ?? input.server["served-model-name"] ?? null;
+  return {
+    fingerprint: {
+      "gpu-name": gpuName(gpus),
+      "gpu-count": gpus.length,
+      model,
+      "server-args": normaliseServerArgs(input.server.args).map(mask),
+      "engine-version": r?.version ?? null
+    },
+    "driver-version": driver,
+    "cuda-version": cuda,
+    gpus: gpus.map((g) => ({ index: g.index, name: g.name, "memory-total-mib": g.memoryTotalMiB })),
+    "served-model-name": r?.servedModelName ?? input.server["served-model-name"] ?? input.server.model ?? null,
+    ...r?.argv ? { "server-command": r.argv.map(mask) } : {},
+    "server-url": r ? mask(r.baseUrl) : input.server.url ? mask(input.server.url) : null,
+    runner: env.RUNNER_NAME ?? null,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    "node-version": process.version,
+    "startup-s": r?.startupSeconds ?? null,
+    "telemetry-notes": notes
+  };
+}
+
+// src/server/boot.ts
+import { rmSync } from "node:fs";
+import path11 from "node:path";
+
+// src/server/hints.ts
+var CAUSES = [
+  {
+    re: /CUDA out of memory|OutOfMemoryError|CUDA error: out of memory|No available memory for the cache blocks|insufficient (?:GPU|KV cache) memory|larger than the available KV cache memory/i,
+    hint: () => "the GPU ran out of memory: lower --gpu-memory-utilization, --max-model-len or --max-num-seqs in server.args, use a smaller model or more GPUs (--tensor-parallel-size), or check with nvidia-smi that no other process holds the GPU"
+  },
+  {
+    re: /address already in use|EADDRINUSE|Errno 98/i,
+    hint: () => "the port is taken by another process: set server.port: auto, or stop the process holding it (ss -ltnp)"
+  },
+  {
+    re: /gated repo|401 Client Error|403 Client Error|Access to model .* is restricted|Cannot access gated repo/i,
+    hint: () => "the model is gated or private on Hugging Face: accept its licence on huggingface.co with the account of your token, and pass the token with server.secret-env: [HF_TOKEN] (set HF_TOKEN from a repository secret)"
+  },
+  {
+    re: /Repository Not Found|RepositoryNotFoundError|is not a valid model identifier|HFValidationError|does not appear to have a file named|No such file or directory: .*config\.json|model .* (?:not found|does not exist)/i,
+    hint: () => "the model was not found: check server.model (a Hugging Face id such as Qwen/Qwen2.5-0.5B-Instruct, or a local path that exists on the runner)"
+  },
+  {
+    re: /unrecognized arguments?:\s*(.*)/i,
+    hint: (m) => `this vLLM version does not know ${m[1]?.trim() ? `\`${m[1].trim()}\`` : "a flag"}: remove it from server.args (or the suite's args), or check its spelling with \`vllm serve --help\``
+  },
+  {
+    re: /error: argument (\S+): (.*)/i,
+    hint: (m) => `vLLM rejected the value of ${m[1]} (${m[2]?.trim()}): fix it in server.args`
+  },
+  {
+    re: /No module named ['"]?vllm|command not found|spawn \S+ ENOENT/i,
+    hint: () => "vLLM is not installed where server.command points: install it on the runner (pip install vllm) or set server.command to its full path"
+  }
+];
+function hintForLog(lines) {
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i];
+    for (const c of CAUSES) {
+      const m = c.re.exec(line);
+      if (m) return c.hint(m);
+    }
+  }
+  return void 0;
+}
+
+// src/server/log-capture.ts
+import { createWriteStream, mkdirSync } from "node:fs";
+import path9 from "node:path";
+var LogCapture = class {
+  path;
+  file;
+  ring = [];
+  keep;
+  mask;
+  now;
+  lastOut;
+  open = 0;
+  closed = false;
+  constructor(filePath, opts = {}) {
+    this.path = filePath;
+    mkdirSync(path9.dirname(filePath), { recursive: true });
+    this.file = createWriteStream(filePath, { flags: "a" });
+    this.file.on("error", () => {
+    });
+    this.keep = opts.keep ?? 200;
+    this.mask = opts.mask ?? ((t) => t);
+    this.now = opts.now ?? (() => /* @__PURE__ */ new Date());
+  }
+  /**
+   * Reads a stream line by line until it ends. Progress bars (tqdm's `\r` updates) become lines of
+   * their own, so the last line is what the user last saw.
+   */
+  attach(stream, tag = "") {
+    if (!stream) return;
+    this.open++;
+    let partial = "";
+    stream.setEncoding("utf8");
+    stream.on("data", (chunk) => {
+      const parts = (partial + chunk).split(/\r\n|\n|\r/);
+      partial = parts.pop() ?? "";
+      for (const p of parts) this.output(p, tag);
+    });
+    const end = () => {
+      if (partial !== "") this.output(partial, tag);
+      partial = "";
+      this.open--;
+    };
+    stream.once("end", end);
+    stream.once("error", end);
+  }
+  output(text, tag) {
+    this.line(text, tag);
+    if (text.trim() !== "") this.lastOut = this.mask(text);
+  }
+  /** The child's last non-blank line (ours left out). */
+  lastOutputLine() {
+    return this.lastOut;
+  }
+  /** Adds one line (ours or the child's). Blank lines are kept in the file only. */
+  line(text, tag = "") {
+    const masked = this.mask(text);
+    if (!this.closed) this.file.write(`${this.now().toISOString()} ${tag}${masked}
+`);
+    if (masked.trim() === "") return;
+    this.ring.push(masked);
+    if (this.ring.length > this.keep) this.ring.shift();
+  }
+  /** The last n non-blank lines, oldest first. */
+  lastLines(n) {
+    return n <= 0 ? [] : this.ring.slice(-n);
+  }
+  lastLine() {
+    return this.ring[this.ring.length - 1];
+  }
+  /** Whether every attached stream has ended. */
+  get drained() {
+    return this.open === 0;
+  }
+  /** Flushes and closes the file; later lines stay in memory only. */
+  close() {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    return new Promise((resolve2) => this.file.end(() => resolve2()));
+  }
+};
+
+// src/server/port.ts
+import { execFile as execFile2 } from "node:child_process";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { createServer } from "node:net";
+function pickFreePort(host = "127.0.0.1") {
+  return new Promise((resolve2, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen({ port: 0, host, exclusive: true }, () => {
+      const addr = srv.address();
+      const port = addr !== null && typeof addr === "object" ? addr.port : 0;
+      srv.close(() => port > 0 ? resolve2(port) : reject(new Error("no free port")));
+    });
+  });
+}
+function portIsFree(port, host = "127.0.0.1") {
+  return new Promise((resolve2) => {
+    const srv = createServer();
+    srv.once("error", () => resolve2(false));
+    srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve2(true)));
+  });
+}
+async function findPortHolder(port) {
+  return fromProc(port) ?? await fromSs(port);
+}
+function fromProc(port) {
+  const inodes = /* @__PURE__ */ new Set();
+  const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
+  for (const table2 of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text;
+    try {
+      text = readFileSync(table2, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length > 9 && f[1]?.endsWith(`:${hexPort}`) && f[3] === "0A" && f[9] !== "0") inodes.add(f[9]);
+    }
+  }
+  if (inodes.size === 0) return void 0;
+  let pids;
+  try {
+    pids = readdirSync("/proc").filter((n) => /^\d+$/.test(n));
+  } catch {
+    return void 0;
+  }
+  for (const pid of pids) {
+    let fds;
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      let link;
+      try {
+        link = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      const m = /^socket:\[(\d+)\]$/.exec(link);
+      if (m && inodes.has(m[1])) return { pid: Number(pid), command: commandOf(Number(pid)) };
+    }
+  }
+  return void 0;
+}
+function commandOf(pid) {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
+    if (argv.length > 0) return argv.join(" ").slice(0, 200);
+  } catch {
+  }
+  try {
+    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    return "?";
+  }
+}
+function fromSs(port) {
+  return new Promise((resolve2) => {
+    execFile2("ss", ["-ltnpH", `sport = :${port}`], { timeout: 5e3 }, (err2, stdout) => {
+      if (err2) return resolve2(void 0);
+      const m = /users:\(\("([^"]*)",pid=(\d+)/.exec(stdout);
+      resolve2(m ? { pid: Number(m[2]), command: m[1] } : void 0);
+    });
+  });
+}
+async function assertPortFree(port, host = "127.0.0.1") {
+  if (await portIsFree(port, host)) return;
+  const holder = await findPortHolder(port);
+  const who = holder ? ` by process ${holder.pid} (${holder.command})` : "";
+  throw new GateError("PORT_IN_USE", `port ${port} on ${host} is already in use${who}`, {
+    where: { path: "server.port" },
+    hint: holder ? `stop process ${holder.pid} (a server left from an earlier job?), or set server.port: auto to pick a free port` : "stop the process listening on it (ss -ltnp shows it), or set server.port: auto to pick a free port"
+  });
+}
+
+// src/server/process-group.ts
+import { spawn as spawn2 } from "node:child_process";
+import { readdirSync as readdirSync2, readFileSync as readFileSync2 } from "node:fs";
+
+// src/server/watchdog.ts
+import { spawn } from "node:child_process";
+var WATCHDOG_JS = `
+const fs = require('fs');
+const groups = new Map();
+let buf = '';
+let ended = false;
+const alive = (g) => { try { process.kill(-g, 0); return true; } catch (e) { return e.code === 'EPERM'; } };
+// Zombies do not count (a container's PID 1 may never reap the orphans): /proc where it exists.
+const live = (g) => {
+  let names;
+  try { names = fs.readdirSync('/proc'); } catch { return alive(g); }
+  for (const n of names) {
+    if (!/^[0-9]+$/.test(n)) continue;
+    let t;
+    try { t = fs.readFileSync('/proc/' + n + '/stat', 'utf8'); } catch { continue; }
+    const f = t.slice(t.lastIndexOf(')') + 2).split(' ');
+    if (Number(f[2]) === g && f[0] !== 'Z' && f[0] !== 'X') return true;
+  }
+  return false;
+};
+const note = (log, line) => { if (log) try { fs.appendFileSync(log, '[vllm-perf-gate] watchdog: ' + line + '\\n'); } catch {} };
+const sweep = () => { for (const g of [...groups.keys()]) if (!alive(g)) groups.delete(g); };
+const stopAll = () => {
+  for (const g of [...groups.keys()]) if (!live(g)) groups.delete(g);
+  if (groups.size === 0) process.exit(0);
+  const t0 = Date.now();
+  for (const [g, o] of groups) {
+    note(o.log, 'the gate process ' + process.argv[1] + ' ended before stopping the server; SIGTERM to process group ' + g);
+    try { process.kill(-g, 'SIGTERM'); } catch {}
+  }
+  const poll = setInterval(() => {
+    for (const [g, o] of groups) {
+      if (!live(g)) { note(o.log, 'process group ' + g + ' stopped'); groups.delete(g); continue; }
+      if (Date.now() - t0 >= o.grace) {
+        note(o.log, 'process group ' + g + ' still running ' + (o.grace >= 1000 ? Math.round(o.grace / 1000) + ' s' : o.grace + ' ms') + ' after SIGTERM; SIGKILL');
+        try { process.kill(-g, 'SIGKILL'); } catch {}
+        groups.delete(g);
+      }
+    }
+    if (groups.size === 0) { clearInterval(poll); process.exit(0); }
+  }, 100);
+};
+for (const s of ['SIGINT', 'SIGHUP']) process.on(s, () => {});
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (b) => {
+  buf += b;
+  let i;
+  while ((i = buf.indexOf('\\n')) >= 0) {
+    const [op, g, grace, log] = buf.slice(0, i).split('\\t');
+    buf = buf.slice(i + 1);
+    const pgid = Number(g);
+    if (!(pgid > 1)) continue;
+    if (op === 'add') groups.set(pgid, { grace: Number(grace) > 0 ? Number(grace) : 30000, log: log || '' });
+    else if (op === 'del') groups.delete(pgid);
+  }
+});
+process.stdin.on('end', () => { ended = true; stopAll(); });
+process.stdin.on('error', () => { if (!ended) { ended = true; stopAll(); } });
+// Groups that ended on their own are forgotten, so a later process given the same id is never hit.
+setInterval(sweep, 1000);
+`;
+var WATCHDOG_TAG = "vllm-perf-gate-watchdog";
+var watcher;
+function start() {
+  try {
+    const child = spawn(process.execPath, ["-e", WATCHDOG_JS, String(process.pid), WATCHDOG_TAG], {
+      detached: true,
+      stdio: ["pipe", "ignore", "ignore"],
+      env: {}
+    });
+    child.once("error", () => {
+      if (watcher === child) watcher = void 0;
+    });
+    child.once("exit", () => {
+      if (watcher === child) watcher = void 0;
+    });
+    child.stdin.on("error", () => {
+      if (watcher === child) watcher = void 0;
+    });
+    child.unref();
+    child.stdin.unref?.();
+    return child;
+  } catch {
+    return void 0;
+  }
+}
+function send(line, spawnIfNeeded) {
+  if (!watcher && spawnIfNeeded) watcher = start();
+  const stdin = watcher?.stdin;
+  if (!stdin || stdin.destroyed) return false;
+  stdin.write(`${line}
+`);
+  return true;
+}
+function watchdogGuard(pgid, opts = {}) {
+  const log = (opts.logPath ?? "").replace(/[\t\n]/g, " ");
+  return send(["add", pgid, Math.max(0, Math.round(opts.graceMs ?? 3e4)), log].join("	"), true);
+}
+function watchdogRelease(pgid) {
+  send(`del	${pgid}`, false);
+}
+
+// src/server/process-group.ts
+var ourGroups = /* @__PURE__ */ new Set();
+function spawnInGroup(argv, opts = {}) {
+  const [file, ...args] = argv;
+  if (!file) throw new Error("empty argv");
+  const child = spawn2(file, args, { detached: true, stdio: ["ignore", "pipe", "pipe"], env: opts.env ?? process.env, cwd: opts.cwd });
+  if (child.pid !== void 0) {
+    ourGroups.add(child.pid);
+    watchdogGuard(child.pid, {
+      ...opts.graceMs !== void 0 ? { graceMs: opts.graceMs } : {},
+      ...opts.logPath ? { logPath: opts.logPath } : {}
+    });
+  }
+  return child;
+}
+function killOurGroupsNow() {
+  const hit = [];
+  for (const pgid of ourGroups) if (signalGroup(pgid, "SIGKILL")) hit.push(pgid);
+  ourGroups.clear();
+  return hit;
+}
+function readProcStat(pid) {
+  let text;
+  try {
+    text = readFileSync2(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return void 0;
+  }
+  const close = text.lastIndexOf(")");
+  const f = text.slice(close + 2).split(" ");
+  return { pid, state: f[0] ?? "?", pgrp: Number(f[2]), startTicks: Number(f[19]) };
+}
+function hasProc() {
+  try {
+    readFileSync2("/proc/self/stat");
+    return true;
+  } catch {
+    return false;
+  }
+}
+var PROC = hasProc();
+function groupMembers(pgid) {
+  if (!PROC) return void 0;
+  const out2 = [];
+  for (const name of readdirSync2("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    const st = readProcStat(Number(name));
+    if (st && st.pgrp === pgid && st.state !== "Z" && st.state !== "X") out2.push(st.pid);
+  }
+  return out2;
+}
+function groupAlive(pgid) {
+  const members = groupMembers(pgid);
+  if (members !== void 0) return members.length > 0;
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (err2) {
+    return err2.code === "EPERM";
+  }
+}
+function signalGroup(pgid, signal) {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+async function terminateGroup(pgid, opts) {
+  const clock = opts.clock ?? systemClock;
+  const log = opts.log ?? (() => {
+  });
+  const t0 = clock.monotonicMs();
+  const pids = groupMembers(pgid) ?? [pgid];
+  const report = (signal, gone2) => ({
+    pids,
+    signal,
+    gone: gone2,
+    elapsedMs: clock.monotonicMs() - t0
+  });
+  const gone = (signal) => {
+    ourGroups.delete(pgid);
+    watchdogRelease(pgid);
+    return report(signal, true);
+  };
+  try {
+    if (!groupAlive(pgid)) return gone(null);
+    signalGroup(pgid, "SIGTERM");
+    if (await waitGone(pgid, opts.graceMs, opts.pollMs ?? 50, clock)) return gone("SIGTERM");
+    log(`process group ${pgid} still running ${Math.round(opts.graceMs / 1e3)} s after SIGTERM; sending SIGKILL`);
+    signalGroup(pgid, "SIGKILL");
+    if (await waitGone(pgid, opts.killWaitMs ?? 1e4, opts.pollMs ?? 50, clock)) return gone("SIGKILL");
+    log(
+      `warning: process group ${pgid} survived SIGKILL (pids ${(groupMembers(pgid) ?? []).join(", ")}); a process may be stuck in the kernel`
+    );
+    return report("SIGKILL", false);
+  } catch (err2) {
+    log(`warning: teardown of process group ${pgid} failed: ${err2.message}`);
+    return report(null, !safeAlive(pgid));
+  }
+}
+function safeAlive(pgid) {
+  try {
+    return groupAlive(pgid);
+  } catch {
+    return true;
+  }
+}
+async function waitGone(pgid, ms, pollMs, clock = systemClock) {
+  const deadline = clock.monotonicMs() + ms;
+  for (; ; ) {
+    if (!groupAlive(pgid)) return true;
+    if (clock.monotonicMs() >= deadline) return false;
+    await clock.sleep(Math.min(pollMs, Math.max(1, deadline - clock.monotonicMs())));
+  }
+}
+
+// src/server/readiness.ts
+var import_undici2 = __toESM(require_undici(), 1);
+function probeAgent() {
+  return new import_undici2.Agent({ connections: 1, connectTimeout: 5e3, headersTimeout: 1e4, bodyTimeout: 1e4, keepAliveTimeout: 1e3 });
+}
+async function probeReady(baseUrl, servedModelName2, headers, dispatcher) {
+  try {
+    const health = await (0, import_undici2.request)(`${baseUrl}/health`, { method: "GET", headers, dispatcher });
+    await health.body.dump();
+    if (health.statusCode !== 200) return { ready: false, detail: `/health answers ${health.statusCode}` };
+    const models = await (0, import_undici2.request)(`${baseUrl}/v1/models`, { method: "GET", headers, dispatcher });
+    if (models.statusCode !== 200) {
+      await models.body.dump();
+      const why = models.statusCode === 401 ? " (the server wants an API key: set server.api-key-env)" : "";
+      return { ready: false, detail: `/v1/models answers ${models.statusCode}${why}` };
+    }
+    const body = await models.body.json();
+    const ids = (body.data ?? []).map((m) => String(m.id));
+    if (servedModelName2 === void 0 ? ids.length > 0 : ids.includes(servedModelName2))
+      return { ready: true, detail: "ready", model: servedModelName2 ?? ids[0] };
+    const listed = ids.length ? ids.map((i) => `\`${i}\``).join(", ") : "no model";
+    return {
+      ready: false,
+      detail: servedModelName2 === void 0 ? `/v1/models lists ${listed}` : `/v1/models lists ${listed}, not \`${servedModelName2}\``
+    };
+  } catch (err2) {
+    const code = err2.code;
+    return { ready: false, detail: code === "ECONNREFUSED" ? "not listening yet" : `no answer (${code ?? err2.message})` };
+  }
+}
+async function readVersion(baseUrl, headers, dispatcher) {
+  try {
+    const res = await (0, import_undici2.request)(`${baseUrl}/version`, { method: "GET", headers, dispatcher });
+    if (res.statusCode !== 200) {
+      await res.body.dump();
+      return null;
+    }
+    const body = await res.body.json();
+    return typeof body.version === "string" ? body.version : null;
+  } catch {
+    return null;
+  }
+}
+function connectUrl(host, port) {
+  const h = host === "0.0.0.0" || host === "" ? "127.0.0.1" : host === "::" ? "::1" : host;
+  return `http://${h.includes(":") ? `[${h}]` : h}:${port}`;
+}
+
+// src/server/state.ts
+import { mkdirSync as mkdirSync2, readFileSync as readFileSync3, writeFileSync } from "node:fs";
+import path10 from "node:path";
+function writeServerState(file, state) {
+  mkdirSync2(path10.dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(state)}
+`);
+}
+function stateFor(pid, logPath, startedAt, graceMs) {
+  const ticks = readProcStat(pid)?.startTicks;
+  return {
+    pgid: pid,
+    pid,
+    startedAt: startedAt.toISOString(),
+    logPath,
+    ...ticks !== void 0 && Number.isFinite(ticks) ? { leaderStartTicks: ticks } : {},
+    ...graceMs !== void 0 ? { graceMs } : {}
+  };
+}
+
+// src/server/boot.ts
+function pollTiming(opts) {
+  return { pollMs: opts.pollMs ?? 500, progressEveryMs: opts.progressEveryMs ?? 3e4 };
+}
+var DEFAULT_STARTUP_TIMEOUT = "20m";
+var DEFAULT_GRACE = "30s";
+function serverHeaders(server, env = process.env) {
+  const name = server["api-key-env"];
+  const key = name ? server.env?.[name] !== void 0 ? String(server.env[name]) : env[name] : void 0;
+  return key ? { authorization: `Bearer ${key}` } : {};
+}
+async function bootServer(server, opts) {
+  const clock = opts.clock ?? systemClock;
+  const log = opts.log ?? (() => {
+  });
+  const masker = createMasker(opts.secrets ?? []);
+  const env = opts.env ?? process.env;
+  const timeoutMs = parseDuration(server["startup-timeout"] ?? DEFAULT_STARTUP_TIMEOUT, { path: "server.startup-timeout" });
+  const graceMs = parseDuration(server["shutdown-grace"] ?? DEFAULT_GRACE, { path: "server.shutdown-grace" });
+  const headers = serverHeaders(server, env);
+  if (opts.signal?.aborted) throw new GateError("CANCELLED", "cancelled before the server was started");
+  if (server.url) {
+    const asked = server["served-model-name"] ?? server.model;
+    return awaitExternal(server.url.replace(/\/+$/, ""), asked, headers, timeoutMs, opts, clock, masker);
+  }
+  if (!server.model) {
+    throw new GateError("CONFIG", "server.model is required to boot a server", {
+      where: { path: "server.model" },
+      hint: "set server.model to a Hugging Face id or a local path, or server.url for a server that is already running"
+    });
+  }
+  const name = servedModelName(server);
+  const reserved = reservedFlagProblem(server.args);
+  if (reserved) {
+    throw new GateError("CONFIG", `server.args sets ${reserved.flag}, which vllm-perf-gate sets itself`, {
+      where: { path: "server.args" },
+      hint: `remove it from args and set ${reserved.instead} instead`
+    });
+  }
+  const host = server.host ?? "127.0.0.1";
+  const port = server.port === void 0 || server.port === "auto" ? await pickFreePort(host) : server.port;
+  if (server.port !== void 0 && server.port !== "auto") await assertPortFree(port, host);
+  const argv = buildServeArgv(server, port, host);
+  const maskedArgv = argv.map(masker);
+  const baseUrl = connectUrl(host, port);
+  const capture = new LogCapture(path11.join(opts.outDir, "server.log"), { mask: masker });
+  capture.line(`[vllm-perf-gate] starting: ${maskedArgv.join(" ")}`);
+  const t0 = clock.monotonicMs();
+  const startedAt = clock.wallNow();
+  let child;
+  try {
+    child = spawnInGroup(argv, { env: serverEnv(server, env), graceMs, logPath: capture.path });
+  } catch (err2) {
+    await capture.close();
+    throw bootExitError(`could not start \`${maskedArgv[0]}\`: ${masker(err2.message)}`, capture, opts.tailLines);
+  }
+  capture.attach(child.stdout);
+  capture.attach(child.stderr);
+  const exited = watchExit(child, capture);
+  if (child.pid === void 0) {
+    const info = await exited;
+    await capture.close();
+    throw bootExitError(`could not start \`${maskedArgv[0]}\`: ${info.spawnError ?? "spawn failed"}`, capture, opts.tailLines);
+  }
+  const pgid = child.pid;
+  const state = stateFor(pgid, capture.path, startedAt, graceMs);
+  if (opts.statePath) writeServerState(opts.statePath, state);
+  opts.onSpawn?.(state);
+  let stopping;
+  const stop = (reason2, o = {}) => {
+    stopping ??= (async () => {
+      try {
+        capture.line(`[vllm-perf-gate] stopping the server: ${reason2}`);
+        const report = await terminateGroup(pgid, {
+          graceMs: o.graceMs ?? graceMs,
+          clock: systemClock,
+          log: (l) => (capture.line(`[vllm-perf-gate] ${l}`), log(l))
+        });
+        const held = await waitGpuReleased(report.pids, { timeoutMs: o.gpuWaitMs ?? opts.gpuReleaseTimeoutMs ?? 6e4 });
+        if (held && held.length > 0) log(`warning: nvidia-smi still lists process ${held.join(", ")} of the server on a GPU`);
+        capture.line(`[vllm-perf-gate] server stopped (${report.signal ?? "already exited"}, ${Math.round(report.elapsedMs)} ms)`);
+        if (report.gone && opts.statePath) rmSync(opts.statePath, { force: true });
+        return report;
+      } catch (err2) {
+        log(`warning: teardown failed: ${err2.message}`);
+        return null;
+      } finally {
+        await capture.close();
+      }
+    })();
+    return stopping;
+  };
+  const dispatcher = probeAgent();
+  try {
+    const ready = await waitReady({
+      probe: () => probeReady(baseUrl, name, headers, dispatcher),
+      exited,
+      timeoutMs,
+      clock,
+      signal: opts.signal,
+      ...pollTiming(opts),
+      onProgress: (elapsedS, detail) => log(
+        `waiting for the server to be ready: ${elapsedS} s so far (${detail}); last log line: ${capture.lastOutputLine() ?? "(none yet)"}`
+      )
+    });
+    if (ready.kind === "exit") {
+      await drain(capture);
+      await stop("it exited during start-up");
+      const how = ready.exit.signal ? `was killed by ${ready.exit.signal}` : `exited with code ${ready.exit.code}`;
+      throw bootExitError(
+        `the server ${how} during start-up, ${seconds(clock.monotonicMs() - t0)} after it was spawned`,
+        capture,
+        opts.tailLines,
+        ready.exit.signal
+      );
+    }
+    if (ready.kind === "timeout") {
+      await stop("not ready within server.startup-timeout");
+      const tail = capture.lastLines(opts.tailLines ?? 40);
+      throw new GateError(
+        "BOOT_TIMEOUT",
+        `the server was not ready within ${seconds(timeoutMs)} (server.startup-timeout): ${ready.detail}${formatTail(tail, capture.path)}`,
+        {
+          where: { path: "server.startup-timeout" },
+          hint: hintForLog(tail) ?? "a large model can take longer to load the first time (download, torch.compile, CUDA graphs): raise server.startup-timeout, or cache the weights on the runner"
+        }
+      );
+    }
+    if (ready.kind === "cancelled") {
+      await stop("cancelled");
+      throw new GateError("CANCELLED", "cancelled while waiting for the server to start");
+    }
+    const startupSeconds = (clock.monotonicMs() - t0) / 1e3;
+    const version = await readVersion(baseUrl, headers, dispatcher);
+    capture.line(`[vllm-perf-gate] ready after ${startupSeconds.toFixed(1)} s (version ${version ?? "unknown"})`);
+    return {
+      baseUrl,
+      servedModelName: name,
+      external: false,
+      pid: pgid,
+      pgid,
+      startedAt: startedAt.toISOString(),
+      startupSeconds,
+      version,
+      logPath: capture.path,
+      argv: maskedArgv,
+      headers,
+      stop,
+      exited: exited.then(({ code, signal }) => ({ code, signal })),
+      lastLogLines: (n) => capture.lastLines(n)
+    };
+  } catch (err2) {
+    await stop(`start-up failed`);
+    throw err2;
+  } finally {
+    await dispatcher.close().catch(() => {
+    });
+  }
+}
+async function waitReady(a) {
+  const t0 = a.clock.monotonicMs();
+  let nextProgress = t0 + a.progressEveryMs;
+  let exit;
+  const wake = new AbortController();
+  void a.exited?.then((e) => {
+    exit = e;
+    wake.abort();
+  });
+  const onAbort = () => wake.abort();
+  a.signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    let detail = "not probed yet";
+    for (; ; ) {
+      if (exit) return { kind: "exit", exit };
+      if (a.signal?.aborted) return { kind: "cancelled" };
+      const p = await a.probe();
+      if (exit) return { kind: "exit", exit };
+      if (p.ready) return { kind: "ready" };
+      detail = p.detail;
+      const now = a.clock.monotonicMs();
+      if (now - t0 >= a.timeoutMs) return { kind: "timeout", detail };
+      if (now >= nextProgress) {
+        a.onProgress(Math.round((now - t0) / 1e3), detail);
+        nextProgress += a.progressEveryMs * Math.max(1, Math.ceil((now - nextProgress + 1) / a.progressEveryMs));
+      }
+      await a.clock.sleep(Math.min(a.pollMs, Math.max(1, t0 + a.timeoutMs - now)), wake.signal).catch(() => {
+      });
+    }
+  } finally {
+    a.signal?.removeEventListener("abort", onAbort);
+  }
+}
+async function awaitExternal(baseUrl, asked, headers, timeoutMs, opts, clock, masker) {
+  const log = opts.log ?? (() => {
+  });
+  const dispatcher = probeAgent();
+  const t0 = clock.monotonicMs();
+  let name = asked;
+  try {
+    const ready = await waitReady({
+      probe: async () => {
+        const p = await probeReady(baseUrl, asked, headers, dispatcher);
+        if (p.ready) name = p.model;
+        return p;
+      },
+      timeoutMs,
+      clock,
+      signal: opts.signal,
+      ...pollTiming(opts),
+      onProgress: (s, detail) => log(`waiting for ${masker(baseUrl)} to be ready: ${s} s so far (${detail})`)
+    });
+    if (ready.kind === "cancelled") throw new GateError("CANCELLED", "cancelled while waiting for the server to be ready");
+    if (ready.kind !== "ready") {
+      throw new GateError(
+        "BOOT_TIMEOUT",
+        `the server at ${masker(baseUrl)} was not ready within ${seconds(timeoutMs)}: ${ready.kind === "timeout" ? ready.detail : ""}`,
+        {
+          where: { path: "server.url" },
+          hint: "check that server.url points at a running vLLM server reachable from the runner and that it serves the model named by served-model-name (or model)"
+        }
+      );
+    }
+    const version = await readVersion(baseUrl, headers, dispatcher);
+    log(`using the server at ${masker(baseUrl)} (ready after ${seconds(clock.monotonicMs() - t0)}; nothing is booted or torn down)`);
+    return {
+      baseUrl,
+      servedModelName: name ?? "",
+      external: true,
+      pid: null,
+      pgid: null,
+      startedAt: clock.wallNow().toISOString(),
+      startupSeconds: null,
+      version,
+      logPath: null,
+      argv: null,
+      headers,
+      stop: () => Promise.resolve(null),
+      exited: new Promise(() => {
+      }),
+      lastLogLines: () => []
+    };
+  } finally {
+    await dispatcher.close().catch(() => {
+    });
+  }
+}
+function watchExit(child, capture) {
+  return new Promise((resolve2) => {
+    child.once("error", (err2) => {
+      if (child.pid === void 0) {
+        capture.line(`[vllm-perf-gate] ${err2.message}`);
+        resolve2({ code: null, signal: null, spawnError: err2.message });
+      }
+    });
+    child.once("exit", (code, signal) => {
+      capture.line(`[vllm-perf-gate] server process ${child.pid} exited (${signal ? `signal ${signal}` : `code ${code}`})`);
+      resolve2({ code, signal });
+    });
+  });
+}
+async function drain(capture) {
+  const deadline = performance.now() + 2e3;
+  while (!capture.drained && performance.now() < deadline) await systemClock.sleep(10);
+}
+function bootExitError(message, capture, tailLines = 40, signal) {
+  const tail = capture.lastLines(tailLines);
+  return new GateError("BOOT_EXIT", `${message}${formatTail(tail, capture.path)}`, {
+    where: { file: capture.path },
+    hint: hintForLog([...tail, message]) ?? (signal === "SIGKILL" ? OOM_KILLER_HINT : "read the log above: the server printed why it stopped")
+  });
+}
+var OOM_KILLER_HINT = "SIGKILL without a message is often the kernel OOM killer (host memory, e.g. while loading weights): check dmesg, use a runner with more RAM, or lower --max-num-seqs / --swap-space";
+function formatTail(lines, file) {
+  if (lines.length === 0) return `
+(${file} is empty)`;
+  return `
+last ${lines.length} line${lines.length === 1 ? "" : "s"} of ${file}:
+${lines.map((l) => `  | ${l}`).join("\n")}`;
+}
+function seconds(ms) {
+  return ms >= 12e4 ? `${(ms / 6e4).toFixed(1)} min` : `${(ms / 1e3).toFixed(1)} s`;
+}
+function serverCrashError(server, exit, tailLines = 40) {
+  const tail = server.lastLogLines(tailLines);
+  const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+  return new GateError("SERVER_CRASH", `the server ${how} while the suites ran${formatTail(tail, server.logPath ?? "server.log")}`, {
+    ...server.logPath ? { where: { file: server.logPath } } : {},
+    hint: hintForLog(tail) ?? (exit.signal === "SIGKILL" ? OOM_KILLER_HINT : "read the log above: the server printed why it stopped")
+  });
+}
+
+// src/server/lifecycle.ts
+var CANCEL_GPU_WAIT_MS = 2e3;
+async function withServer(server, opts, work) {
+  const running = await bootServer(server, opts);
+  const ac = new AbortController();
+  const onOuterAbort = () => ac.abort(opts.signal?.reason);
+  opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
+  let crash;
+  let finished = false;
+  void running.exited.then((exit) => {
+    if (finished) return;
+    crash = serverCrashError(running, exit);
+    ac.abort(crash);
+  });
+  const cancelled = () => opts.signal?.aborted === true;
+  try {
+    const result = await work(running, ac.signal);
+    if (crash) throw crash;
+    return result;
+  } catch (err2) {
+    throw crash ?? err2;
+  } finally {
+    finished = true;
+    opts.signal?.removeEventListener("abort", onOuterAbort);
+    await running.stop(
+      crash ? "it crashed" : cancelled() ? "cancelled" : "the suites are done",
+      cancelled() ? { graceMs: opts.cancelGraceMs ?? 5e3, gpuWaitMs: CANCEL_GPU_WAIT_MS } : {}
+    );
+  }
+}
+
+// src/server/prefix-cache.ts
+var import_undici3 = __toESM(require_undici(), 1);
+var SUCCESS = /Successfully reset prefix cache/;
+var REFUSED = /Failed to reset prefix cache/;
+var LOG_TAIL = 200;
+function prefixCacheResetter(baseUrl, opts = {}) {
+  let unavailable;
+  return async () => {
+    if (unavailable) return unavailable;
+    let outcome = { status: "failed" };
+    for (let attempt = 1; attempt <= (opts.attempts ?? 3); attempt++) {
+      outcome = await resetOnce(baseUrl, opts);
+      if (outcome.status === "unavailable") unavailable = outcome;
+      if (outcome.status !== "refused") break;
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+    }
+    return outcome;
+  };
+}
+async function resetOnce(baseUrl, opts) {
+  const before = opts.logLines?.(LOG_TAIL);
+  const client = new import_undici3.Client(baseUrl);
+  let status;
+  let body;
+  try {
+    const res = await client.request({
+      path: "/reset_prefix_cache",
+      method: "POST",
+      headers: opts.headers ?? {},
+      signal: AbortSignal.timeout(1e4)
+    });
+    status = res.statusCode;
+    body = await res.body.text();
+  } catch (e) {
+    return { status: "failed", detail: `POST /reset_prefix_cache: ${e.message}` };
+  } finally {
+    await client.close().catch(() => {
+    });
+  }
+  if (status === 404)
+    return { status: "unavailable", detail: "POST /reset_prefix_cache answered 404 (vLLM serves it with VLLM_SERVER_DEV_MODE=1)" };
+  if (status !== 200) return { status: "failed", detail: `POST /reset_prefix_cache answered ${status}: ${body.slice(0, 200)}` };
+  if (!before || !opts.logLines) return { status: "unconfirmed" };
+  return confirmFromLog(before, opts.logLines, opts.logWaitMs ?? 1e3);
+}
+async function confirmFromLog(before, logLines, waitMs) {
+  const deadline = performance.now() + waitMs;
+  for (; ; ) {
+    const fresh = newLines(before, logLines(LOG_TAIL));
+    const refused = fresh.find((l) => REFUSED.test(l));
+    if (refused) return { status: "refused", detail: refused.trim() };
+    if (fresh.some((l) => SUCCESS.test(l))) return { status: "reset" };
+    if (performance.now() >= deadline) return { status: "unconfirmed", detail: "the server logged nothing about the reset" };
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+function newLines(before, after) {
+  for (let skip = 0; skip <= before.length; skip++) {
+    const kept = before.length - skip;
+    if (kept > after.length) continue;
+    let same = true;
+    for (let i = 0; i < kept && same; i++) same = before[skip + i] === after[i];
+    if (same) return after.slice(kept);
+  }
+  return [...after];
+}
+
+// src/server/telemetry.ts
+var import_parse_prometheus_text_format = __toESM(require_parse_prometheus_text_format_cjs(), 1);
+var import_undici4 = __toESM(require_undici(), 1);
+
+// src/metrics/histogram.ts
+function histogramDelta(before, after) {
+  if (before.buckets.length !== after.buckets.length) return void 0;
+  const buckets = [];
+  for (let i = 0; i < after.buckets.length; i++) {
+    const [le, n] = after.buckets[i];
+    const [le0, n0] = before.buckets[i];
+    if (le !== le0 || n < n0) return void 0;
+    buckets.push([le, n - n0]);
+  }
+  const count2 = after.count - before.count;
+  if (count2 < 0) return void 0;
+  return { buckets, count: count2, sum: after.sum - before.sum };
+}
+function histogramQuantile(q, buckets) {
+  if (buckets.length < 2 || buckets[buckets.length - 1][0] !== Infinity) return null;
+  const total = buckets[buckets.length - 1][1];
+  if (!(total > 0)) return null;
+  if (q < 0) return -Infinity;
+  if (q > 1) return Infinity;
+  let rank = q * total;
+  let b = buckets.findIndex(([, n2]) => n2 >= rank);
+  if (b < 0) b = buckets.length - 1;
+  if (b === buckets.length - 1) return buckets[buckets.length - 2][0];
+  if (b === 0 && buckets[0][0] <= 0) return buckets[0][0];
+  const [end, n] = buckets[b];
+  let start2 = 0;
+  let inBucket = n;
+  if (b > 0) {
+    const [prevEnd, prevN] = buckets[b - 1];
+    start2 = prevEnd;
+    inBucket -= prevN;
+    rank -= prevN;
+  }
+  return start2 + (end - start2) * (rank / inBucket);
+}
+function histogramMean(h) {
+  return h.count > 0 ? h.sum / h.count : null;
+}
+
+// src/server/telemetry.ts
+var PHASES = ["queue", "prefill", "decode", "inference"];
+var WANTED = [
+  "vllm:kv_cache_usage_perc",
+  "vllm:gpu_cache_usage_perc",
+  "vllm:num_requests_running",
+  "vllm:num_requests_waiting",
+  "vllm:num_preemptions",
+  "vllm:prompt_tokens",
+  "vllm:generation_tokens",
+  "vllm:prefix_cache_queries",
+  "vllm:prefix_cache_hits"
+];
+var WANTED_LINE = new RegExp(`^(?:${WANTED.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})(?:_total)?[{ ]`);
+function seriesByName(all) {
+  const out2 = /* @__PURE__ */ new Map();
+  const lines = all.filter((l) => WANTED_LINE.test(l));
+  for (const fam of (0, import_parse_prometheus_text_format.default)(`${lines.join("\n")}
+`)) {
+    if (fam.type === "HISTOGRAM" || fam.type === "SUMMARY") continue;
+    for (const s of fam.metrics) {
+      const v = Number(s.value);
+      if (!Number.isFinite(v)) continue;
+      const list2 = out2.get(fam.name);
+      if (list2) list2.push(v);
+      else out2.set(fam.name, [v]);
+    }
+  }
+  return out2;
+}
+function parseVllmMetrics(text) {
+  const lines = text.split("\n");
+  const series = seriesByName(lines);
+  const pick = (...names) => {
+    for (const n of names) {
+      const v = series.get(n);
+      if (v) return v;
+    }
+    return void 0;
+  };
+  const sum = (...names) => {
+    const v = pick(...names);
+    return v ? v.reduce((a, b) => a + b, 0) : null;
+  };
+  const max = (...names) => {
+    const v = pick(...names);
+    return v ? Math.max(...v) : null;
+  };
+  return {
+    kvCacheUsage: max("vllm:kv_cache_usage_perc", "vllm:gpu_cache_usage_perc"),
+    running: sum("vllm:num_requests_running"),
+    waiting: sum("vllm:num_requests_waiting"),
+    preemptions: sum("vllm:num_preemptions_total", "vllm:num_preemptions"),
+    promptTokens: sum("vllm:prompt_tokens_total", "vllm:prompt_tokens"),
+    generationTokens: sum("vllm:generation_tokens_total", "vllm:generation_tokens"),
+    prefixCacheQueries: sum("vllm:prefix_cache_queries_total", "vllm:prefix_cache_queries") ?? void 0,
+    prefixCacheHits: sum("vllm:prefix_cache_hits_total", "vllm:prefix_cache_hits") ?? void 0,
+    phases: phaseHistograms(lines)
+  };
+}
+var PHASE_LINE = /^vllm:request_(queue|prefill|decode|inference)_time_seconds_(bucket|count|sum)(\{[^}]*\})?\s+(\S+)/;
+var LE_LABEL = /(?:^|[{,])le="([^"]*)"/;
+function phaseHistograms(lines) {
+  const acc = /* @__PURE__ */ new Map();
+  for (const line of lines) {
+    const m = PHASE_LINE.exec(line);
+    if (!m) continue;
+    const phase = m[1];
+    const value = Number(m[4]);
+    if (Number.isNaN(value)) continue;
+    let h = acc.get(phase);
+    if (!h) acc.set(phase, h = { buckets: /* @__PURE__ */ new Map(), count: 0, sum: 0 });
+    if (m[2] === "count") h.count += value;
+    else if (m[2] === "sum") h.sum += value;
+    else {
+      const le = LE_LABEL.exec(m[3] ?? "")?.[1];
+      const bound = le === "+Inf" ? Infinity : Number(le);
+      if (le !== void 0 && !Number.isNaN(bound)) h.buckets.set(bound, (h.buckets.get(bound) ?? 0) + value);
+    }
+  }
+  if (acc.size === 0) return void 0;
+  const out2 = {};
+  for (const [phase, h] of acc) out2[phase] = { buckets: [...h.buckets].sort((a, b) => a[0] - b[0]), count: h.count, sum: h.sum };
+  return out2;
+}
+function serverSideFigures(before, after) {
+  const out2 = {};
+  const q0 = before.prefixCacheQueries;
+  const q1 = after.prefixCacheQueries;
+  const h0 = before.prefixCacheHits;
+  const h1 = after.prefixCacheHits;
+  if (q0 !== void 0 && q1 !== void 0 && h0 !== void 0 && h1 !== void 0) {
+    const queries = q1 >= q0 ? q1 - q0 : null;
+    const hits = h1 >= h0 ? h1 - h0 : null;
+    out2.prefix_cache_queries = queries;
+    out2.prefix_cache_hits = hits;
+    out2.prefix_cache_hit_rate = queries !== null && hits !== null && queries > 0 ? hits / queries : null;
+  }
+  for (const phase of PHASES) {
+    const a = before.phases?.[phase];
+    const b = after.phases?.[phase];
+    if (!a || !b) continue;
+    const d = histogramDelta(a, b);
+    const ms = (v) => v === null || v === void 0 || !Number.isFinite(v) ? null : v * 1e3;
+    out2[`mean_${phase}_time_ms`] = ms(d && histogramMean(d));
+    out2[`p50_${phase}_time_ms`] = ms(d && histogramQuantile(0.5, d.buckets));
+    out2[`p99_${phase}_time_ms`] = ms(d && histogramQuantile(0.99, d.buckets));
+  }
+  return out2;
+}
+function summariseSnapshots(w) {
+  const all = [w.before, ...w.during, w.after].filter((s) => s !== void 0);
+  if (all.length === 0) return {};
+  const peak = (f) => {
+    const v = w.during.map(f).filter((x) => x !== null);
+    return v.length ? Math.max(...v) : null;
+  };
+  const delta = (f) => {
+    const a = f(all[0]);
+    const b = f(all[all.length - 1]);
+    return all.length < 2 || a === null || b === null || b < a ? null : b - a;
+  };
+  const kv = peak((s) => s.kvCacheUsage);
+  return {
+    // A 0..1 fraction under vLLM's `_perc` name, as vLLM reports it; the report shows it as a percentage.
+    peak_kv_cache_usage_perc: kv,
+    peak_num_requests_running: peak((s) => s.running),
+    peak_num_requests_waiting: peak((s) => s.waiting),
+    num_preemptions: delta((s) => s.preemptions),
+    prompt_tokens: delta((s) => s.promptTokens),
+    generation_tokens: delta((s) => s.generationTokens),
+    metrics_samples: w.during.length,
+    ...all.length >= 2 ? serverSideFigures(all[0], all[all.length - 1]) : {}
+  };
+}
+function summariseGpuSamples(samples) {
+  const rows = samples.flat();
+  const vals = (f) => rows.map(f).filter((x) => x !== null);
+  const peak = (v) => v.length ? Math.max(...v) : null;
+  const mean3 = (v) => v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
+  const util = vals((r) => r.utilizationPct);
+  return {
+    peak_gpu_util_pct: peak(util),
+    mean_gpu_util_pct: mean3(util),
+    peak_gpu_memory_used_mib: peak(vals((r) => r.memoryUsedMiB)),
+    peak_gpu_power_w: peak(vals((r) => r.powerW)),
+    mean_gpu_sm_clock_mhz: mean3(vals((r) => r.smClockMHz)),
+    gpu_samples: samples.length
+  };
+}
+async function startTelemetry(baseUrl, opts) {
+  const client = new import_undici4.Client(baseUrl, { pipelining: 1, keepAliveTimeout: Math.max(4e3, opts.intervalMs * 4) });
+  const requestTimeoutMs = Math.max(2e3, opts.intervalMs * 5);
+  const stats = { scrapes: 0, skipped: 0, failures: 0, parseCpuMicros: 0 };
+  const notes = /* @__PURE__ */ new Set();
+  let before;
+  let during = [];
+  let gpu = [];
+  let gpuSeen = false;
+  let metricsBusy;
+  let gpuBusy;
+  let gpuOn = opts.nvidiaSmi ?? true;
+  let gpuFailures = 0;
+  let stopped = false;
+  const scrape = async () => {
+    try {
+      const res = await client.request({
+        path: "/metrics",
+        method: "GET",
+        headers: opts.headers ?? {},
+        signal: AbortSignal.timeout(requestTimeoutMs)
+      });
+      const text = await res.body.text();
+      if (res.statusCode !== 200) throw new Error(`/metrics answered ${res.statusCode}`);
+      const c0 = process.cpuUsage();
+      const snap = parseVllmMetrics(text);
+      const c = process.cpuUsage(c0);
+      stats.parseCpuMicros += c.user + c.system;
+      stats.scrapes++;
+      if (snap.running === null && snap.kvCacheUsage === null) notes.add("/metrics has no vllm: series (is it a vLLM server?)");
+      return snap;
+    } catch (err2) {
+      stats.failures++;
+      notes.add(`/metrics could not be read: ${err2.message}`);
+      return void 0;
+    }
+  };
+  const sampleGpu = async () => {
+    const r = await runNvidiaSmi(GPU_QUERY_ARGS, {
+      timeoutMs: Math.max(2e3, opts.intervalMs * 5),
+      ...opts.env ? { env: opts.env } : {}
+    });
+    if (r.ok) {
+      gpuFailures = 0;
+      gpuSeen = true;
+      return parseGpuQuery(r.stdout);
+    }
+    notes.add(
+      r.missing ? "nvidia-smi not found on PATH: no GPU utilisation, memory, power or clock figures" : `${r.message}: GPU figures may be incomplete`
+    );
+    if (r.missing || ++gpuFailures >= 3) gpuOn = false;
+    return void 0;
+  };
+  const sampleDuring = () => {
+    if (stopped) return;
+    if (metricsBusy) stats.skipped++;
+    else
+      metricsBusy = scrape().then((snap) => void (snap && during.push(snap))).finally(() => metricsBusy = void 0);
+    if (gpuOn && !gpuBusy)
+      gpuBusy = sampleGpu().then((rows) => void (rows && gpu.push(rows))).finally(() => gpuBusy = void 0);
+  };
+  before = await scrape();
+  if (gpuOn) await sampleGpu();
+  const timer = opts.intervalMs > 0 ? setInterval(sampleDuring, opts.intervalMs) : void 0;
+  const onAbort = () => {
+    if (timer) clearInterval(timer);
+  };
+  opts.signal?.addEventListener("abort", onAbort, { once: true });
+  const closeWindow = async () => {
+    await metricsBusy;
+    await gpuBusy;
+    const after = await scrape();
+    const figures = { ...summariseSnapshots({ before, during, after }), ...gpuSeen ? summariseGpuSamples(gpu) : {} };
+    const window = { figures, notes: [...notes] };
+    before = after;
+    during = [];
+    gpu = [];
+    return window;
+  };
+  return {
+    sampleNow: sampleDuring,
+    mark: closeWindow,
+    stop: async () => {
+      if (timer) clearInterval(timer);
+      opts.signal?.removeEventListener("abort", onAbort);
+      const w = await closeWindow();
+      stopped = true;
+      await client.close().catch(() => {
+      });
+      return w;
+    },
+    stats: () => ({ ...stats })
+  };
+}
+function telemetryHooks(baseUrl, opts) {
+  const notes = /* @__PURE__ */ new Set();
+  let current;
+  let sampler;
+  const stopCurrent = async () => {
+    const s = current;
+    current = void 0;
+    sampler = void 0;
+    if (!s) return void 0;
+    const w = await (await s).stop();
+    for (const n of w.notes) notes.add(n);
+    return w;
+  };
+  return {
+    onPointStart: async () => {
+      if (opts.intervalMs <= 0) return;
+      await stopCurrent();
+      current = startTelemetry(baseUrl, opts);
+      sampler = await current;
+    },
+    onLoadMark: () => sampler?.sampleNow(),
+    onPointEnd: async (_key, detail) => {
+      const w = await stopCurrent();
+      if (w && Object.keys(w.figures).length > 0) detail.point.telemetry = w.figures;
+    },
+    notes: () => [...notes],
+    close: async () => void await stopCurrent()
+  };
+}
+
+// src/suites/offline.ts
+import { existsSync as existsSync2, readFileSync as readFileSync4, rmSync as rmSync2 } from "node:fs";
+import path12 from "node:path";
+
+// src/metrics/repeats.ts
+function meanMetrics(ms) {
+  const out2 = {};
+  for (const k of Object.keys(ms[0] ?? {})) {
+    const vs = ms.map((m) => m[k]);
+    out2[k] = vs.every((v) => typeof v === "number") ? mean(vs) : null;
+  }
+  return out2;
+}
+
+// src/suites/offline.ts
+var LATENCY_PERCENTILES = ["10", "25", "50", "75", "90", "99"];
+var THROUGHPUT_KEYS = ["elapsed_time", "num_requests", "total_num_tokens", "requests_per_second", "tokens_per_second"];
+function fileStem(name) {
+  return name.replace(/[^A-Za-z0-9._-]+/g, "-");
+}
+function suiteArg(args, name) {
+  if (!args) return void 0;
+  for (const [k, v] of Object.entries(args)) if (kebabFlag(k) === name) return v;
+  return void 0;
+}
+function buildOfflineArgv(suite, server, outputJson) {
+  const model = suiteArg(suite.args, "model") ?? server?.model;
+  if (model === void 0 || model === null || model === false) {
+    throw new GateError("CONFIG", `the ${suite.kind} suite \`${suite.name}\` has no model`, {
+      hint: "set server.model, or args.model in the suite"
+    });
+  }
+  const own = Object.fromEntries(Object.entries(suite.args ?? {}).filter(([k]) => !["model", "output-json"].includes(kebabFlag(k))));
+  return [
+    ...commandArgv(server?.command),
+    "bench",
+    suite.kind,
+    "--model",
+    String(model),
+    ...engineFlags(server?.args),
+    ...argsToFlags(own),
+    "--output-json",
+    outputJson
+  ];
+}
+function missing(file, key, kind) {
+  return new GateError("OFFLINE_BENCH", `${file}: \`${key}\` is missing or not a number`, {
+    where: { file, path: key },
+    hint: `this is not the JSON \`vllm bench ${kind} --output-json\` writes; check that server.command is a vLLM whose bench writes it`
+  });
+}
+function latencyMetrics(json, file) {
+  const rec = typeof json === "object" && json !== null ? json : {};
+  const num4 = (v, key) => {
+    if (typeof v !== "number" || !Number.isFinite(v)) throw missing(file, key, "latency");
+    return v;
+  };
+  const m = {
+    mean_latency_ms: num4(rec.avg_latency, "avg_latency") * 1e3,
+    std_latency_ms: num4(rec.std_latency, "std_latency") * 1e3
+  };
+  const pct3 = typeof rec.percentiles === "object" && rec.percentiles !== null ? rec.percentiles : {};
+  for (const p of LATENCY_PERCENTILES) {
+    const v = num4(pct3[p], `percentiles.${p}`) * 1e3;
+    if (p === "50") m.median_latency_ms = v;
+    m[`p${p}_latency_ms`] = v;
+  }
+  if (Array.isArray(rec.latencies)) m.num_iters = rec.latencies.length;
+  return m;
+}
+function throughputMetrics(json, file, args) {
+  const rec = typeof json === "object" && json !== null ? json : {};
+  const m = {};
+  for (const k of THROUGHPUT_KEYS) {
+    const v = rec[k];
+    if (typeof v !== "number" || !Number.isFinite(v)) throw missing(file, k, "throughput");
+    m[k] = v;
+  }
+  const outLen = Number(suiteArg(args, "output-len"));
+  const ratio = Number(suiteArg(args, "random-range-ratio") ?? 0);
+  if (Number.isFinite(outLen) && outLen > 0 && ratio === 0 && m.elapsed_time > 0) {
+    m.output_tokens_per_second = m.num_requests * outLen / m.elapsed_time;
+  }
+  return m;
+}
+async function runOfflineSuite(suite, server, opts) {
+  const log = opts.log ?? (() => {
+  });
+  const clock = opts.clock ?? systemClock;
+  const timeoutMs = parseDuration(suite.timeout ?? "30m", { path: `suites.${suite.name}.timeout` });
+  const graceMs = opts.graceMs ?? parseDuration(server?.["shutdown-grace"] ?? "30s");
+  const repeat = Math.max(1, suite.repeat ?? 1);
+  const stem = fileStem(suite.name);
+  const masker = createMasker(opts.secrets ?? []);
+  const capture = new LogCapture(path12.join(opts.outDir, `${stem}.log`), { mask: masker });
+  const runs = [];
+  const startedAt = clock.wallNow().toISOString();
+  try {
+    for (let r = 1; r <= repeat; r++) {
+      if (opts.signal?.aborted) throw new GateError("CANCELLED", `cancelled before the ${suite.kind} suite \`${suite.name}\` ran`);
+      const jsonPath = path12.join(opts.outDir, repeat === 1 ? `${stem}.json` : `${stem}.r${r}.json`);
+      rmSync2(jsonPath, { force: true });
+      const argv = buildOfflineArgv(suite, server, jsonPath);
+      const shown = argv.map(masker).join(" ");
+      capture.line(`[vllm-perf-gate] running${repeat > 1 ? ` (repeat ${r}/${repeat})` : ""}: ${shown}`);
+      log(`${suite.name}: ${shown}`);
+      await runBench(argv, { suite, server, opts, capture, timeoutMs, graceMs, clock });
+      if (!existsSync2(jsonPath)) {
+        throw new GateError("OFFLINE_BENCH", `\`vllm bench ${suite.kind}\` exited 0 but wrote no ${jsonPath}`, {
+          where: { file: capture.path },
+          hint: "check that server.command is vLLM (its bench must accept --output-json)"
+        });
+      }
+      let json;
+      try {
+        json = JSON.parse(readFileSync4(jsonPath, "utf8"));
+      } catch (err2) {
+        throw new GateError("OFFLINE_BENCH", `${jsonPath} is not JSON: ${err2.message}`, { where: { file: jsonPath } });
+      }
+      runs.push(suite.kind === "latency" ? latencyMetrics(json, jsonPath) : throughputMetrics(json, jsonPath, suite.args));
+    }
+  } finally {
+    await capture.close();
+  }
+  const point = {
+    key: "offline",
+    label: offlineLabel(suite),
+    "request-rate": null,
+    concurrency: null,
+    metrics: repeat === 1 ? runs[0] : meanMetrics(runs),
+    ...repeat > 1 ? { repeats: runs } : {},
+    validity: { valid: true, reasons: [] },
+    "started-at": startedAt
+  };
+  return { name: suite.name, kind: suite.kind, parameters: { ...suite.args ?? {} }, points: [point] };
+}
+function offlineLabel(suite) {
+  if (suite.kind === "throughput") return "offline throughput";
+  const b = suiteArg(suite.args, "batch-size");
+  return `offline latency, batch ${b ?? 8}`;
+}
+async function runBench(argv, b) {
+  const { suite, capture } = b;
+  const tail = () => capture.lastLines(b.opts.tailLines ?? 40);
+  const quote = () => {
+    const t = tail();
+    return t.length ? `
+last ${t.length} lines of ${capture.path}:
+${t.map((l) => `  | ${l}`).join("\n")}` : "";
+  };
+  let child;
+  try {
+    child = spawnInGroup(argv, {
+      env: serverEnv(b.server ?? {}, b.opts.env ?? process.env),
+      graceMs: b.graceMs,
+      logPath: capture.path,
+      ...b.opts.cwd ? { cwd: b.opts.cwd } : {}
+    });
+  } catch (err2) {
+    throw new GateError("OFFLINE_BENCH", `could not start \`${argv[0]}\`: ${err2.message}`, {
+      hint: hintForLog([err2.message])
+    });
+  }
+  capture.attach(child.stdout);
+  capture.attach(child.stderr);
+  const exit = new Promise((resolve2) => {
+    child.once("error", (err2) => {
+      if (child.pid === void 0) resolve2({ code: null, signal: null, error: err2.message });
+    });
+    child.once("exit", (code, signal) => resolve2({ code, signal }));
+  });
+  const pgid = child.pid;
+  const stopGroup = async (why) => {
+    if (pgid === void 0) return;
+    capture.line(`[vllm-perf-gate] stopping the bench: ${why}`);
+    await terminateGroup(pgid, { graceMs: b.graceMs, clock: systemClock, log: (l) => capture.line(`[vllm-perf-gate] ${l}`) });
+  };
+  const t0 = performance.now();
+  const progress = setInterval(() => {
+    const last = capture.lastOutputLine();
+    b.opts.log?.(
+      `${suite.name}: still running after ${Math.round((performance.now() - t0) / 1e3)} s${last ? `; last line: ${last}` : ""}`
+    );
+  }, b.opts.progressEveryMs ?? 3e4);
+  const timer = new AbortController();
+  const timeout = b.clock.sleep(b.timeoutMs, timer.signal).then(
+    () => "timeout",
+    () => "never"
+  );
+  const cancelled = new Promise((resolve2) => {
+    if (b.opts.signal?.aborted) resolve2("cancel");
+    b.opts.signal?.addEventListener("abort", () => resolve2("cancel"), { once: true });
+  });
+  try {
+    const first = await Promise.race([exit, timeout.then((t) => t === "timeout" ? t : new Promise(() => {
+    })), cancelled]);
+    if (first === "timeout") {
+      await stopGroup("suite timeout");
+      throw new GateError(
+        "OFFLINE_BENCH",
+        `\`vllm bench ${suite.kind}\` of suite \`${suite.name}\` did not finish within ${b.timeoutMs / 1e3} s${quote()}`,
+        {
+          where: { path: `suites.${suite.name}.timeout` },
+          hint: "raise the suite timeout, or make it smaller (num-prompts, num-iters)"
+        }
+      );
+    }
+    if (first === "cancel") {
+      await stopGroup("cancelled");
+      throw new GateError("CANCELLED", `cancelled while the ${suite.kind} suite \`${suite.name}\` ran`);
+    }
+    if (pgid !== void 0) await terminateGroup(pgid, { graceMs: b.graceMs, clock: systemClock });
+    const drainBy = performance.now() + 2e3;
+    while (!capture.drained && performance.now() < drainBy) await systemClock.sleep(10);
+    if (first.error !== void 0) {
+      throw new GateError("OFFLINE_BENCH", `could not start \`${argv[0]}\`: ${first.error}`, {
+        where: { file: capture.path },
+        hint: hintForLog([first.error])
+      });
+    }
+    if (first.code !== 0) {
+      const how = first.signal ? `was killed by ${first.signal}` : `exited with code ${first.code}`;
+      throw new GateError("OFFLINE_BENCH", `\`vllm bench ${suite.kind}\` of suite \`${suite.name}\` ${how}${quote()}`, {
+        where: { file: capture.path },
+        hint: hintForLog(tail()) ?? "read the log above: the bench printed why it stopped"
+      });
+    }
+  } finally {
+    clearInterval(progress);
+    timer.abort();
+  }
+}
+
+// src/suites/serving.ts
+import { createHash as createHash2 } from "node:crypto";
+
+// src/load/arrivals.ts
+function arrivalScheduleMs(n, rate, burstiness, seed) {
+  const out2 = new Float64Array(n);
+  if (n === 0 || rate === "inf" || rate === Infinity) return out2;
+  if (!(rate > 0)) throw new RangeError(`request rate must be > 0, got ${rate}`);
+  if (!(burstiness > 0)) throw new RangeError(`burstiness must be > 0, got ${burstiness}`);
+  const rng = new Rng(seed);
+  const theta = 1 / (rate * burstiness);
+  let t = 0;
+  for (let i = 0; i < n; i++) {
+    t += burstiness === Infinity ? 1 / rate : rng.gamma(burstiness, theta);
+    out2[i] = t;
+  }
+  const target = n / rate;
+  if (t !== 0) {
+    const k = target / t * 1e3;
+    for (let i = 0; i < n; i++) out2[i] *= k;
+  }
+  return out2;
 }
 
 // src/load/request-body.ts
@@ -47263,6 +50185,39 @@ function requestBody(e, o) {
 }
 function endpointPath(endpoint) {
   return endpoint === "chat" ? "/v1/chat/completions" : "/v1/completions";
+}
+var PREBUILT_BODY_BYTES = 64 * 1024 * 1024;
+function requestSpecs(entries, o, budgetBytes = PREBUILT_BODY_BYTES) {
+  const built = [];
+  let bytes = 0;
+  while (built.length < entries.length && bytes < budgetBytes) {
+    const spec = eagerSpec(entries.at(built.length), built.length, o);
+    bytes += spec.body.length;
+    built.push(spec);
+  }
+  if (built.length === entries.length) return built;
+  return {
+    length: entries.length,
+    at: (i) => i < built.length ? built[i] : i < entries.length && i >= 0 ? lazySpec(entries.at(i), i, o) : void 0
+  };
+}
+function firstSpecs(specs, n) {
+  const length = Math.min(n, specs.length);
+  return { length, at: (i) => i < length ? specs.at(i) : void 0 };
+}
+function eagerSpec(e, i, o) {
+  return { body: Buffer.from(requestBody(e, o)), datasetIndex: i, intendedPromptTokens: e.intendedPromptTokens, maxTokens: e.outputLen };
+}
+function lazySpec(e, i, o) {
+  let body;
+  return {
+    get body() {
+      return body ??= Buffer.from(requestBody(e, o));
+    },
+    datasetIndex: i,
+    intendedPromptTokens: e.intendedPromptTokens,
+    maxTokens: e.outputLen
+  };
 }
 
 // src/load/runner.ts
@@ -47303,13 +50258,13 @@ var Http1Exchange = class {
   conn = null;
   done = false;
   /** Cancels the request: its socket is destroyed and the handler hears `reason`. */
-  abort(reason) {
+  abort(reason2) {
     if (this.done) return;
-    if (this.conn) this.conn.fail(reason);
+    if (this.conn) this.conn.fail(reason2);
     else {
       this.pool.dequeue(this);
       this.finish();
-      this.handler.onError(reason);
+      this.handler.onError(reason2);
     }
   }
   finish() {
@@ -47320,7 +50275,8 @@ var Http1Pool = class {
   constructor(origin, opts) {
     this.opts = opts;
     const url = new URL(origin);
-    if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error(`unsupported protocol ${url.protocol} in ${origin} (use http:// or https://)`);
+    if (url.protocol !== "http:" && url.protocol !== "https:")
+      throw new Error(`unsupported protocol ${url.protocol} in ${origin} (use http:// or https://)`);
     this.secure = url.protocol === "https:";
     this.host = url.hostname.replace(/^\[(.*)\]$/, "$1");
     this.servername = this.host;
@@ -47410,7 +50366,11 @@ ${this.headerBlock}${req.body ? `content-length: ${req.body.length}\r
   }
   connect() {
     this.open++;
-    return new Connection(this, this.secure ? { host: this.host, port: this.port, servername: this.servername, ca: this.opts.ca } : { host: this.host, port: this.port }, this.secure);
+    return new Connection(
+      this,
+      this.secure ? { host: this.host, port: this.port, servername: this.servername, ca: this.opts.ca } : { host: this.host, port: this.port },
+      this.secure
+    );
   }
 };
 var Connection = class {
@@ -47418,7 +50378,12 @@ var Connection = class {
     this.pool = pool;
     if (secure) {
       const { ca, ...at } = where;
-      this.socket = tls.connect({ ...at, servername: net.isIP(at.servername ?? "") ? "" : at.servername, ALPNProtocols: ["http/1.1"], ...ca ? { ca: [...tls.rootCertificates, ca.toString()] } : {} });
+      this.socket = tls.connect({
+        ...at,
+        servername: net.isIP(at.servername ?? "") ? "" : at.servername,
+        ALPNProtocols: ["http/1.1"],
+        ...ca ? { ca: [...tls.rootCertificates, ca.toString()] } : {}
+      });
       this.socket.on("data", (b) => this.onData(b, 0, b.length));
       this.socket.once("secureConnect", () => this.onConnect());
     } else {
@@ -47500,15 +50465,15 @@ var Connection = class {
     if (this.ex) this.fail(new ConnectionClosedError());
     this.pool.dropped(this);
   }
-  onData(buf, start, end) {
+  onData(buf, start2, end) {
     if (this.ex === null) {
-      if (end > start) this.destroy();
+      if (end > start2) this.destroy();
       return;
     }
     this.pool.onRead?.();
     this.reading = true;
     this.finished = false;
-    let i = start;
+    let i = start2;
     while (i < end && this.ex !== null) {
       switch (this.state) {
         case 0 /* Head */: {
@@ -47775,35 +50740,35 @@ ${value}`, dataLines++;
     }
     return chunk.slice(searchIndex);
   }
-  function parseLine(chunk, start, end) {
-    if (start === end) {
+  function parseLine(chunk, start2, end) {
+    if (start2 === end) {
       dispatchEvent();
       return;
     }
-    const firstCharCode = chunk.charCodeAt(start);
-    if (isDataPrefix(chunk, start, firstCharCode)) {
-      const valueStart = chunk.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5, value2 = chunk.slice(valueStart, end);
+    const firstCharCode = chunk.charCodeAt(start2);
+    if (isDataPrefix(chunk, start2, firstCharCode)) {
+      const valueStart = chunk.charCodeAt(start2 + 5) === SPACE ? start2 + 6 : start2 + 5, value2 = chunk.slice(valueStart, end);
       data = dataLines === 0 ? value2 : `${data}
 ${value2}`, dataLines++;
       return;
     }
-    if (isEventPrefix(chunk, start, firstCharCode)) {
-      eventType = chunk.slice(chunk.charCodeAt(start + 6) === SPACE ? start + 7 : start + 6, end) || void 0;
+    if (isEventPrefix(chunk, start2, firstCharCode)) {
+      eventType = chunk.slice(chunk.charCodeAt(start2 + 6) === SPACE ? start2 + 7 : start2 + 6, end) || void 0;
       return;
     }
-    if (firstCharCode === 105 && chunk.charCodeAt(start + 1) === 100 && chunk.charCodeAt(start + 2) === 58) {
-      const value2 = chunk.slice(chunk.charCodeAt(start + 3) === SPACE ? start + 4 : start + 3, end);
+    if (firstCharCode === 105 && chunk.charCodeAt(start2 + 1) === 100 && chunk.charCodeAt(start2 + 2) === 58) {
+      const value2 = chunk.slice(chunk.charCodeAt(start2 + 3) === SPACE ? start2 + 4 : start2 + 3, end);
       value2.includes("\0") || (id = value2);
       return;
     }
     if (firstCharCode === 58) {
       if (onComment) {
-        const line2 = chunk.slice(start, end);
-        onComment(line2.slice(chunk.charCodeAt(start + 1) === SPACE ? 2 : 1));
+        const line2 = chunk.slice(start2, end);
+        onComment(line2.slice(chunk.charCodeAt(start2 + 1) === SPACE ? 2 : 1));
       }
       return;
     }
-    const line = chunk.slice(start, end), fieldSeparatorIndex = line.indexOf(":");
+    const line = chunk.slice(start2, end), fieldSeparatorIndex = line.indexOf(":");
     if (fieldSeparatorIndex === -1) {
       processField(line, "", line);
       return;
@@ -47952,7 +50917,17 @@ function queueParse(h) {
     setImmediate(parseUnparsed);
   }
 }
-var CONNECTION_CODES = /* @__PURE__ */ new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ECONNABORTED", "ETIMEDOUT", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"]);
+var CONNECTION_CODES = /* @__PURE__ */ new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ECONNABORTED",
+  "ETIMEDOUT",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EAI_AGAIN"
+]);
 var MAX_ERROR_BODY = 4096;
 var PRIME_TIMEOUT_MS = 2e3;
 var LoadClient = class {
@@ -47996,13 +50971,16 @@ var LoadClient = class {
    * timestamps inside the measured window. The engine does no work for /health; failures are fine.
    */
   async prime(sockets) {
-    const path16 = this.path.replace(/\/v1\/(chat\/)?completions$/, "") + "/health";
+    const path18 = this.path.replace(/\/v1\/(chat\/)?completions$/, "") + "/health";
     await Promise.all(
       Array.from(
         { length: Math.max(1, sockets) },
         () => new Promise((resolve2) => {
           const ignore = () => void 0;
-          const ex = this.pool.request({ method: "GET", path: path16, body: null }, { onStart: ignore, onHead: ignore, onBody: ignore, onEnd: resolve2, onError: () => resolve2() });
+          const ex = this.pool.request(
+            { method: "GET", path: path18, body: null },
+            { onStart: ignore, onHead: ignore, onBody: ignore, onEnd: resolve2, onError: () => resolve2() }
+          );
           setTimeout(() => ex.abort(new Error("no answer to GET /health")), PRIME_TIMEOUT_MS).unref();
         })
       )
@@ -48065,10 +51043,10 @@ var RequestHandler = class {
   prevRoleOnly = false;
   streamError = null;
   badEvent = null;
-  abort(reason) {
+  abort(reason2) {
     if (this.finished) return;
-    if (this.exchange) this.exchange.abort(reason);
-    else this.fail(classify(reason), reason.message);
+    if (this.exchange) this.exchange.abort(reason2);
+    else this.fail(classify(reason2), reason2.message);
   }
   onStart() {
     this.rec.startMs = performance.now() - this.t0;
@@ -48197,7 +51175,10 @@ var RequestHandler = class {
   }
   onError(err2) {
     if (this.finished) return;
-    this.fail(classify(err2), err2 instanceof TimeoutError || err2 instanceof CancelledError ? err2.message : `${err2.code ?? err2.name}: ${err2.message}`);
+    this.fail(
+      classify(err2),
+      err2 instanceof TimeoutError || err2 instanceof CancelledError ? err2.message : `${err2.code ?? err2.name}: ${err2.message}`
+    );
   }
   succeed() {
     this.rec.success = true;
@@ -48221,6 +51202,8 @@ var RequestHandler = class {
 function readUsage(rec, u) {
   if (typeof u.completion_tokens === "number") rec.outputTokens = u.completion_tokens;
   if (typeof u.prompt_tokens === "number") rec.promptTokens = u.prompt_tokens;
+  const cached = u.prompt_tokens_details?.cached_tokens;
+  if (typeof cached === "number") rec.cachedTokens = cached;
 }
 function errorMessage(obj) {
   const e = obj.error;
@@ -48243,27 +51226,39 @@ function describeErrorBody(text) {
 var MAX_PRIMED_SOCKETS = 256;
 var LOOP_RESOLUTION_MS = 5;
 var SPIN_WINDOW_MS = 2;
+var MARK_POLL_MS = 5;
 async function runPoint(opts) {
   const { specs, shape } = opts;
   const n = specs.length;
   const cap = shape.kind === "closed" ? shape.concurrency : shape.maxConcurrency;
   const connections = Math.min(cap ?? n, Math.max(n, 1));
   const client = new LoadClient({ ...opts.client, connections });
+  const limit = new AbortController();
+  const limitTimer = opts.maxDurationMs !== void 0 ? setTimeout(() => limit.abort(), opts.maxDurationMs) : void 0;
+  const signal = opts.signal ? AbortSignal.any([opts.signal, limit.signal]) : limit.signal;
   try {
     await client.prime(Math.min(connections, MAX_PRIMED_SOCKETS));
-    if (opts.warmup && opts.warmup.length > 0 && !opts.signal?.aborted) await warm(client, opts.warmup, cap);
-    await opts.beforeMeasure?.();
-    return await measure(client, opts, n, cap);
+    if (opts.warmup && opts.warmup.length > 0 && !signal.aborted) await warm(client, opts.warmup, cap, signal);
+    if (!signal.aborted) await opts.beforeMeasure?.();
+    const run = await measure(client, { ...opts, signal }, n, cap);
+    return { ...run, timedOut: run.aborted && limit.signal.aborted && !opts.signal?.aborted };
   } finally {
+    clearTimeout(limitTimer);
     await client.close();
   }
 }
-async function warm(client, warmup, cap) {
+async function warm(client, warmup, cap, signal) {
   const limit = Math.max(1, Math.min(cap ?? warmup.length, warmup.length));
   let next = 0;
   const t0 = performance.now();
   await new Promise((resolve2) => {
     let running = 0;
+    const onAbort = () => {
+      next = warmup.length;
+      if (running === 0) resolve2();
+      else client.cancelAll();
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
     const launch = () => {
       while (running < limit && next < warmup.length) {
         const i = next++;
@@ -48271,8 +51266,10 @@ async function warm(client, warmup, cap) {
         const rec = blankRecord(i, warmup[i], 0, 0, performance.now() - t0);
         client.send(warmup[i], rec, t0, () => {
           running--;
-          if (next >= warmup.length && running === 0) resolve2();
-          else launch();
+          if (next >= warmup.length && running === 0) {
+            signal.removeEventListener("abort", onAbort);
+            resolve2();
+          } else launch();
         });
       }
     };
@@ -48290,14 +51287,27 @@ function measure(client, opts, n, cap) {
   let finished = 0;
   let failed = 0;
   let aborted = false;
+  const early = opts.stopWhen;
+  const completed = [];
+  let earlyEnd = null;
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   return new Promise((resolve2) => {
     const t0 = performance.now();
     let progressTimer;
     let scheduleTimer;
     let scheduleImmediate;
+    let markTimer;
+    let earlyTimer;
     let settled = false;
-    const settle = () => {
+    const events0 = client.events;
+    let firstSeen = false;
+    const lookForFirst = () => {
+      if (client.events === events0 && finished === 0) return;
+      firstSeen = true;
+      clearInterval(markTimer);
+      if (inFlight > 0) opts.onLoadMark?.();
+    };
+    const settle2 = () => {
       if (settled) return;
       settled = true;
       const durationMs = performance.now() - t0;
@@ -48305,6 +51315,8 @@ function measure(client, opts, n, cap) {
       if (progressTimer) clearInterval(progressTimer);
       if (scheduleTimer) clearTimeout(scheduleTimer);
       if (scheduleImmediate) clearImmediate(scheduleImmediate);
+      clearInterval(markTimer);
+      clearTimeout(earlyTimer);
       signal?.removeEventListener("abort", onAbort);
       const lag = (v) => loop.count > 0 ? Math.max(0, v / 1e6 - LOOP_RESOLUTION_MS) : null;
       resolve2({
@@ -48312,15 +51324,25 @@ function measure(client, opts, n, cap) {
         durationMs,
         t0Ms: t0,
         aborted,
-        health: { eventLoopLagP99Ms: lag(loop.percentile(99)), eventLoopLagMaxMs: lag(loop.max), reads: client.reads, events: client.events }
+        earlyEnd,
+        health: {
+          eventLoopLagP99Ms: lag(loop.percentile(99)),
+          eventLoopLagMaxMs: lag(loop.max),
+          reads: client.reads,
+          events: client.events
+        }
       });
     };
     const onDone = (rec) => {
       inFlight--;
       finished++;
       if (!rec.success) failed++;
-      if (finished === n || aborted && inFlight === 0) return settle();
-      if (aborted) return;
+      if (early) {
+        completed.push(rec);
+        if (earlyEnd === null && completed.length % early.every === 0 && early.check(completed)) stopSending("check");
+      }
+      if (finished === n || (aborted || earlyEnd !== null) && inFlight === 0) return settle2();
+      if (aborted || earlyEnd !== null) return;
       if (shape.kind === "closed") {
         if (sent < n) {
           dispatch(sent, rec.endMs ?? performance.now() - t0);
@@ -48328,30 +51350,41 @@ function measure(client, opts, n, cap) {
       } else if (queueHead < queue.length) {
         const q = queue[queueHead];
         queue[queueHead++] = void 0;
-        start(q);
+        start2(q);
       }
     };
-    const start = (rec, now = performance.now() - t0) => {
+    const start2 = (rec, now = performance.now() - t0) => {
       rec.startMs = rec.dispatchMs = now;
       inFlight++;
       started++;
-      client.send(specs[rec.index], rec, t0, onDone);
+      client.send(specs.at(rec.index), rec, t0, onDone);
     };
     const dispatch = (i, scheduledMs) => {
       const arrival = performance.now() - t0;
-      const rec = blankRecord(i, specs[i], scheduledMs, arrival, arrival);
+      const rec = blankRecord(i, specs.at(i), scheduledMs, arrival, arrival);
       records[i] = rec;
       sent++;
       if (cap !== null && shape.kind === "open" && inFlight >= cap) queue.push(rec);
-      else start(rec, arrival);
+      else start2(rec, arrival);
+      if (sent === n && firstSeen && inFlight > 0) opts.onLoadMark?.();
+    };
+    const dropUnsent = () => {
+      if (scheduleTimer) clearTimeout(scheduleTimer);
+      if (scheduleImmediate) clearImmediate(scheduleImmediate);
+      for (let i = queueHead; i < queue.length; i++) delete records[queue[i].index];
+      queue.length = queueHead;
     };
     const onAbort = () => {
       aborted = true;
-      if (scheduleTimer) clearTimeout(scheduleTimer);
-      if (scheduleImmediate) clearImmediate(scheduleImmediate);
-      queue.length = queueHead;
-      if (inFlight === 0) settle();
+      dropUnsent();
+      if (inFlight === 0) settle2();
       else client.cancelAll();
+    };
+    const stopSending = (why) => {
+      if (earlyEnd !== null || aborted) return;
+      earlyEnd = why;
+      dropUnsent();
+      if (inFlight === 0) settle2();
     };
     loop.enable();
     if (opts.onProgress) {
@@ -48360,10 +51393,12 @@ function measure(client, opts, n, cap) {
     }
     if (signal?.aborted) {
       aborted = true;
-      return settle();
+      return settle2();
     }
     signal?.addEventListener("abort", onAbort, { once: true });
-    if (n === 0) return settle();
+    if (n === 0) return settle2();
+    if (early?.maxMs !== void 0) earlyTimer = setTimeout(() => stopSending("time"), early.maxMs);
+    if (opts.onLoadMark) markTimer = setInterval(lookForFirst, MARK_POLL_MS);
     if (shape.kind === "closed") {
       const c = Math.min(shape.concurrency, n);
       for (let i = 0; i < c; i++) dispatch(i, 0);
@@ -48374,7 +51409,7 @@ function measure(client, opts, n, cap) {
     const tick = () => {
       scheduleTimer = void 0;
       scheduleImmediate = void 0;
-      if (aborted) return;
+      if (aborted || earlyEnd !== null) return;
       while (next < n && schedule[next] <= performance.now() - t0) {
         dispatch(next, schedule[next]);
         next++;
@@ -48440,53 +51475,207 @@ function sanitize(s) {
   return flat.length > 200 ? `${flat.slice(0, 197)}...` : flat;
 }
 
-// src/metrics/stats.ts
-function mean2(xs) {
-  if (xs.length === 0) return null;
-  let s = 0;
-  for (const x of xs) s += x;
-  return s / xs.length;
+// src/metrics/precision.ts
+var MIN_BATCHES = 10;
+var MAX_BATCHES = 30;
+function batchCount(n) {
+  return Math.min(MAX_BATCHES, Math.max(MIN_BATCHES, Math.floor(Math.sqrt(n))));
 }
-function stdPopulation(xs) {
-  const m = mean2(xs);
-  if (m === null) return null;
+function tQuantileApprox(p, df) {
+  const z = normalQuantile(p);
+  const z3 = z ** 3;
+  const z5 = z ** 5;
+  const z7 = z ** 7;
+  return z + (z3 + z) / (4 * df) + (5 * z5 + 16 * z3 + 3 * z) / (96 * df ** 2) + (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * df ** 3);
+}
+function normalQuantile(p) {
+  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628274631];
+  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
+  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const lowTail = 0.02425;
+  const poly = (k, x) => k.reduce((acc, v) => acc * x + v, 0);
+  if (p < lowTail) {
+    const q2 = Math.sqrt(-2 * Math.log(p));
+    return poly(c, q2) / (poly(d, q2) * q2 + 1);
+  }
+  if (p > 1 - lowTail) return -normalQuantile(1 - p);
+  const q = p - 0.5;
+  const r = q * q;
+  return poly(a, r) * q / (poly(b, r) * r + 1);
+}
+function statOf(xs, stat4) {
+  return stat4 === "mean" ? mean(xs) : percentileSorted(sortedAsc(xs), 50);
+}
+function batchMeansInterval(values, stat4, level = 0.95, batches = batchCount(values.length)) {
+  const k = batches;
+  if (values.length < k * 2) return null;
+  const batchStats = [];
+  for (let b = 0; b < k; b++) {
+    const from = Math.floor(b * values.length / k);
+    const to = Math.floor((b + 1) * values.length / k);
+    batchStats.push(statOf(values.slice(from, to), stat4));
+  }
+  const estimate = statOf(values, stat4);
+  return intervalFrom(estimate, batchStats, level);
+}
+function intervalFrom(estimate, batchStats, level) {
+  const k = batchStats.length;
+  const m = mean(batchStats);
   let ss = 0;
-  for (const x of xs) ss += (x - m) * (x - m);
-  return Math.sqrt(ss / xs.length);
-}
-function sortedAsc(xs) {
-  const a = Float64Array.from(xs);
-  a.sort();
-  return a;
-}
-function percentileSorted(sorted, p) {
-  const n = sorted.length;
-  if (n === 0) return null;
-  if (n === 1) return sorted[0];
-  const h = (n - 1) * (p / 100);
-  const lo = Math.floor(h);
-  if (lo >= n - 1) return sorted[n - 1];
-  const frac = h - lo;
-  const a = sorted[lo];
-  const b = sorted[lo + 1];
-  const d = b - a;
-  return frac >= 0.5 ? b - d * (1 - frac) : a + d * frac;
-}
-function percentileWord(p) {
-  return String(p);
-}
-function summarize(xs, percentiles) {
-  const s = sortedAsc(xs);
-  const pct3 = /* @__PURE__ */ new Map();
-  for (const p of percentiles) pct3.set(p, percentileSorted(s, p));
+  for (const v of batchStats) ss += (v - m) ** 2;
+  const half = tQuantileApprox((1 + level) / 2, k - 1) * Math.sqrt(ss / (k - 1)) / Math.sqrt(k);
   return {
-    mean: mean2(xs),
-    median: percentileSorted(s, 50),
-    std: stdPopulation(xs),
-    min: s.length ? s[0] : null,
-    max: s.length ? s[s.length - 1] : null,
-    percentiles: pct3
+    estimate,
+    low: estimate - half,
+    high: estimate + half,
+    relHalfWidth: estimate !== 0 ? half / Math.abs(estimate) : Infinity,
+    batches: k
   };
+}
+function steadyRecords(completed, skip) {
+  const ok = completed.filter((r) => r.success && r.endMs !== null);
+  ok.sort((x, y) => x.endMs - y.endMs);
+  return ok.slice(Math.min(skip, Math.floor(ok.length / 2)));
+}
+function tpotOf(r) {
+  if (r.ttftMs === null || r.latencyMs === null || r.outputTokens === null || r.outputTokens < 2) return null;
+  return (r.latencyMs - r.ttftMs) / (r.outputTokens - 1);
+}
+function metricInterval(steady, metric, level = 0.95) {
+  if (metric === "output_throughput") return throughputInterval(steady, level);
+  const [stat4, base] = metric.split("_");
+  if (base === "itl") {
+    const k = batchCount(steady.length);
+    if (steady.length < k * 2) return null;
+    const batchStats = [];
+    for (let b = 0; b < k; b++) {
+      const part = steady.slice(Math.floor(b * steady.length / k), Math.floor((b + 1) * steady.length / k));
+      const v = statOf(
+        part.flatMap((r) => r.itlMs),
+        stat4
+      );
+      if (v === null) return null;
+      batchStats.push(v);
+    }
+    const all = statOf(
+      steady.flatMap((r) => r.itlMs),
+      stat4
+    );
+    return all === null ? null : intervalFrom(all, batchStats, level);
+  }
+  const pick = (r) => base === "ttft" ? r.ttftMs : base === "tpot" ? tpotOf(r) : r.latencyMs;
+  const values = [];
+  for (const r of steady) {
+    const v = pick(r);
+    if (v !== null) values.push(v);
+  }
+  return batchMeansInterval(values, stat4, level);
+}
+function throughputInterval(steady, level) {
+  const k = batchCount(steady.length - 1);
+  if (steady.length - 1 < k * 2) return null;
+  const rate = (from, to) => {
+    let tokens = 0;
+    for (let i = from + 1; i <= to; i++) tokens += steady[i].outputTokens ?? 0;
+    const ms = steady[to].endMs - steady[from].endMs;
+    return ms > 0 ? tokens * 1e3 / ms : 0;
+  };
+  const n = steady.length - 1;
+  const batchStats = [];
+  for (let b = 0; b < k; b++) batchStats.push(rate(Math.floor(b * n / k), Math.floor((b + 1) * n / k)));
+  return intervalFrom(rate(0, n), batchStats, level);
+}
+function stopDecision(completed, rule) {
+  const steady = steadyRecords(completed, rule.skip);
+  const intervals = {};
+  for (const m of rule.metrics) intervals[m] = metricInterval(steady, m, rule.level);
+  if (completed.length < rule.minRequests) return { stop: false, intervals };
+  const all = Object.values(intervals);
+  if (all.some((i) => i === null)) return { stop: false, intervals };
+  const ivs = all;
+  if (ivs.every((i) => i.relHalfWidth <= rule.margin)) return { stop: true, how: "precise", intervals };
+  const lines = rule.lines;
+  if (lines && rule.metrics.every((m) => lines[m] !== void 0 && decided(intervals[m], lines[m].line)))
+    return { stop: true, how: "decided", intervals };
+  return { stop: false, intervals };
+}
+function decided(iv, line) {
+  return iv.high < line || iv.low > line;
+}
+
+// src/suites/adaptive.ts
+var LEVEL = 0.95;
+var CHECK_EVERY = 16;
+function adaptivePlan(cfg, ctx) {
+  const margin = Number((cfg.margin ?? "2%").replace("%", "")) / 100;
+  const minRequests = cfg["min-requests"] ?? 64;
+  const maxMs = cfg["max-duration"] !== void 0 ? parseDuration(cfg["max-duration"], { path: `${ctx.path}.max-duration` }) : void 0;
+  const latencies = ctx.stream ? ["median_ttft_ms", "median_tpot_ms"] : ["median_e2el_ms"];
+  return {
+    forPoint(pp, lines) {
+      const arrivalBound = !pp.closed && typeof pp.requestRate === "number";
+      const metrics = cfg.metrics ?? (arrivalBound ? latencies : [...latencies, "output_throughput"]);
+      const known = lines ? Object.fromEntries(metrics.filter((m) => lines[m]).map((m) => [m, lines[m]])) : void 0;
+      const rule = {
+        metrics,
+        margin,
+        minRequests,
+        // A closed loop (or a capped rate) starts with C requests at once: their completions are the ramp-up.
+        skip: pp.concurrency ?? 0,
+        level: LEVEL,
+        ...known ? { lines: known } : {}
+      };
+      const plan2 = {
+        rule,
+        how: void 0,
+        stopWhen: {
+          every: CHECK_EVERY,
+          maxMs,
+          check: (completed) => {
+            const d = stopDecision(completed, rule);
+            if (d.stop) plan2.how = d.how;
+            return d.stop;
+          }
+        }
+      };
+      return plan2;
+    }
+  };
+}
+function adaptiveRecord(plan2, run, planned) {
+  const final = stopDecision(run.records, { ...plan2.rule, minRequests: 0 });
+  const how = run.earlyEnd === "check" ? plan2.how ?? "precise" : run.earlyEnd === "time" ? "max-duration" : run.aborted ? "interrupted" : "all-requests";
+  const intervals = {};
+  for (const [m, iv] of Object.entries(final.intervals)) intervals[m] = iv ? intervalRecord(iv, plan2.rule.lines?.[m]) : null;
+  return {
+    how,
+    reason: reasonOf(how, run.records.length, planned, plan2.rule, final.intervals),
+    requests: run.records.length,
+    "planned-requests": planned,
+    margin: plan2.rule.margin,
+    intervals
+  };
+}
+function intervalRecord(iv, line) {
+  return {
+    estimate: iv.estimate,
+    low: iv.low,
+    high: iv.high,
+    "relative-half-width": iv.relHalfWidth,
+    batches: iv.batches,
+    ...line ? { line: line.line } : {}
+  };
+}
+function reasonOf(how, n, planned, rule, ivs) {
+  const widths = Object.entries(ivs).map(([m, iv]) => `${m} \xB1${iv ? (iv.relHalfWidth * 100).toFixed(1) : "?"}%`).join(", ");
+  const pct3 = `${(rule.margin * 100).toFixed(1).replace(/\.0$/, "")}%`;
+  if (how === "precise") return `stopped after ${n} of ${planned} requests: every interval within \xB1${pct3} (${widths})`;
+  if (how === "decided")
+    return `stopped after ${n} of ${planned} requests: every interval lies wholly on one side of the gate's line, so the verdict cannot change (${widths})`;
+  if (how === "interrupted") return `interrupted after ${n} of ${planned} requests (${widths})`;
+  if (how === "max-duration") return `stopped at the stop's max-duration after ${n} of ${planned} requests, short of \xB1${pct3} (${widths})`;
+  return `sent all ${planned} planned requests without reaching \xB1${pct3} (${widths})`;
 }
 
 // src/metrics/serving.ts
@@ -48597,7 +51786,12 @@ function servingMetrics(input) {
     const queued = (r) => input.closedLoop ? r.startMs : r.startMs - r.arrivalMs;
     addStats(m, "client_queue_time", ok.map(queued), percentiles);
     if (typeof input.requestRate === "number" && Number.isFinite(input.requestRate)) {
-      addStats(m, "e2el_including_client_queue", ok.map((r) => (r.latencyMs ?? 0) + queued(r)), percentiles);
+      addStats(
+        m,
+        "e2el_including_client_queue",
+        ok.map((r) => (r.latencyMs ?? 0) + queued(r)),
+        percentiles
+      );
     }
   }
   Object.assign(m, clientFigures(input));
@@ -48608,7 +51802,10 @@ function clientFigures(input) {
   const n = records.length;
   const ok = records.filter((r) => r.success);
   const paced = input.closedLoop && input.maxConcurrency !== null ? records.filter((r) => r.index >= input.maxConcurrency) : records;
-  const lags = summarize(paced.map((r) => r.arrivalMs - r.scheduledMs), [50, 99]);
+  const lags = summarize(
+    paced.map((r) => r.arrivalMs - r.scheduledMs),
+    [50, 99]
+  );
   let lastArrival = 0;
   for (const r of records) lastArrival = Math.max(lastArrival, r.arrivalMs);
   let itlSamples = 0;
@@ -48619,7 +51816,10 @@ function clientFigures(input) {
   }
   const rate = input.requestRate;
   const h = input.health;
-  const writeDelay = summarize(records.map((r) => r.startMs - r.dispatchMs), [99]);
+  const writeDelay = summarize(
+    records.map((r) => r.startMs - r.dispatchMs),
+    [99]
+  );
   return {
     error_rate: n > 0 ? (n - ok.length) / n : null,
     send_lag_p50_ms: lags.percentiles.get(50) ?? null,
@@ -48673,6 +51873,18 @@ var VALIDITY_LIMITS = {
   /** Relative prompt-length difference tolerated per request. */
   maxPromptLenDiff: 0.01
 };
+function stopReason(stop) {
+  if (stop.by === "server-crash") return "the server crashed before this point finished";
+  if (stop.by === "time-limit")
+    return `the point ran past its time limit (max-duration ${durationText(stop.limitMs)}) and was stopped before every request finished`;
+  return "the run was cancelled before this point finished";
+}
+function durationText(ms) {
+  if (ms % 36e5 === 0) return `${ms / 36e5}h`;
+  if (ms % 6e4 === 0) return `${ms / 6e4}m`;
+  if (ms % 1e3 === 0) return `${ms / 1e3}s`;
+  return `${ms}ms`;
+}
 function pointValidity(input) {
   const m = input.metrics;
   const reasons = [];
@@ -48683,7 +51895,7 @@ function pointValidity(input) {
   const completed = num4("completed") ?? 0;
   const failed = num4("failed") ?? 0;
   const total = completed + failed;
-  if (input.aborted) reasons.push("the run was cancelled before this point finished");
+  if (input.stopped) reasons.push(stopReason(input.stopped));
   if (completed === 0) reasons.push(total === 0 ? "no request was sent" : `no request succeeded (${failed} failed)`);
   const errorRate = total > 0 ? failed / total : 0;
   if (completed > 0 && errorRate > input.maxErrorRate) {
@@ -48693,21 +51905,19 @@ function pointValidity(input) {
   if (typeof rate === "number" && Number.isFinite(rate)) {
     const achieved = num4("achieved_request_rate");
     if (achieved !== null && achieved < VALIDITY_LIMITS.minRateShare * rate) {
-      reasons.push(
-        `the client sent ${fmt2(achieved)} req/s, under 95% of the configured ${fmt2(rate)} req/s (the client could not keep up)`
-      );
+      reasons.push(`the client sent ${fmt3(achieved)} req/s, under 95% of the configured ${fmt3(rate)} req/s (the client could not keep up)`);
     }
   }
   if (typeof rate === "number" && Number.isFinite(rate) || input.closedLoop) {
     const lag = num4("send_lag_p99_ms");
     if (lag !== null && lag > VALIDITY_LIMITS.maxSendLagP99Ms) {
-      reasons.push(`send lag p99 is ${fmt2(lag)} ms, over ${VALIDITY_LIMITS.maxSendLagP99Ms} ms (the client could not keep up)`);
+      reasons.push(`send lag p99 is ${fmt3(lag)} ms, over ${VALIDITY_LIMITS.maxSendLagP99Ms} ms (the client could not keep up)`);
     }
   }
   const loopLag = num4("event_loop_lag_p99_ms");
   if (loopLag !== null && loopLag > VALIDITY_LIMITS.maxEventLoopLagP99Ms) {
     reasons.push(
-      `the client's event loop lagged ${fmt2(loopLag)} ms at p99, over ${VALIDITY_LIMITS.maxEventLoopLagP99Ms} ms (the client was saturated; its timestamps are late)`
+      `the client's event loop lagged ${fmt3(loopLag)} ms at p99, over ${VALIDITY_LIMITS.maxEventLoopLagP99Ms} ms (the client was saturated; its timestamps are late)`
     );
   }
   const coalesced = num4("coalesced_chunk_ratio");
@@ -48729,15 +51939,20 @@ function pointValidity(input) {
 function pct2(x) {
   return `${(x * 100).toFixed(x < 0.1 ? 1 : 0)}%`;
 }
-function fmt2(x) {
+function fmt3(x) {
   return x >= 100 ? x.toFixed(0) : x.toFixed(2);
 }
 
 // src/suites/serving.ts
 var runsOf = /* @__PURE__ */ new WeakMap();
 var DEFAULT_PERCENTILES = [50, 90, 95, 99];
+var DEFAULT_MAX_DURATION_MS = 36e5;
+function defaultTimeLimitMs(shape, requestTimeoutMs) {
+  const lastDue = shape.kind === "open" && shape.scheduleMs.length > 0 ? shape.scheduleMs[shape.scheduleMs.length - 1] : 0;
+  return Math.max(DEFAULT_MAX_DURATION_MS, Math.ceil(lastDue + requestTimeoutMs));
+}
 function planPoints(suite) {
-  const numPrompts = suite.dataset["num-prompts"] ?? (suite.dataset.type === "fixed" ? 100 : 1e3);
+  const numPrompts = numPromptsOf(suite.dataset);
   if (suite.concurrency && suite.concurrency.length > 0) {
     const ppc = suite["prompts-per-concurrency"];
     return suite.concurrency.map((c) => ({
@@ -48766,18 +51981,29 @@ async function runServingSuite(suite, target, opts = {}) {
   const log = opts.log ?? (() => void 0);
   const endpoint = suite.endpoint ?? "completions";
   const stream = suite.stream ?? true;
-  const ignoreEos = suite["ignore-eos"] === true || suite.dataset.type === "random";
+  const tokenIds = datasetKind(suite.dataset).tokenIds;
+  const ignoreEos = suite["ignore-eos"] === true || tokenIds;
   const percentiles = suite.percentiles ?? DEFAULT_PERCENTILES;
   const timeoutMs = parseDuration(suite["request-timeout"] ?? "10m", { path: `${opts.configPath ?? "suite"}.request-timeout` });
+  const maxDurationMs = suite["max-duration"] !== void 0 ? parseDuration(suite["max-duration"], { path: `${opts.configPath ?? "suite"}.max-duration` }) : void 0;
   const plan2 = planPoints(suite);
+  const adaptive = suite.stop ? adaptivePlan(suite.stop, { stream: suite.stream ?? true, path: `${opts.configPath ?? "suite"}.stop` }) : void 0;
   const repeat = Math.max(1, suite.repeat ?? 1);
   const headers = {};
   if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
   for (const [k, v] of Object.entries(suite.headers ?? {})) if (v !== void 0) headers[k.toLowerCase()] = String(v);
-  const needsTokenizer = !(suite.dataset.type === "random" && endpoint === "completions");
+  const needsTokenizer = !(tokenIds && endpoint === "completions");
   const tokenizer = needsTokenizer ? await serverTokenizer({ baseUrl: target.baseUrl, model: target.model, headers, log }) : estimatingTokenizer();
-  const count = Math.max(...plan2.map((p) => p.requests), 1);
-  const entries = await buildDataset(suite.dataset, { endpoint, tokenizer, count, baseDir: opts.datasetBaseDir, configPath: `${opts.configPath ?? "suite"}.dataset`, log });
+  const count2 = Math.max(...plan2.map((p) => p.requests), 1);
+  const entries = await buildDataset(suite.dataset, {
+    endpoint,
+    tokenizer,
+    count: count2,
+    baseDir: opts.datasetBaseDir,
+    configPath: `${opts.configPath ?? "suite"}.dataset`,
+    log,
+    source: opts.datasetSource
+  });
   const bodyOpts = {
     endpoint,
     model: target.model,
@@ -48787,9 +52013,10 @@ async function runServingSuite(suite, target, opts = {}) {
     topP: suite["top-p"],
     extraBody: suite["extra-body"]
   };
-  const specs = entries.map((e, i) => ({ body: Buffer.from(requestBody(e, bodyOpts)), datasetIndex: i, intendedPromptTokens: e.intendedPromptTokens, maxTokens: e.outputLen }));
+  const specs = requestSpecs(entries, bodyOpts);
+  const reset = resetsPrefixCache(suite) && opts.resetPrefixCache ? onceUnavailable(opts.resetPrefixCache, suite.name, log) : void 0;
   const warmupCount = suite.warmup ?? 0;
-  const warmup = warmupCount > 0 ? Array.from({ length: warmupCount }, () => specs[0]) : [];
+  const warmup = warmupCount > 0 ? Array.from({ length: warmupCount }, () => specs.at(0)) : [];
   const goodput = suite.goodput ? { ttftMs: suite.goodput["ttft-ms"], tpotMs: suite.goodput["tpot-ms"], e2elMs: suite.goodput["e2el-ms"] } : void 0;
   const result = {
     name: suite.name,
@@ -48803,34 +52030,73 @@ async function runServingSuite(suite, target, opts = {}) {
     if (opts.signal?.aborted) break;
     const startedAt = (opts.clock ?? { wallNow: () => /* @__PURE__ */ new Date() }).wallNow();
     const runs = [];
+    const stops = [];
+    const resets = [];
     for (let rep = 1; rep <= repeat; rep++) {
       if (opts.signal?.aborted) break;
-      const shape = pp.closed ? { kind: "closed", concurrency: pp.concurrency } : { kind: "open", scheduleMs: arrivalScheduleMs(pp.requests, pp.requestRate, suite.burstiness ?? 1, (suite.seed ?? 0) + rep - 1), maxConcurrency: pp.concurrency };
+      const shape = pp.closed ? { kind: "closed", concurrency: pp.concurrency } : {
+        kind: "open",
+        scheduleMs: arrivalScheduleMs(pp.requests, pp.requestRate, suite.burstiness ?? 1, (suite.seed ?? 0) + rep - 1),
+        maxConcurrency: pp.concurrency
+      };
       log(`${suite.name} ${pp.key}${repeat > 1 ? ` (repeat ${rep}/${repeat})` : ""}: ${pp.requests} requests`);
+      const limitMs = maxDurationMs ?? defaultTimeLimitMs(shape, timeoutMs);
+      const early = adaptive ? adaptive.forPoint(pp, opts.decisionLines?.(pp.key)) : void 0;
       const run = await runPoint({
         client: { baseUrl: target.baseUrl, path: endpointPath(endpoint), headers, stream, timeoutMs },
-        specs: specs.slice(0, pp.requests),
+        specs: firstSpecs(specs, pp.requests),
         shape,
         warmup,
-        beforeMeasure: rep === 1 ? () => opts.onPointStart?.(pp.key) : void 0,
+        beforeMeasure: async () => {
+          if (reset) resets.push(await reset(pp.key));
+          if (rep === 1) await opts.onPointStart?.(pp.key);
+        },
         signal: opts.signal,
+        maxDurationMs: limitMs,
+        onLoadMark: opts.onLoadMark,
+        stopWhen: early?.stopWhen,
         progressIntervalMs: opts.progressIntervalMs,
         onProgress: opts.onProgress ? (p) => opts.onProgress({ ...p, suite: suite.name, pointKey: pp.key, pointIndex: pi, points: plan2.length, repeat: rep }) : void 0
       });
-      runs.push(run);
-      if (run.aborted) break;
+      const stopped = run.timedOut ? { by: "time-limit", limitMs } : run.aborted ? stopOf(opts.signal) : void 0;
+      if (stopped?.by === "time-limit")
+        log(`${suite.name} ${pp.key}: still running after max-duration ${durationText(limitMs)}; stopped and marked invalid`);
+      runs.push({ ...run, stopped });
+      if (early) {
+        const rec = adaptiveRecord(early, run, pp.requests);
+        stops.push(rec);
+        log(`${suite.name} ${pp.key}: ${rec.reason}`);
+      }
+      if (run.aborted && !run.timedOut) break;
     }
     if (runs.length === 0) break;
-    const point = buildPoint(pp, runs, { stream, percentiles, goodput, ignoreEos, maxErrorRate: suite["max-error-rate"] ?? 0, startedAt, endpoint, target, burstiness: suite.burstiness ?? 1 });
+    const point = buildPoint(pp, runs, {
+      stream,
+      percentiles,
+      goodput,
+      ignoreEos,
+      maxErrorRate: suite["max-error-rate"] ?? 0,
+      startedAt,
+      endpoint,
+      target,
+      burstiness: suite.burstiness ?? 1
+    });
+    if (resets.length > 0) point["prefix-cache-reset"] = resets;
+    if (stops.length > 0) point.stop = stops;
     runsOf.set(point, runs);
     result.points.push(point);
     await opts.onPointEnd?.(pp.key, { point, records: runs.map((r) => r.records) });
-    if (runs.some((r) => r.aborted)) break;
+    if (runs.some((r) => r.aborted && !r.timedOut)) break;
   }
   if (opts.signal?.aborted && result.points.length < plan2.length) {
-    result.error = { code: "CANCELLED", message: `cancelled after ${result.points.length} of ${plan2.length} points` };
+    const crashed = stopOf(opts.signal).by === "server-crash";
+    result.error = crashed ? { code: "SERVER_CRASH", message: `the server crashed after ${result.points.length} of ${plan2.length} points` } : { code: "CANCELLED", message: `cancelled after ${result.points.length} of ${plan2.length} points` };
   }
   return result;
+}
+function stopOf(signal) {
+  const reason2 = signal?.reason;
+  return reason2 instanceof GateError && reason2.code === "SERVER_CRASH" ? { by: "server-crash" } : { by: "cancel" };
 }
 function buildPoint(pp, runs, c) {
   const each = runs.map((run) => {
@@ -48845,14 +52111,15 @@ function buildPoint(pp, runs, c) {
       closedLoop: pp.closed,
       health: run.health
     });
+    Object.assign(metrics, cachedTokens(run.records));
     const validity = pointValidity({
       metrics,
-      requestRate: pp.requestRate,
+      requestRate: run.earlyEnd !== null ? scheduledRate(run.records, pp.requestRate) : pp.requestRate,
       closedLoop: pp.closed,
       maxErrorRate: c.maxErrorRate,
       ignoreEos: c.ignoreEos,
       stream: c.stream,
-      aborted: run.aborted
+      stopped: run.stopped
     });
     return { metrics, validity, errors: errorSummary(run.records) };
   });
@@ -48874,20 +52141,46 @@ function buildPoint(pp, runs, c) {
       label: null,
       model_id: c.target.model,
       tokenizer_id: c.target.tokenizerModel ?? c.target.model,
-      num_prompts: pp.requests,
+      // Requests measured, which an adaptive point may make fewer than planned.
+      num_prompts: runs.some((r) => r.earlyEnd !== null) ? Math.round(runs.reduce((a, r) => a + r.records.length, 0) / runs.length) : pp.requests,
       burstiness: c.burstiness === Infinity ? "inf" : c.burstiness
     }
   };
   if (each.length > 1) point.repeats = each.map((e) => e.metrics);
   return point;
 }
-function meanMetrics(ms) {
-  const out2 = {};
-  for (const k of Object.keys(ms[0] ?? {})) {
-    const vs = ms.map((m) => m[k]);
-    out2[k] = vs.every((v) => typeof v === "number") ? vs.reduce((a, b) => a + b, 0) / vs.length : null;
+function resetsPrefixCache(suite) {
+  const mode = suite["reset-prefix-cache"] ?? "auto";
+  return mode === "always" || mode === "auto" && datasetKind(suite.dataset).sharesPrefixes(suite.dataset);
+}
+function onceUnavailable(reset, suite, log) {
+  let said = false;
+  return async (key) => {
+    const outcome = await reset();
+    if (outcome.status === "refused" || outcome.status === "failed" || outcome.status === "unavailable" && !said) {
+      said ||= outcome.status === "unavailable";
+      log(
+        `${suite} ${key}: the prefix cache was not reset (${outcome.status}: ${outcome.detail ?? ""}); a point may start with a cache the one before warmed`
+      );
+    }
+    return outcome;
+  };
+}
+function scheduledRate(records, rate) {
+  if (typeof rate !== "number" || records.length === 0) return rate;
+  let last = 0;
+  for (const r of records) last = Math.max(last, r.scheduledMs);
+  return last > 0 ? records.length / (last / 1e3) : rate;
+}
+function cachedTokens(records) {
+  let sum = 0;
+  let seen = false;
+  for (const r of records) {
+    if (typeof r.cachedTokens !== "number") continue;
+    sum += r.cachedTokens;
+    seen = true;
   }
-  return out2;
+  return seen ? { cached_tokens: sum } : {};
 }
 function mergeErrors(es) {
   if (es.length === 1) return es[0];
@@ -48897,17 +52190,31 @@ function mergeErrors(es) {
     return out2;
   };
   const examples = [...new Set(es.flatMap((e) => e.examples ?? []))].slice(0, 5);
-  return { total: es.reduce((a, e) => a + e.total, 0), "by-kind": sum((e) => e["by-kind"]), "http-status": sum((e) => e["http-status"]), examples };
+  return {
+    total: es.reduce((a, e) => a + e.total, 0),
+    "by-kind": sum((e) => e["by-kind"]),
+    "http-status": sum((e) => e["http-status"]),
+    examples
+  };
 }
 function suiteParameters(suite, eff) {
   const { name: _n, kind: _k, server: _s, headers: _h, ...rest } = suite;
-  return { ...rest, endpoint: eff.endpoint, stream: eff.stream, "ignore-eos": eff.ignoreEos, percentiles: eff.percentiles, model: eff.model };
+  return {
+    ...rest,
+    endpoint: eff.endpoint,
+    stream: eff.stream,
+    "ignore-eos": eff.ignoreEos,
+    percentiles: eff.percentiles,
+    model: eff.model
+  };
 }
 function datasetFingerprint(suite, entries) {
   const h = createHash2("sha256");
   h.update(JSON.stringify({ dataset: suite.dataset, endpoint: suite.endpoint ?? "completions" }));
-  for (const e of entries) {
-    h.update(typeof e.prompt === "string" ? e.prompt : e.prompt.join(","));
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries.at(i);
+    const prompt = e.prompt;
+    h.update(typeof prompt === "string" ? prompt : prompt.join(","));
     h.update(`\0${e.outputLen}\0`);
   }
   return `sha256:${h.digest("hex")}`;
@@ -48936,8 +52243,9 @@ function plan(loaded, only) {
   });
 }
 function restrictPoints(suite, keys) {
-  const rates = suite["request-rates"]?.filter((r) => keys.some((k) => k === `rate=${r}` || k.startsWith(`rate=${r},`)));
-  const conc = suite.concurrency?.filter((c) => keys.includes(`concurrency=${c}`));
+  const shapes = keys.map(parsePointKey).filter((s) => s !== void 0);
+  const rates = suite["request-rates"]?.filter((r) => shapes.some((s) => s.requestRate === r));
+  const conc = suite.concurrency?.filter((c) => shapes.some((s) => s.concurrency === c));
   const out2 = { ...suite };
   if (rates && rates.length) out2["request-rates"] = rates;
   if (conc && conc.length) out2.concurrency = conc;
@@ -48949,7 +52257,7 @@ function serverKey(server) {
 async function runPlan(loaded, opts) {
   const log = opts.log ?? (() => {
   });
-  const outDir = path11.resolve(opts.outDir);
+  const outDir = path13.resolve(opts.outDir);
   await mkdir2(outDir, { recursive: true });
   const startedAt = /* @__PURE__ */ new Date();
   const steps = plan(loaded, opts.only);
@@ -48965,6 +52273,13 @@ async function runPlan(loaded, opts) {
     firstError ??= g;
     return g;
   };
+  let datasets = /* @__PURE__ */ new Map();
+  try {
+    datasets = await prepareDatasets(loaded, { env, suites: steps.map((s) => s.index) });
+  } catch (err2) {
+    const g = record(err2);
+    for (const s of steps) results.set(s.index, { name: s.suite.name, kind: s.suite.kind, points: [], error: runError(g) });
+  }
   for (const step of steps) {
     if (step.suite.kind === "serving") continue;
     if (signal?.aborted || firstError) break;
@@ -49036,9 +52351,16 @@ async function runPlan(loaded, opts) {
                   signal: sig,
                   log,
                   datasetBaseDir: loaded.baseDir,
+                  ...datasets.has(step.index) ? { datasetSource: datasets.get(step.index) } : {},
                   configPath: `suites[${step.index}]`,
                   ...opts.onProgress ? { onProgress: opts.onProgress } : {},
+                  resetPrefixCache: prefixCacheResetter(r.baseUrl, {
+                    headers: r.headers,
+                    ...r.external ? {} : { logLines: (n) => r.lastLogLines(n) }
+                  }),
+                  ...opts.decisionLines ? { decisionLines: (k) => opts.decisionLines(suite.name, k) } : {},
                   onPointStart: (k) => hooks.onPointStart(k),
+                  onLoadMark: () => hooks.onLoadMark(),
                   onPointEnd: async (k, detail) => {
                     await hooks.onPointEnd(k, detail);
                     opts.onPointEnd?.(suite.name, detail);
@@ -49064,7 +52386,8 @@ async function runPlan(loaded, opts) {
     environment ??= await collectEnvironment({ server, running: running ?? null, secrets, env, telemetryNotes }).catch(() => void 0);
   }
   if (signal?.aborted && !firstError) record(signal.reason instanceof GateError ? signal.reason : new GateError("CANCELLED", "cancelled"));
-  for (const s of results.values()) if (s.error && !firstError) firstError = new GateError(s.error.code ?? "INTERNAL", s.error.message);
+  for (const s of results.values())
+    if (s.error && !firstError) firstError = new GateError(s.error.code ?? "INTERNAL", s.error.message);
   if (!environment) {
     const server = steps.find((s) => s.server)?.server ?? loaded.config.server;
     environment = server ? await collectEnvironment({ server, running: null, secrets, env, telemetryNotes }).catch(() => ({})) : {};
@@ -49080,7 +52403,7 @@ async function runPlan(loaded, opts) {
       "finished-at": (/* @__PURE__ */ new Date()).toISOString(),
       "config-id": loaded.configId,
       "config-hash": loaded.configHash,
-      "config-path": path11.relative(process.cwd(), loaded.file) || loaded.file,
+      "config-path": path13.relative(process.cwd(), loaded.file) || loaded.file,
       ...opts.git?.sha ? { "git-sha": opts.git.sha } : {},
       ...opts.git?.ref ? { "git-ref": opts.git.ref } : {},
       ...opts.label ? { label: opts.label } : {}
@@ -49106,37 +52429,37 @@ function gateSettingsFor(loaded) {
   return gateSettings({ thresholds: loaded.thresholds, ...loaded.config.gate ? { gate: loaded.config.gate } : {}, goodputSuites });
 }
 async function runGate(loaded, opts) {
-  const settings = gateSettingsFor(loaded);
+  const fromConfig = gateSettingsFor(loaded);
+  const settings = opts.suiteMap ? { ...fromConfig, suiteMap: { ...fromConfig.suiteMap, ...opts.suiteMap } } : fromConfig;
   if (loaded.config["compare-servers"]) return runAB(loaded, settings, opts);
-  const run = await runPlan(loaded, opts);
+  const lines = opts.baseline && opts.baseline.length > 0 ? decisionLines(opts.baseline, settings) : void 0;
+  const run = await runPlan(loaded, lines ? { ...opts, decisionLines: lines } : opts);
   let report = compareRuns(opts.baseline ?? [], run.doc, settings, opts.baselineSource ? { source: opts.baselineSource } : {});
   const confirm = pointsToConfirm(report);
   if (loaded.config.gate?.["confirm-regressions"] && confirm.length > 0 && !run.error && !opts.signal?.aborted) {
     opts.log?.(`confirming ${confirm.length} regressed point(s) with a rerun`);
-    const only = [...new Set(confirm.map((c) => c.suite))].map((suite) => ({ suite, keys: confirm.filter((c) => c.suite === suite).map((c) => c.key) }));
-    const rerun = await runPlan(loaded, { ...opts, outDir: path12.join(opts.outDir, "confirm"), only, label: "confirmation" });
+    const only = [...new Set(confirm.map((c) => c.suite))].map((suite) => ({
+      suite,
+      keys: confirm.filter((c) => c.suite === suite).map((c) => c.key)
+    }));
+    const rerun = await runPlan(loaded, { ...opts, outDir: path14.join(opts.outDir, "confirm"), only, label: "confirmation" });
     report = mergeConfirmation(report, rerun.doc);
   }
   return { doc: run.doc, resultsPath: run.resultsPath, report, ...run.error ? { error: run.error } : {} };
 }
 async function runAB(loaded, settings, opts) {
-  const [fileA, fileB] = loaded.config["compare-servers"];
-  const sides = await Promise.all(
-    [fileA, fileB].map(async (f) => {
-      const side = await loadConfig(path12.resolve(loaded.baseDir, f));
-      const label = side.configId;
-      const config = { ...loaded.config, server: side.config.server ?? loaded.config.server };
-      delete config["compare-servers"];
-      return { label, loaded: { ...loaded, config, secrets: [...loaded.secrets, ...side.secrets] } };
-    })
-  );
+  const sides = (loaded.sides ?? []).map((side) => {
+    const config = { ...loaded.config, server: side.server };
+    delete config["compare-servers"];
+    return { label: side.label, loaded: { ...loaded, config, secrets: [...loaded.secrets, ...side.secrets] } };
+  });
   const rounds = loaded.config.rounds ?? 2;
   const runs = [[], []];
   let last;
   for (let r = 1; r <= rounds && !last?.error && !opts.signal?.aborted; r++) {
     for (const [i, side] of sides.entries()) {
       opts.log?.(`A/B round ${r}/${rounds}: ${i === 0 ? "A (baseline)" : "B (candidate)"} ${side.label}`);
-      const res = await runPlan(side.loaded, { ...opts, outDir: path12.join(opts.outDir, `${i === 0 ? "a" : "b"}-${r}`), label: side.label });
+      const res = await runPlan(side.loaded, { ...opts, outDir: path14.join(opts.outDir, `${i === 0 ? "a" : "b"}-${r}`), label: side.label });
       runs[i].push(res.doc);
       last = res;
       if (res.error) break;
@@ -49210,18 +52533,6 @@ function f2(v) {
 function int(v) {
   return typeof v === "number" && Number.isFinite(v) ? String(Math.round(v)) : "n/a";
 }
-var SECTIONS2 = [
-  ["ttft", "TTFT", "Time to First Token"],
-  ["tpot", "TPOT", "Time per Output Token (excl. 1st token)"],
-  ["itl", "ITL", "Inter-token Latency"],
-  ["e2el", "E2EL", "End-to-end Latency"],
-  ["client_queue_time", "Client Queue Time", "Client-side Queueing"],
-  ["e2el_including_client_queue", "E2EL incl. Client Queue", "Queue-inclusive End-to-end Latency"]
-];
-function percentilesOf2(m, metric) {
-  const re = new RegExp(`^p([0-9.]+)_${metric}_ms$`);
-  return Object.keys(m).map((k) => re.exec(k)?.[1]).filter((p) => p !== void 0).map(Number).sort((a, b) => a - b);
-}
 function formatServingSummary(point, opts = {}) {
   const m = point.metrics;
   const lines = [];
@@ -49229,7 +52540,8 @@ function formatServingSummary(point, opts = {}) {
   lines.push(centre(" Serving Benchmark Result ", "="));
   lines.push(row("Successful requests:", int(m.completed)));
   lines.push(row("Failed requests:", int(m.failed)));
-  if (point.concurrency !== null && point.concurrency !== void 0) lines.push(row("Maximum request concurrency:", String(point.concurrency)));
+  if (point.concurrency !== null && point.concurrency !== void 0)
+    lines.push(row("Maximum request concurrency:", String(point.concurrency)));
   const rate = point["request-rate"];
   if (typeof rate === "number") lines.push(row("Request rate configured (RPS):", f2(rate)));
   lines.push(row("Benchmark duration (s):", f2(m.duration)));
@@ -49238,16 +52550,18 @@ function formatServingSummary(point, opts = {}) {
   lines.push(row("Request throughput (req/s):", f2(m.request_throughput)));
   if (m.request_goodput !== null && m.request_goodput !== void 0) lines.push(row("Request goodput (req/s):", f2(m.request_goodput)));
   lines.push(row("Output token throughput (tok/s):", f2(m.output_throughput)));
-  if (m.max_output_tokens_per_s !== null && m.max_output_tokens_per_s !== void 0) lines.push(row("Peak output token throughput (tok/s):", f2(m.max_output_tokens_per_s)));
+  if (m.max_output_tokens_per_s !== null && m.max_output_tokens_per_s !== void 0)
+    lines.push(row("Peak output token throughput (tok/s):", f2(m.max_output_tokens_per_s)));
   lines.push(row("Peak concurrent requests:", f2(m.max_concurrent_requests)));
   lines.push(row("Total token throughput (tok/s):", f2(m.total_token_throughput)));
   if (m.error_rate !== void 0) lines.push(row("Error rate (%):", f2(typeof m.error_rate === "number" ? m.error_rate * 100 : null)));
-  for (const [key, short, header] of SECTIONS2) {
+  for (const { base: key, console: c } of servingStatBases()) {
     if (m[`mean_${key}_ms`] === void 0) continue;
-    lines.push(centre(header, "-"));
+    const short = c.short;
+    lines.push(centre(c.header, "-"));
     lines.push(row(`Mean ${short} (ms):`, f2(m[`mean_${key}_ms`])));
     lines.push(row(`Median ${short} (ms):`, f2(m[`median_${key}_ms`])));
-    for (const p of percentilesOf2(m, key)) lines.push(row(`P${p} ${short} (ms):`, f2(m[`p${p}_${key}_ms`])));
+    for (const p of statPercentiles(Object.keys(m), key)) lines.push(row(`P${p} ${short} (ms):`, f2(m[`p${p}_${key}_ms`])));
     if (m[`min_${key}_ms`] !== void 0 && m.mean_ttft_ms === void 0) {
       lines.push(row(`Min ${short} (ms):`, f2(m[`min_${key}_ms`])));
       lines.push(row(`Max ${short} (ms):`, f2(m[`max_${key}_ms`])));
@@ -49266,29 +52580,42 @@ function formatSweepTable(points) {
   const head = ["point", "req/s", "out tok/s", "TTFT p50", "TPOT p50", "ITL p50", "E2EL p50", "valid"];
   const rows = points.map((p) => {
     const m = p.metrics;
-    return [p.key, f2(m.request_throughput), f2(m.output_throughput), f2(m.median_ttft_ms), f2(m.median_tpot_ms), f2(m.median_itl_ms), f2(m.median_e2el_ms), p.validity.valid ? "yes" : "NO"];
+    return [
+      p.key,
+      f2(m.request_throughput),
+      f2(m.output_throughput),
+      f2(m.median_ttft_ms),
+      f2(m.median_tpot_ms),
+      f2(m.median_itl_ms),
+      f2(m.median_e2el_ms),
+      p.validity.valid ? "yes" : "NO"
+    ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const fmt3 = (r) => r.map((c, i) => i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])).join("  ");
-  return [fmt3(head), ...rows.map(fmt3)].join("\n");
+  const fmt4 = (r) => r.map((c, i) => i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])).join("  ");
+  return [fmt4(head), ...rows.map(fmt4)].join("\n");
 }
 function formatRunVerdict(report, doc) {
-  if (report.verdict !== "fail") return [];
-  const lines = [`verdict: FAIL: ${report.summary}`];
+  if (report.passes) return [];
+  const lines = [`verdict: ${report.verdict.replace(/-/g, " ").toUpperCase()}: ${report.summary}`];
+  if (report.fix) lines.push(`  fix: ${report.fix}`);
+  if (report.verdict !== "fail") return lines;
   const points = doc.suites.flatMap((s) => s.points);
   const invalid = points.filter((p) => !p.validity.valid);
   const failed = points.reduce((n, p) => n + (p.errors?.total ?? 0), 0);
   if (invalid.length > 0 && failed > 0) {
-    const count = (p, k) => typeof p.metrics[k] === "number" ? p.metrics[k] : 0;
-    const sent = points.reduce((n, p) => n + count(p, "completed") + count(p, "failed"), 0);
+    const count2 = (p, k) => typeof p.metrics[k] === "number" ? p.metrics[k] : 0;
+    const sent = points.reduce((n, p) => n + count2(p, "completed") + count2(p, "failed"), 0);
     const kinds = /* @__PURE__ */ new Map();
     for (const p of points) for (const [k, v] of Object.entries(p.errors?.["by-kind"] ?? {})) kinds.set(k, (kinds.get(k) ?? 0) + (v ?? 0));
-    const list = [...kinds].map(([k, v]) => `${k} ${v}`).join(", ");
+    const list2 = [...kinds].map(([k, v]) => `${k} ${v}`).join(", ");
     lines.push(
-      `  fix: ${failed} of ${sent} requests failed (${list}): the Errors lines above and server.log say why; if some failures are expected, raise the suite's max-error-rate`
+      `  fix: ${failed} of ${sent} requests failed (${list2}): the Errors lines above and server.log say why; if some failures are expected, raise the suite's max-error-rate`
     );
   } else if (invalid.some((p) => p.validity.reasons.some((r) => r.includes("the client")))) {
-    lines.push("  fix: the load client could not keep up with the load: lower the request rate or concurrency, or run on a runner with more CPU");
+    lines.push(
+      "  fix: the load client could not keep up with the load: lower the request rate or concurrency, or run on a runner with more CPU"
+    );
   }
   return lines;
 }
@@ -49322,7 +52649,7 @@ function escapeMarkdown(input) {
         out2 += `@${ZWSP}`;
         break;
       case "#":
-        out2 += "&#35;";
+        out2 += `&#35;${ZWSP}`;
         break;
       case "\\":
       case "*":
@@ -49350,7 +52677,7 @@ function escapeMarkdown(input) {
       }
     }
   }
-  return out2;
+  return out2.replace(/(GH-)(?=\d)/gi, `$1${ZWSP}`);
 }
 function escapeCell(input, maxLen = 200) {
   const s = String(input ?? "");
@@ -49388,6 +52715,7 @@ function safeUrl(u) {
   }
 }
 var chars = (s) => s.length;
+var utf8 = (s) => new TextEncoder().encode(s).length;
 function assemble(prefix, sections, limit, measure2, ctx) {
   const kept = sections.map(() => true);
   const dropped = [];
@@ -49395,11 +52723,11 @@ function assemble(prefix, sections, limit, measure2, ctx) {
     if (dropped.length === 0) return "";
     const where = ctx.artifactUrl ? `the [results artifact](${safeUrl(ctx.artifactUrl)})` : ctx.runUrl ? `the [job summary](${safeUrl(ctx.runUrl)}) and the results artifact` : "the job summary and the results artifact";
     const what = [...new Set(dropped)];
-    const list = what.length > 8 ? `${what.slice(0, 8).map((d) => escapeMarkdown(d)).join(", ")} and ${what.length - 8} more` : what.map((d) => escapeMarkdown(d)).join(", ");
+    const list2 = what.length > 8 ? `${what.slice(0, 8).map((d) => escapeMarkdown(d)).join(", ")} and ${what.length - 8} more` : what.map((d) => escapeMarkdown(d)).join(", ");
     return `
 
 ---
-\u2702\uFE0F Left out to stay under GitHub's size limit: ${list}. The full report is in ${where}.`;
+\u2702\uFE0F Left out to stay under GitHub's size limit: ${list2}. The full report is in ${where}.`;
   };
   const sep = measure2("\n\n");
   const sizes = sections.map((s) => measure2(s.md));
@@ -49424,7 +52752,8 @@ function assemble(prefix, sections, limit, measure2, ctx) {
 ---
 \u2702\uFE0F Cut to stay under GitHub's size limit.`;
     let body = prefix + sections[0].md;
-    while (measure2(body + tail + "\n") > limit && body.length > 0) body = body.slice(0, Math.max(0, body.lastIndexOf("\n", body.length - 2)));
+    while (measure2(body + tail + "\n") > limit && body.length > 0)
+      body = body.slice(0, Math.max(0, body.lastIndexOf("\n", body.length - 2)));
     out2 = body + tail + "\n";
   }
   return out2;
@@ -49459,73 +52788,37 @@ var VERDICT_MARK = {
   missing: "\u2754",
   invalid: "\u26D4"
 };
+var OBSERVED_MARK = "\u26AA";
+function markFor(m) {
+  if (m.verdict === null) return "";
+  if (m.role === "gated") return VERDICT_MARK[m.verdict];
+  return m.verdict === "regressed" || m.verdict === "improved" ? OBSERVED_MARK : "";
+}
+var LEGEND = `\u{1F534} gated metric regressed \xB7 \u{1F7E2} gated metric improved \xB7 \u{1F7E1} inconclusive (beyond tolerance, inside the noise) \xB7 ${OBSERVED_MARK} observed metric beyond its tolerance (shown, never gates) \xB7 \u26D4 invalid point`;
 var RUN_HEADLINE = {
   pass: { emoji: "\u2705", word: "pass" },
   fail: { emoji: "\u274C", word: "fail" },
   "no-baseline": { emoji: "\u{1F195}", word: "no baseline" },
-  "not-comparable": { emoji: "\u26A0\uFE0F", word: "not comparable" }
+  "not-comparable": { emoji: "\u26A0\uFE0F", word: "not comparable" },
+  "nothing-compared": { emoji: "\u26D4", word: "nothing compared" }
 };
-function countsLine(report, bold = true) {
-  const c = report.counts;
-  const b = (n) => bold ? `**${n}**` : String(n);
-  const parts = [
-    `${b(c.regressed)} regressed`,
-    `${b(c.improved)} improved`,
-    `${b(c.unchanged)} unchanged`,
-    `${b(c.inconclusive)} inconclusive`,
-    `${b(c.invalid)} invalid`
-  ];
-  if (c.new > 0) parts.push(`${b(c.new)} new`);
-  if (c.missing > 0) parts.push(`${b(c.missing)} missing`);
-  return parts.join(" \xB7 ");
-}
-var METRIC_TITLE = {
-  request_throughput: "req/s",
-  output_throughput: "output tok/s",
-  total_token_throughput: "total tok/s",
-  median_ttft_ms: "TTFT p50 (ms)",
-  p95_ttft_ms: "TTFT p95 (ms)",
-  median_tpot_ms: "TPOT p50 (ms)",
-  p95_tpot_ms: "TPOT p95 (ms)",
-  median_itl_ms: "ITL p50 (ms)",
-  p95_itl_ms: "ITL p95 (ms)",
-  median_e2el_ms: "E2E p50 (ms)",
-  p95_e2el_ms: "E2E p95 (ms)",
-  mean_latency_ms: "mean (ms)",
-  median_latency_ms: "p50 (ms)",
-  p90_latency_ms: "p90 (ms)",
-  p99_latency_ms: "p99 (ms)",
-  requests_per_second: "req/s",
-  tokens_per_second: "total tok/s",
-  elapsed_time: "elapsed (s)",
-  startup_time_s: "start-up (s)"
-};
-var TELEMETRY_TITLE = [
-  ["peak_gpu_util_pct", "GPU utilisation", "%"],
-  ["mean_gpu_util_pct", "GPU utilisation (mean)", "%"],
-  ["peak_gpu_memory_used_mib", "GPU memory used", "MiB"],
-  ["peak_gpu_power_w", "GPU power", "W"],
-  ["peak_kv_cache_usage_perc", "KV-cache usage", "%"],
-  ["peak_num_requests_running", "Requests running", ""],
-  ["peak_num_requests_waiting", "Requests waiting", ""],
-  ["num_preemptions", "Preemptions", ""],
-  ["prompt_tokens", "Prompt tokens", ""],
-  ["generation_tokens", "Generation tokens", ""]
-];
 function telemetryValue(key, v) {
   if (v === null || v === void 0) return "\u2013";
   if (key.endsWith("_usage_perc") && v <= 1) return `${formatNumber(v * 100)} %`;
-  const unit = TELEMETRY_TITLE.find(([k]) => k === key)?.[2] ?? "";
+  const info = metricInfo(key);
+  const unit = info.known ? info.unit : "";
   return unit ? `${formatNumber(v)} ${unit}` : formatNumber(v);
+}
+function titledTelemetryKeys() {
+  return metricsInGroup("telemetry").filter((k) => metricTitle(k) !== void 0);
 }
 function pointAxis(p) {
   let rate = p["request-rate"] ?? null;
   let concurrency = p.concurrency ?? null;
-  for (const part of p.key.split(",")) {
-    const [k, v] = part.split("=");
-    if (v === void 0) continue;
-    if (k === "rate" && rate === null) rate = v === "inf" ? "inf" : Number(v);
-    if ((k === "concurrency" || k === "max-concurrency") && concurrency === null) concurrency = Number(v);
+  const shape = parsePointKey(p.key);
+  if (shape) {
+    rate ??= shape.requestRate;
+    concurrency ??= shape.concurrency ?? shape.maxConcurrency;
   }
   if (typeof rate === "number" && !Number.isFinite(rate)) rate = "inf";
   return { rate, concurrency };
@@ -49605,8 +52898,8 @@ function buildViews(report, current, baselineDoc) {
       const cp = curByKey.get(key);
       const bp = baseByKey.get(key);
       const axis = pointAxis(cp ?? bp ?? { key });
-      const telemetry = {};
-      for (const [k, v] of Object.entries(rp?.telemetry ?? cp?.telemetry ?? {})) telemetry[k] = v ?? null;
+      const telemetry2 = {};
+      for (const [k, v] of Object.entries(rp?.telemetry ?? cp?.telemetry ?? {})) telemetry2[k] = v ?? null;
       const view2 = {
         key,
         label: rp?.label ?? cp?.label ?? key,
@@ -49616,7 +52909,7 @@ function buildViews(report, current, baselineDoc) {
         invalidReasons: rp ? rp.invalidReasons : cp?.validity.reasons ?? [],
         verdict: rp?.verdict ?? null,
         comparisons: rp?.metrics ?? [],
-        telemetry
+        telemetry: telemetry2
       };
       if (cp) view2.current = cp;
       if (bp) view2.baseline = bp;
@@ -49642,120 +52935,382 @@ function axisValue(p, axis) {
   return axis === "rate" ? p.rate : p.concurrency;
 }
 
-// src/report/markdown.ts
-var COMMENT_LIMIT = 65e3;
-function servingColumns(s) {
-  const hasP95 = s.points.some((p) => hasMetric(p, "p95_ttft_ms") || hasMetric(p, "p95_itl_ms"));
-  const cols = hasP95 ? ["request_throughput", "output_throughput", "median_ttft_ms", "p95_ttft_ms", "median_tpot_ms", "median_itl_ms", "p95_itl_ms", "median_e2el_ms", "p95_e2el_ms"] : ["request_throughput", "output_throughput", "median_ttft_ms", "median_tpot_ms", "median_itl_ms"];
-  return cols.filter((m, i) => i < 2 || s.points.some((p) => hasMetric(p, m)));
+// src/report/charts.ts
+var TOLERANCE_COLOUR = "#8c8c8c";
+var SERIES_COLOURS = ["#e8590c", "#1c7ed6", "#be4bdb", "#2f9e44", "#e64980", "#1098ad", "#b08800", "#5c7cfa"];
+var COLOUR_NAMES = ["orange", "blue", "purple", "green", "pink", "teal", "gold", "indigo"];
+function mermaidNumber(v) {
+  const r = Math.round(v * 1e3) / 1e3;
+  return Number.isFinite(r) ? r.toFixed(Math.abs(r) >= 100 ? 1 : 3).replace(/\.?0+$/, "") || "0" : "0";
 }
-var SHOWN_IN_TABLES = /* @__PURE__ */ new Set([
+function tolerancePercent(tolerance) {
+  const m = /([+\-−]?)(\d+(?:\.\d+)?)%/.exec(tolerance);
+  if (!m) return null;
+  return (m[1] === "-" || m[1] === "\u2212" ? -1 : 1) * Number(m[2]);
+}
+function regressedByTolerance(s) {
+  const groups = /* @__PURE__ */ new Map();
+  for (const p of s.points) {
+    for (const m of p.comparisons) {
+      if (m.role !== "gated" || m.verdict !== "regressed" || !p.valid) continue;
+      const list2 = groups.get(m.tolerance) ?? [];
+      if (!list2.includes(m.metric)) list2.push(m.metric);
+      groups.set(m.tolerance, list2);
+    }
+  }
+  return groups;
+}
+function axisLabels(s) {
+  const axis = sweepAxis(s);
+  const points = sortPoints(s.points, (p) => axisValue(p, axis)).slice(0, 24);
+  const xs = points.map((p) => {
+    const v = axisValue(p, axis);
+    return `"${v === "inf" ? "inf" : v === null ? mermaidLabel(p.label, 12) : mermaidNumber(v)}"`;
+  });
+  return { title: axis === "rate" ? "request rate (req/s)" : "concurrency", xs, points };
+}
+function changeChart(s, tolerance, metrics) {
+  const { title, xs, points } = axisLabels(s);
+  const tol = tolerancePercent(tolerance);
+  const series = metrics.slice(0, SERIES_COLOURS.length).map((metric) => ({
+    metric,
+    values: points.map((p) => {
+      const c = cellOf(p, metric).change;
+      return c === null || !Number.isFinite(c) ? 0 : c * 100;
+    })
+  }));
+  if (series.length === 0) return null;
+  const all = [...series.flatMap((x) => x.values), 0, ...tol !== null ? [tol] : []];
+  const pad2 = Math.max(1, (Math.max(...all) - Math.min(...all)) * 0.1);
+  const lo = Math.floor(Math.min(...all) - (Math.min(...all) < 0 ? pad2 : 0));
+  const hi = Math.ceil(Math.max(...all) + (Math.max(...all) > 0 ? pad2 : 0));
+  const palette = [...tol !== null ? [TOLERANCE_COLOUR] : [], ...series.map((_, i) => SERIES_COLOURS[i])];
+  const chart = [
+    "```mermaid",
+    "---",
+    "config:",
+    "  themeVariables:",
+    "    xyChart:",
+    `      plotColorPalette: "${palette.join(", ")}"`,
+    "---",
+    "xychart-beta",
+    `  title "${mermaidLabel(s.name, 40)}: change vs baseline, percent"`,
+    `  x-axis "${title}" [${xs.join(", ")}]`,
+    `  y-axis "change (percent)" ${lo} --> ${hi}`,
+    ...tol !== null ? [`  line [${points.map(() => mermaidNumber(tol)).join(", ")}]`] : [],
+    ...series.map((x) => `  line [${x.values.map(mermaidNumber).join(", ")}]`),
+    "```"
+  ].join("\n");
+  const legend = [
+    ...tol !== null ? [`grey: tolerance ${escapeCell(tolerance, 40)}`] : [],
+    ...series.map((x, i) => `${COLOUR_NAMES[i]}: ${metricTitle(x.metric) ?? escapeCell(x.metric, 60)}`)
+  ];
+  return `${chart}
+
+<sub>${legend.join(" \xB7 ")}</sub>`;
+}
+function changeCharts(s) {
+  if (s.kind !== "serving" || s.points.length < 2) return null;
+  const charts = [...regressedByTolerance(s)].map(([tolerance, metrics]) => changeChart(s, tolerance, metrics)).filter((c) => c !== null);
+  return charts.length > 0 ? charts.join("\n\n") : null;
+}
+
+// src/report/impact.ts
+function gatedChanges(report, verdict) {
+  return report.points.flatMap(
+    (p) => p.valid ? p.metrics.filter((m) => m.role === "gated" && (verdict ? m.verdict === verdict : m.verdict === "regressed" || m.verdict === "improved")).map((m) => ({ p, m })) : []
+  );
+}
+function shortTitle(metric) {
+  const t = (metricTitle(metric) ?? metric).replace(/\s*\([^)]*\)$/, "");
+  const base = /^(?:mean|p\d+(?:\.\d+)?)$/.test(t) ? /^[a-z0-9]+_(\w+?)_ms$/.exec(metric)?.[1] : void 0;
+  return base ? `${t} ${base.replace(/_/g, " ")}` : t;
+}
+function joinTitles(titles) {
+  const parts = titles.map((t) => /^(.*\S)\s+(p\d+(?:\.\d+)?|mean)$/.exec(t));
+  const stat4 = parts[0]?.[2];
+  if (titles.length > 1 && stat4 && parts.every((m) => m?.[2] === stat4)) return `${parts.map((m) => m[1]).join("/")} ${stat4}`;
+  return titles.join(", ");
+}
+function percentRange(changes) {
+  const pcts = changes.map((c) => Math.round(c * 100));
+  const lo = Math.min(...pcts);
+  const hi = Math.max(...pcts);
+  const fmt4 = (v) => `${v > 0 ? "+" : v < 0 ? "\u2212" : "\xB1"}${Math.abs(v)}`;
+  if (lo === hi) return `${fmt4(lo)}%`;
+  const [a, b] = lo < 0 && hi <= 0 ? [hi, lo] : [lo, hi];
+  return b > 0 && a >= 0 ? `${fmt4(a)}\u2026${Math.abs(b)}%` : `${fmt4(a)}\u2026${fmt4(b)}%`;
+}
+function plural3(n, one, many = `${one}s`) {
+  return n === 1 ? one : many;
+}
+function wherePhrase(points, all) {
+  if (all.length <= 1) return "";
+  const axes = all.map((p) => pointAxis(p));
+  const byConcurrency = new Set(axes.map((a) => a.concurrency)).size > new Set(axes.map((a) => String(a.rate))).size;
+  const noun = byConcurrency ? ["concurrency", "concurrencies"] : ["request rate", "request rates"];
+  if (points.length === all.length) return ` at all ${all.length} ${noun[1]}`;
+  if (points.length <= 3) {
+    const vals = points.map((p) => {
+      const a = pointAxis(p);
+      const v = byConcurrency ? a.concurrency : a.rate;
+      return v === null ? escapeCell(p.label, 30) : String(v);
+    });
+    return byConcurrency ? ` at concurrency ${vals.join(", ")}` : ` at ${vals.join(", ")} req/s`;
+  }
+  return ` at ${points.length} of ${all.length} ${noun[1]}`;
+}
+function clauses(changes, all) {
+  const groups = /* @__PURE__ */ new Map();
+  const byMetric = /* @__PURE__ */ new Map();
+  for (const c of changes) byMetric.set(c.m.metric, [...byMetric.get(c.m.metric) ?? [], c]);
+  for (const [metric, cs] of byMetric) {
+    for (const v of ["regressed", "improved"]) {
+      const of = cs.filter((c) => c.m.verdict === v);
+      if (of.length === 0) continue;
+      const key = `${v}\0${of[0].m.direction}\0${of.map((c) => c.p.key).join(",")}`;
+      const g = groups.get(key) ?? { verdict: v, metrics: [], values: [], points: of.map((c) => c.p) };
+      g.metrics.push(metric);
+      g.values.push(...of.map((c) => c.m.change).filter((x) => x !== null));
+      groups.set(key, g);
+    }
+  }
+  const list2 = [...groups.values()];
+  const samePoints = list2.every(
+    (g) => g.points.length === list2[0].points.length && g.points.every((p, i) => p.key === list2[0].points[i].key)
+  );
+  return list2.map((g, i) => {
+    const where = samePoints && i > 0 ? "" : wherePhrase(g.points, all);
+    const range2 = g.values.length > 0 ? ` ${percentRange(g.values)}` : "";
+    return `${VERDICT_MARK[g.verdict]} ${joinTitles(g.metrics.map(shortTitle))}${range2}${where}`;
+  });
+}
+function confirmation(changes) {
+  const regressed = changes.filter((c) => c.m.verdict === "regressed");
+  const rerun = regressed.filter((c) => c.m.confirmation);
+  if (rerun.length === 0) return null;
+  const again = rerun.filter((c) => c.m.confirmation.regressedAgain).length;
+  if (again === regressed.length) return "confirmed by a rerun";
+  return `${again} of ${regressed.length} confirmed by a rerun`;
+}
+function impactLines(report) {
+  const suites = [...new Set(report.points.map((p) => p.suite))];
+  const lines = [];
+  for (const suite of suites) {
+    const all = report.points.filter((p) => p.suite === suite && p.verdict !== "missing");
+    const changes = gatedChanges(report).filter((c) => c.p.suite === suite);
+    const parts = clauses(changes, all);
+    const confirmed = confirmation(changes);
+    if (confirmed) parts.push(confirmed);
+    const invalid = all.filter((p) => !p.valid).length;
+    if (invalid > 0) parts.push(`${VERDICT_MARK.invalid} ${invalid} ${plural3(invalid, "point")} invalid`);
+    const missing2 = report.points.filter((p) => p.suite === suite && p.verdict === "missing").length;
+    if (missing2 > 0) parts.push(`${VERDICT_MARK.missing} ${missing2} baseline ${plural3(missing2, "point")} not measured`);
+    if (parts.length > 0) lines.push(`**${escapeCell(suite, 60)}**: ${parts.join("; ")}`);
+  }
+  if (lines.length > 0) return lines.length === 1 ? lines : lines.map((l) => `- ${l}`);
+  const judged = report.points.filter((p) => p.verdict !== "new" && p.verdict !== "missing").length;
+  if (judged === 0 || report.verdict !== "pass") return [];
+  const nSuites = new Set(report.points.map((p) => p.suite)).size;
+  const inconclusive = report.counts.inconclusive > 0 ? `; ${report.counts.inconclusive} ${plural3(report.counts.inconclusive, "point")} inconclusive` : "";
+  return [
+    `No gated metric changed beyond its tolerance at ${judged} ${plural3(judged, "point")} in ${nSuites} ${plural3(nSuites, "suite")}${inconclusive}.`
+  ];
+}
+var POINT_VERDICTS = ["regressed", "improved", "inconclusive", "invalid", "missing", "new", "unchanged"];
+function countsSentence(report, bold = true) {
+  const c = report.counts;
+  const total = POINT_VERDICTS.reduce((n, v) => n + c[v], 0);
+  if (report.verdict === "not-comparable" || report.verdict === "nothing-compared") {
+    return bold ? `**${total} ${plural3(total, "point")}, none judged**` : `${total} ${plural3(total, "point")}, none judged`;
+  }
+  const b = (s) => bold ? `**${s}**` : s;
+  const metricsOf = (v) => {
+    const n = gatedChanges(report, v).length;
+    return n > 0 ? ` (${n} gated ${plural3(n, "metric")})` : "";
+  };
+  const parts = [];
+  for (const v of POINT_VERDICTS) {
+    const n = c[v];
+    if (n === 0) continue;
+    const what = v === "missing" ? "not measured" : v;
+    const head = parts.length === 0 ? `${n} of ${total} ${plural3(total, "point")} ${what}` : `${n} ${plural3(n, "point")} ${what}`;
+    const tail = v === "regressed" || v === "improved" ? metricsOf(v) : "";
+    parts.push(parts.length === 0 ? `${b(head)}${tail}` : `${head}${tail}`);
+  }
+  if (parts.length === 0) return "no points";
+  return parts.join(" \xB7 ");
+}
+
+// src/report/table.ts
+function table(header, rows, align) {
+  const sep = header.map((_, i) => (align?.[i] ?? (i === 0 ? "l" : "r")) === "r" ? "---:" : ":---");
+  return [`| ${header.join(" | ")} |`, `| ${sep.join(" | ")} |`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+}
+
+// src/report/serving.ts
+var STREAMING = [
   "request_throughput",
   "output_throughput",
+  "total_token_throughput",
   "median_ttft_ms",
   "p95_ttft_ms",
   "median_tpot_ms",
   "median_itl_ms",
   "p95_itl_ms",
   "median_e2el_ms",
-  "p95_e2el_ms",
-  "mean_latency_ms",
-  "median_latency_ms",
-  "p90_latency_ms",
-  "p99_latency_ms",
-  "requests_per_second",
-  "tokens_per_second",
-  "elapsed_time"
-]);
-function cellText(p, metric, w, withBaseline) {
+  "p95_e2el_ms"
+];
+var NON_STREAMING = ["request_throughput", "output_throughput", "mean_e2el_ms", "median_e2el_ms", "p95_e2el_ms", "p99_e2el_ms"];
+var SERVING_COLUMNS = /* @__PURE__ */ new Set([...STREAMING, ...NON_STREAMING]);
+function isNonStreaming(s) {
+  return !s.points.some((p) => hasMetric(p, "median_ttft_ms")) && s.points.some((p) => hasMetric(p, "median_e2el_ms"));
+}
+function isGated(s, metric) {
+  const judged = s.points.flatMap((p) => p.comparisons.filter((m) => m.metric === metric));
+  return judged.length > 0 ? judged.some((m) => m.role === "gated") : metricInfo(metric).role === "gated";
+}
+function columns(s, o) {
+  const all = (isNonStreaming(s) ? NON_STREAMING : STREAMING).filter((m, i) => i < 2 || s.points.some((p) => hasMetric(p, m)));
+  if (!o.compact || isNonStreaming(s)) return all;
+  return all.filter((m, i) => i < 2 || isGated(s, m));
+}
+function columnTitle(metric) {
+  const t = metricTitle(metric);
+  if (t) return t;
+  const m = /^(mean|p\d+(?:\.\d+)?)_(\w+)_ms$/.exec(metric);
+  const p50 = m ? metricTitle(`median_${m[2]}_ms`) : void 0;
+  return p50 && m ? p50.replace("p50", m[1]) : escapeCell(metric, 40);
+}
+function cellText(p, metric, o, showChange) {
   const c = cellOf(p, metric);
   if (c.current === null && c.baseline === null) return "\u2013";
-  const mark = c.verdict ? VERDICT_MARK[c.verdict] : "";
+  const mark = markFor({ verdict: c.verdict, role: c.comparison?.role });
+  if (o.withBaseline && c.current === null && c.baseline !== null) return `\u2013 (${escapeMarkdown(o.baseLabel)}: ${formatNumber(c.baseline)})`;
+  const value = mark ? `${formatNumber(c.current)}\xA0${mark}` : formatNumber(c.current);
+  if (!o.withBaseline || !showChange || c.change === null) return value;
+  if (o.compact) return `${value}<br>${formatChange(c.change)}`;
+  return `${formatNumber(c.current)} (${formatChange(c.change)})${mark ? ` ${mark}` : ""}`;
+}
+function pointTitle(p, axis) {
+  const v = axisValue(p, axis);
+  const t = v === "inf" ? "inf" : v !== null ? formatNumber(v) : escapeCell(p.label, 60);
+  return p.valid ? t : `${t} ${VERDICT_MARK.invalid}`;
+}
+function httpStatus(p) {
+  const by = p.errors?.["http-status"] ?? p.current?.errors?.["http-status"];
+  if (!by || Object.keys(by).length === 0) return "\u2013";
+  return Object.entries(by).sort(([a], [b]) => a.localeCompare(b)).map(([code, n]) => `${escapeCell(code, 8)}\xD7${formatNumber(n)}`).join(" \xB7 ");
+}
+function errorCount(p) {
+  const total = p.current?.errors?.total;
+  if (typeof total === "number") return formatNumber(total);
+  return formatNumber(cellOf(p, "failed").current);
+}
+function servingSection(s, o) {
+  const axis = sweepAxis(s);
+  const cols = columns(s, o);
+  const nonStreaming = isNonStreaming(s);
+  const pts = sortPoints(s.points, (p) => axisValue(p, axis));
+  const head = [axis === "rate" ? "request rate (req/s)" : "concurrency", ...cols.map(columnTitle)];
+  if (nonStreaming) head.push("errors", "HTTP status");
+  const rows = pts.slice(0, o.maxRows).map((p) => {
+    const cells = cols.map((c) => cellText(p, c, o, !o.compact || isGated(s, c)));
+    return [pointTitle(p, axis), ...cells, ...nonStreaming ? [errorCount(p), httpStatus(p)] : []];
+  });
+  const lines = [`### Serving: ${escapeCell(s.name, 80)}${nonStreaming ? " (non-streaming)" : ""}`];
+  if (s.description) lines.push("", escapeCell(s.description, 300));
+  if (s.error) lines.push("", `\u26A0\uFE0F ${escapeCell(s.error, 300)}`);
+  lines.push("", table(head, rows));
+  if (pts.length > o.maxRows) lines.push("", `_\u2026and ${pts.length - o.maxRows} more points in the full report._`);
+  if (o.withBaseline) {
+    const how = o.compact ? `current, the change vs ${escapeMarkdown(o.baseLabel)} under it; gated metrics, the job summary has every column` : `current (change vs ${escapeMarkdown(o.baseLabel)}); medians unless marked`;
+    lines.push("", `<sub>Each cell: ${how}.</sub>`);
+  }
+  return lines.join("\n");
+}
+
+// src/report/ttft-explain.ts
+var TTFT_STAT = /^(mean|median|p\d+(?:\.\d+)?)_ttft_ms$/;
+function percent(change) {
+  const pct3 = change * 100;
+  const text = Math.abs(pct3) >= 1 ? Math.round(Math.abs(pct3)).toString() : Math.abs(pct3).toFixed(1);
+  return `${pct3 < 0 ? "-" : "+"}${text}%`;
+}
+function deltaMs(d) {
+  const a = Math.abs(d);
+  const text = a >= 10 ? Math.round(a).toString() : a.toFixed(1).replace(/\.0$/, "");
+  if (text === "0") return "\xB10 ms";
+  return `${d < 0 ? "-" : "+"}${text} ms`;
+}
+function ttftExplanation(m, view) {
+  const stat4 = TTFT_STAT.exec(m.metric)?.[1];
+  if (!stat4 || m.change === null || !Number.isFinite(m.change)) return null;
+  const parts = [];
+  for (const phase of ["queue", "prefill"]) {
+    const cur = view.current?.telemetry?.[`mean_${phase}_time_ms`];
+    const base = view.baseline?.telemetry?.[`mean_${phase}_time_ms`];
+    if (typeof cur !== "number" || typeof base !== "number") return null;
+    parts.push(`${phase} ${deltaMs(cur - base)}`);
+  }
+  return `TTFT ${stat4 === "median" ? "p50" : stat4} ${percent(m.change)}: ${parts.join(", ")}`;
+}
+function ttftExplainSection(report, views, max) {
+  const lines = [];
+  for (const p of report.points) {
+    const view = views.find((s) => s.name === p.suite)?.points.find((v) => v.key === p.key);
+    if (!view) continue;
+    for (const m of p.metrics) {
+      if (m.role !== "gated" || m.verdict !== "regressed" && m.verdict !== "improved") continue;
+      const why = ttftExplanation(m, view);
+      if (why) lines.push(`- ${escapeCell(p.suite, 60)} \xB7 ${escapeCell(p.label, 40)} \xB7 ${why}`);
+    }
+  }
+  if (lines.length === 0) return null;
+  const more = lines.length > max ? [`- \u2026and ${lines.length - max} more`] : [];
+  return [
+    "**Where the TTFT change went** (server side: change of the mean time a request waited to be scheduled, and of its prefill)",
+    "",
+    ...lines.slice(0, max),
+    ...more
+  ].join("\n");
+}
+
+// src/report/markdown.ts
+var COMMENT_LIMIT = 65e3;
+var SUMMARY_LIMIT_BYTES = 1e6;
+var OFFLINE_LATENCY = ["mean_latency_ms", "median_latency_ms", "p90_latency_ms", "p99_latency_ms"];
+var OFFLINE_THROUGHPUT = ["requests_per_second", "tokens_per_second", "elapsed_time"];
+var SHOWN_IN_TABLES = /* @__PURE__ */ new Set([...SERVING_COLUMNS, ...OFFLINE_LATENCY, ...OFFLINE_THROUGHPUT]);
+function cellText2(p, metric, w, withBaseline) {
+  const c = cellOf(p, metric);
+  if (c.current === null && c.baseline === null) return "\u2013";
+  const mark = markFor({ verdict: c.verdict, role: c.comparison?.role });
   let text = formatNumber(c.current);
   if (withBaseline && c.change !== null) text += ` (${formatChange(c.change)})`;
   else if (withBaseline && c.current === null && c.baseline !== null) text = `\u2013 (${w.base}: ${formatNumber(c.baseline)})`;
   return mark ? `${text} ${mark}` : text;
 }
-function table(header, rows, align) {
-  const sep = header.map((_, i) => (align?.[i] ?? (i === 0 ? "l" : "r")) === "r" ? "---:" : ":---");
-  return [`| ${header.join(" | ")} |`, `| ${sep.join(" | ")} |`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
-}
-function pointTitle(p, axis) {
-  if (axis === "rate" && p.rate !== null) return p.rate === "inf" ? "inf" : formatNumber(p.rate);
-  if (axis === "concurrency" && p.concurrency !== null) return String(p.concurrency);
-  return escapeCell(p.label, 60);
-}
 function pointMark(p) {
   if (!p.valid) return ` ${VERDICT_MARK.invalid}`;
   return "";
 }
-function servingSection(s, w, withBaseline, maxRows) {
-  const axis = sweepAxis(s);
-  const cols = servingColumns(s);
-  const pts = sortPoints(s.points, (p) => axisValue(p, axis));
-  const head = [axis === "rate" ? "request rate (req/s)" : "concurrency", ...cols.map((c) => METRIC_TITLE[c] ?? escapeCell(c))];
-  const rows = pts.slice(0, maxRows).map((p) => [pointTitle(p, axis) + pointMark(p), ...cols.map((c) => cellText(p, c, w, withBaseline))]);
-  const lines = [`### Serving: ${escapeCell(s.name, 80)}`];
-  if (s.description) lines.push("", escapeCell(s.description, 300));
-  if (s.error) lines.push("", `\u26A0\uFE0F ${escapeCell(s.error, 300)}`);
-  lines.push("", table(head, rows));
-  if (pts.length > maxRows) lines.push("", `_\u2026and ${pts.length - maxRows} more points in the full report._`);
-  if (withBaseline) lines.push("", `<sub>Each cell: current (change vs ${escapeMarkdown(w.base)}). Medians unless marked p95.</sub>`);
-  return lines.join("\n");
-}
-function mermaidNumber(v) {
-  const r = Math.round(v * 1e3) / 1e3;
-  return Number.isFinite(r) ? r.toFixed(Math.abs(r) >= 100 ? 1 : 3).replace(/\.?0+$/, "") || "0" : "0";
-}
-function chartSection(s, w) {
-  if (s.points.length < 2) return null;
-  const axis = sweepAxis(s);
-  const pts = sortPoints(s.points, (p) => axisValue(p, axis)).slice(0, 24);
-  const xs = pts.map((p) => {
-    const v = axisValue(p, axis);
-    return `"${v === "inf" ? "inf" : v === null ? mermaidLabel(p.label, 12) : mermaidNumber(v)}"`;
-  });
-  const charts = [];
-  for (const [metric, title] of [
-    ["output_throughput", "output tok/s"],
-    ["median_ttft_ms", "TTFT p50 (ms)"]
-  ]) {
-    const cur = pts.map((p) => cellOf(p, metric).current);
-    if (cur.some((v) => v === null || !Number.isFinite(v))) continue;
-    const base = pts.map((p) => cellOf(p, metric).baseline);
-    const hasBase = base.every((v) => v !== null && Number.isFinite(v));
-    const legend = hasBase ? `bars ${mermaidLabel(w.cand, 20)}, line ${mermaidLabel(w.base, 20)}` : "current";
-    charts.push(
-      [
-        "```mermaid",
-        "xychart-beta",
-        `  title "${mermaidLabel(s.name, 40)}: ${title} (${legend})"`,
-        `  x-axis "${axis === "rate" ? "request rate (req/s)" : "concurrency"}" [${xs.join(", ")}]`,
-        `  y-axis "${title}"`,
-        `  bar [${cur.map(mermaidNumber).join(", ")}]`,
-        ...hasBase ? [`  line [${base.map(mermaidNumber).join(", ")}]`] : [],
-        "```"
-      ].join("\n")
-    );
-  }
-  if (charts.length === 0) return null;
-  return charts.join("\n\n");
-}
+var OFFLINE_TABLES = [
+  { kind: "latency", heading: "### Offline latency", cols: OFFLINE_LATENCY },
+  { kind: "throughput", heading: "### Offline throughput", cols: OFFLINE_THROUGHPUT }
+];
 function offlineSections(views, w, withBaseline) {
-  const out2 = [];
-  const lat = views.filter((s) => s.kind === "latency");
-  if (lat.length > 0) {
-    const cols = ["mean_latency_ms", "median_latency_ms", "p90_latency_ms", "p99_latency_ms"];
-    const rows = lat.flatMap((s) => s.points.map((p) => [escapeCell(s.name, 60) + pointLabelSuffix(s, p) + pointMark(p), ...cols.map((c) => cellText(p, c, w, withBaseline))]));
-    out2.push(["### Offline latency", "", table(["suite", ...cols.map((c) => METRIC_TITLE[c] ?? c)], rows)].join("\n"));
-  }
-  const thr = views.filter((s) => s.kind === "throughput");
-  if (thr.length > 0) {
-    const cols = ["requests_per_second", "tokens_per_second", "elapsed_time"];
-    const rows = thr.flatMap((s) => s.points.map((p) => [escapeCell(s.name, 60) + pointLabelSuffix(s, p) + pointMark(p), ...cols.map((c) => cellText(p, c, w, withBaseline))]));
-    out2.push(["### Offline throughput", "", table(["suite", ...cols.map((c) => METRIC_TITLE[c] ?? c)], rows)].join("\n"));
-  }
-  return out2;
+  return OFFLINE_TABLES.flatMap(({ kind, heading, cols }) => {
+    const suites = views.filter((s) => s.kind === kind);
+    if (suites.length === 0) return [];
+    const rows = suites.flatMap(
+      (s) => s.points.map((p) => [
+        escapeCell(s.name, 60) + pointLabelSuffix(s, p) + pointMark(p),
+        ...cols.map((c) => cellText2(p, c, w, withBaseline))
+      ])
+    );
+    return [[heading, "", table(["suite", ...cols.map((c) => metricTitle(c) ?? c)], rows)].join("\n")];
+  });
 }
 function pointLabelSuffix(s, p) {
   return s.points.length > 1 ? ` \xB7 ${escapeCell(p.label, 40)}` : "";
@@ -49768,10 +53323,10 @@ function startupSection(views, current, baselineDoc, w) {
       for (const m of metrics) {
         const c = cellOf(p, m);
         if (c.current === null && c.baseline === null) continue;
-        const unit = m.endsWith("_s") ? " s" : m.endsWith("_ms") ? " ms" : "";
+        const unit = metricInfo(m).unit && ` ${metricInfo(m).unit}`;
         const name = m === "startup_time_s" || metrics.size === 1 ? "" : `${inlineCode(m, 60)} `;
         const vs = c.baseline !== null ? ` (${c.change !== null ? `${formatChange(c.change)} ` : ""}vs ${escapeMarkdown(w.base)} ${formatNumber(c.baseline)}${unit})` : "";
-        const mark = c.verdict ? VERDICT_MARK[c.verdict] : "";
+        const mark = markFor({ verdict: c.verdict, role: c.comparison?.role });
         items.push(`${name}${formatNumber(c.current)}${unit}${vs}${mark ? ` ${mark}` : ""}`);
       }
     }
@@ -49781,15 +53336,22 @@ function startupSection(views, current, baselineDoc, w) {
     if (cur === void 0 || cur === null) return null;
     const base = baselineDoc?.environment["startup-s"];
     const change = base ? (cur - base) / base : null;
-    items.push(`${formatNumber(cur)} s${change !== null ? ` (${formatChange(change)} vs ${escapeMarkdown(w.base)} ${formatNumber(base)} s)` : ""}`);
+    items.push(
+      `${formatNumber(cur)} s${change !== null ? ` (${formatChange(change)} vs ${escapeMarkdown(w.base)} ${formatNumber(base)} s)` : ""}`
+    );
   }
   return `**Start-up time** (spawn to ready): ${items.join(" \xB7 ")}`;
 }
+var SAMPLED_KEY = /^(peak|mean)_/;
+var NOT_SAMPLED = "not sampled";
 function telemetrySection(views, w) {
   const peaks = /* @__PURE__ */ new Map();
+  const unsampled = /* @__PURE__ */ new Set();
   for (const s of views) {
     for (const p of s.points) {
       for (const [k, v] of Object.entries(p.telemetry)) {
+        if (metricInfo(k).group !== "telemetry") continue;
+        if (v === null && SAMPLED_KEY.test(k)) unsampled.add(k);
         if (v === null || !Number.isFinite(v)) continue;
         const prev = peaks.get(k);
         const bv = p.baseline?.telemetry?.[k];
@@ -49799,14 +53361,16 @@ function telemetrySection(views, w) {
       }
     }
   }
-  if (peaks.size === 0) return null;
-  const known = TELEMETRY_TITLE.map(([k]) => k);
-  const keys = [...known.filter((k) => peaks.has(k)), ...[...peaks.keys()].filter((k) => !known.includes(k)).sort()];
-  const withBase = keys.some((k) => peaks.get(k)?.base !== null);
+  const shown = /* @__PURE__ */ new Set([...peaks.keys(), ...unsampled]);
+  if (shown.size === 0) return null;
+  const known = titledTelemetryKeys();
+  const keys = [...known.filter((k) => shown.has(k)), ...[...shown].filter((k) => !known.includes(k)).sort()];
+  const withBase = keys.some((k) => (peaks.get(k)?.base ?? null) !== null);
   const rows = keys.map((k) => {
     const pk = peaks.get(k);
-    const title = TELEMETRY_TITLE.find(([key]) => key === k)?.[1];
+    const title = metricTitle(k);
     const name = title ? `${title} (${inlineCode(k)})` : inlineCode(k);
+    if (!pk) return withBase ? [name, NOT_SAMPLED, "", ""] : [name, NOT_SAMPLED, ""];
     const r = [name, `**${telemetryValue(k, pk.v)}**`, escapeCell(pk.at, 80)];
     if (withBase) r.push(telemetryValue(k, pk.base));
     return r;
@@ -49821,7 +53385,10 @@ function telemetryPointsSection(views) {
     const pts = s.points.filter((p) => Object.keys(p.telemetry).length > 0);
     if (pts.length === 0) continue;
     const keys = [...new Set(pts.flatMap((p) => Object.keys(p.telemetry)))];
-    const rows = pts.map((p) => [escapeCell(p.label, 40), ...keys.map((k) => telemetryValue(k, p.telemetry[k]))]);
+    const rows = pts.map((p) => [
+      escapeCell(p.label, 40),
+      ...keys.map((k) => p.telemetry[k] === null && SAMPLED_KEY.test(k) ? NOT_SAMPLED : telemetryValue(k, p.telemetry[k]))
+    ]);
     parts.push(`**${escapeCell(s.name, 60)}**
 
 ${table(["point", ...keys.map((k) => inlineCode(k, 40))], rows)}`);
@@ -49832,6 +53399,9 @@ ${table(["point", ...keys.map((k) => inlineCode(k, 40))], rows)}`);
 ${parts.join("\n\n")}
 
 </details>`;
+}
+function isClientHealth(metric) {
+  return metricInfo(metric).group === "client-health";
 }
 function otherMetricsSection(views, w) {
   const rows = [];
@@ -49851,7 +53421,7 @@ function otherMetricsSection(views, w) {
           formatNumber(c.baseline),
           formatChange(c.change),
           c.comparison ? escapeCell(c.comparison.tolerance, 40) : "",
-          c.verdict ? `${VERDICT_MARK[c.verdict]} ${c.verdict}`.trim() : ""
+          c.verdict ? `${markFor({ verdict: c.verdict, role: c.comparison?.role })} ${c.verdict}`.trim() : ""
         ]);
       }
     }
@@ -49860,32 +53430,98 @@ function otherMetricsSection(views, w) {
   return [
     `<details><summary>All other metrics (${rows.length})</summary>`,
     "",
-    table(["suite", "point", "metric", "current", escapeMarkdown(w.base), "change", "tolerance", "verdict"], rows, ["l", "l", "l", "r", "r", "r", "l", "l"]),
+    table(["suite", "point", "metric", "current", escapeMarkdown(w.base), "change", "tolerance", "verdict"], rows, [
+      "l",
+      "l",
+      "l",
+      "r",
+      "r",
+      "r",
+      "l",
+      "l"
+    ]),
     "",
     "</details>"
   ].join("\n");
 }
 function metricLine(suite, p, m, w) {
-  const title = METRIC_TITLE[m.metric] ?? m.metric;
-  const unit = m.unit && !title.includes(m.unit) ? ` ${escapeMarkdown(m.unit)}` : "";
+  const title = metricTitle(m.metric);
+  const unit = m.unit && !(title ?? m.metric).includes(m.unit) ? ` ${escapeMarkdown(m.unit)}` : "";
   const change = m.change !== null ? `${formatChange(m.change)}, ` : "";
-  return `${VERDICT_MARK[m.verdict]} **${escapeCell(suite, 60)}** \xB7 ${escapeCell(p.label, 40)} \xB7 ${METRIC_TITLE[m.metric] ?? inlineCode(m.metric, 60)}: ${formatNumber(m.current)}${unit} vs ${escapeMarkdown(w.base)} ${formatNumber(m.baseline)}${unit} (${change}tolerance ${escapeCell(m.tolerance, 40)}) \u2014 ${escapeCell(m.reason, 200)}`;
+  const rerun = m.confirmation ? ` Rerun: ${formatNumber(m.confirmation.value)}${unit}, ${m.confirmation.regressedAgain ? "regressed again" : "did not regress again"}.` : "";
+  return `${markFor(m)} **${escapeCell(suite, 60)}** \xB7 ${escapeCell(p.label, 40)} \xB7 ${title ?? inlineCode(m.metric, 60)}: ${formatNumber(m.current)}${unit} vs ${escapeMarkdown(w.base)} ${formatNumber(m.baseline)}${unit} (${change}tolerance ${escapeCell(m.tolerance, 40)}) \u2014 ${escapeCell(m.reason, 200)}${rerun}`;
 }
-var CLIENT_HEALTH = /^(send_lag|event_loop_lag|write_delay|events_per_read|coalesced_chunk_ratio|achieved_request_rate|prompt_len_mismatched|output_len_short)/;
-function regressionsSection(report, w, max) {
-  const items = report.points.flatMap((p) => p.metrics.filter((m) => m.verdict === "regressed" && m.role === "gated").map((m) => ({ p, m })));
-  const observed = report.points.flatMap((p) => p.metrics.filter((m) => m.verdict === "regressed" && m.role !== "gated" && !CLIENT_HEALTH.test(m.metric)).map((m) => ({ p, m })));
-  if (items.length === 0 && observed.length === 0) return null;
-  const lines = [];
-  if (items.length > 0) {
-    lines.push("### Regressions", "");
-    for (const { p, m } of items.slice(0, max)) lines.push(`- ${metricLine(p.suite, p, m, w)}`);
-    if (items.length > max) lines.push(`- \u2026and ${items.length - max} more`);
-  }
-  if (observed.length > 0) {
-    lines.push("", `<sub>Observed (not gated) metrics beyond tolerance: ${observed.slice(0, max).map(({ p, m }) => `${escapeCell(p.suite, 40)} \xB7 ${escapeCell(p.label, 30)} \xB7 ${inlineCode(m.metric, 40)} ${formatChange(m.change)}`).join("; ")}${observed.length > max ? `; \u2026and ${observed.length - max} more` : ""}</sub>`);
-  }
-  return lines.join("\n");
+function metricCell(suite, metric, manySuites) {
+  const name = metricTitle(metric) ?? inlineCode(metric, 60);
+  return manySuites ? `${escapeCell(suite, 30)} \xB7 ${name}` : name;
+}
+function changesSection(report, w, max) {
+  const changes = [...gatedChanges(report, "regressed"), ...gatedChanges(report, "improved")];
+  if (changes.length === 0) return null;
+  const manySuites = new Set(report.points.map((p) => p.suite)).size > 1;
+  const rows = changes.slice(0, max).map(({ p, m }) => [
+    `${markFor(m)} ${metricCell(p.suite, m.metric, manySuites)}`,
+    escapeCell(p.label, 40),
+    formatNumber(m.baseline),
+    formatNumber(m.current),
+    `**${formatChange(m.change)}**`,
+    m.limit !== void 0 ? `${formatNumber(m.limit)} (${escapeCell(m.tolerance, 30)})` : escapeCell(m.tolerance, 30)
+  ]);
+  const more = changes.length > max ? ["", `_\u2026and ${changes.length - max} more in the details below and the job summary._`] : [];
+  return [
+    table(["gated metric", "point", escapeMarkdown(w.base), escapeMarkdown(w.cand), "change", "limit (tolerance)"], rows, [
+      "l",
+      "l",
+      "r",
+      "r",
+      "r",
+      "r"
+    ]),
+    ...more
+  ].join("\n");
+}
+function reasonsSection(report, w, max) {
+  const changes = [...gatedChanges(report, "regressed"), ...gatedChanges(report, "improved")];
+  if (changes.length === 0) return null;
+  const lines = changes.slice(0, max).map(({ p, m }) => `- ${metricLine(p.suite, p, m, w)}`);
+  if (changes.length > max) lines.push(`- \u2026and ${changes.length - max} more in the job summary`);
+  return [
+    `<details><summary>Why: the gate's reason for each changed gated metric (${changes.length})</summary>`,
+    "",
+    ...lines,
+    "",
+    "</details>"
+  ].join("\n");
+}
+function observedSection(report, w, max) {
+  const items = report.points.flatMap(
+    (p) => p.metrics.filter((m) => m.role !== "gated" && (m.verdict === "regressed" || m.verdict === "improved") && !isClientHealth(m.metric)).map((m) => ({ p, m }))
+  );
+  if (items.length === 0) return null;
+  const manySuites = new Set(report.points.map((p) => p.suite)).size > 1;
+  const rows = items.slice(0, max).map(({ p, m }) => [
+    `${markFor(m)} ${metricCell(p.suite, m.metric, manySuites)}`,
+    escapeCell(p.label, 40),
+    formatNumber(m.baseline),
+    formatNumber(m.current),
+    formatChange(m.change),
+    escapeCell(m.tolerance, 30)
+  ]);
+  return [
+    `<details><summary>${items.length} observed (not gated) metric${items.length === 1 ? "" : "s"} beyond tolerance: shown, they do not decide the verdict</summary>`,
+    "",
+    table(["observed metric", "point", escapeMarkdown(w.base), escapeMarkdown(w.cand), "change", "tolerance"], rows, [
+      "l",
+      "l",
+      "r",
+      "r",
+      "r",
+      "r"
+    ]),
+    ...items.length > max ? ["", `_\u2026and ${items.length - max} more in the job summary._`] : [],
+    "",
+    "</details>"
+  ].join("\n");
 }
 function improvementSummary(report, w, max) {
   const rows = [];
@@ -49895,7 +53531,7 @@ function improvementSummary(report, w, max) {
       rows.push([
         escapeCell(p.suite, 40),
         escapeCell(p.label, 40),
-        METRIC_TITLE[m.metric] ?? inlineCode(m.metric, 60),
+        metricTitle(m.metric) ?? inlineCode(m.metric, 60),
         formatNumber(m.baseline),
         formatNumber(m.current),
         `${m.verdict === "improved" || m.verdict === "regressed" ? "**" : ""}${formatChange(m.change)}${m.verdict === "improved" || m.verdict === "regressed" ? "**" : ""} ${VERDICT_MARK[m.verdict]}`.trim()
@@ -49942,23 +53578,78 @@ function environmentLine(doc) {
   if (parts.length === 0) return null;
   return `**Environment:** ${parts.join(" \xB7 ")}`;
 }
-function baselineLine(report, w) {
+function isLocalPath(source) {
+  return source.split(", ").every((p) => /^\S+$/.test(p) && /[/\\]|\.jsonl?$/.test(p));
+}
+function baselineLine(report) {
   const b = report.baseline;
-  if (report.ab) return `**A/B:** ${escapeMarkdown(report.ab.candidateLabel)} vs ${escapeMarkdown(report.ab.baselineLabel)}, ${report.ab.rounds} round${report.ab.rounds === 1 ? "" : "s"} interleaved on one machine`;
-  if (!b) return `**Baseline:** none yet, so nothing was judged. A baseline run (a push or schedule on the default branch) stores one; later runs are compared with it.`;
+  if (report.ab)
+    return `**A/B:** ${escapeMarkdown(report.ab.candidateLabel)} vs ${escapeMarkdown(report.ab.baselineLabel)}, ${report.ab.rounds} round${report.ab.rounds === 1 ? "" : "s"} interleaved on one machine`;
+  if (!b)
+    return `**Baseline:** none yet, so nothing was judged. A baseline run (a push or schedule on the default branch) stores one; later runs are compared with it.`;
   const parts = [];
-  if (b.gitSha) parts.push(inlineCode(b.gitSha.slice(0, 12)));
+  if (b.gitSha) parts.push(`commit ${inlineCode(b.gitSha.slice(0, 12))}`);
   if (b.gitRef) parts.push(`on ${inlineCode(b.gitRef.replace(/^refs\/heads\//, ""), 80)}`);
-  if (b.startedAt) parts.push(escapeCell(b.startedAt.slice(0, 10), 20));
-  parts.push(`${b.runs} run${b.runs === 1 ? "" : "s"}`);
-  parts.push(escapeCell(b.source, 100));
-  return `**Baseline:** ${parts.join(" \xB7 ")}`;
+  if (b.startedAt) parts.push(`from ${escapeCell(b.startedAt.slice(0, 10), 20)}`);
+  const runs = `${b.runs} run${b.runs === 1 ? "" : "s"}`;
+  const known = b.gitSha !== void 0 || b.gitRef !== void 0;
+  const source = known && isLocalPath(b.source) ? "" : `, ${escapeCell(b.source, 100)}`;
+  return `**Baseline:** ${parts.length > 0 ? `${parts.join(" ")} (${runs}${source})` : `${runs}${source}`}`;
+}
+function missingSection(report, max) {
+  const missing2 = report.points.filter((p) => p.verdict === "missing");
+  if (missing2.length === 0) return null;
+  const suites = [...new Set(missing2.map((p) => p.suite))];
+  const fails = missing2.some((p) => p.onMissing !== "warn");
+  const lines = [
+    `### ${VERDICT_MARK.missing} Not measured: ${missing2.length} baseline point${missing2.length === 1 ? "" : "s"}${fails ? "" : " (gate.on-missing: warn)"}`,
+    ""
+  ];
+  for (const suite of suites.slice(0, max)) {
+    const ps = missing2.filter((p) => p.suite === suite);
+    const whole = report.points.filter((p) => p.suite === suite).every((p) => p.verdict === "missing");
+    const labels = ps.slice(0, 8).map((p) => escapeCell(p.label, 40)).join(", ") + (ps.length > 8 ? `, \u2026and ${ps.length - 8} more` : "");
+    const effect = ps.some((p) => p.onMissing !== "warn") ? "fails the gate" : "warning only";
+    lines.push(`- **${escapeCell(suite, 60)}**${whole ? " (not in this run)" : ""}: ${labels} \u2014 ${effect}`);
+  }
+  if (suites.length > max) lines.push(`- \u2026and ${suites.length - max} more suites`);
+  return lines.join("\n");
 }
 function fingerprintSection(report, w) {
   if (report.fingerprintDiffs.length === 0) return null;
   const rows = report.fingerprintDiffs.slice(0, 30).map((d) => [escapeCell(d.field, 60), escapeCell(d.baseline, 120), escapeCell(d.current, 120)]);
   const head = report.verdict === "not-comparable" ? "### \u26A0\uFE0F Not comparable: the environments differ" : "### Environment differences (allowed)";
-  return [head, "", table(["field", escapeMarkdown(w.base), "current"], rows, ["l", "l", "l"])].join("\n");
+  const effect = report.verdict !== "not-comparable" ? [] : [
+    "",
+    report.passes ? "_Figures below are for information; gate.on-not-comparable: pass lets the run through unjudged._" : "_Figures below are for information only: nothing was judged, and the gate does not pass._"
+  ];
+  return [head, "", table(["field", escapeMarkdown(w.base), "current"], rows, ["l", "l", "l"]), ...effect].join("\n");
+}
+function needsSummary(report) {
+  if (report.fix) return true;
+  if (report.verdict === "pass") return false;
+  return !(report.verdict === "fail" && report.counts.invalid === 0 && gatedChanges(report, "regressed").length > 0);
+}
+function headline(report, ctx, hashes) {
+  const head = RUN_HEADLINE[report.verdict];
+  const top = [`${hashes} ${head.emoji} vLLM performance gate: ${head.word} \u2014 ${inlineCode(ctx.configId, 80)}`];
+  const impact = impactLines(report);
+  if (impact.length > 0) top.push("", ...impact);
+  if (needsSummary(report)) {
+    top.push("", `> ${escapeCell(report.summary, 500)}`, ...report.fix ? [">", `> **Fix:** ${escapeCell(report.fix, 500)}`] : []);
+  }
+  top.push("", `${countsSentence(report)} \xB7 ${baselineLine(report)}`);
+  return top.join("\n");
+}
+function contextLines(current, ctx) {
+  const lines = [];
+  const env = environmentLine(current);
+  if (env) lines.push(env);
+  const links = [];
+  if (ctx.runUrl) links.push(`[workflow run](${safeUrl(ctx.runUrl)})`);
+  if (ctx.artifactUrl) links.push(`[results artifact](${safeUrl(ctx.artifactUrl)})`);
+  if (links.length > 0) lines.push(links.join(" \xB7 "));
+  return lines.length > 0 ? lines.join("\n\n") : null;
 }
 function buildSections(report, current, ctx, o) {
   const w = report.ab ? { base: report.ab.baselineLabel, cand: report.ab.candidateLabel } : { base: "baseline", cand: "current" };
@@ -49966,50 +53657,49 @@ function buildSections(report, current, ctx, o) {
   const views = buildViews(report, current, ctx.baselineDoc);
   const h = (n) => "#".repeat(Math.min(6, o.headingLevel + n));
   const fix = (md) => md.replace(/^### /gm, `${h(1)} `);
-  const head = RUN_HEADLINE[report.verdict];
-  const sections = [];
-  const top = [
-    `${h(0)} ${head.emoji} vLLM performance gate: ${head.word} \u2014 ${inlineCode(ctx.configId, 80)}`,
-    "",
-    countsLine(report),
-    "",
-    `> ${escapeCell(report.summary, 500)}`,
-    "",
-    baselineLine(report, w)
-  ];
-  const env = environmentLine(current);
-  if (env) top.push("", env);
-  const links = [];
-  if (ctx.runUrl) links.push(`[workflow run](${safeUrl(ctx.runUrl)})`);
-  if (ctx.artifactUrl) links.push(`[results artifact](${safeUrl(ctx.artifactUrl)})`);
-  if (links.length > 0) top.push("", links.join(" \xB7 "));
-  sections.push({ md: top.join("\n"), keep: KEEP.always, what: "headline" });
+  const sections = [{ md: headline(report, ctx, h(0)), keep: KEEP.always, what: "headline" }];
   const push = (md, keep, what) => {
     if (md) sections.push({ md: fix(md), keep, what });
   };
+  const changes = changesSection(report, w, o.full ? o.maxListItems * 2 : 12);
+  push([changes, `<sub>${LEGEND}</sub>`, contextLines(current, ctx)].filter((x) => x !== null).join("\n\n"), KEEP.always, "changes");
+  push(ttftExplainSection(report, views, o.maxListItems), KEEP.always, "TTFT explained");
   push(fingerprintSection(report, w), KEEP.always, "environment differences");
-  push(regressionsSection(report, w, o.maxListItems), KEEP.always, "regressions");
+  push(missingSection(report, o.maxListItems), KEEP.always, "points not measured");
   push(invalidSection(views), KEEP.always, "invalid points");
+  push(reasonsSection(report, w, o.maxListItems * 4), KEEP.serving + 1e3, "reasons");
+  push(observedSection(report, w, o.full ? o.maxListItems * 4 : o.maxListItems * 2), KEEP.details + 1, "observed changes");
   if (report.ab) push(improvementSummary(report, w, o.maxRowsPerTable), KEEP.serving + 1e3, "improvement summary");
   if (report.notes.length > 0) {
-    push(["**Notes**", "", ...report.notes.slice(0, o.maxListItems).map((n) => `- ${escapeCell(n, 300)}`)].join("\n"), KEEP.offline + 1, "notes");
+    push(
+      ["**Notes**", "", ...report.notes.slice(0, o.maxListItems).map((n) => `- ${escapeCell(n, 300)}`)].join("\n"),
+      KEEP.offline + 1,
+      "notes"
+    );
   }
   const serving = views.filter((s) => s.kind === "serving");
   serving.forEach((s, i) => {
-    push(servingSection(s, w, withBaseline, o.maxRowsPerTable), KEEP.serving + (serving.length - i), `the table of ${s.name}`);
-    push(chartSection(s, w), KEEP.charts, "charts");
+    const opts = { compact: !o.full, withBaseline, maxRows: o.maxRowsPerTable, baseLabel: w.base };
+    push(servingSection(s, opts), KEEP.serving + (serving.length - i), `the table of ${s.name}`);
+    push(changeCharts(s), KEEP.charts, "charts");
   });
   for (const md of offlineSections(views, w, withBaseline)) push(md, KEEP.offline, "offline tables");
   push(startupSection(views, current, ctx.baselineDoc, w), KEEP.offline + 2, "start-up time");
   push(telemetrySection(views, w), KEEP.telemetry, "resource peaks");
-  push(telemetryPointsSection(views), KEEP.telemetryPoints, "telemetry per point");
-  push(otherMetricsSection(views, w), KEEP.details, "other metrics");
+  if (o.full) {
+    push(telemetryPointsSection(views), KEEP.telemetryPoints, "telemetry per point");
+    push(otherMetricsSection(views, w), KEEP.details, "other metrics");
+  }
   return sections;
 }
 function renderComment(report, current, ctx) {
-  const sections = buildSections(report, current, ctx, { headingLevel: 2, maxListItems: 10, maxRowsPerTable: 40 });
+  const sections = buildSections(report, current, ctx, { headingLevel: 2, maxListItems: 10, maxRowsPerTable: 40, full: false });
   return assemble(`${commentMarker(ctx.configId)}
 `, sections, COMMENT_LIMIT, chars, ctx);
+}
+function renderSummary(report, current, ctx) {
+  const sections = buildSections(report, current, ctx, { headingLevel: 2, maxListItems: 50, maxRowsPerTable: 500, full: true });
+  return assemble("", sections, SUMMARY_LIMIT_BYTES, utf8, ctx);
 }
 
 // src/report/text.ts
@@ -50029,20 +53719,35 @@ function pad(rows) {
     (r) => r.map((c, i) => i === 0 || i >= r.length - 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)).join("  ").trimEnd()
   );
 }
+function missingMark(p) {
+  if (p.verdict !== "missing") return "";
+  return p.onMissing === "warn" ? "  MISSING: in the baseline, not measured (gate.on-missing: warn)" : "  MISSING: in the baseline, not measured";
+}
 function renderText(report, current, opts = {}) {
   const head = RUN_HEADLINE[report.verdict];
   const id = opts.configId ?? current?.run["config-id"];
   const out2 = [];
   out2.push(`vLLM performance gate: ${head.word.toUpperCase()}${id ? ` (${escapeText(id, 80)})` : ""}`);
-  out2.push(countsLine(report, false));
+  out2.push(countsSentence(report, false));
   out2.push(escapeText(report.summary, 500));
+  if (report.fix) out2.push(`fix: ${escapeText(report.fix, 500)}`);
   const b = report.baseline;
-  if (report.ab) out2.push(`A/B: ${escapeText(report.ab.candidateLabel, 60)} vs ${escapeText(report.ab.baselineLabel, 60)}, ${report.ab.rounds} rounds`);
+  if (report.ab)
+    out2.push(`A/B: ${escapeText(report.ab.candidateLabel, 60)} vs ${escapeText(report.ab.baselineLabel, 60)}, ${report.ab.rounds} rounds`);
   else if (b) {
-    const parts = [b.gitSha ? b.gitSha.slice(0, 12) : null, b.gitRef ?? null, b.startedAt?.slice(0, 10) ?? null, `${b.runs} run${b.runs === 1 ? "" : "s"}`, b.source];
-    out2.push(`Baseline: ${parts.filter((x) => !!x).map((x) => escapeText(x, 100)).join(", ")}`);
+    const parts = [
+      b.gitSha ? b.gitSha.slice(0, 12) : null,
+      b.gitRef ?? null,
+      b.startedAt?.slice(0, 10) ?? null,
+      `${b.runs} run${b.runs === 1 ? "" : "s"}`,
+      b.source
+    ];
+    out2.push(
+      `Baseline: ${parts.filter((x) => !!x).map((x) => escapeText(x, 100)).join(", ")}`
+    );
   } else out2.push("Baseline: none");
-  for (const d of report.fingerprintDiffs) out2.push(`  differs: ${escapeText(d.field, 60)}: ${escapeText(d.baseline, 120)} -> ${escapeText(d.current, 120)}`);
+  for (const d of report.fingerprintDiffs)
+    out2.push(`  differs: ${escapeText(d.field, 60)}: ${escapeText(d.baseline, 120)} -> ${escapeText(d.current, 120)}`);
   for (const n of report.notes) out2.push(`  note: ${escapeText(n, 300)}`);
   let suite = "";
   for (const p of report.points) {
@@ -50050,17 +53755,27 @@ function renderText(report, current, opts = {}) {
       suite = p.suite;
       out2.push("", `${escapeText(p.suite, 80)} (${p.suiteKind})`);
     }
-    out2.push(`  ${escapeText(p.label, 60)}${p.valid ? "" : `  INVALID: ${p.invalidReasons.map((r) => escapeText(r, 200)).join("; ")}`}`);
+    out2.push(
+      `  ${escapeText(p.label, 60)}${p.valid ? "" : `  INVALID: ${p.invalidReasons.map((r) => escapeText(r, 200)).join("; ")}`}${missingMark(p)}`
+    );
     const ms = p.metrics.filter((m) => opts.all || m.role === "gated" || m.verdict !== "unchanged" && m.verdict !== "new");
     if (ms.length === 0) continue;
     const rows = [["    metric", "current", "baseline", "change", "tolerance", "verdict"]];
     for (const m of ms) {
-      const title = METRIC_TITLE[m.metric] ? `${m.metric}` : m.metric;
-      rows.push([`    ${escapeText(title, 60)}`, formatNumber(m.current), formatNumber(m.baseline), formatChange(m.change), escapeText(m.tolerance, 30), TEXT_MARK[m.verdict]]);
+      rows.push([
+        `    ${escapeText(m.metric, 60)}`,
+        formatNumber(m.current),
+        formatNumber(m.baseline),
+        formatChange(m.change),
+        escapeText(m.tolerance, 30),
+        TEXT_MARK[m.verdict]
+      ]);
     }
     out2.push(...pad(rows));
   }
-  const reasons = report.points.flatMap((p) => p.metrics.filter((m) => m.verdict === "regressed").map((m) => `  ${escapeText(p.suite, 60)} / ${escapeText(p.label, 40)} / ${escapeText(m.metric, 60)}: ${escapeText(m.reason, 300)}`));
+  const reasons = report.points.flatMap(
+    (p) => p.metrics.filter((m) => m.verdict === "regressed").map((m) => `  ${escapeText(p.suite, 60)} / ${escapeText(p.label, 40)} / ${escapeText(m.metric, 60)}: ${escapeText(m.reason, 300)}`)
+  );
   if (reasons.length > 0) out2.push("", "Regressions:", ...reasons);
   return out2.join("\n") + "\n";
 }
@@ -50071,10 +53786,535 @@ function toJson(report) {
 `;
 }
 
+// src/report/history.ts
+function historyJson(a) {
+  return `${JSON.stringify({ runs: a.runs, changePoints: a.changePoints, series: a.series, detection: a.detection }, null, 1)}
+`;
+}
+function historyHeadline(a) {
+  const first = a.runs[0];
+  const last = a.runs.at(-1);
+  const span = first && last ? ` from ${day(first.startedAt)} to ${day(last.startedAt)}` : "";
+  const reg = a.changePoints.filter((c) => c.direction === "regression").length;
+  const cps = a.changePoints.length;
+  const kinds = cps === 0 ? "" : ` (${plural4(reg, "regression")}, ${plural4(cps - reg, "improvement")})`;
+  return `${plural4(a.runs.length, "run")}${span}, ${plural4(a.series.length, "series", "series")} of gated metrics, ${plural4(cps, "change point")}${kinds}`;
+}
+function commitRange(cp) {
+  const short = (s) => s ? s.slice(0, 12) : "?";
+  if (!cp.commit && !cp.commitBefore) return "";
+  return `${short(cp.commitBefore)}..${short(cp.commit)}`;
+}
+function beforeAfter(cp) {
+  return `${formatNumber(cp.before)} \u2192 ${formatNumber(cp.after)}${cp.unit ? ` ${cp.unit}` : ""}`;
+}
+var HEAD = ["first run after", "suite", "point", "metric", "change", "before \u2192 after", "commits", "p"];
+function rowOf(cp) {
+  const mark = cp.direction === "regression" ? "regression" : "improvement";
+  return [
+    `${day(cp.startedAt)} (#${cp.index + 1})`,
+    cp.suite,
+    cp.label,
+    cp.metric,
+    `${formatChange(cp.change)} ${mark}`,
+    beforeAfter(cp),
+    commitRange(cp),
+    formatP(cp.pValue)
+  ];
+}
+function renderHistoryText(a, notes = []) {
+  const lines = [`history: ${historyHeadline(a)}`];
+  if (a.changePoints.length > 0) {
+    const rows = [HEAD, ...a.changePoints.map((cp) => rowOf(cp).map((c) => escapeText(c, 80)))];
+    const widths = HEAD.map((_, i) => Math.max(...rows.map((r) => [...r[i]].length)));
+    lines.push(
+      "",
+      ...rows.map(
+        (r) => r.map((c, i) => c + " ".repeat(widths[i] - [...c].length)).join("  ").trimEnd()
+      )
+    );
+  }
+  for (const cp of a.changePoints)
+    if (cp.setupChanged.length > 0)
+      lines.push(
+        `note: the setup changed at run #${cp.index + 1} (${cp.setupChanged.map((f) => escapeText(f, 80)).join(", ")}): ${escapeText(cp.metric, 80)} may have moved with it`
+      );
+  lines.push(...notes.map((n) => `note: ${escapeText(n, 400)}`));
+  lines.push("", detectionLine(a));
+  return `${lines.join("\n")}
+`;
+}
+function renderHistoryMarkdown(a, o = {}) {
+  const cps = o.changePoints ?? a.changePoints;
+  const out2 = [`### ${escapeCell(o.title ?? "Performance history")}`, "", `${escapeCell(historyHeadline(a))}.`];
+  if (cps.length > 0) out2.push("", changePointTable(cps));
+  const setup = cps.filter((c) => c.setupChanged.length > 0);
+  for (const cp of setup)
+    out2.push(
+      "",
+      `The setup changed at run ${cp.index + 1} (${cp.setupChanged.map((f) => inlineCode(f)).join(", ")}): ${inlineCode(cp.metric)} may have moved with it.`
+    );
+  if (o.runUrl) out2.push("", `[This run](${o.runUrl})`);
+  out2.push("", `<sub>${escapeMarkdown(detectionLine(a))}</sub>`);
+  return `${out2.join("\n")}
+`;
+}
+function changePointTable(cps) {
+  const head = ["", "first run after", "suite", "point", "metric", "change", "before \u2192 after", "commits", "p"];
+  const rows = cps.map((cp) => {
+    const title = metricTitle(cp.metric);
+    return [
+      cp.direction === "regression" ? "\u{1F534}" : "\u{1F7E2}",
+      `${escapeCell(day(cp.startedAt))} (run ${cp.index + 1})`,
+      escapeCell(cp.suite),
+      escapeCell(cp.label),
+      `${inlineCode(cp.metric)}${title ? ` (${escapeCell(title)})` : ""}`,
+      `**${escapeCell(formatChange(cp.change))}**`,
+      escapeCell(beforeAfter(cp)),
+      commitRange(cp) ? inlineCode(commitRange(cp)) : "",
+      escapeCell(formatP(cp.pValue))
+    ];
+  });
+  return [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+}
+function detectionLine(a) {
+  const d = a.detection;
+  const floors = Object.entries(d.noiseFloor).map(([k, v]) => `${k} ${(v * 100).toFixed(0)}%`).join(", ");
+  return `Change points: e-divisive means, Student's t-test p \u2264 ${d.maxPValue} (a tenth of it with fewer than 6 runs on a side), at least ${d.minSegment} runs a side, noise floors ${floors} (scaled to the segment sizes); invalid points are gaps.`;
+}
+function formatP(p) {
+  return p < 1e-4 ? p.toExponential(0) : p.toPrecision(2);
+}
+function day(iso) {
+  return iso.slice(0, 10);
+}
+function plural4(n, one, many = `${one}s`) {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+// src/report/history-html.ts
+function dashboardData(a, title) {
+  const suites = [];
+  const idx = /* @__PURE__ */ new Map();
+  const slot = (suite, point, label, metric, unit, higher) => {
+    const key = JSON.stringify([suite, point, metric]);
+    const hit = idx.get(key);
+    if (hit) return hit;
+    let s = suites.findIndex((x) => x.name === suite);
+    if (s < 0) s = suites.push({ name: suite, points: [], metrics: [] }) - 1;
+    const su = suites[s];
+    let p = su.points.findIndex((x) => x.key === point);
+    if (p < 0) p = su.points.push({ key: point, label }) - 1;
+    let m = su.metrics.findIndex((x) => x.name === metric);
+    if (m < 0) m = su.metrics.push({ name: metric, title: metricTitle(metric) ?? metric, unit, higher }) - 1;
+    const out2 = [s, p, m];
+    idx.set(key, out2);
+    return out2;
+  };
+  const series = a.series.map((x) => [
+    ...slot(x.suite, x.point, x.label, x.metric, x.unit, x.direction === "higher-is-better"),
+    x.values.map(round),
+    x.invalid
+  ]);
+  const cps = a.changePoints.map((c) => {
+    const [s, p, m] = idx.get(JSON.stringify([c.suite, c.point, c.metric]));
+    return [
+      s,
+      p,
+      m,
+      c.index,
+      round(c.before),
+      round(c.after),
+      Math.round(c.change * 1e4) / 1e4,
+      Number(c.pValue.toPrecision(2)),
+      c.direction === "regression" ? 1 : 0,
+      c.commitBefore,
+      c.commit
+    ];
+  });
+  const d = a.detection;
+  return {
+    title,
+    headline: historyHeadline(a),
+    detection: `Change points: e-divisive means, Student's t-test p \u2264 ${d.maxPValue} (a tenth of it with fewer than 6 runs on a side), at least ${d.minSegment} runs a side, the gate's noise floors scaled to the segment sizes; invalid points are gaps.`,
+    runs: a.runs.map((r) => [r.id, r.startedAt, r.commit]),
+    suites,
+    series,
+    cps
+  };
+}
+function round(v) {
+  return v === null ? null : Number(v.toPrecision(4));
+}
+function scriptJson(v) {
+  return JSON.stringify(v).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+}
+function renderHistoryHtml(a, o = {}) {
+  const data = dashboardData(a, o.title ?? "Performance history");
+  return [
+    "<!doctype html>",
+    '<html lang="en">',
+    "<head>",
+    '<meta charset="utf-8">',
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">`,
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    "<title>vllm-perf-gate history</title>",
+    `<style>${STYLE}</style>`,
+    "</head>",
+    "<body>",
+    '<header><h1 id="title">vllm-perf-gate history</h1><p id="headline"></p></header>',
+    '<section id="changes"></section>',
+    '<main id="suites"></main>',
+    '<footer><p id="detection"></p><p>Hover a run for its details. Filled: valid point; hollow red: invalid (not judged). Horizontal lines: segment means between change points.</p></footer>',
+    `<script type="application/json" id="history-data">${scriptJson(data)}</script>`,
+    `<script>${SCRIPT}</script>`,
+    "</body>",
+    "</html>",
+    ""
+  ].join("\n");
+}
+var STYLE = `
+body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;max-width:1100px;padding:0 16px 32px;color:#1f2328;background:#fff}
+h1{font-size:22px;margin:18px 0 4px}h2{font-size:18px;margin:28px 0 6px;border-bottom:1px solid #d0d7de;padding-bottom:4px}
+h3{font-size:14px;margin:14px 0 2px;font-weight:600}
+#changes{overflow-x:auto}table{border-collapse:collapse;margin:8px 0;font-size:13px}td,th{border:1px solid #d0d7de;padding:3px 8px;text-align:left;white-space:nowrap}th{background:#f6f8fa}
+td.num{text-align:right;font-variant-numeric:tabular-nums}code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace}
+.reg{color:#cf222e}.imp{color:#1a7f37}a.go{cursor:pointer;color:#0969da;text-decoration:underline}
+svg.chart{display:block;max-width:100%;height:auto;background:#fff}
+svg .axis{stroke:#8c959f;stroke-width:1}svg .grid{stroke:#eaeef2;stroke-width:1}
+svg text{font:11px system-ui,sans-serif;fill:#57606a}
+svg .line{fill:none;stroke:#0969da;stroke-width:1.2}svg .ok{fill:#0969da}svg .bad{fill:#fff;stroke:#cf222e;stroke-width:1.5}
+svg .seg{stroke:#6e7781;stroke-width:1.5;stroke-dasharray:5 3}
+svg .cp-reg{stroke:#cf222e;stroke-width:1.5}svg .cp-imp{stroke:#1a7f37;stroke-width:1.5}
+svg text.cp-reg{fill:#cf222e}svg text.cp-imp{fill:#1a7f37}
+select{font:inherit;padding:2px 4px}.empty{color:#57606a}footer{margin-top:28px;color:#57606a;font-size:12px}
+`.trim();
+var SCRIPT = String.raw`
+(function () {
+  'use strict';
+  var t0 = performance.now();
+  var D = JSON.parse(document.getElementById('history-data').textContent);
+  var NS = 'http://www.w3.org/2000/svg';
+  var W = 760, H = 190, L = 62, R = 14, T = 22, B = 24;
+
+  function el(tag, text, cls) {
+    var e = document.createElement(tag);
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    if (cls) e.className = cls;
+    return e;
+  }
+  function sv(tag, attrs, text) {
+    var e = document.createElementNS(NS, tag);
+    for (var k in attrs) e.setAttribute(k, String(attrs[k]));
+    if (text !== undefined) e.textContent = String(text);
+    return e;
+  }
+  function tip(node, text) {
+    node.appendChild(sv('title', {}, text));
+    return node;
+  }
+  function num(v) {
+    if (v === null || v === undefined) return '–';
+    var a = Math.abs(v);
+    if (a >= 1000) return String(Math.round(v));
+    if (a >= 100) return v.toFixed(1).replace(/\.0$/, '');
+    if (a >= 10) return v.toFixed(2).replace(/0$/, '').replace(/\.$/, '');
+    if (a >= 1) return v.toFixed(2);
+    return v.toPrecision(2);
+  }
+  function pct(c) {
+    var p = c * 100;
+    return (p > 0 ? '+' : p < 0 ? '\u2212' : '\u00b1') + Math.abs(p).toFixed(1) + '%';
+  }
+  function short(s) { return s ? s.slice(0, 12) : '?'; }
+  function range(cp) { return cp[9] || cp[10] ? short(cp[9]) + '..' + short(cp[10]) : ''; }
+  function day(i) { return D.runs[i] ? D.runs[i][1].slice(0, 10) : ''; }
+
+  var bySeries = {};
+  D.series.forEach(function (x) { bySeries[x[0] + ':' + x[1] + ':' + x[2]] = x; });
+  var cpsOf = {};
+  D.cps.forEach(function (c) { var k = c[0] + ':' + c[1] + ':' + c[2]; (cpsOf[k] = cpsOf[k] || []).push(c); });
+  var selected = D.suites.map(function (s, si) {
+    var newest = D.cps.filter(function (c) { return c[0] === si; }).sort(function (a, b) { return b[3] - a[3]; })[0];
+    return newest ? newest[1] : 0;
+  });
+  var bodies = [];
+  var selects = [];
+
+  function chart(si, pi, mi) {
+    var s = D.suites[si], m = s.metrics[mi], x = bySeries[si + ':' + pi + ':' + mi];
+    if (!x) return null;
+    var vals = x[3], bad = {};
+    x[4].forEach(function (i) { bad[i] = true; });
+    // The scale fits the judged figures; an invalid one outside it sits on the edge (its tooltip has the figure).
+    var n = D.runs.length, lo = Infinity, hi = -Infinity;
+    vals.forEach(function (v, i) { if (v !== null && !bad[i]) { lo = Math.min(lo, v); hi = Math.max(hi, v); } });
+    if (lo === Infinity) vals.forEach(function (v) { if (v !== null) { lo = Math.min(lo, v); hi = Math.max(hi, v); } });
+    if (lo === Infinity) return null;
+    if (hi - lo < Math.abs(hi) * 0.02) { var mid = (hi + lo) / 2, pad = Math.abs(mid) * 0.01 || 1; lo = mid - pad; hi = mid + pad; }
+    var span = hi - lo; lo -= span * 0.08; hi += span * 0.08;
+    var px = function (i) { return L + (n > 1 ? (i / (n - 1)) * (W - L - R) : (W - L - R) / 2); };
+    var py = function (v) { return T + (1 - (Math.min(hi, Math.max(lo, v)) - lo) / (hi - lo)) * (H - T - B); };
+    var svg = sv('svg', { viewBox: '0 0 ' + W + ' ' + H, width: W, height: H, class: 'chart', role: 'img', 'data-suite': s.name, 'data-metric': m.name });
+    svg.appendChild(sv('title', {}, m.title + ' (' + m.name + ') \u00b7 ' + s.name + ' \u00b7 ' + s.points[pi].label));
+    [lo + (hi - lo) * 0.08, (lo + hi) / 2, hi - (hi - lo) * 0.08].forEach(function (v) {
+      svg.appendChild(sv('line', { x1: L, x2: W - R, y1: py(v), y2: py(v), class: 'grid' }));
+      svg.appendChild(sv('text', { x: L - 6, y: py(v) + 4, 'text-anchor': 'end' }, num(v)));
+    });
+    svg.appendChild(sv('line', { x1: L, x2: L, y1: T, y2: H - B, class: 'axis' }));
+    svg.appendChild(sv('line', { x1: L, x2: W - R, y1: H - B, y2: H - B, class: 'axis' }));
+    svg.appendChild(sv('text', { x: L, y: H - 6 }, day(0)));
+    svg.appendChild(sv('text', { x: W - R, y: H - 6, 'text-anchor': 'end' }, day(n - 1)));
+    // The line joins judged figures; a gap (not measured, or invalid) breaks it.
+    var d = '', pen = false;
+    vals.forEach(function (v, i) {
+      if (v === null || bad[i]) { pen = false; return; }
+      d += (pen ? 'L' : 'M') + px(i).toFixed(1) + ' ' + py(v).toFixed(1);
+      pen = true;
+    });
+    if (d) svg.appendChild(sv('path', { d: d, class: 'line' }));
+    var cps = (cpsOf[si + ':' + pi + ':' + mi] || []).slice().sort(function (a, b) { return a[3] - b[3]; });
+    var cuts = [0].concat(cps.map(function (c) { return c[3]; }), [n]);
+    for (var k = 0; k + 1 < cuts.length; k++) {
+      var sum = 0, cnt = 0;
+      for (var i = cuts[k]; i < cuts[k + 1]; i++) if (vals[i] !== null && !bad[i]) { sum += vals[i]; cnt++; }
+      if (cnt > 0) tip(svg.appendChild(sv('line', { x1: px(cuts[k]), x2: px(Math.max(cuts[k], cuts[k + 1] - 1)), y1: py(sum / cnt), y2: py(sum / cnt), class: 'seg' })), 'mean of runs ' + (cuts[k] + 1) + '\u2013' + cuts[k + 1] + ': ' + num(sum / cnt) + ' ' + m.unit);
+    }
+    cps.forEach(function (c) {
+      var cls = c[8] ? 'cp-reg' : 'cp-imp', xx = (px(c[3] - 1) + px(c[3])) / 2;
+      var text = pct(c[6]) + ' ' + range(c);
+      var what = (c[8] ? 'regression' : 'improvement') + ' at run ' + (c[3] + 1) + ' (' + day(c[3]) + '): ' + num(c[4]) + ' \u2192 ' + num(c[5]) + ' ' + m.unit + ' (' + pct(c[6]) + ', p ' + c[7] + '), commits ' + range(c);
+      tip(svg.appendChild(sv('line', { x1: xx, x2: xx, y1: T - 4, y2: H - B, class: cls, 'data-cp': c[3] })), what);
+      var anchor = xx > W - 200 ? 'end' : 'start';
+      tip(svg.appendChild(sv('text', { x: anchor === 'end' ? xx - 4 : xx + 4, y: T - 8, class: cls, 'text-anchor': anchor }, text)), what);
+    });
+    var unit = m.unit ? ' ' + m.unit : '';
+    vals.forEach(function (v, i) {
+      if (v === null) return;
+      var r = D.runs[i];
+      var c = sv('circle', { cx: px(i).toFixed(1), cy: py(v).toFixed(1), r: n > 200 ? 1.8 : 2.6, class: bad[i] ? 'bad' : 'ok' });
+      tip(c, 'run ' + (i + 1) + ' \u00b7 ' + r[1].slice(0, 16).replace('T', ' ') + ' \u00b7 ' + (r[2] ? r[2].slice(0, 12) : 'no commit') + ' \u00b7 ' + r[0] + '\n' + num(v) + unit + (bad[i] ? ' \u00b7 invalid point (not judged)' : ''));
+      svg.appendChild(c);
+    });
+    return svg;
+  }
+
+  function renderSuite(si) {
+    var body = bodies[si], s = D.suites[si], pi = selected[si];
+    body.textContent = '';
+    var drawn = 0;
+    s.metrics.forEach(function (m, mi) {
+      var svg = chart(si, pi, mi);
+      if (!svg) return;
+      var n = (cpsOf[si + ':' + pi + ':' + mi] || []).length;
+      var h = el('h3', m.title + (m.title !== m.name ? ' (' + m.name + ')' : '') + (m.unit ? ', ' + m.unit : '') + (n ? ' \u00b7 ' + n + ' change point' + (n === 1 ? '' : 's') : ''));
+      body.appendChild(h);
+      body.appendChild(svg);
+      drawn++;
+    });
+    if (!drawn) body.appendChild(el('p', 'No gated metric was measured at this point.', 'empty'));
+  }
+
+  function go(si, pi) {
+    selected[si] = pi;
+    selects[si].value = String(pi);
+    renderSuite(si);
+    bodies[si].parentNode.scrollIntoView();
+  }
+
+  document.title = D.title + ' \u00b7 vllm-perf-gate';
+  document.getElementById('title').textContent = D.title;
+  document.getElementById('headline').textContent = D.headline + '.';
+  document.getElementById('detection').textContent = D.detection;
+
+  var changes = document.getElementById('changes');
+  if (D.cps.length) {
+    changes.appendChild(el('h2', 'Change points, newest first'));
+    var table = el('table'), head = el('tr');
+    ['first run after', 'suite', 'point', 'metric', 'change', 'before \u2192 after', 'commits', 'p'].forEach(function (t) { head.appendChild(el('th', t)); });
+    table.appendChild(head);
+    D.cps.forEach(function (c) {
+      var s = D.suites[c[0]], m = s.metrics[c[2]], tr = el('tr');
+      tr.appendChild(el('td', day(c[3]) + ' (run ' + (c[3] + 1) + ')'));
+      tr.appendChild(el('td', s.name));
+      var a = el('a', s.points[c[1]].label, 'go');
+      a.addEventListener('click', function () { go(c[0], c[1]); });
+      var td = el('td'); td.appendChild(a); tr.appendChild(td);
+      tr.appendChild(el('td', m.name));
+      tr.appendChild(el('td', pct(c[6]) + (c[8] ? ' regression' : ' improvement'), c[8] ? 'num reg' : 'num imp'));
+      tr.appendChild(el('td', num(c[4]) + ' \u2192 ' + num(c[5]) + (m.unit ? ' ' + m.unit : ''), 'num'));
+      var code = el('td'); code.appendChild(el('code', range(c))); tr.appendChild(code);
+      tr.appendChild(el('td', String(c[7]), 'num'));
+      table.appendChild(tr);
+    });
+    changes.appendChild(table);
+  } else changes.appendChild(el('p', 'No change points.', 'empty'));
+
+  var main = document.getElementById('suites');
+  D.suites.forEach(function (s, si) {
+    var sec = el('section');
+    sec.appendChild(el('h2', s.name));
+    var lab = el('label', 'point ');
+    var sel = el('select');
+    sel.setAttribute('aria-label', 'point of ' + s.name);
+    s.points.forEach(function (p, pi) { var o = el('option', p.label); o.value = String(pi); sel.appendChild(o); });
+    sel.value = String(selected[si]);
+    sel.addEventListener('change', function () { selected[si] = Number(sel.value); renderSuite(si); });
+    lab.appendChild(sel);
+    sec.appendChild(lab);
+    var body = el('div');
+    sec.appendChild(body);
+    main.appendChild(sec);
+    bodies.push(body);
+    selects.push(sel);
+    renderSuite(si);
+  });
+  document.body.setAttribute('data-render-ms', (performance.now() - t0).toFixed(1));
+  document.body.setAttribute('data-ready', 'true');
+})();
+`.trim();
+
 // src/results/read.ts
 import { createHash as createHash3 } from "node:crypto";
-import { readFile as readFile4, readdir, stat } from "node:fs/promises";
-import path14 from "node:path";
+import { constants as constants2 } from "node:fs";
+import { lstat as lstat2, open as open2, readdir, stat as stat3 } from "node:fs/promises";
+import path16 from "node:path";
+
+// src/results/json-syntax.ts
+var A_VALUE = "a value (an object, a list, a string in double quotes, a number, true, false or null)";
+var WORDS = /* @__PURE__ */ new Set(["true", "false", "null", "NaN", "Infinity"]);
+var ESCAPES2 = /* @__PURE__ */ new Set(['"', "\\", "/", "b", "f", "n", "r", "t"]);
+function findSyntaxError(text, start2) {
+  const r = scanJsonValue2(text, start2);
+  return "expected" in r ? r : void 0;
+}
+function scanJsonValue2(text, start2) {
+  let i = start2;
+  const stack = [];
+  const fail2 = (expected, at = i) => ({ offset: at, expected, found: describeChar(text[at]) });
+  const skipSpace = () => {
+    while (i < text.length && isSpace(text[i])) i++;
+  };
+  let state = { kind: "value", orClose: false };
+  for (; ; ) {
+    if (state.kind === "value") {
+      skipSpace();
+      const c = text[i];
+      if (c === "{" || c === "[") {
+        stack.push(c);
+        i++;
+        state = c === "{" ? { kind: "key", orClose: true } : { kind: "value", orClose: true };
+        continue;
+      }
+      if (state.orClose && c === "]") {
+        stack.pop();
+        i++;
+        state = { kind: "after" };
+        continue;
+      }
+      const problem2 = c === '"' ? scanString2() : c === "-" || isDigit2(c) ? scanNumber2() : isLetter(c) ? scanWord() : fail2(state.orClose ? `${A_VALUE} or ']'` : A_VALUE);
+      if (problem2) return problem2;
+      state = { kind: "after" };
+    } else if (state.kind === "key") {
+      skipSpace();
+      if (state.orClose && text[i] === "}") {
+        stack.pop();
+        i++;
+        state = { kind: "after" };
+        continue;
+      }
+      if (text[i] !== '"') return fail2(state.orClose ? "a key in double quotes or '}'" : "a key in double quotes");
+      const problem2 = scanString2();
+      if (problem2) return problem2;
+      skipSpace();
+      if (text[i] !== ":") return fail2("':' after the key");
+      i++;
+      state = { kind: "value", orClose: false };
+    } else {
+      const top = stack.at(-1);
+      if (top === void 0) {
+        const c = text[i];
+        return c === void 0 || isSpace(c) || c === "{" || c === "[" ? { end: i } : fail2("a line break or the end of the file after the value");
+      }
+      skipSpace();
+      const close = top === "{" ? "}" : "]";
+      if (text[i] === ",") {
+        i++;
+        state = top === "{" ? { kind: "key", orClose: false } : { kind: "value", orClose: false };
+      } else if (text[i] === close) {
+        stack.pop();
+        i++;
+      } else return fail2(`',' or '${close}'`);
+    }
+  }
+  function scanString2() {
+    i++;
+    for (; ; ) {
+      const c = text[i];
+      if (c === void 0) return fail2(`'"' to close the string`);
+      if (c === '"') {
+        i++;
+        return void 0;
+      }
+      if (c === "\\") {
+        const e = text[i + 1];
+        if (e === "u") {
+          for (let k = 2; k < 6; k++) if (!/[0-9A-Fa-f]/.test(text[i + k] ?? "")) return fail2("four hexadecimal digits after \\u", i + k);
+          i += 6;
+        } else if (e !== void 0 && ESCAPES2.has(e)) i += 2;
+        else return fail2('an escape: \\" \\\\ \\/ \\b \\f \\n \\r \\t or \\u and four hexadecimal digits', i + 1);
+      } else if (c.charCodeAt(0) < 32) {
+        return fail2(`'"' to close the string (a line break or tab inside a string is written \\n or \\t)`);
+      } else i++;
+    }
+  }
+  function scanNumber2() {
+    if (text[i] === "-") {
+      i++;
+      if (text.startsWith("Infinity", i)) return scanWord();
+      if (!isDigit2(text[i])) return fail2("a digit after '-'");
+    }
+    if (text[i] === "0") i++;
+    else while (isDigit2(text[i])) i++;
+    if (text[i] === ".") {
+      i++;
+      if (!isDigit2(text[i])) return fail2("a digit after '.'");
+      while (isDigit2(text[i])) i++;
+    }
+    if (text[i] === "e" || text[i] === "E") {
+      i++;
+      if (text[i] === "+" || text[i] === "-") i++;
+      if (!isDigit2(text[i])) return fail2("a digit in the exponent");
+      while (isDigit2(text[i])) i++;
+    }
+    return void 0;
+  }
+  function scanWord() {
+    const at = i;
+    while (isLetter(text[i])) i++;
+    return WORDS.has(text.slice(at, i)) ? void 0 : fail2(`${A_VALUE}; a word there can only be true, false or null`, at);
+  }
+}
+function describeChar(c) {
+  if (c === void 0) return "the end of the file";
+  if (c === "\n" || c === "\r") return "a line break";
+  if (c === "	") return "a tab";
+  if (c === "'") return "a single quote (JSON strings are in double quotes)";
+  if (isLetter(c)) return "a letter";
+  if (isDigit2(c)) return "a digit";
+  if (/[!-~]/.test(c)) return `'${c}'`;
+  if (c.charCodeAt(0) < 32 || c === "\x7F") return "a control character";
+  return "a character outside ASCII";
+}
+function isSpace(c) {
+  return c === " " || c === "	" || c === "\n" || c === "\r";
+}
+function isDigit2(c) {
+  return c !== void 0 && c >= "0" && c <= "9";
+}
+function isLetter(c) {
+  return c !== void 0 && (c >= "a" && c <= "z" || c >= "A" && c <= "Z" || c === "_");
+}
 
 // src/results/tolerant-json.ts
 var JsonSyntaxError = class extends Error {
@@ -50113,9 +54353,9 @@ function parseJsonRecords(text) {
       i++;
       continue;
     }
-    const start = i;
+    const start2 = i;
     let out2 = "";
-    let copied = start;
+    let copied = start2;
     const shifts = [];
     if (c === "{" || c === "[") {
       let depth = 0;
@@ -50143,45 +54383,84 @@ function parseJsonRecords(text) {
           }
         }
       }
-      if (depth > 0) {
-        const p = position(start);
-        throw new JsonSyntaxError(`unexpected end of file: the value that starts at line ${p.line} is not closed`, p.line, p.column);
-      }
+      if (depth > 0) throw syntaxError(text, start2, void 0, position);
     } else {
       SCALAR.lastIndex = i;
       const m = SCALAR.exec(text);
       i += m ? m[0].length : 1;
-      const bare = bareAt(text, start);
-      if (bare && bare.token.length === i - start) {
+      const bare = bareAt(text, start2);
+      if (bare && bare.token.length === i - start2) {
         out2 = bare.json;
         copied = i;
         shifts.push([out2.length, i]);
       }
     }
     out2 += text.slice(copied, i);
+    let value;
     try {
-      records.push({ value: JSON.parse(out2), line: position(start).line });
+      value = JSON.parse(out2);
     } catch (err2) {
       const m = /position (\d+)/.exec(err2.message);
-      const at = m ? toTextOffset(Number(m[1]), shifts, start) : start;
-      const p = position(at);
-      throw new JsonSyntaxError(`not valid JSON: ${err2.message.split("\n")[0]}`, p.line, p.column);
+      throw syntaxError(text, start2, m ? toTextOffset(Number(m[1]), shifts, start2) : start2, position);
     }
+    records.push({ value, line: position(start2).line, offset: start2 });
   }
   return records;
+}
+function syntaxError(text, start2, v8At, position) {
+  const problem2 = findSyntaxError(text, start2) ?? { offset: v8At ?? start2, expected: "valid JSON", found: "something else" };
+  const p = position(problem2.offset);
+  if (problem2.offset >= text.length) {
+    return new JsonSyntaxError(
+      `not valid JSON: the file ends inside the value that starts at line ${position(start2).line} (expected ${problem2.expected})`,
+      p.line,
+      p.column
+    );
+  }
+  return new JsonSyntaxError(`not valid JSON: expected ${problem2.expected}, found ${problem2.found}`, p.line, p.column);
+}
+function topLevelKeyLine(text, offset, key) {
+  if (text[offset] !== "{") return void 0;
+  let depth = 0;
+  let found;
+  for (let i = offset; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === "{" || ch === "[") depth++;
+    else if (ch === "}" || ch === "]") {
+      if (--depth === 0) break;
+    } else if (ch === '"') {
+      const begin = i;
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === "\\") i++;
+      if (depth === 1 && /^\s*:/.test(text.slice(i + 1, i + 64)) && decodeKey(text.slice(begin, i + 1)) === key) found = begin;
+    }
+  }
+  return found === void 0 ? void 0 : lineOf(text, found);
+}
+function decodeKey(literal) {
+  if (!literal.includes("\\")) return literal.slice(1, -1);
+  try {
+    return JSON.parse(literal);
+  } catch {
+    return void 0;
+  }
+}
+function lineOf(text, offset) {
+  let line = 1;
+  for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) line++;
+  return line;
 }
 var SCALAR = /"(?:[^"\\]|\\.)*"|[^\s{}[\]"]+/y;
 function bareAt(text, i) {
   return BARE.find((b) => text.startsWith(b.token, i) && !/[A-Za-z0-9_]/.test(text[i + b.token.length] ?? ""));
 }
-function toTextOffset(outOffset, shifts, start) {
-  let base = [0, start];
+function toTextOffset(outOffset, shifts, start2) {
+  let base = [0, start2];
   for (const s of shifts) if (s[0] <= outOffset) base = s;
   return base[1] + (outOffset - base[0]);
 }
 
 // src/results/vllm-import.ts
-import path13 from "node:path";
+import path15 from "node:path";
 function vllmRecordKind(v) {
   if (!isObject2(v)) return void 0;
   if ("request_throughput" in v || "completed" in v && "duration" in v && "total_output_tokens" in v) return "serve";
@@ -50191,7 +54470,7 @@ function vllmRecordKind(v) {
 }
 function suiteNameFor(file, label) {
   if (typeof label === "string" && label.trim() !== "") return sanitize2(label);
-  const stem = path13.basename(file).replace(/\.(jsonl|json)$/i, "");
+  const stem = path15.basename(file).replace(/\.(jsonl|json)$/i, "");
   const ci = /^(.+)_qps_[^_]+_concurrency_[^_]+$/.exec(stem);
   if (ci) return sanitize2(ci[1]);
   const dflt = /^(.+?)-(?:(?:inf|\d+(?:\.\d+)?)qps(?:-concurrency\d+)?|ramp-up-.+)-.+-\d{8}-\d{6}$/.exec(stem);
@@ -50203,18 +54482,37 @@ function sanitize2(name) {
   return s || "vllm";
 }
 var KNOWN_NON_METRIC = /* @__PURE__ */ new Set([...VLLM_HEAD_KEYS, ...VLLM_RATE_KEYS, ...VLLM_RAMP_KEYS]);
-function importServeRecord(rec, origin) {
-  const bad = (key, expected) => new GateError("INPUT", `${formatKeyPath(key)}: expected ${expected}, got ${JSON.stringify(valueOf2(rec, key)) ?? "nothing"}`, {
-    where: { file: origin.file, path: formatKeyPath(key), ...origin.line ? { line: origin.line } : {} },
-    hint: "this does not look like a file written by `vllm bench serve --save-result`; fix or remove the record"
+function badValue(rec, origin, key, expected, hint) {
+  const line = origin.keyLine?.(String(key[0])) ?? origin.recordLine ?? origin.line;
+  return new GateError("INPUT", `expected ${expected}, got ${kindOf3(valueOf2(rec, key))}`, {
+    where: { file: origin.file, ...line ? { line } : {}, path: formatKeyPath(key) },
+    hint
   });
+}
+function kindOf3(v) {
+  if (v === void 0) return "nothing";
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "string") return "a string";
+  if (typeof v === "object") return "an object";
+  return `a ${typeof v}`;
+}
+function importServeRecord(rec, origin) {
+  const bad = (key, expected) => badValue(
+    rec,
+    origin,
+    key,
+    expected,
+    "this does not look like a file written by `vllm bench serve --save-result`; fix or remove the record"
+  );
   const rateRaw = rec.request_rate;
   let rate;
   if (rateRaw === void 0 || rateRaw === "inf" || rateRaw === null) rate = "inf";
   else if (typeof rateRaw === "number" && rateRaw > 0) rate = rateRaw;
   else throw bad(["request_rate"], 'a number > 0 or "inf"');
   const mcRaw = rec.max_concurrency;
-  if (mcRaw !== void 0 && mcRaw !== null && !(Number.isInteger(mcRaw) && mcRaw > 0)) throw bad(["max_concurrency"], "an integer > 0 or null");
+  if (mcRaw !== void 0 && mcRaw !== null && !(Number.isInteger(mcRaw) && mcRaw > 0))
+    throw bad(["max_concurrency"], "an integer > 0 or null");
   const maxConcurrency = mcRaw ?? null;
   for (const k of ["duration", "completed"]) {
     if (typeof rec[k] !== "number") throw bad([k], "a number");
@@ -50225,7 +54523,8 @@ function importServeRecord(rec, origin) {
     const k = k0 === "request_goodput:" ? "request_goodput" : k0;
     if (KNOWN_NON_METRIC.has(k)) continue;
     if (typeof v === "number" || v === null) metrics[k] = v;
-    else if (v === "inf" || v === "-inf") metrics[k] = null;
+    else if (v === "inf" || v === "-inf")
+      metrics[k] = null;
     else if (typeof v === "string") {
       if (looksLikeMetric(k)) throw bad([k0], "a number or null");
       metadata[k] = v;
@@ -50245,7 +54544,8 @@ function importServeRecord(rec, origin) {
   if (numPrompts !== null && Number.isInteger(numPrompts)) meta.num_prompts = numPrompts;
   const b = rec.burstiness;
   if (typeof b === "number" || b === "inf" || b === null) meta.burstiness = b;
-  for (const k of ["ramp_up_start_rps", "ramp_up_end_rps"]) if (typeof rec[k] === "number" || rec[k] === null) meta[k] = rec[k];
+  for (const k of ["ramp_up_start_rps", "ramp_up_end_rps"])
+    if (typeof rec[k] === "number" || rec[k] === null) meta[k] = rec[k];
   if (Object.keys(metadata).length > 0) meta.metadata = metadata;
   meta.file = origin.file;
   if (origin.line !== void 0) meta.line = origin.line;
@@ -50277,20 +54577,18 @@ function looksLikeMetric(k) {
   return VLLM_FIGURES.has(k) || /^(mean|median|std|p\d+(\.\d+)?)_.+_ms$/.test(k);
 }
 function importLatencyRecord(rec, origin) {
-  const fail2 = (key, expected) => new GateError("INPUT", `${key}: expected ${expected}`, {
-    where: { file: origin.file, path: key },
-    hint: "this does not look like a file written by `vllm bench latency --output-json`"
-  });
-  if (typeof rec.avg_latency !== "number") throw fail2("avg_latency", "a number of seconds");
+  const fail2 = (key, expected) => badValue(rec, origin, key, expected, "this does not look like a file written by `vllm bench latency --output-json`");
+  if (typeof rec.avg_latency !== "number") throw fail2(["avg_latency"], "a number of seconds");
   const metrics = { mean_latency_ms: rec.avg_latency * 1e3 };
   if (typeof rec.std_latency === "number") metrics.std_latency_ms = rec.std_latency * 1e3;
   const pct3 = rec.percentiles;
   if (pct3 !== void 0) {
-    if (!isObject2(pct3)) throw fail2("percentiles", "a map of percentile -> seconds");
+    if (!isObject2(pct3)) throw fail2(["percentiles"], "a map of percentile -> seconds");
     const ps = Object.keys(pct3).sort((a, b) => Number(a) - Number(b));
     for (const p of ps) {
       const v = pct3[p];
-      if (typeof v !== "number" || !/^\d+(\.\d+)?$/.test(p)) throw fail2(`percentiles["${p}"]`, 'a number of seconds under a percentile such as "50"');
+      if (typeof v !== "number" || !/^\d+(\.\d+)?$/.test(p))
+        throw fail2(["percentiles", p], 'a number of seconds under a percentile such as "50"');
       if (p === "50") metrics.median_latency_ms = v * 1e3;
     }
     for (const p of ps) metrics[`p${p}_latency_ms`] = pct3[p] * 1e3;
@@ -50305,12 +54603,8 @@ function importThroughputRecord(rec, origin) {
     else if (v === "inf" || v === "-inf") metrics[k] = null;
   }
   for (const k of ["elapsed_time", "requests_per_second"]) {
-    if (typeof metrics[k] !== "number") {
-      throw new GateError("INPUT", `${k}: expected a number`, {
-        where: { file: origin.file, path: k },
-        hint: "this does not look like a file written by `vllm bench throughput --output-json`"
-      });
-    }
+    if (typeof metrics[k] !== "number")
+      throw badValue(rec, origin, [k], "a number", "this does not look like a file written by `vllm bench throughput --output-json`");
   }
   return offlinePoint("throughput", "vllm-bench-throughput", metrics, origin);
 }
@@ -50336,65 +54630,102 @@ function isObject2(v) {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 function valueOf2(rec, key) {
-  return rec[String(key[0])];
+  let v = rec;
+  for (const k of key) v = isObject2(v) ? v[String(k)] : void 0;
+  return v;
 }
 
 // src/results/read.ts
+var GIVE = "give a results.json written by `vllm-perf-gate run`, a file written by `vllm bench serve --save-result` (or --append-result), or the --output-json of `vllm bench latency` or `vllm bench throughput`";
 async function readResults(target, opts = {}) {
-  let info;
+  const info = await statTarget(target);
+  const docs = info.isDirectory() ? await readFolder(target, opts) : await readGivenFile(target);
+  return docs.sort((a, b) => Date.parse(a.run["started-at"]) - Date.parse(b.run["started-at"]));
+}
+async function statTarget(target) {
   try {
-    info = await stat(target);
-  } catch {
-    throw new GateError("INPUT", `results not found: ${target}`, {
+    return await stat3(target);
+  } catch (err2) {
+    throw new GateError("INPUT", `results not found: ${target}${await danglingLink(target, err2)}`, {
       where: { file: target },
       hint: "give a results.json written by `vllm-perf-gate run`, a `vllm bench serve --save-result` file, or a folder of them"
     });
   }
-  const files = info.isDirectory() ? await listJsonFiles(target) : [target];
-  const ours = [];
-  const imported = [];
-  let order = 0;
-  for (const file of files) {
-    const parsed = await readOne(file, info.isDirectory(), opts);
-    if (!parsed) continue;
-    if ("doc" in parsed) ours.push({ doc: parsed.doc, file });
-    else for (const p of parsed.points) imported.push({ p, file, order: order++ });
-  }
-  const written = /* @__PURE__ */ new Set();
-  for (const { doc, file } of ours) {
-    for (const s of doc.suites) for (const pt of s.points) if (pt["vllm-result-file"]) written.add(path14.resolve(path14.dirname(file), pt["vllm-result-file"]));
-  }
-  const fresh = imported.filter((r) => !written.has(path14.resolve(r.file)));
-  const docs = [...ours.map((o) => o.doc), ...groupIntoRuns(fresh.map((r) => r.p), target)];
-  if (docs.length === 0) {
-    throw new GateError("INPUT", `no results in ${target}`, {
-      where: { file: target },
-      hint: "the folder holds no results.json and no vLLM result file (.json or .jsonl)"
-    });
-  }
-  return docs.sort((a, b) => Date.parse(a.run["started-at"]) - Date.parse(b.run["started-at"]));
 }
-async function listJsonFiles(dir) {
-  const out2 = [];
+async function readGivenFile(file) {
+  const parsed = await readOne(file);
+  if (parsed.kind === "other") {
+    throw new GateError("INPUT", `not a results file: ${parsed.what}`, { where: { file, line: parsed.line }, hint: GIVE });
+  }
+  return parsed.kind === "ours" ? parsed.docs : groupIntoRuns(parsed.points, file);
+}
+async function readFolder(dir, opts) {
+  const acc = { ours: [], points: [], skipped: [] };
+  await walk(dir, acc, opts.notes);
+  const docs = [...acc.ours, ...groupIntoRuns(acc.points, dir)];
+  opts.notes?.push(...acc.skipped);
+  if (docs.length === 0) {
+    const shown = acc.skipped.slice(0, 10).map((n) => `
+  ${n}`).join("");
+    const more = acc.skipped.length > 10 ? `
+  ... and ${acc.skipped.length - 10} more` : "";
+    throw new GateError(
+      "INPUT",
+      `no usable results in ${dir}${acc.skipped.length ? `: ${acc.skipped.length} file(s) skipped${shown}${more}` : ""}`,
+      {
+        where: { file: dir },
+        hint: acc.skipped.length ? "fix or remove the files named above" : "the folder holds no results.json and no vLLM result file (.json or .jsonl)"
+      }
+    );
+  }
+  return docs;
+}
+async function walk(dir, acc, notes) {
   const entries = await readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const own = entries.find((e) => e.name === RESULTS_FILE && !e.isDirectory());
+  let ownParsed;
+  if (own) {
+    const file = path16.join(dir, own.name);
+    const r = await tryReadOne(file);
+    if (r instanceof GateError) {
+      acc.skipped.push(`${skipNote(r)} (a run folder: its other files are not read either)`);
+      return;
+    }
+    if (r.kind === "ours") {
+      acc.ours.push(...r.docs);
+      return;
+    }
+    ownParsed = r;
+  }
   for (const e of entries) {
     if (e.name.startsWith(".") || e.name === "node_modules") continue;
-    const full = path14.join(dir, e.name);
-    if (e.isDirectory()) out2.push(...await listJsonFiles(full));
-    else if (/\.jsonl?$/i.test(e.name)) out2.push(full);
+    const full = path16.join(dir, e.name);
+    if (e.isDirectory()) {
+      await walk(full, acc, notes);
+      continue;
+    }
+    if (!/\.jsonl?$/i.test(e.name)) continue;
+    const r = e === own ? ownParsed : await tryReadOne(full);
+    if (r instanceof GateError) acc.skipped.push(skipNote(r));
+    else if (r.kind === "ours") acc.ours.push(...r.docs);
+    else if (r.kind === "vllm") acc.points.push(...r.points);
+    else notes?.push(`${full}: skipped, not a results file (${r.what})`);
   }
-  return out2;
 }
-async function readOne(file, inFolder, opts) {
-  let text;
-  let mtime;
+async function tryReadOne(file) {
   try {
-    text = await readFile4(file, "utf8");
-    mtime = (await stat(file)).mtime;
+    return await readOne(file);
   } catch (err2) {
-    throw new GateError("INPUT", `cannot read ${file}: ${err2.message}`, { where: { file } });
+    if (err2 instanceof GateError && err2.code === "INPUT") return err2;
+    throw err2;
   }
+}
+function skipNote(err2) {
+  return `${formatWhere(err2.where)}: skipped, ${err2.message.replace(/:\n/g, ": ").replace(/\n/g, "; ")}`;
+}
+async function readOne(file) {
+  const { text, mtime } = await readRegularFile(file);
   let records;
   try {
     records = parseJsonRecords(text);
@@ -50405,69 +54736,140 @@ async function readOne(file, inFolder, opts) {
       hint: "fix the JSON (one object per line for JSON lines)"
     });
   }
-  if (records.length === 0) {
-    if (inFolder) {
-      opts.notes?.push(`${file}: skipped, empty`);
-      return void 0;
-    }
-    throw new GateError("INPUT", `${file} is empty`, { where: { file } });
-  }
+  if (records.length === 0) throw new GateError("INPUT", "the file is empty", { where: { file }, hint: GIVE });
   const first = records[0].value;
   if (isObject3(first) && "schema-version" in first) {
     if (records.length > 1) {
-      throw new GateError("INPUT", `${file} holds ${records.length} JSON values; a results.json holds one`, { where: { file, line: records[1].line } });
+      throw new GateError("INPUT", `holds ${records.length} JSON values; a results.json holds one`, {
+        where: { file, line: records[1].line }
+      });
     }
-    return { doc: checkOurs(first, file) };
+    if (isBranchHistory(first)) return { kind: "ours", docs: first.runs.map((run, i) => checkHistoryRun(run, file, i)) };
+    return { kind: "ours", docs: [checkOurs(first, file)] };
   }
   const points = [];
   for (const r of records) {
     const kind = vllmRecordKind(r.value);
-    const origin = { file, fallbackTime: mtime, ...records.length > 1 ? { line: r.line } : {} };
+    const origin = {
+      file,
+      fallbackTime: mtime,
+      recordLine: r.line,
+      keyLine: (key) => topLevelKeyLine(text, r.offset, key),
+      ...records.length > 1 ? { line: r.line } : {}
+    };
     if (kind === "serve") points.push(importServeRecord(r.value, origin));
     else if (kind === "latency") points.push(importLatencyRecord(r.value, origin));
     else if (kind === "throughput") points.push(importThroughputRecord(r.value, origin));
-    else {
-      if (inFolder) {
-        opts.notes?.push(`${file}: skipped, not a results file (${whatItIs(r.value)})`);
-        return void 0;
-      }
-      throw new GateError("INPUT", `${file} is not a results file: ${whatItIs(r.value)}`, {
-        where: { file, line: r.line },
-        hint: "give a results.json written by `vllm-perf-gate run`, a file written by `vllm bench serve --save-result` (or --append-result), or the --output-json of `vllm bench latency` or `vllm bench throughput`"
-      });
-    }
+    else return { kind: "other", what: whatItIs(r.value), line: r.line };
   }
-  return { points };
+  return { kind: "vllm", points };
+}
+async function readRegularFile(file) {
+  const unreadable = (why) => new GateError("INPUT", `cannot be read: ${why}`, {
+    where: { file },
+    hint: "results are read from regular files; remove it or give another path"
+  });
+  let info;
+  try {
+    info = await stat3(file);
+  } catch (err2) {
+    throw unreadable(`${reason(err2)}${await danglingLink(file, err2)}`);
+  }
+  if (!info.isFile()) throw unreadable(`not a regular file (${fileKind(info)})`);
+  let handle;
+  try {
+    handle = await open2(file, constants2.O_RDONLY | constants2.O_NONBLOCK | constants2.O_NOCTTY);
+  } catch (err2) {
+    throw unreadable(reason(err2));
+  }
+  try {
+    const opened = await handle.stat();
+    if (!opened.isFile()) throw unreadable(`not a regular file (${fileKind(opened)})`);
+    return { text: await handle.readFile("utf8"), mtime: opened.mtime };
+  } catch (err2) {
+    throw err2 instanceof GateError ? err2 : unreadable(reason(err2));
+  } finally {
+    await handle.close();
+  }
+}
+function reason(err2) {
+  const code = err2.code;
+  if (code === "ENOENT") return "it does not exist";
+  if (code === "EACCES" || code === "EPERM") return "permission denied";
+  if (code === "ELOOP") return "a loop of symbolic links";
+  if (code === "EISDIR") return "a folder";
+  return code ?? err2.message;
+}
+async function danglingLink(file, err2) {
+  if (err2.code !== "ENOENT") return "";
+  try {
+    return (await lstat2(file)).isSymbolicLink() ? " (a symbolic link to a path that does not exist)" : "";
+  } catch {
+    return "";
+  }
+}
+function fileKind(s) {
+  if (s.isFIFO()) return "a FIFO";
+  if (s.isSocket()) return "a socket";
+  if (s.isCharacterDevice() || s.isBlockDevice()) return "a device";
+  if (s.isDirectory()) return "a folder";
+  return "not a file";
 }
 function whatItIs(v) {
   if (Array.isArray(v)) {
     const o = v[0];
-    if (isObject3(o) && "benchmark" in o && "metric" in o) return "a list in vLLM's PyTorch benchmark format (.pytorch.json); read the plain .json beside it";
+    if (isObject3(o) && "benchmark" in o && "metric" in o)
+      return "a list in vLLM's PyTorch benchmark format (.pytorch.json); read the plain .json beside it";
     if (isObject3(o) && "Test name" in o) return "vLLM CI's converted table (benchmark_results.json); read the per-test .json files instead";
     return "a JSON list";
   }
   if (isObject3(v)) {
-    const keys = Object.keys(v).slice(0, 5);
-    return `an object with keys ${keys.join(", ")}${Object.keys(v).length > 5 ? ", ..." : ""}`;
+    if ("verdict" in v && "counts" in v && "points" in v)
+      return "a verdict.json of vllm-perf-gate (a run's verdict, not its results; read the results.json beside it)";
+    return "a JSON object with none of the keys of a results.json (`schema-version`) or of a vLLM result (`request_throughput`, `avg_latency`, `elapsed_time`)";
   }
   return `a JSON ${v === null ? "null" : typeof v}`;
 }
 function checkOurs(doc, file) {
-  if (doc["schema-version"] !== 1) {
-    throw new GateError("INPUT", `${file} is a results document of schema version ${JSON.stringify(doc["schema-version"])}; this version reads 1`, {
-      where: { file, path: "schema-version" },
-      hint: "read it with the vllm-perf-gate version that wrote it, or run the baseline again"
-    });
+  const version = doc["schema-version"];
+  if (version !== 1) {
+    throw new GateError(
+      "INPUT",
+      `a results document of schema version ${typeof version === "number" ? version : `(${typeof version})`}; this version reads 1`,
+      {
+        where: { file, path: "schema-version" },
+        hint: "read it with the vllm-perf-gate version that wrote it, or run the baseline again"
+      }
+    );
   }
   const problems = validateResults(doc);
   if (problems.length > 0) {
-    throw new GateError("INPUT", `${file} is not a valid results document:
+    throw new GateError("INPUT", `not a valid results document:
 ${formatResultsProblems(problems)}`, {
       where: { file, path: problems[0].path },
       hint: "results.json files are written by `vllm-perf-gate run`; if this one was edited by hand, undo the edit or run again"
     });
   }
   return doc;
+}
+function isBranchHistory(v) {
+  return Array.isArray(v.runs) && "config-id" in v && !("suites" in v);
+}
+function checkHistoryRun(run, file, i) {
+  if (!isObject3(run))
+    throw new GateError("INPUT", "a run of the history is not an object", {
+      where: { file, path: `runs[${i}]` },
+      hint: "fix or delete the history file; the next baseline run writes a new one"
+    });
+  try {
+    return checkOurs(run, file);
+  } catch (err2) {
+    if (!(err2 instanceof GateError)) throw err2;
+    throw new GateError("INPUT", `run ${i + 1} of the history: ${err2.message}`, {
+      where: { file, path: `runs[${i}]${err2.where.path ? `.${err2.where.path}` : ""}` },
+      ...err2.hint ? { hint: err2.hint } : {}
+    });
+  }
 }
 function groupIntoRuns(points, target) {
   const sorted = points.map((p, i) => ({ p, i })).sort((a, b) => (a.p.time?.getTime() ?? 0) - (b.p.time?.getTime() ?? 0) || a.i - b.i).map((x) => x.p);
@@ -50489,7 +54891,7 @@ function groupIntoRuns(points, target) {
 }
 function toDocument(run, target) {
   const times = run.map((p) => p.time?.getTime()).filter((t) => t !== void 0);
-  const start = new Date(times.length ? Math.min(...times) : 0);
+  const start2 = new Date(times.length ? Math.min(...times) : 0);
   const end = new Date(times.length ? Math.max(...times) : 0);
   const suites = [];
   for (const p of run) {
@@ -50506,13 +54908,13 @@ function toDocument(run, target) {
     const { file: _f, line: _l, date: _d, ...meta } = p.point["vllm-meta"] ?? {};
     return [p.suite, p.point.key, meta];
   });
-  const configId = path14.basename(path14.resolve(target)).replace(/\.(jsonl?|json)$/i, "").replace(/[^A-Za-z0-9._-]+/g, "-") || "vllm";
+  const configId = path16.basename(path16.resolve(target)).replace(/\.(jsonl?|json)$/i, "").replace(/[^A-Za-z0-9._-]+/g, "-") || "vllm";
   return {
     "schema-version": 1,
     tool: { name: "vllm bench", version: "unknown" },
     run: {
-      id: `vllm-${formatVllmDate(start)}`,
-      "started-at": start.toISOString(),
+      id: `vllm-${formatVllmDate(start2)}`,
+      "started-at": start2.toISOString(),
       "finished-at": end.toISOString(),
       "config-id": configId,
       "config-hash": createHash3("sha256").update(JSON.stringify(identity)).digest("hex"),
@@ -50529,24 +54931,54 @@ function isObject3(v) {
 }
 
 // src/server/signals.ts
+import { writeSync } from "node:fs";
+var CANCEL_DEADLINE_MS = 1e4;
 function cancelExitCode(signal) {
   return signal === "SIGINT" ? 130 : signal === "SIGTERM" ? 143 : 1;
+}
+function dieBy(signal) {
+  process.removeAllListeners(signal);
+  try {
+    process.kill(process.pid, signal);
+  } catch {
+  }
+  setTimeout(() => process.exit(cancelExitCode(signal)), 1e3);
+}
+function writeNow(line) {
+  try {
+    writeSync(2, `${line}
+`);
+  } catch {
+    process.stderr.write(`${line}
+`, () => {
+    });
+  }
 }
 function installCancelHandlers(onCancel, opts = {}) {
   const controller = new AbortController();
   const exit = opts.exit ?? ((code) => process.exit(code));
-  const warn = opts.warn ?? ((line) => process.stderr.write(`${line}
-`));
+  const die = opts.die ?? dieBy;
+  const warn = opts.warn ?? writeNow;
+  const deadlineMs = opts.deadlineMs ?? CANCEL_DEADLINE_MS;
   let first;
+  let deadline;
   const handler = (signal) => {
     if (first) {
+      clearTimeout(deadline);
       const killed = killOurGroupsNow();
       warn(`${signal} again: exiting now${killed.length ? ` (SIGKILL to process group ${killed.join(", ")})` : ""}`);
-      exit(cancelExitCode(first));
+      die(first);
       return;
     }
     first = signal;
     warn(`${signal} received: cancelling; stopping the server and writing partial results`);
+    deadline = setTimeout(() => {
+      const killed = killOurGroupsNow();
+      warn(
+        `the run did not stop within ${deadlineMs / 1e3} s of ${signal} (something it waits on does not answer): exiting now, partial results may be missing${killed.length ? ` (SIGKILL to process group ${killed.join(", ")})` : ""}`
+      );
+      die(signal);
+    }, deadlineMs);
     controller.abort(new GateError("CANCELLED", `cancelled by ${signal}`));
     void (async () => {
       try {
@@ -50554,6 +54986,7 @@ function installCancelHandlers(onCancel, opts = {}) {
       } catch (err2) {
         warn(`warning: cleanup after ${signal} failed: ${err2.message}`);
       }
+      clearTimeout(deadline);
       exit(cancelExitCode(signal));
     })();
   };
@@ -50565,6 +54998,7 @@ function installCancelHandlers(onCancel, opts = {}) {
     controller,
     signal: controller.signal,
     dispose: () => {
+      clearTimeout(deadline);
       process.off("SIGINT", handler);
       process.off("SIGTERM", handler);
       process.off("exit", onExit);
@@ -50576,14 +55010,24 @@ function installCancelHandlers(onCancel, opts = {}) {
 var USAGE = `vllm-perf-gate ${TOOL_VERSION}: stop vLLM serving performance regressions
 
 usage:
-  vllm-perf-gate run --config FILE [--out DIR] [--baseline PATH]... [--format text|markdown|json]
-  vllm-perf-gate compare --baseline PATH... --current PATH [--config FILE] [--format text|markdown|json]
-  vllm-perf-gate report --results FILE [--baseline PATH]... [--config FILE] [--out FILE]
+  vllm-perf-gate run --config FILE [--out DIR] [--baseline PATH]... [--suite-map OLD=NEW]... [--format text|markdown|json]
+  vllm-perf-gate compare --baseline PATH... --current PATH [--config FILE] [--suite-map OLD=NEW]... [--format text|markdown|json]
+  vllm-perf-gate report --results FILE [--baseline PATH]... [--config FILE] [--suite-map OLD=NEW]... [--out FILE]
   vllm-perf-gate config --config FILE [--expand]
+  vllm-perf-gate history --history PATH... [--config FILE] [--format text|markdown|json|html] [--out FILE]
 
 PATH is a results.json, a vLLM result file (vllm bench serve --save-result, modern or legacy,
 JSON or JSON lines; vllm bench latency/throughput --output-json) or a folder of them (a history).
-Exit codes: 0 pass or no baseline, 1 regression or invalid run, 2 bad input, 130/143 cancelled.
+Points are matched by suite name and point key; a vLLM file's suite is its --label, else its file
+name. --suite-map OLD=NEW judges this run's suite NEW against the baseline's OLD (as gate.suite-map).
+
+Exit codes:
+  0  pass, or no baseline yet, or not comparable with gate.on-not-comparable: pass
+  1  the gate did not pass: a gated metric regressed, a point is invalid, a baseline point was not
+     measured (gate.on-missing: fail), nothing could be compared, or the baseline ran on another
+     setup (not comparable)
+  2  bad input (usage, config, results files, datasets)
+  130/143  cancelled (SIGINT/SIGTERM)
 `;
 var UsageError = class extends Error {
 };
@@ -50605,25 +55049,50 @@ async function readHistory(paths, notes) {
   for (const p of paths) docs.push(...await readResults(p, { notes }));
   return docs.sort((a, b) => a.run["started-at"].localeCompare(b.run["started-at"]));
 }
-function render(report, current, format, configId) {
+function renderContext(configId, baseline) {
+  const baselineDoc = baseline?.at(-1);
+  return { configId, ...baselineDoc ? { baselineDoc } : {} };
+}
+function render(report, current, format, ctx) {
   if (format === "json") return toJson(report);
-  if (format === "markdown") return renderComment(report, current, { configId });
-  return renderText(report, current, { configId });
+  if (format === "markdown") return renderComment(report, current, ctx);
+  return renderText(report, current, ctx);
+}
+function exitCodeFor(e) {
+  if (!(e instanceof GateError)) return 1;
+  if (e.code === "CANCELLED") return 130;
+  return e.code === "CONFIG" || e.code === "INPUT" || e.code === "DATASET" ? 2 : 1;
 }
 function exitFor(report) {
-  return report.verdict === "fail" ? 1 : 0;
+  return report.passes ? 0 : 1;
+}
+function suiteMapOf(values) {
+  const map = {};
+  for (const v of values ?? []) {
+    const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)=([A-Za-z0-9][A-Za-z0-9._-]*)$/.exec(v);
+    if (!m) throw new UsageError(`--suite-map takes OLD=NEW (the baseline's suite name = this run's), not "${v}"`);
+    map[m[1]] = m[2];
+  }
+  return map;
 }
 async function cmdRun(args) {
   const { values } = parseArgs({
     args,
-    options: { config: { type: "string" }, out: { type: "string" }, baseline: { type: "string", multiple: true }, format: { type: "string" } },
+    options: {
+      config: { type: "string" },
+      out: { type: "string" },
+      baseline: { type: "string", multiple: true },
+      format: { type: "string" },
+      "suite-map": { type: "string", multiple: true }
+    },
     strict: true
   });
   if (!values.config) throw new UsageError("run needs --config FILE");
   const format = formatOf(values.format);
+  const suiteMap = suiteMapOf(values["suite-map"]);
   const loaded = await loadConfig(values.config);
   for (const n of loaded.notes) err(`note: ${n}`);
-  const outDir = path15.resolve(values.out ?? path15.join("out", loaded.configId));
+  const outDir = path17.resolve(values.out ?? path17.join("out", loaded.configId));
   const notes = [];
   const baseline = values.baseline?.length ? await readHistory(values.baseline, notes) : null;
   for (const n of notes) err(`note: ${n}`);
@@ -50632,15 +55101,19 @@ async function cmdRun(args) {
   let release = () => {
   };
   const settled = new Promise((r) => release = r);
-  const cancel = installCancelHandlers(async (sig) => {
-    cancelledBy = sig;
-    await settled;
-  });
+  const cancel = installCancelHandlers(
+    async (sig) => {
+      cancelledBy = sig;
+      await settled;
+    },
+    { exit: exitFlushed }
+  );
   try {
     const gate = await runGate(loaded, {
       outDir,
       signal: cancel.signal,
       baseline,
+      suiteMap,
       ...values.baseline?.length ? { baselineSource: values.baseline.join(", ") } : {},
       log: (line) => err(line),
       onProgress: (ev) => progress.update(ev),
@@ -50648,7 +55121,10 @@ async function cmdRun(args) {
         progress.endPoint();
         err(formatServingSummary(point, { suite }));
       },
-      git: { ...process.env.GITHUB_SHA ? { sha: process.env.GITHUB_SHA } : {}, ...process.env.GITHUB_REF ? { ref: process.env.GITHUB_REF } : {} }
+      git: {
+        ...process.env.GITHUB_SHA ? { sha: process.env.GITHUB_SHA } : {},
+        ...process.env.GITHUB_REF ? { ref: process.env.GITHUB_REF } : {}
+      }
     });
     for (const s of gate.doc.suites) if (s.kind === "serving" && s.points.length > 1) err(`
 ${s.name}
@@ -50656,13 +55132,15 @@ ${formatSweepTable(s.points)}`);
     err(`results: ${gate.resultsPath}`);
     if (gate.error) {
       err(`error: ${gate.error.format()}`);
-      err(`partial results${existsSync2(path15.join(outDir, "server.log")) ? " and the server log" : ""} are in ${outDir}`);
+      err(`partial results${existsSync3(path17.join(outDir, "server.log")) ? " and the server log" : ""} are in ${outDir}`);
     } else for (const line of formatRunVerdict(gate.report, gate.doc)) err(line);
-    if (baseline !== null || format !== "text") out(render(gate.report, gate.doc, format, loaded.configId));
-    await writeFile2(path15.join(outDir, "report.md"), renderComment(gate.report, gate.doc, { configId: loaded.configId }));
-    await writeFile2(path15.join(outDir, "verdict.json"), toJson(gate.report));
+    const rctx = renderContext(loaded.configId, baseline);
+    if (baseline !== null || format !== "text") out(render(gate.report, gate.doc, format, rctx));
+    await writeFile2(path17.join(outDir, "report.md"), renderComment(gate.report, gate.doc, rctx));
+    await writeFile2(path17.join(outDir, "summary.md"), renderSummary(gate.report, gate.doc, rctx));
+    await writeFile2(path17.join(outDir, "verdict.json"), toJson(gate.report));
     if (cancelledBy) return cancelExitCode(cancelledBy);
-    if (gate.error) return gate.error.code === "CONFIG" || gate.error.code === "DATASET" ? 2 : 1;
+    if (gate.error) return exitCodeFor(gate.error);
     return exitFor(gate.report);
   } finally {
     cancel.dispose();
@@ -50672,45 +55150,93 @@ ${formatSweepTable(s.points)}`);
 async function cmdCompare(args) {
   const { values } = parseArgs({
     args,
-    options: { baseline: { type: "string", multiple: true }, current: { type: "string" }, config: { type: "string" }, format: { type: "string" } },
+    options: {
+      baseline: { type: "string", multiple: true },
+      current: { type: "string" },
+      config: { type: "string" },
+      format: { type: "string" },
+      "suite-map": { type: "string", multiple: true }
+    },
     strict: true
   });
   if (!values.current) throw new UsageError("compare needs --current PATH");
   if (!values.baseline?.length) throw new UsageError("compare needs at least one --baseline PATH");
   const format = formatOf(values.format);
+  const suiteMap = suiteMapOf(values["suite-map"]);
   const notes = [];
   const currentDocs = await readResults(values.current, { notes });
   const current = currentDocs.at(-1);
-  if (!current) throw new GateError("INPUT", `no results found in ${values.current}`, { where: { file: values.current }, hint: "point --current at a results.json or a vLLM result file" });
+  if (!current)
+    throw new GateError("INPUT", `no results found in ${values.current}`, {
+      where: { file: values.current },
+      hint: "point --current at a results.json or a vLLM result file"
+    });
   if (currentDocs.length > 1) notes.push(`${values.current} holds ${currentDocs.length} runs; the newest is the current one`);
   const baseline = await readHistory(values.baseline, notes);
   for (const n of notes) err(`note: ${n}`);
   const loaded = values.config ? await loadConfig(values.config) : null;
-  const settings = loaded ? gateSettingsFor(loaded) : defaultSettings();
+  const settings = withSuiteMap(loaded ? gateSettingsFor(loaded) : defaultSettings(), suiteMap);
   const report = compareRuns(baseline, current, settings, { source: values.baseline.join(", ") });
-  out(render(report, current, format, loaded?.configId ?? current.run["config-id"]));
+  out(render(report, current, format, renderContext(loaded?.configId ?? current.run["config-id"], baseline)));
   return exitFor(report);
 }
 async function cmdReport(args) {
   const { values } = parseArgs({
     args,
-    options: { results: { type: "string" }, baseline: { type: "string", multiple: true }, config: { type: "string" }, out: { type: "string" } },
+    options: {
+      results: { type: "string" },
+      baseline: { type: "string", multiple: true },
+      config: { type: "string" },
+      out: { type: "string" },
+      "suite-map": { type: "string", multiple: true }
+    },
     strict: true
   });
   if (!values.results) throw new UsageError("report needs --results FILE");
+  const suiteMap = suiteMapOf(values["suite-map"]);
   const notes = [];
   const current = (await readResults(values.results, { notes })).at(-1);
   if (!current) throw new GateError("INPUT", `no results found in ${values.results}`, { where: { file: values.results } });
   const baseline = values.baseline?.length ? await readHistory(values.baseline, notes) : [];
   for (const n of notes) err(`note: ${n}`);
   const loaded = values.config ? await loadConfig(values.config) : null;
-  const report = compareRuns(baseline, current, loaded ? gateSettingsFor(loaded) : defaultSettings(), values.baseline?.length ? { source: values.baseline.join(", ") } : {});
-  const md = renderComment(report, current, { configId: loaded?.configId ?? current.run["config-id"] });
+  const settings = withSuiteMap(loaded ? gateSettingsFor(loaded) : defaultSettings(), suiteMap);
+  const report = compareRuns(baseline, current, settings, values.baseline?.length ? { source: values.baseline.join(", ") } : {});
+  const md = renderComment(report, current, renderContext(loaded?.configId ?? current.run["config-id"], baseline));
   if (values.out) {
-    await mkdir3(path15.dirname(path15.resolve(values.out)), { recursive: true });
+    await mkdir3(path17.dirname(path17.resolve(values.out)), { recursive: true });
     await writeFile2(values.out, md);
     err(`wrote ${values.out}`);
   } else out(md);
+  return 0;
+}
+async function cmdHistory(args) {
+  const { values } = parseArgs({
+    args,
+    options: {
+      history: { type: "string", multiple: true },
+      config: { type: "string" },
+      format: { type: "string" },
+      out: { type: "string" }
+    },
+    strict: true
+  });
+  if (!values.history?.length) throw new UsageError("history needs at least one --history PATH");
+  const format = values.format ?? "text";
+  if (!["text", "markdown", "json", "html"].includes(format))
+    throw new UsageError(`--format must be text, markdown, json or html, not "${format}"`);
+  const notes = [];
+  const docs = await readHistory(values.history, notes);
+  const loaded = values.config ? await loadConfig(values.config) : null;
+  const analysis = analyzeHistory(docs, loaded ? gateSettingsFor(loaded) : defaultSettings());
+  const title = `Performance history${loaded ? ` of ${loaded.configId}` : ""}`;
+  const text = format === "json" ? historyJson(analysis) : format === "markdown" ? renderHistoryMarkdown(analysis, { title }) : format === "html" ? renderHistoryHtml(analysis, { title }) : renderHistoryText(analysis);
+  for (const n of notes) err(`note: ${n}`);
+  if (values.out) {
+    await mkdir3(path17.dirname(path17.resolve(values.out)), { recursive: true });
+    await writeFile2(values.out, text);
+    err(`wrote ${values.out}`);
+  } else out(text);
   return 0;
 }
 async function cmdConfig(args) {
@@ -50718,16 +55244,30 @@ async function cmdConfig(args) {
   if (!values.config) throw new UsageError("config needs --config FILE");
   const loaded = await loadConfig(values.config);
   for (const n of loaded.notes) err(`note: ${n}`);
+  await checkDatasets(loaded);
   if (values.expand) out(renderExpandedConfig(loaded));
   else out(`${values.config}: valid (${loaded.config.suites.length} suites, id ${loaded.configId})`);
   return 0;
 }
+function withSuiteMap(settings, suiteMap) {
+  return { ...settings, suiteMap: { ...settings.suiteMap, ...suiteMap } };
+}
 function defaultSettings() {
   return gateSettings({ thresholds: parseThresholds(void 0, { path: "thresholds" }) });
+}
+var SINGLE_OPTIONS = ["config"];
+function refuseRepeats(args) {
+  const { tokens } = parseArgs({ args, strict: false, tokens: true });
+  for (const name of SINGLE_OPTIONS) {
+    const given = tokens.filter((t) => t.kind === "option" && t.name === name).length;
+    if (given > 1)
+      throw new UsageError(`--${name} is given ${given} times; give it once (one config per run: run the command once per config)`);
+  }
 }
 async function main(argv) {
   const [cmd, ...rest] = argv;
   try {
+    refuseRepeats(rest);
     switch (cmd) {
       case "run":
         return await cmdRun(rest);
@@ -50737,6 +55277,8 @@ async function main(argv) {
         return await cmdReport(rest);
       case "config":
         return await cmdConfig(rest);
+      case "history":
+        return await cmdHistory(rest);
       case "--version":
       case "version":
         out(TOOL_VERSION);
@@ -50758,20 +55300,33 @@ ${USAGE}`);
       return 2;
     }
     err(`error: ${describeError(e)}`);
-    if (e instanceof GateError) return e.code === "INTERNAL" ? 1 : e.code === "CANCELLED" ? 130 : ["CONFIG", "INPUT", "DATASET"].includes(e.code) ? 2 : 1;
-    return 1;
+    return exitCodeFor(e);
   }
+}
+var exiting = false;
+function exitFlushed(code) {
+  if (exiting) return;
+  exiting = true;
+  void Promise.all([flushed(process.stdout), flushed(process.stderr)]).then(() => process.exit(code));
+}
+function flushed(stream) {
+  return new Promise((resolve2) => {
+    if (stream.destroyed || stream.writableFinished) return resolve2();
+    stream.once("error", () => resolve2());
+    stream.write("", () => resolve2());
+  });
 }
 var invokedDirectly = process.argv[1] !== void 0 && /(cli\.(ts|js)|vllm-perf-gate(\.js)?)$/.test(process.argv[1]);
 if (invokedDirectly) {
   main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    (code) => exitFlushed(code),
     (e) => {
       err(`error: ${describeError(e)}`);
-      process.exit(1);
+      exitFlushed(1);
     }
   );
 }
 export {
+  exitCodeFor,
   main
 };

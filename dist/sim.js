@@ -85,13 +85,13 @@ var PROFILES = {
   "l4-qwen2.5-0.5b": {
     ...DEFAULT,
     name: "l4-qwen2.5-0.5b",
-    description: "Qwen2.5-0.5B-Instruct on one NVIDIA L4, vLLM 0.23 V1, --gpu-memory-utilization 0.6 --max-model-len 8192 (seed 003).",
+    description: "Qwen2.5-0.5B-Instruct on one NVIDIA L4, vLLM 0.23 V1, --gpu-memory-utilization 0.6 --max-model-len 8192 (calibrated to a published 256-in/128-out concurrency sweep).",
     step_base_s: 505e-5,
     step_per_seq_s: 66e-6,
     step_per_prefill_token_s: 12e-6,
     step_per_context_token_s: 0,
-    // The API server's delay grows like the square root of the requests in flight: seed 003's
-    // TTFT rises 10.8, 23, 34, 77, 108 ms from concurrency 1 to 2..32, i.e. ~23 ms x (sqrt(n) - 1).
+    // The API server's delay grows like the square root of the requests in flight: the calibration
+    // sweep's TTFT rises 10.8, 23, 34, 77, 108 ms from concurrency 1 to 2..32, i.e. ~23 ms x (sqrt(n) - 1).
     frontend_base_s: 2e-3,
     frontend_per_inflight_s: 0.02,
     frontend_inflight_exp: 0.55,
@@ -107,7 +107,7 @@ var PROFILES = {
   "rtx5090-qwen2.5-7b": {
     ...DEFAULT,
     name: "rtx5090-qwen2.5-7b",
-    description: "Qwen2.5-7B-Instruct (BF16) on one RTX 5090, vLLM V1 defaults (seed 000).",
+    description: "Qwen2.5-7B-Instruct (BF16) on one RTX 5090, vLLM V1 defaults (calibrated to a published chat-client report).",
     step_base_s: 0.0102,
     step_per_seq_s: 93e-6,
     step_per_prefill_token_s: 4e-5,
@@ -132,15 +132,13 @@ function loadProfile(nameOrFile) {
   try {
     text = readFileSync(nameOrFile, "utf8");
   } catch {
-    throw new Error(
-      `unknown profile '${nameOrFile}': not a built-in (${Object.keys(PROFILES).join(", ")}) nor a readable JSON file`
-    );
+    throw new Error(`unknown profile '${nameOrFile}': not a built-in (${Object.keys(PROFILES).join(", ")}) nor a readable JSON file`);
   }
   let data;
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new Error(`profile file ${nameOrFile} is not valid JSON: ${e.message}`);
+    throw new Error(`profile file ${nameOrFile} is not valid JSON: ${e.message}`, { cause: e });
   }
   return validateProfile(data, nameOrFile);
 }
@@ -150,7 +148,11 @@ function validateProfile(data, where) {
   }
   const obj = data;
   const base = typeof obj.base === "string" && PROFILES[obj.base] ? PROFILES[obj.base] : DEFAULT;
-  const out = { ...base, name: typeof obj.name === "string" ? obj.name : where, description: typeof obj.description === "string" ? obj.description : `profile file ${where}` };
+  const out = {
+    ...base,
+    name: typeof obj.name === "string" ? obj.name : where,
+    description: typeof obj.description === "string" ? obj.description : `profile file ${where}`
+  };
   for (const [k, v] of Object.entries(obj)) {
     if (k === "name" || k === "description" || k === "base") continue;
     if (!NUMERIC_KEYS.includes(k)) {
@@ -175,6 +177,7 @@ var ENGINE_FLAGS = {
   "gpu-memory-utilization": { kind: "float", above: 0, max: 1 },
   "tensor-parallel-size": { kind: "int", min: 1 },
   "enable-chunked-prefill": { kind: "bool" },
+  "enable-prefix-caching": { kind: "bool" },
   "num-gpu-blocks-override": { kind: "int", min: 1 },
   "block-size": { kind: "int", min: 1 },
   "sim-profile": { kind: "str" },
@@ -193,6 +196,7 @@ var SERVE_FLAGS = {
   port: { kind: "int", min: 0, max: 65535 },
   "served-model-name": { kind: "strs" },
   "enable-force-include-usage": { kind: "bool" },
+  "enable-prompt-tokens-details": { kind: "bool" },
   "disable-log-stats": { kind: "bool" }
 };
 var LATENCY_FLAGS = {
@@ -218,8 +222,6 @@ var ALIASES = { tp: "tensor-parallel-size", q: "quantization" };
 var VLLM_BOOL_FLAGS = /* @__PURE__ */ new Set([
   "trust-remote-code",
   "enforce-eager",
-  "enable-prefix-caching",
-  "no-enable-prefix-caching",
   "disable-log-requests",
   "enable-log-requests",
   "enable-log-outputs",
@@ -232,7 +234,6 @@ var VLLM_BOOL_FLAGS = /* @__PURE__ */ new Set([
   "enable-sleep-mode",
   "disable-sliding-window",
   "skip-tokenizer-init",
-  "enable-prompt-tokens-details",
   "enable-server-load-tracking",
   "disable-fastapi-docs",
   "enable-request-id-headers",
@@ -380,6 +381,7 @@ function engineArgs(p, profile) {
     gpuMemoryUtilization: gmu,
     tensorParallelSize: tp,
     chunkedPrefill: get("enable-chunked-prefill") ?? true,
+    enablePrefixCaching: get("enable-prefix-caching") ?? true,
     blockSize,
     numGpuBlocks
   };
@@ -408,19 +410,161 @@ function uvicorn(msg) {
 // sim/offline.ts
 import { readFileSync as readFileSync2 } from "node:fs";
 
+// sim/prefix-cache.ts
+var NO_HASH = -1;
+function mix32(h, v) {
+  v = Math.imul(v, 3432918353);
+  v = v << 15 | v >>> 17;
+  v = Math.imul(v, 461845907);
+  h ^= v;
+  h = h << 13 | h >>> 19;
+  return Math.imul(h, 5) + 3864292196 | 0;
+}
+function fmix32(h) {
+  h ^= h >>> 16;
+  h = Math.imul(h, 2246822507);
+  h ^= h >>> 13;
+  h = Math.imul(h, 3266489909);
+  return (h ^ h >>> 16) >>> 0;
+}
+function hashBlockTokens(parent, ids, start, blockSize) {
+  const pHi = Math.floor(parent / 4294967296);
+  const pLo = parent >>> 0;
+  let a = mix32(mix32(625341585, pHi), pLo);
+  let b = mix32(mix32(1640531527, pLo), pHi);
+  for (let i = start; i < start + blockSize; i++) {
+    const t = ids[i] | 0;
+    a = mix32(a, t);
+    b = mix32(b, t ^ 1540483477);
+  }
+  a = fmix32(a ^ blockSize);
+  b = fmix32(b ^ blockSize * 31);
+  return (a >>> 11) * 4294967296 + b;
+}
+function rootHash(seed, salt) {
+  const a = fmix32(mix32(2135587861, seed));
+  const b = fmix32(mix32(1013904242, salt === null ? 0 : salt ^ 2654435769));
+  return (a >>> 11) * 4294967296 + b;
+}
+function extendBlockHashes(hashes, ids, blockSize, root) {
+  while ((hashes.length + 1) * blockSize <= ids.length) {
+    const parent = hashes.length === 0 ? root : hashes[hashes.length - 1];
+    hashes.push(hashBlockTokens(parent, ids, hashes.length * blockSize, blockSize));
+  }
+}
+var BlockPool = class {
+  constructor(numBlocks) {
+    this.numBlocks = numBlocks;
+    const n = numBlocks + 1;
+    this.prev = new Int32Array(n);
+    this.next = new Int32Array(n);
+    this.ref = new Int32Array(numBlocks);
+    this.hashOf = new Float64Array(numBlocks).fill(NO_HASH);
+    this.head = numBlocks;
+    for (let i = 0; i < n; i++) {
+      this.next[i] = (i + 1) % n;
+      this.prev[i] = (i + n - 1) % n;
+    }
+    this.numFree = numBlocks;
+  }
+  numBlocks;
+  prev;
+  next;
+  ref;
+  hashOf;
+  cached = /* @__PURE__ */ new Map();
+  /** Sentinel index of the free queue (one past the last block). */
+  head;
+  numFree;
+  /** Cached blocks dropped to make room, since start. */
+  evictions = 0;
+  unlink(id) {
+    const p = this.prev[id];
+    const q = this.next[id];
+    this.next[p] = q;
+    this.prev[q] = p;
+    this.numFree--;
+  }
+  append(id) {
+    const last = this.prev[this.head];
+    this.next[last] = id;
+    this.prev[id] = last;
+    this.next[id] = this.head;
+    this.prev[this.head] = id;
+    this.numFree++;
+  }
+  /** The cached block holding this hash, or -1. */
+  lookup(hash) {
+    return this.cached.get(hash) ?? -1;
+  }
+  /** True when the block is in the free queue (a hit on it takes a free block away). */
+  isFree(id) {
+    return this.ref[id] === 0;
+  }
+  /** Pops n blocks from the front of the free queue, evicting their hashes. The caller checked numFree. */
+  allocate(n, into) {
+    for (let k = 0; k < n; k++) {
+      const id = this.next[this.head];
+      this.unlink(id);
+      const h = this.hashOf[id];
+      if (h !== NO_HASH) {
+        if (this.cached.get(h) === id) this.cached.delete(h);
+        this.hashOf[id] = NO_HASH;
+        this.evictions++;
+      }
+      this.ref[id] = 1;
+      into.push(id);
+    }
+  }
+  /** Takes a reference on cache-hit blocks, removing free ones from the queue. */
+  touch(ids) {
+    for (const id of ids) {
+      const r = this.ref[id];
+      if (r === 0) this.unlink(id);
+      this.ref[id] = r + 1;
+    }
+  }
+  /** Drops a request's references, its tail block first, so the tail is evicted before the head. */
+  freeReversed(ids) {
+    for (let k = ids.length - 1; k >= 0; k--) {
+      const id = ids[k];
+      const r = this.ref[id] - 1;
+      this.ref[id] = r;
+      if (r === 0) this.append(id);
+    }
+  }
+  /** Makes a full block findable by its hash; a second block with a hash already cached stays anonymous. */
+  cacheBlock(id, hash) {
+    if (this.hashOf[id] !== NO_HASH || this.cached.has(hash)) return;
+    this.hashOf[id] = hash;
+    this.cached.set(hash, id);
+  }
+  /** vLLM's `reset_prefix_cache`: forgets every hash, refused (false) while any block is held. */
+  reset() {
+    if (this.numFree !== this.numBlocks) return false;
+    this.cached.clear();
+    this.hashOf.fill(NO_HASH);
+    return true;
+  }
+  get numCached() {
+    return this.cached.size;
+  }
+};
+
 // sim/engine.ts
 var PENDING = 0;
 var WAITING = 1;
 var RUNNING = 2;
 var DONE = 3;
 var EngineRequest = class {
-  constructor(id, promptTokens, maxTokens, targetTokens, arrival, sink = null) {
+  constructor(id, promptTokens, maxTokens, targetTokens, arrival, sink = null, tokenIds = null) {
     this.id = id;
     this.promptTokens = promptTokens;
     this.maxTokens = maxTokens;
     this.targetTokens = targetTokens;
     this.arrival = arrival;
     this.sink = sink;
+    this.tokenIds = tokenIds;
   }
   id;
   promptTokens;
@@ -428,11 +572,21 @@ var EngineRequest = class {
   targetTokens;
   arrival;
   sink;
+  tokenIds;
   state = PENDING;
   /** Tokens whose KV is computed. */
   computed = 0;
   generated = 0;
-  blocks = 0;
+  /** The KV blocks the request holds, in token order. */
+  blockIds = [];
+  /** Leading blocks of blockIds registered in the prefix cache. */
+  cachedBlocks = 0;
+  /** Chained hashes of the full blocks of tokenIds, computed as they are needed. */
+  blockHashes = [];
+  /** Root of the hash chain (vLLM's NONE_HASH, salted by the request's cache_salt). */
+  hashRoot = 0;
+  /** Prompt tokens found in the prefix cache when first scheduled (vLLM's num_cached_tokens); -1 before. */
+  cachedTokens = -1;
   scheduledNow = 0;
   readyAt = 0;
   firstScheduledAt = -1;
@@ -444,12 +598,19 @@ var EngineRequest = class {
   get numTokens() {
     return this.promptTokens + this.generated;
   }
+  get blocks() {
+    return this.blockIds.length;
+  }
+  /** Records the id of the token just produced, so the block it fills can be cached. */
+  appendOutputId(id) {
+    this.tokenIds?.push(id);
+  }
 };
 var Engine = class {
   constructor(cfg, observer) {
     this.cfg = cfg;
     this.observer = observer;
-    this.freeBlocks = cfg.kvBlocks;
+    this.pool = new BlockPool(cfg.kvBlocks);
   }
   cfg;
   observer;
@@ -457,11 +618,23 @@ var Engine = class {
   waiting = [];
   running = [];
   batch = [];
-  freeBlocks;
+  pool;
+  /** Blocks of the cache hit found for the head of the waiting queue (scratch). */
+  hit = [];
   inflight = 0;
   preemptionsTotal = 0;
   promptTokensTotal = 0;
   generationTokensTotal = 0;
+  /**
+   * Prefix-cache lookups of new requests, counted at admission as vLLM's PrefixCacheStats: requests,
+   * queried tokens (the request's tokens) and hit tokens. A preempted request's second lookup
+   * (its own blocks found again) is kept apart, as vLLM does, and is not in these counters.
+   */
+  prefixRequests = 0;
+  prefixQueries = 0;
+  prefixHits = 0;
+  preemptedQueries = 0;
+  preemptedHits = 0;
   steps = 0;
   lastScheduledTokens = 0;
   /** Optional hook, e.g. the iteration-tokens histogram. */
@@ -474,10 +647,23 @@ var Engine = class {
     return this.waiting.length + this.pending.length;
   }
   get kvUsage() {
-    return this.cfg.kvBlocks === 0 ? 0 : (this.cfg.kvBlocks - this.freeBlocks) / this.cfg.kvBlocks;
+    return this.cfg.kvBlocks === 0 ? 0 : (this.cfg.kvBlocks - this.pool.numFree) / this.cfg.kvBlocks;
   }
+  /** Blocks held by requests (cached blocks no request holds count as free, as in vLLM). */
   get usedBlocks() {
-    return this.cfg.kvBlocks - this.freeBlocks;
+    return this.cfg.kvBlocks - this.pool.numFree;
+  }
+  /** Full blocks findable in the prefix cache. */
+  get cachedBlockCount() {
+    return this.pool.numCached;
+  }
+  /** Cached blocks evicted (reused for other tokens) since start. */
+  get evictions() {
+    return this.pool.evictions;
+  }
+  /** vLLM's reset_prefix_cache: refused (false) while any request holds blocks. */
+  resetPrefixCache() {
+    return this.pool.reset();
   }
   hasWork() {
     return this.running.length > 0 || this.waiting.length > 0 || this.pending.length > 0;
@@ -504,13 +690,60 @@ var Engine = class {
     const list = req.state === PENDING ? this.pending : req.state === WAITING ? this.waiting : this.running;
     const i = list.indexOf(req);
     if (i >= 0) list.splice(i, 1);
-    this.freeBlocks += req.blocks;
-    req.blocks = 0;
+    this.release(req);
     req.finishReason = "abort";
     this.finish(req, now);
   }
   blocksFor(tokens) {
     return Math.ceil(tokens / this.cfg.blockSize);
+  }
+  /** Gives a request's blocks back to the pool, tail first; cached ones stay findable until evicted. */
+  release(r) {
+    this.pool.freeReversed(r.blockIds);
+    r.blockIds.length = 0;
+    r.cachedBlocks = 0;
+  }
+  /**
+   * The longest run of leading full blocks of r already in the cache, into this.hit. As vLLM's
+   * get_computed_blocks, at most numTokens - 1 tokens can hit: the last token is always computed
+   * for its logits, so a prompt found whole recomputes its last block.
+   */
+  findCacheHit(r) {
+    const hit = this.hit;
+    hit.length = 0;
+    const ids = r.tokenIds;
+    if (!this.cfg.enablePrefixCaching || ids === null) return 0;
+    const bs = this.cfg.blockSize;
+    extendBlockHashes(r.blockHashes, ids, bs, r.hashRoot);
+    const most = Math.min(Math.floor((r.numTokens - 1) / bs), r.blockHashes.length);
+    for (let i = 0; i < most; i++) {
+      const id = this.pool.lookup(r.blockHashes[i]);
+      if (id < 0) break;
+      hit.push(id);
+    }
+    return hit.length;
+  }
+  /** Registers the full blocks of r's first `tokens` tokens in the cache (vLLM caches them when scheduled). */
+  cacheFullBlocks(r, tokens) {
+    const ids = r.tokenIds;
+    if (!this.cfg.enablePrefixCaching || ids === null) return;
+    const bs = this.cfg.blockSize;
+    const full = Math.min(Math.floor(Math.min(tokens, ids.length) / bs), r.blockIds.length);
+    if (full <= r.cachedBlocks) return;
+    extendBlockHashes(r.blockHashes, ids, bs, r.hashRoot);
+    for (let i = r.cachedBlocks; i < full; i++) this.pool.cacheBlock(r.blockIds[i], r.blockHashes[i]);
+    r.cachedBlocks = full;
+  }
+  recordLookup(r, hitTokens) {
+    if (!this.cfg.enablePrefixCaching) return;
+    if (r.preemptions > 0) {
+      this.preemptedQueries += r.numTokens;
+      this.preemptedHits += hitTokens;
+      return;
+    }
+    this.prefixRequests++;
+    this.prefixQueries += r.numTokens;
+    this.prefixHits += hitTokens;
   }
   admitPending(now) {
     if (this.pending.length === 0) return;
@@ -528,8 +761,7 @@ var Engine = class {
   }
   preemptLast() {
     const victim = this.running.pop();
-    this.freeBlocks += victim.blocks;
-    victim.blocks = 0;
+    this.release(victim);
     victim.computed = 0;
     victim.state = WAITING;
     victim.preemptions++;
@@ -540,7 +772,8 @@ var Engine = class {
   }
   /**
    * Schedules one step at time now: running requests first (decode or their next prefill chunk),
-   * then waiting ones FCFS while the token budget, max_num_seqs and free KV blocks allow.
+   * then waiting ones FCFS while the token budget, max_num_seqs and free KV blocks allow; a waiting
+   * request starts after the blocks it finds in the prefix cache, which cost no prefill.
    * Returns the step's duration in seconds, or -1 when there is nothing to run.
    */
   beginStep(now) {
@@ -558,7 +791,7 @@ var Engine = class {
       const n = remaining < budget ? remaining : budget;
       const need = this.blocksFor(r.computed + n) - r.blocks;
       let selfPreempted = false;
-      while (need > this.freeBlocks) {
+      while (need > this.pool.numFree) {
         const victim = this.preemptLast();
         preempted = true;
         if (victim === r) {
@@ -567,8 +800,8 @@ var Engine = class {
         }
       }
       if (selfPreempted) break;
-      this.freeBlocks -= need;
-      r.blocks += need;
+      if (need > 0) this.pool.allocate(need, r.blockIds);
+      this.cacheFullBlocks(r, r.computed + n);
       r.scheduledNow = n;
       budget -= n;
       if (remaining > 1 || r.generated === 0) prefillTokens += n;
@@ -578,16 +811,26 @@ var Engine = class {
     if (!preempted) {
       while (this.waiting.length > 0 && this.running.length < cfg.maxNumSeqs && budget > 0) {
         const r = this.waiting[0];
-        const remaining = r.numTokens - r.computed;
+        const hitBlocks = this.findCacheHit(r);
+        const hitTokens = hitBlocks * cfg.blockSize;
+        const remaining = r.numTokens - hitTokens;
         if (!cfg.chunkedPrefill && remaining > budget) break;
         const n = remaining < budget ? remaining : budget;
-        const need = this.blocksFor(r.computed + n) - r.blocks;
-        if (need > this.freeBlocks) break;
+        const fresh = this.blocksFor(hitTokens + n) - hitBlocks;
+        let hitFree = 0;
+        for (let k = 0; k < hitBlocks; k++) if (this.pool.isFree(this.hit[k])) hitFree++;
+        if (fresh + hitFree > this.pool.numFree) break;
         this.waiting.shift();
         r.state = RUNNING;
         this.running.push(r);
-        this.freeBlocks -= need;
-        r.blocks += need;
+        this.pool.touch(this.hit);
+        for (let k = 0; k < hitBlocks; k++) r.blockIds.push(this.hit[k]);
+        r.cachedBlocks = hitBlocks;
+        this.pool.allocate(fresh, r.blockIds);
+        r.computed = hitTokens;
+        this.recordLookup(r, hitTokens);
+        if (r.cachedTokens < 0) r.cachedTokens = hitTokens;
+        this.cacheFullBlocks(r, hitTokens + n);
         r.scheduledNow = n;
         budget -= n;
         prefillTokens += n;
@@ -624,8 +867,7 @@ var Engine = class {
       if (last) {
         r.finishReason = r.generated >= r.maxTokens || r.numTokens >= this.cfg.maxModelLen ? "length" : "stop";
         r.state = DONE;
-        this.freeBlocks += r.blocks;
-        r.blocks = 0;
+        this.release(r);
         finishedAny = true;
       }
       this.observer.onToken(r, now, last);
@@ -652,6 +894,15 @@ function targetLength(maxTokens, ignoreEos, eosHazard, u) {
   if (ignoreEos || eosHazard <= 0 || maxTokens <= 1) return maxTokens;
   const k = Math.ceil(Math.log(1 - u) / Math.log(1 - eosHazard));
   return k >= 1 && k < maxTokens ? k : maxTokens;
+}
+function requestTimes(r) {
+  if (r.firstScheduledAt < 0 || r.firstTokenAt < 0) return null;
+  return {
+    queue: r.firstScheduledAt - r.readyAt,
+    prefill: r.firstTokenAt - r.firstScheduledAt,
+    decode: r.lastTokenAt - r.firstTokenAt,
+    inference: r.lastTokenAt - r.firstScheduledAt
+  };
 }
 
 // sim/rng.ts
@@ -722,6 +973,7 @@ function engineConfig(e, k, timeScale) {
       kvBlocks: e.numGpuBlocks,
       blockSize: e.blockSize,
       chunkedPrefill: e.chunkedPrefill,
+      enablePrefixCaching: e.enablePrefixCaching,
       cost: {
         base: p.step_base_s,
         perSeq: p.step_per_seq_s,
@@ -888,6 +1140,7 @@ var OUTPUT_WORDS = [
   " far",
   " set"
 ];
+var OUTPUT_IDS = OUTPUT_WORDS.map((w) => pieceId(w));
 
 // sim/offline.ts
 function runUntilIdle(engine, t) {
@@ -951,7 +1204,7 @@ function sampleShareGpt(path, n, seed, fixedOutput) {
   try {
     data = JSON.parse(readFileSync2(path, "utf8"));
   } catch (e) {
-    throw new Error(`dataset ${path}: ${e.message}`);
+    throw new Error(`dataset ${path}: ${e.message}`, { cause: e });
   }
   if (!Array.isArray(data)) throw new Error(`dataset ${path}: expected a ShareGPT JSON list of {conversations: [...]}`);
   const idx = data.map((_, i) => i);
@@ -1241,18 +1494,52 @@ var Metrics = class {
   cache;
   ttft = new Histogram("vllm:time_to_first_token_seconds", "Histogram of time to first token in seconds.", TTFT_BUCKETS);
   itl = new Histogram("vllm:inter_token_latency_seconds", "Histogram of inter-token latency in seconds.", ITL_BUCKETS);
-  tpot = new Histogram("vllm:request_time_per_output_token_seconds", "Histogram of time_per_output_token_seconds per request.", ITL_BUCKETS);
+  tpot = new Histogram(
+    "vllm:request_time_per_output_token_seconds",
+    "Histogram of time_per_output_token_seconds per request.",
+    ITL_BUCKETS
+  );
   e2e = new Histogram("vllm:e2e_request_latency_seconds", "Histogram of e2e request latency in seconds.", REQUEST_BUCKETS);
-  queue = new Histogram("vllm:request_queue_time_seconds", "Histogram of time spent in WAITING phase for request.", REQUEST_BUCKETS);
-  inference = new Histogram("vllm:request_inference_time_seconds", "Histogram of time spent in RUNNING phase for request.", REQUEST_BUCKETS);
-  prefill = new Histogram("vllm:request_prefill_time_seconds", "Histogram of time spent in PREFILL phase for request.", REQUEST_BUCKETS);
-  decode = new Histogram("vllm:request_decode_time_seconds", "Histogram of time spent in DECODE phase for request.", REQUEST_BUCKETS);
+  queue = new Histogram(
+    "vllm:request_queue_time_seconds",
+    "Histogram of time spent in WAITING phase for request.",
+    REQUEST_BUCKETS
+  );
+  inference = new Histogram(
+    "vllm:request_inference_time_seconds",
+    "Histogram of time spent in RUNNING phase for request.",
+    REQUEST_BUCKETS
+  );
+  prefill = new Histogram(
+    "vllm:request_prefill_time_seconds",
+    "Histogram of time spent in PREFILL phase for request.",
+    REQUEST_BUCKETS
+  );
+  decode = new Histogram(
+    "vllm:request_decode_time_seconds",
+    "Histogram of time spent in DECODE phase for request.",
+    REQUEST_BUCKETS
+  );
   promptHist = new Histogram("vllm:request_prompt_tokens", "Number of prefill tokens processed.", TOKEN_BUCKETS);
   genHist = new Histogram("vllm:request_generation_tokens", "Number of generation tokens processed.", TOKEN_BUCKETS);
   maxTokensHist = new Histogram("vllm:request_params_max_tokens", "Histogram of the max_tokens request parameter.", TOKEN_BUCKETS);
   nHist = new Histogram("vllm:request_params_n", "Histogram of the n request parameter.", [1, 2, 5, 10, 20]);
   iteration = new Histogram("vllm:iteration_tokens_total", "Histogram of number of tokens per engine_step.", ITERATION_BUCKETS);
   success = { stop: 0, length: 0, abort: 0 };
+  /** Observes a request that finished (not aborted) at time now: e2e and its phases. */
+  observeFinished(r, now) {
+    this.e2e.observe(now - r.arrival);
+    const t = requestTimes(r);
+    if (t !== null) {
+      this.queue.observe(t.queue);
+      this.prefill.observe(t.prefill);
+      this.decode.observe(t.decode);
+      this.inference.observe(t.inference);
+    }
+    this.promptHist.observe(r.promptTokens);
+    this.genHist.observe(r.generated);
+    if (r.generated > 1) this.tpot.observe((now - r.firstTokenAt) / (r.generated - 1));
+  }
   render(engine) {
     const l = `model_name=${JSON.stringify(this.modelName)}`;
     let s = "";
@@ -1274,14 +1561,28 @@ ${name}_total{${l}} ${fmt(v)}
     counter("vllm:num_preemptions", "Cumulative number of preemption from the engine.", engine.preemptionsTotal);
     counter("vllm:prompt_tokens", "Number of prefill tokens processed.", engine.promptTokensTotal);
     counter("vllm:generation_tokens", "Number of generation tokens processed.", engine.generationTokensTotal);
-    counter("vllm:prefix_cache_queries", "Prefix cache queries, in terms of number of queried tokens.", engine.promptTokensTotal);
-    counter("vllm:prefix_cache_hits", "Prefix cache hits, in terms of number of cached tokens.", 0);
+    counter("vllm:prefix_cache_queries", "Prefix cache queries, in terms of number of queried tokens.", engine.prefixQueries);
+    counter("vllm:prefix_cache_hits", "Prefix cache hits, in terms of number of cached tokens.", engine.prefixHits);
     s += "# HELP vllm:request_success_total Count of successfully processed requests.\n# TYPE vllm:request_success_total counter\n";
     for (const reason of Object.keys(this.success)) {
       s += `vllm:request_success_total{finished_reason="${reason}",${l}} ${fmt(this.success[reason])}
 `;
     }
-    for (const h of [this.iteration, this.promptHist, this.genHist, this.nHist, this.maxTokensHist, this.ttft, this.itl, this.tpot, this.e2e, this.queue, this.inference, this.prefill, this.decode]) {
+    for (const h of [
+      this.iteration,
+      this.promptHist,
+      this.genHist,
+      this.nHist,
+      this.maxTokensHist,
+      this.ttft,
+      this.itl,
+      this.tpot,
+      this.e2e,
+      this.queue,
+      this.inference,
+      this.prefill,
+      this.decode
+    ]) {
       s += h.render(l);
     }
     const c = this.cache;
@@ -1298,6 +1599,9 @@ var WORD_JSON = OUTPUT_WORDS.map((w) => JSON.stringify(w).slice(1, -1));
 var DONE_EVENT = "data: [DONE]\n\n";
 function usageJson(prompt, completion) {
   return `{"prompt_tokens":${prompt},"total_tokens":${prompt + completion},"completion_tokens":${completion}}`;
+}
+function tokensDetails(cachedTokens) {
+  return cachedTokens > 0 ? `{"cached_tokens":${cachedTokens}}` : null;
 }
 function envelope(id, object, created, model) {
   return `{"id":${JSON.stringify(id)},"object":"${object}","created":${created},"model":${JSON.stringify(model)}`;
@@ -1337,8 +1641,10 @@ function tokenChunk(f, chat, word, finish, usage) {
 function roleChunk(f, usage) {
   return f.roleChunk + (usage === null ? "" : ',"usage":' + usage) + f.tail;
 }
-function usageChunk(f, prompt, completion) {
-  return f.usageHead + usageJson(prompt, completion) + f.tail;
+function usageChunk(f, prompt, completion, cachedTokens = 0) {
+  const details = tokensDetails(cachedTokens);
+  const usage = usageJson(prompt, completion);
+  return f.usageHead + (details === null ? usage : usage.slice(0, -1) + ',"prompt_tokens_details":' + details + "}") + f.tail;
 }
 var ERROR_TYPES = {
   400: "BadRequestError",
@@ -1352,11 +1658,11 @@ var ERROR_TYPES = {
 function errorBody(status, message, param = null) {
   return { error: { message, type: ERROR_TYPES[status] ?? "Error", param, code: status } };
 }
-function completionResponse(id, created, model, text, finish, prompt, completion) {
-  return envelope(id, "text_completion", created, model) + `,"choices":[{"index":0,"text":${JSON.stringify(text)},"logprobs":null,"finish_reason":"${finish}","stop_reason":null,"prompt_logprobs":null}],"usage":{"prompt_tokens":${prompt},"total_tokens":${prompt + completion},"completion_tokens":${completion},"prompt_tokens_details":null},"kv_transfer_params":null}`;
+function completionResponse(id, created, model, text, finish, prompt, completion, cachedTokens = 0) {
+  return envelope(id, "text_completion", created, model) + `,"choices":[{"index":0,"text":${JSON.stringify(text)},"logprobs":null,"finish_reason":"${finish}","stop_reason":null,"prompt_logprobs":null}],"usage":{"prompt_tokens":${prompt},"total_tokens":${prompt + completion},"completion_tokens":${completion},"prompt_tokens_details":${tokensDetails(cachedTokens) ?? "null"}},"kv_transfer_params":null}`;
 }
-function chatResponse(id, created, model, text, finish, prompt, completion) {
-  return envelope(id, "chat.completion", created, model) + `,"choices":[{"index":0,"message":{"role":"assistant","content":${JSON.stringify(text)},"refusal":null,"annotations":null,"audio":null,"function_call":null,"tool_calls":[],"reasoning_content":null},"logprobs":null,"finish_reason":"${finish}","stop_reason":null}],"service_tier":null,"system_fingerprint":null,"usage":{"prompt_tokens":${prompt},"total_tokens":${prompt + completion},"completion_tokens":${completion},"prompt_tokens_details":null},"prompt_logprobs":null,"kv_transfer_params":null}`;
+function chatResponse(id, created, model, text, finish, prompt, completion, cachedTokens = 0) {
+  return envelope(id, "chat.completion", created, model) + `,"choices":[{"index":0,"message":{"role":"assistant","content":${JSON.stringify(text)},"refusal":null,"annotations":null,"audio":null,"function_call":null,"tool_calls":[],"reasoning_content":null},"logprobs":null,"finish_reason":"${finish}","stop_reason":null}],"service_tier":null,"system_fingerprint":null,"usage":{"prompt_tokens":${prompt},"total_tokens":${prompt + completion},"completion_tokens":${completion},"prompt_tokens_details":${tokensDetails(cachedTokens) ?? "null"}},"prompt_logprobs":null,"kv_transfer_params":null}`;
 }
 
 // sim/server.ts
@@ -1444,8 +1750,9 @@ var SimServer = class {
       blockSize: cfg.engine.blockSize,
       gpuMemoryUtilization: cfg.engine.gpuMemoryUtilization,
       numGpuBlocks: cfg.engine.numGpuBlocks,
-      enablePrefixCaching: false
+      enablePrefixCaching: cfg.engine.enablePrefixCaching
     });
+    this.routes = cfg.devMode ? { ...ROUTES, ...DEV_ROUTES } : ROUTES;
     this.engine.onStep = (n) => this.metrics.iteration.observe(n);
     this.faults = new Faults(cfg.knobs.faults, streamRng(cfg.knobs.seed, "faults"));
     this.idSalt = mixSeed(cfg.knobs.seed, hashString(cfg.model)).toString(16).padStart(8, "0");
@@ -1522,6 +1829,14 @@ var SimServer = class {
   /** Requests read whose work is still to do, in arrival order. */
   posts = [];
   statsGen = 0;
+  /** The routes served: vLLM's, plus its development ones in dev mode. */
+  routes;
+  /**
+   * The log line's prefix cache hit rate, over the most recent ~1,000 requests as vLLM's
+   * CachingMetrics: one [requests, queries, hits] entry per log interval, oldest dropped first.
+   */
+  hitWindow = [];
+  hitSeen = [0, 0, 0];
   listen() {
     return new Promise((resolve, reject) => {
       this.server.once("error", reject);
@@ -1543,9 +1858,21 @@ var SimServer = class {
       api(
         "INFO",
         "loggers.py:123",
-        `Engine 000: Avg prompt throughput: ${(p / everyS).toFixed(1)} tokens/s, Avg generation throughput: ${(g / everyS).toFixed(1)} tokens/s, Running: ${this.engine.numRunning} reqs, Waiting: ${this.engine.numWaiting} reqs, GPU KV cache usage: ${(this.engine.kvUsage * 100).toFixed(1)}%, Prefix cache hit rate: 0.0%`
+        `Engine 000: Avg prompt throughput: ${(p / everyS).toFixed(1)} tokens/s, Avg generation throughput: ${(g / everyS).toFixed(1)} tokens/s, Running: ${this.engine.numRunning} reqs, Waiting: ${this.engine.numWaiting} reqs, GPU KV cache usage: ${(this.engine.kvUsage * 100).toFixed(1)}%, Prefix cache hit rate: ${(this.recentHitRate() * 100).toFixed(1)}%`
       );
     }, everyS * 1e3).unref();
+  }
+  /** Hits / queries of the recent requests (vLLM's CachingMetrics with 1,000 requests). */
+  recentHitRate() {
+    const e = this.engine;
+    const seen = this.hitSeen;
+    const entry = [e.prefixRequests - seen[0], e.prefixQueries - seen[1], e.prefixHits - seen[2]];
+    this.hitSeen = [e.prefixRequests, e.prefixQueries, e.prefixHits];
+    if (entry[0] > 0) this.hitWindow.push(entry);
+    let requests = this.hitWindow.reduce((a, w) => a + w[0], 0);
+    while (this.hitWindow.length > 1 && requests - this.hitWindow[0][0] >= 1e3) requests -= this.hitWindow.shift()[0];
+    const queries = this.hitWindow.reduce((a, w) => a + w[1], 0);
+    return queries === 0 ? 0 : this.hitWindow.reduce((a, w) => a + w[2], 0) / queries;
   }
   async close() {
     this.loop.stop();
@@ -1566,6 +1893,7 @@ var SimServer = class {
     if (job.tokenTimes !== null && !job.stream) job.tokenTimes.push(now);
     if (job.dead) return;
     const w = nextWord(job);
+    r.appendOutputId(OUTPUT_IDS[w]);
     if (job.fault !== null && r.generated === job.faultAt && this.applyFault(job, r)) return;
     if (!job.stream) {
       job.text += OUTPUT_WORDS[w];
@@ -1573,13 +1901,12 @@ var SimServer = class {
       return;
     }
     const f = job.fmt;
-    const res = job.res;
     const usage = job.continuousUsage ? usageJson(r.promptTokens, r.generated) : null;
     let out = "";
     if (r.generated === 1 && job.chat) out = roleChunk(f, job.continuousUsage ? usageJson(r.promptTokens, 0) : null);
     out += tokenChunk(f, job.chat, WORD_JSON[w], last ? r.finishReason : null, usage);
     if (last) {
-      if (job.includeUsage) out += usageChunk(f, r.promptTokens, r.generated);
+      if (job.includeUsage) out += usageChunk(f, r.promptTokens, r.generated, this.cachedTokensShown(r));
       out += DONE_EVENT;
     }
     this.outJobs.push(job);
@@ -1630,22 +1957,16 @@ var SimServer = class {
       this.scavenger.maybe(this.loop.untilDeadline() - COARSE_MARGIN_S, monoNow);
     }
   };
+  /** cached_tokens for the usage: the prefix-cache hit at first scheduling, when the flag asks for it. */
+  cachedTokensShown(r) {
+    return this.cfg.promptTokensDetails ? Math.max(0, r.cachedTokens) : 0;
+  }
   onFinish(r, now) {
     const job = r.sink;
     const m = this.metrics;
     const reason = r.finishReason ?? "abort";
     m.success[reason] = (m.success[reason] ?? 0) + 1;
-    if (reason !== "abort") {
-      m.e2e.observe(now - r.arrival);
-      const sched = r.firstScheduledAt < 0 ? now : r.firstScheduledAt;
-      m.queue.observe(sched - r.arrival);
-      m.inference.observe(now - sched);
-      m.prefill.observe(r.firstTokenAt - sched);
-      m.decode.observe(now - r.firstTokenAt);
-      m.promptHist.observe(r.promptTokens);
-      m.genHist.observe(r.generated);
-      if (r.generated > 1) m.tpot.observe((now - r.firstTokenAt) / (r.generated - 1));
-    }
+    if (reason !== "abort") m.observeFinished(r, now);
     if (this.trace !== null) {
       job.finished = { r, now, reason };
       if (this.outHead < this.outJobs.length) {
@@ -1667,6 +1988,7 @@ var SimServer = class {
     const f = job.finished;
     if (this.trace === null || f === null) return;
     const r = f.r;
+    const t = requestTimes(r);
     writeSync(
       this.trace,
       JSON.stringify({
@@ -1677,13 +1999,26 @@ var SimServer = class {
         finish_s: f.now,
         prompt_tokens: r.promptTokens,
         output_tokens: r.generated,
-        finish_reason: f.reason
+        finish_reason: f.reason,
+        // The engine's side, as the vllm:request_*_time_seconds histograms observe it.
+        queued_s: r.readyAt,
+        scheduled_s: r.firstScheduledAt < 0 ? null : r.firstScheduledAt,
+        queue_time_s: t?.queue ?? null,
+        prefill_time_s: t?.prefill ?? null,
+        decode_time_s: t?.decode ?? null,
+        inference_time_s: t?.inference ?? null,
+        cached_tokens: Math.max(0, r.cachedTokens),
+        preemptions: r.preemptions
       }) + "\n"
     );
   }
   crash() {
     core("ERROR", "core.py:710", "EngineCore encountered a fatal error.");
-    api("ERROR", "async_llm.py:420", "AsyncLLM output_handler failed. vllm.v1.engine.exceptions.EngineDeadError: EngineCore encountered an issue.");
+    api(
+      "ERROR",
+      "async_llm.py:420",
+      "AsyncLLM output_handler failed. vllm.v1.engine.exceptions.EngineDeadError: EngineCore encountered an issue."
+    );
     process.exit(1);
   }
   /** Returns true when the fault replaced the normal handling of this token. */
@@ -1734,7 +2069,8 @@ ${DONE_EVENT}`);
       job.text,
       r.finishReason ?? "abort",
       r.promptTokens,
-      r.generated
+      r.generated,
+      this.cachedTokensShown(r)
     );
     this.sendJson(job.res, 200, body);
   }
@@ -1755,7 +2091,7 @@ ${DONE_EVENT}`);
     const q = url.indexOf("?");
     const path = q >= 0 ? url.slice(0, q) : url;
     const method = req.method ?? "GET";
-    const route = ROUTES[path];
+    const route = this.routes[path];
     if (route === void 0) {
       req.resume();
       return this.sendJson(res, 404, '{"detail":"Not Found"}');
@@ -1812,13 +2148,15 @@ ${DONE_EVENT}`);
     try {
       const raw = Buffer.concat(chunks).toString("utf8");
       if (path === "/ping") return this.sendJson(res, 200, "");
+      if (path === "/reset_prefix_cache") return this.resetPrefixCache(res);
       let body;
       try {
         body = JSON.parse(raw);
       } catch (e) {
         throw new HttpError(400, `Invalid JSON body: ${e.message}`);
       }
-      if (body === null || typeof body !== "object" || Array.isArray(body)) throw new HttpError(400, "The request body must be a JSON object.");
+      if (body === null || typeof body !== "object" || Array.isArray(body))
+        throw new HttpError(400, "The request body must be a JSON object.");
       const b = body;
       if (path === "/tokenize") return this.tokenize(res, b);
       if (path === "/detokenize") return this.detokenize(res, b);
@@ -1827,6 +2165,23 @@ ${DONE_EVENT}`);
       if (e instanceof HttpError) this.sendError(res, e);
       else this.sendError(res, new HttpError(500, e.message));
     }
+  }
+  /**
+   * vLLM's dev-mode POST /reset_prefix_cache: 200 with an empty body whether or not the engine
+   * reset the cache (vLLM's API server does not check). The engine refuses while any request holds
+   * KV blocks, and says so only in its log, as vLLM's block pool does.
+   */
+  resetPrefixCache(res) {
+    api("INFO", "api_server.py:1146", "Resetting prefix cache with specific None...");
+    const held = this.engine.usedBlocks;
+    if (this.engine.resetPrefixCache()) {
+      core("INFO", "block_pool.py:298", "Successfully reset prefix cache");
+      this.hitWindow = [];
+    } else {
+      core("WARNING", "block_pool.py:286", `Failed to reset prefix cache because some blocks (${held}) are not freed yet`);
+    }
+    res.writeHead(200, { "content-length": 0 });
+    res.end();
   }
   handleGet(path, res, query) {
     switch (path) {
@@ -1958,8 +2313,19 @@ ${DONE_EVENT}`);
     }
     this.sendJson(res, 200, JSON.stringify({ prompt: decode(b.tokens) }));
   }
-  /** Prompt token count and a key for seeding, from a completions prompt or chat messages. */
+  /**
+   * Prompt token count, a key for seeding, and (with prefix caching on) the token ids the engine
+   * hashes, from a completions prompt or chat messages.
+   */
   promptOf(b, chat) {
+    const p = this.promptText(b, chat);
+    if (typeof p !== "string") return { tokens: p.length, key: p.join(","), ids: this.cfg.engine.enablePrefixCaching ? p.slice() : null };
+    if (!this.cfg.engine.enablePrefixCaching) return { tokens: countTokens(p), key: p, ids: null };
+    const ids = encode(p);
+    return { tokens: ids.length, key: p, ids };
+  }
+  /** The prompt as text (chat messages rendered with the template) or as the token ids given. */
+  promptText(b, chat) {
     if (chat) {
       const msgs = b.messages;
       if (!Array.isArray(msgs) || msgs.length === 0) throw new HttpError(400, "`messages` must be a non-empty list.", "messages");
@@ -1968,18 +2334,15 @@ ${DONE_EVENT}`);
           throw new HttpError(400, "Each message needs a `role`.", "messages");
         }
       }
-      const text = renderChat(msgs);
-      return { tokens: countTokens(text), key: text };
+      return renderChat(msgs);
     }
     let p = b.prompt;
     if (Array.isArray(p) && p.length === 1 && (typeof p[0] === "string" || Array.isArray(p[0]))) p = p[0];
     if (typeof p === "string") {
       if (p.length === 0) throw new HttpError(400, "The prompt cannot be empty.", "prompt");
-      return { tokens: countTokens(p), key: p };
+      return p;
     }
-    if (Array.isArray(p) && p.length > 0 && p.every((t) => Number.isInteger(t))) {
-      return { tokens: p.length, key: p.join(",") };
-    }
+    if (Array.isArray(p) && p.length > 0 && p.every((t) => Number.isInteger(t))) return p;
     if (Array.isArray(p) && p.length > 1) throw new HttpError(400, "vllm-sim serves one prompt per request.", "prompt");
     throw new HttpError(400, "`prompt` must be a non-empty string or a non-empty list of token ids.", "prompt");
   }
@@ -2002,11 +2365,16 @@ ${DONE_EVENT}`);
     if (b.n !== void 0 && b.n !== null && b.n !== 1) throw new HttpError(400, "vllm-sim supports n = 1 only.", "n");
     const stream = b.stream === true;
     const so = b.stream_options;
-    if (so !== void 0 && so !== null && !stream) throw new HttpError(400, "Stream options can only be defined when `stream=True`.", "stream_options");
+    if (so !== void 0 && so !== null && !stream)
+      throw new HttpError(400, "Stream options can only be defined when `stream=True`.", "stream_options");
     const opts = so ?? {};
     const includeUsage = stream && (opts.include_usage === true || this.cfg.forceIncludeUsage);
     const continuousUsage = includeUsage && opts.continuous_usage_stats === true;
     const ignoreEos = b.ignore_eos === true;
+    const salt = b.cache_salt;
+    if (salt !== void 0 && salt !== null && (typeof salt !== "string" || salt.length === 0)) {
+      throw new HttpError(400, "Parameter 'cache_salt' must be a non-empty string if provided.", "cache_salt");
+    }
     const seq = ++this.seq;
     if (this.faults.crashAfter === 0) this.crash();
     const fault = this.faults.draw();
@@ -2022,7 +2390,8 @@ ${DONE_EVENT}`);
     const faultAt = stream ? Math.max(1, Math.floor(target / 2)) : target;
     const job = new Job(res, chat, stream, fmt2, id, created, model, includeUsage, continuousUsage, mixSeed(rs, 2) || 1, fault, faultAt);
     if (this.trace !== null) job.tokenTimes = [];
-    const er = new EngineRequest(id, prompt.tokens, maxTokens, target, arrival, job);
+    const er = new EngineRequest(id, prompt.tokens, maxTokens, target, arrival, job, prompt.ids);
+    er.hashRoot = rootHash(this.cfg.knobs.seed, typeof salt === "string" ? hashString(salt) : null);
     this.metrics.maxTokensHist.observe(maxTokens);
     this.metrics.nHist.observe(1);
     if (stream) {
@@ -2049,7 +2418,9 @@ var ROUTES = {
   "/v1/completions": ["POST"],
   "/v1/chat/completions": ["POST"]
 };
-var ROUTE_LIST = ROUTES;
+var DEV_ROUTES = {
+  "/reset_prefix_cache": ["POST"]
+};
 
 // sim/cli.ts
 var SIM_VERSION = "0.1.0";
@@ -2086,7 +2457,9 @@ async function serve(argv) {
     engine,
     knobs,
     forceIncludeUsage: p.values.get("enable-force-include-usage") === true,
-    logStats: p.values.get("disable-log-stats") !== true
+    logStats: p.values.get("disable-log-stats") !== true,
+    promptTokensDetails: p.values.get("enable-prompt-tokens-details") === true,
+    devMode: devModeFromEnv(process.env.VLLM_SERVER_DEV_MODE)
   };
   const t0 = Date.now();
   const at = async (frac) => {
@@ -2109,7 +2482,11 @@ async function serve(argv) {
   if (engine.chunkedPrefill) {
     api("INFO", "scheduler.py:205", `Chunked prefill is enabled with max_num_batched_tokens=${engine.maxNumBatchedTokens}.`);
   }
-  core("INFO", "core.py:77", `Initializing a V1 LLM engine (v${VLLM_VERSION}) with config: model='${model}', served_model_name=${cfg.servedNames.join(",")}, max_seq_len=${engine.maxModelLen}, tensor_parallel_size=${engine.tensorParallelSize}, max_num_seqs=${engine.maxNumSeqs}`);
+  core(
+    "INFO",
+    "core.py:77",
+    `Initializing a V1 LLM engine (v${VLLM_VERSION}) with config: model='${model}', served_model_name=${cfg.servedNames.join(",")}, max_seq_len=${engine.maxModelLen}, tensor_parallel_size=${engine.tensorParallelSize}, max_num_seqs=${engine.maxNumSeqs}`
+  );
   core("INFO", "gpu_model_runner.py:2547", `Starting to load model ${model}...`);
   await at(0.4);
   core("INFO", "default_loader.py:267", `Loading weights took ${(knobs.startupS * 0.35).toFixed(2)} seconds`);
@@ -2142,24 +2519,36 @@ async function serve(argv) {
   }
   await at(0.9);
   core("INFO", "gpu_model_runner.py:3388", "Graph capturing finished in 1 secs, took 0.10 GiB");
-  core("INFO", "core.py:210", `init engine (profile, create kv cache, warmup model) took ${(knobs.startupS * 0.55).toFixed(2)} seconds`);
+  core(
+    "INFO",
+    "core.py:210",
+    `init engine (profile, create kv cache, warmup model) took ${(knobs.startupS * 0.55).toFixed(2)} seconds`
+  );
   await at(1);
   const server = new SimServer(cfg);
   if (knobs.runCv > 0) {
-    api("INFO", "vllm_sim.py:3", `run factor ${server.runFactor.toFixed(4)} (--sim-run-cv ${knobs.runCv}; ${knobs.seedGiven ? "repeats for this --sim-seed" : "drawn at start; give --sim-seed to repeat it"})`);
+    api(
+      "INFO",
+      "vllm_sim.py:3",
+      `run factor ${server.runFactor.toFixed(4)} (--sim-run-cv ${knobs.runCv}; ${knobs.seedGiven ? "repeats for this --sim-seed" : "drawn at start; give --sim-seed to repeat it"})`
+    );
   }
   let port;
   try {
     port = await server.listen();
   } catch (e) {
-    process.stderr.write(`OSError: [Errno 98] error while attempting to bind on address ('${cfg.host}', ${cfg.port}): ${e.message}
-`);
+    process.stderr.write(
+      `OSError: [Errno 98] error while attempting to bind on address ('${cfg.host}', ${cfg.port}): ${e.message}
+`
+    );
     process.exit(1);
   }
+  if (cfg.devMode)
+    api("WARNING", "api_server.py:1139", "SECURITY WARNING: Development endpoints are enabled! This should NOT be used in production!");
   api("INFO", "api_server.py:1618", "Supported_tasks: ['generate']");
   api("INFO", "api_server.py:1895", `Starting vLLM API server 0 on http://${cfg.host}:${port}`);
   api("INFO", "launcher.py:34", "Available routes are:");
-  for (const [route, methods] of Object.entries(ROUTE_LIST)) {
+  for (const [route, methods] of Object.entries(server.routes)) {
     api("INFO", "launcher.py:42", `Route: ${route}, Methods: ${methods.join(", ")}`);
   }
   uvicorn(`Started server process [${process.pid}]`);
@@ -2225,9 +2614,16 @@ Total num output tokens:  ${r.outputTokens}
   }
   throw new UsageError(`bench: expected 'latency' or 'throughput', got '${kind ?? ""}'`);
 }
+function devModeFromEnv(value) {
+  if (value === void 0 || value === "") return false;
+  if (!/^\s*[-+]?\d+\s*$/.test(value))
+    throw new Error(`ValueError: invalid literal for int() with base 10: '${value}' (VLLM_SERVER_DEV_MODE)`);
+  return Number(value) !== 0;
+}
 function envSimArgs(value) {
   const words = (value ?? "").split(/\s+/).filter(Boolean);
-  for (const w of words) if (w.startsWith("-") && !w.startsWith("--sim-")) throw new UsageError(`VLLM_SIM_ARGS takes only --sim-* knobs, not ${w}`);
+  for (const w of words)
+    if (w.startsWith("-") && !w.startsWith("--sim-")) throw new UsageError(`VLLM_SIM_ARGS takes only --sim-* knobs, not ${w}`);
   return words;
 }
 async function main(argv) {
