@@ -4,8 +4,9 @@
 //     last ~20 ms at 1,000 sequences, and holds STREAMS concurrent streaming requests open with a
 //     small raw-socket HTTP/1.1 client (closed loop). Prints concurrent streams, streamed tokens/s (counted
 //     by the client) and the server's step-timing error (GET /sim/stats: fire time - deadline).
-//  2. Runs the closed-loop calibration of l4-qwen2.5-0.5b (seed 003) and rtx5090-qwen2.5-7b
-//     (seed 000) in simulated time and prints them next to the seeds' figures.
+//  2. Runs the closed-loop calibration of l4-qwen2.5-0.5b (a published 256-in/128-out
+//     concurrency sweep on an L4) and rtx5090-qwen2.5-7b (a published chat-client report) in simulated
+//     time and prints them next to the reports' figures.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
@@ -259,7 +260,7 @@ function calibration(): void {
     16: [103.8, 6.0, 880, 2277, 8.9],
     32: [135.3, 7.1, 1082, 3773, 12.0],
   };
-  console.log('\nCalibration, l4-qwen2.5-0.5b vs seed 003 (256 in / 128 out, ignore_eos, closed loop; simulated time):');
+  console.log('\nCalibration, l4-qwen2.5-0.5b vs the L4 sweep (256 in / 128 out, ignore_eos, closed loop; simulated time):');
   console.log('conc | TTFT p50 ms sim/seed | ITL p50 ms sim/seed | ITL p95 ms sim/seed | E2E p50 ms sim/seed | out tok/s sim/seed');
   for (const c of [1, 2, 4, 8, 16, 32]) {
     const r = simulateClosedLoop(PROFILES['l4-qwen2.5-0.5b']!, {
@@ -276,7 +277,9 @@ function calibration(): void {
         `${r.e2eMs.p50.toFixed(0).padStart(7)} / ${String(s[2]).padStart(5)} | ${r.outputTokPerS.toFixed(0).padStart(6)} / ${String(s[3]).padStart(5)}`,
     );
   }
-  console.log('\nCalibration, rtx5090-qwen2.5-7b vs seed 000 (short chat prompt, max_tokens 128, non-streaming; simulated time):');
+  console.log(
+    '\nCalibration, rtx5090-qwen2.5-7b vs the chat-client report (short chat prompt, max_tokens 128, non-streaming; simulated time):',
+  );
   console.log('conc | mean latency s sim/seed | completion tokens/request sim/seed');
   const seed000: [number, number, number, number][] = [
     [1, 20, 1.2827, 127.0],
