@@ -4,7 +4,7 @@
 // dangling symbolic link, a FIFO, a file nobody may read. Messages name files, lines and keys and
 // never quote what a file holds.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODERN_LINE } from '../results/fixtures.js';
@@ -123,11 +123,32 @@ describe('a run folder of ours is one run', () => {
   });
 });
 
+/** Whether a user other than the owner may run `file`: it and every folder above it are o+x. */
+function othersMayRun(file: string): boolean {
+  for (let p = file; ; p = path.dirname(p)) {
+    if ((statSync(p).mode & 0o001) === 0) return false;
+    if (path.dirname(p) === p) return true;
+  }
+}
+
+/**
+ * A node binary an unprivileged user may run: this one, or (when it lies under root's home, as an
+ * `npx node@24` install does) the first `node` on PATH that others may run.
+ */
+function nodeForOthers(): string {
+  if (othersMayRun(process.execPath)) return process.execPath;
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    const candidate = path.join(dir, 'node');
+    if (existsSync(candidate) && othersMayRun(candidate)) return candidate;
+  }
+  return process.execPath;
+}
+
 /** Runs the CLI as an unprivileged user when the tests run as root (root reads any file). */
 function compareAsUser(args: string[], dirs: string[]): Promise<CliExit> {
   const asRoot = process.getuid?.() === 0;
   if (asRoot) for (const d of dirs) chmodSync(d, 0o755);
-  const child = spawn(process.execPath, [BIN, 'compare', ...args], {
+  const child = spawn(asRoot ? nodeForOthers() : process.execPath, [BIN, 'compare', ...args], {
     env: cliEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
