@@ -51595,9 +51595,9 @@ function stopDecision(completed, rule) {
   if (all.some((i) => i === null)) return { stop: false, intervals };
   const ivs = all;
   if (ivs.every((i) => i.relHalfWidth <= rule.margin)) return { stop: true, how: "precise", intervals };
-  const lines = rule.lines;
-  if (lines && rule.metrics.every((m) => lines[m] !== void 0 && decided(intervals[m], lines[m].line)))
-    return { stop: true, how: "decided", intervals };
+  const lines = rule.lines ?? {};
+  const judged = rule.metrics.filter((m) => lines[m] !== void 0);
+  if (judged.length > 0 && judged.every((m) => decided(intervals[m], lines[m].line))) return { stop: true, how: "decided", intervals };
   return { stop: false, intervals };
 }
 function decided(iv, line) {

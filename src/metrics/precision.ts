@@ -209,7 +209,7 @@ export interface StopDecision {
 
 /**
  * Whether the point can stop: every watched metric's interval is within the margin ("precise"), or
- * every one lies wholly on one side of its gate line, so more requests could not change the
+ * every one with a gate line lies wholly on one side of it, so more requests could not change the
  * verdict ("decided"). Never before min-requests completions.
  */
 export function stopDecision(completed: readonly RequestRecord[], rule: StopRule): StopDecision {
@@ -221,9 +221,11 @@ export function stopDecision(completed: readonly RequestRecord[], rule: StopRule
   if (all.some((i) => i === null)) return { stop: false, intervals };
   const ivs = all as Interval[];
   if (ivs.every((i) => i.relHalfWidth <= rule.margin)) return { stop: true, how: 'precise', intervals };
-  const lines = rule.lines;
-  if (lines && rule.metrics.every((m) => lines[m] !== undefined && decided(intervals[m]!, lines[m]!.line)))
-    return { stop: true, how: 'decided', intervals };
+  // Only metrics with a gate line can change the verdict (observed ones, and ones the baseline
+  // lacks, have none); the decision waits for all of those.
+  const lines = rule.lines ?? {};
+  const judged = rule.metrics.filter((m) => lines[m] !== undefined);
+  if (judged.length > 0 && judged.every((m) => decided(intervals[m]!, lines[m]!.line))) return { stop: true, how: 'decided', intervals };
   return { stop: false, intervals };
 }
 

@@ -89,7 +89,11 @@ describe('vllm-perf-gate run --baseline with an adaptive suite on a server 50% s
   beforeAll(async () => {
     // A margin no point can reach: only the gate's decision can stop it early.
     slow = newCase('adaptive-decided');
-    writeConfig(slow, readFileSync(c.config, 'utf8').replace('margin: 10%', 'margin: 0.01%'));
+    // TTFT of 32-token prompts is mostly the API server's own delay, which the engine slowdown does
+    // not scale: its interval may straddle the line for good. Observed, it leaves the decision to
+    // the figures the slowdown moves (throughput, TPOT, ITL, E2E).
+    const config = readFileSync(c.config, 'utf8').replace('margin: 10%', 'margin: 0.01%');
+    writeConfig(slow, `${config}thresholds:\n  median_ttft_ms: observe\n`);
     const baseline = path.join(c.out, 'results.json');
     slowExit = await runCli(['run', '--config', slow.config, '--out', slow.out, '--baseline', baseline], {
       env: cliEnv({ VLLM_SIM_ARGS: '--sim-slowdown 1.5' }),

@@ -115,6 +115,14 @@ describe('stop rule', () => {
     });
   });
 
+  it('decides on the metrics with a gate line: a watched metric without one (observed) cannot hold it back', () => {
+    const iv = stopDecision(wide, rule()).intervals.median_ttft_ms!;
+    const lines = { median_ttft_ms: { baseline: 40, line: iv.low - 1 } };
+    const watched = rule({ metrics: ['median_ttft_ms', 'median_tpot_ms'], margin: 0.0001, lines });
+    expect(stopDecision(wide, watched)).toMatchObject({ stop: true, how: 'decided' });
+    expect(stopDecision(wide, rule({ metrics: ['median_ttft_ms', 'median_tpot_ms'], margin: 0.0001, lines: {} })).stop).toBe(false);
+  });
+
   it('goes on while the gate line lies inside the interval', () => {
     const iv = stopDecision(wide, rule()).intervals.median_ttft_ms!;
     expect(stopDecision(wide, rule({ lines: { median_ttft_ms: { baseline: 90, line: iv.estimate } } })).stop).toBe(false);
