@@ -43213,6 +43213,7 @@ var config_schema_default = {
     },
     thresholds: { $ref: "#/definitions/thresholds" },
     gate: { $ref: "#/definitions/gate" },
+    client: { $ref: "#/definitions/client" },
     "compare-servers": {
       type: "array",
       minItems: 2,
@@ -43234,6 +43235,37 @@ var config_schema_default = {
     }
   },
   definitions: {
+    client: {
+      type: "object",
+      additionalProperties: false,
+      description: "Limits of the rules that call a serving point invalid because the benchmark client, not the server, was the bottleneck: its timestamps were late or it could not keep to the schedule. The defaults suit a runner whose CPU serves the benchmark alone; where the client shares a small machine with other work, raise them, knowing that latencies may then be read late by up to the limit.",
+      properties: {
+        "max-event-loop-lag": {
+          $ref: "#/definitions/duration",
+          default: "10ms",
+          description: "p99 delay of the client's event loop above which a point is invalid (every timestamp the client took may be this late)."
+        },
+        "max-send-lag": {
+          $ref: "#/definitions/duration",
+          default: "10ms",
+          description: "p99 lateness of requests against their schedule (request rates and closed loops) above which a point is invalid."
+        },
+        "min-send-rate": {
+          type: "number",
+          exclusiveMinimum: 0,
+          maximum: 1,
+          default: 0.95,
+          description: "Share of the configured request rate the client must reach; below it a point is invalid."
+        },
+        "max-coalesced-chunks": {
+          type: "number",
+          minimum: 0,
+          maximum: 1,
+          default: 0.1,
+          description: "Share of streamed token chunks read together with the previous chunk of their stream above which a point is invalid (the client read late, so ITL is understated)."
+        }
+      }
+    },
     duration: {
       description: 'A duration: a number of seconds, or a string such as "500ms", "30s", "20m", "1h". At most 24 hours: no start-up, request or bench of a real run takes longer, and a timer beyond 24.8 days would fire at once.',
       oneOf: [
@@ -45816,8 +45848,8 @@ function durationLimitProblems(data, node, pointer) {
   const out2 = [];
   walkDurations(data, node, pointer, [], (key, value) => {
     if (typeof value !== "string") return;
-    const ms = parseDuration(value);
-    if (ms <= MAX_DURATION_S * 1e3) return;
+    const ms2 = parseDuration(value);
+    if (ms2 <= MAX_DURATION_S * 1e3) return;
     out2.push({
       key,
       message: `expected a duration of at most 24h, got ${JSON.stringify(value)}`,
@@ -48536,12 +48568,12 @@ import { execFile } from "node:child_process";
 var systemClock = {
   monotonicMs: () => performance.now(),
   wallNow: () => /* @__PURE__ */ new Date(),
-  sleep: (ms, signal) => new Promise((resolve2, reject) => {
+  sleep: (ms2, signal) => new Promise((resolve2, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const t = setTimeout(() => {
       signal?.removeEventListener("abort", onAbort);
       resolve2();
-    }, ms);
+    }, ms2);
     const onAbort = () => {
       clearTimeout(t);
       reject(signal?.reason);
@@ -49124,8 +49156,8 @@ function safeAlive(pgid) {
     return true;
   }
 }
-async function waitGone(pgid, ms, pollMs, clock = systemClock) {
-  const deadline = clock.monotonicMs() + ms;
+async function waitGone(pgid, ms2, pollMs, clock = systemClock) {
+  const deadline = clock.monotonicMs() + ms2;
   for (; ; ) {
     if (!groupAlive(pgid)) return true;
     if (clock.monotonicMs() >= deadline) return false;
@@ -49480,8 +49512,8 @@ function formatTail(lines, file) {
 last ${lines.length} line${lines.length === 1 ? "" : "s"} of ${file}:
 ${lines.map((l) => `  | ${l}`).join("\n")}`;
 }
-function seconds(ms) {
-  return ms >= 12e4 ? `${(ms / 6e4).toFixed(1)} min` : `${(ms / 1e3).toFixed(1)} s`;
+function seconds(ms2) {
+  return ms2 >= 12e4 ? `${(ms2 / 6e4).toFixed(1)} min` : `${(ms2 / 1e3).toFixed(1)} s`;
 }
 function serverCrashError(server, exit, tailLines = 40) {
   const tail = server.lastLogLines(tailLines);
@@ -49737,10 +49769,10 @@ function serverSideFigures(before, after) {
     const b = after.phases?.[phase];
     if (!a || !b) continue;
     const d = histogramDelta(a, b);
-    const ms = (v) => v === null || v === void 0 || !Number.isFinite(v) ? null : v * 1e3;
-    out2[`mean_${phase}_time_ms`] = ms(d && histogramMean(d));
-    out2[`p50_${phase}_time_ms`] = ms(d && histogramQuantile(0.5, d.buckets));
-    out2[`p99_${phase}_time_ms`] = ms(d && histogramQuantile(0.99, d.buckets));
+    const ms2 = (v) => v === null || v === void 0 || !Number.isFinite(v) ? null : v * 1e3;
+    out2[`mean_${phase}_time_ms`] = ms2(d && histogramMean(d));
+    out2[`p50_${phase}_time_ms`] = ms2(d && histogramQuantile(0.5, d.buckets));
+    out2[`p99_${phase}_time_ms`] = ms2(d && histogramQuantile(0.99, d.buckets));
   }
   return out2;
 }
@@ -49913,10 +49945,10 @@ import { existsSync as existsSync2, readFileSync as readFileSync4, rmSync as rmS
 import path12 from "node:path";
 
 // src/metrics/repeats.ts
-function meanMetrics(ms) {
+function meanMetrics(ms2) {
   const out2 = {};
-  for (const k of Object.keys(ms[0] ?? {})) {
-    const vs = ms.map((m) => m[k]);
+  for (const k of Object.keys(ms2[0] ?? {})) {
+    const vs = ms2.map((m) => m[k]);
     out2[k] = vs.every((v) => typeof v === "number") ? mean(vs) : null;
   }
   return out2;
@@ -50139,6 +50171,99 @@ ${t.map((l) => `  | ${l}`).join("\n")}` : "";
     clearInterval(progress);
     timer.abort();
   }
+}
+
+// src/metrics/validity.ts
+var DEFAULT_CLIENT_LIMITS = {
+  minSendRate: 0.95,
+  maxSendLagP99Ms: 10,
+  maxEventLoopLagP99Ms: 10,
+  maxCoalescedChunkRatio: 0.1
+};
+function clientLimits(cfg) {
+  const dur = (v, d2) => v === void 0 ? d2 : parseDuration(v);
+  const d = DEFAULT_CLIENT_LIMITS;
+  return {
+    minSendRate: cfg?.["min-send-rate"] ?? d.minSendRate,
+    maxSendLagP99Ms: dur(cfg?.["max-send-lag"], d.maxSendLagP99Ms),
+    maxEventLoopLagP99Ms: dur(cfg?.["max-event-loop-lag"], d.maxEventLoopLagP99Ms),
+    maxCoalescedChunkRatio: cfg?.["max-coalesced-chunks"] ?? d.maxCoalescedChunkRatio
+  };
+}
+function stopReason(stop) {
+  if (stop.by === "server-crash") return "the server crashed before this point finished";
+  if (stop.by === "time-limit")
+    return `the point ran past its time limit (max-duration ${durationText(stop.limitMs)}) and was stopped before every request finished`;
+  return "the run was cancelled before this point finished";
+}
+function durationText(ms2) {
+  if (ms2 % 36e5 === 0) return `${ms2 / 36e5}h`;
+  if (ms2 % 6e4 === 0) return `${ms2 / 6e4}m`;
+  if (ms2 % 1e3 === 0) return `${ms2 / 1e3}s`;
+  return `${ms2}ms`;
+}
+function pointValidity(input) {
+  const m = input.metrics;
+  const lim = input.client ?? DEFAULT_CLIENT_LIMITS;
+  const reasons = [];
+  const num4 = (k) => {
+    const v = m[k];
+    return typeof v === "number" && Number.isFinite(v) ? v : null;
+  };
+  const completed = num4("completed") ?? 0;
+  const failed = num4("failed") ?? 0;
+  const total = completed + failed;
+  if (input.stopped) reasons.push(stopReason(input.stopped));
+  if (completed === 0) reasons.push(total === 0 ? "no request was sent" : `no request succeeded (${failed} failed)`);
+  const errorRate = total > 0 ? failed / total : 0;
+  if (completed > 0 && errorRate > input.maxErrorRate) {
+    reasons.push(`error rate ${pct2(errorRate)} (${failed} of ${total}) is over max-error-rate ${pct2(input.maxErrorRate)}`);
+  }
+  const rate = input.requestRate;
+  if (typeof rate === "number" && Number.isFinite(rate)) {
+    const achieved = num4("achieved_request_rate");
+    if (achieved !== null && achieved < lim.minSendRate * rate) {
+      reasons.push(
+        `the client sent ${fmt3(achieved)} req/s, under ${pct2(lim.minSendRate)} of the configured ${fmt3(rate)} req/s (the client could not keep up)`
+      );
+    }
+  }
+  if (typeof rate === "number" && Number.isFinite(rate) || input.closedLoop) {
+    const lag = num4("send_lag_p99_ms");
+    if (lag !== null && lag > lim.maxSendLagP99Ms) {
+      reasons.push(`send lag p99 is ${fmt3(lag)} ms, over ${ms(lim.maxSendLagP99Ms)} (the client could not keep up)`);
+    }
+  }
+  const loopLag = num4("event_loop_lag_p99_ms");
+  if (loopLag !== null && loopLag > lim.maxEventLoopLagP99Ms) {
+    reasons.push(
+      `the client's event loop lagged ${fmt3(loopLag)} ms at p99, over ${ms(lim.maxEventLoopLagP99Ms)} (the client was saturated; its timestamps are late)`
+    );
+  }
+  const coalesced = num4("coalesced_chunk_ratio");
+  if (input.stream && coalesced !== null && coalesced > lim.maxCoalescedChunkRatio) {
+    reasons.push(
+      `${pct2(coalesced)} of token chunks were read together with the previous chunk of their stream (the client read late; ITL is understated)`
+    );
+  }
+  const short = num4("output_len_short") ?? 0;
+  if (input.ignoreEos && short > 0) {
+    reasons.push(`with ignore-eos, ${short} of ${completed} outputs were shorter than asked`);
+  }
+  const mismatched = num4("prompt_len_mismatched") ?? 0;
+  if (mismatched > 0) {
+    reasons.push(`${mismatched} of ${completed} prompts differ from their intended length by more than 1% (usage.prompt_tokens)`);
+  }
+  return { valid: reasons.length === 0, reasons };
+}
+function pct2(x) {
+  return `${(x * 100).toFixed(x < 0.1 ? 1 : 0)}%`;
+}
+function ms(x) {
+  return `${x} ms`;
+}
+function fmt3(x) {
+  return x >= 100 ? x.toFixed(0) : x.toFixed(2);
 }
 
 // src/suites/serving.ts
@@ -50865,8 +50990,8 @@ var SseReader = class {
 
 // src/load/client.ts
 var TimeoutError = class extends Error {
-  constructor(ms) {
-    super(`no complete response within ${ms} ms (request-timeout)`);
+  constructor(ms2) {
+    super(`no complete response within ${ms2} ms (request-timeout)`);
     this.name = "TimeoutError";
   }
 };
@@ -51578,8 +51703,8 @@ function throughputInterval(steady, level) {
   const rate = (from, to) => {
     let tokens = 0;
     for (let i = from + 1; i <= to; i++) tokens += steady[i].outputTokens ?? 0;
-    const ms = steady[to].endMs - steady[from].endMs;
-    return ms > 0 ? tokens * 1e3 / ms : 0;
+    const ms2 = steady[to].endMs - steady[from].endMs;
+    return ms2 > 0 ? tokens * 1e3 / ms2 : 0;
   };
   const n = steady.length - 1;
   const batchStats = [];
@@ -51860,89 +51985,6 @@ function addStats(m, name, xs, percentiles, minMax = false) {
   }
 }
 
-// src/metrics/validity.ts
-var VALIDITY_LIMITS = {
-  /** Achieved send rate must reach this share of the configured rate. */
-  minRateShare: 0.95,
-  /** Send lag p99 above this means the client could not keep to the schedule. */
-  maxSendLagP99Ms: 10,
-  /** Event-loop delay p99 above this means every timestamp the client took may be this late. */
-  maxEventLoopLagP99Ms: 10,
-  /** Share of token chunks read together with the previous one above which ITL is understated. */
-  maxCoalescedChunkRatio: 0.1,
-  /** Relative prompt-length difference tolerated per request. */
-  maxPromptLenDiff: 0.01
-};
-function stopReason(stop) {
-  if (stop.by === "server-crash") return "the server crashed before this point finished";
-  if (stop.by === "time-limit")
-    return `the point ran past its time limit (max-duration ${durationText(stop.limitMs)}) and was stopped before every request finished`;
-  return "the run was cancelled before this point finished";
-}
-function durationText(ms) {
-  if (ms % 36e5 === 0) return `${ms / 36e5}h`;
-  if (ms % 6e4 === 0) return `${ms / 6e4}m`;
-  if (ms % 1e3 === 0) return `${ms / 1e3}s`;
-  return `${ms}ms`;
-}
-function pointValidity(input) {
-  const m = input.metrics;
-  const reasons = [];
-  const num4 = (k) => {
-    const v = m[k];
-    return typeof v === "number" && Number.isFinite(v) ? v : null;
-  };
-  const completed = num4("completed") ?? 0;
-  const failed = num4("failed") ?? 0;
-  const total = completed + failed;
-  if (input.stopped) reasons.push(stopReason(input.stopped));
-  if (completed === 0) reasons.push(total === 0 ? "no request was sent" : `no request succeeded (${failed} failed)`);
-  const errorRate = total > 0 ? failed / total : 0;
-  if (completed > 0 && errorRate > input.maxErrorRate) {
-    reasons.push(`error rate ${pct2(errorRate)} (${failed} of ${total}) is over max-error-rate ${pct2(input.maxErrorRate)}`);
-  }
-  const rate = input.requestRate;
-  if (typeof rate === "number" && Number.isFinite(rate)) {
-    const achieved = num4("achieved_request_rate");
-    if (achieved !== null && achieved < VALIDITY_LIMITS.minRateShare * rate) {
-      reasons.push(`the client sent ${fmt3(achieved)} req/s, under 95% of the configured ${fmt3(rate)} req/s (the client could not keep up)`);
-    }
-  }
-  if (typeof rate === "number" && Number.isFinite(rate) || input.closedLoop) {
-    const lag = num4("send_lag_p99_ms");
-    if (lag !== null && lag > VALIDITY_LIMITS.maxSendLagP99Ms) {
-      reasons.push(`send lag p99 is ${fmt3(lag)} ms, over ${VALIDITY_LIMITS.maxSendLagP99Ms} ms (the client could not keep up)`);
-    }
-  }
-  const loopLag = num4("event_loop_lag_p99_ms");
-  if (loopLag !== null && loopLag > VALIDITY_LIMITS.maxEventLoopLagP99Ms) {
-    reasons.push(
-      `the client's event loop lagged ${fmt3(loopLag)} ms at p99, over ${VALIDITY_LIMITS.maxEventLoopLagP99Ms} ms (the client was saturated; its timestamps are late)`
-    );
-  }
-  const coalesced = num4("coalesced_chunk_ratio");
-  if (input.stream && coalesced !== null && coalesced > VALIDITY_LIMITS.maxCoalescedChunkRatio) {
-    reasons.push(
-      `${pct2(coalesced)} of token chunks were read together with the previous chunk of their stream (the client read late; ITL is understated)`
-    );
-  }
-  const short = num4("output_len_short") ?? 0;
-  if (input.ignoreEos && short > 0) {
-    reasons.push(`with ignore-eos, ${short} of ${completed} outputs were shorter than asked`);
-  }
-  const mismatched = num4("prompt_len_mismatched") ?? 0;
-  if (mismatched > 0) {
-    reasons.push(`${mismatched} of ${completed} prompts differ from their intended length by more than 1% (usage.prompt_tokens)`);
-  }
-  return { valid: reasons.length === 0, reasons };
-}
-function pct2(x) {
-  return `${(x * 100).toFixed(x < 0.1 ? 1 : 0)}%`;
-}
-function fmt3(x) {
-  return x >= 100 ? x.toFixed(0) : x.toFixed(2);
-}
-
 // src/suites/serving.ts
 var runsOf = /* @__PURE__ */ new WeakMap();
 var DEFAULT_PERCENTILES = [50, 90, 95, 99];
@@ -52079,7 +52121,8 @@ async function runServingSuite(suite, target, opts = {}) {
       startedAt,
       endpoint,
       target,
-      burstiness: suite.burstiness ?? 1
+      burstiness: suite.burstiness ?? 1,
+      ...opts.clientLimits ? { client: opts.clientLimits } : {}
     });
     if (resets.length > 0) point["prefix-cache-reset"] = resets;
     if (stops.length > 0) point.stop = stops;
@@ -52119,7 +52162,8 @@ function buildPoint(pp, runs, c) {
       maxErrorRate: c.maxErrorRate,
       ignoreEos: c.ignoreEos,
       stream: c.stream,
-      stopped: run.stopped
+      stopped: run.stopped,
+      ...c.client ? { client: c.client } : {}
     });
     return { metrics, validity, errors: errorSummary(run.records) };
   });
@@ -52353,6 +52397,7 @@ async function runPlan(loaded, opts) {
                   datasetBaseDir: loaded.baseDir,
                   ...datasets.has(step.index) ? { datasetSource: datasets.get(step.index) } : {},
                   configPath: `suites[${step.index}]`,
+                  clientLimits: clientLimits(loaded.config.client),
                   ...opts.onProgress ? { onProgress: opts.onProgress } : {},
                   resetPrefixCache: prefixCacheResetter(r.baseUrl, {
                     headers: r.headers,
@@ -52614,7 +52659,7 @@ function formatRunVerdict(report, doc) {
     );
   } else if (invalid.some((p) => p.validity.reasons.some((r) => r.includes("the client")))) {
     lines.push(
-      "  fix: the load client could not keep up with the load: lower the request rate or concurrency, or run on a runner with more CPU"
+      "  fix: the load client could not keep up with the load: lower the request rate or concurrency, run on a runner with more CPU, or, on a machine the client shares with other work, raise the config's client limits"
     );
   }
   return lines;
@@ -53758,10 +53803,10 @@ function renderText(report, current, opts = {}) {
     out2.push(
       `  ${escapeText(p.label, 60)}${p.valid ? "" : `  INVALID: ${p.invalidReasons.map((r) => escapeText(r, 200)).join("; ")}`}${missingMark(p)}`
     );
-    const ms = p.metrics.filter((m) => opts.all || m.role === "gated" || m.verdict !== "unchanged" && m.verdict !== "new");
-    if (ms.length === 0) continue;
+    const ms2 = p.metrics.filter((m) => opts.all || m.role === "gated" || m.verdict !== "unchanged" && m.verdict !== "new");
+    if (ms2.length === 0) continue;
     const rows = [["    metric", "current", "baseline", "change", "tolerance", "verdict"]];
-    for (const m of ms) {
+    for (const m of ms2) {
       rows.push([
         `    ${escapeText(m.metric, 60)}`,
         formatNumber(m.current),

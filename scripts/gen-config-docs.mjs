@@ -26,6 +26,7 @@ const SECTIONS = [
   ['`thresholds.default`', 'thresholds-default', '/definitions/thresholds/properties/default', 'thresholds.default.'],
   ['`gate`', 'gate', '/definitions/gate', 'gate.'],
   ['`gate.noise-floor`', 'gate-noise-floor', '/definitions/gate/properties/noise-floor', 'gate.noise-floor.'],
+  ['`client`', 'client', '/definitions/client', 'client.'],
 ];
 
 /** Where a $ref or a nested object is documented, by pointer. */
@@ -39,6 +40,7 @@ const LINKS = {
   '/definitions/thresholds/properties/default': 'thresholds-default',
   '/definitions/gate': 'gate',
   '/definitions/gate/properties/noise-floor': 'gate-noise-floor',
+  '/definitions/client': 'client',
   '/definitions/duration': 'durations',
   '/definitions/threshold': 'tolerance-sentences',
   '/definitions/thresholdMap': 'tolerance-sentences',

@@ -185,6 +185,7 @@ export interface VllmPerfGateConfig {
   suites: [SuiteEntry, ...SuiteEntry[]];
   thresholds?: Thresholds;
   gate?: Gate;
+  client?: Client;
   /**
    * A/B mode: two config files (baseline, candidate) whose `server` sections are booted in turn on the same GPU and compared with each other instead of with a stored baseline. Their suites are ignored; this file's suites are run against both.
    *
@@ -727,6 +728,30 @@ export interface Gate {
         }
       | undefined;
   };
+}
+/**
+ * Limits of the rules that call a serving point invalid because the benchmark client, not the server, was the bottleneck: its timestamps were late or it could not keep to the schedule. The defaults suit a runner whose CPU serves the benchmark alone; where the client shares a small machine with other work, raise them, knowing that latencies may then be read late by up to the limit.
+ *
+ * This interface was referenced by `VllmPerfGateConfig`'s JSON-Schema
+ * via the `definition` "client".
+ */
+export interface Client {
+  /**
+   * p99 delay of the client's event loop above which a point is invalid (every timestamp the client took may be this late).
+   */
+  'max-event-loop-lag'?: number | string;
+  /**
+   * p99 lateness of requests against their schedule (request rates and closed loops) above which a point is invalid.
+   */
+  'max-send-lag'?: number | string;
+  /**
+   * Share of the configured request rate the client must reach; below it a point is invalid.
+   */
+  'min-send-rate'?: number;
+  /**
+   * Share of streamed token chunks read together with the previous chunk of their stream above which a point is invalid (the client read late, so ITL is understated).
+   */
+  'max-coalesced-chunks'?: number;
 }
 /**
  * This interface was referenced by `VllmPerfGateConfig`'s JSON-Schema

@@ -176,7 +176,7 @@ export function formatRunVerdict(report: GateReport, doc: ResultsDocument): stri
     );
   } else if (invalid.some((p) => p.validity.reasons.some((r) => r.includes('the client')))) {
     lines.push(
-      '  fix: the load client could not keep up with the load: lower the request rate or concurrency, or run on a runner with more CPU',
+      "  fix: the load client could not keep up with the load: lower the request rate or concurrency, run on a runner with more CPU, or, on a machine the client shares with other work, raise the config's client limits",
     );
   }
   return lines;

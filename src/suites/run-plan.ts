@@ -25,6 +25,7 @@ import { withServer } from '../server/lifecycle.js';
 import { prefixCacheResetter } from '../server/prefix-cache.js';
 import { telemetryHooks } from '../server/telemetry.js';
 import { runOfflineSuite } from './offline.js';
+import { clientLimits } from '../metrics/validity.js';
 import { runServingSuite, type ServingProgress } from './serving.js';
 import type { DecisionLines } from './adaptive.js';
 import type { PointEndDetail } from './serving.js';
@@ -202,6 +203,7 @@ export async function runPlan(loaded: LoadedConfig, opts: RunPlanOptions): Promi
                   datasetBaseDir: loaded.baseDir,
                   ...(datasets.has(step.index) ? { datasetSource: datasets.get(step.index)! } : {}),
                   configPath: `suites[${step.index}]`,
+                  clientLimits: clientLimits(loaded.config.client),
                   ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
                   resetPrefixCache: prefixCacheResetter(r.baseUrl, {
                     headers: r.headers,

@@ -17,7 +17,7 @@ import { errorSummary } from '../metrics/errors.js';
 import { meanMetrics } from '../metrics/repeats.js';
 import { adaptivePlan, adaptiveRecord, type DecisionLines } from './adaptive.js';
 import { servingMetrics, type GoodputSlo } from '../metrics/serving.js';
-import { durationText, pointValidity, type PointStop } from '../metrics/validity.js';
+import { durationText, pointValidity, type ClientLimits, type PointStop } from '../metrics/validity.js';
 import { servingPointKey, servingPointLabel } from '../results/point-key.js';
 import type { AdaptiveStop, MetricMap, Point, Suite } from '../results/schema-types.gen.js';
 import type { ResetOutcome } from '../server/prefix-cache.js';
@@ -70,6 +70,8 @@ export interface RunServingOptions {
   resetPrefixCache?: () => Promise<ResetOutcome>;
   /** The gate's pass/fail lines of a point, by metric, when a baseline is known (adaptive points stop once decided). */
   decisionLines?: (pointKey: string) => DecisionLines | undefined;
+  /** Limits of the rules about the client itself (the config's `client` block). */
+  clientLimits?: ClientLimits;
 }
 
 const runsOf = new WeakMap<Point, PointRun[]>();
@@ -257,6 +259,7 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
       endpoint,
       target,
       burstiness: suite.burstiness ?? 1,
+      ...(opts.clientLimits ? { client: opts.clientLimits } : {}),
     });
     if (resets.length > 0) point['prefix-cache-reset'] = resets;
     if (stops.length > 0) point.stop = stops;
@@ -284,6 +287,7 @@ interface PointContext {
   endpoint: 'completions' | 'chat';
   target: ServingTarget;
   burstiness: number;
+  client?: ClientLimits;
 }
 
 /** A point's run with what ended it early, if anything did. */
@@ -317,6 +321,7 @@ function buildPoint(pp: PlannedPoint, runs: StoppedRun[], c: PointContext): Poin
       ignoreEos: c.ignoreEos,
       stream: c.stream,
       stopped: run.stopped,
+      ...(c.client ? { client: c.client } : {}),
     });
     return { metrics, validity, errors: errorSummary(run.records) };
   });

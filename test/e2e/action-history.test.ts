@@ -14,6 +14,7 @@ import { Rng } from '../../src/load/rng.js';
 import type { ResultsDocument } from '../../src/results/schema-types.gen.js';
 import { startFakeGitHub, type FakeGitHub } from '../support/fake-github.js';
 import { bundleActionFromSource, pushEvent, runStep, workspace, type StepResult, type Workspace } from './action-support.js';
+import { SHARED_MACHINE_CLIENT } from '../support/sim.js';
 
 const TOKEN = 'ghs_actions_token'; // the fake treats it as GITHUB_TOKEN: issues by github-actions[bot]
 const ID = 'nightly-history';
@@ -34,6 +35,7 @@ function config(): string {
     '  model: sim-model',
     '  args: { sim-startup-s: 0, sim-time-scale: 2.5, sim-seed: 1 }',
     '  shutdown-grace: 5s',
+    ...SHARED_MACHINE_CLIENT,
     'suites:',
     '  - name: sweep',
     '    kind: serving',

@@ -24,6 +24,7 @@ import {
   type StepSpec,
   type Workspace,
 } from './action-support.js';
+import { SHARED_MACHINE_CLIENT } from '../support/sim.js';
 
 const TOKEN = 'ghs_actions_token'; // acts as GITHUB_TOKEN in the fake: comments by github-actions[bot]
 const ID = 'trusted-cfg';
@@ -51,6 +52,7 @@ function config(id: string, server: string[] = []): string {
     '  args: { sim-startup-s: 0, sim-time-scale: 2.5, sim-seed: 1 }',
     '  shutdown-grace: 5s',
     ...server,
+    ...SHARED_MACHINE_CLIENT,
     'suites:',
     '  - name: sweep',
     '    kind: serving',

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GateReport } from '../../src/compare/types.js';
 import { startFakeGitHub, type FakeGitHub } from '../support/fake-github.js';
 import { annotations, pullRequestEvent, pushEvent, runStep, workspace, type StepResult, type Workspace } from './action-support.js';
+import { SHARED_MACHINE_CLIENT } from '../support/sim.js';
 
 const TOKEN = 'ghs_actions_token';
 const sha = (c: string): string => c.repeat(40);
@@ -35,6 +36,7 @@ function config(id: string, o: { suites: string[]; seed?: number }): string {
     '  model: sim-model',
     `  args: { sim-startup-s: 0, sim-time-scale: 2.5, sim-seed: ${o.seed ?? 1} }`,
     '  shutdown-grace: 5s',
+    ...SHARED_MACHINE_CLIENT,
     'suites:',
     ...o.suites.flatMap((name) => [
       `  - name: ${name}`,

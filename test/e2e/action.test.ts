@@ -24,6 +24,7 @@ import {
   type StepSpec,
   type Workspace,
 } from './action-support.js';
+import { SHARED_MACHINE_CLIENT } from '../support/sim.js';
 
 const TOKEN = 'ghs_actions_token'; // not a known user: the fake treats it as GITHUB_TOKEN (comments by github-actions[bot])
 const BOT = 'github-actions[bot]';
@@ -60,6 +61,7 @@ function config(id: string, o: { prompts?: number } = {}): string {
     '  model: sim-model',
     '  args: { sim-startup-s: 0, sim-time-scale: 2.5, sim-seed: 1 }',
     '  shutdown-grace: 5s',
+    ...SHARED_MACHINE_CLIENT,
     'suites:',
     '  - name: sweep',
     '    kind: serving',

@@ -12,6 +12,7 @@ import { renderComment } from '../../src/report/index.js';
 import type { Point, ResultsDocument } from '../../src/results/schema-types.gen.js';
 import { bundleCliFromSource } from '../history/cli-support.js';
 import { cliEnv, newCase, productReasons, removeCases, serverLog, writeConfig, type Case, type CliExit } from './support.js';
+import { SHARED_MACHINE_CLIENT } from '../support/sim.js';
 
 let CLI = '';
 beforeAll(async () => {
@@ -50,6 +51,7 @@ function server(c: Case, trace: string, args: string[] = [], maxModelLen = 2048)
     '  startup-timeout: 20s',
     '  shutdown-grace: 5s',
     '  metrics-interval: 100ms',
+    ...SHARED_MACHINE_CLIENT,
   ].join('\n');
 }
 

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import type { ResultsDocument } from '../../src/results/schema-types.gen.js';
-import { pathWithSim } from '../support/sim.js';
+import { pathWithSim, SHARED_MACHINE_CLIENT } from '../support/sim.js';
 
 /** The CLI under test: the built bin/ (what CI tests), or a private bundle of src/ named by VPG_E2E_CLI. */
 export const BIN = path.resolve(process.env.VPG_E2E_CLI ?? 'bin/vllm-perf-gate.js');
@@ -58,7 +58,8 @@ export function writeConfig(c: Case, yaml: string): string {
 /**
  * The server block of a config that boots vllm-sim quickly: 10 ms decode steps (the sim-fast profile
  * at time scale 5), slow enough that a loaded 2-core machine still reads every token chunk on its
- * own, and a 0.3 s start-up. `faults` become repeated --sim-fault flags.
+ * own, and a 0.3 s start-up. `faults` become repeated --sim-fault flags. Followed by the `client`
+ * block of a shared test machine.
  */
 export function simServer(c: Case, opts: { faults?: string[]; extra?: string[]; args?: string[]; startupTimeout?: string } = {}): string {
   const faults = opts.faults?.length ? [`    sim-fault: [${opts.faults.map((f) => JSON.stringify(f)).join(', ')}]`] : [];
@@ -77,6 +78,7 @@ export function simServer(c: Case, opts: { faults?: string[]; extra?: string[]; 
     '  shutdown-grace: 5s',
     '  metrics-interval: 100ms',
     ...(opts.extra ?? []).map((l) => `  ${l}`),
+    ...SHARED_MACHINE_CLIENT,
   ].join('\n');
 }
 

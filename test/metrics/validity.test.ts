@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pointValidity, type ValidityInput } from '../../src/metrics/validity.js';
+import { clientLimits, pointValidity, type ValidityInput } from '../../src/metrics/validity.js';
 
 const healthy = {
   completed: 100,
@@ -71,5 +71,22 @@ describe('point validity', () => {
     expect(pointValidity(input({}, { stopped: { by: 'time-limit', limitMs: 90_000 } })).reasons).toEqual([
       'the point ran past its time limit (max-duration 90s) and was stopped before every request finished',
     ]);
+  });
+
+  it("takes the client rules' limits from the config's client block, defaults for what it leaves out", () => {
+    const starved = { event_loop_lag_p99_ms: 25, coalesced_chunk_ratio: 0.3, send_lag_p99_ms: 40, achieved_request_rate: 3 };
+    expect(pointValidity(input(starved)).reasons).toHaveLength(4);
+    const loose = clientLimits({ 'max-event-loop-lag': '30ms', 'max-coalesced-chunks': 0.5, 'max-send-lag': 0.05, 'min-send-rate': 0.7 });
+    expect(loose).toEqual({ maxEventLoopLagP99Ms: 30, maxCoalescedChunkRatio: 0.5, maxSendLagP99Ms: 50, minSendRate: 0.7 });
+    expect(pointValidity(input(starved, { client: loose }))).toEqual({ valid: true, reasons: [] });
+    const lagOnly = clientLimits({ 'max-event-loop-lag': '20ms' });
+    expect(lagOnly.maxCoalescedChunkRatio).toBe(0.1);
+    expect(pointValidity(input({ event_loop_lag_p99_ms: 25 }, { client: lagOnly })).reasons).toEqual([
+      "the client's event loop lagged 25.00 ms at p99, over 20 ms (the client was saturated; its timestamps are late)",
+    ]);
+    expect(pointValidity(input({ achieved_request_rate: 3 }, { client: loose })).valid).toBe(true);
+    expect(pointValidity(input({ achieved_request_rate: 2.7 }, { client: loose })).reasons[0]).toMatch(
+      /under 70% of the configured 4.00 req\/s/,
+    );
   });
 });
