@@ -38,6 +38,10 @@ export interface Settings {
   historyIssue: boolean;
   /** Labels of that issue. */
   historyIssueLabels: string[];
+  /** Baseline mode, branch store: the branch the dashboard is committed to for GitHub Pages; empty: not published. */
+  dashboardBranch: string;
+  /** Folder on that branch; a config's dashboard is `<folder>/<config id>/index.html` (`.`: the root). */
+  dashboardPath: string;
 }
 
 export const DEFAULTS = {
@@ -53,6 +57,8 @@ export const DEFAULTS = {
   'results-dir': 'vllm-perf-gate-results',
   'history-issue': 'true',
   'history-issue-labels': '',
+  'dashboard-branch': '',
+  'dashboard-path': 'vllm-perf-gate',
 } as const;
 
 /** Reads one input (empty string when unset), as core.getInput does. */
@@ -96,6 +102,10 @@ function labels(input: string, value: string): string[] {
   return [...new Set(list)];
 }
 
+function isBranchName(b: string): boolean {
+  return /^[A-Za-z0-9._/-]+$/.test(b) && !b.includes('..') && !b.startsWith('/') && !b.endsWith('/');
+}
+
 /** All inputs, defaulted and checked. `get` is core.getInput unless a test passes its own. */
 export function readSettings(get: InputReader = coreInput): Settings {
   const raw = (name: keyof typeof DEFAULTS | 'github-token'): string => {
@@ -122,15 +132,17 @@ export function readSettings(get: InputReader = coreInput): Settings {
     resultsDir: raw('results-dir'),
     historyIssue: bool('history-issue', raw('history-issue')),
     historyIssueLabels: labels('history-issue-labels', raw('history-issue-labels')),
+    dashboardBranch: raw('dashboard-branch'),
+    dashboardPath: raw('dashboard-path'),
   };
-  if (
-    !/^[A-Za-z0-9._/-]+$/.test(s.baselineBranch) ||
-    s.baselineBranch.includes('..') ||
-    s.baselineBranch.startsWith('/') ||
-    s.baselineBranch.endsWith('/')
-  ) {
+  if (!isBranchName(s.baselineBranch)) {
     throw bad('baseline-branch', s.baselineBranch, 'a branch name (letters, digits, . _ - /)');
   }
+  if (s.dashboardBranch !== '' && !isBranchName(s.dashboardBranch)) {
+    throw bad('dashboard-branch', s.dashboardBranch, 'a branch name (letters, digits, . _ - /), or empty for none');
+  }
+  if (s.dashboardPath.split(/[\\/]/).includes('..'))
+    throw bad('dashboard-path', s.dashboardPath, 'a folder on the dashboard branch (no ..)');
   if (s.baselineSource === 'file' && s.baselinePath === '') {
     throw new GateError('CONFIG', 'Input "baseline-path" is required when baseline-source is "file".', {
       where: { file: 'action inputs (with:)', path: 'baseline-path' },

@@ -24,6 +24,8 @@ describe('readSettings', () => {
       resultsDir: 'vllm-perf-gate-results',
       historyIssue: true,
       historyIssueLabels: [],
+      dashboardBranch: '',
+      dashboardPath: 'vllm-perf-gate',
     });
   });
 

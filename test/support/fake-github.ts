@@ -216,6 +216,35 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     nextId,
   };
 
+  // Objects written through the git data API (blob, tree, commit), for commits made without a
+  // checkout. A branch head made by the contents API or writeFile is not here: its tree is its files.
+  const gitBlobs = new Map<string, Buffer>();
+  const gitTrees = new Map<string, Map<string, FakeFile>>();
+  const gitCommits = new Map<string, { tree: string; parents: string[]; message: string }>();
+  const treeOf = (files: Map<string, FakeFile>): string => {
+    const listing = [...files].map(([path, f]) => `${path}\0${f.sha}`).sort();
+    const t = createHash('sha1')
+      .update(`tree ${listing.join('\n')}`)
+      .digest('hex');
+    gitTrees.set(t, new Map(files));
+    return t;
+  };
+  const commitOf = (commitSha: string): { tree: string; parents: string[]; message: string } | undefined => {
+    const c = gitCommits.get(commitSha);
+    if (c) return c;
+    const head = [...state.branches.values()].find((b) => b.sha === commitSha);
+    return head ? { tree: treeOf(head.files), parents: [], message: '' } : undefined;
+  };
+  /** Whether `ancestor` is `commitSha` or one of its parents' ancestors (the fast-forward test). */
+  const descends = (commitSha: string, ancestor: string): boolean => {
+    const todo = [commitSha];
+    for (let c = todo.pop(); c !== undefined; c = todo.pop()) {
+      if (c === ancestor) return true;
+      todo.push(...(gitCommits.get(c)?.parents ?? []));
+    }
+    return false;
+  };
+
   const users = opts.users ?? {};
   const az = opts.azurite;
   let cred: StorageSharedKeyCredential | null = null;
@@ -586,10 +615,64 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
       const name = /^refs\/heads\/(.+)$/.exec(body.ref ?? '')?.[1];
       if (!name || !body.sha) throw new HttpError(422, 'Invalid request: ref and sha are required');
       if (state.branches.has(name)) throw new HttpError(422, 'Reference already exists');
-      const from = [...state.branches.values()].find((b) => b.sha === body.sha);
+      const fromCommit = commitOf(body.sha);
+      const from = [...state.branches.values()].find((b) => b.sha === body.sha)?.files ?? (fromCommit && gitTrees.get(fromCommit.tree));
       if (!from) throw new HttpError(422, 'Object does not exist');
-      state.branches.set(name, { sha: body.sha, files: new Map(from.files) });
+      state.branches.set(name, { sha: body.sha, files: new Map(from) });
       return send(res, 201, { ref: body.ref, object: { sha: body.sha, type: 'commit' } });
+    }
+    m = /^\/git\/refs\/heads\/(.+)$/.exec(rest);
+    if (m && method === 'PATCH') {
+      const b = state.branches.get(m[1]!);
+      if (!b) throw new HttpError(422, 'Reference does not exist');
+      const body = (await readBody(req)) as { sha?: string; force?: boolean };
+      const c = body.sha ? gitCommits.get(body.sha) : undefined;
+      if (!body.sha || !c) throw new HttpError(422, 'Object does not exist');
+      if (!body.force && !descends(body.sha, b.sha)) throw new HttpError(422, 'Update is not a fast forward');
+      b.sha = body.sha;
+      b.files = new Map(gitTrees.get(c.tree));
+      return send(res, 200, { ref: `refs/heads/${m[1]}`, object: { sha: b.sha, type: 'commit' } });
+    }
+    if (rest === '/git/blobs' && method === 'POST') {
+      const body = (await readBody(req)) as { content?: unknown; encoding?: unknown };
+      if (typeof body.content !== 'string') throw new HttpError(422, 'Invalid request: content is required');
+      const buf = Buffer.from(body.content, body.encoding === 'base64' ? 'base64' : 'utf8');
+      const blob = gitBlobSha(buf);
+      gitBlobs.set(blob, buf);
+      return send(res, 201, { sha: blob });
+    }
+    if (rest === '/git/trees' && method === 'POST') {
+      const body = (await readBody(req)) as { base_tree?: string; tree?: { path?: string; sha?: string | null; content?: string }[] };
+      const files = new Map(body.base_tree ? gitTrees.get(body.base_tree) : []);
+      if (body.base_tree && !gitTrees.has(body.base_tree)) throw new HttpError(422, 'Invalid tree info: base_tree does not exist');
+      for (const e of body.tree ?? []) {
+        if (!e.path) throw new HttpError(422, 'Invalid tree info: path is required');
+        if (e.sha === null) files.delete(e.path);
+        else if (typeof e.content === 'string')
+          files.set(e.path, { content: Buffer.from(e.content, 'utf8'), sha: gitBlobSha(Buffer.from(e.content, 'utf8')) });
+        else {
+          const content = e.sha ? gitBlobs.get(e.sha) : undefined;
+          if (!content) throw new HttpError(422, 'Invalid tree info: sha is not a blob');
+          files.set(e.path, { content, sha: e.sha! });
+        }
+      }
+      return send(res, 201, { sha: treeOf(files) });
+    }
+    if (rest === '/git/commits' && method === 'POST') {
+      const body = (await readBody(req)) as { message?: string; tree?: string; parents?: string[] };
+      if (typeof body.message !== 'string' || !body.tree || !gitTrees.has(body.tree))
+        throw new HttpError(422, 'Invalid request: message and tree are required');
+      const parents = body.parents ?? [];
+      if (parents.some((x) => !commitOf(x))) throw new HttpError(422, 'Invalid request: a parent does not exist');
+      const c = sha();
+      gitCommits.set(c, { tree: body.tree, parents, message: body.message });
+      return send(res, 201, { sha: c, tree: { sha: body.tree }, parents: parents.map((x) => ({ sha: x })), message: body.message });
+    }
+    m = /^\/git\/commits\/([0-9a-f]{40})$/.exec(rest);
+    if (m && method === 'GET') {
+      const c = commitOf(m[1]!);
+      if (!c) throw new HttpError(404, 'Not Found');
+      return send(res, 200, { sha: m[1], tree: { sha: c.tree }, parents: c.parents.map((x) => ({ sha: x })), message: c.message });
     }
     m = /^\/git\/blobs\/([0-9a-f]{40})$/.exec(rest);
     if (m && method === 'GET') {
