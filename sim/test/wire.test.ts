@@ -268,6 +268,7 @@ describe('trace', () => {
     const long = (await (await post(`${sim.url}/v1/completions`, { prompt: 'pace me', max_tokens: 40, ignore_eos: true })).json()) as {
       id: string;
     };
+    const stepErrorP99Ms = ((await (await fetch(`${sim.url}/sim/stats`)).json()) as { step_error_ms: { p99: number } }).step_error_ms.p99;
     await sim.stop();
     const lines = readFileSync(traceFile, 'utf8')
       .trim()
@@ -305,6 +306,8 @@ describe('trace', () => {
       .slice(1)
       .map((t, i) => t - paced[i]!)
       .sort((a, b) => a - b);
-    expect(Math.abs(gaps[Math.floor(gaps.length / 2)]! * 1000 - 2.01)).toBeLessThan(0.25);
+    // A busy machine fires the sim's timers late; the sim measures that itself (step_error_ms), and
+    // only that much is allowed on top.
+    expect(Math.abs(gaps[Math.floor(gaps.length / 2)]! * 1000 - 2.01)).toBeLessThan(0.25 + stepErrorP99Ms);
   });
 });
