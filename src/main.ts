@@ -10,6 +10,7 @@ import { loadConfig } from './config/load.js';
 import { describeError, GateError } from './errors.js';
 import * as gh from './github/index.js';
 import { analyzeNightly, reportNightlyHistory } from './github/history-issue.js';
+import { publishNightlyDashboard } from './github/dashboard-branch.js';
 import { gateSettingsFor, runGate } from './pipeline.js';
 import { annotations, commentMarker, hasChanges, renderComment, renderSummary, toJson } from './report/index.js';
 import { readServerState, teardownFromState } from './server/state.js';
@@ -127,6 +128,15 @@ async function main(): Promise<void> {
     const appended = await gh.appendBaseline({ mode, settings, octokit, ctx, doc: gate.doc, configId: loaded.configId });
     core.info(`baseline: ${appended.detail}`);
     if (nightly && appended.written) {
+      // Never fails the run: a refused push is a notice.
+      await publishNightlyDashboard({
+        octokit,
+        settings,
+        ctx,
+        configId: loaded.configId,
+        html: nightly.html,
+        ...(gate.doc.run['git-sha'] ? { gitSha: gate.doc.run['git-sha'] } : {}),
+      });
       await reportNightlyHistory({
         octokit,
         target: { owner: ctx.owner, repo: ctx.repo },

@@ -198,6 +198,6 @@ export async function publishNightlyDashboard(o: {
   core.info(`dashboard: ${r.where} (${what}${created}, ${r.commit.attempts} attempt${r.commit.attempts === 1 ? '' : 's'})`);
   if (r.url) core.info(`dashboard: ${r.url} (when GitHub Pages serves ${target.branch} from its root)`);
   const link = r.url ? `[${r.url}](${r.url}) (GitHub Pages, from \`${r.where}\`)` : `\`${r.where}\``;
-  await writeJobSummary(`**Dashboard**: ${link}\n\n`);
+  await writeJobSummary(`\n**Dashboard**: ${link}\n\n`);
   return r;
 }

@@ -141,6 +141,16 @@ export function readSettings(get: InputReader = coreInput): Settings {
   if (s.dashboardBranch !== '' && !isBranchName(s.dashboardBranch)) {
     throw bad('dashboard-branch', s.dashboardBranch, 'a branch name (letters, digits, . _ - /), or empty for none');
   }
+  if (s.dashboardBranch !== '' && s.baselineSource !== 'branch') {
+    throw new GateError(
+      'CONFIG',
+      'Input "dashboard-branch" needs baseline-source "branch": the dashboard is drawn from the history stored there.',
+      {
+        where: { file: 'action inputs (with:)', path: 'dashboard-branch' },
+        hint: 'set `baseline-source: branch`, or remove `dashboard-branch:` (history.html is in the results artifact either way)',
+      },
+    );
+  }
   if (s.dashboardPath.split(/[\\/]/).includes('..'))
     throw bad('dashboard-path', s.dashboardPath, 'a folder on the dashboard branch (no ..)');
   if (s.baselineSource === 'file' && s.baselinePath === '') {

@@ -197,12 +197,19 @@ describe('the nightly history issue', () => {
     expect(issue.body).toContain(`<code>${sha(102).slice(0, 12)}..${sha(200).slice(0, 12)}</code>`);
   }, 300_000);
 
-  it('history-issue: false writes no issue; the job summary still shows the history', async () => {
+  it('history-issue: false writes no issue; the job summary still shows the history; dashboard-branch publishes it', async () => {
     const before = gh.state.issues.length;
-    const r = await nightly(sha(104), { 'history-issue': 'false' });
+    const r = await nightly(sha(104), { 'history-issue': 'false', 'dashboard-branch': 'gh-pages' });
     expect(gh.state.issues).toHaveLength(before);
     expect(r.log).not.toContain('history: no issue written');
     expect(r.summary).toContain('Performance history of nightly-history');
     expect(r.summary).toMatch(/\d+ runs from .*, \d+ change points? \\\(\d+ regressions?, \d+ improvements?\\\)/);
+    // The dashboard of the artifact, also on the Pages branch (created for it), and where Pages serves it.
+    const page = `vllm-perf-gate/${ID}/index.html`;
+    const html = readFileSync(join(dirname(r.outputs['results-path']!), 'history.html'), 'utf8');
+    expect(gh.state.readFile('gh-pages', page)).toBe(html);
+    expect([...gh.state.branches.get('gh-pages')!.files.keys()]).toEqual([page]);
+    expect(r.log).toContain(`dashboard: gh-pages:${page} (committed `);
+    expect(r.summary).toContain(`https://octo.github.io/gpu-app/vllm-perf-gate/${ID}/`);
   }, 120_000);
 });

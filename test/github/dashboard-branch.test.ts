@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeGitHub, type FakeGitHub } from '../support/fake-github.js';
 import { createOctokit } from '../../src/github/octokit.js';
-import { commitDashboard, dashboardPath, pagesUrl, publishDashboard, type DashboardTarget } from '../../src/github/dashboard-branch.js';
+import {
+  commitDashboard,
+  dashboardPath,
+  pagesUrl,
+  publishDashboard,
+  publishNightlyDashboard,
+  type DashboardTarget,
+} from '../../src/github/dashboard-branch.js';
 import { readSettings } from '../../src/github/settings.js';
 
 let gh: FakeGitHub;
@@ -9,6 +16,7 @@ const octokit = () => createOctokit('pat-bot', { GITHUB_API_URL: gh.url });
 const target: DashboardTarget = { owner: 'octo', repo: 'gpu-app', branch: 'gh-pages', path: dashboardPath('nightly') };
 const html = (n: number) => `<!doctype html><title>history ${n}</title>`;
 const files = (branch: string) => [...(gh.state.branches.get(branch)?.files.keys() ?? [])].sort();
+const ctx = { owner: 'octo', repo: 'gpu-app', serverUrl: 'https://github.com' };
 const noSleep = { clock: { monotonicMs: () => 0, wallNow: () => new Date(0), sleep: async () => undefined }, random: () => 0.5 };
 
 beforeAll(async () => {
@@ -30,9 +38,10 @@ describe('dashboard branch', () => {
     expect(pagesUrl(target)).toBe('https://octo.github.io/gpu-app/vllm-perf-gate/nightly/');
     expect(pagesUrl({ owner: 'Octo', repo: 'octo.github.io', path: 'a/b.html' })).toBe('https://octo.github.io/a/b.html');
     expect(pagesUrl(target, 'https://ghe.example.com')).toBeUndefined();
-    const s = readSettings((n) => ({ 'dashboard-branch': 'gh-pages' })[n] ?? '');
+    const s = readSettings((n) => ({ 'dashboard-branch': 'gh-pages', 'baseline-source': 'branch' })[n] ?? '');
     expect([s.dashboardBranch, s.dashboardPath]).toEqual(['gh-pages', 'vllm-perf-gate']);
     expect(() => readSettings((n) => ({ 'dashboard-path': '../x' })[n] ?? '')).toThrow(/Input "dashboard-path"/);
+    expect(() => readSettings((n) => ({ 'dashboard-branch': 'gh-pages' })[n] ?? '')).toThrow(/needs baseline-source "branch"/);
   });
 
   it('the first publish creates the branch as an orphan holding the dashboard alone', async () => {
@@ -97,7 +106,18 @@ describe('dashboard branch', () => {
     expect(files('gh-pages')).toEqual(ids.map((id) => dashboardPath(id)));
   });
 
+  it('publishes nothing when dashboard-branch is empty', async () => {
+    const settings = { dashboardBranch: '', dashboardPath: 'vllm-perf-gate' };
+    const r = await publishNightlyDashboard({ octokit: octokit(), settings, ctx, configId: 'nightly', html: html(1) });
+    expect(r).toBeNull();
+    expect(gh.state.requests).toEqual([]);
+  });
+
   it('a token without contents: write gets a notice naming the fix, not an error', async () => {
+    gh.state.forbidden = [{ method: 'POST', path: /\/git\/blobs$/ }];
+    const settings = { dashboardBranch: 'gh-pages', dashboardPath: 'vllm-perf-gate' };
+    const nightly = await publishNightlyDashboard({ octokit: octokit(), settings, ctx, configId: 'nightly', html: html(1) });
+    expect(nightly).toMatchObject({ published: false });
     gh.state.forbidden = [{ method: 'POST', path: /\/git\/blobs$/ }];
     const r = await publishDashboard(octokit(), target, html(1), { configId: 'nightly' });
     expect(r.published).toBe(false);
