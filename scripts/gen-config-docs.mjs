@@ -26,6 +26,7 @@ const SECTIONS = [
   ['`thresholds.default`', 'thresholds-default', '/definitions/thresholds/properties/default', 'thresholds.default.'],
   ['`gate`', 'gate', '/definitions/gate', 'gate.'],
   ['`gate.noise-floor`', 'gate-noise-floor', '/definitions/gate/properties/noise-floor', 'gate.noise-floor.'],
+  ['`gate.rerun-inconclusive`', 'gate-rerun-inconclusive', '/definitions/gate/properties/rerun-inconclusive', 'gate.rerun-inconclusive.'],
   ['`client`', 'client', '/definitions/client', 'client.'],
 ];
 
@@ -40,6 +41,7 @@ const LINKS = {
   '/definitions/thresholds/properties/default': 'thresholds-default',
   '/definitions/gate': 'gate',
   '/definitions/gate/properties/noise-floor': 'gate-noise-floor',
+  '/definitions/gate/properties/rerun-inconclusive': 'gate-rerun-inconclusive',
   '/definitions/client': 'client',
   '/definitions/duration': 'durations',
   '/definitions/threshold': 'tolerance-sentences',

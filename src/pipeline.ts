@@ -4,6 +4,8 @@
 import path from 'node:path';
 import { compareAB, compareRuns, gateSettings, mergeConfirmation, pointsToConfirm, type GateSettings } from './compare/index.js';
 import { decisionLines } from './compare/decision-lines.js';
+import { mergeRepeats, pointsToRepeat } from './compare/confirm.js';
+import { writeResults } from './results/write.js';
 import type { GateReport } from './compare/types.js';
 import type { LoadedConfig } from './config/load.js';
 import type { GateError } from './errors.js';
@@ -37,7 +39,28 @@ export async function runGate(loaded: LoadedConfig, opts: GateRunOptions): Promi
   if (loaded.config['compare-servers']) return runAB(loaded, settings, opts);
   const lines = opts.baseline && opts.baseline.length > 0 ? decisionLines(opts.baseline, settings) : undefined;
   const run = await runPlan(loaded, lines ? { ...opts, decisionLines: lines } : opts);
-  let report = compareRuns(opts.baseline ?? [], run.doc, settings, opts.baselineSource ? { source: opts.baselineSource } : {});
+  const judge = (doc: typeof run.doc): GateReport =>
+    compareRuns(opts.baseline ?? [], doc, settings, opts.baselineSource ? { source: opts.baselineSource } : {});
+  let report = judge(run.doc);
+  // rerun-inconclusive: more repeats where the plan says they settle a gated metric, then judge again
+  // (and rewrite results.json, so what is stored and re-judged later holds every repeat).
+  const more = pointsToRepeat(report, settings);
+  if (more.points.length > 0 && !run.error && !opts.signal?.aborted) {
+    opts.log?.(`rerunning ${more.points.length} point(s) with inconclusive gated metrics for more repeats`);
+    const only = more.points.map((p) => ({ suite: p.suite, keys: [p.key], repeat: p.add }));
+    const rerun = await runPlan(loaded, {
+      ...opts,
+      outDir: path.join(opts.outDir, 'inconclusive'),
+      only: bySuite(only),
+      label: 'inconclusive rerun',
+    });
+    const merged = mergeRepeats(run.doc, rerun.doc, more.points);
+    run.doc = merged.doc;
+    run.resultsPath = await writeResults(path.resolve(opts.outDir), merged.doc);
+    report = judge(merged.doc);
+    report = { ...report, notes: [...report.notes, ...merged.notes] };
+  }
+  if (more.notes.length > 0) report = { ...report, notes: [...report.notes, ...more.notes] };
   const confirm = pointsToConfirm(report);
   if (loaded.config.gate?.['confirm-regressions'] && confirm.length > 0 && !run.error && !opts.signal?.aborted) {
     opts.log?.(`confirming ${confirm.length} regressed point(s) with a rerun`);
@@ -49,6 +72,17 @@ export async function runGate(loaded: LoadedConfig, opts: GateRunOptions): Promi
     report = mergeConfirmation(report, rerun.doc);
   }
   return { doc: run.doc, resultsPath: run.resultsPath, report, ...(run.error ? { error: run.error } : {}) };
+}
+
+/** One `only` entry per suite: its points' keys, at the largest repeat any of them asked for. */
+function bySuite(only: { suite: string; keys: string[]; repeat: number }[]): { suite: string; keys: string[]; repeat: number }[] {
+  const out = new Map<string, { suite: string; keys: string[]; repeat: number }>();
+  for (const o of only) {
+    const have = out.get(o.suite);
+    if (have) out.set(o.suite, { suite: o.suite, keys: [...have.keys, ...o.keys], repeat: Math.max(have.repeat, o.repeat) });
+    else out.set(o.suite, o);
+  }
+  return [...out.values()];
 }
 
 /** A/B: the two configs' servers booted in turn, A B A B for `rounds`, this config's suites on each. */

@@ -2,9 +2,14 @@
 // stays only if the rerun regresses again against the same limit (the same tolerance and the same
 // interval edge). One false alarm in a hundred becomes about one in ten thousand when the two runs'
 // noise is independent; a real slowdown shows in both.
+//
+// rerun-inconclusive: the points whose gated metrics are inconclusive are run again for as many more
+// repeats as the plan (power.ts) asks, capped, and judged again on all their repeats.
 import type { PointComparison, GateReport, MetricComparison } from './types.js';
 import { findPoint } from '../results/point-key.js';
-import type { ResultsDocument } from '../results/schema-types.gen.js';
+import type { Point, ResultsDocument } from '../results/schema-types.gen.js';
+import { meanMetrics } from '../metrics/repeats.js';
+import type { GateSettings } from './settings.js';
 import { decide, gatedVerdict } from './verdict.js';
 
 export interface PointRef {
@@ -75,4 +80,99 @@ function isGatedRegression(m: MetricComparison): boolean {
 
 function fmt(x: number): string {
   return Math.abs(x) >= 100 ? x.toFixed(1) : x.toPrecision(4);
+}
+
+/** A point to run again for more repeats (gate.rerun-inconclusive), and why. */
+export interface RepeatRef extends PointRef {
+  /** Repeats to add. */
+  add: number;
+  /** Repeats in all the plan asks for, capped at max-repeats. */
+  planned: number;
+  reason: string;
+}
+
+/**
+ * gate.rerun-inconclusive: the valid points with a gated inconclusive metric whose plan a few more
+ * repeats can meet, each with the repeats to add (the largest plan of its metrics, capped at
+ * max-repeats in all); and a note for each such metric no repeats can settle. The server's start-up
+ * time is not a point a rerun can repeat.
+ */
+export function pointsToRepeat(report: GateReport, settings: GateSettings): { points: RepeatRef[]; notes: string[] } {
+  const cap = settings.rerunInconclusive?.maxRepeats;
+  if (cap === undefined || report.verdict === 'not-comparable') return { points: [], notes: [] };
+  const points: RepeatRef[] = [];
+  const notes: string[] = [];
+  for (const p of report.points) {
+    if (!p.valid || p.suiteKind === 'startup') continue;
+    const open = p.metrics.filter((m) => m.role === 'gated' && m.verdict === 'inconclusive' && m.plan);
+    if (open.length === 0) continue;
+    const now = Math.max(...open.map((m) => m.plan!.repeatsNow));
+    const reachable = open.filter((m) => m.plan!.repeats !== null && m.plan!.repeats > m.plan!.repeatsNow);
+    for (const m of open.filter((x) => x.plan!.repeats === null))
+      notes.push(`${p.suite} · ${p.label} · ${m.metric}: not rerun: ${m.plan!.text}.`);
+    if (reachable.length === 0) continue;
+    const wanted = Math.max(...reachable.map((m) => m.plan!.repeats!));
+    const planned = Math.min(wanted, cap);
+    if (planned <= now) continue;
+    const reason = reachable.map((m) => `${m.metric} inconclusive (${inconclusiveFigure(m)}): ${m.plan!.text}`).join('; ');
+    points.push({
+      suite: p.suite,
+      key: p.key,
+      add: planned - now,
+      planned,
+      reason: wanted > cap ? `${reason} (capped at ${cap})` : reason,
+    });
+  }
+  return { points, notes };
+}
+
+/** "+6.0% ± 9.0%": the change and the half-width of the noise interval, both relative to the baseline. */
+export function inconclusiveFigure(m: MetricComparison): string {
+  const base = m.baseline !== null && m.baseline !== 0 ? Math.abs(m.baseline) : null;
+  const change = m.change === null ? '?' : `${m.change >= 0 ? '+' : '−'}${(Math.abs(m.change) * 100).toFixed(1)}%`;
+  if (!m.interval || base === null) return change;
+  return `${change} ± ${(((m.interval.high - m.interval.low) / 2 / base) * 100).toFixed(1)}%`;
+}
+
+/**
+ * The current run with each rerun point's repeats added to its own: `repeats` holds all of them,
+ * `metrics` their mean, `rerun` what was planned and why. A point the rerun lacks or ran invalid
+ * stays as it was, with a note.
+ */
+export function mergeRepeats(
+  current: ResultsDocument,
+  rerun: ResultsDocument,
+  refs: readonly RepeatRef[],
+): { doc: ResultsDocument; notes: string[] } {
+  const notes: string[] = [];
+  const suites = current.suites.map((s) => ({
+    ...s,
+    points: s.points.map((cp): Point => {
+      const ref = refs.find((r) => r.suite === s.name && r.key === cp.key);
+      if (!ref) return cp;
+      const rp = findPoint(rerun.suites, s.name, cp.key);
+      if (!rp || !rp.validity.valid) {
+        notes.push(
+          `${s.name} · ${cp.label ?? cp.key}: the rerun for inconclusive metrics ${rp ? `was invalid (${rp.validity.reasons[0] ?? 'no reason given'})` : 'did not produce this point'}; judged on the first run only.`,
+        );
+        return cp;
+      }
+      const added = rp.repeats ?? [rp.metrics];
+      const repeats = [...(cp.repeats ?? [cp.metrics]), ...added];
+      const out: Point = {
+        ...cp,
+        metrics: meanMetrics(repeats),
+        repeats,
+        rerun: { 'planned-repeats': ref.planned, 'added-repeats': added.length, reason: ref.reason },
+      };
+      if (cp['prefix-cache-reset'] && rp['prefix-cache-reset'])
+        out['prefix-cache-reset'] = [...cp['prefix-cache-reset'], ...rp['prefix-cache-reset']];
+      if (cp.stop && rp.stop) out.stop = [...cp.stop, ...rp.stop];
+      notes.push(
+        `${s.name} · ${cp.label ?? cp.key}: rerun for ${added.length} more repeat${added.length === 1 ? '' : 's'} (${repeats.length} in all): ${ref.reason}.`,
+      );
+      return out;
+    }),
+  }));
+  return { doc: { ...current, suites }, notes };
 }

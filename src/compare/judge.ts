@@ -10,6 +10,7 @@ import type { Tolerance } from '../config/thresholds.js';
 import { lookLevel, noiseFloorFor, type GateSettings, type ResolvedRule } from './settings.js';
 import { mean } from '../metrics/stats.js';
 import { pooledHalfWidth, predictionHalfWidth, welchHalfWidth } from './stats.js';
+import { planRerun } from './power.js';
 import type { MetricComparison, MetricVerdict } from './types.js';
 
 export interface MetricSamples {
@@ -123,6 +124,16 @@ export function judgeMetric(metric: string, resolved: ResolvedRule, s: MetricSam
     baselineRuns: n,
     reason: reasonFor(verdict, beyondGood, change, rule, method, level, runsWord, settings, info.family),
   };
+  // What would settle a gated metric: planned against the history, at the level it is judged at (A/B rounds plan nothing).
+  if (verdict === 'inconclusive' && role === 'gated' && !s.noise)
+    out.plan = planRerun({
+      history: s.history,
+      ...(s.currentRepeats ? { currentRepeats: s.currentRepeats } : {}),
+      ...(s.historyHasRepeats ? { historyHasRepeats: true } : {}),
+      tolerance: tol,
+      level,
+      power: settings.power,
+    });
   return out;
 }
 

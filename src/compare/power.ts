@@ -16,7 +16,9 @@
 // the noncentral-t power of Student's two-sample test). The tolerance line itself is not a
 // statistic: a true change of exactly the tolerance's size crosses it half the time whatever the
 // noise, so the plan sizes the noise test only.
-import { lnGamma, normalCdf, tQuantile } from './stats.js';
+import { mean as meanOf } from '../metrics/stats.js';
+import { lnGamma, normalCdf, sampleSd, tQuantile } from './stats.js';
+import type { RerunPlan } from './types.js';
 
 export interface Design {
   /** Baseline runs in the history (n ≥ 2). */
@@ -42,7 +44,7 @@ interface Nodes {
   w: number[];
 }
 
-const NODES = 96;
+const NODES = 64;
 const nodeCache = new Map<number, Nodes>();
 
 function spreadNodes(df: number): Nodes {
@@ -126,29 +128,50 @@ export const PLAN_LIMIT = 100;
  */
 export function repeatsNeeded(d: Omit<Design, 'repeats'>, change: number, level: number, power: number, limit = PLAN_LIMIT): number | null {
   const at = (k: number): number => detectionPower({ ...d, repeats: k }, change, level);
-  if (d.historyHasRepeats) return at(1) >= power ? 1 : null;
-  return smallest(at, 1, limit, power);
+  if (at(1) >= power) return 1;
+  if (d.historyHasRepeats) return null;
+  const sd = Math.max(d.historySd, d.repeatSd ?? 0);
+  return smallest(at, 2, limit, power, normalApproxRepeats(sd, change, d.runs, level, power) ?? limit);
 }
 
 /** The fewest baseline runs (n ≥ 2) with which the gate's noise test reaches `power` at the design's repeats; null beyond `limit`. */
 export function runsNeeded(d: Omit<Design, 'runs'>, change: number, level: number, power: number, limit = PLAN_LIMIT): number | null {
-  return smallest((n) => detectionPower({ ...d, runs: n }, change, level), 2, limit, power);
+  const k = d.historyHasRepeats ? 1 : Math.max(1, d.repeats);
+  // The same approximation solved for n: 1/n = (δ / (σ(z_α + z_β)))² − 1/k.
+  const guess = normalApproxRepeats(Math.max(d.historySd, d.repeatSd ?? 0), change, k, level, power) ?? limit;
+  return smallest((n) => detectionPower({ ...d, runs: n }, change, level), 2, limit, power, guess);
 }
 
 /**
- * The smallest x in [from, limit] with f(x) ≥ target, for f increasing in x: each value up to 20
- * (the most `repeat:` allows), then doubling and bisection.
+ * The smallest x in [from, limit] with f(x) ≥ target, for f increasing in x: from a guess (the
+ * normal approximation, close to the answer), galloping out to a bracket, then bisection, so a plan
+ * costs a handful of evaluations.
  */
-function smallest(f: (x: number) => number, from: number, limit: number, target: number): number | null {
-  const linearTo = Math.min(limit, 20);
-  for (let x = from; x <= linearTo; x++) if (f(x) >= target) return x;
-  if (limit <= linearTo) return null;
-  let lo = linearTo;
-  let hi = Math.min(limit, linearTo * 2);
-  while (f(hi) < target) {
-    if (hi >= limit) return null;
-    lo = hi;
-    hi = Math.min(limit, hi * 2);
+function smallest(f: (x: number) => number, from: number, limit: number, target: number, guess: number): number | null {
+  if (f(from) >= target) return from;
+  let x = Math.min(limit, Math.max(from + 1, Math.round(guess)));
+  let lo: number;
+  let hi: number;
+  if (f(x) >= target) {
+    hi = x;
+    let step = 1;
+    lo = Math.max(from, hi - step);
+    while (lo > from && f(lo) >= target) {
+      hi = lo;
+      step *= 2;
+      lo = Math.max(from, hi - step);
+    }
+  } else {
+    lo = x;
+    let step = 1;
+    for (;;) {
+      if (lo >= limit) return null;
+      x = Math.min(limit, lo + step);
+      if (f(x) >= target) break;
+      lo = x;
+      step *= 2;
+    }
+    hi = x;
   }
   while (hi - lo > 1) {
     const mid = Math.floor((lo + hi) / 2);
@@ -168,4 +191,57 @@ export function normalApproxRepeats(sd: number, change: number, runs: number, le
   const z = tQuantile((1 + level) / 2, Infinity) + tQuantile(power, Infinity);
   const r = (change / (sd * z)) ** 2 - 1 / runs;
   return r > 0 ? Math.max(1, Math.ceil(1 / r)) : null;
+}
+
+export interface PlanInput {
+  /** One figure per baseline run. */
+  history: readonly number[];
+  currentRepeats?: readonly number[];
+  historyHasRepeats?: boolean;
+  /** The tolerance in the metric's unit (the change to detect). */
+  tolerance: number;
+  level: number;
+  power: number;
+}
+
+/** The plan for one inconclusive metric: repeats that would tell a change of the tolerance's size from noise, else baseline runs. */
+export function planRerun(input: PlanInput): RerunPlan {
+  const n = input.history.length;
+  const k = input.currentRepeats && input.currentRepeats.length >= 2 ? input.currentRepeats.length : 1;
+  const mean = meanOf(input.history) ?? 0;
+  const change = mean !== 0 ? input.tolerance / Math.abs(mean) : 0;
+  const aim = `detect a ${percent(change)} change with ${percent(input.power)} power`;
+  const base = { change, power: input.power, level: input.level, repeatsNow: k };
+  if (n < 2) {
+    return {
+      ...base,
+      spread: null,
+      achieved: null,
+      repeats: null,
+      runs: null,
+      text: `the baseline is one run, so there is no run-to-run spread to plan from; a history of two or more baseline runs gives one`,
+    };
+  }
+  const sd = sampleSd(input.history);
+  const repeatSd = k >= 2 ? sampleSd(input.currentRepeats!) : undefined;
+  const design = {
+    historySd: sd,
+    ...(repeatSd !== undefined ? { repeatSd } : {}),
+    ...(input.historyHasRepeats ? { historyHasRepeats: true } : {}),
+  };
+  const achieved = detectionPower({ ...design, runs: n, repeats: k }, input.tolerance, input.level);
+  const repeats = repeatsNeeded({ ...design, runs: n }, input.tolerance, input.level, input.power);
+  const runs = repeats === null ? runsNeeded({ ...design, repeats: k }, input.tolerance, input.level, input.power) : null;
+  const spread = mean !== 0 ? sd / Math.abs(mean) : null;
+  let text: string;
+  if (repeats !== null) text = `${repeats} repeat${repeats === 1 ? '' : 's'} would ${aim}`;
+  else if (runs !== null)
+    text = `no number of repeats would ${aim} against ${n} baseline runs; ${runs} baseline runs would (at ${k} repeat${k === 1 ? '' : 's'})`;
+  else text = `neither repeats nor up to ${PLAN_LIMIT} baseline runs would ${aim}: the runs spread too much for this tolerance`;
+  return { ...base, spread, achieved, repeats, runs, text };
+}
+
+/** 0.1 -> "10%", 0.125 -> "12.5%". */
+function percent(x: number): string {
+  return `${Number((x * 100).toFixed(1))}%`;
 }

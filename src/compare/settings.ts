@@ -14,6 +14,10 @@ export interface GateSettings {
   /** Smallest relative change that can count against a one-run baseline, per family. */
   noiseFloor: NoiseFloors;
   confirmRegressions: boolean;
+  /** gate.power: the power rerun plans aim for, default 0.8. */
+  power: number;
+  /** gate.rerun-inconclusive: rerun inconclusive points up to this many repeats in all; null: no rerun. */
+  rerunInconclusive: { maxRepeats: number } | null;
   allowFingerprintMismatch: boolean;
   /** gate.on-not-comparable: whether a not-comparable run fails the gate or passes it unjudged. */
   onNotComparable: 'fail' | 'pass';
@@ -28,6 +32,8 @@ export interface GateSettings {
 
 /** The schema's defaults for the `gate:` section. */
 export const DEFAULT_CONFIDENCE = 0.99;
+export const DEFAULT_POWER = 0.8;
+export const DEFAULT_MAX_REPEATS = 6;
 export const DEFAULT_NOISE_FLOOR: NoiseFloors = { throughput: 0.03, latency: 0.05, ttft: 0.3, startup: 0.2 };
 
 /** Settings from the parsed config parts; anything absent takes the schema's default. */
@@ -38,6 +44,8 @@ export function gateSettings(input: { thresholds?: ParsedThresholds; gate?: Gate
     confidence: g.confidence ?? DEFAULT_CONFIDENCE,
     noiseFloor: { ...DEFAULT_NOISE_FLOOR, ...definedOnly(g['noise-floor'] ?? {}) },
     confirmRegressions: g['confirm-regressions'] ?? false,
+    power: g.power ?? DEFAULT_POWER,
+    rerunInconclusive: g['rerun-inconclusive'] ? { maxRepeats: g['rerun-inconclusive']['max-repeats'] ?? DEFAULT_MAX_REPEATS } : null,
     allowFingerprintMismatch: g['allow-fingerprint-mismatch'] ?? false,
     onNotComparable: g['on-not-comparable'] ?? 'fail',
     onMissing: g['on-missing'] ?? 'fail',

@@ -44,10 +44,33 @@ export interface MetricComparison {
   limit?: number;
   /** With confirm-regressions: the rerun's figure and what it showed against the same limit. */
   confirmation?: { value: number | null; regressedAgain: boolean };
+  /** An inconclusive metric: the repeats (or baseline runs) that would tell a change of the tolerance's size from noise. */
+  plan?: RerunPlan;
   /** Runs in the baseline history that carried this metric. */
   baselineRuns: number;
   /** One sentence saying why this verdict. */
   reason: string;
+}
+
+/** What a rerun of an inconclusive metric would need, as the report and verdict.json give it. */
+export interface RerunPlan {
+  /** The change planned for, relative to the baseline: the tolerance's size. */
+  change: number;
+  /** The history's run-to-run spread relative to its mean (its coefficient of variation); null with a one-run baseline. */
+  spread: number | null;
+  /** The power aimed for (gate.power), and the level of the interval it is reached at. */
+  power: number;
+  level: number;
+  /** The power this run had; null with a one-run baseline. */
+  achieved: number | null;
+  /** The repeats this point had. */
+  repeatsNow: number;
+  /** Repeats of this point, in all, that would reach `power` against this history; null when none up to 100 would. */
+  repeats: number | null;
+  /** When repeats alone cannot: the baseline runs that would, at this point's repeats; null when none up to 100 would. */
+  runs: number | null;
+  /** One sentence: "4 repeats would detect a 10% change with 80% power". */
+  text: string;
 }
 
 export interface PointComparison {

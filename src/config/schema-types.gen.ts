@@ -695,6 +695,19 @@ export interface Gate {
    */
   'confirm-regressions'?: boolean;
   /**
+   * Power the rerun plans aim for: for an inconclusive metric, the report says how many repeats (or baseline runs) would see a true change of the tolerance's size outside the noise interval this often (see docs/gate.md).
+   */
+  power?: number;
+  /**
+   * Rerun the points whose gated metrics are inconclusive, with as many more repeats as the plan asks for (at most max-repeats in all), and judge them again on all their repeats. Absent: no rerun; the report still gives the plan.
+   */
+  'rerun-inconclusive'?: {
+    /**
+     * Repeats of a point in all, its first run's included, that a planned rerun may bring it to.
+     */
+    'max-repeats'?: number;
+  };
+  /**
    * Compare even when the GPU, model, server args or dataset differ from the baseline's.
    */
   'allow-fingerprint-mismatch'?: boolean;

@@ -147,6 +147,23 @@ export interface Point {
    * Adaptive points (a suite's stop): how each repeat of the point ended and the intervals it reached, one entry per repeat.
    */
   stop?: AdaptiveStop[];
+  /**
+   * gate.rerun-inconclusive: the point was rerun for more repeats because a gated metric was inconclusive; `repeats` and `metrics` include the rerun's.
+   */
+  rerun?: {
+    /**
+     * Repeats in all the plan asked for (capped at max-repeats).
+     */
+    'planned-repeats': number;
+    /**
+     * Repeats the rerun added.
+     */
+    'added-repeats': number;
+    /**
+     * The inconclusive metric(s) and the plan, one sentence each.
+     */
+    reason: string;
+  };
   'started-at'?: string;
   /**
    * Path (relative to the results folder) of the same point in vLLM's --save-result format.

@@ -41,8 +41,8 @@ export interface RunPlanOptions {
   onPointEnd?: (suite: string, detail: PointEndDetail) => void;
   /** Where the post step finds the running server's process group. */
   statePath?: string;
-  /** Only these suite names (confirmation reruns); and only these point keys, when given. */
-  only?: { suite: string; keys?: string[] }[];
+  /** Only these suite names (confirmation reruns); and only these point keys, when given; `repeat` overrides the suite's. */
+  only?: { suite: string; keys?: string[]; repeat?: number }[];
   git?: { sha?: string; ref?: string };
   label?: string;
   env?: NodeJS.ProcessEnv;
@@ -77,8 +77,9 @@ function plan(loaded: LoadedConfig, only: RunPlanOptions['only']): { suite: Conf
     .filter((s) => !only || only.some((o) => o.suite === s.suite.name));
   if (!only) return picked;
   return picked.map((s) => {
-    const keys = only.find((o) => o.suite === s.suite.name)?.keys;
-    return { ...s, suite: keys && s.suite.kind === 'serving' ? restrictPoints(s.suite, keys) : s.suite };
+    const o = only.find((x) => x.suite === s.suite.name);
+    const suite = o?.keys && s.suite.kind === 'serving' ? restrictPoints(s.suite, o.keys) : s.suite;
+    return { ...s, suite: o?.repeat !== undefined ? { ...suite, repeat: o.repeat } : suite };
   });
 }
 
