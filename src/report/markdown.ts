@@ -3,6 +3,7 @@
 // tables, then serving tables from the last), each replaced by a pointer to the full report.
 import { metricInfo, metricTitle } from '../catalog/metrics.js';
 import type { GateReport, MetricComparison } from '../compare/types.js';
+import { inconclusiveFigure } from '../compare/confirm.js';
 import type { ResultsDocument } from '../results/schema-types.gen.js';
 import { assemble, chars, safeUrl, utf8, KEEP, type Section } from './assemble.js';
 import { changeCharts } from './charts.js';
@@ -284,6 +285,30 @@ function reasonsSection(report: GateReport, w: Wording, max: number): string | n
   ].join('\n');
 }
 
+/**
+ * Gated metrics beyond their tolerance but inside the noise, folded, each with its rerun plan: "p99
+ * TTFT at concurrency 8: inconclusive (+6.0% ± 9.0%); 4 repeats would detect a 10% change with 80% power".
+ */
+function inconclusiveSection(report: GateReport, max: number): string | null {
+  const items = report.points.flatMap((p) =>
+    p.metrics.filter((m) => m.role === 'gated' && m.verdict === 'inconclusive').map((m) => ({ p, m })),
+  );
+  if (items.length === 0) return null;
+  const manySuites = new Set(report.points.map((p) => p.suite)).size > 1;
+  const lines = items.slice(0, max).map(({ p, m }) => {
+    const plan = m.plan ? `; ${escapeCell(m.plan.text, 200)}` : '';
+    return `- ${metricCell(p.suite, m.metric, manySuites)} at ${escapeCell(p.label, 40)}: inconclusive (${inconclusiveFigure(m)})${plan}`;
+  });
+  if (items.length > max) lines.push(`- …and ${items.length - max} more in the job summary`);
+  return [
+    `<details><summary>${items.length} gated metric${items.length === 1 ? '' : 's'} inconclusive: beyond the tolerance, inside the noise; what would settle ${items.length === 1 ? 'it' : 'them'}</summary>`,
+    '',
+    ...lines,
+    '',
+    '</details>',
+  ].join('\n');
+}
+
 /** Observed (not gated) metrics beyond their tolerance, folded; the client's own health is not among them. */
 function observedSection(report: GateReport, w: Wording, max: number): string | null {
   const items = report.points.flatMap((p) =>
@@ -507,6 +532,7 @@ export function buildSections(report: GateReport, current: ResultsDocument | und
   push(missingSection(report, o.maxListItems), KEEP.always, 'points not measured');
   push(invalidSection(views), KEEP.always, 'invalid points');
   push(reasonsSection(report, w, o.maxListItems * 4), KEEP.serving + 1000, 'reasons');
+  push(inconclusiveSection(report, o.full ? o.maxListItems * 4 : o.maxListItems), KEEP.serving + 999, 'inconclusive metrics');
   push(observedSection(report, w, o.full ? o.maxListItems * 4 : o.maxListItems * 2), KEEP.details + 1, 'observed changes');
   if (report.ab) push(improvementSummary(report, w, o.maxRowsPerTable), KEEP.serving + 1000, 'improvement summary');
   if (report.notes.length > 0) {
