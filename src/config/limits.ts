@@ -64,6 +64,9 @@ function promptTokens(d: ServingSuite['dataset']): number {
       return SHAREGPT_MAX_PROMPT_TOKENS;
     case 'fixed':
       return 0;
+    // Lengths are the trace's: each is checked (2^21 at most) when the file is read, and ids are made as sent.
+    case 'trace':
+      return 0;
   }
 }
 

@@ -75,7 +75,14 @@ export async function prepareDatasets(loaded: LoadedConfig, opts: DatasetCheckOp
     const ds = suite.dataset;
     for (const p of datasetKind(ds).check(ds))
       problems.push({ where: at('dataset', p.key), message: `${label}${p.message}`, hint: p.hint });
-    const key = `${ds.type}\u0000${datasetFile(ds, loaded.baseDir) ?? ''}\u0000${ds.type === 'sharegpt' ? String(ds['output-len'] !== undefined) : ''}`;
+    // What the read checks beyond the file: a sharegpt reply's use, a trace's replay (its length and pace).
+    const how =
+      ds.type === 'sharegpt'
+        ? String(ds['output-len'] !== undefined)
+        : ds.type === 'trace'
+          ? `${ds['num-prompts'] ?? ''}/${ds['time-scale'] ?? 1}`
+          : '';
+    const key = `${ds.type}\u0000${datasetFile(ds, loaded.baseDir) ?? ''}\u0000${how}`;
     let read = reads.get(key);
     if (!read) {
       read = loadDatasetSource(ds, { baseDir: loaded.baseDir, roots });

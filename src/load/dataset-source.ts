@@ -13,9 +13,12 @@ import {
 } from './dataset-file.js';
 import { parseSharegpt, type SharegptPair } from './sharegpt-file.js';
 import { BUILTIN_SONNETS } from './sonnet-text.js';
+import { MAX_TRACE_BYTES, parseTrace, traceReplayProblem, type TraceContent } from './trace.js';
 
 export type DatasetSource =
-  { type: 'sharegpt'; file: string; pairs: SharegptPair[] } | { type: 'sonnet'; file: string | undefined; lines: string[] };
+  | { type: 'sharegpt'; file: string; pairs: SharegptPair[] }
+  | { type: 'sonnet'; file: string | undefined; lines: string[] }
+  | ({ type: 'trace'; file: string } & TraceContent);
 
 export interface SourceOptions {
   /** Folder relative dataset paths are read from. */
@@ -32,7 +35,7 @@ const SHAREGPT_FORMAT =
 
 /** The file a dataset reads, resolved against the config's folder; undefined when it reads none. */
 export function datasetFile(ds: Dataset, baseDir: string): string | undefined {
-  if (ds.type !== 'sharegpt' && ds.type !== 'sonnet') return undefined;
+  if (ds.type !== 'sharegpt' && ds.type !== 'sonnet' && ds.type !== 'trace') return undefined;
   return ds.path === undefined ? undefined : path.resolve(baseDir, ds.path);
 }
 
@@ -43,6 +46,7 @@ export async function loadDatasetSource(ds: Dataset, opts: SourceOptions): Promi
     return ds.path === undefined
       ? { type: 'sonnet', file: undefined, lines: sonnetLines(BUILTIN_SONNETS) }
       : loadSonnet(path.resolve(opts.baseDir, ds.path), opts.roots);
+  if (ds.type === 'trace') return loadTrace(path.resolve(opts.baseDir, ds.path), ds, opts.roots);
   return undefined;
 }
 
@@ -88,6 +92,20 @@ async function loadSonnet(file: string, roots: DatasetRoots | null): Promise<Dat
       'give a text file with one line per verse, or leave path out to use the built-in sonnets',
     );
   return { type: 'sonnet', file, lines };
+}
+
+async function loadTrace(file: string, ds: Extract<Dataset, { type: 'trace' }>, roots: DatasetRoots | null): Promise<DatasetSource> {
+  const content = parseTrace(
+    await readChecked(
+      file,
+      roots,
+      MAX_TRACE_BYTES,
+      "give the path of a JSON-lines trace in Mooncake's format (relative to the config file)",
+    ),
+  );
+  const problem = traceReplayProblem(content, { numPrompts: ds['num-prompts'], timeScale: ds['time-scale'] ?? 1 });
+  if (problem) throw new DatasetFileProblem(problem.message, problem.hint);
+  return { type: 'trace', file, ...content };
 }
 
 /** Non-blank lines, each keeping its newline (Python's readlines() keeps it and vLLM joins them with ""). */

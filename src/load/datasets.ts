@@ -10,6 +10,8 @@
 //   sonnet   "Pick as many lines as you can from these poem lines:\n" + the first lines of the text
 //            as a shared prefix + lines drawn at random, packed to input-len tokens
 //   fixed    one prompt again and again
+//   trace    a Mooncake-format trace (src/load/trace.ts): per request, one seeded 512-id block per hash
+//            id (equal ids, equal blocks), cut to input_length; output_length as max_tokens
 // The intended prompt length of each entry is what usage.prompt_tokens should say: the id count, or
 // the server's /tokenize count of exactly what is sent. Never downloads anything.
 // A point's memory must not grow with num-prompts x input-len: random and sonnet entries keep only
@@ -19,6 +21,7 @@ import { GateError } from '../errors.js';
 import { DatasetFileProblem, type DatasetRoots } from './dataset-file.js';
 import { datasetFile, loadDatasetSource, type DatasetSource } from './dataset-source.js';
 import { Rng } from './rng.js';
+import { MAX_TRACE_REQUESTS, traceIds, traceRequests } from './trace.js';
 import { mapLimit, mapRange, sizeOf, type ChatMessage, type Tokenizer } from './tokenize.js';
 
 export interface DatasetEntry {
@@ -142,6 +145,14 @@ export const DATASET_KINDS: KindTable = {
     check: none,
     build: async (ds, ctx) => sharegptDataset(ds, ctx, await sourceOf(ds, ctx)),
   },
+  trace: {
+    // Every request of the trace (its own length, up to the limit) unless num-prompts cuts it.
+    defaultNumPrompts: MAX_TRACE_REQUESTS,
+    tokenIds: true,
+    sharesPrefixes: () => true,
+    check: none,
+    build: async (ds, ctx) => traceDataset(ds, ctx, await sourceOf(ds, ctx)),
+  },
 };
 
 /** The descriptor of a dataset's type. */
@@ -168,7 +179,10 @@ async function intendedLen(text: string, ctx: BuildContext): Promise<number | nu
 }
 
 /** The prepared source, or the file read now (a library caller that ran no pre-check). */
-async function sourceOf(ds: Dataset, ctx: BuildContext): Promise<DatasetSource | undefined> {
+export async function sourceOf(
+  ds: Dataset,
+  ctx: Pick<BuildContext, 'source' | 'baseDir' | 'roots' | 'configPath'>,
+): Promise<DatasetSource | undefined> {
   if (ctx.source) return ctx.source;
   try {
     return await loadDatasetSource(ds, { baseDir: ctx.baseDir ?? process.cwd(), roots: ctx.roots ?? null });
@@ -343,6 +357,26 @@ async function prefixRepetitionDataset(ds: PrefixRepetitionDs, ctx: BuildContext
       outputLen: () => plan.outputLen,
     },
     ctx,
+  );
+}
+
+async function traceDataset(
+  ds: Extract<Dataset, { type: 'trace' }>,
+  ctx: BuildContext,
+  source: DatasetSource | undefined,
+): Promise<EntryList> {
+  if (source?.type !== 'trace') throw new GateError('INTERNAL', 'the trace dataset was given no trace');
+  const requests = traceRequests(source, ds['num-prompts']).slice(0, ctx.count);
+  const seed = ds.seed ?? 0;
+  const tokens = { lo: RANDOM_TOKEN_LO, span: RANDOM_TOKEN_SPAN };
+  return tokenIdDataset(
+    'trace',
+    {
+      ids: (i) => traceIds(seed, requests[i]!, tokens),
+      promptLen: (i) => requests[i]!.inputLength,
+      outputLen: (i) => requests[i]!.outputLength,
+    },
+    { ...ctx, count: requests.length },
   );
 }
 

@@ -31,7 +31,7 @@ describe('dataset descriptors: what the pipeline asks of each dataset type, in o
       .filter(([, k]) => k.tokenIds)
       .map(([t]) => t)
       .sort();
-    expect(tokenIdTypes).toEqual(['prefix-repetition', 'random']);
+    expect(tokenIdTypes).toEqual(['prefix-repetition', 'random', 'trace']);
   });
 
   it('says which settings share prefixes, so cache resets follow the data', () => {
