@@ -80,6 +80,9 @@ const METRICS: Record<string, Entry> = {
   request_goodput: throughput('req/s', 'observed'),
   max_output_tokens_per_s: throughput('tok/s', 'observed'),
   rtfx: throughput('', 'observed'),
+  // A suite's SLO knee search: the highest load at which its points still met the SLO.
+  max_rate_under_slo: throughput('req/s', 'gated', 'max rate under SLO'),
+  max_concurrency_under_slo: throughput('', 'gated', 'max concurrency under SLO'),
   // The run's counts and figures.
   max_concurrent_requests: count(HIGHER),
   completed: count(HIGHER),

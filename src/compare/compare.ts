@@ -62,6 +62,8 @@ export function compareRuns(
   const usedSuites = used.map(withStartup);
   for (const suite of curSuites) {
     for (const point of suite.points) {
+      // An SLO search's probes are judged through its knee point, not one by one (their loads differ run to run).
+      if (point['search-probe']) continue;
       const basePoints = usedSuites.map((suites) => findPoint(suites, suite.name, point.key)).filter((p): p is Point => p !== undefined);
       const validBase = basePoints.filter((p) => p.validity.valid);
       points.push(comparePoint(suite, point, validBase, settings));
@@ -79,7 +81,7 @@ export function compareRuns(
   const newest = usedSuites[usedSuites.length - 1] ?? [];
   for (const bs of newest) {
     for (const bp of bs.points) {
-      if (points.some((p) => p.suite === bs.name && p.key === bp.key)) continue;
+      if (bp['search-probe'] || points.some((p) => p.suite === bs.name && p.key === bp.key)) continue;
       const cs = curSuites.find((s) => s.name === bs.name);
       const failed = cs?.error !== undefined || current.status === 'failed';
       points.push({

@@ -13,6 +13,7 @@ import { formatKeyPath, parseKeyPath, type KeyPath } from './key-path.js';
 import { expandSuiteEntries } from './presets.js';
 import { collectSecrets } from './secrets.js';
 import { durationLimitProblems, servingLimitProblems } from './limits.js';
+import { searchProblems } from './search.js';
 import { nodeAt } from './schema.js';
 import { offlineArgsProblems, serverRuleProblems } from './server-rules.js';
 import { collectThresholds, type ParsedThresholds } from './thresholds.js';
@@ -285,16 +286,10 @@ function checkMeaning(config: ExpandedConfig, raw: VllmPerfGateConfig, origin: O
     if (s.kind === 'serving') {
       const rates = s['request-rates'] !== undefined;
       const conc = s.concurrency !== undefined;
-      if (s.dataset.type === 'trace') {
-        // A trace is one point on its own schedule: the keys of a sweep have no meaning with it.
-        for (const key of ['request-rates', 'concurrency', 'prompts-per-concurrency'] as const) {
-          if (s[key] === undefined) continue;
-          const w = at(j, key);
-          problems.push({
-            path: w.path,
-            message: `${w.from}\`${key}\` has no meaning with a \`trace\` dataset: a trace is replayed at its own timestamps, as one point`,
-            hint: 'remove it; set the pace with `dataset.time-scale` (2 replays the trace twice as fast), and cap requests in flight with `max-concurrency`',
-          });
+      if (s.search) {
+        for (const p of searchProblems(s)) {
+          const w = origin(j, p.key);
+          problems.push({ path: w.path, message: `${w.from}${p.message}`, hint: p.hint, ...(p.atKey ? { atKey: true } : {}) });
         }
       } else if (rates && conc) {
         const w = at(j, 'concurrency');

@@ -148,28 +148,6 @@ export type Dataset =
        * Seed of the prompt generator (vLLM --seed). 0 to 4294967295: the range NumPy's seed accepts (vLLM's benchmarks seed NumPy with it).
        */
       seed?: number;
-    }
-  | {
-      /**
-       * A timed request trace (Mooncake's format), as vLLM's `--dataset-name timed_trace`.
-       */
-      type: 'trace';
-      /**
-       * The trace file, relative to the config file: one JSON object a line with `timestamp` (ms since the trace's start, non-decreasing), `input_length`, `output_length` and `hash_ids` (ids of 512-token blocks; equal ids mean equal blocks).
-       */
-      path: string;
-      /**
-       * How much faster than recorded the trace is replayed: request i is sent timestamp_i / time-scale ms after the point starts (2 replays it in half the time, 0.5 at half the pace).
-       */
-      'time-scale'?: number;
-      /**
-       * Replay only the first N requests of the trace (vLLM --num-prompts); all of them when absent. At most 100,000: a trace of more is refused unless num-prompts cuts it.
-       */
-      'num-prompts'?: number;
-      /**
-       * Seed of the token blocks the hash ids stand for: the same seed gives the same prompts. 0 to 4294967295, as the other datasets' seeds.
-       */
-      seed?: number;
     };
 /**
  * A tolerance sentence: "-5%" (a drop of more than 5% is a regression), "+10%", "+20ms", "+10% or +20ms" (a regression must exceed both), "observe" (report, never gate), "gate" (gate with the default tolerance).
@@ -292,7 +270,7 @@ export interface StringMap {
   [k: string]: string | number | boolean | undefined;
 }
 /**
- * An online serving benchmark, measured as `vllm bench serve` measures it: a request-rate sweep (open loop, `request-rates`) or a concurrency sweep (closed loop, `concurrency`); give one of the two.
+ * An online serving benchmark, measured as `vllm bench serve` measures it: a request-rate sweep (open loop, `request-rates`) or a concurrency sweep (closed loop, `concurrency`); give one of the two, or `search` for the highest load that meets an SLO.
  *
  * This interface was referenced by `VllmPerfGateConfig`'s JSON-Schema
  * via the `definition` "servingSuite".
@@ -376,6 +354,7 @@ export interface ServingSuite {
    */
   'max-duration'?: number | string;
   stop?: AdaptiveStop;
+  search?: SloSearch;
   /**
    * Share of failed requests above which a point is invalid.
    */
@@ -463,6 +442,36 @@ export interface AdaptiveStop {
       | 'output_throughput'
     )[]
   ];
+}
+/**
+ * SLO knee search: instead of sweeping a list of loads, find the highest request rate or concurrency at which a point still meets the SLO. The load doubles from `start` while the SLO is met (up to `max`), then the search bisects between the last load that met it and the first that did not until they are within `tolerance`. Each probe is a measured point (key `slo-probe:rate=R` or `slo-probe:concurrency=C`, not judged by the gate); the result is the point `slo-knee` with the gated metric max_rate_under_slo (req/s) or max_concurrency_under_slo. When even `start` misses the SLO, `slo-knee` is invalid and says why. Replaces `request-rates` and `concurrency`.
+ *
+ * This interface was referenced by `VllmPerfGateConfig`'s JSON-Schema
+ * via the `definition` "sloSearch".
+ */
+export interface SloSearch {
+  /**
+   * Upper bound (ms) of each latency statistic a point must meet, e.g. `{ p99-ttft-ms: 500, p99-tpot-ms: 50 }`: mean-, median- or pNN- (a percentile in the suite's `percentiles`) of ttft, tpot, itl or e2el, followed by -ms. A probe meets the SLO when it is valid and every named statistic is at most its bound.
+   */
+  slo: {
+    [k: string]: number | undefined;
+  };
+  /**
+   * What load the search varies: the request rate (open loop; `max-concurrency` still caps it) or the concurrency (closed loop; `prompts-per-concurrency` applies).
+   */
+  over: 'request-rate' | 'concurrency';
+  /**
+   * The bisection stops once the first load that missed the SLO is within this share above the last that met it, e.g. "5%" (a concurrency stops at adjacent levels).
+   */
+  tolerance?: string;
+  /**
+   * The first load probed: requests/s, or a whole concurrency.
+   */
+  start?: number;
+  /**
+   * The highest load probed (a concurrency at most 16,384). When it still meets the SLO the knee is reported as `max` (at least). Default: start x 1024 (10 doublings).
+   */
+  max?: number;
 }
 /**
  * Extra HTTP headers on every request.

@@ -5,6 +5,7 @@ import { metricTitle } from '../catalog/metrics.js';
 import { escapeCell, mermaidLabel } from './escape.js';
 import { sortPoints } from './format.js';
 import { axisValue, cellOf, sweepAxis, type SuiteView } from './model.js';
+import { isSearchKnee } from './serving.js';
 
 /** Mid-saturation colours: readable on GitHub's white and its dark grey. The tolerance is grey. */
 export const TOLERANCE_COLOUR = '#8c8c8c';
@@ -90,7 +91,9 @@ function changeChart(s: SuiteView, tolerance: string, metrics: string[]): string
 }
 
 /** The charts of one sweep, or null when nothing gated regressed or the suite has one point. */
-export function changeCharts(s: SuiteView): string | null {
+export function changeCharts(sweep: SuiteView): string | null {
+  // An SLO search's knee is no point on the sweep's axis.
+  const s = { ...sweep, points: sweep.points.filter((p) => !isSearchKnee(p)) };
   if (s.kind !== 'serving' || s.points.length < 2) return null;
   const charts = [...regressedByTolerance(s)]
     .map(([tolerance, metrics]) => changeChart(s, tolerance, metrics))

@@ -2,6 +2,7 @@
 // GitHub's ~850 px comment column); the job summary shows them all. A non-streaming suite has no
 // TTFT, TPOT or ITL: its columns are end-to-end latency, errors and HTTP status counts.
 import { metricInfo, metricTitle } from '../catalog/metrics.js';
+import { sloBoundText } from '../config/search.js';
 import { escapeCell, escapeMarkdown } from './escape.js';
 import { formatChange, formatNumber, markFor, sortPoints, VERDICT_MARK } from './format.js';
 import { axisValue, cellOf, hasMetric, sweepAxis, type PointView, type SuiteView } from './model.js';
@@ -95,11 +96,46 @@ function errorCount(p: PointView): string {
   return formatNumber(cellOf(p, 'failed').current);
 }
 
+/** The `slo-knee` point of a suite with an SLO search: its answer is a line, not a row of the sweep. */
+export function isSearchKnee(p: PointView): boolean {
+  return (p.current ?? p.baseline)?.search !== undefined;
+}
+
+/** "**max rate under SLO** (p99 TTFT ≤ 500 ms): 12.4 req/s, baseline 14 (−11.4%) 🔴 · 1 ✓ · 2 ✓ · 4 ✗ p99_ttft_ms 812 > 500 …" */
+function kneeLine(p: PointView, o: ServingOptions): string {
+  const search = (p.current ?? p.baseline)!.search!;
+  const metric = search.over === 'concurrency' ? 'max_concurrency_under_slo' : 'max_rate_under_slo';
+  const c = cellOf(p, metric);
+  const unit = metricInfo(metric).unit ? ` ${metricInfo(metric).unit}` : '';
+  const mark = markFor({ verdict: c.verdict, role: c.comparison?.role });
+  const value = c.current !== null ? `${formatNumber(c.current)}${unit}` : p.valid ? '–' : `none ${VERDICT_MARK.invalid}`;
+  const base =
+    o.withBaseline && c.baseline !== null
+      ? `, ${escapeMarkdown(o.baseLabel)} ${formatNumber(c.baseline)}${c.change !== null ? ` (${formatChange(c.change)})` : ''}`
+      : '';
+  const slo = Object.entries(search.slo)
+    .flatMap(([m, b]) => (b === undefined ? [] : [sloBoundText(m, b)]))
+    .join(', ');
+  const head = `**${metricTitle(metric) ?? metric}** (${escapeCell(slo, 200)}): ${value}${base}${mark ? ` ${mark}` : ''}`;
+  const why = p.current && !p.valid ? ` — ${escapeCell(p.invalidReasons[0] ?? '', 300)}` : '';
+  const probes = p.current?.search?.probes ?? [];
+  const trail = probes.length
+    ? `<br><sub>${probes.length} probe${probes.length === 1 ? '' : 's'}: ${probes
+        .map((x) => `${formatNumber(x.load)} ${x.met ? '✓' : `✗ ${escapeCell(x.missed ?? '', 80)}`}`)
+        .join(' · ')}</sub>`
+    : '';
+  return `${head}${why}${trail}`;
+}
+
 export function servingSection(s: SuiteView, o: ServingOptions): string {
   const axis = sweepAxis(s);
   const cols = columns(s, o);
   const nonStreaming = isNonStreaming(s);
-  const pts = sortPoints(s.points, (p) => axisValue(p, axis));
+  const knees = s.points.filter(isSearchKnee);
+  const pts = sortPoints(
+    s.points.filter((p) => !isSearchKnee(p)),
+    (p) => axisValue(p, axis),
+  );
   const head = [axis === 'rate' ? 'request rate (req/s)' : 'concurrency', ...cols.map(columnTitle)];
   if (nonStreaming) head.push('errors', 'HTTP status');
   const rows = pts.slice(0, o.maxRows).map((p) => {
@@ -109,7 +145,8 @@ export function servingSection(s: SuiteView, o: ServingOptions): string {
   const lines = [`### Serving: ${escapeCell(s.name, 80)}${nonStreaming ? ' (non-streaming)' : ''}`];
   if (s.description) lines.push('', escapeCell(s.description, 300));
   if (s.error) lines.push('', `⚠️ ${escapeCell(s.error, 300)}`);
-  lines.push('', table(head, rows));
+  for (const k of knees) lines.push('', kneeLine(k, o));
+  if (rows.length > 0) lines.push('', table(head, rows));
   if (pts.length > o.maxRows) lines.push('', `_…and ${pts.length - o.maxRows} more points in the full report._`);
   if (o.withBaseline) {
     const how = o.compact

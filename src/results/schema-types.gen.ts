@@ -170,6 +170,20 @@ export interface Point {
    */
   'vllm-result-file'?: string;
   'vllm-meta'?: VllmMeta;
+  /**
+   * A probe of an SLO knee search (its key starts with `slo-probe:`): measured like any point, recorded for the record, never judged by the gate (only the suite's `slo-knee` point is).
+   */
+  'search-probe'?: {
+    /**
+     * Its place in the search, from 1.
+     */
+    step: number;
+    /**
+     * Whether it met the SLO.
+     */
+    met: boolean;
+  };
+  search?: SloSearch;
 }
 /**
  * Metric name -> value (null when it could not be computed). Units are in the names (_ms, _s) or are per second (throughputs).
@@ -329,6 +343,85 @@ export interface VllmMeta {
    * Its line in that file (JSON lines written by --append-result).
    */
   line?: number;
+}
+/**
+ * The `slo-knee` point of a suite with `search`: what was searched and how it went.
+ *
+ * This interface was referenced by `ResultsDocument`'s JSON-Schema
+ * via the `definition` "sloSearch".
+ */
+export interface SloSearch {
+  /**
+   * The load varied.
+   */
+  over: 'request-rate' | 'concurrency';
+  /**
+   * The upper bound of each metric, by metric name (p99_ttft_ms: 500).
+   */
+  slo: {
+    [k: string]: number | undefined;
+  };
+  /**
+   * The relative width the bisection stopped at (0.05).
+   */
+  tolerance: number;
+  /**
+   * The first load probed.
+   */
+  start: number;
+  /**
+   * The highest load the search would probe.
+   */
+  max: number;
+  /**
+   * found: a load meets the SLO and one within the tolerance above it does not; max-reached: max still meets it (the knee is at least max); start-missed: the first load already misses it (no knee, the point is invalid); interrupted: a cancel or a crash ended the search (the point is invalid).
+   */
+  outcome: 'found' | 'max-reached' | 'start-missed' | 'interrupted';
+  /**
+   * The highest load that met the SLO (the gated metric's value); null when none did.
+   */
+  knee: number | null;
+  /**
+   * The lowest load above the knee that missed the SLO.
+   */
+  'missed-at'?: number | null;
+  /**
+   * The outcome as a sentence with the figures.
+   */
+  summary: string;
+  /**
+   * The probes in the order they ran.
+   */
+  probes: {
+    /**
+     * Requests/s, or the concurrency.
+     */
+    load: number;
+    /**
+     * Whether the probe doubled the load or bisected the bracket.
+     */
+    phase: 'double' | 'bisect';
+    /**
+     * Whether it met the SLO (valid, every bound met).
+     */
+    met: boolean;
+    /**
+     * Why it did not, in words.
+     */
+    missed?: string;
+    /**
+     * Why the probe was invalid (an invalid probe does not meet the SLO).
+     */
+    invalid?: string;
+    /**
+     * The bounds it did not meet (value null: not reported).
+     */
+    misses: {
+      metric: string;
+      value: number | null;
+      bound: number;
+    }[];
+  }[];
 }
 /**
  * This interface was referenced by `ResultsDocument`'s JSON-Schema

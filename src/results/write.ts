@@ -40,6 +40,8 @@ export async function writeVllmServeFiles(dir: string, doc: ResultsDocument, met
     const backend = params.endpoint === 'chat' ? 'openai-chat' : 'openai';
     const burstiness = typeof params.burstiness === 'number' ? params.burstiness : undefined;
     for (const point of suite.points) {
+      // An SLO search's knee is no measurement of vLLM's: its probes are.
+      if (point.search) continue;
       const name = vllmResultFileName(suite.name, point);
       // Figures an imported point already carries (its vllm-meta) are kept as they were.
       const stored = point['vllm-meta'] ?? {};

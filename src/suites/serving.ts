@@ -7,16 +7,16 @@ import type { ServingSuite } from '../config/schema-types.gen.js';
 import { parseDuration } from '../config/duration.js';
 import { GateError } from '../errors.js';
 import { arrivalScheduleMs } from '../load/arrivals.js';
-import { buildDataset, datasetKind, numPromptsOf, sourceOf, type EntryList } from '../load/datasets.js';
+import { buildDataset, datasetKind, numPromptsOf, type EntryList } from '../load/datasets.js';
 import type { DatasetSource } from '../load/dataset-source.js';
 import { endpointPath, firstSpecs, requestSpecs } from '../load/request-body.js';
 import { runPoint, type LoadShape, type PointProgress, type TimedPointRun } from '../load/runner.js';
 import { estimatingTokenizer, serverTokenizer, type Tokenizer } from '../load/tokenize.js';
-import { scheduleRate, traceRequests, traceScheduleMs } from '../load/trace.js';
 import type { PointRun, RequestRecord } from '../load/types.js';
 import { errorSummary } from '../metrics/errors.js';
 import { meanMetrics } from '../metrics/repeats.js';
 import { adaptivePlan, adaptiveRecord, type DecisionLines } from './adaptive.js';
+import { probePlan, runSearch, searchSpec, type MeasuredPoint } from './search.js';
 import { servingMetrics, type GoodputSlo } from '../metrics/serving.js';
 import { durationText, pointValidity, type ClientLimits, type PointStop } from '../metrics/validity.js';
 import { servingPointKey, servingPointLabel } from '../results/point-key.js';
@@ -96,8 +96,6 @@ export interface PlannedPoint {
   concurrency: number | null;
   closed: boolean;
   requests: number;
-  /** A fixed schedule (a trace's timestamps / time-scale, ms) instead of arrivals drawn from the rate, which is then its mean. */
-  scheduleMs?: Float64Array;
 }
 
 const DEFAULT_PERCENTILES = [50, 90, 95, 99];
@@ -113,21 +111,8 @@ export function defaultTimeLimitMs(shape: LoadShape, requestTimeoutMs: number): 
   return Math.max(DEFAULT_MAX_DURATION_MS, Math.ceil(lastDue + requestTimeoutMs));
 }
 
-/**
- * The points a suite sweeps, in config order, with the number of requests each sends. A trace is one
- * point on its own schedule, planned from the trace read (`source`).
- */
-export function planPoints(suite: ServingSuite, source?: DatasetSource): PlannedPoint[] {
-  if (suite.dataset.type === 'trace') {
-    const timeScale = suite.dataset['time-scale'] ?? 1;
-    const cap = suite['max-concurrency'] ?? null;
-    const requests = source?.type === 'trace' ? traceRequests(source, suite.dataset['num-prompts']) : [];
-    const scheduleMs = traceScheduleMs(requests, timeScale);
-    const shape = { trace: { timeScale }, maxConcurrency: cap };
-    const key = servingPointKey(shape);
-    const label = servingPointLabel(shape);
-    return [{ key, label, requestRate: scheduleRate(scheduleMs), concurrency: cap, closed: false, requests: requests.length, scheduleMs }];
-  }
+/** The points a suite sweeps, in config order, with the number of requests each sends. */
+export function planPoints(suite: ServingSuite): PlannedPoint[] {
   const numPrompts = numPromptsOf(suite.dataset);
   if (suite.concurrency && suite.concurrency.length > 0) {
     const ppc = suite['prompts-per-concurrency'];
@@ -167,13 +152,10 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
     suite['max-duration'] !== undefined
       ? parseDuration(suite['max-duration'], { path: `${opts.configPath ?? 'suite'}.max-duration` })
       : undefined;
-  // A trace's point is planned from its file: the copy read before the server booted, else read now.
-  const datasetPath = `${opts.configPath ?? 'suite'}.dataset`;
-  const source =
-    suite.dataset.type === 'trace'
-      ? await sourceOf(suite.dataset, { source: opts.datasetSource, baseDir: opts.datasetBaseDir, configPath: datasetPath })
-      : opts.datasetSource;
-  const plan = planPoints(suite, source);
+  // A search plans its probes one by one; its dataset is built for the largest.
+  const search = suite.search ? searchSpec(suite.search) : undefined;
+  const plan = search ? [] : planPoints(suite);
+  const wallNow = (): Date => (opts.clock ?? { wallNow: () => new Date() }).wallNow();
   const adaptive = suite.stop
     ? adaptivePlan(suite.stop, { stream: suite.stream ?? true, path: `${opts.configPath ?? 'suite'}.stop` })
     : undefined;
@@ -186,15 +168,15 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
   const tokenizer: Tokenizer = needsTokenizer
     ? await serverTokenizer({ baseUrl: target.baseUrl, model: target.model, headers, log })
     : estimatingTokenizer();
-  const count = Math.max(...plan.map((p) => p.requests), 1);
+  const count = Math.max(...plan.map((p) => p.requests), search ? probePlan(suite, search, search.max).requests : 1, 1);
   const entries = await buildDataset(suite.dataset, {
     endpoint,
     tokenizer,
     count,
     baseDir: opts.datasetBaseDir,
-    configPath: datasetPath,
+    configPath: `${opts.configPath ?? 'suite'}.dataset`,
     log,
-    source,
+    source: opts.datasetSource,
   });
   const bodyOpts = {
     endpoint,
@@ -217,14 +199,14 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
     name: suite.name,
     kind: 'serving',
     parameters: suiteParameters(suite, { endpoint, stream, ignoreEos, percentiles, model: target.model }),
-    'dataset-fingerprint': datasetFingerprint(suite, entries, source),
+    'dataset-fingerprint': datasetFingerprint(suite, entries),
     points: [],
   };
 
-  for (let pi = 0; pi < plan.length; pi++) {
-    const pp = plan[pi]!;
-    if (opts.signal?.aborted) break;
-    const startedAt = (opts.clock ?? { wallNow: () => new Date() }).wallNow();
+  /** Measures one planned point and adds it to the suite; undefined when nothing ran. */
+  const measure = async (pp: PlannedPoint, pi: number, points: number): Promise<MeasuredPoint> => {
+    if (opts.signal?.aborted) return undefined;
+    const startedAt = wallNow();
     const runs: StoppedRun[] = [];
     const stops: AdaptiveStop[] = [];
     const resets: ResetOutcome[] = [];
@@ -234,8 +216,7 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
         ? { kind: 'closed', concurrency: pp.concurrency! }
         : {
             kind: 'open',
-            scheduleMs:
-              pp.scheduleMs ?? arrivalScheduleMs(pp.requests, pp.requestRate!, suite.burstiness ?? 1, (suite.seed ?? 0) + rep - 1),
+            scheduleMs: arrivalScheduleMs(pp.requests, pp.requestRate!, suite.burstiness ?? 1, (suite.seed ?? 0) + rep - 1),
             maxConcurrency: pp.concurrency,
           };
       log(`${suite.name} ${pp.key}${repeat > 1 ? ` (repeat ${rep}/${repeat})` : ''}: ${pp.requests} requests`);
@@ -256,7 +237,7 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
         stopWhen: early?.stopWhen,
         progressIntervalMs: opts.progressIntervalMs,
         onProgress: opts.onProgress
-          ? (p) => opts.onProgress!({ ...p, suite: suite.name, pointKey: pp.key, pointIndex: pi, points: plan.length, repeat: rep })
+          ? (p) => opts.onProgress!({ ...p, suite: suite.name, pointKey: pp.key, pointIndex: pi, points, repeat: rep })
           : undefined,
       });
       const stopped: PointStop | undefined = run.timedOut ? { by: 'time-limit', limitMs } : run.aborted ? stopOf(opts.signal) : undefined;
@@ -271,7 +252,7 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
       // A point stopped by its time limit ends alone; a cancel or a crash ends the suite.
       if (run.aborted && !run.timedOut) break;
     }
-    if (runs.length === 0) break;
+    if (runs.length === 0) return undefined;
     const point = buildPoint(pp, runs, {
       stream,
       percentiles,
@@ -289,7 +270,24 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
     runsOf.set(point, runs);
     result.points.push(point);
     await opts.onPointEnd?.(pp.key, { point, records: runs.map((r) => r.records) });
-    if (runs.some((r) => r.aborted && !r.timedOut)) break;
+    return { point, ended: runs.some((r) => r.aborted && !r.timedOut) };
+  };
+  if (search) {
+    const { knee, outcome } = await runSearch(suite, search, (pp, i) => measure(pp, i, i + 1), wallNow());
+    result.points.push(knee);
+    log(`${suite.name} ${knee.key}: ${knee.search?.summary ?? ''}`);
+    if (outcome.outcome === 'interrupted' && opts.signal?.aborted) {
+      const by = stopOf(opts.signal).by === 'server-crash' ? 'the server crashed' : 'cancelled';
+      result.error = {
+        code: by === 'cancelled' ? 'CANCELLED' : 'SERVER_CRASH',
+        message: `SLO search: ${by} after ${outcome.probes.length} probe(s)`,
+      };
+    }
+    return result;
+  }
+  for (let pi = 0; pi < plan.length; pi++) {
+    const done = await measure(plan[pi]!, pi, plan.length);
+    if (!done || done.ended) break;
   }
   if (opts.signal?.aborted && result.points.length < plan.length) {
     const crashed = stopOf(opts.signal).by === 'server-crash';
@@ -459,14 +457,10 @@ function suiteParameters(
   };
 }
 
-/**
- * sha256 over the dataset's parameters and every prompt and output length actually sent; for a trace,
- * also its file's content (the timestamps are in no prompt).
- */
-export function datasetFingerprint(suite: ServingSuite, entries: EntryList, source?: DatasetSource): string {
+/** sha256 over the dataset's parameters and every prompt and output length actually sent. */
+export function datasetFingerprint(suite: ServingSuite, entries: EntryList): string {
   const h = createHash('sha256');
   h.update(JSON.stringify({ dataset: suite.dataset, endpoint: suite.endpoint ?? 'completions' }));
-  if (source?.type === 'trace') h.update(`\u0000trace:${source.sha256}\u0000`);
   for (let i = 0; i < entries.length; i++) {
     const e = entries.at(i)!;
     const prompt = e.prompt; // made when read: read once
