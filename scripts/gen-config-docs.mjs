@@ -20,6 +20,7 @@ const SECTIONS = [
   ['Dataset `type: sonnet`', 'dataset-sonnet', '/definitions/dataset/oneOf/2', 'dataset.'],
   ['Dataset `type: fixed`', 'dataset-fixed', '/definitions/dataset/oneOf/3', 'dataset.'],
   ['Dataset `type: prefix-repetition`', 'dataset-prefix-repetition', '/definitions/dataset/oneOf/4', 'dataset.'],
+  ['Dataset `type: trace`', 'dataset-trace', '/definitions/dataset/oneOf/5', 'dataset.'],
   ['`goodput`', 'goodput', '/definitions/goodput', 'goodput.'],
   ['`stop` (adaptive points)', 'stop', '/definitions/adaptiveStop', 'stop.'],
   ['`search` (SLO knee search)', 'search', '/definitions/sloSearch', 'search.'],

@@ -291,6 +291,17 @@ function checkMeaning(config: ExpandedConfig, raw: VllmPerfGateConfig, origin: O
           const w = origin(j, p.key);
           problems.push({ path: w.path, message: `${w.from}${p.message}`, hint: p.hint, ...(p.atKey ? { atKey: true } : {}) });
         }
+      } else if (s.dataset.type === 'trace') {
+        // A trace is one point on its own schedule: the keys of a sweep have no meaning with it.
+        for (const key of ['request-rates', 'concurrency', 'prompts-per-concurrency'] as const) {
+          if (s[key] === undefined) continue;
+          const w = at(j, key);
+          problems.push({
+            path: w.path,
+            message: `${w.from}\`${key}\` has no meaning with a \`trace\` dataset: a trace is replayed at its own timestamps, as one point`,
+            hint: 'remove it; set the pace with `dataset.time-scale` (2 replays the trace twice as fast), and cap requests in flight with `max-concurrency`',
+          });
+        }
       } else if (rates && conc) {
         const w = at(j, 'concurrency');
         problems.push({

@@ -148,6 +148,28 @@ export type Dataset =
        * Seed of the prompt generator (vLLM --seed). 0 to 4294967295: the range NumPy's seed accepts (vLLM's benchmarks seed NumPy with it).
        */
       seed?: number;
+    }
+  | {
+      /**
+       * A timed request trace (Mooncake's format), as vLLM's `--dataset-name timed_trace`.
+       */
+      type: 'trace';
+      /**
+       * The trace file, relative to the config file: one JSON object a line with `timestamp` (ms since the trace's start, non-decreasing), `input_length`, `output_length` and `hash_ids` (ids of 512-token blocks; equal ids mean equal blocks).
+       */
+      path: string;
+      /**
+       * How much faster than recorded the trace is replayed: request i is sent timestamp_i / time-scale ms after the point starts (2 replays it in half the time, 0.5 at half the pace).
+       */
+      'time-scale'?: number;
+      /**
+       * Replay only the first N requests of the trace (vLLM --num-prompts); all of them when absent. At most 100,000: a trace of more is refused unless num-prompts cuts it.
+       */
+      'num-prompts'?: number;
+      /**
+       * Seed of the token blocks the hash ids stand for: the same seed gives the same prompts. 0 to 4294967295, as the other datasets' seeds.
+       */
+      seed?: number;
     };
 /**
  * A tolerance sentence: "-5%" (a drop of more than 5% is a regression), "+10%", "+20ms", "+10% or +20ms" (a regression must exceed both), "observe" (report, never gate), "gate" (gate with the default tolerance).

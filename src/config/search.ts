@@ -35,6 +35,12 @@ export function searchProblems(s: ServingSuite): SearchProblem[] {
   const search = s.search;
   if (!search) return [];
   const out: SearchProblem[] = [];
+  if (s.dataset.type === 'trace')
+    out.push({
+      key: ['search'],
+      message: 'a `trace` dataset is replayed at its own timestamps: there is no load to search',
+      hint: 'remove `search`, or search with another dataset (random, sharegpt, ...)',
+    });
   for (const list of ['request-rates', 'concurrency'] as const) {
     if (s[list] === undefined) continue;
     out.push({

@@ -7,11 +7,12 @@ import type { ServingSuite } from '../config/schema-types.gen.js';
 import { parseDuration } from '../config/duration.js';
 import { GateError } from '../errors.js';
 import { arrivalScheduleMs } from '../load/arrivals.js';
-import { buildDataset, datasetKind, numPromptsOf, type EntryList } from '../load/datasets.js';
+import { buildDataset, datasetKind, numPromptsOf, sourceOf, type EntryList } from '../load/datasets.js';
 import type { DatasetSource } from '../load/dataset-source.js';
 import { endpointPath, firstSpecs, requestSpecs } from '../load/request-body.js';
 import { runPoint, type LoadShape, type PointProgress, type TimedPointRun } from '../load/runner.js';
 import { estimatingTokenizer, serverTokenizer, type Tokenizer } from '../load/tokenize.js';
+import { scheduleRate, traceRequests, traceScheduleMs } from '../load/trace.js';
 import type { PointRun, RequestRecord } from '../load/types.js';
 import { errorSummary } from '../metrics/errors.js';
 import { meanMetrics } from '../metrics/repeats.js';
@@ -96,6 +97,8 @@ export interface PlannedPoint {
   concurrency: number | null;
   closed: boolean;
   requests: number;
+  /** A fixed schedule (a trace's timestamps / time-scale, ms) instead of arrivals drawn from the rate, which is then its mean. */
+  scheduleMs?: Float64Array;
 }
 
 const DEFAULT_PERCENTILES = [50, 90, 95, 99];
@@ -111,8 +114,21 @@ export function defaultTimeLimitMs(shape: LoadShape, requestTimeoutMs: number): 
   return Math.max(DEFAULT_MAX_DURATION_MS, Math.ceil(lastDue + requestTimeoutMs));
 }
 
-/** The points a suite sweeps, in config order, with the number of requests each sends. */
-export function planPoints(suite: ServingSuite): PlannedPoint[] {
+/**
+ * The points a suite sweeps, in config order, with the number of requests each sends. A trace is one
+ * point on its own schedule, planned from the trace read (`source`).
+ */
+export function planPoints(suite: ServingSuite, source?: DatasetSource): PlannedPoint[] {
+  if (suite.dataset.type === 'trace') {
+    const timeScale = suite.dataset['time-scale'] ?? 1;
+    const cap = suite['max-concurrency'] ?? null;
+    const requests = source?.type === 'trace' ? traceRequests(source, suite.dataset['num-prompts']) : [];
+    const scheduleMs = traceScheduleMs(requests, timeScale);
+    const shape = { trace: { timeScale }, maxConcurrency: cap };
+    const key = servingPointKey(shape);
+    const label = servingPointLabel(shape);
+    return [{ key, label, requestRate: scheduleRate(scheduleMs), concurrency: cap, closed: false, requests: requests.length, scheduleMs }];
+  }
   const numPrompts = numPromptsOf(suite.dataset);
   if (suite.concurrency && suite.concurrency.length > 0) {
     const ppc = suite['prompts-per-concurrency'];
@@ -152,9 +168,15 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
     suite['max-duration'] !== undefined
       ? parseDuration(suite['max-duration'], { path: `${opts.configPath ?? 'suite'}.max-duration` })
       : undefined;
+  // A trace's point is planned from its file: the copy read before the server booted, else read now.
+  const datasetPath = `${opts.configPath ?? 'suite'}.dataset`;
+  const source =
+    suite.dataset.type === 'trace'
+      ? await sourceOf(suite.dataset, { source: opts.datasetSource, baseDir: opts.datasetBaseDir, configPath: datasetPath })
+      : opts.datasetSource;
   // A search plans its probes one by one; its dataset is built for the largest.
   const search = suite.search ? searchSpec(suite.search) : undefined;
-  const plan = search ? [] : planPoints(suite);
+  const plan = search ? [] : planPoints(suite, source);
   const wallNow = (): Date => (opts.clock ?? { wallNow: () => new Date() }).wallNow();
   const adaptive = suite.stop
     ? adaptivePlan(suite.stop, { stream: suite.stream ?? true, path: `${opts.configPath ?? 'suite'}.stop` })
@@ -174,9 +196,9 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
     tokenizer,
     count,
     baseDir: opts.datasetBaseDir,
-    configPath: `${opts.configPath ?? 'suite'}.dataset`,
+    configPath: datasetPath,
     log,
-    source: opts.datasetSource,
+    source,
   });
   const bodyOpts = {
     endpoint,
@@ -199,7 +221,7 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
     name: suite.name,
     kind: 'serving',
     parameters: suiteParameters(suite, { endpoint, stream, ignoreEos, percentiles, model: target.model }),
-    'dataset-fingerprint': datasetFingerprint(suite, entries),
+    'dataset-fingerprint': datasetFingerprint(suite, entries, source),
     points: [],
   };
 
@@ -216,7 +238,8 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
         ? { kind: 'closed', concurrency: pp.concurrency! }
         : {
             kind: 'open',
-            scheduleMs: arrivalScheduleMs(pp.requests, pp.requestRate!, suite.burstiness ?? 1, (suite.seed ?? 0) + rep - 1),
+            scheduleMs:
+              pp.scheduleMs ?? arrivalScheduleMs(pp.requests, pp.requestRate!, suite.burstiness ?? 1, (suite.seed ?? 0) + rep - 1),
             maxConcurrency: pp.concurrency,
           };
       log(`${suite.name} ${pp.key}${repeat > 1 ? ` (repeat ${rep}/${repeat})` : ''}: ${pp.requests} requests`);
@@ -457,10 +480,14 @@ function suiteParameters(
   };
 }
 
-/** sha256 over the dataset's parameters and every prompt and output length actually sent. */
-export function datasetFingerprint(suite: ServingSuite, entries: EntryList): string {
+/**
+ * sha256 over the dataset's parameters and every prompt and output length actually sent; for a trace,
+ * also its file's content (the timestamps are in no prompt).
+ */
+export function datasetFingerprint(suite: ServingSuite, entries: EntryList, source?: DatasetSource): string {
   const h = createHash('sha256');
   h.update(JSON.stringify({ dataset: suite.dataset, endpoint: suite.endpoint ?? 'completions' }));
+  if (source?.type === 'trace') h.update(`\u0000trace:${source.sha256}\u0000`);
   for (let i = 0; i < entries.length; i++) {
     const e = entries.at(i)!;
     const prompt = e.prompt; // made when read: read once
