@@ -148,6 +148,9 @@ const METRICS: Record<string, Entry> = {
   prefix_cache_hits: telemetry(HIGHER, '', 'Prefix-cache hit tokens', 'server'),
   // usage.prompt_tokens_details.cached_tokens summed over the point's requests.
   cached_tokens: count(HIGHER),
+  // Sessions (the multi-turn dataset): those whose every turn succeeded, and successful turns per session.
+  completed_sessions: count(HIGHER),
+  mean_turns_per_session: count(HIGHER),
   // vLLM's per-request phase histograms over the point: where a request's time went, server side.
   ...phaseEntries(),
 };
@@ -226,6 +229,29 @@ const STAT_BASES: readonly StatBase[] = [
     gated: [],
     titles: {},
     console: { short: 'E2EL incl. Client Queue', header: 'Queue-inclusive End-to-end Latency' },
+  },
+  // Sessions (the multi-turn dataset): TTFT of first and of later turns (whose history the prefix
+  // cache may hold), and a session's first start to its last end. Shown, gated only when named.
+  {
+    base: 'first_turn_ttft',
+    family: 'ttft',
+    group: 'latency',
+    gated: [],
+    titles: { median: 'TTFT turn 1 p50 (ms)' },
+  },
+  {
+    base: 'later_turns_ttft',
+    family: 'ttft',
+    group: 'latency',
+    gated: [],
+    titles: { median: 'TTFT later turns p50 (ms)' },
+  },
+  {
+    base: 'session_duration',
+    family: 'latency',
+    group: 'latency',
+    gated: [],
+    titles: { median: 'session p50 (ms)' },
   },
   // Offline vllm bench latency (avg_latency is written as mean_latency_ms).
   {

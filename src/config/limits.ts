@@ -45,7 +45,9 @@ function fmt(n: number): string {
 
 /** The most requests one point of the suite sends (what the client builds prompts for). */
 function requestsPerPoint(s: ServingSuite): number {
-  const numPrompts = s.dataset['num-prompts'] ?? 1000;
+  const d = s.dataset;
+  // A multi-turn point sends every turn of its sessions, at most num-sessions x max-turns.
+  const numPrompts = d.type === 'multi-turn' ? (d['num-sessions'] ?? 100) * (d['max-turns'] ?? 10) : (d['num-prompts'] ?? 1000);
   const ppc = s['prompts-per-concurrency'];
   if (s.concurrency && ppc !== undefined) return Math.max(...s.concurrency) * ppc;
   return numPrompts;
@@ -64,6 +66,9 @@ function promptTokens(d: ServingSuite['dataset']): number {
       return SHAREGPT_MAX_PROMPT_TOKENS;
     case 'fixed':
       return 0;
+    // A turn's prompt, its history included, and its answer stay within 2,048 tokens.
+    case 'multi-turn':
+      return 2048;
     // Lengths are the trace's: each is checked (2^21 at most) when the file is read, and ids are made as sent.
     case 'trace':
       return 0;

@@ -12,6 +12,7 @@ import { formatWhere, GateError, type Where } from '../errors.js';
 import { checkDatasetPath, DatasetFileProblem, MAX_SHAREGPT_BYTES, realFolder, workspaceOf, type DatasetRoots } from './dataset-file.js';
 import { datasetFile, loadDatasetSource, type DatasetSource } from './dataset-source.js';
 import { datasetKind } from './datasets.js';
+import { multiTurnSuiteProblems } from './multi-turn.js';
 
 export interface DatasetCheckOptions {
   /** Environment to read GITHUB_WORKSPACE from (default process.env). */
@@ -75,13 +76,16 @@ export async function prepareDatasets(loaded: LoadedConfig, opts: DatasetCheckOp
     const ds = suite.dataset;
     for (const p of datasetKind(ds).check(ds))
       problems.push({ where: at('dataset', p.key), message: `${label}${p.message}`, hint: p.hint });
+    for (const p of multiTurnSuiteProblems(suite)) problems.push({ where: at(p.key), message: `${label}${p.message}`, hint: p.hint });
     // What the read checks beyond the file: a sharegpt reply's use, a trace's replay (its length and pace).
     const how =
       ds.type === 'sharegpt'
         ? String(ds['output-len'] !== undefined)
         : ds.type === 'trace'
           ? `${ds['num-prompts'] ?? ''}/${ds['time-scale'] ?? 1}`
-          : '';
+          : ds.type === 'multi-turn'
+            ? `${ds['num-sessions'] ?? ''}/${ds['max-turns'] ?? ''}`
+            : '';
     const key = `${ds.type}\u0000${datasetFile(ds, loaded.baseDir) ?? ''}\u0000${how}`;
     let read = reads.get(key);
     if (!read) {

@@ -11,6 +11,7 @@ import {
   readDatasetBytes,
   type DatasetRoots,
 } from './dataset-file.js';
+import { loadMultiTurnSource, type MultiTurnSource } from './multi-turn.js';
 import { parseSharegpt, type SharegptPair } from './sharegpt-file.js';
 import { BUILTIN_SONNETS } from './sonnet-text.js';
 import { MAX_TRACE_BYTES, parseTrace, traceReplayProblem, type TraceContent } from './trace.js';
@@ -18,7 +19,8 @@ import { MAX_TRACE_BYTES, parseTrace, traceReplayProblem, type TraceContent } fr
 export type DatasetSource =
   | { type: 'sharegpt'; file: string; pairs: SharegptPair[] }
   | { type: 'sonnet'; file: string | undefined; lines: string[] }
-  | ({ type: 'trace'; file: string } & TraceContent);
+  | ({ type: 'trace'; file: string } & TraceContent)
+  | MultiTurnSource;
 
 export interface SourceOptions {
   /** Folder relative dataset paths are read from. */
@@ -35,7 +37,7 @@ const SHAREGPT_FORMAT =
 
 /** The file a dataset reads, resolved against the config's folder; undefined when it reads none. */
 export function datasetFile(ds: Dataset, baseDir: string): string | undefined {
-  if (ds.type !== 'sharegpt' && ds.type !== 'sonnet' && ds.type !== 'trace') return undefined;
+  if (ds.type !== 'sharegpt' && ds.type !== 'sonnet' && ds.type !== 'trace' && ds.type !== 'multi-turn') return undefined;
   return ds.path === undefined ? undefined : path.resolve(baseDir, ds.path);
 }
 
@@ -47,6 +49,7 @@ export async function loadDatasetSource(ds: Dataset, opts: SourceOptions): Promi
       ? { type: 'sonnet', file: undefined, lines: sonnetLines(BUILTIN_SONNETS) }
       : loadSonnet(path.resolve(opts.baseDir, ds.path), opts.roots);
   if (ds.type === 'trace') return loadTrace(path.resolve(opts.baseDir, ds.path), ds, opts.roots);
+  if (ds.type === 'multi-turn') return loadMultiTurnSource(path.resolve(opts.baseDir, ds.path), ds, opts.roots);
   return undefined;
 }
 

@@ -20,6 +20,7 @@ import type { Dataset } from '../config/schema-types.gen.js';
 import { GateError } from '../errors.js';
 import { DatasetFileProblem, type DatasetRoots } from './dataset-file.js';
 import { datasetFile, loadDatasetSource, type DatasetSource } from './dataset-source.js';
+import { multiTurnDataset } from './multi-turn.js';
 import { Rng } from './rng.js';
 import { MAX_TRACE_REQUESTS, traceIds, traceRequests } from './trace.js';
 import { mapLimit, mapRange, sizeOf, type ChatMessage, type Tokenizer } from './tokenize.js';
@@ -30,6 +31,8 @@ export interface DatasetEntry {
   intendedPromptTokens: number | null;
   /** max_tokens to ask for. */
   outputLen: number;
+  /** Chat messages to send instead of the prompt as one user message (a multi-turn session's history). */
+  readonly messages?: ChatMessage[];
 }
 
 /** Entries by index: an array, or a list that makes each entry when asked (so none is held whole). */
@@ -79,6 +82,8 @@ export interface DatasetSettingProblem {
 export interface DatasetKind<D extends Dataset> {
   /** num-prompts when the config gives none (vLLM's default for the type). */
   defaultNumPrompts: number;
+  /** Requests a point sends at most, for a type that has no num-prompts (its sessions' turns). */
+  requests?(ds: D): number;
   /** Prompts are token ids (exact lengths, completions only), for which vLLM forces ignore_eos. */
   tokenIds: boolean;
   /** Whether prompts share prefixes, so a prefix cache warmed by the point before would make them faster. */
@@ -153,6 +158,16 @@ export const DATASET_KINDS: KindTable = {
     check: none,
     build: async (ds, ctx) => traceDataset(ds, ctx, await sourceOf(ds, ctx)),
   },
+  'multi-turn': {
+    defaultNumPrompts: 1000,
+    // Every turn of every session, at most.
+    requests: (ds) => (ds['num-sessions'] ?? 100) * (ds['max-turns'] ?? 10),
+    tokenIds: false,
+    // Each turn shares its history with the turn before: a cache warmed by the point before would hold it.
+    sharesPrefixes: () => true,
+    check: none,
+    build: async (ds, ctx) => multiTurnDataset(ds, ctx, await sourceOf(ds, ctx)),
+  },
 };
 
 /** The descriptor of a dataset's type. */
@@ -162,7 +177,8 @@ export function datasetKind<D extends Dataset>(ds: D): DatasetKind<D> {
 
 /** How many prompts the dataset makes: its num-prompts, else its type's default. */
 export function numPromptsOf(ds: Dataset): number {
-  return ds['num-prompts'] ?? datasetKind(ds).defaultNumPrompts;
+  const kind = datasetKind(ds);
+  return kind.requests?.(ds) ?? ('num-prompts' in ds ? ds['num-prompts'] : undefined) ?? kind.defaultNumPrompts;
 }
 
 export async function buildDataset(ds: Dataset, ctx: BuildContext): Promise<EntryList> {

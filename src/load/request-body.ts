@@ -19,7 +19,7 @@ export interface BodyOptions {
 export function requestBody(e: DatasetEntry, o: BodyOptions): string {
   const body: Record<string, unknown> = { model: o.model };
   if (o.endpoint === 'chat') {
-    body.messages = chatMessages(typeof e.prompt === 'string' ? e.prompt : e.prompt.join(' '));
+    body.messages = e.messages ?? chatMessages(typeof e.prompt === 'string' ? e.prompt : e.prompt.join(' '));
     body.max_completion_tokens = e.outputLen;
   } else {
     body.prompt = e.prompt;

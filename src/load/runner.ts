@@ -4,13 +4,16 @@
 // timer, never pushed from the loop.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { LoadClient, type ClientOptions, type RequestSpec } from './client.js';
+import { SessionDriver, type SessionPlan } from './sessions.js';
 import type { PointRun, RequestRecord } from './types.js';
 
 export type LoadShape =
   /** Arrivals at the given offsets (ms from t0); with a cap, at most that many in flight (vLLM's --max-concurrency). */
   | { kind: 'open'; scheduleMs: Float64Array; maxConcurrency: number | null }
   /** Exactly `concurrency` requests in flight until all are sent. */
-  | { kind: 'closed'; concurrency: number };
+  | { kind: 'closed'; concurrency: number }
+  /** `concurrency` sessions in flight, each sending its turns one after another (src/load/sessions.ts). */
+  | { kind: 'sessions'; concurrency: number; plan: SessionPlan };
 
 export interface PointProgress {
   total: number;
@@ -80,7 +83,7 @@ const MARK_POLL_MS = 5;
 export async function runPoint(opts: RunPointOptions): Promise<TimedPointRun> {
   const { specs, shape } = opts;
   const n = specs.length;
-  const cap = shape.kind === 'closed' ? shape.concurrency : shape.maxConcurrency;
+  const cap = shape.kind === 'open' ? shape.maxConcurrency : shape.concurrency;
   const connections = Math.min(cap ?? n, Math.max(n, 1));
   const client = new LoadClient({ ...opts.client, connections });
   // The time limit aborts the point as a cancel does; only what is reported differs.
@@ -148,6 +151,16 @@ function measure(client: LoadClient, opts: RunPointOptions, n: number, cap: numb
 
   return new Promise<PointRun & { earlyEnd: EarlyEnd }>((resolve) => {
     const t0 = performance.now();
+    // A session's next turn is due when its previous answer ended, plus the think time.
+    const sessions =
+      shape.kind === 'sessions'
+        ? new SessionDriver(
+            shape.plan,
+            shape.concurrency,
+            (i, due) => dispatch(i, due),
+            () => performance.now() - t0,
+          )
+        : undefined;
     let progressTimer: NodeJS.Timeout | undefined;
     let scheduleTimer: NodeJS.Timeout | undefined;
     let scheduleImmediate: NodeJS.Immediate | undefined;
@@ -174,6 +187,7 @@ function measure(client: LoadClient, opts: RunPointOptions, n: number, cap: numb
       if (scheduleImmediate) clearImmediate(scheduleImmediate);
       clearInterval(markTimer);
       clearTimeout(earlyTimer);
+      sessions?.stop();
       signal?.removeEventListener('abort', onAbort);
       const lag = (v: number): number | null => (loop.count > 0 ? Math.max(0, v / 1e6 - LOOP_RESOLUTION_MS) : null);
       resolve({
@@ -199,8 +213,9 @@ function measure(client: LoadClient, opts: RunPointOptions, n: number, cap: numb
         completed.push(rec);
         if (earlyEnd === null && completed.length % early.every === 0 && early.check(completed)) stopSending('check');
       }
-      if (finished === n || ((aborted || earlyEnd !== null) && inFlight === 0)) return settle();
-      if (aborted || earlyEnd !== null) return;
+      if (sessions && !aborted && earlyEnd === null) sessions.onDone(rec);
+      if (finished === n || sessions?.over || ((aborted || earlyEnd !== null) && inFlight === 0)) return settle();
+      if (aborted || earlyEnd !== null || sessions) return;
       if (shape.kind === 'closed') {
         if (sent < n) {
           // The next request was due the moment the last one's final bytes arrived.
@@ -233,6 +248,7 @@ function measure(client: LoadClient, opts: RunPointOptions, n: number, cap: numb
 
     /** Sends nothing more: clears the schedule and drops queued requests (never sent, so not records). */
     const dropUnsent = (): void => {
+      sessions?.stop();
       if (scheduleTimer) clearTimeout(scheduleTimer);
       if (scheduleImmediate) clearImmediate(scheduleImmediate);
       for (let i = queueHead; i < queue.length; i++) delete records[queue[i]!.index];
@@ -269,6 +285,7 @@ function measure(client: LoadClient, opts: RunPointOptions, n: number, cap: numb
     if (early?.maxMs !== undefined) earlyTimer = setTimeout(() => stopSending('time'), early.maxMs);
     if (opts.onLoadMark) markTimer = setInterval(lookForFirst, MARK_POLL_MS);
 
+    if (shape.kind === 'sessions') return sessions?.start();
     if (shape.kind === 'closed') {
       const c = Math.min(shape.concurrency, n);
       for (let i = 0; i < c; i++) dispatch(i, 0);

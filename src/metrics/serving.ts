@@ -1,6 +1,7 @@
 // Request records -> the figures of one serving point, named and defined as vLLM's
 // `vllm bench serve` defines them (vllm/benchmarks/serve.py
 // `calculate_metrics`). Every formula is written once, here, next to its vLLM name. Pure: no I/O.
+import { sessionCount, turnOf, type SessionPlan } from '../load/sessions.js';
 import type { ClientHealth, RequestRecord } from '../load/types.js';
 import type { MetricMap } from '../results/schema-types.gen.js';
 import { percentileWord, summarize } from './stats.js';
@@ -183,6 +184,56 @@ export function servingMetrics(input: ServingMetricsInput): MetricMap {
   }
 
   Object.assign(m, clientFigures(input));
+  return m;
+}
+
+/**
+ * The figures of a point of sessions (not vLLM's serve metrics; its benchmarks/multi_turn tool reports
+ * per-turn figures the same way): TTFT of first turns apart from later ones, whose history the
+ * server's prefix cache may hold; session duration = first turn's start to last turn's end, think
+ * times included, over the sessions whose every turn succeeded; turns per session = successful turns
+ * over the sessions that sent one.
+ */
+export function sessionMetrics(
+  records: readonly RequestRecord[],
+  plan: SessionPlan,
+  percentiles: readonly number[],
+  stream: boolean,
+): MetricMap {
+  const n = sessionCount(plan);
+  const ok = new Int32Array(n);
+  const started = new Uint8Array(n);
+  const first = new Float64Array(n).fill(Infinity);
+  const last = new Float64Array(n).fill(-Infinity);
+  const firstTtft: number[] = [];
+  const laterTtft: number[] = [];
+  for (const r of records) {
+    const { session, turn } = turnOf(plan, r.index);
+    started[session] = 1;
+    first[session] = Math.min(first[session]!, r.startMs);
+    if (!r.success) continue;
+    ok[session]!++;
+    last[session] = Math.max(last[session]!, r.endMs ?? r.startMs + (r.latencyMs ?? 0));
+    if (stream && r.ttftMs !== null) (turn === 0 ? firstTtft : laterTtft).push(r.ttftMs);
+  }
+  const durations: number[] = [];
+  let turns = 0;
+  let sessions = 0;
+  for (let s = 0; s < n; s++) {
+    if (!started[s]) continue;
+    sessions++;
+    turns += ok[s]!;
+    if (ok[s] === plan.starts[s + 1]! - plan.starts[s]!) durations.push(last[s]! - first[s]!);
+  }
+  const m: MetricMap = {
+    completed_sessions: durations.length,
+    mean_turns_per_session: sessions > 0 ? turns / sessions : null,
+  };
+  addStats(m, 'session_duration', durations, percentiles);
+  if (stream) {
+    addStats(m, 'first_turn_ttft', firstTtft, percentiles);
+    addStats(m, 'later_turns_ttft', laterTtft, percentiles);
+  }
   return m;
 }
 

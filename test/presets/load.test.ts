@@ -92,7 +92,8 @@ describe('vllm-suite in a config file', () => {
         ].join('\n'),
       );
       expect(loaded.config.suites).toHaveLength(4);
-      for (const s of loaded.config.suites) expect(s.kind === 'serving' && s.dataset['num-prompts']).toBe(8);
+      for (const s of loaded.config.suites)
+        expect(s.kind === 'serving' && (s.dataset as { 'num-prompts'?: number })['num-prompts']).toBe(8);
     },
   );
 

@@ -334,7 +334,9 @@ describe('the vllm-suite entry', () => {
     const out = await expandFile('s.json', [...two, { test_name: 'throughput_t', parameters: { num_prompts: 200 } }], {
       overrides: { dataset: { 'num-prompts': 10 }, throughput: { args: { num_prompts: 10 } } },
     });
-    expect(out.suites.map((s) => (s.kind === 'serving' ? s.dataset['num-prompts'] : s.args?.['num-prompts']))).toEqual([10, 10, 10]);
+    expect(
+      out.suites.map((s) => (s.kind === 'serving' ? (s.dataset as { 'num-prompts'?: number })['num-prompts'] : s.args?.['num-prompts'])),
+    ).toEqual([10, 10, 10]);
   });
 
   it('an override with a wrong key is an error at suites[i].overrides.<key>', async () => {
