@@ -129,7 +129,7 @@ async function main(): Promise<void> {
     core.info(`baseline: ${appended.detail}`);
     if (nightly && appended.written) {
       // Never fails the run: a refused push is a notice.
-      await publishNightlyDashboard({
+      const page = await publishNightlyDashboard({
         octokit,
         settings,
         ctx,
@@ -144,6 +144,7 @@ async function main(): Promise<void> {
         configId: loaded.configId,
         runUrl: gh.runUrl(ctx),
         nightly,
+        ...(page?.published && page.url ? { dashboardUrl: page.url } : {}),
       });
     }
   }

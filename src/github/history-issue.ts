@@ -116,14 +116,17 @@ export function historyIssueTitle(configId: string): string {
 /** The issue body: the new regressions, every regression of the stored history, and what was reported. */
 export function historyIssueBody(
   a: HistoryAnalysis,
-  o: { configId: string; fresh: readonly HistoryChangePoint[]; reported: readonly string[]; runUrl: string },
+  o: { configId: string; fresh: readonly HistoryChangePoint[]; reported: readonly string[]; runUrl: string; dashboardUrl?: string },
 ): string {
   const all = a.changePoints.filter((c) => c.direction === 'regression');
+  const dashboard = o.dashboardUrl
+    ? `the [dashboard](${safeUrl(o.dashboardUrl)}) draws every metric over the runs`
+    : 'the dashboard, `history.html`, is in its results artifact';
   const lines = [
     historyIssueMarker(o.configId),
     `### Performance regressions in the nightly history of ${escapeMarkdown(o.configId)}`,
     '',
-    `[This nightly run](${o.runUrl}) found ${plural(o.fresh.length, 'new regression')} (the dashboard, \`history.html\`, is in its results artifact):`,
+    `[This nightly run](${o.runUrl}) found ${plural(o.fresh.length, 'new regression')} (${dashboard}):`,
     '',
     table(o.fresh),
     '',
@@ -154,7 +157,7 @@ export async function upsertHistoryIssue(
   octokit: Octokit,
   target: IssueTarget,
   a: HistoryAnalysis,
-  o: { configId: string; runUrl: string; labels: readonly string[] },
+  o: { configId: string; runUrl: string; labels: readonly string[]; dashboardUrl?: string },
 ): Promise<HistoryIssueResult> {
   const marker = historyIssueMarker(o.configId);
   try {
@@ -170,6 +173,7 @@ export async function upsertHistoryIssue(
       fresh,
       reported: [...(open ? reportedKeys(open.body) : []), ...fresh.map(reportedKey)],
       runUrl: o.runUrl,
+      ...(o.dashboardUrl ? { dashboardUrl: o.dashboardUrl } : {}),
     });
     if (open) {
       await octokit.rest.issues.update({ owner: target.owner, repo: target.repo, issue_number: open.number, body });
@@ -218,6 +222,8 @@ export async function reportNightlyHistory(o: {
   configId: string;
   runUrl: string;
   nightly: NightlyHistory;
+  /** Where GitHub Pages serves the dashboard, when it was published to a branch. */
+  dashboardUrl?: string;
 }): Promise<HistoryIssueResult | null> {
   const a = o.nightly.analysis;
   core.info(`history: ${historyHeadline(a)}`);
@@ -228,6 +234,7 @@ export async function reportNightlyHistory(o: {
         configId: o.configId,
         runUrl: o.runUrl,
         labels: o.settings.historyIssueLabels,
+        ...(o.dashboardUrl ? { dashboardUrl: o.dashboardUrl } : {}),
       });
     } catch (e) {
       core.warning(`history: the regression issue was not written: ${describeError(e)}`);
@@ -240,6 +247,11 @@ export async function reportNightlyHistory(o: {
   const fresh = result?.action === 'created' || result?.action === 'updated' ? result.fresh : [];
   await writeJobSummary(historySummary(a, { configId: o.configId, fresh, ...(result && 'url' in result ? { issueUrl: result.url } : {}) }));
   return result;
+}
+
+/** A URL as a Markdown link target: only http(s), and no character that would end the link. */
+function safeUrl(url: string): string {
+  return /^https?:\/\/[^\s()<>]+$/.test(url) ? url : '#';
 }
 
 function plural(n: number, one: string): string {

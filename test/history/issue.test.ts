@@ -34,4 +34,12 @@ describe('the nightly issue', () => {
     expect(body).toContain('&#35;\u200b12');
     expect(historyIssueMarker('a--b -->')).toBe('<!-- vllm-perf-gate:history:a-b_-_ -->');
   });
+
+  it('links the dashboard where Pages serves it when it was published, else points to the artifact', () => {
+    const o = { configId: 'h100', fresh: [cp], reported: [reportedKey(cp)], runUrl: 'https://github.com/o/r/actions/runs/1' };
+    expect(historyIssueBody(a, o)).toContain('(the dashboard, `history.html`, is in its results artifact)');
+    const linked = historyIssueBody(a, { ...o, dashboardUrl: 'https://o.github.io/r/vllm-perf-gate/h100/' });
+    expect(linked).toContain('(the [dashboard](https://o.github.io/r/vllm-perf-gate/h100/) draws every metric over the runs)');
+    expect(historyIssueBody(a, { ...o, dashboardUrl: 'javascript:alert(1)' })).toContain('[dashboard](#)');
+  });
 });
