@@ -21,6 +21,7 @@ const SECTIONS = [
   ['Dataset `type: fixed`', 'dataset-fixed', '/definitions/dataset/oneOf/3', 'dataset.'],
   ['Dataset `type: prefix-repetition`', 'dataset-prefix-repetition', '/definitions/dataset/oneOf/4', 'dataset.'],
   ['Dataset `type: trace`', 'dataset-trace', '/definitions/dataset/oneOf/5', 'dataset.'],
+  ['Dataset `type: multi-turn`', 'dataset-multi-turn', '/definitions/dataset/oneOf/6', 'dataset.'],
   ['`goodput`', 'goodput', '/definitions/goodput', 'goodput.'],
   ['`stop` (adaptive points)', 'stop', '/definitions/adaptiveStop', 'stop.'],
   ['`search` (SLO knee search)', 'search', '/definitions/sloSearch', 'search.'],

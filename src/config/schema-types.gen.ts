@@ -170,6 +170,36 @@ export type Dataset =
        * Seed of the token blocks the hash ids stand for: the same seed gives the same prompts. 0 to 4294967295, as the other datasets' seeds.
        */
       seed?: number;
+    }
+  | {
+      /**
+       * Multi-turn chat sessions from a ShareGPT file.
+       */
+      type: 'multi-turn';
+      /**
+       * The ShareGPT JSON file (the format of the `sharegpt` dataset), relative to the config file. A conversation's turns are its human messages, each with the gpt message after it; a leading system message is kept in every turn.
+       */
+      path: string;
+      /**
+       * Sessions (conversations) per point, drawn with the seed. The file must hold at least this many usable conversations. At most 10,000: with max-turns, every turn of every session is built before the first point.
+       */
+      'num-sessions'?: number;
+      /**
+       * Turns of a conversation sent at most; a session also ends before the first turn whose prompt and answer together pass 2,048 tokens (vLLM's ShareGPT limit). With max-turns 2 or more, a usable conversation has 2 turns at least.
+       */
+      'max-turns'?: number;
+      /**
+       * Time a session waits after an answer before it sends its next turn (a user reading and typing), e.g. "500ms".
+       */
+      'think-time'?: number | string;
+      /**
+       * Tokens asked for every turn (max_completion_tokens); when absent, the length of the turn's recorded answer. At most 2,097,152 (2^21): twice the longest context window vLLM serves (about 1M tokens).
+       */
+      'output-len'?: number;
+      /**
+       * Seed of the draw: which conversations, in which order. 0 to 4294967295, as the other datasets' seeds.
+       */
+      seed?: number;
     };
 /**
  * A tolerance sentence: "-5%" (a drop of more than 5% is a regression), "+10%", "+20ms", "+10% or +20ms" (a regression must exceed both), "observe" (report, never gate), "gate" (gate with the default tolerance).

@@ -9,16 +9,18 @@ import { GateError } from '../errors.js';
 import { arrivalScheduleMs } from '../load/arrivals.js';
 import { buildDataset, datasetKind, numPromptsOf, sourceOf, type EntryList } from '../load/datasets.js';
 import type { DatasetSource } from '../load/dataset-source.js';
+import { multiTurnSuiteProblems, sessionPlanOf } from '../load/multi-turn.js';
 import { endpointPath, firstSpecs, requestSpecs } from '../load/request-body.js';
 import { runPoint, type LoadShape, type PointProgress, type TimedPointRun } from '../load/runner.js';
 import { estimatingTokenizer, serverTokenizer, type Tokenizer } from '../load/tokenize.js';
 import { scheduleRate, traceRequests, traceScheduleMs } from '../load/trace.js';
+import type { SessionPlan } from '../load/sessions.js';
 import type { PointRun, RequestRecord } from '../load/types.js';
 import { errorSummary } from '../metrics/errors.js';
 import { meanMetrics } from '../metrics/repeats.js';
 import { adaptivePlan, adaptiveRecord, type DecisionLines } from './adaptive.js';
 import { probePlan, runSearch, searchSpec, type MeasuredPoint } from './search.js';
-import { servingMetrics, type GoodputSlo } from '../metrics/serving.js';
+import { servingMetrics, sessionMetrics, type GoodputSlo } from '../metrics/serving.js';
 import { durationText, pointValidity, type ClientLimits, type PointStop } from '../metrics/validity.js';
 import { servingPointKey, servingPointLabel } from '../results/point-key.js';
 import type { AdaptiveStop, MetricMap, Point, Suite } from '../results/schema-types.gen.js';
@@ -168,14 +170,14 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
     suite['max-duration'] !== undefined
       ? parseDuration(suite['max-duration'], { path: `${opts.configPath ?? 'suite'}.max-duration` })
       : undefined;
+  // A search plans its probes one by one; its dataset is built for the largest.
+  const search = suite.search ? searchSpec(suite.search) : undefined;
   // A trace's point is planned from its file: the copy read before the server booted, else read now.
   const datasetPath = `${opts.configPath ?? 'suite'}.dataset`;
   const source =
     suite.dataset.type === 'trace'
       ? await sourceOf(suite.dataset, { source: opts.datasetSource, baseDir: opts.datasetBaseDir, configPath: datasetPath })
       : opts.datasetSource;
-  // A search plans its probes one by one; its dataset is built for the largest.
-  const search = suite.search ? searchSpec(suite.search) : undefined;
   const plan = search ? [] : planPoints(suite, source);
   const wallNow = (): Date => (opts.clock ?? { wallNow: () => new Date() }).wallNow();
   const adaptive = suite.stop
@@ -186,6 +188,9 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
   if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
   for (const [k, v] of Object.entries(suite.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = String(v);
 
+  const unfit = multiTurnSuiteProblems(suite)[0];
+  if (unfit)
+    throw new GateError('CONFIG', unfit.message, { where: { path: `${opts.configPath ?? 'suite'}.${unfit.key}` }, hint: unfit.hint });
   const needsTokenizer = !(tokenIds && endpoint === 'completions');
   const tokenizer: Tokenizer = needsTokenizer
     ? await serverTokenizer({ baseUrl: target.baseUrl, model: target.model, headers, log })
@@ -210,6 +215,9 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
     extraBody: suite['extra-body'] as Record<string, unknown> | undefined,
   };
   const specs = requestSpecs(entries, bodyOpts);
+  // Sessions (multi-turn): a point sends every turn of every session, `concurrency` sessions at once.
+  const sessions = sessionPlanOf(entries);
+  if (sessions) for (const p of plan) p.requests = entries.length;
   const reset = resetsPrefixCache(suite) && opts.resetPrefixCache ? onceUnavailable(opts.resetPrefixCache, suite.name, log) : undefined;
   const warmupCount = suite.warmup ?? 0;
   const warmup = warmupCount > 0 ? Array.from({ length: warmupCount }, () => specs.at(0)!) : [];
@@ -234,14 +242,16 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
     const resets: ResetOutcome[] = [];
     for (let rep = 1; rep <= repeat; rep++) {
       if (opts.signal?.aborted) break;
-      const shape: LoadShape = pp.closed
-        ? { kind: 'closed', concurrency: pp.concurrency! }
-        : {
-            kind: 'open',
-            scheduleMs:
-              pp.scheduleMs ?? arrivalScheduleMs(pp.requests, pp.requestRate!, suite.burstiness ?? 1, (suite.seed ?? 0) + rep - 1),
-            maxConcurrency: pp.concurrency,
-          };
+      const shape: LoadShape = sessions
+        ? { kind: 'sessions', concurrency: pp.concurrency ?? 1, plan: sessions }
+        : pp.closed
+          ? { kind: 'closed', concurrency: pp.concurrency! }
+          : {
+              kind: 'open',
+              scheduleMs:
+                pp.scheduleMs ?? arrivalScheduleMs(pp.requests, pp.requestRate!, suite.burstiness ?? 1, (suite.seed ?? 0) + rep - 1),
+              maxConcurrency: pp.concurrency,
+            };
       log(`${suite.name} ${pp.key}${repeat > 1 ? ` (repeat ${rep}/${repeat})` : ''}: ${pp.requests} requests`);
       const limitMs = maxDurationMs ?? defaultTimeLimitMs(shape, timeoutMs);
       const early = adaptive ? adaptive.forPoint(pp, opts.decisionLines?.(pp.key)) : undefined;
@@ -286,6 +296,7 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
       endpoint,
       target,
       burstiness: suite.burstiness ?? 1,
+      sessions,
       ...(opts.clientLimits ? { client: opts.clientLimits } : {}),
     });
     if (resets.length > 0) point['prefix-cache-reset'] = resets;
@@ -332,6 +343,7 @@ interface PointContext {
   target: ServingTarget;
   burstiness: number;
   client?: ClientLimits;
+  sessions?: SessionPlan | undefined;
 }
 
 /** A point's run with what ended it early, if anything did. */
@@ -352,11 +364,13 @@ function buildPoint(pp: PlannedPoint, runs: StoppedRun[], c: PointContext): Poin
       stream: c.stream,
       goodput: c.goodput,
       requestRate: pp.requestRate,
-      maxConcurrency: pp.concurrency,
-      closedLoop: pp.closed,
+      // A session's turn waits for its own previous answer, not for a slot: no client queue time.
+      maxConcurrency: c.sessions ? null : pp.concurrency,
+      closedLoop: pp.closed && !c.sessions,
       health: run.health,
     });
     Object.assign(metrics, cachedTokens(run.records));
+    if (c.sessions) Object.assign(metrics, sessionMetrics(run.records, c.sessions, c.percentiles, c.stream));
     const validity = pointValidity({
       metrics,
       requestRate: run.earlyEnd !== null ? scheduledRate(run.records, pp.requestRate) : pp.requestRate,
