@@ -120,6 +120,8 @@ export function detectionPower(d: Design, change: number, level: number): number
 
 /** The most repeats or runs a plan looks for: beyond it, the answer is "none". */
 export const PLAN_LIMIT = 100;
+/** The most repeats a suite's `repeat:` allows: a plan for more baseline runs pairs them with at most this. */
+export const MAX_REPEAT = 20;
 
 /**
  * The fewest repeats of the current point (k ≥ 1) with which the gate's noise test reaches `power`
@@ -219,6 +221,7 @@ export function planRerun(input: PlanInput): RerunPlan {
       achieved: null,
       repeats: null,
       runs: null,
+      repeatsWithRuns: null,
       text: `the baseline is one run, so there is no run-to-run spread to plan from; a history of two or more baseline runs gives one`,
     };
   }
@@ -230,15 +233,21 @@ export function planRerun(input: PlanInput): RerunPlan {
     ...(input.historyHasRepeats ? { historyHasRepeats: true } : {}),
   };
   const achieved = detectionPower({ ...design, runs: n, repeats: k }, input.tolerance, input.level);
-  const repeats = repeatsNeeded({ ...design, runs: n }, input.tolerance, input.level, input.power);
-  const runs = repeats === null ? runsNeeded({ ...design, repeats: k }, input.tolerance, input.level, input.power) : null;
+  const repeats = repeatsNeeded({ ...design, runs: n }, input.tolerance, input.level, input.power, MAX_REPEAT);
+  // Repeats alone cannot: the fewest baseline runs with which some `repeat:` the config allows (at most
+  // MAX_REPEAT) gets there, and the repeats that then suffice.
+  const runs =
+    repeats === null
+      ? runsNeeded({ ...design, repeats: input.historyHasRepeats ? 1 : MAX_REPEAT }, input.tolerance, input.level, input.power)
+      : null;
+  const repeatsWithRuns = runs === null ? null : repeatsNeeded({ ...design, runs }, input.tolerance, input.level, input.power, MAX_REPEAT);
   const spread = mean !== 0 ? sd / Math.abs(mean) : null;
   let text: string;
   if (repeats !== null) text = `${repeats} repeat${repeats === 1 ? '' : 's'} would ${aim}`;
-  else if (runs !== null)
-    text = `no number of repeats would ${aim} against ${n} baseline runs; ${runs} baseline runs would (at ${k} repeat${k === 1 ? '' : 's'})`;
+  else if (runs !== null && repeatsWithRuns !== null)
+    text = `no repeat count up to ${MAX_REPEAT} would ${aim} against ${n} baseline runs; ${runs} baseline runs and ${repeatsWithRuns} repeat${repeatsWithRuns === 1 ? '' : 's'} would`;
   else text = `neither repeats nor up to ${PLAN_LIMIT} baseline runs would ${aim}: the runs spread too much for this tolerance`;
-  return { ...base, spread, achieved, repeats, runs, text };
+  return { ...base, spread, achieved, repeats, runs: repeatsWithRuns === null ? null : runs, repeatsWithRuns, text };
 }
 
 /** 0.1 -> "10%", 0.125 -> "12.5%". */

@@ -65,10 +65,11 @@ export interface RerunPlan {
   achieved: number | null;
   /** The repeats this point had. */
   repeatsNow: number;
-  /** Repeats of this point, in all, that would reach `power` against this history; null when none up to 100 would. */
+  /** Repeats of this point, in all, that would reach `power` against this history; null when none up to 20 (`repeat:`'s most) would. */
   repeats: number | null;
-  /** When repeats alone cannot: the baseline runs that would, at this point's repeats; null when none up to 100 would. */
+  /** When repeats alone cannot: the baseline runs that would, with `repeatsWithRuns` repeats (at most 20); null when none up to 100 would. */
   runs: number | null;
+  repeatsWithRuns: number | null;
   /** One sentence: "4 repeats would detect a 10% change with 80% power". */
   text: string;
 }

@@ -51,13 +51,17 @@ describe('the plan of an inconclusive metric', () => {
   });
 
   it('asks for baseline runs when repeats alone cannot get there', () => {
-    // sd 7.9%: three runs leave the history's own uncertainty above what a 5% change can clear.
-    const r = compareRuns(history([1000, 1100, 920]), simple({ output_throughput: 900 }), settings());
+    // sd 3% over three runs: the baseline mean's own uncertainty stays whatever the repeats.
+    const r = compareRuns(history([1000, 1030, 970]), simple({ output_throughput: 930 }), settings());
     const p = r.points[0]!.metrics[0]!.plan!;
-    expect(p.repeats).toBeNull();
-    expect(p.text).toMatch(
-      /^no number of repeats would detect a 5% change with 80% power against 3 baseline runs; (\d+) baseline runs would|^neither/,
+    expect(p).toMatchObject({ repeats: null, runs: 8, repeatsWithRuns: 19 });
+    expect(p.text).toBe(
+      'no repeat count up to 20 would detect a 5% change with 80% power against 3 baseline runs; 8 baseline runs and 19 repeats would',
     );
+    const design = { historySd: 30, repeats: 19 };
+    expect(detectionPower({ ...design, runs: 8 }, 50, 0.99)).toBeGreaterThanOrEqual(0.8);
+    expect(detectionPower({ ...design, runs: 8, repeats: 18 }, 50, 0.99)).toBeLessThan(0.8);
+    expect(detectionPower({ ...design, runs: 7, repeats: 20 }, 50, 0.99)).toBeLessThan(0.8);
   });
 });
 
@@ -121,6 +125,8 @@ describe('gate.rerun-inconclusive', () => {
     const r = compareRuns(history([1000, 1100, 920]), simple({ output_throughput: 900 }), s);
     const out = pointsToRepeat(r, s);
     expect(out.points).toEqual([]);
-    expect(out.notes[0]).toMatch(/^sweep · concurrency 8 · output_throughput: not rerun: (no number of repeats|neither)/);
+    expect(out.notes[0]).toMatch(
+      /^sweep · concurrency 8 · output_throughput: not rerun: neither repeats nor up to 100 baseline runs would/,
+    );
   });
 });
