@@ -10,6 +10,11 @@
 //      maxPValue, a tenth of it with a side shorter than 6 runs, or a change smaller than the
 //      floor), the weakest is dropped and the rest re-tested.
 //   3. Place: each change point moves to where one mean shift between its neighbours is most likely.
+//   4. Newest: after the last change point, the newest-runs test (newest.ts) asks whether the
+//      newest 3 runs left the level of the segment before them, with σ from that segment alone
+//      (p ≤ DEFAULT_NEWEST_P_VALUE). It is the test built for the question a nightly job asks after
+//      each run, and finds a new step runs before e-divisive can (with fewer than SHORT_SIDE runs
+//      after it, a change needs p ≤ maxPValue / 10 there); e-divisive takes it over later.
 //
 // A single spike is never a change point: each side of a candidate loses its spikes before the test
 // (see segmentTest), and the change must exceed the noise floor. The floor
@@ -18,18 +23,27 @@
 // floor · √((1/m + 1/n) / 2). Gaps (null: not measured, or an invalid point) are left out; indices
 // are those of the input.
 import { incompleteBeta } from '../compare/stats.js';
+import { newestChange } from './newest.js';
+import { mean, median, relative, robustScale, withoutOutliers } from './robust.js';
 
 export interface DetectOptions {
   /** Fewest values on each side of a change point (default 3). */
   minSegment?: number;
-  /** Largest p-value of the t-test for a change point (default 0.0005). */
+  /** Largest p-value of the t-test for a change point (default 0.0002). */
   maxPValue?: number;
   /** Smallest relative change between two single runs (the family's noise floor; default 0). */
   floor?: number;
+  /**
+   * Largest two-sided p of the newest-runs test (newest.ts; default DEFAULT_NEWEST_P_VALUE). 0 turns
+   * it off: the newest change is then e-divisive's alone (a tenth of maxPValue with fewer than
+   * SHORT_SIDE runs after it).
+   */
+  newestPValue?: number;
 }
 
 export const DEFAULT_MIN_SEGMENT = 3;
-export const DEFAULT_MAX_P_VALUE = 0.0005;
+export const DEFAULT_MAX_P_VALUE = 0.0002;
+export const DEFAULT_NEWEST_P_VALUE = 0.0015;
 
 export interface ChangePoint {
   /** Input index of the first value after the change. */
@@ -46,6 +60,7 @@ interface Resolved {
   minSegment: number;
   maxPValue: number;
   floor: number;
+  newestPValue: number;
 }
 
 /** The change points of `values` (null = a gap), oldest first. */
@@ -54,6 +69,7 @@ export function detectChangePoints(values: readonly (number | null)[], opts: Det
     minSegment: Math.max(2, opts.minSegment ?? DEFAULT_MIN_SEGMENT),
     maxPValue: opts.maxPValue ?? DEFAULT_MAX_P_VALUE,
     floor: opts.floor ?? 0,
+    newestPValue: opts.newestPValue ?? DEFAULT_NEWEST_P_VALUE,
   };
   const at: number[] = [];
   const xs: number[] = [];
@@ -64,13 +80,17 @@ export function detectChangePoints(values: readonly (number | null)[], opts: Det
     }
   });
   const cuts = settle(xs, split(xs, o), o);
-  const bounds = [0, ...cuts, xs.length];
-  return cuts.map((cut, k) => {
+  const newest =
+    o.newestPValue > 0 ? newestChange(xs, cuts.at(-1) ?? 0, { minSegment: o.minSegment, pValue: o.newestPValue, floor: o.floor }) : null;
+  const bounds = [0, ...cuts, ...(newest ? [newest.cut] : []), xs.length];
+  const older = cuts.map((cut, k) => {
     const left = xs.slice(bounds[k]!, cut);
     const right = xs.slice(cut, bounds[k + 2]!);
     const t = segmentTest(left, right, o.minSegment);
     return { index: at[cut]!, before: t.meanLeft, after: t.meanRight, change: relative(t.meanLeft, t.meanRight), pValue: t.p };
   });
+  if (!newest) return older;
+  return [...older, { index: at[newest.cut]!, before: newest.before, after: newest.after, change: newest.change, pValue: newest.pValue }];
 }
 
 /** Step 1: candidate cuts (positions in xs), by recursive e-divisive splitting. */
@@ -95,9 +115,8 @@ const SHORT_P_FACTOR = 0.1;
 /**
  * The p a change needs. A short side is mostly the newest few nights, tested again every night as
  * the history grows: each night is another chance for noise to pass, so a change with fewer than
- * SHORT_SIDE runs on a side needs ten times the evidence. On 2,000 A/A histories at CV 2% (the
- * bench:history model), false change points counted night by night fall from 1.06 to 0.73 per
- * 1,000 runs; a 5% step is found within 5 runs 71% of the time instead of 87%, within 10 runs 98%.
+ * SHORT_SIDE runs on a side needs ten times the evidence here. The newest-runs test (step 4) is the
+ * one built for those nights; this keeps e-divisive's own share of false alarms small.
  */
 function pLimit(t: Pick<SegmentTest, 'nLeft' | 'nRight'>, o: Resolved): number {
   return Math.min(t.nLeft, t.nRight) < SHORT_SIDE ? o.maxPValue * SHORT_P_FACTOR : o.maxPValue;
@@ -236,31 +255,6 @@ export function segmentTest(left: readonly number[], right: readonly number[], m
   return { meanLeft: mean(l), meanRight: mean(r), nLeft: l.length, nRight: r.length, p };
 }
 
-/** How many robust deviations from its side's median make a value a spike. */
-export const OUTLIER = 3.5;
-
-/** 1.4826 × the median absolute residual from each side's median: the SD of normal noise, unmoved by a spike. */
-function robustScale(left: readonly number[], ml: number, right: readonly number[], mr: number): number {
-  const res = new Float64Array(left.length + right.length);
-  left.forEach((x, i) => (res[i] = Math.abs(x - ml)));
-  right.forEach((x, i) => (res[left.length + i] = Math.abs(x - mr)));
-  return 1.4826 * sortedMedian(res.sort());
-}
-
-/**
- * The values without their spikes: those more than OUTLIER robust deviations from their own side's
- * median and from the other side's too (a value that fits the other side is a cut placed a run off,
- * not a spike), when they are at most a quarter of the side (one of 3). Sides of fewer than 3 values
- * stay whole.
- */
-export function withoutOutliers(xs: readonly number[], med: number, scale: number, otherMedian: number): readonly number[] {
-  if (xs.length < 3) return xs;
-  const limit = OUTLIER * scale;
-  const kept = xs.filter((x) => !(Math.abs(x - med) > limit && Math.abs(x - otherMedian) > limit));
-  // Spikes are a few runs; a quarter of the side or more away from both medians is a level of its own.
-  return xs.length - kept.length <= Math.max(1, Math.floor(xs.length / 4)) ? kept : xs;
-}
-
 /** Two-sided p of Student's t-test with pooled variance (df = m + n − 2). */
 export function studentP(a: readonly number[], b: readonly number[]): number {
   const m = a.length;
@@ -277,23 +271,4 @@ export function studentP(a: readonly number[], b: readonly number[]): number {
   const t = (mb - ma) / se;
   // P(|T| > t) = I_{df/(df+t²)}(df/2, 1/2): exact in the tail, where 1 − CDF would lose digits.
   return incompleteBeta(df / (df + t * t), df / 2, 0.5);
-}
-
-function mean(xs: readonly number[]): number {
-  let s = 0;
-  for (const x of xs) s += x;
-  return xs.length > 0 ? s / xs.length : NaN;
-}
-
-function median(xs: readonly number[]): number {
-  return sortedMedian(Float64Array.from(xs).sort());
-}
-
-function sortedMedian(s: Float64Array): number {
-  const h = s.length >> 1;
-  return s.length === 0 ? NaN : s.length % 2 === 1 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
-}
-
-function relative(before: number, after: number): number {
-  return before !== 0 ? (after - before) / Math.abs(before) : 0;
 }
