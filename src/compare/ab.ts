@@ -49,6 +49,8 @@ export function compareAB(
   const first = runsB[0];
   for (const suite of first?.suites ?? []) {
     for (const point of suite.points) {
+      // An SLO search's probes are judged through its knee point (each side probes its own loads).
+      if (point['search-probe']) continue;
       const aPoints = runsA.map((r) => findPoint(r.suites, suite.name, point.key));
       const bPoints = runsB.map((r) => findPoint(r.suites, suite.name, point.key));
       points.push(comparePointAB(suite, point.key, aPoints, bPoints, settings, baselineLabel, candidateLabel));
@@ -56,7 +58,7 @@ export function compareAB(
   }
   for (const suite of runsA[0]?.suites ?? []) {
     for (const p of suite.points) {
-      if (points.some((x) => x.suite === suite.name && x.key === p.key)) continue;
+      if (p['search-probe'] || points.some((x) => x.suite === suite.name && x.key === p.key)) continue;
       points.push({
         suite: suite.name,
         suiteKind: suite.kind,

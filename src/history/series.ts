@@ -61,6 +61,8 @@ export function buildSeries(docs: readonly ResultsDocument[], settings: GateSett
   docs.forEach((doc, run) => {
     for (const suite of withStartup(doc)) {
       for (const point of suite.points) {
+        // An SLO search's probes are followed through its knee point, as the gate judges them.
+        if (point['search-probe']) continue;
         for (const [metric, value] of Object.entries(point.metrics)) {
           if (!isNum(value)) continue;
           const rule = ruleFor(settings, suite.name, metric);

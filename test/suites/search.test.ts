@@ -4,7 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfigText } from '../../src/config/load.js';
 import { metricInfo } from '../../src/catalog/metrics.js';
+import { compareAB } from '../../src/compare/ab.js';
 import { compareRuns } from '../../src/compare/compare.js';
+import { buildSeries } from '../../src/history/series.js';
 import { gateSettings } from '../../src/compare/settings.js';
 import type { ResultsDocument } from '../../src/results/schema-types.gen.js';
 import { validateResults } from '../../src/results/validate.js';
@@ -134,6 +136,42 @@ describe('searchKnee', () => {
     const point = kneePoint(rate(), r, new Date(0));
     expect(point.metrics).toEqual({});
     expect(point.validity.valid).toBe(false);
+  });
+});
+
+describe('probes and the judges', () => {
+  /** A run whose search probed `loads` (the last missed) and found `knee`: figures of a fixture, not measured. */
+  const run = (id: string, loads: number[], knee: number): ResultsDocument => {
+    const spec = rate();
+    const probes = loads.map((load, i) => ({
+      key: `slo-probe:rate=${load}`,
+      metrics: { median_ttft_ms: 10 * load, request_throughput: load },
+      validity: { valid: i < loads.length - 1, reasons: i < loads.length - 1 ? [] : ['error rate 40% over max-error-rate 0'] },
+      'search-probe': { step: i + 1, met: i < loads.length - 1 },
+    }));
+    const outcome = { outcome: 'found' as const, knee, missedAt: loads.at(-1)!, probes: [] };
+    return {
+      'schema-version': 1,
+      tool: { name: 'vllm-perf-gate', version: 'test' },
+      run: { id, 'started-at': `2026-01-0${id.length}T00:00:00Z`, 'config-id': 'knee', 'config-hash': 'h' },
+      environment: {},
+      suites: [{ name: 'knee', kind: 'serving', points: [...probes, kneePoint(spec, outcome, new Date(0))] }],
+      status: 'complete',
+    };
+  };
+  const a = run('a', [1, 2, 4], 2);
+  const b = run('bb', [1, 2, 4, 3], 3);
+
+  it('the gate judges the knee only: a probe the other run lacks is not missing, an invalid probe does not fail', () => {
+    for (const report of [compareRuns([a], b, gateSettings()), compareRuns([b], a, gateSettings()), compareAB([a], [b], gateSettings())]) {
+      expect(report.points.map((p) => p.key)).toEqual(['slo-knee']);
+      expect(report.points[0]!.valid).toBe(true);
+      expect(report.points[0]!.metrics.map((m) => m.metric)).toEqual(['max_rate_under_slo']);
+    }
+  });
+
+  it('the history follows the knee, not the probes', () => {
+    expect(buildSeries([a, b], gateSettings()).map((s) => [s.point, s.metric])).toEqual([['slo-knee', 'max_rate_under_slo']]);
   });
 });
 
