@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset, ServingSuite } from '../../src/config/schema-types.gen.js';
 import { loadConfig } from '../../src/config/load.js';
+import { metricInfo } from '../../src/catalog/metrics.js';
 import { isGateError, type GateError } from '../../src/errors.js';
 import { prepareDatasets } from '../../src/load/dataset-check.js';
 import { buildDataset, type EntryList } from '../../src/load/datasets.js';
@@ -260,6 +261,9 @@ describe('multi-turn sessions on vllm-sim: later turns hit the prefix cache', ()
     expect(s.points.map((p) => p.metrics.max_concurrent_requests)).toEqual([1, 2]);
     const sessionKeys = ['mean_session_duration_ms', 'median_session_duration_ms', 'p99_session_duration_ms', 'median_first_turn_ttft_ms'];
     for (const k of sessionKeys) expect(s.points[0]!.metrics[k], k).toBeGreaterThan(0);
+    // Every figure of a session point is in the metric registry (its direction and unit are known).
+    expect(Object.keys(s.points[0]!.metrics).filter((k) => !metricInfo(k).known)).toEqual([]);
+    expect(metricInfo('median_later_turns_ttft_ms')).toMatchObject({ direction: 'lower-is-better', unit: 'ms', role: 'observed' });
   });
 
   it('with prefix caching, later turns start far sooner than first turns and than without caching', async () => {
