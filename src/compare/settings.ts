@@ -33,7 +33,6 @@ export interface GateSettings {
 /** The schema's defaults for the `gate:` section. */
 export const DEFAULT_CONFIDENCE = 0.99;
 export const DEFAULT_POWER = 0.8;
-export const DEFAULT_MAX_REPEATS = 6;
 export const DEFAULT_NOISE_FLOOR: NoiseFloors = { throughput: 0.03, latency: 0.05, ttft: 0.3, startup: 0.2 };
 
 /** Settings from the parsed config parts; anything absent takes the schema's default. */
@@ -45,7 +44,7 @@ export function gateSettings(input: { thresholds?: ParsedThresholds; gate?: Gate
     noiseFloor: { ...DEFAULT_NOISE_FLOOR, ...definedOnly(g['noise-floor'] ?? {}) },
     confirmRegressions: g['confirm-regressions'] ?? false,
     power: g.power ?? DEFAULT_POWER,
-    rerunInconclusive: g['rerun-inconclusive'] ? { maxRepeats: g['rerun-inconclusive']['max-repeats'] ?? DEFAULT_MAX_REPEATS } : null,
+    rerunInconclusive: g['rerun-inconclusive'] ? { maxRepeats: g['rerun-inconclusive']['max-repeats'] } : null,
     allowFingerprintMismatch: g['allow-fingerprint-mismatch'] ?? false,
     onNotComparable: g['on-not-comparable'] ?? 'fail',
     onMissing: g['on-missing'] ?? 'fail',

@@ -786,9 +786,9 @@ export interface Gate {
    */
   'rerun-inconclusive'?: {
     /**
-     * Repeats of a point in all, its first run's included, that a planned rerun may bring it to.
+     * Repeats of a point in all, its first run's included, that a planned rerun may bring it to: the GPU time a rerun may take, e.g. 6.
      */
-    'max-repeats'?: number;
+    'max-repeats': number;
   };
   /**
    * Compare even when the GPU, model, server args or dataset differ from the baseline's.

@@ -110,7 +110,7 @@ describe('gate.rerun-inconclusive', () => {
   });
 
   it('keeps the first run when the rerun point is invalid, and says so', () => {
-    const s = settings({ 'rerun-inconclusive': {} });
+    const s = settings({ 'rerun-inconclusive': { 'max-repeats': 6 } });
     const { points } = pointsToRepeat(compareRuns(baseline, current, s), s);
     const rerun = run([suite('sweep', [point({ metrics: { output_throughput: 1 }, valid: false, reasons: ['too many errors'] })])]);
     const { doc, notes } = mergeRepeats(current, rerun, points);
@@ -121,7 +121,7 @@ describe('gate.rerun-inconclusive', () => {
   });
 
   it('notes the metrics no repeats can settle instead of rerunning them', () => {
-    const s = settings({ 'rerun-inconclusive': {} });
+    const s = settings({ 'rerun-inconclusive': { 'max-repeats': 6 } });
     const r = compareRuns(history([1000, 1100, 920]), simple({ output_throughput: 900 }), s);
     const out = pointsToRepeat(r, s);
     expect(out.points).toEqual([]);

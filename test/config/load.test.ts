@@ -61,6 +61,7 @@ describe('loadConfig: a valid config', () => {
       confidence: 0.99,
       'noise-floor': { throughput: 0.03, latency: 0.05, ttft: 0.3, startup: 0.2 },
       'confirm-regressions': true,
+      power: 0.8,
       'allow-fingerprint-mismatch': false,
       'on-missing': 'fail',
       'on-not-comparable': 'fail',
