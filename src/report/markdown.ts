@@ -374,7 +374,8 @@ function invalidSection(views: SuiteView[]): string | null {
   const lines: string[] = [];
   for (const s of views) {
     for (const p of s.points) {
-      if (p.valid) continue;
+      // A probe of an SLO search may be invalid by design (past the knee): its knee line says so.
+      if (p.valid || p.current?.['search-probe']) continue;
       const reasons = p.invalidReasons.length > 0 ? p.invalidReasons.map((r) => escapeCell(r, 200)).join('; ') : 'no reason given';
       let line = `- ${VERDICT_MARK.invalid} **${escapeCell(s.name, 60)}** · ${escapeCell(p.label, 40)}: ${reasons}`;
       const ex = p.errors?.examples?.[0];

@@ -7,6 +7,7 @@ import { metricInfo } from '../../src/catalog/metrics.js';
 import { compareAB } from '../../src/compare/ab.js';
 import { compareRuns } from '../../src/compare/compare.js';
 import { buildSeries } from '../../src/history/series.js';
+import { renderComment } from '../../src/report/markdown.js';
 import { gateSettings } from '../../src/compare/settings.js';
 import type { ResultsDocument } from '../../src/results/schema-types.gen.js';
 import { validateResults } from '../../src/results/validate.js';
@@ -140,16 +141,23 @@ describe('searchKnee', () => {
 });
 
 describe('probes and the judges', () => {
-  /** A run whose search probed `loads` (the last missed) and found `knee`: figures of a fixture, not measured. */
+  /** A run whose search probed `loads` and found `knee` (a probe above it was invalid): figures of a fixture, not measured. */
   const run = (id: string, loads: number[], knee: number): ResultsDocument => {
     const spec = rate();
     const probes = loads.map((load, i) => ({
       key: `slo-probe:rate=${load}`,
       metrics: { median_ttft_ms: 10 * load, request_throughput: load },
-      validity: { valid: i < loads.length - 1, reasons: i < loads.length - 1 ? [] : ['error rate 40% over max-error-rate 0'] },
-      'search-probe': { step: i + 1, met: i < loads.length - 1 },
+      validity: { valid: load <= knee, reasons: load <= knee ? [] : ['error rate 40% over max-error-rate 0'] },
+      'search-probe': { step: i + 1, met: load <= knee },
     }));
-    const outcome = { outcome: 'found' as const, knee, missedAt: loads.at(-1)!, probes: [] };
+    const records = loads.map((load, i) => ({
+      load,
+      phase: i < 3 ? ('double' as const) : ('bisect' as const),
+      met: load <= knee,
+      misses: [],
+      ...(load <= knee ? {} : { invalid: 'error rate 40% over max-error-rate 0' }),
+    }));
+    const outcome = { outcome: 'found' as const, knee, missedAt: Math.min(...loads.filter((l) => l > knee)), probes: records };
     return {
       'schema-version': 1,
       tool: { name: 'vllm-perf-gate', version: 'test' },
@@ -168,6 +176,12 @@ describe('probes and the judges', () => {
       expect(report.points[0]!.valid).toBe(true);
       expect(report.points[0]!.metrics.map((m) => m.metric)).toEqual(['max_rate_under_slo']);
     }
+  });
+
+  it('the report lists no probe among the invalid points: the knee line shows why it missed', () => {
+    const md = renderComment(compareRuns([a], b, gateSettings()), b, { configId: 'knee', baselineDoc: a });
+    expect(md).not.toContain('### Invalid points');
+    expect(md).toContain('4 probes: 1 ✓ · 2 ✓ · 4 ✗ invalid');
   });
 
   it('the history follows the knee, not the probes', () => {
