@@ -44,7 +44,7 @@ interface Nodes {
   w: number[];
 }
 
-const NODES = 64;
+const NODES = 32;
 const nodeCache = new Map<number, Nodes>();
 
 function spreadNodes(df: number): Nodes {
