@@ -314,7 +314,7 @@ function checkMeaning(config: ExpandedConfig, raw: VllmPerfGateConfig, origin: O
         problems.push({
           path: w.path,
           message: `${w.from}a serving suite needs \`request-rates\` or \`concurrency\``,
-          hint: 'add e.g. `request-rates: [1, 4, inf]` (open loop) or `concurrency: [1, 8, 32]` (closed loop)',
+          hint: 'add e.g. `request-rates: [1, 4, inf]` (open loop) or `concurrency: [1, 8, 32]` (closed loop), or `search:` for the highest load that meets an SLO',
         });
       }
       if (conc && s['max-concurrency'] !== undefined) {
