@@ -184,7 +184,7 @@ describe('loadConfig: problems are reported with file, line, key path, expectati
     expect(err.problems[0]).toMatchObject({
       path: 'suites[0].dataset.type',
       line: 6,
-      message: 'expected "random", "sharegpt", "sonnet", "fixed" or "prefix-repetition", got "randon"',
+      message: 'expected "random", "sharegpt", "sonnet", "fixed", "prefix-repetition", "trace" or "multi-turn", got "randon"',
       hint: 'did you mean "random"?',
     });
   });
