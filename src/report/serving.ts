@@ -3,6 +3,7 @@
 // TTFT, TPOT or ITL: its columns are end-to-end latency, errors and HTTP status counts.
 import { metricInfo, metricTitle } from '../catalog/metrics.js';
 import { sloBoundText } from '../config/search.js';
+import { isTraceKey } from '../results/point-key.js';
 import { escapeCell, escapeMarkdown } from './escape.js';
 import { formatChange, formatNumber, markFor, sortPoints, VERDICT_MARK } from './format.js';
 import { axisValue, cellOf, hasMetric, sweepAxis, type PointView, type SuiteView } from './model.js';
@@ -75,7 +76,7 @@ function cellText(p: PointView, metric: string, o: ServingOptions, showChange: b
 }
 
 function pointTitle(p: PointView, axis: 'rate' | 'concurrency'): string {
-  const v = axisValue(p, axis);
+  const v = isTraceKey(p.key) ? null : axisValue(p, axis);
   const t = v === 'inf' ? 'inf' : v !== null ? formatNumber(v) : escapeCell(p.label, 60);
   return p.valid ? t : `${t} ${VERDICT_MARK.invalid}`;
 }

@@ -47,6 +47,11 @@ export function parsePointKey(key: string): Required<Omit<ServingPointShape, 'tr
   return { requestRate: rate, concurrency: null, maxConcurrency: m[2] === undefined ? null : Number(m[2]) };
 }
 
+/** Whether a point key names a trace replay (its own schedule: its mean rate is not its load). */
+export function isTraceKey(key: string): boolean {
+  return key === 'trace' || key.startsWith('trace,');
+}
+
 /** A human label: `4 req/s`, `inf req/s, max concurrency 16`, `concurrency 8`, `trace replay ×2`. */
 export function servingPointLabel(p: ServingPointShape): string {
   if (p.trace) return `trace replay ×${p.trace.timeScale}${capSuffix(p, ', ', 'max concurrency ')}`;
