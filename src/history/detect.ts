@@ -39,11 +39,17 @@ export interface DetectOptions {
    * SHORT_SIDE runs after it).
    */
   newestPValue?: number;
+  /**
+   * The way a regression moves the figures ('down' for a throughput, 'up' for a latency). The
+   * newest-runs test then looks that way only: a regression is found as before, and a false
+   * improvement in the newest runs is never reported (an improvement waits for e-divisive).
+   */
+  regression?: 'up' | 'down';
 }
 
 export const DEFAULT_MIN_SEGMENT = 3;
 export const DEFAULT_MAX_P_VALUE = 0.0002;
-export const DEFAULT_NEWEST_P_VALUE = 0.0015;
+export const DEFAULT_NEWEST_P_VALUE = 0.002;
 
 export interface ChangePoint {
   /** Input index of the first value after the change. */
@@ -81,7 +87,14 @@ export function detectChangePoints(values: readonly (number | null)[], opts: Det
   });
   const cuts = settle(xs, split(xs, o), o);
   const newest =
-    o.newestPValue > 0 ? newestChange(xs, cuts.at(-1) ?? 0, { minSegment: o.minSegment, pValue: o.newestPValue, floor: o.floor }) : null;
+    o.newestPValue > 0
+      ? newestChange(xs, cuts.at(-1) ?? 0, {
+          minSegment: o.minSegment,
+          pValue: o.newestPValue,
+          floor: o.floor,
+          regression: opts.regression,
+        })
+      : null;
   const bounds = [0, ...cuts, ...(newest ? [newest.cut] : []), xs.length];
   const older = cuts.map((cut, k) => {
     const left = xs.slice(bounds[k]!, cut);

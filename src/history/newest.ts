@@ -30,6 +30,8 @@ export interface NewestOptions {
   pValue: number;
   /** Smallest relative change between two single runs (scaled to the runs compared). */
   floor: number;
+  /** The way a regression moves the figures: only changes that way count (one-sided); both when unset. */
+  regression?: 'up' | 'down';
 }
 
 export interface NewestChange {
@@ -56,7 +58,8 @@ export function newestChange(xs: readonly number[], start: number, o: NewestOpti
     if (cut - start < NEWEST_MIN_BEFORE) break;
     const t = newestTest(xs.slice(start, cut), xs.slice(cut), o.minSegment);
     const need = o.floor * Math.sqrt((1 / t.nBefore + 1 / t.nAfter) / 2);
-    const passes = t.pValue <= o.pValue && Math.abs(t.change) >= need;
+    const way = o.regression === undefined || (o.regression === 'up' ? t.change > 0 : t.change < 0);
+    const passes = way && t.pValue <= o.pValue && Math.abs(t.change) >= need;
     if (!found) {
       if (t.nAfter < o.minSegment) continue; // a spike among them: one run further back
       if (!passes) return null;
@@ -65,7 +68,20 @@ export function newestChange(xs: readonly number[], start: number, o: NewestOpti
     if (passes && (best === null || t.pValue < best.pValue))
       best = { cut, before: t.before, after: t.after, change: t.change, pValue: t.pValue };
   }
-  return best;
+  return best && !looksNewer(xs, start, best, o.minSegment) ? best : null;
+}
+
+/**
+ * Whether a change placed at the newest `min` runs fits better a run later: the newest min − 1 runs
+ * against all before them. A step 2 runs old shows in the newest 3 (the run before it low by chance)
+ * and would be placed a run early, naming the wrong commits; a night later it is placed right.
+ */
+function looksNewer(xs: readonly number[], start: number, c: NewestChange, min: number): boolean {
+  if (c.cut !== xs.length - min || min < 2) return false;
+  const t = newestTest(xs.slice(start, c.cut + 1), xs.slice(c.cut + 1), min - 1);
+  const first = xs[c.cut]!;
+  const nearerBefore = Math.abs(first - c.before) < Math.abs(first - t.after);
+  return nearerBefore && t.pValue < c.pValue && Math.sign(t.change) === Math.sign(c.change);
 }
 
 export interface NewestTest {
