@@ -2,7 +2,7 @@
 // documents and gate settings in, plain data out.
 import { noiseFloorFor, type GateSettings, type NoiseFloors } from '../compare/index.js';
 import type { ResultsDocument } from '../results/schema-types.gen.js';
-import { DEFAULT_MAX_P_VALUE, DEFAULT_MIN_SEGMENT, detectChangePoints } from './detect.js';
+import { DEFAULT_MAX_P_VALUE, DEFAULT_MIN_SEGMENT, DEFAULT_NEWEST_P_VALUE, detectChangePoints } from './detect.js';
 import { buildSeries, historyRuns, judgedValues, orderRuns, type HistoryRun, type HistorySeries } from './series.js';
 
 export interface HistoryChangePoint {
@@ -40,7 +40,14 @@ export interface HistoryAnalysis {
   series: HistorySeries[];
   /** Newest first (by the run after the change), then by suite, point and metric. */
   changePoints: HistoryChangePoint[];
-  detection: { method: 'e-divisive means + Student t'; minSegment: number; maxPValue: number; noiseFloor: NoiseFloors };
+  detection: {
+    method: 'e-divisive means + Student t; newest runs: one-sided test against the segment before';
+    minSegment: number;
+    maxPValue: number;
+    /** Largest p of the newest-runs test, which looks only the way a regression moves the metric. */
+    newestPValue: number;
+    noiseFloor: NoiseFloors;
+  };
 }
 
 export function analyzeHistory(docs: readonly ResultsDocument[], settings: GateSettings, opts: HistoryOptions = {}): HistoryAnalysis {
@@ -52,7 +59,9 @@ export function analyzeHistory(docs: readonly ResultsDocument[], settings: GateS
   const changePoints: HistoryChangePoint[] = [];
   for (const s of series) {
     const floor = noiseFloorFor(settings, s.family);
-    for (const cp of detectChangePoints(judgedValues(s), { minSegment, maxPValue, floor })) {
+    // The newest runs are tested only the way a regression moves this metric: a false improvement is never reported early.
+    const regression = s.direction === 'higher-is-better' ? 'down' : 'up';
+    for (const cp of detectChangePoints(judgedValues(s), { minSegment, maxPValue, floor, regression })) {
       const run = runs[cp.index]!;
       const worse = s.direction === 'higher-is-better' ? cp.change < 0 : cp.change > 0;
       changePoints.push({
@@ -80,7 +89,13 @@ export function analyzeHistory(docs: readonly ResultsDocument[], settings: GateS
     runs,
     series,
     changePoints,
-    detection: { method: 'e-divisive means + Student t', minSegment, maxPValue, noiseFloor: { ...settings.noiseFloor } },
+    detection: {
+      method: 'e-divisive means + Student t; newest runs: one-sided test against the segment before',
+      minSegment,
+      maxPValue,
+      newestPValue: DEFAULT_NEWEST_P_VALUE,
+      noiseFloor: { ...settings.noiseFloor },
+    },
   };
 }
 

@@ -107,4 +107,16 @@ describe('analyzeHistory', () => {
       ['server-startup', 'startup', 'startup_time_s', 12, 'regression'],
     ]);
   });
+
+  it('tests the newest runs only the way a regression moves each metric: an improvement is not reported early', () => {
+    // 40 seeded histories with a 5% step in their newest 3 runs, at CV 2%: drops are found early by
+    // the newest-runs test; rises only when e-divisive alone finds them.
+    const early = (step: number): number =>
+      Array.from({ length: 40 }, (_, i) => analyzeHistory(stepHistory(i + 1, { n: 30, at: 27, step }), settings)).filter((a) =>
+        a.changePoints.some((c) => c.metric === 'output_throughput' && c.index >= 26),
+      ).length;
+    const drops = early(-0.05);
+    expect(drops).toBeGreaterThan(20);
+    expect(early(0.05)).toBeLessThan(drops * 0.6);
+  });
 });
