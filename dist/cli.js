@@ -4055,12 +4055,12 @@ var require_fast_uri = __commonJS({
     }
     function hasMalformedPercentEncoding(component) {
       if (component === void 0) return false;
-      let percent2 = component.indexOf("%");
-      while (percent2 !== -1) {
-        if (percent2 + 2 >= component.length || !/^[\da-f]{2}$/iu.test(component.slice(percent2 + 1, percent2 + 3))) {
+      let percent3 = component.indexOf("%");
+      while (percent3 !== -1) {
+        if (percent3 + 2 >= component.length || !/^[\da-f]{2}$/iu.test(component.slice(percent3 + 1, percent3 + 3))) {
           return true;
         }
-        percent2 = component.indexOf("%", percent2 + 3);
+        percent3 = component.indexOf("%", percent3 + 3);
       }
       return false;
     }
@@ -6517,11 +6517,11 @@ var require_format = __commonJS({
           }
           function getFormat(fmtDef) {
             const code = fmtDef instanceof RegExp ? (0, codegen_1.regexpCode)(fmtDef) : opts.code.formats ? (0, codegen_1._)`${opts.code.formats}${(0, codegen_1.getProperty)(schema)}` : void 0;
-            const fmt4 = gen.scopeValue("formats", { key: schema, ref: fmtDef, code });
+            const fmt5 = gen.scopeValue("formats", { key: schema, ref: fmtDef, code });
             if (typeof fmtDef == "object" && !(fmtDef instanceof RegExp)) {
-              return [fmtDef.type || "string", fmtDef.validate, (0, codegen_1._)`${fmt4}.validate`];
+              return [fmtDef.type || "string", fmtDef.validate, (0, codegen_1._)`${fmt5}.validate`];
             }
-            return ["string", fmtDef, fmt4];
+            return ["string", fmtDef, fmt5];
           }
           function validCondition() {
             if (typeof formatDef == "object" && !(formatDef instanceof RegExp) && formatDef.async) {
@@ -7183,8 +7183,8 @@ var require_limit = __commonJS({
             ref: self.formats,
             code: opts.code.formats
           });
-          const fmt4 = gen.const("fmt", (0, codegen_1._)`${fmts}[${fCxt.schemaCode}]`);
-          cxt.fail$data((0, codegen_1.or)((0, codegen_1._)`typeof ${fmt4} != "object"`, (0, codegen_1._)`${fmt4} instanceof RegExp`, (0, codegen_1._)`typeof ${fmt4}.compare != "function"`, compareCode(fmt4)));
+          const fmt5 = gen.const("fmt", (0, codegen_1._)`${fmts}[${fCxt.schemaCode}]`);
+          cxt.fail$data((0, codegen_1.or)((0, codegen_1._)`typeof ${fmt5} != "object"`, (0, codegen_1._)`${fmt5} instanceof RegExp`, (0, codegen_1._)`typeof ${fmt5}.compare != "function"`, compareCode(fmt5)));
         }
         function validateFormat() {
           const format = fCxt.schema;
@@ -7194,15 +7194,15 @@ var require_limit = __commonJS({
           if (typeof fmtDef != "object" || fmtDef instanceof RegExp || typeof fmtDef.compare != "function") {
             throw new Error(`"${keyword}": format "${format}" does not define "compare" function`);
           }
-          const fmt4 = gen.scopeValue("formats", {
+          const fmt5 = gen.scopeValue("formats", {
             key: format,
             ref: fmtDef,
             code: opts.code.formats ? (0, codegen_1._)`${opts.code.formats}${(0, codegen_1.getProperty)(format)}` : void 0
           });
-          cxt.fail$data(compareCode(fmt4));
+          cxt.fail$data(compareCode(fmt5));
         }
-        function compareCode(fmt4) {
-          return (0, codegen_1._)`${fmt4}.compare(${data}, ${schemaCode}) ${KWDs[keyword].fail} 0`;
+        function compareCode(fmt5) {
+          return (0, codegen_1._)`${fmt5}.compare(${data}, ${schemaCode}) ${KWDs[keyword].fail} 0`;
         }
       },
       dependencies: ["format"]
@@ -41700,7 +41700,11 @@ import { parseArgs } from "node:util";
 function findPoint(suites, suite, key) {
   return suites.find((s) => s.name === suite)?.points.find((p) => p.key === key);
 }
+function capSuffix(p, sep, words) {
+  return p.maxConcurrency !== void 0 && p.maxConcurrency !== null ? `${sep}${words}${p.maxConcurrency}` : "";
+}
 function servingPointKey(p) {
+  if (p.trace) return `trace${capSuffix(p, ",", "max-concurrency=")}`;
   if (p.concurrency !== void 0 && p.concurrency !== null) return `concurrency=${p.concurrency}`;
   const rate = p.requestRate === void 0 || p.requestRate === null ? "inf" : formatRate(p.requestRate);
   return p.maxConcurrency !== void 0 && p.maxConcurrency !== null ? `rate=${rate},max-concurrency=${p.maxConcurrency}` : `rate=${rate}`;
@@ -41714,7 +41718,11 @@ function parsePointKey(key) {
   if (rate !== "inf" && !Number.isFinite(rate)) return void 0;
   return { requestRate: rate, concurrency: null, maxConcurrency: m[2] === void 0 ? null : Number(m[2]) };
 }
+function isTraceKey(key) {
+  return key === "trace" || key.startsWith("trace,");
+}
 function servingPointLabel(p) {
+  if (p.trace) return `trace replay \xD7${p.trace.timeScale}${capSuffix(p, ", ", "max concurrency ")}`;
   if (p.concurrency !== void 0 && p.concurrency !== null) return `concurrency ${p.concurrency}`;
   const rate = `${p.requestRate === void 0 || p.requestRate === null ? "inf" : formatRate(p.requestRate)} req/s`;
   return p.maxConcurrency !== void 0 && p.maxConcurrency !== null ? `${rate}, max concurrency ${p.maxConcurrency}` : rate;
@@ -41828,6 +41836,9 @@ var METRICS = {
   request_goodput: throughput("req/s", "observed"),
   max_output_tokens_per_s: throughput("tok/s", "observed"),
   rtfx: throughput("", "observed"),
+  // A suite's SLO knee search: the highest load at which its points still met the SLO.
+  max_rate_under_slo: throughput("req/s", "gated", "max rate under SLO"),
+  max_concurrency_under_slo: throughput("", "gated", "max concurrency under SLO"),
   // The run's counts and figures.
   max_concurrent_requests: count(HIGHER),
   completed: count(HIGHER),
@@ -41893,6 +41904,9 @@ var METRICS = {
   prefix_cache_hits: telemetry(HIGHER, "", "Prefix-cache hit tokens", "server"),
   // usage.prompt_tokens_details.cached_tokens summed over the point's requests.
   cached_tokens: count(HIGHER),
+  // Sessions (the multi-turn dataset): those whose every turn succeeded, and successful turns per session.
+  completed_sessions: count(HIGHER),
+  mean_turns_per_session: count(HIGHER),
   // vLLM's per-request phase histograms over the point: where a request's time went, server side.
   ...phaseEntries()
 };
@@ -41954,6 +41968,29 @@ var STAT_BASES = [
     gated: [],
     titles: {},
     console: { short: "E2EL incl. Client Queue", header: "Queue-inclusive End-to-end Latency" }
+  },
+  // Sessions (the multi-turn dataset): TTFT of first and of later turns (whose history the prefix
+  // cache may hold), and a session's first start to its last end. Shown, gated only when named.
+  {
+    base: "first_turn_ttft",
+    family: "ttft",
+    group: "latency",
+    gated: [],
+    titles: { median: "TTFT turn 1 p50 (ms)" }
+  },
+  {
+    base: "later_turns_ttft",
+    family: "ttft",
+    group: "latency",
+    gated: [],
+    titles: { median: "TTFT later turns p50 (ms)" }
+  },
+  {
+    base: "session_duration",
+    family: "latency",
+    group: "latency",
+    gated: [],
+    titles: { median: "session p50 (ms)" }
   },
   // Offline vllm bench latency (avg_latency is written as mean_latency_ms).
   {
@@ -42318,6 +42355,7 @@ function isRecord(v) {
 
 // src/compare/settings.ts
 var DEFAULT_CONFIDENCE = 0.99;
+var DEFAULT_POWER = 0.8;
 var DEFAULT_NOISE_FLOOR = { throughput: 0.03, latency: 0.05, ttft: 0.3, startup: 0.2 };
 function gateSettings(input = {}) {
   const g = input.gate ?? {};
@@ -42326,6 +42364,8 @@ function gateSettings(input = {}) {
     confidence: g.confidence ?? DEFAULT_CONFIDENCE,
     noiseFloor: { ...DEFAULT_NOISE_FLOOR, ...definedOnly(g["noise-floor"] ?? {}) },
     confirmRegressions: g["confirm-regressions"] ?? false,
+    power: g.power ?? DEFAULT_POWER,
+    rerunInconclusive: g["rerun-inconclusive"] ? { maxRepeats: g["rerun-inconclusive"]["max-repeats"] } : null,
     allowFingerprintMismatch: g["allow-fingerprint-mismatch"] ?? false,
     onNotComparable: g["on-not-comparable"] ?? "fail",
     onMissing: g["on-missing"] ?? "fail",
@@ -42564,6 +42604,164 @@ function pairedHalfWidth(diffs, level) {
   return { half: tQuantile((1 + level) / 2, m - 1) * sampleSd(diffs) / Math.sqrt(m), df: m - 1 };
 }
 
+// src/compare/power.ts
+var NODES = 32;
+var nodeCache = /* @__PURE__ */ new Map();
+function spreadNodes(df) {
+  const hit = nodeCache.get(df);
+  if (hit) return hit;
+  const s = 1 / Math.sqrt(2 * df);
+  const lo = Math.max(0, 1 - 10 * s);
+  const hi = 1 + 12 * s;
+  const h = (hi - lo) / NODES;
+  const half = df / 2;
+  const lnNorm = Math.log(2 * df) - half * Math.LN2 - lnGamma(half);
+  const u = [];
+  const w = [];
+  let total = 0;
+  for (let i = 0; i < NODES; i++) {
+    const x = lo + (i + 0.5) * h;
+    const v = df * x * x;
+    const dens = Math.exp(lnNorm + Math.log(x) + (half - 1) * Math.log(v) - v / 2);
+    u.push(x);
+    w.push(dens);
+    total += dens;
+  }
+  const nodes = { u, w: w.map((x) => x / total) };
+  if (nodeCache.size > 2e3) nodeCache.clear();
+  nodeCache.set(df, nodes);
+  return nodes;
+}
+function detectionPower(d, change, level) {
+  const n = d.runs;
+  const k = Math.max(1, Math.floor(d.repeats));
+  if (!(n >= 2)) throw new RangeError("detectionPower needs a history of at least two runs");
+  const sb = d.historySd;
+  if (!(sb > 0)) return change > 0 ? 1 : 0;
+  const sc = d.repeatSd !== void 0 && d.repeatSd > 0 ? d.repeatSd : sb;
+  const q = (1 + level) / 2;
+  if (d.historyHasRepeats || k === 1) {
+    const t2 = tQuantile(q, n - 1);
+    const sdD2 = d.historyHasRepeats ? sb * Math.sqrt(1 + 1 / n) : Math.sqrt(sb * sb / n + sc * sc);
+    const f = sb * Math.sqrt(1 + 1 / n);
+    const nb2 = spreadNodes(n - 1);
+    let p2 = 0;
+    for (let i = 0; i < nb2.u.length; i++) p2 += nb2.w[i] * normalCdf((change - t2 * f * nb2.u[i]) / sdD2);
+    return p2;
+  }
+  const df = n + k - 2;
+  const t = tQuantile(q, df);
+  const root = Math.sqrt(1 / n + 1 / k);
+  const sdD = Math.sqrt(sb * sb / n + sc * sc / k);
+  const floor = d.floorRepeatSd ?? true;
+  const nb = spreadNodes(n - 1);
+  const nc = spreadNodes(k - 1);
+  let p = 0;
+  for (let i = 0; i < nb.u.length; i++) {
+    const b = sb * nb.u[i];
+    let inner = 0;
+    for (let j = 0; j < nc.u.length; j++) {
+      const c = floor ? Math.max(sc * nc.u[j], b) : sc * nc.u[j];
+      const sp = Math.sqrt(((n - 1) * b * b + (k - 1) * c * c) / df);
+      inner += nc.w[j] * normalCdf((change - t * sp * root) / sdD);
+    }
+    p += nb.w[i] * inner;
+  }
+  return p;
+}
+var PLAN_LIMIT = 100;
+var MAX_REPEAT = 20;
+function repeatsNeeded(d, change, level, power, limit = PLAN_LIMIT) {
+  const at = (k) => detectionPower({ ...d, repeats: k }, change, level);
+  if (at(1) >= power) return 1;
+  if (d.historyHasRepeats) return null;
+  const sd = Math.max(d.historySd, d.repeatSd ?? 0);
+  return smallest(at, 2, limit, power, normalApproxRepeats(sd, change, d.runs, level, power) ?? limit);
+}
+function runsNeeded(d, change, level, power, limit = PLAN_LIMIT) {
+  const k = d.historyHasRepeats ? 1 : Math.max(1, d.repeats);
+  const guess2 = normalApproxRepeats(Math.max(d.historySd, d.repeatSd ?? 0), change, k, level, power) ?? limit;
+  return smallest((n) => detectionPower({ ...d, runs: n }, change, level), 2, limit, power, guess2);
+}
+function smallest(f, from, limit, target, guess2) {
+  if (f(from) >= target) return from;
+  let x = Math.min(limit, Math.max(from + 1, Math.round(guess2)));
+  let lo;
+  let hi;
+  if (f(x) >= target) {
+    hi = x;
+    let step = 1;
+    lo = Math.max(from, hi - step);
+    while (lo > from && f(lo) >= target) {
+      hi = lo;
+      step *= 2;
+      lo = Math.max(from, hi - step);
+    }
+  } else {
+    lo = x;
+    let step = 1;
+    for (; ; ) {
+      if (lo >= limit) return null;
+      x = Math.min(limit, lo + step);
+      if (f(x) >= target) break;
+      lo = x;
+      step *= 2;
+    }
+    hi = x;
+  }
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (f(mid) >= target) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+function normalApproxRepeats(sd, change, runs, level, power) {
+  const z = tQuantile((1 + level) / 2, Infinity) + tQuantile(power, Infinity);
+  const r = (change / (sd * z)) ** 2 - 1 / runs;
+  return r > 0 ? Math.max(1, Math.ceil(1 / r)) : null;
+}
+function planRerun(input) {
+  const n = input.history.length;
+  const k = input.currentRepeats && input.currentRepeats.length >= 2 ? input.currentRepeats.length : 1;
+  const mean3 = mean(input.history) ?? 0;
+  const change = mean3 !== 0 ? input.tolerance / Math.abs(mean3) : 0;
+  const aim = `detect a ${percent(change)} change with ${percent(input.power)} power`;
+  const base = { change, power: input.power, level: input.level, repeatsNow: k };
+  if (n < 2) {
+    return {
+      ...base,
+      spread: null,
+      achieved: null,
+      repeats: null,
+      runs: null,
+      repeatsWithRuns: null,
+      text: `the baseline is one run, so there is no run-to-run spread to plan from; a history of two or more baseline runs gives one`
+    };
+  }
+  const sd = sampleSd(input.history);
+  const repeatSd = k >= 2 ? sampleSd(input.currentRepeats) : void 0;
+  const design = {
+    historySd: sd,
+    ...repeatSd !== void 0 ? { repeatSd } : {},
+    ...input.historyHasRepeats ? { historyHasRepeats: true } : {}
+  };
+  const achieved = detectionPower({ ...design, runs: n, repeats: k }, input.tolerance, input.level);
+  const repeats = repeatsNeeded({ ...design, runs: n }, input.tolerance, input.level, input.power, MAX_REPEAT);
+  const runs = repeats === null ? runsNeeded({ ...design, repeats: input.historyHasRepeats ? 1 : MAX_REPEAT }, input.tolerance, input.level, input.power) : null;
+  const repeatsWithRuns = runs === null ? null : repeatsNeeded({ ...design, runs }, input.tolerance, input.level, input.power, MAX_REPEAT);
+  const spread = mean3 !== 0 ? sd / Math.abs(mean3) : null;
+  let text;
+  if (repeats !== null) text = `${repeats} repeat${repeats === 1 ? "" : "s"} would ${aim}`;
+  else if (runs !== null && repeatsWithRuns !== null)
+    text = `no repeat count up to ${MAX_REPEAT} would ${aim} against ${n} baseline runs; ${runs} baseline runs and ${repeatsWithRuns} repeat${repeatsWithRuns === 1 ? "" : "s"} would`;
+  else text = `neither repeats nor up to ${PLAN_LIMIT} baseline runs would ${aim}: the runs spread too much for this tolerance`;
+  return { ...base, spread, achieved, repeats, runs: repeatsWithRuns === null ? null : runs, repeatsWithRuns, text };
+}
+function percent(x) {
+  return `${Number((x * 100).toFixed(1))}%`;
+}
+
 // src/compare/judge.ts
 function unjudgedMetric(metric, resolved, sides, reason2) {
   return {
@@ -42644,6 +42842,15 @@ function judgeMetric(metric, resolved, s, settings) {
     baselineRuns: n,
     reason: reasonFor(verdict, beyondGood, change, rule, method, level, runsWord, settings, info.family)
   };
+  if (verdict === "inconclusive" && role === "gated" && !s.noise)
+    out2.plan = planRerun({
+      history: s.history,
+      ...s.currentRepeats ? { currentRepeats: s.currentRepeats } : {},
+      ...s.historyHasRepeats ? { historyHasRepeats: true } : {},
+      tolerance: tol,
+      level,
+      power: settings.power
+    });
   return out2;
 }
 function toleranceAmount(rule, baseline, unit) {
@@ -42787,10 +42994,10 @@ function nothingComparedFix(points, invalidBaseline) {
   return "measure the points the baseline has (the same suite names, request rates and concurrencies), or compare with a baseline that has this run's points";
 }
 function describeMissing(points) {
-  const bySuite = /* @__PURE__ */ new Map();
-  for (const p of points.filter((x) => x.verdict === "missing")) bySuite.set(p.suite, [...bySuite.get(p.suite) ?? [], p]);
+  const bySuite2 = /* @__PURE__ */ new Map();
+  for (const p of points.filter((x) => x.verdict === "missing")) bySuite2.set(p.suite, [...bySuite2.get(p.suite) ?? [], p]);
   const whole = new Set(wholeSuites(points, "missing"));
-  const parts = [...bySuite].map(
+  const parts = [...bySuite2].map(
     ([s, ps]) => whole.has(s) ? `${s} (the whole suite, ${plural(ps.length, "point")})` : `${s} \xB7 ${list(ps.map((p) => p.label))}`
   );
   return list(parts);
@@ -42840,6 +43047,7 @@ function compareRuns(baseline, current, settings, opts = {}) {
   const usedSuites = used.map(withStartup);
   for (const suite of curSuites) {
     for (const point of suite.points) {
+      if (point["search-probe"]) continue;
       const basePoints = usedSuites.map((suites) => findPoint(suites, suite.name, point.key)).filter((p) => p !== void 0);
       const validBase = basePoints.filter((p) => p.validity.valid);
       points.push(comparePoint(suite, point, validBase, settings));
@@ -42854,7 +43062,7 @@ function compareRuns(baseline, current, settings, opts = {}) {
   const newest = usedSuites[usedSuites.length - 1] ?? [];
   for (const bs of newest) {
     for (const bp of bs.points) {
-      if (points.some((p) => p.suite === bs.name && p.key === bp.key)) continue;
+      if (bp["search-probe"] || points.some((p) => p.suite === bs.name && p.key === bp.key)) continue;
       const cs = curSuites.find((s) => s.name === bs.name);
       const failed = cs?.error !== void 0 || current.status === "failed";
       points.push({
@@ -43020,6 +43228,7 @@ function compareAB(runsA, runsB, settings, opts = {}) {
   const first = runsB[0];
   for (const suite of first?.suites ?? []) {
     for (const point of suite.points) {
+      if (point["search-probe"]) continue;
       const aPoints = runsA.map((r) => findPoint(r.suites, suite.name, point.key));
       const bPoints = runsB.map((r) => findPoint(r.suites, suite.name, point.key));
       points.push(comparePointAB(suite, point.key, aPoints, bPoints, settings, baselineLabel, candidateLabel));
@@ -43027,7 +43236,7 @@ function compareAB(runsA, runsB, settings, opts = {}) {
   }
   for (const suite of runsA[0]?.suites ?? []) {
     for (const p of suite.points) {
-      if (points.some((x) => x.suite === suite.name && x.key === p.key)) continue;
+      if (p["search-probe"] || points.some((x) => x.suite === suite.name && x.key === p.key)) continue;
       points.push({
         suite: suite.name,
         suiteKind: suite.kind,
@@ -43126,6 +43335,16 @@ function isNum2(v) {
   return typeof v === "number" && Number.isFinite(v);
 }
 
+// src/metrics/repeats.ts
+function meanMetrics(ms2) {
+  const out2 = {};
+  for (const k of Object.keys(ms2[0] ?? {})) {
+    const vs = ms2.map((m) => m[k]);
+    out2[k] = vs.every((v) => typeof v === "number") ? mean(vs) : null;
+  }
+  return out2;
+}
+
 // src/compare/confirm.ts
 function pointsToConfirm(report) {
   if (report.verdict === "not-comparable") return [];
@@ -43177,6 +43396,73 @@ function isGatedRegression(m) {
 }
 function fmt(x) {
   return Math.abs(x) >= 100 ? x.toFixed(1) : x.toPrecision(4);
+}
+function pointsToRepeat(report, settings) {
+  const cap = settings.rerunInconclusive?.maxRepeats;
+  if (cap === void 0 || report.verdict === "not-comparable") return { points: [], notes: [] };
+  const points = [];
+  const notes = [];
+  for (const p of report.points) {
+    if (!p.valid || p.suiteKind === "startup") continue;
+    const open3 = p.metrics.filter((m) => m.role === "gated" && m.verdict === "inconclusive" && m.plan);
+    if (open3.length === 0) continue;
+    const now = Math.max(...open3.map((m) => m.plan.repeatsNow));
+    const reachable = open3.filter((m) => m.plan.repeats !== null && m.plan.repeats > m.plan.repeatsNow);
+    for (const m of open3.filter((x) => x.plan.repeats === null))
+      notes.push(`${p.suite} \xB7 ${p.label} \xB7 ${m.metric}: not rerun: ${m.plan.text}.`);
+    if (reachable.length === 0) continue;
+    const wanted = Math.max(...reachable.map((m) => m.plan.repeats));
+    const planned = Math.min(wanted, cap);
+    if (planned <= now) continue;
+    const reason2 = reachable.map((m) => `${m.metric} inconclusive (${inconclusiveFigure(m)}): ${m.plan.text}`).join("; ");
+    points.push({
+      suite: p.suite,
+      key: p.key,
+      add: planned - now,
+      planned,
+      reason: wanted > cap ? `${reason2} (capped at ${cap})` : reason2
+    });
+  }
+  return { points, notes };
+}
+function inconclusiveFigure(m) {
+  const base = m.baseline !== null && m.baseline !== 0 ? Math.abs(m.baseline) : null;
+  const change = m.change === null ? "?" : `${m.change >= 0 ? "+" : "\u2212"}${(Math.abs(m.change) * 100).toFixed(1)}%`;
+  if (!m.interval || base === null) return change;
+  return `${change} \xB1 ${((m.interval.high - m.interval.low) / 2 / base * 100).toFixed(1)}%`;
+}
+function mergeRepeats(current, rerun, refs) {
+  const notes = [];
+  const suites = current.suites.map((s) => ({
+    ...s,
+    points: s.points.map((cp) => {
+      const ref = refs.find((r) => r.suite === s.name && r.key === cp.key);
+      if (!ref) return cp;
+      const rp = findPoint(rerun.suites, s.name, cp.key);
+      if (!rp || !rp.validity.valid) {
+        notes.push(
+          `${s.name} \xB7 ${cp.label ?? cp.key}: the rerun for inconclusive metrics ${rp ? `was invalid (${rp.validity.reasons[0] ?? "no reason given"})` : "did not produce this point"}; judged on the first run only.`
+        );
+        return cp;
+      }
+      const added = rp.repeats ?? [rp.metrics];
+      const repeats = [...cp.repeats ?? [cp.metrics], ...added];
+      const out2 = {
+        ...cp,
+        metrics: meanMetrics(repeats),
+        repeats,
+        rerun: { "planned-repeats": ref.planned, "added-repeats": added.length, reason: ref.reason }
+      };
+      if (cp["prefix-cache-reset"] && rp["prefix-cache-reset"])
+        out2["prefix-cache-reset"] = [...cp["prefix-cache-reset"], ...rp["prefix-cache-reset"]];
+      if (cp.stop && rp.stop) out2.stop = [...cp.stop, ...rp.stop];
+      notes.push(
+        `${s.name} \xB7 ${cp.label ?? cp.key}: rerun for ${added.length} more repeat${added.length === 1 ? "" : "s"} (${repeats.length} in all): ${ref.reason}.`
+      );
+      return out2;
+    })
+  }));
+  return { doc: { ...current, suites }, notes };
 }
 
 // src/config/load.ts
@@ -43591,6 +43877,92 @@ var config_schema_default = {
               description: "Seed of the prompt generator (vLLM --seed). 0 to 4294967295: the range NumPy's seed accepts (vLLM's benchmarks seed NumPy with it)."
             }
           }
+        },
+        {
+          type: "object",
+          additionalProperties: false,
+          required: ["type", "path"],
+          description: "A request trace in Mooncake's JSON-lines format, replayed at its own timestamps (vLLM's `timed_trace` dataset): one point, an open loop on the trace's schedule instead of request-rates or concurrency. Each hash id becomes a seeded block of 512 token ids, so requests that share hash ids share prompt prefixes and the server's prefix cache sees them. Read and checked before the server boots; never downloaded.",
+          properties: {
+            type: {
+              const: "trace",
+              description: "A timed request trace (Mooncake's format), as vLLM's `--dataset-name timed_trace`."
+            },
+            path: {
+              type: "string",
+              minLength: 1,
+              description: "The trace file, relative to the config file: one JSON object a line with `timestamp` (ms since the trace's start, non-decreasing), `input_length`, `output_length` and `hash_ids` (ids of 512-token blocks; equal ids mean equal blocks)."
+            },
+            "time-scale": {
+              type: "number",
+              exclusiveMinimum: 0,
+              maximum: 1e6,
+              default: 1,
+              description: "How much faster than recorded the trace is replayed: request i is sent timestamp_i / time-scale ms after the point starts (2 replays it in half the time, 0.5 at half the pace)."
+            },
+            "num-prompts": {
+              type: "integer",
+              minimum: 1,
+              maximum: 1e5,
+              description: "Replay only the first N requests of the trace (vLLM --num-prompts); all of them when absent. At most 100,000: a trace of more is refused unless num-prompts cuts it."
+            },
+            seed: {
+              type: "integer",
+              minimum: 0,
+              maximum: 4294967295,
+              default: 0,
+              description: "Seed of the token blocks the hash ids stand for: the same seed gives the same prompts. 0 to 4294967295, as the other datasets' seeds."
+            }
+          }
+        },
+        {
+          type: "object",
+          additionalProperties: false,
+          required: ["type", "path"],
+          description: "ShareGPT conversations replayed turn by turn as sessions on the chat endpoint (`endpoint: chat`, a `concurrency` sweep: the number of sessions in flight). Turn t sends the conversation so far (the user turns and the file's recorded answers, so every prompt is fixed by the file and the seed) plus the next user message, once the previous turn's answer arrived and the think time passed. Measured per turn (TTFT ... E2EL) and per session; later turns share their history with the turn before, so the server's prefix cache shows in their TTFT. Read and checked before the server boots; never downloaded.",
+          properties: {
+            type: {
+              const: "multi-turn",
+              description: "Multi-turn chat sessions from a ShareGPT file."
+            },
+            path: {
+              type: "string",
+              minLength: 1,
+              description: "The ShareGPT JSON file (the format of the `sharegpt` dataset), relative to the config file. A conversation's turns are its human messages, each with the gpt message after it; a leading system message is kept in every turn."
+            },
+            "num-sessions": {
+              type: "integer",
+              minimum: 1,
+              maximum: 1e4,
+              default: 100,
+              description: "Sessions (conversations) per point, drawn with the seed. The file must hold at least this many usable conversations. At most 10,000: with max-turns, every turn of every session is built before the first point."
+            },
+            "max-turns": {
+              type: "integer",
+              minimum: 1,
+              maximum: 100,
+              default: 10,
+              description: "Turns of a conversation sent at most; a session also ends before the first turn whose prompt and answer together pass 2,048 tokens (vLLM's ShareGPT limit). With max-turns 2 or more, a usable conversation has 2 turns at least."
+            },
+            "think-time": {
+              $ref: "#/definitions/duration",
+              default: 0,
+              description: 'Time a session waits after an answer before it sends its next turn (a user reading and typing), e.g. "500ms".'
+            },
+            "output-len": {
+              type: "integer",
+              minimum: 1,
+              maximum: 2097152,
+              description: "Tokens asked for every turn (max_completion_tokens); when absent, the length of the turn's recorded answer. At most 2,097,152 (2^21): twice the longest context window vLLM serves (about 1M tokens)."
+            },
+            seed: {
+              type: "integer",
+              minimum: 0,
+              maximum: 4294967295,
+              default: 0,
+              description: "Seed of the draw: which conversations, in which order. 0 to 4294967295, as the other datasets' seeds."
+            }
+          }
         }
       ]
     },
@@ -43652,11 +44024,48 @@ var config_schema_default = {
         }
       }
     },
+    sloSearch: {
+      type: "object",
+      additionalProperties: false,
+      required: ["slo", "over"],
+      description: "SLO knee search: instead of sweeping a list of loads, find the highest request rate or concurrency at which a point still meets the SLO. The load doubles from `start` while the SLO is met (up to `max`), then the search bisects between the last load that met it and the first that did not until they are within `tolerance`. Each probe is a measured point (key `slo-probe:rate=R` or `slo-probe:concurrency=C`, not judged by the gate); the result is the point `slo-knee` with the gated metric max_rate_under_slo (req/s) or max_concurrency_under_slo. When even `start` misses the SLO, `slo-knee` is invalid and says why. Replaces `request-rates` and `concurrency`.",
+      properties: {
+        slo: {
+          type: "object",
+          minProperties: 1,
+          additionalProperties: { type: "number", exclusiveMinimum: 0 },
+          description: "Upper bound (ms) of each latency statistic a point must meet, e.g. `{ p99-ttft-ms: 500, p99-tpot-ms: 50 }`: mean-, median- or pNN- (a percentile in the suite's `percentiles`) of ttft, tpot, itl or e2el, followed by -ms. A probe meets the SLO when it is valid and every named statistic is at most its bound."
+        },
+        over: {
+          enum: ["request-rate", "concurrency"],
+          description: "What load the search varies: the request rate (open loop; `max-concurrency` still caps it) or the concurrency (closed loop; `prompts-per-concurrency` applies)."
+        },
+        tolerance: {
+          type: "string",
+          pattern: "^[0-9]+(\\.[0-9]+)?%$",
+          default: "5%",
+          description: 'The bisection stops once the first load that missed the SLO is within this share above the last that met it, e.g. "5%" (a concurrency stops at adjacent levels).'
+        },
+        start: {
+          type: "number",
+          exclusiveMinimum: 0,
+          maximum: 1e6,
+          default: 1,
+          description: "The first load probed: requests/s, or a whole concurrency."
+        },
+        max: {
+          type: "number",
+          exclusiveMinimum: 0,
+          maximum: 1e6,
+          description: "The highest load probed (a concurrency at most 16,384). When it still meets the SLO the knee is reported as `max` (at least). Default: start x 1024 (10 doublings)."
+        }
+      }
+    },
     servingSuite: {
       type: "object",
       additionalProperties: false,
       required: ["name", "kind", "dataset"],
-      description: "An online serving benchmark, measured as `vllm bench serve` measures it: a request-rate sweep (open loop, `request-rates`) or a concurrency sweep (closed loop, `concurrency`); give one of the two.",
+      description: "An online serving benchmark, measured as `vllm bench serve` measures it: a request-rate sweep (open loop, `request-rates`) or a concurrency sweep (closed loop, `concurrency`); give one of the two, or `search` for the highest load that meets an SLO.",
       properties: {
         name: { $ref: "#/definitions/suiteName" },
         kind: { const: "serving", description: "Online serving against the server (vllm bench serve)." },
@@ -43751,6 +44160,7 @@ var config_schema_default = {
           description: "Time limit of each point (each repeat), warm-up included. A point still running after it is stopped (requests in flight are cancelled), marked invalid with the reason, and the sweep goes on with the next point. Default: 1h, or, for a request rate whose arrivals take longer, the time the point's last request is due plus request-timeout."
         },
         stop: { $ref: "#/definitions/adaptiveStop" },
+        search: { $ref: "#/definitions/sloSearch" },
         "max-error-rate": {
           type: "number",
           minimum: 0,
@@ -43934,6 +44344,27 @@ var config_schema_default = {
           type: "boolean",
           default: true,
           description: "Run regressed points once more; they must regress again (one false alarm in a hundred becomes about one in ten thousand; see docs/gate.md). false saves the rerun time."
+        },
+        power: {
+          type: "number",
+          exclusiveMinimum: 0.5,
+          exclusiveMaximum: 1,
+          default: 0.8,
+          description: "Power the rerun plans aim for: for an inconclusive metric, the report says how many repeats (or baseline runs) would see a true change of the tolerance's size outside the noise interval this often (see docs/gate.md)."
+        },
+        "rerun-inconclusive": {
+          type: "object",
+          additionalProperties: false,
+          required: ["max-repeats"],
+          description: "Rerun the points whose gated metrics are inconclusive, with as many more repeats as the plan asks for (at most max-repeats in all), and judge them again on all their repeats. Absent: no rerun; the report still gives the plan.",
+          properties: {
+            "max-repeats": {
+              type: "integer",
+              minimum: 2,
+              maximum: 20,
+              description: "Repeats of a point in all, its first run's included, that a planned rerun may bring it to: the GPU time a rerun may take, e.g. 6."
+            }
+          }
         },
         "allow-fingerprint-mismatch": {
           type: "boolean",
@@ -45793,7 +46224,8 @@ function fmt2(n) {
   return n.toLocaleString("en-US", { maximumFractionDigits: 2 });
 }
 function requestsPerPoint(s) {
-  const numPrompts = s.dataset["num-prompts"] ?? 1e3;
+  const d = s.dataset;
+  const numPrompts = d.type === "multi-turn" ? (d["num-sessions"] ?? 100) * (d["max-turns"] ?? 10) : d["num-prompts"] ?? 1e3;
   const ppc = s["prompts-per-concurrency"];
   if (s.concurrency && ppc !== void 0) return Math.max(...s.concurrency) * ppc;
   return numPrompts;
@@ -45809,6 +46241,12 @@ function promptTokens(d) {
     case "sharegpt":
       return SHAREGPT_MAX_PROMPT_TOKENS;
     case "fixed":
+      return 0;
+    // A turn's prompt, its history included, and its answer stay within 2,048 tokens.
+    case "multi-turn":
+      return 2048;
+    // Lengths are the trace's: each is checked (2^21 at most) when the file is read, and ids are made as sent.
+    case "trace":
       return 0;
   }
 }
@@ -45875,6 +46313,105 @@ function walkDurations(value, node, pointer, path18, visit3) {
     const prop = r.node.properties[k];
     if (prop) walkDurations(v, prop, `${r.pointer}/properties/${k.replace(/~/g, "~0").replace(/\//g, "~1")}`, [...path18, k], visit3);
   }
+}
+
+// src/config/search.ts
+var SLO_SEARCH_DEFAULTS = { start: 1, tolerance: "5%" };
+var SLO_KEY = /^(mean|median|p(\d+(?:\.\d+)?))_(ttft|tpot|itl|e2el)_ms$/;
+var SHORT = { ttft: "TTFT", tpot: "TPOT", itl: "ITL", e2el: "E2EL" };
+function sloMetricOf(key) {
+  return key.trim().toLowerCase().replace(/-/g, "_");
+}
+function sloBoundText(metric, bound) {
+  const m = SLO_KEY.exec(metric);
+  const what = m ? `${m[1]} ${SHORT[m[3]]}` : metric;
+  return `${what} \u2264 ${bound} ${metricInfo(metric).unit || ""}`.trimEnd();
+}
+function searchProblems(s) {
+  const search = s.search;
+  if (!search) return [];
+  const out2 = [];
+  if (s.dataset.type === "trace")
+    out2.push({
+      key: ["search"],
+      message: "a `trace` dataset is replayed at its own timestamps: there is no load to search",
+      hint: "remove `search`, or search with another dataset (random, sharegpt, ...)"
+    });
+  for (const list2 of ["request-rates", "concurrency"]) {
+    if (s[list2] === void 0) continue;
+    out2.push({
+      key: [list2],
+      message: `\`search\` finds the load itself; it cannot be combined with \`${list2}\``,
+      hint: `remove \`${list2}\` (the search probes ${search.over === "concurrency" ? "concurrency levels" : "request rates"} from \`search.start\` up), or remove \`search\` to sweep the list`
+    });
+  }
+  if (search.over === "request-rate" && s["prompts-per-concurrency"] !== void 0)
+    out2.push({
+      key: ["prompts-per-concurrency"],
+      message: "`prompts-per-concurrency` applies to a search over concurrency only",
+      hint: "set the number of requests with `dataset.num-prompts` instead"
+    });
+  if (search.over === "concurrency" && s["max-concurrency"] !== void 0)
+    out2.push({
+      key: ["max-concurrency"],
+      message: "`max-concurrency` caps a request rate; a search over concurrency sets the level itself",
+      hint: "remove it, or search over request-rate"
+    });
+  if (search.start !== void 0 && search.max !== void 0 && search.start > search.max)
+    out2.push({
+      key: ["search", "start"],
+      message: `the search starts at ${search.start}, above its max ${search.max}`,
+      hint: `lower start or raise max`
+    });
+  if (search.over === "concurrency")
+    for (const k of ["start", "max"]) {
+      const v = search[k];
+      if (v !== void 0 && !Number.isInteger(v))
+        out2.push({ key: ["search", k], message: `a concurrency is a whole number, got ${v}`, hint: `use ${Math.max(1, Math.round(v))}` });
+    }
+  if (search.tolerance !== void 0 && Number(search.tolerance.replace("%", "")) === 0)
+    out2.push({
+      key: ["search", "tolerance"],
+      message: "a tolerance of 0% would bisect for ever",
+      hint: 'use e.g. "5%": the knee is then within 5% of the highest load that meets the SLO'
+    });
+  const percentiles = (s.percentiles ?? [50, 90, 95, 99]).map(String);
+  const stream = s.stream ?? true;
+  for (const key of Object.keys(search.slo)) {
+    const metric = sloMetricOf(key);
+    const m = SLO_KEY.exec(metric);
+    if (!m) {
+      const guess2 = didYouMean(key, sloCandidates(percentiles));
+      out2.push({
+        key: ["search", "slo", key],
+        atKey: true,
+        message: `\`${key}\` is not a latency statistic a serving point reports`,
+        hint: guess2 ? `did you mean \`${guess2}\`?` : "name a statistic of ttft, tpot, itl or e2el in milliseconds: mean-, median- or pNN- (a percentile of the suite), e.g. `p99-ttft-ms`"
+      });
+      continue;
+    }
+    if (m[2] !== void 0 && !percentiles.includes(String(Number(m[2]))))
+      out2.push({
+        key: ["search", "slo", key],
+        atKey: true,
+        message: `the suite's points report the percentiles ${percentiles.join(", ")}, not ${m[2]}`,
+        hint: `add ${m[2]} to the suite's \`percentiles\``
+      });
+    if (!stream && m[3] !== "e2el")
+      out2.push({
+        key: ["search", "slo", key],
+        atKey: true,
+        message: `a suite with \`stream: false\` reports no ${SHORT[m[3]]} (only end-to-end latency)`,
+        hint: `bound an e2el statistic instead (e.g. \`p99-e2el-ms\`), or stream`
+      });
+  }
+  return out2;
+}
+function sloCandidates(percentiles) {
+  const bases = servingStatBases().map((b) => b.base).filter((b) => b in SHORT);
+  const names = new Set(catalogNames().filter((n) => SLO_KEY.test(n)));
+  for (const b of bases) for (const p of percentiles) names.add(`p${p}_${b}_ms`);
+  return [...names].map((n) => n.replace(/_/g, "-"));
 }
 
 // src/config/server-flags.ts
@@ -46266,7 +46803,22 @@ function checkMeaning(config, raw, origin, sides) {
     if (s.kind === "serving") {
       const rates = s["request-rates"] !== void 0;
       const conc = s.concurrency !== void 0;
-      if (rates && conc) {
+      if (s.search) {
+        for (const p of searchProblems(s)) {
+          const w = origin(j, p.key);
+          problems.push({ path: w.path, message: `${w.from}${p.message}`, hint: p.hint, ...p.atKey ? { atKey: true } : {} });
+        }
+      } else if (s.dataset.type === "trace") {
+        for (const key of ["request-rates", "concurrency", "prompts-per-concurrency"]) {
+          if (s[key] === void 0) continue;
+          const w = at(j, key);
+          problems.push({
+            path: w.path,
+            message: `${w.from}\`${key}\` has no meaning with a \`trace\` dataset: a trace is replayed at its own timestamps, as one point`,
+            hint: "remove it; set the pace with `dataset.time-scale` (2 replays the trace twice as fast), and cap requests in flight with `max-concurrency`"
+          });
+        }
+      } else if (rates && conc) {
         const w = at(j, "concurrency");
         problems.push({
           path: w.path,
@@ -46278,7 +46830,7 @@ function checkMeaning(config, raw, origin, sides) {
         problems.push({
           path: w.path,
           message: `${w.from}a serving suite needs \`request-rates\` or \`concurrency\``,
-          hint: "add e.g. `request-rates: [1, 4, inf]` (open loop) or `concurrency: [1, 8, 32]` (closed loop)"
+          hint: "add e.g. `request-rates: [1, 4, inf]` (open loop) or `concurrency: [1, 8, 32]` (closed loop), or `search:` for the highest load that meets an SLO"
         });
       }
       if (conc && s["max-concurrency"] !== void 0) {
@@ -46500,14 +47052,121 @@ function renderExpandedConfig(loaded) {
 ${doc.toString({ lineWidth: 0, flowCollectionPadding: false })}`;
 }
 
+// src/history/robust.ts
+var OUTLIER = 3.5;
+function robustScale(left, ml, right, mr) {
+  const res = new Float64Array(left.length + right.length);
+  left.forEach((x, i) => res[i] = Math.abs(x - ml));
+  right.forEach((x, i) => res[left.length + i] = Math.abs(x - mr));
+  return 1.4826 * sortedMedian(res.sort());
+}
+function withoutOutliers(xs, med, scale, otherMedian) {
+  if (xs.length < 3) return xs;
+  const limit = OUTLIER * scale;
+  const kept = xs.filter((x) => !(Math.abs(x - med) > limit && Math.abs(x - otherMedian) > limit));
+  return xs.length - kept.length <= Math.max(2, Math.floor(xs.length / 4)) ? kept : xs;
+}
+function mean2(xs) {
+  let s = 0;
+  for (const x of xs) s += x;
+  return xs.length > 0 ? s / xs.length : NaN;
+}
+function median(xs) {
+  return sortedMedian(Float64Array.from(xs).sort());
+}
+function sortedMedian(s) {
+  const h = s.length >> 1;
+  return s.length === 0 ? NaN : s.length % 2 === 1 ? s[h] : (s[h - 1] + s[h]) / 2;
+}
+function relative(before, after) {
+  return before !== 0 ? (after - before) / Math.abs(before) : 0;
+}
+
+// src/history/newest.ts
+var NEWEST_MAX_RUNS = 5;
+var NEWEST_MIN_BEFORE = 6;
+function newestChange(xs, start2, o) {
+  let found = false;
+  let best = null;
+  for (let j = o.minSegment; j <= NEWEST_MAX_RUNS; j++) {
+    const cut = xs.length - j;
+    if (cut - start2 < NEWEST_MIN_BEFORE) break;
+    const t = newestTest(xs.slice(start2, cut), xs.slice(cut), o.minSegment);
+    const need = o.floor * Math.sqrt((1 / t.nBefore + 1 / t.nAfter) / 2);
+    const way = o.regression === void 0 || (o.regression === "up" ? t.change > 0 : t.change < 0);
+    const passes = way && t.pValue <= o.pValue && Math.abs(t.change) >= need;
+    if (!found) {
+      if (t.nAfter < o.minSegment) continue;
+      if (!passes) return null;
+      found = true;
+    }
+    if (passes && (best === null || t.pValue < best.pValue))
+      best = { cut, before: t.before, after: t.after, change: t.change, pValue: t.pValue };
+  }
+  return best && !looksNewer(xs, start2, best, o.minSegment) ? best : null;
+}
+function looksNewer(xs, start2, c, min) {
+  if (c.cut !== xs.length - min || min < 2) return false;
+  const t = newestTest(xs.slice(start2, c.cut + 1), xs.slice(c.cut + 1), min - 1);
+  const first = xs[c.cut];
+  const nearerBefore = Math.abs(first - c.before) < Math.abs(first - t.after);
+  return nearerBefore && t.pValue < c.pValue && Math.sign(t.change) === Math.sign(c.change);
+}
+function newestTest(before, after, min) {
+  const mb = median(before);
+  const ma = median(after);
+  const scale = robustScale(before, mb, after, ma);
+  const b = withoutOutliers(before, mb, scale, ma);
+  const a = newRunsWithoutSpikes(after, scale, mb);
+  const meanB = mean2(b);
+  const meanA = mean2(a);
+  const out2 = { before: meanB, after: meanA, change: relative(meanB, meanA), nBefore: b.length, nAfter: a.length, pValue: 1 };
+  const consistent = a.every((x) => meanA < meanB ? x < meanB : x > meanB);
+  if (a.length < min || b.length < 3 || !consistent) return out2;
+  let ss = 0;
+  for (const x of b) ss += (x - meanB) ** 2;
+  const df = b.length - 1;
+  const se = Math.sqrt(ss / df * (1 / b.length + 1 / a.length));
+  if (se === 0 || !Number.isFinite(se)) return { ...out2, pValue: meanA === meanB ? 1 : 0 };
+  const pOf = (t) => incompleteBeta(df / (df + t * t), df / 2, 0.5);
+  const down = meanA < meanB;
+  const rest = [...a].sort((x, y) => down ? y - x : x - y).slice(0, -1);
+  const tRest = (mean2(rest) - meanB) / Math.sqrt(ss / df * (1 / b.length + 1 / rest.length));
+  if (pOf(tRest) > NEW_RUN_SUPPORT_P) return out2;
+  return { ...out2, pValue: pOf((meanA - meanB) / se) };
+}
+var NEW_RUN_SUPPORT_P = 0.1;
+var NEW_RUN_OUTLIER = 3;
+function newRunsWithoutSpikes(xs, scale, before) {
+  let kept = [...xs];
+  for (let dropped = 0; dropped < 2 && kept.length >= 3; dropped++) {
+    let far = -1;
+    let farDistance = 0;
+    kept.forEach((x, i) => {
+      const others = median(kept.filter((_, k) => k !== i));
+      const limit = NEW_RUN_OUTLIER * scale * (before !== 0 ? Math.abs(others / before) : 1);
+      const d = Math.abs(x - others) / limit;
+      if (d > 1 && d > farDistance && Math.abs(x - before) > limit) {
+        far = i;
+        farDistance = d;
+      }
+    });
+    if (far < 0) break;
+    kept = kept.filter((_, k) => k !== far);
+  }
+  return kept;
+}
+
 // src/history/detect.ts
 var DEFAULT_MIN_SEGMENT = 3;
-var DEFAULT_MAX_P_VALUE = 5e-4;
+var DEFAULT_MAX_P_VALUE = 2e-4;
+var DEFAULT_NEWEST_P_VALUE = 2e-3;
 function detectChangePoints(values, opts = {}) {
   const o = {
     minSegment: Math.max(2, opts.minSegment ?? DEFAULT_MIN_SEGMENT),
     maxPValue: opts.maxPValue ?? DEFAULT_MAX_P_VALUE,
-    floor: opts.floor ?? 0
+    floor: opts.floor ?? 0,
+    newestPValue: opts.newestPValue ?? DEFAULT_NEWEST_P_VALUE
   };
   const at = [];
   const xs = [];
@@ -46518,13 +47177,21 @@ function detectChangePoints(values, opts = {}) {
     }
   });
   const cuts = settle(xs, split(xs, o), o);
-  const bounds = [0, ...cuts, xs.length];
-  return cuts.map((cut, k) => {
+  const newest = o.newestPValue > 0 ? newestChange(xs, cuts.at(-1) ?? 0, {
+    minSegment: o.minSegment,
+    pValue: o.newestPValue,
+    floor: o.floor,
+    regression: opts.regression
+  }) : null;
+  const bounds = [0, ...cuts, ...newest ? [newest.cut] : [], xs.length];
+  const older = cuts.map((cut, k) => {
     const left = xs.slice(bounds[k], cut);
     const right = xs.slice(cut, bounds[k + 2]);
     const t = segmentTest(left, right, o.minSegment);
     return { index: at[cut], before: t.meanLeft, after: t.meanRight, change: relative(t.meanLeft, t.meanRight), pValue: t.p };
   });
+  if (!newest) return older;
+  return [...older, { index: at[newest.cut], before: newest.before, after: newest.after, change: newest.change, pValue: newest.pValue }];
 }
 function split(xs, o) {
   const cuts = [];
@@ -46641,19 +47308,6 @@ function segmentTest(left, right, min = 1) {
   const p = l.length < min || r.length < min ? 1 : studentP(l, r);
   return { meanLeft: mean2(l), meanRight: mean2(r), nLeft: l.length, nRight: r.length, p };
 }
-var OUTLIER = 3.5;
-function robustScale(left, ml, right, mr) {
-  const res = new Float64Array(left.length + right.length);
-  left.forEach((x, i) => res[i] = Math.abs(x - ml));
-  right.forEach((x, i) => res[left.length + i] = Math.abs(x - mr));
-  return 1.4826 * sortedMedian(res.sort());
-}
-function withoutOutliers(xs, med, scale, otherMedian) {
-  if (xs.length < 3) return xs;
-  const limit = OUTLIER * scale;
-  const kept = xs.filter((x) => !(Math.abs(x - med) > limit && Math.abs(x - otherMedian) > limit));
-  return xs.length - kept.length <= Math.max(1, Math.floor(xs.length / 4)) ? kept : xs;
-}
 function studentP(a, b) {
   const m = a.length;
   const n = b.length;
@@ -46668,21 +47322,6 @@ function studentP(a, b) {
   if (se === 0 || !Number.isFinite(se)) return ma === mb ? 1 : 0;
   const t = (mb - ma) / se;
   return incompleteBeta(df / (df + t * t), df / 2, 0.5);
-}
-function mean2(xs) {
-  let s = 0;
-  for (const x of xs) s += x;
-  return xs.length > 0 ? s / xs.length : NaN;
-}
-function median(xs) {
-  return sortedMedian(Float64Array.from(xs).sort());
-}
-function sortedMedian(s) {
-  const h = s.length >> 1;
-  return s.length === 0 ? NaN : s.length % 2 === 1 ? s[h] : (s[h - 1] + s[h]) / 2;
-}
-function relative(before, after) {
-  return before !== 0 ? (after - before) / Math.abs(before) : 0;
 }
 
 // src/history/series.ts
@@ -46712,6 +47351,7 @@ function buildSeries(docs, settings) {
   docs.forEach((doc, run) => {
     for (const suite of withStartup(doc)) {
       for (const point of suite.points) {
+        if (point["search-probe"]) continue;
         for (const [metric, value] of Object.entries(point.metrics)) {
           if (!isNum3(value)) continue;
           const rule = ruleFor(settings, suite.name, metric);
@@ -46758,7 +47398,8 @@ function analyzeHistory(docs, settings, opts = {}) {
   const changePoints = [];
   for (const s of series) {
     const floor = noiseFloorFor(settings, s.family);
-    for (const cp of detectChangePoints(judgedValues(s), { minSegment, maxPValue, floor })) {
+    const regression = s.direction === "higher-is-better" ? "down" : "up";
+    for (const cp of detectChangePoints(judgedValues(s), { minSegment, maxPValue, floor, regression })) {
       const run = runs[cp.index];
       const worse = s.direction === "higher-is-better" ? cp.change < 0 : cp.change > 0;
       changePoints.push({
@@ -46786,7 +47427,13 @@ function analyzeHistory(docs, settings, opts = {}) {
     runs,
     series,
     changePoints,
-    detection: { method: "e-divisive means + Student t", minSegment, maxPValue, noiseFloor: { ...settings.noiseFloor } }
+    detection: {
+      method: "e-divisive means + Student t; newest runs: one-sided test against the segment before",
+      minSegment,
+      maxPValue,
+      newestPValue: DEFAULT_NEWEST_P_VALUE,
+      noiseFloor: { ...settings.noiseFloor }
+    }
   };
 }
 function commitBefore(runs, index2) {
@@ -46936,6 +47583,103 @@ function positionOf(buf, offset) {
 
 // src/load/dataset-source.ts
 import path6 from "node:path";
+
+// src/load/rng.ts
+var Rng = class {
+  a;
+  b;
+  c;
+  d;
+  spareNormal = null;
+  constructor(seed) {
+    let s = seed >>> 0 ^ Math.floor(seed / 4294967296) >>> 0;
+    const next = () => {
+      s = s + 2654435769 | 0;
+      let z = s;
+      z = Math.imul(z ^ z >>> 16, 2246822507);
+      z = Math.imul(z ^ z >>> 13, 3266489909);
+      return (z ^ z >>> 16) >>> 0;
+    };
+    this.a = next();
+    this.b = next();
+    this.c = next();
+    this.d = next();
+  }
+  /** Next 32 random bits (xoshiro128**). */
+  nextU32() {
+    const result = Math.imul(rotl(Math.imul(this.b, 5), 7), 9) >>> 0;
+    const t = this.b << 9;
+    this.c ^= this.a;
+    this.d ^= this.b;
+    this.b ^= this.c;
+    this.a ^= this.d;
+    this.c ^= t;
+    this.d = rotl(this.d, 11);
+    return result;
+  }
+  /** Uniform in [0, 1) with 53 random bits. */
+  next() {
+    const hi = this.nextU32() >>> 5;
+    const lo = this.nextU32() >>> 6;
+    return (hi * 67108864 + lo) / 9007199254740992;
+  }
+  /** Uniform integer in [lo, hi], both inclusive (numpy's integers(lo, hi + 1)). */
+  int(lo, hi) {
+    if (hi < lo) throw new RangeError(`empty range [${lo}, ${hi}]`);
+    return lo + Math.floor(this.next() * (hi - lo + 1));
+  }
+  /** Standard normal (Box-Muller, the second value kept for the next call). */
+  normal() {
+    if (this.spareNormal !== null) {
+      const v2 = this.spareNormal;
+      this.spareNormal = null;
+      return v2;
+    }
+    let u = 0;
+    while (u === 0) u = this.next();
+    const v = this.next();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spareNormal = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  }
+  /** Gamma(shape, scale), mean shape·scale (numpy's gamma(shape, scale)); Marsaglia & Tsang (2000). */
+  gamma(shape, scale) {
+    if (!(shape > 0) || !(scale > 0)) throw new RangeError(`gamma needs shape > 0 and scale > 0, got ${shape}, ${scale}`);
+    if (shape === 1) return -Math.log(1 - this.next()) * scale;
+    if (shape < 1) {
+      let u = 0;
+      while (u === 0) u = this.next();
+      return this.gamma(shape + 1, scale) * Math.pow(u, 1 / shape);
+    }
+    const d = shape - 1 / 3;
+    const c = 1 / Math.sqrt(9 * d);
+    for (; ; ) {
+      let x;
+      let v;
+      do {
+        x = this.normal();
+        v = 1 + c * x;
+      } while (v <= 0);
+      v = v * v * v;
+      const u = this.next();
+      if (u < 1 - 0.0331 * x * x * x * x) return d * v * scale;
+      if (Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v * scale;
+    }
+  }
+  /** Fisher-Yates shuffle in place. */
+  shuffle(xs) {
+    for (let i = xs.length - 1; i > 0; i--) {
+      const j = Math.floor(this.next() * (i + 1));
+      const t = xs[i];
+      xs[i] = xs[j];
+      xs[j] = t;
+    }
+    return xs;
+  }
+};
+function rotl(x, k) {
+  return x << k | x >>> 32 - k;
+}
 
 // src/load/sharegpt-file.ts
 var JsonSyntax = class extends Error {
@@ -47115,6 +47859,284 @@ function parseSharegpt(b) {
   return { pairs, conversations };
 }
 
+// src/load/tokenize.ts
+var import_undici = __toESM(require_undici(), 1);
+async function serverTokenizer(opts) {
+  const base = opts.baseUrl.replace(/\/+$/, "");
+  const headers = { "content-type": "application/json", ...opts.headers ?? {} };
+  const post = async (path18, body) => {
+    try {
+      const res = await (0, import_undici.request)(`${base}${path18}`, { method: "POST", headers, body: JSON.stringify(body) });
+      const text = await res.body.text();
+      if (res.statusCode !== 200) return null;
+      return JSON.parse(text);
+    } catch {
+      return null;
+    }
+  };
+  const count2 = (r) => r && typeof r.count === "number" ? r.count : r && Array.isArray(r.tokens) ? r.tokens.length : null;
+  const probe = count2(await post("/tokenize", { model: opts.model, prompt: "Hello" }));
+  if (probe === null) {
+    opts.log?.(`note: ${base}/tokenize is unavailable; prompt lengths are estimated (4 bytes per token) and not checked against usage`);
+    return estimatingTokenizer();
+  }
+  return {
+    exact: true,
+    countPrompt: async (text) => count2(await post("/tokenize", { model: opts.model, prompt: text, add_special_tokens: true })),
+    countChat: async (messages) => count2(await post("/tokenize", { model: opts.model, messages, add_generation_prompt: true })),
+    detokenize: async (ids) => {
+      const r = await post("/detokenize", { model: opts.model, tokens: ids });
+      return r && typeof r.prompt === "string" ? r.prompt : null;
+    }
+  };
+}
+function estimatingTokenizer() {
+  const estimate = (text) => Math.max(1, Math.round(Buffer.byteLength(text) / 4));
+  return {
+    exact: false,
+    estimate,
+    countPrompt: async () => null,
+    countChat: async () => null,
+    detokenize: async () => null
+  };
+}
+async function sizeOf(tok, text) {
+  return await tok.countPrompt(text) ?? Math.max(1, Math.round(Buffer.byteLength(text) / 4));
+}
+async function mapLimit(items, limit, fn) {
+  return mapRange(items.length, limit, (i) => fn(items[i], i));
+}
+async function mapRange(n, limit, fn) {
+  const out2 = new Array(n);
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      const i = next++;
+      out2[i] = await fn(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, n) }, worker));
+  return out2;
+}
+
+// src/load/multi-turn.ts
+var MAX_TURN_TOKENS = 2048;
+var DEFAULT_SESSIONS = 100;
+var DEFAULT_MAX_TURNS = 10;
+var TOKENIZE_CONCURRENCY = 16;
+var USER = /* @__PURE__ */ new Set(["human", "user"]);
+var ASSISTANT = /* @__PURE__ */ new Set(["gpt", "assistant", "chatgpt", "bard", "bing"]);
+var FORMAT = 'a ShareGPT file is a JSON list of {"conversations": [{"from": "human", "value": "..."}, {"from": "gpt", "value": "..."}, ...]}';
+function conversationOf(item) {
+  const conv = item?.conversations;
+  const out2 = { system: null, turns: [] };
+  if (!Array.isArray(conv)) return out2;
+  const msgs = conv;
+  let i = 0;
+  if (msgs[0]?.from === "system" && typeof msgs[0].value === "string" && msgs[0].value.trim() !== "") {
+    out2.system = msgs[0].value;
+    i = 1;
+  }
+  for (; i + 1 < msgs.length; i += 2) {
+    const u = msgs[i];
+    const a = msgs[i + 1];
+    if (!USER.has(String(u?.from)) || !ASSISTANT.has(String(a?.from))) break;
+    if (typeof u?.value !== "string" || typeof a?.value !== "string" || u.value.trim() === "" || a.value.trim() === "") break;
+    out2.turns.push({ user: u.value, answer: a.value });
+  }
+  return out2;
+}
+function scanConversations(bytes) {
+  const spans = [];
+  const turns = [];
+  let conversations = 0;
+  try {
+    let i = bytes[0] === 239 && bytes[1] === 187 && bytes[2] === 191 ? 3 : 0;
+    i = skipWs2(bytes, i);
+    if (bytes[i] !== 91) throw new Error("not a list");
+    i = skipWs2(bytes, i + 1);
+    if (bytes[i] === 93) i++;
+    else {
+      for (; ; ) {
+        const start2 = skipWs2(bytes, i);
+        const end = scanJsonValue(bytes, start2);
+        conversations++;
+        const n = conversationOf(JSON.parse(bytes.toString("utf8", start2, end))).turns.length;
+        if (n > 0) {
+          spans.push(start2, end);
+          turns.push(n);
+        }
+        i = skipWs2(bytes, end);
+        if (bytes[i] === 44) i++;
+        else if (bytes[i] === 93) {
+          i++;
+          break;
+        } else throw new Error("no separator");
+      }
+    }
+    if (skipWs2(bytes, i) < bytes.length) throw new Error("text after the list");
+  } catch (e) {
+    if (e instanceof DatasetFileProblem) throw e;
+    parseSharegpt(bytes);
+    throw new DatasetFileProblem(`not a ShareGPT file: ${e.message}`, FORMAT);
+  }
+  return { spans, turns, conversations };
+}
+function skipWs2(b, i) {
+  while (b[i] === 32 || b[i] === 10 || b[i] === 13 || b[i] === 9) i++;
+  return i;
+}
+function minTurns(ds) {
+  return Math.min(2, ds["max-turns"] ?? DEFAULT_MAX_TURNS);
+}
+async function loadMultiTurnSource(file, ds, roots) {
+  let bytes;
+  try {
+    const { real } = await checkDatasetPath(file, { roots, maxBytes: MAX_SHAREGPT_BYTES });
+    bytes = await readDatasetBytes(real, MAX_SHAREGPT_BYTES);
+  } catch (e) {
+    if (e instanceof DatasetFileProblem && e.message.startsWith("file not found"))
+      throw new DatasetFileProblem(
+        e.message,
+        "point dataset.path at a ShareGPT JSON file (relative to the config file); vllm-perf-gate never downloads datasets"
+      );
+    throw e;
+  }
+  const scan = scanConversations(bytes);
+  const need = ds["num-sessions"] ?? DEFAULT_SESSIONS;
+  const least = minTurns(ds);
+  const usable = scan.turns.filter((n) => n >= least).length;
+  if (usable < need) {
+    const what = least === 2 ? "with 2 turns or more (a human and a gpt message, twice)" : "with a turn (a human and a gpt message)";
+    throw new DatasetFileProblem(
+      `${file} has ${usable} conversation${usable === 1 ? "" : "s"} ${what} of ${scan.conversations}, fewer than num-sessions ${need}`,
+      `lower num-sessions to at most ${usable}, or use a file with more multi-turn conversations (${FORMAT})`
+    );
+  }
+  return { type: "multi-turn", file, bytes, ...scan };
+}
+function multiTurnSuiteProblems(suite) {
+  if (suite.dataset.type !== "multi-turn") return [];
+  const out2 = [];
+  if ((suite.endpoint ?? "completions") !== "chat")
+    out2.push({
+      key: "endpoint",
+      message: `the multi-turn dataset sends a conversation's history as chat messages; it needs endpoint: chat, not ${suite.endpoint ?? "completions (the default)"}`,
+      hint: "set `endpoint: chat` in the suite"
+    });
+  if (suite["request-rates"] !== void 0)
+    out2.push({
+      key: "request-rates",
+      message: "a multi-turn suite sweeps `concurrency`, the number of sessions in flight; request-rates has no meaning for sessions",
+      hint: "replace request-rates with e.g. `concurrency: [1, 4, 16]`"
+    });
+  if (suite["prompts-per-concurrency"] !== void 0)
+    out2.push({
+      key: "prompts-per-concurrency",
+      message: "a multi-turn point sends every turn of its num-sessions sessions; prompts-per-concurrency has no meaning for sessions",
+      hint: "remove it and set dataset.num-sessions"
+    });
+  if (suite.stop !== void 0)
+    out2.push({
+      key: "stop",
+      message: "adaptive points stop between requests, which would cut sessions short; a multi-turn point runs every session to its end",
+      hint: "remove `stop`, and size the point with dataset.num-sessions"
+    });
+  return out2;
+}
+function sessionPlanOf(entries) {
+  return entries.sessions;
+}
+function turnMessages(conv, t) {
+  const out2 = conv.system !== null ? [{ role: "system", content: conv.system }] : [];
+  for (let k = 0; k < t; k++)
+    out2.push({ role: "user", content: conv.turns[k].user }, { role: "assistant", content: conv.turns[k].answer });
+  out2.push({ role: "user", content: conv.turns[t].user });
+  return out2;
+}
+async function multiTurnDataset(ds, ctx, source) {
+  const at = ctx.configPath ?? "dataset";
+  if (ctx.endpoint !== "chat") {
+    throw new GateError("DATASET", "the multi-turn dataset sends chat messages; it needs the chat endpoint", {
+      where: { path: `${at.replace(/\.dataset$/, "")}.endpoint` },
+      hint: "set `endpoint: chat` in the suite"
+    });
+  }
+  const src = source;
+  if (src?.type !== "multi-turn") throw new GateError("INTERNAL", "the multi-turn dataset was given no conversations");
+  const thinkMs = parseDuration(ds["think-time"] ?? 0, { path: `${at}.think-time` });
+  const numSessions = ds["num-sessions"] ?? DEFAULT_SESSIONS;
+  const maxTurns = ds["max-turns"] ?? DEFAULT_MAX_TURNS;
+  const least = minTurns(ds);
+  const order = [];
+  for (let c = 0; c < src.turns.length; c++) if (src.turns[c] >= least) order.push(c);
+  new Rng(ds.seed ?? 0).shuffle(order);
+  const sessions = [];
+  for (let from = 0; from < order.length && sessions.length < numSessions; ) {
+    const batch = order.slice(from, from + Math.max(TOKENIZE_CONCURRENCY, (numSessions - sessions.length) * 2));
+    from += batch.length;
+    const sized = await mapLimit(batch, TOKENIZE_CONCURRENCY, (c) => sizeSession(conversationAt(src, c), maxTurns, ds["output-len"], ctx));
+    for (const s of sized) if (sessions.length < numSessions && s.outputLen.length >= least) sessions.push(s);
+  }
+  if (sessions.length < numSessions) {
+    throw new GateError(
+      "DATASET",
+      `${src.file} has ${sessions.length} conversations whose first ${least} turns fit in ${MAX_TURN_TOKENS} tokens (prompt with its history, plus the answer), fewer than num-sessions ${numSessions}`,
+      {
+        where: { file: src.file, path: `${at}.num-sessions` },
+        hint: `lower num-sessions to at most ${sessions.length}, or give output-len to ask for shorter answers`
+      }
+    );
+  }
+  return sessionEntries(sessions, thinkMs);
+}
+function conversationAt(src, c) {
+  return conversationOf(JSON.parse(src.bytes.toString("utf8", src.spans[2 * c], src.spans[2 * c + 1])));
+}
+async function sizeSession(conv, maxTurns, fixedOut, ctx) {
+  const out2 = { conv, intended: [], outputLen: [] };
+  for (let t = 0; t < Math.min(maxTurns, conv.turns.length); t++) {
+    const messages = turnMessages(conv, t);
+    const intended = await ctx.tokenizer.countChat(messages);
+    const size = intended ?? estimateChat(messages);
+    const outputLen2 = fixedOut ?? await sizeOf(ctx.tokenizer, conv.turns[t].answer);
+    if (size + outputLen2 > MAX_TURN_TOKENS) break;
+    out2.intended.push(intended);
+    out2.outputLen.push(outputLen2);
+  }
+  return out2;
+}
+function estimateChat(messages) {
+  let bytes = 0;
+  for (const m of messages) bytes += Buffer.byteLength(m.content);
+  return Math.round(bytes / 4) + 4 * messages.length + 3;
+}
+function sessionEntries(sessions, thinkMs) {
+  const starts = new Int32Array(sessions.length + 1);
+  for (let s = 0; s < sessions.length; s++) starts[s + 1] = starts[s] + sessions[s].outputLen.length;
+  const total = starts[sessions.length];
+  const plan2 = { starts, thinkMs };
+  const sessionOf = new Int32Array(total);
+  for (let s = 0; s < sessions.length; s++) sessionOf.fill(s, starts[s], starts[s + 1]);
+  const entry = (i) => {
+    const s = sessionOf[i];
+    const t = i - starts[s];
+    const session = sessions[s];
+    return {
+      get messages() {
+        return turnMessages(session.conv, t);
+      },
+      // What the fingerprint reads: the messages exactly as sent.
+      get prompt() {
+        return JSON.stringify(turnMessages(session.conv, t));
+      },
+      intendedPromptTokens: session.intended[t],
+      outputLen: session.outputLen[t]
+    };
+  };
+  return { length: total, at: (i) => Number.isInteger(i) && i >= 0 && i < total ? entry(i) : void 0, sessions: plan2 };
+}
+
 // src/load/sonnet-text.ts
 var BUILTIN_SONNETS = `From fairest creatures we desire increase,
 That thereby beauty's rose might never die,
@@ -47286,17 +48308,139 @@ And yet, by heaven, I think my love as rare
 As any she belied with false compare.
 `;
 
+// src/load/trace.ts
+import { createHash as createHash2 } from "node:crypto";
+var TRACE_BLOCK_TOKENS = 512;
+var MAX_TRACE_BYTES = 256 * 1024 * 1024;
+var MAX_TRACE_REQUESTS = 1e5;
+var MAX_TRACE_INPUT_TOKENS = 2097152;
+var MAX_TRACE_SPAN_MS = 864e5;
+var TRACE_FORMAT = `each line of a trace is a JSON object {"timestamp": ms, "input_length": n, "output_length": n, "hash_ids": [ids of 512-token blocks]} (Mooncake's format)`;
+function lineProblem(line, message, hint) {
+  return new DatasetFileProblem(`line ${line}: ${message}`, hint, { line, column: 1 });
+}
+function isCount(v) {
+  return typeof v === "number" && Number.isSafeInteger(v);
+}
+function parseTrace(bytes) {
+  const text = bytes.toString("utf8");
+  const requests = [];
+  let lineNo = 0;
+  let prev = -Infinity;
+  for (const raw of text.split("\n")) {
+    lineNo++;
+    if (raw.trim() === "") continue;
+    let obj;
+    try {
+      obj = JSON.parse(raw);
+    } catch {
+      throw lineProblem(lineNo, "not valid JSON", `${TRACE_FORMAT}; one object a line, nothing else`);
+    }
+    if (obj === null || typeof obj !== "object" || Array.isArray(obj))
+      throw lineProblem(lineNo, "not a JSON object", `${TRACE_FORMAT}; one object a line, nothing else`);
+    const o = obj;
+    for (const key of ["timestamp", "input_length", "output_length"]) {
+      if (!(key in o)) throw lineProblem(lineNo, `\`${key}\` is missing`, TRACE_FORMAT);
+      if (!isCount(o[key]) || o[key] < 0)
+        throw lineProblem(lineNo, `\`${key}\` must be a non-negative integer`, `${TRACE_FORMAT}; timestamps are whole milliseconds`);
+    }
+    const ts = o.timestamp;
+    const input = o.input_length;
+    const output = o.output_length;
+    if (!("hash_ids" in o)) throw lineProblem(lineNo, "`hash_ids` is missing", TRACE_FORMAT);
+    const ids = o.hash_ids;
+    if (!Array.isArray(ids) || !ids.every((v) => isCount(v) && v >= 0))
+      throw lineProblem(lineNo, "`hash_ids` must be an array of non-negative integers", TRACE_FORMAT);
+    if (ts < prev)
+      throw lineProblem(
+        lineNo,
+        `timestamp ${ts} is earlier than the line before's ${prev}`,
+        "a trace is replayed in file order: sort its lines by timestamp"
+      );
+    prev = ts;
+    if (input < 1 || output < 1)
+      throw lineProblem(
+        lineNo,
+        `${input < 1 ? "input_length" : "output_length"} is 0`,
+        "every request sends at least one prompt token and asks for at least one output token: drop the line or fix its lengths"
+      );
+    if (input > MAX_TRACE_INPUT_TOKENS)
+      throw lineProblem(
+        lineNo,
+        `input_length ${input} is over ${MAX_TRACE_INPUT_TOKENS.toLocaleString("en-US")} tokens`,
+        "that is twice the longest context vLLM serves: check the trace's lengths"
+      );
+    if (input > ids.length * TRACE_BLOCK_TOKENS || input < (ids.length - 1) * TRACE_BLOCK_TOKENS + 1) {
+      const lo = Math.max(1, (ids.length - 1) * TRACE_BLOCK_TOKENS + 1);
+      const hi = ids.length * TRACE_BLOCK_TOKENS;
+      throw lineProblem(
+        lineNo,
+        ids.length === 0 ? `input_length ${input} with no hash_ids` : `input_length ${input} does not fit its ${ids.length} hash_ids (${lo} to ${hi} tokens for ${ids.length} blocks of ${TRACE_BLOCK_TOKENS})`,
+        `each hash id stands for ${TRACE_BLOCK_TOKENS} tokens and only the last block may be partial: give ceil(input_length / ${TRACE_BLOCK_TOKENS}) = ${Math.ceil(input / TRACE_BLOCK_TOKENS)} hash_ids, or fix input_length`
+      );
+    }
+    requests.push({ timestampMs: ts, inputLength: input, outputLength: output, hashIds: ids });
+  }
+  if (requests.length === 0) throw new DatasetFileProblem("the trace has no requests (every line is blank)", TRACE_FORMAT);
+  return { requests, sha256: createHash2("sha256").update(bytes).digest("hex") };
+}
+function traceReplayProblem(content, opts) {
+  const n = Math.min(content.requests.length, opts.numPrompts ?? Infinity);
+  if (n > MAX_TRACE_REQUESTS)
+    return {
+      message: `the trace has ${content.requests.length.toLocaleString("en-US")} requests, over the ${MAX_TRACE_REQUESTS.toLocaleString("en-US")} a point may send`,
+      hint: `set num-prompts (at most ${MAX_TRACE_REQUESTS.toLocaleString("en-US")}) to replay the first requests only`
+    };
+  const spanMs = content.requests[n - 1].timestampMs / opts.timeScale;
+  if (spanMs > MAX_TRACE_SPAN_MS)
+    return {
+      message: `at time-scale ${opts.timeScale} the replay takes ${(spanMs / 36e5).toFixed(1)} hours to send its requests; a point may take at most ${MAX_TRACE_SPAN_MS / 36e5} hours`,
+      hint: `raise time-scale to at least ${Math.ceil(content.requests[n - 1].timestampMs / MAX_TRACE_SPAN_MS * 100) / 100}, or replay fewer requests with num-prompts`
+    };
+  return null;
+}
+function traceRequests(content, numPrompts) {
+  return numPrompts === void 0 ? content.requests : content.requests.slice(0, numPrompts);
+}
+function traceScheduleMs(requests, timeScale) {
+  return Float64Array.from(requests, (r) => r.timestampMs / timeScale);
+}
+function scheduleRate(scheduleMs) {
+  const last = scheduleMs.length > 0 ? scheduleMs[scheduleMs.length - 1] : 0;
+  return last > 0 ? scheduleMs.length / (last / 1e3) : "inf";
+}
+function blockSeed(seed, hashId) {
+  let h = Math.imul(seed >>> 0 ^ 2654435769, 2246822507);
+  for (const part of [hashId >>> 0, Math.floor(hashId / 4294967296) >>> 0]) {
+    h = Math.imul(h ^ part, 3432918353);
+    h = Math.imul(h << 15 | h >>> 17, 461845907);
+    h ^= h >>> 16;
+  }
+  return h >>> 0;
+}
+function traceIds(seed, r, tokens) {
+  const ids = [];
+  for (let k = 0; k < r.hashIds.length; k++) {
+    const n = Math.min(TRACE_BLOCK_TOKENS, r.inputLength - k * TRACE_BLOCK_TOKENS);
+    const rng = new Rng(blockSeed(seed, r.hashIds[k]));
+    for (let j = 0; j < n; j++) ids.push(tokens.lo + rng.int(0, tokens.span - 1));
+  }
+  return ids;
+}
+
 // src/load/dataset-source.ts
 var SHAREGPT_DOWNLOAD_HINT = "download it once and point dataset.path at it, e.g. wget https://huggingface.co/datasets/anon8231489123/ShareGPT_Vicuna_unfiltered/resolve/main/ShareGPT_V3_unfiltered_cleaned_split.json (vllm-perf-gate never downloads datasets; in CI, cache the file)";
 var SHAREGPT_FORMAT = 'a ShareGPT file is a JSON list of {"conversations": [{"from": "human", "value": "..."}, {"from": "gpt", "value": "..."}]}';
 function datasetFile(ds, baseDir) {
-  if (ds.type !== "sharegpt" && ds.type !== "sonnet") return void 0;
+  if (ds.type !== "sharegpt" && ds.type !== "sonnet" && ds.type !== "trace" && ds.type !== "multi-turn") return void 0;
   return ds.path === void 0 ? void 0 : path6.resolve(baseDir, ds.path);
 }
 async function loadDatasetSource(ds, opts) {
   if (ds.type === "sharegpt") return loadSharegpt(path6.resolve(opts.baseDir, ds.path), ds["output-len"] !== void 0, opts.roots);
   if (ds.type === "sonnet")
     return ds.path === void 0 ? { type: "sonnet", file: void 0, lines: sonnetLines(BUILTIN_SONNETS) } : loadSonnet(path6.resolve(opts.baseDir, ds.path), opts.roots);
+  if (ds.type === "trace") return loadTrace(path6.resolve(opts.baseDir, ds.path), ds, opts.roots);
+  if (ds.type === "multi-turn") return loadMultiTurnSource(path6.resolve(opts.baseDir, ds.path), ds, opts.roots);
   return void 0;
 }
 async function readChecked(file, roots, maxBytes, notFoundHint) {
@@ -47335,172 +48479,28 @@ async function loadSonnet(file, roots) {
     );
   return { type: "sonnet", file, lines };
 }
+async function loadTrace(file, ds, roots) {
+  const content = parseTrace(
+    await readChecked(
+      file,
+      roots,
+      MAX_TRACE_BYTES,
+      "give the path of a JSON-lines trace in Mooncake's format (relative to the config file)"
+    )
+  );
+  const problem2 = traceReplayProblem(content, { numPrompts: ds["num-prompts"], timeScale: ds["time-scale"] ?? 1 });
+  if (problem2) throw new DatasetFileProblem(problem2.message, problem2.hint);
+  return { type: "trace", file, ...content };
+}
 function sonnetLines(text) {
   return text.split("\n").filter((l) => l.trim().length > 0).map((l) => `${l}
 `);
 }
 
-// src/load/rng.ts
-var Rng = class {
-  a;
-  b;
-  c;
-  d;
-  spareNormal = null;
-  constructor(seed) {
-    let s = seed >>> 0 ^ Math.floor(seed / 4294967296) >>> 0;
-    const next = () => {
-      s = s + 2654435769 | 0;
-      let z = s;
-      z = Math.imul(z ^ z >>> 16, 2246822507);
-      z = Math.imul(z ^ z >>> 13, 3266489909);
-      return (z ^ z >>> 16) >>> 0;
-    };
-    this.a = next();
-    this.b = next();
-    this.c = next();
-    this.d = next();
-  }
-  /** Next 32 random bits (xoshiro128**). */
-  nextU32() {
-    const result = Math.imul(rotl(Math.imul(this.b, 5), 7), 9) >>> 0;
-    const t = this.b << 9;
-    this.c ^= this.a;
-    this.d ^= this.b;
-    this.b ^= this.c;
-    this.a ^= this.d;
-    this.c ^= t;
-    this.d = rotl(this.d, 11);
-    return result;
-  }
-  /** Uniform in [0, 1) with 53 random bits. */
-  next() {
-    const hi = this.nextU32() >>> 5;
-    const lo = this.nextU32() >>> 6;
-    return (hi * 67108864 + lo) / 9007199254740992;
-  }
-  /** Uniform integer in [lo, hi], both inclusive (numpy's integers(lo, hi + 1)). */
-  int(lo, hi) {
-    if (hi < lo) throw new RangeError(`empty range [${lo}, ${hi}]`);
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-  /** Standard normal (Box-Muller, the second value kept for the next call). */
-  normal() {
-    if (this.spareNormal !== null) {
-      const v2 = this.spareNormal;
-      this.spareNormal = null;
-      return v2;
-    }
-    let u = 0;
-    while (u === 0) u = this.next();
-    const v = this.next();
-    const r = Math.sqrt(-2 * Math.log(u));
-    this.spareNormal = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
-  }
-  /** Gamma(shape, scale), mean shape·scale (numpy's gamma(shape, scale)); Marsaglia & Tsang (2000). */
-  gamma(shape, scale) {
-    if (!(shape > 0) || !(scale > 0)) throw new RangeError(`gamma needs shape > 0 and scale > 0, got ${shape}, ${scale}`);
-    if (shape === 1) return -Math.log(1 - this.next()) * scale;
-    if (shape < 1) {
-      let u = 0;
-      while (u === 0) u = this.next();
-      return this.gamma(shape + 1, scale) * Math.pow(u, 1 / shape);
-    }
-    const d = shape - 1 / 3;
-    const c = 1 / Math.sqrt(9 * d);
-    for (; ; ) {
-      let x;
-      let v;
-      do {
-        x = this.normal();
-        v = 1 + c * x;
-      } while (v <= 0);
-      v = v * v * v;
-      const u = this.next();
-      if (u < 1 - 0.0331 * x * x * x * x) return d * v * scale;
-      if (Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v * scale;
-    }
-  }
-  /** Fisher-Yates shuffle in place. */
-  shuffle(xs) {
-    for (let i = xs.length - 1; i > 0; i--) {
-      const j = Math.floor(this.next() * (i + 1));
-      const t = xs[i];
-      xs[i] = xs[j];
-      xs[j] = t;
-    }
-    return xs;
-  }
-};
-function rotl(x, k) {
-  return x << k | x >>> 32 - k;
-}
-
-// src/load/tokenize.ts
-var import_undici = __toESM(require_undici(), 1);
-async function serverTokenizer(opts) {
-  const base = opts.baseUrl.replace(/\/+$/, "");
-  const headers = { "content-type": "application/json", ...opts.headers ?? {} };
-  const post = async (path18, body) => {
-    try {
-      const res = await (0, import_undici.request)(`${base}${path18}`, { method: "POST", headers, body: JSON.stringify(body) });
-      const text = await res.body.text();
-      if (res.statusCode !== 200) return null;
-      return JSON.parse(text);
-    } catch {
-      return null;
-    }
-  };
-  const count2 = (r) => r && typeof r.count === "number" ? r.count : r && Array.isArray(r.tokens) ? r.tokens.length : null;
-  const probe = count2(await post("/tokenize", { model: opts.model, prompt: "Hello" }));
-  if (probe === null) {
-    opts.log?.(`note: ${base}/tokenize is unavailable; prompt lengths are estimated (4 bytes per token) and not checked against usage`);
-    return estimatingTokenizer();
-  }
-  return {
-    exact: true,
-    countPrompt: async (text) => count2(await post("/tokenize", { model: opts.model, prompt: text, add_special_tokens: true })),
-    countChat: async (messages) => count2(await post("/tokenize", { model: opts.model, messages, add_generation_prompt: true })),
-    detokenize: async (ids) => {
-      const r = await post("/detokenize", { model: opts.model, tokens: ids });
-      return r && typeof r.prompt === "string" ? r.prompt : null;
-    }
-  };
-}
-function estimatingTokenizer() {
-  const estimate = (text) => Math.max(1, Math.round(Buffer.byteLength(text) / 4));
-  return {
-    exact: false,
-    estimate,
-    countPrompt: async () => null,
-    countChat: async () => null,
-    detokenize: async () => null
-  };
-}
-async function sizeOf(tok, text) {
-  return await tok.countPrompt(text) ?? Math.max(1, Math.round(Buffer.byteLength(text) / 4));
-}
-async function mapLimit(items, limit, fn) {
-  return mapRange(items.length, limit, (i) => fn(items[i], i));
-}
-async function mapRange(n, limit, fn) {
-  const out2 = new Array(n);
-  let next = 0;
-  const worker = async () => {
-    while (next < n) {
-      const i = next++;
-      out2[i] = await fn(i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, n) }, worker));
-  return out2;
-}
-
 // src/load/datasets.ts
 var RANDOM_TOKEN_LO = 1e3;
 var RANDOM_TOKEN_SPAN = 2e4;
-var TOKENIZE_CONCURRENCY = 16;
+var TOKENIZE_CONCURRENCY2 = 16;
 var none = () => [];
 var DATASET_KINDS = {
   random: {
@@ -47554,13 +48554,32 @@ var DATASET_KINDS = {
     sharesPrefixes: () => false,
     check: none,
     build: async (ds, ctx) => sharegptDataset2(ds, ctx, await sourceOf(ds, ctx))
+  },
+  trace: {
+    // Every request of the trace (its own length, up to the limit) unless num-prompts cuts it.
+    defaultNumPrompts: MAX_TRACE_REQUESTS,
+    tokenIds: true,
+    sharesPrefixes: () => true,
+    check: none,
+    build: async (ds, ctx) => traceDataset(ds, ctx, await sourceOf(ds, ctx))
+  },
+  "multi-turn": {
+    defaultNumPrompts: 1e3,
+    // Every turn of every session, at most.
+    requests: (ds) => (ds["num-sessions"] ?? 100) * (ds["max-turns"] ?? 10),
+    tokenIds: false,
+    // Each turn shares its history with the turn before: a cache warmed by the point before would hold it.
+    sharesPrefixes: () => true,
+    check: none,
+    build: async (ds, ctx) => multiTurnDataset(ds, ctx, await sourceOf(ds, ctx))
   }
 };
 function datasetKind(ds) {
   return DATASET_KINDS[ds.type];
 }
 function numPromptsOf(ds) {
-  return ds["num-prompts"] ?? datasetKind(ds).defaultNumPrompts;
+  const kind = datasetKind(ds);
+  return kind.requests?.(ds) ?? ("num-prompts" in ds ? ds["num-prompts"] : void 0) ?? kind.defaultNumPrompts;
 }
 async function buildDataset(ds, ctx) {
   return datasetKind(ds).build(ds, ctx);
@@ -47631,7 +48650,7 @@ async function tokenIdDataset(name, plan2, ctx) {
       outputLen: plan2.outputLen(i)
     }));
   }
-  return mapRange(ctx.count, TOKENIZE_CONCURRENCY, async (i) => {
+  return mapRange(ctx.count, TOKENIZE_CONCURRENCY2, async (i) => {
     const text = await ctx.tokenizer.detokenize(plan2.ids(i));
     if (text === null) {
       throw new GateError(
@@ -47696,6 +48715,21 @@ async function prefixRepetitionDataset(ds, ctx) {
     ctx
   );
 }
+async function traceDataset(ds, ctx, source) {
+  if (source?.type !== "trace") throw new GateError("INTERNAL", "the trace dataset was given no trace");
+  const requests = traceRequests(source, ds["num-prompts"]).slice(0, ctx.count);
+  const seed = ds.seed ?? 0;
+  const tokens = { lo: RANDOM_TOKEN_LO, span: RANDOM_TOKEN_SPAN };
+  return tokenIdDataset(
+    "trace",
+    {
+      ids: (i) => traceIds(seed, requests[i], tokens),
+      promptLen: (i) => requests[i].inputLength,
+      outputLen: (i) => requests[i].outputLength
+    },
+    { ...ctx, count: requests.length }
+  );
+}
 async function fixedDataset(ds, ctx) {
   const entry = {
     prompt: ds.prompt,
@@ -47710,7 +48744,7 @@ async function sonnetDataset2(ds, ctx, source) {
   const lines = source.lines;
   const inputLen = ds["input-len"] ?? 550;
   const prefixLen = ds["prefix-len"] ?? 200;
-  const lineLens = await mapLimit(lines, TOKENIZE_CONCURRENCY, (l) => sizeOf(ctx.tokenizer, l));
+  const lineLens = await mapLimit(lines, TOKENIZE_CONCURRENCY2, (l) => sizeOf(ctx.tokenizer, l));
   const avgLen = lineLens.reduce((a, b) => a + b, 0) / lineLens.length;
   const baseOffset = await sizeOf(ctx.tokenizer, SONNET_BASE_PROMPT);
   if (inputLen < baseOffset || prefixLen > inputLen) {
@@ -47735,7 +48769,7 @@ async function sonnetDataset2(ds, ctx, source) {
     for (let k = i * perPrompt; k < (i + 1) * perPrompt; k++) body += lines[picks[k]];
     return head + body;
   };
-  const intended = ctx.tokenizer.exact ? await mapRange(ctx.count, TOKENIZE_CONCURRENCY, (i) => intendedLen(text(i), ctx)) : null;
+  const intended = ctx.tokenizer.exact ? await mapRange(ctx.count, TOKENIZE_CONCURRENCY2, (i) => intendedLen(text(i), ctx)) : null;
   const outputLen2 = ds["output-len"] ?? 150;
   return lazyList(ctx.count, (i) => ({
     get prompt() {
@@ -47758,9 +48792,9 @@ async function sharegptDataset2(ds, ctx, source) {
   const fixedOut = ds["output-len"];
   const out2 = [];
   for (let from = 0; from < pairs.length && out2.length < ctx.count; ) {
-    const batch = pairs.slice(from, from + Math.max(TOKENIZE_CONCURRENCY * 4, (ctx.count - out2.length) * 2));
+    const batch = pairs.slice(from, from + Math.max(TOKENIZE_CONCURRENCY2 * 4, (ctx.count - out2.length) * 2));
     from += batch.length;
-    const sized = await mapLimit(batch, TOKENIZE_CONCURRENCY, async (p) => {
+    const sized = await mapLimit(batch, TOKENIZE_CONCURRENCY2, async (p) => {
       const promptLen2 = await sizeOf(ctx.tokenizer, p.prompt);
       const outputLen2 = fixedOut ?? await sizeOf(ctx.tokenizer, p.completion);
       return { p, promptLen: promptLen2, outputLen: outputLen2 };
@@ -47825,7 +48859,9 @@ async function prepareDatasets(loaded, opts = {}) {
     const ds = suite.dataset;
     for (const p of datasetKind(ds).check(ds))
       problems.push({ where: at("dataset", p.key), message: `${label}${p.message}`, hint: p.hint });
-    const key = `${ds.type}\0${datasetFile(ds, loaded.baseDir) ?? ""}\0${ds.type === "sharegpt" ? String(ds["output-len"] !== void 0) : ""}`;
+    for (const p of multiTurnSuiteProblems(suite)) problems.push({ where: at(p.key), message: `${label}${p.message}`, hint: p.hint });
+    const how = ds.type === "sharegpt" ? String(ds["output-len"] !== void 0) : ds.type === "trace" ? `${ds["num-prompts"] ?? ""}/${ds["time-scale"] ?? 1}` : ds.type === "multi-turn" ? `${ds["num-sessions"] ?? ""}/${ds["max-turns"] ?? ""}` : "";
+    const key = `${ds.type}\0${datasetFile(ds, loaded.baseDir) ?? ""}\0${how}`;
     let read = reads.get(key);
     if (!read) {
       read = loadDatasetSource(ds, { baseDir: loaded.baseDir, roots });
@@ -47916,12 +48952,6 @@ function decisionLines(baseline, settings) {
     return out2;
   };
 }
-
-// src/suites/run-plan.ts
-import { randomUUID } from "node:crypto";
-import { mkdir as mkdir2 } from "node:fs/promises";
-import os2 from "node:os";
-import path13 from "node:path";
 
 // src/results/write.ts
 import { mkdir, rename, writeFile } from "node:fs/promises";
@@ -48102,12 +49132,95 @@ var results_schema_default = {
           description: "Adaptive points (a suite's stop): how each repeat of the point ended and the intervals it reached, one entry per repeat.",
           items: { $ref: "#/definitions/adaptiveStop" }
         },
+        rerun: {
+          type: "object",
+          additionalProperties: false,
+          required: ["planned-repeats", "added-repeats", "reason"],
+          description: "gate.rerun-inconclusive: the point was rerun for more repeats because a gated metric was inconclusive; `repeats` and `metrics` include the rerun's.",
+          properties: {
+            "planned-repeats": {
+              type: "integer",
+              minimum: 1,
+              description: "Repeats in all the plan asked for (capped at max-repeats)."
+            },
+            "added-repeats": { type: "integer", minimum: 1, description: "Repeats the rerun added." },
+            reason: { type: "string", description: "The inconclusive metric(s) and the plan, one sentence each." }
+          }
+        },
         "started-at": { type: "string", format: "date-time" },
         "vllm-result-file": {
           type: "string",
           description: "Path (relative to the results folder) of the same point in vLLM's --save-result format."
         },
-        "vllm-meta": { $ref: "#/definitions/vllmMeta" }
+        "vllm-meta": { $ref: "#/definitions/vllmMeta" },
+        "search-probe": {
+          type: "object",
+          additionalProperties: false,
+          required: ["step", "met"],
+          description: "A probe of an SLO knee search (its key starts with `slo-probe:`): measured like any point, recorded for the record, never judged by the gate (only the suite's `slo-knee` point is).",
+          properties: {
+            step: { type: "integer", minimum: 1, description: "Its place in the search, from 1." },
+            met: { type: "boolean", description: "Whether it met the SLO." }
+          }
+        },
+        search: { $ref: "#/definitions/sloSearch" }
+      }
+    },
+    sloSearch: {
+      type: "object",
+      additionalProperties: false,
+      required: ["over", "slo", "tolerance", "start", "max", "outcome", "knee", "summary", "probes"],
+      description: "The `slo-knee` point of a suite with `search`: what was searched and how it went.",
+      properties: {
+        over: { enum: ["request-rate", "concurrency"], description: "The load varied." },
+        slo: {
+          type: "object",
+          additionalProperties: { type: "number" },
+          description: "The upper bound of each metric, by metric name (p99_ttft_ms: 500)."
+        },
+        tolerance: { type: "number", description: "The relative width the bisection stopped at (0.05)." },
+        start: { type: "number", description: "The first load probed." },
+        max: { type: "number", description: "The highest load the search would probe." },
+        outcome: {
+          enum: ["found", "max-reached", "start-missed", "interrupted"],
+          description: "found: a load meets the SLO and one within the tolerance above it does not; max-reached: max still meets it (the knee is at least max); start-missed: the first load already misses it (no knee, the point is invalid); interrupted: a cancel or a crash ended the search (the point is invalid)."
+        },
+        knee: {
+          type: ["number", "null"],
+          description: "The highest load that met the SLO (the gated metric's value); null when none did."
+        },
+        "missed-at": { type: ["number", "null"], description: "The lowest load above the knee that missed the SLO." },
+        summary: { type: "string", description: "The outcome as a sentence with the figures." },
+        probes: {
+          type: "array",
+          description: "The probes in the order they ran.",
+          items: {
+            type: "object",
+            additionalProperties: false,
+            required: ["load", "phase", "met", "misses"],
+            properties: {
+              load: { type: "number", description: "Requests/s, or the concurrency." },
+              phase: { enum: ["double", "bisect"], description: "Whether the probe doubled the load or bisected the bracket." },
+              met: { type: "boolean", description: "Whether it met the SLO (valid, every bound met)." },
+              missed: { type: "string", description: "Why it did not, in words." },
+              invalid: { type: "string", description: "Why the probe was invalid (an invalid probe does not meet the SLO)." },
+              misses: {
+                type: "array",
+                description: "The bounds it did not meet (value null: not reported).",
+                items: {
+                  type: "object",
+                  additionalProperties: false,
+                  required: ["metric", "value", "bound"],
+                  properties: {
+                    metric: { type: "string" },
+                    value: { type: ["number", "null"] },
+                    bound: { type: "number" }
+                  }
+                }
+              }
+            }
+          }
+        }
       }
     },
     adaptiveStop: {
@@ -48433,6 +49546,7 @@ async function writeVllmServeFiles(dir, doc, meta = {}) {
     const backend = params.endpoint === "chat" ? "openai-chat" : "openai";
     const burstiness = typeof params.burstiness === "number" ? params.burstiness : void 0;
     for (const point of suite.points) {
+      if (point.search) continue;
       const name = vllmResultFileName(suite.name, point);
       const stored = point["vllm-meta"] ?? {};
       const derived = {};
@@ -48454,6 +49568,12 @@ async function writeAtomic(file, text) {
   await writeFile(tmp, text);
   await rename(tmp, file);
 }
+
+// src/suites/run-plan.ts
+import { randomUUID } from "node:crypto";
+import { mkdir as mkdir2 } from "node:fs/promises";
+import os2 from "node:os";
+import path13 from "node:path";
 
 // src/server/environment.ts
 import os from "node:os";
@@ -49943,18 +51063,6 @@ function telemetryHooks(baseUrl, opts) {
 // src/suites/offline.ts
 import { existsSync as existsSync2, readFileSync as readFileSync4, rmSync as rmSync2 } from "node:fs";
 import path12 from "node:path";
-
-// src/metrics/repeats.ts
-function meanMetrics(ms2) {
-  const out2 = {};
-  for (const k of Object.keys(ms2[0] ?? {})) {
-    const vs = ms2.map((m) => m[k]);
-    out2[k] = vs.every((v) => typeof v === "number") ? mean(vs) : null;
-  }
-  return out2;
-}
-
-// src/suites/offline.ts
 var LATENCY_PERCENTILES = ["10", "25", "50", "75", "90", "99"];
 var THROUGHPUT_KEYS = ["elapsed_time", "num_requests", "total_num_tokens", "requests_per_second", "tokens_per_second"];
 function fileStem(name) {
@@ -50267,7 +51375,7 @@ function fmt3(x) {
 }
 
 // src/suites/serving.ts
-import { createHash as createHash2 } from "node:crypto";
+import { createHash as createHash3 } from "node:crypto";
 
 // src/load/arrivals.ts
 function arrivalScheduleMs(n, rate, burstiness, seed) {
@@ -50294,7 +51402,7 @@ function arrivalScheduleMs(n, rate, burstiness, seed) {
 function requestBody(e, o) {
   const body = { model: o.model };
   if (o.endpoint === "chat") {
-    body.messages = chatMessages(typeof e.prompt === "string" ? e.prompt : e.prompt.join(" "));
+    body.messages = e.messages ?? chatMessages(typeof e.prompt === "string" ? e.prompt : e.prompt.join(" "));
     body.max_completion_tokens = e.outputLen;
   } else {
     body.prompt = e.prompt;
@@ -51347,6 +52455,75 @@ function describeErrorBody(text) {
   return `: ${text.slice(0, 120)}`;
 }
 
+// src/load/sessions.ts
+function sessionCount(plan2) {
+  return plan2.starts.length - 1;
+}
+function turnOf(plan2, index2) {
+  const s = plan2.starts;
+  let lo = 0;
+  let hi = s.length - 2;
+  while (lo < hi) {
+    const mid = lo + hi + 1 >> 1;
+    if (s[mid] <= index2) lo = mid;
+    else hi = mid - 1;
+  }
+  return { session: lo, turn: index2 - s[lo] };
+}
+var SessionDriver = class {
+  constructor(plan2, concurrency, send2, now) {
+    this.plan = plan2;
+    this.concurrency = concurrency;
+    this.send = send2;
+    this.now = now;
+  }
+  plan;
+  concurrency;
+  send;
+  now;
+  nextSession = 0;
+  ended = 0;
+  timers = /* @__PURE__ */ new Set();
+  /** Every session has ended. */
+  get over() {
+    return this.ended === sessionCount(this.plan);
+  }
+  /** The first turns of the first sessions, all due at t0. */
+  start() {
+    const first = Math.min(this.concurrency, sessionCount(this.plan));
+    for (let i = 0; i < first; i++) this.send(this.plan.starts[this.nextSession++], 0);
+  }
+  /** A turn's response ended: its session's next turn after the think time, or the next session. */
+  onDone(rec) {
+    const end = rec.endMs ?? this.now();
+    const { session } = turnOf(this.plan, rec.index);
+    const last = rec.index + 1 >= this.plan.starts[session + 1];
+    if (!rec.success || last) {
+      this.ended++;
+      if (this.nextSession < sessionCount(this.plan)) this.send(this.plan.starts[this.nextSession++], end);
+      return;
+    }
+    const due = end + this.plan.thinkMs;
+    const wait = due - this.now();
+    if (wait <= 0) return this.send(rec.index + 1, due);
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.send(rec.index + 1, due);
+    }, wait);
+    this.timers.add(timer);
+  }
+  /** Sends nothing more (a cancel, a time limit, the end of the point). */
+  stop() {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.nextSession = sessionCount(this.plan);
+  }
+  /** Turns waiting out a think time. */
+  get thinking() {
+    return this.timers.size;
+  }
+};
+
 // src/load/runner.ts
 var MAX_PRIMED_SOCKETS = 256;
 var LOOP_RESOLUTION_MS = 5;
@@ -51355,7 +52532,7 @@ var MARK_POLL_MS = 5;
 async function runPoint(opts) {
   const { specs, shape } = opts;
   const n = specs.length;
-  const cap = shape.kind === "closed" ? shape.concurrency : shape.maxConcurrency;
+  const cap = shape.kind === "open" ? shape.maxConcurrency : shape.concurrency;
   const connections = Math.min(cap ?? n, Math.max(n, 1));
   const client = new LoadClient({ ...opts.client, connections });
   const limit = new AbortController();
@@ -51418,6 +52595,12 @@ function measure(client, opts, n, cap) {
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   return new Promise((resolve2) => {
     const t0 = performance.now();
+    const sessions = shape.kind === "sessions" ? new SessionDriver(
+      shape.plan,
+      shape.concurrency,
+      (i, due) => dispatch(i, due),
+      () => performance.now() - t0
+    ) : void 0;
     let progressTimer;
     let scheduleTimer;
     let scheduleImmediate;
@@ -51442,6 +52625,7 @@ function measure(client, opts, n, cap) {
       if (scheduleImmediate) clearImmediate(scheduleImmediate);
       clearInterval(markTimer);
       clearTimeout(earlyTimer);
+      sessions?.stop();
       signal?.removeEventListener("abort", onAbort);
       const lag = (v) => loop.count > 0 ? Math.max(0, v / 1e6 - LOOP_RESOLUTION_MS) : null;
       resolve2({
@@ -51466,8 +52650,9 @@ function measure(client, opts, n, cap) {
         completed.push(rec);
         if (earlyEnd === null && completed.length % early.every === 0 && early.check(completed)) stopSending("check");
       }
-      if (finished === n || (aborted || earlyEnd !== null) && inFlight === 0) return settle2();
-      if (aborted || earlyEnd !== null) return;
+      if (sessions && !aborted && earlyEnd === null) sessions.onDone(rec);
+      if (finished === n || sessions?.over || (aborted || earlyEnd !== null) && inFlight === 0) return settle2();
+      if (aborted || earlyEnd !== null || sessions) return;
       if (shape.kind === "closed") {
         if (sent < n) {
           dispatch(sent, rec.endMs ?? performance.now() - t0);
@@ -51494,6 +52679,7 @@ function measure(client, opts, n, cap) {
       if (sent === n && firstSeen && inFlight > 0) opts.onLoadMark?.();
     };
     const dropUnsent = () => {
+      sessions?.stop();
       if (scheduleTimer) clearTimeout(scheduleTimer);
       if (scheduleImmediate) clearImmediate(scheduleImmediate);
       for (let i = queueHead; i < queue.length; i++) delete records[queue[i].index];
@@ -51524,6 +52710,7 @@ function measure(client, opts, n, cap) {
     if (n === 0) return settle2();
     if (early?.maxMs !== void 0) earlyTimer = setTimeout(() => stopSending("time"), early.maxMs);
     if (opts.onLoadMark) markTimer = setInterval(lookForFirst, MARK_POLL_MS);
+    if (shape.kind === "sessions") return sessions?.start();
     if (shape.kind === "closed") {
       const c = Math.min(shape.concurrency, n);
       for (let i = 0; i < c; i++) dispatch(i, 0);
@@ -51803,6 +52990,186 @@ function reasonOf(how, n, planned, rule, ivs) {
   return `sent all ${planned} planned requests without reaching \xB1${pct3} (${widths})`;
 }
 
+// src/suites/search.ts
+var MAX_PROBES = 40;
+var DEFAULT_MAX_FACTOR = 1024;
+var MAX_RATE = 1e6;
+var MAX_CONCURRENCY = 16384;
+var MAX_REQUESTS = 1e5;
+function searchSpec(cfg) {
+  const start2 = cfg.start ?? SLO_SEARCH_DEFAULTS.start;
+  const max = Math.min(cfg.max ?? start2 * DEFAULT_MAX_FACTOR, cfg.over === "concurrency" ? MAX_CONCURRENCY : MAX_RATE);
+  const slo = {};
+  for (const [k, v] of Object.entries(cfg.slo)) if (typeof v === "number") slo[sloMetricOf(k)] = v;
+  return {
+    over: cfg.over,
+    slo,
+    tolerance: Number((cfg.tolerance ?? SLO_SEARCH_DEFAULTS.tolerance).replace("%", "")) / 100,
+    start: cfg.over === "concurrency" ? Math.max(1, Math.floor(start2)) : start2,
+    max: cfg.over === "concurrency" ? Math.max(1, Math.floor(max)) : max
+  };
+}
+function sloCheck(slo, m) {
+  const misses = [];
+  for (const [metric, bound] of Object.entries(slo)) {
+    const v = m.metrics[metric];
+    const value = typeof v === "number" && Number.isFinite(v) ? v : null;
+    if (value === null || value > bound) misses.push({ metric, value, bound });
+  }
+  return { met: m.valid && misses.length === 0, misses };
+}
+async function searchKnee(spec, measure2) {
+  const whole = spec.over === "concurrency";
+  const probes = [];
+  const probe = async (load2, phase) => {
+    const m = await measure2(load2, phase);
+    if (!m) return void 0;
+    const { met: met2, misses } = sloCheck(spec.slo, m);
+    probes.push({ load: load2, phase, met: met2, misses, ...m.valid ? {} : { invalid: m.reasons[0] ?? "invalid" } });
+    return met2;
+  };
+  const done = (outcome, knee, missedAt) => ({
+    outcome,
+    knee,
+    missedAt,
+    probes
+  });
+  let load = Math.min(spec.start, spec.max);
+  let met = await probe(load, "double");
+  if (met === void 0) return done("interrupted", null, null);
+  if (!met) return done("start-missed", null, load);
+  let good = load;
+  while (load < spec.max) {
+    if (probes.length >= MAX_PROBES) return done("found", good, null);
+    load = Math.min(load * 2, spec.max);
+    met = await probe(load, "double");
+    if (met === void 0) return done("interrupted", good, null);
+    if (!met) break;
+    good = load;
+  }
+  if (met) return done("max-reached", good, null);
+  let bad = load;
+  while (!closeEnough(good, bad, spec.tolerance, whole) && probes.length < MAX_PROBES) {
+    const mid = midpoint(good, bad, whole);
+    met = await probe(mid, "bisect");
+    if (met === void 0) return done("interrupted", good, bad);
+    if (met) good = mid;
+    else bad = mid;
+  }
+  return done("found", good, bad);
+}
+function closeEnough(good, bad, tolerance, whole) {
+  return whole && bad - good <= 1 || bad - good <= tolerance * good;
+}
+function midpoint(good, bad, whole) {
+  if (whole) return Math.floor((good + bad) / 2);
+  const mid = (good + bad) / 2;
+  const rounded = Number(mid.toPrecision(3));
+  return rounded > good && rounded < bad ? rounded : mid;
+}
+function probeKey(over, load, maxConcurrency) {
+  return `${PROBE_PREFIX}${over === "concurrency" ? servingPointKey({ concurrency: load }) : servingPointKey({ requestRate: load, maxConcurrency })}`;
+}
+function probeLabel(over, load, maxConcurrency) {
+  return `SLO probe, ${over === "concurrency" ? servingPointLabel({ concurrency: load }) : servingPointLabel({ requestRate: load, maxConcurrency })}`;
+}
+function probePlan(suite, spec, load) {
+  const closed = spec.over === "concurrency";
+  const cap = closed ? null : suite["max-concurrency"] ?? null;
+  const ppc = suite["prompts-per-concurrency"];
+  return {
+    key: probeKey(spec.over, load, cap),
+    label: probeLabel(spec.over, load, cap),
+    requestRate: closed ? null : load,
+    concurrency: closed ? load : cap,
+    closed,
+    requests: closed && ppc !== void 0 ? Math.min(load * ppc, MAX_REQUESTS) : numPromptsOf(suite.dataset)
+  };
+}
+async function runSearch(suite, spec, measurePoint, startedAt) {
+  let step = 0;
+  const outcome = await searchKnee(spec, async (load) => {
+    const done = await measurePoint(probePlan(suite, spec, load), step);
+    if (!done) return void 0;
+    step++;
+    const m = { metrics: done.point.metrics, valid: done.point.validity.valid, reasons: done.point.validity.reasons };
+    done.point["search-probe"] = { step, met: sloCheck(spec.slo, m).met };
+    return done.ended ? void 0 : m;
+  });
+  return { knee: kneePoint(spec, outcome, startedAt), outcome };
+}
+var PROBE_PREFIX = "slo-probe:";
+var KNEE_KEY = "slo-knee";
+function kneeMetric(over) {
+  return over === "concurrency" ? "max_concurrency_under_slo" : "max_rate_under_slo";
+}
+function sloText(slo) {
+  return Object.entries(slo).map(([m, b]) => sloBoundText(m, b)).join(", ");
+}
+function missText(m) {
+  return m.value === null ? `${m.metric} not reported` : `${m.metric} ${fmt4(m.value)} > ${fmt4(m.bound)}`;
+}
+function fmt4(v) {
+  return String(Number(v.toPrecision(4)));
+}
+function loadText(over, load) {
+  return over === "concurrency" ? `concurrency ${load}` : `${fmt4(load)} req/s`;
+}
+function probeMissText(p) {
+  return p.invalid !== void 0 ? `invalid: ${p.invalid}` : p.misses.map(missText).join(", ");
+}
+function kneePoint(spec, r, startedAt) {
+  const metric = kneeMetric(spec.over);
+  const reasons = [];
+  const first = r.probes[0];
+  if (r.outcome === "start-missed" && first)
+    reasons.push(`no load meets the SLO: the start load, ${loadText(spec.over, first.load)}, missed it (${probeMissText(first)})`);
+  if (r.outcome === "interrupted") reasons.push(`the search was interrupted after ${r.probes.length} probe(s)`);
+  const missed = r.probes.find((p) => !p.met && p.load === r.missedAt);
+  return {
+    key: KNEE_KEY,
+    // Short: the report shows it beside the metric's title (max rate under SLO).
+    label: `SLO ${sloText(spec.slo)}`,
+    "request-rate": null,
+    concurrency: null,
+    metrics: r.knee !== null && r.outcome !== "interrupted" ? { [metric]: r.knee } : {},
+    validity: { valid: reasons.length === 0, reasons },
+    "started-at": startedAt.toISOString(),
+    search: {
+      over: spec.over,
+      slo: { ...spec.slo },
+      tolerance: spec.tolerance,
+      start: spec.start,
+      max: spec.max,
+      outcome: r.outcome,
+      knee: r.knee,
+      "missed-at": r.missedAt,
+      summary: summaryOf(spec, r, missed),
+      probes: r.probes.map((p) => ({
+        load: p.load,
+        phase: p.phase,
+        met: p.met,
+        ...p.met ? {} : { missed: probeMissText(p) },
+        misses: p.misses.map((m) => ({ ...m })),
+        ...p.invalid !== void 0 ? { invalid: p.invalid } : {}
+      }))
+    }
+  };
+}
+function summaryOf(spec, r, missed) {
+  const n = `${r.probes.length} probe${r.probes.length === 1 ? "" : "s"}`;
+  switch (r.outcome) {
+    case "found":
+      return `${loadText(spec.over, r.knee)} meets the SLO${missed ? `; ${loadText(spec.over, missed.load)} does not (${probeMissText(missed)})` : ""} (${n})`;
+    case "max-reached":
+      return `${loadText(spec.over, r.knee)}, the search's max, still meets the SLO: the knee is at least that (${n})`;
+    case "start-missed":
+      return `the start load, ${loadText(spec.over, r.probes[0].load)}, already misses the SLO (${probeMissText(r.probes[0])})`;
+    case "interrupted":
+      return `interrupted after ${n}`;
+  }
+}
+
 // src/metrics/serving.ts
 function outputLen(r) {
   if (r.outputTokens !== null && r.outputTokens > 0) return r.outputTokens;
@@ -51922,6 +53289,43 @@ function servingMetrics(input) {
   Object.assign(m, clientFigures(input));
   return m;
 }
+function sessionMetrics(records, plan2, percentiles, stream) {
+  const n = sessionCount(plan2);
+  const ok = new Int32Array(n);
+  const started = new Uint8Array(n);
+  const first = new Float64Array(n).fill(Infinity);
+  const last = new Float64Array(n).fill(-Infinity);
+  const firstTtft = [];
+  const laterTtft = [];
+  for (const r of records) {
+    const { session, turn } = turnOf(plan2, r.index);
+    started[session] = 1;
+    first[session] = Math.min(first[session], r.startMs);
+    if (!r.success) continue;
+    ok[session]++;
+    last[session] = Math.max(last[session], r.endMs ?? r.startMs + (r.latencyMs ?? 0));
+    if (stream && r.ttftMs !== null) (turn === 0 ? firstTtft : laterTtft).push(r.ttftMs);
+  }
+  const durations = [];
+  let turns = 0;
+  let sessions = 0;
+  for (let s = 0; s < n; s++) {
+    if (!started[s]) continue;
+    sessions++;
+    turns += ok[s];
+    if (ok[s] === plan2.starts[s + 1] - plan2.starts[s]) durations.push(last[s] - first[s]);
+  }
+  const m = {
+    completed_sessions: durations.length,
+    mean_turns_per_session: sessions > 0 ? turns / sessions : null
+  };
+  addStats(m, "session_duration", durations, percentiles);
+  if (stream) {
+    addStats(m, "first_turn_ttft", firstTtft, percentiles);
+    addStats(m, "later_turns_ttft", laterTtft, percentiles);
+  }
+  return m;
+}
 function clientFigures(input) {
   const { records } = input;
   const n = records.length;
@@ -51993,7 +53397,17 @@ function defaultTimeLimitMs(shape, requestTimeoutMs) {
   const lastDue = shape.kind === "open" && shape.scheduleMs.length > 0 ? shape.scheduleMs[shape.scheduleMs.length - 1] : 0;
   return Math.max(DEFAULT_MAX_DURATION_MS, Math.ceil(lastDue + requestTimeoutMs));
 }
-function planPoints(suite) {
+function planPoints(suite, source) {
+  if (suite.dataset.type === "trace") {
+    const timeScale = suite.dataset["time-scale"] ?? 1;
+    const cap2 = suite["max-concurrency"] ?? null;
+    const requests = source?.type === "trace" ? traceRequests(source, suite.dataset["num-prompts"]) : [];
+    const scheduleMs = traceScheduleMs(requests, timeScale);
+    const shape = { trace: { timeScale }, maxConcurrency: cap2 };
+    const key = servingPointKey(shape);
+    const label = servingPointLabel(shape);
+    return [{ key, label, requestRate: scheduleRate(scheduleMs), concurrency: cap2, closed: false, requests: requests.length, scheduleMs }];
+  }
   const numPrompts = numPromptsOf(suite.dataset);
   if (suite.concurrency && suite.concurrency.length > 0) {
     const ppc = suite["prompts-per-concurrency"];
@@ -52028,23 +53442,30 @@ async function runServingSuite(suite, target, opts = {}) {
   const percentiles = suite.percentiles ?? DEFAULT_PERCENTILES;
   const timeoutMs = parseDuration(suite["request-timeout"] ?? "10m", { path: `${opts.configPath ?? "suite"}.request-timeout` });
   const maxDurationMs = suite["max-duration"] !== void 0 ? parseDuration(suite["max-duration"], { path: `${opts.configPath ?? "suite"}.max-duration` }) : void 0;
-  const plan2 = planPoints(suite);
+  const search = suite.search ? searchSpec(suite.search) : void 0;
+  const datasetPath = `${opts.configPath ?? "suite"}.dataset`;
+  const source = suite.dataset.type === "trace" ? await sourceOf(suite.dataset, { source: opts.datasetSource, baseDir: opts.datasetBaseDir, configPath: datasetPath }) : opts.datasetSource;
+  const plan2 = search ? [] : planPoints(suite, source);
+  const wallNow = () => (opts.clock ?? { wallNow: () => /* @__PURE__ */ new Date() }).wallNow();
   const adaptive = suite.stop ? adaptivePlan(suite.stop, { stream: suite.stream ?? true, path: `${opts.configPath ?? "suite"}.stop` }) : void 0;
   const repeat = Math.max(1, suite.repeat ?? 1);
   const headers = {};
   if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
   for (const [k, v] of Object.entries(suite.headers ?? {})) if (v !== void 0) headers[k.toLowerCase()] = String(v);
+  const unfit = multiTurnSuiteProblems(suite)[0];
+  if (unfit)
+    throw new GateError("CONFIG", unfit.message, { where: { path: `${opts.configPath ?? "suite"}.${unfit.key}` }, hint: unfit.hint });
   const needsTokenizer = !(tokenIds && endpoint === "completions");
   const tokenizer = needsTokenizer ? await serverTokenizer({ baseUrl: target.baseUrl, model: target.model, headers, log }) : estimatingTokenizer();
-  const count2 = Math.max(...plan2.map((p) => p.requests), 1);
+  const count2 = Math.max(...plan2.map((p) => p.requests), search ? probePlan(suite, search, search.max).requests : 1, 1);
   const entries = await buildDataset(suite.dataset, {
     endpoint,
     tokenizer,
     count: count2,
     baseDir: opts.datasetBaseDir,
-    configPath: `${opts.configPath ?? "suite"}.dataset`,
+    configPath: datasetPath,
     log,
-    source: opts.datasetSource
+    source
   });
   const bodyOpts = {
     endpoint,
@@ -52056,6 +53477,8 @@ async function runServingSuite(suite, target, opts = {}) {
     extraBody: suite["extra-body"]
   };
   const specs = requestSpecs(entries, bodyOpts);
+  const sessions = sessionPlanOf(entries);
+  if (sessions) for (const p of plan2) p.requests = entries.length;
   const reset = resetsPrefixCache(suite) && opts.resetPrefixCache ? onceUnavailable(opts.resetPrefixCache, suite.name, log) : void 0;
   const warmupCount = suite.warmup ?? 0;
   const warmup = warmupCount > 0 ? Array.from({ length: warmupCount }, () => specs.at(0)) : [];
@@ -52064,21 +53487,20 @@ async function runServingSuite(suite, target, opts = {}) {
     name: suite.name,
     kind: "serving",
     parameters: suiteParameters(suite, { endpoint, stream, ignoreEos, percentiles, model: target.model }),
-    "dataset-fingerprint": datasetFingerprint(suite, entries),
+    "dataset-fingerprint": datasetFingerprint(suite, entries, source),
     points: []
   };
-  for (let pi = 0; pi < plan2.length; pi++) {
-    const pp = plan2[pi];
-    if (opts.signal?.aborted) break;
-    const startedAt = (opts.clock ?? { wallNow: () => /* @__PURE__ */ new Date() }).wallNow();
+  const measure2 = async (pp, pi, points) => {
+    if (opts.signal?.aborted) return void 0;
+    const startedAt = wallNow();
     const runs = [];
     const stops = [];
     const resets = [];
     for (let rep = 1; rep <= repeat; rep++) {
       if (opts.signal?.aborted) break;
-      const shape = pp.closed ? { kind: "closed", concurrency: pp.concurrency } : {
+      const shape = sessions ? { kind: "sessions", concurrency: pp.concurrency ?? 1, plan: sessions } : pp.closed ? { kind: "closed", concurrency: pp.concurrency } : {
         kind: "open",
-        scheduleMs: arrivalScheduleMs(pp.requests, pp.requestRate, suite.burstiness ?? 1, (suite.seed ?? 0) + rep - 1),
+        scheduleMs: pp.scheduleMs ?? arrivalScheduleMs(pp.requests, pp.requestRate, suite.burstiness ?? 1, (suite.seed ?? 0) + rep - 1),
         maxConcurrency: pp.concurrency
       };
       log(`${suite.name} ${pp.key}${repeat > 1 ? ` (repeat ${rep}/${repeat})` : ""}: ${pp.requests} requests`);
@@ -52098,7 +53520,7 @@ async function runServingSuite(suite, target, opts = {}) {
         onLoadMark: opts.onLoadMark,
         stopWhen: early?.stopWhen,
         progressIntervalMs: opts.progressIntervalMs,
-        onProgress: opts.onProgress ? (p) => opts.onProgress({ ...p, suite: suite.name, pointKey: pp.key, pointIndex: pi, points: plan2.length, repeat: rep }) : void 0
+        onProgress: opts.onProgress ? (p) => opts.onProgress({ ...p, suite: suite.name, pointKey: pp.key, pointIndex: pi, points, repeat: rep }) : void 0
       });
       const stopped = run.timedOut ? { by: "time-limit", limitMs } : run.aborted ? stopOf(opts.signal) : void 0;
       if (stopped?.by === "time-limit")
@@ -52111,7 +53533,7 @@ async function runServingSuite(suite, target, opts = {}) {
       }
       if (run.aborted && !run.timedOut) break;
     }
-    if (runs.length === 0) break;
+    if (runs.length === 0) return void 0;
     const point = buildPoint(pp, runs, {
       stream,
       percentiles,
@@ -52122,6 +53544,7 @@ async function runServingSuite(suite, target, opts = {}) {
       endpoint,
       target,
       burstiness: suite.burstiness ?? 1,
+      sessions,
       ...opts.clientLimits ? { client: opts.clientLimits } : {}
     });
     if (resets.length > 0) point["prefix-cache-reset"] = resets;
@@ -52129,7 +53552,24 @@ async function runServingSuite(suite, target, opts = {}) {
     runsOf.set(point, runs);
     result.points.push(point);
     await opts.onPointEnd?.(pp.key, { point, records: runs.map((r) => r.records) });
-    if (runs.some((r) => r.aborted && !r.timedOut)) break;
+    return { point, ended: runs.some((r) => r.aborted && !r.timedOut) };
+  };
+  if (search) {
+    const { knee, outcome } = await runSearch(suite, search, (pp, i) => measure2(pp, i, i + 1), wallNow());
+    result.points.push(knee);
+    log(`${suite.name} ${knee.key}: ${knee.search?.summary ?? ""}`);
+    if (outcome.outcome === "interrupted" && opts.signal?.aborted) {
+      const by = stopOf(opts.signal).by === "server-crash" ? "the server crashed" : "cancelled";
+      result.error = {
+        code: by === "cancelled" ? "CANCELLED" : "SERVER_CRASH",
+        message: `SLO search: ${by} after ${outcome.probes.length} probe(s)`
+      };
+    }
+    return result;
+  }
+  for (let pi = 0; pi < plan2.length; pi++) {
+    const done = await measure2(plan2[pi], pi, plan2.length);
+    if (!done || done.ended) break;
   }
   if (opts.signal?.aborted && result.points.length < plan2.length) {
     const crashed = stopOf(opts.signal).by === "server-crash";
@@ -52150,11 +53590,13 @@ function buildPoint(pp, runs, c) {
       stream: c.stream,
       goodput: c.goodput,
       requestRate: pp.requestRate,
-      maxConcurrency: pp.concurrency,
-      closedLoop: pp.closed,
+      // A session's turn waits for its own previous answer, not for a slot: no client queue time.
+      maxConcurrency: c.sessions ? null : pp.concurrency,
+      closedLoop: pp.closed && !c.sessions,
       health: run.health
     });
     Object.assign(metrics, cachedTokens(run.records));
+    if (c.sessions) Object.assign(metrics, sessionMetrics(run.records, c.sessions, c.percentiles, c.stream));
     const validity = pointValidity({
       metrics,
       requestRate: run.earlyEnd !== null ? scheduledRate(run.records, pp.requestRate) : pp.requestRate,
@@ -52252,9 +53694,10 @@ function suiteParameters(suite, eff) {
     model: eff.model
   };
 }
-function datasetFingerprint(suite, entries) {
-  const h = createHash2("sha256");
+function datasetFingerprint(suite, entries, source) {
+  const h = createHash3("sha256");
   h.update(JSON.stringify({ dataset: suite.dataset, endpoint: suite.endpoint ?? "completions" }));
+  if (source?.type === "trace") h.update(`\0trace:${source.sha256}\0`);
   for (let i = 0; i < entries.length; i++) {
     const e = entries.at(i);
     const prompt = e.prompt;
@@ -52282,8 +53725,9 @@ function plan(loaded, only) {
   const picked = loaded.config.suites.map((suite, index2) => ({ suite, index: index2, server: serverForSuite(loaded.config, suite) })).filter((s) => !only || only.some((o) => o.suite === s.suite.name));
   if (!only) return picked;
   return picked.map((s) => {
-    const keys = only.find((o) => o.suite === s.suite.name)?.keys;
-    return { ...s, suite: keys && s.suite.kind === "serving" ? restrictPoints(s.suite, keys) : s.suite };
+    const o = only.find((x) => x.suite === s.suite.name);
+    const suite = o?.keys && s.suite.kind === "serving" ? restrictPoints(s.suite, o.keys) : s.suite;
+    return { ...s, suite: o?.repeat !== void 0 ? { ...suite, repeat: o.repeat } : suite };
   });
 }
 function restrictPoints(suite, keys) {
@@ -52479,7 +53923,25 @@ async function runGate(loaded, opts) {
   if (loaded.config["compare-servers"]) return runAB(loaded, settings, opts);
   const lines = opts.baseline && opts.baseline.length > 0 ? decisionLines(opts.baseline, settings) : void 0;
   const run = await runPlan(loaded, lines ? { ...opts, decisionLines: lines } : opts);
-  let report = compareRuns(opts.baseline ?? [], run.doc, settings, opts.baselineSource ? { source: opts.baselineSource } : {});
+  const judge = (doc) => compareRuns(opts.baseline ?? [], doc, settings, opts.baselineSource ? { source: opts.baselineSource } : {});
+  let report = judge(run.doc);
+  const more = pointsToRepeat(report, settings);
+  if (more.points.length > 0 && !run.error && !opts.signal?.aborted) {
+    opts.log?.(`rerunning ${more.points.length} point(s) with inconclusive gated metrics for more repeats`);
+    const only = more.points.map((p) => ({ suite: p.suite, keys: [p.key], repeat: p.add }));
+    const rerun = await runPlan(loaded, {
+      ...opts,
+      outDir: path14.join(opts.outDir, "inconclusive"),
+      only: bySuite(only),
+      label: "inconclusive rerun"
+    });
+    const merged = mergeRepeats(run.doc, rerun.doc, more.points);
+    run.doc = merged.doc;
+    run.resultsPath = await writeResults(path14.resolve(opts.outDir), merged.doc);
+    report = judge(merged.doc);
+    report = { ...report, notes: [...report.notes, ...merged.notes] };
+  }
+  if (more.notes.length > 0) report = { ...report, notes: [...report.notes, ...more.notes] };
   const confirm = pointsToConfirm(report);
   if (loaded.config.gate?.["confirm-regressions"] && confirm.length > 0 && !run.error && !opts.signal?.aborted) {
     opts.log?.(`confirming ${confirm.length} regressed point(s) with a rerun`);
@@ -52491,6 +53953,15 @@ async function runGate(loaded, opts) {
     report = mergeConfirmation(report, rerun.doc);
   }
   return { doc: run.doc, resultsPath: run.resultsPath, report, ...run.error ? { error: run.error } : {} };
+}
+function bySuite(only) {
+  const out2 = /* @__PURE__ */ new Map();
+  for (const o of only) {
+    const have = out2.get(o.suite);
+    if (have) out2.set(o.suite, { suite: o.suite, keys: [...have.keys, ...o.keys], repeat: Math.max(have.repeat, o.repeat) });
+    else out2.set(o.suite, o);
+  }
+  return [...out2.values()];
 }
 async function runAB(loaded, settings, opts) {
   const sides = (loaded.sides ?? []).map((side) => {
@@ -52637,8 +54108,8 @@ function formatSweepTable(points) {
     ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const fmt4 = (r) => r.map((c, i) => i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])).join("  ");
-  return [fmt4(head), ...rows.map(fmt4)].join("\n");
+  const fmt5 = (r) => r.map((c, i) => i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])).join("  ");
+  return [fmt5(head), ...rows.map(fmt5)].join("\n");
 }
 function formatRunVerdict(report, doc) {
   if (report.passes) return [];
@@ -52980,6 +54451,117 @@ function axisValue(p, axis) {
   return axis === "rate" ? p.rate : p.concurrency;
 }
 
+// src/report/table.ts
+function table(header, rows, align) {
+  const sep = header.map((_, i) => (align?.[i] ?? (i === 0 ? "l" : "r")) === "r" ? "---:" : ":---");
+  return [`| ${header.join(" | ")} |`, `| ${sep.join(" | ")} |`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+}
+
+// src/report/serving.ts
+var STREAMING = [
+  "request_throughput",
+  "output_throughput",
+  "total_token_throughput",
+  "median_ttft_ms",
+  "p95_ttft_ms",
+  "median_tpot_ms",
+  "median_itl_ms",
+  "p95_itl_ms",
+  "median_e2el_ms",
+  "p95_e2el_ms"
+];
+var NON_STREAMING = ["request_throughput", "output_throughput", "mean_e2el_ms", "median_e2el_ms", "p95_e2el_ms", "p99_e2el_ms"];
+var SERVING_COLUMNS = /* @__PURE__ */ new Set([...STREAMING, ...NON_STREAMING]);
+function isNonStreaming(s) {
+  return !s.points.some((p) => hasMetric(p, "median_ttft_ms")) && s.points.some((p) => hasMetric(p, "median_e2el_ms"));
+}
+function isGated(s, metric) {
+  const judged = s.points.flatMap((p) => p.comparisons.filter((m) => m.metric === metric));
+  return judged.length > 0 ? judged.some((m) => m.role === "gated") : metricInfo(metric).role === "gated";
+}
+function columns(s, o) {
+  const all = (isNonStreaming(s) ? NON_STREAMING : STREAMING).filter((m, i) => i < 2 || s.points.some((p) => hasMetric(p, m)));
+  if (!o.compact || isNonStreaming(s)) return all;
+  return all.filter((m, i) => i < 2 || isGated(s, m));
+}
+function columnTitle(metric) {
+  const t = metricTitle(metric);
+  if (t) return t;
+  const m = /^(mean|p\d+(?:\.\d+)?)_(\w+)_ms$/.exec(metric);
+  const p50 = m ? metricTitle(`median_${m[2]}_ms`) : void 0;
+  return p50 && m ? p50.replace("p50", m[1]) : escapeCell(metric, 40);
+}
+function cellText(p, metric, o, showChange) {
+  const c = cellOf(p, metric);
+  if (c.current === null && c.baseline === null) return "\u2013";
+  const mark = markFor({ verdict: c.verdict, role: c.comparison?.role });
+  if (o.withBaseline && c.current === null && c.baseline !== null) return `\u2013 (${escapeMarkdown(o.baseLabel)}: ${formatNumber(c.baseline)})`;
+  const value = mark ? `${formatNumber(c.current)}\xA0${mark}` : formatNumber(c.current);
+  if (!o.withBaseline || !showChange || c.change === null) return value;
+  if (o.compact) return `${value}<br>${formatChange(c.change)}`;
+  return `${formatNumber(c.current)} (${formatChange(c.change)})${mark ? ` ${mark}` : ""}`;
+}
+function pointTitle(p, axis) {
+  const v = isTraceKey(p.key) ? null : axisValue(p, axis);
+  const t = v === "inf" ? "inf" : v !== null ? formatNumber(v) : escapeCell(p.label, 60);
+  return p.valid ? t : `${t} ${VERDICT_MARK.invalid}`;
+}
+function httpStatus(p) {
+  const by = p.errors?.["http-status"] ?? p.current?.errors?.["http-status"];
+  if (!by || Object.keys(by).length === 0) return "\u2013";
+  return Object.entries(by).sort(([a], [b]) => a.localeCompare(b)).map(([code, n]) => `${escapeCell(code, 8)}\xD7${formatNumber(n)}`).join(" \xB7 ");
+}
+function errorCount(p) {
+  const total = p.current?.errors?.total;
+  if (typeof total === "number") return formatNumber(total);
+  return formatNumber(cellOf(p, "failed").current);
+}
+function isSearchKnee(p) {
+  return (p.current ?? p.baseline)?.search !== void 0;
+}
+function kneeLine(p, o) {
+  const search = (p.current ?? p.baseline).search;
+  const metric = search.over === "concurrency" ? "max_concurrency_under_slo" : "max_rate_under_slo";
+  const c = cellOf(p, metric);
+  const unit = metricInfo(metric).unit ? ` ${metricInfo(metric).unit}` : "";
+  const mark = markFor({ verdict: c.verdict, role: c.comparison?.role });
+  const value = c.current !== null ? `${formatNumber(c.current)}${unit}` : p.valid ? "\u2013" : `none ${VERDICT_MARK.invalid}`;
+  const base = o.withBaseline && c.baseline !== null ? `, ${escapeMarkdown(o.baseLabel)} ${formatNumber(c.baseline)}${c.change !== null ? ` (${formatChange(c.change)})` : ""}` : "";
+  const slo = Object.entries(search.slo).flatMap(([m, b]) => b === void 0 ? [] : [sloBoundText(m, b)]).join(", ");
+  const head = `**${metricTitle(metric) ?? metric}** (${escapeCell(slo, 200)}): ${value}${base}${mark ? ` ${mark}` : ""}`;
+  const why = p.current && !p.valid ? ` \u2014 ${escapeCell(p.invalidReasons[0] ?? "", 300)}` : "";
+  const probes = p.current?.search?.probes ?? [];
+  const trail = probes.length ? `<br><sub>${probes.length} probe${probes.length === 1 ? "" : "s"}: ${probes.map((x) => `${formatNumber(x.load)} ${x.met ? "\u2713" : `\u2717 ${escapeCell(x.missed ?? "", 80)}`}`).join(" \xB7 ")}</sub>` : "";
+  return `${head}${why}${trail}`;
+}
+function servingSection(s, o) {
+  const axis = sweepAxis(s);
+  const cols = columns(s, o);
+  const nonStreaming = isNonStreaming(s);
+  const knees = s.points.filter(isSearchKnee);
+  const pts = sortPoints(
+    s.points.filter((p) => !isSearchKnee(p)),
+    (p) => axisValue(p, axis)
+  );
+  const head = [axis === "rate" ? "request rate (req/s)" : "concurrency", ...cols.map(columnTitle)];
+  if (nonStreaming) head.push("errors", "HTTP status");
+  const rows = pts.slice(0, o.maxRows).map((p) => {
+    const cells = cols.map((c) => cellText(p, c, o, !o.compact || isGated(s, c)));
+    return [pointTitle(p, axis), ...cells, ...nonStreaming ? [errorCount(p), httpStatus(p)] : []];
+  });
+  const lines = [`### Serving: ${escapeCell(s.name, 80)}${nonStreaming ? " (non-streaming)" : ""}`];
+  if (s.description) lines.push("", escapeCell(s.description, 300));
+  if (s.error) lines.push("", `\u26A0\uFE0F ${escapeCell(s.error, 300)}`);
+  for (const k of knees) lines.push("", kneeLine(k, o));
+  if (rows.length > 0) lines.push("", table(head, rows));
+  if (pts.length > o.maxRows) lines.push("", `_\u2026and ${pts.length - o.maxRows} more points in the full report._`);
+  if (o.withBaseline) {
+    const how = o.compact ? `current, the change vs ${escapeMarkdown(o.baseLabel)} under it; gated metrics, the job summary has every column` : `current (change vs ${escapeMarkdown(o.baseLabel)}); medians unless marked`;
+    lines.push("", `<sub>Each cell: ${how}.</sub>`);
+  }
+  return lines.join("\n");
+}
+
 // src/report/charts.ts
 var TOLERANCE_COLOUR = "#8c8c8c";
 var SERIES_COLOURS = ["#e8590c", "#1c7ed6", "#be4bdb", "#2f9e44", "#e64980", "#1098ad", "#b08800", "#5c7cfa"];
@@ -53054,7 +54636,8 @@ function changeChart(s, tolerance, metrics) {
 
 <sub>${legend.join(" \xB7 ")}</sub>`;
 }
-function changeCharts(s) {
+function changeCharts(sweep) {
+  const s = { ...sweep, points: sweep.points.filter((p) => !isSearchKnee(p)) };
   if (s.kind !== "serving" || s.points.length < 2) return null;
   const charts = [...regressedByTolerance(s)].map(([tolerance, metrics]) => changeChart(s, tolerance, metrics)).filter((c) => c !== null);
   return charts.length > 0 ? charts.join("\n\n") : null;
@@ -53081,10 +54664,10 @@ function percentRange(changes) {
   const pcts = changes.map((c) => Math.round(c * 100));
   const lo = Math.min(...pcts);
   const hi = Math.max(...pcts);
-  const fmt4 = (v) => `${v > 0 ? "+" : v < 0 ? "\u2212" : "\xB1"}${Math.abs(v)}`;
-  if (lo === hi) return `${fmt4(lo)}%`;
+  const fmt5 = (v) => `${v > 0 ? "+" : v < 0 ? "\u2212" : "\xB1"}${Math.abs(v)}`;
+  if (lo === hi) return `${fmt5(lo)}%`;
   const [a, b] = lo < 0 && hi <= 0 ? [hi, lo] : [lo, hi];
-  return b > 0 && a >= 0 ? `${fmt4(a)}\u2026${Math.abs(b)}%` : `${fmt4(a)}\u2026${fmt4(b)}%`;
+  return b > 0 && a >= 0 ? `${fmt5(a)}\u2026${Math.abs(b)}%` : `${fmt5(a)}\u2026${fmt5(b)}%`;
 }
 function plural3(n, one, many = `${one}s`) {
   return n === 1 ? one : many;
@@ -53187,97 +54770,9 @@ function countsSentence(report, bold = true) {
   return parts.join(" \xB7 ");
 }
 
-// src/report/table.ts
-function table(header, rows, align) {
-  const sep = header.map((_, i) => (align?.[i] ?? (i === 0 ? "l" : "r")) === "r" ? "---:" : ":---");
-  return [`| ${header.join(" | ")} |`, `| ${sep.join(" | ")} |`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
-}
-
-// src/report/serving.ts
-var STREAMING = [
-  "request_throughput",
-  "output_throughput",
-  "total_token_throughput",
-  "median_ttft_ms",
-  "p95_ttft_ms",
-  "median_tpot_ms",
-  "median_itl_ms",
-  "p95_itl_ms",
-  "median_e2el_ms",
-  "p95_e2el_ms"
-];
-var NON_STREAMING = ["request_throughput", "output_throughput", "mean_e2el_ms", "median_e2el_ms", "p95_e2el_ms", "p99_e2el_ms"];
-var SERVING_COLUMNS = /* @__PURE__ */ new Set([...STREAMING, ...NON_STREAMING]);
-function isNonStreaming(s) {
-  return !s.points.some((p) => hasMetric(p, "median_ttft_ms")) && s.points.some((p) => hasMetric(p, "median_e2el_ms"));
-}
-function isGated(s, metric) {
-  const judged = s.points.flatMap((p) => p.comparisons.filter((m) => m.metric === metric));
-  return judged.length > 0 ? judged.some((m) => m.role === "gated") : metricInfo(metric).role === "gated";
-}
-function columns(s, o) {
-  const all = (isNonStreaming(s) ? NON_STREAMING : STREAMING).filter((m, i) => i < 2 || s.points.some((p) => hasMetric(p, m)));
-  if (!o.compact || isNonStreaming(s)) return all;
-  return all.filter((m, i) => i < 2 || isGated(s, m));
-}
-function columnTitle(metric) {
-  const t = metricTitle(metric);
-  if (t) return t;
-  const m = /^(mean|p\d+(?:\.\d+)?)_(\w+)_ms$/.exec(metric);
-  const p50 = m ? metricTitle(`median_${m[2]}_ms`) : void 0;
-  return p50 && m ? p50.replace("p50", m[1]) : escapeCell(metric, 40);
-}
-function cellText(p, metric, o, showChange) {
-  const c = cellOf(p, metric);
-  if (c.current === null && c.baseline === null) return "\u2013";
-  const mark = markFor({ verdict: c.verdict, role: c.comparison?.role });
-  if (o.withBaseline && c.current === null && c.baseline !== null) return `\u2013 (${escapeMarkdown(o.baseLabel)}: ${formatNumber(c.baseline)})`;
-  const value = mark ? `${formatNumber(c.current)}\xA0${mark}` : formatNumber(c.current);
-  if (!o.withBaseline || !showChange || c.change === null) return value;
-  if (o.compact) return `${value}<br>${formatChange(c.change)}`;
-  return `${formatNumber(c.current)} (${formatChange(c.change)})${mark ? ` ${mark}` : ""}`;
-}
-function pointTitle(p, axis) {
-  const v = axisValue(p, axis);
-  const t = v === "inf" ? "inf" : v !== null ? formatNumber(v) : escapeCell(p.label, 60);
-  return p.valid ? t : `${t} ${VERDICT_MARK.invalid}`;
-}
-function httpStatus(p) {
-  const by = p.errors?.["http-status"] ?? p.current?.errors?.["http-status"];
-  if (!by || Object.keys(by).length === 0) return "\u2013";
-  return Object.entries(by).sort(([a], [b]) => a.localeCompare(b)).map(([code, n]) => `${escapeCell(code, 8)}\xD7${formatNumber(n)}`).join(" \xB7 ");
-}
-function errorCount(p) {
-  const total = p.current?.errors?.total;
-  if (typeof total === "number") return formatNumber(total);
-  return formatNumber(cellOf(p, "failed").current);
-}
-function servingSection(s, o) {
-  const axis = sweepAxis(s);
-  const cols = columns(s, o);
-  const nonStreaming = isNonStreaming(s);
-  const pts = sortPoints(s.points, (p) => axisValue(p, axis));
-  const head = [axis === "rate" ? "request rate (req/s)" : "concurrency", ...cols.map(columnTitle)];
-  if (nonStreaming) head.push("errors", "HTTP status");
-  const rows = pts.slice(0, o.maxRows).map((p) => {
-    const cells = cols.map((c) => cellText(p, c, o, !o.compact || isGated(s, c)));
-    return [pointTitle(p, axis), ...cells, ...nonStreaming ? [errorCount(p), httpStatus(p)] : []];
-  });
-  const lines = [`### Serving: ${escapeCell(s.name, 80)}${nonStreaming ? " (non-streaming)" : ""}`];
-  if (s.description) lines.push("", escapeCell(s.description, 300));
-  if (s.error) lines.push("", `\u26A0\uFE0F ${escapeCell(s.error, 300)}`);
-  lines.push("", table(head, rows));
-  if (pts.length > o.maxRows) lines.push("", `_\u2026and ${pts.length - o.maxRows} more points in the full report._`);
-  if (o.withBaseline) {
-    const how = o.compact ? `current, the change vs ${escapeMarkdown(o.baseLabel)} under it; gated metrics, the job summary has every column` : `current (change vs ${escapeMarkdown(o.baseLabel)}); medians unless marked`;
-    lines.push("", `<sub>Each cell: ${how}.</sub>`);
-  }
-  return lines.join("\n");
-}
-
 // src/report/ttft-explain.ts
 var TTFT_STAT = /^(mean|median|p\d+(?:\.\d+)?)_ttft_ms$/;
-function percent(change) {
+function percent2(change) {
   const pct3 = change * 100;
   const text = Math.abs(pct3) >= 1 ? Math.round(Math.abs(pct3)).toString() : Math.abs(pct3).toFixed(1);
   return `${pct3 < 0 ? "-" : "+"}${text}%`;
@@ -53298,7 +54793,7 @@ function ttftExplanation(m, view) {
     if (typeof cur !== "number" || typeof base !== "number") return null;
     parts.push(`${phase} ${deltaMs(cur - base)}`);
   }
-  return `TTFT ${stat4 === "median" ? "p50" : stat4} ${percent(m.change)}: ${parts.join(", ")}`;
+  return `TTFT ${stat4 === "median" ? "p50" : stat4} ${percent2(m.change)}: ${parts.join(", ")}`;
 }
 function ttftExplainSection(report, views, max) {
   const lines = [];
@@ -53538,6 +55033,25 @@ function reasonsSection(report, w, max) {
     "</details>"
   ].join("\n");
 }
+function inconclusiveSection(report, max) {
+  const items = report.points.flatMap(
+    (p) => p.metrics.filter((m) => m.role === "gated" && m.verdict === "inconclusive").map((m) => ({ p, m }))
+  );
+  if (items.length === 0) return null;
+  const manySuites = new Set(report.points.map((p) => p.suite)).size > 1;
+  const lines = items.slice(0, max).map(({ p, m }) => {
+    const plan2 = m.plan ? `; ${escapeCell(m.plan.text, 200)}` : "";
+    return `- ${metricCell(p.suite, m.metric, manySuites)} at ${escapeCell(p.label, 40)}: inconclusive (${inconclusiveFigure(m)})${plan2}`;
+  });
+  if (items.length > max) lines.push(`- \u2026and ${items.length - max} more in the job summary`);
+  return [
+    `<details><summary>${items.length} gated metric${items.length === 1 ? "" : "s"} inconclusive: beyond the tolerance, inside the noise; what would settle ${items.length === 1 ? "it" : "them"}</summary>`,
+    "",
+    ...lines,
+    "",
+    "</details>"
+  ].join("\n");
+}
 function observedSection(report, w, max) {
   const items = report.points.flatMap(
     (p) => p.metrics.filter((m) => m.role !== "gated" && (m.verdict === "regressed" || m.verdict === "improved") && !isClientHealth(m.metric)).map((m) => ({ p, m }))
@@ -53596,7 +55110,7 @@ function invalidSection(views) {
   const lines = [];
   for (const s of views) {
     for (const p of s.points) {
-      if (p.valid) continue;
+      if (p.valid || p.current?.["search-probe"]) continue;
       const reasons = p.invalidReasons.length > 0 ? p.invalidReasons.map((r) => escapeCell(r, 200)).join("; ") : "no reason given";
       let line = `- ${VERDICT_MARK.invalid} **${escapeCell(s.name, 60)}** \xB7 ${escapeCell(p.label, 40)}: ${reasons}`;
       const ex = p.errors?.examples?.[0];
@@ -53713,6 +55227,7 @@ function buildSections(report, current, ctx, o) {
   push(missingSection(report, o.maxListItems), KEEP.always, "points not measured");
   push(invalidSection(views), KEEP.always, "invalid points");
   push(reasonsSection(report, w, o.maxListItems * 4), KEEP.serving + 1e3, "reasons");
+  push(inconclusiveSection(report, o.full ? o.maxListItems * 4 : o.maxListItems), KEEP.serving + 999, "inconclusive metrics");
   push(observedSection(report, w, o.full ? o.maxListItems * 4 : o.maxListItems * 2), KEEP.details + 1, "observed changes");
   if (report.ab) push(improvementSummary(report, w, o.maxRowsPerTable), KEEP.serving + 1e3, "improvement summary");
   if (report.notes.length > 0) {
@@ -54220,7 +55735,7 @@ var SCRIPT = String.raw`
 `.trim();
 
 // src/results/read.ts
-import { createHash as createHash3 } from "node:crypto";
+import { createHash as createHash4 } from "node:crypto";
 import { constants as constants2 } from "node:fs";
 import { lstat as lstat2, open as open2, readdir, stat as stat3 } from "node:fs/promises";
 import path16 from "node:path";
@@ -54962,7 +56477,7 @@ function toDocument(run, target) {
       "started-at": start2.toISOString(),
       "finished-at": end.toISOString(),
       "config-id": configId,
-      "config-hash": createHash3("sha256").update(JSON.stringify(identity)).digest("hex"),
+      "config-hash": createHash4("sha256").update(JSON.stringify(identity)).digest("hex"),
       label: `imported from ${target}`,
       source: sources.size === 1 ? [...sources][0] : "vllm-bench"
     },
