@@ -1,9 +1,8 @@
 // Dataset files are untrusted input: what is refused before any server boots, and how it is said.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { isGateError, type GateError } from '../../src/errors.js';
 import { prepareDatasets } from '../../src/load/dataset-check.js';
@@ -11,16 +10,9 @@ import { checkDatasetPath, DatasetFileProblem, isInside, positionOf, readDataset
 import { loadDatasetSource } from '../../src/load/dataset-source.js';
 import { parseSharegpt, scanJsonValue } from '../../src/load/sharegpt-file.js';
 import { Rng } from '../../src/load/rng.js';
+import { scratchFolders } from '../support/scratch.js';
 
-const dirs: string[] = [];
-function tmp(): string {
-  const d = mkdtempSync(path.join(os.tmpdir(), 'vpg-dsfile-'));
-  dirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tmp = scratchFolders('vpg-dsfile');
 
 const conv = (q: string, a: string): unknown => ({
   conversations: [

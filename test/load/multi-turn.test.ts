@@ -2,8 +2,7 @@
 // session sends (the history with the recorded answers, then the next user message), that it is made
 // again from its seed and fingerprinted, what is refused before a server boots, and, on vllm-sim, that
 // later turns find their history in the prefix cache (a costly prefill makes it show in TTFT).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset, ServingSuite } from '../../src/config/schema-types.gen.js';
@@ -18,16 +17,9 @@ import { estimatingTokenizer } from '../../src/load/tokenize.js';
 import { datasetFingerprint, pointRecords, runServingSuite } from '../../src/suites/serving.js';
 import { startSim, type RunningSim } from '../support/sim.js';
 import { nonClientReasons, suite } from '../serving/support.js';
+import { scratchFolders } from '../support/scratch.js';
 
-const dirs: string[] = [];
-function tmp(): string {
-  const d = mkdtempSync(path.join(os.tmpdir(), 'vpg-multiturn-'));
-  dirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tmp = scratchFolders('vpg-multiturn');
 
 type Msg = { from: string; value: string };
 const conv = (...msgs: [string, string][]): { conversations: Msg[] } => ({

@@ -1,9 +1,8 @@
 // The `trace` dataset: a Mooncake-format trace read and checked before boot, prompts whose equal hash
 // ids are equal tokens, and a replay that sends each request at its own timestamp.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { isGateError, type GateError } from '../../src/errors.js';
 import { prepareDatasets } from '../../src/load/dataset-check.js';
@@ -15,16 +14,9 @@ import { parseTrace, scheduleRate, traceIds, traceScheduleMs, type TraceRequest 
 import { datasetFingerprint, planPoints, pointRecords, pointRuns, runServingSuite } from '../../src/suites/serving.js';
 import { startSim } from '../support/sim.js';
 import { nonClientReasons, suite } from '../serving/support.js';
+import { scratchFolders } from '../support/scratch.js';
 
-const dirs: string[] = [];
-function tmp(): string {
-  const d = mkdtempSync(path.join(os.tmpdir(), 'vpg-trace-'));
-  dirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tmp = scratchFolders('vpg-trace');
 
 const line = (o: Record<string, unknown>): string => JSON.stringify(o);
 const req = (timestamp: number, input_length: number, hash_ids: unknown, output_length = 4): string =>
