@@ -13,8 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/load/rng.js';
 import type { ResultsDocument } from '../../src/results/schema-types.gen.js';
 import { startFakeGitHub, type FakeGitHub } from '../support/fake-github.js';
-import { bundleActionFromSource, pushEvent, runStep, workspace, type StepResult, type Workspace } from './action-support.js';
-import { SHARED_MACHINE_CLIENT } from '../support/sim.js';
+import { actionConfig, bundleActionFromSource, pushEvent, runStep, workspace, type StepResult, type Workspace } from './action-support.js';
 
 const TOKEN = 'ghs_actions_token'; // the fake treats it as GITHUB_TOKEN: issues by github-actions[bot]
 const ID = 'nightly-history';
@@ -25,31 +24,6 @@ const sha = (i: number): string => i.toString(16).padStart(4, '0').repeat(10);
 let gh: FakeGitHub;
 let entry: string;
 let ws: Workspace;
-
-function config(): string {
-  return [
-    'version: 1',
-    `id: ${ID}`,
-    'server:',
-    '  command: vllm-sim',
-    '  model: sim-model',
-    '  args: { sim-startup-s: 0, sim-time-scale: 2.5, sim-seed: 1 }',
-    '  shutdown-grace: 5s',
-    ...SHARED_MACHINE_CLIENT,
-    'suites:',
-    '  - name: sweep',
-    '    kind: serving',
-    '    dataset: { type: random, input-len: 32, output-len: 24, num-prompts: 8, seed: 1 }',
-    '    concurrency: [2]',
-    '    prompts-per-concurrency: 4',
-    '    ignore-eos: true',
-    'thresholds:',
-    '  default: { throughput: "-10%", latency: "+15%" }',
-    '  startup_time_s: observe',
-    '  median_ttft_ms: observe',
-    '',
-  ].join('\n');
-}
 
 /** One nightly run on main at commit `s`: baseline mode, branch store, never failing on the gate. */
 async function nightly(s: string, inputs: Record<string, string> = {}): Promise<StepResult> {
@@ -122,7 +96,7 @@ beforeAll(async () => {
   entry = process.env.VPG_ACTION_ENTRY ?? (await bundleActionFromSource());
   gh = await startFakeGitHub();
   ws = workspace('history');
-  ws.write('.github/vllm-perf-gate.yml', config());
+  ws.write('.github/vllm-perf-gate.yml', actionConfig(ID));
 }, 60_000);
 
 afterAll(async () => {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { pathWithSim } from '../support/sim.js';
+import { pathWithSim, SHARED_MACHINE_CLIENT } from '../support/sim.js';
 
 export const DIST_INDEX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/index.js');
 const REPO_ROOT = path.resolve(path.dirname(DIST_INDEX), '..');
@@ -49,6 +49,42 @@ export function actionDefaults(): Record<string, string> {
   for (const [name, input] of Object.entries(yml.inputs))
     if (input.default !== undefined && !String(input.default).includes('${{')) out[name] = String(input.default);
   return out;
+}
+
+/**
+ * The smallest config that boots vllm-sim and measures one valid point per suite in about a second:
+ * the default sim profile at 5 ms per engine step, 8 short prompts at concurrency 2. Start-up time
+ * and TTFT (the noisiest figures on a shared test machine) are observed; a 1.3x slower engine is
+ * -23% throughput and +30% TPOT/ITL, far outside the tolerances given here, while two runs of the
+ * same engine differ by about 1%. `server` lines are added to the server block.
+ */
+export function actionConfig(id: string, o: { prompts?: number; suites?: string[]; seed?: number; server?: string[] } = {}): string {
+  const prompts = o.prompts ?? 8;
+  return [
+    'version: 1',
+    `id: ${id}`,
+    'server:',
+    '  command: vllm-sim',
+    '  model: sim-model',
+    `  args: { sim-startup-s: 0, sim-time-scale: 2.5, sim-seed: ${o.seed ?? 1} }`,
+    '  shutdown-grace: 5s',
+    ...(o.server ?? []),
+    ...SHARED_MACHINE_CLIENT,
+    'suites:',
+    ...(o.suites ?? ['sweep']).flatMap((name) => [
+      `  - name: ${name}`,
+      '    kind: serving',
+      `    dataset: { type: random, input-len: 32, output-len: 24, num-prompts: ${prompts}, seed: 1 }`,
+      '    concurrency: [2]',
+      `    prompts-per-concurrency: ${prompts / 2}`,
+      '    ignore-eos: true',
+    ]),
+    'thresholds:',
+    '  default: { throughput: "-10%", latency: "+15%" }',
+    '  startup_time_s: observe',
+    '  median_ttft_ms: observe',
+    '',
+  ].join('\n');
 }
 
 export const OWNER = 'octo';

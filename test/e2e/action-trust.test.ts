@@ -12,6 +12,7 @@ import { startAzurite, type RunningAzurite } from '../support/azurite.js';
 import { runtimeToken, startFakeGitHub, type FakeComment, type FakeGitHub, type FakeRun } from '../support/fake-github.js';
 import type { ResultsDocument } from '../../src/results/schema-types.gen.js';
 import {
+  actionConfig,
   annotations,
   bundleActionFromSource,
   pullRequestEvent,
@@ -24,7 +25,6 @@ import {
   type StepSpec,
   type Workspace,
 } from './action-support.js';
-import { SHARED_MACHINE_CLIENT } from '../support/sim.js';
 
 const TOKEN = 'ghs_actions_token'; // acts as GITHUB_TOKEN in the fake: comments by github-actions[bot]
 const ID = 'trusted-cfg';
@@ -41,31 +41,9 @@ let base: { run: FakeRun; sha: string; doc: ResultsDocument };
 
 const sha = (c: string): string => c.repeat(40);
 
-/** The smallest config that boots vllm-sim and measures one point in about a second (as test/e2e/action.test.ts). */
+/** The smallest config that boots vllm-sim (actionConfig), with extra server lines. */
 function config(id: string, server: string[] = []): string {
-  return [
-    'version: 1',
-    `id: ${id}`,
-    'server:',
-    '  command: vllm-sim',
-    '  model: sim-model',
-    '  args: { sim-startup-s: 0, sim-time-scale: 2.5, sim-seed: 1 }',
-    '  shutdown-grace: 5s',
-    ...server,
-    ...SHARED_MACHINE_CLIENT,
-    'suites:',
-    '  - name: sweep',
-    '    kind: serving',
-    '    dataset: { type: random, input-len: 32, output-len: 24, num-prompts: 8, seed: 1 }',
-    '    concurrency: [2]',
-    '    prompts-per-concurrency: 4',
-    '    ignore-eos: true',
-    'thresholds:',
-    '  default: { throughput: "-10%", latency: "+15%" }',
-    '  startup_time_s: observe',
-    '  median_ttft_ms: observe',
-    '',
-  ].join('\n');
+  return actionConfig(id, { server });
 }
 
 /** A checkout holding the config at the action's default path. */

@@ -8,8 +8,16 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GateReport } from '../../src/compare/types.js';
 import { startFakeGitHub, type FakeGitHub } from '../support/fake-github.js';
-import { annotations, pullRequestEvent, pushEvent, runStep, workspace, type StepResult, type Workspace } from './action-support.js';
-import { SHARED_MACHINE_CLIENT } from '../support/sim.js';
+import {
+  actionConfig,
+  annotations,
+  pullRequestEvent,
+  pushEvent,
+  runStep,
+  workspace,
+  type StepResult,
+  type Workspace,
+} from './action-support.js';
 
 const TOKEN = 'ghs_actions_token';
 const sha = (c: string): string => c.repeat(40);
@@ -25,34 +33,6 @@ afterAll(async () => {
   await gh?.close();
   for (const ws of workspaces) rmSync(ws.dir, { recursive: true, force: true });
 });
-
-/** One closed-loop point per suite, about a second each; start-up and TTFT observed (the noisiest figures here). */
-function config(id: string, o: { suites: string[]; seed?: number }): string {
-  return [
-    'version: 1',
-    `id: ${id}`,
-    'server:',
-    '  command: vllm-sim',
-    '  model: sim-model',
-    `  args: { sim-startup-s: 0, sim-time-scale: 2.5, sim-seed: ${o.seed ?? 1} }`,
-    '  shutdown-grace: 5s',
-    ...SHARED_MACHINE_CLIENT,
-    'suites:',
-    ...o.suites.flatMap((name) => [
-      `  - name: ${name}`,
-      '    kind: serving',
-      '    dataset: { type: random, input-len: 32, output-len: 24, num-prompts: 8, seed: 1 }',
-      '    concurrency: [2]',
-      '    prompts-per-concurrency: 4',
-      '    ignore-eos: true',
-    ]),
-    'thresholds:',
-    '  default: { throughput: "-10%", latency: "+15%" }',
-    '  startup_time_s: observe',
-    '  median_ttft_ms: observe',
-    '',
-  ].join('\n');
-}
 
 /** A push run on main (baseline mode) or a pull request (gate mode) of the config in `ws`, to its end. */
 async function step(ws: Workspace, o: { event: 'push' | 'pull_request'; pr?: number; head: string }): Promise<StepResult> {
@@ -109,7 +89,7 @@ async function baseline(name: string, suites: string[], head: string): Promise<{
     const id = `${name}-${attempt}`;
     const ws = workspace(id);
     workspaces.push(ws);
-    ws.write('.github/vllm-perf-gate.yml', config(id, { suites }));
+    ws.write('.github/vllm-perf-gate.yml', actionConfig(id, { suites }));
     last = { ws, id };
     return step(ws, { event: 'push', head });
   });
@@ -125,7 +105,7 @@ function withLog(r: StepResult): string {
 describe('the bundled action on what it could not judge', () => {
   it('a pull request that renames a suite fails the step, with the suite not measured on the first screen of the comment', async () => {
     const { ws, id } = await baseline('renamed-suite', ['steady', 'sweep'], sha('1'));
-    ws.write('.github/vllm-perf-gate.yml', config(id, { suites: ['steady', 'sweep-v2'] }));
+    ws.write('.github/vllm-perf-gate.yml', actionConfig(id, { suites: ['steady', 'sweep-v2'] }));
     const r = await unstarved(() => step(ws, { event: 'pull_request', pr: 21, head: sha('2') }));
     expect(r.code, withLog(r)).toBe(1);
     expect(r.outputs.verdict).toBe('fail');
@@ -152,7 +132,7 @@ describe('the bundled action on what it could not judge', () => {
 
   it('a pull request that changes server.args is not comparable and fails the step, naming the difference and the fix', async () => {
     const { ws, id } = await baseline('changed-args', ['sweep'], sha('3'));
-    ws.write('.github/vllm-perf-gate.yml', config(id, { suites: ['sweep'], seed: 2 }));
+    ws.write('.github/vllm-perf-gate.yml', actionConfig(id, { suites: ['sweep'], seed: 2 }));
     const r = await unstarved(() => step(ws, { event: 'pull_request', pr: 22, head: sha('4') }));
     expect(r.code, withLog(r)).toBe(1);
     expect(r.outputs.verdict).toBe('not-comparable');
@@ -168,7 +148,7 @@ describe('the bundled action on what it could not judge', () => {
     expect(r.log).not.toContain('confirming');
 
     // Accepted in the config, the same pull request passes the step and still says not-comparable.
-    ws.write('.github/vllm-perf-gate.yml', `${config(id, { suites: ['sweep'], seed: 2 })}gate: { on-not-comparable: pass }\n`);
+    ws.write('.github/vllm-perf-gate.yml', `${actionConfig(id, { suites: ['sweep'], seed: 2 })}gate: { on-not-comparable: pass }\n`);
     const accepted = await unstarved(() => step(ws, { event: 'pull_request', pr: 22, head: sha('5') }));
     expect(accepted.code, withLog(accepted)).toBe(0);
     expect(accepted.outputs.verdict).toBe('not-comparable');

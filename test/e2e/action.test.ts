@@ -10,6 +10,7 @@ import { startAzurite, type RunningAzurite } from '../support/azurite.js';
 import { runtimeToken, startFakeGitHub, type FakeComment, type FakeGitHub, type FakeRun } from '../support/fake-github.js';
 import type { ResultsDocument } from '../../src/results/schema-types.gen.js';
 import {
+  actionConfig,
   annotations,
   gate,
   liveGroupMembers,
@@ -24,7 +25,6 @@ import {
   type StepSpec,
   type Workspace,
 } from './action-support.js';
-import { SHARED_MACHINE_CLIENT } from '../support/sim.js';
 
 const TOKEN = 'ghs_actions_token'; // not a known user: the fake treats it as GITHUB_TOKEN (comments by github-actions[bot])
 const BOT = 'github-actions[bot]';
@@ -45,37 +45,6 @@ afterAll(async () => {
   await az?.stop();
   for (const ws of workspaces) rmSync(ws.dir, { recursive: true, force: true });
 });
-
-/**
- * The smallest config that boots a server and measures one valid point in about a second: the
- * default sim profile at 5 ms per engine step. Start-up time and TTFT (the noisiest figures on a
- * shared test machine) are observed; a 1.3x slower engine is -23% throughput and +30% TPOT/ITL,
- * far outside the tolerances given here, while two runs of the same engine differ by about 1%.
- */
-function config(id: string, o: { prompts?: number } = {}): string {
-  return [
-    'version: 1',
-    `id: ${id}`,
-    'server:',
-    '  command: vllm-sim',
-    '  model: sim-model',
-    '  args: { sim-startup-s: 0, sim-time-scale: 2.5, sim-seed: 1 }',
-    '  shutdown-grace: 5s',
-    ...SHARED_MACHINE_CLIENT,
-    'suites:',
-    '  - name: sweep',
-    '    kind: serving',
-    `    dataset: { type: random, input-len: 32, output-len: 24, num-prompts: ${o.prompts ?? 8}, seed: 1 }`,
-    '    concurrency: [2]',
-    `    prompts-per-concurrency: ${(o.prompts ?? 8) / 2}`,
-    '    ignore-eos: true',
-    'thresholds:',
-    '  default: { throughput: "-10%", latency: "+15%" }',
-    '  startup_time_s: observe',
-    '  median_ttft_ms: observe',
-    '',
-  ].join('\n');
-}
 
 const sha = (c: string): string => c.repeat(40);
 
@@ -106,7 +75,7 @@ function job(o: {
   const ws = o.ws ?? workspace(o.id);
   if (!o.ws) {
     workspaces.push(ws);
-    ws.write('.github/vllm-perf-gate.yml', config(o.id, o.prompts ? { prompts: o.prompts } : {}));
+    ws.write('.github/vllm-perf-gate.yml', actionConfig(o.id, o.prompts ? { prompts: o.prompts } : {}));
   }
   const headSha = o.headSha ?? sha('a');
   const isPr = o.event === 'pull_request';
