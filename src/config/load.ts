@@ -150,7 +150,7 @@ export async function loadConfigText(text: string, file: string, opts: LoadOptio
   const { suites, notes } = expansion;
   const origin = suiteOrigins(raw, suites, expansion.entries ?? suites.map((_, i) => i));
 
-  const config = applyDefaults({ ...raw, suites } as ExpandedConfig);
+  const config = applyDefaults({ ...raw, suites, ...withPresetThresholds(raw.thresholds, expansion.thresholds) } as ExpandedConfig);
   const env = opts.env ?? process.env;
   const ab = raw['compare-servers'] ? await loadSides(raw['compare-servers'], source, baseDir, env) : undefined;
   const problems = [...checkMeaning(config, raw, origin, ab?.sides), ...checkServers(config, raw, origin), ...checkLimits(config, origin)];
@@ -556,4 +556,18 @@ export function canonicalJson(value: unknown): string {
 
 export function hashConfig(config: ExpandedConfig): string {
   return createHash('sha256').update(canonicalJson(config)).digest('hex');
+}
+
+/** The config's thresholds with the lines presets gate their suites with, where the config has none of its own. */
+function withPresetThresholds(
+  own: VllmPerfGateConfig['thresholds'],
+  preset: Record<string, Record<string, string>> | undefined,
+): Pick<VllmPerfGateConfig, 'thresholds'> {
+  if (!preset) return own ? { thresholds: own } : {};
+  const suites: Record<string, Record<string, string | undefined>> = { ...(own?.suites ?? {}) } as Record<
+    string,
+    Record<string, string | undefined>
+  >;
+  for (const [name, lines] of Object.entries(preset)) suites[name] = { ...lines, ...(suites[name] ?? {}) };
+  return { thresholds: { ...(own ?? {}), suites } };
 }

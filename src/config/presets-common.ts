@@ -21,6 +21,8 @@ export interface Expansion {
   notes: string[];
   /** For each suite, the index of the config entry it came from (set by expandSuiteEntries). */
   entries?: number[];
+  /** Tolerances a preset gates its suites with, by suite name (the config's own lines win). */
+  thresholds?: Record<string, Record<string, string>>;
 }
 
 /** The file vLLM's CI downloads (Hugging Face dataset anon8231489123/ShareGPT_Vicuna_unfiltered). */

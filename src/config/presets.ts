@@ -81,7 +81,8 @@ export async function expandPreset(entry: PresetSuite, index: number, ctx: Expan
     { file: ctx.configFile, path: at, label: `preset ${name}`, reserved: PRESET_OWN_KEYS },
     (i) => ({ file: ctx.configFile, path: at, what: `preset ${name} (suite ${suites[i]!.name})` }),
   );
-  return { suites, notes };
+  const thresholds = def.thresholds ? Object.fromEntries(suites.map((s) => [s.name, { ...def.thresholds }])) : undefined;
+  return { suites, notes, ...(thresholds ? { thresholds } : {}) };
 }
 
 function isPresetEntry(e: SuiteEntry): e is PresetSuite {
@@ -100,6 +101,7 @@ export async function expandSuiteEntries(entries: SuiteEntry[], ctx: ExpandConte
   const suites: ExpandedSuite[] = [];
   const notes: string[] = [];
   const entryOf: number[] = [];
+  const thresholds: Record<string, Record<string, string>> = {};
   const origin = new Map<string, string>();
   for (const [i, entry] of entries.entries()) {
     let part: Expansion;
@@ -123,6 +125,7 @@ export async function expandSuiteEntries(entries: SuiteEntry[], ctx: ExpandConte
     suites.push(...part.suites);
     entryOf.push(...part.suites.map(() => i));
     notes.push(...part.notes);
+    Object.assign(thresholds, part.thresholds);
   }
-  return { suites, notes: [...new Set(notes)], entries: entryOf };
+  return { suites, notes: [...new Set(notes)], entries: entryOf, ...(Object.keys(thresholds).length ? { thresholds } : {}) };
 }
