@@ -149,8 +149,8 @@ const METRICS: Record<string, Entry> = {
   // usage.prompt_tokens_details.cached_tokens summed over the point's requests.
   cached_tokens: count(HIGHER),
   // Sessions (the multi-turn dataset): those whose every turn succeeded, and successful turns per session.
-  completed_sessions: count(HIGHER),
-  mean_turns_per_session: count(HIGHER),
+  completed_sessions: { ...count(HIGHER), title: 'sessions completed' },
+  mean_turns_per_session: { ...count(HIGHER), title: 'turns per session' },
   // vLLM's per-request phase histograms over the point: where a request's time went, server side.
   ...phaseEntries(),
 };

@@ -24,8 +24,20 @@ const STREAMING = [
 ];
 /** A non-streaming sweep: what a chat client reads. */
 const NON_STREAMING = ['request_throughput', 'output_throughput', 'mean_e2el_ms', 'median_e2el_ms', 'p95_e2el_ms', 'p99_e2el_ms'];
+/**
+ * What a point of sessions (the multi-turn dataset) adds, in a table of its own in the job summary:
+ * sessions completed, turns per session, TTFT of first and of later turns, a session's length.
+ */
+const SESSIONS = [
+  'completed_sessions',
+  'mean_turns_per_session',
+  'median_first_turn_ttft_ms',
+  'median_later_turns_ttft_ms',
+  'median_session_duration_ms',
+  'p99_session_duration_ms',
+];
 /** The serving metrics the tables show; the rest are in the details. */
-export const SERVING_COLUMNS = new Set([...STREAMING, ...NON_STREAMING]);
+export const SERVING_COLUMNS = new Set([...STREAMING, ...NON_STREAMING, ...SESSIONS]);
 
 export interface ServingOptions {
   /** The comment: gated columns only, and the change shown only where it is judged. */
@@ -128,6 +140,22 @@ function kneeLine(p: PointView, o: ServingOptions): string {
   return `${head}${why}${trail}`;
 }
 
+/** The session figures of a suite's points of sessions, a row per point; null when it has none. */
+function sessionTable(pts: PointView[], axis: 'rate' | 'concurrency', o: ServingOptions): string | null {
+  const rows = pts.filter((p) => hasMetric(p, 'completed_sessions')).slice(0, o.maxRows);
+  if (rows.length === 0) return null;
+  const cols = SESSIONS.filter((m) => rows.some((p) => hasMetric(p, m)));
+  const head = [axis === 'rate' ? 'request rate (req/s)' : 'concurrency', ...cols.map(columnTitle)];
+  return [
+    '**Sessions**',
+    '',
+    table(
+      head,
+      rows.map((p) => [pointTitle(p, axis), ...cols.map((c) => cellText(p, c, o, true))]),
+    ),
+  ].join('\n');
+}
+
 export function servingSection(s: SuiteView, o: ServingOptions): string {
   const axis = sweepAxis(s);
   const cols = columns(s, o);
@@ -149,6 +177,9 @@ export function servingSection(s: SuiteView, o: ServingOptions): string {
   for (const k of knees) lines.push('', kneeLine(k, o));
   if (rows.length > 0) lines.push('', table(head, rows));
   if (pts.length > o.maxRows) lines.push('', `_…and ${pts.length - o.maxRows} more points in the full report._`);
+  // The comment keeps to the sweep; the job summary adds what sessions alone report.
+  const sessions = o.compact ? null : sessionTable(pts, axis, o);
+  if (sessions) lines.push('', sessions);
   if (o.withBaseline) {
     const how = o.compact
       ? `current, the change vs ${escapeMarkdown(o.baseLabel)} under it; gated metrics, the job summary has every column`
