@@ -41,6 +41,13 @@ export function searchProblems(s: ServingSuite): SearchProblem[] {
       message: 'a `trace` dataset is replayed at its own timestamps: there is no load to search',
       hint: 'remove `search`, or search with another dataset (random, sharegpt, ...)',
     });
+  if (s.dataset.type === 'multi-turn' && search.over === 'request-rate')
+    out.push({
+      key: ['search', 'over'],
+      message:
+        'a multi-turn suite keeps a number of sessions in flight, each turn sent after the answer before it: a request rate has no meaning for sessions',
+      hint: 'search `over: concurrency` (the sessions in flight)',
+    });
   for (const list of ['request-rates', 'concurrency'] as const) {
     if (s[list] === undefined) continue;
     out.push({

@@ -250,6 +250,29 @@ describe('search config', () => {
     expect(text).toMatch(/did you mean `p99-ttft-ms`\?/);
   });
 
+  it('refuses a search over request rate of multi-turn sessions, whose load is the sessions in flight', async () => {
+    const text = await loadConfigText(
+      [
+        'version: 1',
+        'server: { url: http://127.0.0.1:1 }',
+        'suites:',
+        '  - name: chat',
+        '    kind: serving',
+        '    endpoint: chat',
+        '    dataset: { type: multi-turn, path: chats.json, num-sessions: 4 }',
+        '    search: { slo: { p99-ttft-ms: 500 }, over: request-rate }',
+        '',
+      ].join('\n'),
+      'perf.yml',
+    ).then(
+      () => '',
+      (e: Error) => e.message + '\n' + JSON.stringify((e as { problems?: unknown }).problems ?? []),
+    );
+    expect(text).toContain('suites[0].search.over');
+    expect(text).toMatch(/a request rate has no meaning for sessions/);
+    expect(text).toMatch(/search `over: concurrency`/);
+  });
+
   it('refuses a percentile the suite does not report', async () => {
     const text = await problems(['search: { slo: { p99.9-ttft-ms: 500 }, over: request-rate }']);
     expect(text).toMatch(/report the percentiles 50, 90, 95, 99, not 99.9/);
