@@ -307,7 +307,13 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
     return { point, ended: runs.some((r) => r.aborted && !r.timedOut) };
   };
   if (search) {
-    const { knee, outcome } = await runSearch(suite, search, (pp, i) => measure(pp, i, i + 1), wallNow());
+    // A probe of sessions, as a sweep point, sends every turn of every session.
+    const { knee, outcome } = await runSearch(
+      suite,
+      search,
+      (pp, i) => measure(sessions ? { ...pp, requests: entries.length } : pp, i, i + 1),
+      wallNow(),
+    );
     result.points.push(knee);
     log(`${suite.name} ${knee.key}: ${knee.search?.summary ?? ''}`);
     if (outcome.outcome === 'interrupted' && opts.signal?.aborted) {

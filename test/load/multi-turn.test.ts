@@ -258,6 +258,19 @@ describe('multi-turn sessions on vllm-sim: later turns hit the prefix cache', ()
     expect(metricInfo('median_later_turns_ttft_ms')).toMatchObject({ direction: 'lower-is-better', unit: 'ms', role: 'observed' });
   });
 
+  it('a probe of an SLO search sends every turn of every session, and says so, as a sweep point does', async () => {
+    // max-turns left at 10: the plan's bound, num-sessions x max-turns = 30, is not what is sent (9).
+    const dataset: Dataset = { type: 'multi-turn', path: 'order.json', 'num-sessions': 3, 'output-len': 2 };
+    const s = await runServingSuite(
+      suite({ endpoint: 'chat', dataset, search: { over: 'concurrency', slo: { 'p99-e2el-ms': 60_000 }, start: 1, max: 1 } }),
+      { baseUrl: cached.url, model: 'sim-model' },
+      { datasetBaseDir: dir },
+    );
+    const probe = s.points.find((p) => p['search-probe'])!;
+    expect(probe.metrics).toMatchObject({ completed: 9, completed_sessions: 3 });
+    expect(probe['vllm-meta']?.num_prompts).toBe(9);
+  });
+
   it('with prefix caching, later turns start far sooner than first turns and than without caching', async () => {
     const on = await run(cached, 'cache.json', [1]);
     const off = await run(uncached, 'cache.json', [1]);
