@@ -96,7 +96,8 @@ export function renderText(report: GateReport, current?: ResultsDocument, opts: 
   }
   const reasons = report.points.flatMap((p) =>
     p.metrics
-      .filter((m) => m.verdict === 'regressed')
+      // Observed metrics beyond their tolerance never gate: they are not regressions of this run.
+      .filter((m) => m.role === 'gated' && m.verdict === 'regressed')
       .map((m) => `  ${escapeText(p.suite, 60)} / ${escapeText(p.label, 40)} / ${escapeText(m.metric, 60)}: ${escapeText(m.reason, 300)}`),
   );
   if (reasons.length > 0) out.push('', 'Regressions:', ...reasons);

@@ -305,6 +305,12 @@ describe('text, JSON, annotations', () => {
     expect(text).not.toMatch(/[|*`]/);
   });
 
+  it('lists under Regressions only gated metrics: an observed one beyond its tolerance never gates', () => {
+    const r = report();
+    for (const p of r.points) for (const m of p.metrics) if (m.metric === 'median_ttft_ms') m.role = 'observed';
+    expect(renderText(r, current())).not.toContain('Regressions:');
+  });
+
   it('toJson round-trips the report', () => {
     expect(JSON.parse(toJson(report()))).toEqual(report());
   });
