@@ -41905,8 +41905,8 @@ var METRICS = {
   // usage.prompt_tokens_details.cached_tokens summed over the point's requests.
   cached_tokens: count(HIGHER),
   // Sessions (the multi-turn dataset): those whose every turn succeeded, and successful turns per session.
-  completed_sessions: count(HIGHER),
-  mean_turns_per_session: count(HIGHER),
+  completed_sessions: { ...count(HIGHER), title: "sessions completed" },
+  mean_turns_per_session: { ...count(HIGHER), title: "turns per session" },
   // vLLM's per-request phase histograms over the point: where a request's time went, server side.
   ...phaseEntries()
 };
@@ -44995,7 +44995,9 @@ var PRESETS = {
     summary: "closed loop at concurrency 1, 4, 16; 64 prompts sharing 4 prefixes of 512 tokens, 32-token suffixes, 64 output tokens (prefix-repetition, seed 0); prefix cache reset before each point; read TTFT and prefix_cache_hit_rate",
     seed: "000",
     needsShareGPT: false,
-    build: prefixCache
+    build: prefixCache,
+    // The hit rate is what the workload exists for: observed by default elsewhere, gated here.
+    thresholds: { prefix_cache_hit_rate: "-10%" }
   }
 };
 var PRESET_NAMES = Object.keys(PRESETS);
@@ -46107,7 +46109,8 @@ async function expandPreset(entry, index2, ctx) {
     { file: ctx.configFile, path: at, label: `preset ${name}`, reserved: PRESET_OWN_KEYS },
     (i) => ({ file: ctx.configFile, path: at, what: `preset ${name} (suite ${suites[i].name})` })
   );
-  return { suites, notes };
+  const thresholds = def.thresholds ? Object.fromEntries(suites.map((s) => [s.name, { ...def.thresholds }])) : void 0;
+  return { suites, notes, ...thresholds ? { thresholds } : {} };
 }
 function isPresetEntry(e) {
   return isPlainObject(e) && "preset" in e;
@@ -46119,6 +46122,7 @@ async function expandSuiteEntries(entries, ctx) {
   const suites = [];
   const notes = [];
   const entryOf = [];
+  const thresholds = {};
   const origin = /* @__PURE__ */ new Map();
   for (const [i, entry] of entries.entries()) {
     let part;
@@ -46138,8 +46142,9 @@ async function expandSuiteEntries(entries, ctx) {
     suites.push(...part.suites);
     entryOf.push(...part.suites.map(() => i));
     notes.push(...part.notes);
+    Object.assign(thresholds, part.thresholds);
   }
-  return { suites, notes: [...new Set(notes)], entries: entryOf };
+  return { suites, notes: [...new Set(notes)], entries: entryOf, ...Object.keys(thresholds).length ? { thresholds } : {} };
 }
 
 // src/config/secrets.ts
@@ -46336,6 +46341,12 @@ function searchProblems(s) {
       key: ["search"],
       message: "a `trace` dataset is replayed at its own timestamps: there is no load to search",
       hint: "remove `search`, or search with another dataset (random, sharegpt, ...)"
+    });
+  if (s.dataset.type === "multi-turn" && search.over === "request-rate")
+    out2.push({
+      key: ["search", "over"],
+      message: "a multi-turn suite keeps a number of sessions in flight, each turn sent after the answer before it: a request rate has no meaning for sessions",
+      hint: "search `over: concurrency` (the sessions in flight)"
     });
   for (const list2 of ["request-rates", "concurrency"]) {
     if (s[list2] === void 0) continue;
@@ -46695,7 +46706,7 @@ async function loadConfigText(text, file, opts = {}) {
   }
   const { suites, notes } = expansion;
   const origin = suiteOrigins(raw, suites, expansion.entries ?? suites.map((_, i) => i));
-  const config = applyDefaults({ ...raw, suites });
+  const config = applyDefaults({ ...raw, suites, ...withPresetThresholds(raw.thresholds, expansion.thresholds) });
   const env = opts.env ?? process.env;
   const ab = raw["compare-servers"] ? await loadSides(raw["compare-servers"], source, baseDir, env) : void 0;
   const problems = [...checkMeaning(config, raw, origin, ab?.sides), ...checkServers(config, raw, origin), ...checkLimits(config, origin)];
@@ -47028,6 +47039,12 @@ function canonicalJson(value) {
 }
 function hashConfig(config) {
   return createHash("sha256").update(canonicalJson(config)).digest("hex");
+}
+function withPresetThresholds(own, preset) {
+  if (!preset) return own ? { thresholds: own } : {};
+  const suites = { ...own?.suites ?? {} };
+  for (const [name, lines] of Object.entries(preset)) suites[name] = { ...lines, ...suites[name] ?? {} };
+  return { thresholds: { ...own ?? {}, suites } };
 }
 
 // src/config/render.ts
@@ -53555,7 +53572,12 @@ async function runServingSuite(suite, target, opts = {}) {
     return { point, ended: runs.some((r) => r.aborted && !r.timedOut) };
   };
   if (search) {
-    const { knee, outcome } = await runSearch(suite, search, (pp, i) => measure2(pp, i, i + 1), wallNow());
+    const { knee, outcome } = await runSearch(
+      suite,
+      search,
+      (pp, i) => measure2(sessions ? { ...pp, requests: entries.length } : pp, i, i + 1),
+      wallNow()
+    );
     result.points.push(knee);
     log(`${suite.name} ${knee.key}: ${knee.search?.summary ?? ""}`);
     if (outcome.outcome === "interrupted" && opts.signal?.aborted) {
@@ -54471,7 +54493,15 @@ var STREAMING = [
   "p95_e2el_ms"
 ];
 var NON_STREAMING = ["request_throughput", "output_throughput", "mean_e2el_ms", "median_e2el_ms", "p95_e2el_ms", "p99_e2el_ms"];
-var SERVING_COLUMNS = /* @__PURE__ */ new Set([...STREAMING, ...NON_STREAMING]);
+var SESSIONS = [
+  "completed_sessions",
+  "mean_turns_per_session",
+  "median_first_turn_ttft_ms",
+  "median_later_turns_ttft_ms",
+  "median_session_duration_ms",
+  "p99_session_duration_ms"
+];
+var SERVING_COLUMNS = /* @__PURE__ */ new Set([...STREAMING, ...NON_STREAMING, ...SESSIONS]);
 function isNonStreaming(s) {
   return !s.points.some((p) => hasMetric(p, "median_ttft_ms")) && s.points.some((p) => hasMetric(p, "median_e2el_ms"));
 }
@@ -54534,6 +54564,20 @@ function kneeLine(p, o) {
   const trail = probes.length ? `<br><sub>${probes.length} probe${probes.length === 1 ? "" : "s"}: ${probes.map((x) => `${formatNumber(x.load)} ${x.met ? "\u2713" : `\u2717 ${escapeCell(x.missed ?? "", 80)}`}`).join(" \xB7 ")}</sub>` : "";
   return `${head}${why}${trail}`;
 }
+function sessionTable(pts, axis, o) {
+  const rows = pts.filter((p) => hasMetric(p, "completed_sessions")).slice(0, o.maxRows);
+  if (rows.length === 0) return null;
+  const cols = SESSIONS.filter((m) => rows.some((p) => hasMetric(p, m)));
+  const head = [axis === "rate" ? "request rate (req/s)" : "concurrency", ...cols.map(columnTitle)];
+  return [
+    "**Sessions**",
+    "",
+    table(
+      head,
+      rows.map((p) => [pointTitle(p, axis), ...cols.map((c) => cellText(p, c, o, true))])
+    )
+  ].join("\n");
+}
 function servingSection(s, o) {
   const axis = sweepAxis(s);
   const cols = columns(s, o);
@@ -54555,6 +54599,8 @@ function servingSection(s, o) {
   for (const k of knees) lines.push("", kneeLine(k, o));
   if (rows.length > 0) lines.push("", table(head, rows));
   if (pts.length > o.maxRows) lines.push("", `_\u2026and ${pts.length - o.maxRows} more points in the full report._`);
+  const sessions = o.compact ? null : sessionTable(pts, axis, o);
+  if (sessions) lines.push("", sessions);
   if (o.withBaseline) {
     const how = o.compact ? `current, the change vs ${escapeMarkdown(o.baseLabel)} under it; gated metrics, the job summary has every column` : `current (change vs ${escapeMarkdown(o.baseLabel)}); medians unless marked`;
     lines.push("", `<sub>Each cell: ${how}.</sub>`);
@@ -55334,7 +55380,7 @@ function renderText(report, current, opts = {}) {
     out2.push(...pad(rows));
   }
   const reasons = report.points.flatMap(
-    (p) => p.metrics.filter((m) => m.verdict === "regressed").map((m) => `  ${escapeText(p.suite, 60)} / ${escapeText(p.label, 40)} / ${escapeText(m.metric, 60)}: ${escapeText(m.reason, 300)}`)
+    (p) => p.metrics.filter((m) => m.role === "gated" && m.verdict === "regressed").map((m) => `  ${escapeText(p.suite, 60)} / ${escapeText(p.label, 40)} / ${escapeText(m.metric, 60)}: ${escapeText(m.reason, 300)}`)
   );
   if (reasons.length > 0) out2.push("", "Regressions:", ...reasons);
   return out2.join("\n") + "\n";
