@@ -101,5 +101,13 @@ export function renderText(report: GateReport, current?: ResultsDocument, opts: 
       .map((m) => `  ${escapeText(p.suite, 60)} / ${escapeText(p.label, 40)} / ${escapeText(m.metric, 60)}: ${escapeText(m.reason, 300)}`),
   );
   if (reasons.length > 0) out.push('', 'Regressions:', ...reasons);
+  const plans = report.points.flatMap((p) =>
+    p.metrics
+      .filter((m) => m.role === 'gated' && m.verdict === 'inconclusive' && m.plan)
+      .map(
+        (m) => `  ${escapeText(p.suite, 60)} / ${escapeText(p.label, 40)} / ${escapeText(m.metric, 60)}: ${escapeText(m.plan!.text, 200)}`,
+      ),
+  );
+  if (plans.length > 0) out.push('', 'Inconclusive (beyond the tolerance, inside the noise); what would settle it:', ...plans);
   return out.join('\n') + '\n';
 }

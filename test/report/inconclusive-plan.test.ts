@@ -4,6 +4,7 @@ import { compareRuns } from '../../src/compare/compare.js';
 import { gateSettings } from '../../src/compare/settings.js';
 import { parseThresholds } from '../../src/config/thresholds.js';
 import { renderComment, renderSummary } from '../../src/report/markdown.js';
+import { renderText } from '../../src/report/text.js';
 import { history, simple } from '../compare/docs.js';
 
 // p99 TTFT over five runs with a 5% spread; this run +12% against a +10% tolerance: inside the noise.
@@ -30,5 +31,12 @@ describe('the inconclusive section', () => {
   it('is absent when nothing is inconclusive', () => {
     const calm = compareRuns(baseline, simple({ p99_ttft_ms: 101 }), settings);
     expect(renderComment(calm, current, { configId: 'demo' })).not.toContain('gated metric inconclusive');
+    expect(renderText(calm, current)).not.toContain('Inconclusive');
+  });
+
+  it('is in the plain-text report the CLI prints too, with the plan', () => {
+    const text = renderText(report, current);
+    expect(text).toContain(`Inconclusive (beyond the tolerance, inside the noise); what would settle it:\n`);
+    expect(text).toContain(`/ concurrency 8 / p99_ttft_ms: ${m.plan!.text}`);
   });
 });
