@@ -1,51 +1,101 @@
-// npm run bench:cost [-- --suite concurrency-sweep|rate --runs R --history H --scale F --run-cv CV --margin M --max-per-level N]
+// npm run bench:cost [-- --preset nightly|sweep|both --runs R --history H --scale F --run-cv CV
+//                       --tolerance T --margin M --min-requests N --nightly-counts 200[,400]
+//                       --sweep-counts 10[,40] --sweep-cap N --profile NAME]
 //
-// GPU-seconds per verdict, fixed request counts vs adaptive points (a suite's `stop`), on vllm-sim.
-// The concurrency-sweep preset's suite (closed loop at 1..32, random 256 in / 128 out, ignore-eos,
-// 10 requests per level) is run as it is ("fixed") and with `stop: { when: precise }` and a larger
-// cap per level ("adaptive"). Each run boots its own simulator, so each draws its own run-level
-// factor (--sim-run-cv): the run-to-run variance a GPU has. For each mode: H baseline runs, then R
-// runs at each of no slowdown, 5% and 10% (--sim-slowdown), each judged by the gate's defaults
-// (compareRuns, and a confirmation rerun of flagged points, taken from the next run of the same
-// pool). GPU-seconds = the time the server was busy with measured load (each point's duration),
-// confirmation reruns included. Start-up, warm-up and the baseline runs are left out of both sides.
+// GPU-seconds per verdict, fixed request counts vs adaptive points (a suite's `stop`), on vllm-sim,
+// with the false-alarm rate and the detection rate of a 5% and a 10% slowdown each mode reaches.
+//
+// Presets: "nightly" is vllm-nightly's QPS 16 point (Poisson, 200 prompts, seed 0) on random
+// 256 in / 128 out prompts in place of ShareGPT, which the bench cannot fetch; "sweep" is the
+// concurrency-sweep preset (closed loop at 1..32, random 256 in / 128 out, ignore-eos, seed 42,
+// prompts-per-concurrency 10: 10 × C requests at concurrency C). Each is run with fixed counts (the preset's, and any larger ones asked
+// for) and adaptive: `stop: { when: precise }` with the gate's decision lines from the baseline,
+// the preset's count (or --sweep-cap × C per level) being the cap.
+//
+// The simulator serves the l4-qwen2.5-0.5b profile (step costs fitted to one L4, with per-step and
+// front-end jitter; sim-fast has none, so any count would look precise). It runs with
+// --sim-time-scale F: every simulated duration is F times the L4's, so a GPU-second is F wall
+// seconds, and the nightly point's arrival rate is 16 / F per wall second to keep the L4's load.
+// Each run boots its own simulator, which draws its own run factor (--sim-run-cv): the run-to-run
+// variance a GPU has. Per mode: H baseline runs (at no slowdown; an adaptive baseline run stops on
+// precision alone), then R runs at each of 0%, 5% and 10% slowdown (--sim-slowdown), each judged
+// against the baseline by the gate (compareRuns, `thresholds.default` at ±T instead of the
+// product's -5% / +10%, under which a 5% slowdown is no regression at all) with a confirmation
+// rerun of flagged points taken from the next run of the same pool. GPU-seconds per verdict = the
+// seconds the modelled GPU was busy with measured load (each point's duration / F), confirmation
+// reruns included; start-up, warm-up and the baseline runs are left out on both sides.
 import { build } from 'esbuild';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { compareRuns } from '../src/compare/compare.js';
 import { mergeConfirmation, pointsToConfirm } from '../src/compare/confirm.js';
+import { decisionLines } from '../src/compare/decision-lines.js';
 import { loadConfigText } from '../src/config/load.js';
 import { gateSettingsFor } from '../src/pipeline.js';
 import type { ResultsDocument } from '../src/results/schema-types.gen.js';
 import { runPlan } from '../src/suites/run-plan.js';
 
 const args = process.argv.slice(2);
-const argOf = (name: string, dflt: number): number => {
+const argOf = (name: string, dflt: string): string => {
   const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : dflt;
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : dflt;
 };
-const RUNS = argOf('--runs', 4);
-const HISTORY = argOf('--history', 3);
-// 2 = 4 ms decode steps: the fastest clock at which a loaded 2-core machine still reads every token
-// chunk on its own (docs/vllm-sim.md).
-const SCALE = argOf('--scale', 2);
-const RUN_CV = argOf('--run-cv', 0.02);
-const MARGIN = argOf('--margin', 5);
-const MAX_PER_LEVEL = argOf('--max-per-level', 40);
-const SLOWDOWNS = [0, 0.05, 0.1];
-// concurrency-sweep: the preset's closed-loop suite. rate: vllm-nightly's QPS 16 point (Poisson,
-// 200 prompts) on random 256 in / 128 out prompts instead of ShareGPT, which the bench cannot fetch.
-const SUITE = args.includes('--suite') ? args[args.indexOf('--suite') + 1]! : 'concurrency-sweep';
+const numOf = (name: string, dflt: number): number => Number(argOf(name, String(dflt)));
+const listOf = (name: string, dflt: string): number[] => argOf(name, dflt).split(',').map(Number);
 
-function suiteLines(mode: Mode): string[] {
-  const stop = mode === 'adaptive' ? [`    stop: { when: precise, margin: ${MARGIN}%, min-requests: 64 }`] : [];
-  if (SUITE === 'rate')
+const RUNS = numOf('--runs', 2);
+const HISTORY = numOf('--history', 3);
+const SCALE = numOf('--scale', 0.5);
+const RUN_CV = numOf('--run-cv', 0.02);
+const TOLERANCE = numOf('--tolerance', 3);
+const MARGIN = numOf('--margin', 2);
+const MIN_REQUESTS = argOf('--min-requests', '');
+const PROFILE = argOf('--profile', 'l4-qwen2.5-0.5b');
+const NIGHTLY_COUNTS = listOf('--nightly-counts', '200');
+const SWEEP_COUNTS = listOf('--sweep-counts', '10');
+const SWEEP_CAP = numOf('--sweep-cap', 10);
+const PRESETS = ((): Preset[] => {
+  const p = argOf('--preset', 'both');
+  return p === 'both' ? ['nightly', 'sweep'] : [p as Preset];
+})();
+const SLOWDOWNS: readonly number[] = [0, 0.05, 0.1];
+
+type Preset = 'nightly' | 'sweep';
+interface Arm {
+  preset: Preset;
+  adaptive: boolean;
+  /** Requests per point (fixed) or the cap per point (adaptive). */
+  count: number;
+  minRequests: number;
+}
+
+function arms(preset: Preset): Arm[] {
+  const counts = preset === 'nightly' ? NIGHTLY_COUNTS : SWEEP_COUNTS;
+  const cap = preset === 'nightly' ? NIGHTLY_COUNTS[0]! : SWEEP_CAP;
+  // The product's default min-requests (64).
+  const minRequests = MIN_REQUESTS !== '' ? Number(MIN_REQUESTS) : 64;
+  return [
+    ...counts.map((count) => ({ preset, adaptive: false, count, minRequests: 0 })),
+    { preset, adaptive: true, count: cap, minRequests },
+  ];
+}
+
+const armName = (a: Arm): string =>
+  a.adaptive
+    ? `adaptive ±${MARGIN}%, min ${a.minRequests}, cap ${a.count}${a.preset === 'sweep' ? '×C' : ''}`
+    : `fixed ${a.count}${a.preset === 'sweep' ? '×C' : ''}${a.count === (a.preset === 'nightly' ? 200 : 10) ? ' (preset)' : ''}`;
+
+function suiteLines(arm: Arm): string[] {
+  const stop = arm.adaptive ? [`    stop: { when: precise, margin: ${MARGIN}%, min-requests: ${arm.minRequests} }`] : [];
+  if (arm.preset === 'nightly')
     return [
       '  - name: nightly-qps16',
       '    kind: serving',
-      '    dataset: { type: random, input-len: 256, output-len: 128, num-prompts: 200, seed: 0 }',
-      '    request-rates: [16]',
+      `    dataset: { type: random, input-len: 256, output-len: 128, num-prompts: ${arm.count}, seed: 0 }`,
+      `    request-rates: [${16 / SCALE}]`,
+      '    burstiness: 1',
+      '    seed: 0',
       '    ignore-eos: true',
       ...stop,
     ];
@@ -54,15 +104,13 @@ function suiteLines(mode: Mode): string[] {
     '    kind: serving',
     '    dataset: { type: random, input-len: 256, output-len: 128, seed: 42 }',
     '    concurrency: [1, 2, 4, 8, 16, 32]',
-    `    prompts-per-concurrency: ${mode === 'fixed' ? 10 : MAX_PER_LEVEL}`,
+    `    prompts-per-concurrency: ${arm.count}`,
     '    ignore-eos: true',
-    ...(mode === 'adaptive' ? [`    stop: { when: precise, margin: ${MARGIN}%, min-requests: 20 }`] : []),
+    ...stop,
   ];
 }
 
-type Mode = 'fixed' | 'adaptive';
-
-function configText(mode: Mode, slowdown: number): string {
+function configText(arm: Arm, slowdown: number): string {
   return [
     'version: 1',
     'id: bench-cost',
@@ -70,6 +118,7 @@ function configText(mode: Mode, slowdown: number): string {
     '  command: vllm-sim',
     '  model: bench-cost/sim',
     '  args:',
+    `    sim-profile: ${PROFILE}`,
     '    max-model-len: 2048',
     '    sim-startup-s: 0.3',
     `    sim-time-scale: ${SCALE}`,
@@ -77,18 +126,45 @@ function configText(mode: Mode, slowdown: number): string {
     `    sim-slowdown: ${1 + slowdown}`,
     '  startup-timeout: 30s',
     '  metrics-interval: 0',
+    // The client shares 2 cores with the simulator and other jobs: the limits test/support/sim.ts
+    // uses, so a late timestamp is noise the figures carry rather than a dropped point. Invalid
+    // points are still counted and printed.
+    'client:',
+    '  max-event-loop-lag: 2s',
+    '  max-send-lag: 2s',
+    '  min-send-rate: 0.2',
+    '  max-coalesced-chunks: 1',
+    'thresholds:',
+    `  default: { throughput: "-${TOLERANCE}%", latency: "+${TOLERANCE}%" }`,
     'suites:',
-    ...suiteLines(mode),
+    ...suiteLines(arm),
     '',
   ].join('\n');
 }
 
-/** Seconds the server was busy with each point's measured load. */
-function busySeconds(doc: ResultsDocument, keys?: Set<string>): number {
+/** Seconds the modelled GPU was busy with each point's measured load (wall seconds / time scale). */
+function gpuSeconds(doc: ResultsDocument, keys?: Set<string>): number {
   let s = 0;
   for (const suite of doc.suites)
     for (const p of suite.points) if (!keys || keys.has(`${suite.name}/${p.key}`)) s += Number(p.metrics.duration ?? 0);
-  return s;
+  return s / SCALE;
+}
+
+/** Requests measured per point, and how adaptive points stopped. */
+function pointStats(doc: ResultsDocument): { requests: number[]; how: string[] } {
+  const requests: number[] = [];
+  const how: string[] = [];
+  for (const suite of doc.suites)
+    for (const p of suite.points) {
+      const stops = p.stop;
+      if (stops)
+        for (const s of stops) {
+          how.push(s.how);
+          requests.push(s.requests);
+        }
+      else requests.push(Number(p.metrics.completed ?? 0));
+    }
+  return { requests, how };
 }
 
 async function simPath(dir: string): Promise<string> {
@@ -108,74 +184,183 @@ async function simPath(dir: string): Promise<string> {
   return dir;
 }
 
-async function oneRun(dir: string, mode: Mode, slowdown: number, i: number): Promise<ResultsDocument> {
-  const loaded = await loadConfigText(configText(mode, slowdown), path.join(dir, 'perf.yml'));
-  const { doc } = await runPlan(loaded, { outDir: path.join(dir, `${mode}-${slowdown}-${i}`) });
-  const invalid = doc.suites.flatMap((s) =>
-    s.points.filter((p) => !p.validity.valid).map((p) => `${p.key}: ${p.validity.reasons.join('; ')}`),
-  );
-  if (invalid.length > 0) console.error(`  ${mode} +${slowdown * 100}% #${i}: invalid points: ${invalid.join(' | ')}`);
+let runSeq = 0;
+const invalidSeen: string[] = [];
+
+async function oneRun(dir: string, arm: Arm, slowdown: number, baseline: ResultsDocument[] | null): Promise<ResultsDocument> {
+  const loaded = await loadConfigText(configText(arm, slowdown), path.join(dir, 'perf.yml'));
+  const lines = arm.adaptive && baseline && baseline.length > 0 ? decisionLines(baseline, gateSettingsFor(loaded)) : undefined;
+  const { doc } = await runPlan(loaded, {
+    outDir: path.join(dir, `run-${runSeq++}`),
+    ...(lines ? { decisionLines: lines } : {}),
+  });
+  for (const s of doc.suites)
+    for (const p of s.points)
+      if (!p.validity.valid)
+        invalidSeen.push(`${arm.preset} ${armName(arm)} +${slowdown * 100}% ${p.key}: ${p.validity.reasons.join('; ')}`);
+  if (doc.error) invalidSeen.push(`${arm.preset} ${armName(arm)} +${slowdown * 100}%: run error ${JSON.stringify(doc.error)}`);
   return doc;
 }
 
 interface Cell {
-  alarms: number;
+  fails: number;
   trials: number;
   gpuS: number;
+  requests: number[];
+  how: Record<string, number>;
+  invalid: number;
+  /** Metrics that failed a verdict, with how many verdicts. */
+  failedOn: Record<string, number>;
+}
+
+interface ArmResult {
+  arm: Arm;
+  cells: Record<number, Cell>;
+}
+
+async function runArm(dir: string, arm: Arm): Promise<ArmResult> {
+  const history: ResultsDocument[] = [];
+  // As on a main branch, each baseline run is judged against (and an adaptive one stops on the lines
+  // of) the runs before it.
+  for (let i = 0; i < HISTORY; i++) history.push(await oneRun(dir, arm, 0, [...history]));
+  const settings = gateSettingsFor(await loadConfigText(configText(arm, 0), path.join(dir, 'perf.yml')));
+  const cells: Record<number, Cell> = {};
+  for (const s of SLOWDOWNS) {
+    const pool: ResultsDocument[] = [];
+    for (let i = 0; i < RUNS; i++) pool.push(await oneRun(dir, arm, s, history));
+    const cell: Cell = { fails: 0, trials: 0, gpuS: 0, requests: [], how: {}, invalid: 0, failedOn: {} };
+    pool.forEach((current, i) => {
+      let report = compareRuns(history, current, settings);
+      cell.gpuS += gpuSeconds(current);
+      const st = pointStats(current);
+      cell.requests.push(...st.requests);
+      for (const h of st.how) cell.how[h] = (cell.how[h] ?? 0) + 1;
+      for (const su of current.suites) cell.invalid += su.points.filter((p) => !p.validity.valid).length;
+      const confirm = pointsToConfirm(report);
+      if (confirm.length > 0) {
+        const rerun = pool[(i + 1) % pool.length]!;
+        report = mergeConfirmation(report, rerun);
+        cell.gpuS += gpuSeconds(rerun, new Set(confirm.map((c) => `${c.suite}/${c.key}`)));
+      }
+      cell.trials++;
+      if (report.verdict === 'fail') {
+        cell.fails++;
+        const failed = new Set(
+          report.points.flatMap((p) =>
+            p.verdict === 'regressed' ? p.metrics.filter((m) => m.verdict === 'regressed').map((m) => m.metric) : [],
+          ),
+        );
+        for (const m of failed) cell.failedOn[m] = (cell.failedOn[m] ?? 0) + 1;
+      }
+    });
+    cells[s] = cell;
+    console.error(
+      `  ${arm.preset} ${armName(arm)} +${s * 100}%: ${cell.fails}/${cell.trials} fail, ${(cell.gpuS / cell.trials).toFixed(1)} GPU-s per verdict`,
+    );
+  }
+  return { arm, cells };
+}
+
+/** Wilson score interval of k successes in n trials, 95%. */
+export function wilson(k: number, n: number, z = 1.96): [number, number] {
+  if (n === 0) return [0, 1];
+  const p = k / n;
+  const d = 1 + (z * z) / n;
+  const c = (p + (z * z) / (2 * n)) / d;
+  const h = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / d;
+  return [Math.max(0, c - h), Math.min(1, c + h)];
+}
+
+const rate = (c: Cell): string => {
+  const [lo, hi] = wilson(c.fails, c.trials);
+  return `${c.fails}/${c.trials} (${(100 * lo).toFixed(0)}–${(100 * hi).toFixed(0)}%)`;
+};
+const gpu = (r: ArmResult): number =>
+  SLOWDOWNS.reduce((a, s) => a + r.cells[s]!.gpuS, 0) / SLOWDOWNS.reduce((a, s) => a + r.cells[s]!.trials, 0);
+const detects = (r: ArmResult, s: number): number => r.cells[s]!.fails / r.cells[s]!.trials;
+
+function requestsText(r: ArmResult): string {
+  const all = SLOWDOWNS.flatMap((s) => r.cells[s]!.requests);
+  const how: Record<string, number> = {};
+  for (const s of SLOWDOWNS) for (const [h, n] of Object.entries(r.cells[s]!.how)) how[h] = (how[h] ?? 0) + n;
+  const mean = all.reduce((a, v) => a + v, 0) / Math.max(1, all.length);
+  const hows = Object.entries(how)
+    .map(([h, n]) => `${h} ${n}`)
+    .join(', ');
+  return `${mean.toFixed(0)}${hows ? ` (${hows})` : ''}`;
+}
+
+function printPreset(results: ArmResult[]): string {
+  const preset = results[0]!.arm.preset;
+  const title = preset === 'nightly' ? 'vllm-nightly QPS 16 (random 256/128 for ShareGPT)' : 'concurrency-sweep';
+  console.log(`\n${title}`);
+  console.log('| mode | requests per point (stops) | GPU-s per verdict | false alarms at 0% | detects 5% | detects 10% | invalid points |');
+  console.log('|---|--:|--:|--:|--:|--:|--:|');
+  for (const r of results)
+    console.log(
+      `| ${armName(r.arm)} | ${requestsText(r)} | ${gpu(r).toFixed(1)} | ${rate(r.cells[0]!)} | ${rate(r.cells[0.05]!)} | ${rate(r.cells[0.1]!)} | ${SLOWDOWNS.reduce((a, s) => a + r.cells[s]!.invalid, 0)} |`,
+    );
+  for (const r of results)
+    for (const s of SLOWDOWNS) {
+      const on = Object.entries(r.cells[s]!.failedOn)
+        .sort((a, b) => b[1] - a[1])
+        .map(([m, n]) => `${m} ${n}`)
+        .join(', ');
+      if (on) console.log(`- ${armName(r.arm)}, +${s * 100}%: failed on ${on}`);
+    }
+  const adaptive = results.find((r) => r.arm.adaptive)!;
+  const fixed = results.filter((r) => !r.arm.adaptive);
+  const shipped = fixed[0]!;
+  const ratio = (f: ArmResult): string => `${((100 * gpu(adaptive)) / gpu(f)).toFixed(0)}%`;
+  const overlap = (a: Cell, b: Cell): boolean => {
+    const [al, ah] = wilson(a.fails, a.trials);
+    const [bl, bh] = wilson(b.fails, b.trials);
+    return al <= bh && bl <= ah;
+  };
+  const samePower = (f: ArmResult): boolean => SLOWDOWNS.every((s) => overlap(f.cells[s]!, adaptive.cells[s]!));
+  const atLeast = (f: ArmResult): boolean => detects(f, 0.05) >= detects(adaptive, 0.05) && detects(f, 0.1) >= detects(adaptive, 0.1);
+  const lines: string[] = [];
+  lines.push(
+    `${title}, as shipped: adaptive ${gpu(adaptive).toFixed(1)} vs fixed ${gpu(shipped).toFixed(1)} GPU-s per verdict = ${ratio(shipped)} ` +
+      `(target ≤ 50%: ${gpu(adaptive) <= 0.5 * gpu(shipped) ? 'met' : 'not met'}); rates ${samePower(shipped) ? 'indistinguishable (95% intervals overlap)' : 'differ (95% intervals apart)'}` +
+      `${atLeast(shipped) ? '' : '; fixed detects less often'}.`,
+  );
+  // Equal power: the cheapest fixed count whose detection rates reach the adaptive mode's.
+  const reaching = fixed.filter(atLeast).sort((a, b) => gpu(a) - gpu(b))[0];
+  if (reaching && reaching !== shipped)
+    lines.push(
+      `${title}, at equal power (${armName(reaching.arm)} detects at least as often): adaptive = ${ratio(reaching)} of its GPU time ` +
+        `(target ≤ 50%: ${gpu(adaptive) <= 0.5 * gpu(reaching) ? 'met' : 'not met'}).`,
+    );
+  else if (!reaching)
+    lines.push(`${title}, at equal power: no fixed count measured detects as often as adaptive; add a larger one (--${preset}-counts).`);
+  return lines.join('\n');
 }
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vpg-bench-cost-'));
   process.env.PATH = `${await simPath(dir)}:${process.env.PATH ?? ''}`;
   const t0 = Date.now();
-  const table: Record<Mode, Record<number, Cell>> = { fixed: {}, adaptive: {} };
+  const byPreset: ArmResult[][] = [];
   try {
-    for (const mode of ['fixed', 'adaptive'] as const) {
-      const history: ResultsDocument[] = [];
-      for (let i = 0; i < HISTORY; i++) history.push(await oneRun(dir, mode, 0, i));
-      const settings = gateSettingsFor(await loadConfigText(configText(mode, 0), path.join(dir, 'perf.yml')));
-      for (const s of SLOWDOWNS) {
-        const pool: ResultsDocument[] = [];
-        for (let i = 0; i < RUNS; i++) pool.push(await oneRun(dir, mode, s, i + 100));
-        const cell: Cell = { alarms: 0, trials: 0, gpuS: 0 };
-        pool.forEach((current, i) => {
-          let report = compareRuns(history, current, settings);
-          cell.gpuS += busySeconds(current);
-          const confirm = pointsToConfirm(report);
-          if (confirm.length > 0) {
-            const rerun = pool[(i + 1) % pool.length]!;
-            report = mergeConfirmation(report, rerun);
-            cell.gpuS += busySeconds(rerun, new Set(confirm.map((c) => `${c.suite}/${c.key}`)));
-          }
-          cell.trials++;
-          if (report.verdict === 'fail') cell.alarms++;
-        });
-        table[mode][s] = cell;
-        console.error(
-          `${mode} +${s * 100}%: ${cell.alarms}/${cell.trials} fail, ${(cell.gpuS / cell.trials).toFixed(1)} GPU-s per verdict`,
-        );
-      }
+    for (const preset of PRESETS) {
+      const results: ArmResult[] = [];
+      for (const arm of arms(preset)) results.push(await runArm(dir, arm));
+      byPreset.push(results);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  printTable(table);
+  const conclusions = byPreset.map(printPreset);
   console.log(
-    `\n${RUNS} runs per cell, ${HISTORY} baseline runs per mode; sim-time-scale ${SCALE}, sim-run-cv ${RUN_CV}; ${((Date.now() - t0) / 1000).toFixed(0)} s wall.`,
+    `\n${RUNS} trials per cell (rates with 95% Wilson intervals), ${HISTORY} baseline runs per mode; profile ${PROFILE} at ` +
+      `sim-time-scale ${SCALE} (GPU-s = busy wall s / ${SCALE}), sim-run-cv ${RUN_CV}; thresholds ±${TOLERANCE}%; ` +
+      `${((Date.now() - t0) / 1000).toFixed(0)} s wall.`,
   );
-}
-
-function printTable(table: Record<Mode, Record<number, Cell>>): void {
-  const pct = (c: Cell): string => `${((100 * c.alarms) / c.trials).toFixed(0)}% (${c.alarms}/${c.trials})`;
-  const gpu = (m: Mode): number =>
-    SLOWDOWNS.reduce((a, s) => a + table[m][s]!.gpuS, 0) / SLOWDOWNS.reduce((a, s) => a + table[m][s]!.trials, 0);
-  console.log('| mode | GPU-s per verdict | false alarms (A/A) | detects 5% | detects 10% |');
-  console.log('|---|--:|--:|--:|--:|');
-  for (const m of ['fixed', 'adaptive'] as const)
-    console.log(
-      `| ${SUITE}: ${m === 'fixed' ? 'fixed counts' : `adaptive (±${MARGIN}%)`} | ${gpu(m).toFixed(1)} | ${pct(table[m][0]!)} | ${pct(table[m][0.05]!)} | ${pct(table[m][0.1]!)} |`,
-    );
-  console.log(`\nadaptive / fixed GPU time: ${((100 * gpu('adaptive')) / gpu('fixed')).toFixed(0)}%`);
+  if (invalidSeen.length > 0) console.log(`invalid points (${invalidSeen.length}):\n  ${invalidSeen.slice(0, 10).join('\n  ')}`);
+  else console.log('invalid points: none');
+  console.log(`\n${conclusions.join('\n')}`);
+  console.log(`command: npm run bench:cost -- ${args.join(' ')}`.trimEnd());
 }
 
 await main();
