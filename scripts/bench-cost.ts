@@ -2,6 +2,9 @@
 //                       --tolerance T --margin M --min-requests N --nightly-counts 200[,400]
 //                       --sweep-counts 10[,40] --sweep-cap N --profile NAME]
 //
+// The default (one trial per cell, both presets) is a smoke run that keeps to a few minutes; rates
+// worth reading need more trials, e.g. --preset nightly --runs 6 --history 4 (about 5 minutes).
+//
 // GPU-seconds per verdict, fixed request counts vs adaptive points (a suite's `stop`), on vllm-sim,
 // with the false-alarm rate and the detection rate of a 5% and a 10% slowdown each mode reaches.
 //
@@ -44,7 +47,7 @@ const argOf = (name: string, dflt: string): string => {
 const numOf = (name: string, dflt: number): number => Number(argOf(name, String(dflt)));
 const listOf = (name: string, dflt: string): number[] => argOf(name, dflt).split(',').map(Number);
 
-const RUNS = numOf('--runs', 2);
+const RUNS = numOf('--runs', 1);
 const HISTORY = numOf('--history', 3);
 const SCALE = numOf('--scale', 0.5);
 const RUN_CV = numOf('--run-cv', 0.02);
