@@ -313,6 +313,7 @@ function printPreset(results: ArmResult[]): string {
     for (const s of SLOWDOWNS) {
       const on = Object.entries(r.cells[s]!.failedOn)
         .sort((a, b) => b[1] - a[1])
+        .slice(0, 6)
         .map(([m, n]) => `${m} ${n}`)
         .join(', ');
       if (on) console.log(`- ${armName(r.arm)}, +${s * 100}%: metrics regressed in failed verdicts (gated or observed): ${on}`);
@@ -378,10 +379,11 @@ async function main(): Promise<void> {
       `sim-time-scale ${SCALE} (GPU-s = busy wall s / ${SCALE}), sim-run-cv ${RUN_CV}; thresholds ±${TOLERANCE}%; ` +
       `${((Date.now() - t0) / 1000).toFixed(0)} s wall.`,
   );
+  if (RUNS < 2) console.log('with one run per cell, a confirmation rerun is that same run: detections and their cost are overstated.');
   if (invalidSeen.length > 0) console.log(`invalid points (${invalidSeen.length}):\n  ${invalidSeen.slice(0, 10).join('\n  ')}`);
   else console.log('invalid points: none');
   console.log(`\n${conclusions.join('\n')}`);
-  console.log(`command: npm run bench:cost -- ${args.join(' ')}`.trimEnd());
+  console.log(`command: npm run bench:cost${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`);
 }
 
 await main();
