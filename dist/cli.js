@@ -55383,6 +55383,12 @@ function renderText(report, current, opts = {}) {
     (p) => p.metrics.filter((m) => m.role === "gated" && m.verdict === "regressed").map((m) => `  ${escapeText(p.suite, 60)} / ${escapeText(p.label, 40)} / ${escapeText(m.metric, 60)}: ${escapeText(m.reason, 300)}`)
   );
   if (reasons.length > 0) out2.push("", "Regressions:", ...reasons);
+  const plans = report.points.flatMap(
+    (p) => p.metrics.filter((m) => m.role === "gated" && m.verdict === "inconclusive" && m.plan).map(
+      (m) => `  ${escapeText(p.suite, 60)} / ${escapeText(p.label, 40)} / ${escapeText(m.metric, 60)}: ${escapeText(m.plan.text, 200)}`
+    )
+  );
+  if (plans.length > 0) out2.push("", "Inconclusive (beyond the tolerance, inside the noise); what would settle it:", ...plans);
   return out2.join("\n") + "\n";
 }
 
