@@ -2,7 +2,6 @@
 // of the same length, the server's own account of where the time went (hit rate, phase times), the
 // cache emptied before each point, and the gate catching a server that stopped caching.
 // The CLI is this working tree's src/, bundled privately (VPG_E2E_CLI may point at another build).
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +10,7 @@ import { gateSettings } from '../../src/compare/settings.js';
 import { renderComment } from '../../src/report/index.js';
 import type { Point, ResultsDocument } from '../../src/results/schema-types.gen.js';
 import { bundleCliFromSource } from '../history/cli-support.js';
-import { cliEnv, newCase, productReasons, removeCases, serverLog, writeConfig, type Case, type CliExit } from './support.js';
+import { newCase, runCli, productReasons, removeCases, serverLog, writeConfig, type Case, type CliExit } from './support.js';
 import { SHARED_MACHINE_CLIENT } from '../support/sim.js';
 
 let CLI = '';
@@ -20,17 +19,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => removeCases());
 
-function cli(args: string[]): Promise<CliExit> {
-  const child = spawn(process.execPath, [CLI, ...args], { env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
+const cli = (args: string[]): Promise<CliExit> => runCli(args, { bin: CLI }).done;
 
 /** A profile whose prefill costs 40 us a prompt token, so a cached prefix shows in TTFT. */
 function server(c: Case, trace: string, args: string[] = [], maxModelLen = 2048): string {

@@ -7,7 +7,6 @@
 // a 100 ms bound lies between the two. The thresholds are wide so that only the knee, which cannot
 // move, decides the second run's verdict.
 // The CLI is this working tree's src/, bundled privately (VPG_E2E_CLI may point at another build).
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +14,7 @@ import type { GateReport } from '../../src/compare/types.js';
 import type { Point, ResultsDocument } from '../../src/results/schema-types.gen.js';
 import { validateResults } from '../../src/results/validate.js';
 import { bundleCliFromSource } from '../history/cli-support.js';
-import { cliEnv, newCase, productReasons, removeCases, simServer, STACK_LINE, writeConfig, type CliExit } from './support.js';
+import { newCase, runCli, productReasons, removeCases, simServer, STACK_LINE, writeConfig, type CliExit } from './support.js';
 
 const c = newCase('workloads');
 const OUT2 = path.join(c.dir, 'out2');
@@ -39,17 +38,7 @@ const talk = (name: string): unknown => ({
   ],
 });
 
-function cli(args: string[], cliPath: string): Promise<CliExit> {
-  const child = spawn(process.execPath, [cliPath, ...args], { env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
+const cli = (args: string[], bin: string): Promise<CliExit> => runCli(args, { bin }).done;
 
 const read = (dir: string, f: string): string => readFileSync(path.join(dir, f), 'utf8');
 const points = (doc: ResultsDocument, suite: string): Point[] => doc.suites.find((s) => s.name === suite)!.points;

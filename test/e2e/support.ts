@@ -104,9 +104,9 @@ export function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Spawns `node bin/vllm-perf-gate.js ...args` in its own process. */
-export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): CliRun {
-  const child = spawn(process.execPath, [BIN, ...args], {
+/** Spawns `node bin/vllm-perf-gate.js ...args` (or another build of the CLI, `bin`) in its own process. */
+export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; bin?: string } = {}): CliRun {
+  const child = spawn(process.execPath, [opts.bin ?? BIN, ...args], {
     env: opts.env ?? cliEnv(),
     cwd: opts.cwd ?? process.cwd(),
     stdio: ['ignore', 'pipe', 'pipe'],
