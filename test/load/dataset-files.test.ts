@@ -11,6 +11,7 @@ import { loadDatasetSource } from '../../src/load/dataset-source.js';
 import { parseSharegpt, scanJsonValue } from '../../src/load/sharegpt-file.js';
 import { Rng } from '../../src/load/rng.js';
 import { scratchFolders } from '../support/scratch.js';
+import { problemOf } from '../support/dataset-problem.js';
 
 const tmp = scratchFolders('vpg-dsfile');
 
@@ -29,15 +30,6 @@ async function formatted(p: Promise<unknown>): Promise<string> {
   );
   expect(isGateError(e, 'DATASET')).toBe(true);
   return (e as GateError).format();
-}
-
-async function problemOf(p: Promise<unknown>): Promise<DatasetFileProblem> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(DatasetFileProblem);
-  return e as DatasetFileProblem;
 }
 
 describe('a dataset path is a regular file of bounded size inside the allowed folders', () => {

@@ -15,6 +15,7 @@ import { datasetFingerprint, planPoints, pointRecords, pointRuns, runServingSuit
 import { startSim } from '../support/sim.js';
 import { nonClientReasons, suite } from '../serving/support.js';
 import { scratchFolders } from '../support/scratch.js';
+import { problemOf } from '../support/dataset-problem.js';
 
 const tmp = scratchFolders('vpg-trace');
 
@@ -22,15 +23,6 @@ const line = (o: Record<string, unknown>): string => JSON.stringify(o);
 const req = (timestamp: number, input_length: number, hash_ids: unknown, output_length = 4): string =>
   line({ timestamp, input_length, output_length, hash_ids });
 const TOKENS = { lo: RANDOM_TOKEN_LO, span: RANDOM_TOKEN_SPAN };
-
-async function problemOf(p: Promise<unknown>): Promise<DatasetFileProblem> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(DatasetFileProblem);
-  return e as DatasetFileProblem;
-}
 
 /** The problem of a trace file holding `lines`, read as a run reads it. */
 async function traceProblem(lines: string[], over: Record<string, unknown> = {}): Promise<DatasetFileProblem> {
