@@ -1,11 +1,12 @@
 // The gate's pass/fail line of each metric of each point, from the baseline history: the baseline
-// value (the mean of its valid runs) moved by the metric's tolerance in its bad direction. An
-// adaptive point whose interval lies wholly on one side of every line can stop: more requests
+// value (the mean of its valid runs) moved in its bad direction by what a regression must exceed,
+// the larger of the tolerance and the history's noise (judge.ts: the same edge the gate judges by).
+// An adaptive point whose interval lies wholly on one side of every line can stop: more requests
 // would not change whether the gate passes.
 import type { DecisionLine } from '../metrics/precision.js';
 import type { ResultsDocument } from '../results/schema-types.gen.js';
-import { toleranceAmount } from './judge.js';
-import { ruleFor, type GateSettings } from './settings.js';
+import { noiseOf, toleranceAmount } from './judge.js';
+import { lookLevel, ruleFor, type GateSettings } from './settings.js';
 
 /** Gated metrics' lines of a point (suite and key of this run), or undefined with no baseline for it. */
 export type DecisionLinesOf = (suite: string, key: string) => Record<string, DecisionLine> | undefined;
@@ -26,8 +27,11 @@ export function decisionLines(baseline: readonly ResultsDocument[], settings: Ga
       const r = ruleFor(settings, suite, m);
       if (r.role !== 'gated') continue;
       const b = vs.reduce((a, v) => a + v, 0) / vs.length;
-      const tol = toleranceAmount(r.rule, b, r.info.unit);
-      out[m] = { baseline: b, line: r.info.direction === 'higher-is-better' ? b - tol : b + tol };
+      const edge = Math.max(
+        toleranceAmount(r.rule, b, r.info.unit),
+        noiseOf({ history: vs, current: b }, settings, lookLevel(settings), r.info.family).half,
+      );
+      out[m] = { baseline: b, line: r.info.direction === 'higher-is-better' ? b - edge : b + edge };
     }
     return out;
   };

@@ -65,37 +65,7 @@ export function judgeMetric(metric: string, resolved: ResolvedRule, s: MetricSam
   const worse = higher ? b - c : c - b; // > 0: moved in the bad direction
   const tol = toleranceAmount(rule, b, info.unit);
 
-  let half: number;
-  let method: Interval['method'];
-  let runsWord: string;
-  const k = s.currentRepeats?.length ?? 0;
-  if (s.noise) {
-    half = s.noise.half;
-    method = s.noise.method;
-    runsWord = s.noise.word;
-  } else if (n >= 2 && k >= 2 && !s.historyHasRepeats) {
-    half = pooledHalfWidth(s.history, s.currentRepeats!, level).half;
-    method = 'two-sample-t';
-    runsWord = `of ${n} runs vs ${k} repeats`;
-  } else if (n >= 2) {
-    half = predictionHalfWidth(s.history, level).half;
-    method = 'prediction';
-    runsWord = `of ${n} runs`;
-  } else {
-    const floor = noiseFloorFor(settings, info.family) * Math.abs(b);
-    const m = s.baselineRepeats?.length ?? 0;
-    // Welch only with 3+ repeats a side: with 2, it has about 2 degrees of freedom and t(0.995, 2)
-    // is 9.9, so it would hide every change the noise floor can already judge.
-    if (m >= 3 && k >= 3) {
-      half = Math.max(welchHalfWidth(s.baselineRepeats!, s.currentRepeats!, level).half, floor);
-      method = 'welch';
-      runsWord = `of ${m} vs ${k} repeats`;
-    } else {
-      half = floor;
-      method = 'noise-floor';
-      runsWord = `(one baseline run)`;
-    }
-  }
+  const { half, method, runsWord } = noiseOf(s, settings, level, info.family);
 
   const beyondBad = worse > tol;
   const beyondGood = -worse > tol;
@@ -135,6 +105,36 @@ export function judgeMetric(metric: string, resolved: ResolvedRule, s: MetricSam
       power: settings.power,
     });
   return out;
+}
+
+/** The noise half-width a metric's change must exceed, and how it was worked out (see the file's head). */
+export function noiseOf(
+  s: MetricSamples,
+  settings: GateSettings,
+  level: number,
+  family: Parameters<typeof noiseFloorFor>[1],
+): { half: number; method: Interval['method']; runsWord: string } {
+  if (s.noise) return { half: s.noise.half, method: s.noise.method, runsWord: s.noise.word };
+  const n = s.history.length;
+  const k = s.currentRepeats?.length ?? 0;
+  if (n >= 2 && k >= 2 && !s.historyHasRepeats)
+    return {
+      half: pooledHalfWidth(s.history, s.currentRepeats!, level).half,
+      method: 'two-sample-t',
+      runsWord: `of ${n} runs vs ${k} repeats`,
+    };
+  if (n >= 2) return { half: predictionHalfWidth(s.history, level).half, method: 'prediction', runsWord: `of ${n} runs` };
+  const floor = noiseFloorFor(settings, family) * Math.abs(mean(s.history)!);
+  const m = s.baselineRepeats?.length ?? 0;
+  // Welch only with 3+ repeats a side: with 2, it has about 2 degrees of freedom and t(0.995, 2)
+  // is 9.9, so it would hide every change the noise floor can already judge.
+  if (m >= 3 && k >= 3)
+    return {
+      half: Math.max(welchHalfWidth(s.baselineRepeats!, s.currentRepeats!, level).half, floor),
+      method: 'welch',
+      runsWord: `of ${m} vs ${k} repeats`,
+    };
+  return { half: floor, method: 'noise-floor', runsWord: '(one baseline run)' };
 }
 
 /** The tolerance in the metric's own unit: the larger of its parts ("+10% or +20ms": exceed both). */
