@@ -1,5 +1,5 @@
 // npm run bench:cost [-- --preset nightly|sweep|both --runs R --history H --scale F --run-cv CV
-//                       --tolerance T --margin M --min-requests N --nightly-counts 200[,400]
+//                       --pool P --tolerance T --margin M --min-requests N --nightly-counts 200[,400]
 //                       --sweep-counts 10[,40] --sweep-cap N --profile NAME]
 //
 // The default (one trial per cell, both presets) is a smoke run that keeps to a few minutes; rates
@@ -20,9 +20,10 @@
 // --sim-time-scale F: every simulated duration is F times the L4's, so a GPU-second is F wall
 // seconds, and the nightly point's arrival rate is 16 / F per wall second to keep the L4's load.
 // Each run boots its own simulator, which draws its own run factor (--sim-run-cv): the run-to-run
-// variance a GPU has. Per mode: H baseline runs (at no slowdown; an adaptive baseline run stops on
-// precision alone), then R runs at each of 0%, 5% and 10% slowdown (--sim-slowdown), each judged
-// against the baseline by the gate (compareRuns, `thresholds.default` at ±T instead of the
+// variance a GPU has. Per mode: a pool of P baseline runs (--pool, default 2H; at no slowdown; an
+// adaptive baseline run stops on precision alone, as in the Action's baseline mode), then R runs at
+// each of 0%, 5% and 10% slowdown (--sim-slowdown), each judged against its own draw of H runs of
+// the pool (--history) by the gate (compareRuns, `thresholds.default` at ±T instead of the
 // product's -5% / +10%, under which a 5% slowdown is no regression at all) with a confirmation
 // rerun of flagged points taken from the next run of the same pool. GPU-seconds per verdict = the
 // seconds the modelled GPU was busy with measured load (each point's duration / F), confirmation
@@ -34,6 +35,7 @@ import path from 'node:path';
 import { compareRuns } from '../src/compare/compare.js';
 import { mergeConfirmation, pointsToConfirm } from '../src/compare/confirm.js';
 import { decisionLines } from '../src/compare/decision-lines.js';
+import { figuresAt } from '../src/compare/prefix.js';
 import { loadConfigText } from '../src/config/load.js';
 import { gateSettingsFor } from '../src/pipeline.js';
 import type { ResultsDocument } from '../src/results/schema-types.gen.js';
@@ -49,6 +51,7 @@ const listOf = (name: string, dflt: string): number[] => argOf(name, dflt).split
 
 const RUNS = numOf('--runs', 1);
 const HISTORY = numOf('--history', 3);
+const POOL = numOf('--pool', 2 * HISTORY);
 const SCALE = numOf('--scale', 0.5);
 const RUN_CV = numOf('--run-cv', 0.02);
 const TOLERANCE = numOf('--tolerance', 3);
@@ -223,20 +226,64 @@ interface Cell {
 interface ArmResult {
   arm: Arm;
   cells: Record<number, Cell>;
+  /** Adaptive arms: how the baseline pool's figures over its first requests differ from all of them. */
+  prefixShift?: string;
 }
 
+const SHIFT_METRICS = ['median_ttft_ms', 'median_tpot_ms', 'median_e2el_ms'];
+
+/**
+ * Over the pool's runs, each metric over the first `n` requests against all of them (the mean
+ * change) and the run-to-run spread (CV) at both counts: why points are compared over equal counts.
+ */
+function prefixShift(docs: readonly ResultsDocument[], n: number): string | undefined {
+  const pairs = docs.flatMap((d) =>
+    d.suites.flatMap((s) => s.points.filter((p) => p.validity.valid).map((p) => ({ whole: p.metrics, part: figuresAt(p, n) }))),
+  );
+  const usable = pairs.filter((x) => x.part !== undefined && countOf0(x.whole) > n);
+  if (usable.length < 3) return undefined;
+  const cv = (xs: number[]): number => {
+    const m = xs.reduce((a, v) => a + v, 0) / xs.length;
+    return Math.sqrt(xs.reduce((a, v) => a + (v - m) ** 2, 0) / (xs.length - 1)) / m;
+  };
+  const parts = SHIFT_METRICS.map((m) => {
+    const whole = usable.map((x) => Number(x.whole[m]));
+    const part = usable.map((x) => Number(x.part![m]));
+    const shift = part.reduce((a, v, i) => a + v / whole[i]! - 1, 0) / part.length;
+    return `${m} ${shift >= 0 ? '+' : ''}${(100 * shift).toFixed(1)}% (run-to-run CV ${(100 * cv(part)).toFixed(1)}% vs ${(100 * cv(whole)).toFixed(1)}%)`;
+  });
+  return `over the first ${n} requests against all of them, in ${usable.length} baseline runs: ${parts.join(', ')}`;
+}
+
+const countOf0 = (m: ResultsDocument['suites'][number]['points'][number]['metrics']): number =>
+  Number(m.completed ?? 0) + Number(m.failed ?? 0);
+
 async function runArm(dir: string, arm: Arm): Promise<ArmResult> {
-  const history: ResultsDocument[] = [];
-  // As on a main branch, each baseline run is judged against (and an adaptive one stops on the lines
-  // of) the runs before it.
-  for (let i = 0; i < HISTORY; i++) history.push(await oneRun(dir, arm, 0, [...history]));
+  // Baseline runs, as the Action's baseline mode makes them: an adaptive point stops on precision
+  // alone (never on a verdict), so the baseline holds figures over every count a PR may be cut at.
+  const baselines: ResultsDocument[] = [];
+  for (let i = 0; i < POOL; i++) baselines.push(await oneRun(dir, arm, 0, null));
+  // Each verdict is judged against its own draw of H baseline runs from the pool: the gate's noise
+  // band comes from the history's spread, so one shared history would make every trial of a cell
+  // share its luck, and a mode's power would be that of one draw.
+  let draw = 0;
+  const nextHistory = (): ResultsDocument[] => {
+    const start = draw++;
+    return Array.from({ length: Math.min(HISTORY, POOL) }, (_, k) => baselines[(start + k) % POOL]!);
+  };
   const settings = gateSettingsFor(await loadConfigText(configText(arm, 0), path.join(dir, 'perf.yml')));
+  const shift = arm.adaptive ? prefixShift(baselines, arm.minRequests) : undefined;
   const cells: Record<number, Cell> = {};
   for (const s of SLOWDOWNS) {
     const pool: ResultsDocument[] = [];
-    for (let i = 0; i < RUNS; i++) pool.push(await oneRun(dir, arm, s, history));
+    const histories: ResultsDocument[][] = [];
+    for (let i = 0; i < RUNS; i++) {
+      histories.push(nextHistory());
+      pool.push(await oneRun(dir, arm, s, histories[i]!));
+    }
     const cell: Cell = { fails: 0, trials: 0, gpuS: 0, requests: [], how: {}, invalid: 0, failedOn: {} };
     pool.forEach((current, i) => {
+      const history = histories[i]!;
       let report = compareRuns(history, current, settings);
       cell.gpuS += gpuSeconds(current);
       const st = pointStats(current);
@@ -267,7 +314,7 @@ async function runArm(dir: string, arm: Arm): Promise<ArmResult> {
       `  ${arm.preset} ${armName(arm)} +${s * 100}%: ${cell.fails}/${cell.trials} fail, ${(cell.gpuS / cell.trials).toFixed(1)} GPU-s per verdict`,
     );
   }
-  return { arm, cells };
+  return { arm, cells, ...(shift ? { prefixShift: shift } : {}) };
 }
 
 /** Wilson score interval of k successes in n trials, 95%. */
@@ -319,6 +366,7 @@ function printPreset(results: ArmResult[]): string {
       if (on) console.log(`- ${armName(r.arm)}, +${s * 100}%: metrics regressed in failed verdicts (gated or observed): ${on}`);
     }
   const adaptive = results.find((r) => r.arm.adaptive)!;
+  if (adaptive.prefixShift) console.log(`- ${title}, ${adaptive.prefixShift}`);
   const fixed = results.filter((r) => !r.arm.adaptive);
   const shipped = fixed[0]!;
   const ratio = (f: ArmResult): string => `${((100 * gpu(adaptive)) / gpu(f)).toFixed(0)}%`;
@@ -375,7 +423,7 @@ async function main(): Promise<void> {
   }
   const conclusions = byPreset.map(printPreset);
   console.log(
-    `\n${RUNS} trials per cell (rates with 95% Wilson intervals), ${HISTORY} baseline runs per mode; profile ${PROFILE} at ` +
+    `\n${RUNS} trials per cell (rates with 95% Wilson intervals), each judged against its own ${HISTORY} of a pool of ${POOL} baseline runs per mode; profile ${PROFILE} at ` +
       `sim-time-scale ${SCALE} (GPU-s = busy wall s / ${SCALE}), sim-run-cv ${RUN_CV}; thresholds ±${TOLERANCE}%; ` +
       `${((Date.now() - t0) / 1000).toFixed(0)} s wall.`,
   );

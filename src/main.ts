@@ -75,6 +75,7 @@ async function main(): Promise<void> {
     statePath,
     baseline: baseline?.docs ?? null,
     ...(baseline ? { baselineSource: baseline.source } : {}),
+    referenceRun: mode === 'baseline',
     log: (line) => core.info(line),
     git: { sha: ctx.pullRequest?.headSha ?? ctx.sha, ref: ctx.ref },
   });

@@ -23,6 +23,12 @@ export interface GateRunOptions extends Omit<RunPlanOptions, 'only' | 'label'> {
   /** Baseline suite name -> this run's, on top of the config's gate.suite-map (the CLI's --suite-map). */
   suiteMap?: Record<string, string>;
   baselineSource?: string;
+  /**
+   * This run's results will be the baseline (the Action's baseline mode): adaptive points stop on
+   * precision alone, never once the verdict is settled, since a baseline cut short would hold every
+   * later run to its shorter count.
+   */
+  referenceRun?: boolean;
 }
 
 export interface GateRun {
@@ -37,7 +43,7 @@ export async function runGate(loaded: LoadedConfig, opts: GateRunOptions): Promi
   const fromConfig = gateSettingsFor(loaded);
   const settings = opts.suiteMap ? { ...fromConfig, suiteMap: { ...fromConfig.suiteMap, ...opts.suiteMap } } : fromConfig;
   if (loaded.config['compare-servers']) return runAB(loaded, settings, opts);
-  const lines = opts.baseline && opts.baseline.length > 0 ? decisionLines(opts.baseline, settings) : undefined;
+  const lines = opts.baseline && opts.baseline.length > 0 && !opts.referenceRun ? decisionLines(opts.baseline, settings) : undefined;
   const run = await runPlan(loaded, lines ? { ...opts, decisionLines: lines } : opts);
   const judge = (doc: typeof run.doc): GateReport =>
     compareRuns(opts.baseline ?? [], doc, settings, opts.baselineSource ? { source: opts.baselineSource } : {});

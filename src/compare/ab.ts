@@ -4,7 +4,8 @@
 // run-level factor cancels). Unequal round counts fall back to Welch; one round each to the noise
 // floor. Tolerances and roles are the same as against a stored baseline.
 import { findPoint } from '../results/point-key.js';
-import type { Point, ResultsDocument, Suite } from '../results/schema-types.gen.js';
+import type { MetricMap, Point, ResultsDocument, Suite } from '../results/schema-types.gen.js';
+import { comparedOverNote, figuresAt, sharedCount } from './prefix.js';
 import { fingerprintDiffs, type FingerprintDiff } from './fingerprint.js';
 import { judgeMetric, unjudgedMetric, type MetricSamples } from './judge.js';
 import { noiseFloorFor, onMissingFor, ruleFor, type GateSettings } from './settings.js';
@@ -53,7 +54,9 @@ export function compareAB(
       if (point['search-probe']) continue;
       const aPoints = runsA.map((r) => findPoint(r.suites, suite.name, point.key));
       const bPoints = runsB.map((r) => findPoint(r.suites, suite.name, point.key));
-      points.push(comparePointAB(suite, point.key, aPoints, bPoints, settings, baselineLabel, candidateLabel));
+      const pc = comparePointAB(suite, point.key, aPoints, bPoints, settings, baselineLabel, candidateLabel);
+      points.push(pc);
+      if (pc.comparedOver !== undefined) notes.push(comparedOverNote(pc));
     }
   }
   for (const suite of runsA[0]?.suites ?? []) {
@@ -117,13 +120,16 @@ function comparePointAB(
   collect(bPoints, bLabel);
   const paired = aPoints.length === bPoints.length;
 
+  // Adaptive points cut at different counts are compared over the same first requests (prefix.ts).
+  const at = sharedCount([...aPoints, ...bPoints].filter((p): p is Point => p?.validity.valid === true));
+  const figures = (p: Point): MetricMap => (at === undefined ? p.metrics : (figuresAt(p, at) ?? {}));
   const names = new Set<string>();
-  for (const p of [...aPoints, ...bPoints]) for (const [m, v] of Object.entries(p?.metrics ?? {})) if (isNum(v)) names.add(m);
+  for (const p of [...aPoints, ...bPoints]) for (const [m, v] of Object.entries(p ? figures(p) : {})) if (isNum(v)) names.add(m);
   const metrics: MetricComparison[] = [];
   for (const name of names) {
     const resolved = ruleFor(settings, suite.name, name);
-    const a = aPoints.map((p) => (p?.validity.valid ? num(p.metrics[name]) : null));
-    const b = bPoints.map((p) => (p?.validity.valid ? num(p.metrics[name]) : null));
+    const a = aPoints.map((p) => (p?.validity.valid ? num(figures(p)[name]) : null));
+    const b = bPoints.map((p) => (p?.validity.valid ? num(figures(p)[name]) : null));
     const av = a.filter(isNum);
     const bv = b.filter(isNum);
     if (av.length === 0 || bv.length === 0) {
@@ -141,7 +147,17 @@ function comparePointAB(
   }
   const verdict: PointComparison['verdict'] =
     invalidReasons.length > 0 ? 'invalid' : aPoints.every((p) => !p) ? 'new' : bPoints.every((p) => !p) ? 'missing' : gatedVerdict(metrics);
-  return { suite: suite.name, suiteKind: suite.kind, key, label, valid: invalidReasons.length === 0, invalidReasons, verdict, metrics };
+  return {
+    suite: suite.name,
+    suiteKind: suite.kind,
+    key,
+    label,
+    valid: invalidReasons.length === 0,
+    invalidReasons,
+    verdict,
+    metrics,
+    ...(at !== undefined ? { comparedOver: at } : {}),
+  };
 }
 
 function abNoise(

@@ -3,7 +3,8 @@
 // judge.ts; verdict.ts decides the run. A baseline point is expected again when the newest baseline
 // run in use has it: a suite that only older runs had is history, not missing.
 import { findPoint } from '../results/point-key.js';
-import type { Point, ResultsDocument, Suite } from '../results/schema-types.gen.js';
+import type { MetricMap, Point, ResultsDocument, Suite } from '../results/schema-types.gen.js';
+import { commonCount, comparedOverNote, countOf, figuresAt } from './prefix.js';
 import { fingerprintDiffs, type FingerprintDiff } from './fingerprint.js';
 import { judgeMetric, unjudgedMetric, type MetricSamples } from './judge.js';
 import { lookLevel, onMissingFor, ruleFor, type GateSettings } from './settings.js';
@@ -66,7 +67,10 @@ export function compareRuns(
       if (point['search-probe']) continue;
       const basePoints = usedSuites.map((suites) => findPoint(suites, suite.name, point.key)).filter((p): p is Point => p !== undefined);
       const validBase = basePoints.filter((p) => p.validity.valid);
-      points.push(comparePoint(suite, point, validBase, settings));
+      const pc = comparePoint(suite, point, validBase, settings);
+      points.push(pc);
+      const counted = countNote(pc, point, validBase);
+      if (counted) notes.push(counted);
       invalidBaselinePoints += basePoints.length - validBase.length;
       if (basePoints.length > validBase.length)
         notes.push(
@@ -157,21 +161,34 @@ function applySuiteMap(
   });
 }
 
+/** What the report says of a point whose runs measured different request counts. */
+function countNote(pc: PointComparison, point: Point, base: readonly Point[]): string | undefined {
+  const where = `${pc.suite} · ${pc.label}`;
+  if (pc.comparedOver !== undefined) return comparedOverNote(pc);
+  const own = countOf(point);
+  const others = [...new Set(base.map(countOf).filter((n) => n !== undefined && n !== own))];
+  if (own === undefined || others.length === 0 || !(point['prefix-figures'] || point.stop)) return undefined;
+  return `${where}: this run measured ${own} requests, the baseline ${others.join(', ')}, and no count is common to all with figures; compared whole, though a seeded schedule's first requests load the server differently from all of them.`;
+}
+
 function comparePoint(suite: Suite, point: Point, base: Point[], settings: GateSettings): PointComparison {
   const metrics: MetricComparison[] = [];
   const names: string[] = [];
   const add = (m: string): void => {
     if (!names.includes(m)) names.push(m);
   };
-  for (const [m, v] of Object.entries(point.metrics)) if (isNum(v)) add(m);
-  for (const bp of base) for (const [m, v] of Object.entries(bp.metrics)) if (isNum(v)) add(m);
+  // Over the same first N requests when the runs measured different counts (prefix.ts).
+  const at = commonCount(point, base);
+  const figures = (p: Point): MetricMap => (at === undefined ? p.metrics : figuresAt(p, at)!);
+  for (const [m, v] of Object.entries(figures(point))) if (isNum(v)) add(m);
+  for (const bp of base) for (const [m, v] of Object.entries(figures(bp))) if (isNum(v)) add(m);
   // Telemetry is shown as it is; it is judged only when a threshold names it.
   for (const [m, v] of Object.entries(point.telemetry ?? {})) if (isNum(v) && ruleFor(settings, suite.name, m).explicit) add(m);
 
   for (const name of names) {
     const resolved = ruleFor(settings, suite.name, name);
-    const cur = valueOf(point, name);
-    const history = base.map((bp) => valueOf(bp, name)).filter(isNum);
+    const cur = valueOf(point, name, figures(point));
+    const history = base.map((bp) => valueOf(bp, name, figures(bp))).filter(isNum);
     if (cur === null && history.length === 0) continue;
     if (cur === null || history.length === 0) {
       const sides = { current: cur, baseline: mean(history), baselineRuns: history.length };
@@ -198,6 +215,7 @@ function comparePoint(suite: Suite, point: Point, base: Point[], settings: GateS
     invalidReasons: [...point.validity.reasons],
     verdict: pointVerdict(point, base, metrics),
     metrics,
+    ...(at !== undefined ? { comparedOver: at } : {}),
   };
   if (point.telemetry) {
     const t: Record<string, number | null> = {};
@@ -225,8 +243,8 @@ export function withStartup(doc: ResultsDocument): Suite[] {
   return [...doc.suites, startup];
 }
 
-function valueOf(p: Point, metric: string): number | null {
-  const v = p.metrics[metric] ?? p.telemetry?.[metric];
+function valueOf(p: Point, metric: string, metrics: MetricMap = p.metrics): number | null {
+  const v = metrics[metric] ?? p.telemetry?.[metric];
   return isNum(v) ? v : null;
 }
 

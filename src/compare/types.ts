@@ -88,6 +88,8 @@ export interface PointComparison {
   telemetry?: Record<string, number | null>;
   /** A missing point (in the baseline, not measured now): whether it fails the run or only warns. */
   onMissing?: OnMissing;
+  /** Compared over the first N requests of every run (an adaptive point measured fewer than its baseline, or more). */
+  comparedOver?: number;
 }
 
 export interface BaselineInfo {

@@ -52,13 +52,18 @@ export interface RunPointOptions {
 }
 
 /**
- * Every `every` completions, `check` gets the completed records (in completion order); when it
- * answers true, or `maxMs` after t0, nothing more is sent and the requests in flight finish and
- * count (cancelling them would leave out the slowest ones).
+ * Every `every` completions, `check` gets the completed records (in completion order) and the count
+ * the point would be cut at: the requests sent so far, rounded up to a multiple of `every`. When it
+ * answers true the point is cut there: the requests up to the cut are sent and all finish and count
+ * (cancelling them would leave out the slowest ones), while the load goes on exactly as scheduled
+ * (requests past the cut, never recorded) until the last of them has finished; then those are
+ * cancelled. So the first N requests of a cut point ran under the same load as the first N of a
+ * point that sent them all, and the two can be compared over those N. Sessions (multi-turn) stop
+ * sending instead. At `maxMs` after t0 nothing more is sent and what is in flight finishes and counts.
  */
 export interface EarlyStop {
   every: number;
-  check(completed: readonly RequestRecord[]): boolean;
+  check(completed: readonly RequestRecord[], cutAt: number): boolean;
   maxMs?: number | undefined;
 }
 
@@ -147,6 +152,10 @@ function measure(client: LoadClient, opts: RunPointOptions, n: number, cap: numb
   const early = opts.stopWhen;
   const completed: RequestRecord[] = [];
   let earlyEnd: EarlyEnd = null;
+  // A cut point: requests from `cutAt` on only keep the load; when `doneBelowCut` reaches it, the point ends.
+  let cutAt: number | null = null;
+  let doneBelowCut = 0;
+  let cutEndMs = 0;
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
 
   return new Promise<PointRun & { earlyEnd: EarlyEnd }>((resolve) => {
@@ -180,7 +189,7 @@ function measure(client: LoadClient, opts: RunPointOptions, n: number, cap: numb
     const settle = (): void => {
       if (settled) return;
       settled = true;
-      const durationMs = performance.now() - t0;
+      const durationMs = cutAt !== null && earlyEnd === 'check' && !aborted ? cutEndMs : performance.now() - t0;
       loop.disable();
       if (progressTimer) clearInterval(progressTimer);
       if (scheduleTimer) clearTimeout(scheduleTimer);
@@ -191,7 +200,7 @@ function measure(client: LoadClient, opts: RunPointOptions, n: number, cap: numb
       signal?.removeEventListener('abort', onAbort);
       const lag = (v: number): number | null => (loop.count > 0 ? Math.max(0, v / 1e6 - LOOP_RESOLUTION_MS) : null);
       resolve({
-        records: records.filter((r) => r !== undefined),
+        records: records.filter((r) => r !== undefined && (cutAt === null || r.index < cutAt)),
         durationMs,
         t0Ms: t0,
         aborted,
@@ -209,9 +218,14 @@ function measure(client: LoadClient, opts: RunPointOptions, n: number, cap: numb
       inFlight--;
       finished++;
       if (!rec.success) failed++;
-      if (early) {
+      if (cutAt !== null) {
+        if (rec.index < cutAt && ++doneBelowCut === cutAt) endCut();
+      } else if (early) {
         completed.push(rec);
-        if (earlyEnd === null && completed.length % early.every === 0 && early.check(completed)) stopSending('check');
+        if (earlyEnd === null && completed.length % early.every === 0 && early.check(completed, cutCount(early.every))) {
+          if (sessions) stopSending('check');
+          else beginCut(cutCount(early.every));
+        }
       }
       if (sessions && !aborted && earlyEnd === null) sessions.onDone(rec);
       if (finished === n || sessions?.over || ((aborted || earlyEnd !== null) && inFlight === 0)) return settle();
@@ -262,7 +276,25 @@ function measure(client: LoadClient, opts: RunPointOptions, n: number, cap: numb
       else client.cancelAll();
     };
 
-    /** The adaptive stop: the requests in flight finish and count. */
+    /** Sent so far, rounded up to a multiple of `every` (at most all). */
+    const cutCount = (every: number): number => Math.min(n, Math.ceil(sent / every) * every);
+
+    /** The adaptive stop: requests below `at` are measured, the rest only keep the load until those finish. */
+    const beginCut = (at: number): void => {
+      cutAt = at;
+      doneBelowCut = completed.filter((r) => r.index < at).length;
+      if (doneBelowCut === at) endCut();
+    };
+
+    const endCut = (): void => {
+      cutEndMs = performance.now() - t0;
+      earlyEnd = 'check';
+      dropUnsent();
+      if (inFlight === 0) settle();
+      else client.cancelAll();
+    };
+
+    /** The adaptive stop of sessions and the stop at max-duration: the requests in flight finish and count. */
     const stopSending = (why: 'check' | 'time'): void => {
       if (earlyEnd !== null || aborted) return;
       earlyEnd = why;

@@ -148,6 +148,16 @@ export interface Point {
    */
   stop?: AdaptiveStop[];
   /**
+   * Adaptive points: the point's figures over its first N requests (in the order they were sent), for every N a multiple of the stop check's step below the count it measured. A run cut at N is compared with these: under a seeded schedule the first N requests of every run ran under the same load.
+   */
+  'prefix-figures'?: {
+    /**
+     * N: the requests counted.
+     */
+    requests: number;
+    metrics: MetricMap;
+  }[];
+  /**
    * gate.rerun-inconclusive: the point was rerun for more repeats because a gated metric was inconclusive; `repeats` and `metrics` include the rerun's.
    */
   rerun?: {

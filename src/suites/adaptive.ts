@@ -8,15 +8,22 @@ import type { AdaptiveStop } from '../results/schema-types.gen.js';
 
 /** The gate's line of each metric of a point, by metric name. */
 export type DecisionLines = Readonly<Record<string, DecisionLine>>;
+/** A point's lines for its first N requests; undefined when the baseline has no figures over exactly N. */
+export type LinesAt = (requests: number) => DecisionLines | undefined;
 
 /** Intervals are built at this confidence. */
 const LEVEL = 0.95;
-/** The stop check runs every this many completions (cheap for the load loop, fine-grained enough to stop soon). */
-const CHECK_EVERY = 16;
+/**
+ * The stop check runs every this many completions (cheap for the load loop, fine-grained enough to
+ * stop soon), and a point is cut at, and records its figures over, multiples of it.
+ */
+export const CHECK_EVERY = 16;
 
 export interface PointStopPlan {
   stopWhen: EarlyStop;
+  /** The rule without lines; `linesAt` gives them for a count. */
   rule: StopRule;
+  linesAt: LinesAt | undefined;
   /** What the last check that stopped the point decided. */
   how: StopHow | undefined;
 }
@@ -24,7 +31,7 @@ export interface PointStopPlan {
 export interface AdaptivePlan {
   forPoint(
     pp: { closed: boolean; concurrency: number | null; requestRate: number | 'inf' | null },
-    lines: DecisionLines | undefined,
+    linesAt: LinesAt | undefined,
   ): PointStopPlan;
 }
 
@@ -34,12 +41,11 @@ export function adaptivePlan(cfg: StopConfig, ctx: { stream: boolean; path: stri
   const maxMs = cfg['max-duration'] !== undefined ? parseDuration(cfg['max-duration'], { path: `${ctx.path}.max-duration` }) : undefined;
   const latencies: PrecisionMetric[] = ctx.stream ? ['median_ttft_ms', 'median_tpot_ms'] : ['median_e2el_ms'];
   return {
-    forPoint(pp, lines) {
+    forPoint(pp, linesAt) {
       // Below saturation an open loop's throughput is the arrival rate, Poisson noise included: not
       // the server's figure to be made precise, so only a closed loop or an unbounded rate watches it.
       const arrivalBound = !pp.closed && typeof pp.requestRate === 'number';
       const metrics: PrecisionMetric[] = cfg.metrics ?? (arrivalBound ? latencies : [...latencies, 'output_throughput']);
-      const known = lines ? Object.fromEntries(metrics.filter((m) => lines[m]).map((m) => [m, lines[m]!])) : undefined;
       const rule: StopRule = {
         metrics,
         margin,
@@ -47,16 +53,17 @@ export function adaptivePlan(cfg: StopConfig, ctx: { stream: boolean; path: stri
         // A closed loop (or a capped rate) starts with C requests at once: their completions are the ramp-up.
         skip: pp.concurrency ?? 0,
         level: LEVEL,
-        ...(known ? { lines: known } : {}),
       };
       const plan: PointStopPlan = {
         rule,
+        linesAt,
         how: undefined,
         stopWhen: {
           every: CHECK_EVERY,
           maxMs,
-          check: (completed) => {
-            const d = stopDecision(completed, rule);
+          // The gate judges a cut point over its first `cutAt` requests: the lines for that count decide.
+          check: (completed, cutAt) => {
+            const d = stopDecision(completed, ruleAt(plan, cutAt));
             if (d.stop) plan.how = d.how;
             return d.stop;
           },
@@ -67,9 +74,17 @@ export function adaptivePlan(cfg: StopConfig, ctx: { stream: boolean; path: stri
   };
 }
 
-/** How a point's run ended, with the intervals over all its records (the requests in flight at the stop included). */
+/** The rule with the gate's lines of the watched metrics for a point of `requests` requests. */
+function ruleAt(plan: PointStopPlan, requests: number): StopRule {
+  const lines = plan.linesAt?.(requests);
+  if (!lines) return plan.rule;
+  return { ...plan.rule, lines: Object.fromEntries(plan.rule.metrics.filter((m) => lines[m]).map((m) => [m, lines[m]!])) };
+}
+
+/** How a point's run ended, with the intervals over all its records. */
 export function adaptiveRecord(plan: PointStopPlan, run: TimedPointRun, planned: number): AdaptiveStop {
-  const final = stopDecision(run.records, { ...plan.rule, minRequests: 0 });
+  const rule = ruleAt(plan, run.records.length);
+  const final = stopDecision(run.records, { ...rule, minRequests: 0 });
   const how: AdaptiveStop['how'] =
     run.earlyEnd === 'check'
       ? (plan.how ?? 'precise')
@@ -79,7 +94,7 @@ export function adaptiveRecord(plan: PointStopPlan, run: TimedPointRun, planned:
           ? 'interrupted'
           : 'all-requests';
   const intervals: AdaptiveStop['intervals'] = {};
-  for (const [m, iv] of Object.entries(final.intervals)) intervals[m] = iv ? intervalRecord(iv, plan.rule.lines?.[m]) : null;
+  for (const [m, iv] of Object.entries(final.intervals)) intervals[m] = iv ? intervalRecord(iv, rule.lines?.[m]) : null;
   return {
     how,
     reason: reasonOf(how, run.records.length, planned, plan.rule, final.intervals),

@@ -27,7 +27,7 @@ import { telemetryHooks } from '../server/telemetry.js';
 import { runOfflineSuite } from './offline.js';
 import { clientLimits } from '../metrics/validity.js';
 import { runServingSuite, type ServingProgress } from './serving.js';
-import type { DecisionLines } from './adaptive.js';
+import type { LinesAt } from './adaptive.js';
 import type { PointEndDetail } from './serving.js';
 
 export const TOOL_NAME = 'vllm-perf-gate';
@@ -46,8 +46,8 @@ export interface RunPlanOptions {
   git?: { sha?: string; ref?: string };
   label?: string;
   env?: NodeJS.ProcessEnv;
-  /** The gate's pass/fail lines of a point's metrics, from the baseline (adaptive points stop once decided). */
-  decisionLines?: (suite: string, pointKey: string) => DecisionLines | undefined;
+  /** The gate's pass/fail lines of a point's metrics by request count, from the baseline (adaptive points stop once decided). */
+  decisionLines?: (suite: string, pointKey: string) => LinesAt | undefined;
 }
 
 export interface RunPlanResult {

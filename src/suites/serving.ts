@@ -18,7 +18,7 @@ import type { SessionPlan } from '../load/sessions.js';
 import type { PointRun, RequestRecord } from '../load/types.js';
 import { errorSummary } from '../metrics/errors.js';
 import { meanMetrics } from '../metrics/repeats.js';
-import { adaptivePlan, adaptiveRecord, type DecisionLines } from './adaptive.js';
+import { adaptivePlan, adaptiveRecord, CHECK_EVERY, type LinesAt } from './adaptive.js';
 import { probePlan, runSearch, searchSpec, type MeasuredPoint } from './search.js';
 import { servingMetrics, sessionMetrics, type GoodputSlo } from '../metrics/serving.js';
 import { durationText, pointValidity, type ClientLimits, type PointStop } from '../metrics/validity.js';
@@ -72,8 +72,8 @@ export interface RunServingOptions {
   progressIntervalMs?: number;
   /** Empties the server's prefix cache (POST /reset_prefix_cache); the suite's reset-prefix-cache says when. */
   resetPrefixCache?: () => Promise<ResetOutcome>;
-  /** The gate's pass/fail lines of a point, by metric, when a baseline is known (adaptive points stop once decided). */
-  decisionLines?: (pointKey: string) => DecisionLines | undefined;
+  /** The gate's pass/fail lines of a point, by request count and metric, when a baseline is known (adaptive points stop once decided). */
+  decisionLines?: (pointKey: string) => LinesAt | undefined;
   /** Limits of the rules about the client itself (the config's `client` block). */
   clientLimits?: ClientLimits;
 }
@@ -298,6 +298,7 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
       burstiness: suite.burstiness ?? 1,
       sessions,
       ...(opts.clientLimits ? { client: opts.clientLimits } : {}),
+      ...(adaptive ? { prefixStep: CHECK_EVERY } : {}),
     });
     if (resets.length > 0) point['prefix-cache-reset'] = resets;
     if (stops.length > 0) point.stop = stops;
@@ -350,6 +351,8 @@ interface PointContext {
   burstiness: number;
   client?: ClientLimits;
   sessions?: SessionPlan | undefined;
+  /** Adaptive points: record figures over the first N requests, every this many. */
+  prefixStep?: number;
 }
 
 /** A point's run with what ended it early, if anything did. */
@@ -362,10 +365,10 @@ function stopOf(signal: AbortSignal | undefined): PointStop {
 }
 
 function buildPoint(pp: PlannedPoint, runs: StoppedRun[], c: PointContext): Point {
-  const each = runs.map((run) => {
-    const metrics = servingMetrics({
-      records: run.records,
-      durationMs: run.durationMs,
+  const metricsOf = (run: StoppedRun, records: readonly RequestRecord[], durationMs: number): MetricMap =>
+    servingMetrics({
+      records,
+      durationMs,
       percentiles: c.percentiles,
       stream: c.stream,
       goodput: c.goodput,
@@ -375,6 +378,8 @@ function buildPoint(pp: PlannedPoint, runs: StoppedRun[], c: PointContext): Poin
       closedLoop: pp.closed && !c.sessions,
       health: run.health,
     });
+  const each = runs.map((run) => {
+    const metrics = metricsOf(run, run.records, run.durationMs);
     Object.assign(metrics, cachedTokens(run.records));
     if (c.sessions) Object.assign(metrics, sessionMetrics(run.records, c.sessions, c.percentiles, c.stream));
     const validity = pointValidity({
@@ -415,7 +420,34 @@ function buildPoint(pp: PlannedPoint, runs: StoppedRun[], c: PointContext): Poin
     },
   };
   if (each.length > 1) point.repeats = each.map((e) => e.metrics);
+  else if (c.prefixStep && !c.sessions) {
+    const run = runs[0]!;
+    const figures = prefixFigures(run.records, c.prefixStep, (records, ms) => metricsOf(run, records, ms));
+    if (figures.length > 0) point['prefix-figures'] = figures;
+  }
   return point;
+}
+
+/**
+ * Figures over the first N requests sent, for N every `step` below the count measured: what a run
+ * of the same point cut at N is compared with. N requests' duration runs to the last of them done.
+ */
+export function prefixFigures(
+  records: readonly RequestRecord[],
+  step: number,
+  metricsOf: (records: readonly RequestRecord[], durationMs: number) => MetricMap,
+): NonNullable<Point['prefix-figures']> {
+  const inOrder = [...records].sort((a, b) => a.index - b.index);
+  const out: NonNullable<Point['prefix-figures']> = [];
+  for (let n = step; n < inOrder.length; n += step) {
+    // Only a prefix with no gap: a cancelled run may lack some of its first requests.
+    if (inOrder[n - 1]!.index !== n - 1) break;
+    const part = inOrder.slice(0, n);
+    let durationMs = 0;
+    for (const r of part) durationMs = Math.max(durationMs, r.endMs ?? 0);
+    out.push({ requests: n, metrics: metricsOf(part, durationMs) });
+  }
+  return out;
 }
 
 /** Whether the suite empties the prefix cache before each point and repeat. */

@@ -10,6 +10,9 @@ export interface PointSpec {
   valid?: boolean;
   reasons?: string[];
   telemetry?: MetricMap;
+  /** Requests measured (vLLM's num_prompts). */
+  requests?: number;
+  prefixes?: NonNullable<Point['prefix-figures']>;
 }
 
 export function point(spec: PointSpec): Point {
@@ -21,6 +24,8 @@ export function point(spec: PointSpec): Point {
   };
   if (spec.repeats) p.repeats = spec.repeats;
   if (spec.telemetry) p.telemetry = spec.telemetry;
+  if (spec.requests !== undefined) p['vllm-meta'] = { num_prompts: spec.requests };
+  if (spec.prefixes) p['prefix-figures'] = spec.prefixes;
   return p;
 }
 

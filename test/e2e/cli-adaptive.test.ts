@@ -69,6 +69,15 @@ describe('vllm-perf-gate run with an adaptive serving suite', () => {
     expect(point.metrics.completed).toBe(stop!.requests);
   });
 
+  it('is cut at a multiple of 16 requests, with its figures over every shorter multiple for runs cut earlier', () => {
+    const point = doc.suites[0]!.points[0]!;
+    const n = point.stop![0]!.requests;
+    expect(n % 16).toBe(0);
+    const figures = point['prefix-figures'] ?? [];
+    expect(figures.map((f) => f.requests)).toEqual(Array.from({ length: n / 16 - 1 }, (_, i) => 16 * (i + 1)));
+    expect(figures.every((f) => f.metrics.completed === f.requests)).toBe(true);
+  });
+
   it('writes a results document the schema accepts and a vLLM file whose num_prompts is the requests measured', () => {
     expect(validateResults(doc)).toEqual([]);
     const point = doc.suites[0]!.points[0]!;
