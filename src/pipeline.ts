@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { compareAB, compareRuns, gateSettings, mergeConfirmation, pointsToConfirm, type GateSettings } from './compare/index.js';
 import { decisionLines } from './compare/decision-lines.js';
+import { judgedCount } from './compare/prefix.js';
 import { mergeRepeats, pointsToRepeat } from './compare/confirm.js';
 import { writeResults } from './results/write.js';
 import type { GateReport } from './compare/types.js';
@@ -74,7 +75,15 @@ export async function runGate(loaded: LoadedConfig, opts: GateRunOptions): Promi
       suite,
       keys: confirm.filter((c) => c.suite === suite).map((c) => c.key),
     }));
-    const rerun = await runPlan(loaded, { ...opts, outDir: path.join(opts.outDir, 'confirm'), only, label: 'confirmation' });
+    // The rerun is judged over the same requests as the first look, so it is not cut before them.
+    const rerun = await runPlan(loaded, {
+      ...opts,
+      ...(lines ? { decisionLines: lines } : {}),
+      cutFloor: judgedCount(report, run.doc),
+      outDir: path.join(opts.outDir, 'confirm'),
+      only,
+      label: 'confirmation',
+    });
     report = mergeConfirmation(report, rerun.doc);
   }
   return { doc: run.doc, resultsPath: run.resultsPath, report, ...(run.error ? { error: run.error } : {}) };

@@ -9,6 +9,7 @@ import type { PointComparison, GateReport, MetricComparison } from './types.js';
 import { findPoint } from '../results/point-key.js';
 import type { Point, ResultsDocument } from '../results/schema-types.gen.js';
 import { meanMetrics } from '../metrics/repeats.js';
+import { figuresAt } from './prefix.js';
 import type { GateSettings } from './settings.js';
 import { decide, gatedVerdict } from './verdict.js';
 
@@ -39,9 +40,11 @@ export function mergeConfirmation(report: GateReport, rerun: ResultsDocument): G
       );
       return p;
     }
+    // Over the same first requests the point was judged over (the rerun is not cut before them).
+    const figures = (p.comparedOver !== undefined ? figuresAt(rp, p.comparedOver) : undefined) ?? rp.metrics;
     const metrics = p.metrics.map((m): MetricComparison => {
       if (m.verdict !== 'regressed' || m.limit === undefined) return m;
-      const raw = rp.metrics[m.metric] ?? rp.telemetry?.[m.metric];
+      const raw = figures[m.metric] ?? rp.telemetry?.[m.metric];
       const value = typeof raw === 'number' && Number.isFinite(raw) ? raw : null;
       const again = value !== null && (m.direction === 'higher-is-better' ? value < m.limit : value > m.limit);
       return {

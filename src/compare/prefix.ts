@@ -3,8 +3,9 @@
 // all of them (the load of that stretch of the schedule differs), so points are compared over the
 // same first N requests: the largest N the current point and every baseline point have figures for
 // (a point's own count, or one of its prefix figures).
-import type { MetricMap, Point } from '../results/schema-types.gen.js';
-import type { PointComparison } from './types.js';
+import { findPoint } from '../results/point-key.js';
+import type { MetricMap, Point, ResultsDocument } from '../results/schema-types.gen.js';
+import type { GateReport, PointComparison } from './types.js';
 
 /** Requests a point measured: vLLM's num_prompts (an adaptive point's count when it was cut). */
 export function countOf(p: Point): number | undefined {
@@ -39,4 +40,14 @@ export function commonCount(current: Point, base: readonly Point[]): number | un
 /** What the report says of a point compared over its first requests. */
 export function comparedOverNote(pc: PointComparison): string {
   return `${pc.suite} · ${pc.label}: compared over the first ${pc.comparedOver} requests of every run, the most they all measured (an adaptive point ends early).`;
+}
+
+/** The count each point of a report was judged over (its own, or the shared one): what a confirmation rerun must reach. */
+export function judgedCount(report: GateReport, current: ResultsDocument): (suite: string, key: string) => number | undefined {
+  return (suite, key) => {
+    const pc = report.points.find((p) => p.suite === suite && p.key === key);
+    if (pc?.comparedOver !== undefined) return pc.comparedOver;
+    const p = findPoint(current.suites, suite, key);
+    return p ? countOf(p) : undefined;
+  };
 }

@@ -32,6 +32,8 @@ export interface AdaptivePlan {
   forPoint(
     pp: { closed: boolean; concurrency: number | null; requestRate: number | 'inf' | null },
     linesAt: LinesAt | undefined,
+    /** Never cut below this many requests (a confirmation rerun: the count its first run was judged over). */
+    floor?: number,
   ): PointStopPlan;
 }
 
@@ -41,7 +43,7 @@ export function adaptivePlan(cfg: StopConfig, ctx: { stream: boolean; path: stri
   const maxMs = cfg['max-duration'] !== undefined ? parseDuration(cfg['max-duration'], { path: `${ctx.path}.max-duration` }) : undefined;
   const latencies: PrecisionMetric[] = ctx.stream ? ['median_ttft_ms', 'median_tpot_ms'] : ['median_e2el_ms'];
   return {
-    forPoint(pp, linesAt) {
+    forPoint(pp, linesAt, floor) {
       // Below saturation an open loop's throughput is the arrival rate, Poisson noise included: not
       // the server's figure to be made precise, so only a closed loop or an unbounded rate watches it.
       const arrivalBound = !pp.closed && typeof pp.requestRate === 'number';
@@ -49,7 +51,7 @@ export function adaptivePlan(cfg: StopConfig, ctx: { stream: boolean; path: stri
       const rule: StopRule = {
         metrics,
         margin,
-        minRequests,
+        minRequests: Math.max(minRequests, floor ?? 0),
         // A closed loop (or a capped rate) starts with C requests at once: their completions are the ramp-up.
         skip: pp.concurrency ?? 0,
         level: LEVEL,

@@ -48,6 +48,8 @@ export interface RunPlanOptions {
   env?: NodeJS.ProcessEnv;
   /** The gate's pass/fail lines of a point's metrics by request count, from the baseline (adaptive points stop once decided). */
   decisionLines?: (suite: string, pointKey: string) => LinesAt | undefined;
+  /** Adaptive points are never cut below this many requests (a confirmation rerun: the count its first run was judged over). */
+  cutFloor?: (suite: string, pointKey: string) => number | undefined;
 }
 
 export interface RunPlanResult {
@@ -211,6 +213,7 @@ export async function runPlan(loaded: LoadedConfig, opts: RunPlanOptions): Promi
                     ...(r.external ? {} : { logLines: (n: number) => r.lastLogLines(n) }),
                   }),
                   ...(opts.decisionLines ? { decisionLines: (k: string) => opts.decisionLines!(suite.name, k) } : {}),
+                  ...(opts.cutFloor ? { cutFloor: (k: string) => opts.cutFloor!(suite.name, k) } : {}),
                   onPointStart: (k) => hooks.onPointStart(k),
                   onLoadMark: () => hooks.onLoadMark(),
                   onPointEnd: async (k, detail) => {

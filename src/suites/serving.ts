@@ -74,6 +74,8 @@ export interface RunServingOptions {
   resetPrefixCache?: () => Promise<ResetOutcome>;
   /** The gate's pass/fail lines of a point, by request count and metric, when a baseline is known (adaptive points stop once decided). */
   decisionLines?: (pointKey: string) => LinesAt | undefined;
+  /** Adaptive points are never cut below this many requests (a confirmation rerun's first count). */
+  cutFloor?: (pointKey: string) => number | undefined;
   /** Limits of the rules about the client itself (the config's `client` block). */
   clientLimits?: ClientLimits;
 }
@@ -254,7 +256,7 @@ export async function runServingSuite(suite: ServingSuite, target: ServingTarget
             };
       log(`${suite.name} ${pp.key}${repeat > 1 ? ` (repeat ${rep}/${repeat})` : ''}: ${pp.requests} requests`);
       const limitMs = maxDurationMs ?? defaultTimeLimitMs(shape, timeoutMs);
-      const early = adaptive ? adaptive.forPoint(pp, opts.decisionLines?.(pp.key)) : undefined;
+      const early = adaptive ? adaptive.forPoint(pp, opts.decisionLines?.(pp.key), opts.cutFloor?.(pp.key)) : undefined;
       const run = await runPoint({
         client: { baseUrl: target.baseUrl, path: endpointPath(endpoint), headers, stream, timeoutMs },
         specs: firstSpecs(specs, pp.requests),

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareAB } from '../../src/compare/ab.js';
 import { compareRuns } from '../../src/compare/compare.js';
+import { mergeConfirmation } from '../../src/compare/confirm.js';
 import { decisionLines } from '../../src/compare/decision-lines.js';
 import { gateSettings } from '../../src/compare/settings.js';
 import { simple } from './docs.js';
@@ -65,5 +66,15 @@ describe('comparing points of different request counts', () => {
     );
     expect(report.points[0]!.comparedOver).toBe(64);
     expect(report.points[0]!.metrics.find((x) => x.metric === 'median_tpot_ms')!.baseline).toBeCloseTo(10, 9);
+  });
+
+  it('confirms a regression over the requests the point was judged over, not the whole rerun', () => {
+    const report = compareRuns(baseline, cut(64, 11.5), settings);
+    expect(report.verdict).toBe('fail');
+    // The rerun went on to 200: over its first 64 it is back at the baseline's 10 ms.
+    const rerun = simple({ median_tpot_ms: 13 }, { requests: 200, prefixes: [{ requests: 64, metrics: { median_tpot_ms: 10 } }] });
+    const merged = mergeConfirmation(report, rerun);
+    expect(merged.points[0]!.metrics.find((x) => x.metric === 'median_tpot_ms')!.verdict).toBe('inconclusive');
+    expect(merged.verdict).toBe('pass');
   });
 });
