@@ -42,7 +42,8 @@ function linesOf(maps: readonly MetricMap[], suite: string, settings: GateSettin
       toleranceAmount(r.rule, b, r.info.unit),
       noiseOf({ history: vs, current: b }, settings, lookLevel(settings), r.info.family).half,
     );
-    out[m] = { baseline: b, line: r.info.direction === 'higher-is-better' ? b - edge : b + edge };
+    const higherIsBetter = r.info.direction === 'higher-is-better';
+    out[m] = { baseline: b, line: higherIsBetter ? b - edge : b + edge, higherIsBetter };
   }
   return out;
 }

@@ -185,9 +185,12 @@ export interface DecisionLine {
   baseline: number;
   /** The value past which the metric regresses. */
   line: number;
+  /** Throughput-like: it regresses by falling below the line. */
+  higherIsBetter: boolean;
 }
 
 export interface StopRule {
+  /** Watched for precision. */
   metrics: readonly PrecisionMetric[];
   /** Relative half-width every metric's interval must reach. */
   margin: number;
@@ -195,8 +198,8 @@ export interface StopRule {
   /** Completions of the ramp-up left out (a closed loop's first C). */
   skip: number;
   level: number;
-  /** The gate's lines by metric, when a baseline is known. */
-  lines?: Readonly<Record<string, DecisionLine>>;
+  /** The gate's lines by metric, when a baseline is known: the point is decided on every one of them (watched or not). */
+  lines?: Readonly<Partial<Record<PrecisionMetric, DecisionLine>>>;
 }
 
 export type StopHow = 'precise' | 'decided';
@@ -209,27 +212,31 @@ export interface StopDecision {
 
 /**
  * Whether the point can stop: every watched metric's interval is within the margin ("precise"), or
- * every one with a gate line lies wholly on one side of it, so more requests could not change the
- * verdict ("decided"). Never before min-requests completions.
+ * the gate's verdict on the point can no longer change ("decided"): one metric with a gate line lies
+ * wholly beyond it (the point regresses however many more requests come), or every one lies wholly
+ * inside its line (it passes). Never before min-requests completions.
  */
 export function stopDecision(completed: readonly RequestRecord[], rule: StopRule): StopDecision {
   const steady = steadyRecords(completed, rule.skip);
   const intervals: Record<string, Interval | null> = {};
-  for (const m of rule.metrics) intervals[m] = metricInterval(steady, m, rule.level);
-  if (completed.length < rule.minRequests) return { stop: false, intervals };
-  const all = Object.values(intervals);
-  if (all.some((i) => i === null)) return { stop: false, intervals };
-  const ivs = all as Interval[];
-  if (ivs.every((i) => i.relHalfWidth <= rule.margin)) return { stop: true, how: 'precise', intervals };
-  // Only metrics with a gate line can change the verdict (observed ones, and ones the baseline
-  // lacks, have none); the decision waits for all of those.
   const lines = rule.lines ?? {};
-  const judged = rule.metrics.filter((m) => lines[m] !== undefined);
-  if (judged.length > 0 && judged.every((m) => decided(intervals[m]!, lines[m]!.line))) return { stop: true, how: 'decided', intervals };
+  // Only metrics with a gate line can change the verdict (observed ones, and ones the baseline lacks, have none).
+  const judged = PRECISION_METRICS.filter((m) => lines[m] !== undefined);
+  for (const m of new Set([...rule.metrics, ...judged])) intervals[m] = metricInterval(steady, m, rule.level);
+  if (completed.length < rule.minRequests) return { stop: false, intervals };
+  const watched = rule.metrics.map((m) => intervals[m] ?? null);
+  if (watched.every((i) => i !== null && i.relHalfWidth <= rule.margin)) return { stop: true, how: 'precise', intervals };
+  const sides = judged.map((m) => sideOf(intervals[m] ?? null, lines[m]!));
+  if (sides.includes('beyond') || (sides.length > 0 && sides.every((s) => s === 'inside')))
+    return { stop: true, how: 'decided', intervals };
   return { stop: false, intervals };
 }
 
-/** The interval lies wholly on one side of the line. */
-export function decided(iv: Interval, line: number): boolean {
-  return iv.high < line || iv.low > line;
+/** Where an interval lies against the gate's line: wholly past it in the bad direction, wholly short of it, or across it. */
+export function sideOf(iv: Interval | null, line: DecisionLine): 'beyond' | 'inside' | 'across' {
+  if (!iv) return 'across';
+  const badIsUp = !line.higherIsBetter;
+  if (badIsUp ? iv.low > line.line : iv.high < line.line) return 'beyond';
+  if (badIsUp ? iv.high < line.line : iv.low > line.line) return 'inside';
+  return 'across';
 }

@@ -3,7 +3,16 @@
 import type { AdaptiveStop as StopConfig } from '../config/schema-types.gen.js';
 import { parseDuration } from '../config/duration.js';
 import type { EarlyStop, TimedPointRun } from '../load/runner.js';
-import { stopDecision, type DecisionLine, type Interval, type PrecisionMetric, type StopHow, type StopRule } from '../metrics/precision.js';
+import {
+  PRECISION_METRICS,
+  sideOf,
+  stopDecision,
+  type DecisionLine,
+  type Interval,
+  type PrecisionMetric,
+  type StopHow,
+  type StopRule,
+} from '../metrics/precision.js';
 import type { AdaptiveStop } from '../results/schema-types.gen.js';
 
 /** The gate's line of each metric of a point, by metric name. */
@@ -24,6 +33,8 @@ export interface PointStopPlan {
   /** The rule without lines; `linesAt` gives them for a count. */
   rule: StopRule;
   linesAt: LinesAt | undefined;
+  /** The metrics the verdict is decided on (those of them with a line). */
+  decidedOn: readonly PrecisionMetric[];
   /** What the last check that stopped the point decided. */
   how: StopHow | undefined;
 }
@@ -48,6 +59,9 @@ export function adaptivePlan(cfg: StopConfig, ctx: { stream: boolean; path: stri
       // the server's figure to be made precise, so only a closed loop or an unbounded rate watches it.
       const arrivalBound = !pp.closed && typeof pp.requestRate === 'number';
       const metrics: PrecisionMetric[] = cfg.metrics ?? (arrivalBound ? latencies : [...latencies, 'output_throughput']);
+      // The verdict is decided on every gated metric an interval can be built for (a regression of
+      // any one fails the point), save an arrival-bound point's throughput, or on the ones `metrics` names.
+      const decidedOn = cfg.metrics ?? PRECISION_METRICS.filter((m) => !(arrivalBound && m === 'output_throughput'));
       const rule: StopRule = {
         metrics,
         margin,
@@ -59,6 +73,7 @@ export function adaptivePlan(cfg: StopConfig, ctx: { stream: boolean; path: stri
       const plan: PointStopPlan = {
         rule,
         linesAt,
+        decidedOn,
         how: undefined,
         stopWhen: {
           every: CHECK_EVERY,
@@ -80,7 +95,7 @@ export function adaptivePlan(cfg: StopConfig, ctx: { stream: boolean; path: stri
 function ruleAt(plan: PointStopPlan, requests: number): StopRule {
   const lines = plan.linesAt?.(requests);
   if (!lines) return plan.rule;
-  return { ...plan.rule, lines: Object.fromEntries(plan.rule.metrics.filter((m) => lines[m]).map((m) => [m, lines[m]!])) };
+  return { ...plan.rule, lines: Object.fromEntries(plan.decidedOn.filter((m) => lines[m]).map((m) => [m, lines[m]!])) };
 }
 
 /** How a point's run ended, with the intervals over all its records. */
@@ -96,10 +111,11 @@ export function adaptiveRecord(plan: PointStopPlan, run: TimedPointRun, planned:
           ? 'interrupted'
           : 'all-requests';
   const intervals: AdaptiveStop['intervals'] = {};
-  for (const [m, iv] of Object.entries(final.intervals)) intervals[m] = iv ? intervalRecord(iv, rule.lines?.[m]) : null;
+  const lines: Readonly<Record<string, DecisionLine | undefined>> = rule.lines ?? {};
+  for (const [m, iv] of Object.entries(final.intervals)) intervals[m] = iv ? intervalRecord(iv, lines[m]) : null;
   return {
     how,
-    reason: reasonOf(how, run.records.length, planned, plan.rule, final.intervals),
+    reason: reasonOf(how, run.records.length, planned, rule, final.intervals),
     requests: run.records.length,
     'planned-requests': planned,
     margin: plan.rule.margin,
@@ -124,8 +140,13 @@ function reasonOf(how: AdaptiveStop['how'], n: number, planned: number, rule: St
     .join(', ');
   const pct = `${(rule.margin * 100).toFixed(1).replace(/\.0$/, '')}%`;
   if (how === 'precise') return `stopped after ${n} of ${planned} requests: every interval within ±${pct} (${widths})`;
-  if (how === 'decided')
-    return `stopped after ${n} of ${planned} requests: every interval lies wholly on one side of the gate's line, so the verdict cannot change (${widths})`;
+  if (how === 'decided') {
+    const lines: Readonly<Record<string, DecisionLine | undefined>> = rule.lines ?? {};
+    const beyond = Object.keys(ivs).filter((m) => lines[m] && sideOf(ivs[m] ?? null, lines[m]) === 'beyond');
+    return beyond.length > 0
+      ? `stopped after ${n} of ${planned} requests: ${beyond.join(', ')} ${beyond.length === 1 ? 'lies' : 'lie'} wholly beyond the gate's line, so more requests would not change the verdict (${widths})`
+      : `stopped after ${n} of ${planned} requests: every interval lies wholly inside the gate's line, so more requests would not change the verdict (${widths})`;
+  }
   if (how === 'interrupted') return `interrupted after ${n} of ${planned} requests (${widths})`;
   if (how === 'max-duration') return `stopped at the stop's max-duration after ${n} of ${planned} requests, short of ±${pct} (${widths})`;
   return `sent all ${planned} planned requests without reaching ±${pct} (${widths})`;

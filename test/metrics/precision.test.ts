@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { tQuantile } from '../../src/compare/stats.js';
 import { Rng } from '../../src/load/rng.js';
-import { batchMeansInterval, metricInterval, stopDecision, tQuantileApprox, type StopRule } from '../../src/metrics/precision.js';
+import { batchMeansInterval, metricInterval, sideOf, stopDecision, tQuantileApprox, type StopRule } from '../../src/metrics/precision.js';
 import { rec } from './support.js';
 
 /** An AR(1) series around `mu`: x[t] = mu + phi (x[t-1] - mu) + e, e ~ N(0, 1). Neighbours are strongly correlated for phi near 1. */
@@ -105,11 +105,15 @@ describe('stop rule', () => {
 
   it('stops once the interval lies wholly beyond the gate line, or wholly inside it', () => {
     const iv = stopDecision(wide, rule()).intervals.median_ttft_ms!;
-    expect(stopDecision(wide, rule({ lines: { median_ttft_ms: { baseline: 40, line: iv.low - 1 } } }))).toMatchObject({
+    expect(
+      stopDecision(wide, rule({ lines: { median_ttft_ms: { baseline: 40, line: iv.low - 1, higherIsBetter: false } } })),
+    ).toMatchObject({
       stop: true,
       how: 'decided',
     });
-    expect(stopDecision(wide, rule({ lines: { median_ttft_ms: { baseline: 200, line: iv.high + 1 } } }))).toMatchObject({
+    expect(
+      stopDecision(wide, rule({ lines: { median_ttft_ms: { baseline: 200, line: iv.high + 1, higherIsBetter: false } } })),
+    ).toMatchObject({
       stop: true,
       how: 'decided',
     });
@@ -117,15 +121,44 @@ describe('stop rule', () => {
 
   it('decides on the metrics with a gate line: a watched metric without one (observed) cannot hold it back', () => {
     const iv = stopDecision(wide, rule()).intervals.median_ttft_ms!;
-    const lines = { median_ttft_ms: { baseline: 40, line: iv.low - 1 } };
+    const lines = { median_ttft_ms: { baseline: 40, line: iv.low - 1, higherIsBetter: false } };
     const watched = rule({ metrics: ['median_ttft_ms', 'median_tpot_ms'], margin: 0.0001, lines });
     expect(stopDecision(wide, watched)).toMatchObject({ stop: true, how: 'decided' });
     expect(stopDecision(wide, rule({ metrics: ['median_ttft_ms', 'median_tpot_ms'], margin: 0.0001, lines: {} })).stop).toBe(false);
   });
 
+  it('stops once any one metric lies wholly beyond its line, while another still straddles its own', () => {
+    // TPOT varies here too; its line at its own estimate lies across its interval.
+    const both = wide.map((r) => ({ ...r, latencyMs: r.ttftMs! + 100 + 20 * gauss(rng) }));
+    const ttft = stopDecision(both, rule()).intervals.median_ttft_ms!;
+    const tpot = stopDecision(both, rule({ metrics: ['median_tpot_ms'] })).intervals.median_tpot_ms!;
+    const across = { median_tpot_ms: { baseline: tpot.estimate * 0.9, line: tpot.estimate, higherIsBetter: false } };
+    const beyond = rule({
+      margin: 0.0001,
+      lines: { median_ttft_ms: { baseline: 40, line: ttft.low - 1, higherIsBetter: false }, ...across },
+    });
+    expect(stopDecision(both, beyond)).toMatchObject({ stop: true, how: 'decided' });
+    const inside = rule({
+      margin: 0.0001,
+      lines: { median_ttft_ms: { baseline: 200, line: ttft.high + 1, higherIsBetter: false }, ...across },
+    });
+    expect(stopDecision(both, inside).stop).toBe(false);
+  });
+
+  it('reads a higher-is-better line the other way round', () => {
+    // 1,100 output tokens/s throughout, TTFT too wide to be precise.
+    const lowBar = rule({ margin: 0.0001, lines: { output_throughput: { baseline: 1300, line: 1200, higherIsBetter: true } } });
+    expect(stopDecision(wide, lowBar)).toMatchObject({ stop: true, how: 'decided' });
+    const tput = stopDecision(wide, lowBar).intervals.output_throughput!;
+    expect(sideOf(tput, { baseline: 1300, line: 1200, higherIsBetter: true })).toBe('beyond');
+    expect(sideOf(tput, { baseline: 1100, line: 1000, higherIsBetter: true })).toBe('inside');
+  });
+
   it('goes on while the gate line lies inside the interval', () => {
     const iv = stopDecision(wide, rule()).intervals.median_ttft_ms!;
-    expect(stopDecision(wide, rule({ lines: { median_ttft_ms: { baseline: 90, line: iv.estimate } } })).stop).toBe(false);
+    expect(stopDecision(wide, rule({ lines: { median_ttft_ms: { baseline: 90, line: iv.estimate, higherIsBetter: false } } })).stop).toBe(
+      false,
+    );
   });
 
   it('leaves the ramp-up out and measures output throughput from completion times', () => {

@@ -7,7 +7,10 @@ const done = Array.from({ length: 96 }, (_, i) =>
   rec({ index: i, ttftMs: 50 + (i % 3), latencyMs: 150 + (i % 5), outputTokens: 11, endMs: 100 * (i + 1) }),
 );
 // Lines far above: any interval lies wholly below them, so the verdict is settled.
-const lines = { median_ttft_ms: { baseline: 50, line: 500 }, median_tpot_ms: { baseline: 10, line: 100 } };
+const lines = {
+  median_ttft_ms: { baseline: 50, line: 500, higherIsBetter: false },
+  median_tpot_ms: { baseline: 10, line: 100, higherIsBetter: false },
+};
 const pp = { closed: true, concurrency: 4, requestRate: null };
 
 describe('an adaptive point with a floor (a confirmation rerun)', () => {
