@@ -187,6 +187,14 @@ export interface DecisionLine {
   line: number;
   /** Throughput-like: it regresses by falling below the line. */
   higherIsBetter: boolean;
+  /**
+   * The verdict over every request the baseline runs measured, predicted from the one over these:
+   * under a seeded schedule a run's standing against the baseline barely moves as requests are
+   * added (the runs share the schedule), and the baseline runs' own moves say by how much.
+   * `lineRatio` is that count's line over its baseline; `half` how far (relative) a run's standing
+   * may move by then, at 95%. Absent when the baseline runs measured no more, or are too few.
+   */
+  toFinal?: { lineRatio: number; half: number };
 }
 
 export interface StopRule {
@@ -200,6 +208,8 @@ export interface StopRule {
   level: number;
   /** The gate's lines by metric, when a baseline is known: the point is decided on every one of them (watched or not). */
   lines?: Readonly<Partial<Record<PrecisionMetric, DecisionLine>>>;
+  /** The count the point would be cut at: its figure over the first `cutAt` requests is what the gate will judge. */
+  cutAt?: number;
 }
 
 export type StopHow = 'precise' | 'decided';
@@ -226,10 +236,53 @@ export function stopDecision(completed: readonly RequestRecord[], rule: StopRule
   if (completed.length < rule.minRequests) return { stop: false, intervals };
   const watched = rule.metrics.map((m) => intervals[m] ?? null);
   if (watched.every((i) => i !== null && i.relHalfWidth <= rule.margin)) return { stop: true, how: 'precise', intervals };
-  const sides = judged.map((m) => sideOf(intervals[m] ?? null, lines[m]!));
+  const first = rule.cutAt !== undefined ? completed.filter((r) => r.index < rule.cutAt!) : completed;
+  const sides = judged.map((m) => {
+    const line = lines[m]!;
+    return line.toFinal ? driftSide(figureOf(first, m), line) : sideOf(intervals[m] ?? null, line);
+  });
   if (sides.includes('beyond') || (sides.length > 0 && sides.every((s) => s === 'inside')))
     return { stop: true, how: 'decided', intervals };
   return { stop: false, intervals };
+}
+
+/**
+ * Where a run's figure over the first N requests (`value`) puts the verdict: 'beyond' when it
+ * regresses over these N and, its standing moved by no more than the baseline runs' moves, over all
+ * of the baseline's requests too; 'inside' likewise for a pass; else 'across'.
+ */
+export function driftSide(value: number | null, line: DecisionLine): 'beyond' | 'inside' | 'across' {
+  const f = line.toFinal;
+  if (value === null || !f || line.baseline === 0) return 'across';
+  const p = value / line.baseline;
+  const here = line.line / line.baseline;
+  const worseHere = line.higherIsBetter ? p < here : p > here;
+  const worseThen = line.higherIsBetter ? p + f.half < f.lineRatio : p - f.half > f.lineRatio;
+  const betterThen = line.higherIsBetter ? p - f.half > f.lineRatio : p + f.half < f.lineRatio;
+  if (worseHere && worseThen) return 'beyond';
+  if (!worseHere && betterThen) return 'inside';
+  return 'across';
+}
+
+/** A metric's figure over `records` as the gate computes it (the statistic over all of them; throughput over their completion span from t0). */
+export function figureOf(records: readonly RequestRecord[], metric: PrecisionMetric): number | null {
+  const ok = records.filter((r) => r.success);
+  if (ok.length === 0) return null;
+  if (metric === 'output_throughput') {
+    let tokens = 0;
+    let end = 0;
+    for (const r of ok) {
+      tokens += r.outputTokens ?? 0;
+      end = Math.max(end, r.endMs ?? 0);
+    }
+    return end > 0 ? (tokens * 1000) / end : null;
+  }
+  const [stat, base] = metric.split('_') as [Statistic, string];
+  const values =
+    base === 'itl'
+      ? ok.flatMap((r) => r.itlMs)
+      : ok.map((r) => (base === 'ttft' ? r.ttftMs : base === 'tpot' ? tpotOf(r) : r.latencyMs)).filter((v): v is number => v !== null);
+  return values.length > 0 ? statOf(values, stat) : null;
 }
 
 /** Where an interval lies against the gate's line: wholly past it in the bad direction, wholly short of it, or across it. */

@@ -95,7 +95,11 @@ export function adaptivePlan(cfg: StopConfig, ctx: { stream: boolean; path: stri
 function ruleAt(plan: PointStopPlan, requests: number): StopRule {
   const lines = plan.linesAt?.(requests);
   if (!lines) return plan.rule;
-  return { ...plan.rule, lines: Object.fromEntries(plan.decidedOn.filter((m) => lines[m]).map((m) => [m, lines[m]!])) };
+  return {
+    ...plan.rule,
+    cutAt: requests,
+    lines: Object.fromEntries(plan.decidedOn.filter((m) => lines[m]).map((m) => [m, lines[m]!])),
+  };
 }
 
 /** How a point's run ended, with the intervals over all its records. */

@@ -77,4 +77,16 @@ describe('comparing points of different request counts', () => {
     expect(merged.points[0]!.metrics.find((x) => x.metric === 'median_tpot_ms')!.verdict).toBe('inconclusive');
     expect(merged.verdict).toBe('pass');
   });
+
+  it("gives each line the baseline runs' moves from N requests to all of theirs", () => {
+    const lines = decisionLines(baseline, settings)('sweep', 'concurrency=8')!;
+    const at64 = lines(64)!.median_tpot_ms!;
+    // Standings over 64 (10/10, 10.1/10, 9.9/10) and over 200 (12/12, 12.1/12, 11.9/12) move by
+    // at most 0.17%: a run's standing at 64 is nearly its standing at 200.
+    expect(at64.toFinal!.half).toBeGreaterThan(0);
+    expect(at64.toFinal!.half).toBeLessThan(0.01);
+    const at200 = lines(200)!.median_tpot_ms!;
+    expect(at64.toFinal!.lineRatio).toBeCloseTo(at200.line / at200.baseline, 12);
+    expect(at200.toFinal).toBeUndefined();
+  });
 });

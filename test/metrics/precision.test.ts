@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { tQuantile } from '../../src/compare/stats.js';
 import { Rng } from '../../src/load/rng.js';
-import { batchMeansInterval, metricInterval, sideOf, stopDecision, tQuantileApprox, type StopRule } from '../../src/metrics/precision.js';
+import {
+  batchMeansInterval,
+  driftSide,
+  figureOf,
+  metricInterval,
+  sideOf,
+  stopDecision,
+  tQuantileApprox,
+  type StopRule,
+} from '../../src/metrics/precision.js';
 import { rec } from './support.js';
 
 /** An AR(1) series around `mu`: x[t] = mu + phi (x[t-1] - mu) + e, e ~ N(0, 1). Neighbours are strongly correlated for phi near 1. */
@@ -152,6 +161,34 @@ describe('stop rule', () => {
     const tput = stopDecision(wide, lowBar).intervals.output_throughput!;
     expect(sideOf(tput, { baseline: 1300, line: 1200, higherIsBetter: true })).toBe('beyond');
     expect(sideOf(tput, { baseline: 1100, line: 1000, higherIsBetter: true })).toBe('inside');
+  });
+
+  it("predicts the verdict over all the baseline's requests from a run's standing over the first N", () => {
+    // Latency: regresses past 110 over these N (baseline 100); over all, past 1.12 of that count's
+    // baseline, a standing that moves by at most ±2% by then.
+    const line = { baseline: 100, line: 110, higherIsBetter: false, toFinal: { lineRatio: 1.12, half: 0.02 } };
+    expect(driftSide(115, line)).toBe('beyond');
+    expect(driftSide(111, line)).toBe('across'); // regresses here, but could pass over all
+    expect(driftSide(105, line)).toBe('inside');
+    expect(driftSide(null, line)).toBe('across');
+    const tput = { baseline: 1000, line: 900, higherIsBetter: true, toFinal: { lineRatio: 0.92, half: 0.02 } };
+    expect(driftSide(850, tput)).toBe('beyond');
+    expect(driftSide(960, tput)).toBe('inside');
+    expect(driftSide(930, tput)).toBe('across');
+  });
+
+  it('decides on the figure over the first N requests when the line predicts the final verdict', () => {
+    // TTFT too wide for its interval to decide anything; its figure over the first 100 is what counts.
+    const first = figureOf(wide.slice(0, 100), 'median_ttft_ms')!;
+    const line = { baseline: first / 1.2, line: first / 1.1, higherIsBetter: false, toFinal: { lineRatio: 1.05, half: 0.01 } };
+    const d = stopDecision(wide, rule({ margin: 0.0001, cutAt: 100, lines: { median_ttft_ms: line } }));
+    expect(d).toMatchObject({ stop: true, how: 'decided' });
+    expect(
+      stopDecision(
+        wide,
+        rule({ margin: 0.0001, cutAt: 100, lines: { median_ttft_ms: { ...line, toFinal: { lineRatio: 1.25, half: 0.01 } } } }),
+      ).stop,
+    ).toBe(false);
   });
 
   it('goes on while the gate line lies inside the interval', () => {
