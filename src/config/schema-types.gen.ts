@@ -443,14 +443,14 @@ export interface Goodput {
   'e2el-ms'?: number;
 }
 /**
- * Adaptive points: each point sends requests until its figures are precise enough, or until the gate's pass/fail decision against the baseline can no longer change, instead of sending every prompt. The point's request count (num-prompts, or concurrency x prompts-per-concurrency) becomes its upper bound. Intervals are batch means over the steady state at 95% confidence (docs/gate.md says why).
+ * Adaptive points: each point is cut (at a multiple of 16 requests, the load going on until those finish) once its figures are precise enough, or once the gate's pass/fail decision against the baseline can no longer change, instead of sending every prompt; the gate then compares it over the same first requests of every baseline run. The point's request count (num-prompts, or concurrency x prompts-per-concurrency) becomes its upper bound. Intervals are batch means over the steady state at 95% confidence (docs/gate.md says why).
  *
  * This interface was referenced by `VllmPerfGateConfig`'s JSON-Schema
  * via the `definition` "adaptiveStop".
  */
 export interface AdaptiveStop {
   /**
-   * Stop a point once every watched metric's confidence interval is within the margin, or lies wholly on one side of the gate's line (the baseline value moved by the tolerance).
+   * Stop a point once every watched metric's confidence interval is within the margin, or once its verdict is settled: one gated metric past the gate's line, or every one inside it, over these requests and (by the baseline runs' own moves) over all of the baseline's requests too.
    */
   when: 'precise';
   /**
@@ -466,7 +466,7 @@ export interface AdaptiveStop {
    */
   'max-duration'?: number | string;
   /**
-   * The metrics that must be precise. Default: median_ttft_ms and median_tpot_ms when streaming, median_e2el_ms otherwise; plus output_throughput in a closed loop or at an unbounded rate (below saturation an open loop's throughput is its arrival rate).
+   * The metrics that must be precise, and then also the only ones the verdict is decided on. Default: median_ttft_ms and median_tpot_ms when streaming, median_e2el_ms otherwise, plus output_throughput in a closed loop or at an unbounded rate (below saturation an open loop's throughput is its arrival rate); the verdict is then decided on every gated metric an interval can be built for (means and medians of TTFT, TPOT, ITL and E2E latency, and output_throughput where it is watched).
    *
    * @minItems 1
    */
