@@ -238,7 +238,7 @@ interface ArmResult {
   prefixShift?: string;
 }
 
-const SHIFT_METRICS = ['median_ttft_ms', 'median_tpot_ms', 'median_e2el_ms'];
+const SHIFT_METRICS = ['median_ttft_ms', 'median_tpot_ms', 'median_itl_ms', 'median_e2el_ms'];
 
 /**
  * Over the pool's runs, each metric over the first `n` requests against all of them (the mean
@@ -258,7 +258,14 @@ function prefixShift(docs: readonly ResultsDocument[], n: number): string | unde
     const whole = usable.map((x) => Number(x.whole[m]));
     const part = usable.map((x) => Number(x.part![m]));
     const shift = part.reduce((a, v, i) => a + v / whole[i]! - 1, 0) / part.length;
-    return `${m} ${shift >= 0 ? '+' : ''}${(100 * shift).toFixed(1)}% (run-to-run CV ${(100 * cv(part)).toFixed(1)}% vs ${(100 * cv(whole)).toFixed(1)}%)`;
+    // A run's standing (its figure over the runs' mean) over n requests, and over all: how far it moves.
+    const mean = (xs: number[]): number => xs.reduce((a, v) => a + v, 0) / xs.length;
+    const moves = part.map((v, i) => whole[i]! / mean(whole) - v / mean(part));
+    const moveSd = Math.sqrt(moves.reduce((a, v) => a + (v - mean(moves)) ** 2, 0) / (moves.length - 1));
+    return (
+      `${m} ${shift >= 0 ? '+' : ''}${(100 * shift).toFixed(1)}% (run-to-run CV ${(100 * cv(part)).toFixed(1)}% vs ` +
+      `${(100 * cv(whole)).toFixed(1)}%; a run's standing moves by sd ${(100 * moveSd).toFixed(2)}%)`
+    );
   });
   return `over the first ${n} requests against all of them, in ${usable.length} baseline runs: ${parts.join(', ')}`;
 }

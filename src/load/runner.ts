@@ -53,11 +53,11 @@ export interface RunPointOptions {
 
 /**
  * Every `every` completions, `check` gets the completed records (in completion order) and the count
- * the point would be cut at: the requests sent so far, rounded up to a multiple of `every`. When it
- * answers true the point is cut there: the requests up to the cut are sent and all finish and count
- * (cancelling them would leave out the slowest ones), while the load goes on exactly as scheduled
- * (requests past the cut, never recorded) until the last of them has finished; then those are
- * cancelled. So the first N requests of a cut point ran under the same load as the first N of a
+ * the point would be cut at: as many as have completed (a multiple of `every`). When it answers true
+ * the point is cut there: the first N requests sent all finish and count (cancelling them would
+ * leave out the slowest ones), while the load goes on exactly as scheduled (requests past the cut,
+ * those already in flight included, never recorded) until the last of the N has finished; then the
+ * rest are cancelled. So the first N requests of a cut point ran under the same load as the first N of a
  * point that sent them all, and the two can be compared over those N. Sessions (multi-turn) stop
  * sending instead. At `maxMs` after t0 nothing more is sent and what is in flight finishes and counts.
  */
@@ -276,8 +276,8 @@ function measure(client: LoadClient, opts: RunPointOptions, n: number, cap: numb
       else client.cancelAll();
     };
 
-    /** Sent so far, rounded up to a multiple of `every` (at most all). */
-    const cutCount = (every: number): number => Math.min(n, Math.ceil(sent / every) * every);
+    /** Completed so far, rounded up to a multiple of `every` (at most all): a cut as early as the figures seen allow. */
+    const cutCount = (every: number): number => Math.min(n, Math.ceil(completed.length / every) * every);
 
     /** The adaptive stop: requests below `at` are measured, the rest only keep the load until those finish. */
     const beginCut = (at: number): void => {
