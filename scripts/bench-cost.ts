@@ -1,39 +1,42 @@
-// npm run bench:cost [-- --preset nightly|sweep|both --runs R --history H --scale F --run-cv CV
-//                       --pool P --tolerance T --margin M --min-requests N --nightly-counts 200[,400]
-//                       --sweep-counts 10[,40] --sweep-cap N --profile NAME]
+// npm run bench:cost [-- --preset nightly|sweep|both --runs R --history H --pool P --scale F
+//                       --run-cv CV --tolerance T --margin M --min-requests N --profile NAME]
 //
 // The default (one trial per cell, both presets) is a smoke run that keeps to a few minutes; rates
-// worth reading need more trials, e.g. --preset nightly --runs 6 --history 4 (about 5 minutes).
+// worth reading need more trials, e.g. --preset nightly --runs 10 --history 8 --pool 12 (about
+// 12 minutes).
 //
-// GPU-seconds per verdict, fixed request counts vs adaptive points (a suite's `stop`), on vllm-sim,
-// with the false-alarm rate and the detection rate of a 5% and a 10% slowdown each mode reaches.
+// GPU-seconds per verdict, the preset's fixed request count vs adaptive points (a suite's `stop`),
+// on vllm-sim, with the false-alarm rate and the detection rate of a 5% and a 10% slowdown each
+// mode reaches.
 //
 // Presets: "nightly" is vllm-nightly's QPS 16 point (Poisson, 200 prompts, seed 0) on random
 // 256 in / 128 out prompts in place of ShareGPT, which the bench cannot fetch; "sweep" is the
 // concurrency-sweep preset (closed loop at 1..32, random 256 in / 128 out, ignore-eos, seed 42,
-// prompts-per-concurrency 10: 10 × C requests at concurrency C). Each is run with fixed counts (the preset's, and any larger ones asked
-// for) and adaptive: `stop: { when: precise }` with the gate's decision lines from the baseline,
-// the preset's count (or --sweep-cap × C per level) being the cap.
+// prompts-per-concurrency 10: 10 × C requests at concurrency C). Adaptive is `stop: { when:
+// precise, margin: M%, min-requests: N }` with the gate's decision lines from the baseline, the
+// preset's count being the cap.
 //
 // The simulator serves the l4-qwen2.5-0.5b profile (step costs fitted to one L4, with per-step and
 // front-end jitter; sim-fast has none, so any count would look precise). It runs with
 // --sim-time-scale F: every simulated duration is F times the L4's, so a GPU-second is F wall
 // seconds, and the nightly point's arrival rate is 16 / F per wall second to keep the L4's load.
 // Each run boots its own simulator, which draws its own run factor (--sim-run-cv): the run-to-run
-// variance a GPU has. Per mode: a pool of P baseline runs (--pool, default 2H; at no slowdown; an
-// adaptive baseline run stops on precision alone, as in the Action's baseline mode), then R runs at
-// each of 0%, 5% and 10% slowdown (--sim-slowdown), each judged against its own draw of H runs of
-// the pool (--history) by the gate (compareRuns, `thresholds.default` at ±T instead of the
-// product's -5% / +10%, under which a 5% slowdown is no regression at all) with a confirmation
-// rerun of flagged points made as the pipeline makes it (the same history, never cut before the
-// requests the first look was judged over). GPU-seconds per verdict = the
-// seconds the modelled GPU was busy with measured load (each point's duration / F), confirmation
-// reruns included; start-up, warm-up and the baseline runs are left out on both sides.
+// variance a GPU has. Per preset: a pool of P baseline runs (--pool, default 2H) at no slowdown that
+// send every request (adaptive with a margin nothing reaches, for the prefix figures a cut point is
+// compared with, as the Action's baseline mode makes them), then R trials at each of 0%, 5% and 10%
+// slowdown (--sim-slowdown): each draws H runs of the pool (--history) and judges one run of each
+// mode against them with the gate (compareRuns, `thresholds.default` at ±T instead of the product's
+// -5% / +10%, under which a 5% slowdown is no regression at all), with a confirmation rerun of
+// flagged points made as the pipeline makes it (the same history, never cut before the requests the
+// first look was judged over). GPU-seconds per verdict = the seconds the modelled GPU was busy with
+// measured load (each point's duration / F), confirmation reruns included; start-up, warm-up and
+// the baseline runs are left out on both sides.
 import { build } from 'esbuild';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { compareRuns } from '../src/compare/compare.js';
+import type { GateSettings } from '../src/compare/settings.js';
 import { mergeConfirmation, pointsToConfirm } from '../src/compare/confirm.js';
 import { decisionLines } from '../src/compare/decision-lines.js';
 import { figuresAt, judgedCount } from '../src/compare/prefix.js';
@@ -48,7 +51,6 @@ const argOf = (name: string, dflt: string): string => {
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : dflt;
 };
 const numOf = (name: string, dflt: number): number => Number(argOf(name, String(dflt)));
-const listOf = (name: string, dflt: string): number[] => argOf(name, dflt).split(',').map(Number);
 
 const RUNS = numOf('--runs', 1);
 const HISTORY = numOf('--history', 3);
@@ -59,9 +61,6 @@ const TOLERANCE = numOf('--tolerance', 3);
 const MARGIN = numOf('--margin', 2);
 const MIN_REQUESTS = argOf('--min-requests', '');
 const PROFILE = argOf('--profile', 'l4-qwen2.5-0.5b');
-const NIGHTLY_COUNTS = listOf('--nightly-counts', '200');
-const SWEEP_COUNTS = listOf('--sweep-counts', '10');
-const SWEEP_CAP = numOf('--sweep-cap', 10);
 const PRESETS = ((): Preset[] => {
   const p = argOf('--preset', 'both');
   return p === 'both' ? ['nightly', 'sweep'] : [p as Preset];
@@ -75,16 +74,17 @@ interface Arm {
   /** Requests per point (fixed) or the cap per point (adaptive). */
   count: number;
   minRequests: number;
+  /** A baseline run of the shared pool: adaptive (for its prefix figures) with a margin nothing reaches, so it sends every request. */
+  pool?: boolean;
 }
 
+/** The preset's count fixed, and adaptive with it as the cap (the product's default min-requests, 64). */
 function arms(preset: Preset): Arm[] {
-  const counts = preset === 'nightly' ? NIGHTLY_COUNTS : SWEEP_COUNTS;
-  const cap = preset === 'nightly' ? NIGHTLY_COUNTS[0]! : SWEEP_CAP;
-  // The product's default min-requests (64).
+  const count = preset === 'nightly' ? 200 : 10;
   const minRequests = MIN_REQUESTS !== '' ? Number(MIN_REQUESTS) : 64;
   return [
-    ...counts.map((count) => ({ preset, adaptive: false, count, minRequests: 0 })),
-    { preset, adaptive: true, count: cap, minRequests },
+    { preset, adaptive: false, count, minRequests: 0 },
+    { preset, adaptive: true, count, minRequests },
   ];
 }
 
@@ -94,7 +94,7 @@ const armName = (a: Arm): string =>
     : `fixed ${a.count}${a.preset === 'sweep' ? '×C' : ''}${a.count === (a.preset === 'nightly' ? 200 : 10) ? ' (preset)' : ''}`;
 
 function suiteLines(arm: Arm): string[] {
-  const stop = arm.adaptive ? [`    stop: { when: precise, margin: ${MARGIN}%, min-requests: ${arm.minRequests} }`] : [];
+  const stop = arm.adaptive ? [`    stop: { when: precise, margin: ${arm.pool ? 0 : MARGIN}%, min-requests: ${arm.minRequests} }`] : [];
   if (arm.preset === 'nightly')
     return [
       '  - name: nightly-qps16',
@@ -229,6 +229,8 @@ interface Cell {
   invalid: number;
   /** Metrics that failed a verdict, with how many verdicts. */
   failedOn: Record<string, number>;
+  /** Each trial's verdict failed (in trial order: the modes' trials are paired). */
+  outcomes: boolean[];
 }
 
 interface ArmResult {
@@ -273,64 +275,78 @@ function prefixShift(docs: readonly ResultsDocument[], n: number): string | unde
 const countOf0 = (m: ResultsDocument['suites'][number]['points'][number]['metrics']): number =>
   Number(m.completed ?? 0) + Number(m.failed ?? 0);
 
-async function runArm(dir: string, arm: Arm): Promise<ArmResult> {
-  // Baseline runs, as the Action's baseline mode makes them: an adaptive point stops on precision
-  // alone (never on a verdict), so the baseline holds figures over every count a PR may be cut at.
+/**
+ * Both modes of a preset, paired: one pool of baseline runs that sends every request (with the
+ * adaptive config's prefix figures, so a cut point finds figures over its count), and for each trial
+ * one history drawn from it against which a run of each mode is judged. Each verdict gets its own
+ * draw: the gate's noise band comes from the history's spread, so one shared history would make
+ * every trial share its luck; and both modes meet the same draws, so their rates differ by the mode.
+ */
+async function runPreset(dir: string, preset: Preset): Promise<ArmResult[]> {
+  const list = arms(preset);
+  const adaptive = list.find((a) => a.adaptive)!;
   const baselines: ResultsDocument[] = [];
-  for (let i = 0; i < POOL; i++) baselines.push(await oneRun(dir, arm, 0, null));
-  // Each verdict is judged against its own draw of H baseline runs from the pool: the gate's noise
-  // band comes from the history's spread, so one shared history would make every trial of a cell
-  // share its luck, and a mode's power would be that of one draw.
+  for (let i = 0; i < POOL; i++) baselines.push(await oneRun(dir, { ...adaptive, pool: true }, 0, null));
   let draw = 0;
   const nextHistory = (): ResultsDocument[] => {
     const start = draw++;
     return Array.from({ length: Math.min(HISTORY, POOL) }, (_, k) => baselines[(start + k) % POOL]!);
   };
-  const settings = gateSettingsFor(await loadConfigText(configText(arm, 0), path.join(dir, 'perf.yml')));
-  const shift = arm.adaptive ? prefixShift(baselines, arm.minRequests) : undefined;
-  const cells: Record<number, Cell> = {};
+  const results: ArmResult[] = [];
+  for (const arm of list) {
+    const shift = arm.adaptive ? prefixShift(baselines, arm.minRequests) : undefined;
+    results.push({ arm, cells: {}, ...(shift ? { prefixShift: shift } : {}) });
+  }
+  const settings = gateSettingsFor(await loadConfigText(configText(adaptive, 0), path.join(dir, 'perf.yml')));
   for (const s of SLOWDOWNS) {
-    const cell: Cell = { fails: 0, trials: 0, gpuS: 0, requests: [], how: {}, invalid: 0, failedOn: {} };
+    for (const r of results) r.cells[s] = { fails: 0, trials: 0, gpuS: 0, requests: [], how: {}, invalid: 0, failedOn: {}, outcomes: [] };
     for (let i = 0; i < RUNS; i++) {
       const history = nextHistory();
-      const current = await oneRun(dir, arm, s, history);
-      let report = compareRuns(history, current, settings);
-      cell.gpuS += gpuSeconds(current);
-      const st = pointStats(current);
-      cell.requests.push(...st.requests);
-      for (const h of st.how) cell.how[h] = (cell.how[h] ?? 0) + 1;
-      for (const su of current.suites) cell.invalid += su.points.filter((p) => !p.validity.valid).length;
-      // The confirmation rerun as the pipeline makes it: the flagged points only, against the same
-      // history, never cut before the requests the first look was judged over.
-      const confirm = pointsToConfirm(report);
-      if (confirm.length > 0) {
-        const only = [...new Set(confirm.map((c) => c.suite))].map((suite) => ({
-          suite,
-          keys: confirm.filter((c) => c.suite === suite).map((c) => c.key),
-        }));
-        const rerun = await oneRun(dir, arm, s, history, { only, cutFloor: judgedCount(report, current) });
-        report = mergeConfirmation(report, rerun);
-        cell.gpuS += gpuSeconds(rerun);
-      }
-      cell.trials++;
-      if (report.verdict !== 'pass' && report.verdict !== 'fail')
-        throw new Error(`${arm.preset} ${armName(arm)} +${s * 100}%: the gate judged nothing (${report.verdict}: ${report.summary})`);
-      if (report.verdict === 'fail') {
-        cell.fails++;
-        const failed = new Set(
-          report.points.flatMap((p) =>
-            p.verdict === 'regressed' ? p.metrics.filter((m) => m.verdict === 'regressed').map((m) => m.metric) : [],
-          ),
-        );
-        for (const m of failed) cell.failedOn[m] = (cell.failedOn[m] ?? 0) + 1;
-      }
+      for (const r of results) await trial(dir, r.arm, s, history, settings, r.cells[s]!);
     }
-    cells[s] = cell;
-    console.error(
-      `  ${arm.preset} ${armName(arm)} +${s * 100}%: ${cell.fails}/${cell.trials} fail, ${(cell.gpuS / cell.trials).toFixed(1)} GPU-s per verdict`,
-    );
+    for (const r of results) {
+      const cell = r.cells[s]!;
+      console.error(
+        `  ${preset} ${armName(r.arm)} +${s * 100}%: ${cell.fails}/${cell.trials} fail, ${(cell.gpuS / cell.trials).toFixed(1)} GPU-s per verdict`,
+      );
+    }
   }
-  return { arm, cells, ...(shift ? { prefixShift: shift } : {}) };
+  return results;
+}
+
+/** One verdict: a run against the history, with the confirmation rerun as the pipeline makes it. */
+async function trial(dir: string, arm: Arm, s: number, history: ResultsDocument[], settings: GateSettings, cell: Cell): Promise<void> {
+  const current = await oneRun(dir, arm, s, history);
+  let report = compareRuns(history, current, settings);
+  cell.gpuS += gpuSeconds(current);
+  const st = pointStats(current);
+  cell.requests.push(...st.requests);
+  for (const h of st.how) cell.how[h] = (cell.how[h] ?? 0) + 1;
+  for (const su of current.suites) cell.invalid += su.points.filter((p) => !p.validity.valid).length;
+  // The flagged points only, against the same history, never cut before the requests the first look was judged over.
+  const confirm = pointsToConfirm(report);
+  if (confirm.length > 0) {
+    const only = [...new Set(confirm.map((c) => c.suite))].map((suite) => ({
+      suite,
+      keys: confirm.filter((c) => c.suite === suite).map((c) => c.key),
+    }));
+    const rerun = await oneRun(dir, arm, s, history, { only, cutFloor: judgedCount(report, current) });
+    report = mergeConfirmation(report, rerun);
+    cell.gpuS += gpuSeconds(rerun);
+  }
+  cell.trials++;
+  cell.outcomes.push(report.verdict === 'fail');
+  if (report.verdict !== 'pass' && report.verdict !== 'fail')
+    throw new Error(`${arm.preset} ${armName(arm)} +${s * 100}%: the gate judged nothing (${report.verdict}: ${report.summary})`);
+  if (report.verdict === 'fail') {
+    cell.fails++;
+    const failed = new Set(
+      report.points.flatMap((p) =>
+        p.verdict === 'regressed' ? p.metrics.filter((m) => m.verdict === 'regressed').map((m) => m.metric) : [],
+      ),
+    );
+    for (const m of failed) cell.failedOn[m] = (cell.failedOn[m] ?? 0) + 1;
+  }
 }
 
 /** Wilson score interval of k successes in n trials, 95%. */
@@ -396,7 +412,6 @@ function printPreset(results: ArmResult[]): string {
     return al <= bh && bl <= ah;
   };
   const samePower = (f: ArmResult): boolean => SLOWDOWNS.every((s) => overlap(f.cells[s]!, adaptive.cells[s]!));
-  const atLeast = (f: ArmResult): boolean => detects(f, 0.05) >= detects(adaptive, 0.05) && detects(f, 0.1) >= detects(adaptive, 0.1);
   const powerDiff = (f: ArmResult): string =>
     [0.05, 0.1]
       .filter((s) => detects(f, s) !== detects(adaptive, s))
@@ -405,21 +420,22 @@ function printPreset(results: ArmResult[]): string {
           `; at ${s * 100}% adaptive detects ${detects(adaptive, s) > detects(f, s) ? 'more' : 'less'} often (${adaptive.cells[s]!.fails}/${adaptive.cells[s]!.trials} vs ${f.cells[s]!.fails}/${f.cells[s]!.trials})`,
       )
       .join('');
+  // Paired trials (the same history draw): where the modes' verdicts differ, and which way.
+  const discordant = (f: ArmResult): string =>
+    SLOWDOWNS.map((s) => {
+      const a = adaptive.cells[s]!.outcomes;
+      const b = f.cells[s]!.outcomes;
+      const onlyFixed = b.filter((x, i) => x && !a[i]).length;
+      const onlyAdaptive = a.filter((x, i) => x && !b[i]).length;
+      return `+${s * 100}%: ${onlyFixed} failed by fixed only, ${onlyAdaptive} by adaptive only`;
+    }).join('; ');
   const lines: string[] = [];
   lines.push(
-    `${title}, as shipped: adaptive ${gpu(adaptive).toFixed(1)} vs fixed ${gpu(shipped).toFixed(1)} GPU-s per verdict = ${ratio(shipped)} ` +
+    `${title}: adaptive ${gpu(adaptive).toFixed(1)} vs fixed ${gpu(shipped).toFixed(1)} GPU-s per verdict = ${ratio(shipped)} ` +
       `(${verdict(shipped)}); rates ${samePower(shipped) ? 'indistinguishable (95% intervals overlap)' : 'differ (95% intervals apart)'}` +
       `${powerDiff(shipped)}.`,
   );
-  // Equal power: the cheapest fixed count whose detection rates reach the adaptive mode's.
-  const reaching = fixed.filter(atLeast).sort((a, b) => gpu(a) - gpu(b))[0];
-  if (reaching && reaching !== shipped)
-    lines.push(
-      `${title}, at equal power (${armName(reaching.arm)} detects at least as often): adaptive = ${ratio(reaching)} of its GPU time ` +
-        `(${verdict(reaching)}).`,
-    );
-  else if (!reaching)
-    lines.push(`${title}, at equal power: no fixed count measured detects as often as adaptive; add a larger one (--${preset}-counts).`);
+  lines.push(`${title}, paired verdicts (same history draw): ${discordant(shipped)}.`);
   return lines.join('\n');
 }
 
@@ -430,9 +446,7 @@ async function main(): Promise<void> {
   const byPreset: ArmResult[][] = [];
   try {
     for (const preset of PRESETS) {
-      const results: ArmResult[] = [];
-      for (const arm of arms(preset)) results.push(await runArm(dir, arm));
-      byPreset.push(results);
+      byPreset.push(await runPreset(dir, preset));
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
