@@ -41731,6 +41731,37 @@ function formatRate(r) {
   return r === "inf" || r === Infinity ? "inf" : String(r);
 }
 
+// src/compare/prefix.ts
+function countOf(p) {
+  return p["vllm-meta"]?.num_prompts ?? void 0;
+}
+function figuresAt(p, requests) {
+  if (countOf(p) === requests) return p.metrics;
+  return p["prefix-figures"]?.find((f) => f.requests === requests)?.metrics;
+}
+function sharedCount(points) {
+  const [first] = points;
+  if (!first || points.length < 2 || points.some((p) => p.repeats) || !points.some((p) => p["prefix-figures"])) return void 0;
+  const own = countOf(first);
+  if (own === void 0 || points.every((p) => countOf(p) === own)) return void 0;
+  const counts = [own, ...(first["prefix-figures"] ?? []).map((f) => f.requests)].sort((a, b) => b - a);
+  return counts.find((n) => points.every((p) => figuresAt(p, n) !== void 0));
+}
+function commonCount(current, base) {
+  return base.length === 0 ? void 0 : sharedCount([current, ...base]);
+}
+function comparedOverNote(pc) {
+  return `${pc.suite} \xB7 ${pc.label}: compared over the first ${pc.comparedOver} requests of every run, the most they all measured (an adaptive point ends early).`;
+}
+function judgedCount(report, current) {
+  return (suite, key) => {
+    const pc = report.points.find((p2) => p2.suite === suite && p2.key === key);
+    if (pc?.comparedOver !== void 0) return pc.comparedOver;
+    const p = findPoint(current.suites, suite, key);
+    return p ? countOf(p) : void 0;
+  };
+}
+
 // src/compare/fingerprint.ts
 function fingerprintDiffs(baseline, current) {
   const out2 = [];
@@ -42787,35 +42818,7 @@ function judgeMetric(metric, resolved, s, settings) {
   const higher = info.direction === "higher-is-better";
   const worse = higher ? b - c : c - b;
   const tol = toleranceAmount(rule, b, info.unit);
-  let half;
-  let method;
-  let runsWord;
-  const k = s.currentRepeats?.length ?? 0;
-  if (s.noise) {
-    half = s.noise.half;
-    method = s.noise.method;
-    runsWord = s.noise.word;
-  } else if (n >= 2 && k >= 2 && !s.historyHasRepeats) {
-    half = pooledHalfWidth(s.history, s.currentRepeats, level).half;
-    method = "two-sample-t";
-    runsWord = `of ${n} runs vs ${k} repeats`;
-  } else if (n >= 2) {
-    half = predictionHalfWidth(s.history, level).half;
-    method = "prediction";
-    runsWord = `of ${n} runs`;
-  } else {
-    const floor = noiseFloorFor(settings, info.family) * Math.abs(b);
-    const m = s.baselineRepeats?.length ?? 0;
-    if (m >= 3 && k >= 3) {
-      half = Math.max(welchHalfWidth(s.baselineRepeats, s.currentRepeats, level).half, floor);
-      method = "welch";
-      runsWord = `of ${m} vs ${k} repeats`;
-    } else {
-      half = floor;
-      method = "noise-floor";
-      runsWord = `(one baseline run)`;
-    }
-  }
+  const { half, method, runsWord } = noiseOf(s, settings, level, info.family);
   const beyondBad = worse > tol;
   const beyondGood = -worse > tol;
   const outsideBad = worse > half;
@@ -42852,6 +42855,27 @@ function judgeMetric(metric, resolved, s, settings) {
       power: settings.power
     });
   return out2;
+}
+function noiseOf(s, settings, level, family) {
+  if (s.noise) return { half: s.noise.half, method: s.noise.method, runsWord: s.noise.word };
+  const n = s.history.length;
+  const k = s.currentRepeats?.length ?? 0;
+  if (n >= 2 && k >= 2 && !s.historyHasRepeats)
+    return {
+      half: pooledHalfWidth(s.history, s.currentRepeats, level).half,
+      method: "two-sample-t",
+      runsWord: `of ${n} runs vs ${k} repeats`
+    };
+  if (n >= 2) return { half: predictionHalfWidth(s.history, level).half, method: "prediction", runsWord: `of ${n} runs` };
+  const floor = noiseFloorFor(settings, family) * Math.abs(mean(s.history));
+  const m = s.baselineRepeats?.length ?? 0;
+  if (m >= 3 && k >= 3)
+    return {
+      half: Math.max(welchHalfWidth(s.baselineRepeats, s.currentRepeats, level).half, floor),
+      method: "welch",
+      runsWord: `of ${m} vs ${k} repeats`
+    };
+  return { half: floor, method: "noise-floor", runsWord: "(one baseline run)" };
 }
 function toleranceAmount(rule, baseline, unit) {
   let amt = 0;
@@ -43050,7 +43074,10 @@ function compareRuns(baseline, current, settings, opts = {}) {
       if (point["search-probe"]) continue;
       const basePoints = usedSuites.map((suites) => findPoint(suites, suite.name, point.key)).filter((p) => p !== void 0);
       const validBase = basePoints.filter((p) => p.validity.valid);
-      points.push(comparePoint(suite, point, validBase, settings));
+      const pc = comparePoint(suite, point, validBase, settings);
+      points.push(pc);
+      const counted = countNote(pc, point, validBase);
+      if (counted) notes.push(counted);
       invalidBaselinePoints += basePoints.length - validBase.length;
       if (basePoints.length > validBase.length)
         notes.push(
@@ -43125,19 +43152,29 @@ function applySuiteMap(history, current, map, notes) {
     return { ...doc, suites: renamed };
   });
 }
+function countNote(pc, point, base) {
+  const where = `${pc.suite} \xB7 ${pc.label}`;
+  if (pc.comparedOver !== void 0) return comparedOverNote(pc);
+  const own = countOf(point);
+  const others = [...new Set(base.map(countOf).filter((n) => n !== void 0 && n !== own))];
+  if (own === void 0 || others.length === 0 || !(point["prefix-figures"] || point.stop)) return void 0;
+  return `${where}: this run measured ${own} requests, the baseline ${others.join(", ")}, and no count is common to all with figures; compared whole, though a seeded schedule's first requests load the server differently from all of them.`;
+}
 function comparePoint(suite, point, base, settings) {
   const metrics = [];
   const names = [];
   const add = (m) => {
     if (!names.includes(m)) names.push(m);
   };
-  for (const [m, v] of Object.entries(point.metrics)) if (isNum(v)) add(m);
-  for (const bp of base) for (const [m, v] of Object.entries(bp.metrics)) if (isNum(v)) add(m);
+  const at = commonCount(point, base);
+  const figures = (p) => at === void 0 ? p.metrics : figuresAt(p, at);
+  for (const [m, v] of Object.entries(figures(point))) if (isNum(v)) add(m);
+  for (const bp of base) for (const [m, v] of Object.entries(figures(bp))) if (isNum(v)) add(m);
   for (const [m, v] of Object.entries(point.telemetry ?? {})) if (isNum(v) && ruleFor(settings, suite.name, m).explicit) add(m);
   for (const name of names) {
     const resolved = ruleFor(settings, suite.name, name);
-    const cur = valueOf(point, name);
-    const history = base.map((bp) => valueOf(bp, name)).filter(isNum);
+    const cur = valueOf(point, name, figures(point));
+    const history = base.map((bp) => valueOf(bp, name, figures(bp))).filter(isNum);
     if (cur === null && history.length === 0) continue;
     if (cur === null || history.length === 0) {
       const sides = { current: cur, baseline: mean(history), baselineRuns: history.length };
@@ -43162,7 +43199,8 @@ function comparePoint(suite, point, base, settings) {
     valid: point.validity.valid,
     invalidReasons: [...point.validity.reasons],
     verdict: pointVerdict(point, base, metrics),
-    metrics
+    metrics,
+    ...at !== void 0 ? { comparedOver: at } : {}
   };
   if (point.telemetry) {
     const t = {};
@@ -43186,8 +43224,8 @@ function withStartup(doc) {
   };
   return [...doc.suites, startup];
 }
-function valueOf(p, metric) {
-  const v = p.metrics[metric] ?? p.telemetry?.[metric];
+function valueOf(p, metric, metrics = p.metrics) {
+  const v = metrics[metric] ?? p.telemetry?.[metric];
   return isNum(v) ? v : null;
 }
 function repeatsOf(p, metric) {
@@ -43231,7 +43269,9 @@ function compareAB(runsA, runsB, settings, opts = {}) {
       if (point["search-probe"]) continue;
       const aPoints = runsA.map((r) => findPoint(r.suites, suite.name, point.key));
       const bPoints = runsB.map((r) => findPoint(r.suites, suite.name, point.key));
-      points.push(comparePointAB(suite, point.key, aPoints, bPoints, settings, baselineLabel, candidateLabel));
+      const pc = comparePointAB(suite, point.key, aPoints, bPoints, settings, baselineLabel, candidateLabel);
+      points.push(pc);
+      if (pc.comparedOver !== void 0) notes.push(comparedOverNote(pc));
     }
   }
   for (const suite of runsA[0]?.suites ?? []) {
@@ -43283,13 +43323,15 @@ function comparePointAB(suite, key, aPoints, bPoints, settings, aLabel, bLabel) 
   collect(aPoints, aLabel);
   collect(bPoints, bLabel);
   const paired = aPoints.length === bPoints.length;
+  const at = sharedCount([...aPoints, ...bPoints].filter((p) => p?.validity.valid === true));
+  const figures = (p) => at === void 0 ? p.metrics : figuresAt(p, at) ?? {};
   const names = /* @__PURE__ */ new Set();
-  for (const p of [...aPoints, ...bPoints]) for (const [m, v] of Object.entries(p?.metrics ?? {})) if (isNum2(v)) names.add(m);
+  for (const p of [...aPoints, ...bPoints]) for (const [m, v] of Object.entries(p ? figures(p) : {})) if (isNum2(v)) names.add(m);
   const metrics = [];
   for (const name of names) {
     const resolved = ruleFor(settings, suite.name, name);
-    const a = aPoints.map((p) => p?.validity.valid ? num(p.metrics[name]) : null);
-    const b = bPoints.map((p) => p?.validity.valid ? num(p.metrics[name]) : null);
+    const a = aPoints.map((p) => p?.validity.valid ? num(figures(p)[name]) : null);
+    const b = bPoints.map((p) => p?.validity.valid ? num(figures(p)[name]) : null);
     const av = a.filter(isNum2);
     const bv = b.filter(isNum2);
     if (av.length === 0 || bv.length === 0) {
@@ -43305,7 +43347,17 @@ function comparePointAB(suite, key, aPoints, bPoints, settings, aLabel, bLabel) 
     metrics.push(judgeMetric(name, resolved, samples, settings));
   }
   const verdict = invalidReasons.length > 0 ? "invalid" : aPoints.every((p) => !p) ? "new" : bPoints.every((p) => !p) ? "missing" : gatedVerdict(metrics);
-  return { suite: suite.name, suiteKind: suite.kind, key, label, valid: invalidReasons.length === 0, invalidReasons, verdict, metrics };
+  return {
+    suite: suite.name,
+    suiteKind: suite.kind,
+    key,
+    label,
+    valid: invalidReasons.length === 0,
+    invalidReasons,
+    verdict,
+    metrics,
+    ...at !== void 0 ? { comparedOver: at } : {}
+  };
 }
 function abNoise(a, b, paired, settings, family, base) {
   const level = settings.confidence;
@@ -43361,9 +43413,10 @@ function mergeConfirmation(report, rerun) {
       );
       return p;
     }
+    const figures = (p.comparedOver !== void 0 ? figuresAt(rp, p.comparedOver) : void 0) ?? rp.metrics;
     const metrics = p.metrics.map((m) => {
       if (m.verdict !== "regressed" || m.limit === void 0) return m;
-      const raw = rp.metrics[m.metric] ?? rp.telemetry?.[m.metric];
+      const raw = figures[m.metric] ?? rp.telemetry?.[m.metric];
       const value = typeof raw === "number" && Number.isFinite(raw) ? raw : null;
       const again = value !== null && (m.direction === "higher-is-better" ? value < m.limit : value > m.limit);
       return {
@@ -43981,11 +44034,11 @@ var config_schema_default = {
       type: "object",
       additionalProperties: false,
       required: ["when"],
-      description: "Adaptive points: each point sends requests until its figures are precise enough, or until the gate's pass/fail decision against the baseline can no longer change, instead of sending every prompt. The point's request count (num-prompts, or concurrency x prompts-per-concurrency) becomes its upper bound. Intervals are batch means over the steady state at 95% confidence (docs/gate.md says why).",
+      description: "Adaptive points: each point is cut (at a multiple of 16 requests, the load going on until those finish) once its figures are precise enough, or once the gate's pass/fail decision against the baseline can no longer change, instead of sending every prompt; the gate then compares it over the same first requests of every baseline run. The point's request count (num-prompts, or concurrency x prompts-per-concurrency) becomes its upper bound. Intervals are batch means over the steady state at 95% confidence (docs/gate.md says why).",
       properties: {
         when: {
           const: "precise",
-          description: "Stop a point once every watched metric's confidence interval is within the margin, or lies wholly on one side of the gate's line (the baseline value moved by the tolerance)."
+          description: "Stop a point once every watched metric's confidence interval is within the margin, or once its verdict is settled: one gated metric past the gate's line, or every one inside it, over these requests and (by the baseline runs' own moves) over all of the baseline's requests too."
         },
         margin: {
           type: "string",
@@ -44020,7 +44073,7 @@ var config_schema_default = {
               "output_throughput"
             ]
           },
-          description: "The metrics that must be precise. Default: median_ttft_ms and median_tpot_ms when streaming, median_e2el_ms otherwise; plus output_throughput in a closed loop or at an unbounded rate (below saturation an open loop's throughput is its arrival rate)."
+          description: "The metrics that must be precise, and then also the only ones the verdict is decided on. Default: median_ttft_ms and median_tpot_ms when streaming, median_e2el_ms otherwise, plus output_throughput in a closed loop or at an unbounded rate (below saturation an open loop's throughput is its arrival rate); the verdict is then decided on every gated metric an interval can be built for (means and medians of TTFT, TPOT, ITL and E2E latency, and output_throughput where it is watched)."
         }
       }
     },
@@ -48948,26 +49001,57 @@ import path14 from "node:path";
 function decisionLines(baseline, settings) {
   const renamed = (name) => settings.suiteMap[name] ?? name;
   return (suite, key) => {
-    const values = /* @__PURE__ */ new Map();
+    const points = [];
     for (const doc of baseline)
       for (const s of doc.suites)
         if (renamed(s.name) === suite) {
-          for (const p of s.points)
-            if (p.key === key && p.validity.valid) {
-              for (const [m, v] of Object.entries(p.metrics)) if (typeof v === "number") values.set(m, [...values.get(m) ?? [], v]);
-            }
+          for (const p of s.points) if (p.key === key && p.validity.valid) points.push(p);
         }
-    if (values.size === 0) return void 0;
-    const out2 = {};
-    for (const [m, vs] of values) {
-      const r = ruleFor(settings, suite, m);
-      if (r.role !== "gated") continue;
-      const b = vs.reduce((a, v) => a + v, 0) / vs.length;
-      const tol = toleranceAmount(r.rule, b, r.info.unit);
-      out2[m] = { baseline: b, line: r.info.direction === "higher-is-better" ? b - tol : b + tol };
-    }
-    return out2;
+    if (points.length === 0) return void 0;
+    const counts = points.map(countOf);
+    const most = counts.every((n) => n !== void 0) ? Math.min(...counts) : void 0;
+    const finalMaps = most !== void 0 ? points.map((p) => figuresAt(p, most)) : [];
+    const finals = finalMaps.every((m) => m !== void 0) ? linesOf(finalMaps, suite, settings) : void 0;
+    return (requests) => {
+      const maps = points.map((p) => figuresAt(p, requests));
+      if (maps.some((m) => m === void 0)) return void 0;
+      const lines = linesOf(maps, suite, settings);
+      if (finals && most !== void 0 && requests < most && points.length >= 3)
+        for (const [m, line] of Object.entries(lines)) {
+          const final = finals[m];
+          const moves = maps.map((here, j) => standing(finalMaps[j], m, final) - standing(here, m, line));
+          if (final && moves.every(Number.isFinite))
+            line.toFinal = {
+              lineRatio: final.line / final.baseline,
+              half: tQuantile(1 - (1 - STOP_LEVEL) / 2, moves.length - 1) * sampleSd(moves) * Math.sqrt(1 + 1 / moves.length)
+            };
+        }
+      return lines;
+    };
   };
+}
+var STOP_LEVEL = 0.95;
+function standing(metrics, metric, line) {
+  const v = metrics[metric];
+  return typeof v === "number" && line && line.baseline !== 0 ? v / line.baseline : NaN;
+}
+function linesOf(maps, suite, settings) {
+  const values = /* @__PURE__ */ new Map();
+  for (const metrics of maps)
+    for (const [m, v] of Object.entries(metrics)) if (typeof v === "number") values.set(m, [...values.get(m) ?? [], v]);
+  const out2 = {};
+  for (const [m, vs] of values) {
+    const r = ruleFor(settings, suite, m);
+    if (r.role !== "gated") continue;
+    const b = vs.reduce((a, v) => a + v, 0) / vs.length;
+    const edge = Math.max(
+      toleranceAmount(r.rule, b, r.info.unit),
+      noiseOf({ history: vs, current: b }, settings, lookLevel(settings), r.info.family).half
+    );
+    const higherIsBetter = r.info.direction === "higher-is-better";
+    out2[m] = { baseline: b, line: higherIsBetter ? b - edge : b + edge, higherIsBetter };
+  }
+  return out2;
 }
 
 // src/results/write.ts
@@ -49148,6 +49232,19 @@ var results_schema_default = {
           type: "array",
           description: "Adaptive points (a suite's stop): how each repeat of the point ended and the intervals it reached, one entry per repeat.",
           items: { $ref: "#/definitions/adaptiveStop" }
+        },
+        "prefix-figures": {
+          type: "array",
+          description: "Adaptive points: the point's figures over its first N requests (in the order they were sent), for every N a multiple of the stop check's step below the count it measured. A run cut at N is compared with these: under a seeded schedule the first N requests of every run ran under the same load.",
+          items: {
+            type: "object",
+            additionalProperties: false,
+            required: ["requests", "metrics"],
+            properties: {
+              requests: { type: "integer", minimum: 1, description: "N: the requests counted." },
+              metrics: { $ref: "#/definitions/metricMap" }
+            }
+          }
         },
         rerun: {
           type: "object",
@@ -52609,6 +52706,9 @@ function measure(client, opts, n, cap) {
   const early = opts.stopWhen;
   const completed = [];
   let earlyEnd = null;
+  let cutAt = null;
+  let doneBelowCut = 0;
+  let cutEndMs = 0;
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   return new Promise((resolve2) => {
     const t0 = performance.now();
@@ -52635,7 +52735,7 @@ function measure(client, opts, n, cap) {
     const settle2 = () => {
       if (settled) return;
       settled = true;
-      const durationMs = performance.now() - t0;
+      const durationMs = cutAt !== null && earlyEnd === "check" && !aborted ? cutEndMs : performance.now() - t0;
       loop.disable();
       if (progressTimer) clearInterval(progressTimer);
       if (scheduleTimer) clearTimeout(scheduleTimer);
@@ -52646,7 +52746,7 @@ function measure(client, opts, n, cap) {
       signal?.removeEventListener("abort", onAbort);
       const lag = (v) => loop.count > 0 ? Math.max(0, v / 1e6 - LOOP_RESOLUTION_MS) : null;
       resolve2({
-        records: records.filter((r) => r !== void 0),
+        records: records.filter((r) => r !== void 0 && (cutAt === null || r.index < cutAt)),
         durationMs,
         t0Ms: t0,
         aborted,
@@ -52663,9 +52763,14 @@ function measure(client, opts, n, cap) {
       inFlight--;
       finished++;
       if (!rec.success) failed++;
-      if (early) {
+      if (cutAt !== null) {
+        if (rec.index < cutAt && ++doneBelowCut === cutAt) endCut();
+      } else if (early) {
         completed.push(rec);
-        if (earlyEnd === null && completed.length % early.every === 0 && early.check(completed)) stopSending("check");
+        if (earlyEnd === null && completed.length % early.every === 0 && early.check(completed, cutCount(early.every))) {
+          if (sessions) stopSending("check");
+          else beginCut(cutCount(early.every));
+        }
       }
       if (sessions && !aborted && earlyEnd === null) sessions.onDone(rec);
       if (finished === n || sessions?.over || (aborted || earlyEnd !== null) && inFlight === 0) return settle2();
@@ -52704,6 +52809,19 @@ function measure(client, opts, n, cap) {
     };
     const onAbort = () => {
       aborted = true;
+      dropUnsent();
+      if (inFlight === 0) settle2();
+      else client.cancelAll();
+    };
+    const cutCount = (every) => Math.min(n, Math.ceil(completed.length / every) * every);
+    const beginCut = (at) => {
+      cutAt = at;
+      doneBelowCut = completed.filter((r) => r.index < at).length;
+      if (doneBelowCut === at) endCut();
+    };
+    const endCut = () => {
+      cutEndMs = performance.now() - t0;
+      earlyEnd = "check";
       dropUnsent();
       if (inFlight === 0) settle2();
       else client.cancelAll();
@@ -52805,6 +52923,17 @@ function sanitize(s) {
 }
 
 // src/metrics/precision.ts
+var PRECISION_METRICS = [
+  "mean_ttft_ms",
+  "median_ttft_ms",
+  "mean_tpot_ms",
+  "median_tpot_ms",
+  "mean_itl_ms",
+  "median_itl_ms",
+  "mean_e2el_ms",
+  "median_e2el_ms",
+  "output_throughput"
+];
 var MIN_BATCHES = 10;
 var MAX_BATCHES = 30;
 function batchCount(n) {
@@ -52918,19 +53047,55 @@ function throughputInterval(steady, level) {
 function stopDecision(completed, rule) {
   const steady = steadyRecords(completed, rule.skip);
   const intervals = {};
-  for (const m of rule.metrics) intervals[m] = metricInterval(steady, m, rule.level);
-  if (completed.length < rule.minRequests) return { stop: false, intervals };
-  const all = Object.values(intervals);
-  if (all.some((i) => i === null)) return { stop: false, intervals };
-  const ivs = all;
-  if (ivs.every((i) => i.relHalfWidth <= rule.margin)) return { stop: true, how: "precise", intervals };
   const lines = rule.lines ?? {};
-  const judged = rule.metrics.filter((m) => lines[m] !== void 0);
-  if (judged.length > 0 && judged.every((m) => decided(intervals[m], lines[m].line))) return { stop: true, how: "decided", intervals };
+  const judged = PRECISION_METRICS.filter((m) => lines[m] !== void 0);
+  for (const m of /* @__PURE__ */ new Set([...rule.metrics, ...judged])) intervals[m] = metricInterval(steady, m, rule.level);
+  if (completed.length < rule.minRequests) return { stop: false, intervals };
+  const watched = rule.metrics.map((m) => intervals[m] ?? null);
+  if (watched.every((i) => i !== null && i.relHalfWidth <= rule.margin)) return { stop: true, how: "precise", intervals };
+  const first = rule.cutAt !== void 0 ? completed.filter((r) => r.index < rule.cutAt) : completed;
+  const sides = judged.map((m) => {
+    const line = lines[m];
+    return line.toFinal ? driftSide(figureOf(first, m), line) : sideOf(intervals[m] ?? null, line);
+  });
+  if (sides.includes("beyond") || sides.length > 0 && sides.every((s) => s === "inside"))
+    return { stop: true, how: "decided", intervals };
   return { stop: false, intervals };
 }
-function decided(iv, line) {
-  return iv.high < line || iv.low > line;
+function driftSide(value, line) {
+  const f = line.toFinal;
+  if (value === null || !f || line.baseline === 0) return "across";
+  const p = value / line.baseline;
+  const here = line.line / line.baseline;
+  const worseHere = line.higherIsBetter ? p < here : p > here;
+  const worseThen = line.higherIsBetter ? p + f.half < f.lineRatio : p - f.half > f.lineRatio;
+  const betterThen = line.higherIsBetter ? p - f.half > f.lineRatio : p + f.half < f.lineRatio;
+  if (worseHere && worseThen) return "beyond";
+  if (!worseHere && betterThen) return "inside";
+  return "across";
+}
+function figureOf(records, metric) {
+  const ok = records.filter((r) => r.success);
+  if (ok.length === 0) return null;
+  if (metric === "output_throughput") {
+    let tokens = 0;
+    let end = 0;
+    for (const r of ok) {
+      tokens += r.outputTokens ?? 0;
+      end = Math.max(end, r.endMs ?? 0);
+    }
+    return end > 0 ? tokens * 1e3 / end : null;
+  }
+  const [stat4, base] = metric.split("_");
+  const values = base === "itl" ? ok.flatMap((r) => r.itlMs) : ok.map((r) => base === "ttft" ? r.ttftMs : base === "tpot" ? tpotOf(r) : r.latencyMs).filter((v) => v !== null);
+  return values.length > 0 ? statOf(values, stat4) : null;
+}
+function sideOf(iv, line) {
+  if (!iv) return "across";
+  const badIsUp = !line.higherIsBetter;
+  if (badIsUp ? iv.low > line.line : iv.high < line.line) return "beyond";
+  if (badIsUp ? iv.high < line.line : iv.low > line.line) return "inside";
+  return "across";
 }
 
 // src/suites/adaptive.ts
@@ -52942,27 +53107,29 @@ function adaptivePlan(cfg, ctx) {
   const maxMs = cfg["max-duration"] !== void 0 ? parseDuration(cfg["max-duration"], { path: `${ctx.path}.max-duration` }) : void 0;
   const latencies = ctx.stream ? ["median_ttft_ms", "median_tpot_ms"] : ["median_e2el_ms"];
   return {
-    forPoint(pp, lines) {
+    forPoint(pp, linesAt, floor) {
       const arrivalBound = !pp.closed && typeof pp.requestRate === "number";
       const metrics = cfg.metrics ?? (arrivalBound ? latencies : [...latencies, "output_throughput"]);
-      const known = lines ? Object.fromEntries(metrics.filter((m) => lines[m]).map((m) => [m, lines[m]])) : void 0;
+      const decidedOn = cfg.metrics ?? PRECISION_METRICS.filter((m) => !(arrivalBound && m === "output_throughput"));
       const rule = {
         metrics,
         margin,
-        minRequests,
+        minRequests: Math.max(minRequests, floor ?? 0),
         // A closed loop (or a capped rate) starts with C requests at once: their completions are the ramp-up.
         skip: pp.concurrency ?? 0,
-        level: LEVEL,
-        ...known ? { lines: known } : {}
+        level: LEVEL
       };
       const plan2 = {
         rule,
+        linesAt,
+        decidedOn,
         how: void 0,
         stopWhen: {
           every: CHECK_EVERY,
           maxMs,
-          check: (completed) => {
-            const d = stopDecision(completed, rule);
+          // The gate judges a cut point over its first `cutAt` requests: the lines for that count decide.
+          check: (completed, cutAt) => {
+            const d = stopDecision(completed, ruleAt(plan2, cutAt));
             if (d.stop) plan2.how = d.how;
             return d.stop;
           }
@@ -52972,14 +53139,25 @@ function adaptivePlan(cfg, ctx) {
     }
   };
 }
+function ruleAt(plan2, requests) {
+  const lines = plan2.linesAt?.(requests);
+  if (!lines) return plan2.rule;
+  return {
+    ...plan2.rule,
+    cutAt: requests,
+    lines: Object.fromEntries(plan2.decidedOn.filter((m) => lines[m]).map((m) => [m, lines[m]]))
+  };
+}
 function adaptiveRecord(plan2, run, planned) {
-  const final = stopDecision(run.records, { ...plan2.rule, minRequests: 0 });
+  const rule = ruleAt(plan2, run.records.length);
+  const final = stopDecision(run.records, { ...rule, minRequests: 0 });
   const how = run.earlyEnd === "check" ? plan2.how ?? "precise" : run.earlyEnd === "time" ? "max-duration" : run.aborted ? "interrupted" : "all-requests";
   const intervals = {};
-  for (const [m, iv] of Object.entries(final.intervals)) intervals[m] = iv ? intervalRecord(iv, plan2.rule.lines?.[m]) : null;
+  const lines = rule.lines ?? {};
+  for (const [m, iv] of Object.entries(final.intervals)) intervals[m] = iv ? intervalRecord(iv, lines[m]) : null;
   return {
     how,
-    reason: reasonOf(how, run.records.length, planned, plan2.rule, final.intervals),
+    reason: reasonOf(how, run.records.length, planned, rule, final.intervals),
     requests: run.records.length,
     "planned-requests": planned,
     margin: plan2.rule.margin,
@@ -53000,8 +53178,11 @@ function reasonOf(how, n, planned, rule, ivs) {
   const widths = Object.entries(ivs).map(([m, iv]) => `${m} \xB1${iv ? (iv.relHalfWidth * 100).toFixed(1) : "?"}%`).join(", ");
   const pct3 = `${(rule.margin * 100).toFixed(1).replace(/\.0$/, "")}%`;
   if (how === "precise") return `stopped after ${n} of ${planned} requests: every interval within \xB1${pct3} (${widths})`;
-  if (how === "decided")
-    return `stopped after ${n} of ${planned} requests: every interval lies wholly on one side of the gate's line, so the verdict cannot change (${widths})`;
+  if (how === "decided") {
+    const lines = rule.lines ?? {};
+    const beyond = Object.keys(ivs).filter((m) => lines[m] && sideOf(ivs[m] ?? null, lines[m]) === "beyond");
+    return beyond.length > 0 ? `stopped after ${n} of ${planned} requests: ${beyond.join(", ")} ${beyond.length === 1 ? "lies" : "lie"} wholly beyond the gate's line, so more requests would not change the verdict (${widths})` : `stopped after ${n} of ${planned} requests: every interval lies wholly inside the gate's line, so more requests would not change the verdict (${widths})`;
+  }
   if (how === "interrupted") return `interrupted after ${n} of ${planned} requests (${widths})`;
   if (how === "max-duration") return `stopped at the stop's max-duration after ${n} of ${planned} requests, short of \xB1${pct3} (${widths})`;
   return `sent all ${planned} planned requests without reaching \xB1${pct3} (${widths})`;
@@ -53522,7 +53703,7 @@ async function runServingSuite(suite, target, opts = {}) {
       };
       log(`${suite.name} ${pp.key}${repeat > 1 ? ` (repeat ${rep}/${repeat})` : ""}: ${pp.requests} requests`);
       const limitMs = maxDurationMs ?? defaultTimeLimitMs(shape, timeoutMs);
-      const early = adaptive ? adaptive.forPoint(pp, opts.decisionLines?.(pp.key)) : void 0;
+      const early = adaptive ? adaptive.forPoint(pp, opts.decisionLines?.(pp.key), opts.cutFloor?.(pp.key)) : void 0;
       const run = await runPoint({
         client: { baseUrl: target.baseUrl, path: endpointPath(endpoint), headers, stream, timeoutMs },
         specs: firstSpecs(specs, pp.requests),
@@ -53562,7 +53743,8 @@ async function runServingSuite(suite, target, opts = {}) {
       target,
       burstiness: suite.burstiness ?? 1,
       sessions,
-      ...opts.clientLimits ? { client: opts.clientLimits } : {}
+      ...opts.clientLimits ? { client: opts.clientLimits } : {},
+      ...adaptive ? { prefixStep: CHECK_EVERY } : {}
     });
     if (resets.length > 0) point["prefix-cache-reset"] = resets;
     if (stops.length > 0) point.stop = stops;
@@ -53604,19 +53786,20 @@ function stopOf(signal) {
   return reason2 instanceof GateError && reason2.code === "SERVER_CRASH" ? { by: "server-crash" } : { by: "cancel" };
 }
 function buildPoint(pp, runs, c) {
+  const metricsOf = (run, records, durationMs) => servingMetrics({
+    records,
+    durationMs,
+    percentiles: c.percentiles,
+    stream: c.stream,
+    goodput: c.goodput,
+    requestRate: pp.requestRate,
+    // A session's turn waits for its own previous answer, not for a slot: no client queue time.
+    maxConcurrency: c.sessions ? null : pp.concurrency,
+    closedLoop: pp.closed && !c.sessions,
+    health: run.health
+  });
   const each = runs.map((run) => {
-    const metrics = servingMetrics({
-      records: run.records,
-      durationMs: run.durationMs,
-      percentiles: c.percentiles,
-      stream: c.stream,
-      goodput: c.goodput,
-      requestRate: pp.requestRate,
-      // A session's turn waits for its own previous answer, not for a slot: no client queue time.
-      maxConcurrency: c.sessions ? null : pp.concurrency,
-      closedLoop: pp.closed && !c.sessions,
-      health: run.health
-    });
+    const metrics = metricsOf(run, run.records, run.durationMs);
     Object.assign(metrics, cachedTokens(run.records));
     if (c.sessions) Object.assign(metrics, sessionMetrics(run.records, c.sessions, c.percentiles, c.stream));
     const validity = pointValidity({
@@ -53655,7 +53838,24 @@ function buildPoint(pp, runs, c) {
     }
   };
   if (each.length > 1) point.repeats = each.map((e) => e.metrics);
+  else if (c.prefixStep && !c.sessions) {
+    const run = runs[0];
+    const figures = prefixFigures(run.records, c.prefixStep, (records, ms2) => metricsOf(run, records, ms2));
+    if (figures.length > 0) point["prefix-figures"] = figures;
+  }
   return point;
+}
+function prefixFigures(records, step, metricsOf) {
+  const inOrder = [...records].sort((a, b) => a.index - b.index);
+  const out2 = [];
+  for (let n = step; n < inOrder.length; n += step) {
+    if (inOrder[n - 1].index !== n - 1) break;
+    const part = inOrder.slice(0, n);
+    let durationMs = 0;
+    for (const r of part) durationMs = Math.max(durationMs, r.endMs ?? 0);
+    out2.push({ requests: n, metrics: metricsOf(part, durationMs) });
+  }
+  return out2;
 }
 function resetsPrefixCache(suite) {
   const mode = suite["reset-prefix-cache"] ?? "auto";
@@ -53870,6 +54070,7 @@ async function runPlan(loaded, opts) {
                     ...r.external ? {} : { logLines: (n) => r.lastLogLines(n) }
                   }),
                   ...opts.decisionLines ? { decisionLines: (k) => opts.decisionLines(suite.name, k) } : {},
+                  ...opts.cutFloor ? { cutFloor: (k) => opts.cutFloor(suite.name, k) } : {},
                   onPointStart: (k) => hooks.onPointStart(k),
                   onLoadMark: () => hooks.onLoadMark(),
                   onPointEnd: async (k, detail) => {
@@ -53943,7 +54144,7 @@ async function runGate(loaded, opts) {
   const fromConfig = gateSettingsFor(loaded);
   const settings = opts.suiteMap ? { ...fromConfig, suiteMap: { ...fromConfig.suiteMap, ...opts.suiteMap } } : fromConfig;
   if (loaded.config["compare-servers"]) return runAB(loaded, settings, opts);
-  const lines = opts.baseline && opts.baseline.length > 0 ? decisionLines(opts.baseline, settings) : void 0;
+  const lines = opts.baseline && opts.baseline.length > 0 && !opts.referenceRun ? decisionLines(opts.baseline, settings) : void 0;
   const run = await runPlan(loaded, lines ? { ...opts, decisionLines: lines } : opts);
   const judge = (doc) => compareRuns(opts.baseline ?? [], doc, settings, opts.baselineSource ? { source: opts.baselineSource } : {});
   let report = judge(run.doc);
@@ -53971,7 +54172,14 @@ async function runGate(loaded, opts) {
       suite,
       keys: confirm.filter((c) => c.suite === suite).map((c) => c.key)
     }));
-    const rerun = await runPlan(loaded, { ...opts, outDir: path14.join(opts.outDir, "confirm"), only, label: "confirmation" });
+    const rerun = await runPlan(loaded, {
+      ...opts,
+      ...lines ? { decisionLines: lines } : {},
+      cutFloor: judgedCount(report, run.doc),
+      outDir: path14.join(opts.outDir, "confirm"),
+      only,
+      label: "confirmation"
+    });
     report = mergeConfirmation(report, rerun.doc);
   }
   return { doc: run.doc, resultsPath: run.resultsPath, report, ...run.error ? { error: run.error } : {} };
