@@ -294,7 +294,8 @@ async function runPreset(dir: string, preset: Preset): Promise<ArmResult[]> {
   };
   const results: ArmResult[] = [];
   for (const arm of list) {
-    const shift = arm.adaptive ? prefixShift(baselines, arm.minRequests) : undefined;
+    // One point per run (the sweep's levels differ too much to pool).
+    const shift = arm.adaptive && preset === 'nightly' ? prefixShift(baselines, arm.minRequests) : undefined;
     results.push({ arm, cells: {}, ...(shift ? { prefixShift: shift } : {}) });
   }
   const settings = gateSettingsFor(await loadConfigText(configText(adaptive, 0), path.join(dir, 'perf.yml')));
