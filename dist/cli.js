@@ -41747,9 +41747,6 @@ function sharedCount(points) {
   const counts = [own, ...(first["prefix-figures"] ?? []).map((f) => f.requests)].sort((a, b) => b - a);
   return counts.find((n) => points.every((p) => figuresAt(p, n) !== void 0));
 }
-function commonCount(current, base) {
-  return base.length === 0 ? void 0 : sharedCount([current, ...base]);
-}
 function comparedOverNote(pc) {
   return `${pc.suite} \xB7 ${pc.label}: compared over the first ${pc.comparedOver} requests of every run, the most they all measured (an adaptive point ends early).`;
 }
@@ -43166,7 +43163,7 @@ function comparePoint(suite, point, base, settings) {
   const add = (m) => {
     if (!names.includes(m)) names.push(m);
   };
-  const at = commonCount(point, base);
+  const at = sharedCount([point, ...base]);
   const figures = (p) => at === void 0 ? p.metrics : figuresAt(p, at);
   for (const [m, v] of Object.entries(figures(point))) if (isNum(v)) add(m);
   for (const bp of base) for (const [m, v] of Object.entries(figures(bp))) if (isNum(v)) add(m);
@@ -49043,7 +49040,7 @@ function linesOf(maps, suite, settings) {
   for (const [m, vs] of values) {
     const r = ruleFor(settings, suite, m);
     if (r.role !== "gated") continue;
-    const b = vs.reduce((a, v) => a + v, 0) / vs.length;
+    const b = mean(vs);
     const edge = Math.max(
       toleranceAmount(r.rule, b, r.info.unit),
       noiseOf({ history: vs, current: b }, settings, lookLevel(settings), r.info.family).half
@@ -53022,13 +53019,15 @@ function metricInterval(steady, metric, level = 0.95) {
     );
     return all === null ? null : intervalFrom(all, batchStats, level);
   }
-  const pick = (r) => base === "ttft" ? r.ttftMs : base === "tpot" ? tpotOf(r) : r.latencyMs;
+  return batchMeansInterval(perRequest(steady, base), stat4, level);
+}
+function perRequest(records, base) {
   const values = [];
-  for (const r of steady) {
-    const v = pick(r);
+  for (const r of records) {
+    const v = base === "ttft" ? r.ttftMs : base === "tpot" ? tpotOf(r) : r.latencyMs;
     if (v !== null) values.push(v);
   }
-  return batchMeansInterval(values, stat4, level);
+  return values;
 }
 function throughputInterval(steady, level) {
   const k = batchCount(steady.length - 1);
@@ -53058,8 +53057,9 @@ function stopDecision(completed, rule) {
     const line = lines[m];
     return line.toFinal ? driftSide(figureOf(first, m), line) : sideOf(intervals[m] ?? null, line);
   });
-  if (sides.includes("beyond") || sides.length > 0 && sides.every((s) => s === "inside"))
-    return { stop: true, how: "decided", intervals };
+  const beyond = judged.filter((_, i) => sides[i] === "beyond");
+  if (beyond.length > 0 || sides.length > 0 && sides.every((s) => s === "inside"))
+    return { stop: true, how: "decided", beyond, intervals };
   return { stop: false, intervals };
 }
 function driftSide(value, line) {
@@ -53087,7 +53087,7 @@ function figureOf(records, metric) {
     return end > 0 ? tokens * 1e3 / end : null;
   }
   const [stat4, base] = metric.split("_");
-  const values = base === "itl" ? ok.flatMap((r) => r.itlMs) : ok.map((r) => base === "ttft" ? r.ttftMs : base === "tpot" ? tpotOf(r) : r.latencyMs).filter((v) => v !== null);
+  const values = base === "itl" ? ok.flatMap((r) => r.itlMs) : perRequest(ok, base);
   return values.length > 0 ? statOf(values, stat4) : null;
 }
 function sideOf(iv, line) {
@@ -53130,7 +53130,10 @@ function adaptivePlan(cfg, ctx) {
           // The gate judges a cut point over its first `cutAt` requests: the lines for that count decide.
           check: (completed, cutAt) => {
             const d = stopDecision(completed, ruleAt(plan2, cutAt));
-            if (d.stop) plan2.how = d.how;
+            if (d.stop) {
+              plan2.how = d.how;
+              plan2.beyond = d.beyond ?? [];
+            }
             return d.stop;
           }
         }
@@ -53157,7 +53160,7 @@ function adaptiveRecord(plan2, run, planned) {
   for (const [m, iv] of Object.entries(final.intervals)) intervals[m] = iv ? intervalRecord(iv, lines[m]) : null;
   return {
     how,
-    reason: reasonOf(how, run.records.length, planned, rule, final.intervals),
+    reason: reasonOf(how, run.records.length, planned, rule, final.intervals, plan2.beyond ?? []),
     requests: run.records.length,
     "planned-requests": planned,
     margin: plan2.rule.margin,
@@ -53174,15 +53177,12 @@ function intervalRecord(iv, line) {
     ...line ? { line: line.line } : {}
   };
 }
-function reasonOf(how, n, planned, rule, ivs) {
+function reasonOf(how, n, planned, rule, ivs, beyond) {
   const widths = Object.entries(ivs).map(([m, iv]) => `${m} \xB1${iv ? (iv.relHalfWidth * 100).toFixed(1) : "?"}%`).join(", ");
   const pct3 = `${(rule.margin * 100).toFixed(1).replace(/\.0$/, "")}%`;
   if (how === "precise") return `stopped after ${n} of ${planned} requests: every interval within \xB1${pct3} (${widths})`;
-  if (how === "decided") {
-    const lines = rule.lines ?? {};
-    const beyond = Object.keys(ivs).filter((m) => lines[m] && sideOf(ivs[m] ?? null, lines[m]) === "beyond");
-    return beyond.length > 0 ? `stopped after ${n} of ${planned} requests: ${beyond.join(", ")} ${beyond.length === 1 ? "lies" : "lie"} wholly beyond the gate's line, so more requests would not change the verdict (${widths})` : `stopped after ${n} of ${planned} requests: every interval lies wholly inside the gate's line, so more requests would not change the verdict (${widths})`;
-  }
+  if (how === "decided")
+    return beyond.length > 0 ? `stopped after ${n} of ${planned} requests: ${beyond.join(", ")} ${beyond.length === 1 ? "lies" : "lie"} wholly beyond the gate's line, so more requests would not change the verdict (${widths})` : `stopped after ${n} of ${planned} requests: every metric lies wholly inside the gate's line, so more requests would not change the verdict (${widths})`;
   if (how === "interrupted") return `interrupted after ${n} of ${planned} requests (${widths})`;
   if (how === "max-duration") return `stopped at the stop's max-duration after ${n} of ${planned} requests, short of \xB1${pct3} (${widths})`;
   return `sent all ${planned} planned requests without reaching \xB1${pct3} (${widths})`;

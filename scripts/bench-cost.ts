@@ -39,7 +39,7 @@ import { compareRuns } from '../src/compare/compare.js';
 import type { GateSettings } from '../src/compare/settings.js';
 import { mergeConfirmation, pointsToConfirm } from '../src/compare/confirm.js';
 import { decisionLines } from '../src/compare/decision-lines.js';
-import { figuresAt, judgedCount } from '../src/compare/prefix.js';
+import { countOf, figuresAt, judgedCount } from '../src/compare/prefix.js';
 import { loadConfigText } from '../src/config/load.js';
 import { gateSettingsFor } from '../src/pipeline.js';
 import type { ResultsDocument } from '../src/results/schema-types.gen.js';
@@ -248,9 +248,11 @@ const SHIFT_METRICS = ['median_ttft_ms', 'median_tpot_ms', 'median_itl_ms', 'med
  */
 function prefixShift(docs: readonly ResultsDocument[], n: number): string | undefined {
   const pairs = docs.flatMap((d) =>
-    d.suites.flatMap((s) => s.points.filter((p) => p.validity.valid).map((p) => ({ whole: p.metrics, part: figuresAt(p, n) }))),
+    d.suites.flatMap((s) =>
+      s.points.filter((p) => p.validity.valid).map((p) => ({ whole: p.metrics, part: figuresAt(p, n), count: countOf(p) ?? 0 })),
+    ),
   );
-  const usable = pairs.filter((x) => x.part !== undefined && countOf0(x.whole) > n);
+  const usable = pairs.filter((x) => x.part !== undefined && x.count > n);
   if (usable.length < 3) return undefined;
   const cv = (xs: number[]): number => {
     const m = xs.reduce((a, v) => a + v, 0) / xs.length;
@@ -271,9 +273,6 @@ function prefixShift(docs: readonly ResultsDocument[], n: number): string | unde
   });
   return `over the first ${n} requests against all of them, in ${usable.length} baseline runs: ${parts.join(', ')}`;
 }
-
-const countOf0 = (m: ResultsDocument['suites'][number]['points'][number]['metrics']): number =>
-  Number(m.completed ?? 0) + Number(m.failed ?? 0);
 
 /**
  * Both modes of a preset, paired: one pool of baseline runs that sends every request (with the

@@ -4,7 +4,7 @@
 // run in use has it: a suite that only older runs had is history, not missing.
 import { findPoint } from '../results/point-key.js';
 import type { MetricMap, Point, ResultsDocument, Suite } from '../results/schema-types.gen.js';
-import { commonCount, comparedOverNote, countOf, figuresAt } from './prefix.js';
+import { comparedOverNote, countOf, figuresAt, sharedCount } from './prefix.js';
 import { fingerprintDiffs, type FingerprintDiff } from './fingerprint.js';
 import { judgeMetric, unjudgedMetric, type MetricSamples } from './judge.js';
 import { lookLevel, onMissingFor, ruleFor, type GateSettings } from './settings.js';
@@ -178,7 +178,7 @@ function comparePoint(suite: Suite, point: Point, base: Point[], settings: GateS
     if (!names.includes(m)) names.push(m);
   };
   // Over the same first N requests when the runs measured different counts (prefix.ts).
-  const at = commonCount(point, base);
+  const at = sharedCount([point, ...base]);
   const figures = (p: Point): MetricMap => (at === undefined ? p.metrics : figuresAt(p, at)!);
   for (const [m, v] of Object.entries(figures(point))) if (isNum(v)) add(m);
   for (const bp of base) for (const [m, v] of Object.entries(figures(bp))) if (isNum(v)) add(m);

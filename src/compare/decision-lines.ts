@@ -8,6 +8,7 @@ import type { DecisionLine } from '../metrics/precision.js';
 import type { MetricMap, Point, ResultsDocument } from '../results/schema-types.gen.js';
 import { countOf, figuresAt } from './prefix.js';
 import { sampleSd, tQuantile } from './stats.js';
+import { mean } from '../metrics/stats.js';
 import { noiseOf, toleranceAmount } from './judge.js';
 import { lookLevel, ruleFor, type GateSettings } from './settings.js';
 
@@ -64,7 +65,7 @@ function linesOf(maps: readonly MetricMap[], suite: string, settings: GateSettin
   for (const [m, vs] of values) {
     const r = ruleFor(settings, suite, m);
     if (r.role !== 'gated') continue;
-    const b = vs.reduce((a, v) => a + v, 0) / vs.length;
+    const b = mean(vs)!;
     const edge = Math.max(
       toleranceAmount(r.rule, b, r.info.unit),
       noiseOf({ history: vs, current: b }, settings, lookLevel(settings), r.info.family).half,

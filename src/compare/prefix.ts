@@ -32,11 +32,6 @@ export function sharedCount(points: readonly Point[]): number | undefined {
   return counts.find((n) => points.every((p) => figuresAt(p, n) !== undefined));
 }
 
-/** The count to compare the current point with its baseline points over (see sharedCount). */
-export function commonCount(current: Point, base: readonly Point[]): number | undefined {
-  return base.length === 0 ? undefined : sharedCount([current, ...base]);
-}
-
 /** What the report says of a point compared over its first requests. */
 export function comparedOverNote(pc: PointComparison): string {
   return `${pc.suite} · ${pc.label}: compared over the first ${pc.comparedOver} requests of every run, the most they all measured (an adaptive point ends early).`;

@@ -155,13 +155,17 @@ export function metricInterval(steady: readonly RequestRecord[], metric: Precisi
     );
     return all === null ? null : intervalFrom(all, batchStats, level);
   }
-  const pick = (r: RequestRecord): number | null => (base === 'ttft' ? r.ttftMs : base === 'tpot' ? tpotOf(r) : r.latencyMs);
+  return batchMeansInterval(perRequest(steady, base), stat, level);
+}
+
+/** Each request's TTFT, TPOT or E2E latency (`base`), in order, where it has one. */
+function perRequest(records: readonly RequestRecord[], base: string): number[] {
   const values: number[] = [];
-  for (const r of steady) {
-    const v = pick(r);
+  for (const r of records) {
+    const v = base === 'ttft' ? r.ttftMs : base === 'tpot' ? tpotOf(r) : r.latencyMs;
     if (v !== null) values.push(v);
   }
-  return batchMeansInterval(values, stat, level);
+  return values;
 }
 
 /** Output tokens per second in each batch of completions (tokens / the time the batch took to complete). */
@@ -217,6 +221,8 @@ export type StopHow = 'precise' | 'decided';
 export interface StopDecision {
   stop: boolean;
   how?: StopHow;
+  /** A decided point: the metrics that lie beyond their lines (none: every one lies inside). */
+  beyond?: string[];
   intervals: Record<string, Interval | null>;
 }
 
@@ -241,8 +247,9 @@ export function stopDecision(completed: readonly RequestRecord[], rule: StopRule
     const line = lines[m]!;
     return line.toFinal ? driftSide(figureOf(first, m), line) : sideOf(intervals[m] ?? null, line);
   });
-  if (sides.includes('beyond') || (sides.length > 0 && sides.every((s) => s === 'inside')))
-    return { stop: true, how: 'decided', intervals };
+  const beyond = judged.filter((_, i) => sides[i] === 'beyond');
+  if (beyond.length > 0 || (sides.length > 0 && sides.every((s) => s === 'inside')))
+    return { stop: true, how: 'decided', beyond, intervals };
   return { stop: false, intervals };
 }
 
@@ -278,10 +285,7 @@ export function figureOf(records: readonly RequestRecord[], metric: PrecisionMet
     return end > 0 ? (tokens * 1000) / end : null;
   }
   const [stat, base] = metric.split('_') as [Statistic, string];
-  const values =
-    base === 'itl'
-      ? ok.flatMap((r) => r.itlMs)
-      : ok.map((r) => (base === 'ttft' ? r.ttftMs : base === 'tpot' ? tpotOf(r) : r.latencyMs)).filter((v): v is number => v !== null);
+  const values = base === 'itl' ? ok.flatMap((r) => r.itlMs) : perRequest(ok, base);
   return values.length > 0 ? statOf(values, stat) : null;
 }
 

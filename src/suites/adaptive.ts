@@ -5,7 +5,6 @@ import { parseDuration } from '../config/duration.js';
 import type { EarlyStop, TimedPointRun } from '../load/runner.js';
 import {
   PRECISION_METRICS,
-  sideOf,
   stopDecision,
   type DecisionLine,
   type Interval,
@@ -35,8 +34,9 @@ export interface PointStopPlan {
   linesAt: LinesAt | undefined;
   /** The metrics the verdict is decided on (those of them with a line). */
   decidedOn: readonly PrecisionMetric[];
-  /** What the last check that stopped the point decided. */
+  /** What the last check that stopped the point decided, and (decided) which metrics lay beyond their lines. */
   how: StopHow | undefined;
+  beyond?: string[];
 }
 
 export interface AdaptivePlan {
@@ -81,7 +81,10 @@ export function adaptivePlan(cfg: StopConfig, ctx: { stream: boolean; path: stri
           // The gate judges a cut point over its first `cutAt` requests: the lines for that count decide.
           check: (completed, cutAt) => {
             const d = stopDecision(completed, ruleAt(plan, cutAt));
-            if (d.stop) plan.how = d.how;
+            if (d.stop) {
+              plan.how = d.how;
+              plan.beyond = d.beyond ?? [];
+            }
             return d.stop;
           },
         },
@@ -119,7 +122,7 @@ export function adaptiveRecord(plan: PointStopPlan, run: TimedPointRun, planned:
   for (const [m, iv] of Object.entries(final.intervals)) intervals[m] = iv ? intervalRecord(iv, lines[m]) : null;
   return {
     how,
-    reason: reasonOf(how, run.records.length, planned, rule, final.intervals),
+    reason: reasonOf(how, run.records.length, planned, rule, final.intervals, plan.beyond ?? []),
     requests: run.records.length,
     'planned-requests': planned,
     margin: plan.rule.margin,
@@ -138,19 +141,24 @@ function intervalRecord(iv: Interval, line: DecisionLine | undefined): NonNullab
   };
 }
 
-function reasonOf(how: AdaptiveStop['how'], n: number, planned: number, rule: StopRule, ivs: Record<string, Interval | null>): string {
+function reasonOf(
+  how: AdaptiveStop['how'],
+  n: number,
+  planned: number,
+  rule: StopRule,
+  ivs: Record<string, Interval | null>,
+  beyond: readonly string[],
+): string {
   const widths = Object.entries(ivs)
     .map(([m, iv]) => `${m} ±${iv ? (iv.relHalfWidth * 100).toFixed(1) : '?'}%`)
     .join(', ');
   const pct = `${(rule.margin * 100).toFixed(1).replace(/\.0$/, '')}%`;
   if (how === 'precise') return `stopped after ${n} of ${planned} requests: every interval within ±${pct} (${widths})`;
-  if (how === 'decided') {
-    const lines: Readonly<Record<string, DecisionLine | undefined>> = rule.lines ?? {};
-    const beyond = Object.keys(ivs).filter((m) => lines[m] && sideOf(ivs[m] ?? null, lines[m]) === 'beyond');
+  // As the check that stopped the point decided it (an interval, or a standing the baseline predicts).
+  if (how === 'decided')
     return beyond.length > 0
       ? `stopped after ${n} of ${planned} requests: ${beyond.join(', ')} ${beyond.length === 1 ? 'lies' : 'lie'} wholly beyond the gate's line, so more requests would not change the verdict (${widths})`
-      : `stopped after ${n} of ${planned} requests: every interval lies wholly inside the gate's line, so more requests would not change the verdict (${widths})`;
-  }
+      : `stopped after ${n} of ${planned} requests: every metric lies wholly inside the gate's line, so more requests would not change the verdict (${widths})`;
   if (how === 'interrupted') return `interrupted after ${n} of ${planned} requests (${widths})`;
   if (how === 'max-duration') return `stopped at the stop's max-duration after ${n} of ${planned} requests, short of ±${pct} (${widths})`;
   return `sent all ${planned} planned requests without reaching ±${pct} (${widths})`;
